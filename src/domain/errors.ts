@@ -1,0 +1,112 @@
+/**
+ * Expected failures. Each has a stable `code` that the GraphQL layer maps one-to-one onto a typed result,
+ * so callers match on the class or the code, never on message text.
+ */
+export abstract class CairnError extends Error {
+  abstract readonly code: string;
+}
+
+export class NotFoundError extends CairnError {
+  readonly code = 'NOT_FOUND';
+  constructor(
+    readonly kind: 'namespace' | 'document' | 'version',
+    readonly key: string,
+  ) {
+    super(`${kind} '${key}' not found`);
+  }
+}
+
+export class InvalidNamespaceError extends CairnError {
+  readonly code = 'INVALID_NAMESPACE';
+  constructor(
+    readonly namespace: string,
+    readonly reason: string,
+  ) {
+    super(`invalid namespace name: ${reason}`);
+  }
+}
+
+export class NamespaceExistsError extends CairnError {
+  readonly code = 'NAMESPACE_EXISTS';
+  constructor(readonly namespace: string) {
+    super(`namespace '${namespace}' already exists`);
+  }
+}
+
+export class InvalidPathError extends CairnError {
+  readonly code = 'INVALID_PATH';
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`invalid document path: ${reason}`);
+  }
+}
+
+export class InvalidDocumentError extends CairnError {
+  readonly code = 'INVALID_DOCUMENT';
+  constructor(
+    readonly path: string,
+    readonly detail: string,
+    readonly line: number | null = null,
+    readonly column: number | null = null,
+  ) {
+    super(`invalid document '${path}'${line === null ? '' : ` at line ${line}, column ${column ?? 0}`}: ${detail}`);
+  }
+}
+
+export class InvalidRefError extends CairnError {
+  readonly code = 'INVALID_REF';
+  constructor(
+    readonly ref: string,
+    readonly reason: 'unknown' | 'ambiguous' | 'malformed',
+  ) {
+    super(`${reason} version reference '${ref}'`);
+  }
+}
+
+export class InvalidInputError extends CairnError {
+  readonly code = 'INVALID_INPUT';
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+export class VersionConflictError extends CairnError {
+  readonly code = 'VERSION_CONFLICT';
+  constructor(
+    readonly expectedVersion: string | null,
+    readonly currentVersion: string | null,
+    readonly paths: readonly string[],
+  ) {
+    super(
+      `version conflict: ${paths.length ? paths.join(', ') : 'the namespace'} changed since ${expectedVersion ?? 'creation'} (current version ${currentVersion ?? 'none'})`,
+    );
+  }
+}
+
+export interface ValueConflict {
+  readonly path: string;
+  /** RFC 6901 pointers whose value was changed again after the reverted commit. */
+  readonly pointers: readonly string[];
+}
+
+export class RevertConflictError extends CairnError {
+  readonly code = 'REVERT_CONFLICT';
+  constructor(
+    readonly version: string,
+    readonly conflicts: readonly ValueConflict[],
+  ) {
+    super(`cannot revert ${version}: later versions changed ${conflicts.map((c) => c.path).join(', ')}`);
+  }
+}
+
+export class ForbiddenError extends CairnError {
+  readonly code = 'FORBIDDEN';
+  constructor(
+    readonly namespace: string,
+    readonly requiredRole: string,
+  ) {
+    super(`forbidden: this operation on '${namespace}' needs the ${requiredRole} role`);
+  }
+}
