@@ -1,0 +1,36 @@
+/** Who may do what, per namespace. Pure: the grants come from the tokens file, the check happens in services. */
+export type Role = 'viewer' | 'editor' | 'admin';
+
+export const ROLES: readonly Role[] = ['viewer', 'editor', 'admin'];
+
+/** Namespace pattern → role. A pattern is an exact name, `*`, or a prefix ending in `*` (`team-*`). */
+export type Grants = Readonly<Record<string, Role>>;
+
+export interface Operator {
+  readonly name: string;
+  readonly email: string;
+  readonly grants: Grants;
+}
+
+const RANK: Record<Role, number> = { viewer: 1, editor: 2, admin: 3 };
+
+/** The most specific grant wins: the exact name, then the longest prefix pattern, then `*`. */
+export function roleIn(grants: Grants, namespace: string): Role | null {
+  const exact = grants[namespace];
+  if (exact) return exact;
+  let best: { length: number; role: Role } | null = null;
+  for (const [pattern, role] of Object.entries(grants)) {
+    if (!pattern.endsWith('*')) continue;
+    const prefix = pattern.slice(0, -1);
+    if (namespace.startsWith(prefix) && (!best || prefix.length > best.length)) best = { length: prefix.length, role };
+  }
+  return best?.role ?? null;
+}
+
+export function satisfies(role: Role | null, needed: Role): boolean {
+  return role !== null && RANK[role] >= RANK[needed];
+}
+
+export function isRole(value: unknown): value is Role {
+  return value === 'viewer' || value === 'editor' || value === 'admin';
+}

@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import { deflateSync } from 'node:zlib';
+
+/**
+ * Git's loose-object encoding, done with Node's own sha1 and zlib: isomorphic-git hashes and deflates in
+ * JavaScript, which made one small commit cost ~15 ms instead of ~3 ms (see design notes, "Writing fast").
+ */
+export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
+
+export interface EncodedObject {
+  readonly oid: string;
+  /** zlib-deflated `type size\0content`, ready to be written as objects/xx/yyyy. */
+  readonly deflated: Buffer;
+}
+
+export function encodeObject(type: ObjectType, content: Uint8Array): EncodedObject {
+  const wrapped = Buffer.concat([Buffer.from(`${type} ${content.byteLength}\0`), content]);
+  const oid = createHash('sha1').update(wrapped).digest('hex');
+  return { oid, deflated: deflateSync(wrapped, { level: 1 }) };
+}
+
+export const TREE_MODE = '40000';
+export const BLOB_MODE = '100644';
+
+export interface TreeEntry {
+  readonly name: string;
+  readonly mode: string;
+  readonly oid: string;
+}
+
+export function isTreeMode(mode: string): boolean {
+  return mode === TREE_MODE || mode === '040000';
+}
+
+/** Git orders tree entries by name bytes, comparing a subtree's name as if it ended with '/'. */
+function sortKey(entry: TreeEntry): Buffer {
+  return Buffer.from(isTreeMode(entry.mode) ? `${entry.name}/` : entry.name);
+}
+
+export function encodeTree(entries: readonly TreeEntry[]): Buffer {
+  const sorted = [...entries].sort((a, b) => Buffer.compare(sortKey(a), sortKey(b)));
+  return Buffer.concat(
+    sorted.flatMap((e) => [Buffer.from(`${isTreeMode(e.mode) ? TREE_MODE : e.mode} ${e.name}\0`), Buffer.from(e.oid, 'hex')]),
+  );
+}
+
+export interface Signature {
+  readonly name: string;
+  readonly email: string;
+  /** Seconds since the epoch. */
+  readonly timestamp: number;
+  /** Minutes east of UTC, as Git prints it (+0100 = 60). */
+  readonly timezoneOffset: number;
+}
+
+/** Names and emails come from configuration, but a stray '<', '>' or newline would corrupt the header. */
+function cleanIdentityPart(value: string): string {
+  return value.replace(/[<>\n\r\0]/g, '').trim();
+}
+
+function formatOffset(minutes: number): string {
+  const sign = minutes < 0 ? '-' : '+';
+  const abs = Math.abs(minutes);
+  return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}${String(abs % 60).padStart(2, '0')}`;
+}
+
+export function formatSignature(sig: Signature): string {
+  return `${cleanIdentityPart(sig.name)} <${cleanIdentityPart(sig.email)}> ${sig.timestamp} ${formatOffset(sig.timezoneOffset)}`;
+}
+
+export interface CommitContent {
+  readonly tree: string;
+  readonly parents: readonly string[];
+  readonly author: Signature;
+  readonly committer: Signature;
+  readonly message: string;
+}
+
+export function encodeCommit(commit: CommitContent): Buffer {
+  const headers = [
+    `tree ${commit.tree}`,
+    ...commit.parents.map((p) => `parent ${p}`),
+    `author ${formatSignature(commit.author)}`,
+    `committer ${formatSignature(commit.committer)}`,
+  ];
+  return Buffer.from(`${headers.join('\n')}\n\n${commit.message}`);
+}

@@ -1,0 +1,102 @@
+import { InvalidRefError } from '../domain/errors.js';
+import type { CommitIndex } from './commit-index.js';
+import type { ObjectStore } from './object-store.js';
+import { MAIN_REF, type RefStore } from './ref-store.js';
+
+const FULL_HASH = /^[0-9a-f]{40}$/;
+const SHORT_HASH = /^[0-9a-f]{4,39}$/;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/;
+const MAX_PEEL = 10;
+
+/**
+ * Turns what a user may type for a version (full or unique short hash, tag, HEAD, main, with `~N` or `^`
+ * suffixes) into a commit hash. Unknown, ambiguous and malformed references are typed errors.
+ */
+export class RefResolver {
+  constructor(
+    private readonly objects: ObjectStore,
+    private readonly refs: RefStore,
+    private readonly index: CommitIndex,
+  ) {}
+
+  async resolve(ref: string): Promise<string> {
+    const match = /^(.+?)((?:~\d{0,9}|\^)*)$/.exec(ref.trim());
+    if (!match?.[1] || ref.length > 256) throw new InvalidRefError(ref, 'malformed');
+    const base = await this.resolveBase(ref, match[1]);
+    return this.ancestor(ref, base, countSteps(match[2] ?? ''));
+  }
+
+  private async resolveBase(ref: string, base: string): Promise<string> {
+    if (base === 'HEAD' || base === 'main') {
+      const head = this.index.head();
+      if (!head) throw new InvalidRefError(ref, 'unknown');
+      return head.oid;
+    }
+    if (FULL_HASH.test(base)) return this.requireCommit(ref, base);
+    if (SHORT_HASH.test(base)) {
+      const byHash = await this.expandShort(ref, base);
+      if (byHash) return byHash;
+    }
+    if (!NAME.test(base) || base.includes('..')) throw new InvalidRefError(ref, 'malformed');
+    const target = (await this.refs.read(`refs/tags/${base}`)) ?? (base === 'main' ? await this.refs.read(MAIN_REF) : null);
+    if (!target) throw new InvalidRefError(ref, 'unknown');
+    return this.peel(ref, target);
+  }
+
+  private async expandShort(ref: string, prefix: string): Promise<string | null> {
+    const onMain = this.index.matchPrefix(prefix);
+    if (onMain.length > 1) throw new InvalidRefError(ref, 'ambiguous');
+    try {
+      const oid = await this.objects.expand(prefix);
+      if (onMain[0] && onMain[0].oid !== oid) throw new InvalidRefError(ref, 'ambiguous');
+      return this.peel(ref, oid);
+    } catch (error) {
+      if (error instanceof InvalidRefError) throw error;
+      const code = (error as { code?: string }).code;
+      if (code === 'AmbiguousError') throw new InvalidRefError(ref, 'ambiguous');
+      if (code === 'NotFoundError') return null;
+      throw error;
+    }
+  }
+
+  private async requireCommit(ref: string, oid: string): Promise<string> {
+    if (this.index.get(oid)) return oid;
+    if ((await this.objects.typeOf(oid)) === null) throw new InvalidRefError(ref, 'unknown');
+    return this.peel(ref, oid);
+  }
+
+  /** Follows annotated tags down to the commit they name. */
+  private async peel(ref: string, oid: string): Promise<string> {
+    let current = oid;
+    for (let i = 0; i < MAX_PEEL; i += 1) {
+      if (this.index.get(current)) return current;
+      const type = await this.objects.typeOf(current);
+      if (type === 'commit') return current;
+      if (type !== 'tag') throw new InvalidRefError(ref, 'unknown');
+      current = (await this.objects.readTag(current)).object;
+    }
+    throw new InvalidRefError(ref, 'unknown');
+  }
+
+  private async ancestor(ref: string, oid: string, steps: number): Promise<string> {
+    const indexed = this.index.get(oid);
+    if (indexed) {
+      const target = this.index.at(indexed.seq - steps);
+      if (!target) throw new InvalidRefError(ref, 'unknown');
+      return target.oid;
+    }
+    let current = oid;
+    for (let i = 0; i < steps; i += 1) {
+      const parent = (await this.objects.readCommit(current)).parents[0];
+      if (!parent) throw new InvalidRefError(ref, 'unknown');
+      current = parent;
+    }
+    return current;
+  }
+}
+
+function countSteps(suffix: string): number {
+  let steps = 0;
+  for (const part of suffix.match(/~\d*|\^/g) ?? []) steps += part === '^' || part === '~' ? 1 : Number(part.slice(1));
+  return steps;
+}

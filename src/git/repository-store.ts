@@ -1,0 +1,84 @@
+import fs, { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import git from 'isomorphic-git';
+import type { DurabilityOptions } from './durable-file.js';
+import { GitRepository } from './repository.js';
+
+const SUFFIX = '.git';
+
+/**
+ * The data directory: one bare repository per namespace, `<dataDir>/<namespace>.git`. Names reach this layer
+ * validated, and every path is checked to stay inside the data directory anyway.
+ */
+export class RepositoryStore {
+  private readonly open = new Map<string, Promise<GitRepository>>();
+
+  constructor(
+    readonly dataDir: string,
+    private readonly durability: DurabilityOptions,
+  ) {}
+
+  async init(): Promise<void> {
+    await fsp.mkdir(this.dataDir, { recursive: true });
+    const leftovers = (await fsp.readdir(this.dataDir)).filter((n) => n.startsWith('.tmp-'));
+    await Promise.all(leftovers.map((n) => fsp.rm(path.join(this.dataDir, n), { recursive: true, force: true })));
+  }
+
+  async list(): Promise<string[]> {
+    const entries = await fsp.readdir(this.dataDir, { withFileTypes: true });
+    const names = entries.filter((e) => e.isDirectory() && e.name.endsWith(SUFFIX)).map((e) => e.name.slice(0, -SUFFIX.length));
+    const valid = await Promise.all(names.map(async (n) => ((await this.exists(n)) ? n : null)));
+    return valid.filter((n): n is string => n !== null).sort();
+  }
+
+  async exists(name: string): Promise<boolean> {
+    try {
+      await fsp.access(path.join(this.gitdirOf(name), 'HEAD'));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The repository of `name`, or null when there is none. Opened once and kept for the life of the process. */
+  async get(name: string): Promise<GitRepository | null> {
+    const cached = this.open.get(name);
+    if (cached) return cached;
+    if (!(await this.exists(name))) return null;
+    return this.remember(name);
+  }
+
+  /** Creates the bare repository in a temp directory and renames it into place, so it appears whole or not at all. */
+  async create(name: string): Promise<GitRepository | null> {
+    const gitdir = this.gitdirOf(name);
+    const temp = path.join(this.dataDir, `.tmp-${name}-${process.pid}-${Date.now()}`);
+    await git.init({ fs, gitdir: temp, bare: true, defaultBranch: 'main' });
+    try {
+      await fsp.rename(temp, gitdir);
+    } catch (error) {
+      await fsp.rm(temp, { recursive: true, force: true });
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' || code === 'ENOTEMPTY') return null;
+      throw error;
+    }
+    return this.remember(name);
+  }
+
+  /** Every open repository (graceful shutdown drains their writers). */
+  async opened(): Promise<GitRepository[]> {
+    return Promise.all(this.open.values());
+  }
+
+  private remember(name: string): Promise<GitRepository> {
+    const opening = GitRepository.open(name, this.gitdirOf(name), this.durability);
+    this.open.set(name, opening);
+    opening.catch(() => this.open.delete(name));
+    return opening;
+  }
+
+  private gitdirOf(name: string): string {
+    const gitdir = path.resolve(this.dataDir, `${name}${SUFFIX}`);
+    if (path.dirname(gitdir) !== path.resolve(this.dataDir)) throw new Error(`namespace path escapes the data directory: ${name}`);
+    return gitdir;
+  }
+}

@@ -1,0 +1,151 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { parseCommitMessage } from '../domain/commit-message.js';
+import { CommitIndex, type IndexedCommit } from './commit-index.js';
+import type { DurabilityOptions } from './durable-file.js';
+import type { EncodedObject, Signature } from './object-format.js';
+import { ObjectStore } from './object-store.js';
+import { RefResolver } from './ref-resolver.js';
+import { MAIN_REF, RefStore } from './ref-store.js';
+import { type BlobChanges, buildTree } from './tree-builder.js';
+import { diffTrees } from './tree-diff.js';
+import { TreeReader } from './tree-reader.js';
+import { WriteLock } from './write-lock.js';
+
+export interface CommitRequest {
+  /** The head the change was computed against; the ref only moves if it still points there. */
+  readonly parent: string | null;
+  /** New content per path, or null to delete the path. */
+  readonly files: ReadonlyMap<string, Uint8Array | null>;
+  readonly author: Signature;
+  readonly committer: Signature;
+  readonly message: string;
+}
+
+/** One namespace: a bare repository with its object store, refs, commit index and serialized writer. */
+export class GitRepository {
+  readonly objects: ObjectStore;
+  readonly refs: RefStore;
+  readonly trees: TreeReader;
+  readonly index = new CommitIndex();
+  readonly resolver: RefResolver;
+  private readonly lock = new WriteLock();
+
+  private constructor(
+    readonly name: string,
+    readonly gitdir: string,
+    durability: DurabilityOptions,
+  ) {
+    this.objects = new ObjectStore(gitdir, durability);
+    this.refs = new RefStore(gitdir, durability);
+    this.trees = new TreeReader(this.objects);
+    this.resolver = new RefResolver(this.objects, this.refs, this.index);
+  }
+
+  static async open(name: string, gitdir: string, durability: DurabilityOptions): Promise<GitRepository> {
+    const repo = new GitRepository(name, gitdir, durability);
+    await removeStaleFiles(gitdir);
+    await repo.syncIndex();
+    return repo;
+  }
+
+  /** Catches the index up with the ref on disk (commits made by the git CLI, another process, a restart). */
+  async syncIndex(): Promise<IndexedCommit[]> {
+    return this.index.catchUp(this.objects, await this.refs.read(MAIN_REF));
+  }
+
+  /** Runs `task` with no other write of this namespace in between; the head it sees stays the head until it ends. */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    return this.lock.run(async () => {
+      await this.syncIndex();
+      return task();
+    });
+  }
+
+  drain(): Promise<void> {
+    return this.lock.drain();
+  }
+
+  head(): IndexedCommit | null {
+    return this.index.head();
+  }
+
+  /**
+   * Writes blobs, trees and the commit, then moves main from `parent` to it. Objects land before the ref, so a
+   * crash at any instant leaves a valid repository; the caller must hold `exclusive`.
+   */
+  async commit(request: CommitRequest): Promise<IndexedCommit> {
+    const blobs = new Map<string, string | null>();
+    const objects: EncodedObject[] = [];
+    for (const [file, content] of request.files) {
+      if (content === null) {
+        blobs.set(file, null);
+        continue;
+      }
+      const blob = this.objects.encodeBlob(content);
+      objects.push(blob);
+      blobs.set(file, blob.oid);
+    }
+    const parentTree = request.parent ? (this.index.get(request.parent)?.tree ?? (await this.objects.readCommit(request.parent)).tree) : null;
+    const tree = await buildTree(this.objects, parentTree, blobs as BlobChanges);
+    const commit = this.objects.encodeCommit({
+      tree: tree.oid,
+      parents: request.parent ? [request.parent] : [],
+      author: request.author,
+      committer: request.committer,
+      message: request.message,
+    });
+    await this.objects.writeAll([...objects, ...tree.objects, commit]);
+    await this.refs.compareAndSwap(MAIN_REF, request.parent, commit.oid);
+    const changes = await diffTrees(this.objects, parentTree, tree.oid);
+    return this.index.append(
+      { oid: commit.oid, tree: tree.oid, parents: request.parent ? [request.parent] : [], author: request.author, committer: request.committer, message: request.message },
+      changes,
+    );
+  }
+
+  /**
+   * Metadata of any commit: main's come from the index; others (a tag off main) are read and diffed on demand,
+   * with seq -1 since they have no place in main's history.
+   */
+  async describe(oid: string): Promise<IndexedCommit> {
+    const indexed = this.index.get(oid);
+    if (indexed) return indexed;
+    const commit = await this.objects.readCommit(oid);
+    const parentTree = commit.parents[0] ? await this.treeOf(commit.parents[0]) : null;
+    const { comment, trailers } = parseCommitMessage(commit.message);
+    const changes = await diffTrees(this.objects, parentTree, commit.tree);
+    return { ...commit, seq: -1, comment, trailers, changes };
+  }
+
+  /** The blob id of `file` in the tree of `commitOid`, or null. */
+  async blobAt(commitOid: string, file: string): Promise<string | null> {
+    return this.trees.blobAt(await this.treeOf(commitOid), file);
+  }
+
+  async treeOf(commitOid: string): Promise<string> {
+    return this.index.get(commitOid)?.tree ?? (await this.objects.readCommit(commitOid)).tree;
+  }
+}
+
+/** Lock and temp files left by a crash would block the next write or waste space; nothing else holds them. */
+async function removeStaleFiles(gitdir: string): Promise<void> {
+  const refsDir = path.join(gitdir, 'refs', 'heads');
+  const stale = (await readdirSafe(refsDir)).filter((f) => f.endsWith('.lock')).map((f) => path.join(refsDir, f));
+  const objectsDir = path.join(gitdir, 'objects');
+  for (const dir of await readdirSafe(objectsDir)) {
+    if (!/^[0-9a-f]{2}$/.test(dir)) continue;
+    for (const file of await readdirSafe(path.join(objectsDir, dir))) {
+      if (file.startsWith('tmp_')) stale.push(path.join(objectsDir, dir, file));
+    }
+  }
+  await Promise.all(stale.map((file) => fsp.rm(file, { force: true })));
+}
+
+async function readdirSafe(dir: string): Promise<string[]> {
+  try {
+    return await fsp.readdir(dir);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,19 @@
+import { parseDocument } from '../domain/document-codec.js';
+import type { JsonValue } from '../domain/json-value.js';
+import type { GitRepository } from '../git/repository.js';
+import type { BlobSource } from './blob-source.js';
+
+export interface StoredDocument {
+  readonly repo: GitRepository;
+  readonly path: string;
+  readonly blob: string;
+}
+
+export function readText(blobs: BlobSource, doc: StoredDocument): Promise<string> {
+  return blobs.text(doc.repo, doc.blob);
+}
+
+/** Parses what is stored; a document committed from outside Cairn may be invalid, which is an InvalidDocumentError. */
+export async function readValue(blobs: BlobSource, doc: StoredDocument): Promise<JsonValue> {
+  return parseDocument(doc.path, await readText(blobs, doc), Infinity);
+}

@@ -1,0 +1,39 @@
+import { type DocumentFormat, documentFormatOf, isDocumentPath, validateDocumentPath, validatePathPrefix } from '../domain/document-path.js';
+import { NotFoundError } from '../domain/errors.js';
+import type { GitRepository } from '../git/repository.js';
+import type { Actor } from './actor.js';
+import type { NamespaceAccess } from './namespace-access.js';
+import { type VersionView, versionAt } from './version-view.js';
+
+/** A document as stored at one version. Its text is read only when asked for. */
+export interface DocumentView {
+  readonly repo: GitRepository;
+  readonly path: string;
+  readonly format: DocumentFormat;
+  readonly blob: string;
+  /** The version the document was read at. */
+  readonly at: VersionView;
+}
+
+export class DocumentReader {
+  constructor(private readonly access: NamespaceAccess) {}
+
+  async get(actor: Actor, namespace: string, path: string, at?: string | null): Promise<DocumentView> {
+    const repo = await this.access.open(actor, namespace, 'viewer');
+    const valid = validateDocumentPath(path);
+    const version = await versionAt(repo, at ?? 'HEAD');
+    const blob = await repo.blobAt(version.commit.oid, valid);
+    if (!blob) throw new NotFoundError('document', `${valid}@${version.commit.oid.slice(0, 12)}`);
+    return { repo, path: valid, format: documentFormatOf(valid) ?? 'json', blob, at: version };
+  }
+
+  async list(actor: Actor, namespace: string, prefix?: string | null, at?: string | null): Promise<DocumentView[]> {
+    const repo = await this.access.open(actor, namespace, 'viewer');
+    if (!repo.head() && !at) return [];
+    const version = await versionAt(repo, at ?? 'HEAD');
+    const blobs = await repo.trees.listBlobs(version.commit.tree, validatePathPrefix(prefix ?? ''));
+    return blobs
+      .filter((b) => isDocumentPath(b.path))
+      .map((b) => ({ repo, path: b.path, format: documentFormatOf(b.path) ?? 'json', blob: b.oid, at: version }));
+  }
+}

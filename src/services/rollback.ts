@@ -1,0 +1,42 @@
+import { isDocumentPath, validateDocumentPath } from '../domain/document-path.js';
+import { InvalidInputError } from '../domain/errors.js';
+import type { IndexedCommit } from '../git/commit-index.js';
+import type { GitRepository } from '../git/repository.js';
+import type { Actor } from './actor.js';
+import type { WriteOptions, WriteOutcome, WritePipeline, WritePlan } from './write-pipeline.js';
+
+export interface RollbackRequest extends WriteOptions {
+  readonly to: string;
+  /** Only these documents; all documents when absent. */
+  readonly paths?: readonly string[] | null;
+}
+
+/**
+ * Rollback to V: a new commit whose documents (all, or the chosen ones) equal their content at V. History is
+ * never rewritten; a document that did not exist at V is deleted.
+ */
+export class RollbackService {
+  constructor(private readonly pipeline: WritePipeline) {}
+
+  rollback(actor: Actor, request: RollbackRequest): Promise<WriteOutcome> {
+    const paths = request.paths?.map(validateDocumentPath) ?? null;
+    if (paths && paths.length === 0) throw new InvalidInputError('paths is empty; omit it to roll back every document');
+    return this.pipeline.run(actor, request, (repo, head) => planRollback(repo, head, request.to, paths));
+  }
+}
+
+async function planRollback(repo: GitRepository, head: IndexedCommit | null, to: string, paths: string[] | null): Promise<WritePlan> {
+  const target = await repo.resolver.resolve(to);
+  const targetTree = await repo.treeOf(target);
+  const [atTarget, atHead] = await Promise.all([repo.trees.listBlobs(targetTree), head ? repo.trees.listBlobs(head.tree) : []]);
+  const targetBlobs = new Map(atTarget.filter((b) => isDocumentPath(b.path)).map((b) => [b.path, b.oid]));
+  const headBlobs = new Map(atHead.filter((b) => isDocumentPath(b.path)).map((b) => [b.path, b.oid]));
+  const scope = paths ?? [...new Set([...targetBlobs.keys(), ...headBlobs.keys()])];
+  const files = new Map<string, string | null>();
+  for (const path of scope) {
+    const wanted = targetBlobs.get(path) ?? null;
+    if (wanted === (headBlobs.get(path) ?? null)) continue;
+    files.set(path, wanted === null ? null : Buffer.from(await repo.objects.readBlob(wanted)).toString('utf8'));
+  }
+  return { action: 'rollback', files, rollbackTo: target };
+}

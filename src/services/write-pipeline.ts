@@ -1,0 +1,151 @@
+import type { Role } from '../domain/access.js';
+import { type CommitAction, formatCommitMessage, validateRequestId } from '../domain/commit-message.js';
+import { parseDocument } from '../domain/document-codec.js';
+import { InvalidPathError, VersionConflictError } from '../domain/errors.js';
+import type { IndexedCommit } from '../git/commit-index.js';
+import type { Signature } from '../git/object-format.js';
+import { RefMovedError } from '../git/ref-store.js';
+import type { GitRepository } from '../git/repository.js';
+import { PathCollisionError } from '../git/tree-builder.js';
+import type { Actor } from './actor.js';
+import { type BlobSource, createBlobSource } from './blob-source.js';
+import type { ChangeFeed } from './change-feed.js';
+import { DocumentDiff } from './document-diff.js';
+import { storedDiff } from './diff.js';
+import type { NamespaceAccess } from './namespace-access.js';
+import { type VersionView, viewOf } from './version-view.js';
+
+export interface WriteOptions {
+  readonly namespace: string;
+  /**
+   * The version the caller based the change on. null: the documents must not exist yet. A write is refused
+   * with VersionConflict when a commit after this version touched any document the write changes.
+   */
+  readonly expectedVersion: string | null;
+  readonly comment?: string | null;
+  readonly requestId?: string | null;
+  readonly dryRun?: boolean | null;
+}
+
+/** What a use case wants committed, computed against the current head. */
+export interface WritePlan {
+  readonly action: CommitAction;
+  /** New text per path, or null to delete it. Paths whose content would not change are dropped. */
+  readonly files: ReadonlyMap<string, string | null>;
+  readonly rollbackTo?: string;
+  readonly reverts?: string;
+}
+
+export type WriteOutcome =
+  | { readonly kind: 'committed'; readonly version: VersionView; readonly files: DocumentDiff[]; readonly replayed: boolean }
+  | { readonly kind: 'unchanged'; readonly version: VersionView | null }
+  | { readonly kind: 'preview'; readonly base: VersionView | null; readonly files: DocumentDiff[] };
+
+export interface WriteSettings {
+  readonly committer: { readonly name: string; readonly email: string };
+  readonly maxDocumentBytes: number;
+  readonly clock: () => Date;
+}
+
+/**
+ * The one path every change takes: authorize, replay a known request id, plan against the head, check the
+ * expected version, validate every document, and commit, all under the namespace's write lock. Nothing is
+ * written before every check passed, so bad input never leaves a partial commit.
+ */
+export class WritePipeline {
+  constructor(
+    private readonly access: NamespaceAccess,
+    private readonly feed: ChangeFeed,
+    private readonly settings: WriteSettings,
+  ) {}
+
+  async run(actor: Actor, options: WriteOptions, plan: (repo: GitRepository, head: IndexedCommit | null) => Promise<WritePlan>, role: Role = 'editor'): Promise<WriteOutcome> {
+    const repo = await this.access.open(actor, options.namespace, role);
+    const requestId = options.requestId ? validateRequestId(options.requestId) : null;
+    const blobs = createBlobSource();
+    if (options.dryRun) {
+      await repo.syncIndex();
+      return this.preview(repo, blobs, options, await plan(repo, repo.head()));
+    }
+    return repo.exclusive(async () => {
+      const earlier = requestId ? repo.index.withRequestId(requestId) : undefined;
+      if (earlier) return { kind: 'committed', version: viewOf(repo, earlier), files: this.storedDiffs(repo, blobs, earlier), replayed: true };
+      const head = repo.head();
+      const planned = await plan(repo, head);
+      const effective = await this.effectiveFiles(repo, head, planned.files);
+      if (effective.size === 0) return { kind: 'unchanged', version: head ? viewOf(repo, head) : null };
+      await this.checkExpected(repo, head, options.expectedVersion, [...effective.keys()]);
+      this.validate(effective);
+      const commit = await this.commit(repo, actor, head, { ...planned, files: effective }, options.comment ?? '', requestId);
+      await this.feed.publish(repo, commit.oid);
+      return { kind: 'committed', version: viewOf(repo, commit), files: this.storedDiffs(repo, blobs, commit), replayed: false };
+    });
+  }
+
+  private async preview(repo: GitRepository, blobs: BlobSource, options: WriteOptions, plan: WritePlan): Promise<WriteOutcome> {
+    const head = repo.head();
+    const effective = await this.effectiveFiles(repo, head, plan.files);
+    if (effective.size > 0) await this.checkExpected(repo, head, options.expectedVersion, [...effective.keys()]);
+    this.validate(effective);
+    const files = await Promise.all(
+      [...effective].map(async ([path, text]) => {
+        const oldBlob = head ? await repo.blobAt(head.oid, path) : null;
+        const status = oldBlob === null ? 'added' : text === null ? 'deleted' : 'modified';
+        return new DocumentDiff(path, status, oldBlob ? () => blobs.text(repo, oldBlob) : null, text === null ? null : () => Promise.resolve(text));
+      }),
+    );
+    return { kind: 'preview', base: head ? viewOf(repo, head) : null, files: files.sort((a, b) => (a.path < b.path ? -1 : 1)) };
+  }
+
+  /** Drops writes that would leave a document as it is, comparing blob ids. */
+  private async effectiveFiles(repo: GitRepository, head: IndexedCommit | null, files: ReadonlyMap<string, string | null>): Promise<Map<string, string | null>> {
+    const effective = new Map<string, string | null>();
+    for (const [path, text] of files) {
+      const current = head ? await repo.blobAt(head.oid, path) : null;
+      const next = text === null ? null : repo.objects.encodeBlob(Buffer.from(text)).oid;
+      if (current !== next) effective.set(path, text);
+    }
+    return effective;
+  }
+
+  private async checkExpected(repo: GitRepository, head: IndexedCommit | null, expected: string | null, paths: string[]): Promise<void> {
+    if (expected === null) {
+      const existing = [];
+      for (const path of paths) if (head && (await repo.blobAt(head.oid, path))) existing.push(path);
+      if (existing.length) throw new VersionConflictError(null, head?.oid ?? null, existing);
+      return;
+    }
+    const base = repo.index.get(await repo.resolver.resolve(expected));
+    if (!base) throw new VersionConflictError(expected, head?.oid ?? null, paths);
+    const changed = repo.index.changedSince(base.seq, paths);
+    if (changed.length) throw new VersionConflictError(expected, head?.oid ?? null, changed);
+  }
+
+  private validate(files: ReadonlyMap<string, string | null>): void {
+    for (const [path, text] of files) if (text !== null) parseDocument(path, text, this.settings.maxDocumentBytes);
+  }
+
+  private async commit(repo: GitRepository, actor: Actor, head: IndexedCommit | null, plan: WritePlan, comment: string, requestId: string | null): Promise<IndexedCommit> {
+    const seconds = Math.floor(this.settings.clock().getTime() / 1000);
+    const sign = (who: { name: string; email: string }): Signature => ({ name: who.name, email: who.email, timestamp: seconds, timezoneOffset: 0 });
+    const message = formatCommitMessage(comment, {
+      action: plan.action,
+      operatorIp: actor.ip,
+      requestId,
+      rollbackTo: plan.rollbackTo ?? null,
+      reverts: plan.reverts ?? null,
+    });
+    const files = new Map([...plan.files].map(([path, text]) => [path, text === null ? null : Buffer.from(text)] as const));
+    try {
+      return await repo.commit({ parent: head?.oid ?? null, files, author: sign(actor.operator), committer: sign(this.settings.committer), message });
+    } catch (error) {
+      if (error instanceof PathCollisionError) throw new InvalidPathError(error.entryName, error.message);
+      if (error instanceof RefMovedError) throw new VersionConflictError(head?.oid ?? null, error.actual, [...plan.files.keys()]);
+      throw error;
+    }
+  }
+
+  private storedDiffs(repo: GitRepository, blobs: BlobSource, commit: IndexedCommit): DocumentDiff[] {
+    return commit.changes.map((c) => storedDiff(repo, blobs, c));
+  }
+}
