@@ -1,0 +1,118 @@
+import {
+  CairnError,
+  ForbiddenError,
+  InvalidDocumentError,
+  InvalidInputError,
+  InvalidNamespaceError,
+  InvalidPathError,
+  InvalidRefError,
+  NamespaceExistsError,
+  NotFoundError,
+  RevertConflictError,
+  type ValueConflict,
+  VersionConflictError,
+} from '../domain/errors.js';
+import { builder } from './builder.js';
+
+/** Every expected failure is one of these types in a result union, with a stable code and a clear message. */
+export const ErrorInterface = builder.interfaceRef<CairnError>('Error').implement({
+  description: 'An expected failure: nothing was changed.',
+  fields: (t) => ({
+    message: t.exposeString('message'),
+    code: t.exposeString('code'),
+  }),
+});
+
+const implementsError = { interfaces: () => [ErrorInterface] };
+
+builder.objectType(NotFoundError, {
+  name: 'NotFound',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof NotFoundError,
+  fields: (t) => ({ kind: t.exposeString('kind'), key: t.exposeString('key') }),
+});
+
+builder.objectType(ForbiddenError, {
+  name: 'Forbidden',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof ForbiddenError,
+  fields: (t) => ({ namespace: t.exposeString('namespace'), requiredRole: t.exposeString('requiredRole') }),
+});
+
+builder.objectType(InvalidNamespaceError, {
+  name: 'InvalidNamespace',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof InvalidNamespaceError,
+  fields: (t) => ({ namespace: t.exposeString('namespace'), reason: t.exposeString('reason') }),
+});
+
+builder.objectType(NamespaceExistsError, {
+  name: 'NamespaceExists',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof NamespaceExistsError,
+  fields: (t) => ({ namespace: t.exposeString('namespace') }),
+});
+
+builder.objectType(InvalidPathError, {
+  name: 'InvalidPath',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof InvalidPathError,
+  fields: (t) => ({ path: t.exposeString('path'), reason: t.exposeString('reason') }),
+});
+
+builder.objectType(InvalidDocumentError, {
+  name: 'InvalidDocument',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof InvalidDocumentError,
+  fields: (t) => ({
+    path: t.exposeString('path'),
+    detail: t.exposeString('detail'),
+    line: t.exposeInt('line', { nullable: true }),
+    column: t.exposeInt('column', { nullable: true }),
+  }),
+});
+
+builder.objectType(InvalidRefError, {
+  name: 'InvalidRef',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof InvalidRefError,
+  fields: (t) => ({ ref: t.exposeString('ref'), reason: t.exposeString('reason') }),
+});
+
+builder.objectType(InvalidInputError, {
+  name: 'InvalidInput',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof InvalidInputError,
+  fields: () => ({}),
+});
+
+builder.objectType(VersionConflictError, {
+  name: 'VersionConflict',
+  description: 'Someone else changed these documents after the expected version; re-read and retry.',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof VersionConflictError,
+  fields: (t) => ({
+    expectedVersion: t.exposeString('expectedVersion', { nullable: true }),
+    currentVersion: t.exposeString('currentVersion', { nullable: true }),
+    paths: t.exposeStringList('paths'),
+  }),
+});
+
+const ValueConflictRef = builder.objectRef<ValueConflict>('ValueConflict').implement({
+  fields: (t) => ({ path: t.exposeString('path'), pointers: t.exposeStringList('pointers') }),
+});
+
+builder.objectType(RevertConflictError, {
+  name: 'RevertConflict',
+  description: 'Later versions changed the values the reverted version changed; nothing was committed.',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof RevertConflictError,
+  fields: (t) => ({
+    version: t.exposeString('version'),
+    conflicts: t.field({ type: [ValueConflictRef], resolve: (e) => [...e.conflicts] }),
+  }),
+});
+
+/** Error sets per kind of field, so each union lists exactly what can happen there. */
+export const READ_ERRORS = [NotFoundError, ForbiddenError, InvalidNamespaceError, InvalidPathError, InvalidRefError, InvalidInputError];
+export const WRITE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError];

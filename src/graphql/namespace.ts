@@ -1,0 +1,97 @@
+import { resolveArrayConnection } from '@pothos/plugin-relay';
+import type { CommitAction } from '../domain/commit-message.js';
+import type { GitRepository } from '../git/repository.js';
+import { viewOf } from '../services/version-view.js';
+import { builder } from './builder.js';
+import { ConfigDocumentRef } from './config-document.js';
+import { DiffRef } from './diff.js';
+import { READ_ERRORS } from './errors.js';
+import { CommitActionEnum, PersonRef, VersionRef } from './version.js';
+
+export const AuditFilterInput = builder.inputType('AuditFilter', {
+  fields: (t) => ({
+    operator: t.string({ required: false, description: "The operator's name or email, case-insensitive." }),
+    action: t.field({ type: CommitActionEnum, required: false }),
+    since: t.field({ type: 'DateTime', required: false }),
+    until: t.field({ type: 'DateTime', required: false }),
+    path: t.string({ required: false }),
+    version: t.string({ required: false, description: 'Only this version (hash, short hash, tag, HEAD~N).' }),
+  }),
+});
+
+const AuditEntryRef = builder.objectRef<ReturnType<typeof viewOf>>('AuditEntry').implement({
+  description: 'One change in the audit log: who, when, from where, why, what action, which documents.',
+  fields: (t) => ({
+    version: t.field({ type: VersionRef, resolve: (v) => v }),
+    operator: t.field({ type: PersonRef, resolve: (v) => v.commit.author }),
+    operatorIp: t.string({ nullable: true, resolve: (v) => v.commit.trailers?.operatorIp ?? null }),
+    action: t.field({ type: CommitActionEnum, nullable: true, resolve: (v) => v.commit.trailers?.action ?? null }),
+    time: t.field({ type: 'DateTime', resolve: (v) => new Date(v.commit.committer.timestamp * 1000) }),
+    comment: t.string({ resolve: (v) => v.commit.comment }),
+    requestId: t.string({ nullable: true, resolve: (v) => v.commit.trailers?.requestId ?? null }),
+    paths: t.stringList({ resolve: (v) => v.commit.changes.map((c) => c.path) }),
+  }),
+});
+
+export const NamespaceRef = builder.objectRef<GitRepository>('Namespace').implement({
+  description: 'A bare Git repository of configuration documents.',
+  fields: (t) => ({
+    name: t.string({ resolve: (r) => r.name }),
+    head: t.field({ type: VersionRef, nullable: true, resolve: (r) => { const head = r.head(); return head ? viewOf(r, head) : null; } }),
+    versionCount: t.int({ resolve: (r) => r.index.size }),
+    config: t.field({
+      type: ConfigDocumentRef,
+      args: { path: t.arg.string({ required: true }), at: t.arg.string({ required: false, description: 'hash, short hash, tag, HEAD~N; default head' }) },
+      errors: { types: READ_ERRORS },
+      resolve: (r, args, ctx) => ctx.cairn.documents.get(ctx.actor, r.name, args.path, args.at),
+    }),
+    configs: t.field({
+      type: [ConfigDocumentRef],
+      args: { prefix: t.arg.string({ required: false }), at: t.arg.string({ required: false }) },
+      errors: { types: READ_ERRORS },
+      resolve: (r, args, ctx) => ctx.cairn.documents.list(ctx.actor, r.name, args.prefix, args.at),
+    }),
+    versions: t.connection({
+      type: VersionRef,
+      description: 'Versions, newest first. Invalid arguments are GraphQL errors with extensions.code.',
+      args: { path: t.arg.string({ required: false }), since: t.arg({ type: 'DateTime', required: false }), until: t.arg({ type: 'DateTime', required: false }) },
+      resolve: (r, args, ctx) => ctx.cairn.history.versions(ctx.actor, r.name, args),
+    }),
+    version: t.field({
+      type: VersionRef,
+      args: { ref: t.arg.string({ required: true }) },
+      errors: { types: READ_ERRORS },
+      resolve: (r, args, ctx) => ctx.cairn.history.version(ctx.actor, r.name, args.ref),
+    }),
+    diff: t.field({
+      type: DiffRef,
+      args: { from: t.arg.string({ required: true }), to: t.arg.string({ required: false }), path: t.arg.string({ required: false }) },
+      errors: { types: READ_ERRORS },
+      resolve: (r, args, ctx) => ctx.cairn.diffs.between(ctx.actor, ctx.blobs, r.name, args.from, args.to, args.path),
+    }),
+    audit: t.connection({
+      type: AuditEntryRef,
+      args: { filter: t.arg({ type: AuditFilterInput, required: false }) },
+      resolve: (r, args, ctx) =>
+        ctx.cairn.audit.entries(ctx.actor, r.name, { ...args.filter, action: (args.filter?.action as CommitAction | null | undefined) ?? null, first: args.first, after: args.after }),
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  namespaces: t.connection({
+    type: NamespaceRef,
+    description: 'Namespaces you may read, by name.',
+    resolve: async (_root, args, ctx) => {
+      const names = await ctx.cairn.namespaces.list(ctx.actor);
+      const page = resolveArrayConnection({ args }, names);
+      return { ...page, edges: await Promise.all(page.edges.map(async (e) => e && { ...e, node: await ctx.cairn.namespaces.get(ctx.actor, e.node) })) };
+    },
+  }),
+  namespace: t.field({
+    type: NamespaceRef,
+    args: { name: t.arg.string({ required: true }) },
+    errors: { types: READ_ERRORS },
+    resolve: (_root, args, ctx) => ctx.cairn.namespaces.get(ctx.actor, args.name),
+  }),
+}));

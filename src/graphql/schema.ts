@@ -1,0 +1,20 @@
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { builder } from './builder.js';
+import './scalars.js';
+import './errors.js';
+import './version.js';
+import './diff.js';
+import './config-document.js';
+import './namespace.js';
+import './write-payload.js';
+import './update.js';
+import './rollback.js';
+import './revert.js';
+import './change-feed.js';
+
+export const schema: GraphQLSchema = builder.toSchema();
+
+/** The SDL committed as schema/schema.graphql, sorted so that it only changes when the API does. */
+export function printedSchema(): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}

@@ -1,0 +1,72 @@
+import type { CommitAction } from '../domain/commit-message.js';
+import type { PathStatus } from '../git/tree-diff.js';
+import { storedDiff } from '../services/diff.js';
+import { type VersionView, versionAt } from '../services/version-view.js';
+import { builder } from './builder.js';
+import { FileDiffRef } from './diff.js';
+
+export const CommitActionEnum = builder.enumType('CommitAction', {
+  values: { CREATE: { value: 'create' }, UPDATE: { value: 'update' }, DELETE: { value: 'delete' }, ROLLBACK: { value: 'rollback' }, REVERT: { value: 'revert' } } as const,
+});
+
+export const ChangeStatusEnum = builder.enumType('ChangeStatus', {
+  values: { ADDED: { value: 'added' }, MODIFIED: { value: 'modified' }, DELETED: { value: 'deleted' } } as const,
+});
+
+export interface Person {
+  readonly name: string;
+  readonly email: string;
+}
+
+export const PersonRef = builder.objectRef<Person>('Person').implement({
+  description: 'An operator (from the credentials) or the service that committed.',
+  fields: (t) => ({ name: t.exposeString('name'), email: t.exposeString('email') }),
+});
+
+const FileChangeRef = builder.objectRef<{ path: string; status: PathStatus }>('FileChange').implement({
+  fields: (t) => ({ path: t.exposeString('path'), status: t.field({ type: ChangeStatusEnum, resolve: (c) => c.status }) }),
+});
+
+export const VersionRef = builder.objectRef<VersionView>('Version');
+
+VersionRef.implement({
+  description: 'A commit: one change to one or more documents, with its audit trail.',
+  fields: (t) => ({
+    hash: t.string({ resolve: (v) => v.commit.oid }),
+    shortHash: t.string({ resolve: (v) => v.commit.oid.slice(0, 12) }),
+    namespace: t.string({ resolve: (v) => v.repo.name }),
+    sequence: t.int({ nullable: true, description: 'Position in main (the first version is 0); null off main.', resolve: (v) => (v.commit.seq < 0 ? null : v.commit.seq) }),
+    parents: t.stringList({ resolve: (v) => [...v.commit.parents] }),
+    parent: t.field({
+      type: VersionRef,
+      nullable: true,
+      resolve: async (v) => (v.commit.parents[0] ? { repo: v.repo, commit: await v.repo.describe(v.commit.parents[0]) } : null),
+    }),
+    comment: t.string({ resolve: (v) => v.commit.comment }),
+    operator: t.field({ type: PersonRef, resolve: (v) => v.commit.author }),
+    committer: t.field({ type: PersonRef, resolve: (v) => v.commit.committer }),
+    timestamp: t.field({ type: 'DateTime', resolve: (v) => new Date(v.commit.committer.timestamp * 1000) }),
+    action: t.field({ type: CommitActionEnum, nullable: true, description: 'null for commits made outside Cairn.', resolve: (v) => v.commit.trailers?.action ?? null }),
+    operatorIp: t.string({ nullable: true, resolve: (v) => v.commit.trailers?.operatorIp ?? null }),
+    requestId: t.string({ nullable: true, resolve: (v) => v.commit.trailers?.requestId ?? null }),
+    rollbackTo: t.field({ type: VersionRef, nullable: true, resolve: (v) => related(v, v.commit.trailers?.rollbackTo) }),
+    reverts: t.field({ type: VersionRef, nullable: true, resolve: (v) => related(v, v.commit.trailers?.reverts) }),
+    changes: t.field({ type: [FileChangeRef], resolve: (v) => v.commit.changes.map((c) => ({ path: c.path, status: c.status })) }),
+    diff: t.field({
+      type: [FileDiffRef],
+      description: 'What this version changed against its first parent.',
+      resolve: (v, _args, ctx) => v.commit.changes.map((c) => storedDiff(v.repo, ctx.blobs, c)),
+    }),
+  }),
+});
+
+async function related(v: VersionView, oid: string | null | undefined): Promise<VersionView | null> {
+  if (!oid) return null;
+  try {
+    return await versionAt(v.repo, oid);
+  } catch {
+    return null;
+  }
+}
+
+export type { CommitAction };

@@ -1,0 +1,81 @@
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino, { type Logger } from 'pino';
+import { RepositoryStore } from '../git/repository-store.js';
+import { type Cairn, createCairn } from '../services/cairn.js';
+import { type Authenticator, developmentAuthenticator, tokenAuthenticator } from './authenticator.js';
+import { type Settings, isLoopback } from './settings.js';
+import { TokenRegistry } from './token-registry.js';
+import { attachWebSocket } from './websocket.js';
+import { createCairnYoga } from './yoga.js';
+
+export interface RunningServer {
+  readonly url: string;
+  readonly cairn: Cairn;
+  readonly server: Server;
+  /** Stops accepting, finishes in-flight writes, closes subscriptions. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly logger?: Logger;
+  /** Carries change events; in-process by default. */
+  readonly events?: EventTarget;
+}
+
+export async function startServer(settings: Settings, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? pino({ level: settings.logLevel });
+  const authenticator = await chooseAuthenticator(settings, logger);
+  const store = new RepositoryStore(settings.dataDir, { fsync: settings.fsync });
+  await store.init();
+  const cairn = createCairn({
+    store,
+    events: options.events ?? new EventTarget(),
+    logger,
+    write: { committer: settings.committer, maxDocumentBytes: settings.maxDocumentBytes, clock: () => new Date() },
+  });
+  const yoga = createCairnYoga({ cairn, authenticator, logger, graphiql: settings.graphiql });
+  const server = createServer((req, res) => {
+    if (req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    void yoga(req, res);
+  });
+  const ws = attachWebSocket(server, yoga, authenticator, logger);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(settings.port, settings.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  const url = `http://${host}:${port}`;
+  logger.info({ url, dataDir: settings.dataDir, graphiql: settings.graphiql ? `${url}/graphql` : null }, `Cairn listening on ${url}; GraphiQL at ${url}/graphql`);
+  return {
+    url,
+    cairn,
+    server,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await ws.close();
+      await cairn.drain();
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+async function chooseAuthenticator(settings: Settings, logger: Logger): Promise<Authenticator> {
+  if (settings.tokensFile) {
+    logger.info({ tokensFile: settings.tokensFile }, 'bearer tokens from CAIRN_TOKENS_FILE');
+    return tokenAuthenticator(await TokenRegistry.load(settings.tokensFile));
+  }
+  if (!isLoopback(settings.host)) {
+    throw new Error(`CAIRN_HOST=${settings.host} needs CAIRN_TOKENS_FILE: without it Cairn runs with a development identity and only on loopback`);
+  }
+  logger.warn(
+    { host: settings.host },
+    `no CAIRN_TOKENS_FILE: development mode, every request acts as "Local Developer <dev@localhost>" (admin of every namespace); listening on ${settings.host} only`,
+  );
+  return developmentAuthenticator;
+}

@@ -1,0 +1,55 @@
+import path from 'node:path';
+
+/** Everything Cairn reads from the environment; README lists each variable. */
+export interface Settings {
+  /** CAIRN_DATA_DIR: where namespace repositories live. @default ./repos */
+  readonly dataDir: string;
+  /** CAIRN_HOST @default 127.0.0.1 */
+  readonly host: string;
+  /** CAIRN_PORT (0 picks a free port) @default 4000 */
+  readonly port: number;
+  /** CAIRN_TOKENS_FILE: bearer tokens and roles; without it, a local development identity on loopback only. */
+  readonly tokensFile: string | null;
+  /** LOG_LEVEL @default info */
+  readonly logLevel: string;
+  /** CAIRN_FSYNC: fsync objects, refs and directories before acknowledging a write. @default true */
+  readonly fsync: boolean;
+  /** CAIRN_MAX_DOCUMENT_BYTES @default 1048576 */
+  readonly maxDocumentBytes: number;
+  /** CAIRN_COMMITTER_NAME / CAIRN_COMMITTER_EMAIL: the committer of every commit (the author is the operator). */
+  readonly committer: { readonly name: string; readonly email: string };
+  /** CAIRN_GRAPHIQL: serve GraphiQL at /graphql to browsers. @default true */
+  readonly graphiql: boolean;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function flag(value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  return !['0', 'false', 'off', 'no'].includes(value.toLowerCase());
+}
+
+function integer(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`${name} must be a non-negative integer, got '${value}'`);
+  return parsed;
+}
+
+export function readSettings(env: Env = process.env, cwd = process.cwd()): Settings {
+  return {
+    dataDir: path.resolve(cwd, env.CAIRN_DATA_DIR || 'repos'),
+    host: env.CAIRN_HOST || '127.0.0.1',
+    port: integer('CAIRN_PORT', env.CAIRN_PORT, 4000),
+    tokensFile: env.CAIRN_TOKENS_FILE ? path.resolve(cwd, env.CAIRN_TOKENS_FILE) : null,
+    logLevel: env.LOG_LEVEL || 'info',
+    fsync: flag(env.CAIRN_FSYNC, true),
+    maxDocumentBytes: integer('CAIRN_MAX_DOCUMENT_BYTES', env.CAIRN_MAX_DOCUMENT_BYTES, 1024 * 1024),
+    committer: { name: env.CAIRN_COMMITTER_NAME || 'Cairn', email: env.CAIRN_COMMITTER_EMAIL || 'cairn@localhost' },
+    graphiql: flag(env.CAIRN_GRAPHIQL, true),
+  };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

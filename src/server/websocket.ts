@@ -1,0 +1,66 @@
+import type { Server } from 'node:http';
+import type { ExecutionArgs } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import type { Actor } from '../services/actor.js';
+import type { Authenticator } from './authenticator.js';
+import { requestIdFrom } from './request-id.js';
+import type { CairnYoga } from './yoga.js';
+
+interface ConnectionExtra extends Record<PropertyKey, unknown> {
+  actor?: Actor;
+}
+
+type EnvelopedArgs = ExecutionArgs & { rootValue: { execute: (a: ExecutionArgs) => unknown; subscribe: (a: ExecutionArgs) => unknown } };
+
+/**
+ * graphql-ws on the same port and path as HTTP. The token is read once at connection_init (connectionParams
+ * `authorization`, or the upgrade request's header); an unknown token closes the socket with 4403.
+ */
+export function attachWebSocket(server: Server, yoga: CairnYoga, authenticator: Authenticator, logger: Logger): { close(): Promise<void> } {
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const disposable = useServer<Record<string, unknown>, ConnectionExtra>(
+    {
+      connectionInitWaitTimeout: 5_000,
+      onConnect: (ctx) => {
+        const fromParams = typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : null;
+        const result = authenticator.authenticate(fromParams ?? ctx.extra.request.headers.authorization);
+        if (!result.ok) return false;
+        ctx.extra.actor = { operator: result.operator, ip: ctx.extra.request.socket.remoteAddress ?? 'unknown' };
+        return true;
+      },
+      execute: (args) => (args as EnvelopedArgs).rootValue.execute(args) as never,
+      subscribe: (args) => (args as EnvelopedArgs).rootValue.subscribe(args) as never,
+      onSubscribe: async (ctx, _id, payload) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          actor: ctx.extra.actor,
+          requestId: requestIdFrom(null),
+          params: payload,
+        });
+        const args: EnvelopedArgs = {
+          schema,
+          operationName: payload.operationName,
+          document: parse(payload.query),
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        return errors.length ? errors : args;
+      },
+      onError: (_ctx, _id, _payload, errors) => {
+        logger.warn({ errors: errors.map((e) => e.message) }, 'graphql-ws operation error');
+      },
+    },
+    wss,
+  );
+  return {
+    async close() {
+      for (const client of wss.clients) client.close(1001, 'server shutting down');
+      await disposable.dispose();
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GraphQLError } from 'graphql';
+import { type Plugin, type YogaServerInstance, createGraphQLError, createYoga } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import { CairnError } from '../domain/errors.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { schema } from '../graphql/schema.js';
+import type { Actor } from '../services/actor.js';
+import { createBlobSource } from '../services/blob-source.js';
+import type { Cairn } from '../services/cairn.js';
+import type { Authenticator } from './authenticator.js';
+import { requestIdFrom } from './request-id.js';
+
+/** What the HTTP server (req/res) or the WebSocket server (actor, requestId) hands to yoga per operation. */
+export interface ServerContext {
+  readonly req?: IncomingMessage;
+  readonly res?: ServerResponse;
+  readonly actor?: Actor;
+  readonly requestId?: string;
+}
+
+export interface YogaOptions {
+  readonly cairn: Cairn;
+  readonly authenticator: Authenticator;
+  readonly logger: Logger;
+  readonly graphiql: boolean;
+}
+
+const requestIds = new WeakMap<Request, string>();
+
+export type CairnYoga = YogaServerInstance<ServerContext, GraphQLContext>;
+
+export function createCairnYoga(options: YogaOptions): CairnYoga {
+  const { cairn, authenticator, logger } = options;
+  return createYoga<ServerContext, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: options.graphiql ? { title: 'Cairn', subscriptionsProtocol: 'WS' } : false,
+    logging: false,
+    maskedErrors: { maskError: (error, message) => maskError(error, message) },
+    plugins: [useRequestLogging(logger)],
+    context: ({ request, req, actor, requestId }) => {
+      const id = requestId ?? requestIds.get(request) ?? requestIdFrom(request.headers.get('x-request-id'));
+      return { cairn, blobs: createBlobSource(), requestId: id, actor: actor ?? authenticateHttp(authenticator, request, req) };
+    },
+  });
+}
+
+function authenticateHttp(authenticator: Authenticator, request: Request, req: IncomingMessage | undefined): Actor {
+  const result = authenticator.authenticate(request.headers.get('authorization'));
+  if (!result.ok) {
+    throw createGraphQLError(`unauthenticated: ${result.reason} token`, {
+      extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } },
+    });
+  }
+  return { operator: result.operator, ip: req?.socket.remoteAddress ?? 'unknown' };
+}
+
+/** Expected failures keep their message and gain a code; anything else reaches the client as a bare "Unexpected error.". */
+function maskError(error: unknown, message: string): Error {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if (original instanceof CairnError) {
+    const path = error instanceof GraphQLError ? error.path : undefined;
+    return new GraphQLError(original.message, { path, extensions: { code: original.code } });
+  }
+  if (error instanceof GraphQLError && !error.originalError) return error;
+  if (error instanceof GraphQLError && error.extensions?.http) return error;
+  return new GraphQLError(message, { path: error instanceof GraphQLError ? error.path : undefined, extensions: { code: 'INTERNAL' } });
+}
+
+/** One log line per operation with its request id; unexpected errors are logged in full there (clients see them masked). */
+function useRequestLogging(logger: Logger): Plugin<GraphQLContext> {
+  return {
+    onExecute({ args }) {
+      const started = performance.now();
+      const ctx = args.contextValue;
+      return {
+        onExecuteDone({ result }) {
+          if (!('errors' in result)) return;
+          const errors = result.errors ?? [];
+          for (const error of errors) {
+            const original = error.originalError;
+            if (original && !(original instanceof CairnError) && !(original instanceof GraphQLError)) {
+              logger.error({ requestId: ctx.requestId, err: original, path: error.path }, 'unexpected error');
+            }
+          }
+          logger.info(
+            { requestId: ctx.requestId, operation: args.operationName ?? null, operator: ctx.actor.operator.email, ms: Math.round(performance.now() - started), errors: errors.length },
+            'graphql operation',
+          );
+        },
+      };
+    },
+    onRequest({ request }) {
+      requestIds.set(request, requestIdFrom(request.headers.get('x-request-id')));
+    },
+    onResponse({ request, response }) {
+      const id = requestIds.get(request);
+      if (id) response.headers.set('x-request-id', id);
+    },
+  };
+}
