@@ -4,6 +4,10 @@ import RelayPlugin from '@pothos/plugin-relay';
 import type { JsonValue } from '../domain/json-value.js';
 import type { GraphQLContext } from './context.js';
 
+function capitalize(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
   Scalars: {
@@ -13,7 +17,11 @@ export const builder = new SchemaBuilder<{
 }>({
   plugins: [ErrorsPlugin, RelayPlugin],
   relay: { cursorType: 'String', clientMutationId: 'omit', nodeQueryOptions: false, nodesQueryOptions: false },
-  errors: {},
+  errors: {
+    directResult: false,
+    defaultUnionOptions: { name: ({ fieldName }) => `${capitalize(fieldName)}Result` },
+    defaultResultOptions: { name: ({ fieldName }) => `${capitalize(fieldName)}Success` },
+  },
 });
 
 builder.queryType({});

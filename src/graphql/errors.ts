@@ -108,7 +108,7 @@ builder.objectType(RevertConflictError, {
   ...implementsError,
   isTypeOf: (v) => v instanceof RevertConflictError,
   fields: (t) => ({
-    version: t.exposeString('version'),
+    revertedVersion: t.exposeString('version'),
     conflicts: t.field({ type: [ValueConflictRef], resolve: (e) => [...e.conflicts] }),
   }),
 });

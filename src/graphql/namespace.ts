@@ -42,7 +42,7 @@ export const NamespaceRef = builder.objectRef<GitRepository>('Namespace').implem
     config: t.field({
       type: ConfigDocumentRef,
       args: { path: t.arg.string({ required: true }), at: t.arg.string({ required: false, description: 'hash, short hash, tag, HEAD~N; default head' }) },
-      errors: { types: READ_ERRORS },
+      errors: { types: READ_ERRORS, directResult: true },
       resolve: (r, args, ctx) => ctx.cairn.documents.get(ctx.actor, r.name, args.path, args.at),
     }),
     configs: t.field({
@@ -60,13 +60,13 @@ export const NamespaceRef = builder.objectRef<GitRepository>('Namespace').implem
     version: t.field({
       type: VersionRef,
       args: { ref: t.arg.string({ required: true }) },
-      errors: { types: READ_ERRORS },
+      errors: { types: READ_ERRORS, directResult: true },
       resolve: (r, args, ctx) => ctx.cairn.history.version(ctx.actor, r.name, args.ref),
     }),
     diff: t.field({
       type: DiffRef,
       args: { from: t.arg.string({ required: true }), to: t.arg.string({ required: false }), path: t.arg.string({ required: false }) },
-      errors: { types: READ_ERRORS },
+      errors: { types: READ_ERRORS, directResult: true },
       resolve: (r, args, ctx) => ctx.cairn.diffs.between(ctx.actor, ctx.blobs, r.name, args.from, args.to, args.path),
     }),
     audit: t.connection({
@@ -91,7 +91,7 @@ builder.queryFields((t) => ({
   namespace: t.field({
     type: NamespaceRef,
     args: { name: t.arg.string({ required: true }) },
-    errors: { types: READ_ERRORS },
+    errors: { types: READ_ERRORS, directResult: true },
     resolve: (_root, args, ctx) => ctx.cairn.namespaces.get(ctx.actor, args.name),
   }),
 }));

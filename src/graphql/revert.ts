@@ -19,7 +19,7 @@ builder.mutationFields((t) => ({
     type: WritePayloadRef,
     description: 'A new commit undoing one version alone; RevertConflict when later versions changed the same values.',
     args: { input: t.arg({ type: RevertInput, required: true }) },
-    errors: { types: [...WRITE_ERRORS, RevertConflictError] },
+    errors: { types: [...WRITE_ERRORS, RevertConflictError], directResult: true },
     resolve: (_root, { input }, ctx) => ctx.cairn.reverts.revert(ctx.actor, input),
   }),
 }));

@@ -19,7 +19,7 @@ builder.mutationFields((t) => ({
     type: WritePayloadRef,
     description: 'A new commit whose documents equal their content at `to`. History is never rewritten.',
     args: { input: t.arg({ type: RollbackInput, required: true }) },
-    errors: { types: WRITE_ERRORS },
+    errors: { types: WRITE_ERRORS, directResult: true },
     resolve: (_root, { input }, ctx) => ctx.cairn.rollbacks.rollback(ctx.actor, input),
   }),
 }));

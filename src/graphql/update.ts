@@ -63,13 +63,13 @@ builder.mutationFields((t) => ({
   createNamespace: t.field({
     type: NamespaceRef,
     args: { input: t.arg({ type: CreateNamespaceInput, required: true }) },
-    errors: { types: [...READ_ERRORS, NamespaceExistsError] },
+    errors: { types: [...READ_ERRORS, NamespaceExistsError], directResult: true },
     resolve: (_root, { input }, ctx) => ctx.cairn.namespaces.create(ctx.actor, input.name),
   }),
   putConfig: t.field({
     type: WritePayloadRef,
     args: { input: t.arg({ type: PutConfigInput, required: true }) },
-    errors: { types: WRITE_ERRORS },
+    errors: { types: WRITE_ERRORS, directResult: true },
     resolve: (_root, { input }, ctx) =>
       ctx.cairn.updates.apply(ctx.actor, { ...input, expectedVersion: input.expectedVersion ?? null }, [
         { path: input.path, text: input.text, content: input.content === undefined ? undefined : (input.content as JsonValue) },
@@ -78,7 +78,7 @@ builder.mutationFields((t) => ({
   applyChanges: t.field({
     type: WritePayloadRef,
     args: { input: t.arg({ type: ApplyChangesInput, required: true }) },
-    errors: { types: WRITE_ERRORS },
+    errors: { types: WRITE_ERRORS, directResult: true },
     resolve: (_root, { input }, ctx) =>
       ctx.cairn.updates.apply(
         ctx.actor,
@@ -89,7 +89,7 @@ builder.mutationFields((t) => ({
   deleteConfig: t.field({
     type: WritePayloadRef,
     args: { input: t.arg({ type: DeleteConfigInput, required: true }) },
-    errors: { types: WRITE_ERRORS },
+    errors: { types: WRITE_ERRORS, directResult: true },
     resolve: (_root, { input }, ctx) => ctx.cairn.updates.apply(ctx.actor, input, [{ path: input.path, delete: true }]),
   }),
 }));

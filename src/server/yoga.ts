@@ -77,7 +77,7 @@ function useRequestLogging(logger: Logger): Plugin<GraphQLContext> {
       const ctx = args.contextValue;
       return {
         onExecuteDone({ result }) {
-          if (!('errors' in result)) return;
+          if (Symbol.asyncIterator in result) return;
           const errors = result.errors ?? [];
           for (const error of errors) {
             const original = error.originalError;

@@ -1,0 +1,120 @@
+import { InvalidInputError } from './errors.js';
+
+export type CommitAction = 'create' | 'update' | 'delete' | 'rollback' | 'revert';
+
+export interface CommitTrailers {
+  action: CommitAction;
+  operatorIp: string | null;
+  requestId: string | null;
+  rollbackTo: string | null;
+  reverts: string | null;
+}
+
+const ACTIONS: readonly CommitAction[] = ['create', 'update', 'delete', 'rollback', 'revert'];
+const MAX_COMMENT_LENGTH = 4000;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Trailer keys in the order they are written. */
+const TRAILER_KEYS = {
+  action: 'Cairn-Action',
+  operatorIp: 'Cairn-Operator-IP',
+  requestId: 'Cairn-Request-Id',
+  rollbackTo: 'Cairn-Rollback-To',
+  reverts: 'Cairn-Reverts',
+} as const satisfies Record<keyof CommitTrailers, string>;
+
+// Control characters other than newline and tab have no place in a message people read.
+const UNWANTED_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+const LONE_SURROGATE = /\p{Cs}/gu;
+// `git interpret-trailers` stops reading at a line starting with "---" (where a patch would begin)
+// and at a scissors line; either would let a comment hide our trailers and present its own.
+const PATCH_DIVIDER = /^(?=---(?:\s|$))/gm;
+const SCISSORS = /^(?=\S ------------------------ >8 ------------------------$)/gm;
+const BLANK = /^\s*$/;
+const TRAILER_LINE = /^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$/;
+
+/**
+ * The comment, a blank line, then our trailers. Git reads trailers only from the final
+ * paragraph, and ours always is the final paragraph, so lines in the comment that look
+ * like trailers stay ordinary text.
+ */
+export function formatCommitMessage(comment: string, trailers: CommitTrailers): string {
+  if (!ACTIONS.includes(trailers.action)) throw new InvalidInputError(`unknown commit action '${String(trailers.action)}'`);
+  const body = sanitizeComment(comment) || `${trailers.action} via Cairn`;
+  return `${body}\n\n${trailerLines(trailers).join('\n')}\n`;
+}
+
+export function parseCommitMessage(message: string): { comment: string; trailers: CommitTrailers | null } {
+  const lines = message.replace(/\r\n?/g, '\n').trimEnd().split('\n');
+  const whole = { comment: lines.join('\n').trim(), trailers: null };
+  // Like Git: the last paragraph holds the trailers, and the first paragraph never does.
+  const blank = lines.findLastIndex((line) => BLANK.test(line));
+  const comment = lines.slice(0, Math.max(blank, 0)).join('\n').trim();
+  if (blank === -1 || comment === '') return whole;
+  const trailers = parseTrailerBlock(lines.slice(blank + 1));
+  return trailers === null ? whole : { comment, trailers };
+}
+
+export function validateRequestId(id: string): string {
+  if (!REQUEST_ID.test(id)) {
+    throw new InvalidInputError('a request id must be 1 to 128 characters of letters, digits, ".", "_", ":" and "-"');
+  }
+  return id;
+}
+
+function sanitizeComment(comment: string): string {
+  const cleaned = comment
+    .replace(/\r\n?/g, '\n')
+    .replace(UNWANTED_CONTROL, '')
+    .replace(LONE_SURROGATE, '\uFFFD')
+    .trim();
+  return truncate(cleaned, MAX_COMMENT_LENGTH).trimEnd().replace(PATCH_DIVIDER, ' ').replace(SCISSORS, ' ');
+}
+
+/** Cuts on a code point boundary, so no half of a surrogate pair is left behind. */
+function truncate(text: string, maxLength: number): string {
+  if (text.length <= maxLength) return text;
+  const cut = text.slice(0, maxLength);
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+
+function trailerLines(trailers: CommitTrailers): string[] {
+  const lines: string[] = [];
+  for (const field of Object.keys(TRAILER_KEYS) as (keyof CommitTrailers)[]) {
+    const value = trailers[field];
+    if (value === null || value === undefined || value.trim() === '') continue;
+    lines.push(`${TRAILER_KEYS[field]}: ${trailerValue(field, value)}`);
+  }
+  return lines;
+}
+
+function trailerValue(field: keyof CommitTrailers, value: string): string {
+  const trimmed = value.trim();
+  // A newline would start a new trailer (or end the block), which is exactly how trailers get forged.
+  if (/\p{Cc}/u.test(trimmed)) throw new InvalidInputError(`the ${TRAILER_KEYS[field]} trailer must be a single line`);
+  return field === 'requestId' ? validateRequestId(trimmed) : trimmed;
+}
+
+function parseTrailerBlock(block: readonly string[]): CommitTrailers | null {
+  const fields = new Map<string, string>();
+  for (const line of block) {
+    const match = TRAILER_LINE.exec(line);
+    if (match === null) return null;
+    const key = (match[1] ?? '').toLowerCase();
+    if (!fields.has(key)) fields.set(key, (match[2] ?? '').trim());
+  }
+  const action = fields.get(TRAILER_KEYS.action.toLowerCase());
+  if (!isCommitAction(action)) return null;
+  const field = (name: keyof CommitTrailers): string | null => fields.get(TRAILER_KEYS[name].toLowerCase()) || null;
+  return {
+    action,
+    operatorIp: field('operatorIp'),
+    requestId: field('requestId'),
+    rollbackTo: field('rollbackTo'),
+    reverts: field('reverts'),
+  };
+}
+
+function isCommitAction(value: string | undefined): value is CommitAction {
+  return ACTIONS.some((action) => action === value);
+}

@@ -1,0 +1,35 @@
+import { stringify } from 'yaml';
+import { documentFormatOf, type DocumentFormat } from './document-path.js';
+import { InvalidDocumentError, InvalidPathError } from './errors.js';
+import { parseJsonText } from './json-text.js';
+import type { JsonValue } from './json-value.js';
+import { parseYamlText } from './yaml-text.js';
+
+export const DEFAULT_MAX_DOCUMENT_BYTES = 1024 * 1024;
+
+/**
+ * Parses a document's text into plain JSON data, choosing the format by the path's extension.
+ * Errors carry 1-based line and column whenever the parser knows them.
+ */
+export function parseDocument(path: string, text: string, maxBytes = DEFAULT_MAX_DOCUMENT_BYTES): JsonValue {
+  const format = documentFormatOf(path);
+  if (format === null) throw new InvalidPathError(path, 'only .json, .yaml and .yml documents are supported');
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > maxBytes) throw new InvalidDocumentError(path, `document is ${bytes} bytes, over the limit of ${maxBytes}`);
+  // Every value takes at least one byte of text, so a document within the byte limit can only
+  // exceed the same number of values through aliases; that bounds what aliases may multiply.
+  return format === 'json' ? parseJsonText(path, text) : parseYamlText(path, text, maxBytes);
+}
+
+export function serializeDocument(format: DocumentFormat, value: JsonValue): string {
+  if (format === 'json') return `${JSON.stringify(value, null, 2)}\n`;
+  const text = stringify(value, {
+    // Shared subtrees in a value are plain data, not something the reader should see as anchors.
+    aliasDuplicateObjects: false,
+    // Quote strings such as "yes", "no" or "on" so that YAML 1.1 readers do not take them for booleans.
+    compat: 'yaml-1.1',
+    // Folded long strings make one-word edits show up as multi-line diffs.
+    lineWidth: 0,
+  });
+  return text.endsWith('\n') ? text : `${text}\n`;
+}

@@ -1,0 +1,97 @@
+import { CST, Composer, LineCounter, Parser } from 'yaml';
+import type { Document, DocumentOptions, ParseOptions, SchemaOptions } from 'yaml';
+import { MAX_NESTING_DEPTH } from './document-limits.js';
+import { InvalidDocumentError } from './errors.js';
+import { decodePointer } from './json-pointer.js';
+import type { JsonValue } from './json-value.js';
+import { findJsonValueProblem } from './json-value-check.js';
+
+/**
+ * The YAML 1.2 core schema (no timestamps, no binary, no sets), every key read as a string,
+ * duplicate keys and unknown tags refused. Merge keys (`<<`) stay on because shared
+ * configuration blocks are their everyday use.
+ */
+export const YAML_PARSE_OPTIONS = {
+  schema: 'core',
+  strict: true,
+  uniqueKeys: true,
+  stringKeys: true,
+  merge: true,
+  resolveKnownTags: false,
+  prettyErrors: false,
+} as const satisfies DocumentOptions & SchemaOptions & ParseOptions;
+
+/** Bounds alias expansion, so that a "billion laughs" document fails instead of exhausting memory. */
+export const MAX_ALIAS_COUNT = 100;
+
+type ParsedYaml = Document.Parsed;
+
+/** `maxValues` bounds how far aliases may multiply the document while it is walked. */
+export function parseYamlText(path: string, text: string, maxValues: number): JsonValue {
+  const lines = new LineCounter();
+  const tokens = Array.from(new Parser(lines.addNewLine).parse(text));
+  // The composer recurses per nesting level and a stack overflow inside it can leave V8's
+  // regexp engine broken for the whole process, so depth is checked on the flat token stream first.
+  const tooDeep = findTooDeepCollection(tokens);
+  if (tooDeep !== null) throw invalidAt(path, `nesting is deeper than ${MAX_NESTING_DEPTH} levels`, lines, tooDeep);
+  const [document, extra] = Array.from(new Composer(YAML_PARSE_OPTIONS).compose(tokens));
+  if (document === undefined) return null;
+  if (extra !== undefined) {
+    throw invalidAt(path, 'only one YAML document per file is supported', lines, extra.range[0]);
+  }
+  const problem = document.errors[0] ?? document.warnings[0];
+  if (problem !== undefined) throw invalidAt(path, problem.message, lines, problem.pos[0]);
+  return checkedValue(path, document, lines, toPlainValue(path, document), maxValues);
+}
+
+function findTooDeepCollection(tokens: readonly CST.Token[]): number | null {
+  const pending = tokens.map((token) => ({ token, depth: 0 }));
+  for (let entry = pending.pop(); entry !== undefined; entry = pending.pop()) {
+    const { token, depth } = entry;
+    if (token.type === 'document' && token.value !== undefined) pending.push({ token: token.value, depth });
+    if (!CST.isCollection(token)) continue;
+    if (depth >= MAX_NESTING_DEPTH) return token.offset;
+    for (const item of token.items) {
+      if (item.key) pending.push({ token: item.key, depth: depth + 1 });
+      if (item.value) pending.push({ token: item.value, depth: depth + 1 });
+    }
+  }
+  return null;
+}
+
+function toPlainValue(path: string, document: ParsedYaml): unknown {
+  try {
+    return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+  } catch (error) {
+    // Alias problems (unknown anchor, cycles, excessive expansion) surface only here.
+    if (error instanceof Error) throw new InvalidDocumentError(path, firstLine(error.message));
+    throw error;
+  }
+}
+
+function checkedValue(path: string, document: ParsedYaml, lines: LineCounter, value: unknown, maxValues: number): JsonValue {
+  const problem = findJsonValueProblem(value, { maxDepth: MAX_NESTING_DEPTH, maxValues });
+  // The walk above has just checked every value, so the cast only records that fact.
+  if (problem === null) return value as JsonValue;
+  const message = `${problem.message} (at "${problem.pointer}")`;
+  const offset = nodeOffset(document, problem.pointer);
+  if (offset === null) throw new InvalidDocumentError(path, message);
+  throw invalidAt(path, message, lines, offset);
+}
+
+/** Finds the source position behind a pointer, when it does not run through an alias. */
+function nodeOffset(document: ParsedYaml, pointer: string): number | null {
+  const node: unknown = document.getIn(decodePointer(pointer), true);
+  if (typeof node !== 'object' || node === null || !('range' in node)) return null;
+  const range: unknown = node.range;
+  return Array.isArray(range) && typeof range[0] === 'number' ? range[0] : null;
+}
+
+function invalidAt(path: string, detail: string, lines: LineCounter, offset: number): InvalidDocumentError {
+  const { line, col } = lines.linePos(offset);
+  return new InvalidDocumentError(path, detail, line, col);
+}
+
+function firstLine(message: string): string {
+  return message.split('\n', 1)[0] ?? message;
+}

@@ -1,0 +1,123 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type Client, createClient } from 'graphql-ws';
+import pino from 'pino';
+import WebSocket from 'ws';
+import { type RunningServer, startServer } from '../../src/server/app.js';
+import { readSettings } from '../../src/server/settings.js';
+
+export interface TestToken {
+  readonly token: string;
+  readonly name: string;
+  readonly email: string;
+  readonly roles: Record<string, 'viewer' | 'editor' | 'admin'>;
+  readonly revoked?: boolean;
+}
+
+export interface Harness {
+  readonly url: string;
+  readonly dataDir: string;
+  readonly server: RunningServer;
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GqlResponse<T>>;
+  ws(token?: string | null): Client;
+  git(namespace: string, ...args: string[]): string;
+  close(): Promise<void>;
+}
+
+export interface GqlResponse<T> {
+  readonly status: number;
+  readonly data: T;
+  readonly errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+/** A real Cairn server on a random loopback port over a fresh data directory. */
+export async function startHarness(options: { tokens?: TestToken[]; env?: Record<string, string> } = {}): Promise<Harness> {
+  const root = mkdtempSync(path.join(tmpdir(), 'cairn-test-'));
+  const dataDir = path.join(root, 'repos');
+  let tokensFile: string | undefined;
+  if (options.tokens) {
+    tokensFile = path.join(root, 'tokens.json');
+    writeFileSync(tokensFile, JSON.stringify({ tokens: options.tokens }));
+  }
+  const settings = readSettings({
+    CAIRN_DATA_DIR: dataDir,
+    CAIRN_PORT: '0',
+    CAIRN_FSYNC: 'false',
+    ...(tokensFile ? { CAIRN_TOKENS_FILE: tokensFile } : {}),
+    ...options.env,
+  });
+  const server = await startServer(settings, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const defaultToken = options.tokens?.[0]?.token ?? null;
+  const clients: Client[] = [];
+  return {
+    url: server.url,
+    dataDir,
+    server,
+    async gql(query, variables = {}, token = defaultToken) {
+      const res = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as { data: never; errors?: never };
+      return { status: res.status, data: body.data, errors: body.errors };
+    },
+    ws(token = defaultToken) {
+      const client = createClient({
+        url: `${server.url.replace('http', 'ws')}/graphql`,
+        webSocketImpl: WebSocket,
+        connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+        retryAttempts: 0,
+        lazy: true,
+      });
+      clients.push(client);
+      return client;
+    },
+    git(namespace, ...args) {
+      return execFileSync('git', ['--git-dir', path.join(dataDir, `${namespace}.git`), ...args], { encoding: 'utf8' });
+    },
+    async close() {
+      await Promise.all(clients.map((c) => c.dispose()));
+      await server.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Collects `count` events from a subscription, or fails after `timeoutMs`. */
+export function collect<T>(client: Client, query: string, variables: Record<string, unknown>, count: number, timeoutMs = 15_000): { done: Promise<T[]>; received: T[] } {
+  const received: T[] = [];
+  const done = new Promise<T[]>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      dispose();
+      reject(new Error(`timed out with ${received.length}/${count} events`));
+    }, timeoutMs);
+    const dispose = client.subscribe<T>(
+      { query, variables },
+      {
+        next: (value) => {
+          if (value.errors) {
+            clearTimeout(timer);
+            dispose();
+            reject(new Error(JSON.stringify(value.errors)));
+            return;
+          }
+          received.push(value.data as T);
+          if (received.length === count) {
+            clearTimeout(timer);
+            dispose();
+            resolve(received);
+          }
+        },
+        error: (error) => {
+          clearTimeout(timer);
+          reject(error instanceof Error ? error : new Error(JSON.stringify(error)));
+        },
+        complete: () => undefined,
+      },
+    );
+  });
+  return { done, received };
+}
