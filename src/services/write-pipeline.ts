@@ -72,9 +72,10 @@ export class WritePipeline {
       if (earlier) return { kind: 'committed', version: viewOf(repo, earlier), files: this.storedDiffs(repo, blobs, earlier), replayed: true };
       const head = repo.head();
       const planned = await plan(repo, head);
+      // Checked before the no-op shortcut: a stale write that happens to match the head is still a lost update.
+      await this.checkExpected(repo, head, options.expectedVersion, [...planned.files.keys()]);
       const effective = await this.effectiveFiles(repo, head, planned.files);
       if (effective.size === 0) return { kind: 'unchanged', version: head ? viewOf(repo, head) : null };
-      await this.checkExpected(repo, head, options.expectedVersion, [...effective.keys()]);
       this.validate(effective);
       const commit = await this.commit(repo, actor, head, { ...planned, files: effective }, options.comment ?? '', requestId);
       await this.feed.publish(repo, commit.oid);
@@ -84,8 +85,8 @@ export class WritePipeline {
 
   private async preview(repo: GitRepository, blobs: BlobSource, options: WriteOptions, plan: WritePlan): Promise<WriteOutcome> {
     const head = repo.head();
+    await this.checkExpected(repo, head, options.expectedVersion, [...plan.files.keys()]);
     const effective = await this.effectiveFiles(repo, head, plan.files);
-    if (effective.size > 0) await this.checkExpected(repo, head, options.expectedVersion, [...effective.keys()]);
     this.validate(effective);
     const files = await Promise.all(
       [...effective].map(async ([path, text]) => {
