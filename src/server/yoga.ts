@@ -57,16 +57,25 @@ function authenticateHttp(authenticator: Authenticator, request: Request, req: I
   return { operator: result.operator, ip: req?.socket.remoteAddress ?? 'unknown' };
 }
 
-/** Expected failures keep their message and gain a code; anything else reaches the client as a bare "Unexpected error.". */
+interface GraphQLErrorLike {
+  readonly originalError?: unknown;
+  readonly path?: readonly (string | number)[];
+  readonly extensions?: Record<string, unknown>;
+}
+
+/**
+ * Expected failures keep their message and gain a code; anything else reaches the client as a bare "Unexpected
+ * error.". Errors are inspected by shape, not `instanceof GraphQLError`: graphql-ws and yoga's executor may hold a
+ * different copy of the graphql module (ESM and CommonJS), whose GraphQLError is another class.
+ */
 function maskError(error: unknown, message: string): Error {
-  const original = error instanceof GraphQLError ? error.originalError : error;
-  if (original instanceof CairnError) {
-    const path = error instanceof GraphQLError ? error.path : undefined;
-    return new GraphQLError(original.message, { path, extensions: { code: original.code } });
-  }
-  if (error instanceof GraphQLError && !error.originalError) return error;
-  if (error instanceof GraphQLError && error.extensions?.http) return error;
-  return new GraphQLError(message, { path: error instanceof GraphQLError ? error.path : undefined, extensions: { code: 'INTERNAL' } });
+  const like = (typeof error === 'object' && error !== null ? error : {}) as GraphQLErrorLike;
+  const original = like.originalError ?? error;
+  const path = like.path;
+  if (original instanceof CairnError) return new GraphQLError(original.message, { path, extensions: { code: original.code } });
+  const isGraphQLError = error instanceof Error && error.name === 'GraphQLError';
+  if (isGraphQLError && (!like.originalError || like.extensions?.http)) return error;
+  return new GraphQLError(message, { path, extensions: { code: 'INTERNAL' } });
 }
 
 /** One log line per operation with its request id; unexpected errors are logged in full there (clients see them masked). */
@@ -81,7 +90,7 @@ function useRequestLogging(logger: Logger): Plugin<GraphQLContext> {
           const errors = result.errors ?? [];
           for (const error of errors) {
             const original = error.originalError;
-            if (original && !(original instanceof CairnError) && !(original instanceof GraphQLError)) {
+            if (original && !(original instanceof CairnError) && original.name !== 'GraphQLError') {
               logger.error({ requestId: ctx.requestId, err: original, path: error.path }, 'unexpected error');
             }
           }
