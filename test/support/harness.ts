@@ -8,6 +8,9 @@ import WebSocket from 'ws';
 import { type RunningServer, startServer } from '../../src/server/app.js';
 import { readSettings } from '../../src/server/settings.js';
 
+/** The git CLI needs an identity for tags and commits made by tests, whatever the machine's global config says. */
+const GIT_IDENTITY = { GIT_AUTHOR_NAME: 'Git CLI', GIT_AUTHOR_EMAIL: 'cli@example.com', GIT_COMMITTER_NAME: 'Git CLI', GIT_COMMITTER_EMAIL: 'cli@example.com' };
+
 export interface TestToken {
   readonly token: string;
   readonly name: string;
@@ -76,7 +79,7 @@ export async function startHarness(options: { tokens?: TestToken[]; env?: Record
       return client;
     },
     git(namespace, ...args) {
-      return execFileSync('git', ['--git-dir', path.join(dataDir, `${namespace}.git`), ...args], { encoding: 'utf8' });
+      return execFileSync('git', ['--git-dir', path.join(dataDir, `${namespace}.git`), ...args], { encoding: 'utf8', env: { ...process.env, ...GIT_IDENTITY } });
     },
     async close() {
       await Promise.all(clients.map((c) => c.dispose()));
