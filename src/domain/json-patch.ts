@@ -1,5 +1,6 @@
 import { applyPatch, createPatch, type Operation, type Pointer } from 'rfc6902';
 import { InvalidInputError } from './errors.js';
+import { cloneJson } from './json-clone.js';
 import { decodePointer, getAtPointer } from './json-pointer.js';
 import { deepEqual, type JsonValue } from './json-value.js';
 import { diffValues, type ValueChange } from './value-diff.js';
@@ -32,7 +33,7 @@ export function createJsonPatch(oldValue: JsonValue | undefined, newValue: JsonV
 
 /** Applies a patch to a copy of value; throws InvalidInputError naming the first operation that fails. */
 export function applyJsonPatch(value: JsonValue, patch: readonly JsonPatchOperation[]): JsonValue {
-  let document = structuredClone(value);
+  let document = cloneJson(value);
   patch.forEach((operation, index) => {
     document = applyOperation(document, structuredClone(operation), index);
   });
@@ -88,7 +89,7 @@ function applyAtRoot(document: JsonValue, operation: JsonPatchOperation, index: 
     case 'move': {
       const source = getAtPointer(document, operation.from);
       if (source === undefined) throw failure(operation, index, `nothing at ${operation.from}`);
-      return structuredClone(source);
+      return cloneJson(source);
     }
     case 'remove':
       throw failure(operation, index, 'the whole document cannot be removed by a patch; delete the document instead');

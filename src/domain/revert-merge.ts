@@ -1,7 +1,7 @@
 import { serializeDocument } from './document-codec.js';
 import type { DocumentFormat } from './document-path.js';
+import { cloneJson } from './json-clone.js';
 import { getAtPointer } from './json-pointer.js';
-import { parseJsonText } from './json-text.js';
 import { deepEqual, type JsonValue } from './json-value.js';
 import { applyValueChange } from './value-edit.js';
 import { diffValues, type ValueChange } from './value-diff.js';
@@ -57,7 +57,7 @@ function mergeInverse(path: string, format: DocumentFormat, before: DocumentSide
     if (deepEqual(now, getAtPointer(after.value, change.pointer))) toApply.push(change);
     else if (!deepEqual(now, getAtPointer(before.value, change.pointer))) conflicts.add(change.pointer);
   }
-  let merged: JsonValue | undefined = structuredClone(current.value);
+  let merged: JsonValue | undefined = cloneJson(current.value);
   for (const change of toApply) {
     const result = applyValueChange(merged, change);
     if (result.ok) merged = result.value;
@@ -73,15 +73,14 @@ function mergeInverse(path: string, format: DocumentFormat, before: DocumentSide
 function renderMerged(path: string, format: DocumentFormat, currentText: string, changes: readonly ValueChange[], merged: JsonValue): string {
   if (format === 'yaml') {
     const edited = editYamlText(currentText, changes);
-    if (edited !== null && parsesTo(path, format, edited, merged)) return edited;
+    if (edited !== null && yamlParsesTo(path, edited, merged)) return edited;
   }
   return serializeDocument(format, merged);
 }
 
-function parsesTo(path: string, format: DocumentFormat, text: string, expected: JsonValue): boolean {
+function yamlParsesTo(path: string, text: string, expected: JsonValue): boolean {
   try {
-    const value = format === 'json' ? parseJsonText(path, text) : parseYamlText(path, text, Number.POSITIVE_INFINITY);
-    return deepEqual(value, expected);
+    return deepEqual(parseYamlText(path, text, Number.POSITIVE_INFINITY), expected);
   } catch {
     return false;
   }

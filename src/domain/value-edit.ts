@@ -1,3 +1,4 @@
+import { cloneJson } from './json-clone.js';
 import { decodePointer, encodePointer, getAtPointer } from './json-pointer.js';
 import { isJsonObject, type JsonValue } from './json-value.js';
 import type { ValueChange } from './value-diff.js';
@@ -26,7 +27,7 @@ function applyAtRoot(document: JsonValue | undefined, change: ValueChange): Edit
   const exists = document !== undefined;
   if (change.op === 'remove') return exists ? { ok: true, value: undefined } : FAILED;
   if ((change.op === 'add') === exists || change.newValue === undefined) return FAILED;
-  return { ok: true, value: structuredClone(change.newValue) };
+  return { ok: true, value: cloneJson(change.newValue) };
 }
 
 function editArray(array: JsonValue[], key: string, change: ValueChange): boolean {
@@ -34,13 +35,13 @@ function editArray(array: JsonValue[], key: string, change: ValueChange): boolea
   const index = Number(key);
   if (change.op === 'add') {
     if (index !== array.length || change.newValue === undefined) return false;
-    array.push(structuredClone(change.newValue));
+    array.push(cloneJson(change.newValue));
     return true;
   }
   if (index >= array.length) return false;
   if (change.op === 'remove') array.splice(index, 1);
   else if (change.newValue === undefined) return false;
-  else array[index] = structuredClone(change.newValue);
+  else array[index] = cloneJson(change.newValue);
   return true;
 }
 
@@ -52,6 +53,6 @@ function editObject(object: JsonValue | undefined, key: string, change: ValueCha
   }
   if (change.newValue === undefined) return false;
   // defineProperty, not assignment: assigning to a key named "__proto__" would swap the prototype.
-  Object.defineProperty(object, key, { value: structuredClone(change.newValue), writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(object, key, { value: cloneJson(change.newValue), writable: true, enumerable: true, configurable: true });
   return true;
 }

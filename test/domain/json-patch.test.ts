@@ -98,4 +98,9 @@ describe('createJsonPatch / applyJsonPatch', () => {
     value.nested.push(2);
     expect(result).toEqual({ v: { nested: [1] } });
   });
+
+  it('treats shared subtrees (from YAML aliases) as separate values', () => {
+    const shared = { x: 1 };
+    expect(applyJsonPatch({ a: shared, b: shared }, [{ op: 'replace', path: '/a/x', value: 2 }])).toEqual({ a: { x: 2 }, b: { x: 1 } });
+  });
 });

@@ -204,4 +204,12 @@ describe('revertDocument: YAML layout', () => {
     const text = writtenText(revertDocument('d.yaml', 'yaml', before, after, current));
     expect(parseDocument('d.yaml', text)).toEqual({ base: { x: 1 }, use: { x: 1 }, more: 1 });
   });
+
+  it('does not let a change leak through an alias added after the commit', () => {
+    const before = yaml('base: {x: 1}\nuse: {x: 2}\n');
+    const after = yaml('base: {x: 2}\nuse: {x: 2}\n');
+    const current = yaml('base: &b {x: 2}\nuse: *b\n');
+    const text = writtenText(revertDocument('d.yaml', 'yaml', before, after, current));
+    expect(parseDocument('d.yaml', text)).toEqual({ base: { x: 1 }, use: { x: 2 } });
+  });
 });
