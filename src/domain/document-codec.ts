@@ -1,11 +1,16 @@
 import { stringify } from 'yaml';
 import { documentFormatOf, type DocumentFormat } from './document-path.js';
-import { InvalidDocumentError, InvalidPathError } from './errors.js';
+import { MAX_NESTING_DEPTH } from './document-limits.js';
+import { InvalidDocumentError, InvalidInputError, InvalidPathError } from './errors.js';
 import { parseJsonText } from './json-text.js';
 import type { JsonValue } from './json-value.js';
+import { findJsonValueProblem } from './json-value-check.js';
 import { parseYamlText } from './yaml-text.js';
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 1024 * 1024;
+
+/** Pointers into very deep values would drown the rest of the message. */
+const MAX_POINTER_IN_MESSAGE = 200;
 
 /**
  * Parses a document's text into plain JSON data, choosing the format by the path's extension.
@@ -21,7 +26,13 @@ export function parseDocument(path: string, text: string, maxBytes = DEFAULT_MAX
   return format === 'json' ? parseJsonText(path, text) : parseYamlText(path, text, maxBytes);
 }
 
+/**
+ * Throws InvalidInputError for a value no document may hold (nested deeper than the parser
+ * accepts, or not plain JSON data): content arriving as a value never went through parseDocument,
+ * and both serializers recurse per level.
+ */
 export function serializeDocument(format: DocumentFormat, value: JsonValue): string {
+  assertSerializable(value);
   if (format === 'json') return `${JSON.stringify(value, null, 2)}\n`;
   const text = stringify(value, {
     // Shared subtrees in a value are plain data, not something the reader should see as anchors.
@@ -32,4 +43,11 @@ export function serializeDocument(format: DocumentFormat, value: JsonValue): str
     lineWidth: 0,
   });
   return text.endsWith('\n') ? text : `${text}\n`;
+}
+
+function assertSerializable(value: JsonValue): void {
+  const problem = findJsonValueProblem(value, { maxDepth: MAX_NESTING_DEPTH, maxValues: Number.POSITIVE_INFINITY });
+  if (problem === null) return;
+  const where = problem.pointer.length <= MAX_POINTER_IN_MESSAGE ? ` (at "${problem.pointer}")` : '';
+  throw new InvalidInputError(`the document content cannot be stored: ${problem.message}${where}`);
 }

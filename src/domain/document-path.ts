@@ -83,12 +83,20 @@ function segmentsProblem(segments: readonly string[]): string | null {
 
 function segmentProblem(segment: string): string | null {
   if (segment === '') return 'the path contains an empty segment ("//" or a trailing "/")';
-  if (segment === '.' || segment === '..') return 'the path must not contain "." or ".." segments';
+  if (isDotSegment(segment)) return 'the path must not contain "." or ".." segments, or look-alikes made only of dots and spaces';
   if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_LENGTH) {
     return `a path segment is longer than ${MAX_SEGMENT_LENGTH} bytes`;
   }
   if (isGitDirectoryAlias(segment)) return 'the path must not touch the .git directory';
   return null;
+}
+
+/**
+ * "." and "..", also as compatibility look-alikes that NFKC folds to dots ("．．", "‥", "․․"),
+ * and runs of dots and spaces, which Windows trims down to nothing.
+ */
+function isDotSegment(segment: string): boolean {
+  return /^[. ]+$/.test(segment.normalize('NFKC'));
 }
 
 /**

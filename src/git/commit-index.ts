@@ -1,4 +1,5 @@
 import { type CommitTrailers, parseCommitMessage } from '../domain/commit-message.js';
+import type { CommitRecord } from './index-file.js';
 import type { Signature } from './object-format.js';
 import type { ObjectStore, StoredCommit } from './object-store.js';
 import { type PathChange, diffTrees } from './tree-diff.js';
@@ -12,6 +13,7 @@ export interface IndexedCommit {
   readonly tree: string;
   readonly author: Signature;
   readonly committer: Signature;
+  readonly message: string;
   readonly comment: string;
   /** null for commits made outside Cairn (no Cairn-Action trailer). */
   readonly trailers: CommitTrailers | null;
@@ -84,7 +86,10 @@ export class CommitIndex {
     });
   }
 
+  /** Adds the next commit of main; a commit already indexed is returned as it is (concurrent catch-ups). */
   append(commit: StoredCommit, changes: readonly PathChange[]): IndexedCommit {
+    const existing = this.byOid.get(commit.oid);
+    if (existing) return existing;
     const { comment, trailers } = parseCommitMessage(commit.message);
     const indexed: IndexedCommit = {
       oid: commit.oid,
@@ -93,6 +98,7 @@ export class CommitIndex {
       tree: commit.tree,
       author: commit.author,
       committer: commit.committer,
+      message: commit.message,
       comment,
       trailers,
       changes,
@@ -110,15 +116,23 @@ export class CommitIndex {
 
   /**
    * Brings the index up to `headOid`: appends the commits after the known head, or starts over when the new
-   * head does not descend from it (history rewritten outside Cairn). Returns the commits appended.
+   * head does not descend from it (history rewritten outside Cairn).
    */
-  async catchUp(objects: ObjectStore, headOid: string | null): Promise<IndexedCommit[]> {
+  async catchUp(objects: ObjectStore, headOid: string | null): Promise<{ appended: IndexedCommit[]; rebuilt: boolean }> {
     const known = this.head()?.oid ?? null;
-    if (headOid === known) return [];
+    if (headOid === known) return { appended: [], rebuilt: false };
     const { chain, reachedKnown } = await firstParentChain(objects, headOid, known);
-    if (!reachedKnown && known !== null) this.clear();
+    const rebuilt = !reachedKnown && known !== null;
+    if (rebuilt) this.clear();
     const changes = await diffChain(objects, chain);
-    return chain.map((commit, i) => this.append(commit, changes[i] ?? []));
+    const sizeBefore = this.commits.length;
+    chain.forEach((commit, i) => this.append(commit, changes[i] ?? []));
+    return { appended: this.commits.slice(sizeBefore), rebuilt };
+  }
+
+  /** Every indexed commit as the index file stores it. */
+  records(from = 0): CommitRecord[] {
+    return this.commits.slice(from).map(toRecord);
   }
 
   private clear(): void {
@@ -127,6 +141,13 @@ export class CommitIndex {
     this.byRequestId.clear();
     this.byPath.clear();
   }
+}
+
+export function toRecord(c: IndexedCommit): CommitRecord {
+  return {
+    commit: { oid: c.oid, parents: c.parents, tree: c.tree, author: c.author, committer: c.committer, message: c.message },
+    changes: c.changes,
+  };
 }
 
 async function firstParentChain(

@@ -85,8 +85,11 @@ export class ObjectStore {
     return encodeObject('blob', content);
   }
 
+  /** Also remembers the entries, so the next commit on this tree reads nothing from disk. */
   encodeTree(entries: readonly TreeEntry[]): EncodedObject {
-    return encodeObject('tree', encodeTree(entries));
+    const encoded = encodeObject('tree', encodeTree(entries));
+    this.trees.set(encoded.oid, [...entries]);
+    return encoded;
   }
 
   encodeCommit(commit: CommitContent): EncodedObject {

@@ -1,7 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { parseCommitMessage } from '../domain/commit-message.js';
-import { CommitIndex, type IndexedCommit } from './commit-index.js';
+import { CommitIndex, type IndexedCommit, toRecord } from './commit-index.js';
+import { IndexFile } from './index-file.js';
 import type { DurabilityOptions } from './durable-file.js';
 import type { EncodedObject, Signature } from './object-format.js';
 import { ObjectStore } from './object-store.js';
@@ -30,6 +31,9 @@ export class GitRepository {
   readonly index = new CommitIndex();
   readonly resolver: RefResolver;
   private readonly lock = new WriteLock();
+  /** Catch-ups of the index run one at a time; commits append to it directly, idempotently. */
+  private readonly indexLock = new WriteLock();
+  private readonly indexFile: IndexFile;
 
   private constructor(
     readonly name: string,
@@ -40,18 +44,31 @@ export class GitRepository {
     this.refs = new RefStore(gitdir, durability);
     this.trees = new TreeReader(this.objects);
     this.resolver = new RefResolver(this.objects, this.refs, this.index);
+    this.indexFile = new IndexFile(gitdir);
   }
 
   static async open(name: string, gitdir: string, durability: DurabilityOptions): Promise<GitRepository> {
     const repo = new GitRepository(name, gitdir, durability);
     await removeStaleFiles(gitdir);
-    await repo.syncIndex();
+    const saved = await repo.indexFile.load();
+    for (const record of saved) repo.index.append(record.commit, record.changes);
+    const { rebuilt } = await repo.catchUp();
+    if (rebuilt || (await repo.indexFile.load()).length !== repo.index.size) await repo.indexFile.rewrite(repo.index.records());
     return repo;
   }
 
   /** Catches the index up with the ref on disk (commits made by the git CLI, another process, a restart). */
   async syncIndex(): Promise<IndexedCommit[]> {
-    return this.index.catchUp(this.objects, await this.refs.read(MAIN_REF));
+    return (await this.catchUp()).appended;
+  }
+
+  private catchUp(): Promise<{ appended: IndexedCommit[]; rebuilt: boolean }> {
+    return this.indexLock.run(async () => {
+      const result = await this.index.catchUp(this.objects, await this.refs.read(MAIN_REF));
+      if (result.rebuilt) void this.indexFile.rewrite(this.index.records()).catch(() => undefined);
+      else if (result.appended.length) void this.indexFile.append(result.appended.map(toRecord)).catch(() => undefined);
+      return result;
+    });
   }
 
   /** Runs `task` with no other write of this namespace in between; the head it sees stays the head until it ends. */
@@ -62,8 +79,9 @@ export class GitRepository {
     });
   }
 
-  drain(): Promise<void> {
-    return this.lock.drain();
+  async drain(): Promise<void> {
+    await this.lock.drain();
+    await this.indexFile.flushed();
   }
 
   head(): IndexedCommit | null {
@@ -95,13 +113,19 @@ export class GitRepository {
       committer: request.committer,
       message: request.message,
     });
+    const changes = await diffTrees(this.objects, parentTree, tree.oid);
     await this.objects.writeAll([...objects, ...tree.objects, commit]);
     await this.refs.compareAndSwap(MAIN_REF, request.parent, commit.oid);
-    const changes = await diffTrees(this.objects, parentTree, tree.oid);
-    return this.index.append(
-      { oid: commit.oid, tree: tree.oid, parents: request.parent ? [request.parent] : [], author: request.author, committer: request.committer, message: request.message },
-      changes,
-    );
+    const stored = { oid: commit.oid, tree: tree.oid, parents: request.parent ? [request.parent] : [], author: request.author, committer: request.committer, message: request.message };
+    const sizeBefore = this.index.size;
+    const indexed = this.index.append(stored, changes);
+    if (this.index.size > sizeBefore) void this.indexFile.append([{ commit: stored, changes }]).catch(() => undefined);
+    return indexed;
+  }
+
+  /** Resolves when the index file has every commit appended so far (tests, shutdown). */
+  indexPersisted(): Promise<void> {
+    return this.indexFile.flushed();
   }
 
   /**

@@ -1,4 +1,3 @@
-import type { CommitAction } from '../domain/commit-message.js';
 import type { PathStatus } from '../git/tree-diff.js';
 import { storedDiff } from '../services/diff.js';
 import { type VersionView, versionAt } from '../services/version-view.js';
@@ -69,4 +68,3 @@ async function related(v: VersionView, oid: string | null | undefined): Promise<
   }
 }
 
-export type { CommitAction };
