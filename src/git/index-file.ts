@@ -31,24 +31,25 @@ export class IndexFile {
     this.file = path.join(gitdir, 'cairn', 'commits.jsonl');
   }
 
-  /** The records that chain from the root, in order. */
-  async load(): Promise<CommitRecord[]> {
+  /** The records that chain from the root, in order; `damaged` when anything after them had to be ignored. */
+  async load(): Promise<{ records: CommitRecord[]; damaged: boolean }> {
     let text: string;
     try {
       text = await fsp.readFile(this.file, 'utf8');
     } catch {
-      return [];
+      return { records: [], damaged: false };
     }
     const lines = text.split('\n');
-    if (lines[0] !== HEADER) return [];
+    if (lines.at(-1) === '') lines.pop();
+    if (lines[0] !== HEADER) return { records: [], damaged: true };
     const records: CommitRecord[] = [];
     for (let i = 1; i < lines.length; i += 1) {
       const record = decode(lines[i] ?? '');
       const previous = records.at(-1)?.commit.oid ?? null;
-      if (!record || (record.commit.parents[0] ?? null) !== previous) break;
+      if (!record || (record.commit.parents[0] ?? null) !== previous) return { records, damaged: true };
       records.push(record);
     }
-    return records;
+    return { records, damaged: false };
   }
 
   /** Appends in call order; a failure is only logged by the caller, since the file can always be rebuilt. */

@@ -51,9 +51,9 @@ export class GitRepository {
     const repo = new GitRepository(name, gitdir, durability);
     await removeStaleFiles(gitdir);
     const saved = await repo.indexFile.load();
-    for (const record of saved) repo.index.append(record.commit, record.changes);
+    for (const record of saved.records) repo.index.append(record.commit, record.changes);
     const { rebuilt } = await repo.catchUp();
-    if (rebuilt || (await repo.indexFile.load()).length !== repo.index.size) await repo.indexFile.rewrite(repo.index.records());
+    if (saved.damaged && !rebuilt) await repo.indexFile.rewrite(repo.index.records());
     return repo;
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_DOCUMENT_BYTES, parseDocument, serializeDocument } from '../../src/domain/document-codec.js';
-import { InvalidDocumentError, InvalidPathError } from '../../src/domain/errors.js';
+import { InvalidDocumentError, InvalidInputError, InvalidPathError } from '../../src/domain/errors.js';
 import type { JsonValue } from '../../src/domain/json-value.js';
 
 function failureOf(path: string, text: string, maxBytes?: number): InvalidDocumentError {
@@ -278,5 +278,18 @@ describe('serializeDocument', () => {
   it('does not turn shared subtrees into anchors', () => {
     const shared = { x: 1 };
     expect(serializeDocument('yaml', { a: shared, b: shared })).toBe('a:\n  x: 1\nb:\n  x: 1\n');
+  });
+
+  it('refuses values that no document may hold instead of overflowing the stack', () => {
+    let deep: JsonValue = 1;
+    for (let level = 0; level < 10_000; level += 1) deep = { a: deep };
+    for (const format of ['json', 'yaml'] as const) {
+      expect(() => serializeDocument(format, deep)).toThrow(InvalidInputError);
+      expect(() => serializeDocument(format, deep)).toThrow('nesting is deeper than 256 levels');
+      expect(() => serializeDocument(format, { n: Number.NaN })).toThrow('(at "/n")');
+    }
+    let fits: JsonValue = [];
+    for (let level = 1; level < 256; level += 1) fits = [fits];
+    expect(parseDocument('x.yaml', serializeDocument('yaml', fits))).toEqual(fits);
   });
 });
