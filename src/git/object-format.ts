@@ -8,6 +8,7 @@ import { deflateSync } from 'node:zlib';
 export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
 
 export interface EncodedObject {
+  readonly type: ObjectType;
   readonly oid: string;
   /** zlib-deflated `type size\0content`, ready to be written as objects/xx/yyyy. */
   readonly deflated: Buffer;
@@ -16,7 +17,7 @@ export interface EncodedObject {
 export function encodeObject(type: ObjectType, content: Uint8Array): EncodedObject {
   const wrapped = Buffer.concat([Buffer.from(`${type} ${content.byteLength}\0`), content]);
   const oid = createHash('sha1').update(wrapped).digest('hex');
-  return { oid, deflated: deflateSync(wrapped, { level: 1 }) };
+  return { type, oid, deflated: deflateSync(wrapped, { level: 1 }) };
 }
 
 export const TREE_MODE = '40000';

@@ -1,9 +1,8 @@
-import fs, { promises as fsp } from 'node:fs';
-import path from 'node:path';
 import git from 'isomorphic-git';
 import { type CommitContent, type EncodedObject, type ObjectType, type TreeEntry, encodeCommit, encodeObject, encodeTree } from './object-format.js';
 import { LruCache } from './lru-cache.js';
-import { type DurabilityOptions, tempNameFor, writeThenRename } from './durable-file.js';
+import { ObjectFs } from './object-fs.js';
+import type { DurabilityOptions } from './durable-file.js';
 
 export interface StoredCommit {
   readonly oid: string;
@@ -15,37 +14,39 @@ export interface StoredCommit {
 }
 
 /**
- * The object database of one bare repository. Reads go through isomorphic-git with one long-lived cache
- * (objects are immutable, so the cache never goes stale). Writes are our own: isomorphic-git writes loose
- * objects in place, so a crash mid-write leaves a truncated object that later writes then skip as "existing";
- * we write to a temp file and rename, which git itself does too.
+ * The object database of one bare repository, through isomorphic-git with one long-lived cache (objects are
+ * immutable, so it never goes stale). Objects are hashed and deflated with Node's own crypto and zlib before
+ * isomorphic-git writes them, which is what makes a commit take milliseconds (see object-format.ts).
  */
 export class ObjectStore {
   private readonly cache: object = {};
+  private readonly fs: ObjectFs;
   /** Parsed trees: isomorphic-git caches pack indexes but re-inflates and re-parses loose trees on every read. */
   private readonly trees = new LruCache<string, TreeEntry[]>(20_000);
 
   constructor(
     readonly gitdir: string,
-    private readonly durability: DurabilityOptions,
-  ) {}
+    durability: DurabilityOptions,
+  ) {
+    this.fs = new ObjectFs(gitdir, durability);
+  }
 
   async readBlob(oid: string): Promise<Uint8Array> {
-    const { blob } = await git.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache });
+    const { blob } = await git.readBlob({ fs: this.fs, gitdir: this.gitdir, oid, cache: this.cache });
     return blob;
   }
 
   async readTree(oid: string): Promise<readonly TreeEntry[]> {
     const cached = this.trees.get(oid);
     if (cached) return cached;
-    const { tree } = await git.readTree({ fs, gitdir: this.gitdir, oid, cache: this.cache });
+    const { tree } = await git.readTree({ fs: this.fs, gitdir: this.gitdir, oid, cache: this.cache });
     const entries = tree.map((e) => ({ name: e.path, mode: e.mode, oid: e.oid }));
     this.trees.set(oid, entries);
     return entries;
   }
 
   async readCommit(oid: string): Promise<StoredCommit> {
-    const { commit } = await git.readCommit({ fs, gitdir: this.gitdir, oid, cache: this.cache });
+    const { commit } = await git.readCommit({ fs: this.fs, gitdir: this.gitdir, oid, cache: this.cache });
     return {
       oid,
       tree: commit.tree,
@@ -59,9 +60,9 @@ export class ObjectStore {
   /** The type of an object, or null when the repository does not have it. */
   async typeOf(oid: string): Promise<ObjectType | null> {
     try {
-      const { type } = await git.readObject({ fs, gitdir: this.gitdir, oid, format: 'deflated', cache: this.cache });
+      const { type } = await git.readObject({ fs: this.fs, gitdir: this.gitdir, oid, format: 'deflated', cache: this.cache });
       if (type === 'deflated') {
-        const parsed = await git.readObject({ fs, gitdir: this.gitdir, oid, format: 'parsed', cache: this.cache });
+        const parsed = await git.readObject({ fs: this.fs, gitdir: this.gitdir, oid, format: 'parsed', cache: this.cache });
         return parsed.type as ObjectType;
       }
       return type as ObjectType;
@@ -73,11 +74,11 @@ export class ObjectStore {
 
   /** Expands a unique abbreviated hash; throws isomorphic-git's NotFoundError or AmbiguousError otherwise. */
   async expand(prefix: string): Promise<string> {
-    return git.expandOid({ fs, gitdir: this.gitdir, oid: prefix, cache: this.cache });
+    return git.expandOid({ fs: this.fs, gitdir: this.gitdir, oid: prefix, cache: this.cache });
   }
 
   async readTag(oid: string): Promise<{ object: string; type: string }> {
-    const { tag } = await git.readTag({ fs, gitdir: this.gitdir, oid, cache: this.cache });
+    const { tag } = await git.readTag({ fs: this.fs, gitdir: this.gitdir, oid, cache: this.cache });
     return { object: tag.object, type: tag.type };
   }
 
@@ -101,24 +102,12 @@ export class ObjectStore {
     await Promise.all(objects.map((o) => this.writeLoose(o)));
   }
 
+  /** isomorphic-git writes the object (skipping one that exists); ObjectFs makes the write atomic and durable. */
   private async writeLoose(object: EncodedObject): Promise<void> {
-    const dir = path.join(this.gitdir, 'objects', object.oid.slice(0, 2));
-    const target = path.join(dir, object.oid.slice(2));
-    if (await exists(target)) return;
-    await fsp.mkdir(dir, { recursive: true });
-    await writeThenRename(tempNameFor(target), target, object.deflated, this.durability);
+    await git.writeObject({ fs: this.fs, gitdir: this.gitdir, type: object.type, object: object.deflated, format: 'deflated', oid: object.oid });
   }
 }
 
 function isNotFound(error: unknown): boolean {
   return error instanceof Error && 'code' in error && (error as { code: unknown }).code === 'NotFoundError';
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fsp.access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,0 +1,65 @@
+import { existsSync, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { type DurabilityOptions, tempNameFor, writeThenRename } from './durable-file.js';
+
+const LOOSE_OBJECT = /[/\\]objects[/\\][0-9a-f]{2}[/\\][0-9a-f]{38}$/;
+
+/** Thrown without a stack: isomorphic-git probes for loose objects that are usually packed, thousands of times. */
+const missing = Object.assign(Object.create(Error.prototype) as Error, { code: 'ENOENT', message: 'ENOENT: no such loose object' });
+
+/**
+ * The file system isomorphic-git reads and writes objects through. It answers the two questions isomorphic-git asks on every
+ * object read with less work: "is there a loose object file?" (a stat instead of a failed open that builds an error
+ * with a stack trace) and "which packs are there?" (a listing cached until `packsChanged`). Profiling a 10k-commit
+ * index build showed a third of the time in exactly those two calls.
+ */
+export class ObjectFs {
+  private packListing: Promise<string[]> | null = null;
+
+  constructor(
+    private readonly gitdir: string,
+    private readonly durability: DurabilityOptions,
+  ) {}
+
+  /** Forget the cached pack listing (after `git gc`/`repack`, or when an object was not found). */
+  packsChanged(): void {
+    this.packListing = null;
+  }
+
+  readonly promises = {
+    readFile: (file: string, options?: unknown): Promise<Buffer | string> => {
+      // isomorphic-git calls readFile() with no path on every API call, only to see that it returns a promise.
+      if (typeof file !== 'string' || (LOOSE_OBJECT.test(file) && !existsSync(file))) return Promise.reject(missing);
+      return fsp.readFile(file, options as undefined) as Promise<Buffer | string>;
+    },
+    readdir: (dir: string, options?: unknown): Promise<string[]> => {
+      if (path.resolve(dir) === path.join(this.gitdir, 'objects', 'pack')) {
+        this.packListing ??= fsp.readdir(dir).catch((error: NodeJS.ErrnoException) => {
+          this.packListing = null;
+          if (error.code === 'ENOENT') return [];
+          throw error;
+        });
+        return this.packListing;
+      }
+      return fsp.readdir(dir, options as undefined) as Promise<string[]>;
+    },
+    // isomorphic-git writes a loose object in place; a crash mid-write would leave a truncated object that later
+    // writes skip as "existing". Git itself writes a temp file and renames it: so do we, with fsync when asked.
+    writeFile: async (file: string, data: Uint8Array | string, options?: unknown): Promise<void> => {
+      if (!LOOSE_OBJECT.test(file)) return fsp.writeFile(file, data, options as undefined);
+      await fsp.mkdir(path.dirname(file), { recursive: true });
+      await writeThenRename(tempNameFor(file), file, data, this.durability);
+    },
+    mkdir: fsp.mkdir,
+    rmdir: fsp.rmdir,
+    unlink: fsp.unlink,
+    stat: (file: string, options?: unknown) => {
+      if (LOOSE_OBJECT.test(file) && !existsSync(file)) return Promise.reject(missing);
+      return fsp.stat(file, options as undefined);
+    },
+    lstat: fsp.lstat,
+    readlink: fsp.readlink,
+    symlink: fsp.symlink,
+    rm: fsp.rm,
+  };
+}
