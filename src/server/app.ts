@@ -28,6 +28,10 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   const authenticator = await chooseAuthenticator(settings, logger);
   const store = new RepositoryStore(settings.dataDir, { fsync: settings.fsync });
   await store.init();
+  // Ready means every namespace's commit index is loaded (from its index file, or rebuilt from Git).
+  const namespaces = await store.list();
+  for (const name of namespaces) await store.get(name);
+  logger.info({ namespaces: namespaces.length }, 'commit indexes loaded');
   const cairn = createCairn({
     store,
     events: options.events ?? new EventTarget(),

@@ -1,0 +1,179 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { DOCUMENTS, documentPath, generateRepository, gitdirFor } from './generate.js';
+import { graphqlClient } from './graphql-client.js';
+import { type Figure, gitTimer, meets, median, percentile, timeMedian } from './measure.js';
+import { startServerProcess } from './server-process.js';
+
+const quick = process.argv.includes('--quick');
+const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
+const RUNS = 25;
+const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
+const figures: Figure[] = [];
+
+function record(size: number, operation: string, unit: Figure['unit'], cairn: number, reference: number | null, referenceCommand: string | null, target: string): void {
+  const figure = { size, operation, unit, cairn, reference, referenceCommand, target, met: meets(cairn, target) };
+  figures.push(figure);
+  const ratio = reference ? ` (${(cairn / reference).toFixed(2)}× git)` : '';
+  console.log(`  ${operation.padEnd(44)} ${cairn.toFixed(2).padStart(9)} ${unit}${reference !== null ? `  git ${reference.toFixed(2)} ${unit}${ratio}` : ''}  target ${target} ${figure.met ? 'ok' : 'MISSED'}`);
+}
+
+const VERSIONS = `query($after: String, $path: String) { namespace(name: "bench") { ... on Namespace {
+  versions(first: 50, after: $after, path: $path) { edges { node { hash comment timestamp operator { name email } action } } } } } }`;
+const AUDIT = `query($op: String!) { namespace(name: "bench") { ... on Namespace {
+  audit(first: 50, filter: { operator: $op }) { edges { node { version { hash } time comment operatorIp paths } } } } } }`;
+const READ = `query($path: String!, $at: String!) { namespace(name: "bench") { ... on Namespace {
+  config(path: $path, at: $at) { ... on ConfigDocument { text } } } } }`;
+const DIFF = `query($from: String!, $to: String!) { namespace(name: "bench") { ... on Namespace {
+  diff(from: $from, to: $to) { ... on Diff { files { path status changes { pointer op oldValue newValue } } } } } } }`;
+const PUT = `mutation($input: PutConfigInput!) { putConfig(input: $input) { __typename ... on WritePayload { version { hash } } } }`;
+
+function cursorAt(seq: number): string {
+  return Buffer.from(`seq:${seq}`).toString('base64url');
+}
+
+async function benchSize(size: number, subscribers: boolean): Promise<void> {
+  console.log(`\n${size.toLocaleString('en')} versions over ${DOCUMENTS} documents`);
+  const dir = mkdtempSync(path.join(tmpdir(), `cairn-bench-${size}-`));
+  const gitdir = gitdirFor(dir, 'bench');
+  try {
+    let t = performance.now();
+    generateRepository(gitdir, size);
+    console.log(`  generated with git fast-import in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    let server = await startServerProcess(dir);
+    console.log(`  first start (commit index built from Git): ${(server.readyMs / 1000).toFixed(1)} s`);
+    await server.stop();
+    const restarts: number[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      server = await startServerProcess(dir);
+      restarts.push(server.readyMs);
+      if (i < 2) await server.stop();
+    }
+    record(size, 'restart to ready', 'ms', median(restarts), null, null, '<= 3000');
+    const gql = graphqlClient(server.url);
+    const git = gitTimer(gitdir, GIT_ENV);
+    const hashes = execFileSync('git', ['--git-dir', gitdir, 'rev-list', '--first-parent', 'HEAD'], { encoding: 'utf8', maxBuffer: 1 << 28 }).trim().split('\n');
+    const head = hashes[0]!;
+
+    record(size, 'latest 50 versions', 'ms', await timeMedian(RUNS, () => gql(VERSIONS)), await git(RUNS, () => ['log', '-50', '--format=%H %an %ae %at %s']), 'git log -50', '<= 5');
+    const deep = Math.min(1000, size - 50);
+    record(size, `versions page ${deep} deep`, 'ms', await timeMedian(RUNS, () => gql(VERSIONS, { after: cursorAt(size - 1 - deep + 1) })), await git(RUNS, () => ['log', `--skip=${deep}`, '-50', '--format=%H %an %ae %at %s']), `git log --skip=${deep} -50`, '<= 5');
+    const doc = documentPath(7);
+    record(size, "one document's last 50 versions", 'ms', await timeMedian(RUNS, () => gql(VERSIONS, { path: doc })), await git(RUNS, () => ['log', '-50', '--format=%H %an %ae %at %s', '--', doc]), 'git log -50 -- path', '<= 10');
+    record(size, 'audit by operator, first 50', 'ms', await timeMedian(RUNS, () => gql(AUDIT, { op: 'carol@example.com' })), await git(RUNS, () => ['log', '--author=carol@example.com', '-50', '--format=%H %an %at %s']), 'git log --author=X -50', '<= 10');
+    const back = Math.floor(size / 2);
+    const oldVersions = Array.from({ length: RUNS + 3 }, (_, i) => hashes[back + i]!);
+    record(
+      size,
+      `read a document ${back.toLocaleString('en')} versions back`,
+      'ms',
+      await timeMedian(RUNS, (i) => gql(READ, { path: documentPath(i % DOCUMENTS), at: oldVersions[i % oldVersions.length] })),
+      await git(RUNS, (i) => ['show', `${oldVersions[i % oldVersions.length]}:${documentPath(i % DOCUMENTS)}`]),
+      'git show rev:path',
+      '<= 2',
+    );
+    const span = Math.min(1000, size - 10);
+    const pairs = Array.from({ length: RUNS + 3 }, (_, i) => [hashes[span + i + 1]!, hashes[i + 1]!] as const);
+    record(
+      size,
+      `diff two versions ${span} apart, structured`,
+      'ms',
+      await timeMedian(RUNS, (i) => gql(DIFF, { from: pairs[i % pairs.length]![0], to: pairs[i % pairs.length]![1] })),
+      await git(RUNS, (i) => ['diff', '--stat', pairs[i % pairs.length]![0], pairs[i % pairs.length]![1]]),
+      'git diff --stat a b',
+      '<= 10',
+    );
+    record(size, 'RSS while serving', 'MB', server.rssMb(), null, null, '<= 200');
+
+    await benchWrites(size, gql, gitdir, dir, head);
+    if (subscribers) await benchSubscribers(size, server.url, gql);
+    await server.stop();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+type Gql = ReturnType<typeof graphqlClient>;
+
+async function benchWrites(size: number, gql: Gql, gitdir: string, dir: string, head: string): Promise<void> {
+  let version = head;
+  let n = 0;
+  const putOne = async (): Promise<void> => {
+    n += 1;
+    const res = await gql<{ putConfig: { __typename: string; version: { hash: string } } }>(PUT, {
+      input: { namespace: 'bench', path: documentPath(3), content: { bench: n, padding: 'x'.repeat(200) }, expectedVersion: version },
+    });
+    if (res.putConfig.__typename !== 'WritePayload') throw new Error(`put failed: ${res.putConfig.__typename}`);
+    version = res.putConfig.version.hash;
+  };
+  const work = path.join(dir, 'worktree');
+  execFileSync('git', ['clone', '-q', gitdir, work], { env: GIT_ENV });
+  const gitCommit = await timeMedian(RUNS, (i) => {
+    writeFileSync(path.join(work, documentPath(3)), JSON.stringify({ bench: i, padding: 'x'.repeat(200) }));
+    execFileSync('git', ['-C', work, 'commit', '-q', '-a', '-m', `bench ${i}`], { env: GIT_ENV });
+  });
+  record(size, 'putConfig, one document (p50)', 'ms', await timeMedian(60, putOne), gitCommit, 'git commit of one changed file', '<= 5');
+
+  const clients = 8;
+  const perClient = 40;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      let mine: string | null = version;
+      for (let i = 0; i < perClient; i += 1) {
+        const res: { putConfig: { __typename: string; version: { hash: string } } } = await gql(PUT, {
+          input: { namespace: 'bench', path: documentPath(100 + c), content: { client: c, i }, expectedVersion: mine },
+        });
+        if (res.putConfig.__typename !== 'WritePayload') throw new Error(`guarded put failed: ${res.putConfig.__typename}`);
+        mine = res.putConfig.version.hash;
+      }
+    }),
+  );
+  const rate = (clients * perClient) / ((performance.now() - start) / 1000);
+  record(size, `guarded commits/s, ${clients} clients, one namespace`, 'commits/s', rate, 1000 / gitCommit, 'git commit, sequential', '>= 200');
+}
+
+async function benchSubscribers(size: number, url: string, gql: Gql): Promise<void> {
+  const count = 1000;
+  const arrivals: number[][] = [];
+  const clients = Array.from({ length: count }, () => createClient({ url: `${url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 }));
+  let connected = 0;
+  await new Promise<void>((resolve) => {
+    clients.forEach((client, i) => {
+      arrivals[i] = [];
+      client.on('connected', () => {
+        connected += 1;
+        if (connected === count) resolve();
+      });
+      client.subscribe({ query: 'subscription { changes(namespace: "bench") { version } }' }, { next: () => arrivals[i]!.push(performance.now()), error: () => undefined, complete: () => undefined });
+    });
+  });
+  await new Promise((r) => setTimeout(r, 1500));
+  const head = await gql<{ namespace: { head: { hash: string } } }>('{ namespace(name: "bench") { ... on Namespace { head { hash } } } }');
+  let version = head.namespace.head.hash;
+  const latencies: number[] = [];
+  for (let round = 0; round < 10; round += 1) {
+    const sent = performance.now();
+    const res = await gql<{ putConfig: { version: { hash: string } } }>(PUT, { input: { namespace: 'bench', path: documentPath(5), content: { round }, expectedVersion: version } });
+    version = res.putConfig.version.hash;
+    const deadline = Date.now() + 10_000;
+    while (arrivals.some((a) => a.length <= round) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    for (const a of arrivals) latencies.push((a[round] ?? Infinity) - sent);
+  }
+  await Promise.all(clients.map((c) => c.dispose()));
+  record(size, `one change event to ${count} graphql-ws subscribers (p99)`, 'ms', percentile(latencies, 99), null, null, '<= 250');
+}
+
+console.log(`Cairn benchmark${quick ? ' (quick)' : ''}: medians over ${RUNS} runs; the git CLI figures include starting a git process.`);
+execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: path.resolve(import.meta.dirname, '..'), stdio: 'inherit' });
+for (const size of sizes) await benchSize(size, size === sizes.at(-1));
+const out = { date: new Date().toISOString(), quick, node: process.version, cpus: (await import('node:os')).cpus().length, figures };
+writeFileSync(path.resolve(import.meta.dirname, quick ? 'results-quick.json' : 'results.json'), `${JSON.stringify(out, null, 2)}\n`);
+console.log(`\n| versions | operation | Cairn | git CLI | ratio | target | |\n|---:|---|---:|---:|---:|---|---|`);
+for (const f of figures) {
+  console.log(`| ${f.size.toLocaleString('en')} | ${f.operation} | ${f.cairn.toFixed(2)} ${f.unit} | ${f.reference === null ? '—' : `${f.reference.toFixed(2)} ${f.unit}`} | ${f.reference ? `${(f.cairn / f.reference).toFixed(2)}×` : '—'} | ${f.target} ${f.unit} | ${f.met ? 'met' : '**missed**'} |`);
+}
