@@ -26,7 +26,7 @@ export const ConfigDocumentRef = builder.objectRef<DocumentView>('ConfigDocument
     history: t.connection({
       type: VersionRef,
       description: 'Versions that changed this document, newest first.',
-      resolve: (d, args) => listVersions(d.repo, { path: d.path, first: args.first, after: args.after }),
+      resolve: (d, args) => listVersions(d.repo, { ...args, path: d.path }),
     }),
   }),
 });

@@ -1,4 +1,3 @@
-import { resolveArrayConnection } from '@pothos/plugin-relay';
 import type { CommitAction } from '../domain/commit-message.js';
 import type { GitRepository } from '../git/repository.js';
 import { viewOf } from '../services/version-view.js';
@@ -73,7 +72,7 @@ export const NamespaceRef = builder.objectRef<GitRepository>('Namespace').implem
       type: AuditEntryRef,
       args: { filter: t.arg({ type: AuditFilterInput, required: false }) },
       resolve: (r, args, ctx) =>
-        ctx.cairn.audit.entries(ctx.actor, r.name, { ...args.filter, action: (args.filter?.action as CommitAction | null | undefined) ?? null, first: args.first, after: args.after }),
+        ctx.cairn.audit.entries(ctx.actor, r.name, { ...args, ...args.filter, action: (args.filter?.action as CommitAction | null | undefined) ?? null }),
     }),
   }),
 });
@@ -82,11 +81,7 @@ builder.queryFields((t) => ({
   namespaces: t.connection({
     type: NamespaceRef,
     description: 'Namespaces you may read, by name.',
-    resolve: async (_root, args, ctx) => {
-      const names = await ctx.cairn.namespaces.list(ctx.actor);
-      const page = resolveArrayConnection({ args }, names);
-      return { ...page, edges: await Promise.all(page.edges.map(async (e) => e && { ...e, node: await ctx.cairn.namespaces.get(ctx.actor, e.node) })) };
-    },
+    resolve: (_root, args, ctx) => ctx.cairn.namespaces.page(ctx.actor, args),
   }),
   namespace: t.field({
     type: NamespaceRef,

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GraphQLError } from 'graphql';
 import { type Plugin, type YogaServerInstance, createGraphQLError, createYoga } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { CairnError } from '../domain/errors.js';
@@ -65,18 +64,25 @@ interface GraphQLErrorLike {
 
 /**
  * Expected failures keep their message and gain a code; anything else reaches the client as a bare "Unexpected
- * error.". Errors are inspected by shape, not `instanceof GraphQLError`: graphql-ws and yoga's executor may hold a
- * different copy of the graphql module (ESM and CommonJS), whose GraphQLError is another class.
+ * error.". Errors are inspected by shape, not `instanceof GraphQLError`, and made with yoga's createGraphQLError:
+ * graphql-ws, yoga and our code may each hold a different copy of the graphql module (ESM and CommonJS).
  */
 function maskError(error: unknown, message: string): Error {
   const like = (typeof error === 'object' && error !== null ? error : {}) as GraphQLErrorLike;
   const original = like.originalError ?? error;
   const path = like.path;
-  if (original instanceof CairnError) return new GraphQLError(original.message, { path, extensions: { code: original.code } });
+  if (original instanceof CairnError) {
+    // A root field that failed (a refused subscription, a bad argument to a root connection) left nothing to
+    // return: answer with a 4xx status, as GraphQL over HTTP asks of requests that produced no data.
+    const http = !path || path.length <= 1 ? { status: HTTP_STATUS[original.code] ?? 400 } : undefined;
+    return createGraphQLError(original.message, { path, extensions: { code: original.code, ...(http ? { http } : {}) } });
+  }
   const isGraphQLError = error instanceof Error && error.name === 'GraphQLError';
   if (isGraphQLError && (!like.originalError || like.extensions?.http)) return error;
-  return new GraphQLError(message, { path, extensions: { code: 'INTERNAL' } });
+  return createGraphQLError(message, { path, extensions: { code: 'INTERNAL' } });
 }
+
+const HTTP_STATUS: Record<string, number> = { FORBIDDEN: 403, NOT_FOUND: 404 };
 
 /** One log line per operation with its request id; unexpected errors are logged in full there (clients see them masked). */
 function useRequestLogging(logger: Logger): Plugin<GraphQLContext> {

@@ -3,6 +3,9 @@ import { InvalidInputError } from '../domain/errors.js';
 export interface PageArgs {
   readonly first?: number | null;
   readonly after?: string | null;
+  /** Backward paging is refused rather than ignored: a client asking for it would silently get the wrong page. */
+  readonly last?: number | null;
+  readonly before?: string | null;
 }
 
 export interface Page<T> {
@@ -41,6 +44,7 @@ export function pageNewestFirst<T>(
   matches: (item: T) => boolean = () => true,
 ): Page<T> {
   const size = pageSize(args.first);
+  refuseBackward(args);
   const before = args.after ? decodeCursor(args.after) : Infinity;
   const edges: { node: T; cursor: string }[] = [];
   let hasNextPage = false;
@@ -62,6 +66,12 @@ export function pageNewestFirst<T>(
       endCursor: edges.at(-1)?.cursor ?? null,
     },
   };
+}
+
+export function refuseBackward(args: PageArgs): void {
+  if ((args.last !== null && args.last !== undefined) || (args.before !== null && args.before !== undefined)) {
+    throw new InvalidInputError('backward pagination (last, before) is not supported: page forward with first and after');
+  }
 }
 
 /** Sequence numbers below `below`, down to 0, for a history of `size` commits. */

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../support/harness.js';
-import { APPLY_CHANGES, CREATE_NAMESPACE, DELETE_CONFIG, PUT_CONFIG, REVERT, ROLLBACK, type WriteResult } from '../support/operations.js';
+import { APPLY_CHANGES, CHANGES_SUBSCRIPTION, CREATE_NAMESPACE, PUT_CONFIG, REVERT, ROLLBACK, type WriteResult } from '../support/operations.js';
 
 /**
  * Every bad input gets a typed error (a member of the result union) or an HTTP 4xx, and nothing is committed:
@@ -11,6 +11,8 @@ import { APPLY_CHANGES, CREATE_NAMESPACE, DELETE_CONFIG, PUT_CONFIG, REVERT, ROL
 const ALICE = { token: 'alice-bad-input-token', name: 'Alice Admin', email: 'alice@example.com', roles: { '*': 'admin' as const } };
 const NS = 'bad';
 const REV_NS = 'rev';
+/** Path attempts go to their own namespace, so that a path wrongly accepted cannot disturb the other checks. */
+const PATH_NS = 'paths';
 
 const READ_ERRORS = `... on Error { __typename message code }
   ... on InvalidPath { path reason }
@@ -25,6 +27,7 @@ const CONFIG_QUERY = `query($ns: String!, $path: String!, $at: String) { namespa
   config(path: $path, at: $at) { __typename ... on ConfigDocument { path text } ${READ_ERRORS} } } ${READ_ERRORS} } }`;
 const VERSION_QUERY = `query($ns: String!, $ref: String!) { namespace(name: $ns) { __typename ... on Namespace {
   version(ref: $ref) { __typename ... on Version { hash } ${READ_ERRORS} } } } }`;
+const DELETE = `mutation($input: DeleteConfigInput!) { deleteConfig(input: $input) { __typename ${READ_ERRORS} } }`;
 const DIFF_QUERY = `query($ns: String!, $from: String!, $to: String) { namespace(name: $ns) { __typename ... on Namespace {
   diff(from: $from, to: $to) { __typename ... on Diff { files { path } } ${READ_ERRORS} } } } }`;
 
@@ -128,6 +131,9 @@ describe('bad input: typed errors, nothing committed', () => {
     return result;
   }
 
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ALICE.token}`, ...headers }, body });
+
   async function put(input: Record<string, unknown>, ns = NS): Promise<WriteResult & Typed> {
     const res = await h.gql<{ putConfig: WriteResult & Typed }>(PUT_CONFIG, { input: { namespace: ns, ...input } });
     expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
@@ -149,12 +155,14 @@ describe('bad input: typed errors, nothing committed', () => {
 
   beforeAll(async () => {
     h = await startHarness({ tokens: [ALICE] });
-    for (const ns of [NS, REV_NS]) {
+    for (const ns of [NS, REV_NS, PATH_NS]) {
       expect((await h.gql<{ createNamespace: { __typename: string } }>(CREATE_NAMESPACE, { name: ns })).data.createNamespace.__typename).toBe('Namespace');
     }
     versions.push(await commit(NS, 'base.json', { a: 1 }, null));
     versions.push(await commit(NS, 'base.json', { a: 2 }, versions[0]!));
     versions.push(await commit(NS, 'conf/app.yaml', { replicas: 1 }, versions[1]!));
+    await commit(PATH_NS, 'base.json', { a: 1 }, null);
+    await commit(PATH_NS, 'conf/app.yaml', { replicas: 1 }, null);
     // The revert-conflict history: v1 {a:1}, v2 sets a=2, v3 sets a=3.
     revVersions.push(await commit(REV_NS, 'r.json', { a: 1 }, null));
     revVersions.push(await commit(REV_NS, 'r.json', { a: 2 }, revVersions[0]!));
@@ -170,7 +178,7 @@ describe('bad input: typed errors, nothing committed', () => {
     });
 
     it.each(BAD_PATHS)('putConfig refuses %s with InvalidPath and commits nothing', async (_label, badPath) => {
-      const result = await unchanged(NS, () => put({ path: badPath, content: { x: 1 }, expectedVersion: head() }));
+      const result = await unchanged(PATH_NS, () => put({ path: badPath, content: { x: 1 }, expectedVersion: head(PATH_NS) }, PATH_NS));
       expect(result.__typename, JSON.stringify(result)).toBe('InvalidPath');
       expect(result.code).toBe('INVALID_PATH');
       expect(result.path).toBe(badPath);
@@ -178,31 +186,31 @@ describe('bad input: typed errors, nothing committed', () => {
     });
 
     it.each(BAD_PATHS)('config(path:) refuses %s with InvalidPath', async (_label, badPath) => {
-      const res = await h.gql<{ namespace: { config: Typed } }>(CONFIG_QUERY, { ns: NS, path: badPath });
+      const res = await h.gql<{ namespace: { config: Typed } }>(CONFIG_QUERY, { ns: PATH_NS, path: badPath });
       expect(res.errors).toBeUndefined();
       expect(res.data.namespace.config.__typename).toBe('InvalidPath');
     });
 
     it('applyChanges refuses every odd path, also next to a valid document, and commits nothing', async () => {
       for (const [, badPath] of BAD_PATHS) {
-        const result = await unchanged(NS, () =>
-          apply({ expectedVersion: head(), changes: [{ path: 'fine.json', content: { ok: true } }, { path: badPath, content: { x: 1 } }] }),
+        const result = await unchanged(PATH_NS, () =>
+          apply({ expectedVersion: head(PATH_NS), changes: [{ path: 'fine.json', content: { ok: true } }, { path: badPath, content: { x: 1 } }] }, PATH_NS),
         );
         expect(result.__typename, JSON.stringify(badPath)).toBe('InvalidPath');
       }
-      expect(existsAtHead(NS, 'fine.json')).toBe(false);
+      expect(existsAtHead(PATH_NS, 'fine.json')).toBe(false);
     });
 
     it('refuses a document path below an existing document (file/folder collision)', async () => {
-      const result = await unchanged(NS, () => put({ path: 'base.json/inner.json', content: { x: 1 }, expectedVersion: head() }));
+      const result = await unchanged(PATH_NS, () => put({ path: 'base.json/inner.json', content: { x: 1 }, expectedVersion: head(PATH_NS) }, PATH_NS));
       expect(result.__typename).toBe('InvalidPath');
-      const folder = await unchanged(NS, () => put({ path: 'conf', text: '{}', expectedVersion: head() }));
+      const folder = await unchanged(PATH_NS, () => put({ path: 'conf', text: '{}', expectedVersion: head(PATH_NS) }, PATH_NS));
       expect(folder.__typename).toBe('InvalidPath');
     });
 
     it('rollback refuses odd paths in `paths`', async () => {
       for (const badPath of ['../x.json', '.git/config', 'a//b.json', 'x.txt']) {
-        const res = await unchanged(NS, () => h.gql<{ rollback: Typed }>(ROLLBACK, { input: { namespace: NS, to: versions[0], expectedVersion: head(), paths: [badPath] } }));
+        const res = await unchanged(PATH_NS, () => h.gql<{ rollback: Typed }>(ROLLBACK, { input: { namespace: PATH_NS, to: 'HEAD~1', expectedVersion: head(PATH_NS), paths: [badPath] } }));
         expect(res.errors).toBeUndefined();
         expect(res.data.rollback.__typename).toBe('InvalidPath');
       }
@@ -211,7 +219,8 @@ describe('bad input: typed errors, nothing committed', () => {
     it('left nothing behind outside the data directory', () => {
       const root = path.dirname(h.dataDir);
       expect(readdirSync(root).sort()).toEqual(['repos', 'tokens.json']);
-      expect(h.git(NS, 'ls-tree', '-r', '--name-only', 'HEAD').trim().split('\n')).toEqual(['base.json', 'conf/app.yaml']);
+      expect(h.git(PATH_NS, 'ls-tree', '-r', '--name-only', 'HEAD').trim().split('\n')).toEqual(['base.json', 'conf/app.yaml']);
+      expect(h.git(PATH_NS, 'rev-list', '--count', 'HEAD').trim()).toBe('2');
     });
   });
 
@@ -289,8 +298,9 @@ describe('bad input: typed errors, nothing committed', () => {
       { label: 'CRLF line endings', path: 'bad.json', text: '{\r\n  "a": 1,\r\n  "b": #\r\n}\r\n', line: 3, column: 8 },
       { label: 'second value after the document', path: 'bad.json', text: '{"a": 1}\n{"b": 2}\n', line: 2, column: 1 },
       { label: 'single quotes', path: 'bad.json', text: "{\n\t'a': 1\n}", line: 2, column: 2 },
-      { label: 'unquoted key deep inside', path: 'bad.json', text: '{\n  "a": {\n    "b": [1, 2, {c: 3}]\n  }\n}\n', line: 3, column: 17 },
+      { label: 'unquoted key deep inside', path: 'bad.json', text: '{\n  "a": {\n    "b": [1, 2, {c: 3}]\n  }\n}\n', line: 3, column: 18 },
       { label: 'comment', path: 'bad.json', text: '{\n  // no comments in JSON\n  "a": 1\n}\n', line: 2, column: 3 },
+      { label: 'after non-ASCII text (columns count characters, not bytes)', path: 'bad.json', text: '{\n  "\u043a\u043b\u044e\u0447": @\n}\n', line: 2, column: 11 },
     ];
     const YAML_CASES: readonly Case[] = [
       { label: 'duplicate key', path: 'bad.yaml', text: 'a: 1\nb: 2\na: 3\n', line: 3, column: 1 },
@@ -298,6 +308,7 @@ describe('bad input: typed errors, nothing committed', () => {
       { label: 'nested compact mapping', path: 'bad.yaml', text: 'x: 1\na: b: c\n', line: 2, column: 4 },
       { label: 'second document', path: 'bad.yml', text: 'a: 1\n---\nb: 2\n', line: 2, column: 1 },
       { label: 'unknown tag', path: 'bad.yml', text: 'a: 1\nb: !evil x\n', line: 2, column: 4 },
+      { label: 'after non-ASCII text (columns count characters, not bytes)', path: 'bad.yml', text: 'a: 1\n\u043a\u043b\u044e\u0447: !evil x\n', line: 2, column: 7 },
     ];
 
     it.each(JSON_CASES)('JSON $label: InvalidDocument at line $line, column $column', async ({ path: p, text, line, column }) => {
@@ -344,7 +355,7 @@ describe('bad input: typed errors, nothing committed', () => {
       const ms = performance.now() - started;
       expect(result.__typename, JSON.stringify(result)).toBe('InvalidDocument');
       expect(ms).toBeLessThan(1000);
-      // The same bomb with merge keys instead of sequences.
+      // The same bomb built from mappings of aliases instead of sequences.
       const mergeBomb = `a: &a {x1: 1, x2: 2, x3: 3, x4: 4}\n${names
         .slice(1)
         .map((n, i) => `${n}: &${n}\n${Array.from({ length: 9 }, (_, k) => `  k${k}: *${names[i]}`).join('\n')}`)
@@ -367,11 +378,19 @@ describe('bad input: typed errors, nothing committed', () => {
       const yamlBlocks = Array.from({ length: 10_000 }, (_, i) => `${' '.repeat(i)}k:`).join('\n');
       const asYamlBlocks = await unchanged(NS, () => put({ path: 'deep2.yaml', text: `${yamlBlocks} 1\n`, expectedVersion: head() }));
       expect(asYamlBlocks.__typename, JSON.stringify(asYamlBlocks)).toBe('InvalidDocument');
-      let content: unknown = 1;
-      for (let i = 0; i < 10_000; i += 1) content = { a: content };
-      const res = await unchanged(NS, () => h.gql<{ putConfig: Typed }>(PUT_CONFIG, { input: { namespace: NS, path: 'deep.json', content, expectedVersion: head() } }));
-      const typed = res.data?.putConfig?.__typename;
-      expect(typed === 'InvalidDocument' || typed === 'InvalidInput' || (res.status >= 400 && res.status < 500), JSON.stringify({ status: res.status, typed, errors: res.errors })).toBe(true);
+    });
+
+    it.each([
+      ['deep.json', '{"a":', '}'],
+      ['deep.yaml', '[', ']'],
+    ])('refuses a 10,000-deep value given as `content` for %s with a typed error', async (p, open, close) => {
+      // The request body is written by hand: JSON.stringify of such a value overflows the test's own stack.
+      const value = `${open.repeat(10_000)}1${close.repeat(10_000)}`;
+      const body = `{"query":${JSON.stringify(PUT_CONFIG)},"variables":{"input":{"namespace":"${NS}","path":"${p}","expectedVersion":"${head()}","content":${value}}}}`;
+      const res = await unchanged(NS, () => post(body));
+      const json = (await res.json()) as { data?: { putConfig?: Typed | null }; errors?: unknown[] };
+      const typed = json.data?.putConfig?.__typename;
+      expect(typed === 'InvalidDocument' || typed === 'InvalidInput' || (res.status >= 400 && res.status < 500), JSON.stringify({ status: res.status, json })).toBe(true);
       expect((await h.gql(NAMESPACE_QUERY, { ns: NS })).status).toBe(200);
     });
 
@@ -435,9 +454,9 @@ describe('bad input: typed errors, nothing committed', () => {
     });
 
     it('deleteConfig of a missing document is NotFound', async () => {
-      const result = await unchanged(NS, () => h.gql<{ deleteConfig: Typed }>(DELETE_CONFIG, { input: { namespace: NS, path: 'missing.json', expectedVersion: head() } }));
+      const result = await unchanged(NS, () => h.gql<{ deleteConfig: Typed }>(DELETE, { input: { namespace: NS, path: 'missing.json', expectedVersion: head() } }));
       expect(result.data.deleteConfig).toMatchObject({ __typename: 'NotFound', kind: 'document', key: 'missing.json' });
-      const odd = await unchanged(NS, () => h.gql<{ deleteConfig: Typed }>(DELETE_CONFIG, { input: { namespace: NS, path: '../base.json', expectedVersion: head() } }));
+      const odd = await unchanged(NS, () => h.gql<{ deleteConfig: Typed }>(DELETE, { input: { namespace: NS, path: '../base.json', expectedVersion: head() } }));
       expect(odd.data.deleteConfig.__typename).toBe('InvalidPath');
     });
 
@@ -447,6 +466,77 @@ describe('bad input: typed errors, nothing committed', () => {
         expect(result.__typename, JSON.stringify(requestId)).toBe('InvalidInput');
       }
       expect(existsAtHead(NS, 'req.json')).toBe(false);
+    });
+  });
+
+  describe('limits and leftovers', () => {
+    it('more than 1000 documents in one write, or an empty rollback path list, is InvalidInput', async () => {
+      const many = Array.from({ length: 1001 }, (_, i) => ({ path: `many/${i}.json`, content: { i } }));
+      const result = await unchanged(NS, () => apply({ expectedVersion: head(), changes: many }));
+      expect(result.__typename).toBe('InvalidInput');
+      const rb = await unchanged(NS, () => h.gql<{ rollback: Typed }>(ROLLBACK, { input: { namespace: NS, to: versions[0], expectedVersion: head(), paths: [] } }));
+      expect(rb.data.rollback.__typename).toBe('InvalidInput');
+    });
+
+    it('the 1 MiB limit is exact: 1,048,576 bytes are stored, one byte more is InvalidDocument', async () => {
+      const exact = (bytes: number) => {
+        const text = `{"v": "${'x'.repeat(bytes - 10)}"}\n`;
+        expect(Buffer.byteLength(text)).toBe(bytes);
+        return text;
+      };
+      const over = await unchanged(NS, () => put({ path: 'limit.json', text: exact(1024 * 1024 + 1), expectedVersion: head() }));
+      expect(over.__typename).toBe('InvalidDocument');
+      expect((await h.gql<{ createNamespace: Typed }>(CREATE_NS, { name: 'limits' })).data.createNamespace.__typename).toBe('Namespace');
+      const at = await put({ path: 'limit.json', text: exact(1024 * 1024), expectedVersion: null }, 'limits');
+      expect(at.status).toBe('COMMITTED');
+      expect(h.git('limits', 'cat-file', '-s', 'HEAD:limit.json').trim()).toBe(String(1024 * 1024));
+    });
+
+    it('a refused write does not use up its requestId', async () => {
+      const refused = await unchanged(NS, () => put({ path: 'rid.json', text: '{"a": }', expectedVersion: head(), requestId: 'rid-after-refusal' }));
+      expect(refused.__typename).toBe('InvalidDocument');
+      const conflict = await unchanged(NS, () => put({ path: 'base.json', content: { a: 0 }, expectedVersion: versions[0], requestId: 'rid-after-refusal' }));
+      expect(conflict.__typename).toBe('VersionConflict');
+      // Checked in a scratch namespace, so that the main one keeps its known history.
+      expect((await h.gql<{ createNamespace: Typed }>(CREATE_NS, { name: 'scratch' })).data.createNamespace.__typename).toBe('Namespace');
+      const refusedThere = await put({ path: 'rid.json', text: '{"a": }', expectedVersion: null, requestId: 'rid-1' }, 'scratch');
+      expect(refusedThere.__typename).toBe('InvalidDocument');
+      const ok = await put({ path: 'rid.json', text: '{"a": 1}', expectedVersion: null, requestId: 'rid-1' }, 'scratch');
+      expect(ok.status).toBe('COMMITTED');
+      expect(h.git('scratch', 'rev-list', '--count', 'HEAD').trim()).toBe('1');
+    });
+  });
+
+  describe('connection arguments', () => {
+    const CASES: readonly [string, string][] = [
+      ['versions(first: -1)', `{ namespace(name: "${NS}") { ... on Namespace { versions(first: -1) { edges { cursor } } } } }`],
+      ['versions(first: 1000000)', `{ namespace(name: "${NS}") { ... on Namespace { versions(first: 1000000) { edges { cursor } } } } }`],
+      ['versions(after: garbage)', `{ namespace(name: "${NS}") { ... on Namespace { versions(after: "garbage") { edges { cursor } } } } }`],
+      ['audit(after: garbage)', `{ namespace(name: "${NS}") { ... on Namespace { audit(after: "garbage") { edges { cursor } } } } }`],
+      ['history(first: -3)', `{ namespace(name: "${NS}") { ... on Namespace { config(path: "base.json") { ... on ConfigDocument { history(first: -3) { edges { cursor } } } } } } }`],
+      ['namespaces(first: -1)', '{ namespaces(first: -1) { edges { cursor } } }'],
+      ['namespaces(after: garbage)', '{ namespaces(after: "garbage") { edges { cursor } } }'],
+      ['namespaces(last: -1)', '{ namespaces(last: -1) { edges { cursor } } }'],
+    ];
+
+    it.each(CASES)('%s is a GraphQL error with code INVALID_INPUT, not an internal error', async (_label, query) => {
+      const res = await h.gql(query);
+      expect(res.errors?.length, JSON.stringify(res)).toBeGreaterThan(0);
+      expect(res.errors![0]!.extensions?.code, JSON.stringify(res.errors)).toBe('INVALID_INPUT');
+    });
+
+    it('bad version, path and audit filters are GraphQL errors with their codes', async () => {
+      const versionsByPath = await h.gql(`{ namespace(name: "${NS}") { ... on Namespace { versions(path: "../x.json") { edges { cursor } } } } }`);
+      expect(versionsByPath.errors?.[0]?.extensions?.code).toBe('INVALID_PATH');
+      const auditByVersion = await h.gql(`{ namespace(name: "${NS}") { ... on Namespace { audit(filter: { version: "deadbeef" }) { edges { cursor } } } } }`);
+      expect(auditByVersion.errors?.[0]?.extensions?.code).toBe('INVALID_REF');
+      const auditByPath = await h.gql(`{ namespace(name: "${NS}") { ... on Namespace { audit(filter: { path: ".git/config" }) { edges { cursor } } } } }`);
+      expect(auditByPath.errors?.[0]?.extensions?.code).toBe('INVALID_PATH');
+      const prefix = await h.gql<{ namespace: { configs: Typed; diff: Typed } }>(
+        `{ namespace(name: "${NS}") { ... on Namespace { configs(prefix: "../") { __typename } diff(from: "HEAD~1", path: "/etc") { __typename } } } }`,
+      );
+      expect(prefix.data.namespace.configs.__typename).toBe('InvalidPath');
+      expect(prefix.data.namespace.diff.__typename).toBe('InvalidPath');
     });
   });
 
@@ -538,6 +628,55 @@ describe('bad input: typed errors, nothing committed', () => {
     });
   });
 
+  describe('subscriptions', () => {
+    const CASES: readonly [string, string, Record<string, unknown>][] = [
+      ['unknown since', 'INVALID_REF', { ns: NS, since: 'deadbeef' }],
+      ['since HEAD~99', 'INVALID_REF', { ns: NS, since: 'HEAD~99' }],
+      ['since without a namespace', 'INVALID_INPUT', { since: 'HEAD' }],
+      ['traversal in pathPrefix', 'INVALID_PATH', { ns: NS, prefix: '../' }],
+      ['unknown namespace', 'NOT_FOUND', { ns: 'nosuch' }],
+      ['invalid namespace name', 'INVALID_NAMESPACE', { ns: '../x' }],
+    ];
+
+    /** The first message of a subscription over graphql-ws: its errors, or the events it delivered. */
+    function firstWsResult(variables: Record<string, unknown>): Promise<{ errors?: { extensions?: { code?: string } }[]; error?: unknown }> {
+      const client = h.ws();
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => resolve({ error: 'timeout' }), 5_000);
+        client.subscribe(
+          { query: CHANGES_SUBSCRIPTION, variables },
+          {
+            next: (value) => {
+              clearTimeout(timer);
+              resolve({ errors: value.errors as never });
+            },
+            error: (error) => {
+              clearTimeout(timer);
+              resolve({ error });
+            },
+            complete: () => undefined,
+          },
+        );
+      });
+    }
+
+    it.each(CASES)('over WebSocket, %s is refused with %s', async (_label, code, variables) => {
+      const result = await firstWsResult(variables);
+      expect(result.errors?.[0]?.extensions?.code, JSON.stringify(result)).toBe(code);
+    });
+
+    it.each(CASES)('over HTTP (SSE), %s is refused with %s and a 4xx status', async (_label, code, variables) => {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), 5_000);
+      const res = await post(JSON.stringify({ query: CHANGES_SUBSCRIPTION, variables }), { accept: 'text/event-stream' });
+      const text = await res.text();
+      clearTimeout(timer);
+      expect(text).toContain(`"code":"${code}"`);
+      expect(res.status, text).toBeGreaterThanOrEqual(400);
+      expect(res.status, text).toBeLessThan(500);
+    });
+  });
+
   describe('revert', () => {
     it('a revert that conflicts is a RevertConflict listing the path and pointer /a, head unchanged', async () => {
       const [, v2, v3] = revVersions;
@@ -563,10 +702,7 @@ describe('bad input: typed errors, nothing committed', () => {
   });
 
   describe('malformed requests', () => {
-    const post = (body: string, contentType = 'application/json') =>
-      fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${ALICE.token}` }, body });
-
-    it('answers syntax errors, unknown fields, wrong variable types and broken bodies with HTTP 4xx', async () => {
+    it('answers syntax errors, unknown fields, wrong variable types and broken bodies with HTTP 4xx (GraphQL over HTTP)', async () => {
       const before = head();
       const bodies = [
         '{"query": "{ namespace(name: \\"bad\\") { "}',
@@ -580,9 +716,12 @@ describe('bad input: typed errors, nothing committed', () => {
         '{}',
       ];
       for (const body of bodies) {
-        const res = await post(body);
+        const res = await post(body, { accept: 'application/graphql-response+json' });
         expect(res.status, body.slice(0, 80)).toBeGreaterThanOrEqual(400);
         expect(res.status, body.slice(0, 80)).toBeLessThan(500);
+        const json = (await res.json()) as { data?: unknown; errors?: unknown[] };
+        expect(json.errors?.length).toBeGreaterThan(0);
+        expect(json.data ?? null).toBeNull();
       }
       expect(head()).toBe(before);
     });
@@ -596,8 +735,8 @@ describe('bad input: typed errors, nothing committed', () => {
       expect(write.status).toBe('COMMITTED');
       expect(h.git(NS, 'rev-list', '--count', 'HEAD').trim()).toBe('4');
       expect(h.git(REV_NS, 'rev-list', '--count', 'HEAD').trim()).toBe('3');
-      for (const ns of [NS, REV_NS]) h.git(ns, 'fsck', '--strict');
-      expect(readdirSync(h.dataDir).sort()).toEqual(['bad.git', 'rev.git']);
+      for (const ns of [NS, REV_NS, PATH_NS, 'scratch', 'limits']) h.git(ns, 'fsck', '--strict');
+      expect(readdirSync(h.dataDir).sort()).toEqual(['bad.git', 'limits.git', 'paths.git', 'rev.git', 'scratch.git']);
     });
   });
 });
