@@ -1,92 +1,95 @@
 import git from 'isomorphic-git';
-import { type CommitContent, type EncodedObject, type ObjectType, type TreeEntry, encodeCommit, encodeObject, encodeTree } from './object-format.js';
-import { LruCache } from './lru-cache.js';
-import { ObjectFs } from './object-fs.js';
 import type { DurabilityOptions } from './durable-file.js';
+import { type CommitContent, type EncodedObject, type ObjectType, type Signature, type TreeEntry, encodeCommit, encodeObject, encodeTree } from './object-format.js';
+import { ObjectFs } from './object-fs.js';
+import { parseCommit, parseTag, parseTree } from './object-parse.js';
+import { ObjectReader } from './object-reader.js';
+import { LruCache } from './lru-cache.js';
 
 export interface StoredCommit {
   readonly oid: string;
   readonly tree: string;
   readonly parents: readonly string[];
-  readonly author: { name: string; email: string; timestamp: number; timezoneOffset: number };
-  readonly committer: { name: string; email: string; timestamp: number; timezoneOffset: number };
+  readonly author: Signature;
+  readonly committer: Signature;
   readonly message: string;
 }
 
+export class MissingObjectError extends Error {
+  readonly code = 'MISSING_OBJECT';
+  constructor(
+    readonly oid: string,
+    readonly expected: ObjectType,
+  ) {
+    super(`${expected} ${oid} is not in the repository`);
+  }
+}
+
 /**
- * The object database of one bare repository, through isomorphic-git with one long-lived cache (objects are
- * immutable, so it never goes stale). Objects are hashed and deflated with Node's own crypto and zlib before
- * isomorphic-git writes them, which is what makes a commit take milliseconds (see object-format.ts).
+ * The object database of one bare repository. isomorphic-git writes the objects, after Node's crypto and zlib
+ * hashed and deflated them (what makes a commit take milliseconds, see object-format.ts); ObjectReader reads them
+ * with native zlib and bounded caches. Objects are immutable, so no cache here ever goes stale.
  */
 export class ObjectStore {
-  private readonly cache: object = {};
   private readonly fs: ObjectFs;
-  /** Parsed trees: isomorphic-git caches pack indexes but re-inflates and re-parses loose trees on every read. */
-  private readonly trees = new LruCache<string, TreeEntry[]>(20_000);
+  private readonly reader: ObjectReader;
+  /** Parsed trees, including the ones this process just wrote: the next commit reads nothing from disk. */
+  private readonly trees = new LruCache<string, readonly TreeEntry[]>(20_000);
+  private readonly commits = new LruCache<string, StoredCommit>(5_000);
 
   constructor(
     readonly gitdir: string,
     durability: DurabilityOptions,
   ) {
     this.fs = new ObjectFs(gitdir, durability);
+    this.reader = new ObjectReader(gitdir, this.fs);
   }
 
   async readBlob(oid: string): Promise<Uint8Array> {
-    const { blob } = await git.readBlob({ fs: this.fs, gitdir: this.gitdir, oid, cache: this.cache });
-    return blob;
+    return this.readTyped(oid, 'blob');
   }
 
   async readTree(oid: string): Promise<readonly TreeEntry[]> {
     const cached = this.trees.get(oid);
     if (cached) return cached;
-    const { tree } = await git.readTree({ fs: this.fs, gitdir: this.gitdir, oid, cache: this.cache });
-    const entries = tree.map((e) => ({ name: e.path, mode: e.mode, oid: e.oid }));
+    const entries = parseTree(await this.readTyped(oid, 'tree'));
     this.trees.set(oid, entries);
     return entries;
   }
 
   async readCommit(oid: string): Promise<StoredCommit> {
-    const { commit } = await git.readCommit({ fs: this.fs, gitdir: this.gitdir, oid, cache: this.cache });
-    return {
-      oid,
-      tree: commit.tree,
-      parents: commit.parent,
-      author: commit.author,
-      committer: commit.committer,
-      message: commit.message,
-    };
+    const cached = this.commits.get(oid);
+    if (cached) return cached;
+    const commit = { oid, ...parseCommit(await this.readTyped(oid, 'commit')) };
+    this.commits.set(oid, commit);
+    return commit;
+  }
+
+  async readTag(oid: string): Promise<{ object: string; type: string }> {
+    return parseTag(await this.readTyped(oid, 'tag'));
   }
 
   /** The type of an object, or null when the repository does not have it. */
   async typeOf(oid: string): Promise<ObjectType | null> {
-    try {
-      const { type } = await git.readObject({ fs: this.fs, gitdir: this.gitdir, oid, format: 'deflated', cache: this.cache });
-      if (type === 'deflated') {
-        const parsed = await git.readObject({ fs: this.fs, gitdir: this.gitdir, oid, format: 'parsed', cache: this.cache });
-        return parsed.type as ObjectType;
-      }
-      return type as ObjectType;
-    } catch (error) {
-      if (isNotFound(error)) return null;
-      throw error;
-    }
+    if (this.trees.get(oid)) return 'tree';
+    if (this.commits.get(oid)) return 'commit';
+    return (await this.reader.read(oid))?.type ?? null;
   }
 
-  /** Expands a unique abbreviated hash; throws isomorphic-git's NotFoundError or AmbiguousError otherwise. */
-  async expand(prefix: string): Promise<string> {
-    return git.expandOid({ fs: this.fs, gitdir: this.gitdir, oid: prefix, cache: this.cache });
+  /** Full ids starting with `prefix` (two at most: enough to tell unique from ambiguous). */
+  matchPrefix(prefix: string): Promise<string[]> {
+    return this.reader.matchPrefix(prefix, 2);
   }
 
-  async readTag(oid: string): Promise<{ object: string; type: string }> {
-    const { tag } = await git.readTag({ fs: this.fs, gitdir: this.gitdir, oid, cache: this.cache });
-    return { object: tag.object, type: tag.type };
+  /** After `git gc` or `git repack` outside Cairn: forget the pack list so new packs are found. */
+  packsChanged(): Promise<void> {
+    return this.reader.refreshPacks();
   }
 
   encodeBlob(content: Uint8Array): EncodedObject {
     return encodeObject('blob', content);
   }
 
-  /** Also remembers the entries, so the next commit on this tree reads nothing from disk. */
   encodeTree(entries: readonly TreeEntry[]): EncodedObject {
     const encoded = encodeObject('tree', encodeTree(entries));
     this.trees.set(encoded.oid, [...entries]);
@@ -97,17 +100,16 @@ export class ObjectStore {
     return encodeObject('commit', encodeCommit(commit));
   }
 
-  /** Writes objects concurrently; an object already present is left as it is (content addressing). */
+  /** Writes objects concurrently; isomorphic-git skips one that exists, ObjectFs makes each write atomic and durable. */
   async writeAll(objects: readonly EncodedObject[]): Promise<void> {
-    await Promise.all(objects.map((o) => this.writeLoose(o)));
+    await Promise.all(
+      objects.map((o) => git.writeObject({ fs: this.fs, gitdir: this.gitdir, type: o.type, object: o.deflated, format: 'deflated', oid: o.oid })),
+    );
   }
 
-  /** isomorphic-git writes the object (skipping one that exists); ObjectFs makes the write atomic and durable. */
-  private async writeLoose(object: EncodedObject): Promise<void> {
-    await git.writeObject({ fs: this.fs, gitdir: this.gitdir, type: object.type, object: object.deflated, format: 'deflated', oid: object.oid });
+  private async readTyped(oid: string, expected: ObjectType): Promise<Buffer> {
+    const object = await this.reader.read(oid);
+    if (!object || object.type !== expected) throw new MissingObjectError(oid, expected);
+    return object.content;
   }
-}
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof Error && 'code' in error && (error as { code: unknown }).code === 'NotFoundError';
 }

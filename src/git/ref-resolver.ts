@@ -46,17 +46,10 @@ export class RefResolver {
   private async expandShort(ref: string, prefix: string): Promise<string | null> {
     const onMain = this.index.matchPrefix(prefix);
     if (onMain.length > 1) throw new InvalidRefError(ref, 'ambiguous');
-    try {
-      const oid = await this.objects.expand(prefix);
-      if (onMain[0] && onMain[0].oid !== oid) throw new InvalidRefError(ref, 'ambiguous');
-      return this.peel(ref, oid);
-    } catch (error) {
-      if (error instanceof InvalidRefError) throw error;
-      const code = (error as { code?: string }).code;
-      if (code === 'AmbiguousError') throw new InvalidRefError(ref, 'ambiguous');
-      if (code === 'NotFoundError') return null;
-      throw error;
-    }
+    const inRepository = await this.objects.matchPrefix(prefix);
+    if (inRepository.length > 1) throw new InvalidRefError(ref, 'ambiguous');
+    const oid = inRepository[0];
+    return oid ? this.peel(ref, oid) : null;
   }
 
   private async requireCommit(ref: string, oid: string): Promise<string> {

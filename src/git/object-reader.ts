@@ -1,0 +1,77 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { inflateSync } from 'node:zlib';
+import type { ObjectType } from './object-format.js';
+import type { ObjectFs } from './object-fs.js';
+import { PackFile, type RawObject } from './pack-file.js';
+
+/**
+ * Finds and inflates objects: loose ones (what Cairn writes) first, then every pack (what `git gc`, clones and
+ * fast-import make). A pack that appears later (an outside `git gc` moved loose objects into it) is picked up
+ * when an object is not found where it was looked for.
+ */
+export class ObjectReader {
+  private packs: Promise<PackFile[]> | null = null;
+
+  constructor(
+    private readonly gitdir: string,
+    private readonly fs: ObjectFs,
+  ) {}
+
+  async read(oid: string): Promise<RawObject | null> {
+    const loose = await this.readLoose(oid);
+    if (loose) return loose;
+    const found = await this.readPacked(oid, await this.openPacks());
+    if (found) return found;
+    await this.refreshPacks();
+    return (await this.readLoose(oid)) ?? this.readPacked(oid, await this.openPacks());
+  }
+
+  /** Full ids that start with `prefix`, loose and packed, at most `limit` (2 tells unique from ambiguous). */
+  async matchPrefix(prefix: string, limit = 2): Promise<string[]> {
+    const found = new Set<string>();
+    const dir = path.join(this.gitdir, 'objects', prefix.slice(0, 2));
+    for (const name of await fsp.readdir(dir).catch(() => [] as string[])) {
+      if (/^[0-9a-f]{38}$/.test(name) && `${prefix.slice(0, 2)}${name}`.startsWith(prefix)) found.add(`${prefix.slice(0, 2)}${name}`);
+    }
+    for (const pack of await this.openPacks()) for (const oid of pack.index.matchPrefix(prefix, limit)) found.add(oid);
+    return [...found].slice(0, limit);
+  }
+
+  async refreshPacks(): Promise<void> {
+    const old = this.packs;
+    this.packs = null;
+    this.fs.packsChanged();
+    if (old) await Promise.all((await old).map((p) => p.close()));
+  }
+
+  private async readLoose(oid: string): Promise<RawObject | null> {
+    let file: Buffer;
+    try {
+      file = (await this.fs.promises.readFile(path.join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)))) as Buffer;
+    } catch {
+      return null;
+    }
+    const raw = inflateSync(file);
+    const space = raw.indexOf(0x20);
+    const nul = raw.indexOf(0, space);
+    return { type: raw.toString('latin1', 0, space) as ObjectType, content: raw.subarray(nul + 1) };
+  }
+
+  private async readPacked(oid: string, packs: readonly PackFile[]): Promise<RawObject | null> {
+    for (const pack of packs) {
+      const found = await pack.read(oid);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  private openPacks(): Promise<PackFile[]> {
+    this.packs ??= (async () => {
+      const dir = path.join(this.gitdir, 'objects', 'pack');
+      const names = (await this.fs.promises.readdir(dir)).filter((n) => n.endsWith('.pack'));
+      return Promise.all(names.map((n) => PackFile.open(path.join(dir, n), (oid) => this.read(oid))));
+    })();
+    return this.packs;
+  }
+}
