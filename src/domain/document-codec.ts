@@ -27,6 +27,22 @@ export function parseDocument(path: string, text: string, maxBytes = DEFAULT_MAX
 }
 
 /**
+ * Parses a document that is already stored: it was validated on the way in, so JSON takes V8's native parser
+ * (ten times faster than the checking one, which diffs of hundreds of documents felt). Text that JSON.parse
+ * refuses (committed from outside Cairn) goes through parseDocument for the error with its line and column.
+ */
+export function parseStoredDocument(path: string, text: string): JsonValue {
+  if (documentFormatOf(path) === 'json') {
+    try {
+      return JSON.parse(text) as JsonValue;
+    } catch {
+      // fall through to the checking parser, which explains what is wrong and where
+    }
+  }
+  return parseDocument(path, text, Infinity);
+}
+
+/**
  * Throws InvalidInputError for a value no document may hold (nested deeper than the parser
  * accepts, or not plain JSON data): content arriving as a value never went through parseDocument,
  * and both serializers recurse per level.

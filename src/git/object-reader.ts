@@ -6,7 +6,7 @@ import type { ObjectFs } from './object-fs.js';
 import { PackFile, type RawObject } from './pack-file.js';
 
 /**
- * Finds and inflates objects: loose ones (what Cairn writes) first, then every pack (what `git gc`, clones and
+ * Finds and inflates objects: in every pack, and loose (what Cairn writes) (what `git gc`, clones and
  * fast-import make). A pack that appears later (an outside `git gc` moved loose objects into it) is picked up
  * when an object is not found where it was looked for.
  */
@@ -18,13 +18,12 @@ export class ObjectReader {
     private readonly fs: ObjectFs,
   ) {}
 
+  /** Packs first: a miss there is a binary search in memory, a miss among loose objects is a file system call. */
   async read(oid: string): Promise<RawObject | null> {
-    const loose = await this.readLoose(oid);
-    if (loose) return loose;
-    const found = await this.readPacked(oid, await this.openPacks());
+    const found = (await this.readPacked(oid, await this.openPacks())) ?? (await this.readLoose(oid));
     if (found) return found;
     await this.refreshPacks();
-    return (await this.readLoose(oid)) ?? this.readPacked(oid, await this.openPacks());
+    return (await this.readPacked(oid, await this.openPacks())) ?? this.readLoose(oid);
   }
 
   /** Full ids that start with `prefix`, loose and packed, at most `limit` (2 tells unique from ambiguous). */

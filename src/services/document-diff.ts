@@ -1,4 +1,4 @@
-import { parseDocument } from '../domain/document-codec.js';
+import { parseStoredDocument } from '../domain/document-codec.js';
 import { type DocumentFormat, documentFormatOf } from '../domain/document-path.js';
 import { type JsonPatchOperation, createJsonPatch } from '../domain/json-patch.js';
 import type { JsonValue } from '../domain/json-value.js';
@@ -63,7 +63,7 @@ export class DocumentDiff {
   private parse(text: string | null): JsonValue | undefined {
     if (text === null) return undefined;
     try {
-      return parseDocument(this.path, text, Infinity);
+      return parseStoredDocument(this.path, text);
     } catch {
       return undefined;
     }

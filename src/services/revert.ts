@@ -1,4 +1,4 @@
-import { parseDocument } from '../domain/document-codec.js';
+import { parseStoredDocument } from '../domain/document-codec.js';
 import { documentFormatOf, isDocumentPath } from '../domain/document-path.js';
 import { RevertConflictError, type ValueConflict } from '../domain/errors.js';
 import { type DocumentSide, revertDocument } from '../domain/revert-merge.js';
@@ -45,5 +45,5 @@ async function planRevert(repo: GitRepository, head: IndexedCommit | null, versi
 async function side(repo: GitRepository, path: string, oid: string | null): Promise<DocumentSide | null> {
   if (!oid) return null;
   const text = Buffer.from(await repo.objects.readBlob(oid)).toString('utf8');
-  return { text, value: parseDocument(path, text, Infinity) };
+  return { text, value: parseStoredDocument(path, text) };
 }
