@@ -31,6 +31,25 @@ export class CommitIndex {
   private readonly byOid = new Map<string, IndexedCommit>();
   private readonly byRequestId = new Map<string, IndexedCommit>();
   private readonly byPath = new Map<string, number[]>();
+  /**
+   * One copy of each repeated string (operators, paths, addresses): at 100k commits the index is most of the
+   * server's memory, and these repeat on nearly every commit.
+   */
+  private readonly strings = new Map<string, string>();
+
+  private intern(value: string): string;
+  private intern(value: string | null): string | null;
+  private intern(value: string | null): string | null {
+    if (value === null) return null;
+    const known = this.strings.get(value);
+    if (known !== undefined) return known;
+    this.strings.set(value, value);
+    return value;
+  }
+
+  private signature(s: Signature): Signature {
+    return { name: this.intern(s.name), email: this.intern(s.email), timestamp: s.timestamp, timezoneOffset: s.timezoneOffset };
+  }
 
   get size(): number {
     return this.commits.length;
@@ -96,12 +115,12 @@ export class CommitIndex {
       seq: this.commits.length,
       parents: commit.parents,
       tree: commit.tree,
-      author: commit.author,
-      committer: commit.committer,
+      author: this.signature(commit.author),
+      committer: this.signature(commit.committer),
       message: commit.message,
       comment,
-      trailers,
-      changes,
+      trailers: trailers && { ...trailers, operatorIp: this.intern(trailers.operatorIp) },
+      changes: changes.map((c) => ({ ...c, path: this.intern(c.path) })),
     };
     this.commits.push(indexed);
     this.byOid.set(indexed.oid, indexed);
@@ -140,6 +159,7 @@ export class CommitIndex {
     this.byOid.clear();
     this.byRequestId.clear();
     this.byPath.clear();
+    this.strings.clear();
   }
 }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { inflateSync } from 'node:zlib';
 import type { ObjectType } from './object-format.js';
 import type { ObjectFs } from './object-fs.js';
-import { PackFile, type RawObject } from './pack-file.js';
+import { PackFile, type RawObject, compact } from './pack-file.js';
 
 /**
  * Finds and inflates objects: in every pack, and loose (what Cairn writes) (what `git gc`, clones and
@@ -54,7 +54,7 @@ export class ObjectReader {
     const raw = inflateSync(file);
     const space = raw.indexOf(0x20);
     const nul = raw.indexOf(0, space);
-    return { type: raw.toString('latin1', 0, space) as ObjectType, content: raw.subarray(nul + 1) };
+    return { type: raw.toString('latin1', 0, space) as ObjectType, content: compact(raw.subarray(nul + 1)) };
   }
 
   private async readPacked(oid: string, packs: readonly PackFile[]): Promise<RawObject | null> {

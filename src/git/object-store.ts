@@ -34,7 +34,7 @@ export class ObjectStore {
   private readonly fs: ObjectFs;
   private readonly reader: ObjectReader;
   /** Parsed trees, including the ones this process just wrote: the next commit reads nothing from disk. */
-  private readonly trees = new LruCache<string, readonly TreeEntry[]>(20_000);
+  private readonly trees = new LruCache<string, readonly TreeEntry[]>(4_000);
   private readonly commits = new LruCache<string, StoredCommit>(5_000);
 
   constructor(

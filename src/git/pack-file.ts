@@ -74,11 +74,22 @@ export class PackFile {
     } else {
       const type = TYPES[kind];
       if (!type) throw new Error(`pack: unknown object type ${kind} at offset ${offset}`);
-      object = { type, content: inflateSync(bytes.subarray(pos)) };
+      object = { type, content: compact(inflateSync(bytes.subarray(pos))) };
     }
     this.bases.set(offset, object);
     return object;
   }
+}
+
+/**
+ * zlib hands back small results as views of a 16 KiB chunk; a cached 1 KiB object would pin all of it. Cached
+ * objects get a buffer of their own size instead.
+ */
+export function compact(buffer: Buffer): Buffer {
+  if (buffer.buffer.byteLength <= buffer.length + 1024) return buffer;
+  const own = Buffer.allocUnsafeSlow(buffer.length);
+  buffer.copy(own);
+  return own;
 }
 
 function readSize(delta: Buffer, start: number): [number, number] {
@@ -100,7 +111,7 @@ export function applyDelta(base: Buffer, delta: Buffer): Buffer {
   if (baseSize !== base.length) throw new Error(`pack: delta expects a ${baseSize}-byte base, got ${base.length}`);
   let targetSize: number;
   [targetSize, pos] = readSize(delta, pos);
-  const target = Buffer.allocUnsafe(targetSize);
+  const target = Buffer.allocUnsafeSlow(targetSize);
   let out = 0;
   while (pos < delta.length) {
     const op = delta[pos++] ?? 0;
