@@ -24,12 +24,16 @@ export async function fsyncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** Writes `data` to `tempPath` (which must not exist), optionally syncing it, and renames it onto `target`. */
+/**
+ * Writes `data` to `tempPath` (which must not exist), optionally syncing it, and renames it onto `target`.
+ * `syncDirectory: false` leaves the directory's fsync to the caller, who may batch several renames into one.
+ */
 export async function writeThenRename(
   tempPath: string,
   target: string,
   data: Uint8Array | string,
   options: DurabilityOptions,
+  syncDirectory = true,
 ): Promise<void> {
   const handle = await fsp.open(tempPath, 'wx', 0o444);
   try {
@@ -44,5 +48,5 @@ export async function writeThenRename(
     await fsp.rm(tempPath, { force: true });
     throw error;
   }
-  if (options.fsync) await fsyncDirectory(path.dirname(target));
+  if (options.fsync && syncDirectory) await fsyncDirectory(path.dirname(target));
 }

@@ -26,6 +26,7 @@ type Line = [string, string[], string, Sig, Sig, string, [string, number, string
 export class IndexFile {
   private readonly file: string;
   private queue: Promise<void> = Promise.resolve();
+  private exists = false;
 
   constructor(gitdir: string) {
     this.file = path.join(gitdir, 'cairn', 'commits.jsonl');
@@ -56,9 +57,13 @@ export class IndexFile {
   append(records: readonly CommitRecord[]): Promise<void> {
     const text = records.map((r) => `${encode(r)}\n`).join('');
     return this.enqueue(async () => {
-      await fsp.mkdir(path.dirname(this.file), { recursive: true });
-      const exists = await fsp.access(this.file).then(() => true, () => false);
-      await fsp.appendFile(this.file, exists ? text : `${HEADER}\n${text}`);
+      if (!this.exists) {
+        await fsp.mkdir(path.dirname(this.file), { recursive: true });
+        this.exists = await fsp.access(this.file).then(() => true, () => false);
+        if (!this.exists) await fsp.appendFile(this.file, `${HEADER}\n`);
+        this.exists = true;
+      }
+      await fsp.appendFile(this.file, text);
     });
   }
 
@@ -78,6 +83,7 @@ export class IndexFile {
         await handle.close();
       }
       await fsp.rename(temp, this.file);
+      this.exists = true;
     });
   }
 

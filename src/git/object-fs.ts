@@ -1,6 +1,6 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { type DurabilityOptions, tempNameFor, writeThenRename } from './durable-file.js';
+import { type DurabilityOptions, fsyncDirectory, tempNameFor, writeThenRename } from './durable-file.js';
 
 const LOOSE_OBJECT = /[/\\]objects[/\\][0-9a-f]{2}[/\\][0-9a-f]{38}$/;
 
@@ -15,11 +15,21 @@ const missing = Object.assign(Object.create(Error.prototype) as Error, { code: '
  */
 export class ObjectFs {
   private packListing: Promise<string[]> | null = null;
+  private readonly knownDirs = new Set<string>();
+  /** Object directories renamed into since the last `syncDirectories`: fsynced once per batch, not per object. */
+  private readonly unsyncedDirs = new Set<string>();
 
   constructor(
     private readonly gitdir: string,
     private readonly durability: DurabilityOptions,
   ) {}
+
+  /** Makes the renames of the objects written so far durable (no-op without fsync). Call before moving a ref. */
+  async syncDirectories(): Promise<void> {
+    const dirs = [...this.unsyncedDirs];
+    this.unsyncedDirs.clear();
+    if (this.durability.fsync) await Promise.all(dirs.map(fsyncDirectory));
+  }
 
   /** Forget the cached pack listing (after `git gc`/`repack`, or when an object was not found). */
   packsChanged(): void {
@@ -47,8 +57,13 @@ export class ObjectFs {
     // writes skip as "existing". Git itself writes a temp file and renames it: so do we, with fsync when asked.
     writeFile: async (file: string, data: Uint8Array | string, options?: unknown): Promise<void> => {
       if (!LOOSE_OBJECT.test(file)) return fsp.writeFile(file, data, options as undefined);
-      await fsp.mkdir(path.dirname(file), { recursive: true });
-      await writeThenRename(tempNameFor(file), file, data, this.durability);
+      const dir = path.dirname(file);
+      if (!this.knownDirs.has(dir)) {
+        await fsp.mkdir(dir, { recursive: true });
+        this.knownDirs.add(dir);
+      }
+      await writeThenRename(tempNameFor(file), file, data, this.durability, false);
+      this.unsyncedDirs.add(dir);
     },
     mkdir: fsp.mkdir,
     rmdir: fsp.rmdir,

@@ -105,6 +105,7 @@ export class ObjectStore {
     await Promise.all(
       objects.map((o) => git.writeObject({ fs: this.fs, gitdir: this.gitdir, type: o.type, object: o.deflated, format: 'deflated', oid: o.oid })),
     );
+    await this.fs.syncDirectories();
   }
 
   private async readTyped(oid: string, expected: ObjectType): Promise<Buffer> {

@@ -37,6 +37,14 @@ export class RefStore {
   ) {}
 
   async read(ref: string): Promise<string | null> {
+    // The loose ref is what Cairn writes and what git updates first: one read. packed-refs and symbolic refs
+    // (after `git gc`, or HEAD) go through isomorphic-git.
+    try {
+      const loose = (await fsp.readFile(path.join(this.gitdir, ref), 'utf8')).trim();
+      if (/^[0-9a-f]{40}$/.test(loose)) return loose;
+    } catch {
+      // not a loose ref
+    }
     try {
       return await git.resolveRef({ fs, gitdir: this.gitdir, ref });
     } catch (error) {

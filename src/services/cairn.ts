@@ -52,6 +52,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
     feed,
     async drain() {
       await Promise.all((await deps.store.opened()).map((repo) => repo.drain()));
+      await feed.published();
     },
   };
 }

@@ -30,6 +30,8 @@ export interface FeedOptions {
  * already covered (by sequence number): no gap and no duplicate across the switch.
  */
 export class ChangeFeed {
+  private readonly publishing = new Map<string, Promise<void>>();
+
   constructor(
     private readonly target: EventTarget,
     private readonly access: NamespaceAccess,
@@ -37,8 +39,25 @@ export class ChangeFeed {
     private readonly options: FeedOptions = { maxBufferedEvents: 10_000 },
   ) {}
 
-  /** Publishes a commit just made; never throws, since the commit itself already succeeded. */
-  async publish(repo: GitRepository, commitOid: string): Promise<void> {
+  /**
+   * Publishes a commit just made, off the writer's path: events are built (which reads blobs) and dispatched in
+   * commit order per namespace, after the write was acknowledged. Never throws: the commit itself succeeded.
+   */
+  publish(repo: GitRepository, commitOid: string): void {
+    const previous = this.publishing.get(repo.name) ?? Promise.resolve();
+    const next = previous.then(() => this.dispatch(repo, commitOid));
+    this.publishing.set(repo.name, next);
+    void next.then(() => {
+      if (this.publishing.get(repo.name) === next) this.publishing.delete(repo.name);
+    });
+  }
+
+  /** Resolves when every event published so far was dispatched (graceful shutdown, tests). */
+  async published(): Promise<void> {
+    await Promise.all(this.publishing.values());
+  }
+
+  private async dispatch(repo: GitRepository, commitOid: string): Promise<void> {
     try {
       const commit = repo.index.get(commitOid);
       if (!commit) return;

@@ -78,7 +78,7 @@ export class WritePipeline {
       if (effective.size === 0) return { kind: 'unchanged', version: head ? viewOf(repo, head) : null };
       this.validate(effective);
       const commit = await this.commit(repo, actor, head, { ...planned, files: effective }, options.comment ?? '', requestId);
-      await this.feed.publish(repo, commit.oid);
+      this.feed.publish(repo, commit.oid);
       return { kind: 'committed', version: viewOf(repo, commit), files: this.storedDiffs(repo, blobs, commit), replayed: false };
     });
   }
