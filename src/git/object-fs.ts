@@ -1,4 +1,4 @@
-import { existsSync, promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type DurabilityOptions, fsyncDirectory, tempNameFor, writeThenRename } from './durable-file.js';
 
@@ -59,7 +59,7 @@ export class ObjectFs {
       if (!LOOSE_OBJECT.test(file)) return fsp.writeFile(file, data, options as undefined);
       const dir = path.dirname(file);
       if (!this.knownDirs.has(dir)) {
-        await fsp.mkdir(dir, { recursive: true });
+        mkdirSync(dir, { recursive: true });
         this.knownDirs.add(dir);
       }
       await writeThenRename(tempNameFor(file), file, data, this.durability, false);

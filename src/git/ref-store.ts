@@ -1,7 +1,7 @@
-import fs, { promises as fsp } from 'node:fs';
+import fs, { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
-import { type DurabilityOptions, fsyncDirectory } from './durable-file.js';
+import { type DurabilityOptions, fsyncDirectory, writeNewFile } from './durable-file.js';
 
 export const MAIN_REF = 'refs/heads/main';
 
@@ -25,6 +25,12 @@ export class RefLockedError extends Error {
 
 const LOCK_WAIT_MS = 2000;
 
+export interface RefUpdate {
+  /** Moves the ref if it still points at `expected` (null: does not exist); throws RefMovedError otherwise. */
+  commit(expected: string | null): Promise<void>;
+  release(): void;
+}
+
 /**
  * Refs of one bare repository. isomorphic-git neither locks a ref nor checks its old value, so concurrent writers
  * silently lose commits; updates here follow git's own protocol instead: create `<ref>.lock` exclusively (which
@@ -40,7 +46,7 @@ export class RefStore {
     // The loose ref is what Cairn writes and what git updates first: one read. packed-refs and symbolic refs
     // (after `git gc`, or HEAD) go through isomorphic-git.
     try {
-      const loose = (await fsp.readFile(path.join(this.gitdir, ref), 'utf8')).trim();
+      const loose = readFileSync(path.join(this.gitdir, ref), 'utf8').trim();
       if (/^[0-9a-f]{40}$/.test(loose)) return loose;
     } catch {
       // not a loose ref
@@ -58,31 +64,50 @@ export class RefStore {
   }
 
   async compareAndSwap(ref: string, expected: string | null, next: string): Promise<void> {
-    const file = path.join(this.gitdir, ref);
-    const lock = `${file}.lock`;
-    await fsp.mkdir(path.dirname(file), { recursive: true });
-    const handle = await this.acquire(ref, lock);
-    let renamed = false;
-    try {
-      await handle.writeFile(`${next}\n`);
-      if (this.durability.fsync) await handle.sync();
-      await handle.close();
-      const actual = await this.read(ref);
-      if (actual !== expected) throw new RefMovedError(ref, expected, actual);
-      await fsp.rename(lock, file);
-      renamed = true;
-      if (this.durability.fsync) await fsyncDirectory(path.dirname(file));
-    } finally {
-      await handle.close().catch(() => undefined);
-      if (!renamed) await fsp.rm(lock, { force: true });
-    }
+    const update = await this.lock(ref, next);
+    await update.commit(expected);
   }
 
-  private async acquire(ref: string, lock: string): Promise<fsp.FileHandle> {
+  /**
+   * Takes the ref's lock with the new value already written into it. `commit` then checks the old value and
+   * renames the lock onto the ref; `release` gives up. Taking the lock early lets a writer create the lock file
+   * while its objects are still being written.
+   */
+  async lock(ref: string, next: string): Promise<RefUpdate> {
+    const file = path.join(this.gitdir, ref);
+    const lockFile = `${file}.lock`;
+    mkdirSync(path.dirname(file), { recursive: true });
+    await this.acquire(ref, lockFile, `${next}\n`);
+    let done = false;
+    return {
+      commit: async (expected) => {
+        if (done) throw new Error(`${ref}: update already finished`);
+        done = true;
+        try {
+          const actual = await this.read(ref);
+          if (actual !== expected) throw new RefMovedError(ref, expected, actual);
+          renameSync(lockFile, file);
+        } catch (error) {
+          rmSync(lockFile, { force: true });
+          throw error;
+        }
+        if (this.durability.fsync) await fsyncDirectory(path.dirname(file));
+      },
+      release: () => {
+        if (done) return;
+        done = true;
+        rmSync(lockFile, { force: true });
+      },
+    };
+  }
+
+  /** Creates the lock file with the new value in it (exclusively: this is the lock), waiting a little if taken. */
+  private async acquire(ref: string, lock: string, content: string): Promise<void> {
     const deadline = Date.now() + LOCK_WAIT_MS;
     for (;;) {
       try {
-        return await fsp.open(lock, 'wx');
+        await writeNewFile(lock, content, this.durability.fsync, 0o644);
+        return;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code !== 'EEXIST' || Date.now() > deadline) throw code === 'EEXIST' ? new RefLockedError(ref) : error;

@@ -114,8 +114,16 @@ export class GitRepository {
       message: request.message,
     });
     const changes = await diffTrees(this.objects, parentTree, tree.oid);
-    await this.objects.writeAll([...objects, ...tree.objects, commit]);
-    await this.refs.compareAndSwap(MAIN_REF, request.parent, commit.oid);
+    // The ref's lock file is created while the objects are written; the ref moves only once both are done.
+    const locking = this.refs.lock(MAIN_REF, commit.oid);
+    const writing = this.objects.writeAll([...objects, ...tree.objects, commit]);
+    const [locked, written] = await Promise.allSettled([locking, writing]);
+    if (locked.status === 'rejected') throw locked.reason;
+    if (written.status === 'rejected') {
+      locked.value.release();
+      throw written.reason;
+    }
+    await locked.value.commit(request.parent);
     const stored = { oid: commit.oid, tree: tree.oid, parents: request.parent ? [request.parent] : [], author: request.author, committer: request.committer, message: request.message };
     const sizeBefore = this.index.size;
     const indexed = this.index.append(stored, changes);
