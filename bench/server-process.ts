@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -15,21 +16,21 @@ export interface ServerProcess {
 
 /** The built server (`dist/`), in its own process, so its start-up and memory are measured apart from the bench. */
 export async function startServerProcess(dataDir: string): Promise<ServerProcess> {
+  const port = await freePort();
   const started = performance.now();
   const child = spawn(process.execPath, [path.join(root, 'dist/src/server/main.js')], {
     cwd: root,
-    env: { ...process.env, CAIRN_DATA_DIR: dataDir, CAIRN_PORT: '0', CAIRN_TOKENS_FILE: '', LOG_LEVEL: 'info', CAIRN_GRAPHIQL: 'false' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, CAIRN_DATA_DIR: dataDir, CAIRN_PORT: String(port), CAIRN_TOKENS_FILE: '', LOG_LEVEL: 'warn', CAIRN_GRAPHIQL: 'false' },
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffer = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const match = /"url":"(http:[^"]+)"/.exec(buffer);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${buffer}`)));
-  });
+  const url = `http://127.0.0.1:${port}`;
+  // The server listens only once every commit index is loaded, so the first answer from /healthz means ready.
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
   const readyMs = performance.now() - started;
   return {
     url,
@@ -45,4 +46,16 @@ export async function startServerProcess(dataDir: string): Promise<ServerProcess
       await exited;
     },
   };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
 }
