@@ -59,7 +59,8 @@ export class ObjectFs {
       if (!LOOSE_OBJECT.test(file)) return fsp.writeFile(file, data, options as undefined);
       const dir = path.dirname(file);
       if (!this.knownDirs.has(dir)) {
-        mkdirSync(dir, { recursive: true });
+        // A new objects/xx directory is itself an entry of objects/: that entry must reach the disk too.
+        if (mkdirSync(dir, { recursive: true }) !== undefined) this.unsyncedDirs.add(path.dirname(dir));
         this.knownDirs.add(dir);
       }
       await writeThenRename(tempNameFor(file), file, data, this.durability, false);
