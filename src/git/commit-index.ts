@@ -1,5 +1,6 @@
 import { type CommitTrailers, parseCommitMessage } from '../domain/commit-message.js';
-import type { CommitRecord } from './index-file.js';
+import { type CommitRecord, decodeRecord, encodeRecord } from './index-file.js';
+import { LruCache } from './lru-cache.js';
 import type { Signature } from './object-format.js';
 import type { ObjectStore, StoredCommit } from './object-store.js';
 import { type PathChange, diffTrees } from './tree-diff.js';
@@ -21,59 +22,62 @@ export interface IndexedCommit {
 }
 
 const BUILD_CONCURRENCY = 16;
+/** Decoded commits kept: a few pages of history and the audit scans between them. */
+const DECODED_CACHE = 4096;
 
 /**
  * Commit metadata of main, in memory, so that history, audit and per-document queries never walk Git.
  * Git stays the source of truth: the index is derived from it and can always be rebuilt.
+ *
+ * Each commit is kept as its index-file line (one compact string) and decoded on use, with the recently used
+ * ones cached: at 100k commits, objects per commit took ~100 MB of heap, the lines take about a third of that.
+ * The lookups that must not decode (by hash, request id, path) have maps of their own.
  */
 export class CommitIndex {
-  private readonly commits: IndexedCommit[] = [];
-  private readonly byOid = new Map<string, IndexedCommit>();
-  private readonly byRequestId = new Map<string, IndexedCommit>();
+  private readonly lines: string[] = [];
+  private readonly byOid = new Map<string, number>();
+  private readonly byRequestId = new Map<string, number>();
   private readonly byPath = new Map<string, number[]>();
-  /**
-   * One copy of each repeated string (operators, paths, addresses): at 100k commits the index is most of the
-   * server's memory, and these repeat on nearly every commit.
-   */
-  private readonly strings = new Map<string, string>();
-
-  private intern(value: string): string;
-  private intern(value: string | null): string | null;
-  private intern(value: string | null): string | null {
-    if (value === null) return null;
-    const known = this.strings.get(value);
-    if (known !== undefined) return known;
-    this.strings.set(value, value);
-    return value;
-  }
-
-  private signature(s: Signature): Signature {
-    return { name: this.intern(s.name), email: this.intern(s.email), timestamp: s.timestamp, timezoneOffset: s.timezoneOffset };
-  }
+  private readonly decoded = new LruCache<number, IndexedCommit>(DECODED_CACHE);
 
   get size(): number {
-    return this.commits.length;
+    return this.lines.length;
   }
 
   head(): IndexedCommit | null {
-    return this.commits.at(-1) ?? null;
+    return this.at(this.lines.length - 1) ?? null;
   }
 
   get(oid: string): IndexedCommit | undefined {
-    return this.byOid.get(oid);
+    const seq = this.byOid.get(oid);
+    return seq === undefined ? undefined : this.at(seq);
   }
 
   at(seq: number): IndexedCommit | undefined {
-    return this.commits[seq];
+    const cached = this.decoded.get(seq);
+    if (cached) return cached;
+    const line = this.lines[seq];
+    const record = line === undefined ? null : decodeRecord(line);
+    if (!record) return undefined;
+    const indexed = toIndexed(record, seq);
+    this.decoded.set(seq, indexed);
+    return indexed;
   }
 
   withRequestId(requestId: string): IndexedCommit | undefined {
-    return this.byRequestId.get(requestId);
+    const seq = this.byRequestId.get(requestId);
+    return seq === undefined ? undefined : this.at(seq);
   }
 
   /** Main's commits whose hash starts with `prefix`. */
   matchPrefix(prefix: string): IndexedCommit[] {
-    return this.commits.filter((c) => c.oid.startsWith(prefix));
+    const found: IndexedCommit[] = [];
+    for (const [oid, seq] of this.byOid) {
+      if (!oid.startsWith(prefix)) continue;
+      const commit = this.at(seq);
+      if (commit) found.push(commit);
+    }
+    return found;
   }
 
   /** Sequence numbers of the commits that changed `path`, oldest first. */
@@ -94,7 +98,7 @@ export class CommitIndex {
         lo = mid + 1;
       } else hi = mid - 1;
     }
-    return found < 0 ? undefined : this.commits[list[found] ?? -1];
+    return found < 0 ? undefined : this.at(list[found] ?? -1);
   }
 
   /** Paths changed by any commit after `seq` up to the head. */
@@ -107,30 +111,30 @@ export class CommitIndex {
 
   /** Adds the next commit of main; a commit already indexed is returned as it is (concurrent catch-ups). */
   append(commit: StoredCommit, changes: readonly PathChange[]): IndexedCommit {
-    const existing = this.byOid.get(commit.oid);
+    return this.appendEncoded(encodeRecord({ commit, changes }), { commit, changes });
+  }
+
+  /** As `append`, for a record read from the index file together with its line (no second encoding). */
+  appendEncoded(line: string, record: CommitRecord): IndexedCommit {
+    const existing = this.get(record.commit.oid);
     if (existing) return existing;
-    const { comment, trailers } = parseCommitMessage(commit.message);
-    const indexed: IndexedCommit = {
-      oid: commit.oid,
-      seq: this.commits.length,
-      parents: commit.parents,
-      tree: commit.tree,
-      author: this.signature(commit.author),
-      committer: this.signature(commit.committer),
-      message: commit.message,
-      comment,
-      trailers: trailers && { ...trailers, operatorIp: this.intern(trailers.operatorIp) },
-      changes: changes.map((c) => ({ ...c, path: this.intern(c.path) })),
-    };
-    this.commits.push(indexed);
-    this.byOid.set(indexed.oid, indexed);
-    if (trailers?.requestId && !this.byRequestId.has(trailers.requestId)) this.byRequestId.set(trailers.requestId, indexed);
-    for (const change of changes) {
-      const list = this.byPath.get(change.path) ?? [];
-      list.push(indexed.seq);
-      this.byPath.set(change.path, list);
+    const seq = this.lines.length;
+    this.lines.push(line);
+    this.byOid.set(record.commit.oid, seq);
+    const indexed = toIndexed(record, seq);
+    const requestId = indexed.trailers?.requestId;
+    if (requestId && !this.byRequestId.has(requestId)) this.byRequestId.set(requestId, seq);
+    for (const change of record.changes) {
+      const list = this.byPath.get(change.path);
+      if (list) list.push(seq);
+      else this.byPath.set(change.path, [seq]);
     }
     return indexed;
+  }
+
+  /** The index-file lines of the commits from `seq` on. */
+  linesFrom(seq = 0): string[] {
+    return this.lines.slice(seq);
   }
 
   /**
@@ -144,30 +148,28 @@ export class CommitIndex {
     const rebuilt = !reachedKnown && known !== null;
     if (rebuilt) this.clear();
     const changes = await diffChain(objects, chain);
-    const sizeBefore = this.commits.length;
+    const sizeBefore = this.lines.length;
     chain.forEach((commit, i) => this.append(commit, changes[i] ?? []));
-    return { appended: this.commits.slice(sizeBefore), rebuilt };
-  }
-
-  /** Every indexed commit as the index file stores it. */
-  records(from = 0): CommitRecord[] {
-    return this.commits.slice(from).map(toRecord);
+    const appended: IndexedCommit[] = [];
+    for (let seq = sizeBefore; seq < this.lines.length; seq += 1) {
+      const commit = this.at(seq);
+      if (commit) appended.push(commit);
+    }
+    return { appended, rebuilt };
   }
 
   private clear(): void {
-    this.commits.length = 0;
+    this.lines.length = 0;
     this.byOid.clear();
     this.byRequestId.clear();
     this.byPath.clear();
-    this.strings.clear();
+    this.decoded.clear();
   }
 }
 
-export function toRecord(c: IndexedCommit): CommitRecord {
-  return {
-    commit: { oid: c.oid, parents: c.parents, tree: c.tree, author: c.author, committer: c.committer, message: c.message },
-    changes: c.changes,
-  };
+function toIndexed({ commit, changes }: CommitRecord, seq: number): IndexedCommit {
+  const { comment, trailers } = parseCommitMessage(commit.message);
+  return { ...commit, seq, comment, trailers, changes };
 }
 
 async function firstParentChain(

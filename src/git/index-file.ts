@@ -32,30 +32,34 @@ export class IndexFile {
     this.file = path.join(gitdir, 'cairn', 'commits.jsonl');
   }
 
-  /** The records that chain from the root, in order; `damaged` when anything after them had to be ignored. */
-  async load(): Promise<{ records: CommitRecord[]; damaged: boolean }> {
+  /**
+   * Hands each record that chains from the root to `accept`, in order, one at a time (so a 100k-commit file is
+   * never decoded all at once). Returns true when anything after them had to be ignored (damaged).
+   */
+  async load(accept: (line: string, record: CommitRecord) => void): Promise<{ damaged: boolean }> {
     let text: string;
     try {
       text = await fsp.readFile(this.file, 'utf8');
     } catch {
-      return { records: [], damaged: false };
+      return { damaged: false };
     }
     const lines = text.split('\n');
     if (lines.at(-1) === '') lines.pop();
-    if (lines[0] !== HEADER) return { records: [], damaged: true };
-    const records: CommitRecord[] = [];
+    if (lines[0] !== HEADER) return { damaged: true };
+    let previous: string | null = null;
     for (let i = 1; i < lines.length; i += 1) {
-      const record = decode(lines[i] ?? '');
-      const previous = records.at(-1)?.commit.oid ?? null;
-      if (!record || (record.commit.parents[0] ?? null) !== previous) return { records, damaged: true };
-      records.push(record);
+      const line = lines[i] ?? '';
+      const record = decodeRecord(line);
+      if (!record || (record.commit.parents[0] ?? null) !== previous) return { damaged: true };
+      accept(line, record);
+      previous = record.commit.oid;
     }
-    return { records, damaged: false };
+    return { damaged: false };
   }
 
   /** Appends in call order; a failure is only logged by the caller, since the file can always be rebuilt. */
-  append(records: readonly CommitRecord[]): Promise<void> {
-    const text = records.map((r) => `${encode(r)}\n`).join('');
+  append(lines: readonly string[]): Promise<void> {
+    const text = lines.map((l) => `${l}\n`).join('');
     return this.enqueue(async () => {
       if (!this.exists) {
         await fsp.mkdir(path.dirname(this.file), { recursive: true });
@@ -68,7 +72,7 @@ export class IndexFile {
   }
 
   /** Replaces the whole file (after a rebuild or a damaged tail), atomically. */
-  rewrite(records: readonly CommitRecord[]): Promise<void> {
+  rewrite(lines: readonly string[]): Promise<void> {
     return this.enqueue(async () => {
       await fsp.mkdir(path.dirname(this.file), { recursive: true });
       const temp = `${this.file}.tmp-${process.pid}`;
@@ -76,8 +80,8 @@ export class IndexFile {
       try {
         await handle.write(`${HEADER}\n`);
         const CHUNK = 5000;
-        for (let i = 0; i < records.length; i += CHUNK) {
-          await handle.write(records.slice(i, i + CHUNK).map((r) => `${encode(r)}\n`).join(''));
+        for (let i = 0; i < lines.length; i += CHUNK) {
+          await handle.write(lines.slice(i, i + CHUNK).map((l) => `${l}\n`).join(''));
         }
       } finally {
         await handle.close();
@@ -107,7 +111,7 @@ function unsig(s: Sig): Signature {
   return { name: s[0], email: s[1], timestamp: s[2], timezoneOffset: s[3] };
 }
 
-function encode({ commit, changes }: CommitRecord): string {
+export function encodeRecord({ commit, changes }: CommitRecord): string {
   const line: Line = [
     commit.oid,
     [...commit.parents],
@@ -120,7 +124,7 @@ function encode({ commit, changes }: CommitRecord): string {
   return JSON.stringify(line);
 }
 
-function decode(text: string): CommitRecord | null {
+export function decodeRecord(text: string): CommitRecord | null {
   if (!text) return null;
   try {
     const [oid, parents, tree, author, committer, message, changes] = JSON.parse(text) as Line;

@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { parseCommitMessage } from '../domain/commit-message.js';
-import { CommitIndex, type IndexedCommit, toRecord } from './commit-index.js';
+import { CommitIndex, type IndexedCommit } from './commit-index.js';
 import { IndexFile } from './index-file.js';
 import type { DurabilityOptions } from './durable-file.js';
 import type { EncodedObject, Signature } from './object-format.js';
@@ -50,10 +50,9 @@ export class GitRepository {
   static async open(name: string, gitdir: string, durability: DurabilityOptions): Promise<GitRepository> {
     const repo = new GitRepository(name, gitdir, durability);
     await removeStaleFiles(gitdir);
-    const saved = await repo.indexFile.load();
-    for (const record of saved.records) repo.index.append(record.commit, record.changes);
+    const saved = await repo.indexFile.load((line, record) => repo.index.appendEncoded(line, record));
     const { rebuilt } = await repo.catchUp();
-    if (saved.damaged && !rebuilt) await repo.indexFile.rewrite(repo.index.records());
+    if (saved.damaged && !rebuilt) await repo.indexFile.rewrite(repo.index.linesFrom(0));
     return repo;
   }
 
@@ -64,9 +63,10 @@ export class GitRepository {
 
   private catchUp(): Promise<{ appended: IndexedCommit[]; rebuilt: boolean }> {
     return this.indexLock.run(async () => {
+      const sizeBefore = this.index.size;
       const result = await this.index.catchUp(this.objects, await this.refs.read(MAIN_REF));
-      if (result.rebuilt) void this.indexFile.rewrite(this.index.records()).catch(() => undefined);
-      else if (result.appended.length) void this.indexFile.append(result.appended.map(toRecord)).catch(() => undefined);
+      if (result.rebuilt) void this.indexFile.rewrite(this.index.linesFrom(0)).catch(() => undefined);
+      else if (result.appended.length) void this.indexFile.append(this.index.linesFrom(sizeBefore)).catch(() => undefined);
       return result;
     });
   }
@@ -127,7 +127,7 @@ export class GitRepository {
     const stored = { oid: commit.oid, tree: tree.oid, parents: request.parent ? [request.parent] : [], author: request.author, committer: request.committer, message: request.message };
     const sizeBefore = this.index.size;
     const indexed = this.index.append(stored, changes);
-    if (this.index.size > sizeBefore) void this.indexFile.append([{ commit: stored, changes }]).catch(() => undefined);
+    if (this.index.size > sizeBefore) void this.indexFile.append(this.index.linesFrom(sizeBefore)).catch(() => undefined);
     return indexed;
   }
 
