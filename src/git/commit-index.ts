@@ -23,7 +23,7 @@ export interface IndexedCommit {
 
 const BUILD_CONCURRENCY = 16;
 /** Decoded commits kept: a few pages of history and the audit scans between them. */
-const DECODED_CACHE = 4096;
+const DECODED_CACHE = 1024;
 
 /**
  * Commit metadata of main, in memory, so that history, audit and per-document queries never walk Git.

@@ -28,7 +28,7 @@ export class DiffService {
 }
 
 export function storedDiff(repo: GitRepository, blobs: BlobSource, change: PathChange): DocumentDiff {
-  const side = (oid: string | null) => (oid ? () => blobs.text(repo, oid) : null);
+  const side = (oid: string | null) => (oid ? { text: () => blobs.text(repo, oid), blob: oid } : null);
   return new DocumentDiff(change.path, change.status, side(change.oldOid), side(change.newOid));
 }
 

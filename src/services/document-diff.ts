@@ -4,9 +4,22 @@ import { type JsonPatchOperation, createJsonPatch } from '../domain/json-patch.j
 import type { JsonValue } from '../domain/json-value.js';
 import { unifiedDiff } from '../domain/text-diff.js';
 import { type ValueChange, diffValues } from '../domain/value-diff.js';
+import { LruCache } from '../git/lru-cache.js';
 import type { PathStatus } from '../git/tree-diff.js';
 
 export type LazyText = () => Promise<string>;
+
+/** One side of a diff: its text, read on demand, and its blob id when it is stored (the key of parsed values). */
+export interface DiffSide {
+  readonly text: LazyText;
+  readonly blob: string | null;
+}
+
+/**
+ * Parsed stored documents by blob id, shared by every request: a blob never changes, and diffs of nearby versions
+ * (a frontend paging through history, a feed replay) parse the same documents again and again.
+ */
+const parsedBlobs = new LruCache<string, JsonValue>(2048);
 
 /**
  * How one document differs between two versions (or between the head and a preview). Each representation is
@@ -19,8 +32,8 @@ export class DocumentDiff {
   constructor(
     readonly path: string,
     readonly status: PathStatus,
-    private readonly before: LazyText | null,
-    private readonly after: LazyText | null,
+    private readonly before: DiffSide | null,
+    private readonly after: DiffSide | null,
   ) {
     this.format = documentFormatOf(path) ?? 'json';
   }
@@ -34,11 +47,11 @@ export class DocumentDiff {
   }
 
   async oldValue(): Promise<JsonValue | undefined> {
-    return this.parse(await this.oldText());
+    return this.valueOf(this.before, () => this.oldText());
   }
 
   async newValue(): Promise<JsonValue | undefined> {
-    return this.parse(await this.newText());
+    return this.valueOf(this.after, () => this.newText());
   }
 
   async changes(): Promise<ValueChange[]> {
@@ -55,8 +68,18 @@ export class DocumentDiff {
   }
 
   private bothTexts(): Promise<[string | null, string | null]> {
-    this.texts ??= Promise.all([this.before ? this.before() : null, this.after ? this.after() : null]);
+    this.texts ??= Promise.all([this.before ? this.before.text() : null, this.after ? this.after.text() : null]);
     return this.texts;
+  }
+
+  private async valueOf(side: DiffSide | null, text: () => Promise<string | null>): Promise<JsonValue | undefined> {
+    if (!side) return undefined;
+    const key = side.blob ? `${this.format}:${side.blob}` : null;
+    const cached = key ? parsedBlobs.get(key) : undefined;
+    if (cached !== undefined) return cached;
+    const value = this.parse(await text());
+    if (key && value !== undefined) parsedBlobs.set(key, value);
+    return value;
   }
 
   /** Stored documents were validated on the way in; one committed from outside may not parse and then has no values. */

@@ -92,7 +92,7 @@ export class WritePipeline {
       [...effective].map(async ([path, text]) => {
         const oldBlob = head ? await repo.blobAt(head.oid, path) : null;
         const status = oldBlob === null ? 'added' : text === null ? 'deleted' : 'modified';
-        return new DocumentDiff(path, status, oldBlob ? () => blobs.text(repo, oldBlob) : null, text === null ? null : () => Promise.resolve(text));
+        return new DocumentDiff(path, status, oldBlob ? { text: () => blobs.text(repo, oldBlob), blob: oldBlob } : null, text === null ? null : { text: () => Promise.resolve(text), blob: null });
       }),
     );
     return { kind: 'preview', base: head ? viewOf(repo, head) : null, files: files.sort((a, b) => (a.path < b.path ? -1 : 1)) };
