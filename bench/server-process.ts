@@ -18,9 +18,10 @@ export interface ServerProcess {
 export async function startServerProcess(dataDir: string): Promise<ServerProcess> {
   const port = await freePort();
   const started = performance.now();
-  // The same V8 flags as `npm start` (package.json): a small young generation and size-optimized code keep a
+  // The same V8 flag as `npm start` (package.json): size-optimized code and heap keep a
   // 100k-version server under 200 MB.
-  const child = spawn(process.execPath, ['--max-semi-space-size=2', '--optimize-for-size', path.join(root, 'dist/src/server/main.js')], {
+  const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? ['--optimize-for-size'];
+  const child = spawn(process.execPath, [...flags, path.join(root, 'dist/src/server/main.js')], {
     cwd: root,
     env: { ...process.env, CAIRN_DATA_DIR: dataDir, CAIRN_PORT: String(port), CAIRN_TOKENS_FILE: '', LOG_LEVEL: 'warn', CAIRN_GRAPHIQL: 'false' },
     stdio: ['ignore', 'ignore', 'inherit'],
