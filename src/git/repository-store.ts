@@ -2,6 +2,7 @@ import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import type { DurabilityOptions } from './durable-file.js';
+import type { HousekeepingOptions } from './housekeeping.js';
 import { GitRepository } from './repository.js';
 
 const SUFFIX = '.git';
@@ -16,6 +17,7 @@ export class RepositoryStore {
   constructor(
     readonly dataDir: string,
     private readonly durability: DurabilityOptions,
+    private readonly housekeeping: HousekeepingOptions = { repackEvery: 0 },
   ) {}
 
   async init(): Promise<void> {
@@ -70,7 +72,7 @@ export class RepositoryStore {
   }
 
   private remember(name: string): Promise<GitRepository> {
-    const opening = GitRepository.open(name, this.gitdirOf(name), this.durability);
+    const opening = GitRepository.open(name, this.gitdirOf(name), this.durability, this.housekeeping);
     this.open.set(name, opening);
     opening.catch(() => this.open.delete(name));
     return opening;

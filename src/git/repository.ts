@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { parseCommitMessage } from '../domain/commit-message.js';
 import { CommitIndex, type IndexedCommit } from './commit-index.js';
+import { type HousekeepingOptions, repack } from './housekeeping.js';
 import { IndexFile } from './index-file.js';
 import type { DurabilityOptions } from './durable-file.js';
 import type { EncodedObject, Signature } from './object-format.js';
@@ -34,11 +35,14 @@ export class GitRepository {
   /** Catch-ups of the index run one at a time; commits append to it directly, idempotently. */
   private readonly indexLock = new WriteLock();
   private readonly indexFile: IndexFile;
+  /** The last housekeeping failure, for operators (the writes that triggered it succeeded). */
+  lastRepackError: Error | null = null;
 
   private constructor(
     readonly name: string,
     readonly gitdir: string,
     durability: DurabilityOptions,
+    private readonly housekeeping: HousekeepingOptions,
   ) {
     this.objects = new ObjectStore(gitdir, durability);
     this.refs = new RefStore(gitdir, durability);
@@ -47,8 +51,8 @@ export class GitRepository {
     this.indexFile = new IndexFile(gitdir);
   }
 
-  static async open(name: string, gitdir: string, durability: DurabilityOptions): Promise<GitRepository> {
-    const repo = new GitRepository(name, gitdir, durability);
+  static async open(name: string, gitdir: string, durability: DurabilityOptions, housekeeping: HousekeepingOptions = { repackEvery: 0 }): Promise<GitRepository> {
+    const repo = new GitRepository(name, gitdir, durability, housekeeping);
     await removeStaleFiles(gitdir);
     const saved = await repo.indexFile.load((line, record) => repo.index.appendEncoded(line, record));
     const { rebuilt } = await repo.catchUp();
@@ -75,8 +79,25 @@ export class GitRepository {
   exclusive<T>(task: () => Promise<T>): Promise<T> {
     return this.lock.run(async () => {
       await this.syncIndex();
-      return task();
+      const sizeBefore = this.index.size;
+      const result = await task();
+      await this.maybeRepack(sizeBefore);
+      return result;
     });
+  }
+
+  /** Packs loose objects when the task crossed a multiple of `repackEvery` commits; a failure is not the write's. */
+  private async maybeRepack(sizeBefore: number): Promise<void> {
+    const every = this.housekeeping.repackEvery;
+    if (every <= 0 || Math.floor(this.index.size / every) === Math.floor(sizeBefore / every)) return;
+    try {
+      await repack(this.gitdir);
+      this.lastRepackError = null;
+    } catch (error) {
+      this.lastRepackError = error instanceof Error ? error : new Error(String(error));
+    } finally {
+      await this.objects.packsChanged();
+    }
   }
 
   async drain(): Promise<void> {

@@ -26,7 +26,7 @@ export interface StartOptions {
 export async function startServer(settings: Settings, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: settings.logLevel });
   const authenticator = await chooseAuthenticator(settings, logger);
-  const store = new RepositoryStore(settings.dataDir, { fsync: settings.fsync });
+  const store = new RepositoryStore(settings.dataDir, { fsync: settings.fsync }, { repackEvery: settings.repackEvery });
   await store.init();
   // Ready means every namespace's commit index is loaded (from its index file, or rebuilt from Git).
   const namespaces = await store.list();

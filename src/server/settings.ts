@@ -18,6 +18,8 @@ export interface Settings {
   readonly maxDocumentBytes: number;
   /** CAIRN_COMMITTER_NAME / CAIRN_COMMITTER_EMAIL: the committer of every commit (the author is the operator). */
   readonly committer: { readonly name: string; readonly email: string };
+  /** CAIRN_REPACK_EVERY: pack loose objects with `git repack -d` every N commits of a namespace (0: never). @default 0 */
+  readonly repackEvery: number;
   /** CAIRN_GRAPHIQL: serve GraphiQL at /graphql to browsers. @default true */
   readonly graphiql: boolean;
 }
@@ -46,6 +48,7 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
     fsync: flag(env.CAIRN_FSYNC, true),
     maxDocumentBytes: integer('CAIRN_MAX_DOCUMENT_BYTES', env.CAIRN_MAX_DOCUMENT_BYTES, 1024 * 1024),
     committer: { name: env.CAIRN_COMMITTER_NAME || 'Cairn', email: env.CAIRN_COMMITTER_EMAIL || 'cairn@localhost' },
+    repackEvery: integer('CAIRN_REPACK_EVERY', env.CAIRN_REPACK_EVERY, 0),
     graphiql: flag(env.CAIRN_GRAPHIQL, true),
   };
 }

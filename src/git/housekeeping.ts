@@ -1,0 +1,18 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface HousekeepingOptions {
+  /** Pack loose objects after every this many commits of a namespace; 0 turns it off. @default 0 */
+  readonly repackEvery: number;
+}
+
+/**
+ * Packs loose objects with the git CLI (`git repack -d`): thousands of small files become one pack, which reads
+ * and backs up better. Optional and off by default; it runs inside the namespace's write lock, so never during a
+ * write. Reads carry on meanwhile: an object moved into the new pack is found once the reader refreshes its packs.
+ */
+export async function repack(gitdir: string): Promise<void> {
+  await run('git', ['--git-dir', gitdir, 'repack', '-d', '-q'], { timeout: 300_000 });
+}

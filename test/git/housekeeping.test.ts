@@ -1,0 +1,45 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { formatCommitMessage } from '../../src/domain/commit-message.js';
+import { RepositoryStore } from '../../src/git/repository-store.js';
+
+describe('housekeeping', () => {
+  let root: string;
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('packs loose objects every N commits, and everything stays readable', async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'cairn-repack-'));
+    const store = new RepositoryStore(path.join(root, 'repos'), { fsync: false }, { repackEvery: 5 });
+    await store.init();
+    const repo = (await store.create('ns'))!;
+    const gitdir = path.join(root, 'repos', 'ns.git');
+    const written: { oid: string; text: string }[] = [];
+    for (let i = 0; i < 12; i += 1) {
+      const text = `{"i":${i}}\n`;
+      const commit = await repo.exclusive(async () => {
+        const sig = { name: 'Ann', email: 'ann@example.com', timestamp: 1_700_000_000 + i, timezoneOffset: 0 };
+        return repo.commit({
+          parent: repo.head()?.oid ?? null,
+          files: new Map([[`docs/${i % 3}.json`, Buffer.from(text)]]),
+          author: sig,
+          committer: sig,
+          message: formatCommitMessage(`c${i}`, { action: 'update', operatorIp: null, requestId: null, rollbackTo: null, reverts: null }),
+        });
+      });
+      written.push({ oid: commit.oid, text });
+    }
+    expect(repo.lastRepackError).toBeNull();
+    const counts = execFileSync('git', ['--git-dir', gitdir, 'count-objects', '-v'], { encoding: 'utf8' });
+    expect(Number(/packs: (\d+)/.exec(counts)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(Number(/in-pack: (\d+)/.exec(counts)?.[1])).toBeGreaterThan(20);
+    for (const { oid, text } of written) {
+      const i = written.findIndex((w) => w.oid === oid);
+      const blob = await repo.blobAt(oid, `docs/${i % 3}.json`);
+      expect(Buffer.from(await repo.objects.readBlob(blob!)).toString()).toBe(text);
+    }
+    execFileSync('git', ['--git-dir', gitdir, 'fsck', '--strict']);
+  });
+});
