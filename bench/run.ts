@@ -175,10 +175,13 @@ async function benchSubscribers(size: number, url: string, gql: Gql): Promise<vo
   record(size, `one change event to ${count} graphql-ws subscribers (p99)`, 'ms', percentile(latencies, 99), null, null, '<= 250');
 }
 
+const benchStarted = performance.now();
 console.log(`Cairn benchmark${quick ? ' (quick)' : ''}: medians over ${RUNS} runs; the git CLI figures include starting a git process.`);
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: path.resolve(import.meta.dirname, '..'), stdio: 'inherit' });
 for (const size of sizes) await benchSize(size, size === sizes.at(-1));
-const out = { date: new Date().toISOString(), quick, node: process.version, cpus: (await import('node:os')).cpus().length, figures };
+const seconds = Math.round((performance.now() - benchStarted) / 1000);
+console.log(`\nwhole run: ${seconds} s`);
+const out = { date: new Date().toISOString(), quick, seconds, node: process.version, cpus: (await import('node:os')).cpus().length, figures };
 writeFileSync(path.resolve(import.meta.dirname, quick ? 'results-quick.json' : 'results.json'), `${JSON.stringify(out, null, 2)}\n`);
 console.log(`\n| versions | operation | Cairn | git CLI | ratio | target | |\n|---:|---|---:|---:|---:|---|---|`);
 for (const f of figures) {

@@ -27,11 +27,20 @@ export class History {
   }
 }
 
-export function listVersions(repo: GitRepository, filter: VersionFilter): Page<VersionView> {
+export interface VersionSelection {
+  /** Only the commit at this sequence number (-1: a version not on main, so none). */
+  readonly only?: number | null;
+  /** A further condition on each commit (audit filters). */
+  readonly matches?: (commit: IndexedCommit) => boolean;
+}
+
+export function listVersions(repo: GitRepository, filter: VersionFilter, selection: VersionSelection = {}): Page<VersionView> {
   const path = filter.path ? validateDocumentPath(filter.path) : null;
-  const candidates = path
-    ? (below: number) => reversedBelow(repo.index.historyOf(path), below)
-    : (below: number) => descendingBelow(repo.index.size, below);
+  const { only = null, matches = () => true } = selection;
+  const candidates = (below: number): Iterable<number> => {
+    if (only !== null) return only >= 0 && only < below ? [only] : [];
+    return path ? reversedBelow(repo.index.historyOf(path), below) : descendingBelow(repo.index.size, below);
+  };
   return pageNewestFirst(
     candidates,
     (seq) => {
@@ -39,7 +48,7 @@ export function listVersions(repo: GitRepository, filter: VersionFilter): Page<V
       return commit ? viewOf(repo, commit) : undefined;
     },
     filter,
-    (v) => inTimeRange(v.commit, filter.since, filter.until),
+    (v) => inTimeRange(v.commit, filter.since, filter.until) && matches(v.commit),
   );
 }
 
