@@ -1,4 +1,4 @@
-import { existsSync, promises as fsp, mkdirSync } from 'node:fs';
+import { type Stats, existsSync, promises as fsp, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type DurabilityOptions, fsyncDirectory, tempNameFor, writeThenRename } from './durable-file.js';
 
@@ -16,6 +16,7 @@ const missing = Object.assign(Object.create(Error.prototype) as Error, { code: '
 export class ObjectFs {
   private packListing: Promise<string[]> | null = null;
   private readonly knownDirs = new Set<string>();
+  private gitdirStat: Promise<Stats> | null = null;
   /** Object directories renamed into since the last `syncDirectories`: fsynced once per batch, not per object. */
   private readonly unsyncedDirs = new Set<string>();
 
@@ -71,6 +72,8 @@ export class ObjectFs {
     unlink: fsp.unlink,
     stat: (file: string, options?: unknown) => {
       if (LOOSE_OBJECT.test(file) && !existsSync(file)) return Promise.reject(missing);
+      // Every isomorphic-git call first stats the gitdir to see whether it is a `.git` file: it never changes.
+      if (file === this.gitdir) return (this.gitdirStat ??= fsp.stat(file));
       return fsp.stat(file, options as undefined);
     },
     lstat: fsp.lstat,

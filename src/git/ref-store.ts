@@ -26,8 +26,11 @@ export class RefLockedError extends Error {
 const LOCK_WAIT_MS = 2000;
 
 export interface RefUpdate {
-  /** Moves the ref if it still points at `expected` (null: does not exist); throws RefMovedError otherwise. */
-  commit(expected: string | null): Promise<void>;
+  /**
+   * Moves the ref if it still points at `expected` (null: does not exist); throws RefMovedError otherwise.
+   * Resolves once the ref is visible, with `durable`, which settles once the move is on disk.
+   */
+  commit(expected: string | null): Promise<{ durable: Promise<void> }>;
   release(): void;
 }
 
@@ -65,7 +68,7 @@ export class RefStore {
 
   async compareAndSwap(ref: string, expected: string | null, next: string): Promise<void> {
     const update = await this.lock(ref, next);
-    await update.commit(expected);
+    await (await update.commit(expected)).durable;
   }
 
   /**
@@ -91,7 +94,7 @@ export class RefStore {
           rmSync(lockFile, { force: true });
           throw error;
         }
-        if (this.durability.fsync) await fsyncDirectory(path.dirname(file));
+        return { durable: this.durability.fsync ? fsyncDirectory(path.dirname(file)) : Promise.resolve() };
       },
       release: () => {
         if (done) return;

@@ -35,6 +35,8 @@ export class GitRepository {
   /** Catch-ups of the index run one at a time; commits append to it directly, idempotently. */
   private readonly indexLock = new WriteLock();
   private readonly indexFile: IndexFile;
+  /** Directory fsyncs of ref moves made by the running task, awaited after the write lock is released. */
+  private readonly pendingDurability: Promise<void>[] = [];
   /** The last housekeeping failure, for operators (the writes that triggered it succeeded). */
   lastRepackError: Error | null = null;
 
@@ -77,11 +79,22 @@ export class GitRepository {
 
   /** Runs `task` with no other write of this namespace in between; the head it sees stays the head until it ends. */
   exclusive<T>(task: () => Promise<T>): Promise<T> {
-    return this.lock.run(async () => {
+    let durable: Promise<unknown> = Promise.resolve();
+    const done = this.lock.run(async () => {
       await this.syncIndex();
       const sizeBefore = this.index.size;
-      const result = await task();
-      await this.maybeRepack(sizeBefore);
+      try {
+        const result = await task();
+        await this.maybeRepack(sizeBefore);
+        return result;
+      } finally {
+        durable = Promise.all(this.pendingDurability.splice(0));
+      }
+    });
+    // The next writer may start once the ref moved; this one answers only once the move is on disk. A crash in
+    // between loses at most commits nobody was told about: a later commit's ref fsync also makes this one's durable.
+    return done.then(async (result) => {
+      await durable;
       return result;
     });
   }
@@ -144,7 +157,7 @@ export class GitRepository {
       locked.value.release();
       throw written.reason;
     }
-    await locked.value.commit(request.parent);
+    this.pendingDurability.push((await locked.value.commit(request.parent)).durable);
     const stored = { oid: commit.oid, tree: tree.oid, parents: request.parent ? [request.parent] : [], author: request.author, committer: request.committer, message: request.message };
     const sizeBefore = this.index.size;
     const indexed = this.index.append(stored, changes);
