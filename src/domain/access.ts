@@ -1,8 +1,6 @@
 /** Who may do what, per namespace. Pure: the grants come from the tokens file, the check happens in services. */
 export type Role = 'viewer' | 'editor' | 'admin';
 
-export const ROLES: readonly Role[] = ['viewer', 'editor', 'admin'];
-
 /** Namespace pattern → role. A pattern is an exact name, `*`, or a prefix ending in `*` (`team-*`). */
 export type Grants = Readonly<Record<string, Role>>;
 

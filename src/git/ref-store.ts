@@ -62,10 +62,6 @@ export class RefStore {
     }
   }
 
-  async listTags(): Promise<string[]> {
-    return git.listTags({ fs, gitdir: this.gitdir });
-  }
-
   async compareAndSwap(ref: string, expected: string | null, next: string): Promise<void> {
     const update = await this.lock(ref, next);
     await (await update.commit(expected)).durable;

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { CommitAction } from '../domain/commit-message.js';
 import { validatePathPrefix } from '../domain/document-path.js';
 import { InvalidInputError, InvalidRefError } from '../domain/errors.js';
@@ -37,7 +38,10 @@ export class ChangeFeed {
     private readonly access: NamespaceAccess,
     private readonly logger: Logger,
     private readonly options: FeedOptions = { maxBufferedEvents: 10_000 },
-  ) {}
+  ) {
+    // One listener per subscriber is the design, not a leak.
+    setMaxListeners(1_000_000, target);
+  }
 
   /**
    * Publishes a commit just made, off the writer's path: events are built (which reads blobs) and dispatched in
@@ -116,7 +120,19 @@ export class ChangeFeed {
         await queue.return();
       }
     }
-    return stream();
+    const iterator = stream();
+    // A generator that was never started ignores return() and would never reach its finally: clean up here too.
+    const wrapped: AsyncIterableIterator<ChangeEvent> = {
+      next: () => iterator.next(),
+      return: async (value?: unknown) => {
+        target.removeEventListener(CHANGE_TOPIC, listener);
+        await queue.return();
+        return iterator.return(value as undefined);
+      },
+      throw: (error?: unknown) => iterator.throw(error),
+      [Symbol.asyncIterator]: () => wrapped,
+    };
+    return wrapped;
   }
 
   private async sequenceOf(repo: GitRepository, since: string): Promise<number> {

@@ -1,4 +1,4 @@
-import { InvalidInputError, NamespaceExistsError, NotFoundError } from '../domain/errors.js';
+import { InvalidInputError, NamespaceExistsError } from '../domain/errors.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import type { NamespaceAccess } from './namespace-access.js';
@@ -34,12 +34,6 @@ export class NamespaceService {
     const repo = await this.access.store.create(valid);
     if (!repo) throw new NamespaceExistsError(valid);
     return repo;
-  }
-
-  /** For the Relay node interface: a namespace the actor may read, or not found. */
-  async find(actor: Actor, name: string): Promise<GitRepository> {
-    if (!this.access.canRead(actor, name)) throw new NotFoundError('namespace', name);
-    return this.access.open(actor, name, 'viewer');
   }
 }
 
