@@ -38,15 +38,20 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     logger,
     write: { committer: settings.committer, maxDocumentBytes: settings.maxDocumentBytes, clock: () => new Date() },
   });
-  const yoga = createCairnYoga({ cairn, authenticator, logger, graphiql: settings.graphiql });
+  const yoga = createCairnYoga({ cairn, authenticator, logger, graphiql: settings.graphiql, limits: settings.limits, maxBatch: settings.maxBatch, corsOrigins: settings.corsOrigins });
   const server = createServer((req, res) => {
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
     }
+    if (Number(req.headers['content-length'] ?? 0) > settings.maxBodyBytes) {
+      res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end('{"errors":[{"message":"request body too large","extensions":{"code":"PAYLOAD_TOO_LARGE"}}]}');
+      req.destroy();
+      return;
+    }
     void yoga(req, res);
   });
-  const ws = attachWebSocket(server, yoga, authenticator, logger);
+  const ws = attachWebSocket(server, yoga, authenticator, logger, settings.corsOrigins);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(settings.port, settings.host, () => resolve());

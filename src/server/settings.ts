@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { LimitSettings } from './use-limits.js';
 
 /** Everything Cairn reads from the environment; README lists each variable. */
 export interface Settings {
@@ -22,6 +23,14 @@ export interface Settings {
   readonly repackEvery: number;
   /** CAIRN_GRAPHIQL: serve GraphiQL at /graphql to browsers. @default true */
   readonly graphiql: boolean;
+  /** GraphQL limits (CAIRN_MAX_DEPTH, …); see use-limits.ts. */
+  readonly limits: LimitSettings;
+  /** CAIRN_MAX_BATCH: operations in one batched HTTP request. @default 10 */
+  readonly maxBatch: number;
+  /** CAIRN_MAX_BODY_BYTES: largest HTTP request body. @default 16 MiB */
+  readonly maxBodyBytes: number;
+  /** CAIRN_CORS_ORIGINS: browser origins allowed cross-origin (HTTP CORS and WebSocket Origin), comma-separated. @default none */
+  readonly corsOrigins: readonly string[];
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -50,6 +59,18 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
     committer: { name: env.CAIRN_COMMITTER_NAME || 'Cairn', email: env.CAIRN_COMMITTER_EMAIL || 'cairn@localhost' },
     repackEvery: integer('CAIRN_REPACK_EVERY', env.CAIRN_REPACK_EVERY, 0),
     graphiql: flag(env.CAIRN_GRAPHIQL, true),
+    limits: {
+      maxDepth: integer('CAIRN_MAX_DEPTH', env.CAIRN_MAX_DEPTH, 10),
+      maxAliases: integer('CAIRN_MAX_ALIASES', env.CAIRN_MAX_ALIASES, 15),
+      maxCost: integer('CAIRN_MAX_COST', env.CAIRN_MAX_COST, 5000),
+      maxTokens: integer('CAIRN_MAX_TOKENS', env.CAIRN_MAX_TOKENS, 2000),
+      maxDirectives: integer('CAIRN_MAX_DIRECTIVES', env.CAIRN_MAX_DIRECTIVES, 50),
+      introspection: flag(env.CAIRN_INTROSPECTION, true),
+      production: env.NODE_ENV === 'production',
+    },
+    maxBatch: integer('CAIRN_MAX_BATCH', env.CAIRN_MAX_BATCH, 10),
+    maxBodyBytes: integer('CAIRN_MAX_BODY_BYTES', env.CAIRN_MAX_BODY_BYTES, 16 * 1024 * 1024),
+    corsOrigins: (env.CAIRN_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
   };
 }
 

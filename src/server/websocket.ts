@@ -1,5 +1,5 @@
-import type { Server } from 'node:http';
-import type { ExecutionArgs } from 'graphql';
+import type { IncomingMessage, Server } from 'node:http';
+import type { DocumentNode, ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -12,14 +12,28 @@ interface ConnectionExtra extends Record<PropertyKey, unknown> {
   actor?: Actor;
 }
 
+function isSameOrigin(origin: string, req: IncomingMessage): boolean {
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
 type EnvelopedArgs = ExecutionArgs & { rootValue: { execute: (a: ExecutionArgs) => unknown; subscribe: (a: ExecutionArgs) => unknown } };
 
 /**
  * graphql-ws on the same port and path as HTTP. The token is read once at connection_init (connectionParams
  * `authorization`, or the upgrade request's header); an unknown token closes the socket with 4403.
  */
-export function attachWebSocket(server: Server, yoga: CairnYoga, authenticator: Authenticator, logger: Logger): { close(): Promise<void> } {
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+export function attachWebSocket(server: Server, yoga: CairnYoga, authenticator: Authenticator, logger: Logger, allowedOrigins: readonly string[]): { close(): Promise<void> } {
+  const wss = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    // Browsers send Origin and let any page open a WebSocket anywhere: only our own origin and listed ones get in.
+    // Clients that are not browsers send no Origin.
+    verifyClient: ({ origin, req }: { origin?: string; req: IncomingMessage }) => !origin || allowedOrigins.includes(origin) || isSameOrigin(origin, req),
+  });
   const disposable = useServer<Record<string, unknown>, ConnectionExtra>(
     {
       connectionInitWaitTimeout: 5_000,
@@ -40,16 +54,30 @@ export function attachWebSocket(server: Server, yoga: CairnYoga, authenticator: 
           requestId: requestIdFrom(null),
           params: payload,
         });
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          // Syntax errors and limits enforced while parsing (graphql-armor's token limit) answer this subscription
+          // with an error message; thrown, graphql-ws would close the whole connection as an internal error.
+          if (error instanceof Error && error.name === 'GraphQLError') return [error as GraphQLError];
+          throw error;
+        }
         const args: EnvelopedArgs = {
           schema,
           operationName: payload.operationName,
-          document: parse(payload.query),
+          document,
           variableValues: payload.variables,
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe },
         };
-        const errors = validate(args.schema, args.document);
-        return errors.length ? errors : args;
+        try {
+          const errors = validate(args.schema, args.document);
+          return errors.length ? errors : args;
+        } catch (error) {
+          if (error instanceof Error && error.name === 'GraphQLError') return [error as GraphQLError];
+          throw error;
+        }
       },
       onError: (_ctx, _id, _payload, errors) => {
         logger.warn({ errors: errors.map((e) => e.message) }, 'graphql-ws operation error');

@@ -11,6 +11,7 @@ import { createBlobSource } from '../services/blob-source.js';
 import type { Cairn } from '../services/cairn.js';
 import type { Authenticator } from './authenticator.js';
 import { requestIdFrom } from './request-id.js';
+import { type LimitSettings, useLimits } from './use-limits.js';
 
 /** What the HTTP server (req/res) or the WebSocket server (actor, requestId) hands to yoga per operation. */
 export interface ServerContext {
@@ -25,6 +26,9 @@ export interface YogaOptions {
   readonly authenticator: Authenticator;
   readonly logger: Logger;
   readonly graphiql: boolean;
+  readonly limits: LimitSettings;
+  readonly maxBatch: number;
+  readonly corsOrigins: readonly string[];
 }
 
 const requestIds = new WeakMap<Request, string>();
@@ -45,10 +49,13 @@ export function createCairnYoga(options: YogaOptions): CairnYoga {
     landingPage: false,
     graphiql: options.graphiql ? { title: 'Cairn', subscriptionsProtocol: 'WS' } : false,
     logging: false,
+    batching: { limit: options.maxBatch },
+    // Same-origin only unless origins are listed: without this, yoga answers any site's preflight with `*`.
+    cors: options.corsOrigins.length ? { origin: [...options.corsOrigins], credentials: false } : false,
     maskedErrors: { maskError: (error, message) => maskError(error, message) },
     // graphql-jit compiles each query once: large results (a diff of hundreds of documents) execute several times
     // faster. Mutations and subscriptions stay on graphql-js, whose error and stream handling they rely on.
-    plugins: [useGraphQlJit({}, { enableIf: isQuery }), useRequestLogging(logger)],
+    plugins: [...useLimits(options.limits), useGraphQlJit({}, { enableIf: isQuery }), useRequestLogging(logger)],
     context: ({ request, req, actor, requestId }) => {
       const id = requestId ?? requestIds.get(request) ?? requestIdFrom(request.headers.get('x-request-id'));
       return { cairn, blobs: createBlobSource(), requestId: id, actor: actor ?? authenticateHttp(authenticator, request, req) };

@@ -385,7 +385,7 @@ describe('access control', () => {
         const res = await send(authorization, NAMESPACES_QUERY);
         expect(res.status).toBe(401);
         const get = await fetch(`${h.url}/graphql?query=${encodeURIComponent(NAMESPACES_QUERY)}`, {
-          headers: { accept: 'application/graphql-response+json', ...(authorization === null ? {} : { authorization }) },
+          headers: { accept: 'application/graphql-response+json', 'x-graphql-yoga-csrf': '1', ...(authorization === null ? {} : { authorization }) },
         });
         expect(get.status).toBe(401);
       }
