@@ -69,6 +69,11 @@ export class ObjectStore {
     return parseTag(await this.readTyped(oid, 'tag'));
   }
 
+  /** An object as stored (type and content), past the parsed-tree and commit caches: integrity checks re-hash it. */
+  rawObject(oid: string): Promise<{ type: ObjectType; content: Buffer } | null> {
+    return this.reader.read(oid);
+  }
+
   /** The type of an object, or null when the repository does not have it. */
   async typeOf(oid: string): Promise<ObjectType | null> {
     if (this.trees.get(oid)) return 'tree';

@@ -11,6 +11,7 @@ import './update.js';
 import './rollback.js';
 import './revert.js';
 import './change-feed.js';
+import './integrity.js';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

@@ -4,6 +4,7 @@ import { ChangeFeed, type FeedOptions } from './change-feed.js';
 import { DiffService } from './diff.js';
 import { DocumentReader } from './documents.js';
 import { History } from './history.js';
+import { IntegrityService } from './integrity.js';
 import type { Logger } from './logger.js';
 import { NamespaceAccess } from './namespace-access.js';
 import { NamespaceService } from './namespaces.js';
@@ -32,6 +33,7 @@ export interface Cairn {
   readonly rollbacks: RollbackService;
   readonly reverts: RevertService;
   readonly feed: ChangeFeed;
+  readonly integrity: IntegrityService;
   /** Waits for every queued write to finish (graceful shutdown). */
   drain(): Promise<void>;
 }
@@ -50,6 +52,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
     rollbacks: new RollbackService(pipeline),
     reverts: new RevertService(pipeline),
     feed,
+    integrity: new IntegrityService(access),
     async drain() {
       await Promise.all((await deps.store.opened()).map((repo) => repo.drain()));
       await feed.published();
