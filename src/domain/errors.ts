@@ -110,3 +110,10 @@ export class ForbiddenError extends CairnError {
     super(`forbidden: this operation on '${namespace}' needs the ${requiredRole} role`);
   }
 }
+
+export class StorageError extends CairnError {
+  readonly code = 'STORAGE_FAILURE';
+  constructor(readonly reason: string) {
+    super(`the repository could not be written (${reason}); nothing was committed`);
+  }
+}

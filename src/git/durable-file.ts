@@ -14,7 +14,15 @@ import { promisify } from 'node:util';
 export interface DurabilityOptions {
   /** fsync file and directory before returning. @default true */
   readonly fsync: boolean;
+  /**
+   * Called before each step of a write; throwing makes that step fail as the file system would (ENOSPC, EIO).
+   * The seam the fault-injection tests use; absent in production.
+   */
+  readonly faults?: FaultHook;
 }
+
+export type FileStep = 'create' | 'write' | 'fsync' | 'rename';
+export type FaultHook = (step: FileStep, file: string) => void;
 
 const fsyncAsync = promisify(fsync);
 const openAsync = promisify(open);
@@ -23,7 +31,8 @@ export function tempNameFor(target: string): string {
   return path.join(path.dirname(target), `tmp_${path.basename(target)}_${randomBytes(6).toString('hex')}`);
 }
 
-export async function fsyncDirectory(dir: string): Promise<void> {
+export async function fsyncDirectory(dir: string, faults?: FaultHook): Promise<void> {
+  faults?.('fsync', dir);
   const fd = openSync(dir, 'r');
   try {
     await fsyncAsync(fd);
@@ -32,16 +41,27 @@ export async function fsyncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** Writes `data` to a new file at `file` (failing if it exists) and, with `sync`, waits until it is on disk. */
-export async function writeNewFile(file: string, data: Uint8Array | string, sync: boolean, mode = 0o444): Promise<void> {
+/**
+ * Writes `data` to a new file at `file` (failing if it exists) and, with `sync`, waits until it is on disk. On any
+ * failure the file is removed again: a half-written lock or temp file must not outlive the write that made it.
+ */
+export async function writeNewFile(file: string, data: Uint8Array | string, sync: boolean, mode = 0o444, faults?: FaultHook): Promise<void> {
+  faults?.('create', file);
   // Creating a file is the slow step (~0.3 ms here): on the thread pool, several objects are created at once.
   const fd = await openAsync(file, 'wx', mode);
   try {
+    faults?.('write', file);
     writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    if (sync) await fsyncAsync(fd);
-  } finally {
+    if (sync) {
+      faults?.('fsync', file);
+      await fsyncAsync(fd);
+    }
+  } catch (error) {
     closeSync(fd);
+    rmSync(file, { force: true });
+    throw error;
   }
+  closeSync(fd);
 }
 
 /**
@@ -55,12 +75,13 @@ export async function writeThenRename(
   options: DurabilityOptions,
   syncDirectory = true,
 ): Promise<void> {
-  await writeNewFile(tempPath, data, options.fsync);
+  await writeNewFile(tempPath, data, options.fsync, 0o444, options.faults);
   try {
+    options.faults?.('rename', target);
     renameSync(tempPath, target);
   } catch (error) {
     rmSync(tempPath, { force: true });
     throw error;
   }
-  if (options.fsync && syncDirectory) await fsyncDirectory(path.dirname(target));
+  if (options.fsync && syncDirectory) await fsyncDirectory(path.dirname(target), options.faults);
 }

@@ -29,7 +29,7 @@ export class ObjectFs {
   async syncDirectories(): Promise<void> {
     const dirs = [...this.unsyncedDirs];
     this.unsyncedDirs.clear();
-    if (this.durability.fsync) await Promise.all(dirs.map(fsyncDirectory));
+    if (this.durability.fsync) await Promise.all(dirs.map((dir) => fsyncDirectory(dir, this.durability.faults)));
   }
 
   /** Forget the cached pack listing (after `git gc`/`repack`, or when an object was not found). */

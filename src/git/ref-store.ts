@@ -85,12 +85,13 @@ export class RefStore {
         try {
           const actual = await this.read(ref);
           if (actual !== expected) throw new RefMovedError(ref, expected, actual);
+          this.durability.faults?.('rename', file);
           renameSync(lockFile, file);
         } catch (error) {
           rmSync(lockFile, { force: true });
           throw error;
         }
-        return { durable: this.durability.fsync ? fsyncDirectory(path.dirname(file)) : Promise.resolve() };
+        return { durable: this.durability.fsync ? fsyncDirectory(path.dirname(file), this.durability.faults) : Promise.resolve() };
       },
       release: () => {
         if (done) return;
@@ -105,7 +106,7 @@ export class RefStore {
     const deadline = Date.now() + LOCK_WAIT_MS;
     for (;;) {
       try {
-        await writeNewFile(lock, content, this.durability.fsync, 0o644);
+        await writeNewFile(lock, content, this.durability.fsync, 0o644, this.durability.faults);
         return;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;

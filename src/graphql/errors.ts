@@ -9,6 +9,7 @@ import {
   NamespaceExistsError,
   NotFoundError,
   RevertConflictError,
+  StorageError,
   type ValueConflict,
   VersionConflictError,
 } from '../domain/errors.js';
@@ -113,6 +114,14 @@ builder.objectType(RevertConflictError, {
   }),
 });
 
+builder.objectType(StorageError, {
+  name: 'StorageFailure',
+  description: 'The disk refused the write (full, read-only, failing); nothing was committed and the head did not move.',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof StorageError,
+  fields: (t) => ({ reason: t.exposeString('reason') }),
+});
+
 /** Error sets per kind of field, so each union lists exactly what can happen there. */
 export const READ_ERRORS = [NotFoundError, ForbiddenError, InvalidNamespaceError, InvalidPathError, InvalidRefError, InvalidInputError];
-export const WRITE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError];
+export const WRITE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError, StorageError];

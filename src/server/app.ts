@@ -1,6 +1,7 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
+import type { FaultHook } from '../git/durable-file.js';
 import { RepositoryStore } from '../git/repository-store.js';
 import { type Cairn, createCairn } from '../services/cairn.js';
 import { type Authenticator, developmentAuthenticator, tokenAuthenticator } from './authenticator.js';
@@ -21,12 +22,14 @@ export interface StartOptions {
   readonly logger?: Logger;
   /** Carries change events; in-process by default. */
   readonly events?: EventTarget;
+  /** Test seam: simulated file system failures in the repository layer (see durable-file.ts). */
+  readonly faults?: FaultHook;
 }
 
 export async function startServer(settings: Settings, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: settings.logLevel });
   const authenticator = await chooseAuthenticator(settings, logger);
-  const store = new RepositoryStore(settings.dataDir, { fsync: settings.fsync }, { repackEvery: settings.repackEvery });
+  const store = new RepositoryStore(settings.dataDir, { fsync: settings.fsync, ...(options.faults ? { faults: options.faults } : {}) }, { repackEvery: settings.repackEvery });
   await store.init();
   // Ready means every namespace's commit index is loaded (from its index file, or rebuilt from Git).
   const namespaces = await store.list();

@@ -1,7 +1,7 @@
 import type { Role } from '../domain/access.js';
 import { type CommitAction, formatCommitMessage, validateRequestId } from '../domain/commit-message.js';
 import { parseDocument } from '../domain/document-codec.js';
-import { InvalidPathError, VersionConflictError } from '../domain/errors.js';
+import { InvalidPathError, StorageError, VersionConflictError } from '../domain/errors.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { Signature } from '../git/object-format.js';
 import { RefMovedError } from '../git/ref-store.js';
@@ -46,6 +46,9 @@ export interface WriteSettings {
   readonly maxDocumentBytes: number;
   readonly clock: () => Date;
 }
+
+/** File system failures a client should hear about plainly: the disk, not the request, is at fault. */
+const STORAGE_FAILURES = new Set(['ENOSPC', 'EIO', 'EDQUOT', 'EROFS', 'EMFILE', 'ENFILE', 'EACCES', 'EPERM']);
 
 /**
  * The one path every change takes: authorize, replay a known request id, plan against the head, check the
@@ -142,6 +145,8 @@ export class WritePipeline {
     } catch (error) {
       if (error instanceof PathCollisionError) throw new InvalidPathError(error.entryName, error.message);
       if (error instanceof RefMovedError) throw new VersionConflictError(head?.oid ?? null, error.actual, [...plan.files.keys()]);
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code && STORAGE_FAILURES.has(code)) throw new StorageError(`${code}: ${(error as Error).message}`);
       throw error;
     }
   }

@@ -29,7 +29,7 @@ describe('verifyIntegrity agrees with git fsck', () => {
     gitdir = path.join(h.dataDir, 'vault.git');
     let version: string | null = null;
     for (let i = 0; i < 5; i += 1) {
-      const res = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'vault', path: 'secret.json', content: { i }, expectedVersion: version } });
+      const res: { data: { putConfig: WriteResult } } = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: "vault", path: "secret.json", content: { i }, expectedVersion: version } });
       version = res.data.putConfig.version!.hash;
     }
     blobs.length = 0;

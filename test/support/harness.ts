@@ -5,6 +5,7 @@ import path from 'node:path';
 import { type Client, createClient } from 'graphql-ws';
 import pino from 'pino';
 import WebSocket from 'ws';
+import type { FaultHook } from '../../src/git/durable-file.js';
 import { type RunningServer, startServer } from '../../src/server/app.js';
 import { readSettings } from '../../src/server/settings.js';
 
@@ -36,7 +37,7 @@ export interface GqlResponse<T> {
 }
 
 /** A real Cairn server on a random loopback port over a fresh data directory. */
-export async function startHarness(options: { tokens?: TestToken[]; env?: Record<string, string> } = {}): Promise<Harness> {
+export async function startHarness(options: { tokens?: TestToken[]; env?: Record<string, string>; faults?: FaultHook } = {}): Promise<Harness> {
   const root = mkdtempSync(path.join(tmpdir(), 'cairn-test-'));
   const dataDir = path.join(root, 'repos');
   let tokensFile: string | undefined;
@@ -51,7 +52,7 @@ export async function startHarness(options: { tokens?: TestToken[]; env?: Record
     ...(tokensFile ? { CAIRN_TOKENS_FILE: tokensFile } : {}),
     ...options.env,
   });
-  const server = await startServer(settings, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const server = await startServer(settings, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...(options.faults ? { faults: options.faults } : {}) });
   const defaultToken = options.tokens?.[0]?.token ?? null;
   const clients: Client[] = [];
   return {
