@@ -21,9 +21,22 @@ export function parseDocument(path: string, text: string, maxBytes = DEFAULT_MAX
   if (format === null) throw new InvalidPathError(path, 'only .json, .yaml and .yml documents are supported');
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) throw new InvalidDocumentError(path, `document is ${bytes} bytes, over the limit of ${maxBytes}`);
+  refuseLoneSurrogates(path, text);
   // Every value takes at least one byte of text, so a document within the byte limit can only
   // exceed the same number of values through aliases; that bounds what aliases may multiply.
   return format === 'json' ? parseJsonText(path, text) : parseYamlText(path, text, maxBytes);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** UTF-8 cannot encode half a surrogate pair: stored, it would silently become U+FFFD. */
+function refuseLoneSurrogates(path: string, text: string): void {
+  const match = LONE_SURROGATE.exec(text);
+  if (!match) return;
+  const before = text.slice(0, match.index);
+  const line = before.split('\n').length;
+  const column = match.index - before.lastIndexOf('\n');
+  throw new InvalidDocumentError(path, 'text contains an unpaired UTF-16 surrogate, which UTF-8 cannot store', line, column);
 }
 
 /**

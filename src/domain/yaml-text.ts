@@ -35,7 +35,11 @@ export function parseYamlText(path: string, text: string, maxValues: number): Js
   const tooDeep = findTooDeepCollection(tokens);
   if (tooDeep !== null) throw invalidAt(path, `nesting is deeper than ${MAX_NESTING_DEPTH} levels`, lines, tooDeep);
   const [document, extra] = Array.from(new Composer(YAML_PARSE_OPTIONS).compose(tokens));
-  if (document === undefined) return null;
+  if (document === undefined) {
+    // Directives promise a document ("%YAML 1.2" then "---"): alone, they are a truncated file, not an empty one.
+    if (tokens.some((t) => t.type === 'directive')) throw invalidAt(path, 'Missing directives-end indicator line', lines, text.length);
+    return null;
+  }
   if (extra !== undefined) {
     throw invalidAt(path, 'only one YAML document per file is supported', lines, extra.range[0]);
   }

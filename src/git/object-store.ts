@@ -107,9 +107,12 @@ export class ObjectStore {
 
   /** Writes objects concurrently; isomorphic-git skips one that exists, ObjectFs makes each write atomic and durable. */
   async writeAll(objects: readonly EncodedObject[]): Promise<void> {
-    await Promise.all(
+    // allSettled: a failure is reported only once every write has finished (and cleaned up after itself).
+    const results = await Promise.allSettled(
       objects.map((o) => git.writeObject({ fs: this.fs, gitdir: this.gitdir, type: o.type, object: o.deflated, format: 'deflated', oid: o.oid })),
     );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     await this.fs.syncDirectories();
   }
 

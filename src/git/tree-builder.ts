@@ -36,18 +36,22 @@ async function rebuild(objects: ObjectStore, treeOid: string | null, changes: Bl
   await Promise.all(
     [...byChild].map(async ([name, group]) => {
       const existing = entries.get(name);
-      if (group.leaf !== undefined) {
-        if (existing && isTreeMode(existing.mode) && group.leaf !== null) throw new PathCollisionError(name);
-        if (group.leaf === null) entries.delete(name);
-        else entries.set(name, { name, mode: BLOB_MODE, oid: group.leaf });
-        return;
+      const existingTree = existing && isTreeMode(existing.mode) ? existing.oid : null;
+      const existingBlob = existing && !isTreeMode(existing.mode) ? existing.oid : null;
+      // A name may change kind in one write (a file deleted and a folder of the same name created, or the
+      // other way round): both the leaf change and the changes under it apply, then at most one may remain.
+      let tree = existingTree;
+      if (group.nested.size > 0) {
+        const child = await rebuild(objects, existingTree, group.nested);
+        written.push(...child.objects);
+        tree = child.oid;
       }
-      if (existing && !isTreeMode(existing.mode)) throw new PathCollisionError(name);
-      const childBase = existing && isTreeMode(existing.mode) ? existing.oid : null;
-      const child = await rebuild(objects, childBase, group.nested);
-      written.push(...child.objects);
-      if (child.oid === null) entries.delete(name);
-      else entries.set(name, { name, mode: TREE_MODE, oid: child.oid });
+      const blob = group.leaf === undefined ? existingBlob : group.leaf;
+      if (tree !== null && blob !== null) throw new PathCollisionError(name);
+      if (tree !== null) entries.set(name, { name, mode: TREE_MODE, oid: tree });
+      else if (group.leaf !== undefined && group.leaf !== null) entries.set(name, { name, mode: BLOB_MODE, oid: group.leaf });
+      else if (blob === null) entries.delete(name);
+      // else: an untouched file stays exactly as it was (its mode too)
     }),
   );
   if (entries.size === 0) return { oid: null, objects: written };

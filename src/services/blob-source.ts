@@ -6,7 +6,8 @@ export interface BlobSource {
   text(repo: GitRepository, oid: string): Promise<string>;
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: false });
+/** ignoreBOM keeps a leading byte-order mark: the text is served byte for byte as stored. */
+const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 export function createBlobSource(): BlobSource {
   const repos = new Map<string, GitRepository>();
