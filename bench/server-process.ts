@@ -51,7 +51,8 @@ export async function startServerProcess(dataDir: string): Promise<ServerProcess
   };
 }
 
-function freePort(): Promise<number> {
+/** A port no one listens on right now (the server is told to take it). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

@@ -1,10 +1,11 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREATE_NAMESPACE, HEAD, PUT_CONFIG, type WriteResult } from '../support/operations.js';
+import { freePort } from '../../bench/server-process.js';
+import { catFileBatch } from './git-batch.js';
 
 /**
  * Crash consistency of the built server (`dist/src/server/main.js`, as `npm start` runs it): 4 clients write their
@@ -43,17 +44,6 @@ function prng(seed: number): () => number {
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -138,26 +128,7 @@ describe('kill -9 at any instant (built server process, real git)', () => {
 
   const isAncestor = (ancestor: string, descendant: string): boolean => gitStatus('merge-base', '--is-ancestor', ancestor, descendant).status === 0;
 
-  /** `git cat-file --batch` for every spec in one process: the bytes of each `<rev>:<path>`, null when missing. */
-  const catFiles = (specs: readonly string[]): (Buffer | null)[] => {
-    if (specs.length === 0) return [];
-    const out = execFileSync('git', ['--git-dir', gitdir, 'cat-file', '--batch'], { input: `${specs.join('\n')}\n`, maxBuffer: 1 << 30 });
-    const results: (Buffer | null)[] = [];
-    let offset = 0;
-    for (let i = 0; i < specs.length; i += 1) {
-      const newline = out.indexOf(0x0a, offset);
-      const header = out.subarray(offset, newline).toString('utf8');
-      offset = newline + 1;
-      if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
-        results.push(null);
-        continue;
-      }
-      const size = Number(header.split(' ')[2]);
-      results.push(out.subarray(offset, offset + size));
-      offset += size + 1;
-    }
-    return results;
-  };
+  const catFiles = (specs: readonly string[]): (Buffer | null)[] => catFileBatch(path.dirname(gitdir), path.basename(gitdir, '.git'), specs);
 
   const leftovers = (): string[] => {
     const found: string[] = [];
