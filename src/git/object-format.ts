@@ -20,6 +20,11 @@ export function encodeObject(type: ObjectType, content: Uint8Array): EncodedObje
   return { type, oid, deflated: deflateSync(wrapped, { level: 1 }) };
 }
 
+/** The id a blob would have, without deflating it: enough to tell whether a write changes anything. */
+export function blobOid(content: Uint8Array): string {
+  return createHash('sha1').update(`blob ${content.byteLength}\0`).update(content).digest('hex');
+}
+
 export const TREE_MODE = '40000';
 export const BLOB_MODE = '100644';
 

@@ -1,6 +1,6 @@
 import git from 'isomorphic-git';
 import type { DurabilityOptions } from './durable-file.js';
-import { type CommitContent, type EncodedObject, type ObjectType, type Signature, type TreeEntry, encodeCommit, encodeObject, encodeTree } from './object-format.js';
+import { type CommitContent, type EncodedObject, type ObjectType, type Signature, type TreeEntry, blobOid, encodeCommit, encodeObject, encodeTree } from './object-format.js';
 import { ObjectFs } from './object-fs.js';
 import { parseCommit, parseTag, parseTree } from './object-parse.js';
 import { ObjectReader } from './object-reader.js';
@@ -89,6 +89,10 @@ export class ObjectStore {
   /** After `git gc` or `git repack` outside Cairn: forget the pack list so new packs are found. */
   packsChanged(): Promise<void> {
     return this.reader.refreshPacks();
+  }
+
+  blobOid(content: Uint8Array): string {
+    return blobOid(content);
   }
 
   encodeBlob(content: Uint8Array): EncodedObject {

@@ -106,7 +106,7 @@ export class WritePipeline {
     const effective = new Map<string, string | null>();
     for (const [path, text] of files) {
       const current = head ? await repo.blobAt(head.oid, path) : null;
-      const next = text === null ? null : repo.objects.encodeBlob(Buffer.from(text)).oid;
+      const next = text === null ? null : repo.objects.blobOid(Buffer.from(text));
       if (current !== next) effective.set(path, text);
     }
     return effective;
