@@ -113,7 +113,15 @@ export class ForbiddenError extends CairnError {
 
 export class StorageError extends CairnError {
   readonly code = 'STORAGE_FAILURE';
-  constructor(readonly reason: string) {
-    super(`the repository could not be written (${reason}); nothing was committed`);
+  constructor(
+    readonly reason: string,
+    message = `the repository could not be written (${reason}); nothing was committed`,
+  ) {
+    super(message);
+  }
+
+  /** The shared remote did not answer: the push may or may not have landed, so the client should retry. */
+  static remote(reason: string): StorageError {
+    return new StorageError(reason, `the shared Git remote could not be reached (${reason}); retry with the same requestId to learn whether it was committed`);
   }
 }

@@ -12,12 +12,14 @@ export interface EncodedObject {
   readonly oid: string;
   /** zlib-deflated `type size\0content`, ready to be written as objects/xx/yyyy. */
   readonly deflated: Buffer;
+  /** The raw content, for a pack pushed to a remote. */
+  readonly content: Uint8Array;
 }
 
 export function encodeObject(type: ObjectType, content: Uint8Array): EncodedObject {
   const wrapped = Buffer.concat([Buffer.from(`${type} ${content.byteLength}\0`), content]);
   const oid = createHash('sha1').update(wrapped).digest('hex');
-  return { type, oid, deflated: deflateSync(wrapped, { level: 1 }) };
+  return { type, oid, deflated: deflateSync(wrapped, { level: 1 }), content };
 }
 
 /** The id a blob would have, without deflating it: enough to tell whether a write changes anything. */

@@ -3,7 +3,8 @@ import path from 'node:path';
 import git from 'isomorphic-git';
 import type { DurabilityOptions } from './durable-file.js';
 import type { HousekeepingOptions } from './housekeeping.js';
-import { GitRepository } from './repository.js';
+import type { GitRemote } from './remote.js';
+import { type AppendListener, GitRepository } from './repository.js';
 
 const SUFFIX = '.git';
 
@@ -13,12 +14,20 @@ const SUFFIX = '.git';
  */
 export class RepositoryStore {
   private readonly open = new Map<string, Promise<GitRepository>>();
+  private appendListener: AppendListener | null = null;
 
   constructor(
     readonly dataDir: string,
     private readonly durability: DurabilityOptions,
     private readonly housekeeping: HousekeepingOptions = { repackEvery: 0 },
+    /** The shared remote every repository pushes to and pulls from; null: this process alone owns its repositories. */
+    readonly remote: GitRemote | null = null,
   ) {}
+
+  /** Tells `listener` of every commit appended to any repository, opened now or later. */
+  onAppend(listener: AppendListener): void {
+    this.appendListener = listener;
+  }
 
   async init(): Promise<void> {
     await fsp.mkdir(this.dataDir, { recursive: true });
@@ -47,11 +56,28 @@ export class RepositoryStore {
     const cached = this.open.get(name);
     if (cached) return cached;
     if (!(await this.exists(name))) return null;
-    return this.remember(name);
+    // Another caller may have opened it while this one checked the disk: one instance per repository.
+    return this.open.get(name) ?? this.remember(name);
   }
 
-  /** Creates the bare repository in a temp directory and renames it into place, so it appears whole or not at all. */
+  /**
+   * Creates the bare repository in a temp directory and renames it into place, so it appears whole or not at all.
+   * Null when it exists already, here or (with a remote) on the remote, in which case the local clone is made.
+   */
   async create(name: string): Promise<GitRepository | null> {
+    if (this.remote && (await this.remote.heads()).has(name)) {
+      await this.adopt(name);
+      return null;
+    }
+    return this.createLocal(name);
+  }
+
+  /** The repository of a namespace known to exist on the remote: opened (and so pulled), cloned first if new here. */
+  async adopt(name: string): Promise<GitRepository> {
+    return (await this.get(name)) ?? (await this.createLocal(name)) ?? (await this.get(name))!;
+  }
+
+  private async createLocal(name: string): Promise<GitRepository | null> {
     const gitdir = this.gitdirOf(name);
     const temp = path.join(this.dataDir, `.tmp-${name}-${process.pid}-${Date.now()}`);
     await git.init({ fs, gitdir: temp, bare: true, defaultBranch: 'main' });
@@ -72,7 +98,8 @@ export class RepositoryStore {
   }
 
   private remember(name: string): Promise<GitRepository> {
-    const opening = GitRepository.open(name, this.gitdirOf(name), this.durability, this.housekeeping);
+    const upstream = this.remote ? { remote: this.remote, ref: this.remote.refOf(name) } : null;
+    const opening = GitRepository.open(name, this.gitdirOf(name), this.durability, this.housekeeping, upstream, (...args) => this.appendListener?.(...args));
     this.open.set(name, opening);
     opening.catch(() => this.open.delete(name));
     return opening;

@@ -1,4 +1,5 @@
-import { promises as fsp } from 'node:fs';
+import fs, { promises as fsp } from 'node:fs';
+import git from 'isomorphic-git';
 import path from 'node:path';
 import { parseCommitMessage } from '../domain/commit-message.js';
 import { CommitIndex, type IndexedCommit } from './commit-index.js';
@@ -8,6 +9,7 @@ import type { DurabilityOptions } from './durable-file.js';
 import type { EncodedObject, Signature } from './object-format.js';
 import { ObjectStore } from './object-store.js';
 import { RefResolver } from './ref-resolver.js';
+import type { GitRemote } from './remote.js';
 import { MAIN_REF, RefStore } from './ref-store.js';
 import { type BlobChanges, buildTree } from './tree-builder.js';
 import { diffTrees } from './tree-diff.js';
@@ -22,6 +24,22 @@ export interface CommitRequest {
   readonly author: Signature;
   readonly committer: Signature;
   readonly message: string;
+}
+
+/** Where a repository's history is shared with other replicas: a branch of the common remote. */
+export interface Upstream {
+  readonly remote: GitRemote;
+  readonly ref: string;
+}
+
+/** Why the index grew: this process committed, or it learnt of commits made elsewhere (a pull, the git CLI). */
+export type AppendOrigin = 'commit' | 'sync';
+export type AppendListener = (repo: GitRepository, commits: readonly IndexedCommit[], origin: AppendOrigin) => void;
+
+export class DivergedHistoryError extends Error {
+  constructor(name: string, local: string, remote: string) {
+    super(`namespace ${name}: local main ${local} is not an ancestor of the remote's ${remote}; resolve by hand`);
+  }
 }
 
 /** One namespace: a bare repository with its object store, refs, commit index and serialized writer. */
@@ -39,12 +57,15 @@ export class GitRepository {
   private readonly pendingDurability: Promise<void>[] = [];
   /** The last housekeeping failure, for operators (the writes that triggered it succeeded). */
   lastRepackError: Error | null = null;
+  /** Told of every commit appended after opening, in order (the change feed, webhooks, other replicas). */
+  private appendListener: AppendListener | null = null;
 
   private constructor(
     readonly name: string,
     readonly gitdir: string,
-    durability: DurabilityOptions,
+    private readonly durability: DurabilityOptions,
     private readonly housekeeping: HousekeepingOptions,
+    readonly upstream: Upstream | null,
   ) {
     this.objects = new ObjectStore(gitdir, durability);
     this.refs = new RefStore(gitdir, durability);
@@ -53,18 +74,50 @@ export class GitRepository {
     this.indexFile = new IndexFile(gitdir);
   }
 
-  static async open(name: string, gitdir: string, durability: DurabilityOptions, housekeeping: HousekeepingOptions = { repackEvery: 0 }): Promise<GitRepository> {
-    const repo = new GitRepository(name, gitdir, durability, housekeeping);
+  static async open(
+    name: string,
+    gitdir: string,
+    durability: DurabilityOptions,
+    housekeeping: HousekeepingOptions = { repackEvery: 0 },
+    upstream: Upstream | null = null,
+    onAppend: AppendListener | null = null,
+  ): Promise<GitRepository> {
+    const repo = new GitRepository(name, gitdir, durability, housekeeping, upstream);
     await removeStaleFiles(gitdir);
     const saved = await repo.indexFile.load((line, record) => repo.index.appendEncoded(line, record));
     const { rebuilt } = await repo.catchUp();
     if (saved.damaged && !rebuilt) await repo.indexFile.rewrite(repo.index.linesFrom(0));
+    // History already on disk is not news; what the remote adds from here on is.
+    repo.appendListener = onAppend;
+    if (upstream) await repo.exclusive(() => repo.pull());
     return repo;
   }
 
   /** Catches the index up with the ref on disk (commits made by the git CLI, another process, a restart). */
   async syncIndex(): Promise<IndexedCommit[]> {
-    return (await this.catchUp()).appended;
+    const { appended } = await this.catchUp();
+    if (appended.length) this.appendListener?.(this, appended, 'sync');
+    return appended;
+  }
+
+  /**
+   * Brings main up to the remote's branch: fetches it and moves main forward, then catches the index up. A local
+   * history the remote lacks entirely (a data directory older than the remote) is pushed instead. Without an
+   * upstream it only catches up with the disk. The caller holds `exclusive`.
+   */
+  async pull(): Promise<IndexedCommit[]> {
+    const upstream = this.upstream;
+    if (!upstream) return this.syncIndex();
+    const remoteHead = await upstream.remote.fetch(this.gitdir, upstream.ref, this.durability.fsync);
+    const local = await this.refs.read(MAIN_REF);
+    if (remoteHead === null) {
+      if (local !== null) await upstream.remote.pushHistory(this.gitdir, MAIN_REF, upstream.ref);
+    } else if (remoteHead !== local) {
+      await this.objects.packsChanged();
+      if (local !== null && !(await isAncestor(this.gitdir, local, remoteHead))) throw new DivergedHistoryError(this.name, local, remoteHead);
+      await this.refs.compareAndSwap(MAIN_REF, local, remoteHead);
+    }
+    return this.syncIndex();
   }
 
   private catchUp(): Promise<{ appended: IndexedCommit[]; rebuilt: boolean }> {
@@ -157,11 +210,23 @@ export class GitRepository {
       locked.value.release();
       throw written.reason;
     }
+    if (this.upstream) {
+      // The remote is the shared truth: main moves here only once the remote took the commit.
+      try {
+        await this.upstream.remote.push(this.upstream.ref, [...objects, ...tree.objects, commit], commit.oid, request.parent);
+      } catch (error) {
+        locked.value.release();
+        throw error;
+      }
+    }
     this.pendingDurability.push((await locked.value.commit(request.parent)).durable);
     const stored = { oid: commit.oid, tree: tree.oid, parents: request.parent ? [request.parent] : [], author: request.author, committer: request.committer, message: request.message };
     const sizeBefore = this.index.size;
     const indexed = this.index.append(stored, changes);
-    if (this.index.size > sizeBefore) void this.indexFile.append(this.index.linesFrom(sizeBefore)).catch(() => undefined);
+    if (this.index.size > sizeBefore) {
+      void this.indexFile.append(this.index.linesFrom(sizeBefore)).catch(() => undefined);
+      this.appendListener?.(this, [indexed], 'commit');
+    }
     return indexed;
   }
 
@@ -192,6 +257,10 @@ export class GitRepository {
   async treeOf(commitOid: string): Promise<string> {
     return this.index.get(commitOid)?.tree ?? (await this.objects.readCommit(commitOid)).tree;
   }
+}
+
+async function isAncestor(gitdir: string, ancestor: string, oid: string): Promise<boolean> {
+  return git.isDescendent({ fs, gitdir, oid, ancestor, depth: -1 });
 }
 
 /** Lock and temp files left by a crash would block the next write or waste space; nothing else holds them. */

@@ -41,7 +41,11 @@ export interface Cairn {
 export function createCairn(deps: CairnDependencies): Cairn {
   const access = new NamespaceAccess(deps.store);
   const feed = new ChangeFeed(deps.events, access, deps.logger, deps.feed);
-  const pipeline = new WritePipeline(access, feed, deps.write);
+  // Every commit reaches the feed once, in index order, whoever made it: this process, another replica, the git CLI.
+  deps.store.onAppend((repo, commits) => {
+    for (const commit of commits) feed.publish(repo, commit.oid);
+  });
+  const pipeline = new WritePipeline(access, deps.write);
   return {
     namespaces: new NamespaceService(access),
     documents: new DocumentReader(access),

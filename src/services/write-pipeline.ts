@@ -1,15 +1,15 @@
 import type { Role } from '../domain/access.js';
 import { type CommitAction, formatCommitMessage, validateRequestId } from '../domain/commit-message.js';
 import { parseDocument } from '../domain/document-codec.js';
-import { InvalidPathError, StorageError, VersionConflictError } from '../domain/errors.js';
+import { InvalidPathError, InvalidRefError, StorageError, VersionConflictError } from '../domain/errors.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { Signature } from '../git/object-format.js';
 import { RefMovedError } from '../git/ref-store.js';
+import { RemoteMovedError, RemoteUnavailableError } from '../git/remote.js';
 import type { GitRepository } from '../git/repository.js';
 import { PathCollisionError } from '../git/tree-builder.js';
 import type { Actor } from './actor.js';
 import { type BlobSource, createBlobSource } from './blob-source.js';
-import type { ChangeFeed } from './change-feed.js';
 import { DocumentDiff } from './document-diff.js';
 import { storedDiff } from './diff.js';
 import type { NamespaceAccess } from './namespace-access.js';
@@ -47,6 +47,9 @@ export interface WriteSettings {
   readonly clock: () => Date;
 }
 
+/** Pushes lost to other replicas before a write gives up with VersionConflict. */
+const MAX_REMOTE_ATTEMPTS = 8;
+
 /** File system failures a client should hear about plainly: the disk, not the request, is at fault. */
 const STORAGE_FAILURES = new Set(['ENOSPC', 'EIO', 'EDQUOT', 'EROFS', 'EMFILE', 'ENFILE', 'EACCES', 'EPERM']);
 
@@ -58,7 +61,6 @@ const STORAGE_FAILURES = new Set(['ENOSPC', 'EIO', 'EDQUOT', 'EROFS', 'EMFILE', 
 export class WritePipeline {
   constructor(
     private readonly access: NamespaceAccess,
-    private readonly feed: ChangeFeed,
     private readonly settings: WriteSettings,
   ) {}
 
@@ -70,20 +72,55 @@ export class WritePipeline {
       await repo.syncIndex();
       return this.preview(repo, blobs, options, await plan(repo, repo.head()));
     }
-    return repo.exclusive(async () => {
-      const earlier = requestId ? repo.index.withRequestId(requestId) : undefined;
-      if (earlier) return { kind: 'committed', version: viewOf(repo, earlier), files: this.storedDiffs(repo, blobs, earlier), replayed: true };
-      const head = repo.head();
-      const planned = await plan(repo, head);
-      // Checked before the no-op shortcut: a stale write that happens to match the head is still a lost update.
-      await this.checkExpected(repo, head, options.expectedVersion, [...planned.files.keys()]);
-      const effective = await this.effectiveFiles(repo, head, planned.files);
-      if (effective.size === 0) return { kind: 'unchanged', version: head ? viewOf(repo, head) : null };
-      this.validate(effective);
-      const commit = await this.commit(repo, actor, head, { ...planned, files: effective }, options.comment ?? '', requestId);
-      this.feed.publish(repo, commit.oid);
-      return { kind: 'committed', version: viewOf(repo, commit), files: this.storedDiffs(repo, blobs, commit), replayed: false };
-    });
+    return repo.exclusive(() => this.withRemoteRetry(repo, () => this.commitOnce(repo, actor, options, requestId, blobs, plan)));
+  }
+
+  /**
+   * With a shared remote, a push refused because another replica wrote first is not an answer yet: pull what it
+   * wrote and run the write again, so the expected version is checked against the real latest history. An
+   * expected version this replica has not seen yet is pulled for the same reason.
+   */
+  private async withRemoteRetry(repo: GitRepository, attempt: () => Promise<WriteOutcome>): Promise<WriteOutcome> {
+    for (let round = 1; ; round += 1) {
+      try {
+        return await attempt();
+      } catch (error) {
+        const stale = error instanceof RemoteMovedError || (error instanceof InvalidRefError && error.reason === 'unknown' && round === 1);
+        if (!repo.upstream || !stale) throw error;
+        if (round >= MAX_REMOTE_ATTEMPTS) throw new VersionConflictError(repo.head()?.oid ?? null, repo.head()?.oid ?? null, []);
+        await this.pullFor(repo);
+      }
+    }
+  }
+
+  private async pullFor(repo: GitRepository): Promise<void> {
+    try {
+      await repo.pull();
+    } catch (error) {
+      if (error instanceof RemoteUnavailableError) throw StorageError.remote(error.message);
+      throw error;
+    }
+  }
+
+  private async commitOnce(
+    repo: GitRepository,
+    actor: Actor,
+    options: WriteOptions,
+    requestId: string | null,
+    blobs: BlobSource,
+    plan: (repo: GitRepository, head: IndexedCommit | null) => Promise<WritePlan>,
+  ): Promise<WriteOutcome> {
+    const earlier = requestId ? repo.index.withRequestId(requestId) : undefined;
+    if (earlier) return { kind: 'committed', version: viewOf(repo, earlier), files: this.storedDiffs(repo, blobs, earlier), replayed: true };
+    const head = repo.head();
+    const planned = await plan(repo, head);
+    // Checked before the no-op shortcut: a stale write that happens to match the head is still a lost update.
+    await this.checkExpected(repo, head, options.expectedVersion, [...planned.files.keys()]);
+    const effective = await this.effectiveFiles(repo, head, planned.files);
+    if (effective.size === 0) return { kind: 'unchanged', version: head ? viewOf(repo, head) : null };
+    this.validate(effective);
+    const commit = await this.commit(repo, actor, head, { ...planned, files: effective }, options.comment ?? '', requestId);
+    return { kind: 'committed', version: viewOf(repo, commit), files: this.storedDiffs(repo, blobs, commit), replayed: false };
   }
 
   private async preview(repo: GitRepository, blobs: BlobSource, options: WriteOptions, plan: WritePlan): Promise<WriteOutcome> {
@@ -145,6 +182,7 @@ export class WritePipeline {
     } catch (error) {
       if (error instanceof PathCollisionError) throw new InvalidPathError(error.entryName, error.message);
       if (error instanceof RefMovedError) throw new VersionConflictError(head?.oid ?? null, error.actual, [...plan.files.keys()]);
+      if (error instanceof RemoteUnavailableError) throw StorageError.remote(error.message);
       const code = (error as NodeJS.ErrnoException).code;
       if (code && STORAGE_FAILURES.has(code)) throw new StorageError(`${code}: ${(error as Error).message}`);
       throw error;
