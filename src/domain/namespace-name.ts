@@ -13,6 +13,10 @@ export function validateNamespaceName(name: string): string {
   return name;
 }
 
+export function isNamespaceName(name: string): boolean {
+  return namespaceNameProblem(name) === null;
+}
+
 function namespaceNameProblem(name: string): string | null {
   if (name.length === 0) return 'the name is empty';
   if (name.length > MAX_NAMESPACE_LENGTH) return `the name is longer than ${MAX_NAMESPACE_LENGTH} characters`;

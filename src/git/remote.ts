@@ -1,9 +1,8 @@
-import fs, { promises as fsp } from 'node:fs';
-import path from 'node:path';
+import fs from 'node:fs';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
-import { fsyncDirectory } from './durable-file.js';
 import type { EncodedObject } from './object-format.js';
+import { storePack } from './pack-store.js';
 import { encodePack } from './pack-writer.js';
 import { FLUSH, pktLine, readPktLines } from './pkt-line.js';
 
@@ -98,24 +97,42 @@ export class GitRemote {
     );
   }
 
+  /** The remote's head of `ref`, or null when there is no such ref. */
+  async head(ref: string): Promise<string | null> {
+    const refs = await this.guard('list refs', () =>
+      git.listServerRefs({ http, url: this.settings.url, prefix: ref, onAuth: () => this.auth(), headers: this.headers() }),
+    );
+    return refs.find((r) => r.ref === ref)?.oid ?? null;
+  }
+
   /**
-   * Fetches `ref` into the repository at `gitdir` and returns the remote's head (null: no such branch). The new
-   * pack and its index are flushed to disk before this returns when `fsync` is set: a ref is about to point into
-   * them.
+   * Fetches the remote's `ref` into the repository at `gitdir` and returns its head (null: no such ref). `have`
+   * is the local head: the remote sends only what lies after it. One stateless upload-pack exchange; the pack is
+   * checked and indexed before it becomes visible, and flushed to disk when `fsync` is set, since a ref is about
+   * to point into it.
    */
-  async fetch(gitdir: string, ref: string, fsync: boolean): Promise<string | null> {
-    const packDir = path.join(gitdir, 'objects', 'pack');
-    const before = new Set(await readdirSafe(packDir));
-    try {
-      const result = await this.guard('fetch', () =>
-        git.fetch({ fs, http, gitdir, url: this.settings.url, ref, remoteRef: ref, singleBranch: true, tags: false, onAuth: () => this.auth(), headers: this.headers() }),
-      );
-      if (fsync) await syncNewFiles(packDir, before);
-      return result.fetchHead;
-    } catch (error) {
-      if (error instanceof RemoteUnavailableError && /NotFoundError|Could not find/.test(error.message)) return null;
-      throw error;
-    }
+  async fetch(gitdir: string, ref: string, have: string | null, fsync: boolean): Promise<string | null> {
+    const head = await this.head(ref);
+    if (head === null || head === have) return head;
+    const request = Buffer.concat([
+      pktLine(`want ${head} side-band-64k ofs-delta no-progress agent=cairn\n`),
+      FLUSH,
+      ...(have ? [pktLine(`have ${have}\n`)] : []),
+      pktLine('done\n'),
+    ]);
+    const response = await this.guard('fetch', () =>
+      fetch(`${this.base()}/git-upload-pack`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-git-upload-pack-request', accept: 'application/x-git-upload-pack-result', ...this.headers() },
+        body: request,
+        redirect: 'error',
+        signal: AbortSignal.timeout(this.settings.timeoutMs),
+      }),
+    );
+    const body = Buffer.from(await response.arrayBuffer());
+    if (!response.ok) throw new RemoteUnavailableError(`fetch from ${this.safeUrl()} failed: HTTP ${response.status}`);
+    await storePack(gitdir, packFromSideBand(body), fsync);
+    return head;
   }
 
   private base(): string {
@@ -155,26 +172,16 @@ export class GitRemote {
   }
 }
 
-async function readdirSafe(dir: string): Promise<string[]> {
-  try {
-    return await fsp.readdir(dir);
-  } catch {
-    return [];
+/** The pack carried on band 1 of an upload-pack answer; band 3 is the remote's error message. */
+function packFromSideBand(body: Buffer): Buffer {
+  const chunks: Buffer[] = [];
+  for (const line of readPktLines(body)) {
+    const band = line[0];
+    if (band === 1) chunks.push(line.subarray(1));
+    else if (band === 3) throw new RemoteUnavailableError(`the remote refused the fetch: ${line.subarray(1).toString('utf8').trim()}`);
+    // ACK/NAK lines before the pack, and band 2 (progress), carry nothing we need.
   }
-}
-
-async function syncNewFiles(dir: string, before: ReadonlySet<string>): Promise<void> {
-  const added = (await readdirSafe(dir)).filter((f) => !before.has(f));
-  if (added.length === 0) return;
-  await Promise.all(
-    added.map(async (file) => {
-      const handle = await fsp.open(path.join(dir, file), 'r');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    }),
-  );
-  await fsyncDirectory(dir);
+  const pack = Buffer.concat(chunks);
+  if (pack.length < 32 || pack.toString('latin1', 0, 4) !== 'PACK') throw new RemoteUnavailableError('the remote sent no pack');
+  return pack;
 }

@@ -14,7 +14,7 @@ const SUFFIX = '.git';
  */
 export class RepositoryStore {
   private readonly open = new Map<string, Promise<GitRepository>>();
-  private appendListener: AppendListener | null = null;
+  private readonly appendListeners: AppendListener[] = [];
 
   constructor(
     readonly dataDir: string,
@@ -26,7 +26,7 @@ export class RepositoryStore {
 
   /** Tells `listener` of every commit appended to any repository, opened now or later. */
   onAppend(listener: AppendListener): void {
-    this.appendListener = listener;
+    this.appendListeners.push(listener);
   }
 
   async init(): Promise<void> {
@@ -99,7 +99,9 @@ export class RepositoryStore {
 
   private remember(name: string): Promise<GitRepository> {
     const upstream = this.remote ? { remote: this.remote, ref: this.remote.refOf(name) } : null;
-    const opening = GitRepository.open(name, this.gitdirOf(name), this.durability, this.housekeeping, upstream, (...args) => this.appendListener?.(...args));
+    const opening = GitRepository.open(name, this.gitdirOf(name), this.durability, this.housekeeping, upstream, (...args) => {
+      for (const listener of this.appendListeners) listener(...args);
+    });
     this.open.set(name, opening);
     opening.catch(() => this.open.delete(name));
     return opening;

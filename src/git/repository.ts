@@ -8,6 +8,7 @@ import { IndexFile } from './index-file.js';
 import type { DurabilityOptions } from './durable-file.js';
 import type { EncodedObject, Signature } from './object-format.js';
 import { ObjectStore } from './object-store.js';
+import { INCOMING_PREFIX } from './pack-store.js';
 import { RefResolver } from './ref-resolver.js';
 import type { GitRemote } from './remote.js';
 import { MAIN_REF, RefStore } from './ref-store.js';
@@ -108,8 +109,8 @@ export class GitRepository {
   async pull(): Promise<IndexedCommit[]> {
     const upstream = this.upstream;
     if (!upstream) return this.syncIndex();
-    const remoteHead = await upstream.remote.fetch(this.gitdir, upstream.ref, this.durability.fsync);
     const local = await this.refs.read(MAIN_REF);
+    const remoteHead = await upstream.remote.fetch(this.gitdir, upstream.ref, local, this.durability.fsync);
     if (remoteHead === null) {
       if (local !== null) await upstream.remote.pushHistory(this.gitdir, MAIN_REF, upstream.ref);
     } else if (remoteHead !== local) {
@@ -267,6 +268,8 @@ async function isAncestor(gitdir: string, ancestor: string, oid: string): Promis
 async function removeStaleFiles(gitdir: string): Promise<void> {
   const refsDir = path.join(gitdir, 'refs', 'heads');
   const stale = (await readdirSafe(refsDir)).filter((f) => f.endsWith('.lock')).map((f) => path.join(refsDir, f));
+  const packDir = path.join(gitdir, 'objects', 'pack');
+  for (const dir of await readdirSafe(packDir)) if (dir.startsWith(INCOMING_PREFIX)) stale.push(path.join(packDir, dir));
   const objectsDir = path.join(gitdir, 'objects');
   for (const dir of await readdirSafe(objectsDir)) {
     if (!/^[0-9a-f]{2}$/.test(dir)) continue;
@@ -274,7 +277,7 @@ async function removeStaleFiles(gitdir: string): Promise<void> {
       if (file.startsWith('tmp_')) stale.push(path.join(objectsDir, dir, file));
     }
   }
-  await Promise.all(stale.map((file) => fsp.rm(file, { force: true })));
+  await Promise.all(stale.map((file) => fsp.rm(file, { force: true, recursive: true })));
 }
 
 async function readdirSafe(dir: string): Promise<string[]> {

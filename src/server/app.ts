@@ -6,6 +6,7 @@ import { RepositoryStore } from '../git/repository-store.js';
 import { type Cairn, createCairn } from '../services/cairn.js';
 import { type Authenticator, developmentAuthenticator, tokenAuthenticator } from './authenticator.js';
 import { type Settings, isLoopback } from './settings.js';
+import { type Cluster, createRemote, joinCluster } from './cluster.js';
 import { TokenRegistry } from './token-registry.js';
 import { attachWebSocket } from './websocket.js';
 import { createCairnYoga } from './yoga.js';
@@ -29,7 +30,8 @@ export interface StartOptions {
 export async function startServer(settings: Settings, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: settings.logLevel });
   const authenticator = await chooseAuthenticator(settings, logger);
-  const store = new RepositoryStore(settings.dataDir, { fsync: settings.fsync, ...(options.faults ? { faults: options.faults } : {}) }, { repackEvery: settings.repackEvery });
+  const remote = settings.cluster ? createRemote(settings.cluster) : null;
+  const store = new RepositoryStore(settings.dataDir, { fsync: settings.fsync, ...(options.faults ? { faults: options.faults } : {}) }, { repackEvery: settings.repackEvery }, remote);
   await store.init();
   // Ready means every namespace's commit index is loaded (from its index file, or rebuilt from Git).
   const namespaces = await store.list();
@@ -41,6 +43,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     logger,
     write: { committer: settings.committer, maxDocumentBytes: settings.maxDocumentBytes, clock: () => new Date() },
   });
+  const cluster: Cluster | null = settings.cluster && remote ? await joinCluster(settings.cluster, store, remote, logger) : null;
   const yoga = createCairnYoga({ cairn, authenticator, logger, graphiql: settings.graphiql, limits: settings.limits, maxBatch: settings.maxBatch, corsOrigins: settings.corsOrigins });
   const server = createServer((req, res) => {
     if (req.url === '/healthz') {
@@ -70,6 +73,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await ws.close();
+      await cluster?.close();
       await cairn.drain();
       server.closeAllConnections();
       await closed;

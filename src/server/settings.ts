@@ -31,6 +31,22 @@ export interface Settings {
   readonly maxBodyBytes: number;
   /** CAIRN_CORS_ORIGINS: browser origins allowed cross-origin (HTTP CORS and WebSocket Origin), comma-separated. @default none */
   readonly corsOrigins: readonly string[];
+  /** Running as one of several replicas; null: one process on its own data directory (the default). */
+  readonly cluster: ClusterSettings | null;
+}
+
+export interface ClusterSettings {
+  /** CAIRN_REMOTE_URL: the shared Git repository (smart HTTP); each namespace is a branch of it. */
+  readonly remoteUrl: string;
+  /** CAIRN_REMOTE_USERNAME / CAIRN_REMOTE_PASSWORD: HTTP basic credentials for the remote (a token as password). */
+  readonly remoteUsername: string | null;
+  readonly remotePassword: string | null;
+  /** CAIRN_REMOTE_TIMEOUT_MS: longest wait for one exchange with the remote. @default 30000 */
+  readonly remoteTimeoutMs: number;
+  /** CAIRN_REMOTE_POLL_MS: how often every namespace is compared with the remote (0: never). @default 5000 */
+  readonly pollMs: number;
+  /** CAIRN_REDIS_URL: Redis carrying "namespace moved" announcements between replicas; null: polling only. */
+  readonly redisUrl: string | null;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -71,6 +87,24 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
     maxBatch: integer('CAIRN_MAX_BATCH', env.CAIRN_MAX_BATCH, 10),
     maxBodyBytes: integer('CAIRN_MAX_BODY_BYTES', env.CAIRN_MAX_BODY_BYTES, 16 * 1024 * 1024),
     corsOrigins: (env.CAIRN_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    cluster: readClusterSettings(env),
+  };
+}
+
+function readClusterSettings(env: Env): ClusterSettings | null {
+  if (!env.CAIRN_REMOTE_URL) {
+    if (env.CAIRN_REDIS_URL) throw new Error('CAIRN_REDIS_URL needs CAIRN_REMOTE_URL: replicas share their history through the remote');
+    return null;
+  }
+  const url = new URL(env.CAIRN_REMOTE_URL);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`CAIRN_REMOTE_URL must be an http(s) URL, got '${url.protocol}'`);
+  return {
+    remoteUrl: env.CAIRN_REMOTE_URL,
+    remoteUsername: env.CAIRN_REMOTE_USERNAME || null,
+    remotePassword: env.CAIRN_REMOTE_PASSWORD || null,
+    remoteTimeoutMs: integer('CAIRN_REMOTE_TIMEOUT_MS', env.CAIRN_REMOTE_TIMEOUT_MS, 30_000),
+    pollMs: integer('CAIRN_REMOTE_POLL_MS', env.CAIRN_REMOTE_POLL_MS, 5_000),
+    redisUrl: env.CAIRN_REDIS_URL || null,
   };
 }
 

@@ -1,0 +1,54 @@
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { GitRemote } from '../git/remote.js';
+import type { RepositoryStore } from '../git/repository-store.js';
+import { HEADS_TOPIC, ReplicaSync } from '../services/replica-sync.js';
+import type { ClusterSettings } from './settings.js';
+
+export interface Cluster {
+  readonly sync: ReplicaSync;
+  close(): Promise<void>;
+}
+
+export function createRemote(settings: ClusterSettings): GitRemote {
+  return new GitRemote({ url: settings.remoteUrl, username: settings.remoteUsername, password: settings.remotePassword, timeoutMs: settings.remoteTimeoutMs });
+}
+
+/**
+ * Joins the replicas: announcements travel over graphql-yoga's Redis event target (one publishing and one
+ * subscribed ioredis connection, as Redis requires), or over nothing but the poll when no Redis is configured.
+ */
+export async function joinCluster(settings: ClusterSettings, store: RepositoryStore, remote: GitRemote, logger: Logger): Promise<Cluster> {
+  const redis = settings.redisUrl ? await connectRedis(settings.redisUrl, logger) : null;
+  const bus = redis ? createRedisEventTarget({ publishClient: redis.publish, subscribeClient: redis.subscribe }) : new EventTarget();
+  const sync = new ReplicaSync(store, remote, bus, logger, { pollMs: settings.pollMs });
+  store.onAppend((repo, commits, origin) => {
+    const head = commits.at(-1);
+    if (origin === 'commit' && head) sync.announce(repo, head.oid);
+  });
+  await sync.start();
+  logger.info({ remote: remote.url, redis: Boolean(redis), replica: sync.replica, pollMs: settings.pollMs }, 'joined the replicas sharing the remote');
+  return {
+    sync,
+    async close() {
+      await sync.stop();
+      if (redis) await Promise.all([redis.publish.quit(), redis.subscribe.quit()]);
+    },
+  };
+}
+
+async function connectRedis(url: string, logger: Logger): Promise<{ publish: Redis; subscribe: Redis }> {
+  const connect = (role: string): Redis => {
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    // ioredis reconnects (and resubscribes) by itself; missed announcements are caught up by the poll.
+    client.on('error', (error: Error) => logger.warn({ err: error, role }, 'redis connection problem'));
+    return client;
+  };
+  const publish = connect('publish');
+  const subscribe = connect('subscribe');
+  await Promise.all([publish.connect(), subscribe.connect()]);
+  // Subscribed before the first catch-up, so no announcement falls between the two.
+  await subscribe.subscribe(HEADS_TOPIC);
+  return { publish, subscribe };
+}
