@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
+import { freePort } from '../test/support/free-port.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -49,17 +49,4 @@ export async function startServerProcess(dataDir: string): Promise<ServerProcess
       await exited;
     },
   };
-}
-
-/** A port no one listens on right now (the server is told to take it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }
