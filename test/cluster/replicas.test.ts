@@ -1,0 +1,217 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type GitHttpServer, startGitHttpServer } from '../support/git-http-server.js';
+import { type Harness, startHarness } from '../support/harness.js';
+import { CHANGES_SUBSCRIPTION, CREATE_NAMESPACE, HEAD, PUT_CONFIG } from '../support/operations.js';
+import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+
+/**
+ * Two real Cairn replicas on loopback sharing a real smart-HTTP remote (`git http-backend`) and a real
+ * redis-server: writes on both, subscribers on both.
+ */
+
+interface PutData {
+  putConfig: { __typename: string; version?: { hash: string }; status?: string; currentVersion?: string | null; message?: string };
+}
+
+interface ChangeData {
+  changes: { version: string; parentVersion: string | null; namespace: string };
+}
+
+let remote: GitHttpServer;
+let redis: RedisServer;
+let remoteUrl: string;
+let remoteDir: string;
+
+function remoteGit(...args: string[]): string {
+  return execFileSync('git', ['--git-dir', remoteDir, ...args], { encoding: 'utf8' }).trim();
+}
+
+function remoteHistory(namespace: string): string[] {
+  const out = remoteGit('rev-list', '--reverse', '--first-parent', `refs/heads/${namespace}`);
+  return out ? out.split('\n') : [];
+}
+
+async function replica(env: Record<string, string> = {}): Promise<Harness> {
+  return startHarness({ env: { CAIRN_REMOTE_URL: remoteUrl, CAIRN_REDIS_URL: redis.url, CAIRN_REMOTE_POLL_MS: '0', ...env } });
+}
+
+async function put(h: Harness, namespace: string, file: string, content: unknown, expectedVersion: string | null, requestId?: string): Promise<PutData['putConfig']> {
+  const res = await h.gql<PutData>(PUT_CONFIG, { input: { namespace, path: file, content, expectedVersion, comment: `put ${file}`, ...(requestId ? { requestId } : {}) } });
+  expect(res.errors).toBeUndefined();
+  return res.data.putConfig;
+}
+
+async function headOf(h: Harness, namespace: string): Promise<string | null> {
+  const res = await h.gql<{ namespace: { __typename: string; head: { hash: string } | null } }>(HEAD, { ns: namespace });
+  return res.data.namespace.__typename === 'Namespace' ? (res.data.namespace.head?.hash ?? null) : null;
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+beforeAll(async () => {
+  [remote, redis] = await Promise.all([startGitHttpServer(), startRedisServer()]);
+  remoteUrl = remote.createRepository('config.git');
+  remoteDir = path.join(remote.root, 'config.git');
+});
+
+afterAll(async () => {
+  await Promise.all([remote?.close(), redis?.stop()]);
+});
+
+describe('two replicas sharing a Git remote and Redis', () => {
+  let a: Harness;
+  let b: Harness;
+
+  beforeAll(async () => {
+    [a, b] = await Promise.all([replica(), replica()]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+  });
+
+  it('a commit made on A is on the remote, and B follows it through the Redis announcement', async () => {
+    expect((await a.gql(CREATE_NAMESPACE, { name: 'payments' })).data).toMatchObject({ createNamespace: { name: 'payments' } });
+    const first = await put(a, 'payments', 'app.json', { limit: 1 }, null);
+    expect(first.__typename).toBe('WritePayload');
+    expect(remoteHistory('payments')).toEqual([first.version?.hash]);
+    await until('B to know the namespace and its head', async () => (await headOf(b, 'payments')) === first.version?.hash);
+    const read = await b.gql<{ namespace: { config: { content: unknown } } }>(`{ namespace(name: "payments") { ... on Namespace { config(path: "app.json") { ... on ConfigDocument { content } } } } }`);
+    expect(read.data.namespace.config.content).toEqual({ limit: 1 });
+    expect(remoteGit('log', '-1', '--format=%an <%ae>%n%(trailers:key=Cairn-Action,valueonly)', 'refs/heads/payments')).toBe('Local Developer <dev@localhost>\ncreate');
+  });
+
+  it('creating a namespace that exists on the remote answers NamespaceExists on the other replica', async () => {
+    const res = await b.gql<{ createNamespace: { __typename: string } }>(CREATE_NAMESPACE, { name: 'payments' });
+    expect(res.data.createNamespace.__typename).toBe('NamespaceExists');
+  });
+
+  it('a stale write on B after a write on A is a VersionConflict naming A\'s commit, and nothing is pushed', async () => {
+    const base = (await headOf(a, 'payments'))!;
+    await until('B at the base', async () => (await headOf(b, 'payments')) === base);
+    const winner = await put(a, 'payments', 'app.json', { limit: 2 }, base);
+    expect(winner.__typename).toBe('WritePayload');
+    // B may not have heard of A's commit yet: its push is refused by the remote, it pulls and re-checks.
+    const loser = await put(b, 'payments', 'app.json', { limit: 3 }, base);
+    expect(loser.__typename).toBe('VersionConflict');
+    expect(loser.currentVersion).toBe(winner.version?.hash);
+    expect(remoteHistory('payments').at(-1)).toBe(winner.version?.hash);
+  });
+
+  it('a write on B based on a version B has not pulled yet is checked against it, not refused as unknown', async () => {
+    const fromA = await put(a, 'payments', 'other.json', { x: 1 }, (await headOf(a, 'payments'))!);
+    const onB = await put(b, 'payments', 'app.json', { limit: 4 }, fromA.version!.hash);
+    expect(onB.__typename).toBe('WritePayload');
+    expect(remoteHistory('payments').slice(-2)).toEqual([fromA.version?.hash, onB.version?.hash]);
+  });
+
+  it('concurrent writers on both replicas: no acknowledged write lost, conflicts reported, every subscriber sees every commit once, in order', async () => {
+    const ns = 'race';
+    await a.gql(CREATE_NAMESPACE, { name: ns });
+    const seed = await put(a, ns, 'counter.json', { n: 0 }, null);
+    await until('B to follow the seed', async () => (await headOf(b, ns)) === seed.version?.hash);
+    const seen = { a: [] as string[], b: [] as string[] };
+    const subscriptions = (['a', 'b'] as const).map((name) => {
+      const client = (name === 'a' ? a : b).ws();
+      return new Promise<void>((resolve, reject) => {
+        client.subscribe<ChangeData>(
+          { query: CHANGES_SUBSCRIPTION, variables: { ns, since: seed.version!.hash } },
+          { next: ({ data }) => data && seen[name].push(data.changes.version), error: reject, complete: resolve },
+        );
+      });
+    });
+    void subscriptions;
+    const acknowledged: string[] = [];
+    let conflicts = 0;
+    const writer = async (h: Harness, id: string): Promise<void> => {
+      for (let done = 0; done < 15; ) {
+        const read = await h.gql<{ namespace: { config: { content: { n: number }; version: { hash: string } } } }>(
+          `query($ns: String!) { namespace(name: $ns) { ... on Namespace { config(path: "counter.json") { ... on ConfigDocument { content version { hash } } } } } }`,
+          { ns },
+        );
+        const { content, version } = read.data.namespace.config;
+        const res = await put(h, ns, 'counter.json', { n: content.n + 1, by: id }, version.hash);
+        if (res.__typename === 'WritePayload') {
+          acknowledged.push(res.version!.hash);
+          done += 1;
+        } else {
+          expect(res.__typename).toBe('VersionConflict');
+          conflicts += 1;
+        }
+      }
+    };
+    await Promise.all([writer(a, 'a1'), writer(a, 'a2'), writer(b, 'b1'), writer(b, 'b2')]);
+    const history = remoteHistory(ns);
+    expect(history).toHaveLength(61);
+    expect(new Set(history)).toEqual(new Set([seed.version!.hash, ...acknowledged]));
+    expect(conflicts).toBeGreaterThan(0);
+    const final = JSON.parse(remoteGit('show', `refs/heads/${ns}:counter.json`)) as { n: number };
+    expect(final.n).toBe(60);
+    const expected = history.slice(1);
+    await until('both subscribers to see all 60 commits', async () => seen.a.length >= 60 && seen.b.length >= 60, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(seen.a).toEqual(expected);
+    expect(seen.b).toEqual(expected);
+    execFileSync('git', ['--git-dir', remoteDir, 'fsck', '--strict'], { stdio: 'pipe' });
+    for (const h of [a, b]) execFileSync('git', ['--git-dir', path.join(h.dataDir, `${ns}.git`), 'fsck', '--strict'], { stdio: 'pipe' });
+  });
+});
+
+describe('a replica without Redis', () => {
+  it('follows the remote by polling', async () => {
+    const writer = await replica({ CAIRN_REDIS_URL: '' });
+    const follower = await replica({ CAIRN_REDIS_URL: '', CAIRN_REMOTE_POLL_MS: '100' });
+    try {
+      await writer.gql(CREATE_NAMESPACE, { name: 'polled' });
+      const res = await put(writer, 'polled', 'a.yaml', { a: 1 }, null);
+      await until('the follower to poll the new namespace', async () => (await headOf(follower, 'polled')) === res.version?.hash);
+    } finally {
+      await Promise.all([writer.close(), follower.close()]);
+    }
+  });
+});
+
+describe('when the remote fails', () => {
+  it('a write the remote never answered is a StorageFailure, nothing moves locally, and the next write works', async () => {
+    const h = await replica();
+    try {
+      await h.gql(CREATE_NAMESPACE, { name: 'outage' });
+      const first = await put(h, 'outage', 'a.json', { a: 1 }, null);
+      remote.failNext(1, { service: 'git-receive-pack', status: 503 });
+      const failed = await put(h, 'outage', 'a.json', { a: 2 }, first.version!.hash);
+      expect(failed.__typename).toBe('StorageFailure');
+      expect(await headOf(h, 'outage')).toBe(first.version?.hash);
+      expect(remoteHistory('outage')).toEqual([first.version?.hash]);
+      const next = await put(h, 'outage', 'a.json', { a: 2 }, first.version!.hash);
+      expect(next.__typename).toBe('WritePayload');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('a push that landed but whose answer was lost is replayed, not committed twice, when retried with its requestId', async () => {
+    const h = await replica();
+    try {
+      await h.gql(CREATE_NAMESPACE, { name: 'lost-answer' });
+      const first = await put(h, 'lost-answer', 'a.json', { a: 1 }, null);
+      remote.failNext(1, { service: 'git-receive-pack', status: 502, afterBackend: true });
+      const failed = await put(h, 'lost-answer', 'a.json', { a: 2 }, first.version!.hash, 'retry-me-1');
+      expect(failed.__typename).toBe('StorageFailure');
+      expect(remoteHistory('lost-answer')).toHaveLength(2);
+      const retried = await put(h, 'lost-answer', 'a.json', { a: 2 }, first.version!.hash, 'retry-me-1');
+      expect(retried).toMatchObject({ __typename: 'WritePayload', status: 'REPLAYED' });
+      expect(remoteHistory('lost-answer')).toHaveLength(2);
+      expect(retried.version?.hash).toBe(remoteHistory('lost-answer')[1]);
+    } finally {
+      await h.close();
+    }
+  });
+});
