@@ -86,6 +86,11 @@ export class ObjectStore {
     return this.reader.matchPrefix(prefix, 2);
   }
 
+  /** Closes the open pack files (they are reopened if read again). */
+  close(): Promise<void> {
+    return this.reader.refreshPacks();
+  }
+
   /** After `git gc` or `git repack` outside Cairn: forget the pack list so new packs are found. */
   packsChanged(): Promise<void> {
     return this.reader.refreshPacks();

@@ -92,6 +92,11 @@ export class RepositoryStore {
     return this.remember(name);
   }
 
+  /** Closes every open repository once its queued writes are done (shutdown). */
+  async close(): Promise<void> {
+    await Promise.all((await this.opened()).map((repo) => repo.close()));
+  }
+
   /** Every open repository (graceful shutdown drains their writers). */
   async opened(): Promise<GitRepository[]> {
     return Promise.all(this.open.values());

@@ -172,6 +172,12 @@ export class GitRepository {
     await this.indexFile.flushed();
   }
 
+  /** Finishes queued writes and closes open files (shutdown). */
+  async close(): Promise<void> {
+    await this.drain();
+    await this.objects.close();
+  }
+
   head(): IndexedCommit | null {
     return this.index.head();
   }

@@ -77,6 +77,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       await cairn.drain();
       server.closeAllConnections();
       await closed;
+      await store.close();
     },
   };
 }

@@ -21,7 +21,7 @@ export function createRemote(settings: ClusterSettings): GitRemote {
  */
 export async function joinCluster(settings: ClusterSettings, store: RepositoryStore, remote: GitRemote, logger: Logger): Promise<Cluster> {
   const redis = settings.redisUrl ? await connectRedis(settings.redisUrl, logger) : null;
-  const bus = redis ? createRedisEventTarget({ publishClient: redis.publish, subscribeClient: redis.subscribe }) : new EventTarget();
+  const bus = redis ? redisBus(redis, logger) : new EventTarget();
   const sync = new ReplicaSync(store, remote, bus, logger, { pollMs: settings.pollMs });
   store.onAppend((repo, commits, origin) => {
     const head = commits.at(-1);
@@ -34,6 +34,23 @@ export async function joinCluster(settings: ClusterSettings, store: RepositorySt
     async close() {
       await sync.stop();
       if (redis) await Promise.all([redis.publish.quit(), redis.subscribe.quit()]);
+    },
+  };
+}
+
+/**
+ * graphql-yoga's Redis event target, except that a failed PUBLISH (Redis down) is logged: the library leaves its
+ * promise unhandled, which would end the process. A lost announcement only delays followers until the next poll.
+ */
+function redisBus(redis: { publish: Redis; subscribe: Redis }, logger: Logger): EventTarget {
+  const target = createRedisEventTarget({ publishClient: redis.publish, subscribeClient: redis.subscribe });
+  return {
+    addEventListener: (type: string, listener: EventListenerOrEventListenerObject | null) => target.addEventListener(type, listener),
+    removeEventListener: (type: string, listener: EventListenerOrEventListenerObject | null) => target.removeEventListener(type, listener),
+    dispatchEvent(event: Event): boolean {
+      const detail = (event as CustomEvent<unknown>).detail;
+      redis.publish.publish(event.type, JSON.stringify(detail)).catch((error: unknown) => logger.warn({ err: error }, 'could not publish an announcement; followers catch up at their next poll'));
+      return true;
     },
   };
 }

@@ -165,6 +165,50 @@ describe('two replicas sharing a Git remote and Redis', () => {
   });
 });
 
+describe('joining and leaving', () => {
+  it('a data directory with history made before the remote existed is pushed on first start, and another replica gets it', async () => {
+    const alone = await startHarness();
+    await alone.gql(CREATE_NAMESPACE, { name: 'legacy' });
+    const one = await put(alone, 'legacy', 'a.json', { v: 1 }, null);
+    const two = await put(alone, 'legacy', 'a.json', { v: 2 }, one.version!.hash);
+    await alone.server.close();
+    const joined = await startHarness({ env: { CAIRN_DATA_DIR: alone.dataDir, CAIRN_REMOTE_URL: remoteUrl, CAIRN_REDIS_URL: redis.url, CAIRN_REMOTE_POLL_MS: '0' } });
+    const other = await replica();
+    try {
+      expect(remoteHistory('legacy')).toEqual([one.version?.hash, two.version?.hash]);
+      expect(await headOf(other, 'legacy')).toBe(two.version?.hash);
+      const three = await put(other, 'legacy', 'a.json', { v: 3 }, two.version!.hash);
+      await until('the joined replica to follow', async () => (await headOf(joined, 'legacy')) === three.version?.hash);
+    } finally {
+      await Promise.all([joined.close(), other.close(), alone.close().catch(() => undefined)]);
+    }
+  });
+
+  it('after Redis restarts, announcements flow again (ioredis reconnects and resubscribes)', async () => {
+    const a = await replica();
+    const b = await replica();
+    try {
+      await a.gql(CREATE_NAMESPACE, { name: 'bounce' });
+      const first = await put(a, 'bounce', 'a.json', { v: 1 }, null);
+      await until('B to follow before the restart', async () => (await headOf(b, 'bounce')) === first.version?.hash);
+      await redis.restart();
+      let last = first;
+      // Announcements made while the subscriber reconnects are lost (polling is off here): keep writing until one lands.
+      await until(
+        'B to follow after the restart',
+        async () => {
+          last = await put(a, 'bounce', 'a.json', { v: Date.now() }, last.version!.hash);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          return (await headOf(b, 'bounce')) === last.version?.hash;
+        },
+        15_000,
+      );
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
 describe('a replica without Redis', () => {
   it('follows the remote by polling', async () => {
     const writer = await replica({ CAIRN_REDIS_URL: '' });
