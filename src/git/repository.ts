@@ -153,12 +153,18 @@ export class GitRepository {
     });
   }
 
-  /** Packs loose objects when the task crossed a multiple of `repackEvery` commits; a failure is not the write's. */
+  /**
+   * Packs loose objects when the task crossed a multiple of `repackEvery` commits, and folds the packs pulls
+   * leave behind (one per fetch) into one once there are more than MAX_PACKS: every read searches each pack's
+   * index. A failure is not the write's.
+   */
   private async maybeRepack(sizeBefore: number): Promise<void> {
     const every = this.housekeeping.repackEvery;
-    if (every <= 0 || Math.floor(this.index.size / every) === Math.floor(sizeBefore / every)) return;
+    const crossed = every > 0 && Math.floor(this.index.size / every) !== Math.floor(sizeBefore / every);
+    const tooManyPacks = this.upstream !== null && (await countPacks(this.gitdir)) > MAX_PACKS;
+    if (!crossed && !tooManyPacks) return;
     try {
-      await repack(this.gitdir);
+      await repack(this.gitdir, tooManyPacks);
       this.lastRepackError = null;
     } catch (error) {
       this.lastRepackError = error instanceof Error ? error : new Error(String(error));
@@ -264,6 +270,13 @@ export class GitRepository {
   async treeOf(commitOid: string): Promise<string> {
     return this.index.get(commitOid)?.tree ?? (await this.objects.readCommit(commitOid)).tree;
   }
+}
+
+/** Packs a pulling repository may gather before they are folded into one. */
+const MAX_PACKS = 16;
+
+async function countPacks(gitdir: string): Promise<number> {
+  return (await readdirSafe(path.join(gitdir, 'objects', 'pack'))).filter((f) => f.endsWith('.pack')).length;
 }
 
 async function isAncestor(gitdir: string, ancestor: string, oid: string): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GitHttpServer, startGitHttpServer } from '../support/git-http-server.js';
@@ -161,7 +162,12 @@ describe('two replicas sharing a Git remote and Redis', () => {
     expect(seen.a).toEqual(expected);
     expect(seen.b).toEqual(expected);
     execFileSync('git', ['--git-dir', remoteDir, 'fsck', '--strict'], { stdio: 'pipe' });
-    for (const h of [a, b]) execFileSync('git', ['--git-dir', path.join(h.dataDir, `${ns}.git`), 'fsck', '--strict'], { stdio: 'pipe' });
+    for (const h of [a, b]) {
+      const gitdir = path.join(h.dataDir, `${ns}.git`);
+      execFileSync('git', ['--git-dir', gitdir, 'fsck', '--strict'], { stdio: 'pipe' });
+      // Each pull adds a pack; past 16 they are folded into one, so reads never search dozens of pack indexes.
+      expect(readdirSync(path.join(gitdir, 'objects', 'pack')).filter((f) => f.endsWith('.pack')).length).toBeLessThanOrEqual(17);
+    }
   });
 });
 
