@@ -43,6 +43,8 @@ export interface GitHttpServerOptions {
   readonly root?: string;
   /** Require HTTP basic auth with these credentials on every request (401 + `WWW-Authenticate` otherwise). */
   readonly auth?: { readonly username: string; readonly password: string };
+  /** Port to listen on (127.0.0.1); a free one when absent. */
+  readonly port?: number;
 }
 
 export type GitService = 'git-upload-pack' | 'git-receive-pack';
@@ -153,7 +155,7 @@ export async function startGitHttpServer(options: GitHttpServerOptions = {}): Pr
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 
