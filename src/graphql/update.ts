@@ -1,4 +1,4 @@
-import { NamespaceExistsError } from '../domain/errors.js';
+import { NamespaceExistsError, StorageError } from '../domain/errors.js';
 import type { JsonValue } from '../domain/json-value.js';
 import { builder } from './builder.js';
 import { READ_ERRORS, WRITE_ERRORS } from './errors.js';
@@ -63,7 +63,7 @@ builder.mutationFields((t) => ({
   createNamespace: t.field({
     type: NamespaceRef,
     args: { input: t.arg({ type: CreateNamespaceInput, required: true }) },
-    errors: { types: [...READ_ERRORS, NamespaceExistsError], directResult: true },
+    errors: { types: [...READ_ERRORS, NamespaceExistsError, StorageError], directResult: true },
     resolve: (_root, { input }, ctx) => ctx.cairn.namespaces.create(ctx.actor, input.name),
   }),
   putConfig: t.field({

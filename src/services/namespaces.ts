@@ -1,4 +1,5 @@
-import { InvalidInputError, NamespaceExistsError } from '../domain/errors.js';
+import { InvalidInputError, NamespaceExistsError, StorageError } from '../domain/errors.js';
+import { RemoteUnavailableError } from '../git/remote.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import type { NamespaceAccess } from './namespace-access.js';
@@ -31,7 +32,11 @@ export class NamespaceService {
 
   async create(actor: Actor, name: string): Promise<GitRepository> {
     const valid = this.access.authorize(actor, name, 'admin');
-    const repo = await this.access.store.create(valid);
+    const repo = await this.access.store.create(valid).catch((error: unknown) => {
+      // With replicas, whether the name is taken is the remote's to say.
+      if (error instanceof RemoteUnavailableError) throw StorageError.remote(error.message);
+      throw error;
+    });
     if (!repo) throw new NamespaceExistsError(valid);
     return repo;
   }
