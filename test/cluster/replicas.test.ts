@@ -247,6 +247,21 @@ describe('when the remote fails', () => {
     }
   });
 
+  it('creating a namespace while the remote is down is a StorageFailure, and works once it is back', async () => {
+    const h = await replica();
+    try {
+      remote.failNext(Infinity, { status: 503 });
+      const res = await h.gql<{ createNamespace: { __typename: string; message: string } }>(CREATE_NAMESPACE, { name: 'during-outage' });
+      expect(res.data.createNamespace.__typename).toBe('StorageFailure');
+      expect(res.data.createNamespace.message).toMatch(/remote/);
+      remote.failNext(0);
+      expect((await h.gql(CREATE_NAMESPACE, { name: 'during-outage' })).data).toMatchObject({ createNamespace: { name: 'during-outage' } });
+    } finally {
+      remote.failNext(0);
+      await h.close();
+    }
+  });
+
   it('a push that landed but whose answer was lost is replayed, not committed twice, when retried with its requestId', async () => {
     const h = await replica();
     try {
