@@ -9,7 +9,7 @@ export abstract class CairnError extends Error {
 export class NotFoundError extends CairnError {
   readonly code = 'NOT_FOUND';
   constructor(
-    readonly kind: 'namespace' | 'document' | 'version',
+    readonly kind: 'namespace' | 'document' | 'version' | 'webhook',
     readonly key: string,
   ) {
     super(`${kind} '${key}' not found`);
@@ -115,5 +115,15 @@ export class StorageError extends CairnError {
   readonly code = 'STORAGE_FAILURE';
   constructor(readonly reason: string) {
     super(`the repository could not be written (${reason}); nothing was committed`);
+  }
+}
+
+export class InvalidWebhookUrlError extends CairnError {
+  readonly code = 'INVALID_WEBHOOK_URL';
+  constructor(
+    readonly url: string,
+    readonly reason: string,
+  ) {
+    super(`webhook URL refused: ${reason}`);
   }
 }
