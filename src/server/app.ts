@@ -40,6 +40,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     events: options.events ?? new EventTarget(),
     logger,
     write: { committer: settings.committer, maxDocumentBytes: settings.maxDocumentBytes, clock: () => new Date() },
+    webhooks: settings.webhooks,
   });
   const yoga = createCairnYoga({ cairn, authenticator, logger, graphiql: settings.graphiql, limits: settings.limits, maxBatch: settings.maxBatch, corsOrigins: settings.corsOrigins });
   const server = createServer((req, res) => {
@@ -63,6 +64,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   const url = `http://${host}:${port}`;
   logger.info({ url, dataDir: settings.dataDir, graphiql: settings.graphiql ? `${url}/graphql` : null }, `Cairn listening on ${url}; GraphiQL at ${url}/graphql`);
+  await cairn.webhookDispatcher.start();
   return {
     url,
     cairn,
@@ -70,6 +72,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await ws.close();
+      await cairn.webhookDispatcher.stop();
       await cairn.drain();
       server.closeAllConnections();
       await closed;
