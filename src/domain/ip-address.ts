@@ -69,10 +69,20 @@ function groupsOf(side: string): number[] | null {
   return groups;
 }
 
+/** Dotted quad, or RFC 5952 text (the longest run of two or more zero groups as `::`). */
 export function formatIp(address: IpAddress): string {
   if (address.family === 4) return [...address.bytes].join('.');
-  const groups = Array.from({ length: 8 }, (_, i) => (((address.bytes[i * 2] ?? 0) << 8) | (address.bytes[i * 2 + 1] ?? 0)).toString(16));
-  return groups.join(':');
+  const groups = Array.from({ length: 8 }, (_, i) => ((address.bytes[i * 2] ?? 0) << 8) | (address.bytes[i * 2 + 1] ?? 0));
+  let best = { start: -1, length: 1 };
+  for (let i = 0; i < 8; i += 1) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j += 1;
+    if (j - i > best.length) best = { start: i, length: j - i };
+    i = j;
+  }
+  const hex = (list: number[]): string => list.map((g) => g.toString(16)).join(':');
+  if (best.start < 0) return hex(groups);
+  return `${hex(groups.slice(0, best.start))}::${hex(groups.slice(best.start + best.length))}`;
 }
 
 export function parseCidr(text: string): Cidr | null {
@@ -149,8 +159,8 @@ const SPECIAL_RANGES: readonly SpecialRange[] = [
   range('240.0.0.0/4', 'reserved'),
   range('::/128', 'unspecified'),
   range('::1/128', 'loopback'),
-  range('::/8', 'reserved (IPv4-compatible and other embedded forms)'),
   range('64:ff9b:1::/48', 'private (local NAT64)'),
+  range('::/8', 'reserved (IPv4-compatible and other embedded forms)'),
   range('100::/64', 'discard-only'),
   range('2001::/23', 'IETF protocol assignment'),
   range('2001:db8::/32', 'documentation'),
@@ -162,17 +172,27 @@ const SPECIAL_RANGES: readonly SpecialRange[] = [
 ];
 
 /**
- * Why `address` is not a public unicast address (e.g. 'loopback'), or null when it is. Addresses that carry an
- * IPv4 address (IPv4-mapped, NAT64, 6to4) are judged by the address they carry too.
+ * Why `address` is not a public unicast address, as a phrase ("127.0.0.1 is a loopback address"), or null when
+ * it is. IPv4-mapped addresses are judged as the IPv4 address they are; addresses that carry an IPv4 address
+ * (NAT64, 6to4) are also judged by the address they carry.
  */
 export function specialPurpose(address: IpAddress): string | null {
   const plain = unmapped(address);
   const embedded = embeddedIpv4(plain);
-  if (embedded) {
-    const inner = specialPurpose(embedded);
-    if (inner) return inner;
-  }
-  return SPECIAL_RANGES.find((r) => cidrContains(r.cidr, plain))?.kind ?? null;
+  const inner = embedded ? rangeKind(embedded) : null;
+  if (embedded && inner) return `${formatIp(plain)} carries ${formatIp(embedded)}, ${withArticle(inner)} address`;
+  // Well-known NAT64 (64:ff9b::/96, inside ::/8) reaches the public IPv4 address it carries.
+  if (embedded && cidrContains(NAT64, plain)) return null;
+  const kind = rangeKind(plain);
+  return kind ? `${formatIp(plain)} is ${withArticle(kind)} address` : null;
+}
+
+function rangeKind(address: IpAddress): string | null {
+  return SPECIAL_RANGES.find((r) => cidrContains(r.cidr, address))?.kind ?? null;
+}
+
+function withArticle(kind: string): string {
+  return /^[aeiou]/i.test(kind) ? `an ${kind}` : `a ${kind}`;
 }
 
 const NAT64 = range('64:ff9b::/96', 'nat64').cidr;

@@ -1,5 +1,5 @@
 import { InvalidWebhookUrlError } from './errors.js';
-import { type Cidr, type IpAddress, cidrContains, formatIp, parseCidr, parseIp, specialPurpose } from './ip-address.js';
+import { type Cidr, type IpAddress, cidrContains, parseCidr, parseIp, specialPurpose } from './ip-address.js';
 
 /**
  * The SSRF guard's rules, without I/O: which URLs a webhook may have and which addresses it may connect to.
@@ -44,8 +44,7 @@ export function normalizeHost(host: string): string {
 /** Why connecting to `address` is refused, or null when it is allowed. */
 export function addressRefusal(address: IpAddress, allow: WebhookAllowList): string | null {
   if (allow.ranges.some((r) => cidrContains(r, address))) return null;
-  const kind = specialPurpose(address);
-  return kind ? `${formatIp(address)} is a ${kind} address` : null;
+  return specialPurpose(address);
 }
 
 export interface CheckedWebhookUrl {

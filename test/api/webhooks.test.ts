@@ -1,7 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
+import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from '../support/harness.js';
+import { startServer } from '../../src/server/app.js';
+import { readSettings } from '../../src/server/settings.js';
+import { type Harness, type TestToken, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, DELETE_CONFIG, PUT_CONFIG, type WriteResult } from '../support/operations.js';
 import { type Receiver, startReceiver, verifyStandardWebhook } from '../support/webhook-receiver.js';
 import { CREATE_WEBHOOK, DELETE_WEBHOOK, REDELIVER, ROTATE_SECRET, UPDATE_WEBHOOK, WEBHOOK, WEBHOOKS, type WebhookData } from '../support/webhook-operations.js';
@@ -119,8 +123,9 @@ describe('webhooks', () => {
     expect(new Set(requests.map((q) => q.body)).size).toBe(1);
     for (const q of requests) expect(verifyStandardWebhook(secret, q)).toBe(true);
 
-    const state = await eventually(() => webhook(id), (w) => w.deliveredVersion === version);
-    const log = state.deliveries!.edges.map((e) => e.node);
+    await eventually(() => webhook(id), (w) => w.deliveredVersion === version);
+    // Read again: fields of one response are resolved one after the other while deliveries go on.
+    const log = (await webhook(id)).deliveries!.edges.map((e) => e.node);
     expect(log.map((d) => [d.attempt, d.statusCode, d.outcome])).toEqual([
       [3, 200, 'DELIVERED'],
       [2, 503, 'RETRYING'],
@@ -156,7 +161,8 @@ describe('webhooks', () => {
     const { id } = await createWebhook({ namespace: ns, url: r.url });
     const a = await put(ns, 'a.json', { a: 1 });
     await r.waitFor(3);
-    const parked = await eventually(() => webhook(id), (w) => w.status === 'FAILING');
+    await eventually(() => webhook(id), (w) => w.status === 'FAILING');
+    const parked = await webhook(id);
     expect(parked.lastDelivery).toMatchObject({ attempt: 3, outcome: 'FAILED', nextAttemptAt: null });
     const b = await put(ns, 'b.json', { b: 1 });
     // The new commit starts a new round for the parked event, not a delivery of the later one.
@@ -302,5 +308,179 @@ describe('webhooks', () => {
     expect(unknown.data.webhook.__typename).toBe('NotFound');
     const malformed = await h.gql<{ webhook: { __typename: string } }>(WEBHOOK, { id: '../../etc/passwd' });
     expect(malformed.data.webhook.__typename).toBe('InvalidInput');
+  });
+});
+
+describe('webhook SSRF guard (default settings: no allow-list)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+    await h.gql(CREATE_NAMESPACE, { name: 'guarded' });
+  });
+  afterAll(() => h.close());
+
+  const refused: [string, RegExp][] = [
+    ['http://127.0.0.1/', /127\.0\.0\.1 is a loopback address/],
+    ['http://localhost:8080/hook', /names this host/],
+    ['http://LOCALHOST./hook', /names this host/],
+    ['http://api.localhost/hook', /names this host/],
+    ['http://2130706433/', /127\.0\.0\.1 is a loopback address/],
+    ['http://0x7f.1/', /127\.0\.0\.1 is a loopback address/],
+    ['http://0177.0.0.1/', /127\.0\.0\.1 is a loopback address/],
+    ['http://127.1/', /127\.0\.0\.1 is a loopback address/],
+    ['http://0.0.0.0:4000/', /0\.0\.0\.0 is an unspecified/],
+    ['http://0/', /0\.0\.0\.0 is an unspecified/],
+    ['http://[::1]/', /^::1 is a loopback address$/],
+    ['http://[::]/', /^:: is an unspecified address$/],
+    ['http://[::ffff:127.0.0.1]/', /127\.0\.0\.1 is a loopback address/],
+    ['http://[0:0:0:0:0:ffff:7f00:1]/', /127\.0\.0\.1 is a loopback address/],
+    ['http://[::127.0.0.1]/', /^::7f00:1 is a reserved/],
+    ['http://169.254.169.254/latest/meta-data/', /cloud metadata/],
+    ['http://[::ffff:a9fe:a9fe]/', /169\.254\.169\.254 is a cloud metadata address/],
+    ['http://metadata.google.internal/computeMetadata/v1/', /metadata service/],
+    ['http://100.100.100.200/', /cloud metadata/],
+    ['http://[fd00:ec2::254]/', /cloud metadata/],
+    ['http://10.0.0.1/', /private/],
+    ['http://172.16.5.4/', /private/],
+    ['http://172.31.255.255/', /private/],
+    ['http://192.168.1.1/', /private/],
+    ['http://100.64.0.1/', /carrier-grade NAT/],
+    ['http://169.254.1.1/', /link-local/],
+    ['http://[fe80::1]/', /link-local/],
+    ['http://[fc00::1]/', /unique local/],
+    ['http://[64:ff9b::a00:1]/', /^64:ff9b::a00:1 carries 10\.0\.0\.1, a private address$/],
+    ['http://[2002:7f00:1::]/', /carries 127\.0\.0\.1, a loopback address/],
+    ['http://224.0.0.1/', /multicast/],
+    ['http://255.255.255.255/', /reserved/],
+    ['ftp://example.com/hook', /only http and https/],
+    ['file:///etc/passwd', /only http and https/],
+    ['gopher://example.com/', /only http and https/],
+    ['http://user:secret@example.com/hook', /credentials/],
+    ['http://127.0.0.1:80@example.com/', /credentials/],
+    ['http://example.com/hook#fragment', /fragment/],
+  ];
+
+  it(`refuses ${refused.length} URL forms that reach this host, private networks or metadata services`, async () => {
+    for (const [url, reason] of refused) {
+      const res = await h.gql<{ createWebhook: { __typename: string; reason: string; url: string } }>(CREATE_WEBHOOK, { input: { namespace: 'guarded', url } });
+      expect(res.data.createWebhook.__typename, url).toBe('InvalidWebhookUrl');
+      expect(res.data.createWebhook.reason, url).toMatch(reason);
+      expect(res.data.createWebhook.url).toBe(url);
+    }
+    // Nothing was recorded.
+    const listed = await h.gql<{ webhooks: { data: unknown[] } }>(WEBHOOKS, { ns: 'guarded' });
+    expect(listed.data.webhooks.data).toEqual([]);
+  });
+
+  it('accepts public addresses', async () => {
+    for (const url of ['http://93.184.215.14/hook', 'https://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]/hook', 'http://[::ffff:93.184.215.14]:8080/x']) {
+      const res = await h.gql<{ createWebhook: { __typename: string } }>(CREATE_WEBHOOK, { input: { namespace: 'guarded', url, enabled: false } });
+      expect(res.data.createWebhook.__typename, url).toBe('WebhookSecretPayload');
+    }
+  });
+});
+
+describe('webhook delivery-time guard', () => {
+  it('checks every attempt again: a webhook allowed when created is refused after a restart without the allow-list', async () => {
+    const r = await startReceiver();
+    const env = { CAIRN_WEBHOOK_RETRY_SCHEDULE: '50ms,50ms' };
+    const first = await startHarness({ env: { ...env, CAIRN_WEBHOOK_ALLOW: '127.0.0.1' } });
+    const root = path.dirname(first.dataDir);
+    try {
+      await first.gql(CREATE_NAMESPACE, { name: 'rebind' });
+      const created = await first.gql<{ createWebhook: { webhook: { id: string } } }>(CREATE_WEBHOOK, { input: { namespace: 'rebind', url: r.url } });
+      const id = created.data.createWebhook.webhook.id;
+      await first.server.close();
+
+      const settings = readSettings({ CAIRN_DATA_DIR: first.dataDir, CAIRN_PORT: '0', CAIRN_FSYNC: 'false', ...env });
+      const second = await startServer(settings, { logger: pino({ level: 'silent' }) });
+      try {
+        const gql = async <T>(query: string, variables: Record<string, unknown>): Promise<T> => {
+          const res = await fetch(`${second.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+          return ((await res.json()) as { data: T }).data;
+        };
+        const put = await gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'rebind', path: 'a.json', content: { a: 1 }, expectedVersion: null } });
+        const version = put.putConfig.version!.hash;
+        const state = await eventually(
+          () => gql<{ webhook: WebhookData }>(WEBHOOK, { id, first: 10 }),
+          (d) => d.webhook.status === 'FAILING' && d.webhook.deliveries!.edges.length === 3,
+        );
+        const attempts = state.webhook.deliveries!.edges.map((e) => e.node);
+        expect(attempts.map((a) => [a.attempt, a.statusCode, a.error])).toEqual([3, 2, 1].map((n) => [n, null, 'refused: 127.0.0.1 is a loopback address']));
+        expect(attempts.every((a) => a.eventId === `rebind:${version}`)).toBe(true);
+        expect(r.received).toHaveLength(0);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await r.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('webhook access', () => {
+  let h: Harness;
+  const tokens: TestToken[] = [
+    { token: 'admin-token', name: 'Ada Admin', email: 'ada@example.com', roles: { 'team-a': 'admin', 'team-b': 'editor' } },
+    { token: 'editor-token', name: 'Ed Editor', email: 'ed@example.com', roles: { 'team-a': 'editor' } },
+    { token: 'viewer-token', name: 'Vi Viewer', email: 'vi@example.com', roles: { '*': 'viewer' } },
+    { token: 'root-token', name: 'Root', email: 'root@example.com', roles: { '*': 'admin' } },
+  ];
+  beforeAll(async () => {
+    h = await startHarness({ tokens, env: { CAIRN_WEBHOOK_ALLOW: '127.0.0.1/32' } });
+    await h.gql(CREATE_NAMESPACE, { name: 'team-a' }, 'root-token');
+    await h.gql(CREATE_NAMESPACE, { name: 'team-b' }, 'root-token');
+  });
+  afterAll(() => h.close());
+
+  it('only admins of the namespace see and manage its webhooks; the author of each change is the token holder', async () => {
+    const input = { namespace: 'team-a', url: 'http://127.0.0.1:9/hook' };
+    const byEditor = await h.gql<{ createWebhook: { __typename: string; requiredRole: string } }>(CREATE_WEBHOOK, { input }, 'editor-token');
+    expect(byEditor.data.createWebhook).toMatchObject({ __typename: 'Forbidden', requiredRole: 'admin' });
+    const created = await h.gql<{ createWebhook: { webhook: WebhookData } }>(CREATE_WEBHOOK, { input }, 'admin-token');
+    const id = created.data.createWebhook.webhook.id;
+    expect(created.data.createWebhook.webhook.createdBy).toEqual({ name: 'Ada Admin', email: 'ada@example.com' });
+
+    for (const token of ['editor-token', 'viewer-token']) {
+      expect((await h.gql<{ webhooks: { __typename: string } }>(WEBHOOKS, { ns: 'team-a' }, token)).data.webhooks.__typename).toBe('Forbidden');
+      expect((await h.gql<{ webhook: { __typename: string } }>(WEBHOOK, { id }, token)).data.webhook.__typename).toBe('Forbidden');
+      expect((await h.gql<{ updateWebhook: { __typename: string } }>(UPDATE_WEBHOOK, { input: { id, enabled: false } }, token)).data.updateWebhook.__typename).toBe('Forbidden');
+      expect((await h.gql<{ rotateWebhookSecret: { __typename: string } }>(ROTATE_SECRET, { id }, token)).data.rotateWebhookSecret.__typename).toBe('Forbidden');
+      expect((await h.gql<{ redeliver: { __typename: string } }>(REDELIVER, { webhookId: id, eventId: 'HEAD' }, token)).data.redeliver.__typename).toBe('Forbidden');
+      expect((await h.gql<{ deleteWebhook: { __typename: string } }>(DELETE_WEBHOOK, { id }, token)).data.deleteWebhook.__typename).toBe('Forbidden');
+    }
+    expect((await h.gql<{ createWebhook: { __typename: string } }>(CREATE_WEBHOOK, { input: { ...input, namespace: 'team-b' } }, 'admin-token')).data.createWebhook.__typename).toBe('Forbidden');
+    const listed = await h.gql<{ webhooks: { data: { id: string }[] } }>(WEBHOOKS, { ns: 'team-a' }, 'root-token');
+    expect(listed.data.webhooks.data.map((w) => w.id)).toEqual([id]);
+    const updated = await h.gql<{ updateWebhook: WebhookData }>(UPDATE_WEBHOOK, { input: { id, enabled: false } }, 'root-token');
+    expect(updated.data.updateWebhook).toMatchObject({ enabled: false, status: 'DISABLED', disabledReason: 'disabled by root@example.com' });
+    const authors = execFileSync('git', ['--git-dir', path.join(h.dataDir, '.cairn.git'), 'log', '--format=%an <%ae> %(trailers:key=Cairn-Operator-IP,valueonly,separator=)'], { encoding: 'utf8' });
+    expect(authors.trim().split('\n')).toEqual(['Root <root@example.com> 127.0.0.1', 'Ada Admin <ada@example.com> 127.0.0.1']);
+  });
+});
+
+describe('webhook timeouts', () => {
+  it('an endpoint that does not answer in CAIRN_WEBHOOK_TIMEOUT_MS is a failed attempt, retried', async () => {
+    const h = await startHarness({ env: { CAIRN_WEBHOOK_ALLOW: '127.0.0.1/32', CAIRN_WEBHOOK_RETRY_SCHEDULE: '50ms', CAIRN_WEBHOOK_TIMEOUT_MS: '300' } });
+    const r = await startReceiver((n) => (n === 0 ? 'hold' : 204));
+    try {
+      await h.gql(CREATE_NAMESPACE, { name: 'slow' });
+      const created = await h.gql<{ createWebhook: { webhook: { id: string } } }>(CREATE_WEBHOOK, { input: { namespace: 'slow', url: r.url } });
+      const id = created.data.createWebhook.webhook.id;
+      const put = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'slow', path: 'a.json', content: { a: 1 }, expectedVersion: null } });
+      const version = put.data.putConfig.version!.hash;
+      const read = async (): Promise<WebhookData> => (await h.gql<{ webhook: WebhookData }>(WEBHOOK, { id, first: 10 })).data.webhook;
+      await eventually(read, (w) => w.deliveredVersion === version);
+      const state = await read();
+      const [second, first] = state.deliveries!.edges.map((e) => e.node);
+      expect(first).toMatchObject({ attempt: 1, statusCode: null, error: 'timed out after 300 ms', outcome: 'RETRYING' });
+      expect(first!.latencyMs).toBeGreaterThanOrEqual(290);
+      expect(second).toMatchObject({ attempt: 2, statusCode: 204, outcome: 'DELIVERED' });
+      expect(r.received.map((q) => q.id)).toEqual([`slow:${version}`, `slow:${version}`]);
+    } finally {
+      await r.close();
+      await h.close();
+    }
   });
 });

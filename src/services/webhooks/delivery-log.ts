@@ -42,6 +42,11 @@ export class DeliveryLog {
     return (await this.load(webhookId)).entries.at(-1) ?? null;
   }
 
+  /** The newest attempt of in-order delivery (one-off redeliveries aside): where the pending event stands. */
+  async lastInOrder(webhookId: string): Promise<DeliveryAttempt | null> {
+    return (await this.load(webhookId)).entries.findLast((e) => e.trigger === 'event') ?? null;
+  }
+
   /** Newest first; the cursor is the entry's seq. */
   async page(webhookId: string, args: PageArgs): Promise<Page<DeliveryAttempt>> {
     const { entries } = await this.load(webhookId);

@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../../domain/errors.js';
 import { encodeWebhookDefinition } from '../../domain/webhook.js';
 import type { IndexedCommit } from '../../git/commit-index.js';
 import type { ChangeEvent } from '../change-event.js';
@@ -84,7 +85,7 @@ export class LocalWebhookDispatcher implements WebhookDispatcher {
   async redeliver(webhookId: string, commit: IndexedCommit): Promise<RedeliverOutcome> {
     if (!this.workers.has(webhookId)) await this.reload();
     const running = this.workers.get(webhookId);
-    if (!running) throw new Error(`webhook ${webhookId} has no worker in this process`);
+    if (!running) throw new InvalidInputError(`webhook ${webhookId} is not being delivered by this process`);
     return running.worker.redeliver(commit);
   }
 

@@ -199,11 +199,13 @@ export class WebhookService {
     const cursor = repo ? ((await readWebhookCursor(repo, webhook.id)) ?? webhook.startAfter) : null;
     const seq = cursor && repo ? (repo.index.get(cursor)?.seq ?? -1) : -1;
     const pendingVersions = repo ? Math.max(0, repo.index.size - 1 - seq) : 0;
-    const last = await this.log.last(webhook.id);
+    const last = await this.log.lastInOrder(webhook.id);
+    // An attempt for a commit the cursor already passed is history, whatever its outcome.
+    const current = last && (repo?.index.get(last.version)?.seq ?? -1) > seq ? last : null;
     let status: WebhookStatus = 'active';
     if (!webhook.enabled) status = 'disabled';
-    else if (last?.trigger === 'event' && last.outcome === 'retrying') status = 'retrying';
-    else if (last?.trigger === 'event' && last.outcome === 'failed') status = 'failing';
+    else if (current?.outcome === 'retrying') status = 'retrying';
+    else if (current?.outcome === 'failed') status = 'failing';
     return { status, deliveredVersion: cursor, pendingVersions };
   }
 

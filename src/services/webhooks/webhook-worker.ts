@@ -144,7 +144,7 @@ export class WebhookWorker {
     while (!this.stopped) {
       try {
         const repo = await this.repository();
-        this.resumeFrom = await this.ctx.log.last(this.definition.id);
+        this.resumeFrom = await this.ctx.log.lastInOrder(this.definition.id);
         while (!this.stopped) await this.step(repo);
       } catch (error) {
         this.ctx.logger.error({ err: error, webhook: this.definition.id }, 'webhook delivery failed unexpectedly; trying again shortly');
@@ -170,7 +170,7 @@ export class WebhookWorker {
     const last = this.resumeFrom;
     this.resumeFrom = null;
     const fresh: Pending = { commit, attempt: 1, notBefore: 0, parked: false, delivered: false };
-    if (!last || last.trigger !== 'event' || last.version !== commit.oid) return fresh;
+    if (!last || last.version !== commit.oid) return fresh;
     if (last.outcome === 'retrying') return { ...fresh, attempt: last.attempt + 1, notBefore: Date.parse(last.nextAttemptAt ?? '') || 0 };
     if (last.outcome === 'failed') return { ...fresh, parked: true };
     return fresh;
