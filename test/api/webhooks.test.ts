@@ -484,3 +484,42 @@ describe('webhook timeouts', () => {
     }
   });
 });
+
+describe('webhook retries across a restart', () => {
+  it('a retry scheduled before a restart keeps its attempt number and its time after it', async () => {
+    const r = await startReceiver((n) => (n === 0 ? 500 : 200));
+    const env = { CAIRN_WEBHOOK_ALLOW: '127.0.0.1/32', CAIRN_WEBHOOK_RETRY_SCHEDULE: '1500ms' };
+    const first = await startHarness({ env });
+    const root = path.dirname(first.dataDir);
+    try {
+      await first.gql(CREATE_NAMESPACE, { name: 'resume' });
+      const created = await first.gql<{ createWebhook: { webhook: { id: string } } }>(CREATE_WEBHOOK, { input: { namespace: 'resume', url: r.url } });
+      const id = created.data.createWebhook.webhook.id;
+      await first.gql(PUT_CONFIG, { input: { namespace: 'resume', path: 'a.json', content: { a: 1 }, expectedVersion: null } });
+      const retrying = await eventually(
+        async () => (await first.gql<{ webhook: WebhookData }>(WEBHOOK, { id })).data.webhook,
+        (w) => w.status === 'RETRYING',
+      );
+      await first.server.close();
+
+      const second = await startServer(readSettings({ CAIRN_DATA_DIR: first.dataDir, CAIRN_PORT: '0', CAIRN_FSYNC: 'false', ...env }), { logger: pino({ level: 'silent' }) });
+      try {
+        await r.waitFor(2);
+        const read = async (): Promise<WebhookData> => {
+          const res = await fetch(`${second.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: WEBHOOK, variables: { id } }) });
+          return ((await res.json()) as { data: { webhook: WebhookData } }).data.webhook;
+        };
+        await eventually(read, (w) => w.status === 'ACTIVE' && w.pendingVersions === 0);
+        const [delivered, failed] = (await read()).deliveries!.edges.map((e) => e.node);
+        expect(failed).toMatchObject({ attempt: 1, statusCode: 500, outcome: 'RETRYING', nextAttemptAt: retrying.lastDelivery!.nextAttemptAt });
+        expect(delivered).toMatchObject({ attempt: 2, statusCode: 200, outcome: 'DELIVERED' });
+        expect(Date.parse(delivered!.time)).toBeGreaterThanOrEqual(Date.parse(failed!.nextAttemptAt!));
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await r.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
