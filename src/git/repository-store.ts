@@ -73,6 +73,12 @@ export class RepositoryStore {
     return this.remember(name);
   }
 
+  /** The system repository if it was ever created (a data directory without webhooks has none). */
+  async systemIfExists(): Promise<GitRepository | null> {
+    if (this.systemRepository) return this.systemRepository;
+    return (await this.exists(SYSTEM_REPOSITORY)) ? this.system() : null;
+  }
+
   /** The system repository, created on first use. */
   system(): Promise<GitRepository> {
     // Memoized: two concurrent first calls must not both create it (and open it twice, with two writers).

@@ -36,7 +36,10 @@ describe('webhook storage in the repository layer', () => {
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   it('the system repository is .cairn.git, created once even when asked for concurrently, and never listed as a namespace', async () => {
+    expect(await store.systemIfExists()).toBeNull();
+    expect(existsSync(path.join(root, 'repos', '.cairn.git'))).toBe(false);
     const [a, b] = await Promise.all([store.system(), store.system()]);
+    expect(await store.systemIfExists()).toBe(a);
     expect(a).toBe(b);
     expect(a.gitdir).toBe(path.join(root, 'repos', '.cairn.git'));
     await store.create('ns');

@@ -76,7 +76,9 @@ export class WebhookRegistry {
   }
 
   private async definitions(): Promise<ReadonlyMap<string, WebhookDefinition>> {
-    const repo = await this.store.system();
+    // Reading never creates the system repository: only the first webhook does.
+    const repo = await this.store.systemIfExists();
+    if (!repo) return new Map();
     await repo.syncIndex();
     return (await this.read(repo)).definitions;
   }
