@@ -9,7 +9,7 @@ export abstract class CairnError extends Error {
 export class NotFoundError extends CairnError {
   readonly code = 'NOT_FOUND';
   constructor(
-    readonly kind: 'namespace' | 'document' | 'version',
+    readonly kind: 'namespace' | 'document' | 'version' | 'webhook',
     readonly key: string,
   ) {
     super(`${kind} '${key}' not found`);
@@ -123,5 +123,15 @@ export class StorageError extends CairnError {
   /** The shared remote did not answer: the push may or may not have landed, so the client should retry. */
   static remote(reason: string): StorageError {
     return new StorageError(reason, `the shared Git remote could not be reached (${reason}); retry with the same requestId to learn whether it was committed`);
+  }
+}
+
+export class InvalidWebhookUrlError extends CairnError {
+  readonly code = 'INVALID_WEBHOOK_URL';
+  constructor(
+    readonly url: string,
+    readonly reason: string,
+  ) {
+    super(`webhook URL refused: ${reason}`);
   }
 }

@@ -67,6 +67,21 @@ export class RefStore {
     await (await update.commit(expected)).durable;
   }
 
+  /** Deletes `ref` if it still points at `expected`, under its lock; a ref already gone is left alone. */
+  async remove(ref: string, expected: string): Promise<void> {
+    const update = await this.lock(ref, expected);
+    try {
+      const actual = await this.read(ref);
+      if (actual === null) return;
+      if (actual !== expected) throw new RefMovedError(ref, expected, actual);
+      // isomorphic-git removes the loose file and any packed-refs entry.
+      await git.deleteRef({ fs, gitdir: this.gitdir, ref });
+      if (this.durability.fsync) await fsyncDirectory(path.dirname(path.join(this.gitdir, ref)), this.durability.faults);
+    } finally {
+      update.release();
+    }
+  }
+
   /**
    * Takes the ref's lock with the new value already written into it. `commit` then checks the old value and
    * renames the lock onto the ref; `release` gives up. Taking the lock early lets a writer create the lock file

@@ -9,12 +9,19 @@ import { type AppendListener, GitRepository } from './repository.js';
 const SUFFIX = '.git';
 
 /**
+ * Cairn's own repository (webhook definitions): `<dataDir>/.cairn.git`. Namespace names cannot start with a dot,
+ * so it never collides with one and is never listed as one.
+ */
+export const SYSTEM_REPOSITORY = '.cairn';
+
+/**
  * The data directory: one bare repository per namespace, `<dataDir>/<namespace>.git`. Names reach this layer
  * validated, and every path is checked to stay inside the data directory anyway.
  */
 export class RepositoryStore {
   private readonly open = new Map<string, Promise<GitRepository>>();
   private readonly appendListeners: AppendListener[] = [];
+  private systemRepository: Promise<GitRepository> | null = null;
 
   constructor(
     readonly dataDir: string,
@@ -37,7 +44,7 @@ export class RepositoryStore {
 
   async list(): Promise<string[]> {
     const entries = await fsp.readdir(this.dataDir, { withFileTypes: true });
-    const names = entries.filter((e) => e.isDirectory() && e.name.endsWith(SUFFIX)).map((e) => e.name.slice(0, -SUFFIX.length));
+    const names = entries.filter((e) => e.isDirectory() && e.name.endsWith(SUFFIX) && !e.name.startsWith('.')).map((e) => e.name.slice(0, -SUFFIX.length));
     const valid = await Promise.all(names.map(async (n) => ((await this.exists(n)) ? n : null)));
     return valid.filter((n): n is string => n !== null).sort();
   }
@@ -95,6 +102,22 @@ export class RepositoryStore {
   /** Closes every open repository once its queued writes are done (shutdown). */
   async close(): Promise<void> {
     await Promise.all((await this.opened()).map((repo) => repo.close()));
+  }
+
+  /** The system repository if it was ever created (a data directory without webhooks has none). */
+  async systemIfExists(): Promise<GitRepository | null> {
+    if (this.systemRepository) return this.systemRepository;
+    return (await this.exists(SYSTEM_REPOSITORY)) ? this.system() : null;
+  }
+
+  /** The system repository, created on first use. */
+  system(): Promise<GitRepository> {
+    // Memoized: two concurrent first calls must not both create it (and open it twice, with two writers).
+    this.systemRepository ??= (async () => (await this.get(SYSTEM_REPOSITORY)) ?? (await this.create(SYSTEM_REPOSITORY)) ?? this.remember(SYSTEM_REPOSITORY))();
+    this.systemRepository.catch(() => {
+      this.systemRepository = null;
+    });
+    return this.systemRepository;
   }
 
   /** Every open repository (graceful shutdown drains their writers). */

@@ -1,4 +1,4 @@
-import fs, { promises as fsp } from 'node:fs';
+import fs, { type Dirent, promises as fsp } from 'node:fs';
 import git from 'isomorphic-git';
 import path from 'node:path';
 import { parseCommitMessage } from '../domain/commit-message.js';
@@ -285,8 +285,7 @@ async function isAncestor(gitdir: string, ancestor: string, oid: string): Promis
 
 /** Lock and temp files left by a crash would block the next write or waste space; nothing else holds them. */
 async function removeStaleFiles(gitdir: string): Promise<void> {
-  const refsDir = path.join(gitdir, 'refs', 'heads');
-  const stale = (await readdirSafe(refsDir)).filter((f) => f.endsWith('.lock')).map((f) => path.join(refsDir, f));
+  const stale = await refLocks(path.join(gitdir, 'refs'));
   const packDir = path.join(gitdir, 'objects', 'pack');
   for (const dir of await readdirSafe(packDir)) if (dir.startsWith(INCOMING_PREFIX)) stale.push(path.join(packDir, dir));
   const objectsDir = path.join(gitdir, 'objects');
@@ -297,6 +296,23 @@ async function removeStaleFiles(gitdir: string): Promise<void> {
     }
   }
   await Promise.all(stale.map((file) => fsp.rm(file, { force: true, recursive: true })));
+}
+
+/** Lock files anywhere under refs/ (branches, and Cairn's own refs such as webhook cursors). */
+async function refLocks(dir: string): Promise<string[]> {
+  let entries: Dirent[];
+  try {
+    entries = await fsp.readdir(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const found: string[] = [];
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...(await refLocks(full)));
+    else if (entry.name.endsWith('.lock')) found.push(full);
+  }
+  return found;
 }
 
 async function readdirSafe(dir: string): Promise<string[]> {

@@ -6,6 +6,7 @@ import {
   InvalidNamespaceError,
   InvalidPathError,
   InvalidRefError,
+  InvalidWebhookUrlError,
   NamespaceExistsError,
   NotFoundError,
   RevertConflictError,
@@ -122,6 +123,15 @@ builder.objectType(StorageError, {
   fields: (t) => ({ reason: t.exposeString('reason') }),
 });
 
+builder.objectType(InvalidWebhookUrlError, {
+  name: 'InvalidWebhookUrl',
+  description: 'The URL is malformed, or the SSRF guard refuses it (a loopback, private, link-local or metadata address, before or after DNS).',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof InvalidWebhookUrlError,
+  fields: (t) => ({ url: t.exposeString('url'), reason: t.exposeString('reason') }),
+});
+
 /** Error sets per kind of field, so each union lists exactly what can happen there. */
 export const READ_ERRORS = [NotFoundError, ForbiddenError, InvalidNamespaceError, InvalidPathError, InvalidRefError, InvalidInputError];
 export const WRITE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError, StorageError];
+export const WEBHOOK_ERRORS = [...READ_ERRORS, InvalidWebhookUrlError, StorageError];

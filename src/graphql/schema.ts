@@ -12,6 +12,7 @@ import './rollback.js';
 import './revert.js';
 import './change-feed.js';
 import './integrity.js';
+import './webhook.js';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

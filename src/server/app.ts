@@ -42,6 +42,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     events: options.events ?? new EventTarget(),
     logger,
     write: { committer: settings.committer, maxDocumentBytes: settings.maxDocumentBytes, clock: () => new Date() },
+    webhooks: settings.webhooks,
   });
   const cluster: Cluster | null = settings.cluster && remote ? await joinCluster(settings.cluster, store, remote, logger) : null;
   const yoga = createCairnYoga({ cairn, authenticator, logger, graphiql: settings.graphiql, limits: settings.limits, maxBatch: settings.maxBatch, corsOrigins: settings.corsOrigins });
@@ -66,6 +67,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   const url = `http://${host}:${port}`;
   logger.info({ url, dataDir: settings.dataDir, graphiql: settings.graphiql ? `${url}/graphql` : null }, `Cairn listening on ${url}; GraphiQL at ${url}/graphql`);
+  await cairn.webhookDispatcher.start();
   return {
     url,
     cairn,
@@ -73,6 +75,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await ws.close();
+      await cairn.webhookDispatcher.stop();
       await cluster?.close();
       await cairn.drain();
       server.closeAllConnections();

@@ -1,4 +1,7 @@
 import path from 'node:path';
+import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../domain/retry-schedule.js';
+import { parseAllowList } from '../domain/webhook-url.js';
+import type { WebhookSettings } from '../services/cairn.js';
 import type { LimitSettings } from './use-limits.js';
 
 /** Everything Cairn reads from the environment; README lists each variable. */
@@ -31,6 +34,12 @@ export interface Settings {
   readonly maxBodyBytes: number;
   /** CAIRN_CORS_ORIGINS: browser origins allowed cross-origin (HTTP CORS and WebSocket Origin), comma-separated. @default none */
   readonly corsOrigins: readonly string[];
+  /**
+   * Webhook delivery: CAIRN_WEBHOOK_RETRY_SCHEDULE (delays between attempts, default 5s,5m,30m,2h,5h,10h,10h),
+   * CAIRN_WEBHOOK_TIMEOUT_MS (per attempt, default 15000), CAIRN_WEBHOOK_ALLOW (hosts/CIDRs exempt from the SSRF
+   * guard, comma-separated, default none), CAIRN_WEBHOOK_LOG_SIZE (attempts kept per webhook, default 1000).
+   */
+  readonly webhooks: WebhookSettings;
   /** Running as one of several replicas; null: one process on its own data directory (the default). */
   readonly cluster: ClusterSettings | null;
 }
@@ -87,7 +96,28 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
     maxBatch: integer('CAIRN_MAX_BATCH', env.CAIRN_MAX_BATCH, 10),
     maxBodyBytes: integer('CAIRN_MAX_BODY_BYTES', env.CAIRN_MAX_BODY_BYTES, 16 * 1024 * 1024),
     corsOrigins: (env.CAIRN_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    webhooks: readWebhookSettings(env),
     cluster: readClusterSettings(env),
+  };
+}
+
+function readWebhookSettings(env: Env): WebhookSettings {
+  const parsed = <T>(name: string, parse: () => T): T => {
+    try {
+      return parse();
+    } catch (error) {
+      throw new Error(`${name}: ${(error as Error).message}`);
+    }
+  };
+  const timeoutMs = integer('CAIRN_WEBHOOK_TIMEOUT_MS', env.CAIRN_WEBHOOK_TIMEOUT_MS, 15_000);
+  const logSize = integer('CAIRN_WEBHOOK_LOG_SIZE', env.CAIRN_WEBHOOK_LOG_SIZE, 1000);
+  if (timeoutMs === 0) throw new Error('CAIRN_WEBHOOK_TIMEOUT_MS must be positive');
+  if (logSize === 0) throw new Error('CAIRN_WEBHOOK_LOG_SIZE must be positive');
+  return {
+    retrySchedule: parsed('CAIRN_WEBHOOK_RETRY_SCHEDULE', () => parseRetrySchedule(env.CAIRN_WEBHOOK_RETRY_SCHEDULE ?? DEFAULT_RETRY_SCHEDULE)),
+    timeoutMs,
+    allow: parsed('CAIRN_WEBHOOK_ALLOW', () => parseAllowList((env.CAIRN_WEBHOOK_ALLOW ?? '').split(','))),
+    logSize,
   };
 }
 

@@ -1,3 +1,5 @@
+import { EMPTY_ALLOW_LIST, type WebhookAllowList } from '../domain/webhook-url.js';
+import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../domain/retry-schedule.js';
 import type { RepositoryStore } from '../git/repository-store.js';
 import { AuditQuery } from './audit-query.js';
 import { ChangeFeed, type FeedOptions } from './change-feed.js';
@@ -11,7 +13,33 @@ import { NamespaceService } from './namespaces.js';
 import { RevertService } from './revert.js';
 import { RollbackService } from './rollback.js';
 import { UpdateService } from './update.js';
+import { DeliveryLog } from './webhooks/delivery-log.js';
+import { SsrfGuard } from './webhooks/ssrf-guard.js';
+import { LocalWebhookDispatcher, type WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
+import { WebhookRegistry } from './webhooks/webhook-registry.js';
+import { WebhookSender } from './webhooks/webhook-sender.js';
+import { WebhookService } from './webhooks/webhook-service.js';
 import { WritePipeline, type WriteSettings } from './write-pipeline.js';
+
+export interface WebhookSettings {
+  /** Delays before each retry, in ms. */
+  readonly retrySchedule: readonly number[];
+  readonly timeoutMs: number;
+  /** Exempt from the SSRF guard. */
+  readonly allow: WebhookAllowList;
+  /** Attempts kept in each webhook's delivery log. */
+  readonly logSize: number;
+}
+
+export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
+  retrySchedule: parseRetrySchedule(DEFAULT_RETRY_SCHEDULE),
+  timeoutMs: 15_000,
+  allow: EMPTY_ALLOW_LIST,
+  logSize: 1000,
+};
+
+/** Every webhook worker looks at its namespace this often even without a notification (git CLI commits, missed events). */
+const WEBHOOK_RESCAN_MS = 30_000;
 
 export interface CairnDependencies {
   readonly store: RepositoryStore;
@@ -20,6 +48,7 @@ export interface CairnDependencies {
   readonly logger: Logger;
   readonly write: WriteSettings;
   readonly feed?: FeedOptions;
+  readonly webhooks?: WebhookSettings;
 }
 
 /** The use cases, wired once per process. The GraphQL layer calls these and nothing below them. */
@@ -34,6 +63,9 @@ export interface Cairn {
   readonly reverts: RevertService;
   readonly feed: ChangeFeed;
   readonly integrity: IntegrityService;
+  readonly webhooks: WebhookService;
+  /** Delivers webhooks; started and stopped by the server (with several replicas, by one of them only). */
+  readonly webhookDispatcher: WebhookDispatcher;
   /** Waits for every queued write to finish (graceful shutdown). */
   drain(): Promise<void>;
 }
@@ -46,6 +78,33 @@ export function createCairn(deps: CairnDependencies): Cairn {
     for (const commit of commits) feed.publish(repo, commit.oid);
   });
   const pipeline = new WritePipeline(access, deps.write);
+  const webhookSettings = deps.webhooks ?? DEFAULT_WEBHOOK_SETTINGS;
+  const registry = new WebhookRegistry(deps.store, deps.write.committer, deps.write.clock);
+  const deliveryLog = new DeliveryLog(deps.store, webhookSettings.logSize);
+  const guard = new SsrfGuard(webhookSettings.allow);
+  const webhookDispatcher = new LocalWebhookDispatcher({
+    registry,
+    events: deps.events,
+    logger: deps.logger,
+    rescanMs: WEBHOOK_RESCAN_MS,
+    worker: {
+      store: deps.store,
+      log: deliveryLog,
+      sender: new WebhookSender(guard),
+      settings: webhookSettings,
+      logger: deps.logger,
+      clock: () => deps.write.clock().getTime(),
+      random: Math.random,
+      disable: async (id, reason) => {
+        await registry.update(id, (current) => (current ? { ...current, enabled: false, disabledReason: reason, updatedAt: deps.write.clock().toISOString() } : null), {
+          action: 'update',
+          author: null,
+          operatorIp: null,
+          comment: `disable webhook ${id}: ${reason}`,
+        });
+      },
+    },
+  });
   return {
     namespaces: new NamespaceService(access),
     documents: new DocumentReader(access),
@@ -57,6 +116,8 @@ export function createCairn(deps: CairnDependencies): Cairn {
     reverts: new RevertService(pipeline),
     feed,
     integrity: new IntegrityService(access),
+    webhooks: new WebhookService(access, registry, deliveryLog, webhookDispatcher, guard, deps.write.clock),
+    webhookDispatcher,
     async drain() {
       await Promise.all((await deps.store.opened()).map((repo) => repo.drain()));
       await feed.published();

@@ -1,0 +1,320 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { retryDelay } from '../../domain/retry-schedule.js';
+import { type DeliveryAttempt, type DeliveryOutcome, type DeliveryTrigger, responseVerdict } from '../../domain/webhook-delivery.js';
+import { signatureHeader } from '../../domain/webhook-signature.js';
+import { type WebhookDefinition, webhookEventId, webhookMatches } from '../../domain/webhook.js';
+import type { IndexedCommit } from '../../git/commit-index.js';
+import { RefMovedError } from '../../git/ref-store.js';
+import type { GitRepository } from '../../git/repository.js';
+import type { RepositoryStore } from '../../git/repository-store.js';
+import { moveWebhookCursor, readWebhookCursor } from '../../git/webhook-cursor.js';
+import { createBlobSource } from '../blob-source.js';
+import { buildChangeEvent } from '../change-event.js';
+import type { Logger } from '../logger.js';
+import type { DeliveryLog } from './delivery-log.js';
+import { Wakeup } from './wakeup.js';
+import type { AttemptResult, WebhookSender } from './webhook-sender.js';
+
+export interface DeliverySettings {
+  /** Delays before each retry (ms); attempts = retries + 1. */
+  readonly retrySchedule: readonly number[];
+  readonly timeoutMs: number;
+}
+
+export interface WorkerContext {
+  readonly store: RepositoryStore;
+  readonly log: DeliveryLog;
+  readonly sender: WebhookSender;
+  readonly settings: DeliverySettings;
+  readonly logger: Logger;
+  readonly clock: () => number;
+  /** Uniform in [0, 1): the retry jitter. */
+  readonly random: () => number;
+  /** Disables the webhook (a commit in the system repository) after its endpoint answered 410 Gone. */
+  readonly disable: (webhookId: string, reason: string) => Promise<void>;
+}
+
+/** `restarted`: it was the event being retried, a new round starts now. `queued`: an already delivered event, sent once more. */
+export type RedeliverOutcome = 'restarted' | 'queued' | 'not-yet-due';
+
+/** The event the worker is delivering: the first commit after the cursor that the webhook's filter matches. */
+interface Pending {
+  readonly commit: IndexedCommit;
+  readonly attempt: number;
+  /** Epoch ms before which the next attempt must not start. */
+  readonly notBefore: number;
+  /** The schedule ran out: waiting for a new commit, a redelivery or a change to the webhook. */
+  readonly parked: boolean;
+  /** Delivered, but the cursor did not move yet (its write failed): only the move is left to do. */
+  readonly delivered: boolean;
+}
+
+export const EVENT_TYPE = 'config.changed';
+const USER_AGENT = 'Cairn-Webhooks/1';
+/** After an unexpected failure (the disk, a damaged repository), the loop pauses before trying again. */
+const ERROR_PAUSE_MS = 5000;
+/** setTimeout's largest delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Delivers one webhook's events in commit order, one request at a time. The cursor ref and the commit index are
+ * the truth: each round looks for the first matching commit after the cursor, so a missed notification, a restart
+ * or a crash only delays a delivery. The cursor moves after a 2xx, never past an undelivered event: at least once,
+ * in order. A failed attempt is retried on the schedule; when it runs out the event is parked until a new commit
+ * arrives, an admin redelivers it, or the webhook is changed.
+ */
+export class WebhookWorker {
+  private readonly wakeup = new Wakeup();
+  private readonly stopping = new AbortController();
+  private readonly oneOffs: IndexedCommit[] = [];
+  private pending: Pending | null = null;
+  /** The cursor ref's value as last read or written (undefined: not read yet). */
+  private cursorRef: string | null | undefined = undefined;
+  /** The newest log entry at start: a pending retry resumes where it was (attempt number and time). */
+  private resumeFrom: DeliveryAttempt | null = null;
+  private body: { oid: string; text: string } | null = null;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    private definition: WebhookDefinition,
+    private readonly ctx: WorkerContext,
+  ) {}
+
+  get id(): string {
+    return this.definition.id;
+  }
+
+  get namespace(): string {
+    return this.definition.namespace;
+  }
+
+  start(): void {
+    this.running = this.run();
+  }
+
+  /** Aborts an attempt in flight (it is not logged, and the event is delivered again after a restart), then ends. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    this.wakeup.wake();
+    await this.running;
+  }
+
+  /** The definition changed: the pending event (if it still matches) starts a new round with the new settings. */
+  update(definition: WebhookDefinition): void {
+    this.definition = definition;
+    if (!this.pending?.delivered) this.pending = null;
+    this.wakeup.wake();
+  }
+
+  /** A commit landed in the namespace (or may have: the notification is a hint, the index is the truth). */
+  commitArrived(): void {
+    if (this.pending?.parked) this.pending = { ...this.pending, attempt: 1, notBefore: 0, parked: false };
+    this.wakeup.wake();
+  }
+
+  /** A periodic look at the index, for commits nobody told us about (the git CLI, a missed notification). */
+  poke(): void {
+    this.wakeup.wake();
+  }
+
+  async redeliver(commit: IndexedCommit): Promise<RedeliverOutcome> {
+    if (this.pending?.commit.oid === commit.oid) {
+      this.pending = { commit, attempt: 1, notBefore: 0, parked: false, delivered: this.pending.delivered };
+      this.wakeup.wake();
+      return 'restarted';
+    }
+    const repo = await this.repository();
+    if (commit.seq > this.cursorSeq(repo, await this.readCursor(repo))) return 'not-yet-due';
+    this.oneOffs.push(commit);
+    this.wakeup.wake();
+    return 'queued';
+  }
+
+  private get stopped(): boolean {
+    return this.stopping.signal.aborted;
+  }
+
+  private async repository(): Promise<GitRepository> {
+    const repo = await this.ctx.store.get(this.definition.namespace);
+    if (!repo) throw new Error(`namespace ${this.definition.namespace} of webhook ${this.definition.id} does not exist`);
+    return repo;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const repo = await this.repository();
+        this.resumeFrom = await this.ctx.log.lastInOrder(this.definition.id);
+        while (!this.stopped) await this.step(repo);
+      } catch (error) {
+        this.ctx.logger.error({ err: error, webhook: this.definition.id }, 'webhook delivery failed unexpectedly; trying again shortly');
+        await this.wakeup.wait(ERROR_PAUSE_MS);
+      }
+    }
+  }
+
+  private async step(repo: GitRepository): Promise<void> {
+    const oneOff = this.oneOffs.shift();
+    if (oneOff) return this.deliverOnce(repo, oneOff);
+    if (!this.definition.enabled) return this.wakeup.wait();
+    if (!this.pending) {
+      const next = await this.nextMatching(repo);
+      if (!next) return this.wakeup.wait();
+      this.pending = this.resumed(next);
+    }
+    await this.advance(repo, this.pending);
+  }
+
+  /** A pending event starts as the log left it: a scheduled retry keeps its number and time, a parked one stays parked. */
+  private resumed(commit: IndexedCommit): Pending {
+    const last = this.resumeFrom;
+    this.resumeFrom = null;
+    const fresh: Pending = { commit, attempt: 1, notBefore: 0, parked: false, delivered: false };
+    if (!last || last.version !== commit.oid) return fresh;
+    if (last.outcome === 'retrying') return { ...fresh, attempt: last.attempt + 1, notBefore: Date.parse(last.nextAttemptAt ?? '') || 0 };
+    if (last.outcome === 'failed') return { ...fresh, parked: true };
+    return fresh;
+  }
+
+  private async advance(repo: GitRepository, pending: Pending): Promise<void> {
+    if (pending.delivered) return this.delivered(repo, pending);
+    if (pending.parked) return this.wakeup.wait();
+    const wait = pending.notBefore - this.ctx.clock();
+    if (wait > 0) return this.wakeup.wait(Math.min(wait, MAX_TIMER_MS));
+    const { result, record } = await this.attempt(repo, pending.commit, pending.attempt, 'event');
+    if (result.aborted) return;
+    const verdict = responseVerdict(result.statusCode);
+    if (verdict === 'delivered') {
+      await record('delivered', null);
+      return this.delivered(repo, pending);
+    }
+    if (verdict === 'gone') {
+      await record('disabled', null);
+      if (this.pending === pending) this.pending = null;
+      return this.disable();
+    }
+    const delay = retryDelay(this.ctx.settings.retrySchedule, pending.attempt, this.ctx.random());
+    const nextAt = delay === null ? null : this.ctx.clock() + delay;
+    await record(nextAt === null ? 'failed' : 'retrying', nextAt);
+    // A redelivery or a change to the webhook during the attempt replaced the pending event: theirs wins.
+    if (this.pending !== pending) return;
+    this.pending = nextAt === null ? { ...pending, parked: true } : { ...pending, attempt: pending.attempt + 1, notBefore: nextAt };
+  }
+
+  private async delivered(repo: GitRepository, pending: Pending): Promise<void> {
+    if (this.pending?.commit.oid === pending.commit.oid) this.pending = { ...pending, delivered: true };
+    await this.moveCursor(repo, pending.commit);
+    if (this.pending?.commit.oid === pending.commit.oid) this.pending = null;
+  }
+
+  /** An admin's redelivery of an event the cursor already passed: one attempt, logged, the cursor untouched. */
+  private async deliverOnce(repo: GitRepository, commit: IndexedCommit): Promise<void> {
+    const { result, record } = await this.attempt(repo, commit, 1, 'redeliver');
+    if (result.aborted) return;
+    const verdict = responseVerdict(result.statusCode);
+    await record(verdict === 'delivered' ? 'delivered' : verdict === 'gone' ? 'disabled' : 'failed', null);
+    if (verdict === 'gone') await this.disable();
+  }
+
+  /** 410 Gone: recorded in the definition; this worker stops at once rather than when the change reaches it. */
+  private async disable(): Promise<void> {
+    const reason = `the endpoint answered 410 Gone on ${new Date(this.ctx.clock()).toISOString()}`;
+    await this.ctx.disable(this.definition.id, reason);
+    this.definition = { ...this.definition, enabled: false, disabledReason: reason };
+  }
+
+  /** The first commit after the cursor the filter matches; when there is none, the cursor moves to the head. */
+  private async nextMatching(repo: GitRepository): Promise<IndexedCommit | null> {
+    await repo.syncIndex();
+    const from = this.cursorSeq(repo, await this.readCursor(repo));
+    for (let seq = from + 1; seq < repo.index.size; seq += 1) {
+      const commit = repo.index.at(seq);
+      if (commit && webhookMatches(this.definition, { action: commit.trailers?.action ?? null, paths: commit.changes.map((c) => c.path) })) return commit;
+      // Long runs of commits the filter skips are scanned without holding up everything else.
+      if (seq % 1000 === 999) await yieldToLoop();
+    }
+    const head = repo.head();
+    if (head && head.seq > from) await this.moveCursor(repo, head);
+    return null;
+  }
+
+  private async readCursor(repo: GitRepository): Promise<string | null> {
+    if (this.cursorRef === undefined) this.cursorRef = await readWebhookCursor(repo, this.definition.id);
+    return this.cursorRef;
+  }
+
+  /** The sequence number after which delivery continues (-1: from the first commit). */
+  private cursorSeq(repo: GitRepository, ref: string | null): number {
+    const oid = ref ?? this.definition.startAfter;
+    if (oid === null) return -1;
+    const commit = repo.index.get(oid);
+    if (commit) return commit.seq;
+    // Main was rewritten outside Cairn and no longer contains the cursor: there is no "after it" to deliver.
+    this.ctx.logger.warn({ webhook: this.definition.id, cursor: oid }, 'webhook cursor is not on main any more; continuing from the head');
+    return repo.head()?.seq ?? -1;
+  }
+
+  private async moveCursor(repo: GitRepository, commit: IndexedCommit): Promise<void> {
+    const current = await this.readCursor(repo);
+    if (this.cursorSeq(repo, current) >= commit.seq) return;
+    try {
+      await moveWebhookCursor(repo, this.definition.id, current, commit.oid);
+      this.cursorRef = commit.oid;
+    } catch (error) {
+      // Someone else moved it (a second dispatcher, an operator with git update-ref): re-read it next round.
+      if (!(error instanceof RefMovedError)) throw error;
+      this.cursorRef = undefined;
+      this.ctx.logger.warn({ webhook: this.definition.id, err: error }, 'webhook cursor moved by someone else');
+    }
+  }
+
+  /** One signed POST of `commit`; `record` then logs it with its outcome. */
+  private async attempt(
+    repo: GitRepository,
+    commit: IndexedCommit,
+    attempt: number,
+    trigger: DeliveryTrigger,
+  ): Promise<{ result: AttemptResult; record: (outcome: DeliveryOutcome, nextAt: number | null) => Promise<void> }> {
+    const definition = this.definition;
+    const eventId = webhookEventId(repo.name, commit.oid);
+    const body = await this.bodyOf(repo, commit);
+    const started = this.ctx.clock();
+    const timestamp = Math.floor(started / 1000);
+    const secrets = [definition.secret];
+    if (definition.previousSecret && Date.parse(definition.previousSecretExpiresAt ?? '') > started) secrets.push(definition.previousSecret);
+    const result = await this.ctx.sender.send({
+      url: definition.url,
+      body,
+      timeoutMs: this.ctx.settings.timeoutMs,
+      signal: this.stopping.signal,
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': USER_AGENT,
+        'webhook-id': eventId,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signatureHeader(secrets, eventId, timestamp, body),
+      },
+    });
+    const record = async (outcome: DeliveryOutcome, nextAt: number | null): Promise<void> => {
+      const entry = { eventId, version: commit.oid, attempt, trigger, at: new Date(started).toISOString(), ...pick(result), outcome, nextAttemptAt: nextAt === null ? null : new Date(nextAt).toISOString() };
+      await this.ctx.log.append(definition.id, entry);
+      const fields = { webhook: definition.id, namespace: definition.namespace, eventId, attempt, trigger, statusCode: result.statusCode, latencyMs: result.latencyMs, error: result.error, outcome };
+      if (outcome === 'delivered') this.ctx.logger.info(fields, 'webhook delivered');
+      else this.ctx.logger.warn(fields, 'webhook delivery failed');
+    };
+    return { result, record };
+  }
+
+  /** The request body, the same for every attempt: `{"type","timestamp","data"}` as Standard Webhooks suggests. */
+  private async bodyOf(repo: GitRepository, commit: IndexedCommit): Promise<string> {
+    if (this.body?.oid === commit.oid) return this.body.text;
+    const event = await buildChangeEvent(repo, commit, createBlobSource());
+    const text = JSON.stringify({ type: EVENT_TYPE, timestamp: event.time, data: event });
+    this.body = { oid: commit.oid, text };
+    return text;
+  }
+}
+
+function pick(result: AttemptResult): Pick<DeliveryAttempt, 'statusCode' | 'latencyMs' | 'error'> {
+  return { statusCode: result.statusCode, latencyMs: result.latencyMs, error: result.error };
+}
