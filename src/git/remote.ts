@@ -60,13 +60,14 @@ export class GitRemote {
   }
 
   /**
-   * Sends `objects` (every object of the new commit the remote lacks) and moves `ref` from `expected` to `oid`,
-   * or throws RemoteMovedError when the remote's ref is elsewhere. The objects are sent whole in one pack: a
+   * Sends `objects` (every object of the new commit the remote lacks) and moves `ref` from `expected` to `oid`
+   * (null: deletes it), or throws RemoteMovedError when the remote's ref is elsewhere. The objects are sent whole in one pack: a
    * commit's new objects are few and small.
    */
-  async push(ref: string, objects: readonly EncodedObject[], oid: string, expected: string | null): Promise<void> {
-    const command = `${expected ?? ZERO_OID} ${oid} ${ref}\0report-status agent=cairn\n`;
-    const body = Buffer.concat([pktLine(command), FLUSH, encodePack(objects)]);
+  async push(ref: string, objects: readonly EncodedObject[], oid: string | null, expected: string | null): Promise<void> {
+    const command = `${expected ?? ZERO_OID} ${oid ?? ZERO_OID} ${ref}\0report-status delete-refs agent=cairn\n`;
+    // A deletion carries no pack at all; an update of a ref to objects the remote has carries an empty one.
+    const body = Buffer.concat([pktLine(command), FLUSH, ...(oid === null ? [] : [encodePack(objects)])]);
     const response = await this.guard('push', () =>
       fetch(`${this.base()}/git-receive-pack`, {
         method: 'POST',

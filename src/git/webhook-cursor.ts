@@ -10,16 +10,57 @@ export function webhookCursorRef(webhookId: string): string {
   return `refs/cairn/webhooks/${validateWebhookId(webhookId)}`;
 }
 
-export function readWebhookCursor(repo: GitRepository, webhookId: string): Promise<string | null> {
-  return repo.refs.read(webhookCursorRef(webhookId));
+/**
+ * The cursor, local or, with replicas, the one on the shared remote when it is further along main: a replica that
+ * takes over delivery resumes where the previous one stopped instead of where it last delivered itself.
+ */
+export async function readWebhookCursor(repo: GitRepository, webhookId: string): Promise<string | null> {
+  const ref = webhookCursorRef(webhookId);
+  const local = await repo.refs.read(ref);
+  const shared = repo.upstream ? await repo.upstream.remote.head(ref).catch(() => null) : null;
+  return furtherAlong(repo, local, shared);
 }
 
 /** Moves the cursor from `expected` (null: no ref yet) to `next`; throws RefMovedError if someone else moved it. */
-export function moveWebhookCursor(repo: GitRepository, webhookId: string, expected: string | null, next: string): Promise<void> {
-  return repo.refs.compareAndSwap(webhookCursorRef(webhookId), expected, next);
+export async function moveWebhookCursor(repo: GitRepository, webhookId: string, expected: string | null, next: string): Promise<void> {
+  const ref = webhookCursorRef(webhookId);
+  if (!repo.upstream) return repo.refs.compareAndSwap(ref, expected, next);
+  // With replicas `expected` may be the remote's cursor, ahead of this replica's own ref: move the local ref from
+  // wherever it is, forward only.
+  const local = await repo.refs.read(ref);
+  if (local !== next && furtherAlong(repo, local, next) === next) await repo.refs.compareAndSwap(ref, local, next);
+  await shareCursor(repo, ref, next);
 }
 
 export async function removeWebhookCursor(repo: GitRepository, webhookId: string): Promise<void> {
-  const current = await readWebhookCursor(repo, webhookId);
-  if (current) await repo.refs.remove(webhookCursorRef(webhookId), current);
+  const ref = webhookCursorRef(webhookId);
+  const current = await repo.refs.read(ref);
+  if (current) await repo.refs.remove(ref, current);
+  if (repo.upstream) {
+    const shared = await repo.upstream.remote.head(ref).catch(() => null);
+    if (shared) await repo.upstream.remote.push(ref, [], null, shared).catch(() => undefined);
+  }
+}
+
+/**
+ * Publishes the cursor to the remote when it moves it forward. Best effort: the local ref is the record, and a
+ * remote that lags only means a replica taking over may send an event again (at least once, never skipped).
+ */
+async function shareCursor(repo: GitRepository, ref: string, next: string): Promise<void> {
+  if (!repo.upstream) return;
+  const remote = repo.upstream.remote;
+  try {
+    const shared = await remote.head(ref);
+    if (furtherAlong(repo, shared, next) === next && shared !== next) await remote.push(ref, [], next, shared);
+  } catch {
+    // Lagging is safe (see above); the next delivery tries again.
+  }
+}
+
+/** Of two commits of main, the later one; a commit this replica does not know counts as not along at all. */
+function furtherAlong(repo: GitRepository, a: string | null, b: string | null): string | null {
+  const seqA = a ? (repo.index.get(a)?.seq ?? -1) : -1;
+  const seqB = b ? (repo.index.get(b)?.seq ?? -1) : -1;
+  if (seqA < 0 && seqB < 0) return a ?? b;
+  return seqA >= seqB ? a : b;
 }

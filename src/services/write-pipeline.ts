@@ -1,11 +1,10 @@
 import type { Role } from '../domain/access.js';
 import { type CommitAction, formatCommitMessage, validateRequestId } from '../domain/commit-message.js';
 import { parseDocument } from '../domain/document-codec.js';
-import { InvalidPathError, InvalidRefError, StorageError, VersionConflictError } from '../domain/errors.js';
+import { InvalidPathError, VersionConflictError } from '../domain/errors.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { Signature } from '../git/object-format.js';
 import { RefMovedError } from '../git/ref-store.js';
-import { RemoteMovedError, RemoteUnavailableError } from '../git/remote.js';
 import type { GitRepository } from '../git/repository.js';
 import { PathCollisionError } from '../git/tree-builder.js';
 import type { Actor } from './actor.js';
@@ -13,6 +12,7 @@ import { type BlobSource, createBlobSource } from './blob-source.js';
 import { DocumentDiff } from './document-diff.js';
 import { storedDiff } from './diff.js';
 import type { NamespaceAccess } from './namespace-access.js';
+import { storageFailureOf, withRemoteRetry } from './remote-retry.js';
 import { type VersionView, viewOf } from './version-view.js';
 
 export interface WriteOptions {
@@ -47,11 +47,6 @@ export interface WriteSettings {
   readonly clock: () => Date;
 }
 
-/** Pushes lost to other replicas before a write gives up with VersionConflict. */
-const MAX_REMOTE_ATTEMPTS = 8;
-
-/** File system failures a client should hear about plainly: the disk, not the request, is at fault. */
-const STORAGE_FAILURES = new Set(['ENOSPC', 'EIO', 'EDQUOT', 'EROFS', 'EMFILE', 'ENFILE', 'EACCES', 'EPERM']);
 
 /**
  * The one path every change takes: authorize, replay a known request id, plan against the head, check the
@@ -72,34 +67,8 @@ export class WritePipeline {
       await repo.syncIndex();
       return this.preview(repo, blobs, options, await plan(repo, repo.head()));
     }
-    return repo.exclusive(() => this.withRemoteRetry(repo, () => this.commitOnce(repo, actor, options, requestId, blobs, plan)));
-  }
-
-  /**
-   * With a shared remote, a push refused because another replica wrote first is not an answer yet: pull what it
-   * wrote and run the write again, so the expected version is checked against the real latest history. An
-   * expected version this replica has not seen yet is pulled for the same reason.
-   */
-  private async withRemoteRetry(repo: GitRepository, attempt: () => Promise<WriteOutcome>): Promise<WriteOutcome> {
-    for (let round = 1; ; round += 1) {
-      try {
-        return await attempt();
-      } catch (error) {
-        const stale = error instanceof RemoteMovedError || (error instanceof InvalidRefError && error.reason === 'unknown' && round === 1);
-        if (!repo.upstream || !stale) throw error;
-        if (round >= MAX_REMOTE_ATTEMPTS) throw new VersionConflictError(repo.head()?.oid ?? null, repo.head()?.oid ?? null, []);
-        await this.pullFor(repo);
-      }
-    }
-  }
-
-  private async pullFor(repo: GitRepository): Promise<void> {
-    try {
-      await repo.pull();
-    } catch (error) {
-      if (error instanceof RemoteUnavailableError) throw StorageError.remote(error.message);
-      throw error;
-    }
+    const giveUp = (): Error => new VersionConflictError(options.expectedVersion, repo.head()?.oid ?? null, []);
+    return repo.exclusive(() => withRemoteRetry(repo, () => this.commitOnce(repo, actor, options, requestId, blobs, plan), giveUp));
   }
 
   private async commitOnce(
@@ -182,10 +151,7 @@ export class WritePipeline {
     } catch (error) {
       if (error instanceof PathCollisionError) throw new InvalidPathError(error.entryName, error.message);
       if (error instanceof RefMovedError) throw new VersionConflictError(head?.oid ?? null, error.actual, [...plan.files.keys()]);
-      if (error instanceof RemoteUnavailableError) throw StorageError.remote(error.message);
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code && STORAGE_FAILURES.has(code)) throw new StorageError(`${code}: ${(error as Error).message}`);
-      throw error;
+      throw storageFailureOf(error) ?? error;
     }
   }
 

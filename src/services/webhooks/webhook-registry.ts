@@ -4,6 +4,7 @@ import { type WebhookDefinition, decodeWebhookDefinition, encodeWebhookDefinitio
 import type { Signature } from '../../git/object-format.js';
 import type { GitRepository } from '../../git/repository.js';
 import type { RepositoryStore } from '../../git/repository-store.js';
+import { storageFailureOf, withRemoteRetry } from '../remote-retry.js';
 
 export interface Person {
   readonly name: string;
@@ -20,7 +21,6 @@ export interface DefinitionChange {
 }
 
 const DIRECTORY = 'webhooks/';
-const STORAGE_FAILURES = new Set(['ENOSPC', 'EIO', 'EDQUOT', 'EROFS', 'EMFILE', 'ENFILE', 'EACCES', 'EPERM']);
 
 /**
  * Webhook definitions, one JSON file per webhook (`webhooks/<id>.json`) in the system repository. Every change
@@ -56,14 +56,16 @@ export class WebhookRegistry {
    */
   async update(id: string, change: (current: WebhookDefinition | null) => WebhookDefinition | null, how: DefinitionChange): Promise<WebhookDefinition | null> {
     const repo = await this.store.system();
-    const result = await repo.exclusive(async () => {
+    const attempt = async (): Promise<WebhookDefinition | null> => {
       const current = (await this.read(repo)).definitions.get(id) ?? null;
       const next = change(current);
       if (next === current) return current;
       const file = `${DIRECTORY}${id}.json`;
       await this.commit(repo, new Map([[file, next === null ? null : Buffer.from(encodeWebhookDefinition(next))]]), how);
       return next;
-    });
+    };
+    const giveUp = (): Error => StorageError.remote('other replicas kept changing webhook definitions');
+    const result = await repo.exclusive(() => withRemoteRetry(repo, attempt, giveUp));
     this.loaded = null;
     for (const listener of this.listeners) listener();
     return result;
@@ -104,9 +106,7 @@ export class WebhookRegistry {
     try {
       await repo.commit({ parent: repo.head()?.oid ?? null, files, author: sign(how.author ?? this.committer), committer: sign(this.committer), message });
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code && STORAGE_FAILURES.has(code)) throw new StorageError(`${code}: ${(error as Error).message}`);
-      throw error;
+      throw storageFailureOf(error) ?? error;
     }
   }
 }
