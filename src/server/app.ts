@@ -40,8 +40,18 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     events: options.events ?? new EventTarget(),
     logger,
     write: { committer: settings.committer, maxDocumentBytes: settings.maxDocumentBytes, clock: () => new Date() },
+    feed: { maxBufferedEvents: settings.feed.maxBufferedEvents, maxDocumentEventBytes: settings.feed.maxDocumentEventBytes },
   });
-  const yoga = createCairnYoga({ cairn, authenticator, logger, graphiql: settings.graphiql, limits: settings.limits, maxBatch: settings.maxBatch, corsOrigins: settings.corsOrigins });
+  const yoga = createCairnYoga({
+    cairn,
+    authenticator,
+    logger,
+    graphiql: settings.graphiql,
+    limits: settings.limits,
+    maxBatch: settings.maxBatch,
+    corsOrigins: settings.corsOrigins,
+    slowSubscriberGraceMs: settings.feed.disconnectGraceMs,
+  });
   const server = createServer((req, res) => {
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
@@ -54,7 +64,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     }
     void yoga(req, res);
   });
-  const ws = attachWebSocket(server, yoga, authenticator, logger, settings.corsOrigins);
+  const ws = attachWebSocket(server, yoga, authenticator, logger, { allowedOrigins: settings.corsOrigins, slowSubscriberGraceMs: settings.feed.disconnectGraceMs });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(settings.port, settings.host, () => resolve());
