@@ -22,6 +22,9 @@ function isSameOrigin(origin: string, req: IncomingMessage): boolean {
   }
 }
 
+/** How long shutdown waits for clients to answer the close frame before dropping them. */
+const SHUTDOWN_CLOSE_WAIT_MS = 2_000;
+
 type EnvelopedArgs = ExecutionArgs & { rootValue: { execute: (a: ExecutionArgs) => unknown; subscribe: (a: ExecutionArgs) => unknown } };
 
 /**
@@ -102,7 +105,15 @@ export function attachWebSocket(server: Server, yoga: CairnYoga, authenticator: 
   return {
     async close() {
       for (const client of wss.clients) client.close(1001, 'server shutting down');
-      await disposable.dispose();
+      // A client that stopped reading never answers the close frame: shutdown does not wait the whole grace for it.
+      const stalled = setTimeout(() => {
+        for (const client of wss.clients) client.terminate();
+      }, SHUTDOWN_CLOSE_WAIT_MS);
+      try {
+        await disposable.dispose();
+      } finally {
+        clearTimeout(stalled);
+      }
     },
   };
 }

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import net from 'node:net';
 import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -147,5 +148,56 @@ export class StallableWsClient {
     if (message.type === 'connection_ack') this.send({ id: 'feed', type: 'subscribe', payload: { query, variables } });
     if (message.type === 'next' && message.payload?.errors) this.errors.push(...message.payload.errors);
     else if (message.type === 'next' && message.payload?.data?.changes) this.events.push(message.payload.data.changes);
+  }
+}
+
+/** An SSE subscription over node:http, whose response the test can stop reading. */
+export class StallableSseClient {
+  readonly events: FeedEvent[] = [];
+  readonly errors: GraphQLErrorJson[] = [];
+  /** Resolves with how the response ended: `complete` after the last event, or `aborted` (connection dropped). */
+  readonly ended: Promise<'complete' | 'aborted'>;
+  private response: http.IncomingMessage | null = null;
+  private completed = false;
+
+  constructor(httpUrl: string, query: string, variables: Record<string, unknown>) {
+    const request = http.request(`${httpUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' } });
+    this.ended = new Promise((resolve) => {
+      request.on('error', () => resolve('aborted'));
+      request.on('response', (response) => {
+        this.response = response;
+        this.read(response);
+        response.on('end', () => resolve(this.completed ? 'complete' : 'aborted'));
+        response.on('error', () => resolve('aborted'));
+      });
+    });
+    request.end(JSON.stringify({ query, variables }));
+  }
+
+  stall(): void {
+    this.response?.pause();
+  }
+
+  resume(): void {
+    this.response?.resume();
+  }
+
+  close(): void {
+    this.response?.destroy();
+  }
+
+  private read(response: http.IncomingMessage): void {
+    const sink: Recording = { events: this.events, errors: this.errors, failures: [], completed: false, stop: () => undefined };
+    let buffer = '';
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => {
+      buffer += chunk;
+      let split: number;
+      while ((split = buffer.indexOf('\n\n')) >= 0) {
+        onSseFrame(buffer.slice(0, split), sink);
+        buffer = buffer.slice(split + 2);
+      }
+      this.completed = sink.completed;
+    });
   }
 }
