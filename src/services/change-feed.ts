@@ -1,6 +1,5 @@
 import { setMaxListeners } from 'node:events';
 import type { CommitAction } from '../domain/commit-message.js';
-import { validatePathPrefix } from '../domain/document-path.js';
 import { InvalidInputError, InvalidRefError } from '../domain/errors.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
@@ -8,6 +7,7 @@ import type { Actor } from './actor.js';
 import { createBlobSource } from './blob-source.js';
 import { type ChangeEvent, MAX_EVENT_DOCUMENT_BYTES, buildChangeEvent } from './change-event.js';
 import { type SlowSubscriberError, UnknownSinceError } from './feed-errors.js';
+import { CommitFilter } from './feed-filter.js';
 import { CHANGE_TOPIC, FeedSubscription } from './feed-subscription.js';
 import type { Logger } from './logger.js';
 import type { NamespaceAccess } from './namespace-access.js';
@@ -94,10 +94,10 @@ export class ChangeFeed {
   async subscribe(actor: Actor, filter: FeedFilter, options: SubscribeOptions = {}): Promise<AsyncIterableIterator<ChangeEvent>> {
     const repo = filter.namespace ? await this.access.open(actor, filter.namespace, 'viewer') : null;
     if (filter.since && !repo) throw new InvalidInputError('since needs a namespace');
-    const matches = this.matcher(actor, repo, filter);
+    const commits = new CommitFilter(filter.pathPrefix, filter.actions);
     const since = repo && filter.since ? await this.sinceCommit(repo, filter.since) : null;
     return new FeedSubscription(
-      { actor, repo, matches, since },
+      { actor, repo, filter: commits, since },
       {
         target: this.target,
         access: this.access,
@@ -112,16 +112,6 @@ export class ChangeFeed {
 
   private get maxDocumentEventBytes(): number {
     return this.options.maxDocumentEventBytes ?? MAX_EVENT_DOCUMENT_BYTES;
-  }
-
-  private matcher(actor: Actor, repo: GitRepository | null, filter: FeedFilter): (event: ChangeEvent) => boolean {
-    const prefix = filter.pathPrefix ? validatePathPrefix(filter.pathPrefix) : null;
-    const actions = filter.actions?.length ? filter.actions : null;
-    return (event) =>
-      (!repo || event.namespace === repo.name) &&
-      this.access.canRead(actor, event.namespace) &&
-      (!actions || (event.action !== null && actions.includes(event.action))) &&
-      (!prefix || event.documents.some((d) => d.path.startsWith(prefix)));
   }
 
   /** `since` must name a commit of main's history: anything else is an error, never a silent gap. */

@@ -8,6 +8,7 @@ import { EventQueue } from './event-queue.js';
 import type { Logger } from './logger.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import { SlowSubscriberError } from './feed-errors.js';
+import type { CommitFilter } from './feed-filter.js';
 
 export const CHANGE_TOPIC = 'cairn:changes';
 
@@ -15,7 +16,7 @@ export const CHANGE_TOPIC = 'cairn:changes';
 export interface SubscriptionScope {
   readonly actor: Actor;
   readonly repo: GitRepository | null;
-  readonly matches: (event: ChangeEvent) => boolean;
+  readonly filter: CommitFilter;
   /** Replay every commit after this one first; null: live only. */
   readonly since: IndexedCommit | null;
 }
@@ -110,8 +111,8 @@ export class FeedSubscription implements AsyncIterableIterator<ChangeEvent> {
   private async *replayThenAttach(repo: GitRepository, from: number): AsyncGenerator<ChangeEvent> {
     let next = from;
     for (; next < repo.index.size; next += 1) {
-      const event = await this.eventAt(repo, next);
-      if (event && this.scope.matches(event)) yield this.delivered(event);
+      const commit = repo.index.at(next);
+      if (commit && this.scope.filter.acceptsCommit(commit)) yield this.delivered(await this.eventOf(repo, commit));
     }
     // Same tick as the last size check: any commit not replayed is published after this point.
     this.attach(next);
@@ -121,16 +122,15 @@ export class FeedSubscription implements AsyncIterableIterator<ChangeEvent> {
     const repo = this.scope.repo ?? (await this.settings.access.open(this.scope.actor, gap.namespace, 'viewer'));
     if (repo.index.size < gap.to) await repo.syncIndex();
     for (let seq = gap.from; seq < gap.to; seq += 1) {
-      const event = await this.eventAt(repo, seq);
-      if (!event) this.settings.logger.warn({ namespace: repo.name, sequence: seq }, 'change feed: commit missing from the index, not delivered');
-      else if (this.scope.matches(event)) yield this.delivered(event);
+      const commit = repo.index.at(seq);
+      if (!commit) this.settings.logger.warn({ namespace: repo.name, sequence: seq }, 'change feed: commit missing from the index, not delivered');
+      else if (this.scope.filter.acceptsCommit(commit)) yield this.delivered(await this.eventOf(repo, commit));
     }
   }
 
-  private async eventAt(repo: GitRepository, seq: number): Promise<ChangeEvent | null> {
-    const commit = repo.index.at(seq);
+  private eventOf(repo: GitRepository, commit: IndexedCommit): Promise<ChangeEvent> {
     // A blob source per commit: its cache lives as long as the source, and a replay can be long.
-    return commit ? buildChangeEvent(repo, commit, createBlobSource(), this.settings.maxDocumentEventBytes) : null;
+    return buildChangeEvent(repo, commit, createBlobSource(), this.settings.maxDocumentEventBytes);
   }
 
   private delivered(event: ChangeEvent): ChangeEvent {
@@ -140,13 +140,19 @@ export class FeedSubscription implements AsyncIterableIterator<ChangeEvent> {
 
   private readonly listener = (e: Event): void => {
     const event = (e as CustomEvent<ChangeEvent>).detail;
-    if (this.scope.repo ? event.namespace !== this.scope.repo.name : !this.settings.access.canRead(this.scope.actor, event.namespace)) return;
+    if (!this.inScope(event.namespace)) return;
     const expected = this.expected.get(event.namespace);
     if (expected !== undefined && event.sequence < expected) return;
     if (expected !== undefined && event.sequence > expected) this.queue.push({ gap: true, namespace: event.namespace, from: expected, to: event.sequence });
     this.expected.set(event.namespace, event.sequence + 1);
-    if (this.scope.matches(event)) this.queue.push(event);
+    if (this.scope.filter.acceptsEvent(event)) this.queue.push(event);
   };
+
+  /** Access is checked on every event: a token's roles are read per event, not once at subscription. */
+  private inScope(namespace: string): boolean {
+    const { repo, actor } = this.scope;
+    return (!repo || namespace === repo.name) && this.settings.access.canRead(actor, namespace);
+  }
 
   /** `next`: the first sequence of the scoped namespace not yet delivered, when known. */
   private attach(next: number | undefined): void {
