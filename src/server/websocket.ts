@@ -42,7 +42,7 @@ export function attachWebSocket(server: Server, yoga: CairnYoga, authenticator: 
   const serverOptions = {
     server,
     path: yoga.graphqlEndpoint,
-    // ws's own option (8.19+), not yet in @types/ws: after close(), how long the peer has to read and answer.
+    // ws's own option (not in @types/ws): after close(), how long the peer has to read and answer before it is dropped.
     closeTimeout: options.slowSubscriberGraceMs,
     // Browsers send Origin and let any page open a WebSocket anywhere: only our own origin and listed ones get in.
     // Clients that are not browsers send no Origin.
