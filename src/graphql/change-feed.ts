@@ -5,12 +5,18 @@ import { ValueChangeRef } from './diff.js';
 import { ChangeStatusEnum, CommitActionEnum, PersonRef } from './version.js';
 
 const DocumentChangeRef = builder.objectRef<DocumentChangeEvent>('DocumentChange').implement({
+  description: 'What one commit did to one document. With `tooLarge`, `changes` and `patch` are empty and both contents null.',
   fields: (t) => ({
     path: t.exposeString('path'),
     status: t.field({ type: ChangeStatusEnum, resolve: (d) => d.status }),
     changes: t.field({ type: [ValueChangeRef], resolve: (d) => [...d.changes] }),
-    patch: t.field({ type: 'JSON', description: 'RFC 6902 JSON Patch.', resolve: (d) => d.patch }),
-    tooLarge: t.boolean({ description: 'The changes were too large to carry: fetch the diff instead.', resolve: (d) => d.tooLarge }),
+    patch: t.field({ type: 'JSON', description: 'RFC 6902 JSON Patch from the old content to the new.', resolve: (d) => d.patch }),
+    oldContent: t.field({ type: 'JSON', nullable: true, description: 'The whole document before the commit; null when it was added.', resolve: (d) => d.oldContent }),
+    newContent: t.field({ type: 'JSON', nullable: true, description: 'The whole document after the commit; null when it was deleted.', resolve: (d) => d.newContent }),
+    tooLarge: t.boolean({
+      description: 'The document is too large for an event (CAIRN_FEED_MAX_DOCUMENT_EVENT_BYTES): fetch the diff or the document instead.',
+      resolve: (d) => d.tooLarge,
+    }),
   }),
 });
 
@@ -31,18 +37,55 @@ const ChangeEventRef = builder.objectRef<ChangeEvent>('ChangeEvent').implement({
   }),
 });
 
+/**
+ * A failure after the stream started (a subscriber that fell too far behind, a storage error during a replay)
+ * becomes the stream's last item and is thrown by the field's resolver: clients then get it as an ordinary GraphQL
+ * error, typed and masked like any other (`next` with `errors`, then `complete`), over graphql-ws and SSE alike.
+ * Thrown from the iterator instead, SSE would just abort the response and graphql-ws would send it unmasked.
+ */
+function endingWithError(events: AsyncIterableIterator<ChangeEvent>): AsyncIterableIterator<ChangeEvent | Error> {
+  let ended = false;
+  const done = (): IteratorResult<ChangeEvent | Error> => ({ done: true, value: undefined });
+  // Not a generator: one that was never started ignores return(), and `events` would never be closed.
+  const iterator: AsyncIterableIterator<ChangeEvent | Error> = {
+    async next() {
+      if (ended) return done();
+      try {
+        return await events.next();
+      } catch (error) {
+        ended = true;
+        return { done: false, value: error instanceof Error ? error : new Error(String(error)) };
+      }
+    },
+    async return() {
+      ended = true;
+      await events.return?.();
+      return done();
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
+
 builder.subscriptionFields((t) => ({
   changes: t.field({
     type: ChangeEventRef,
     description:
-      'One event per commit. With `since` (needs `namespace`), first every later commit from history in order, then live, with no gap and no duplicate.',
+      'One event per commit, in commit order. With `since` (needs `namespace`), first every later commit from history, then live, with no gap and no duplicate. ' +
+      'An unknown `since` is an INVALID_REF error. A subscriber that falls more than CAIRN_FEED_MAX_BUFFERED_EVENTS behind is disconnected (SLOW_SUBSCRIBER, with the version to resume from).',
     args: {
       namespace: t.arg.string({ required: false }),
-      pathPrefix: t.arg.string({ required: false }),
+      pathPrefix: t.arg.string({ required: false, description: 'Only commits changing a document whose path starts with this.' }),
       actions: t.arg({ type: [CommitActionEnum], required: false }),
-      since: t.arg.string({ required: false }),
+      since: t.arg.string({ required: false, description: 'A version of the namespace: replay every later commit, then continue live.' }),
     },
-    subscribe: (_root, args, ctx) => ctx.cairn.feed.subscribe(ctx.actor, { ...args, actions: (args.actions as CommitAction[] | null | undefined) ?? null }),
-    resolve: (event) => event,
+    subscribe: async (_root, args, ctx) =>
+      endingWithError(
+        await ctx.cairn.feed.subscribe(ctx.actor, { ...args, actions: (args.actions as CommitAction[] | null | undefined) ?? null }, { onOverflow: ctx.onSlowSubscriber }),
+      ),
+    resolve: (item) => {
+      if (item instanceof Error) throw item;
+      return item;
+    },
   }),
 }));

@@ -1,6 +1,7 @@
 import type { Actor } from '../services/actor.js';
 import type { BlobSource } from '../services/blob-source.js';
 import type { Cairn } from '../services/cairn.js';
+import type { SlowSubscriberError } from '../services/feed-errors.js';
 
 /** What every resolver gets: the use cases, who is asking, and per-request caches. */
 export interface GraphQLContext {
@@ -8,4 +9,6 @@ export interface GraphQLContext {
   readonly actor: Actor;
   readonly blobs: BlobSource;
   readonly requestId: string;
+  /** Set by the transport of a subscription: disconnects a subscriber that fell too far behind, with the reason. */
+  readonly onSlowSubscriber?: ((error: SlowSubscriberError) => void) | undefined;
 }

@@ -43,9 +43,19 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     logger,
     write: { committer: settings.committer, maxDocumentBytes: settings.maxDocumentBytes, clock: () => new Date() },
     webhooks: settings.webhooks,
+    feed: { maxBufferedEvents: settings.feed.maxBufferedEvents, maxDocumentEventBytes: settings.feed.maxDocumentEventBytes },
   });
   const cluster: Cluster | null = settings.cluster && remote ? await joinCluster(settings.cluster, store, remote, logger) : null;
-  const yoga = createCairnYoga({ cairn, authenticator, logger, graphiql: settings.graphiql, limits: settings.limits, maxBatch: settings.maxBatch, corsOrigins: settings.corsOrigins });
+  const yoga = createCairnYoga({
+    cairn,
+    authenticator,
+    logger,
+    graphiql: settings.graphiql,
+    limits: settings.limits,
+    maxBatch: settings.maxBatch,
+    corsOrigins: settings.corsOrigins,
+    slowSubscriberGraceMs: settings.feed.disconnectGraceMs,
+  });
   const server = createServer((req, res) => {
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
@@ -58,7 +68,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     }
     void yoga(req, res);
   });
-  const ws = attachWebSocket(server, yoga, authenticator, logger, settings.corsOrigins);
+  const ws = attachWebSocket(server, yoga, authenticator, logger, { allowedOrigins: settings.corsOrigins, slowSubscriberGraceMs: settings.feed.disconnectGraceMs });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(settings.port, settings.host, () => resolve());

@@ -42,6 +42,8 @@ export interface Settings {
   readonly webhooks: WebhookSettings;
   /** Running as one of several replicas; null: one process on its own data directory (the default). */
   readonly cluster: ClusterSettings | null;
+  /** The change feed's slow-subscriber and event-size bounds. */
+  readonly feed: FeedSettings;
 }
 
 export interface ClusterSettings {
@@ -58,6 +60,15 @@ export interface ClusterSettings {
   readonly redisUrl: string | null;
 }
 
+export interface FeedSettings {
+  /** CAIRN_FEED_MAX_BUFFERED_EVENTS: undelivered events per subscription before the subscriber is disconnected. @default 10000 */
+  readonly maxBufferedEvents: number;
+  /** CAIRN_FEED_MAX_DOCUMENT_EVENT_BYTES: per document, above this many bytes of changes, patch and contents an event says tooLarge. @default 262144 */
+  readonly maxDocumentEventBytes: number;
+  /** CAIRN_FEED_DISCONNECT_GRACE_MS: how long a disconnected slow subscriber may take to read what was sent and the reason before its connection is dropped. @default 30000 */
+  readonly disconnectGraceMs: number;
+}
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 function flag(value: string | undefined, fallback: boolean): boolean {
@@ -70,6 +81,11 @@ function integer(name: string, value: string | undefined, fallback: number): num
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`${name} must be a non-negative integer, got '${value}'`);
   return parsed;
+}
+
+function positive(name: string, value: number): number {
+  if (value < 1) throw new Error(`${name} must be at least 1, got ${value}`);
+  return value;
 }
 
 export function readSettings(env: Env = process.env, cwd = process.cwd()): Settings {
@@ -96,6 +112,11 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
     maxBatch: integer('CAIRN_MAX_BATCH', env.CAIRN_MAX_BATCH, 10),
     maxBodyBytes: integer('CAIRN_MAX_BODY_BYTES', env.CAIRN_MAX_BODY_BYTES, 16 * 1024 * 1024),
     corsOrigins: (env.CAIRN_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    feed: {
+      maxBufferedEvents: positive('CAIRN_FEED_MAX_BUFFERED_EVENTS', integer('CAIRN_FEED_MAX_BUFFERED_EVENTS', env.CAIRN_FEED_MAX_BUFFERED_EVENTS, 10_000)),
+      maxDocumentEventBytes: integer('CAIRN_FEED_MAX_DOCUMENT_EVENT_BYTES', env.CAIRN_FEED_MAX_DOCUMENT_EVENT_BYTES, 256 * 1024),
+      disconnectGraceMs: positive('CAIRN_FEED_DISCONNECT_GRACE_MS', integer('CAIRN_FEED_DISCONNECT_GRACE_MS', env.CAIRN_FEED_DISCONNECT_GRACE_MS, 30_000)),
+    },
     webhooks: readWebhookSettings(env),
     cluster: readClusterSettings(env),
   };

@@ -9,8 +9,10 @@ import { schema } from '../graphql/schema.js';
 import type { Actor } from '../services/actor.js';
 import { createBlobSource } from '../services/blob-source.js';
 import type { Cairn } from '../services/cairn.js';
+import type { SlowSubscriberError } from '../services/feed-errors.js';
 import type { Authenticator } from './authenticator.js';
 import { requestIdFrom } from './request-id.js';
+import { disconnectSlowSseResponse } from './slow-subscriber.js';
 import { type LimitSettings, useLimits } from './use-limits.js';
 
 /** What the HTTP server (req/res) or the WebSocket server (actor, requestId) hands to yoga per operation. */
@@ -19,6 +21,8 @@ export interface ServerContext {
   readonly res?: ServerResponse;
   readonly actor?: Actor;
   readonly requestId?: string;
+  /** The WebSocket server's way to disconnect a slow subscriber; over HTTP (SSE) it is derived from `res`. */
+  readonly onSlowSubscriber?: (error: SlowSubscriberError) => void;
 }
 
 export interface YogaOptions {
@@ -29,6 +33,7 @@ export interface YogaOptions {
   readonly limits: LimitSettings;
   readonly maxBatch: number;
   readonly corsOrigins: readonly string[];
+  readonly slowSubscriberGraceMs: number;
 }
 
 const requestIds = new WeakMap<Request, string>();
@@ -56,9 +61,15 @@ export function createCairnYoga(options: YogaOptions): CairnYoga {
     // graphql-jit compiles each query once: large results (a diff of hundreds of documents) execute several times
     // faster. Mutations and subscriptions stay on graphql-js, whose error and stream handling they rely on.
     plugins: [...useLimits(options.limits), useGraphQlJit({}, { enableIf: isQuery }), useRequestLogging(logger)],
-    context: ({ request, req, actor, requestId }) => {
+    context: ({ request, req, res, actor, requestId, onSlowSubscriber }) => {
       const id = requestId ?? requestIds.get(request) ?? requestIdFrom(request.headers.get('x-request-id'));
-      return { cairn, blobs: createBlobSource(), requestId: id, actor: actor ?? authenticateHttp(authenticator, request, req) };
+      return {
+        cairn,
+        blobs: createBlobSource(),
+        requestId: id,
+        actor: actor ?? authenticateHttp(authenticator, request, req),
+        onSlowSubscriber: onSlowSubscriber ?? (res ? disconnectSlowSseResponse(res, options.slowSubscriberGraceMs) : undefined),
+      };
     },
   });
 }
@@ -92,11 +103,17 @@ function maskError(error: unknown, message: string): Error {
     // A root field that failed (a refused subscription, a bad argument to a root connection) left nothing to
     // return: answer with a 4xx status, as GraphQL over HTTP asks of requests that produced no data.
     const http = !path || path.length <= 1 ? { status: HTTP_STATUS[original.code] ?? 400 } : undefined;
-    return createGraphQLError(original.message, { path, extensions: { code: original.code, ...(http ? { http } : {}) } });
+    return createGraphQLError(original.message, { path, extensions: { code: original.code, ...detailsOf(original), ...(http ? { http } : {}) } });
   }
   const isGraphQLError = error instanceof Error && error.name === 'GraphQLError';
   if (isGraphQLError && (!like.originalError || like.extensions?.http)) return error;
   return createGraphQLError(message, { path, extensions: { code: 'INTERNAL' } });
+}
+
+/** Errors that carry machine-readable details (where to resume a feed, …) expose them as `extensions`. */
+function detailsOf(error: CairnError): Record<string, unknown> {
+  const details = (error as { extensions?: unknown }).extensions;
+  return typeof details === 'object' && details !== null ? { ...details } : {};
 }
 
 const HTTP_STATUS: Record<string, number> = { FORBIDDEN: 403, NOT_FOUND: 404 };

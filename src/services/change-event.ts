@@ -1,12 +1,14 @@
 import type { CommitAction } from '../domain/commit-message.js';
 import { isDocumentPath } from '../domain/document-path.js';
 import type { JsonPatchOperation } from '../domain/json-patch.js';
+import type { JsonValue } from '../domain/json-value.js';
 import type { ValueChange } from '../domain/value-diff.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 import type { PathStatus } from '../git/tree-diff.js';
 import type { BlobSource } from './blob-source.js';
 import { storedDiff } from './diff.js';
+import type { DocumentDiff } from './document-diff.js';
 
 /** One commit as the change feed carries it: plain JSON, so it can cross processes (Redis) unchanged. */
 export interface ChangeEvent {
@@ -25,26 +27,30 @@ export interface ChangeEvent {
   readonly documents: readonly DocumentChangeEvent[];
 }
 
+/**
+ * What one commit did to one document. With `tooLarge` every payload field is empty (`changes` and `patch` empty,
+ * both contents null) and the client fetches the diff or the document through the API instead: the event itself is
+ * never dropped.
+ */
 export interface DocumentChangeEvent {
   readonly path: string;
   readonly status: PathStatus;
-  /** Empty with `tooLarge`: fetch the diff through the API instead. */
   readonly changes: readonly ValueChange[];
+  /** RFC 6902 JSON Patch from the old value to the new one. */
   readonly patch: readonly JsonPatchOperation[];
+  /** The whole value before the commit; null when the document was added (or could not be parsed). */
+  readonly oldContent: JsonValue | null;
+  /** The whole value after the commit; null when the document was deleted (or could not be parsed). */
+  readonly newContent: JsonValue | null;
   readonly tooLarge: boolean;
 }
 
-/** Above this many bytes of changes per document, an event says "too large" rather than carrying them. */
+/** Default cap: above this many bytes (changes, patch and both values, as JSON) per document, an event says "too large". */
 export const MAX_EVENT_DOCUMENT_BYTES = 256 * 1024;
 
-export async function buildChangeEvent(repo: GitRepository, commit: IndexedCommit, blobs: BlobSource): Promise<ChangeEvent> {
+export async function buildChangeEvent(repo: GitRepository, commit: IndexedCommit, blobs: BlobSource, maxDocumentBytes = MAX_EVENT_DOCUMENT_BYTES): Promise<ChangeEvent> {
   const documents = await Promise.all(
-    commit.changes.filter((c) => isDocumentPath(c.path)).map(async (change): Promise<DocumentChangeEvent> => {
-      const diff = storedDiff(repo, blobs, change);
-      const [changes, patch] = await Promise.all([diff.changes(), diff.patch()]);
-      const tooLarge = JSON.stringify(changes).length + JSON.stringify(patch).length > MAX_EVENT_DOCUMENT_BYTES;
-      return { path: change.path, status: change.status, changes: tooLarge ? [] : changes, patch: tooLarge ? [] : patch, tooLarge };
-    }),
+    commit.changes.filter((c) => isDocumentPath(c.path)).map((change) => documentEvent(storedDiff(repo, blobs, change), maxDocumentBytes)),
   );
   return {
     id: commit.oid,
@@ -59,4 +65,15 @@ export async function buildChangeEvent(repo: GitRepository, commit: IndexedCommi
     comment: commit.comment,
     documents,
   };
+}
+
+async function documentEvent(diff: DocumentDiff, maxBytes: number): Promise<DocumentChangeEvent> {
+  const [changes, patch, oldContent, newContent] = await Promise.all([diff.changes(), diff.patch(), diff.oldValue(), diff.newValue()]);
+  const payload = { changes, patch, oldContent: oldContent ?? null, newContent: newContent ?? null };
+  if (jsonBytes(payload) <= maxBytes) return { path: diff.path, status: diff.status, ...payload, tooLarge: false };
+  return { path: diff.path, status: diff.status, changes: [], patch: [], oldContent: null, newContent: null, tooLarge: true };
+}
+
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value), 'utf8');
 }

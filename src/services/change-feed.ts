@@ -1,19 +1,22 @@
 import { setMaxListeners } from 'node:events';
 import type { CommitAction } from '../domain/commit-message.js';
-import { validatePathPrefix } from '../domain/document-path.js';
 import { InvalidInputError, InvalidRefError } from '../domain/errors.js';
+import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import { createBlobSource } from './blob-source.js';
-import { type ChangeEvent, buildChangeEvent } from './change-event.js';
-import { EventQueue } from './event-queue.js';
+import { type ChangeEvent, MAX_EVENT_DOCUMENT_BYTES, buildChangeEvent } from './change-event.js';
+import { type SlowSubscriberError, UnknownSinceError } from './feed-errors.js';
+import { CommitFilter } from './feed-filter.js';
+import { CHANGE_TOPIC, FeedSubscription } from './feed-subscription.js';
 import type { Logger } from './logger.js';
 import type { NamespaceAccess } from './namespace-access.js';
 
-export const CHANGE_TOPIC = 'cairn:changes';
+export { CHANGE_TOPIC } from './feed-subscription.js';
 
 export interface FeedFilter {
   readonly namespace?: string | null;
+  /** Events with at least one document whose path starts with this prefix. */
   readonly pathPrefix?: string | null;
   readonly actions?: readonly CommitAction[] | null;
   /** Replay every commit after this version, then continue live. Needs `namespace`. */
@@ -21,23 +24,33 @@ export interface FeedFilter {
 }
 
 export interface FeedOptions {
-  /** Undelivered events one subscriber may have before it is disconnected. @default 10000 */
+  /** Undelivered events one subscriber may have before it is disconnected (CAIRN_FEED_MAX_BUFFERED_EVENTS). @default 10000 */
   readonly maxBufferedEvents: number;
+  /** Per document, above this many bytes of changes, patch and values an event says `tooLarge` (CAIRN_FEED_MAX_DOCUMENT_EVENT_BYTES). @default 262144 */
+  readonly maxDocumentEventBytes?: number;
 }
 
+export interface SubscribeOptions {
+  /** Called once when the subscriber overflows its buffer, before it reads again: the transport disconnects it. */
+  readonly onOverflow?: ((error: SlowSubscriberError) => void) | undefined;
+}
+
+export const DEFAULT_FEED_OPTIONS: FeedOptions = { maxBufferedEvents: 10_000, maxDocumentEventBytes: MAX_EVENT_DOCUMENT_BYTES };
+
 /**
- * The live change feed. Events travel over an EventTarget (in-process by default, Redis across replicas).
- * A resumed subscription listens first, then replays history from the index, then drops live events the replay
- * already covered (by sequence number): no gap and no duplicate across the switch.
+ * The change feed. Events travel over an EventTarget (in-process by default, Redis across replicas); each
+ * subscriber reads them through its own bounded buffer (see FeedSubscription), so none can slow the writers or
+ * another subscriber.
  */
 export class ChangeFeed {
   private readonly publishing = new Map<string, Promise<void>>();
+  private readonly live = new Set<FeedSubscription>();
 
   constructor(
     private readonly target: EventTarget,
     private readonly access: NamespaceAccess,
     private readonly logger: Logger,
-    private readonly options: FeedOptions = { maxBufferedEvents: 10_000 },
+    private readonly options: FeedOptions = DEFAULT_FEED_OPTIONS,
   ) {
     // One listener per subscriber is the design, not a leak.
     setMaxListeners(1_000_000, target);
@@ -56,6 +69,11 @@ export class ChangeFeed {
     });
   }
 
+  /** Subscriptions receiving live events (a resumed one counts once its replay caught up). */
+  get liveSubscriptions(): number {
+    return this.live.size;
+  }
+
   /** Resolves when every event published so far was dispatched (graceful shutdown, tests). */
   async published(): Promise<void> {
     await Promise.all(this.publishing.values());
@@ -65,80 +83,48 @@ export class ChangeFeed {
     try {
       const commit = repo.index.get(commitOid);
       if (!commit) return;
-      const event = await buildChangeEvent(repo, commit, createBlobSource());
+      const event = await buildChangeEvent(repo, commit, createBlobSource(), this.maxDocumentEventBytes);
       this.target.dispatchEvent(new CustomEvent(CHANGE_TOPIC, { detail: event }));
     } catch (error) {
+      // Subscribers notice the missing sequence number with the next event and replay it from the index.
       this.logger.error({ err: error, namespace: repo.name, version: commitOid }, 'could not publish change event');
     }
   }
 
-  async subscribe(actor: Actor, filter: FeedFilter): Promise<AsyncIterableIterator<ChangeEvent>> {
+  async subscribe(actor: Actor, filter: FeedFilter, options: SubscribeOptions = {}): Promise<AsyncIterableIterator<ChangeEvent>> {
     const repo = filter.namespace ? await this.access.open(actor, filter.namespace, 'viewer') : null;
     if (filter.since && !repo) throw new InvalidInputError('since needs a namespace');
-    const prefix = filter.pathPrefix ? validatePathPrefix(filter.pathPrefix) : null;
-    const sinceSeq = repo && filter.since ? await this.sequenceOf(repo, filter.since) : null;
-    const matches = (event: ChangeEvent): boolean =>
-      (!repo || event.namespace === repo.name) &&
-      this.access.canRead(actor, event.namespace) &&
-      (!filter.actions?.length || (event.action !== null && filter.actions.includes(event.action))) &&
-      (!prefix || event.documents.some((d) => d.path.startsWith(prefix)));
-    let lastDelivered: ChangeEvent | null = null;
-    const queue = new EventQueue<ChangeEvent>(
-      this.options.maxBufferedEvents,
-      () => `subscriber fell more than ${this.options.maxBufferedEvents} events behind; resubscribe with since: "${lastDelivered?.version ?? ''}"`,
-    );
-    const listener = (e: Event): void => {
-      const event = (e as CustomEvent<ChangeEvent>).detail;
-      if (matches(event)) queue.push(event);
-    };
-    const target = this.target;
-    if (sinceSeq === null) target.addEventListener(CHANGE_TOPIC, listener);
-    async function* stream(): AsyncGenerator<ChangeEvent> {
-      let next = (sinceSeq ?? Infinity) + 1;
-      try {
-        if (repo && sinceSeq !== null) {
-          const blobs = createBlobSource();
-          // Re-read the index size each round: commits landing during the replay are replayed too.
-          for (; next < repo.index.size; next += 1) {
-            const commit = repo.index.at(next);
-            const event = commit ? await buildChangeEvent(repo, commit, blobs) : null;
-            if (event && matches(event)) yield event;
-          }
-          // Same tick as the last size check: any commit not replayed is published after this point.
-          target.addEventListener(CHANGE_TOPIC, listener);
-        }
-        for await (const event of queue) {
-          if (repo && event.namespace === repo.name) {
-            if (event.sequence < next && sinceSeq !== null) continue;
-            next = event.sequence + 1;
-          }
-          lastDelivered = event;
-          yield event;
-        }
-      } finally {
-        target.removeEventListener(CHANGE_TOPIC, listener);
-        await queue.return();
-      }
-    }
-    const iterator = stream();
-    // A generator that was never started ignores return() and would never reach its finally: clean up here too.
-    const wrapped: AsyncIterableIterator<ChangeEvent> = {
-      next: () => iterator.next(),
-      return: async (value?: unknown) => {
-        target.removeEventListener(CHANGE_TOPIC, listener);
-        await queue.return();
-        return iterator.return(value as undefined);
+    const commits = new CommitFilter(filter.pathPrefix, filter.actions);
+    const since = repo && filter.since ? await this.sinceCommit(repo, filter.since) : null;
+    return new FeedSubscription(
+      { actor, repo, filter: commits, since },
+      {
+        target: this.target,
+        access: this.access,
+        logger: this.logger,
+        maxBufferedEvents: this.options.maxBufferedEvents,
+        maxDocumentEventBytes: this.maxDocumentEventBytes,
+        live: this.live,
+        onOverflow: options.onOverflow,
       },
-      throw: (error?: unknown) => iterator.throw(error),
-      [Symbol.asyncIterator]: () => wrapped,
-    };
-    return wrapped;
+    );
   }
 
-  private async sequenceOf(repo: GitRepository, since: string): Promise<number> {
-    const oid = await repo.resolver.resolve(since);
+  private get maxDocumentEventBytes(): number {
+    return this.options.maxDocumentEventBytes ?? MAX_EVENT_DOCUMENT_BYTES;
+  }
+
+  /** `since` must name a commit of main's history: anything else is an error, never a silent gap. */
+  private async sinceCommit(repo: GitRepository, since: string): Promise<IndexedCommit> {
+    let oid: string;
+    try {
+      oid = await repo.resolver.resolve(since);
+    } catch (error) {
+      if (error instanceof InvalidRefError) throw new UnknownSinceError(repo.name, since, error.reason);
+      throw error;
+    }
     const commit = repo.index.get(oid);
-    if (!commit) throw new InvalidRefError(since, 'unknown');
-    return commit.seq;
+    if (!commit) throw new UnknownSinceError(repo.name, since, 'unknown');
+    return commit;
   }
 }

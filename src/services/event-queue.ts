@@ -1,6 +1,7 @@
 /**
  * A bounded queue between a publisher that must never wait and one subscriber that reads at its own pace.
- * Past `capacity` undelivered events the subscriber is cut off with a reason rather than slowing anyone else.
+ * Past `capacity` undelivered events the subscriber is cut off with a reason rather than slowing anyone else:
+ * `overflow` builds that reason and the queue drops what it held.
  */
 export class EventQueue<T> implements AsyncIterableIterator<T> {
   private readonly items: T[] = [];
@@ -11,7 +12,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
 
   constructor(
     private readonly capacity: number,
-    private readonly overflowMessage: () => string,
+    private readonly overflow: () => Error,
   ) {}
 
   push(item: T): void {
@@ -23,7 +24,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
       return;
     }
     if (this.items.length >= this.capacity) {
-      this.fail(new Error(this.overflowMessage()));
+      this.fail(this.overflow());
       return;
     }
     this.items.push(item);
