@@ -3,6 +3,7 @@ import type { CommitAction } from '../domain/commit-message.js';
 import { InvalidInputError, InvalidRefError } from '../domain/errors.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
+import { storageFailureOf } from './remote-retry.js';
 import type { Actor } from './actor.js';
 import { createBlobSource } from './blob-source.js';
 import { type ChangeEvent, MAX_EVENT_DOCUMENT_BYTES, buildChangeEvent } from './change-event.js';
@@ -114,17 +115,35 @@ export class ChangeFeed {
     return this.options.maxDocumentEventBytes ?? MAX_EVENT_DOCUMENT_BYTES;
   }
 
-  /** `since` must name a commit of main's history: anything else is an error, never a silent gap. */
+  /**
+   * `since` must name a commit of main's history: anything else is an error, never a silent gap. With replicas, a
+   * version made elsewhere that this replica has not pulled yet is pulled first.
+   */
   private async sinceCommit(repo: GitRepository, since: string): Promise<IndexedCommit> {
+    const found = await this.findCommit(repo, since);
+    if (found instanceof IndexedCommitMissing && found.reason === 'unknown' && repo.upstream) {
+      await repo.exclusive(() => repo.pull()).catch((error: unknown) => {
+        throw storageFailureOf(error) ?? error;
+      });
+      const pulled = await this.findCommit(repo, since);
+      if (!(pulled instanceof IndexedCommitMissing)) return pulled;
+    }
+    if (found instanceof IndexedCommitMissing) throw new UnknownSinceError(repo.name, since, found.reason);
+    return found;
+  }
+
+  private async findCommit(repo: GitRepository, since: string): Promise<IndexedCommit | IndexedCommitMissing> {
     let oid: string;
     try {
       oid = await repo.resolver.resolve(since);
     } catch (error) {
-      if (error instanceof InvalidRefError) throw new UnknownSinceError(repo.name, since, error.reason);
+      if (error instanceof InvalidRefError) return new IndexedCommitMissing(error.reason);
       throw error;
     }
-    const commit = repo.index.get(oid);
-    if (!commit) throw new UnknownSinceError(repo.name, since, 'unknown');
-    return commit;
+    return repo.index.get(oid) ?? new IndexedCommitMissing('unknown');
   }
+}
+
+class IndexedCommitMissing {
+  constructor(readonly reason: 'unknown' | 'ambiguous' | 'malformed') {}
 }

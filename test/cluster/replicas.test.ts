@@ -229,6 +229,41 @@ describe('a replica without Redis', () => {
   });
 });
 
+describe('resuming on another replica', () => {
+  it('a subscriber resuming on B from a version made on A that B has not pulled yet gets the rest, not an unknown-version error', async () => {
+    const a = await replica({ CAIRN_REDIS_URL: '' });
+    const b = await replica({ CAIRN_REDIS_URL: '' });
+    try {
+      await a.gql(CREATE_NAMESPACE, { name: 'resume' });
+      const one = await put(a, 'resume', 'a.json', { v: 1 }, null);
+      // B learns of the namespace (no Redis, no polling here: createNamespace asks the remote and adopts it).
+      expect((await b.gql<{ createNamespace: { __typename: string } }>(CREATE_NAMESPACE, { name: 'resume' })).data.createNamespace.__typename).toBe('NamespaceExists');
+      expect(await headOf(b, 'resume')).toBe(one.version?.hash);
+      const two = await put(a, 'resume', 'a.json', { v: 2 }, one.version!.hash);
+      const three = await put(a, 'resume', 'a.json', { v: 3 }, two.version!.hash);
+      const seen: string[] = [];
+      const client = b.ws();
+      await new Promise<void>((resolve, reject) => {
+        client.subscribe<ChangeData>(
+          { query: CHANGES_SUBSCRIPTION, variables: { ns: 'resume', since: two.version!.hash } },
+          {
+            next: ({ data, errors }) => {
+              if (errors) reject(new Error(JSON.stringify(errors)));
+              if (data) seen.push(data.changes.version);
+              if (seen.length === 1) resolve();
+            },
+            error: reject,
+            complete: resolve,
+          },
+        );
+      });
+      expect(seen).toEqual([three.version?.hash]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
 describe('when the remote fails', () => {
   it('a write the remote never answered is a StorageFailure, nothing moves locally, and the next write works', async () => {
     const h = await replica();
