@@ -79,6 +79,16 @@ export class RepositoryStore {
     return this.createLocal(name);
   }
 
+  /**
+   * Like `get`, but with a remote a namespace this replica has not heard of yet is looked up there (and cloned):
+   * a client that created it on another replica a moment ago must not be told it does not exist.
+   */
+  async find(name: string): Promise<GitRepository | null> {
+    const local = await this.get(name);
+    if (local || !this.remote) return local;
+    return (await this.remote.head(this.remote.refOf(name))) ? this.adopt(name) : null;
+  }
+
   /** The repository of a namespace known to exist on the remote: opened (and so pulled), cloned first if new here. */
   async adopt(name: string): Promise<GitRepository> {
     return (await this.get(name)) ?? (await this.createLocal(name)) ?? (await this.get(name))!;

@@ -2,7 +2,7 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import type { FaultHook } from '../git/durable-file.js';
-import { RepositoryStore } from '../git/repository-store.js';
+import { RepositoryStore, SYSTEM_REPOSITORY } from '../git/repository-store.js';
 import { type Cairn, createCairn } from '../services/cairn.js';
 import { type Authenticator, developmentAuthenticator, tokenAuthenticator } from './authenticator.js';
 import { type Settings, isLoopback } from './settings.js';
@@ -15,6 +15,8 @@ export interface RunningServer {
   readonly url: string;
   readonly cairn: Cairn;
   readonly server: Server;
+  /** How this process takes part in a group of replicas; null when it runs alone. */
+  readonly cluster: Cluster | null;
   /** Stops accepting, finishes in-flight writes, closes subscriptions. */
   close(): Promise<void>;
 }
@@ -44,6 +46,10 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     write: { committer: settings.committer, maxDocumentBytes: settings.maxDocumentBytes, clock: () => new Date() },
     webhooks: settings.webhooks,
     feed: { maxBufferedEvents: settings.feed.maxBufferedEvents, maxDocumentEventBytes: settings.feed.maxDocumentEventBytes },
+  });
+  // Webhook definitions changed on another replica reach this one by a pull of the system repository.
+  store.onAppend((repo, _commits, origin) => {
+    if (repo.name === SYSTEM_REPOSITORY && origin === 'sync') void cairn.webhookDispatcher.reload();
   });
   const cluster: Cluster | null = settings.cluster && remote ? await joinCluster(settings.cluster, store, remote, logger) : null;
   const yoga = createCairnYoga({
@@ -77,11 +83,14 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   const url = `http://${host}:${port}`;
   logger.info({ url, dataDir: settings.dataDir, graphiql: settings.graphiql ? `${url}/graphql` : null }, `Cairn listening on ${url}; GraphiQL at ${url}/graphql`);
-  await cairn.webhookDispatcher.start();
+  if (!settings.webhookDelivery) logger.info('webhook delivery is off on this replica (CAIRN_WEBHOOK_DELIVERY)');
+  else if (cluster) await cluster.deliverWebhooks(cairn.webhookDispatcher);
+  else await cairn.webhookDispatcher.start();
   return {
     url,
     cairn,
     server,
+    cluster,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await ws.close();

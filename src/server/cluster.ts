@@ -4,10 +4,14 @@ import type { Logger } from 'pino';
 import { GitRemote } from '../git/remote.js';
 import type { RepositoryStore } from '../git/repository-store.js';
 import { HEADS_TOPIC, ReplicaSync } from '../services/replica-sync.js';
+import type { WebhookDispatcher } from '../services/webhooks/webhook-dispatcher.js';
 import type { ClusterSettings } from './settings.js';
+import { WebhookLeadership } from './webhook-leadership.js';
 
 export interface Cluster {
   readonly sync: ReplicaSync;
+  /** Starts delivering webhooks here: always without Redis, as the lease holder with it (see WebhookLeadership). */
+  deliverWebhooks(dispatcher: WebhookDispatcher): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -28,10 +32,17 @@ export async function joinCluster(settings: ClusterSettings, store: RepositorySt
     if (origin === 'commit' && head) sync.announce(repo, head.oid);
   });
   await sync.start();
+  let leadership: WebhookLeadership | null = null;
   logger.info({ remote: remote.url, redis: Boolean(redis), replica: sync.replica, pollMs: settings.pollMs }, 'joined the replicas sharing the remote');
   return {
     sync,
+    async deliverWebhooks(dispatcher) {
+      if (!redis) return dispatcher.start();
+      leadership = new WebhookLeadership(redis.publish, dispatcher, sync.replica, settings.webhookLeaseMs, logger);
+      await leadership.start();
+    },
     async close() {
+      await leadership?.stop();
       await sync.stop();
       if (redis) await Promise.all([redis.publish.quit(), redis.subscribe.quit()]);
     },

@@ -40,6 +40,11 @@ export interface Settings {
    * guard, comma-separated, default none), CAIRN_WEBHOOK_LOG_SIZE (attempts kept per webhook, default 1000).
    */
   readonly webhooks: WebhookSettings;
+  /**
+   * CAIRN_WEBHOOK_DELIVERY: whether this process delivers webhooks. Replicas sharing Redis elect one deliverer
+   * among those with it on; replicas without Redis should have it on in exactly one. @default true
+   */
+  readonly webhookDelivery: boolean;
   /** Running as one of several replicas; null: one process on its own data directory (the default). */
   readonly cluster: ClusterSettings | null;
   /** The change feed's slow-subscriber and event-size bounds. */
@@ -58,6 +63,8 @@ export interface ClusterSettings {
   readonly pollMs: number;
   /** CAIRN_REDIS_URL: Redis carrying "namespace moved" announcements between replicas; null: polling only. */
   readonly redisUrl: string | null;
+  /** CAIRN_WEBHOOK_LEASE_MS: with Redis, how long the replica delivering webhooks holds its lease. @default 15000 */
+  readonly webhookLeaseMs: number;
 }
 
 export interface FeedSettings {
@@ -118,6 +125,7 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
       disconnectGraceMs: positive('CAIRN_FEED_DISCONNECT_GRACE_MS', integer('CAIRN_FEED_DISCONNECT_GRACE_MS', env.CAIRN_FEED_DISCONNECT_GRACE_MS, 30_000)),
     },
     webhooks: readWebhookSettings(env),
+    webhookDelivery: flag(env.CAIRN_WEBHOOK_DELIVERY, true),
     cluster: readClusterSettings(env),
   };
 }
@@ -156,6 +164,7 @@ function readClusterSettings(env: Env): ClusterSettings | null {
     remoteTimeoutMs: integer('CAIRN_REMOTE_TIMEOUT_MS', env.CAIRN_REMOTE_TIMEOUT_MS, 30_000),
     pollMs: integer('CAIRN_REMOTE_POLL_MS', env.CAIRN_REMOTE_POLL_MS, 5_000),
     redisUrl: env.CAIRN_REDIS_URL || null,
+    webhookLeaseMs: positive('CAIRN_WEBHOOK_LEASE_MS', integer('CAIRN_WEBHOOK_LEASE_MS', env.CAIRN_WEBHOOK_LEASE_MS, 15_000)),
   };
 }
 

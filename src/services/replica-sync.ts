@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isNamespaceName, validateNamespaceName } from '../domain/namespace-name.js';
 import type { GitRemote } from '../git/remote.js';
 import type { GitRepository } from '../git/repository.js';
-import type { RepositoryStore } from '../git/repository-store.js';
+import { type RepositoryStore, SYSTEM_REPOSITORY } from '../git/repository-store.js';
 import type { Logger } from './logger.js';
 
 export const HEADS_TOPIC = 'cairn:heads';
@@ -20,7 +20,7 @@ export interface ReplicaSyncOptions {
 }
 
 /**
- * Keeps this replica's clones following the shared remote. A replica that pushed announces the new head on the
+ * Keeps this replica's clones (and the system repository, where webhook definitions live) following the shared remote. A replica that pushed announces the new head on the
  * bus (Redis across replicas); the others pull that namespace, and the commits they pull reach their change feed
  * through the repository store like local ones, in history order. Announcements only say "look": the Git history
  * is what the feed is built from, so a lost or reordered message can delay an event but never drop or reorder it,
@@ -71,7 +71,8 @@ export class ReplicaSync {
   private async onAnnouncement(announcement: HeadAnnouncement): Promise<void> {
     if (!announcement || announcement.replica === this.replica) return;
     try {
-      await this.follow(validateNamespaceName(announcement.namespace), announcement.head);
+      const name = announcement.namespace === SYSTEM_REPOSITORY ? SYSTEM_REPOSITORY : validateNamespaceName(announcement.namespace);
+      await this.follow(name, announcement.head);
     } catch (error) {
       this.logger.warn({ err: error, namespace: announcement.namespace, head: announcement.head }, 'could not follow an announced head; the next poll retries');
     }
@@ -94,9 +95,11 @@ export class ReplicaSync {
       this.logger.warn({ err: error }, 'could not list the remote; retrying at the next poll');
       return;
     }
+    const system = await this.remote.head(this.remote.refOf(SYSTEM_REPOSITORY)).catch(() => null);
+    if (system) heads.set(SYSTEM_REPOSITORY, system);
     for (const [namespace, head] of heads) {
       // Branches that are not namespaces (pushed there by hand) are none of Cairn's business.
-      if (!isNamespaceName(namespace)) continue;
+      if (!isNamespaceName(namespace) && namespace !== SYSTEM_REPOSITORY) continue;
       try {
         await this.follow(namespace, head);
       } catch (error) {

@@ -1,0 +1,126 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type GitHttpServer, startGitHttpServer } from '../support/git-http-server.js';
+import { type Harness, startHarness } from '../support/harness.js';
+import { CREATE_NAMESPACE, PUT_CONFIG } from '../support/operations.js';
+import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+import { CREATE_WEBHOOK, type WebhookData } from '../support/webhook-operations.js';
+import { type Receiver, startReceiver, verifyStandardWebhook } from '../support/webhook-receiver.js';
+
+/**
+ * Webhooks with two replicas sharing a real git http-backend remote and a real redis-server: one replica delivers
+ * at a time (a Redis lease), definitions and cursors travel through the remote, and a new deliverer resumes where
+ * the previous one stopped.
+ */
+
+let remote: GitHttpServer;
+let redis: RedisServer;
+let receiver: Receiver;
+let remoteUrl: string;
+let remoteDir: string;
+
+function remoteHistory(namespace: string): string[] {
+  const out = execFileSync('git', ['--git-dir', remoteDir, 'rev-list', '--reverse', `refs/heads/${namespace}`], { encoding: 'utf8' }).trim();
+  return out ? out.split('\n') : [];
+}
+
+function replica(): Promise<Harness> {
+  return startHarness({
+    env: {
+      CAIRN_REMOTE_URL: remoteUrl,
+      CAIRN_REDIS_URL: redis.url,
+      CAIRN_REMOTE_POLL_MS: '0',
+      CAIRN_WEBHOOK_ALLOW: '127.0.0.1/32',
+      CAIRN_WEBHOOK_LEASE_MS: '600',
+      CAIRN_WEBHOOK_RETRY_SCHEDULE: '50ms,50ms,50ms',
+    },
+  });
+}
+
+async function put(h: Harness, namespace: string, value: number, expectedVersion: string | null): Promise<string> {
+  const res = await h.gql<{ putConfig: { __typename: string; version: { hash: string } } }>(PUT_CONFIG, {
+    input: { namespace, path: 'app.json', content: { value }, expectedVersion },
+  });
+  expect(res.data.putConfig.__typename).toBe('WritePayload');
+  return res.data.putConfig.version.hash;
+}
+
+/** The commit ids the receiver got, in arrival order. */
+function deliveredVersions(): string[] {
+  return receiver.received.map((r) => (JSON.parse(r.body) as { data: { version: string } }).data.version);
+}
+
+async function leaseHolder(): Promise<string | null> {
+  const client = new Redis(redis.url);
+  try {
+    return await client.get('cairn:webhook-delivery');
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+beforeAll(async () => {
+  [remote, redis, receiver] = await Promise.all([startGitHttpServer(), startRedisServer(), startReceiver()]);
+  remoteUrl = remote.createRepository('config.git');
+  remoteDir = path.join(remote.root, 'config.git');
+});
+
+afterAll(async () => {
+  await Promise.all([remote?.close(), redis?.stop(), receiver?.close()]);
+});
+
+describe('webhooks across replicas', () => {
+  it('one replica delivers every commit made on either, once and in order; after it stops the other takes over from the shared cursor', async () => {
+    const a = await replica();
+    const b = await replica();
+    let bClosed = false;
+    let aClosed = false;
+    try {
+      await a.gql(CREATE_NAMESPACE, { name: 'hooks' });
+      const base = await put(a, 'hooks', 0, null);
+      // Created on B: the definition travels to whichever replica holds the delivery lease through the remote.
+      const created = await b.gql<{ createWebhook: { __typename: string; secret: string; webhook: WebhookData } }>(CREATE_WEBHOOK, {
+        input: { namespace: 'hooks', url: `${receiver.url}/hook` },
+      });
+      expect(created.data.createWebhook.__typename).toBe('WebhookSecretPayload');
+      const secret = created.data.createWebhook.secret;
+      expect(execFileSync('git', ['--git-dir', remoteDir, 'log', '--format=%s', 'refs/cairn/cairn'], { encoding: 'utf8' })).toMatch(/webhook/);
+
+      let head = base;
+      for (let i = 1; i <= 6; i += 1) head = await put(i % 2 ? a : b, 'hooks', i, head);
+      const firstSix = remoteHistory('hooks').slice(1);
+      await until('six deliveries', () => receiver.received.length >= 6);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(deliveredVersions()).toEqual(firstSix);
+      for (const request of receiver.received) {
+        expect(verifyStandardWebhook(secret, request)).toBe(true);
+        expect(request.id).toBe(`hooks:${(JSON.parse(request.body) as { data: { version: string } }).data.version}`);
+      }
+
+      // Stop the replica holding the delivery lease; the other one must take over from the shared cursor.
+      const holder = await leaseHolder();
+      const [leader, survivor] = holder === a.server.cluster?.sync.replica ? [a, b] : [b, a];
+      expect(holder).toBe(leader.server.cluster?.sync.replica);
+      await leader.close();
+      if (leader === b) bClosed = true;
+      else aClosed = true;
+      for (let i = 7; i <= 9; i += 1) head = await put(survivor, 'hooks', i, head);
+      const all = remoteHistory('hooks').slice(1);
+      await until('nine deliveries', () => receiver.received.length >= 9);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(deliveredVersions()).toEqual(all);
+    } finally {
+      await Promise.all([aClosed ? Promise.resolve() : a.close(), bClosed ? Promise.resolve() : b.close()]);
+    }
+  });
+});
