@@ -6,7 +6,8 @@ import { RepositoryStore, SYSTEM_REPOSITORY } from '../git/repository-store.js';
 import { type Cairn, createCairn } from '../services/cairn.js';
 import { type Authenticator, developmentAuthenticator, tokenAuthenticator } from './authenticator.js';
 import { type Settings, isLoopback } from './settings.js';
-import { type Cluster, createRemote, joinCluster } from './cluster.js';
+import { type Cluster, connectRedis, createRemote, joinCluster } from './cluster.js';
+import { RedisDeliveryLog } from './redis-delivery-log.js';
 import { TokenRegistry } from './token-registry.js';
 import { attachWebSocket } from './websocket.js';
 import { createCairnYoga } from './yoga.js';
@@ -39,19 +40,21 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   const namespaces = await store.list();
   for (const name of namespaces) await store.get(name);
   logger.info({ namespaces: namespaces.length }, 'commit indexes loaded');
+  const redis = settings.cluster?.redisUrl ? await connectRedis(settings.cluster.redisUrl, logger) : null;
   const cairn = createCairn({
     store,
     events: options.events ?? new EventTarget(),
     logger,
     write: { committer: settings.committer, maxDocumentBytes: settings.maxDocumentBytes, clock: () => new Date() },
     webhooks: settings.webhooks,
+    ...(redis ? { deliveryLog: new RedisDeliveryLog(redis.publish, settings.webhooks.logSize) } : {}),
     feed: { maxBufferedEvents: settings.feed.maxBufferedEvents, maxDocumentEventBytes: settings.feed.maxDocumentEventBytes },
   });
   // Webhook definitions changed on another replica reach this one by a pull of the system repository.
   store.onAppend((repo, _commits, origin) => {
     if (repo.name === SYSTEM_REPOSITORY && origin === 'sync') void cairn.webhookDispatcher.reload();
   });
-  const cluster: Cluster | null = settings.cluster && remote ? await joinCluster(settings.cluster, store, remote, logger) : null;
+  const cluster: Cluster | null = settings.cluster && remote ? await joinCluster(settings.cluster, store, remote, redis, logger) : null;
   const yoga = createCairnYoga({
     cairn,
     authenticator,
@@ -83,9 +86,9 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   const url = `http://${host}:${port}`;
   logger.info({ url, dataDir: settings.dataDir, graphiql: settings.graphiql ? `${url}/graphql` : null }, `Cairn listening on ${url}; GraphiQL at ${url}/graphql`);
-  if (!settings.webhookDelivery) logger.info('webhook delivery is off on this replica (CAIRN_WEBHOOK_DELIVERY)');
-  else if (cluster) await cluster.deliverWebhooks(cairn.webhookDispatcher);
-  else await cairn.webhookDispatcher.start();
+  if (!settings.webhookDelivery) logger.info('webhook delivery is off in this process (CAIRN_WEBHOOK_DELIVERY)');
+  if (cluster) await cluster.runWebhooks(cairn.webhookDispatcher, settings.webhookDelivery);
+  else if (settings.webhookDelivery) await cairn.webhookDispatcher.start();
   return {
     url,
     cairn,

@@ -6,12 +6,17 @@ import type { RepositoryStore } from '../git/repository-store.js';
 import { HEADS_TOPIC, ReplicaSync } from '../services/replica-sync.js';
 import type { WebhookDispatcher } from '../services/webhooks/webhook-dispatcher.js';
 import type { ClusterSettings } from './settings.js';
+import { RedeliverForwarding } from './redeliver-forwarding.js';
 import { WebhookLeadership } from './webhook-leadership.js';
 
 export interface Cluster {
   readonly sync: ReplicaSync;
-  /** Starts delivering webhooks here: always without Redis, as the lease holder with it (see WebhookLeadership). */
-  deliverWebhooks(dispatcher: WebhookDispatcher): Promise<void>;
+  /**
+   * Webhooks among replicas: with Redis, `deliver` makes this replica a candidate for the delivery lease (see
+   * WebhookLeadership) and redeliveries are forwarded to the lease holder; without Redis, `deliver` starts
+   * delivery here (turn it on in one replica only).
+   */
+  runWebhooks(dispatcher: WebhookDispatcher, deliver: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -23,8 +28,7 @@ export function createRemote(settings: ClusterSettings): GitRemote {
  * Joins the replicas: announcements travel over graphql-yoga's Redis event target (one publishing and one
  * subscribed ioredis connection, as Redis requires), or over nothing but the poll when no Redis is configured.
  */
-export async function joinCluster(settings: ClusterSettings, store: RepositoryStore, remote: GitRemote, logger: Logger): Promise<Cluster> {
-  const redis = settings.redisUrl ? await connectRedis(settings.redisUrl, logger) : null;
+export async function joinCluster(settings: ClusterSettings, store: RepositoryStore, remote: GitRemote, redis: RedisConnections | null, logger: Logger): Promise<Cluster> {
   const bus = redis ? redisBus(redis, logger) : new EventTarget();
   const sync = new ReplicaSync(store, remote, bus, logger, { pollMs: settings.pollMs });
   store.onAppend((repo, commits, origin) => {
@@ -33,15 +37,23 @@ export async function joinCluster(settings: ClusterSettings, store: RepositorySt
   });
   await sync.start();
   let leadership: WebhookLeadership | null = null;
+  let forwarding: RedeliverForwarding | null = null;
   logger.info({ remote: remote.url, redis: Boolean(redis), replica: sync.replica, pollMs: settings.pollMs }, 'joined the replicas sharing the remote');
   return {
     sync,
-    async deliverWebhooks(dispatcher) {
-      if (!redis) return dispatcher.start();
+    async runWebhooks(dispatcher, deliver) {
+      if (!redis) {
+        if (deliver) await dispatcher.start();
+        return;
+      }
+      forwarding = new RedeliverForwarding(bus, dispatcher, store, logger);
+      forwarding.start();
+      if (!deliver) return;
       leadership = new WebhookLeadership(redis.publish, dispatcher, sync.replica, settings.webhookLeaseMs, logger);
       await leadership.start();
     },
     async close() {
+      forwarding?.stop();
       await leadership?.stop();
       await sync.stop();
       if (redis) await Promise.all([redis.publish.quit(), redis.subscribe.quit()]);
@@ -53,7 +65,7 @@ export async function joinCluster(settings: ClusterSettings, store: RepositorySt
  * graphql-yoga's Redis event target, except that a failed PUBLISH (Redis down) is logged: the library leaves its
  * promise unhandled, which would end the process. A lost announcement only delays followers until the next poll.
  */
-function redisBus(redis: { publish: Redis; subscribe: Redis }, logger: Logger): EventTarget {
+function redisBus(redis: RedisConnections, logger: Logger): EventTarget {
   const target = createRedisEventTarget({ publishClient: redis.publish, subscribeClient: redis.subscribe });
   return {
     addEventListener: (type: string, listener: EventListenerOrEventListenerObject | null) => target.addEventListener(type, listener),
@@ -66,7 +78,13 @@ function redisBus(redis: { publish: Redis; subscribe: Redis }, logger: Logger): 
   };
 }
 
-async function connectRedis(url: string, logger: Logger): Promise<{ publish: Redis; subscribe: Redis }> {
+/** Redis needs a connection of its own for subscribing; the other one publishes and runs commands. */
+export interface RedisConnections {
+  readonly publish: Redis;
+  readonly subscribe: Redis;
+}
+
+export async function connectRedis(url: string, logger: Logger): Promise<RedisConnections> {
   const connect = (role: string): Redis => {
     const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
     // ioredis reconnects (and resubscribes) by itself; missed announcements are caught up by the poll.

@@ -13,7 +13,7 @@ import { NamespaceService } from './namespaces.js';
 import { RevertService } from './revert.js';
 import { RollbackService } from './rollback.js';
 import { UpdateService } from './update.js';
-import { DeliveryLog } from './webhooks/delivery-log.js';
+import { type DeliveryLog, FileDeliveryLog } from './webhooks/delivery-log.js';
 import { SsrfGuard } from './webhooks/ssrf-guard.js';
 import { LocalWebhookDispatcher, type WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { WebhookRegistry } from './webhooks/webhook-registry.js';
@@ -49,6 +49,8 @@ export interface CairnDependencies {
   readonly write: WriteSettings;
   readonly feed?: FeedOptions;
   readonly webhooks?: WebhookSettings;
+  /** Where webhook delivery attempts are kept; a file per webhook in the system repository by default. */
+  readonly deliveryLog?: DeliveryLog;
 }
 
 /** The use cases, wired once per process. The GraphQL layer calls these and nothing below them. */
@@ -80,7 +82,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
   const pipeline = new WritePipeline(access, deps.write);
   const webhookSettings = deps.webhooks ?? DEFAULT_WEBHOOK_SETTINGS;
   const registry = new WebhookRegistry(deps.store, deps.write.committer, deps.write.clock);
-  const deliveryLog = new DeliveryLog(deps.store, webhookSettings.logSize);
+  const deliveryLog = deps.deliveryLog ?? new FileDeliveryLog(deps.store, webhookSettings.logSize);
   const guard = new SsrfGuard(webhookSettings.allow);
   const webhookDispatcher = new LocalWebhookDispatcher({
     registry,

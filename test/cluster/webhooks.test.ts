@@ -6,7 +6,7 @@ import { type GitHttpServer, startGitHttpServer } from '../support/git-http-serv
 import { type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, PUT_CONFIG } from '../support/operations.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
-import { CREATE_WEBHOOK, type WebhookData } from '../support/webhook-operations.js';
+import { CREATE_WEBHOOK, type Delivery, REDELIVER, WEBHOOK, type WebhookData } from '../support/webhook-operations.js';
 import { type Receiver, startReceiver, verifyStandardWebhook } from '../support/webhook-receiver.js';
 
 /**
@@ -107,10 +107,24 @@ describe('webhooks across replicas', () => {
         expect(request.id).toBe(`hooks:${(JSON.parse(request.body) as { data: { version: string } }).data.version}`);
       }
 
-      // Stop the replica holding the delivery lease; the other one must take over from the shared cursor.
+      // Only one replica delivers; the other answers for it: the delivery log (in Redis) and redeliver (forwarded).
       const holder = await leaseHolder();
       const [leader, survivor] = holder === a.server.cluster?.sync.replica ? [a, b] : [b, a];
       expect(holder).toBe(leader.server.cluster?.sync.replica);
+      expect(leader.server.cairn.webhookDispatcher.running).toBe(true);
+      expect(survivor.server.cairn.webhookDispatcher.running).toBe(false);
+      const id = created.data.createWebhook.webhook.id;
+      const log = await survivor.gql<{ webhook: { deliveries: { edges: { node: Delivery }[] } } }>(WEBHOOK, { id, first: 20 });
+      expect(log.data.webhook.deliveries.edges.map((e) => [e.node.version, e.node.statusCode, e.node.outcome])).toEqual(
+        [...firstSix].reverse().map((v) => [v, 200, 'DELIVERED']),
+      );
+      const again = await survivor.gql<{ redeliver: { __typename: string; redelivery: string } }>(REDELIVER, { webhookId: id, eventId: `hooks:${firstSix[0]}` });
+      expect(again.data.redeliver).toMatchObject({ __typename: 'RedeliverPayload', redelivery: 'QUEUED' });
+      await until('the forwarded redelivery', () => receiver.received.length >= 7);
+      expect(receiver.received[6]?.id).toBe(`hooks:${firstSix[0]}`);
+      receiver.received.splice(6, 1);
+
+      // Stop the replica holding the delivery lease; the other one must take over from the shared cursor.
       await leader.close();
       if (leader === b) bClosed = true;
       else aClosed = true;
@@ -119,6 +133,9 @@ describe('webhooks across replicas', () => {
       await until('nine deliveries', () => receiver.received.length >= 9);
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(deliveredVersions()).toEqual(all);
+      // One log across the change of deliverer: 9 in-order attempts and the forwarded redelivery.
+      const merged = await survivor.gql<{ webhook: { deliveries: { edges: { node: Delivery }[] } } }>(WEBHOOK, { id, first: 50 });
+      expect(merged.data.webhook.deliveries.edges.map((e) => e.node.trigger).sort()).toEqual([...Array<string>(9).fill('EVENT'), 'REDELIVER']);
     } finally {
       await Promise.all([aClosed ? Promise.resolve() : a.close(), bClosed ? Promise.resolve() : b.close()]);
     }

@@ -3,6 +3,39 @@ import { DeliveryLogFile } from '../../git/delivery-log-file.js';
 import type { RepositoryStore } from '../../git/repository-store.js';
 import { type Page, type PageArgs, pageNewestFirst } from '../pagination.js';
 
+/** Where delivery attempts are kept: a file per webhook on one server, Redis when replicas share the work. */
+export interface DeliveryLog {
+  append(webhookId: string, attempt: Omit<DeliveryAttempt, 'seq'>): Promise<DeliveryAttempt>;
+  last(webhookId: string): Promise<DeliveryAttempt | null>;
+  /** The newest attempt of in-order delivery (one-off redeliveries aside): where the pending event stands. */
+  lastInOrder(webhookId: string): Promise<DeliveryAttempt | null>;
+  /** Newest first; the cursor is the entry's seq. */
+  page(webhookId: string, args: PageArgs): Promise<Page<DeliveryAttempt>>;
+  remove(webhookId: string): Promise<void>;
+}
+
+/** A page of `entries` (oldest first, increasing seqs, maybe with gaps), newest first. */
+export function pageAttempts(entries: readonly DeliveryAttempt[], args: PageArgs): Page<DeliveryAttempt> {
+  const indexOf = (seq: number): number => {
+    let lo = 0;
+    let hi = entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((entries[mid]?.seq ?? Infinity) < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  function* below(limit: number): Generator<number> {
+    for (let i = indexOf(limit) - 1; i >= 0; i -= 1) yield entries[i]?.seq ?? -1;
+  }
+  return pageNewestFirst(below, (seq) => entries[indexOf(seq)], args);
+}
+
+export function lastInOrder(entries: readonly DeliveryAttempt[]): DeliveryAttempt | null {
+  return entries.findLast((e) => e.trigger === 'event') ?? null;
+}
+
 interface OpenLog {
   readonly file: DeliveryLogFile;
   /** The newest `keep` entries, oldest first (increasing seqs). */
@@ -15,7 +48,7 @@ interface OpenLog {
  * Every attempt of every webhook, newest `keep` per webhook: in memory once read, appended to a JSONL file in
  * the system repository's gitdir, which is rewritten with the newest entries when it reaches twice that.
  */
-export class DeliveryLog {
+export class FileDeliveryLog implements DeliveryLog {
   private readonly open = new Map<string, Promise<OpenLog>>();
 
   constructor(
@@ -42,29 +75,12 @@ export class DeliveryLog {
     return (await this.load(webhookId)).entries.at(-1) ?? null;
   }
 
-  /** The newest attempt of in-order delivery (one-off redeliveries aside): where the pending event stands. */
   async lastInOrder(webhookId: string): Promise<DeliveryAttempt | null> {
-    return (await this.load(webhookId)).entries.findLast((e) => e.trigger === 'event') ?? null;
+    return lastInOrder((await this.load(webhookId)).entries);
   }
 
-  /** Newest first; the cursor is the entry's seq. */
   async page(webhookId: string, args: PageArgs): Promise<Page<DeliveryAttempt>> {
-    const { entries } = await this.load(webhookId);
-    // Candidates are indexes into `entries` turned into seqs; seqs are increasing but may have gaps (a damaged line).
-    const indexOf = (seq: number): number => {
-      let lo = 0;
-      let hi = entries.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if ((entries[mid]?.seq ?? Infinity) < seq) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    };
-    function* below(limit: number): Generator<number> {
-      for (let i = indexOf(limit) - 1; i >= 0; i -= 1) yield entries[i]?.seq ?? -1;
-    }
-    return pageNewestFirst(below, (seq) => entries[indexOf(seq)], args);
+    return pageAttempts((await this.load(webhookId)).entries, args);
   }
 
   async remove(webhookId: string): Promise<void> {

@@ -18,7 +18,13 @@ export interface WebhookDispatcher {
   /** Re-reads the definitions and starts, updates or stops workers to match; resolves once they do. */
   reload(): Promise<void>;
   redeliver(webhookId: string, commit: IndexedCommit): Promise<RedeliverOutcome>;
+  /** Whether this process delivers webhooks now (replicas elect one). */
+  readonly running: boolean;
+  /** Where redeliveries go while this process does not deliver: the replica that does. */
+  forwardRedeliveries(forward: RedeliverForwarder): void;
 }
+
+export type RedeliverForwarder = (request: { readonly webhookId: string; readonly namespace: string; readonly version: string }) => Promise<RedeliverOutcome>;
 
 export interface DispatcherOptions {
   readonly registry: WebhookRegistry;
@@ -42,8 +48,17 @@ export class LocalWebhookDispatcher implements WebhookDispatcher {
   private started = false;
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
+  private forwarder: RedeliverForwarder | null = null;
 
   constructor(private readonly options: DispatcherOptions) {}
+
+  get running(): boolean {
+    return this.started;
+  }
+
+  forwardRedeliveries(forward: RedeliverForwarder): void {
+    this.forwarder = forward;
+  }
 
   private readonly onCommit = (event: Event): void => {
     const namespace = (event as CustomEvent<ChangeEvent>).detail?.namespace;
@@ -83,6 +98,8 @@ export class LocalWebhookDispatcher implements WebhookDispatcher {
   }
 
   async redeliver(webhookId: string, commit: IndexedCommit): Promise<RedeliverOutcome> {
+    const definition = this.started || !this.forwarder ? null : await this.options.registry.get(webhookId);
+    if (definition && this.forwarder) return this.forwarder({ webhookId, namespace: definition.namespace, version: commit.oid });
     if (!this.workers.has(webhookId)) await this.reload();
     const running = this.workers.get(webhookId);
     if (!running) throw new InvalidInputError(`webhook ${webhookId} is not being delivered by this process`);
