@@ -14,6 +14,9 @@ import type { Readable, Writable } from 'node:stream';
  * Every served repository accepts pushes (`http.receivepack=true`) and refuses non-fast-forward updates
  * (`receive.denyNonFastForwards=true`), as a shared "single source of truth" remote should; both are passed as
  * environment config to the backend, so they apply to repositories created by other means under `root` too.
+ *
+ * The server runs in the test's own event loop: talk to it with asynchronous clients (isomorphic-git, `gitCli`
+ * from `./git-cli.js`), never `execFileSync('git', ...)`, which blocks the very loop that must answer it.
  */
 export interface GitHttpServer {
   /** Base URL with a trailing slash, e.g. `http://127.0.0.1:41234/`; a repository `name` is at `url + name`. */
