@@ -1,36 +1,10 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PUT_CONFIG, type WriteResult } from '../support/operations.js';
-
-const root = path.resolve(import.meta.dirname, '../..');
-
-interface Started {
-  child: ChildProcess;
-  lines: string[];
-  exited: Promise<number | null>;
-}
-
-/** The real entry point (`src/server/main.ts`) in its own process, as `npm start` runs it. */
-function startProcess(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
-  child.stderr?.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, lines, exited };
-}
-
-async function waitForUrl(started: Started): Promise<string> {
-  for (let i = 0; i < 200; i += 1) {
-    const line = started.lines.find((l) => l.includes('Cairn listening on'));
-    if (line) return (JSON.parse(line) as { url: string }).url;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`server did not start:\n${started.lines.join('\n')}`);
-}
+import { listeningUrl, startServerProcess } from '../support/server-process.js';
 
 describe('the server process', () => {
   const dirs: string[] = [];
@@ -43,13 +17,13 @@ describe('the server process', () => {
   it('without a tokens file: says so in its first log line and refuses a non-loopback host', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cairn-proc-'));
     dirs.push(dir);
-    const refused = startProcess({ CAIRN_DATA_DIR: dir, CAIRN_PORT: '0', CAIRN_HOST: '0.0.0.0', CAIRN_TOKENS_FILE: '' });
+    const refused = startServerProcess({ CAIRN_DATA_DIR: dir, CAIRN_PORT: '0', CAIRN_HOST: '0.0.0.0', CAIRN_TOKENS_FILE: '' });
     children.push(refused.child);
     expect(await refused.exited).toBe(1);
     expect(refused.lines.join('\n')).toContain('needs CAIRN_TOKENS_FILE');
-    const dev = startProcess({ CAIRN_DATA_DIR: dir, CAIRN_PORT: '0', CAIRN_TOKENS_FILE: '' });
+    const dev = startServerProcess({ CAIRN_DATA_DIR: dir, CAIRN_PORT: '0', CAIRN_TOKENS_FILE: '' });
     children.push(dev.child);
-    await waitForUrl(dev);
+    await listeningUrl(dev);
     expect(dev.lines[0]).toContain('development mode');
     expect(dev.lines[0]).toContain('Local Developer <dev@localhost>');
     expect(dev.lines[0]).toContain('127.0.0.1 only');
@@ -58,9 +32,9 @@ describe('the server process', () => {
   it('finishes in-flight writes on SIGTERM: every acknowledged write is in git log, and it exits 0', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cairn-proc-'));
     dirs.push(dir);
-    const started = startProcess({ CAIRN_DATA_DIR: dir, CAIRN_PORT: '0', CAIRN_TOKENS_FILE: '' });
+    const started = startServerProcess({ CAIRN_DATA_DIR: dir, CAIRN_PORT: '0', CAIRN_TOKENS_FILE: '' });
     children.push(started.child);
-    const url = await waitForUrl(started);
+    const url = await listeningUrl(started);
     const post = (query: string, variables: object) =>
       fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) }).then((r) => r.json() as Promise<{ data?: { putConfig: WriteResult } }>);
     await post('mutation { createNamespace(input: { name: "shutdown" }) { __typename } }', {});

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,33 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PUT_CONFIG, type WriteResult } from '../support/operations.js';
 import { CREATE_WEBHOOK } from '../support/webhook-operations.js';
 import { type Receiver, startReceiver, verifyStandardWebhook } from '../support/webhook-receiver.js';
-
-const root = path.resolve(import.meta.dirname, '../..');
-
-interface Started {
-  readonly child: ChildProcess;
-  readonly lines: string[];
-  readonly exited: Promise<number | null>;
-}
-
-/** The real entry point in its own process, so it can be killed with SIGKILL mid-delivery. */
-function startProcess(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
-  child.stderr?.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, lines, exited };
-}
-
-async function waitForUrl(started: Started): Promise<string> {
-  for (let i = 0; i < 300; i += 1) {
-    const line = started.lines.find((l) => l.includes('Cairn listening on'));
-    if (line) return (JSON.parse(line) as { url: string }).url;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`server did not start:\n${started.lines.join('\n')}`);
-}
+import { listeningUrl, startServerProcess } from '../support/server-process.js';
 
 async function gql<T>(url: string, query: string, variables: Record<string, unknown>): Promise<T> {
   const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
@@ -59,9 +33,9 @@ describe('webhook delivery across a crash', () => {
     receivers.push(r);
     const env = { CAIRN_DATA_DIR: dataDir, CAIRN_PORT: '0', CAIRN_TOKENS_FILE: '', CAIRN_WEBHOOK_ALLOW: '127.0.0.1/32', CAIRN_WEBHOOK_TIMEOUT_MS: '60000' };
 
-    const first = startProcess(env);
+    const first = startServerProcess(env);
     children.push(first.child);
-    const url = await waitForUrl(first);
+    const url = await listeningUrl(first);
     await gql(url, 'mutation { createNamespace(input: { name: "crash" }) { __typename } }', {});
     const created = await gql<{ createWebhook: { secret: string; webhook: { id: string } } }>(url, CREATE_WEBHOOK, { input: { namespace: 'crash', url: r.url } });
     const { secret, webhook } = created.createWebhook;
@@ -76,9 +50,9 @@ describe('webhook delivery across a crash', () => {
     first.child.kill('SIGKILL');
     await first.exited;
 
-    const second = startProcess(env);
+    const second = startServerProcess(env);
     children.push(second.child);
-    await waitForUrl(second);
+    await listeningUrl(second);
     const requests = await r.waitFor(3, 20_000);
     expect(requests.map((q) => q.id)).toEqual([`crash:${a}`, `crash:${a}`, `crash:${b}`]);
     for (const q of requests) expect(verifyStandardWebhook(secret, q)).toBe(true);
@@ -88,7 +62,7 @@ describe('webhook delivery across a crash', () => {
     expect(cursor()).toBe(b);
 
     // SIGTERM while an attempt is in flight: the attempt is aborted, the server exits promptly and cleanly.
-    const c = await put(await waitForUrl(second), 'c.json');
+    const c = await put(await listeningUrl(second), 'c.json');
     await r.waitFor(4);
     const stopping = Date.now();
     second.child.kill('SIGTERM');
@@ -97,9 +71,9 @@ describe('webhook delivery across a crash', () => {
     expect(cursor()).toBe(b);
 
     // ... and the event is delivered by the next start.
-    const third = startProcess(env);
+    const third = startServerProcess(env);
     children.push(third.child);
-    await waitForUrl(third);
+    await listeningUrl(third);
     const [, , , , again] = await r.waitFor(5, 20_000);
     expect(again!.id).toBe(`crash:${c}`);
     for (let i = 0; i < 100 && cursor() !== c; i += 1) await new Promise((res) => setTimeout(res, 50));
