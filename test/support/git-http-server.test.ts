@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs, { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { deflateSync } from 'node:zlib';
 import git, { type HttpClient } from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -223,6 +224,38 @@ describe('isomorphic-git against the smart-HTTP server', () => {
   });
 });
 
+describe('checks on what is pushed, like a hosting service', () => {
+  it('keeps a received pack as a pack, and refuses a pack that carries the same object twice', async () => {
+    const { url, remoteDir } = fresh();
+    const blob = gitObject('blob', Buffer.from('{"same":true}\n'));
+    const tree = gitObject('tree', Buffer.concat([treeEntry('a.json', blob.oid), treeEntry('b.json', blob.oid)]));
+    const commit = gitObject('commit', Buffer.from(`tree ${tree.oid}\nauthor A <a@example.com> 1700000000 +0000\ncommitter A <a@example.com> 1700000000 +0000\n\nsame\n`));
+
+    const duplicated = await receivePack(url, commit.oid, [blob, blob, tree, commit]);
+    // index-pack --strict dies on the duplicate ("abnormal exit" or "failed", depending on the git version).
+    expect(duplicated).toEqual([expect.stringMatching(/^unpack index-pack /), `ng ${MAIN} unpacker error`]);
+    await expect(remoteHead(remoteDir)).rejects.toThrow();
+
+    const once = await receivePack(url, commit.oid, [blob, tree, commit]);
+    expect(once).toEqual(['unpack ok', `ok ${MAIN}`]);
+    expect(await remoteHead(remoteDir)).toBe(commit.oid);
+    // receive.unpackLimit=1: even three objects stay a pack (as on a host), never exploded into loose objects.
+    expect(readdirSync(path.join(remoteDir, 'objects/pack')).filter((f) => f.endsWith('.pack'))).toHaveLength(1);
+    expect(readdirSync(path.join(remoteDir, 'objects')).filter((d) => /^[0-9a-f]{2}$/.test(d))).toEqual([]);
+  });
+
+  it('refuses a malformed object (receive.fsckObjects)', async () => {
+    const { url, remoteDir } = fresh();
+    const tree = gitObject('tree', Buffer.alloc(0));
+    // A commit without an author line is malformed for fsck.
+    const commit = gitObject('commit', Buffer.from(`tree ${tree.oid}\ncommitter A <a@example.com> 1700000000 +0000\n\nno author\n`));
+    const report = await receivePack(url, commit.oid, [tree, commit]);
+    expect(report[0]).toMatch(/^unpack /);
+    expect(report[0]).not.toBe('unpack ok');
+    await expect(remoteHead(remoteDir)).rejects.toThrow();
+  });
+});
+
 describe('basic auth', () => {
   const credentials = { username: 'replica', password: 's3cret' };
   let secured: GitHttpServer;
@@ -325,6 +358,73 @@ describe('failure injection', () => {
     expect(existsSync(other.root)).toBe(false);
   });
 });
+
+interface RawObject {
+  readonly type: 'blob' | 'tree' | 'commit';
+  readonly oid: string;
+  readonly body: Buffer;
+}
+
+/** A Git object built by hand, so a test can put anything (even the same object twice) in a pack. */
+function gitObject(type: RawObject['type'], body: Buffer): RawObject {
+  const oid = createHash('sha1').update(`${type} ${body.length}\0`).update(body).digest('hex');
+  return { type, oid, body };
+}
+
+function treeEntry(name: string, oid: string): Buffer {
+  return Buffer.concat([Buffer.from(`100644 ${name}\0`), Buffer.from(oid, 'hex')]);
+}
+
+/** A version 2 pack of whole (undeltified) objects, in the given order. */
+function packOf(objects: readonly RawObject[]): Buffer {
+  const typeCode = { commit: 1, tree: 2, blob: 3 } as const;
+  const header = Buffer.alloc(12);
+  header.write('PACK', 0, 'latin1');
+  header.writeUInt32BE(2, 4);
+  header.writeUInt32BE(objects.length, 8);
+  const entries = objects.map((o) => {
+    const bytes: number[] = [];
+    let size = o.body.length;
+    let byte = (typeCode[o.type] << 4) | (size & 0x0f);
+    size >>= 4;
+    while (size > 0) {
+      bytes.push(byte | 0x80);
+      byte = size & 0x7f;
+      size >>= 7;
+    }
+    bytes.push(byte);
+    return Buffer.concat([Buffer.from(bytes), deflateSync(o.body)]);
+  });
+  const body = Buffer.concat([header, ...entries]);
+  return Buffer.concat([body, createHash('sha1').update(body).digest()]);
+}
+
+function pktLine(text: string): Buffer {
+  return Buffer.from(`${(text.length + 4).toString(16).padStart(4, '0')}${text}`);
+}
+
+/** Creates refs/heads/main at `oid` with one receive-pack request carrying `objects`; the report-status lines. */
+async function receivePack(url: string, oid: string, objects: readonly RawObject[]): Promise<string[]> {
+  const command = pktLine(`${'0'.repeat(40)} ${oid} ${MAIN}\0report-status\n`);
+  const res = await fetch(`${url}/git-receive-pack`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-git-receive-pack-request' },
+    body: Buffer.concat([command, Buffer.from('0000'), packOf(objects)]),
+  });
+  expect(res.status).toBe(200);
+  const report = Buffer.from(await res.arrayBuffer());
+  const lines: string[] = [];
+  for (let at = 0; at + 4 <= report.length; ) {
+    const length = parseInt(report.toString('latin1', at, at + 4), 16);
+    if (length === 0) {
+      at += 4;
+      continue;
+    }
+    lines.push(report.toString('utf8', at + 4, at + length).trimEnd());
+    at += length;
+  }
+  return lines;
+}
 
 /** A git fast-import stream creating `count` branches b0, b1... each on its own root commit. */
 function newBranches(count: number): string {

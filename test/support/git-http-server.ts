@@ -12,8 +12,12 @@ import type { Readable, Writable } from 'node:stream';
  * nginx+fcgiwrap or Apache, including protocol v2, gzip request bodies and receive-pack's ref checks.
  *
  * Every served repository accepts pushes (`http.receivepack=true`) and refuses non-fast-forward updates
- * (`receive.denyNonFastForwards=true`), as a shared "single source of truth" remote should; both are passed as
- * environment config to the backend, so they apply to repositories created by other means under `root` too.
+ * (`receive.denyNonFastForwards=true`), as a shared "single source of truth" remote should. Like a hosting service
+ * (GitHub, GitLab and Gitea check what they receive), it checks every pushed object (`receive.fsckObjects=true`) and
+ * keeps every received pack as a pack (`receive.unpackLimit=1`), which runs `index-pack --strict`: a pack carrying
+ * the same object twice, or a malformed object, is refused (`unpack index-pack abnormal exit`). All of these are
+ * passed as environment config to the backend, so they apply to repositories created by other means under `root`
+ * too.
  *
  * The server runs in the test's own event loop: talk to it with asynchronous clients (isomorphic-git, `gitCli`
  * from `./git-cli.js`), never `execFileSync('git', ...)`, which blocks the very loop that must answer it.
@@ -89,6 +93,8 @@ const REPOSITORY_NAME = /^[\w.-]+(\/[\w.-]+)*$/;
 const BACKEND_CONFIG: readonly (readonly [string, string])[] = [
   ['http.receivepack', 'true'],
   ['receive.denyNonFastForwards', 'true'],
+  ['receive.fsckObjects', 'true'],
+  ['receive.unpackLimit', '1'],
 ];
 
 export async function startGitHttpServer(options: GitHttpServerOptions = {}): Promise<GitHttpServer> {
