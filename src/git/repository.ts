@@ -90,7 +90,12 @@ export class GitRepository {
     if (saved.damaged && !rebuilt) await repo.indexFile.rewrite(repo.index.linesFrom(0));
     // History already on disk is not news; what the remote adds from here on is.
     repo.appendListener = onAppend;
-    if (upstream) await repo.exclusive(() => repo.pull());
+    if (upstream) {
+      // An unreachable remote must not keep a replica from serving what it has: the next pull catches up.
+      await repo.exclusive(() => repo.pull()).catch((error: unknown) => {
+        if (!(error instanceof RemoteUnavailableError)) throw error;
+      });
+    }
     return repo;
   }
 
