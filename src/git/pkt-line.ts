@@ -6,14 +6,15 @@ export function pktLine(data: string | Buffer): Buffer {
   return Buffer.concat([Buffer.from((payload.length + 4).toString(16).padStart(4, '0')), payload]);
 }
 
-/** The data of each pkt-line in `buffer`, flushes dropped. */
+/** The data of each pkt-line in `buffer`; flushes and protocol v2's delimiters (0001, 0002) are dropped. */
 export function readPktLines(buffer: Buffer): Buffer[] {
   const lines: Buffer[] = [];
   let offset = 0;
   while (offset + 4 <= buffer.length) {
-    const length = Number.parseInt(buffer.subarray(offset, offset + 4).toString('latin1'), 16);
-    if (!Number.isInteger(length)) throw new Error('malformed pkt-line');
-    if (length === 0) {
+    const hex = buffer.toString('latin1', offset, offset + 4);
+    if (!/^[0-9a-f]{4}$/.test(hex)) throw new Error('malformed pkt-line');
+    const length = Number.parseInt(hex, 16);
+    if (length <= 2) {
       offset += 4;
       continue;
     }

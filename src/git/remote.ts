@@ -7,7 +7,10 @@ import { encodePack } from './pack-writer.js';
 import { FLUSH, pktLine, readPktLines } from './pkt-line.js';
 
 export interface RemoteSettings {
-  /** One repository shared by every replica; each namespace is a branch of it (see `refOf`). */
+  /**
+   * One repository shared by every replica; each namespace is a branch of it (see `refOf`). Credentials written
+   * into the URL are taken out of it and used like `username`/`password`: they never appear in a message.
+   */
   readonly url: string;
   readonly username: string | null;
   readonly password: string | null;
@@ -28,22 +31,45 @@ export class RemoteMovedError extends Error {
   }
 }
 
-/** The remote could not be reached or answered something other than a ref update. */
+/** The remote could not be reached, or answered something that is not Git: whether a push landed is unknown. */
 export class RemoteUnavailableError extends Error {
   readonly code = 'REMOTE_UNAVAILABLE';
 }
 
+/** The remote answered and refused the update for its own reason (a hook, a protected ref): nothing landed. */
+export class RemoteRefusedError extends Error {
+  readonly code = 'REMOTE_REFUSED';
+  constructor(
+    readonly ref: string,
+    readonly reason: string,
+  ) {
+    super(`the remote refused ${ref}: ${reason}`);
+  }
+}
+
 /**
- * The shared Git remote, spoken to over smart HTTP. One repository holds every namespace as a branch, so any Git
- * host works with one repository created once (GitHub, Gitea, `git http-backend`) and `git clone` of it shows
- * every namespace. Pushing a ref from its old value to a new one is the compare-and-swap between replicas:
- * receive-pack refuses the update when the ref no longer has the old value.
+ * The shared Git remote, spoken to over smart HTTP (protocol v0, stateless: one request per exchange, each with a
+ * deadline). One repository holds every namespace as a branch, so any Git host works with one repository created
+ * once (GitHub, Gitea, `git http-backend`) and `git clone` of it shows every namespace. Pushing a ref from its old
+ * value to a new one is the compare-and-swap between replicas: receive-pack refuses the update when the ref no
+ * longer has the old value.
  */
 export class GitRemote {
-  constructor(private readonly settings: RemoteSettings) {}
+  private readonly endpoint: string;
+  private readonly username: string | null;
+  private readonly password: string | null;
 
+  constructor(private readonly settings: RemoteSettings) {
+    const url = new URL(settings.url);
+    this.username = settings.username ?? (url.username ? decodeURIComponent(url.username) : null);
+    this.password = settings.password ?? (url.password ? decodeURIComponent(url.password) : null);
+    url.username = url.password = '';
+    this.endpoint = url.toString().replace(/\/+$/, '');
+  }
+
+  /** The remote's URL without credentials, for messages and logs. */
   get url(): string {
-    return this.settings.url;
+    return this.endpoint;
   }
 
   /** Namespaces are branches; internal repositories (names starting with a dot) live outside refs/heads. */
@@ -53,57 +79,46 @@ export class GitRemote {
 
   /** Every namespace the remote holds, with its head. */
   async heads(): Promise<Map<string, string>> {
-    const refs = await this.guard('list refs', () =>
-      git.listServerRefs({ http, url: this.settings.url, prefix: 'refs/heads/', onAuth: () => this.auth(), headers: this.headers() }),
-    );
-    return new Map(refs.map((r) => [r.ref.slice('refs/heads/'.length), r.oid]));
-  }
-
-  /**
-   * Sends `objects` (every object of the new commit the remote lacks) and moves `ref` from `expected` to `oid`
-   * (null: deletes it), or throws RemoteMovedError when the remote's ref is elsewhere. The objects are sent whole in one pack: a
-   * commit's new objects are few and small.
-   */
-  async push(ref: string, objects: readonly EncodedObject[], oid: string | null, expected: string | null): Promise<void> {
-    const command = `${expected ?? ZERO_OID} ${oid ?? ZERO_OID} ${ref}\0report-status delete-refs agent=cairn\n`;
-    // A deletion carries no pack at all; an update of a ref to objects the remote has carries an empty one.
-    const body = Buffer.concat([pktLine(command), FLUSH, ...(oid === null ? [] : [encodePack(objects)])]);
-    const response = await this.guard('push', () =>
-      fetch(`${this.base()}/git-receive-pack`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-git-receive-pack-request', accept: 'application/x-git-receive-pack-result', ...this.headers() },
-        body,
-        redirect: 'error',
-        signal: AbortSignal.timeout(this.settings.timeoutMs),
-      }),
-    );
-    const report = Buffer.from(await response.arrayBuffer());
-    if (!response.ok) throw new RemoteUnavailableError(`push to ${this.safeUrl()} failed: HTTP ${response.status}`);
-    const lines = readPktLines(report).map((l) => l.toString('utf8').trimEnd());
-    const unpack = lines.find((l) => l.startsWith('unpack '));
-    if (unpack !== 'unpack ok') throw new RemoteUnavailableError(`the remote could not store the pack: ${unpack ?? 'no report'}`);
-    const status = lines.find((l) => l === `ok ${ref}` || l.startsWith(`ng ${ref} `));
-    if (status === `ok ${ref}`) return;
-    if (status) throw new RemoteMovedError(ref, status.slice(`ng ${ref} `.length));
-    throw new RemoteUnavailableError(`the remote did not report on ${ref}`);
-  }
-
-  /**
-   * Sends a whole local history the remote does not have yet (a data directory that predates the remote), with
-   * isomorphic-git's negotiating push. Only ever used once per namespace, so its cost does not matter.
-   */
-  async pushHistory(gitdir: string, localRef: string, ref: string): Promise<void> {
-    await this.guard('push history', () =>
-      git.push({ fs, http, gitdir, url: this.settings.url, ref: localRef, remoteRef: ref, onAuth: () => this.auth(), headers: this.headers() }),
-    );
+    const refs = await this.refs();
+    return new Map([...refs].filter(([ref]) => ref.startsWith('refs/heads/')).map(([ref, oid]) => [ref.slice('refs/heads/'.length), oid]));
   }
 
   /** The remote's head of `ref`, or null when there is no such ref. */
   async head(ref: string): Promise<string | null> {
-    const refs = await this.guard('list refs', () =>
-      git.listServerRefs({ http, url: this.settings.url, prefix: ref, onAuth: () => this.auth(), headers: this.headers() }),
-    );
-    return refs.find((r) => r.ref === ref)?.oid ?? null;
+    return (await this.refs()).get(ref) ?? null;
+  }
+
+  /**
+   * Sends `objects` (every object of the new commit the remote lacks) and moves `ref` from `expected` to `oid`
+   * (null: deletes it). Throws RemoteMovedError when the remote's ref is elsewhere, RemoteRefusedError when it
+   * refused for another reason. The objects are sent whole in one pack: a commit's new objects are few and small.
+   */
+  async push(ref: string, objects: readonly EncodedObject[], oid: string | null, expected: string | null): Promise<void> {
+    const command = `${expected ?? ZERO_OID} ${oid ?? ZERO_OID} ${ref}\0report-status delete-refs agent=cairn\n`;
+    // A deletion carries no pack at all; an update of a ref to objects the remote has carries an empty one.
+    const body = Buffer.concat([pktLine(command), FLUSH, ...(oid === null ? [] : [encodePack(uniqueObjects(objects))])]);
+    const report = await this.guard('push', async () => {
+      const answer = await this.exchange('git-receive-pack', body);
+      return readPktLines(unwrapSideBand(answer)).map((l) => l.toString('utf8').trimEnd());
+    });
+    const unpack = report.find((l) => l.startsWith('unpack '));
+    if (unpack !== 'unpack ok') throw new RemoteRefusedError(ref, `the remote could not store the pack: ${unpack ?? report.join('; ')}`);
+    const status = report.find((l) => l === `ok ${ref}` || l.startsWith(`ng ${ref} `));
+    if (status === `ok ${ref}`) return;
+    if (!status) throw new RemoteUnavailableError(`the remote did not report on ${ref}`);
+    const reason = status.slice(`ng ${ref} `.length);
+    // "ng" covers a lost race and every other refusal (hooks, protected refs): only the ref's value tells them apart.
+    if ((await this.head(ref)) !== expected) throw new RemoteMovedError(ref, reason);
+    throw new RemoteRefusedError(ref, reason);
+  }
+
+  /**
+   * Sends a whole local history the remote does not have yet (a data directory that predates the remote), with
+   * isomorphic-git's negotiating push. Only ever used once per namespace.
+   */
+  async pushHistory(gitdir: string, localRef: string, ref: string): Promise<void> {
+    const client = { request: (request: Parameters<typeof http.request>[0]) => http.request({ ...request, signal: AbortSignal.timeout(this.settings.timeoutMs * 10) }) };
+    await this.guard('push history', () => git.push({ fs, http: client, gitdir, url: this.endpoint, ref: localRef, remoteRef: ref, headers: this.headers() }));
   }
 
   /**
@@ -121,68 +136,95 @@ export class GitRemote {
       ...(have ? [pktLine(`have ${have}\n`)] : []),
       pktLine('done\n'),
     ]);
-    const response = await this.guard('fetch', () =>
-      fetch(`${this.base()}/git-upload-pack`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-git-upload-pack-request', accept: 'application/x-git-upload-pack-result', ...this.headers() },
-        body: request,
-        redirect: 'error',
-        signal: AbortSignal.timeout(this.settings.timeoutMs),
-      }),
-    );
-    const body = Buffer.from(await response.arrayBuffer());
-    if (!response.ok) throw new RemoteUnavailableError(`fetch from ${this.safeUrl()} failed: HTTP ${response.status}`);
-    await storePack(gitdir, packFromSideBand(body), fsync);
+    await this.guard('fetch', async () => storePack(gitdir, packFromSideBand(await this.exchange('git-upload-pack', request)), fsync));
     return head;
   }
 
-  private base(): string {
-    return this.settings.url.replace(/\/+$/, '');
+  /** The refs the remote advertises (peeled tags left out). */
+  private refs(): Promise<Map<string, string>> {
+    return this.guard('list refs', async () => {
+      const response = await fetch(`${this.endpoint}/info/refs?service=git-upload-pack`, {
+        headers: this.headers(),
+        redirect: 'error',
+        signal: AbortSignal.timeout(this.settings.timeoutMs),
+      });
+      const body = Buffer.from(await response.arrayBuffer());
+      if (!response.ok) throw new RemoteUnavailableError(`listing the refs of ${this.endpoint} failed: HTTP ${response.status}`);
+      return parseAdvertisement(body);
+    });
+  }
+
+  /** One POST to a Git service, body read whole, under the deadline. */
+  private async exchange(service: 'git-upload-pack' | 'git-receive-pack', body: Buffer<ArrayBuffer>): Promise<Buffer> {
+    const response = await fetch(`${this.endpoint}/${service}`, {
+      method: 'POST',
+      headers: { 'content-type': `application/x-${service}-request`, accept: `application/x-${service}-result`, ...this.headers() },
+      body,
+      redirect: 'error',
+      signal: AbortSignal.timeout(this.settings.timeoutMs),
+    });
+    const answer = Buffer.from(await response.arrayBuffer());
+    if (!response.ok) throw new RemoteUnavailableError(`${service} at ${this.endpoint} failed: HTTP ${response.status}`);
+    return answer;
   }
 
   private headers(): Record<string, string> {
-    const { username, password } = this.settings;
-    if (username === null && password === null) return {};
-    return { authorization: `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}` };
+    if (this.username === null && this.password === null) return {};
+    return { authorization: `Basic ${Buffer.from(`${this.username ?? ''}:${this.password ?? ''}`).toString('base64')}` };
   }
 
-  private auth(): { username?: string; password?: string } {
-    return { ...(this.settings.username ? { username: this.settings.username } : {}), ...(this.settings.password ? { password: this.settings.password } : {}) };
-  }
-
-  /** The URL without credentials, for messages and logs. */
-  private safeUrl(): string {
-    try {
-      const url = new URL(this.settings.url);
-      url.username = url.password = '';
-      return url.toString();
-    } catch {
-      return '(invalid remote url)';
-    }
-  }
-
-  /** Any failure to talk to the remote becomes RemoteUnavailableError, except the expected ref-moved answer. */
+  /** Any failure to talk to the remote becomes RemoteUnavailableError, except the remote's own answers. */
   private async guard<T>(what: string, exchange: () => Promise<T>): Promise<T> {
     try {
       return await exchange();
     } catch (error) {
-      if (error instanceof RemoteMovedError || error instanceof RemoteUnavailableError) throw error;
+      if (error instanceof RemoteMovedError || error instanceof RemoteUnavailableError || error instanceof RemoteRefusedError) throw error;
       const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      throw new RemoteUnavailableError(`${what} with ${this.safeUrl()} failed: ${detail}`);
+      throw new RemoteUnavailableError(`${what} with ${this.endpoint} failed: ${this.redact(detail)}`);
     }
+  }
+
+  private redact(text: string): string {
+    return this.password ? text.split(this.password).join('***') : text;
   }
 }
 
-/** The pack carried on band 1 of an upload-pack answer; band 3 is the remote's error message. */
+/** A v0 ref advertisement: "# service=..." then one "<oid> <ref>" line per ref (capabilities after a NUL). */
+function parseAdvertisement(body: Buffer): Map<string, string> {
+  const refs = new Map<string, string>();
+  for (const line of readPktLines(body)) {
+    const text = line.toString('utf8');
+    if (text.startsWith('ERR ')) throw new RemoteUnavailableError(`the remote answered: ${text.slice(4).trim()}`);
+    const match = /^([0-9a-f]{40}) ([^\0\n]+)/.exec(text);
+    if (!match?.[1] || !match[2] || match[1] === ZERO_OID || match[2].endsWith('^{}')) continue;
+    refs.set(match[2], match[1]);
+  }
+  return refs;
+}
+
+/** The pack carried on band 1 of an upload-pack answer; band 3 (or an ERR line) is the remote's error message. */
 function packFromSideBand(body: Buffer): Buffer {
   const chunks: Buffer[] = [];
   for (const line of readPktLines(body)) {
     const band = line[0];
     if (band === 1) chunks.push(line.subarray(1));
     else if (band === 3) throw new RemoteUnavailableError(`the remote refused the fetch: ${line.subarray(1).toString('utf8').trim()}`);
+    else if (line.toString('latin1', 0, 4) === 'ERR ') throw new RemoteUnavailableError(`the remote refused the fetch: ${line.toString('utf8', 4).trim()}`);
     // ACK/NAK lines before the pack, and band 2 (progress), carry nothing we need.
   }
   const pack = Buffer.concat(chunks);
   if (pack.length < 32 || pack.toString('latin1', 0, 4) !== 'PACK') throw new RemoteUnavailableError('the remote sent no pack');
   return pack;
+}
+
+/** A receive-pack report is plain pkt-lines as asked; a server that side-bands it anyway is unwrapped. */
+function unwrapSideBand(answer: Buffer): Buffer {
+  const lines = readPktLines(answer);
+  if (lines[0]?.[0] !== 1) return answer;
+  return Buffer.concat(lines.filter((l) => l[0] === 1).map((l) => l.subarray(1)));
+}
+
+/** Git's fsck refuses a pack holding one object twice (two documents with the same content, say). */
+function uniqueObjects(objects: readonly EncodedObject[]): EncodedObject[] {
+  return [...new Map(objects.map((o) => [o.oid, o])).values()];
 }

@@ -10,7 +10,7 @@ import type { EncodedObject, Signature } from './object-format.js';
 import { ObjectStore } from './object-store.js';
 import { INCOMING_PREFIX } from './pack-store.js';
 import { RefResolver } from './ref-resolver.js';
-import type { GitRemote } from './remote.js';
+import { type GitRemote, RemoteUnavailableError } from './remote.js';
 import { MAIN_REF, RefStore } from './ref-store.js';
 import { type BlobChanges, buildTree } from './tree-builder.js';
 import { diffTrees } from './tree-diff.js';
@@ -90,7 +90,12 @@ export class GitRepository {
     if (saved.damaged && !rebuilt) await repo.indexFile.rewrite(repo.index.linesFrom(0));
     // History already on disk is not news; what the remote adds from here on is.
     repo.appendListener = onAppend;
-    if (upstream) await repo.exclusive(() => repo.pull());
+    if (upstream) {
+      // An unreachable remote must not keep a replica from serving what it has: the next pull catches up.
+      await repo.exclusive(() => repo.pull()).catch((error: unknown) => {
+        if (!(error instanceof RemoteUnavailableError)) throw error;
+      });
+    }
     return repo;
   }
 
@@ -231,8 +236,15 @@ export class GitRepository {
         locked.value.release();
         throw error;
       }
+      try {
+        this.pendingDurability.push((await locked.value.commit(request.parent)).durable);
+      } catch (error) {
+        // Committed all the same: the next pull brings it here. The client must not hear "nothing was committed".
+        throw new RemoteUnavailableError(`the commit reached the shared remote but this replica could not record it (${(error as Error).message})`);
+      }
+    } else {
+      this.pendingDurability.push((await locked.value.commit(request.parent)).durable);
     }
-    this.pendingDurability.push((await locked.value.commit(request.parent)).durable);
     const stored = { oid: commit.oid, tree: tree.oid, parents: request.parent ? [request.parent] : [], author: request.author, committer: request.committer, message: request.message };
     const sizeBefore = this.index.size;
     const indexed = this.index.append(stored, changes);

@@ -51,6 +51,8 @@ async function shareCursor(repo: GitRepository, ref: string, next: string): Prom
   const remote = repo.upstream.remote;
   try {
     const shared = await remote.head(ref);
+    // A shared cursor this replica has not pulled yet may be ahead: never move it back.
+    if (shared !== null && !repo.index.get(shared)) return;
     if (furtherAlong(repo, shared, next) === next && shared !== next) await remote.push(ref, [], next, shared);
   } catch {
     // Lagging is safe (see above); the next delivery tries again.

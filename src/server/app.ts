@@ -38,9 +38,12 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   await store.init();
   // Ready means every namespace's commit index is loaded (from its index file, or rebuilt from Git).
   const namespaces = await store.list();
-  for (const name of namespaces) await store.get(name);
+  for (const name of namespaces) {
+    // One namespace that cannot open (a history diverged from the remote's) must not keep the others down.
+    await store.get(name).catch((error: unknown) => logger.error({ err: error, namespace: name }, 'namespace could not be opened; it is retried on its next use'));
+  }
   logger.info({ namespaces: namespaces.length }, 'commit indexes loaded');
-  const redis = settings.cluster?.redisUrl ? await connectRedis(settings.cluster.redisUrl, logger) : null;
+  const redis = settings.cluster?.redisUrl ? await connectRedis(settings.cluster.redisUrl, logger, Math.max(200, Math.min(5_000, Math.floor(settings.cluster.webhookLeaseMs / 3)))) : null;
   const cairn = createCairn({
     store,
     events: options.events ?? new EventTarget(),

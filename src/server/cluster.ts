@@ -6,7 +6,7 @@ import type { RepositoryStore } from '../git/repository-store.js';
 import { HEADS_TOPIC, ReplicaSync } from '../services/replica-sync.js';
 import type { WebhookDispatcher } from '../services/webhooks/webhook-dispatcher.js';
 import type { ClusterSettings } from './settings.js';
-import { RedeliverForwarding } from './redeliver-forwarding.js';
+import { REDELIVER_REPLY_TOPIC, REDELIVER_REQUEST_TOPIC, RedeliverForwarding } from './redeliver-forwarding.js';
 import { WebhookLeadership } from './webhook-leadership.js';
 
 export interface Cluster {
@@ -31,9 +31,11 @@ export function createRemote(settings: ClusterSettings): GitRemote {
 export async function joinCluster(settings: ClusterSettings, store: RepositoryStore, remote: GitRemote, redis: RedisConnections | null, logger: Logger): Promise<Cluster> {
   const bus = redis ? redisBus(redis, logger) : new EventTarget();
   const sync = new ReplicaSync(store, remote, bus, logger, { pollMs: settings.pollMs });
-  store.onAppend((repo, commits, origin) => {
+  store.onAppend((repo, commits) => {
+    // Every advance is announced, pulled ones too (a push whose answer was lost is learnt by a pull): followers
+    // skip heads they know, so the echo stops at once.
     const head = commits.at(-1);
-    if (origin === 'commit' && head) sync.announce(repo, head.oid);
+    if (head) sync.announce(repo, head.oid);
   });
   await sync.start();
   let leadership: WebhookLeadership | null = null;
@@ -53,29 +55,52 @@ export async function joinCluster(settings: ClusterSettings, store: RepositorySt
       await leadership.start();
     },
     async close() {
-      forwarding?.stop();
-      await leadership?.stop();
-      await sync.stop();
-      if (redis) await Promise.all([redis.publish.quit(), redis.subscribe.quit()]);
+      // Shutdown goes on whatever Redis says: writes still have to drain after this.
+      try {
+        forwarding?.stop();
+        await leadership?.stop();
+        await sync.stop();
+      } catch (error) {
+        logger.warn({ err: error }, 'leaving the replicas did not go cleanly');
+      }
+      if (redis) await Promise.all([redis.publish, redis.subscribe].map((client) => client.quit().catch(() => client.disconnect())));
     },
   };
 }
 
+/** Every channel replicas talk on; subscribed once, when Redis is connected, and never dropped. */
+const TOPICS = [HEADS_TOPIC, REDELIVER_REQUEST_TOPIC, REDELIVER_REPLY_TOPIC];
+
 /**
- * graphql-yoga's Redis event target, except that a failed PUBLISH (Redis down) is logged: the library leaves its
- * promise unhandled, which would end the process. A lost announcement only delays followers until the next poll.
+ * graphql-yoga's Redis event target, made safe to share a channel with strangers: a message that is not JSON
+ * arrives as null instead of throwing inside ioredis's handler (which would end the process); a failed PUBLISH
+ * (Redis down) is logged instead of left unhandled; and the library subscribes to each channel once, up front,
+ * so no later (un)subscribe can fail unobserved. A lost announcement only delays followers until the next poll.
  */
 function redisBus(redis: RedisConnections, logger: Logger): EventTarget {
-  const target = createRedisEventTarget({ publishClient: redis.publish, subscribeClient: redis.subscribe });
+  const serializer = { stringify: (value: unknown) => JSON.stringify(value), parse: parseOrNull };
+  const target = createRedisEventTarget({ publishClient: redis.publish, subscribeClient: redis.subscribe, serializer });
+  const local = new EventTarget();
+  for (const topic of TOPICS) {
+    target.addEventListener(topic, (event: Event) => local.dispatchEvent(new CustomEvent(topic, { detail: (event as CustomEvent<unknown>).detail })));
+  }
   return {
-    addEventListener: (type: string, listener: EventListenerOrEventListenerObject | null) => target.addEventListener(type, listener),
-    removeEventListener: (type: string, listener: EventListenerOrEventListenerObject | null) => target.removeEventListener(type, listener),
+    addEventListener: (type: string, listener: EventListenerOrEventListenerObject | null) => local.addEventListener(type, listener),
+    removeEventListener: (type: string, listener: EventListenerOrEventListenerObject | null) => local.removeEventListener(type, listener),
     dispatchEvent(event: Event): boolean {
       const detail = (event as CustomEvent<unknown>).detail;
-      redis.publish.publish(event.type, JSON.stringify(detail)).catch((error: unknown) => logger.warn({ err: error }, 'could not publish an announcement; followers catch up at their next poll'));
+      redis.publish.publish(event.type, JSON.stringify(detail)).catch((error: unknown) => logger.warn({ err: error, channel: event.type }, 'could not publish on Redis'));
       return true;
     },
   };
+}
+
+function parseOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 /** Redis needs a connection of its own for subscribing; the other one publishes and runs commands. */
@@ -84,9 +109,13 @@ export interface RedisConnections {
   readonly subscribe: Redis;
 }
 
-export async function connectRedis(url: string, logger: Logger): Promise<RedisConnections> {
+/**
+ * `commandTimeoutMs` bounds every command: a Redis that stops answering must not stall the webhook lease's renewal
+ * past the point where another replica may take it.
+ */
+export async function connectRedis(url: string, logger: Logger, commandTimeoutMs: number): Promise<RedisConnections> {
   const connect = (role: string): Redis => {
-    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, commandTimeout: commandTimeoutMs });
     // ioredis reconnects (and resubscribes) by itself; missed announcements are caught up by the poll.
     client.on('error', (error: Error) => logger.warn({ err: error, role }, 'redis connection problem'));
     return client;
@@ -95,6 +124,6 @@ export async function connectRedis(url: string, logger: Logger): Promise<RedisCo
   const subscribe = connect('subscribe');
   await Promise.all([publish.connect(), subscribe.connect()]);
   // Subscribed before the first catch-up, so no announcement falls between the two.
-  await subscribe.subscribe(HEADS_TOPIC);
+  await subscribe.subscribe(...TOPICS);
   return { publish, subscribe };
 }

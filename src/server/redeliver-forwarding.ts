@@ -5,8 +5,8 @@ import type { RepositoryStore } from '../git/repository-store.js';
 import type { RedeliverForwarder, WebhookDispatcher } from '../services/webhooks/webhook-dispatcher.js';
 import type { RedeliverOutcome } from '../services/webhooks/webhook-worker.js';
 
-const REQUEST_TOPIC = 'cairn:redeliver';
-const REPLY_TOPIC = 'cairn:redeliver:reply';
+export const REDELIVER_REQUEST_TOPIC = 'cairn:redeliver';
+export const REDELIVER_REPLY_TOPIC = 'cairn:redeliver:reply';
 
 interface RedeliverRequest {
   readonly id: string;
@@ -42,14 +42,14 @@ export class RedeliverForwarding {
   ) {}
 
   start(): void {
-    this.bus.addEventListener(REQUEST_TOPIC, this.onRequest);
-    this.bus.addEventListener(REPLY_TOPIC, this.onReply);
+    this.bus.addEventListener(REDELIVER_REQUEST_TOPIC, this.onRequest);
+    this.bus.addEventListener(REDELIVER_REPLY_TOPIC, this.onReply);
     this.dispatcher.forwardRedeliveries(this.forward);
   }
 
   stop(): void {
-    this.bus.removeEventListener(REQUEST_TOPIC, this.onRequest);
-    this.bus.removeEventListener(REPLY_TOPIC, this.onReply);
+    this.bus.removeEventListener(REDELIVER_REQUEST_TOPIC, this.onRequest);
+    this.bus.removeEventListener(REDELIVER_REPLY_TOPIC, this.onReply);
   }
 
   private readonly forward: RedeliverForwarder = (request) => {
@@ -65,7 +65,7 @@ export class RedeliverForwarding {
         if (reply.outcome) resolve(reply.outcome);
         else reject(new InvalidInputError(reply.error ?? 'the delivering replica refused the redelivery'));
       });
-      this.bus.dispatchEvent(new CustomEvent(REQUEST_TOPIC, { detail: { id, ...request } satisfies RedeliverRequest }));
+      this.bus.dispatchEvent(new CustomEvent(REDELIVER_REQUEST_TOPIC, { detail: { id, ...request } satisfies RedeliverRequest }));
     });
   };
 
@@ -82,6 +82,6 @@ export class RedeliverForwarding {
       if (!(error instanceof InvalidInputError)) this.logger.error({ err: error, webhook: request.webhookId }, 'forwarded redelivery failed');
       reply = { id: request.id, error: error instanceof InvalidInputError ? error.message : 'the delivering replica could not redeliver' };
     }
-    this.bus.dispatchEvent(new CustomEvent(REPLY_TOPIC, { detail: reply }));
+    this.bus.dispatchEvent(new CustomEvent(REDELIVER_REPLY_TOPIC, { detail: reply }));
   }
 }

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { WebhookDispatcher } from '../services/webhooks/webhook-dispatcher.js';
@@ -10,15 +11,17 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 
 /**
  * One replica delivers webhooks at a time: the holder of a Redis lease, renewed every third of its length. A
- * replica that cannot renew in time stops delivering before the lease can pass to another one; the next holder
- * resumes from the cursors shared on the remote. A pause longer than the lease can overlap two deliverers for a
- * moment: receivers then see an event twice (at least once, as promised), never out of order per webhook.
+ * holder that has not confirmed its lease for two thirds of it stops delivering, whether its renewal failed or is
+ * still hanging, before the lease can pass to another replica; the next holder resumes from the cursors shared on
+ * the remote. Only a process frozen longer than that (the watchdog cannot run) can overlap with the next holder:
+ * receivers may then see an event twice, and the two senders' requests may interleave.
  */
 export class WebhookLeadership {
   private held = false;
-  private renewedAt = 0;
+  /** When the last renewal that succeeded was sent (monotonic clock). */
+  private confirmedAt = 0;
   private timer: NodeJS.Timeout | null = null;
-  private ticking: Promise<void> | null = null;
+  private renewing: Promise<void> | null = null;
 
   constructor(
     private readonly redis: Redis,
@@ -37,41 +40,45 @@ export class WebhookLeadership {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.ticking;
+    await this.renewing;
     if (!this.held) return;
     this.held = false;
     await this.dispatcher.stop();
     await this.redis.eval(RELEASE, 1, LEASE_KEY, this.replica).catch(() => undefined);
   }
 
+  /** The watchdog runs on every tick, apart from any Redis command still in flight. */
   private tick(): Promise<void> {
-    this.ticking ??= this.renewOrAcquire().finally(() => {
-      this.ticking = null;
+    if (this.held && performance.now() - this.confirmedAt > (this.leaseMs * 2) / 3) this.resign('the lease could not be confirmed in time');
+    this.renewing ??= this.renewOrAcquire().finally(() => {
+      this.renewing = null;
     });
-    return this.ticking;
+    return this.renewing;
   }
 
   private async renewOrAcquire(): Promise<void> {
+    const sentAt = performance.now();
     try {
       if (this.held) {
         const renewed = await this.redis.eval(RENEW, 1, LEASE_KEY, this.replica, String(this.leaseMs));
-        if (renewed === 1) this.renewedAt = Date.now();
-        else await this.resign('the lease passed to another replica');
+        if (renewed === 1 && this.held) this.confirmedAt = sentAt;
+        else if (renewed !== 1) this.resign('the lease passed to another replica');
       } else if ((await this.redis.set(LEASE_KEY, this.replica, 'PX', this.leaseMs, 'NX')) === 'OK') {
         this.held = true;
-        this.renewedAt = Date.now();
+        this.confirmedAt = sentAt;
         this.logger.info({ replica: this.replica }, 'this replica delivers webhooks');
-        await this.dispatcher.start();
+        // Not awaited: starting can wait on the remote, and renewals must go on meanwhile.
+        this.dispatcher.start().catch((error: unknown) => this.logger.error({ err: error }, 'webhook delivery could not start'));
       }
     } catch (error) {
       this.logger.warn({ err: error }, 'could not reach Redis for the webhook delivery lease');
-      if (this.held && Date.now() - this.renewedAt > (this.leaseMs * 2) / 3) await this.resign('the lease could not be renewed in time');
     }
   }
 
-  private async resign(reason: string): Promise<void> {
+  private resign(reason: string): void {
+    if (!this.held) return;
     this.held = false;
     this.logger.warn({ replica: this.replica, reason }, 'this replica stops delivering webhooks');
-    await this.dispatcher.stop();
+    this.dispatcher.stop().catch((error: unknown) => this.logger.error({ err: error }, 'webhook delivery did not stop cleanly'));
   }
 }

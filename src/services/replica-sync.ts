@@ -30,8 +30,11 @@ export class ReplicaSync {
   readonly replica = randomUUID();
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
+  private readonly following = new Set<Promise<void>>();
   private readonly listener = (e: Event): void => {
-    void this.onAnnouncement((e as CustomEvent<HeadAnnouncement>).detail);
+    const following = this.onAnnouncement((e as CustomEvent<HeadAnnouncement | null>).detail);
+    this.following.add(following);
+    void following.finally(() => this.following.delete(following));
   };
 
   constructor(
@@ -59,7 +62,7 @@ export class ReplicaSync {
   async stop(): Promise<void> {
     this.bus.removeEventListener(HEADS_TOPIC, this.listener);
     if (this.timer) clearInterval(this.timer);
-    await this.polling;
+    await Promise.all([this.polling, ...this.following]);
   }
 
   /** Called for commits this replica made (they are on the remote already). */
@@ -68,8 +71,9 @@ export class ReplicaSync {
     this.bus.dispatchEvent(new CustomEvent(HEADS_TOPIC, { detail }));
   }
 
-  private async onAnnouncement(announcement: HeadAnnouncement): Promise<void> {
-    if (!announcement || announcement.replica === this.replica) return;
+  private async onAnnouncement(announcement: HeadAnnouncement | null): Promise<void> {
+    // Anything may be published on the channel: only a well-formed announcement of another replica counts.
+    if (typeof announcement?.namespace !== 'string' || typeof announcement.head !== 'string' || announcement.replica === this.replica) return;
     try {
       const name = announcement.namespace === SYSTEM_REPOSITORY ? SYSTEM_REPOSITORY : validateNamespaceName(announcement.namespace);
       await this.follow(name, announcement.head);

@@ -71,9 +71,13 @@ export class LocalWebhookDispatcher implements WebhookDispatcher {
     this.unsubscribe = this.options.registry.onChange(() => void this.reload());
     this.options.events.addEventListener(CHANGE_TOPIC, this.onCommit);
     this.timer = setInterval(() => {
-      void this.reload().then(() => {
-        for (const { worker } of this.workers.values()) worker.poke();
-      });
+      // A failed reload is logged by reload(); the next rescan tries again.
+      this.reload().then(
+        () => {
+          for (const { worker } of this.workers.values()) worker.poke();
+        },
+        () => undefined,
+      );
     }, this.options.rescanMs);
     this.timer.unref();
     await this.reload();
