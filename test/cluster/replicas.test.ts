@@ -2,9 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GitHttpServer, startGitHttpServer } from '../support/git-http-server.js';
-import { type Harness, startHarness } from '../support/harness.js';
-import { CHANGES_SUBSCRIPTION, CREATE_NAMESPACE, HEAD, PUT_CONFIG } from '../support/operations.js';
+import { gitCli } from '../support/git-cli.js';
+import { type GitHttpServer, type GitService, startGitHttpServer } from '../support/git-http-server.js';
+import { type Harness, collect, startHarness } from '../support/harness.js';
+import { APPLY_CHANGES, CHANGES_SUBSCRIPTION, CREATE_NAMESPACE, HEAD, PUT_CONFIG, ROLLBACK, type WriteResult } from '../support/operations.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 
 /**
@@ -49,6 +50,24 @@ async function headOf(h: Harness, namespace: string): Promise<string | null> {
   return res.data.namespace.__typename === 'Namespace' ? (res.data.namespace.head?.hash ?? null) : null;
 }
 
+/**
+ * main of the replica's own clone of `namespace`, read with the git CLI: no request to the replica, so nothing
+ * there (such as a query that clones a namespace it has not heard of) can pull on the test's behalf. Null when the
+ * replica has no clone.
+ */
+async function cloneHead(h: Harness, namespace: string): Promise<string | null> {
+  try {
+    return (await gitCli(h.dataDir, '--git-dir', path.join(h.dataDir, `${namespace}.git`), 'rev-parse', '--verify', '--quiet', 'refs/heads/main')).trim();
+  } catch {
+    return null;
+  }
+}
+
+/** The services of the POSTs (the requests that do the work) the remote answered since log entry `mark`, in order. */
+function postsSince(mark: number): (GitService | null)[] {
+  return remote.log.slice(mark).filter((r) => r.method === 'POST').map((r) => r.service);
+}
+
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -84,10 +103,18 @@ describe('two replicas sharing a Git remote and Redis', () => {
     const first = await put(a, 'payments', 'app.json', { limit: 1 }, null);
     expect(first.__typename).toBe('WritePayload');
     expect(remoteHistory('payments')).toEqual([first.version?.hash]);
-    await until('B to know the namespace and its head', async () => (await headOf(b, 'payments')) === first.version?.hash);
+    expect(remoteGit('log', '-1', '--format=%an <%ae>%n%(trailers:key=Cairn-Action,valueonly)', 'refs/heads/payments')).toBe('Local Developer <dev@localhost>\ncreate');
+    // This read opens the namespace on B (cloning it from the remote if no announcement did yet). From here on B
+    // is asked nothing that could pull: only the announcement of A's next commit can bring it there.
     const read = await b.gql<{ namespace: { config: { content: unknown } } }>(`{ namespace(name: "payments") { ... on Namespace { config(path: "app.json") { ... on ConfigDocument { content } } } } }`);
     expect(read.data.namespace.config.content).toEqual({ limit: 1 });
-    expect(remoteGit('log', '-1', '--format=%an <%ae>%n%(trailers:key=Cairn-Action,valueonly)', 'refs/heads/payments')).toBe('Local Developer <dev@localhost>\ncreate');
+    // Replayed from `first` (which B has), so it cannot miss the next commit however late it starts.
+    const feed = collect<ChangeData>(b.ws(), CHANGES_SUBSCRIPTION, { ns: 'payments', since: first.version!.hash }, 1, 5_000);
+    const second = await put(a, 'payments', 'app.json', { limit: 1, note: 'second' }, first.version!.hash);
+    expect(second.__typename).toBe('WritePayload');
+    await until('B\'s clone to reach the second commit', async () => (await cloneHead(b, 'payments')) === second.version?.hash, 5_000);
+    const [event] = await feed.done;
+    expect(event?.changes).toMatchObject({ version: second.version?.hash, parentVersion: first.version?.hash, namespace: 'payments' });
   });
 
   it('creating a namespace that exists on the remote answers NamespaceExists on the other replica', async () => {
@@ -100,7 +127,8 @@ describe('two replicas sharing a Git remote and Redis', () => {
     await until('B at the base', async () => (await headOf(b, 'payments')) === base);
     const winner = await put(a, 'payments', 'app.json', { limit: 2 }, base);
     expect(winner.__typename).toBe('WritePayload');
-    // B may not have heard of A's commit yet: its push is refused by the remote, it pulls and re-checks.
+    // Either the announcement reached B first, or B's push is refused and B pulls and re-checks: the answer is the
+    // same. The refused-push path on its own is proved below, with no announcements at all.
     const loser = await put(b, 'payments', 'app.json', { limit: 3 }, base);
     expect(loser.__typename).toBe('VersionConflict');
     expect(loser.currentVersion).toBe(winner.version?.hash);
@@ -221,11 +249,130 @@ describe('a replica without Redis', () => {
     const follower = await replica({ CAIRN_REDIS_URL: '', CAIRN_REMOTE_POLL_MS: '100' });
     try {
       await writer.gql(CREATE_NAMESPACE, { name: 'polled' });
-      const res = await put(writer, 'polled', 'a.yaml', { a: 1 }, null);
-      await until('the follower to poll the new namespace', async () => (await headOf(follower, 'polled')) === res.version?.hash);
+      const one = await put(writer, 'polled', 'a.yaml', { a: 1 }, null);
+      // Nothing asks the follower about the namespace (a query would clone it on demand): only its poll can.
+      await until('the follower to poll the new namespace', async () => (await cloneHead(follower, 'polled')) === one.version?.hash, 5_000);
+      const feed = collect<ChangeData>(follower.ws(), CHANGES_SUBSCRIPTION, { ns: 'polled', since: one.version!.hash }, 1, 5_000);
+      const two = await put(writer, 'polled', 'a.yaml', { a: 2 }, one.version!.hash);
+      await until('the follower to poll the next commit', async () => (await cloneHead(follower, 'polled')) === two.version?.hash, 5_000);
+      expect((await feed.done)[0]?.changes).toMatchObject({ version: two.version?.hash, parentVersion: one.version?.hash });
     } finally {
       await Promise.all([writer.close(), follower.close()]);
     }
+  });
+});
+
+describe('without announcements or polling, every write meets the remote\'s compare-and-swap', () => {
+  // No Redis and no poll: B learns of A's commits only when the remote refuses its push or when it fetches a
+  // version it was asked about, so these tests cannot pass by an announcement arriving first.
+  let a: Harness;
+  let b: Harness;
+  let base: string;
+  const ns = 'cas';
+
+  beforeAll(async () => {
+    [a, b] = await Promise.all([replica({ CAIRN_REDIS_URL: '' }), replica({ CAIRN_REDIS_URL: '' })]);
+    await a.gql(CREATE_NAMESPACE, { name: ns });
+    base = (await put(a, ns, 'app.json', { limit: 1 }, null)).version!.hash;
+    expect(await headOf(b, ns)).toBe(base);
+  });
+
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+  });
+
+  it('a stale write on B: the remote refuses its push, B pulls, re-checks and answers VersionConflict naming A\'s commit', async () => {
+    const winner = await put(a, ns, 'app.json', { limit: 2 }, base);
+    expect(await cloneHead(b, ns)).toBe(base);
+    const mark = remote.log.length;
+    const loser = await put(b, ns, 'app.json', { limit: 3 }, base);
+    expect(loser).toMatchObject({ __typename: 'VersionConflict', currentVersion: winner.version?.hash });
+    // One push, refused (the remote's branch did not move), then the pull that showed why.
+    const posts = postsSince(mark);
+    expect(posts[0]).toBe('git-receive-pack');
+    expect(posts.filter((s) => s === 'git-receive-pack')).toHaveLength(1);
+    expect(posts.slice(1)).toContain('git-upload-pack');
+    expect(remoteHistory(ns).slice(1)).toEqual([winner.version?.hash]);
+    expect(await cloneHead(b, ns)).toBe(winner.version?.hash);
+  });
+
+  it('a write on B refused by the remote but touching another document is run again on A\'s commit and lands on top of it', async () => {
+    const bHead = (await cloneHead(b, ns))!;
+    const fromA = await put(a, ns, 'a-only.json', { x: 1 }, bHead);
+    const mark = remote.log.length;
+    const onB = await put(b, ns, 'b-only.json', { y: 1 }, bHead);
+    expect(onB.__typename).toBe('WritePayload');
+    const posts = postsSince(mark);
+    expect(posts[0]).toBe('git-receive-pack');
+    expect(posts.at(-1)).toBe('git-receive-pack');
+    expect(posts.filter((s) => s === 'git-receive-pack')).toHaveLength(2);
+    expect(posts).toContain('git-upload-pack');
+    expect(remoteHistory(ns).slice(-2)).toEqual([fromA.version?.hash, onB.version?.hash]);
+    expect(remoteGit('rev-parse', `${onB.version!.hash}^`)).toBe(fromA.version?.hash);
+    expect(JSON.parse(remoteGit('show', `refs/heads/${ns}:a-only.json`))).toEqual({ x: 1 });
+  });
+
+  it('a write on B based on a version B has not pulled yet fetches it first, then pushes once', async () => {
+    const fromA = await put(a, ns, 'other.json', { x: 1 }, (await headOf(a, ns))!);
+    expect(await cloneHead(b, ns)).not.toBe(fromA.version?.hash);
+    const mark = remote.log.length;
+    const onB = await put(b, ns, 'app.json', { limit: 4 }, fromA.version!.hash);
+    expect(onB.__typename).toBe('WritePayload');
+    const posts = postsSince(mark);
+    expect(posts[0]).toBe('git-upload-pack');
+    expect(posts.filter((s) => s === 'git-receive-pack')).toHaveLength(1);
+    expect(remoteHistory(ns).slice(-2)).toEqual([fromA.version?.hash, onB.version?.hash]);
+  });
+});
+
+describe('documents with identical content, pushed to a remote that checks every pack', () => {
+  // The remote runs receive.fsckObjects with receive.unpackLimit=1 (index-pack --strict), as hosts do: a pack
+  // carrying one object twice is refused, so each write must send every object once.
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await replica({ CAIRN_REDIS_URL: '' });
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  async function apply(namespace: string, changes: { path: string; content: unknown }[], expectedVersion: string | null): Promise<WriteResult> {
+    const res = await h.gql<{ applyChanges: WriteResult }>(APPLY_CHANGES, { input: { namespace, changes, expectedVersion } });
+    expect(res.errors).toBeUndefined();
+    return res.data.applyChanges;
+  }
+
+  it('two documents with the same content in one applyChanges', async () => {
+    await h.gql(CREATE_NAMESPACE, { name: 'twins' });
+    const res = await apply('twins', [{ path: 'a.json', content: { same: 1 } }, { path: 'b.json', content: { same: 1 } }], null);
+    expect(res).toMatchObject({ __typename: 'WritePayload' });
+    expect(remoteHistory('twins')).toEqual([res.version?.hash]);
+    expect(remoteGit('rev-parse', 'refs/heads/twins:a.json')).toBe(remoteGit('rev-parse', 'refs/heads/twins:b.json'));
+    execFileSync('git', ['--git-dir', remoteDir, 'fsck', '--strict'], { stdio: 'pipe' });
+  });
+
+  it('two folders holding the same documents (the same tree twice) in one applyChanges', async () => {
+    await h.gql(CREATE_NAMESPACE, { name: 'twin-folders' });
+    const res = await apply('twin-folders', [{ path: 'eu/limits.json', content: { max: 5 } }, { path: 'us/limits.json', content: { max: 5 } }], null);
+    expect(res).toMatchObject({ __typename: 'WritePayload' });
+    expect(remoteHistory('twin-folders')).toEqual([res.version?.hash]);
+    expect(remoteGit('rev-parse', 'refs/heads/twin-folders:eu')).toBe(remoteGit('rev-parse', 'refs/heads/twin-folders:us'));
+  });
+
+  it('a rollback that restores two documents with the same content', async () => {
+    const ns = 'twin-rollback';
+    await h.gql(CREATE_NAMESPACE, { name: ns });
+    const one = await put(h, ns, 'a.json', { v: 1 }, null);
+    const two = await put(h, ns, 'b.json', { v: 1 }, one.version!.hash);
+    const three = await apply(ns, [{ path: 'a.json', content: { v: 2 } }, { path: 'b.json', content: { v: 3 } }], two.version!.hash);
+    expect(three.__typename).toBe('WritePayload');
+    const res = await h.gql<{ rollback: WriteResult }>(ROLLBACK, { input: { namespace: ns, to: two.version!.hash, expectedVersion: three.version!.hash } });
+    expect(res.data.rollback).toMatchObject({ __typename: 'WritePayload' });
+    expect(remoteHistory(ns).at(-1)).toBe(res.data.rollback.version?.hash);
+    expect(JSON.parse(remoteGit('show', `refs/heads/${ns}:a.json`))).toEqual({ v: 1 });
+    expect(JSON.parse(remoteGit('show', `refs/heads/${ns}:b.json`))).toEqual({ v: 1 });
   });
 });
 
