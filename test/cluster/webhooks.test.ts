@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +9,8 @@ import { type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, PUT_CONFIG } from '../support/operations.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { CREATE_WEBHOOK, type Delivery, REDELIVER, WEBHOOK, type WebhookData } from '../support/webhook-operations.js';
-import { type Receiver, startReceiver, verifyStandardWebhook } from '../support/webhook-receiver.js';
+import { type Received, type Receiver, startReceiver, verifyStandardWebhook } from '../support/webhook-receiver.js';
+import { listeningUrl, startServerProcess } from '../support/server-process.js';
 
 /**
  * Webhooks with two replicas sharing a real git http-backend remote and a real redis-server: one replica delivers
@@ -26,17 +29,25 @@ function remoteHistory(namespace: string): string[] {
   return out ? out.split('\n') : [];
 }
 
-function replica(): Promise<Harness> {
-  return startHarness({
-    env: {
-      CAIRN_REMOTE_URL: remoteUrl,
-      CAIRN_REDIS_URL: redis.url,
-      CAIRN_REMOTE_POLL_MS: '0',
-      CAIRN_WEBHOOK_ALLOW: '127.0.0.1/32',
-      CAIRN_WEBHOOK_LEASE_MS: '600',
-      CAIRN_WEBHOOK_RETRY_SCHEDULE: '50ms,50ms,50ms',
-    },
-  });
+/**
+ * A lease long enough that a busy machine never lets it lapse between renewals (a lapse would let two replicas
+ * deliver at once); a replica that stops gracefully releases it, so a takeover costs no wait.
+ */
+const LEASE_MS = '3000';
+
+function replicaEnv(leaseMs = LEASE_MS): Record<string, string> {
+  return {
+    CAIRN_REMOTE_URL: remoteUrl,
+    CAIRN_REDIS_URL: redis.url,
+    CAIRN_REMOTE_POLL_MS: '0',
+    CAIRN_WEBHOOK_ALLOW: '127.0.0.1/32',
+    CAIRN_WEBHOOK_LEASE_MS: leaseMs,
+    CAIRN_WEBHOOK_RETRY_SCHEDULE: '50ms,50ms,50ms',
+  };
+}
+
+function replica(leaseMs = LEASE_MS): Promise<Harness> {
+  return startHarness({ env: replicaEnv(leaseMs) });
 }
 
 async function put(h: Harness, namespace: string, value: number, expectedVersion: string | null): Promise<string> {
@@ -48,8 +59,8 @@ async function put(h: Harness, namespace: string, value: number, expectedVersion
 }
 
 /** The commit ids the receiver got, in arrival order. */
-function deliveredVersions(): string[] {
-  return receiver.received.map((r) => (JSON.parse(r.body) as { data: { version: string } }).data.version);
+function deliveredVersions(requests: readonly Received[] = receiver.received): string[] {
+  return requests.map((r) => (JSON.parse(r.body) as { data: { version: string } }).data.version);
 }
 
 async function leaseHolder(): Promise<string | null> {
@@ -61,9 +72,9 @@ async function leaseHolder(): Promise<string | null> {
   }
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -138,6 +149,57 @@ describe('webhooks across replicas', () => {
       expect(merged.data.webhook.deliveries.edges.map((e) => e.node.trigger).sort()).toEqual([...Array<string>(9).fill('EVENT'), 'REDELIVER']);
     } finally {
       await Promise.all([aClosed ? Promise.resolve() : a.close(), bClosed ? Promise.resolve() : b.close()]);
+    }
+  });
+
+  it('a lease holder killed without releasing: the other replica takes over once the lease expires and delivers the rest; only the event in flight at the kill arrives twice', async () => {
+    // The holder is a real process, SIGKILLed: no release, no last renewal, its in-flight request cut off.
+    const arrivals: number[] = [];
+    const hooks = await startReceiver((n) => {
+      arrivals.push(Date.now());
+      return n === 3 ? 'hold' : 200;
+    });
+    const leaderDir = mkdtempSync(path.join(tmpdir(), 'cairn-killed-leader-'));
+    const leader = startServerProcess({ ...replicaEnv('1500'), CAIRN_DATA_DIR: leaderDir, CAIRN_PORT: '0', CAIRN_FSYNC: 'false', LOG_LEVEL: 'info' });
+    let survivor: Harness | null = null;
+    try {
+      await listeningUrl(leader);
+      const tookLease = (line: string): boolean => line.includes('this replica delivers webhooks');
+      await until('the process to take the lease', () => leader.lines.some(tookLease));
+      const leaderId = (JSON.parse(leader.lines.find(tookLease)!) as { replica: string }).replica;
+      expect(await leaseHolder()).toBe(leaderId);
+      survivor = await replica('1500');
+      const survivorId = survivor.server.cluster!.sync.replica;
+
+      await survivor.gql(CREATE_NAMESPACE, { name: 'killed' });
+      let head = await put(survivor, 'killed', 0, null);
+      const created = await survivor.gql<{ createWebhook: { __typename: string; secret: string } }>(CREATE_WEBHOOK, { input: { namespace: 'killed', url: hooks.url } });
+      expect(created.data.createWebhook.__typename).toBe('WebhookSecretPayload');
+      for (let i = 1; i <= 5; i += 1) head = await put(survivor, 'killed', i, head);
+      const events = remoteHistory('killed').slice(1);
+      expect(events).toHaveLength(5);
+
+      // The process delivered three events and is waiting for the receiver's answer to the fourth.
+      await until('the fourth event to be in flight', () => hooks.received.length >= 4);
+      expect(await leaseHolder()).toBe(leaderId);
+      expect(survivor.server.cairn.webhookDispatcher.running).toBe(false);
+      leader.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      await leader.exited;
+
+      await until('the survivor to deliver the rest', () => hooks.received.length >= 6);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await leaseHolder()).toBe(survivorId);
+      expect(deliveredVersions(hooks.received)).toEqual([...events.slice(0, 4), ...events.slice(3)]);
+      for (const request of hooks.received) expect(verifyStandardWebhook(created.data.createWebhook.secret, request)).toBe(true);
+      expect(hooks.received[4]?.id).toBe(hooks.received[3]?.id);
+      // Renewed every 500 ms, the lease had at least 1000 ms to run at the kill: nobody took it over before then.
+      expect(arrivals[4]! - killedAt).toBeGreaterThanOrEqual(900);
+    } finally {
+      if (leader.child.exitCode === null && leader.child.signalCode === null) leader.child.kill('SIGKILL');
+      await leader.exited;
+      await Promise.all([survivor?.close(), hooks.close()]);
+      rmSync(leaderDir, { recursive: true, force: true });
     }
   });
 });
