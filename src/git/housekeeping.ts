@@ -13,7 +13,7 @@ export interface HousekeepingOptions {
  * and backs up better. Optional and off by default; it runs inside the namespace's write lock, so never during a
  * write. Reads carry on meanwhile: an object moved into the new pack is found once the reader refreshes its packs.
  */
-export async function repack(gitdir: string, all = false): Promise<void> {
-  // -a: fold existing packs too (a replica gathers one small pack per pull).
-  await run('git', ['--git-dir', gitdir, 'repack', ...(all ? ['-a'] : []), '-d', '-q'], { timeout: 300_000 });
+export async function repack(gitdir: string, foldPacks = false): Promise<void> {
+  // A replica gathers one small pack per pull: --geometric folds the small ones without rewriting the big one.
+  await run('git', ['--git-dir', gitdir, 'repack', ...(foldPacks ? ['--geometric=2'] : []), '-d', '-q'], { timeout: 300_000 });
 }

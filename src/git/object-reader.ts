@@ -10,6 +10,9 @@ import { PackFile, type RawObject, compact } from './pack-file.js';
  * fast-import make). A pack that appears later (an outside `git gc` moved loose objects into it) is picked up
  * when an object is not found where it was looked for.
  */
+/** How long packs replaced by a refresh stay open for reads already under way. */
+const PACK_CLOSE_GRACE_MS = 10_000;
+
 export class ObjectReader {
   private packs: Promise<PackFile[]> | null = null;
 
@@ -37,11 +40,20 @@ export class ObjectReader {
     return [...found].slice(0, limit);
   }
 
-  async refreshPacks(): Promise<void> {
+  /**
+   * Forgets the pack list so it is read again. The packs open until now are closed after `graceMs`: a read that
+   * started before the refresh may still be between two reads of one of them (a delta and its base).
+   */
+  async refreshPacks(graceMs = PACK_CLOSE_GRACE_MS): Promise<void> {
     const old = this.packs;
     this.packs = null;
     this.fs.packsChanged();
-    if (old) await Promise.all((await old).map((p) => p.close()));
+    if (!old) return;
+    const close = async (): Promise<void> => {
+      await Promise.all((await old).map((p) => p.close()));
+    };
+    if (graceMs === 0) return close();
+    setTimeout(() => void close().catch(() => undefined), graceMs).unref();
   }
 
   private async readLoose(oid: string): Promise<RawObject | null> {

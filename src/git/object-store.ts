@@ -86,9 +86,9 @@ export class ObjectStore {
     return this.reader.matchPrefix(prefix, 2);
   }
 
-  /** Closes the open pack files (they are reopened if read again). */
+  /** Closes the open pack files now (they are reopened if read again). */
   close(): Promise<void> {
-    return this.reader.refreshPacks();
+    return this.reader.refreshPacks(0);
   }
 
   /** After `git gc` or `git repack` outside Cairn: forget the pack list so new packs are found. */

@@ -136,7 +136,9 @@ export class GitRemote {
       ...(have ? [pktLine(`have ${have}\n`)] : []),
       pktLine('done\n'),
     ]);
-    await this.guard('fetch', async () => storePack(gitdir, packFromSideBand(await this.exchange('git-upload-pack', request)), fsync));
+    // A first clone may carry a whole history: it gets more time than one commit's worth.
+    const deadline = have === null ? this.settings.timeoutMs * 10 : this.settings.timeoutMs;
+    await this.guard('fetch', async () => storePack(gitdir, packFromSideBand(await this.exchange('git-upload-pack', request, deadline)), fsync));
     return head;
   }
 
@@ -155,13 +157,13 @@ export class GitRemote {
   }
 
   /** One POST to a Git service, body read whole, under the deadline. */
-  private async exchange(service: 'git-upload-pack' | 'git-receive-pack', body: Buffer<ArrayBuffer>): Promise<Buffer> {
+  private async exchange(service: 'git-upload-pack' | 'git-receive-pack', body: Buffer<ArrayBuffer>, deadlineMs = this.settings.timeoutMs): Promise<Buffer> {
     const response = await fetch(`${this.endpoint}/${service}`, {
       method: 'POST',
       headers: { 'content-type': `application/x-${service}-request`, accept: `application/x-${service}-result`, ...this.headers() },
       body,
       redirect: 'error',
-      signal: AbortSignal.timeout(this.settings.timeoutMs),
+      signal: AbortSignal.timeout(deadlineMs),
     });
     const answer = Buffer.from(await response.arrayBuffer());
     if (!response.ok) throw new RemoteUnavailableError(`${service} at ${this.endpoint} failed: HTTP ${response.status}`);

@@ -120,8 +120,14 @@ export class GitRepository {
       if (local !== null) await upstream.remote.pushHistory(this.gitdir, MAIN_REF, upstream.ref);
     } else if (remoteHead !== local) {
       await this.objects.packsChanged();
-      if (local !== null && !(await isAncestor(this.gitdir, local, remoteHead))) throw new DivergedHistoryError(this.name, local, remoteHead);
-      await this.refs.compareAndSwap(MAIN_REF, local, remoteHead);
+      if (local === null || (await isAncestor(this.gitdir, local, remoteHead))) {
+        await this.refs.compareAndSwap(MAIN_REF, local, remoteHead);
+      } else if (await isAncestor(this.gitdir, remoteHead, local)) {
+        // The remote is behind this clone (restored from a backup, say): give it back what it lost.
+        await upstream.remote.pushHistory(this.gitdir, MAIN_REF, upstream.ref);
+      } else {
+        throw new DivergedHistoryError(this.name, local, remoteHead);
+      }
     }
     return this.syncIndex();
   }
