@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -334,6 +334,33 @@ describe('garbage on the Redis channel', () => {
       await follower.exited;
       await writer.close();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('announcements of what the remote does not have', () => {
+  it('an announcement naming a namespace the remote lacks creates nothing on the replicas that hear it', async () => {
+    const writer = await replica({ CAIRN_REDIS_URL: redis.url });
+    const follower = await replica({ CAIRN_REDIS_URL: redis.url });
+    const publisher = new Redis(redis.url);
+    try {
+      await writer.gql(CREATE_NAMESPACE, { name: 'real' });
+      const one = await committed(writer, 'real', { v: 1 }, null);
+      await until('the follower to follow the real namespace', async () => (await cloneHead(follower.dataDir, 'real')) === one);
+      const ghost = { replica: 'not-a-replica', namespace: 'ghost', head: 'a'.repeat(40) };
+      expect(await publisher.publish('cairn:heads', JSON.stringify(ghost))).toBeGreaterThanOrEqual(2);
+      // Announcements are handled in order: once the next real one is followed, the ghost was handled too.
+      const two = await committed(writer, 'real', { v: 2 }, one);
+      await until('the follower to follow the next real announcement', async () => (await cloneHead(follower.dataDir, 'real')) === two);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      for (const h of [writer, follower]) {
+        const listed = await h.gql<{ namespaces: { edges: { node: { name: string } }[] } }>('{ namespaces(first: 100) { edges { node { name } } } }');
+        expect(listed.data.namespaces.edges.map((e) => e.node.name)).toEqual(['real']);
+        expect(existsSync(path.join(h.dataDir, 'ghost.git'))).toBe(false);
+      }
+    } finally {
+      publisher.disconnect();
+      await Promise.all([writer.close(), follower.close()]);
     }
   });
 });
