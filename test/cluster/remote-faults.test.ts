@@ -291,7 +291,7 @@ describe('a replica started while the remote is down', () => {
       expect(remoteHistory('offline')).toEqual([one, two, three.version?.hash]);
     } finally {
       remote.failNext(0);
-      await late?.server.close();
+      await late?.close();
       await writer.close();
       // Last: the late replica ran on this replica's data directory, which closing removes.
       await earlier.close().catch(() => undefined);
