@@ -94,22 +94,21 @@ export class GitRemote {
    * refused for another reason. The objects are sent whole in one pack: a commit's new objects are few and small.
    */
   async push(ref: string, objects: readonly EncodedObject[], oid: string | null, expected: string | null): Promise<void> {
-    const command = `${expected ?? ZERO_OID} ${oid ?? ZERO_OID} ${ref}\0report-status delete-refs agent=cairn\n`;
+    // side-band-64k: what the remote's hooks print (a host explaining a refusal) comes back on band 2.
+    const command = `${expected ?? ZERO_OID} ${oid ?? ZERO_OID} ${ref}\0report-status side-band-64k delete-refs agent=cairn\n`;
     // A deletion carries no pack at all; an update of a ref to objects the remote has carries an empty one.
     const body = Buffer.concat([pktLine(command), FLUSH, ...(oid === null ? [] : [encodePack(uniqueObjects(objects))])]);
-    const report = await this.guard('push', async () => {
-      const answer = await this.exchange('git-receive-pack', body);
-      return readPktLines(unwrapSideBand(answer)).map((l) => l.toString('utf8').trimEnd());
-    });
+    const { report, messages } = await this.guard('push', async () => splitSideBand(await this.exchange('git-receive-pack', body)));
+    const said = messages ? ` (remote: ${messages})` : '';
     const unpack = report.find((l) => l.startsWith('unpack '));
-    if (unpack !== 'unpack ok') throw new RemoteRefusedError(ref, `the remote could not store the pack: ${unpack ?? report.join('; ')}`);
+    if (unpack !== 'unpack ok') throw new RemoteRefusedError(ref, `the remote could not store the pack: ${unpack ?? report.join('; ')}${said}`);
     const status = report.find((l) => l === `ok ${ref}` || l.startsWith(`ng ${ref} `));
     if (status === `ok ${ref}`) return;
     if (!status) throw new RemoteUnavailableError(`the remote did not report on ${ref}`);
     const reason = status.slice(`ng ${ref} `.length);
     // "ng" covers a lost race and every other refusal (hooks, protected refs): only the ref's value tells them apart.
     if ((await this.head(ref)) !== expected) throw new RemoteMovedError(ref, reason);
-    throw new RemoteRefusedError(ref, reason);
+    throw new RemoteRefusedError(ref, `${reason}${said}`);
   }
 
   /**
@@ -219,11 +218,24 @@ function packFromSideBand(body: Buffer): Buffer {
   return pack;
 }
 
-/** A receive-pack report is plain pkt-lines as asked; a server that side-bands it anyway is unwrapped. */
-function unwrapSideBand(answer: Buffer): Buffer {
+/**
+ * A receive-pack answer: the report-status lines (band 1 when side-banded, as asked; plain pkt-lines from a server
+ * that does not side-band) and what the remote printed (band 2, e.g. a hook's refusal message).
+ */
+function splitSideBand(answer: Buffer): { report: string[]; messages: string } {
   const lines = readPktLines(answer);
-  if (lines[0]?.[0] !== 1) return answer;
-  return Buffer.concat(lines.filter((l) => l[0] === 1).map((l) => l.subarray(1)));
+  const sideBanded = lines.length > 0 && lines.every((l) => l[0] !== undefined && l[0] >= 1 && l[0] <= 3);
+  if (!sideBanded) return { report: lines.map((l) => l.toString('utf8').trimEnd()), messages: '' };
+  const band = (n: number): Buffer => Buffer.concat(lines.filter((l) => l[0] === n).map((l) => l.subarray(1)));
+  const fatal = band(3).toString('utf8').trim();
+  if (fatal) throw new RemoteUnavailableError(`the remote failed: ${fatal}`);
+  const messages = band(2)
+    .toString('utf8')
+    .split(/[\r\n]+/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join('; ');
+  return { report: readPktLines(band(1)).map((l) => l.toString('utf8').trimEnd()), messages };
 }
 
 /** Git's fsck refuses a pack holding one object twice (two documents with the same content, say). */

@@ -84,8 +84,9 @@ export class ReplicaSync {
 
   /** Pulls `namespace` unless its head is already known here (many announcements, one pull each at most). */
   async follow(namespace: string, head: string): Promise<void> {
-    const repo = await this.store.adopt(namespace);
-    if (repo.index.get(head)) return;
+    // Found on the remote, not merely named in a message: a stranger's announcement creates nothing.
+    const repo = await this.store.find(namespace);
+    if (!repo || repo.index.get(head)) return;
     await repo.exclusive(async () => {
       if (!repo.index.get(head)) await repo.pull();
     });
