@@ -13,6 +13,7 @@ import { DocumentDiff } from './document-diff.js';
 import { storedDiff } from './diff.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import { storageFailureOf, withRemoteRetry } from './remote-retry.js';
+import type { PendingWrite, WriteCheck } from './write-check.js';
 import { type VersionView, viewOf } from './version-view.js';
 
 export interface WriteOptions {
@@ -25,6 +26,8 @@ export interface WriteOptions {
   readonly comment?: string | null;
   readonly requestId?: string | null;
   readonly dryRun?: boolean | null;
+  /** Go ahead despite what a check lets pass when forced (an overlay a base change breaks, say). */
+  readonly force?: boolean | null;
 }
 
 /** What a use case wants committed, computed against the current head. */
@@ -54,10 +57,17 @@ export interface WriteSettings {
  * written before every check passed, so bad input never leaves a partial commit.
  */
 export class WritePipeline {
+  private readonly checks: WriteCheck[] = [];
+
   constructor(
     private readonly access: NamespaceAccess,
     private readonly settings: WriteSettings,
   ) {}
+
+  /** Adds a rule every write must pass before it is committed (and every preview is checked against). */
+  addCheck(check: WriteCheck): void {
+    this.checks.push(check);
+  }
 
   async run(actor: Actor, options: WriteOptions, plan: (repo: GitRepository, head: IndexedCommit | null) => Promise<WritePlan>, role: Role = 'editor'): Promise<WriteOutcome> {
     const repo = await this.access.open(actor, options.namespace, role);
@@ -65,7 +75,7 @@ export class WritePipeline {
     const blobs = createBlobSource();
     if (options.dryRun) {
       await repo.syncIndex();
-      return this.preview(repo, blobs, options, await plan(repo, repo.head()));
+      return this.preview(repo, actor, blobs, options, await plan(repo, repo.head()));
     }
     const giveUp = (): Error => new VersionConflictError(options.expectedVersion, repo.head()?.oid ?? null, []);
     return repo.exclusive(() => withRemoteRetry(repo, () => this.commitOnce(repo, actor, options, requestId, blobs, plan), giveUp));
@@ -88,15 +98,17 @@ export class WritePipeline {
     const effective = await this.effectiveFiles(repo, head, planned.files);
     if (effective.size === 0) return { kind: 'unchanged', version: head ? viewOf(repo, head) : null };
     this.validate(effective);
+    await this.runChecks({ repo, actor, head, action: planned.action, files: effective, force: options.force ?? false, dryRun: false });
     const commit = await this.commit(repo, actor, head, { ...planned, files: effective }, options.comment ?? '', requestId);
     return { kind: 'committed', version: viewOf(repo, commit), files: this.storedDiffs(repo, blobs, commit), replayed: false };
   }
 
-  private async preview(repo: GitRepository, blobs: BlobSource, options: WriteOptions, plan: WritePlan): Promise<WriteOutcome> {
+  private async preview(repo: GitRepository, actor: Actor, blobs: BlobSource, options: WriteOptions, plan: WritePlan): Promise<WriteOutcome> {
     const head = repo.head();
     await this.checkExpected(repo, head, options.expectedVersion, [...plan.files.keys()]);
     const effective = await this.effectiveFiles(repo, head, plan.files);
     this.validate(effective);
+    await this.runChecks({ repo, actor, head, action: plan.action, files: effective, force: options.force ?? false, dryRun: true });
     const files = await Promise.all(
       [...effective].map(async ([path, text]) => {
         const oldBlob = head ? await repo.blobAt(head.oid, path) : null;
@@ -129,6 +141,10 @@ export class WritePipeline {
     if (!base) throw new VersionConflictError(expected, head?.oid ?? null, paths);
     const changed = repo.index.changedSince(base.seq, paths);
     if (changed.length) throw new VersionConflictError(expected, head?.oid ?? null, changed);
+  }
+
+  private async runChecks(write: PendingWrite): Promise<void> {
+    for (const check of this.checks) await check.check(write);
   }
 
   private validate(files: ReadonlyMap<string, string | null>): void {
