@@ -1,0 +1,69 @@
+import picomatch from 'picomatch';
+import { InvalidDocumentError } from './errors.js';
+import type { JsonValue } from './json-value.js';
+
+/** Where a namespace keeps its policy: in its own repository, so every change to it is a reviewed, audited commit. */
+export const POLICY_PATH = '.cairn/policy.json';
+
+/** Changes to documents matching `paths` need `required` approvals from `approvers` (operator emails). */
+export interface ApprovalRule {
+  readonly paths: readonly string[];
+  readonly required: number;
+  readonly approvers: readonly string[];
+}
+
+export interface NamespacePolicy {
+  /** Tag name globs (e.g. `release/*`) that can be created but never moved or deleted. */
+  readonly protectedTags: readonly string[];
+  /** Paths that change only through an approved change request. */
+  readonly approvals: readonly ApprovalRule[];
+  /** Admins may roll back without approval; such rollbacks are recorded as emergency rollbacks. */
+  readonly emergencyRollback: boolean;
+}
+
+export const DEFAULT_POLICY: NamespacePolicy = { protectedTags: [], approvals: [], emergencyRollback: false };
+
+/**
+ * Reads `.cairn/policy.json`, e.g.
+ * `{"protectedTags":["release/*"],"approvals":[{"paths":["prod/**"],"required":2,"approvers":["a@x","b@x"]}],"emergencyRollback":true}`.
+ * Every field is optional; anything else is refused with the path of the offending field.
+ */
+export function parseNamespacePolicy(value: JsonValue): NamespacePolicy {
+  const fail = (detail: string): never => {
+    throw new InvalidDocumentError(POLICY_PATH, detail);
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('the policy must be a JSON object');
+  const known = new Set(['protectedTags', 'approvals', 'emergencyRollback']);
+  for (const key of Object.keys(value)) if (!known.has(key)) fail(`unknown field '${key}'`);
+  const strings = (field: unknown, where: string): string[] => {
+    if (!Array.isArray(field) || field.some((s) => typeof s !== 'string' || s.length === 0)) return fail(`${where} must be an array of non-empty strings`);
+    return field as string[];
+  };
+  const protectedTags = value.protectedTags === undefined ? [] : strings(value.protectedTags, 'protectedTags');
+  const approvals = value.approvals === undefined ? [] : Array.isArray(value.approvals) ? value.approvals.map((rule, i) => approvalRule(rule, `approvals[${i}]`, strings, fail)) : fail('approvals must be an array');
+  const emergencyRollback = value.emergencyRollback ?? false;
+  if (typeof emergencyRollback !== 'boolean') fail('emergencyRollback must be true or false');
+  return { protectedTags, approvals, emergencyRollback: emergencyRollback as boolean };
+}
+
+function approvalRule(rule: JsonValue, where: string, strings: (field: unknown, where: string) => string[], fail: (detail: string) => never): ApprovalRule {
+  if (typeof rule !== 'object' || rule === null || Array.isArray(rule)) return fail(`${where} must be an object`);
+  const paths = strings(rule.paths, `${where}.paths`);
+  const approvers = strings(rule.approvers, `${where}.approvers`);
+  const required = rule.required;
+  if (typeof required !== 'number' || !Number.isInteger(required) || required < 1 || required > approvers.length) {
+    fail(`${where}.required must be an integer from 1 to the number of approvers`);
+  }
+  return { paths, required: required as number, approvers };
+}
+
+/** Whether `name` matches one of the glob `patterns` (`*` within a segment, `**` across segments). */
+export function matchesAny(patterns: readonly string[], name: string): boolean {
+  return patterns.length > 0 && picomatch(patterns as string[], { dot: true })(name);
+}
+
+/** The approval rules that cover any of `paths`. */
+export function rulesFor(policy: NamespacePolicy, paths: Iterable<string>): ApprovalRule[] {
+  const list = [...paths];
+  return policy.approvals.filter((rule) => list.some((p) => matchesAny(rule.paths, p)));
+}

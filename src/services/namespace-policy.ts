@@ -1,0 +1,12 @@
+import { parseStoredDocument } from '../domain/document-codec.js';
+import { DEFAULT_POLICY, type NamespacePolicy, POLICY_PATH, parseNamespacePolicy } from '../domain/namespace-policy.js';
+import type { GitRepository } from '../git/repository.js';
+
+/** The policy in force at `commitOid` (default: the head); no policy file means the default, permissive one. */
+export async function policyAt(repo: GitRepository, commitOid: string | null = repo.head()?.oid ?? null): Promise<NamespacePolicy> {
+  if (!commitOid) return DEFAULT_POLICY;
+  const blob = await repo.blobAt(commitOid, POLICY_PATH);
+  if (!blob) return DEFAULT_POLICY;
+  const text = Buffer.from(await repo.objects.readBlob(blob)).toString('utf8');
+  return parseNamespacePolicy(parseStoredDocument(POLICY_PATH, text));
+}
