@@ -14,6 +14,7 @@ import {
   type ValueConflict,
   VersionConflictError,
 } from '../domain/errors.js';
+import { SchemaViolationError } from '../domain/schema-violation.js';
 import { builder } from './builder.js';
 
 /** Every expected failure is one of these types in a result union, with a stable code and a clear message. */
@@ -133,5 +134,5 @@ builder.objectType(InvalidWebhookUrlError, {
 
 /** Error sets per kind of field, so each union lists exactly what can happen there. */
 export const READ_ERRORS = [NotFoundError, ForbiddenError, InvalidNamespaceError, InvalidPathError, InvalidRefError, InvalidInputError];
-export const WRITE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError, StorageError];
+export const WRITE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError, StorageError, SchemaViolationError];
 export const WEBHOOK_ERRORS = [...READ_ERRORS, InvalidWebhookUrlError, StorageError];

@@ -12,6 +12,7 @@ import { NamespaceAccess } from './namespace-access.js';
 import { NamespaceService } from './namespaces.js';
 import { RevertService } from './revert.js';
 import { RollbackService } from './rollback.js';
+import { SchemaCheck } from './schema-check.js';
 import { UpdateService } from './update.js';
 import { type DeliveryLog, FileDeliveryLog } from './webhooks/delivery-log.js';
 import { SsrfGuard } from './webhooks/ssrf-guard.js';
@@ -80,6 +81,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
     for (const commit of commits) feed.publish(repo, commit.oid);
   });
   const pipeline = new WritePipeline(access, deps.write);
+  pipeline.addCheck(new SchemaCheck());
   const webhookSettings = deps.webhooks ?? DEFAULT_WEBHOOK_SETTINGS;
   const registry = new WebhookRegistry(deps.store, deps.write.committer, deps.write.clock);
   const deliveryLog = deps.deliveryLog ?? new FileDeliveryLog(deps.store, webhookSettings.logSize);

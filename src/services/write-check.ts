@@ -1,4 +1,5 @@
 import type { CommitAction } from '../domain/commit-message.js';
+import type { CairnError } from '../domain/errors.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
@@ -16,12 +17,18 @@ export interface PendingWrite {
   readonly force: boolean;
   /** A preview: a check reports what it would refuse rather than refusing (see `WriteCheck.check`). */
   readonly dryRun: boolean;
+  /**
+   * Refuses the write with `finding`, except in a preview, where the finding is collected into the preview
+   * payload instead (a rollback preview shows that the old version violates today's schema, say).
+   */
+  report(finding: CairnError): void;
 }
 
 /**
  * A rule a write must pass before anything is committed (schema validation, overlays that must still apply,
  * approval policy). Checks run in the write pipeline after the expected version and the documents were checked,
- * inside the namespace's write lock, in registration order. A check refuses by throwing a typed CairnError.
+ * inside the namespace's write lock, in registration order. A check refuses by throwing a typed CairnError
+ * (previews are refused too) or by `PendingWrite.report` (previews carry it instead).
  */
 export interface WriteCheck {
   check(write: PendingWrite): Promise<void>;

@@ -1,7 +1,7 @@
 import type { Role } from '../domain/access.js';
 import { type CommitAction, formatCommitMessage, validateRequestId } from '../domain/commit-message.js';
 import { parseDocument } from '../domain/document-codec.js';
-import { InvalidPathError, VersionConflictError } from '../domain/errors.js';
+import { type CairnError, InvalidPathError, VersionConflictError } from '../domain/errors.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { Signature } from '../git/object-format.js';
 import { RefMovedError } from '../git/ref-store.js';
@@ -42,7 +42,13 @@ export interface WritePlan {
 export type WriteOutcome =
   | { readonly kind: 'committed'; readonly version: VersionView; readonly files: DocumentDiff[]; readonly replayed: boolean }
   | { readonly kind: 'unchanged'; readonly version: VersionView | null }
-  | { readonly kind: 'preview'; readonly base: VersionView | null; readonly files: DocumentDiff[] };
+  | {
+      readonly kind: 'preview';
+      readonly base: VersionView | null;
+      readonly files: DocumentDiff[];
+      /** What the checks would refuse the write for (see `PendingWrite.report`); empty when it would pass. */
+      readonly findings: readonly CairnError[];
+    };
 
 export interface WriteSettings {
   readonly committer: { readonly name: string; readonly email: string };
@@ -98,7 +104,10 @@ export class WritePipeline {
     const effective = await this.effectiveFiles(repo, head, planned.files);
     if (effective.size === 0) return { kind: 'unchanged', version: head ? viewOf(repo, head) : null };
     this.validate(effective);
-    await this.runChecks({ repo, actor, head, action: planned.action, files: effective, force: options.force ?? false, dryRun: false });
+    const refuse = (finding: CairnError): never => {
+      throw finding;
+    };
+    await this.runChecks({ repo, actor, head, action: planned.action, files: effective, force: options.force ?? false, dryRun: false, report: refuse });
     const commit = await this.commit(repo, actor, head, { ...planned, files: effective }, options.comment ?? '', requestId);
     return { kind: 'committed', version: viewOf(repo, commit), files: this.storedDiffs(repo, blobs, commit), replayed: false };
   }
@@ -108,7 +117,11 @@ export class WritePipeline {
     await this.checkExpected(repo, head, options.expectedVersion, [...plan.files.keys()]);
     const effective = await this.effectiveFiles(repo, head, plan.files);
     this.validate(effective);
-    await this.runChecks({ repo, actor, head, action: plan.action, files: effective, force: options.force ?? false, dryRun: true });
+    const findings: CairnError[] = [];
+    const report = (finding: CairnError): void => {
+      findings.push(finding);
+    };
+    await this.runChecks({ repo, actor, head, action: plan.action, files: effective, force: options.force ?? false, dryRun: true, report });
     const files = await Promise.all(
       [...effective].map(async ([path, text]) => {
         const oldBlob = head ? await repo.blobAt(head.oid, path) : null;
@@ -116,7 +129,7 @@ export class WritePipeline {
         return new DocumentDiff(path, status, oldBlob ? { text: () => blobs.text(repo, oldBlob), blob: oldBlob } : null, text === null ? null : { text: () => Promise.resolve(text), blob: null });
       }),
     );
-    return { kind: 'preview', base: head ? viewOf(repo, head) : null, files: files.sort((a, b) => (a.path < b.path ? -1 : 1)) };
+    return { kind: 'preview', base: head ? viewOf(repo, head) : null, files: files.sort((a, b) => (a.path < b.path ? -1 : 1)), findings };
   }
 
   /** Drops writes that would leave a document as it is, comparing blob ids. */
