@@ -13,9 +13,11 @@ const OPTIONS: Options = {
   allErrors: true,
   // Unknown keywords are refused: a typo such as "requried" would otherwise silently check nothing.
   strict: true,
-  // These strict checks refuse legitimate schemas (a `type` left to a sibling `properties`, tuples without bounds).
+  // These strict checks refuse legitimate schemas (a `type` left to a sibling `properties`, tuples without bounds,
+  // `required` naming a property no `properties` describes).
   strictTypes: false,
   strictTuples: false,
+  strictRequired: false,
   // `format` is an annotation, as JSON Schema 2019-09 and later define it by default: no format vocabulary is loaded.
   validateFormats: false,
   logger: false,
