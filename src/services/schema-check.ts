@@ -18,15 +18,17 @@ const COMPILED_SCHEMAS = 512;
 export class SchemaCheck implements WriteCheck {
   private readonly compiled = new LruCache<string, DocumentValidator>(COMPILED_SCHEMAS);
 
+  /** `compile` is the schema compiler; a test passes a counting wrapper around the real one. */
+  constructor(private readonly compile: typeof compileSchema = compileSchema) {}
+
   async check(write: PendingWrite): Promise<void> {
     const tree = new ResultingTree(write);
-    const schemaFiles = await tree.paths(SCHEMAS_DIR);
     const changedSchemas = [...write.files].filter(([path, text]) => isSchemaFile(path) && path !== SCHEMA_INDEX_PATH && text !== null).map(([path]) => path);
     // A schema file is refused when it is not a valid JSON Schema, mapped or not: it may be mapped later.
     for (const path of changedSchemas) await this.validator(tree, path);
     const indexText = await tree.text(SCHEMA_INDEX_PATH);
     if (indexText === null) return;
-    const files = new Set(schemaFiles);
+    const files = new Set(await tree.paths(SCHEMAS_DIR));
     const mapping = parseSchemaMapping(parseStoredDocument(SCHEMA_INDEX_PATH, indexText), (path) => files.has(path));
     const violations: SchemaViolation[] = [];
     for (const path of await this.targets(write, tree, mapping, changedSchemas)) {
@@ -59,7 +61,7 @@ export class SchemaCheck implements WriteCheck {
     const key = tree.blobOid(text);
     const cached = this.compiled.get(key);
     if (cached) return cached;
-    const compiled = compileSchema(schemaPath, parseStoredDocument(schemaPath, text));
+    const compiled = this.compile(schemaPath, parseStoredDocument(schemaPath, text));
     this.compiled.set(key, compiled);
     return compiled;
   }
