@@ -99,7 +99,7 @@ export class WritePipeline {
     if (effective.size === 0) return { kind: 'unchanged', version: head ? viewOf(repo, head) : null };
     this.validate(effective);
     await this.runChecks({ repo, actor, head, action: planned.action, files: effective, force: options.force ?? false, dryRun: false });
-    const commit = await this.commit(repo, actor, head, { ...planned, files: effective }, options.comment ?? '', requestId);
+    const commit = await this.commit(repo, actor, head, { ...planned, files: effective }, options.comment ?? '', requestId, options.force ?? false);
     return { kind: 'committed', version: viewOf(repo, commit), files: this.storedDiffs(repo, blobs, commit), replayed: false };
   }
 
@@ -151,7 +151,7 @@ export class WritePipeline {
     for (const [path, text] of files) if (text !== null) parseDocument(path, text, this.settings.maxDocumentBytes);
   }
 
-  private async commit(repo: GitRepository, actor: Actor, head: IndexedCommit | null, plan: WritePlan, comment: string, requestId: string | null): Promise<IndexedCommit> {
+  private async commit(repo: GitRepository, actor: Actor, head: IndexedCommit | null, plan: WritePlan, comment: string, requestId: string | null, forced: boolean): Promise<IndexedCommit> {
     const seconds = Math.floor(this.settings.clock().getTime() / 1000);
     const sign = (who: { name: string; email: string }): Signature => ({ name: who.name, email: who.email, timestamp: seconds, timezoneOffset: 0 });
     const message = formatCommitMessage(comment, {
@@ -160,6 +160,7 @@ export class WritePipeline {
       requestId,
       rollbackTo: plan.rollbackTo ?? null,
       reverts: plan.reverts ?? null,
+      forced,
     });
     const files = new Map([...plan.files].map(([path, text]) => [path, text === null ? null : Buffer.from(text)] as const));
     try {
