@@ -60,6 +60,8 @@ export class OverlayService {
     const repo = await this.access.open(actor, namespace, 'viewer');
     const basePath = validateBasePath(path);
     const version = await versionAt(repo, at ?? 'HEAD');
+    // Provenance walks main's commit index; a commit off main (a tag made with the git CLI) has no place in it.
+    if (version.commit.seq < 0) throw new InvalidInputError(`'${at ?? 'HEAD'}' is not a version of main; effective configs are read at versions of main`);
     const layers = await readLayers(repo, blobs, basePath, cluster ?? null, version.commit);
     if (layers.base === undefined) throw new NotFoundError('document', `${basePath}@${version.commit.oid.slice(0, 12)}`);
     const content = effectiveValue(basePath, cluster ?? null, layers);
@@ -132,7 +134,6 @@ async function provenanceOf(
   at: IndexedCommit,
   content: JsonValue,
 ): Promise<FieldProvenance[]> {
-  if (at.seq < 0) throw new InvalidInputError('provenance is known for versions of main only');
   const leaves = leavesOf(content).map((leaf) => ({ ...leaf, opIndex: layers.overlay ? settingOperationOf(leaf.pointer, layers.overlay) : null }));
   const basePointers = leaves.filter((l) => l.opIndex === null).map((l) => l.pointer);
   const opIndexes = new Set(leaves.flatMap((l) => (l.opIndex === null ? [] : [l.opIndex])));
