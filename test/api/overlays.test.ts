@@ -192,6 +192,9 @@ describe('overlays', () => {
     expect(bad.data.namespace.effectiveConfig.__typename).toBe('InvalidPath');
     const badCluster = await effective('Prod!');
     expect(badCluster.__typename).toBe('InvalidInput');
+    const offMain = h.git('shop', 'commit-tree', `${head()}^{tree}`, '-p', head(), '-m', 'off main').trim();
+    h.git('shop', 'tag', 'off-main', offMain);
+    expect((await effective('prod', 'off-main')).__typename).toBe('InvalidInput');
   });
 
   it('diffs effective configurations across clusters and across versions, in the shape of a version diff', async () => {
