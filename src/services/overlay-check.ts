@@ -4,7 +4,7 @@ import { OverlayConflictError } from '../domain/errors.js';
 import type { JsonValue } from '../domain/json-value.js';
 import { type OverlayFailure, applyOverlay, parseOverlay } from '../domain/overlay-patch.js';
 import { BASE_EXTENSIONS, baseCandidatesOf, overlayFolderOf, overlayLocationOf, stemOf } from '../domain/overlay-path.js';
-import type { PendingWrite, WriteCheck } from './write-check.js';
+import type { CheckVerdict, PendingWrite, WriteCheck } from './write-check.js';
 
 type Side = 'before' | 'after';
 
@@ -15,7 +15,7 @@ type Side = 'before' | 'after';
  * Overlay files are validated whatever `force` says: a malformed patch or cluster name is never stored.
  */
 export class OverlayCheck implements WriteCheck {
-  async check(write: PendingWrite): Promise<void> {
+  async check(write: PendingWrite): Promise<CheckVerdict> {
     const stems = new Set<string>();
     for (const [path, text] of write.files) {
       const location = overlayLocationOf(path);
@@ -28,7 +28,9 @@ export class OverlayCheck implements WriteCheck {
     }
     const broken: BrokenOverlay[] = [];
     for (const stem of stems) broken.push(...(await new WriteView(write).brokenOverlays(stem)));
-    if (broken.length > 0 && !write.force) throw new OverlayConflictError(broken);
+    if (broken.length === 0) return 'passed';
+    if (!write.force) throw new OverlayConflictError(broken);
+    return 'forced';
   }
 }
 

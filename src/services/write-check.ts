@@ -24,5 +24,8 @@ export interface PendingWrite {
  * inside the namespace's write lock, in registration order. A check refuses by throwing a typed CairnError.
  */
 export interface WriteCheck {
-  check(write: PendingWrite): Promise<void>;
+  /** Resolves 'forced' when the write passes only because `force` was given (recorded in the commit as Cairn-Forced). */
+  check(write: PendingWrite): Promise<CheckVerdict | void>;
 }
+
+export type CheckVerdict = 'passed' | 'forced';

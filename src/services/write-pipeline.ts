@@ -98,8 +98,8 @@ export class WritePipeline {
     const effective = await this.effectiveFiles(repo, head, planned.files);
     if (effective.size === 0) return { kind: 'unchanged', version: head ? viewOf(repo, head) : null };
     this.validate(effective);
-    await this.runChecks({ repo, actor, head, action: planned.action, files: effective, force: options.force ?? false, dryRun: false });
-    const commit = await this.commit(repo, actor, head, { ...planned, files: effective }, options.comment ?? '', requestId, options.force ?? false);
+    const forced = await this.runChecks({ repo, actor, head, action: planned.action, files: effective, force: options.force ?? false, dryRun: false });
+    const commit = await this.commit(repo, actor, head, { ...planned, files: effective }, options.comment ?? '', requestId, forced);
     return { kind: 'committed', version: viewOf(repo, commit), files: this.storedDiffs(repo, blobs, commit), replayed: false };
   }
 
@@ -143,8 +143,11 @@ export class WritePipeline {
     if (changed.length) throw new VersionConflictError(expected, head?.oid ?? null, changed);
   }
 
-  private async runChecks(write: PendingWrite): Promise<void> {
-    for (const check of this.checks) await check.check(write);
+  /** True when some check let the write through only because it was forced. */
+  private async runChecks(write: PendingWrite): Promise<boolean> {
+    let forced = false;
+    for (const check of this.checks) if ((await check.check(write)) === 'forced') forced = true;
+    return forced;
   }
 
   private validate(files: ReadonlyMap<string, string | null>): void {

@@ -330,6 +330,11 @@ describe('overlays', () => {
     expect(unrelated.status, JSON.stringify(unrelated)).toBe('COMMITTED');
     expect(unrelated.version!.forced).toBe(false);
     expect(trailer(unrelated.version!.hash, 'Cairn-Forced')).toBe('');
+    // force on a write that breaks nothing is not a forced publish.
+    const needless = await put(ALICE.token, BASE, { ...withoutReplicas, owner: 'payments' }, { force: true });
+    expect(needless.status).toBe('COMMITTED');
+    expect(needless.version!.forced).toBe(false);
+    expect(h.git('shop', 'log', '-1', '--format=%B', needless.version!.hash)).not.toContain('Cairn-Forced');
   });
 
   it('checks rollbacks too: previews and commits are refused when they break a fixed overlay, and go through forced', async () => {
