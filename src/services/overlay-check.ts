@@ -26,8 +26,9 @@ export class OverlayCheck implements WriteCheck {
         stems.add(stemOf(path));
       }
     }
+    const view = new WriteView(write);
     const broken: BrokenOverlay[] = [];
-    for (const stem of stems) broken.push(...(await new WriteView(write).brokenOverlays(stem)));
+    for (const stem of stems) broken.push(...(await view.brokenOverlays(stem)));
     if (broken.length === 0) return 'passed';
     if (!write.force) throw new OverlayConflictError(broken);
     return 'forced';
@@ -36,6 +37,9 @@ export class OverlayCheck implements WriteCheck {
 
 /** The documents of one stem before and after a pending write. */
 class WriteView {
+  /** Stored texts by path, read once: every overlay of a stem is checked against the same bases. */
+  private readonly stored = new Map<string, Promise<string | null>>();
+
   constructor(private readonly write: PendingWrite) {}
 
   async brokenOverlays(stem: string): Promise<BrokenOverlay[]> {
@@ -98,6 +102,15 @@ class WriteView {
 
   private async text(path: string, side: Side): Promise<string | null> {
     if (side === 'after' && this.write.files.has(path)) return this.write.files.get(path) ?? null;
+    let text = this.stored.get(path);
+    if (text === undefined) {
+      text = this.readStored(path);
+      this.stored.set(path, text);
+    }
+    return text;
+  }
+
+  private async readStored(path: string): Promise<string | null> {
     const head = this.write.head;
     const blob = head ? await this.write.repo.blobAt(head.oid, path) : null;
     return blob === null ? null : Buffer.from(await this.write.repo.objects.readBlob(blob)).toString('utf8');

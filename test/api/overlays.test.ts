@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { getAtPointer } from '../../src/domain/json-pointer.js';
 import type { JsonValue } from '../../src/domain/json-value.js';
 import { type Harness, startHarness } from '../support/harness.js';
-import { APPLY_CHANGES, CREATE_NAMESPACE, DELETE_CONFIG, ERROR_FIELDS, PAYLOAD_FIELDS, ROLLBACK, type WriteResult } from '../support/operations.js';
+import { APPLY_CHANGES, CREATE_NAMESPACE, DELETE_CONFIG, ERROR_FIELDS, PAYLOAD_FIELDS, REVERT, REVERT_ERROR_FIELDS, ROLLBACK, type WriteResult } from '../support/operations.js';
 
 const ALICE = { token: 'alice-token-123', name: 'Alice Base', email: 'alice@example.com', roles: { '*': 'admin' as const } };
 const BOB = { token: 'bob-token-456', name: 'Bob Overlay', email: 'bob@example.com', roles: { shop: 'editor' as const } };
@@ -19,6 +19,7 @@ const WRITE_WITH_FORCED = PAYLOAD_FIELDS.replace('version { hash', 'version { fo
 const PUT = `mutation($input: PutConfigInput!) { putConfig(input: $input) { ${WRITE_WITH_FORCED} ${OVERLAY_ERRORS} } }`;
 const DELETE = DELETE_CONFIG.replace(ERROR_FIELDS, OVERLAY_ERRORS);
 const APPLY = APPLY_CHANGES.replace(ERROR_FIELDS, OVERLAY_ERRORS);
+const REV = REVERT.replace(REVERT_ERROR_FIELDS, `${REVERT_ERROR_FIELDS} ... on OverlayConflict { overlays { basePath cluster overlayPath opIndex reason } }`).replace('version { hash', 'version { forced hash');
 const ROLL = ROLLBACK.replace(ERROR_FIELDS, OVERLAY_ERRORS).replace('version { hash', 'version { forced hash');
 
 const EFFECTIVE = `query($ns: String!, $path: String!, $cluster: String, $at: String) {
@@ -369,5 +370,19 @@ describe('overlays', () => {
     expect([replicas.layer, replicas.version.hash]).toEqual(['staging', lastStaging]);
     const image = staging.fields!.find((f) => f.pointer === '/image')!;
     expect([image.layer, image.version.hash]).toEqual(['BASE', hash]);
+  });
+
+  it('checks reverts too: undoing the forced rollback mends prod but breaks staging', async () => {
+    const before = head();
+    const rollbackCommit = before;
+    const refused = await h.gql<{ revert: OverlayWrite }>(REV, { input: { namespace: 'shop', version: rollbackCommit, expectedVersion: before } }, ALICE.token);
+    expect(refused.data.revert.__typename).toBe('OverlayConflict');
+    expect(refused.data.revert.overlays!.map((o) => [o.cluster, o.opIndex])).toEqual([['staging', 0]]);
+    expect(head()).toBe(before);
+    const forced = await h.gql<{ revert: OverlayWrite }>(REV, { input: { namespace: 'shop', version: rollbackCommit, expectedVersion: before, force: true } }, ALICE.token);
+    expect(forced.data.revert.status).toBe('COMMITTED');
+    expect(trailer(forced.data.revert.version!.hash, 'Cairn-Reverts')).toBe(rollbackCommit);
+    expect(trailer(forced.data.revert.version!.hash, 'Cairn-Forced')).toBe('true');
+    expect((await effective('prod')).content).toMatchObject({ image: 'pay:2.0', replicas: 6 });
   });
 });
