@@ -8,6 +8,8 @@ export interface CommitTrailers {
   requestId: string | null;
   rollbackTo: string | null;
   reverts: string | null;
+  /** The write went ahead despite checks it would otherwise have failed (`force: true`). */
+  forced?: boolean;
 }
 
 const ACTIONS: readonly CommitAction[] = ['create', 'update', 'delete', 'rollback', 'revert'];
@@ -21,7 +23,8 @@ const TRAILER_KEYS = {
   requestId: 'Cairn-Request-Id',
   rollbackTo: 'Cairn-Rollback-To',
   reverts: 'Cairn-Reverts',
-} as const satisfies Record<keyof CommitTrailers, string>;
+} as const satisfies Record<Exclude<keyof CommitTrailers, 'forced'>, string>;
+const FORCED_KEY = 'Cairn-Forced';
 
 // Control characters other than newline and tab have no place in a message people read.
 const UNWANTED_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
@@ -80,15 +83,16 @@ function truncate(text: string, maxLength: number): string {
 
 function trailerLines(trailers: CommitTrailers): string[] {
   const lines: string[] = [];
-  for (const field of Object.keys(TRAILER_KEYS) as (keyof CommitTrailers)[]) {
+  for (const field of Object.keys(TRAILER_KEYS) as (keyof typeof TRAILER_KEYS)[]) {
     const value = trailers[field];
     if (value === null || value === undefined || value.trim() === '') continue;
     lines.push(`${TRAILER_KEYS[field]}: ${trailerValue(field, value)}`);
   }
+  if (trailers.forced) lines.push(`${FORCED_KEY}: true`);
   return lines;
 }
 
-function trailerValue(field: keyof CommitTrailers, value: string): string {
+function trailerValue(field: keyof typeof TRAILER_KEYS, value: string): string {
   const trimmed = value.trim();
   // A newline would start a new trailer (or end the block), which is exactly how trailers get forged.
   if (/\p{Cc}/u.test(trimmed)) throw new InvalidInputError(`the ${TRAILER_KEYS[field]} trailer must be a single line`);
@@ -105,13 +109,14 @@ function parseTrailerBlock(block: readonly string[]): CommitTrailers | null {
   }
   const action = fields.get(TRAILER_KEYS.action.toLowerCase());
   if (!isCommitAction(action)) return null;
-  const field = (name: keyof CommitTrailers): string | null => fields.get(TRAILER_KEYS[name].toLowerCase()) || null;
+  const field = (name: keyof typeof TRAILER_KEYS): string | null => fields.get(TRAILER_KEYS[name].toLowerCase()) || null;
   return {
     action,
     operatorIp: field('operatorIp'),
     requestId: field('requestId'),
     rollbackTo: field('rollbackTo'),
     reverts: field('reverts'),
+    ...(fields.get(FORCED_KEY.toLowerCase()) === 'true' ? { forced: true } : {}),
   };
 }
 

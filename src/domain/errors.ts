@@ -135,3 +135,20 @@ export class InvalidWebhookUrlError extends CairnError {
     super(`webhook URL refused: ${reason}`);
   }
 }
+
+/** An overlay that does not apply to its base document. */
+export interface BrokenOverlay {
+  readonly basePath: string;
+  readonly cluster: string;
+  readonly overlayPath: string;
+  /** The failing operation, from 0; null when the overlay as a whole cannot apply (no base document). */
+  readonly opIndex: number | null;
+  readonly reason: string;
+}
+
+export class OverlayConflictError extends CairnError {
+  readonly code = 'OVERLAY_CONFLICT';
+  constructor(readonly overlays: readonly BrokenOverlay[]) {
+    super(`overlays do not apply: ${overlays.map((o) => `${o.cluster} (${o.overlayPath}${o.opIndex === null ? '' : ` operation ${o.opIndex}`}: ${o.reason})`).join('; ')}`);
+  }
+}

@@ -20,6 +20,17 @@ const UNSAFE_TOKENS = new Set(['__proto__', 'constructor', 'prototype']);
 
 class PatchBudgetExceeded extends Error {}
 
+/** A patch operation that cannot be applied: which one (from 0) and why. */
+export class PatchOperationError extends InvalidInputError {
+  constructor(
+    readonly index: number,
+    readonly reason: string,
+    operation: string,
+  ) {
+    super(`JSON Patch operation ${index} (${operation}) failed: ${reason}`);
+  }
+}
+
 /** An RFC 6902 patch from oldValue to newValue (undefined = the document does not exist). */
 export function createJsonPatch(oldValue: JsonValue | undefined, newValue: JsonValue | undefined): JsonPatchOperation[] {
   if (oldValue === undefined) return newValue === undefined ? [] : [{ op: 'add', path: '', value: newValue }];
@@ -115,6 +126,6 @@ function assertSafePointer(pointer: unknown, operation: JsonPatchOperation, inde
   if (unsafe !== undefined) throw failure(operation, index, `the key '${unsafe}' cannot be patched`);
 }
 
-function failure(operation: JsonPatchOperation, index: number, reason: string): InvalidInputError {
-  return new InvalidInputError(`JSON Patch operation ${index} (${String(operation.op)} ${String(operation.path)}) failed: ${reason}`);
+function failure(operation: JsonPatchOperation, index: number, reason: string): PatchOperationError {
+  return new PatchOperationError(index, reason, `${String(operation.op)} ${String(operation.path)}`);
 }

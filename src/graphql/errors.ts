@@ -9,6 +9,8 @@ import {
   InvalidWebhookUrlError,
   NamespaceExistsError,
   NotFoundError,
+  type BrokenOverlay,
+  OverlayConflictError,
   RevertConflictError,
   StorageError,
   type ValueConflict,
@@ -132,7 +134,26 @@ builder.objectType(InvalidWebhookUrlError, {
   fields: (t) => ({ url: t.exposeString('url'), reason: t.exposeString('reason') }),
 });
 
+const BrokenOverlayRef = builder.objectRef<BrokenOverlay>('BrokenOverlay').implement({
+  description: 'An overlay that does not apply to its base document.',
+  fields: (t) => ({
+    basePath: t.exposeString('basePath'),
+    cluster: t.exposeString('cluster'),
+    overlayPath: t.exposeString('overlayPath'),
+    opIndex: t.exposeInt('opIndex', { nullable: true, description: 'The failing RFC 6902 operation, from 0; null when the overlay as a whole cannot apply (no base).' }),
+    reason: t.exposeString('reason'),
+  }),
+});
+
+builder.objectType(OverlayConflictError, {
+  name: 'OverlayConflict',
+  description: 'Overlays would no longer apply to their base (or the overlay written does not); nothing was committed. Fix them in the same write, or pass force: true.',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof OverlayConflictError,
+  fields: (t) => ({ overlays: t.field({ type: [BrokenOverlayRef], resolve: (e) => [...e.overlays] }) }),
+});
+
 /** Error sets per kind of field, so each union lists exactly what can happen there. */
 export const READ_ERRORS = [NotFoundError, ForbiddenError, InvalidNamespaceError, InvalidPathError, InvalidRefError, InvalidInputError];
-export const WRITE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError, StorageError, SchemaViolationError];
+export const WRITE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError, StorageError, SchemaViolationError, OverlayConflictError];
 export const WEBHOOK_ERRORS = [...READ_ERRORS, InvalidWebhookUrlError, StorageError];

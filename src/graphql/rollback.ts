@@ -11,6 +11,7 @@ const RollbackInput = builder.inputType('RollbackInput', {
     expectedVersion: t.string({ required: true, description: 'The head you previewed against; refused with VersionConflict if those documents changed since.' }),
     comment: t.string({ required: false }),
     requestId: t.string({ required: false }),
+    force: t.boolean({ required: false, description: 'Commit despite checks that let a forced write pass (overlays it breaks); a write that needed it carries the trailer Cairn-Forced: true.' }),
   }),
 });
 

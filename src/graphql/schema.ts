@@ -14,6 +14,7 @@ import './change-feed.js';
 import './integrity.js';
 import './webhook.js';
 import './schema-validation.js';
+import './overlay.js';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

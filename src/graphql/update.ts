@@ -21,6 +21,7 @@ const commonFields = {
   expectedVersion: { required: false, description: expectedVersionDoc },
   comment: { required: false, description: 'Why: the commit message.' },
   requestId: { required: false, description: 'Idempotency key: the same key never makes a second commit.' },
+  force: { required: false, description: 'Commit despite checks that let a forced write pass (overlays it breaks); a write that needed it carries the trailer Cairn-Forced: true.' },
 } as const;
 
 const PutConfigInput = builder.inputType('PutConfigInput', {
@@ -32,6 +33,7 @@ const PutConfigInput = builder.inputType('PutConfigInput', {
     expectedVersion: t.string(commonFields.expectedVersion),
     comment: t.string(commonFields.comment),
     requestId: t.string(commonFields.requestId),
+    force: t.boolean(commonFields.force),
   }),
 });
 
@@ -42,6 +44,7 @@ const ApplyChangesInput = builder.inputType('ApplyChangesInput', {
     expectedVersion: t.string(commonFields.expectedVersion),
     comment: t.string(commonFields.comment),
     requestId: t.string(commonFields.requestId),
+    force: t.boolean(commonFields.force),
   }),
 });
 
@@ -52,6 +55,7 @@ const DeleteConfigInput = builder.inputType('DeleteConfigInput', {
     expectedVersion: t.string({ required: true }),
     comment: t.string(commonFields.comment),
     requestId: t.string(commonFields.requestId),
+    force: t.boolean(commonFields.force),
   }),
 });
 

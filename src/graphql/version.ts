@@ -48,6 +48,7 @@ VersionRef.implement({
     action: t.field({ type: CommitActionEnum, nullable: true, description: 'null for commits made outside Cairn.', resolve: (v) => v.commit.trailers?.action ?? null }),
     operatorIp: t.string({ nullable: true, resolve: (v) => v.commit.trailers?.operatorIp ?? null }),
     requestId: t.string({ nullable: true, resolve: (v) => v.commit.trailers?.requestId ?? null }),
+    forced: t.boolean({ description: 'Committed with force: true past checks it would otherwise have failed, such as overlays it broke (trailer Cairn-Forced).', resolve: (v) => v.commit.trailers?.forced === true }),
     rollbackTo: t.field({ type: VersionRef, nullable: true, resolve: (v) => related(v, v.commit.trailers?.rollbackTo) }),
     reverts: t.field({ type: VersionRef, nullable: true, resolve: (v) => related(v, v.commit.trailers?.reverts) }),
     changes: t.field({ type: [FileChangeRef], resolve: (v) => v.commit.changes.map((c) => ({ path: c.path, status: c.status })) }),

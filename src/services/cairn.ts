@@ -10,6 +10,8 @@ import { IntegrityService } from './integrity.js';
 import type { Logger } from './logger.js';
 import { NamespaceAccess } from './namespace-access.js';
 import { NamespaceService } from './namespaces.js';
+import { OverlayCheck } from './overlay-check.js';
+import { OverlayService } from './overlays.js';
 import { RevertService } from './revert.js';
 import { RollbackService } from './rollback.js';
 import { SchemaCheck } from './schema-check.js';
@@ -67,6 +69,7 @@ export interface Cairn {
   readonly feed: ChangeFeed;
   readonly integrity: IntegrityService;
   readonly webhooks: WebhookService;
+  readonly overlays: OverlayService;
   /** Delivers webhooks; started and stopped by the server (with several replicas, by one of them only). */
   readonly webhookDispatcher: WebhookDispatcher;
   /** Waits for every queued write to finish (graceful shutdown). */
@@ -82,6 +85,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
   });
   const pipeline = new WritePipeline(access, deps.write);
   pipeline.addCheck(new SchemaCheck());
+  pipeline.addCheck(new OverlayCheck());
   const webhookSettings = deps.webhooks ?? DEFAULT_WEBHOOK_SETTINGS;
   const registry = new WebhookRegistry(deps.store, deps.write.committer, deps.write.clock);
   const deliveryLog = deps.deliveryLog ?? new FileDeliveryLog(deps.store, webhookSettings.logSize);
@@ -121,6 +125,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
     feed,
     integrity: new IntegrityService(access),
     webhooks: new WebhookService(access, registry, deliveryLog, webhookDispatcher, guard, deps.write.clock),
+    overlays: new OverlayService(access),
     webhookDispatcher,
     async drain() {
       await Promise.all((await deps.store.opened()).map((repo) => repo.drain()));

@@ -31,5 +31,8 @@ export interface PendingWrite {
  * (previews are refused too) or by `PendingWrite.report` (previews carry it instead).
  */
 export interface WriteCheck {
-  check(write: PendingWrite): Promise<void>;
+  /** Resolves 'forced' when the write passes only because `force` was given (recorded in the commit as Cairn-Forced). */
+  check(write: PendingWrite): Promise<CheckVerdict | void>;
 }
+
+export type CheckVerdict = 'passed' | 'forced';

@@ -107,8 +107,8 @@ export class WritePipeline {
     const refuse = (finding: CairnError): never => {
       throw finding;
     };
-    await this.runChecks({ repo, actor, head, action: planned.action, files: effective, force: options.force ?? false, dryRun: false, report: refuse });
-    const commit = await this.commit(repo, actor, head, { ...planned, files: effective }, options.comment ?? '', requestId);
+    const forced = await this.runChecks({ repo, actor, head, action: planned.action, files: effective, force: options.force ?? false, dryRun: false, report: refuse });
+    const commit = await this.commit(repo, actor, head, { ...planned, files: effective }, options.comment ?? '', requestId, forced);
     return { kind: 'committed', version: viewOf(repo, commit), files: this.storedDiffs(repo, blobs, commit), replayed: false };
   }
 
@@ -156,15 +156,18 @@ export class WritePipeline {
     if (changed.length) throw new VersionConflictError(expected, head?.oid ?? null, changed);
   }
 
-  private async runChecks(write: PendingWrite): Promise<void> {
-    for (const check of this.checks) await check.check(write);
+  /** True when some check let the write through only because it was forced. */
+  private async runChecks(write: PendingWrite): Promise<boolean> {
+    let forced = false;
+    for (const check of this.checks) if ((await check.check(write)) === 'forced') forced = true;
+    return forced;
   }
 
   private validate(files: ReadonlyMap<string, string | null>): void {
     for (const [path, text] of files) if (text !== null) parseDocument(path, text, this.settings.maxDocumentBytes);
   }
 
-  private async commit(repo: GitRepository, actor: Actor, head: IndexedCommit | null, plan: WritePlan, comment: string, requestId: string | null): Promise<IndexedCommit> {
+  private async commit(repo: GitRepository, actor: Actor, head: IndexedCommit | null, plan: WritePlan, comment: string, requestId: string | null, forced: boolean): Promise<IndexedCommit> {
     const seconds = Math.floor(this.settings.clock().getTime() / 1000);
     const sign = (who: { name: string; email: string }): Signature => ({ name: who.name, email: who.email, timestamp: seconds, timezoneOffset: 0 });
     const message = formatCommitMessage(comment, {
@@ -173,6 +176,7 @@ export class WritePipeline {
       requestId,
       rollbackTo: plan.rollbackTo ?? null,
       reverts: plan.reverts ?? null,
+      forced,
     });
     const files = new Map([...plan.files].map(([path, text]) => [path, text === null ? null : Buffer.from(text)] as const));
     try {
