@@ -9,7 +9,7 @@ export abstract class CairnError extends Error {
 export class NotFoundError extends CairnError {
   readonly code = 'NOT_FOUND';
   constructor(
-    readonly kind: 'namespace' | 'document' | 'version' | 'webhook',
+    readonly kind: 'namespace' | 'document' | 'version' | 'webhook' | 'tag',
     readonly key: string,
   ) {
     super(`${kind} '${key}' not found`);
@@ -133,5 +133,35 @@ export class InvalidWebhookUrlError extends CairnError {
     readonly reason: string,
   ) {
     super(`webhook URL refused: ${reason}`);
+  }
+}
+
+export class InvalidTagNameError extends CairnError {
+  readonly code = 'INVALID_TAG_NAME';
+  constructor(
+    readonly name: string,
+    readonly reason: string,
+  ) {
+    super(`invalid tag name '${name}': ${reason}`);
+  }
+}
+
+export class TagExistsError extends CairnError {
+  readonly code = 'TAG_EXISTS';
+  constructor(
+    readonly name: string,
+    readonly target: string,
+  ) {
+    super(`tag '${name}' already exists (on ${target}); tags are never moved`);
+  }
+}
+
+export class ProtectedTagError extends CairnError {
+  readonly code = 'PROTECTED_TAG';
+  constructor(
+    readonly name: string,
+    readonly pattern: string,
+  ) {
+    super(`tag '${name}' is protected by the namespace policy ('${pattern}'): it cannot be moved or deleted`);
   }
 }
