@@ -139,29 +139,29 @@ export class InvalidWebhookUrlError extends CairnError {
 export class InvalidTagNameError extends CairnError {
   readonly code = 'INVALID_TAG_NAME';
   constructor(
-    readonly name: string,
+    readonly tag: string,
     readonly reason: string,
   ) {
-    super(`invalid tag name '${name}': ${reason}`);
+    super(`invalid tag name '${tag}': ${reason}`);
   }
 }
 
 export class TagExistsError extends CairnError {
   readonly code = 'TAG_EXISTS';
   constructor(
-    readonly name: string,
+    readonly tag: string,
     readonly target: string,
   ) {
-    super(`tag '${name}' already exists (on ${target}); tags are never moved`);
+    super(`tag '${tag}' already exists (on ${target}); tags are never moved`);
   }
 }
 
 export class ProtectedTagError extends CairnError {
   readonly code = 'PROTECTED_TAG';
   constructor(
-    readonly name: string,
+    readonly tag: string,
     readonly pattern: string,
   ) {
-    super(`tag '${name}' is protected by the namespace policy ('${pattern}'): it cannot be moved or deleted`);
+    super(`tag '${tag}' is protected by the namespace policy ('${pattern}'): it cannot be moved or deleted`);
   }
 }

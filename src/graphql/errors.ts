@@ -6,11 +6,14 @@ import {
   InvalidNamespaceError,
   InvalidPathError,
   InvalidRefError,
+  InvalidTagNameError,
   InvalidWebhookUrlError,
   NamespaceExistsError,
   NotFoundError,
+  ProtectedTagError,
   RevertConflictError,
   StorageError,
+  TagExistsError,
   type ValueConflict,
   VersionConflictError,
 } from '../domain/errors.js';
@@ -135,3 +138,29 @@ builder.objectType(InvalidWebhookUrlError, {
 export const READ_ERRORS = [NotFoundError, ForbiddenError, InvalidNamespaceError, InvalidPathError, InvalidRefError, InvalidInputError];
 export const WRITE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError, StorageError];
 export const WEBHOOK_ERRORS = [...READ_ERRORS, InvalidWebhookUrlError, StorageError];
+
+builder.objectType(InvalidTagNameError, {
+  name: 'InvalidTagName',
+  description: 'The name breaks git check-ref-format, reads as a hash, HEAD or main, or clashes with a tag folder.',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof InvalidTagNameError,
+  fields: (t) => ({ name: t.exposeString('tag'), reason: t.exposeString('reason') }),
+});
+
+builder.objectType(TagExistsError, {
+  name: 'TagExists',
+  description: 'A tag of that name exists: tags are never moved (delete it first, unless it is protected).',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof TagExistsError,
+  fields: (t) => ({ name: t.exposeString('tag'), target: t.exposeString('target', { description: 'What the tag ref points at now.' }) }),
+});
+
+builder.objectType(ProtectedTagError, {
+  name: 'ProtectedTag',
+  description: "The tag matches the namespace policy's protectedTags: it can be neither moved nor deleted.",
+  ...implementsError,
+  isTypeOf: (v) => v instanceof ProtectedTagError,
+  fields: (t) => ({ name: t.exposeString('tag'), pattern: t.exposeString('pattern') }),
+});
+
+export const TAG_ERRORS = [...READ_ERRORS, InvalidTagNameError, TagExistsError, ProtectedTagError, InvalidDocumentError, StorageError];

@@ -13,6 +13,8 @@ import './revert.js';
 import './change-feed.js';
 import './integrity.js';
 import './webhook.js';
+import './tag.js';
+import './blame.js';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

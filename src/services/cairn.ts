@@ -2,6 +2,7 @@ import { EMPTY_ALLOW_LIST, type WebhookAllowList } from '../domain/webhook-url.j
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../domain/retry-schedule.js';
 import type { RepositoryStore } from '../git/repository-store.js';
 import { AuditQuery } from './audit-query.js';
+import { BlameService } from './blame.js';
 import { ChangeFeed, type FeedOptions } from './change-feed.js';
 import { DiffService } from './diff.js';
 import { DocumentReader } from './documents.js';
@@ -12,6 +13,7 @@ import { NamespaceAccess } from './namespace-access.js';
 import { NamespaceService } from './namespaces.js';
 import { RevertService } from './revert.js';
 import { RollbackService } from './rollback.js';
+import { TagService } from './tags.js';
 import { UpdateService } from './update.js';
 import { type DeliveryLog, FileDeliveryLog } from './webhooks/delivery-log.js';
 import { SsrfGuard } from './webhooks/ssrf-guard.js';
@@ -66,6 +68,8 @@ export interface Cairn {
   readonly feed: ChangeFeed;
   readonly integrity: IntegrityService;
   readonly webhooks: WebhookService;
+  readonly tags: TagService;
+  readonly blame: BlameService;
   /** Delivers webhooks; started and stopped by the server (with several replicas, by one of them only). */
   readonly webhookDispatcher: WebhookDispatcher;
   /** Waits for every queued write to finish (graceful shutdown). */
@@ -119,6 +123,8 @@ export function createCairn(deps: CairnDependencies): Cairn {
     feed,
     integrity: new IntegrityService(access),
     webhooks: new WebhookService(access, registry, deliveryLog, webhookDispatcher, guard, deps.write.clock),
+    tags: new TagService(access, deps.write.clock),
+    blame: new BlameService(access),
     webhookDispatcher,
     async drain() {
       await Promise.all((await deps.store.opened()).map((repo) => repo.drain()));
