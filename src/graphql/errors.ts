@@ -152,7 +152,7 @@ builder.objectType(TagExistsError, {
   description: 'A tag of that name exists: tags are never moved (delete it first, unless it is protected).',
   ...implementsError,
   isTypeOf: (v) => v instanceof TagExistsError,
-  fields: (t) => ({ name: t.exposeString('tag'), target: t.exposeString('target', { description: 'What the tag ref points at now.' }) }),
+  fields: (t) => ({ name: t.exposeString('tag'), currentHash: t.exposeString('target', { description: 'What the tag ref points at now (a tag object, or a commit).' }) }),
 });
 
 builder.objectType(ProtectedTagError, {
