@@ -1,3 +1,4 @@
+import { InvalidDocumentError } from '../domain/errors.js';
 import { type BlameEntry, type BlameView, blameAt } from '../services/blame.js';
 import { builder } from './builder.js';
 import { ConfigDocumentRef } from './config-document.js';
@@ -28,6 +29,9 @@ const BlameRef = builder.objectRef<BlameView>('Blame').implement({
   }),
 });
 
+/** A document committed from outside Cairn may not parse. */
+const BLAME_ERRORS = [...READ_ERRORS, InvalidDocumentError];
+
 const pointerDoc = 'Only the values under this JSON pointer; the whole document when absent.';
 
 builder.objectField(NamespaceRef, 'blame', (t) =>
@@ -40,7 +44,7 @@ builder.objectField(NamespaceRef, 'blame', (t) =>
       at: t.arg.string({ required: false, description: 'A version of main (hash, short hash, tag, HEAD~N, @{time}); default head.' }),
       asOf: t.arg({ type: 'DateTime', required: false, description: AS_OF_DOC }),
     },
-    errors: { types: READ_ERRORS, directResult: true },
+    errors: { types: BLAME_ERRORS, directResult: true },
     resolve: (r, args, ctx) => ctx.cairn.blame.blame(ctx.actor, ctx.blobs, r.name, args),
   }),
 );
@@ -50,7 +54,7 @@ builder.objectField(ConfigDocumentRef, 'blame', (t) =>
     type: BlameRef,
     description: 'Who last set each value of this document, at the version it was read at.',
     args: { pointer: t.arg.string({ required: false, description: pointerDoc }) },
-    errors: { types: READ_ERRORS, directResult: true },
+    errors: { types: BLAME_ERRORS, directResult: true },
     resolve: (d, args, ctx) => blameAt(d.repo, ctx.blobs, d.path, d.at, args.pointer ?? ''),
   }),
 );
