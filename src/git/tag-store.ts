@@ -76,8 +76,12 @@ export class TagStore {
   async create(name: string, commit: string, tagger: Signature, message: string): Promise<StoredTag> {
     await this.refuseConflicts(name);
     const object = this.objects.encodeTag({ object: commit, type: 'commit', name, tagger, message });
-    const update = await this.refs.lock(`${TAGS}${name}`, object.oid);
+    const ref = `${TAGS}${name}`;
+    const update = await this.refs.lock(ref, object.oid);
     try {
+      // Whoever held the lock before may have just created the tag: then there is no object to write.
+      const current = await this.refs.read(ref);
+      if (current) throw new TagExistsInRepositoryError(name, current);
       await this.objects.writeAll([object]);
       await (await update.commit(null)).durable;
     } catch (error) {

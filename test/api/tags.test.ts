@@ -61,6 +61,10 @@ describe('tags', () => {
 
   afterAll(() => h.close());
 
+  it('lists no tags in a namespace without any', async () => {
+    expect(await tags()).toEqual([]);
+  });
+
   it('creates an annotated tag that git reads as its own: git tag -n, cat-file, fsck --strict', async () => {
     now += 60_000;
     const tag = await createTag({ name: 'v1.0', version: 'HEAD~1', message: 'first release\n\nwith notes  \n\n' });
@@ -149,7 +153,10 @@ describe('tags', () => {
     expect(won).toHaveLength(1);
     expect(results.filter((r) => r.__typename === 'TagExists')).toHaveLength(5);
     expect(h.git('cfg', 'rev-parse', 'race').trim()).toBe(won[0]!.hash);
-    h.git('cfg', 'fsck', '--strict', '--no-dangling');
+    // The losers wrote no tag object (the dangling ones are those of deleted tags).
+    const dangling = [...h.git('cfg', 'fsck', '--strict').matchAll(/^dangling tag ([0-9a-f]{40})$/gm)].map((m) => h.git('cfg', 'cat-file', '-p', m[1]!));
+    expect(dangling.filter((tag) => tag.includes('\ntag race\n'))).toEqual([]);
+    expect(dangling.filter((tag) => tag.includes('\ntag rc\n'))).toHaveLength(1);
   });
 
   it('works on packed refs: an existing packed tag is not moved, and deleting one removes it from packed-refs', async () => {
