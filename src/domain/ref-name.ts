@@ -26,18 +26,18 @@ export function isValidRefName(name: string): boolean {
 }
 
 const MAX_TAG_NAME = 200;
-/** Names the reference resolver reads as something else first: a hash, `HEAD`, `main`. */
-const SHADOWED = /^(?:[0-9a-f]{4,40}|HEAD|main)$/;
+/** Names the reference resolver reads as something else first: a hash, `HEAD`, `main`, a full `refs/…` name. */
+const SHADOWED = /^(?:[0-9a-f]{4,40}|HEAD|main|refs\/.*)$/;
 
 /**
  * A tag name as Cairn accepts it: `refs/tags/<name>` must pass git's rules, and the name must not read as a
- * hash, `HEAD` or `main` (a version argument would never reach the tag) nor exceed 200 characters.
+ * hash, `HEAD`, `main` or a full ref name (a version argument would never reach the tag) nor exceed 200 characters.
  */
 export function validateTagName(name: string): string {
   if (name.length === 0) throw new InvalidTagNameError(name, 'is empty');
   if (name.length > MAX_TAG_NAME) throw new InvalidTagNameError(name, `is longer than ${MAX_TAG_NAME} characters`);
   const problem = refNameProblem(`refs/tags/${name}`);
   if (problem) throw new InvalidTagNameError(name, problem);
-  if (SHADOWED.test(name)) throw new InvalidTagNameError(name, 'reads as a hash, HEAD or main');
+  if (SHADOWED.test(name)) throw new InvalidTagNameError(name, 'reads as a hash, HEAD, main or a full ref name');
   return name;
 }

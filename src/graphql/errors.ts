@@ -141,7 +141,7 @@ export const WEBHOOK_ERRORS = [...READ_ERRORS, InvalidWebhookUrlError, StorageEr
 
 builder.objectType(InvalidTagNameError, {
   name: 'InvalidTagName',
-  description: 'The name breaks git check-ref-format, reads as a hash, HEAD or main, or clashes with a tag folder.',
+  description: 'The name breaks git check-ref-format, reads as a hash, HEAD, main or a full ref name, or clashes with a tag folder.',
   ...implementsError,
   isTypeOf: (v) => v instanceof InvalidTagNameError,
   fields: (t) => ({ name: t.exposeString('tag'), reason: t.exposeString('reason') }),

@@ -20,7 +20,7 @@ export const TagRef = builder.objectRef<TagView>('Tag').implement({
 const CreateTagInput = builder.inputType('CreateTagInput', {
   fields: (t) => ({
     namespace: t.string({ required: true }),
-    name: t.string({ required: true, description: 'Valid for `git check-ref-format refs/tags/<name>`; not hash-like, HEAD or main.' }),
+    name: t.string({ required: true, description: 'Valid for `git check-ref-format refs/tags/<name>`; not hash-like, HEAD, main or refs/….' }),
     version: t.string({ required: true, description: 'The version to tag (hash, short hash, tag, HEAD~N, @{time}).' }),
     message: t.string({ required: false }),
   }),

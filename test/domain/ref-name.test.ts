@@ -63,8 +63,9 @@ describe('validateTagName', () => {
     ['a/', 'empty component'],
     ['a.', "ends with '.'"],
     ['deadbeef', 'hash'],
-    ['HEAD', 'hash, HEAD or main'],
-    ['main', 'hash, HEAD or main'],
+    ['HEAD', 'hash, HEAD, main'],
+    ['main', 'hash, HEAD, main'],
+    ['refs/tags/v1', 'full ref name'],
   ])('refuses %j (%s)', (name, reason) => {
     let caught: unknown;
     try {
