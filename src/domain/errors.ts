@@ -9,7 +9,7 @@ export abstract class CairnError extends Error {
 export class NotFoundError extends CairnError {
   readonly code = 'NOT_FOUND';
   constructor(
-    readonly kind: 'namespace' | 'document' | 'version' | 'webhook',
+    readonly kind: 'namespace' | 'document' | 'version' | 'webhook' | 'tag',
     readonly key: string,
   ) {
     super(`${kind} '${key}' not found`);
@@ -150,5 +150,35 @@ export class OverlayConflictError extends CairnError {
   readonly code = 'OVERLAY_CONFLICT';
   constructor(readonly overlays: readonly BrokenOverlay[]) {
     super(`overlays do not apply: ${overlays.map((o) => `${o.cluster} (${o.overlayPath}${o.opIndex === null ? '' : ` operation ${o.opIndex}`}: ${o.reason})`).join('; ')}`);
+  }
+}
+
+export class InvalidTagNameError extends CairnError {
+  readonly code = 'INVALID_TAG_NAME';
+  constructor(
+    readonly tag: string,
+    readonly reason: string,
+  ) {
+    super(`invalid tag name '${tag}': ${reason}`);
+  }
+}
+
+export class TagExistsError extends CairnError {
+  readonly code = 'TAG_EXISTS';
+  constructor(
+    readonly tag: string,
+    readonly target: string,
+  ) {
+    super(`tag '${tag}' already exists (on ${target}); tags are never moved`);
+  }
+}
+
+export class ProtectedTagError extends CairnError {
+  readonly code = 'PROTECTED_TAG';
+  constructor(
+    readonly tag: string,
+    readonly pattern: string,
+  ) {
+    super(`tag '${tag}' is protected by the namespace policy ('${pattern}'): it cannot be moved or deleted`);
   }
 }

@@ -39,6 +39,14 @@ export class CommitIndex {
   private readonly byRequestId = new Map<string, number>();
   private readonly byPath = new Map<string, number[]>();
   private readonly decoded = new LruCache<number, IndexedCommit>(DECODED_CACHE);
+  /**
+   * Per sequence number, the earliest committer time (seconds) from there to the head. It never decreases, so
+   * "the last commit at or before T" is a binary search even when imported history has times out of order.
+   */
+  private readonly earliestFrom: number[] = [];
+  private readonly times: number[] = [];
+  /** Set when a commit older than one before it arrived: earliestFrom is recomputed on the next lookup. */
+  private timesOutOfOrder = false;
 
   get size(): number {
     return this.lines.length;
@@ -101,6 +109,25 @@ export class CommitIndex {
     return found < 0 ? undefined : this.at(list[found] ?? -1);
   }
 
+  /**
+   * The last commit of main (highest sequence number) whose committer time is at or before `seconds`, as
+   * `git rev-list -1 --first-parent --before=<time> main` finds it; undefined when every commit is later.
+   */
+  lastAtOrBefore(seconds: number): IndexedCommit | undefined {
+    if (this.timesOutOfOrder) this.recomputeEarliest();
+    let lo = 0;
+    let hi = this.earliestFrom.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.earliestFrom[mid] ?? Infinity) <= seconds) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found < 0 ? undefined : this.at(found);
+  }
+
   /** Paths changed by any commit after `seq` up to the head. */
   changedSince(seq: number, paths: Iterable<string>): string[] {
     return [...paths].filter((p) => {
@@ -127,6 +154,7 @@ export class CommitIndex {
     const seq = this.lines.length;
     this.lines.push(line);
     this.byOid.set(record.commit.oid, seq);
+    this.recordTime(record.commit.committer.timestamp);
     if (record.commit.message.includes('Cairn-Request-Id')) {
       const requestId = parseCommitMessage(record.commit.message).trailers?.requestId;
       if (requestId && !this.byRequestId.has(requestId)) this.byRequestId.set(requestId, seq);
@@ -137,6 +165,22 @@ export class CommitIndex {
       else this.byPath.set(change.path, [seq]);
     }
     return seq;
+  }
+
+  /** Cairn's own commits arrive in time order: O(1). Imported history out of order costs one O(n) pass per lookup after it. */
+  private recordTime(seconds: number): void {
+    if (seconds < (this.earliestFrom.at(-1) ?? -Infinity)) this.timesOutOfOrder = true;
+    this.times.push(seconds);
+    this.earliestFrom.push(seconds);
+  }
+
+  private recomputeEarliest(): void {
+    let earliest = Infinity;
+    for (let i = this.times.length - 1; i >= 0; i -= 1) {
+      earliest = Math.min(earliest, this.times[i] ?? Infinity);
+      this.earliestFrom[i] = earliest;
+    }
+    this.timesOutOfOrder = false;
   }
 
   /** The index-file lines of the commits from `seq` on. */
@@ -171,6 +215,9 @@ export class CommitIndex {
     this.byRequestId.clear();
     this.byPath.clear();
     this.decoded.clear();
+    this.earliestFrom.length = 0;
+    this.times.length = 0;
+    this.timesOutOfOrder = false;
   }
 }
 

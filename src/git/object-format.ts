@@ -93,3 +93,18 @@ export function encodeCommit(commit: CommitContent): Buffer {
   ];
   return Buffer.from(`${headers.join('\n')}\n\n${commit.message}`);
 }
+
+export interface TagContent {
+  /** The object tagged (a commit, for Cairn's tags). */
+  readonly object: string;
+  readonly type: ObjectType;
+  readonly name: string;
+  readonly tagger: Signature;
+  readonly message: string;
+}
+
+/** An annotated tag object, as `git tag -a` writes it (without a signature). */
+export function encodeTag(tag: TagContent): Buffer {
+  const headers = [`object ${tag.object}`, `type ${tag.type}`, `tag ${tag.name}`, `tagger ${formatSignature(tag.tagger)}`];
+  return Buffer.from(`${headers.join('\n')}\n\n${tag.message}`);
+}

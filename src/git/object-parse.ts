@@ -54,7 +54,30 @@ export function parseCommit(content: Buffer): ParsedCommit {
   return { tree, parents, author, committer, message };
 }
 
-export function parseTag(content: Buffer): { object: string; type: string } {
+export interface ParsedTag {
+  readonly object: string;
+  readonly type: string;
+  /** The name recorded in the object (normally the ref's name under refs/tags/). */
+  readonly tag: string;
+  /** null for old tags written without one. */
+  readonly tagger: Signature | null;
+  /** The message, without a PGP signature that may follow it. */
+  readonly message: string;
+}
+
+export function parseTag(content: Buffer): ParsedTag {
   const text = content.toString('utf8');
-  return { object: /^object ([0-9a-f]{40})$/m.exec(text)?.[1] ?? '', type: /^type (\w+)$/m.exec(text)?.[1] ?? '' };
+  const split = text.indexOf('\n\n');
+  const head = split < 0 ? text : text.slice(0, split);
+  const body = split < 0 ? '' : text.slice(split + 2);
+  const header = (key: string): string | null => new RegExp(`^${key} (.*)$`, 'm').exec(head)?.[1] ?? null;
+  const tagger = header('tagger');
+  const signature = body.indexOf('-----BEGIN PGP SIGNATURE-----');
+  return {
+    object: /^object ([0-9a-f]{40})$/m.exec(head)?.[1] ?? '',
+    type: /^type (\w+)$/m.exec(head)?.[1] ?? '',
+    tag: header('tag') ?? '',
+    tagger: tagger === null ? null : parseSignature(tagger),
+    message: signature < 0 ? body : body.slice(0, signature),
+  };
 }

@@ -1,8 +1,8 @@
 import git from 'isomorphic-git';
 import type { DurabilityOptions } from './durable-file.js';
-import { type CommitContent, type EncodedObject, type ObjectType, type Signature, type TreeEntry, blobOid, encodeCommit, encodeObject, encodeTree } from './object-format.js';
+import { type CommitContent, type EncodedObject, type ObjectType, type Signature, type TagContent, type TreeEntry, blobOid, encodeCommit, encodeObject, encodeTag, encodeTree } from './object-format.js';
 import { ObjectFs } from './object-fs.js';
-import { parseCommit, parseTag, parseTree } from './object-parse.js';
+import { type ParsedTag, parseCommit, parseTag, parseTree } from './object-parse.js';
 import { ObjectReader } from './object-reader.js';
 import { LruCache } from './lru-cache.js';
 
@@ -65,7 +65,7 @@ export class ObjectStore {
     return commit;
   }
 
-  async readTag(oid: string): Promise<{ object: string; type: string }> {
+  async readTag(oid: string): Promise<ParsedTag> {
     return parseTag(await this.readTyped(oid, 'tag'));
   }
 
@@ -112,6 +112,10 @@ export class ObjectStore {
 
   encodeCommit(commit: CommitContent): EncodedObject {
     return encodeObject('commit', encodeCommit(commit));
+  }
+
+  encodeTag(tag: TagContent): EncodedObject {
+    return encodeObject('tag', encodeTag(tag));
   }
 
   /** Writes objects concurrently; isomorphic-git skips one that exists, ObjectFs makes each write atomic and durable. */

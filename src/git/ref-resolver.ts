@@ -1,16 +1,19 @@
 import { InvalidRefError } from '../domain/errors.js';
+import { parseInstant } from '../domain/instant.js';
+import { isValidRefName } from '../domain/ref-name.js';
 import type { CommitIndex } from './commit-index.js';
 import type { ObjectStore } from './object-store.js';
 import { MAIN_REF, type RefStore } from './ref-store.js';
 
 const FULL_HASH = /^[0-9a-f]{40}$/;
 const SHORT_HASH = /^[0-9a-f]{4,39}$/;
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/;
+/** `@{time}`, `HEAD@{time}`, `main@{time}`: main as of an instant. `@{` cannot occur in a ref name. */
+const AS_OF = /^(?:HEAD|main)?@\{(.*)\}$/;
 const MAX_PEEL = 10;
 
 /**
- * Turns what a user may type for a version (full or unique short hash, tag, HEAD, main, with `~N` or `^`
- * suffixes) into a commit hash. Unknown, ambiguous and malformed references are typed errors.
+ * Turns what a user may type for a version (full or unique short hash, tag, HEAD, main, `@{<ISO-8601 time>}`,
+ * with `~N` or `^` suffixes) into a commit hash. Unknown, ambiguous and malformed references are typed errors.
  */
 export class RefResolver {
   constructor(
@@ -27,6 +30,8 @@ export class RefResolver {
   }
 
   private async resolveBase(ref: string, base: string): Promise<string> {
+    const asOf = AS_OF.exec(base);
+    if (asOf) return this.asOf(ref, asOf[1] ?? '');
     if (base === 'HEAD' || base === 'main') {
       const head = this.index.head();
       if (!head) throw new InvalidRefError(ref, 'unknown');
@@ -37,10 +42,20 @@ export class RefResolver {
       const byHash = await this.expandShort(ref, base);
       if (byHash) return byHash;
     }
-    if (!NAME.test(base) || base.includes('..')) throw new InvalidRefError(ref, 'malformed');
-    const target = (await this.refs.read(`refs/tags/${base}`)) ?? (base === 'main' ? await this.refs.read(MAIN_REF) : null);
+    const tag = base.startsWith('refs/tags/') ? base : `refs/tags/${base}`;
+    if (!isValidRefName(tag)) throw new InvalidRefError(ref, 'malformed');
+    const target = (await this.refs.read(tag)) ?? (base === 'main' ? await this.refs.read(MAIN_REF) : null);
     if (!target) throw new InvalidRefError(ref, 'unknown');
     return this.peel(ref, target);
+  }
+
+  /** The last commit of main at or before the instant (committer time), from the commit index. */
+  private asOf(ref: string, time: string): string {
+    const instant = parseInstant(time);
+    if (!instant) throw new InvalidRefError(ref, 'malformed');
+    const commit = this.index.lastAtOrBefore(Math.floor(instant.getTime() / 1000));
+    if (!commit) throw new InvalidRefError(ref, 'unknown');
+    return commit.oid;
   }
 
   private async expandShort(ref: string, prefix: string): Promise<string | null> {

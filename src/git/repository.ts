@@ -13,6 +13,7 @@ import { RefResolver } from './ref-resolver.js';
 import { type GitRemote, RemoteUnavailableError } from './remote.js';
 import { MAIN_REF, RefStore } from './ref-store.js';
 import { type BlobChanges, buildTree } from './tree-builder.js';
+import { TagStore } from './tag-store.js';
 import { diffTrees } from './tree-diff.js';
 import { TreeReader } from './tree-reader.js';
 import { WriteLock } from './write-lock.js';
@@ -50,6 +51,7 @@ export class GitRepository {
   readonly trees: TreeReader;
   readonly index = new CommitIndex();
   readonly resolver: RefResolver;
+  readonly tags: TagStore;
   private readonly lock = new WriteLock();
   /** Catch-ups of the index run one at a time; commits append to it directly, idempotently. */
   private readonly indexLock = new WriteLock();
@@ -72,6 +74,7 @@ export class GitRepository {
     this.refs = new RefStore(gitdir, durability);
     this.trees = new TreeReader(this.objects);
     this.resolver = new RefResolver(this.objects, this.refs, this.index);
+    this.tags = new TagStore(gitdir, this.objects, this.refs);
     this.indexFile = new IndexFile(gitdir);
   }
 

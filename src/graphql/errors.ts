@@ -6,13 +6,16 @@ import {
   InvalidNamespaceError,
   InvalidPathError,
   InvalidRefError,
+  InvalidTagNameError,
   InvalidWebhookUrlError,
   NamespaceExistsError,
   NotFoundError,
   type BrokenOverlay,
   OverlayConflictError,
+  ProtectedTagError,
   RevertConflictError,
   StorageError,
+  TagExistsError,
   type ValueConflict,
   VersionConflictError,
 } from '../domain/errors.js';
@@ -157,3 +160,29 @@ builder.objectType(OverlayConflictError, {
 export const READ_ERRORS = [NotFoundError, ForbiddenError, InvalidNamespaceError, InvalidPathError, InvalidRefError, InvalidInputError];
 export const WRITE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError, StorageError, SchemaViolationError, OverlayConflictError];
 export const WEBHOOK_ERRORS = [...READ_ERRORS, InvalidWebhookUrlError, StorageError];
+
+builder.objectType(InvalidTagNameError, {
+  name: 'InvalidTagName',
+  description: 'The name breaks git check-ref-format, reads as a hash, HEAD, main or a full ref name, or clashes with a tag folder.',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof InvalidTagNameError,
+  fields: (t) => ({ name: t.exposeString('tag'), reason: t.exposeString('reason') }),
+});
+
+builder.objectType(TagExistsError, {
+  name: 'TagExists',
+  description: 'A tag of that name exists: tags are never moved (delete it first, unless it is protected).',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof TagExistsError,
+  fields: (t) => ({ name: t.exposeString('tag'), currentHash: t.exposeString('target', { description: 'What the tag ref points at now (a tag object, or a commit).' }) }),
+});
+
+builder.objectType(ProtectedTagError, {
+  name: 'ProtectedTag',
+  description: "The tag matches the namespace policy's protectedTags: it can be neither moved nor deleted.",
+  ...implementsError,
+  isTypeOf: (v) => v instanceof ProtectedTagError,
+  fields: (t) => ({ name: t.exposeString('tag'), pattern: t.exposeString('pattern') }),
+});
+
+export const TAG_ERRORS = [...READ_ERRORS, InvalidTagNameError, TagExistsError, ProtectedTagError, InvalidDocumentError, StorageError];

@@ -7,6 +7,8 @@ import { DiffRef } from './diff.js';
 import { READ_ERRORS } from './errors.js';
 import { CommitActionEnum, PersonRef, VersionRef } from './version.js';
 
+export const AS_OF_DOC = "Read main as of this instant: its last commit at or before it (committer time). Not together with `at`.";
+
 export const AuditFilterInput = builder.inputType('AuditFilter', {
   fields: (t) => ({
     operator: t.string({ required: false, description: "The operator's name or email, case-insensitive." }),
@@ -40,15 +42,15 @@ export const NamespaceRef = builder.objectRef<GitRepository>('Namespace').implem
     versionCount: t.int({ resolve: (r) => r.index.size }),
     config: t.field({
       type: ConfigDocumentRef,
-      args: { path: t.arg.string({ required: true }), at: t.arg.string({ required: false, description: 'hash, short hash, tag, HEAD~N; default head' }) },
+      args: { path: t.arg.string({ required: true }), at: t.arg.string({ required: false, description: 'hash, short hash, tag, HEAD~N, @{time}; default head' }), asOf: t.arg({ type: 'DateTime', required: false, description: AS_OF_DOC }) },
       errors: { types: READ_ERRORS, directResult: true },
-      resolve: (r, args, ctx) => ctx.cairn.documents.get(ctx.actor, r.name, args.path, args.at),
+      resolve: (r, args, ctx) => ctx.cairn.documents.get(ctx.actor, r.name, args.path, args.at, args.asOf),
     }),
     configs: t.field({
       type: [ConfigDocumentRef],
-      args: { prefix: t.arg.string({ required: false }), at: t.arg.string({ required: false }) },
+      args: { prefix: t.arg.string({ required: false }), at: t.arg.string({ required: false }), asOf: t.arg({ type: 'DateTime', required: false, description: AS_OF_DOC }) },
       errors: { types: READ_ERRORS },
-      resolve: (r, args, ctx) => ctx.cairn.documents.list(ctx.actor, r.name, args.prefix, args.at),
+      resolve: (r, args, ctx) => ctx.cairn.documents.list(ctx.actor, r.name, args.prefix, args.at, args.asOf),
     }),
     versions: t.connection({
       type: VersionRef,

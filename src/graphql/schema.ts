@@ -15,6 +15,8 @@ import './integrity.js';
 import './webhook.js';
 import './schema-validation.js';
 import './overlay.js';
+import './tag.js';
+import './blame.js';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

@@ -28,6 +28,8 @@ export interface StartOptions {
   readonly events?: EventTarget;
   /** Test seam: simulated file system failures in the repository layer (see durable-file.ts). */
   readonly faults?: FaultHook;
+  /** Test seam: the server's clock (commit and tag times). */
+  readonly clock?: () => Date;
 }
 
 export async function startServer(settings: Settings, options: StartOptions = {}): Promise<RunningServer> {
@@ -48,7 +50,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     store,
     events: options.events ?? new EventTarget(),
     logger,
-    write: { committer: settings.committer, maxDocumentBytes: settings.maxDocumentBytes, clock: () => new Date() },
+    write: { committer: settings.committer, maxDocumentBytes: settings.maxDocumentBytes, clock: options.clock ?? (() => new Date()) },
     webhooks: settings.webhooks,
     ...(redis ? { deliveryLog: new RedisDeliveryLog(redis.publish, settings.webhooks.logSize) } : {}),
     feed: { maxBufferedEvents: settings.feed.maxBufferedEvents, maxDocumentEventBytes: settings.feed.maxDocumentEventBytes },

@@ -2,6 +2,7 @@ import { EMPTY_ALLOW_LIST, type WebhookAllowList } from '../domain/webhook-url.j
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../domain/retry-schedule.js';
 import type { RepositoryStore } from '../git/repository-store.js';
 import { AuditQuery } from './audit-query.js';
+import { BlameService } from './blame.js';
 import { ChangeFeed, type FeedOptions } from './change-feed.js';
 import { DiffService } from './diff.js';
 import { DocumentReader } from './documents.js';
@@ -15,6 +16,7 @@ import { OverlayService } from './overlays.js';
 import { RevertService } from './revert.js';
 import { RollbackService } from './rollback.js';
 import { SchemaCheck } from './schema-check.js';
+import { TagService } from './tags.js';
 import { UpdateService } from './update.js';
 import { type DeliveryLog, FileDeliveryLog } from './webhooks/delivery-log.js';
 import { SsrfGuard } from './webhooks/ssrf-guard.js';
@@ -70,6 +72,8 @@ export interface Cairn {
   readonly integrity: IntegrityService;
   readonly webhooks: WebhookService;
   readonly overlays: OverlayService;
+  readonly tags: TagService;
+  readonly blame: BlameService;
   /** Delivers webhooks; started and stopped by the server (with several replicas, by one of them only). */
   readonly webhookDispatcher: WebhookDispatcher;
   /** Waits for every queued write to finish (graceful shutdown). */
@@ -126,6 +130,8 @@ export function createCairn(deps: CairnDependencies): Cairn {
     integrity: new IntegrityService(access),
     webhooks: new WebhookService(access, registry, deliveryLog, webhookDispatcher, guard, deps.write.clock),
     overlays: new OverlayService(access),
+    tags: new TagService(access, deps.write.clock),
+    blame: new BlameService(access),
     webhookDispatcher,
     async drain() {
       await Promise.all((await deps.store.opened()).map((repo) => repo.drain()));

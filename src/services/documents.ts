@@ -3,7 +3,7 @@ import { NotFoundError } from '../domain/errors.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import type { NamespaceAccess } from './namespace-access.js';
-import { type VersionView, versionAt } from './version-view.js';
+import { type VersionView, versionArgument, versionAt } from './version-view.js';
 
 /** A document as stored at one version. Its text is read only when asked for. */
 export interface DocumentView {
@@ -18,19 +18,19 @@ export interface DocumentView {
 export class DocumentReader {
   constructor(private readonly access: NamespaceAccess) {}
 
-  async get(actor: Actor, namespace: string, path: string, at?: string | null): Promise<DocumentView> {
+  async get(actor: Actor, namespace: string, path: string, at?: string | null, asOf?: Date | null): Promise<DocumentView> {
     const repo = await this.access.open(actor, namespace, 'viewer');
     const valid = validateDocumentPath(path);
-    const version = await versionAt(repo, at ?? 'HEAD');
+    const version = await versionAt(repo, versionArgument(at, asOf));
     const blob = await repo.blobAt(version.commit.oid, valid);
     if (!blob) throw new NotFoundError('document', `${valid}@${version.commit.oid.slice(0, 12)}`);
     return { repo, path: valid, format: documentFormatOf(valid) ?? 'json', blob, at: version };
   }
 
-  async list(actor: Actor, namespace: string, prefix?: string | null, at?: string | null): Promise<DocumentView[]> {
+  async list(actor: Actor, namespace: string, prefix?: string | null, at?: string | null, asOf?: Date | null): Promise<DocumentView[]> {
     const repo = await this.access.open(actor, namespace, 'viewer');
-    if (!repo.head() && !at) return [];
-    const version = await versionAt(repo, at ?? 'HEAD');
+    if (!repo.head() && !at && !asOf) return [];
+    const version = await versionAt(repo, versionArgument(at, asOf));
     const blobs = await repo.trees.listBlobs(version.commit.tree, validatePathPrefix(prefix ?? ''));
     return blobs
       .filter((b) => isDocumentPath(b.path))

@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../domain/errors.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 
@@ -14,4 +15,10 @@ export async function versionAt(repo: GitRepository, ref: string): Promise<Versi
 
 export function viewOf(repo: GitRepository, commit: IndexedCommit): VersionView {
   return { repo, commit };
+}
+
+/** The version argument of a read: a reference (`at`), an instant (`asOf`: main's last commit by then), or the head. */
+export function versionArgument(at?: string | null, asOf?: Date | null): string {
+  if (at && asOf) throw new InvalidInputError('give either at or asOf, not both');
+  return asOf ? `@{${asOf.toISOString()}}` : (at ?? 'HEAD');
 }

@@ -37,7 +37,7 @@ export interface GqlResponse<T> {
 }
 
 /** A real Cairn server on a random loopback port over a fresh data directory. */
-export async function startHarness(options: { tokens?: TestToken[]; env?: Record<string, string>; faults?: FaultHook } = {}): Promise<Harness> {
+export async function startHarness(options: { tokens?: TestToken[]; env?: Record<string, string>; faults?: FaultHook; clock?: () => Date } = {}): Promise<Harness> {
   const root = mkdtempSync(path.join(tmpdir(), 'cairn-test-'));
   const dataDir = path.join(root, 'repos');
   let tokensFile: string | undefined;
@@ -52,7 +52,7 @@ export async function startHarness(options: { tokens?: TestToken[]; env?: Record
     ...(tokensFile ? { CAIRN_TOKENS_FILE: tokensFile } : {}),
     ...options.env,
   });
-  const server = await startServer(settings, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...(options.faults ? { faults: options.faults } : {}) });
+  const server = await startServer(settings, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...(options.faults ? { faults: options.faults } : {}), ...(options.clock ? { clock: options.clock } : {}) });
   const defaultToken = options.tokens?.[0]?.token ?? null;
   const clients: Client[] = [];
   return {

@@ -1,0 +1,111 @@
+import { InvalidInputError, InvalidTagNameError, NotFoundError, ProtectedTagError, TagExistsError } from '../domain/errors.js';
+import { matchesAny } from '../domain/namespace-policy.js';
+import { refNameProblem, validateTagName } from '../domain/ref-name.js';
+import { RefMovedError } from '../git/ref-store.js';
+import type { GitRepository } from '../git/repository.js';
+import { type StoredTag, TagExistsInRepositoryError, TagPathConflictError } from '../git/tag-store.js';
+import type { Actor } from './actor.js';
+import type { NamespaceAccess } from './namespace-access.js';
+import { policyAt } from './namespace-policy.js';
+import { storageFailureOf } from './remote-retry.js';
+import { versionAt } from './version-view.js';
+
+/** A tag as the API shows it, with the protectedTags pattern of the head's policy that covers it, if any. */
+export interface TagView {
+  readonly repo: GitRepository;
+  readonly tag: StoredTag;
+  readonly protectedBy: string | null;
+}
+
+export interface CreateTagRequest {
+  readonly namespace: string;
+  readonly name: string;
+  /** Any version reference (hash, tag, HEAD~N, @{time}). */
+  readonly version: string;
+  readonly message?: string | null;
+}
+
+const MAX_MESSAGE_BYTES = 64 * 1024;
+
+/**
+ * Annotated tags on versions. A tag is created once and never moved; deleting one takes an admin, and tags
+ * matching the policy's `protectedTags` can be neither moved nor deleted.
+ */
+export class TagService {
+  constructor(
+    private readonly access: NamespaceAccess,
+    private readonly clock: () => Date,
+  ) {}
+
+  async list(actor: Actor, namespace: string): Promise<TagView[]> {
+    const repo = await this.access.open(actor, namespace, 'viewer');
+    const patterns = await protectedPatterns(repo);
+    return (await repo.tags.list()).map((tag) => ({ repo, tag, protectedBy: coveringPattern(patterns, tag.name) }));
+  }
+
+  async create(actor: Actor, request: CreateTagRequest): Promise<TagView> {
+    const name = validateTagName(request.name);
+    const message = normalizeMessage(request.message ?? '');
+    const repo = await this.access.open(actor, request.namespace, 'editor');
+    refuseWithReplicas(repo);
+    const target = await versionAt(repo, request.version);
+    const patterns = await protectedPatterns(repo);
+    const existing = await repo.tags.get(name);
+    if (existing) throw refusalToMove(patterns, name, existing.oid);
+    const seconds = Math.floor(this.clock().getTime() / 1000);
+    const tagger = { name: actor.operator.name, email: actor.operator.email, timestamp: seconds, timezoneOffset: 0 };
+    try {
+      const tag = await repo.tags.create(name, target.commit.oid, tagger, message);
+      return { repo, tag, protectedBy: coveringPattern(patterns, name) };
+    } catch (error) {
+      if (error instanceof TagExistsInRepositoryError) throw refusalToMove(patterns, name, error.actual);
+      if (error instanceof TagPathConflictError) throw new InvalidTagNameError(name, `conflicts with the existing tag '${error.existing}'`);
+      throw storageFailureOf(error) ?? error;
+    }
+  }
+
+  async delete(actor: Actor, namespace: string, name: string): Promise<TagView> {
+    // Git's rules only: a tag made with the git CLI may have a name Cairn would not create (`deadbeef`).
+    const problem = refNameProblem(`refs/tags/${name}`);
+    if (problem) throw new InvalidTagNameError(name, problem);
+    const repo = await this.access.open(actor, namespace, 'admin');
+    refuseWithReplicas(repo);
+    const tag = await repo.tags.get(name);
+    if (!tag) throw new NotFoundError('tag', name);
+    const protectedBy = coveringPattern(await protectedPatterns(repo), name);
+    if (protectedBy) throw new ProtectedTagError(name, protectedBy);
+    try {
+      await repo.tags.remove(name, tag.oid);
+    } catch (error) {
+      if (error instanceof RefMovedError) throw new TagExistsError(name, error.actual ?? 'nothing');
+      throw storageFailureOf(error) ?? error;
+    }
+    return { repo, tag, protectedBy: null };
+  }
+}
+
+async function protectedPatterns(repo: GitRepository): Promise<readonly string[]> {
+  return (await policyAt(repo)).protectedTags;
+}
+
+function coveringPattern(patterns: readonly string[], name: string): string | null {
+  return patterns.find((p) => matchesAny([p], name)) ?? null;
+}
+
+function refusalToMove(patterns: readonly string[], name: string, current: string): Error {
+  const protectedBy = coveringPattern(patterns, name);
+  return protectedBy ? new ProtectedTagError(name, protectedBy) : new TagExistsError(name, current);
+}
+
+/** Replicas share main through the remote but not tags (yet): a tag made on one replica would exist there only. */
+function refuseWithReplicas(repo: GitRepository): void {
+  if (repo.upstream) throw new InvalidInputError('tags are not available when replicas share a remote (CAIRN_REMOTE_URL)');
+}
+
+/** Git's own cleanup of `git tag -m`: no trailing blank lines, one final newline; an empty message stays empty. */
+function normalizeMessage(message: string): string {
+  if (message.includes('\0')) throw new InvalidInputError('the tag message contains a NUL character');
+  if (Buffer.byteLength(message) > MAX_MESSAGE_BYTES) throw new InvalidInputError(`the tag message is longer than ${MAX_MESSAGE_BYTES} bytes`);
+  const trimmed = message.replace(/\s+$/, '');
+  return trimmed === '' ? '' : `${trimmed}\n`;
+}

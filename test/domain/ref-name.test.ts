@@ -1,0 +1,79 @@
+import { spawnSync } from 'node:child_process';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InvalidTagNameError } from '../../src/domain/errors.js';
+import { isValidRefName, validateTagName } from '../../src/domain/ref-name.js';
+
+/** The reference: what the git CLI says about a name. */
+function gitAccepts(name: string): boolean {
+  const result = spawnSync('git', ['check-ref-format', name], { encoding: 'utf8' });
+  if (result.error) throw result.error;
+  return result.status === 0;
+}
+
+const HAND_PICKED = [
+  'refs/tags/v1', 'refs/tags/v1.0.0', 'refs/tags/release/2026-11', 'refs/heads/main', 'v1', '', '@', 'refs/@', 'refs/tags/@',
+  'refs/tags/a@{b', 'refs/tags/a@b', 'refs/tags/a{b}', 'refs/tags/a.', 'refs/tags/a./b', 'refs/tags/.a', 'refs/tags/a/.b',
+  'refs/tags/a..b', 'refs/tags/a.b', 'refs/tags/a.lock', 'refs/tags/a.lock/b', 'refs/tags/a.locked', 'refs/tags/.lock',
+  'refs/tags/a b', 'refs/tags/a\tb', 'refs/tags/a\x7fb', 'refs/tags/a~1', 'refs/tags/a^', 'refs/tags/a:b', 'refs/tags/a?',
+  'refs/tags/a*', 'refs/tags/a[1]', 'refs/tags/a\\b', 'refs/tags/a]', 'refs/tags//a', '/refs/tags/a', 'refs/tags/a/',
+  'refs/tags/a//b', 'refs/tags/ünïcødé', 'refs/tags/日本', 'refs/tags/a+b', 'refs/tags/a,b;c=d!e#f$g%h&i(j)k', 'refs/tags/-a',
+  'refs/tags/a-', 'refs/tags/a_b', 'refs/tags/@a', 'refs/tags/a@', 'refs/tags/{', 'refs/tags/}', 'refs/tags/"quoted"',
+  "refs/tags/it's", 'refs/tags/<a>', 'refs/tags/a|b', 'refs/tags/`a`', 'refs/./a', 'refs/../a', 'refs/tags/...',
+  'refs/tags/a...b', 'refs/tags/..', 'refs/tags/a/..', 'refs/tags/emoji😀', 'refs/tags/a\u00a0b', 'refs.lock/a', 'a/b',
+  'HEAD', 'refs/tags/HEAD', 'refs/tags/' + 'x'.repeat(300),
+];
+
+describe('isValidRefName agrees with git check-ref-format', () => {
+  it.each(HAND_PICKED.map((n) => [n]))('%j', (name) => {
+    expect(isValidRefName(name)).toBe(gitAccepts(name));
+  });
+
+  it('on random names built from the characters the rules are about', () => {
+    // No NUL: it cannot be passed as a command-line argument.
+    const alphabet = fc.constantFrom(...'ab/.@{}~^:?*[]\\ \t\x01\x7f-_lockü😀'.split(''), '.lock', '..', '@{', '/.', 'refs/');
+    const name = fc.array(alphabet, { minLength: 0, maxLength: 10 }).map((parts) => parts.join(''));
+    let compared = 0;
+    fc.assert(
+      fc.property(name, (n) => {
+        compared += 1;
+        return isValidRefName(n) === gitAccepts(n) && isValidRefName(`refs/tags/${n}`) === gitAccepts(`refs/tags/${n}`);
+      }),
+      { numRuns: 400, seed: 20261125 },
+    );
+    expect(compared).toBe(400);
+  });
+});
+
+describe('validateTagName', () => {
+  it.each(['v1', 'v1.0.0', 'release/2026-11', 'prod/eu-west/3', 'ünïcødé', 'a+b', 'abc', 'deadbeefx', 'Head'])('accepts %j', (name) => {
+    expect(validateTagName(name)).toBe(name);
+  });
+
+  it.each([
+    ['', 'empty'],
+    ['x'.repeat(201), 'longer'],
+    ['a..b', "'..'"],
+    ['a b', '" "'],
+    ['a~1', '"~"'],
+    ['a^', '"^"'],
+    ['a@{1}', "'@{'"],
+    ['.hidden', "starting with '.'"],
+    ['v1.lock', "'.lock'"],
+    ['a/', 'empty component'],
+    ['a.', "ends with '.'"],
+    ['deadbeef', 'hash'],
+    ['HEAD', 'hash, HEAD, main'],
+    ['main', 'hash, HEAD, main'],
+    ['refs/tags/v1', 'full ref name'],
+  ])('refuses %j (%s)', (name, reason) => {
+    let caught: unknown;
+    try {
+      validateTagName(name);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InvalidTagNameError);
+    expect((caught as InvalidTagNameError).reason).toContain(reason);
+  });
+});
