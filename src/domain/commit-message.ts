@@ -1,6 +1,6 @@
 import { InvalidInputError } from './errors.js';
 
-export type CommitAction = 'create' | 'update' | 'delete' | 'rollback' | 'revert';
+export type CommitAction = 'create' | 'update' | 'delete' | 'rollback' | 'revert' | 'propose' | 'approve' | 'reject' | 'merge';
 
 export interface CommitTrailers {
   action: CommitAction;
@@ -8,9 +8,15 @@ export interface CommitTrailers {
   requestId: string | null;
   rollbackTo: string | null;
   reverts: string | null;
+  /** The change request a propose, approve, reject or merge commit belongs to. */
+  proposal?: string | null;
+  /** Merge only: the reviewers whose approvals let it through, comma-separated. */
+  approvedBy?: string | null;
+  /** A rollback of paths under an approval rule, made by an admin without approval ("true"). */
+  emergency?: string | null;
 }
 
-const ACTIONS: readonly CommitAction[] = ['create', 'update', 'delete', 'rollback', 'revert'];
+const ACTIONS: readonly CommitAction[] = ['create', 'update', 'delete', 'rollback', 'revert', 'propose', 'approve', 'reject', 'merge'];
 const MAX_COMMENT_LENGTH = 4000;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -21,6 +27,9 @@ const TRAILER_KEYS = {
   requestId: 'Cairn-Request-Id',
   rollbackTo: 'Cairn-Rollback-To',
   reverts: 'Cairn-Reverts',
+  proposal: 'Cairn-Proposal',
+  approvedBy: 'Cairn-Approved-By',
+  emergency: 'Cairn-Emergency',
 } as const satisfies Record<keyof CommitTrailers, string>;
 
 // Control characters other than newline and tab have no place in a message people read.
@@ -112,7 +121,15 @@ function parseTrailerBlock(block: readonly string[]): CommitTrailers | null {
     requestId: field('requestId'),
     rollbackTo: field('rollbackTo'),
     reverts: field('reverts'),
+    // The change-request trailers appear only on commits that carry them, so older commits parse as before.
+    ...optionalField('proposal', field('proposal')),
+    ...optionalField('approvedBy', field('approvedBy')),
+    ...optionalField('emergency', field('emergency')),
   };
+}
+
+function optionalField(name: 'proposal' | 'approvedBy' | 'emergency', value: string | null): Partial<CommitTrailers> {
+  return value === null ? {} : { [name]: value };
 }
 
 function isCommitAction(value: string | undefined): value is CommitAction {
