@@ -13,6 +13,7 @@ import './revert.js';
 import './change-feed.js';
 import './integrity.js';
 import './webhook.js';
+import './proposal.js';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

@@ -10,6 +10,8 @@ import { IntegrityService } from './integrity.js';
 import type { Logger } from './logger.js';
 import { NamespaceAccess } from './namespace-access.js';
 import { NamespaceService } from './namespaces.js';
+import { ApprovalCheck } from './approval-check.js';
+import { ProposalService } from './proposals.js';
 import { RevertService } from './revert.js';
 import { RollbackService } from './rollback.js';
 import { UpdateService } from './update.js';
@@ -63,6 +65,7 @@ export interface Cairn {
   readonly updates: UpdateService;
   readonly rollbacks: RollbackService;
   readonly reverts: RevertService;
+  readonly proposals: ProposalService;
   readonly feed: ChangeFeed;
   readonly integrity: IntegrityService;
   readonly webhooks: WebhookService;
@@ -80,6 +83,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
     for (const commit of commits) feed.publish(repo, commit.oid);
   });
   const pipeline = new WritePipeline(access, deps.write);
+  pipeline.addCheck(new ApprovalCheck());
   const webhookSettings = deps.webhooks ?? DEFAULT_WEBHOOK_SETTINGS;
   const registry = new WebhookRegistry(deps.store, deps.write.committer, deps.write.clock);
   const deliveryLog = deps.deliveryLog ?? new FileDeliveryLog(deps.store, webhookSettings.logSize);
@@ -116,6 +120,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
     updates: new UpdateService(pipeline),
     rollbacks: new RollbackService(pipeline),
     reverts: new RevertService(pipeline),
+    proposals: new ProposalService(access, pipeline, deps.write),
     feed,
     integrity: new IntegrityService(access),
     webhooks: new WebhookService(access, registry, deliveryLog, webhookDispatcher, guard, deps.write.clock),

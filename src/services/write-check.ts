@@ -16,6 +16,8 @@ export interface PendingWrite {
   readonly force: boolean;
   /** A preview: a check reports what it would refuse rather than refusing (see `WriteCheck.check`). */
   readonly dryRun: boolean;
+  /** An admin's emergency rollback the policy allows without approval (recorded with `Cairn-Emergency: true`). */
+  readonly emergency?: boolean;
 }
 
 /**

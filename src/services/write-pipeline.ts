@@ -37,6 +37,11 @@ export interface WritePlan {
   readonly files: ReadonlyMap<string, string | null>;
   readonly rollbackTo?: string;
   readonly reverts?: string;
+  /** A merge of this change request, let through by these approvers. */
+  readonly proposal?: string;
+  readonly approvedBy?: readonly string[];
+  /** An admin's rollback of paths under an approval rule, allowed by the policy's emergencyRollback. */
+  readonly emergency?: boolean;
 }
 
 export type WriteOutcome =
@@ -98,7 +103,7 @@ export class WritePipeline {
     const effective = await this.effectiveFiles(repo, head, planned.files);
     if (effective.size === 0) return { kind: 'unchanged', version: head ? viewOf(repo, head) : null };
     this.validate(effective);
-    await this.runChecks({ repo, actor, head, action: planned.action, files: effective, force: options.force ?? false, dryRun: false });
+    await this.runChecks({ repo, actor, head, action: planned.action, files: effective, force: options.force ?? false, dryRun: false, emergency: planned.emergency ?? false });
     const commit = await this.commit(repo, actor, head, { ...planned, files: effective }, options.comment ?? '', requestId);
     return { kind: 'committed', version: viewOf(repo, commit), files: this.storedDiffs(repo, blobs, commit), replayed: false };
   }
@@ -108,7 +113,7 @@ export class WritePipeline {
     await this.checkExpected(repo, head, options.expectedVersion, [...plan.files.keys()]);
     const effective = await this.effectiveFiles(repo, head, plan.files);
     this.validate(effective);
-    await this.runChecks({ repo, actor, head, action: plan.action, files: effective, force: options.force ?? false, dryRun: true });
+    await this.runChecks({ repo, actor, head, action: plan.action, files: effective, force: options.force ?? false, dryRun: true, emergency: plan.emergency ?? false });
     const files = await Promise.all(
       [...effective].map(async ([path, text]) => {
         const oldBlob = head ? await repo.blobAt(head.oid, path) : null;
@@ -160,6 +165,9 @@ export class WritePipeline {
       requestId,
       rollbackTo: plan.rollbackTo ?? null,
       reverts: plan.reverts ?? null,
+      proposal: plan.proposal ?? null,
+      approvedBy: plan.approvedBy?.join(', ') ?? null,
+      emergency: plan.emergency ? 'true' : null,
     });
     const files = new Map([...plan.files].map(([path, text]) => [path, text === null ? null : Buffer.from(text)] as const));
     try {
