@@ -160,11 +160,16 @@ builder.objectType(ProposalConflictError, {
   fields: (t) => ({ proposal: t.exposeString('proposal'), paths: t.exposeStringList('paths') }),
 });
 
+export const ProposalStateEnum = builder.enumType('ProposalState', {
+  values: { OPEN: { value: 'open' }, MERGED: { value: 'merged' }, REJECTED: { value: 'rejected' } } as const,
+});
+
 builder.objectType(ProposalClosedError, {
   name: 'ProposalClosed',
+  description: 'The proposal was already merged or rejected; nothing was recorded.',
   ...implementsError,
   isTypeOf: (v) => v instanceof ProposalClosedError,
-  fields: (t) => ({ proposal: t.exposeString('proposal'), state: t.string({ resolve: (e) => e.state.toUpperCase() }) }),
+  fields: (t) => ({ proposal: t.exposeString('proposal'), state: t.field({ type: ProposalStateEnum, resolve: (e) => e.state }) }),
 });
 
 builder.objectType(ReviewNotAllowedError, {
@@ -178,5 +183,7 @@ builder.objectType(ReviewNotAllowedError, {
 /** Error sets per kind of field, so each union lists exactly what can happen there. */
 export const READ_ERRORS = [NotFoundError, ForbiddenError, InvalidNamespaceError, InvalidPathError, InvalidRefError, InvalidInputError];
 export const WRITE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError, StorageError, ApprovalRequiredError];
-export const PROPOSAL_ERRORS = [...WRITE_ERRORS, ProposalRejectedError, ProposalConflictError, ProposalClosedError, ReviewNotAllowedError];
+export const PROPOSE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError, StorageError];
+export const REVIEW_ERRORS = [...READ_ERRORS, StorageError, ProposalClosedError, ReviewNotAllowedError];
+export const MERGE_ERRORS = [...WRITE_ERRORS, ProposalRejectedError, ProposalConflictError, ProposalClosedError];
 export const WEBHOOK_ERRORS = [...READ_ERRORS, InvalidWebhookUrlError, StorageError];

@@ -6,15 +6,11 @@ import type { Proposal, Review } from '../services/proposal-log.js';
 import { viewOf } from '../services/version-view.js';
 import { builder } from './builder.js';
 import { FileDiffRef } from './diff.js';
-import { PROPOSAL_ERRORS, READ_ERRORS } from './errors.js';
+import { MERGE_ERRORS, PROPOSE_ERRORS, ProposalStateEnum, READ_ERRORS, REVIEW_ERRORS } from './errors.js';
 import { AuditEntryRef, NamespaceRef } from './namespace.js';
 import { DocumentChangeInput } from './update.js';
 import { PersonRef, VersionRef } from './version.js';
 import { WritePayloadRef } from './write-payload.js';
-
-const ProposalStateEnum = builder.enumType('ProposalState', {
-  values: { OPEN: { value: 'open' }, MERGED: { value: 'merged' }, REJECTED: { value: 'rejected' } } as const,
-});
 
 const ReviewVerdictEnum = builder.enumType('ReviewVerdict', {
   values: { APPROVE: { value: 'approve' }, REJECT: { value: 'reject' } } as const,
@@ -110,7 +106,7 @@ builder.mutationFields((t) => ({
     type: ProposalRef,
     description: "Commits the change on a new branch proposals/<id> from main's head, for review; main does not move.",
     args: { input: t.arg({ type: ProposeChangeInput, required: true }) },
-    errors: { types: PROPOSAL_ERRORS, directResult: true },
+    errors: { types: PROPOSE_ERRORS, directResult: true },
     resolve: (_root, { input }, ctx) =>
       ctx.cairn.proposals.propose(
         ctx.actor,
@@ -122,21 +118,21 @@ builder.mutationFields((t) => ({
     type: ProposalRef,
     description: 'Records your approval as a commit on the proposal branch. Never by the author; only by an approver the policy names.',
     args: { input: t.arg({ type: ProposalActionInput, required: true }) },
-    errors: { types: PROPOSAL_ERRORS, directResult: true },
+    errors: { types: REVIEW_ERRORS, directResult: true },
     resolve: (_root, { input }, ctx) => ctx.cairn.proposals.approve(ctx.actor, input.namespace, input.proposal, input.comment),
   }),
   rejectChange: t.field({
     type: ProposalRef,
     description: 'Rejects the proposal for good (an approver, or the author withdrawing it), as a commit on its branch.',
     args: { input: t.arg({ type: ProposalActionInput, required: true }) },
-    errors: { types: PROPOSAL_ERRORS, directResult: true },
+    errors: { types: REVIEW_ERRORS, directResult: true },
     resolve: (_root, { input }, ctx) => ctx.cairn.proposals.reject(ctx.actor, input.namespace, input.proposal, input.comment),
   }),
   mergeChange: t.field({
     type: WritePayloadRef,
     description: "Commits the proposal's change to main as one commit once the policy's approvals are met.",
     args: { input: t.arg({ type: ProposalActionInput, required: true }) },
-    errors: { types: PROPOSAL_ERRORS, directResult: true },
+    errors: { types: MERGE_ERRORS, directResult: true },
     resolve: (_root, { input }, ctx) => ctx.cairn.proposals.merge(ctx.actor, input.namespace, input.proposal, input.comment),
   }),
 }));
