@@ -187,6 +187,23 @@ describe('change requests', () => {
     expect(open.data.namespace.proposals.map((x) => x.id)).not.toContain(p.id);
   });
 
+  it('lists proposals, approvals and rejections in the audit log, read from the proposal branches', async () => {
+    type Entry = { action: string; operator: { email: string }; proposal: string | null; version: { hash: string } };
+    const audit = async (action: string) => (await h.gql<{ namespace: { audit: { edges: { node: Entry }[] } } }>(AUDIT, { ns: 'cfg', action })).data.namespace.audit.edges.map((e) => e.node);
+    const all = await h.gql<{ namespace: { proposals: { id: string; state: string }[] } }>(PROPOSALS, { ns: 'cfg', id: 'none-such' });
+    expect(all.data.namespace.proposals.map((p) => p.state).sort()).toEqual(['MERGED', 'MERGED', 'OPEN', 'OPEN', 'REJECTED']);
+    const proposed = await audit('PROPOSE');
+    expect(proposed).toHaveLength(5);
+    expect(new Set(proposed.map((e) => e.proposal))).toEqual(new Set(all.data.namespace.proposals.map((p) => p.id)));
+    expect(proposed.every((e) => e.operator.email === ALICE.email && e.action === 'PROPOSE')).toBe(true);
+    const approvals = await audit('APPROVE');
+    expect(approvals.map((e) => e.operator.email).sort()).toEqual([BOB.email, BOB.email, BOB.email, CAROL.email, CAROL.email, CAROL.email]);
+    const rejections = await audit('REJECT');
+    expect(rejections.map((e) => [e.operator.email, e.action])).toEqual([[CAROL.email, 'REJECT']]);
+    // Each entry is a commit of its proposal branch, never of main.
+    for (const e of [...approvals, ...rejections]) expect(h.git('cfg', 'branch', '-a', '--contains', e.version.hash).trim()).toBe(`proposals/${e.proposal}`);
+  });
+
   it('lets an admin roll back covered paths in an emergency when the policy allows it, recorded as such', async () => {
     const target = h.git('cfg', 'rev-list', '--max-parents=0', 'main').trim();
     const refused = await h.gql<{ rollback: WriteResult }>(ROLLBACK, { input: { namespace: 'cfg', to: target, paths: ['prod/app.json'], expectedVersion: head() } }, ALICE.token);
