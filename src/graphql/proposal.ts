@@ -2,6 +2,7 @@ import type { JsonValue } from '../domain/json-value.js';
 import type { ProposalState } from '../domain/proposal.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import { storedDiff } from '../services/diff.js';
+import type { ProposalEvent } from '../services/proposal-events.js';
 import type { Proposal, Review } from '../services/proposal-log.js';
 import { viewOf } from '../services/version-view.js';
 import { builder } from './builder.js';
@@ -9,7 +10,7 @@ import { FileDiffRef } from './diff.js';
 import { MERGE_ERRORS, PROPOSE_ERRORS, ProposalStateEnum, READ_ERRORS, REVIEW_ERRORS } from './errors.js';
 import { AuditEntryRef, NamespaceRef } from './namespace.js';
 import { DocumentChangeInput } from './update.js';
-import { PersonRef, VersionRef } from './version.js';
+import { CommitActionEnum, PersonRef, VersionRef } from './version.js';
 import { WritePayloadRef } from './write-payload.js';
 
 const ReviewVerdictEnum = builder.enumType('ReviewVerdict', {
@@ -134,5 +135,31 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: ProposalActionInput, required: true }) },
     errors: { types: MERGE_ERRORS, directResult: true },
     resolve: (_root, { input }, ctx) => ctx.cairn.proposals.merge(ctx.actor, input.namespace, input.proposal, input.comment),
+  }),
+}));
+
+const ProposalEventRef = builder.objectRef<ProposalEvent>('ProposalEvent').implement({
+  description: 'A change request was proposed, approved, rejected or merged.',
+  fields: (t) => ({
+    namespace: t.exposeString('namespace'),
+    proposalId: t.exposeString('proposal'),
+    action: t.field({ type: CommitActionEnum, resolve: (e) => e.action }),
+    version: t.field({
+      type: VersionRef,
+      description: 'The commit recording it: on the proposal branch, or on main for a merge.',
+      resolve: async (e, _args, ctx) => ctx.cairn.history.version(ctx.actor, e.namespace, e.version),
+    }),
+    proposal: t.field({ type: ProposalRef, description: 'The proposal as it is now.', resolve: (e, _args, ctx) => ctx.cairn.proposals.get(ctx.actor, e.namespace, e.proposal) }),
+  }),
+});
+
+builder.subscriptionFields((t) => ({
+  proposalEvents: t.field({
+    type: ProposalEventRef,
+    description:
+      "Live change-request activity of a namespace (this server's). Merges also reach `changes`, as main commits with action MERGE; the durable record is `proposals` and the audit log.",
+    args: { namespace: t.arg.string({ required: true }) },
+    subscribe: (_root, args, ctx) => ctx.cairn.proposalEvents.subscribe(ctx.actor, args.namespace),
+    resolve: (event) => event,
   }),
 }));

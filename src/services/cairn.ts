@@ -11,6 +11,7 @@ import type { Logger } from './logger.js';
 import { NamespaceAccess } from './namespace-access.js';
 import { NamespaceService } from './namespaces.js';
 import { ApprovalCheck } from './approval-check.js';
+import { ProposalEvents } from './proposal-events.js';
 import { ProposalService } from './proposals.js';
 import { RevertService } from './revert.js';
 import { RollbackService } from './rollback.js';
@@ -66,6 +67,7 @@ export interface Cairn {
   readonly rollbacks: RollbackService;
   readonly reverts: RevertService;
   readonly proposals: ProposalService;
+  readonly proposalEvents: ProposalEvents;
   readonly feed: ChangeFeed;
   readonly integrity: IntegrityService;
   readonly webhooks: WebhookService;
@@ -84,6 +86,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
   });
   const pipeline = new WritePipeline(access, deps.write);
   pipeline.addCheck(new ApprovalCheck());
+  const proposalEvents = new ProposalEvents(access);
   const webhookSettings = deps.webhooks ?? DEFAULT_WEBHOOK_SETTINGS;
   const registry = new WebhookRegistry(deps.store, deps.write.committer, deps.write.clock);
   const deliveryLog = deps.deliveryLog ?? new FileDeliveryLog(deps.store, webhookSettings.logSize);
@@ -120,7 +123,8 @@ export function createCairn(deps: CairnDependencies): Cairn {
     updates: new UpdateService(pipeline),
     rollbacks: new RollbackService(pipeline),
     reverts: new RevertService(pipeline),
-    proposals: new ProposalService(access, pipeline, deps.write),
+    proposals: new ProposalService(access, pipeline, deps.write, proposalEvents),
+    proposalEvents,
     feed,
     integrity: new IntegrityService(access),
     webhooks: new WebhookService(access, registry, deliveryLog, webhookDispatcher, guard, deps.write.clock),

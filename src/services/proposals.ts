@@ -11,6 +11,7 @@ import type { Signature } from '../git/object-format.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import type { NamespaceAccess } from './namespace-access.js';
+import type { ProposalEvents } from './proposal-events.js';
 import { policyAt } from './namespace-policy.js';
 import { type Proposal, listProposals, readProposal } from './proposal-log.js';
 import { type DocumentWrite, prepare } from './update.js';
@@ -33,6 +34,7 @@ export class ProposalService {
     private readonly access: NamespaceAccess,
     private readonly pipeline: WritePipeline,
     private readonly settings: WriteSettings,
+    private readonly events: ProposalEvents,
   ) {}
 
   async propose(actor: Actor, options: ProposeOptions, writes: readonly DocumentWrite[]): Promise<Proposal> {
@@ -43,12 +45,13 @@ export class ProposalService {
       await checkExpected(repo, head, options.expectedVersion, [...files.keys()]);
       const effective = await this.effectiveFiles(repo, head, files);
       const id = newProposalId(this.settings.clock().getTime(), randomBytes(4).toString('hex'));
-      await repo.commitToBranch(proposalBranch(id), null, {
+      const version = await repo.commitToBranch(proposalBranch(id), null, {
         parent: head?.oid ?? null,
         files: new Map([...effective].map(([path, text]) => [path, text === null ? null : Buffer.from(text)] as const)),
         ...this.signatures(actor),
         message: formatCommitMessage(options.comment ?? '', { action: 'propose', operatorIp: actor.ip, requestId: null, rollbackTo: null, reverts: null, proposal: id }),
       });
+      this.events.publish({ namespace: repo.name, proposal: id, action: 'propose', version });
       return readProposal(repo, id);
     });
   }
@@ -67,7 +70,9 @@ export class ProposalService {
     const repo = await this.access.open(actor, namespace, 'editor');
     const proposal = await readProposal(repo, id);
     // Planned inside the pipeline's write lock: the approvals checked are the ones in force when main moves.
-    return this.pipeline.run(actor, { namespace, expectedVersion: proposal.base, comment: comment || proposal.comment }, (r, head) => planMerge(r, head, id));
+    const outcome = await this.pipeline.run(actor, { namespace, expectedVersion: proposal.base, comment: comment || proposal.comment }, (r, head) => planMerge(r, head, id));
+    if (outcome.kind === 'committed') this.events.publish({ namespace: repo.name, proposal: id, action: 'merge', version: outcome.version.commit.oid });
+    return outcome;
   }
 
   async get(actor: Actor, namespace: string, id: string): Promise<Proposal> {
@@ -92,12 +97,13 @@ export class ProposalService {
       const refusal = approvalRefusal(rules, proposal.author.email, actor.operator.email, isEditor);
       // The author may withdraw (reject) their own proposal; nobody outside the approvers may decide it.
       if (refusal !== null && !(verdict === 'reject' && refusal === 'author')) throw new ReviewNotAllowedError(id, refusal);
-      await repo.commitToBranch(proposal.branch, proposal.tip, {
+      const version = await repo.commitToBranch(proposal.branch, proposal.tip, {
         parent: proposal.tip,
         files: new Map(),
         ...this.signatures(actor),
         message: formatCommitMessage(comment ?? '', { action: verdict, operatorIp: actor.ip, requestId: null, rollbackTo: null, reverts: null, proposal: id }),
       });
+      this.events.publish({ namespace: repo.name, proposal: id, action: verdict, version });
       return readProposal(repo, id);
     });
   }

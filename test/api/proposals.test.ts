@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from '../support/harness.js';
+import { type Harness, collect, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, ERROR_FIELDS, PAYLOAD_FIELDS, type WriteResult } from '../support/operations.js';
 
 const ADA = { token: 'ada-admin-token', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' as const } };
@@ -229,5 +229,36 @@ describe('change requests', () => {
     const res = await h.gql<{ rollback: WriteResult }>(ROLLBACK, { input: { namespace: 'strict', to: target, paths: ['prod/app.json', 'dev/app.json'], expectedVersion: before } }, ADA.token);
     expect(res.data.rollback).toMatchObject({ __typename: 'ApprovalRequired', paths: ['prod/app.json'] });
     expect(head('strict')).toBe(before);
+  });
+
+  it('announces proposals, reviews and merges live; the change feed gets the merge as a main commit', async () => {
+    type Event = { proposalEvents: { namespace: string; proposalId: string; action: string; version: { hash: string; operator: { email: string } }; proposal: { state: string } } };
+    const events = collect<Event>(
+      h.ws(CAROL.token),
+      `subscription($ns: String!) { proposalEvents(namespace: $ns) { namespace proposalId action version { hash operator { email } } proposal { state } } }`,
+      { ns: 'cfg' },
+      4,
+    );
+    const feed = collect<{ changes: { action: string; version: string; comment: string } }>(
+      h.ws(CAROL.token),
+      `subscription($ns: String!) { changes(namespace: $ns, actions: [MERGE]) { action version comment } }`,
+      { ns: 'cfg' },
+      1,
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    const p = await propose({ replicas: 10 });
+    await approve(p.id, BOB.token);
+    await approve(p.id, CAROL.token);
+    const merged = (await merge(p.id)).version as { hash: string };
+    const received = (await events.done).map((e) => e.proposalEvents);
+    expect(received.map((e) => [e.proposalId, e.action, e.version.operator.email])).toEqual([
+      [p.id, 'PROPOSE', ALICE.email],
+      [p.id, 'APPROVE', BOB.email],
+      [p.id, 'APPROVE', CAROL.email],
+      [p.id, 'MERGE', ALICE.email],
+    ]);
+    expect(received[3]!.version.hash).toBe(merged.hash);
+    expect(received[0]!.version.hash).toBe(h.git('cfg', 'rev-parse', `proposals/${p.id}~2`).trim());
+    expect(await feed.done).toEqual([{ changes: { action: 'MERGE', version: merged.hash, comment: 'scale prod' } }]);
   });
 });
