@@ -53,7 +53,7 @@ export async function readProposal(repo: GitRepository, id: string): Promise<Pro
   }
   const base = commit.parents[0] ?? null;
   const changes = await diffTrees(repo.objects, base ? await repo.treeOf(base) : null, commit.tree);
-  const merged = mergeOf(repo, id, base);
+  const merged = mergeOf(repo, id, base, changes.map((c) => c.path));
   const rejected = reviews.some((r) => r.verdict === 'reject');
   const state: ProposalState = merged ? 'merged' : rejected ? 'rejected' : 'open';
   return { repo, id, branch, tip, change: commit, base, author: commit.author, comment: commit.comment, changes, reviews, state, merged };
@@ -66,10 +66,14 @@ export async function listProposals(repo: GitRepository): Promise<Proposal[]> {
   return all.sort((a, b) => b.change.committer.timestamp - a.change.committer.timestamp || (a.id < b.id ? 1 : -1));
 }
 
-/** Main is the truth about merges: the merge commit names the proposal, so a crash can never half-record one. */
-function mergeOf(repo: GitRepository, id: string, base: string | null): IndexedCommit | null {
-  const from = base ? (repo.index.get(base)?.seq ?? -1) + 1 : 0;
-  for (let seq = from; seq < repo.index.size; seq += 1) {
+/**
+ * Main is the truth about merges: the merge commit names the proposal, so a crash can never half-record one. A merge
+ * changes some of the proposal's documents, so only main's commits after the base that changed one are looked at.
+ */
+function mergeOf(repo: GitRepository, id: string, base: string | null, paths: readonly string[]): IndexedCommit | null {
+  const after = base ? (repo.index.get(base)?.seq ?? -1) : -1;
+  const candidates = new Set(paths.flatMap((p) => repo.index.historyOf(p).filter((seq) => seq > after)));
+  for (const seq of [...candidates].sort((a, b) => a - b)) {
     const commit = repo.index.at(seq);
     if (commit?.trailers?.action === 'merge' && commit.trailers.proposal === id) return commit;
   }

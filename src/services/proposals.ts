@@ -8,12 +8,13 @@ import { type ProposalState, approvalRefusal, evaluateApprovals, newProposalId, 
 import { ApprovalRequiredError, ProposalClosedError, ProposalConflictError, ProposalRejectedError, ReviewNotAllowedError } from '../domain/proposal-errors.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { Signature } from '../git/object-format.js';
-import type { GitRepository } from '../git/repository.js';
+import type { CommitRequest, GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import type { ProposalEvents } from './proposal-events.js';
 import { policyAt } from './namespace-policy.js';
 import { type Proposal, listProposals, readProposal } from './proposal-log.js';
+import { storageFailureOf } from './remote-retry.js';
 import { type DocumentWrite, prepare } from './update.js';
 import type { WriteOutcome, WritePipeline, WritePlan, WriteSettings } from './write-pipeline.js';
 
@@ -45,7 +46,7 @@ export class ProposalService {
       await checkExpected(repo, head, options.expectedVersion, [...files.keys()]);
       const effective = await this.effectiveFiles(repo, head, files);
       const id = newProposalId(this.settings.clock().getTime(), randomBytes(4).toString('hex'));
-      const version = await repo.commitToBranch(proposalBranch(id), null, {
+      const version = await commitToBranch(repo, proposalBranch(id), null, {
         parent: head?.oid ?? null,
         files: new Map([...effective].map(([path, text]) => [path, text === null ? null : Buffer.from(text)] as const)),
         ...this.signatures(actor),
@@ -97,7 +98,7 @@ export class ProposalService {
       const refusal = approvalRefusal(rules, proposal.author.email, actor.operator.email, isEditor);
       // The author may withdraw (reject) their own proposal; nobody outside the approvers may decide it.
       if (refusal !== null && !(verdict === 'reject' && refusal === 'author')) throw new ReviewNotAllowedError(id, refusal);
-      const version = await repo.commitToBranch(proposal.branch, proposal.tip, {
+      const version = await commitToBranch(repo, proposal.branch, proposal.tip, {
         parent: proposal.tip,
         files: new Map(),
         ...this.signatures(actor),
@@ -125,6 +126,15 @@ export class ProposalService {
     }
     if (effective.size === 0) throw new InvalidInputError('the proposed change leaves every document as it is');
     return effective;
+  }
+}
+
+/** A disk that refuses the branch commit is a StorageFailure, as for any write; nothing was recorded. */
+async function commitToBranch(repo: GitRepository, ref: string, expected: string | null, request: CommitRequest): Promise<string> {
+  try {
+    return await repo.commitToBranch(ref, expected, request);
+  } catch (error) {
+    throw storageFailureOf(error) ?? error;
   }
 }
 
