@@ -1,5 +1,5 @@
 import { InvalidInputError } from './errors.js';
-import type { ApprovalRule } from './namespace-policy.js';
+import { type ApprovalRule, type NamespacePolicy, POLICY_PATH, rulesFor } from './namespace-policy.js';
 
 /** A change request's lifecycle: open until an approved merge or a rejection closes it for good. */
 export type ProposalState = 'open' | 'merged' | 'rejected';
@@ -21,6 +21,15 @@ export function newProposalId(nowMs: number, randomHex: string): string {
 
 export function proposalBranch(id: string): string {
   return `${PROPOSAL_BRANCH_PREFIX}${validateProposalId(id)}`;
+}
+
+/**
+ * The rules a change to `paths` must satisfy. A change to the policy file itself falls under every rule: otherwise
+ * one direct write dropping a rule would open its paths to direct writes.
+ */
+export function coveringRules(policy: NamespacePolicy, paths: Iterable<string>): ApprovalRule[] {
+  const list = [...paths];
+  return list.includes(POLICY_PATH) ? [...policy.approvals] : rulesFor(policy, list);
 }
 
 /** Why a reviewer may not review: authors never approve their own change; only listed approvers approve. */

@@ -1,6 +1,6 @@
 import type { Signature } from '../git/object-format.js';
 import { NotFoundError } from '../domain/errors.js';
-import { type ProposalState, proposalBranch } from '../domain/proposal.js';
+import { PROPOSAL_BRANCH_PREFIX, type ProposalState, proposalBranch } from '../domain/proposal.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 import { type PathChange, diffTrees } from '../git/tree-diff.js';
@@ -61,8 +61,8 @@ export async function readProposal(repo: GitRepository, id: string): Promise<Pro
 
 /** Every proposal of `repo`, newest first. */
 export async function listProposals(repo: GitRepository): Promise<Proposal[]> {
-  const branches = await repo.refs.list('refs/heads/proposals/');
-  const all = await Promise.all(branches.map((b) => readProposal(repo, b.slice('refs/heads/proposals/'.length))));
+  const branches = await repo.branches(PROPOSAL_BRANCH_PREFIX);
+  const all = await Promise.all(branches.map((b) => readProposal(repo, b.slice(PROPOSAL_BRANCH_PREFIX.length))));
   return all.sort((a, b) => b.change.committer.timestamp - a.change.committer.timestamp || (a.id < b.id ? 1 : -1));
 }
 

@@ -3,8 +3,7 @@ import { roleIn, satisfies } from '../domain/access.js';
 import { formatCommitMessage } from '../domain/commit-message.js';
 import { parseDocument } from '../domain/document-codec.js';
 import { InvalidInputError, NotFoundError, VersionConflictError } from '../domain/errors.js';
-import { rulesFor } from '../domain/namespace-policy.js';
-import { type ProposalState, approvalRefusal, evaluateApprovals, newProposalId, proposalBranch, validateProposalId } from '../domain/proposal.js';
+import { type ProposalState, approvalRefusal, coveringRules, evaluateApprovals, newProposalId, proposalBranch, validateProposalId } from '../domain/proposal.js';
 import { ApprovalRequiredError, ProposalClosedError, ProposalConflictError, ProposalRejectedError, ReviewNotAllowedError } from '../domain/proposal-errors.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { Signature } from '../git/object-format.js';
@@ -93,7 +92,7 @@ export class ProposalService {
     return repo.exclusive(async () => {
       const proposal = await readProposal(repo, id);
       if (proposal.state !== 'open') throw new ProposalClosedError(id, proposal.state);
-      const rules = rulesFor(await policyAt(repo), proposal.changes.map((c) => c.path));
+      const rules = coveringRules(await policyAt(repo), proposal.changes.map((c) => c.path));
       const isEditor = satisfies(roleIn(actor.operator.grants, repo.name), 'editor');
       const refusal = approvalRefusal(rules, proposal.author.email, actor.operator.email, isEditor);
       // The author may withdraw (reject) their own proposal; nobody outside the approvers may decide it.
@@ -162,7 +161,7 @@ async function planMerge(repo: GitRepository, head: IndexedCommit | null, id: st
   const base = proposal.base ? repo.index.get(proposal.base) : null;
   const conflicts = proposal.base && !base ? paths : repo.index.changedSince(base?.seq ?? -1, paths);
   if (conflicts.length) throw new ProposalConflictError(id, conflicts);
-  const rules = rulesFor(await policyAt(repo, head?.oid ?? null), paths);
+  const rules = coveringRules(await policyAt(repo, head?.oid ?? null), paths);
   const approvers = proposal.reviews.filter((r) => r.verdict === 'approve').map((r) => r.reviewer.email);
   const { unmet, approvedBy } = evaluateApprovals(rules, proposal.author.email, approvers);
   const first = unmet[0];

@@ -111,8 +111,17 @@ describe('change requests', () => {
     expect(mixed.data.applyChanges).toMatchObject({ __typename: 'ApprovalRequired', paths: ['prod/new.json'] });
     const deleted = await h.gql<{ deleteConfig: WriteResult }>(`mutation($input: DeleteConfigInput!) { deleteConfig(input: $input) { __typename } }`, { input: { namespace: 'cfg', path: 'prod/app.json', expectedVersion: before } });
     expect(deleted.data.deleteConfig.__typename).toBe('ApprovalRequired');
+    // The policy itself falls under every rule: one direct write must not be able to drop a rule.
+    expect(await put('cfg', '.cairn/policy.json', { approvals: [] })).toMatchObject({ __typename: 'ApprovalRequired', paths: ['.cairn/policy.json'] });
     expect(head()).toBe(before);
     expect((await put('cfg', 'dev/app.json', { replicas: 2 }, ALICE.token)).status).toBe('COMMITTED');
+  });
+
+  it('refuses a policy that does not parse, so it cannot lock the namespace', async () => {
+    await h.gql(CREATE_NAMESPACE, { name: 'loose' });
+    const bad = await put('loose', '.cairn/policy.json', { approvals: [{ paths: ['x/**'], required: 3, approvers: ['a@example.com'] }] }, ADA.token, null);
+    expect(bad).toMatchObject({ __typename: 'InvalidDocument', path: '.cairn/policy.json' });
+    expect((await put('loose', 'x/a.json', { ok: true }, ALICE.token, null)).status).toBe('COMMITTED');
   });
 
   it('proposes on a branch of its own: main does not move, git shows the branch and the proposed commit', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/domain/errors.js';
-import { approvalRefusal, evaluateApprovals, newProposalId, proposalBranch, validateProposalId } from '../../src/domain/proposal.js';
+import { approvalRefusal, coveringRules, evaluateApprovals, newProposalId, proposalBranch, validateProposalId } from '../../src/domain/proposal.js';
 
 const PROD = { paths: ['prod/**'], required: 2, approvers: ['a@x', 'b@x', 'c@x'] };
 const DB = { paths: ['**/db.yaml'], required: 1, approvers: ['d@x'] };
@@ -42,5 +42,17 @@ describe('evaluateApprovals', () => {
     expect(approvedBy).toEqual(['a@x', 'b@x']);
     expect(evaluateApprovals([PROD, DB], 'z@x', ['a@x', 'b@x', 'd@x', 'q@x']).approvedBy).toEqual(['a@x', 'b@x', 'd@x']);
     expect(evaluateApprovals([], 'z@x', []).unmet).toEqual([]);
+  });
+});
+
+describe('coveringRules', () => {
+  const policy = { protectedTags: [], approvals: [PROD, DB], emergencyRollback: false };
+
+  it('gives the rules whose globs match, and every rule for a change to the policy itself', () => {
+    expect(coveringRules(policy, ['dev/a.json'])).toEqual([]);
+    expect(coveringRules(policy, ['prod/a/b.json'])).toEqual([PROD]);
+    expect(coveringRules(policy, ['dev/db.yaml', 'prod/x.json'])).toEqual([PROD, DB]);
+    expect(coveringRules(policy, ['.cairn/policy.json'])).toEqual([PROD, DB]);
+    expect(coveringRules({ ...policy, approvals: [] }, ['.cairn/policy.json'])).toEqual([]);
   });
 });
