@@ -9,8 +9,12 @@ export const PROPOSAL_BRANCH_PREFIX = 'refs/heads/proposals/';
 
 const PROPOSAL_ID = /^[a-z0-9][a-z0-9-]{2,63}$/;
 
+export function isProposalId(id: string): boolean {
+  return PROPOSAL_ID.test(id);
+}
+
 export function validateProposalId(id: string): string {
-  if (!PROPOSAL_ID.test(id)) throw new InvalidInputError('a proposal id is 3 to 64 characters of lowercase letters, digits and "-"');
+  if (!isProposalId(id)) throw new InvalidInputError('a proposal id is 3 to 64 characters of lowercase letters, digits and "-"');
   return id;
 }
 

@@ -1,6 +1,6 @@
 import type { Signature } from '../git/object-format.js';
 import { NotFoundError } from '../domain/errors.js';
-import { PROPOSAL_BRANCH_PREFIX, type ProposalState, proposalBranch } from '../domain/proposal.js';
+import { PROPOSAL_BRANCH_PREFIX, type ProposalState, isProposalId, proposalBranch } from '../domain/proposal.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 import { type PathChange, diffTrees } from '../git/tree-diff.js';
@@ -42,13 +42,12 @@ export async function readProposal(repo: GitRepository, id: string): Promise<Pro
   const reviews: Review[] = [];
   let commit = await repo.describe(tip);
   // First-parent walk from the tip back to the change: reviews are empty commits stacked on it.
-  while (commit.trailers?.action !== 'propose') {
+  // Anything else on the way (a branch someone moved by hand) means it is not a proposal: never a walk through main.
+  while (!(commit.trailers?.action === 'propose' && commit.trailers.proposal === id)) {
     const verdict = commit.trailers?.action;
-    if ((verdict === 'approve' || verdict === 'reject') && commit.trailers?.proposal === id) {
-      reviews.unshift({ verdict, reviewer: commit.author, comment: commit.comment, commit });
-    }
     const parent = commit.parents[0];
-    if (!parent) throw new NotFoundError('proposal', id);
+    if (!(verdict === 'approve' || verdict === 'reject') || commit.trailers?.proposal !== id || !parent) throw new NotFoundError('proposal', id);
+    reviews.unshift({ verdict, reviewer: commit.author, comment: commit.comment, commit });
     commit = await repo.describe(parent);
   }
   const base = commit.parents[0] ?? null;
@@ -62,7 +61,10 @@ export async function readProposal(repo: GitRepository, id: string): Promise<Pro
 /** Every proposal of `repo`, newest first. */
 export async function listProposals(repo: GitRepository): Promise<Proposal[]> {
   const branches = await repo.branches(PROPOSAL_BRANCH_PREFIX);
-  const all = await Promise.all(branches.map((b) => readProposal(repo, b.slice(PROPOSAL_BRANCH_PREFIX.length))));
+  const ids = branches.map((b) => b.slice(PROPOSAL_BRANCH_PREFIX.length)).filter(isProposalId);
+  // Branches under proposals/ that are not proposals (made with the git CLI, say) are left out, not fatal.
+  const read = await Promise.all(ids.map((id) => readProposal(repo, id).catch((error: unknown) => (error instanceof NotFoundError ? null : Promise.reject(error)))));
+  const all = read.filter((p): p is Proposal => p !== null);
   return all.sort((a, b) => b.change.committer.timestamp - a.change.committer.timestamp || (a.id < b.id ? 1 : -1));
 }
 

@@ -199,7 +199,11 @@ describe('change requests', () => {
   it('lists proposals, approvals and rejections in the audit log, read from the proposal branches', async () => {
     type Entry = { action: string; operator: { email: string }; proposal: string | null; version: { hash: string } };
     const audit = async (action: string) => (await h.gql<{ namespace: { audit: { edges: { node: Entry }[] } } }>(AUDIT, { ns: 'cfg', action })).data.namespace.audit.edges.map((e) => e.node);
-    const all = await h.gql<{ namespace: { proposals: { id: string; state: string }[] } }>(PROPOSALS, { ns: 'cfg', id: 'none-such' });
+    // Branches under proposals/ that are no proposals (made with the git CLI) are skipped, never fatal.
+    h.git('cfg', 'branch', 'proposals/stray-branch', 'main');
+    h.git('cfg', 'branch', 'proposals/Not_An_Id', 'main');
+    const all = await h.gql<{ namespace: { proposals: { id: string; state: string }[]; proposal: { __typename: string; code: string } } }>(PROPOSALS, { ns: 'cfg', id: 'stray-branch' });
+    expect(all.data.namespace.proposal).toEqual({ __typename: 'NotFound', code: 'NOT_FOUND' });
     expect(all.data.namespace.proposals.map((p) => p.state).sort()).toEqual(['MERGED', 'MERGED', 'OPEN', 'OPEN', 'REJECTED']);
     const proposed = await audit('PROPOSE');
     expect(proposed).toHaveLength(5);
