@@ -32,7 +32,11 @@ describe('side branches', () => {
     await repo.exclusive(() => repo.commit(request(null, { 'a.json': '{"a":1}\n', 'b.json': '{}\n' })));
   });
 
-  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  afterEach(async () => {
+    // The index file is written in the background: let it finish before the directory goes.
+    await repo.close();
+    rmSync(root, { recursive: true, force: true });
+  });
 
   it('commits on a new branch from main, moves it only from the expected tip, and lists it', async () => {
     const main = repo.head()!.oid;
