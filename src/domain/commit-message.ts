@@ -1,6 +1,6 @@
 import { InvalidInputError } from './errors.js';
 
-export type CommitAction = 'create' | 'update' | 'delete' | 'rollback' | 'revert';
+export type CommitAction = 'create' | 'update' | 'delete' | 'rollback' | 'revert' | 'propose' | 'approve' | 'reject' | 'merge';
 
 export interface CommitTrailers {
   action: CommitAction;
@@ -10,9 +10,15 @@ export interface CommitTrailers {
   reverts: string | null;
   /** The write went ahead despite checks it would otherwise have failed (`force: true`). */
   forced?: boolean;
+  /** The change request a propose, approve, reject or merge commit belongs to. */
+  proposal?: string | null;
+  /** Merge only: the reviewers whose approvals let it through, comma-separated. */
+  approvedBy?: string | null;
+  /** A rollback of paths under an approval rule, made by an admin without approval ("true"). */
+  emergency?: string | null;
 }
 
-const ACTIONS: readonly CommitAction[] = ['create', 'update', 'delete', 'rollback', 'revert'];
+const ACTIONS: readonly CommitAction[] = ['create', 'update', 'delete', 'rollback', 'revert', 'propose', 'approve', 'reject', 'merge'];
 const MAX_COMMENT_LENGTH = 4000;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -23,6 +29,9 @@ const TRAILER_KEYS = {
   requestId: 'Cairn-Request-Id',
   rollbackTo: 'Cairn-Rollback-To',
   reverts: 'Cairn-Reverts',
+  proposal: 'Cairn-Proposal',
+  approvedBy: 'Cairn-Approved-By',
+  emergency: 'Cairn-Emergency',
 } as const satisfies Record<Exclude<keyof CommitTrailers, 'forced'>, string>;
 const FORCED_KEY = 'Cairn-Forced';
 
@@ -117,7 +126,15 @@ function parseTrailerBlock(block: readonly string[]): CommitTrailers | null {
     rollbackTo: field('rollbackTo'),
     reverts: field('reverts'),
     ...(fields.get(FORCED_KEY.toLowerCase()) === 'true' ? { forced: true } : {}),
+    // The change-request trailers appear only on commits that carry them, so older commits parse as before.
+    ...optionalField('proposal', field('proposal')),
+    ...optionalField('approvedBy', field('approvedBy')),
+    ...optionalField('emergency', field('emergency')),
   };
+}
+
+function optionalField(name: 'proposal' | 'approvedBy' | 'emergency', value: string | null): Partial<CommitTrailers> {
+  return value === null ? {} : { [name]: value };
 }
 
 function isCommitAction(value: string | undefined): value is CommitAction {

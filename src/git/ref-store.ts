@@ -62,6 +62,13 @@ export class RefStore {
     }
   }
 
+  /** Refs under `prefix` (loose and packed), as full names, sorted. */
+  async list(prefix: string): Promise<string[]> {
+    const dir = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+    const names = await git.listRefs({ fs, gitdir: this.gitdir, filepath: dir });
+    return names.filter((name) => !name.endsWith('.lock')).map((name) => `${dir}/${name}`).sort();
+  }
+
   async compareAndSwap(ref: string, expected: string | null, next: string): Promise<void> {
     const update = await this.lock(ref, next);
     await (await update.commit(expected)).durable;

@@ -207,26 +207,7 @@ export class GitRepository {
    * crash at any instant leaves a valid repository; the caller must hold `exclusive`.
    */
   async commit(request: CommitRequest): Promise<IndexedCommit> {
-    const blobs = new Map<string, string | null>();
-    const objects: EncodedObject[] = [];
-    for (const [file, content] of request.files) {
-      if (content === null) {
-        blobs.set(file, null);
-        continue;
-      }
-      const blob = this.objects.encodeBlob(content);
-      objects.push(blob);
-      blobs.set(file, blob.oid);
-    }
-    const parentTree = request.parent ? (this.index.get(request.parent)?.tree ?? (await this.objects.readCommit(request.parent)).tree) : null;
-    const tree = await buildTree(this.objects, parentTree, blobs as BlobChanges);
-    const commit = this.objects.encodeCommit({
-      tree: tree.oid,
-      parents: request.parent ? [request.parent] : [],
-      author: request.author,
-      committer: request.committer,
-      message: request.message,
-    });
+    const { objects, tree, commit, parentTree } = await this.encode(request);
     const changes = await diffTrees(this.objects, parentTree, tree.oid);
     // The ref's lock file is created while the objects are written; the ref moves only once both are done.
     const locking = this.refs.lock(MAIN_REF, commit.oid);
@@ -262,6 +243,54 @@ export class GitRepository {
       this.appendListener?.(this, [indexed], 'commit');
     }
     return indexed;
+  }
+
+  /**
+   * Commits on a branch other than main (a change request's `refs/heads/proposals/<id>`): objects first, then the
+   * branch moves if it still points at `expected` (null: it must not exist yet). The commit's parent is
+   * `request.parent`. Main, its index and the change feed are untouched; the caller must hold `exclusive`.
+   */
+  async commitToBranch(ref: string, expected: string | null, request: CommitRequest): Promise<string> {
+    if (ref === MAIN_REF || !ref.startsWith('refs/heads/')) throw new Error(`${ref} is not a side branch`);
+    const { objects, tree, commit } = await this.encode(request);
+    const locked = await this.refs.lock(ref, commit.oid);
+    try {
+      await this.objects.writeAll([...objects, ...tree.objects, commit]);
+    } catch (error) {
+      locked.release();
+      throw error;
+    }
+    this.pendingDurability.push((await locked.commit(expected)).durable);
+    return commit.oid;
+  }
+
+  /** Side branches whose ref starts with `prefix` (e.g. `refs/heads/proposals/`), by full ref name. */
+  async branches(prefix: string): Promise<string[]> {
+    return this.refs.list(prefix);
+  }
+
+  private async encode(request: CommitRequest): Promise<{ objects: EncodedObject[]; tree: { oid: string; objects: EncodedObject[] }; commit: EncodedObject; parentTree: string | null }> {
+    const blobs = new Map<string, string | null>();
+    const objects: EncodedObject[] = [];
+    for (const [file, content] of request.files) {
+      if (content === null) {
+        blobs.set(file, null);
+        continue;
+      }
+      const blob = this.objects.encodeBlob(content);
+      objects.push(blob);
+      blobs.set(file, blob.oid);
+    }
+    const parentTree = request.parent ? (this.index.get(request.parent)?.tree ?? (await this.objects.readCommit(request.parent)).tree) : null;
+    const tree = await buildTree(this.objects, parentTree, blobs as BlobChanges);
+    const commit = this.objects.encodeCommit({
+      tree: tree.oid,
+      parents: request.parent ? [request.parent] : [],
+      author: request.author,
+      committer: request.committer,
+      message: request.message,
+    });
+    return { objects, tree, commit, parentTree };
   }
 
   /** Resolves when the index file has every commit appended so far (tests, shutdown). */

@@ -20,6 +20,7 @@ import {
   VersionConflictError,
 } from '../domain/errors.js';
 import { SchemaViolationError } from '../domain/schema-violation.js';
+import { ApprovalRequiredError, ProposalClosedError, ProposalConflictError, ProposalRejectedError, ReviewNotAllowedError } from '../domain/proposal-errors.js';
 import { builder } from './builder.js';
 
 /** Every expected failure is one of these types in a result union, with a stable code and a clear message. */
@@ -156,9 +157,60 @@ builder.objectType(OverlayConflictError, {
   fields: (t) => ({ overlays: t.field({ type: [BrokenOverlayRef], resolve: (e) => [...e.overlays] }) }),
 });
 
+builder.objectType(ApprovalRequiredError, {
+  name: 'ApprovalRequired',
+  description: 'These paths are under an approval rule of .cairn/policy.json: they change only through an approved change request.',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof ApprovalRequiredError,
+  fields: (t) => ({
+    paths: t.exposeStringList('paths'),
+    required: t.exposeInt('required'),
+    approvals: t.exposeInt('approvals'),
+    missingFrom: t.exposeStringList('missingFrom', { description: 'Approvers (emails) who have not approved yet; never the author.' }),
+  }),
+});
+
+builder.objectType(ProposalRejectedError, {
+  name: 'ProposalRejected',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof ProposalRejectedError,
+  fields: (t) => ({ proposal: t.exposeString('proposal') }),
+});
+
+builder.objectType(ProposalConflictError, {
+  name: 'ProposalConflict',
+  description: 'Main changed these documents after the proposal was made; nothing was merged. Propose again on the current head.',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof ProposalConflictError,
+  fields: (t) => ({ proposal: t.exposeString('proposal'), paths: t.exposeStringList('paths') }),
+});
+
+export const ProposalStateEnum = builder.enumType('ProposalState', {
+  values: { OPEN: { value: 'open' }, MERGED: { value: 'merged' }, REJECTED: { value: 'rejected' } } as const,
+});
+
+builder.objectType(ProposalClosedError, {
+  name: 'ProposalClosed',
+  description: 'The proposal was already merged or rejected; nothing was recorded.',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof ProposalClosedError,
+  fields: (t) => ({ proposal: t.exposeString('proposal'), state: t.field({ type: ProposalStateEnum, resolve: (e) => e.state }) }),
+});
+
+builder.objectType(ReviewNotAllowedError, {
+  name: 'ReviewNotAllowed',
+  description: 'The author cannot approve their own change, and only approvers named by the policy may approve.',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof ReviewNotAllowedError,
+  fields: (t) => ({ proposal: t.exposeString('proposal'), reason: t.string({ resolve: (e) => (e.reason === 'author' ? 'AUTHOR' : 'NOT_APPROVER') }) }),
+});
+
 /** Error sets per kind of field, so each union lists exactly what can happen there. */
 export const READ_ERRORS = [NotFoundError, ForbiddenError, InvalidNamespaceError, InvalidPathError, InvalidRefError, InvalidInputError];
-export const WRITE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError, StorageError, SchemaViolationError, OverlayConflictError];
+export const WRITE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError, StorageError, SchemaViolationError, OverlayConflictError, ApprovalRequiredError];
+export const PROPOSE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError, StorageError];
+export const REVIEW_ERRORS = [...READ_ERRORS, StorageError, ProposalClosedError, ReviewNotAllowedError];
+export const MERGE_ERRORS = [...WRITE_ERRORS, ProposalRejectedError, ProposalConflictError, ProposalClosedError];
 export const WEBHOOK_ERRORS = [...READ_ERRORS, InvalidWebhookUrlError, StorageError];
 
 builder.objectType(InvalidTagNameError, {

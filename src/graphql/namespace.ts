@@ -20,7 +20,7 @@ export const AuditFilterInput = builder.inputType('AuditFilter', {
   }),
 });
 
-const AuditEntryRef = builder.objectRef<ReturnType<typeof viewOf>>('AuditEntry').implement({
+export const AuditEntryRef = builder.objectRef<ReturnType<typeof viewOf>>('AuditEntry').implement({
   description: 'One change in the audit log: who, when, from where, why, what action, which documents.',
   fields: (t) => ({
     version: t.field({ type: VersionRef, resolve: (v) => v }),

@@ -17,6 +17,7 @@ import './schema-validation.js';
 import './overlay.js';
 import './tag.js';
 import './blame.js';
+import './proposal.js';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

@@ -8,7 +8,7 @@ import { WritePayloadRef } from './write-payload.js';
 const expectedVersionDoc =
   'The version you based this change on (hash, short hash, tag, HEAD~N). Refused with VersionConflict if a later version changed these documents. null: the documents must not exist yet.';
 
-const DocumentChangeInput = builder.inputType('DocumentChangeInput', {
+export const DocumentChangeInput = builder.inputType('DocumentChangeInput', {
   fields: (t) => ({
     path: t.string({ required: true }),
     text: t.string({ required: false, description: 'Raw JSON or YAML text, stored as given.' }),

@@ -5,7 +5,17 @@ import { builder } from './builder.js';
 import { FileDiffRef } from './diff.js';
 
 export const CommitActionEnum = builder.enumType('CommitAction', {
-  values: { CREATE: { value: 'create' }, UPDATE: { value: 'update' }, DELETE: { value: 'delete' }, ROLLBACK: { value: 'rollback' }, REVERT: { value: 'revert' } } as const,
+  values: {
+    CREATE: { value: 'create' },
+    UPDATE: { value: 'update' },
+    DELETE: { value: 'delete' },
+    ROLLBACK: { value: 'rollback' },
+    REVERT: { value: 'revert' },
+    PROPOSE: { value: 'propose', description: 'A change request opened on its proposal branch.' },
+    APPROVE: { value: 'approve', description: 'A review approving a change request (on its proposal branch).' },
+    REJECT: { value: 'reject', description: 'A review rejecting a change request (on its proposal branch).' },
+    MERGE: { value: 'merge', description: 'An approved change request committed to main.' },
+  } as const,
 });
 
 export const ChangeStatusEnum = builder.enumType('ChangeStatus', {

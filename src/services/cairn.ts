@@ -13,6 +13,9 @@ import { NamespaceAccess } from './namespace-access.js';
 import { NamespaceService } from './namespaces.js';
 import { OverlayCheck } from './overlay-check.js';
 import { OverlayService } from './overlays.js';
+import { ApprovalCheck } from './approval-check.js';
+import { ProposalEvents } from './proposal-events.js';
+import { ProposalService } from './proposals.js';
 import { RevertService } from './revert.js';
 import { RollbackService } from './rollback.js';
 import { SchemaCheck } from './schema-check.js';
@@ -68,6 +71,8 @@ export interface Cairn {
   readonly updates: UpdateService;
   readonly rollbacks: RollbackService;
   readonly reverts: RevertService;
+  readonly proposals: ProposalService;
+  readonly proposalEvents: ProposalEvents;
   readonly feed: ChangeFeed;
   readonly integrity: IntegrityService;
   readonly webhooks: WebhookService;
@@ -90,6 +95,8 @@ export function createCairn(deps: CairnDependencies): Cairn {
   const pipeline = new WritePipeline(access, deps.write);
   pipeline.addCheck(new SchemaCheck());
   pipeline.addCheck(new OverlayCheck());
+  pipeline.addCheck(new ApprovalCheck());
+  const proposalEvents = new ProposalEvents(access);
   const webhookSettings = deps.webhooks ?? DEFAULT_WEBHOOK_SETTINGS;
   const registry = new WebhookRegistry(deps.store, deps.write.committer, deps.write.clock);
   const deliveryLog = deps.deliveryLog ?? new FileDeliveryLog(deps.store, webhookSettings.logSize);
@@ -126,6 +133,8 @@ export function createCairn(deps: CairnDependencies): Cairn {
     updates: new UpdateService(pipeline),
     rollbacks: new RollbackService(pipeline),
     reverts: new RevertService(pipeline),
+    proposals: new ProposalService(access, pipeline, deps.write, proposalEvents),
+    proposalEvents,
     feed,
     integrity: new IntegrityService(access),
     webhooks: new WebhookService(access, registry, deliveryLog, webhookDispatcher, guard, deps.write.clock),

@@ -28,7 +28,7 @@ export class UpdateService {
   }
 }
 
-function prepare(writes: readonly DocumentWrite[]): Map<string, string | null> {
+export function prepare(writes: readonly DocumentWrite[]): Map<string, string | null> {
   if (writes.length === 0) throw new InvalidInputError('no documents to write');
   if (writes.length > MAX_DOCUMENTS_PER_WRITE) throw new InvalidInputError(`at most ${MAX_DOCUMENTS_PER_WRITE} documents per write`);
   const files = new Map<string, string | null>();

@@ -22,6 +22,8 @@ export interface PendingWrite {
    * payload instead (a rollback preview shows that the old version violates today's schema, say).
    */
   report(finding: CairnError): void;
+  /** An admin's emergency rollback the policy allows without approval (recorded with `Cairn-Emergency: true`). */
+  readonly emergency?: boolean;
 }
 
 /**

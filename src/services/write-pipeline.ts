@@ -37,6 +37,11 @@ export interface WritePlan {
   readonly files: ReadonlyMap<string, string | null>;
   readonly rollbackTo?: string;
   readonly reverts?: string;
+  /** A merge of this change request, let through by these approvers. */
+  readonly proposal?: string;
+  readonly approvedBy?: readonly string[];
+  /** An admin's rollback of paths under an approval rule, allowed by the policy's emergencyRollback. */
+  readonly emergency?: boolean;
 }
 
 export type WriteOutcome =
@@ -107,7 +112,7 @@ export class WritePipeline {
     const refuse = (finding: CairnError): never => {
       throw finding;
     };
-    const forced = await this.runChecks({ repo, actor, head, action: planned.action, files: effective, force: options.force ?? false, dryRun: false, report: refuse });
+    const forced = await this.runChecks({ repo, actor, head, action: planned.action, files: effective, force: options.force ?? false, dryRun: false, report: refuse, emergency: planned.emergency ?? false });
     const commit = await this.commit(repo, actor, head, { ...planned, files: effective }, options.comment ?? '', requestId, forced);
     return { kind: 'committed', version: viewOf(repo, commit), files: this.storedDiffs(repo, blobs, commit), replayed: false };
   }
@@ -121,7 +126,7 @@ export class WritePipeline {
     const report = (finding: CairnError): void => {
       findings.push(finding);
     };
-    await this.runChecks({ repo, actor, head, action: plan.action, files: effective, force: options.force ?? false, dryRun: true, report });
+    await this.runChecks({ repo, actor, head, action: plan.action, files: effective, force: options.force ?? false, dryRun: true, report, emergency: plan.emergency ?? false });
     const files = await Promise.all(
       [...effective].map(async ([path, text]) => {
         const oldBlob = head ? await repo.blobAt(head.oid, path) : null;
@@ -177,6 +182,9 @@ export class WritePipeline {
       rollbackTo: plan.rollbackTo ?? null,
       reverts: plan.reverts ?? null,
       forced,
+      proposal: plan.proposal ?? null,
+      approvedBy: plan.approvedBy?.join(', ') ?? null,
+      emergency: plan.emergency ? 'true' : null,
     });
     const files = new Map([...plan.files].map(([path, text]) => [path, text === null ? null : Buffer.from(text)] as const));
     try {

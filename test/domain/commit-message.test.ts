@@ -65,7 +65,8 @@ describe('formatCommitMessage', () => {
     expect(() => formatCommitMessage('c', { ...UPDATE, operatorIp: '1.2.3.4\nCairn-Action: revert' })).toThrow(InvalidInputError);
     expect(() => formatCommitMessage('c', { ...UPDATE, reverts: 'abc\r' + 'def' })).toThrow(InvalidInputError);
     expect(() => formatCommitMessage('c', { ...UPDATE, requestId: 'has space' })).toThrow(InvalidInputError);
-    expect(() => formatCommitMessage('c', { ...UPDATE, action: 'merge' as CommitTrailers['action'] })).toThrow(InvalidInputError);
+    expect(() => formatCommitMessage('c', { ...UPDATE, action: 'merge', approvedBy: 'a@x\nCairn-Emergency: true' })).toThrow(InvalidInputError);
+    expect(() => formatCommitMessage('c', { ...UPDATE, action: 'squash' as CommitTrailers['action'] })).toThrow(InvalidInputError);
   });
 
   it('agrees with git interpret-trailers', () => {
@@ -105,6 +106,9 @@ describe('parseCommitMessage', () => {
       ['Subject\n\nLong body\nwith lines', { action: 'rollback', operatorIp: null, requestId: null, rollbackTo: 'c'.repeat(40), reverts: null }],
       ['Undo it', { action: 'revert', operatorIp: '::1', requestId: 'r', rollbackTo: null, reverts: 'd'.repeat(64) }],
       ['Cairn-Action: revert', { action: 'create', operatorIp: null, requestId: null, rollbackTo: null, reverts: null }],
+      ['Ship it', { action: 'merge', operatorIp: '::1', requestId: null, rollbackTo: null, reverts: null, proposal: 'abc-12', approvedBy: 'a@x, b@x' }],
+      ['LGTM', { action: 'approve', operatorIp: null, requestId: null, rollbackTo: null, reverts: null, proposal: 'abc-12' }],
+      ['Outage', { action: 'rollback', operatorIp: null, requestId: null, rollbackTo: 'e'.repeat(40), reverts: null, emergency: 'true' }],
     ];
     for (const [comment, trailers] of cases) {
       expect(parseCommitMessage(formatCommitMessage(comment, trailers))).toEqual({ comment, trailers });

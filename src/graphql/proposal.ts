@@ -1,0 +1,165 @@
+import type { JsonValue } from '../domain/json-value.js';
+import type { ProposalState } from '../domain/proposal.js';
+import type { IndexedCommit } from '../git/commit-index.js';
+import { storedDiff } from '../services/diff.js';
+import type { ProposalEvent } from '../services/proposal-events.js';
+import type { Proposal, Review } from '../services/proposal-log.js';
+import { viewOf } from '../services/version-view.js';
+import { builder } from './builder.js';
+import { FileDiffRef } from './diff.js';
+import { MERGE_ERRORS, PROPOSE_ERRORS, ProposalStateEnum, READ_ERRORS, REVIEW_ERRORS } from './errors.js';
+import { AuditEntryRef, NamespaceRef } from './namespace.js';
+import { DocumentChangeInput } from './update.js';
+import { CommitActionEnum, PersonRef, VersionRef } from './version.js';
+import { WritePayloadRef } from './write-payload.js';
+
+const ReviewVerdictEnum = builder.enumType('ReviewVerdict', {
+  values: { APPROVE: { value: 'approve' }, REJECT: { value: 'reject' } } as const,
+});
+
+const ReviewRef = builder.objectRef<{ proposal: Proposal; review: Review }>('Review').implement({
+  description: 'One review of a change request: a commit on its proposal branch, authored by the reviewer.',
+  fields: (t) => ({
+    verdict: t.field({ type: ReviewVerdictEnum, resolve: (r) => r.review.verdict }),
+    reviewer: t.field({ type: PersonRef, resolve: (r) => r.review.reviewer }),
+    time: t.field({ type: 'DateTime', resolve: (r) => new Date(r.review.commit.committer.timestamp * 1000) }),
+    comment: t.string({ resolve: (r) => r.review.comment }),
+    version: t.field({ type: VersionRef, resolve: (r) => viewOf(r.proposal.repo, r.review.commit) }),
+  }),
+});
+
+const reviewsOf = (p: Proposal, verdict?: Review['verdict']) => p.reviews.filter((r) => !verdict || r.verdict === verdict).map((review) => ({ proposal: p, review }));
+const version = (p: Proposal, commit: IndexedCommit | null) => (commit ? viewOf(p.repo, commit) : null);
+
+export const ProposalRef = builder.objectRef<Proposal>('Proposal').implement({
+  description: 'A change request: a commit on refs/heads/proposals/<id>, reviewed by approvers, merged to main as one commit.',
+  fields: (t) => ({
+    id: t.exposeString('id'),
+    namespace: t.string({ resolve: (p) => p.repo.name }),
+    branch: t.exposeString('branch', { description: 'The Git branch holding the change and its reviews.' }),
+    state: t.field({ type: ProposalStateEnum, resolve: (p) => p.state }),
+    author: t.field({ type: PersonRef, resolve: (p) => p.author }),
+    comment: t.exposeString('comment'),
+    createdAt: t.field({ type: 'DateTime', resolve: (p) => new Date(p.change.committer.timestamp * 1000) }),
+    base: t.field({
+      type: VersionRef,
+      nullable: true,
+      description: "Main's head the change was proposed against.",
+      resolve: async (p) => (p.base ? viewOf(p.repo, await p.repo.describe(p.base)) : null),
+    }),
+    change: t.field({ type: VersionRef, description: 'The proposed commit (on the proposal branch).', resolve: (p) => viewOf(p.repo, p.change) }),
+    approvals: t.field({ type: [ReviewRef], resolve: (p) => reviewsOf(p, 'approve') }),
+    reviews: t.field({ type: [ReviewRef], description: 'Approvals and rejections, oldest first.', resolve: (p) => reviewsOf(p) }),
+    diff: t.field({ type: [FileDiffRef], description: 'The proposed change against its base.', resolve: (p, _args, ctx) => p.changes.map((c) => storedDiff(p.repo, ctx.blobs, c)) }),
+    mergedVersion: t.field({ type: VersionRef, nullable: true, description: 'The commit of main that merged it.', resolve: (p) => version(p, p.merged) }),
+  }),
+});
+
+builder.objectFields(NamespaceRef, (t) => ({
+  proposal: t.field({
+    type: ProposalRef,
+    args: { id: t.arg.string({ required: true }) },
+    errors: { types: READ_ERRORS, directResult: true },
+    resolve: (r, args, ctx) => ctx.cairn.proposals.get(ctx.actor, r.name, args.id),
+  }),
+  proposals: t.field({
+    type: [ProposalRef],
+    description: 'Change requests, newest first; every state when `state` is absent.',
+    args: { state: t.arg({ type: ProposalStateEnum, required: false }) },
+    resolve: (r, args, ctx) => ctx.cairn.proposals.list(ctx.actor, r.name, (args.state as ProposalState | null | undefined) ?? null),
+  }),
+}));
+
+/** Fields of the change-request trailers, shown wherever a commit is. */
+const trailerFields = {
+  proposal: (v: { commit: IndexedCommit }) => v.commit.trailers?.proposal ?? null,
+  approvedBy: (v: { commit: IndexedCommit }) => (v.commit.trailers?.approvedBy ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+  emergency: (v: { commit: IndexedCommit }) => v.commit.trailers?.emergency === 'true',
+};
+
+for (const ref of [VersionRef, AuditEntryRef]) {
+  builder.objectFields(ref, (t) => ({
+    proposal: t.string({ nullable: true, description: 'The change request this commit proposes, reviews or merges.', resolve: trailerFields.proposal }),
+    approvedBy: t.stringList({ description: 'For a merge: the approvers whose approvals let it through.', resolve: trailerFields.approvedBy }),
+    emergency: t.boolean({ description: "An admin's rollback of paths under an approval rule, without approval (policy emergencyRollback).", resolve: trailerFields.emergency }),
+  }));
+}
+
+const ProposeChangeInput = builder.inputType('ProposeChangeInput', {
+  fields: (t) => ({
+    namespace: t.string({ required: true }),
+    changes: t.field({ type: [DocumentChangeInput], required: true }),
+    expectedVersion: t.string({ required: false, description: 'The version you based the change on, as for applyChanges; null: the documents must not exist yet.' }),
+    comment: t.string({ required: false }),
+  }),
+});
+
+const ProposalActionInput = builder.inputType('ProposalActionInput', {
+  fields: (t) => ({
+    namespace: t.string({ required: true }),
+    proposal: t.string({ required: true, description: 'The proposal id.' }),
+    comment: t.string({ required: false }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  proposeChange: t.field({
+    type: ProposalRef,
+    description: "Commits the change on a new branch proposals/<id> from main's head, for review; main does not move.",
+    args: { input: t.arg({ type: ProposeChangeInput, required: true }) },
+    errors: { types: PROPOSE_ERRORS, directResult: true },
+    resolve: (_root, { input }, ctx) =>
+      ctx.cairn.proposals.propose(
+        ctx.actor,
+        { namespace: input.namespace, expectedVersion: input.expectedVersion ?? null, comment: input.comment },
+        input.changes.map((c) => ({ path: c.path, text: c.text, content: c.content === undefined ? undefined : (c.content as JsonValue), delete: c.delete })),
+      ),
+  }),
+  approveChange: t.field({
+    type: ProposalRef,
+    description: 'Records your approval as a commit on the proposal branch. Never by the author; only by an approver the policy names.',
+    args: { input: t.arg({ type: ProposalActionInput, required: true }) },
+    errors: { types: REVIEW_ERRORS, directResult: true },
+    resolve: (_root, { input }, ctx) => ctx.cairn.proposals.approve(ctx.actor, input.namespace, input.proposal, input.comment),
+  }),
+  rejectChange: t.field({
+    type: ProposalRef,
+    description: 'Rejects the proposal for good (an approver, or the author withdrawing it), as a commit on its branch.',
+    args: { input: t.arg({ type: ProposalActionInput, required: true }) },
+    errors: { types: REVIEW_ERRORS, directResult: true },
+    resolve: (_root, { input }, ctx) => ctx.cairn.proposals.reject(ctx.actor, input.namespace, input.proposal, input.comment),
+  }),
+  mergeChange: t.field({
+    type: WritePayloadRef,
+    description: "Commits the proposal's change to main as one commit once the policy's approvals are met.",
+    args: { input: t.arg({ type: ProposalActionInput, required: true }) },
+    errors: { types: MERGE_ERRORS, directResult: true },
+    resolve: (_root, { input }, ctx) => ctx.cairn.proposals.merge(ctx.actor, input.namespace, input.proposal, input.comment),
+  }),
+}));
+
+const ProposalEventRef = builder.objectRef<ProposalEvent>('ProposalEvent').implement({
+  description: 'A change request was proposed, approved, rejected or merged.',
+  fields: (t) => ({
+    namespace: t.exposeString('namespace'),
+    proposalId: t.exposeString('proposal'),
+    action: t.field({ type: CommitActionEnum, resolve: (e) => e.action }),
+    version: t.field({
+      type: VersionRef,
+      description: 'The commit recording it: on the proposal branch, or on main for a merge.',
+      resolve: async (e, _args, ctx) => ctx.cairn.history.version(ctx.actor, e.namespace, e.version),
+    }),
+    proposal: t.field({ type: ProposalRef, description: 'The proposal as it is now.', resolve: (e, _args, ctx) => ctx.cairn.proposals.get(ctx.actor, e.namespace, e.proposal) }),
+  }),
+});
+
+builder.subscriptionFields((t) => ({
+  proposalEvents: t.field({
+    type: ProposalEventRef,
+    description:
+      "Live change-request activity of a namespace (this server's). Merges also reach `changes`, as main commits with action MERGE; the durable record is `proposals` and the audit log.",
+    args: { namespace: t.arg.string({ required: true }) },
+    subscribe: (_root, args, ctx) => ctx.cairn.proposalEvents.subscribe(ctx.actor, args.namespace),
+    resolve: (event) => event,
+  }),
+}));

@@ -1,0 +1,42 @@
+import { roleIn } from '../domain/access.js';
+import { parseStoredDocument } from '../domain/document-codec.js';
+import { POLICY_PATH, matchesAny, parseNamespacePolicy } from '../domain/namespace-policy.js';
+import { coveringRules } from '../domain/proposal.js';
+import { ApprovalRequiredError } from '../domain/proposal-errors.js';
+import type { IndexedCommit } from '../git/commit-index.js';
+import type { GitRepository } from '../git/repository.js';
+import type { Actor } from './actor.js';
+import { policyAt } from './namespace-policy.js';
+import type { PendingWrite, WriteCheck } from './write-check.js';
+
+/**
+ * Paths under an approval rule change only through an approved change request: every direct write to them
+ * (put, apply, delete, revert, rollback) is refused, previews included. Two ways through: a proposal's merge,
+ * which the proposal service lets through only after checking the approvals inside this same write lock, and
+ * an admin's emergency rollback when the policy allows it.
+ */
+export class ApprovalCheck implements WriteCheck {
+  async check(write: PendingWrite): Promise<void> {
+    // A policy that does not parse would lock every later write out: refused before it is committed, merges included.
+    const newPolicy = write.files.get(POLICY_PATH);
+    if (newPolicy !== undefined && newPolicy !== null) parseNamespacePolicy(parseStoredDocument(POLICY_PATH, newPolicy));
+    if (write.action === 'merge') return;
+    const policy = await policyAt(write.repo, write.head?.oid ?? null);
+    const rules = coveringRules(policy, write.files.keys());
+    if (rules.length === 0) return;
+    if (write.action === 'rollback' && write.emergency && (await emergencyRollbackAllowed(write.repo, write.actor, write.head, write.files.keys()))) return;
+    const rule = rules[0]!;
+    const covered = [...write.files.keys()].filter((p) => p === POLICY_PATH || rules.some((r) => matchesAny(r.paths, p)));
+    throw new ApprovalRequiredError(covered, rule.required, 0, rule.approvers);
+  }
+}
+
+/**
+ * A rollback touching covered paths needs no approval when the policy says `emergencyRollback: true` and the
+ * operator is an admin of the namespace; such a rollback is recorded as an emergency.
+ */
+export async function emergencyRollbackAllowed(repo: GitRepository, actor: Actor, head: IndexedCommit | null, paths: Iterable<string>): Promise<boolean> {
+  if (roleIn(actor.operator.grants, repo.name) !== 'admin') return false;
+  const policy = await policyAt(repo, head?.oid ?? null);
+  return policy.emergencyRollback && coveringRules(policy, paths).length > 0;
+}
