@@ -1,5 +1,6 @@
 import picomatch from 'picomatch';
 import { InvalidDocumentError } from './errors.js';
+import { baseCandidatesOf, overlayLocationOf } from './overlay-path.js';
 import type { JsonValue } from './json-value.js';
 
 /** Where a namespace keeps its policy: in its own repository, so every change to it is a reviewed, audited commit. */
@@ -57,13 +58,39 @@ function approvalRule(rule: JsonValue, where: string, strings: (field: unknown, 
   return { paths, required: required as number, approvers };
 }
 
+/** Compiled glob sets, by their patterns: compiling costs far more than matching, and policies rarely change. */
+const matchers = new Map<string, (name: string) => boolean>();
+const MAX_MATCHERS = 512;
+
 /** Whether `name` matches one of the glob `patterns` (`*` within a segment, `**` across segments). */
 export function matchesAny(patterns: readonly string[], name: string): boolean {
-  return patterns.length > 0 && picomatch(patterns as string[], { dot: true })(name);
+  if (patterns.length === 0) return false;
+  const key = patterns.join('\0');
+  let matcher = matchers.get(key);
+  if (!matcher) {
+    if (matchers.size >= MAX_MATCHERS) matchers.clear();
+    matcher = picomatch(patterns as string[], { dot: true });
+    matchers.set(key, matcher);
+  }
+  return matcher(name);
 }
 
-/** The approval rules that cover any of `paths`. */
+/**
+ * The approval rules that cover any of `paths`. An overlay is covered when its base is: it changes what the base
+ * means for its cluster, so it must not be a way around the base's rule.
+ */
 export function rulesFor(policy: NamespacePolicy, paths: Iterable<string>): ApprovalRule[] {
-  const list = [...paths];
-  return policy.approvals.filter((rule) => list.some((p) => matchesAny(rule.paths, p)));
+  const names = [...paths].flatMap(governedNames);
+  return policy.approvals.filter((rule) => names.some((p) => matchesAny(rule.paths, p)));
+}
+
+/** A path, and for an overlay the base documents it may apply to. */
+export function governedNames(path: string): string[] {
+  let location: { stem: string } | null = null;
+  try {
+    location = overlayLocationOf(path);
+  } catch {
+    // A malformed overlay path is refused by the overlay check; here it is just a path.
+  }
+  return location ? [path, ...baseCandidatesOf(location.stem)] : [path];
 }

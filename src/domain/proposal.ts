@@ -28,12 +28,17 @@ export function proposalBranch(id: string): string {
 }
 
 /**
- * The rules a change to `paths` must satisfy. A change to the policy file itself falls under every rule: otherwise
- * one direct write dropping a rule would open its paths to direct writes.
+ * The rules a change to `paths` must satisfy. A change to Cairn's own files (`.cairn/**`: the policy, schemas)
+ * falls under every rule: otherwise one direct write dropping a rule or a schema would open the door it guards.
  */
 export function coveringRules(policy: NamespacePolicy, paths: Iterable<string>): ApprovalRule[] {
   const list = [...paths];
-  return list.includes(POLICY_PATH) ? [...policy.approvals] : rulesFor(policy, list);
+  return list.some(isGovernanceFile) ? [...policy.approvals] : rulesFor(policy, list);
+}
+
+/** Files that say what may be written (policy, schemas): never changed by an emergency rollback. */
+export function isGovernanceFile(path: string): boolean {
+  return path === POLICY_PATH || path.startsWith('.cairn/');
 }
 
 /** Why a reviewer may not review: authors never approve their own change; only listed approvers approve. */

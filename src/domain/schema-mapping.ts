@@ -1,6 +1,7 @@
 import picomatch from 'picomatch';
 import { InvalidDocumentError } from './errors.js';
 import type { JsonValue } from './json-value.js';
+import { overlayLocationOf } from './overlay-path.js';
 
 /** Where a namespace keeps its JSON Schemas: in its own repository, so a schema change is a reviewed, audited commit. */
 export const SCHEMAS_DIR = '.cairn/schemas/';
@@ -24,6 +25,19 @@ export const EMPTY_SCHEMA_MAPPING: SchemaMapping = { rules: [] };
 /** Files under the schemas folder are schemas (or the index), never documents validated against them. */
 export function isSchemaFile(path: string): boolean {
   return path.startsWith(SCHEMAS_DIR);
+}
+
+/**
+ * Whether schemas apply to `path`: configuration documents do; Cairn's own files (`.cairn/**`: policy, schemas)
+ * and overlays (RFC 6902 patches, not documents) do not. An overlay's effect is its base's business.
+ */
+export function isValidatedDocument(path: string): boolean {
+  if (path.startsWith('.cairn/')) return false;
+  try {
+    return overlayLocationOf(path) === null;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -53,7 +67,7 @@ export function parseSchemaMapping(value: JsonValue, exists: (schemaPath: string
 
 /** The schema files covering `path`, each once, in index order; none for the schema files themselves. */
 export function schemasFor(mapping: SchemaMapping, path: string): string[] {
-  if (isSchemaFile(path)) return [];
+  if (!isValidatedDocument(path)) return [];
   const found = new Set<string>();
   for (const rule of mapping.rules) if (rule.matches(path)) for (const schema of rule.schemas) found.add(schema);
   return [...found];

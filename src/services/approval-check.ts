@@ -1,7 +1,8 @@
 import { roleIn } from '../domain/access.js';
 import { parseStoredDocument } from '../domain/document-codec.js';
-import { POLICY_PATH, matchesAny, parseNamespacePolicy } from '../domain/namespace-policy.js';
-import { coveringRules } from '../domain/proposal.js';
+import { ForbiddenError } from '../domain/errors.js';
+import { DEFAULT_POLICY, POLICY_PATH, governedNames, matchesAny, parseNamespacePolicy } from '../domain/namespace-policy.js';
+import { coveringRules, isGovernanceFile } from '../domain/proposal.js';
 import { ApprovalRequiredError } from '../domain/proposal-errors.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
@@ -20,13 +21,21 @@ export class ApprovalCheck implements WriteCheck {
     // A policy that does not parse would lock every later write out: refused before it is committed, merges included.
     const newPolicy = write.files.get(POLICY_PATH);
     if (newPolicy !== undefined && newPolicy !== null) parseNamespacePolicy(parseStoredDocument(POLICY_PATH, newPolicy));
+    const admin = roleIn(write.actor.operator.grants, write.repo.name) === 'admin';
+    // The policy also protects tags: an editor must not be able to drop it (a merge was approved by the rules).
+    if (newPolicy !== undefined && !admin && write.action !== 'merge') throw new ForbiddenError(write.repo.name, 'admin');
     if (write.action === 'merge') return;
-    const policy = await policyAt(write.repo, write.head?.oid ?? null);
+    const policy = await policyAt(write.repo, write.head?.oid ?? null).catch((error: unknown) => {
+      // A head policy that does not parse (pushed with git) can still be replaced, or removed, by an admin.
+      if (admin && newPolicy !== undefined) return DEFAULT_POLICY;
+      throw error;
+    });
     const rules = coveringRules(policy, write.files.keys());
     if (rules.length === 0) return;
-    if (write.action === 'rollback' && write.emergency && (await emergencyRollbackAllowed(write.repo, write.actor, write.head, write.files.keys()))) return;
+    const governance = [...write.files.keys()].some(isGovernanceFile);
+    if (write.action === 'rollback' && write.emergency && !governance && (await emergencyRollbackAllowed(write.repo, write.actor, write.head, write.files.keys()))) return;
     const rule = rules[0]!;
-    const covered = [...write.files.keys()].filter((p) => p === POLICY_PATH || rules.some((r) => matchesAny(r.paths, p)));
+    const covered = [...write.files.keys()].filter((p) => isGovernanceFile(p) || rules.some((r) => governedNames(p).some((name) => matchesAny(r.paths, name))));
     throw new ApprovalRequiredError(covered, rule.required, 0, rule.approvers);
   }
 }
@@ -37,6 +46,8 @@ export class ApprovalCheck implements WriteCheck {
  */
 export async function emergencyRollbackAllowed(repo: GitRepository, actor: Actor, head: IndexedCommit | null, paths: Iterable<string>): Promise<boolean> {
   if (roleIn(actor.operator.grants, repo.name) !== 'admin') return false;
+  const list = [...paths];
+  if (list.some(isGovernanceFile)) return false;
   const policy = await policyAt(repo, head?.oid ?? null);
-  return policy.emergencyRollback && coveringRules(policy, paths).length > 0;
+  return policy.emergencyRollback && coveringRules(policy, list).length > 0;
 }

@@ -93,9 +93,10 @@ export function createCairn(deps: CairnDependencies): Cairn {
     for (const commit of commits) feed.publish(repo, commit.oid);
   });
   const pipeline = new WritePipeline(access, deps.write);
+  // Authorization first: an unapproved write hears ApprovalRequired, and costs no schema validation.
+  pipeline.addCheck(new ApprovalCheck());
   pipeline.addCheck(new SchemaCheck());
   pipeline.addCheck(new OverlayCheck());
-  pipeline.addCheck(new ApprovalCheck());
   const proposalEvents = new ProposalEvents(access);
   const webhookSettings = deps.webhooks ?? DEFAULT_WEBHOOK_SETTINGS;
   const registry = new WebhookRegistry(deps.store, deps.write.committer, deps.write.clock);

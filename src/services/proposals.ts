@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { roleIn, satisfies } from '../domain/access.js';
 import { formatCommitMessage } from '../domain/commit-message.js';
 import { parseDocument } from '../domain/document-codec.js';
-import { InvalidInputError, NotFoundError, VersionConflictError } from '../domain/errors.js';
+import { InvalidInputError, InvalidPathError, NotFoundError, VersionConflictError } from '../domain/errors.js';
 import { type ProposalState, approvalRefusal, coveringRules, evaluateApprovals, newProposalId, proposalBranch, validateProposalId } from '../domain/proposal.js';
 import { ApprovalRequiredError, ProposalClosedError, ProposalConflictError, ProposalRejectedError, ReviewNotAllowedError } from '../domain/proposal-errors.js';
 import type { IndexedCommit } from '../git/commit-index.js';
@@ -16,6 +16,7 @@ import { type Proposal, listProposals, readProposal } from './proposal-log.js';
 import { storageFailureOf } from './remote-retry.js';
 import { type DocumentWrite, prepare } from './update.js';
 import type { WriteOutcome, WritePipeline, WritePlan, WriteSettings } from './write-pipeline.js';
+import { PathCollisionError } from '../git/tree-builder.js';
 
 export interface ProposeOptions {
   readonly namespace: string;
@@ -133,6 +134,7 @@ async function commitToBranch(repo: GitRepository, ref: string, expected: string
   try {
     return await repo.commitToBranch(ref, expected, request);
   } catch (error) {
+    if (error instanceof PathCollisionError) throw new InvalidPathError(error.entryName, error.message);
     throw storageFailureOf(error) ?? error;
   }
 }

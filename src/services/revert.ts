@@ -6,6 +6,7 @@ import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import type { WriteOptions, WriteOutcome, WritePipeline, WritePlan } from './write-pipeline.js';
+import { InvalidInputError } from '../domain/errors.js';
 
 export interface RevertRequest extends WriteOptions {
   readonly version: string;
@@ -25,6 +26,7 @@ export class RevertService {
 
 async function planRevert(repo: GitRepository, head: IndexedCommit | null, version: string): Promise<WritePlan> {
   const commit = await repo.describe(await repo.resolver.resolve(version));
+  if (commit.seq < 0) throw new InvalidInputError(`'${version}' is not a version of main; only main's versions are reverted`);
   const files = new Map<string, string | null>();
   const conflicts: ValueConflict[] = [];
   for (const change of commit.changes.filter((c) => isDocumentPath(c.path))) {

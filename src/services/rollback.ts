@@ -31,6 +31,8 @@ export class RollbackService {
 
 async function planRollback(repo: GitRepository, head: IndexedCommit | null, to: string, paths: string[] | null): Promise<WritePlan> {
   const target = await repo.resolver.resolve(to);
+  // Rolling back to a commit off main (a proposal's, say) would put unapproved content on main.
+  if (!repo.index.get(target)) throw new InvalidInputError(`'${to}' is not a version of main; roll back to one of main's versions`);
   const targetTree = await repo.treeOf(target);
   const [atTarget, atHead] = await Promise.all([repo.trees.listBlobs(targetTree), head ? repo.trees.listBlobs(head.tree) : []]);
   const targetBlobs = new Map(atTarget.filter((b) => isDocumentPath(b.path)).map((b) => [b.path, b.oid]));

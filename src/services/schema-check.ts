@@ -1,7 +1,7 @@
 import { parseStoredDocument } from '../domain/document-codec.js';
 import { isDocumentPath } from '../domain/document-path.js';
 import { type DocumentValidator, compileSchema } from '../domain/schema-compiler.js';
-import { SCHEMAS_DIR, SCHEMA_INDEX_PATH, type SchemaMapping, isSchemaFile, parseSchemaMapping, schemasFor } from '../domain/schema-mapping.js';
+import { SCHEMAS_DIR, SCHEMA_INDEX_PATH, type SchemaMapping, isSchemaFile, isValidatedDocument, parseSchemaMapping, schemasFor } from '../domain/schema-mapping.js';
 import { type SchemaViolation, SchemaViolationError, violationsOf } from '../domain/schema-violation.js';
 import { LruCache } from '../git/lru-cache.js';
 import type { PendingWrite, WriteCheck } from './write-check.js';
@@ -43,12 +43,12 @@ export class SchemaCheck implements WriteCheck {
   /** The documents to validate, sorted: those the write changes, and those a changed schema or index covers. */
   private async targets(write: PendingWrite, tree: ResultingTree, mapping: SchemaMapping, changedSchemas: readonly string[]): Promise<string[]> {
     const covered = (path: string): boolean => schemasFor(mapping, path).length > 0;
-    const targets = new Set([...write.files].filter(([path, text]) => text !== null && !isSchemaFile(path) && covered(path)).map(([path]) => path));
+    const targets = new Set([...write.files].filter(([path, text]) => text !== null && isValidatedDocument(path) && covered(path)).map(([path]) => path));
     const indexChanged = write.files.has(SCHEMA_INDEX_PATH);
     if (indexChanged || changedSchemas.length > 0) {
       const changed = new Set(changedSchemas);
       for (const path of await tree.paths('')) {
-        if (!isDocumentPath(path) || isSchemaFile(path)) continue;
+        if (!isDocumentPath(path) || !isValidatedDocument(path)) continue;
         if (indexChanged ? covered(path) : schemasFor(mapping, path).some((s) => changed.has(s))) targets.add(path);
       }
     }

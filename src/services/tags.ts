@@ -49,6 +49,8 @@ export class TagService {
     const repo = await this.access.open(actor, request.namespace, 'editor');
     refuseWithReplicas(repo);
     const target = await versionAt(repo, request.version);
+    // Only main's history is released: a proposal's commit is not approved content.
+    if (target.commit.seq < 0) throw new InvalidInputError(`'${request.version}' is not a version of main; only main's versions are tagged`);
     const patterns = await protectedPatterns(repo);
     const existing = await repo.tags.get(name);
     if (existing) throw refusalToMove(patterns, name, existing.oid);
