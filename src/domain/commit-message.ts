@@ -52,7 +52,7 @@ const TRAILER_LINE = /^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$/;
  */
 export function formatCommitMessage(comment: string, trailers: CommitTrailers): string {
   if (!ACTIONS.includes(trailers.action)) throw new InvalidInputError(`unknown commit action '${String(trailers.action)}'`);
-  const body = sanitizeComment(comment) || `${trailers.action} via Cairn`;
+  const body = sanitizeComment(comment) || defaultComment(trailers.action);
   return `${body}\n\n${trailerLines(trailers).join('\n')}\n`;
 }
 
@@ -139,4 +139,9 @@ function optionalField(name: 'proposal' | 'approvedBy' | 'emergency', value: str
 
 function isCommitAction(value: string | undefined): value is CommitAction {
   return ACTIONS.some((action) => action === value);
+}
+
+/** The message of a commit made without a comment. */
+export function defaultComment(action: CommitAction): string {
+  return `${action} via Cairn`;
 }

@@ -151,7 +151,7 @@ const BrokenOverlayRef = builder.objectRef<BrokenOverlay>('BrokenOverlay').imple
 
 builder.objectType(OverlayConflictError, {
   name: 'OverlayConflict',
-  description: 'Overlays would no longer apply to their base (or the overlay written does not); nothing was committed. Fix them in the same write, or pass force: true.',
+  description: 'Overlays would no longer apply to their base (or the overlay written does not); nothing was committed. Fix them in the same write, or pass force: true on a direct write (a merge of a change request takes no force: fix the overlay first).',
   ...implementsError,
   isTypeOf: (v) => v instanceof OverlayConflictError,
   fields: (t) => ({ overlays: t.field({ type: [BrokenOverlayRef], resolve: (e) => [...e.overlays] }) }),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { roleIn, satisfies } from '../domain/access.js';
-import { formatCommitMessage } from '../domain/commit-message.js';
+import { formatCommitMessage, defaultComment } from '../domain/commit-message.js';
 import { parseDocument } from '../domain/document-codec.js';
 import { InvalidInputError, InvalidPathError, NotFoundError, VersionConflictError } from '../domain/errors.js';
 import { type ProposalState, approvalRefusal, coveringRules, evaluateApprovals, newProposalId, proposalBranch, validateProposalId } from '../domain/proposal.js';
@@ -71,7 +71,7 @@ export class ProposalService {
     const repo = await this.access.open(actor, namespace, 'editor');
     const proposal = await readProposal(repo, id);
     // Planned inside the pipeline's write lock: the approvals checked are the ones in force when main moves.
-    const outcome = await this.pipeline.run(actor, { namespace, expectedVersion: proposal.base, comment: comment || proposal.comment }, (r, head) => planMerge(r, head, id));
+    const outcome = await this.pipeline.run(actor, { namespace, expectedVersion: proposal.base, comment: comment || mergeComment(proposal.comment, id) }, (r, head) => planMerge(r, head, id));
     if (outcome.kind === 'committed') this.events.publish({ namespace: repo.name, proposal: id, action: 'merge', version: outcome.version.commit.oid });
     return outcome;
   }
@@ -130,6 +130,11 @@ export class ProposalService {
 }
 
 /** A disk that refuses the branch commit is a StorageFailure, as for any write; nothing was recorded. */
+/** A merge says what it merges: the proposal's own comment, unless it had none. */
+function mergeComment(proposed: string, id: string): string {
+  return proposed && proposed !== defaultComment('propose') ? proposed : `merge proposal ${id}`;
+}
+
 async function commitToBranch(repo: GitRepository, ref: string, expected: string | null, request: CommitRequest): Promise<string> {
   try {
     return await repo.commitToBranch(ref, expected, request);

@@ -161,6 +161,21 @@ describe('GitOps checks together', () => {
     expect(res.data.proposeChange).toMatchObject({ __typename: 'InvalidPath' });
   });
 
+  it('a merge of a proposal made without a comment says what it merges', async () => {
+    const name = await namespace();
+    await apply(name, [
+      { path: 'prod/app.json', content: { replicas: 1 } },
+      { path: '.cairn/policy.json', content: { approvals: [{ paths: ['prod/**'], required: 1, approvers: [ADA.email] }] } },
+    ]);
+    const proposed = await h.gql<{ proposeChange: { id: string } }>(PROPOSE, { input: { namespace: name, expectedVersion: head(name), changes: [{ path: 'prod/app.json', content: { replicas: 2 } }] } }, ALICE.token);
+    const id = proposed.data.proposeChange.id;
+    const approve = `mutation($input: ProposalActionInput!) { approveChange(input: $input) { __typename } }`;
+    const merge = `mutation($input: ProposalActionInput!) { mergeChange(input: $input) { __typename } }`;
+    expect((await h.gql<{ approveChange: Outcome }>(approve, { input: { namespace: name, proposal: id } }, ADA.token)).data.approveChange.__typename).toBe('Proposal');
+    expect((await h.gql<{ mergeChange: Outcome }>(merge, { input: { namespace: name, proposal: id } }, ALICE.token)).data.mergeChange.__typename).toBe('WritePayload');
+    expect(h.git(name, 'log', '-1', '--format=%s', 'main').trim()).toBe(`merge proposal ${id}`);
+  });
+
   it('a policy that does not parse (pushed with git) can be replaced by an admin', async () => {
     const name = await namespace();
     await put(name, 'a.json', { x: 1 });
