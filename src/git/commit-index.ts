@@ -96,16 +96,7 @@ export class CommitIndex {
   /** The latest commit at or before `seq` that changed `path`. */
   lastChangeOf(path: string, seq: number): IndexedCommit | undefined {
     const list = this.historyOf(path);
-    let lo = 0;
-    let hi = list.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if ((list[mid] ?? Infinity) <= seq) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    const found = lastIndexAtOrBefore(list, seq);
     return found < 0 ? undefined : this.at(list[found] ?? -1);
   }
 
@@ -256,4 +247,19 @@ async function diffChain(objects: ObjectStore, chain: readonly StoredCommit[]): 
   };
   await Promise.all(Array.from({ length: BUILD_CONCURRENCY }, worker));
   return result;
+}
+
+/** The index of the last entry of ascending `sorted` that is at most `value`; -1 when there is none. */
+export function lastIndexAtOrBefore(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] ?? Infinity) <= value) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
 }

@@ -4,7 +4,7 @@ import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import { decodePointer, encodePointer, getAtPointer } from '../domain/json-pointer.js';
 import { isJsonObject, type JsonValue } from '../domain/json-value.js';
 import { diffValues } from '../domain/value-diff.js';
-import type { IndexedCommit } from '../git/commit-index.js';
+import { type IndexedCommit, lastIndexAtOrBefore } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import type { BlobSource } from './blob-source.js';
@@ -72,7 +72,7 @@ async function attribute(repo: GitRepository, documents: DocumentCache, path: st
   const pending = new Set(pointers);
   const setBy = new Map<string, IndexedCommit>();
   const history = repo.index.historyOf(path);
-  for (let k = lastAtOrBefore(history, seq); k >= 0 && pending.size > 0; k -= 1) {
+  for (let k = lastIndexAtOrBefore(history, seq); k >= 0 && pending.size > 0; k -= 1) {
     const commit = repo.index.at(history[k] ?? -1);
     const change = commit?.changes.find((c) => c.path === path);
     if (!commit || !change) continue;
@@ -92,20 +92,6 @@ async function attribute(repo: GitRepository, documents: DocumentCache, path: st
 /** A change at `changed` sets the value at `p` when one contains the other (or they are the same). */
 function related(p: string, changed: string): boolean {
   return p === changed || changed === '' || p.startsWith(`${changed}/`) || changed.startsWith(`${p}/`);
-}
-
-function lastAtOrBefore(sorted: readonly number[], seq: number): number {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if ((sorted[mid] ?? Infinity) <= seq) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
 }
 
 /** Leaves in document order: scalars, and objects or arrays without members. */
