@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { type ExecutionArgs, Kind, type OperationDefinitionNode } from 'graphql';
-import { type Plugin, type YogaServerInstance, createGraphQLError, createYoga } from 'graphql-yoga';
+import { type GraphiQLOptions, type Plugin, type YogaServerInstance, createGraphQLError, createYoga } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { CairnError } from '../domain/errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
@@ -44,6 +44,11 @@ function isQuery(args: ExecutionArgs): boolean {
   return operations.length > 0 && chosen?.operation === 'query';
 }
 
+async function renderLocalGraphiQL(options: GraphiQLOptions): Promise<string> {
+  const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
+  return renderGraphiQL(options);
+}
+
 export type CairnYoga = YogaServerInstance<ServerContext, GraphQLContext>;
 
 export function createCairnYoga(options: YogaOptions): CairnYoga {
@@ -53,6 +58,9 @@ export function createCairnYoga(options: YogaOptions): CairnYoga {
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: options.graphiql ? { title: 'Cairn', subscriptionsProtocol: 'WS' } : false,
+    // yoga's own GraphiQL page loads its scripts from unpkg.com; this one carries them inline (about 9 MB, loaded
+    // on first use only), so GraphiQL works offline and nothing is fetched from a CDN.
+    renderGraphiQL: renderLocalGraphiQL,
     logging: false,
     batching: { limit: options.maxBatch },
     // Same-origin only unless origins are listed: without this, yoga answers any site's preflight with `*`.
