@@ -7,9 +7,12 @@ import {
   GraphQLObjectType,
   GraphQLSchema,
   getNamedType,
+  isObjectType,
   isUnionType,
 } from 'graphql';
-import { CairnError } from '../domain/errors.js';
+
+/** The interface every expected failure implements (src/graphql/errors.ts). */
+const ERROR_INTERFACE = 'Error';
 
 /** Per operation (keyed by its context object), the type names of the typed failures its root fields returned. */
 const recorded = new WeakMap<object, string[]>();
@@ -56,19 +59,22 @@ function trackedField(field: GraphQLFieldConfig<unknown, unknown>): GraphQLField
 }
 
 function note(value: unknown, context: unknown, info: GraphQLResolveInfo): unknown {
-  if (value instanceof CairnError && typeof context === 'object' && context !== null) {
+  const type = getNamedType(info.returnType);
+  if (!isUnionType(type) || typeof value !== 'object' || value === null || typeof context !== 'object' || context === null) return value;
+  // The executor's own choice of union member (Pothos wraps errors in proxies that instanceof does not see through).
+  const resolved = type.resolveType?.(value, context, info, type);
+  if (typeof resolved === 'string' && isTypedFailure(info, resolved)) {
     const list = recorded.get(context) ?? [];
-    list.push(typeNameOf(value, context, info));
+    list.push(resolved);
     recorded.set(context, list);
   }
   return value;
 }
 
-/** The union member the value resolves to, as the executor will pick it; its code when no member claims it. */
-function typeNameOf(value: CairnError, context: object, info: GraphQLResolveInfo): string {
-  const type = getNamedType(info.returnType);
-  const member = isUnionType(type) ? type.getTypes().find((t) => t.isTypeOf?.(value, context, info) === true) : undefined;
-  return member?.name ?? value.code;
+/** A typed failure is a union member implementing the `Error` interface. */
+function isTypedFailure(info: GraphQLResolveInfo, typeName: string): boolean {
+  const member = info.schema.getType(typeName);
+  return isObjectType(member) && member.getInterfaces().some((i) => i.name === ERROR_INTERFACE);
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

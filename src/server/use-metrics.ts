@@ -23,7 +23,7 @@ export function useMetrics(metrics: CairnMetrics): Plugin<MetricsContext> {
       return ({ valid, result }) => {
         if (valid) return;
         const { name, type } = describe(metrics, params.documentAST, context.params?.operationName);
-        metrics.operation(name, type, outcomeOf(result as readonly unknown[], context));
+        metrics.operation(name, type, outcomeOf(result as readonly unknown[], context, 'GRAPHQL_VALIDATION_FAILED'));
       };
     },
     onExecute({ args }) {
@@ -60,17 +60,18 @@ function describe(metrics: CairnMetrics, document: DocumentNode, requested: stri
   return { name: metrics.operationLabel(name), type: chosen?.operation ?? 'query' };
 }
 
-/** The first error's code, else the first typed failure a root field returned, else ok. */
-function outcomeOf(errors: readonly unknown[], context: unknown): string {
+/** The first error's code (`fallback` when it has none), else the first typed failure a root field returned, else ok. */
+function outcomeOf(errors: readonly unknown[], context: unknown, fallback = 'INTERNAL'): string {
   const first = errors[0];
-  if (first !== undefined) return codeOf(first);
+  if (first !== undefined) return codeOf(first, fallback);
   return typedFailuresOf(context)[0] ?? 'ok';
 }
 
-function codeOf(error: unknown): string {
+/** Error codes come from the server (Cairn's, yoga's, graphql-armor's), but are checked anyway: labels stay tidy. */
+function codeOf(error: unknown, fallback: string): string {
   const like = (typeof error === 'object' && error !== null ? error : {}) as { extensions?: { code?: unknown }; originalError?: unknown };
-  const code = like.extensions?.code ?? (like.originalError instanceof CairnError ? like.originalError.code : 'INTERNAL');
-  return typeof code === 'string' && CODE.test(code) ? code : 'INTERNAL';
+  const code = like.extensions?.code ?? (like.originalError instanceof CairnError ? like.originalError.code : fallback);
+  return typeof code === 'string' && CODE.test(code) ? code : fallback;
 }
 
 /**
