@@ -65,6 +65,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   const refuseUpgrade = (_req: IncomingMessage, socket: Duplex): void => readiness.refuseUpgrade(socket);
   server.on('upgrade', refuseUpgrade);
   const url = await listen(server, settings);
+  readiness.progress('loading commit indexes');
   logger.info({ url }, `accepting connections on ${url}; /readyz answers 503 until the commit indexes are loaded`);
   options.onListening?.(url);
   try {

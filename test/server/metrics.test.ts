@@ -1,6 +1,6 @@
 import { networkInterfaces } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StallableWsClient, recordSse, recordWs, until } from '../support/feed-clients.js';
+import { StallableSseClient, StallableWsClient, recordSse, recordWs, until } from '../support/feed-clients.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { startReceiver, type Receiver } from '../support/webhook-receiver.js';
 import { CREATE_WEBHOOK } from '../support/webhook-operations.js';
@@ -12,6 +12,7 @@ const PUT = `mutation Put($input: PutConfigInput!) { putConfig(input: $input) { 
 const PUT_QUIET = `mutation PutQuiet($input: PutConfigInput!) { putConfig(input: $input) { ... on WritePayload { status } } }`;
 const ROLLBACK = `mutation Rollback($input: RollbackInput!) { rollback(input: $input) { __typename } }`;
 const READ = `query Read($ns: String!) { namespace(name: $ns) { ... on Namespace { name } } }`;
+const WATCH_CONTENT = `subscription WatchContent($ns: String) { changes(namespace: $ns) { version documents { newContent } } }`;
 const WATCH = `subscription Watch($ns: String, $since: String) { changes(namespace: $ns, since: $since) { version } }`;
 
 type Put = { putConfig: { __typename: string; version?: { hash: string } } };
@@ -138,6 +139,24 @@ describe('/metrics', () => {
     const ops = 'cairn_graphql_operations_total';
     expect(delta(before, after, ops, { operation: 'Watch', type: 'subscription', outcome: 'ok' })).toBe(3);
     expect(delta(before, after, ops, { operation: 'Watch', type: 'subscription', outcome: 'INVALID_REF' })).toBe(1);
+  });
+
+  it.each(['ws', 'sse'])('over %s, a subscriber the server cuts off for not reading leaves the gauge too', async (transport) => {
+    const h = await harness({ CAIRN_FEED_MAX_BUFFERED_EVENTS: '2', CAIRN_FEED_DISCONNECT_GRACE_MS: '300' });
+    await h.gql(CREATE, { name: 'slow' });
+    const active = (s: Scrape) => s.value('cairn_graphql_subscriptions_active', { transport });
+    const slow = transport === 'ws' ? StallableWsClient.open(h.url, WATCH_CONTENT, { ns: 'slow' }) : new StallableSseClient(h.url, WATCH_CONTENT, { ns: 'slow' });
+    await scrapeUntil(h.url, (s) => active(s) === 1);
+    slow.stall();
+    // Large events fill the socket buffers; then the feed buffer overflows and the server disconnects it.
+    const padding = 'x'.repeat(64_000);
+    let version: string | null = null;
+    for (let i = 0; i < 400 && active(await scrape(h.url)) === 1; i += 1) {
+      const put = await h.gql<Put>(PUT, { input: { namespace: 'slow', path: 'big.json', content: { i, padding }, expectedVersion: version } });
+      version = put.data.putConfig.version!.hash;
+    }
+    expect(active(await scrapeUntil(h.url, (s) => active(s) === 0))).toBe(0);
+    slow.close();
   });
 
   it('counts webhook deliveries by status and outcome', async () => {
