@@ -152,7 +152,7 @@ describe('/metrics', () => {
     const padding = 'x'.repeat(64_000);
     let version: string | null = null;
     for (let i = 0; i < 400 && active(await scrape(h.url)) === 1; i += 1) {
-      const put = await h.gql<Put>(PUT, { input: { namespace: 'slow', path: 'big.json', content: { i, padding }, expectedVersion: version } });
+      const put: { data: Put } = await h.gql<Put>(PUT, { input: { namespace: 'slow', path: 'big.json', content: { i, padding }, expectedVersion: version } });
       version = put.data.putConfig.version!.hash;
     }
     expect(active(await scrapeUntil(h.url, (s) => active(s) === 0))).toBe(0);
