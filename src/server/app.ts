@@ -44,8 +44,8 @@ export interface StartOptions {
 
 /**
  * Listens first, so that /healthz answers (the process is alive) and /readyz says why it is not ready yet; then
- * loads every commit index and wires the services; resolves once ready. Until then GraphQL requests and
- * WebSocket upgrades are answered 503 NOT_READY with Retry-After (see Readiness).
+ * loads every commit index and wires the services; resolves once ready. GraphQL requests and WebSocket upgrades
+ * that arrive before wait for it (CAIRN_READY_WAIT_MS), then are served, or answered 503 NOT_READY (see Readiness).
  */
 export async function startServer(settings: Settings, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: settings.logLevel });
@@ -62,8 +62,11 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   const server = createServer(
     requestHandler({ settings, readiness, metrics, endpoint: new MetricsEndpoint(metrics, settings.metrics.token), yoga: () => yoga }),
   );
-  const refuseUpgrade = (_req: IncomingMessage, socket: Duplex): void => readiness.refuseUpgrade(socket);
-  server.on('upgrade', refuseUpgrade);
+  // An upgrade before ready waits like any request, then goes to the WebSocket server (attached by then).
+  const deferUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    void readiness.whenReady(settings.readyWaitMs).then((ready) => (ready ? server.emit('upgrade', req, socket, head) : readiness.refuseUpgrade(socket)));
+  };
+  server.on('upgrade', deferUpgrade);
   const url = await listen(server, settings);
   readiness.progress('loading commit indexes');
   logger.info({ url }, `accepting connections on ${url}; /readyz answers 503 until the commit indexes are loaded`);
@@ -100,7 +103,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       metrics,
     });
     // Swapped in the same tick: no upgrade finds neither listener.
-    server.off('upgrade', refuseUpgrade);
+    server.off('upgrade', deferUpgrade);
     const ws = attachWebSocket(server, served, authenticator, logger, { allowedOrigins: settings.corsOrigins, slowSubscriberGraceMs: settings.feed.disconnectGraceMs });
     yoga = served;
     if (!settings.webhookDelivery) logger.info('webhook delivery is off in this process (CAIRN_WEBHOOK_DELIVERY)');

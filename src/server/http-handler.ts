@@ -37,7 +37,14 @@ export function requestHandler({ settings, readiness, metrics, endpoint, yoga }:
       return;
     }
     const served = yoga();
-    if (!served) return readiness.refuseRequest(res);
-    void served(req, res);
+    if (served) {
+      void served(req, res);
+      return;
+    }
+    void readiness.whenReady(settings.readyWaitMs).then((ready) => {
+      const late = yoga();
+      if (ready && late) void late(req, res);
+      else readiness.refuseRequest(res);
+    });
   };
 }

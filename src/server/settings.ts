@@ -56,6 +56,11 @@ export interface Settings {
    * balancers stop sending requests before connections are refused. @default 0
    */
   readonly shutdownDelayMs: number;
+  /**
+   * CAIRN_READY_WAIT_MS: how long a GraphQL request or WebSocket upgrade that arrives while the server starts
+   * waits for it to be ready before being answered 503 NOT_READY. @default 30000
+   */
+  readonly readyWaitMs: number;
 }
 
 export interface MetricsSettings {
@@ -143,6 +148,7 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
       maxOperationNames: integer('CAIRN_METRICS_MAX_OPERATION_NAMES', env.CAIRN_METRICS_MAX_OPERATION_NAMES, 100),
     },
     shutdownDelayMs: integer('CAIRN_SHUTDOWN_DELAY_MS', env.CAIRN_SHUTDOWN_DELAY_MS, 0),
+    readyWaitMs: integer('CAIRN_READY_WAIT_MS', env.CAIRN_READY_WAIT_MS, 30_000),
     webhooks: readWebhookSettings(env),
     webhookDelivery: flag(env.CAIRN_WEBHOOK_DELIVERY, true),
     cluster: readClusterSettings(env),

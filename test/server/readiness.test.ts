@@ -55,13 +55,8 @@ describe('readiness', () => {
     return path.join(root, 'repos');
   };
 
-  it('listens before the commit indexes are loaded: alive, not ready, GraphQL and WebSocket refused with 503; then ready', async () => {
-    const dir = dataDir();
-    const first = await start(dir);
-    await gql(first.url, 'mutation { createNamespace(input: { name: "big" }) { __typename } }');
-    for (let i = 0; i < 3; i += 1) await gql(first.url, PUT, { input: { namespace: 'big', path: `d${i}.json`, content: { i }, expectedVersion: null } });
-    await first.close();
-
+  /** A server on `dir` held before it loads its indexes until `release()`; `url` is known once it listens. */
+  async function gated(dir: string, env: Record<string, string> = {}): Promise<{ url: string; release: () => void; started: Promise<RunningServer> }> {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => {
       release = resolve;
@@ -70,33 +65,65 @@ describe('readiness', () => {
     const urlKnown = new Promise<string>((resolve) => {
       listening = resolve;
     });
-    const starting = start(dir, {}, { onListening: listening, beforeLoading: () => gate });
-    const url = await urlKnown;
+    const started = start(dir, env, { onListening: listening, beforeLoading: () => gate });
+    started.then((s) => servers.push(s), () => undefined);
+    return { url: await urlKnown, release, started };
+  }
+
+  /** A data directory with one namespace of three commits, written by a server that is closed again. */
+  async function populated(): Promise<string> {
+    const dir = dataDir();
+    const first = await start(dir);
+    await gql(first.url, 'mutation { createNamespace(input: { name: "big" }) { __typename } }');
+    for (let i = 0; i < 3; i += 1) await gql(first.url, PUT, { input: { namespace: 'big', path: `d${i}.json`, content: { i }, expectedVersion: null } });
+    await first.close();
+    return dir;
+  }
+
+  const pending = Symbol('pending');
+  /** What `promise` has settled to by now (after a few turns of the event loop and a loopback round trip), or `pending`. */
+  async function settledYet<T>(promise: Promise<T>, url: string): Promise<T | typeof pending> {
+    await get(`${url}/healthz`);
+    return Promise.race([promise, new Promise<typeof pending>((resolve) => setImmediate(() => resolve(pending)))]);
+  }
+
+  it('listens before the commit indexes are loaded: alive, not ready; GraphQL requests and WebSocket upgrades wait, then are served', async () => {
+    const { url, release, started } = await gated(await populated());
 
     expect(await get(`${url}/healthz`)).toEqual({ status: 200, body: { status: 'ok' } });
     expect(await get(`${url}/readyz`)).toEqual({ status: 503, body: { status: 'starting', reason: 'loading commit indexes' } });
-    const early = await gql(url, '{ namespaces { name } }');
-    expect(early.status).toBe(503);
-    expect(early.headers.get('retry-after')).toBe('1');
-    expect(early.body.errors?.[0]?.extensions?.code).toBe('NOT_READY');
-    expect(early.body.errors?.[0]?.message).toMatch(/not ready yet/);
-    expect(await upgradeStatus(url)).toBe(503);
     const before = await scrape(url);
     expect(before.value('cairn_ready')).toBe(0);
     expect(before.has('cairn_index_commits', { namespace: 'big' })).toBe(false);
+    const early = gql(url, '{ namespace(name: "big") { ... on Namespace { versionCount } } }');
+    const upgrade = upgradeStatus(url);
+    expect(await settledYet(early, url)).toBe(pending);
+    expect(await settledYet(upgrade, url)).toBe(pending);
 
     release();
-    const running = await starting;
-    servers.push(running);
+    const running = await started;
     expect(running.url).toBe(url);
+    const answered = await early;
+    expect(answered.status).toBe(200);
+    expect(answered.body.data).toEqual({ namespace: { versionCount: 3 } });
+    expect(await upgrade).toBe(101);
     expect(await get(`${url}/readyz`)).toEqual({ status: 200, body: { status: 'ready' } });
     const after = await scrape(url);
     expect(after.value('cairn_ready')).toBe(1);
     expect(after.value('cairn_index_commits', { namespace: 'big' })).toBe(3);
-    const served = await gql(url, '{ namespace(name: "big") { ... on Namespace { versionCount } } }');
-    expect(served.status).toBe(200);
-    expect(served.body.data).toEqual({ namespace: { versionCount: 3 } });
-    expect(await upgradeStatus(url)).toBe(101);
+  });
+
+  it('answers 503 NOT_READY with Retry-After to requests and upgrades that waited CAIRN_READY_WAIT_MS in vain', async () => {
+    const { url, release, started } = await gated(dataDir(), { CAIRN_READY_WAIT_MS: '50' });
+    const early = await gql(url, '{ __typename }');
+    expect(early.status).toBe(503);
+    expect(early.headers.get('retry-after')).toBe('1');
+    expect(early.body.errors?.[0]?.extensions).toEqual({ code: 'NOT_READY', status: 'starting', reason: 'loading commit indexes' });
+    expect(early.body.errors?.[0]?.message).toMatch(/not ready yet/);
+    expect(await upgradeStatus(url)).toBe(503);
+    release();
+    await started;
+    expect((await gql(url, '{ __typename }')).status).toBe(200);
   });
 
   it('stops being ready as shutdown begins, and keeps serving for CAIRN_SHUTDOWN_DELAY_MS', async () => {
