@@ -28,7 +28,10 @@ export function requestHandler({ settings, readiness, metrics, endpoint, yoga }:
     }
     if (route === 'readyz') return readiness.answer(res);
     if (route === 'metrics') {
-      endpoint.answer(req, res).catch(() => res.writeHead(500).end());
+      endpoint.answer(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
       return;
     }
     if (Number(req.headers['content-length'] ?? 0) > settings.maxBodyBytes) {
