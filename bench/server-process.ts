@@ -27,10 +27,10 @@ export async function startServerProcess(dataDir: string): Promise<ServerProcess
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  // The server listens only once every commit index is loaded, so the first answer from /healthz means ready.
+  // The server listens before its commit indexes are loaded: /readyz answers 200 once they are.
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
     if (ok) break;
     await new Promise((r) => setTimeout(r, 5));
   }

@@ -20,6 +20,8 @@ export const SYSTEM_REPOSITORY = '.cairn';
  */
 export class RepositoryStore {
   private readonly open = new Map<string, Promise<GitRepository>>();
+  /** The repositories whose opening finished (index loaded), for synchronous looks such as metrics. */
+  private readonly loaded = new Map<string, GitRepository>();
   private readonly appendListeners: AppendListener[] = [];
   private systemRepository: Promise<GitRepository> | null = null;
 
@@ -130,6 +132,13 @@ export class RepositoryStore {
     return this.systemRepository;
   }
 
+  /** Commits in main's index per namespace whose repository is open (the system repository aside). */
+  indexSizes(): Map<string, number> {
+    const sizes = new Map<string, number>();
+    for (const [name, repo] of this.loaded) if (name !== SYSTEM_REPOSITORY) sizes.set(name, repo.index.size);
+    return sizes;
+  }
+
   /** Every open repository (graceful shutdown drains their writers). */
   async opened(): Promise<GitRepository[]> {
     return Promise.all(this.open.values());
@@ -141,7 +150,10 @@ export class RepositoryStore {
       for (const listener of this.appendListeners) listener(...args);
     });
     this.open.set(name, opening);
-    opening.catch(() => this.open.delete(name));
+    opening.then(
+      (repo) => this.loaded.set(name, repo),
+      () => this.open.delete(name),
+    );
     return opening;
   }
 

@@ -1,5 +1,7 @@
-import { type Server, createServer } from 'node:http';
+import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pino, { type Logger } from 'pino';
 import type { FaultHook } from '../git/durable-file.js';
 import { RepositoryStore, SYSTEM_REPOSITORY } from '../git/repository-store.js';
@@ -7,10 +9,14 @@ import { type Cairn, createCairn } from '../services/cairn.js';
 import { type Authenticator, developmentAuthenticator, tokenAuthenticator } from './authenticator.js';
 import { type Settings, isLoopback } from './settings.js';
 import { type Cluster, connectRedis, createRemote, joinCluster } from './cluster.js';
+import { requestHandler } from './http-handler.js';
+import { CairnMetrics } from './metrics.js';
+import { MetricsEndpoint } from './metrics-endpoint.js';
+import { Readiness } from './readiness.js';
 import { RedisDeliveryLog } from './redis-delivery-log.js';
 import { TokenRegistry } from './token-registry.js';
 import { attachWebSocket } from './websocket.js';
-import { createCairnYoga } from './yoga.js';
+import { type CairnYoga, createCairnYoga } from './yoga.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -18,7 +24,7 @@ export interface RunningServer {
   readonly server: Server;
   /** How this process takes part in a group of replicas; null when it runs alone. */
   readonly cluster: Cluster | null;
-  /** Stops accepting, finishes in-flight writes, closes subscriptions. */
+  /** Stops being ready, waits CAIRN_SHUTDOWN_DELAY_MS, stops accepting, finishes in-flight writes, closes subscriptions. */
   close(): Promise<void>;
 }
 
@@ -30,86 +36,131 @@ export interface StartOptions {
   readonly faults?: FaultHook;
   /** Test seam: the server's clock (commit and tag times). */
   readonly clock?: () => Date;
+  /** Called once the server listens, before it is ready (startServer resolves only once it is ready). */
+  readonly onListening?: (url: string) => void;
+  /** Test seam: awaited after listening and before the commit indexes load, to look at a server that is not ready. */
+  readonly beforeLoading?: () => Promise<void>;
 }
 
+/**
+ * Listens first, so that /healthz answers (the process is alive) and /readyz says why it is not ready yet; then
+ * loads every commit index and wires the services; resolves once ready. GraphQL requests and WebSocket upgrades
+ * that arrive before wait for it (CAIRN_READY_WAIT_MS), then are served, or answered 503 NOT_READY (see Readiness).
+ */
 export async function startServer(settings: Settings, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: settings.logLevel });
   const authenticator = await chooseAuthenticator(settings, logger);
   const remote = settings.cluster ? createRemote(settings.cluster) : null;
   const store = new RepositoryStore(settings.dataDir, { fsync: settings.fsync, ...(options.faults ? { faults: options.faults } : {}) }, { repackEvery: settings.repackEvery }, remote);
   await store.init();
-  // Ready means every namespace's commit index is loaded (from its index file, or rebuilt from Git).
+  const readiness = new Readiness();
+  const metrics = new CairnMetrics({ maxOperationNames: settings.metrics.maxOperationNames, indexSizes: () => store.indexSizes(), ready: () => readiness.ready });
+  store.onAppend((repo, commits, origin) => {
+    if (repo.name !== SYSTEM_REPOSITORY) metrics.commitsAppended(repo.name, commits, origin);
+  });
+  let yoga: CairnYoga | null = null;
+  const server = createServer(
+    requestHandler({ settings, readiness, metrics, endpoint: new MetricsEndpoint(metrics, settings.metrics.token), yoga: () => yoga }),
+  );
+  // An upgrade before ready waits like any request, then goes to the WebSocket server (attached by then).
+  const deferUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    void readiness.whenReady(settings.readyWaitMs).then((ready) => (ready ? server.emit('upgrade', req, socket, head) : readiness.refuseUpgrade(socket)));
+  };
+  server.on('upgrade', deferUpgrade);
+  const url = await listen(server, settings);
+  readiness.progress('loading commit indexes');
+  logger.info({ url }, `accepting connections on ${url}; /readyz answers 503 until the commit indexes are loaded`);
+  options.onListening?.(url);
+  try {
+    await options.beforeLoading?.();
+    await loadIndexes(store, readiness, logger);
+    if (settings.cluster) readiness.progress('joining the other replicas');
+    const redis = settings.cluster?.redisUrl ? await connectRedis(settings.cluster.redisUrl, logger, Math.max(200, Math.min(5_000, Math.floor(settings.cluster.webhookLeaseMs / 3)))) : null;
+    const cairn = createCairn({
+      store,
+      events: options.events ?? new EventTarget(),
+      logger,
+      write: { committer: settings.committer, maxDocumentBytes: settings.maxDocumentBytes, clock: options.clock ?? (() => new Date()) },
+      webhooks: settings.webhooks,
+      ...(redis ? { deliveryLog: new RedisDeliveryLog(redis.publish, settings.webhooks.logSize) } : {}),
+      feed: { maxBufferedEvents: settings.feed.maxBufferedEvents, maxDocumentEventBytes: settings.feed.maxDocumentEventBytes },
+      observer: metrics,
+    });
+    // Webhook definitions changed on another replica reach this one by a pull of the system repository.
+    store.onAppend((repo, _commits, origin) => {
+      if (repo.name === SYSTEM_REPOSITORY && origin === 'sync') void cairn.webhookDispatcher.reload();
+    });
+    const cluster: Cluster | null = settings.cluster && remote ? await joinCluster(settings.cluster, store, remote, redis, logger) : null;
+    const served = createCairnYoga({
+      cairn,
+      authenticator,
+      logger,
+      graphiql: settings.graphiql,
+      limits: settings.limits,
+      maxBatch: settings.maxBatch,
+      corsOrigins: settings.corsOrigins,
+      slowSubscriberGraceMs: settings.feed.disconnectGraceMs,
+      metrics,
+    });
+    // Swapped in the same tick: no upgrade finds neither listener.
+    server.off('upgrade', deferUpgrade);
+    const ws = attachWebSocket(server, served, authenticator, logger, { allowedOrigins: settings.corsOrigins, slowSubscriberGraceMs: settings.feed.disconnectGraceMs });
+    yoga = served;
+    if (!settings.webhookDelivery) logger.info('webhook delivery is off in this process (CAIRN_WEBHOOK_DELIVERY)');
+    if (cluster) await cluster.runWebhooks(cairn.webhookDispatcher, settings.webhookDelivery);
+    else if (settings.webhookDelivery) await cairn.webhookDispatcher.start();
+    readiness.markReady();
+    logger.info({ url, dataDir: settings.dataDir, graphiql: settings.graphiql ? `${url}/graphql` : null }, `Cairn listening on ${url}; GraphiQL at ${url}/graphql`);
+    return {
+      url,
+      cairn,
+      server,
+      cluster,
+      async close() {
+        readiness.markStopping();
+        if (settings.shutdownDelayMs > 0) {
+          logger.info({ ms: settings.shutdownDelayMs }, 'not ready any more: still serving for CAIRN_SHUTDOWN_DELAY_MS');
+          await sleep(settings.shutdownDelayMs);
+        }
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await ws.close();
+        await cairn.webhookDispatcher.stop();
+        await cluster?.close();
+        await cairn.drain();
+        server.closeAllConnections();
+        await closed;
+        await store.close();
+      },
+    };
+  } catch (error) {
+    // Startup failed after listening: stop listening, so the caller is left with nothing running.
+    readiness.markStopping();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Every namespace's commit index, loaded from its index file or rebuilt from Git. */
+async function loadIndexes(store: RepositoryStore, readiness: Readiness, logger: Logger): Promise<void> {
   const namespaces = await store.list();
-  for (const name of namespaces) {
+  for (const [i, name] of namespaces.entries()) {
+    readiness.progress(`loading commit indexes: ${i} of ${namespaces.length} namespaces`);
     // One namespace that cannot open (a history diverged from the remote's) must not keep the others down.
     await store.get(name).catch((error: unknown) => logger.error({ err: error, namespace: name }, 'namespace could not be opened; it is retried on its next use'));
   }
   logger.info({ namespaces: namespaces.length }, 'commit indexes loaded');
-  const redis = settings.cluster?.redisUrl ? await connectRedis(settings.cluster.redisUrl, logger, Math.max(200, Math.min(5_000, Math.floor(settings.cluster.webhookLeaseMs / 3)))) : null;
-  const cairn = createCairn({
-    store,
-    events: options.events ?? new EventTarget(),
-    logger,
-    write: { committer: settings.committer, maxDocumentBytes: settings.maxDocumentBytes, clock: options.clock ?? (() => new Date()) },
-    webhooks: settings.webhooks,
-    ...(redis ? { deliveryLog: new RedisDeliveryLog(redis.publish, settings.webhooks.logSize) } : {}),
-    feed: { maxBufferedEvents: settings.feed.maxBufferedEvents, maxDocumentEventBytes: settings.feed.maxDocumentEventBytes },
-  });
-  // Webhook definitions changed on another replica reach this one by a pull of the system repository.
-  store.onAppend((repo, _commits, origin) => {
-    if (repo.name === SYSTEM_REPOSITORY && origin === 'sync') void cairn.webhookDispatcher.reload();
-  });
-  const cluster: Cluster | null = settings.cluster && remote ? await joinCluster(settings.cluster, store, remote, redis, logger) : null;
-  const yoga = createCairnYoga({
-    cairn,
-    authenticator,
-    logger,
-    graphiql: settings.graphiql,
-    limits: settings.limits,
-    maxBatch: settings.maxBatch,
-    corsOrigins: settings.corsOrigins,
-    slowSubscriberGraceMs: settings.feed.disconnectGraceMs,
-  });
-  const server = createServer((req, res) => {
-    if (req.url === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-      return;
-    }
-    if (Number(req.headers['content-length'] ?? 0) > settings.maxBodyBytes) {
-      res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end('{"errors":[{"message":"request body too large","extensions":{"code":"PAYLOAD_TOO_LARGE"}}]}');
-      req.destroy();
-      return;
-    }
-    void yoga(req, res);
-  });
-  const ws = attachWebSocket(server, yoga, authenticator, logger, { allowedOrigins: settings.corsOrigins, slowSubscriberGraceMs: settings.feed.disconnectGraceMs });
+}
+
+async function listen(server: Server, settings: Settings): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(settings.port, settings.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
-  const url = `http://${host}:${port}`;
-  logger.info({ url, dataDir: settings.dataDir, graphiql: settings.graphiql ? `${url}/graphql` : null }, `Cairn listening on ${url}; GraphiQL at ${url}/graphql`);
-  if (!settings.webhookDelivery) logger.info('webhook delivery is off in this process (CAIRN_WEBHOOK_DELIVERY)');
-  if (cluster) await cluster.runWebhooks(cairn.webhookDispatcher, settings.webhookDelivery);
-  else if (settings.webhookDelivery) await cairn.webhookDispatcher.start();
-  return {
-    url,
-    cairn,
-    server,
-    cluster,
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      await ws.close();
-      await cairn.webhookDispatcher.stop();
-      await cluster?.close();
-      await cairn.drain();
-      server.closeAllConnections();
-      await closed;
-      await store.close();
-    },
-  };
+  return `http://${host}:${port}`;
 }
 
 async function chooseAuthenticator(settings: Settings, logger: Logger): Promise<Authenticator> {

@@ -49,6 +49,25 @@ export interface Settings {
   readonly cluster: ClusterSettings | null;
   /** The change feed's slow-subscriber and event-size bounds. */
   readonly feed: FeedSettings;
+  /** Who may read /metrics, and how many operation names it keeps apart. */
+  readonly metrics: MetricsSettings;
+  /**
+   * CAIRN_SHUTDOWN_DELAY_MS: on SIGTERM, how long /readyz answers 503 while everything is still served, so load
+   * balancers stop sending requests before connections are refused. @default 0
+   */
+  readonly shutdownDelayMs: number;
+  /**
+   * CAIRN_READY_WAIT_MS: how long a GraphQL request or WebSocket upgrade that arrives while the server starts
+   * waits for it to be ready before being answered 503 NOT_READY. @default 30000
+   */
+  readonly readyWaitMs: number;
+}
+
+export interface MetricsSettings {
+  /** CAIRN_METRICS_TOKEN: bearer token /metrics requires; null: /metrics answers loopback clients only, unauthenticated. */
+  readonly token: string | null;
+  /** CAIRN_METRICS_MAX_OPERATION_NAMES: distinct GraphQL operation names labelled apart; later new ones count as `(other)`. @default 100 */
+  readonly maxOperationNames: number;
 }
 
 export interface ClusterSettings {
@@ -124,6 +143,12 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
       maxDocumentEventBytes: integer('CAIRN_FEED_MAX_DOCUMENT_EVENT_BYTES', env.CAIRN_FEED_MAX_DOCUMENT_EVENT_BYTES, 256 * 1024),
       disconnectGraceMs: positive('CAIRN_FEED_DISCONNECT_GRACE_MS', integer('CAIRN_FEED_DISCONNECT_GRACE_MS', env.CAIRN_FEED_DISCONNECT_GRACE_MS, 30_000)),
     },
+    metrics: {
+      token: env.CAIRN_METRICS_TOKEN || null,
+      maxOperationNames: integer('CAIRN_METRICS_MAX_OPERATION_NAMES', env.CAIRN_METRICS_MAX_OPERATION_NAMES, 100),
+    },
+    shutdownDelayMs: integer('CAIRN_SHUTDOWN_DELAY_MS', env.CAIRN_SHUTDOWN_DELAY_MS, 0),
+    readyWaitMs: integer('CAIRN_READY_WAIT_MS', env.CAIRN_READY_WAIT_MS, 30_000),
     webhooks: readWebhookSettings(env),
     webhookDelivery: flag(env.CAIRN_WEBHOOK_DELIVERY, true),
     cluster: readClusterSettings(env),

@@ -67,6 +67,7 @@ export function attachWebSocket(server: Server, yoga: CairnYoga, authenticator: 
           req: ctx.extra.request,
           actor: ctx.extra.actor,
           requestId: requestIdFrom(null),
+          transport: 'ws',
           params: payload,
           // One stalled subscription means a stalled socket: the whole connection goes, with the reason.
           onSlowSubscriber: (error: SlowSubscriberError) => disconnectSlowWebSocket(ctx.extra.socket, error),

@@ -11,9 +11,12 @@ import { createBlobSource } from '../services/blob-source.js';
 import type { Cairn } from '../services/cairn.js';
 import type { SlowSubscriberError } from '../services/feed-errors.js';
 import type { Authenticator } from './authenticator.js';
+import type { CairnMetrics } from './metrics.js';
 import { requestIdFrom } from './request-id.js';
 import { disconnectSlowSseResponse } from './slow-subscriber.js';
+import { withTypedFailureTracking } from './typed-failures.js';
 import { type LimitSettings, useLimits } from './use-limits.js';
+import { useMetrics } from './use-metrics.js';
 
 /** What the HTTP server (req/res) or the WebSocket server (actor, requestId) hands to yoga per operation. */
 export interface ServerContext {
@@ -23,6 +26,8 @@ export interface ServerContext {
   readonly requestId?: string;
   /** The WebSocket server's way to disconnect a slow subscriber; over HTTP (SSE) it is derived from `res`. */
   readonly onSlowSubscriber?: (error: SlowSubscriberError) => void;
+  /** Set by the WebSocket server; operations over HTTP have none. */
+  readonly transport?: 'ws';
 }
 
 export interface YogaOptions {
@@ -34,6 +39,7 @@ export interface YogaOptions {
   readonly maxBatch: number;
   readonly corsOrigins: readonly string[];
   readonly slowSubscriberGraceMs: number;
+  readonly metrics: CairnMetrics;
 }
 
 const requestIds = new WeakMap<Request, string>();
@@ -51,10 +57,13 @@ async function renderLocalGraphiQL(options: GraphiQLOptions): Promise<string> {
 
 export type CairnYoga = YogaServerInstance<ServerContext, GraphQLContext>;
 
+/** The schema as served: root fields note their typed failures for the metrics (built once, shared by every server). */
+const servedSchema = withTypedFailureTracking(schema);
+
 export function createCairnYoga(options: YogaOptions): CairnYoga {
   const { cairn, authenticator, logger } = options;
   return createYoga<ServerContext, GraphQLContext>({
-    schema,
+    schema: servedSchema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: options.graphiql ? { title: 'Cairn', subscriptionsProtocol: 'WS' } : false,
@@ -68,7 +77,7 @@ export function createCairnYoga(options: YogaOptions): CairnYoga {
     maskedErrors: { maskError: (error, message) => maskError(error, message) },
     // graphql-jit compiles each query once: large results (a diff of hundreds of documents) execute several times
     // faster. Mutations and subscriptions stay on graphql-js, whose error and stream handling they rely on.
-    plugins: [...useLimits(options.limits), useGraphQlJit({}, { enableIf: isQuery }), useRequestLogging(logger)],
+    plugins: [...useLimits(options.limits), useGraphQlJit({}, { enableIf: isQuery }), useRequestLogging(logger), useMetrics(options.metrics)],
     context: ({ request, req, res, actor, requestId, onSlowSubscriber }) => {
       const id = requestId ?? requestIds.get(request) ?? requestIdFrom(request.headers.get('x-request-id'));
       return {

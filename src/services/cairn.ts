@@ -19,6 +19,7 @@ import { ProposalService } from './proposals.js';
 import { RevertService } from './revert.js';
 import { RollbackService } from './rollback.js';
 import { SchemaCheck } from './schema-check.js';
+import { NO_OBSERVER, type ServiceObserver } from './service-observer.js';
 import { TagService } from './tags.js';
 import { UpdateService } from './update.js';
 import { type DeliveryLog, FileDeliveryLog } from './webhooks/delivery-log.js';
@@ -59,6 +60,8 @@ export interface CairnDependencies {
   readonly webhooks?: WebhookSettings;
   /** Where webhook delivery attempts are kept; a file per webhook in the system repository by default. */
   readonly deliveryLog?: DeliveryLog;
+  /** Told of version conflicts and webhook deliveries (the server's metrics); nothing by default. */
+  readonly observer?: ServiceObserver;
 }
 
 /** The use cases, wired once per process. The GraphQL layer calls these and nothing below them. */
@@ -92,7 +95,8 @@ export function createCairn(deps: CairnDependencies): Cairn {
   deps.store.onAppend((repo, commits) => {
     for (const commit of commits) feed.publish(repo, commit.oid);
   });
-  const pipeline = new WritePipeline(access, deps.write);
+  const observer = deps.observer ?? NO_OBSERVER;
+  const pipeline = new WritePipeline(access, deps.write, observer);
   // Authorization first: an unapproved write hears ApprovalRequired, and costs no schema validation.
   pipeline.addCheck(new ApprovalCheck());
   pipeline.addCheck(new SchemaCheck());
@@ -115,6 +119,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
       logger: deps.logger,
       clock: () => deps.write.clock().getTime(),
       random: Math.random,
+      observer,
       disable: async (id, reason) => {
         await registry.update(id, (current) => (current ? { ...current, enabled: false, disabledReason: reason, updatedAt: deps.write.clock().toISOString() } : null), {
           action: 'update',

@@ -12,6 +12,7 @@ import { type BlobSource, createBlobSource } from './blob-source.js';
 import { DocumentDiff } from './document-diff.js';
 import { storedDiff } from './diff.js';
 import type { NamespaceAccess } from './namespace-access.js';
+import { NO_OBSERVER, type ServiceObserver } from './service-observer.js';
 import { storageFailureOf, withRemoteRetry } from './remote-retry.js';
 import type { PendingWrite, WriteCheck } from './write-check.js';
 import { type VersionView, viewOf } from './version-view.js';
@@ -73,6 +74,7 @@ export class WritePipeline {
   constructor(
     private readonly access: NamespaceAccess,
     private readonly settings: WriteSettings,
+    private readonly observer: ServiceObserver = NO_OBSERVER,
   ) {}
 
   /** Adds a rule every write must pass before it is committed (and every preview is checked against). */
@@ -89,7 +91,12 @@ export class WritePipeline {
       return this.preview(repo, actor, blobs, options, await plan(repo, repo.head()));
     }
     const giveUp = (): Error => new VersionConflictError(options.expectedVersion, repo.head()?.oid ?? null, []);
-    return repo.exclusive(() => withRemoteRetry(repo, () => this.commitOnce(repo, actor, options, requestId, blobs, plan), giveUp));
+    try {
+      return await repo.exclusive(() => withRemoteRetry(repo, () => this.commitOnce(repo, actor, options, requestId, blobs, plan), giveUp));
+    } catch (error) {
+      if (error instanceof VersionConflictError) this.observer.versionConflict(repo.name);
+      throw error;
+    }
   }
 
   private async commitOnce(

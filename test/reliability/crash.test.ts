@@ -170,15 +170,15 @@ describe('kill -9 at any instant (built server process, real git)', () => {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     const url = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 20_000;
-    // The server listens only once every commit index is loaded: the first answer from /healthz means ready.
+    // The server listens before its commit indexes are loaded (and stale locks removed): /readyz says when it is ready.
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited during start (${child.exitCode ?? child.signalCode}):\n${output.join('\n')}`);
       if (Date.now() > deadline) throw new Error(`server not ready after 20 s:\n${output.join('\n')}`);
-      const body = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) }).then(
+      const body = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1000) }).then(
         (r) => (r.ok ? r.json() : null),
         () => null,
       );
-      if (body && (body as { status?: string }).status === 'ok') break;
+      if (body && (body as { status?: string }).status === 'ready') break;
       await sleep(5);
     }
     return { url, child, output, exited, killedByUs: false };

@@ -11,6 +11,7 @@ import { moveWebhookCursor, readWebhookCursor } from '../../git/webhook-cursor.j
 import { createBlobSource } from '../blob-source.js';
 import { buildChangeEvent } from '../change-event.js';
 import type { Logger } from '../logger.js';
+import type { ServiceObserver } from '../service-observer.js';
 import type { DeliveryLog } from './delivery-log.js';
 import { Wakeup } from './wakeup.js';
 import type { AttemptResult, WebhookSender } from './webhook-sender.js';
@@ -32,6 +33,8 @@ export interface WorkerContext {
   readonly random: () => number;
   /** Disables the webhook (a commit in the system repository) after its endpoint answered 410 Gone. */
   readonly disable: (webhookId: string, reason: string) => Promise<void>;
+  /** Told of every attempt once it is logged (metrics). */
+  readonly observer?: ServiceObserver;
 }
 
 /** `restarted`: it was the event being retried, a new round starts now. `queued`: an already delivered event, sent once more. */
@@ -298,6 +301,7 @@ export class WebhookWorker {
     const record = async (outcome: DeliveryOutcome, nextAt: number | null): Promise<void> => {
       const entry = { eventId, version: commit.oid, attempt, trigger, at: new Date(started).toISOString(), ...pick(result), outcome, nextAttemptAt: nextAt === null ? null : new Date(nextAt).toISOString() };
       await this.ctx.log.append(definition.id, entry);
+      this.ctx.observer?.webhookDelivery({ webhookId: definition.id, namespace: definition.namespace, statusCode: result.statusCode, outcome, trigger, latencyMs: result.latencyMs });
       const fields = { webhook: definition.id, namespace: definition.namespace, eventId, attempt, trigger, statusCode: result.statusCode, latencyMs: result.latencyMs, error: result.error, outcome };
       if (outcome === 'delivered') this.ctx.logger.info(fields, 'webhook delivered');
       else this.ctx.logger.warn(fields, 'webhook delivery failed');

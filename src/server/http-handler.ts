@@ -1,0 +1,53 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CairnMetrics, HttpRoute } from './metrics.js';
+import type { MetricsEndpoint } from './metrics-endpoint.js';
+import type { Readiness } from './readiness.js';
+import type { Settings } from './settings.js';
+import type { CairnYoga } from './yoga.js';
+
+export interface HandlerContext {
+  readonly settings: Settings;
+  readonly readiness: Readiness;
+  readonly metrics: CairnMetrics;
+  readonly endpoint: MetricsEndpoint;
+  /** null until the server is ready. */
+  readonly yoga: () => CairnYoga | null;
+}
+
+const ROUTES: Record<string, HttpRoute> = { '/graphql': 'graphql', '/healthz': 'healthz', '/readyz': 'readyz', '/metrics': 'metrics' };
+
+/** The HTTP routes: health, readiness and metrics always; GraphQL (yoga) once the server is ready. */
+export function requestHandler({ settings, readiness, metrics, endpoint, yoga }: HandlerContext): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const route = ROUTES[path] ?? 'other';
+    res.once('close', () => metrics.httpRequest(route, req.method, res.statusCode));
+    if (route === 'healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    if (route === 'readyz') return readiness.answer(res);
+    if (route === 'metrics') {
+      endpoint.answer(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+      return;
+    }
+    if (Number(req.headers['content-length'] ?? 0) > settings.maxBodyBytes) {
+      res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end('{"errors":[{"message":"request body too large","extensions":{"code":"PAYLOAD_TOO_LARGE"}}]}');
+      req.destroy();
+      return;
+    }
+    const served = yoga();
+    if (served) {
+      void served(req, res);
+      return;
+    }
+    void readiness.whenReady(settings.readyWaitMs).then((ready) => {
+      const late = yoga();
+      if (ready && late) void late(req, res);
+      else readiness.refuseRequest(res);
+    });
+  };
+}
