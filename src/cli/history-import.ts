@@ -28,6 +28,7 @@ interface ImportedCommitInput {
   readonly authoredAt: string;
   readonly timezoneOffset: number;
   readonly message: string;
+  readonly requestId: string;
   readonly changes: readonly { readonly path: string; readonly text?: string; readonly delete?: boolean }[];
 }
 
@@ -43,9 +44,9 @@ function textOf(content: Buffer | undefined, path: string, commit: string): stri
 }
 
 /**
- * A Git repository's first-parent history into a namespace, in batches of importHistory. Each batch's request id
- * is derived from its first source commit, so running the same import again after a failure replays what landed
- * (REPLAYED) and continues from there.
+ * A Git repository's first-parent history into a namespace, in batches of importHistory. Each commit's request id
+ * is its source hash (`git-<hash>`), so running the import again, after a failure or once the source has new
+ * commits, replays what already landed (REPLAYED) and continues after it.
  */
 export class HistoryImporter {
   constructor(
@@ -73,7 +74,7 @@ export class HistoryImporter {
     try {
       for (let start = 0; start < commits.length; ) {
         const batch = await this.batchFrom(commits, start, options);
-        const statuses = await this.send(batch.inputs, head, `git-${commits[start]!.oid}-${batch.inputs.length}`);
+        const statuses = await this.send(batch.inputs, head, `git-batch-${commits[start]!.oid}`);
         for (const s of statuses) {
           if (s.status === 'COMMITTED') counts.committed += 1;
           else if (s.status === 'REPLAYED') counts.replayed += 1;
@@ -103,6 +104,7 @@ export class HistoryImporter {
         authoredAt: commit.authoredAt.toISOString(),
         timezoneOffset: commit.timezoneOffset,
         message: commit.message,
+        requestId: `git-${commit.oid}`,
         changes: commit.changes.map((ch) => (ch.blob ? { path: ch.path, text: textOf(blobs.get(ch.blob), ch.path, commit.oid) } : { path: ch.path, delete: true })),
       });
     }

@@ -1,12 +1,15 @@
 import { apiError } from './errors.js';
 
-/** Every error member of a result union, with the fields a person or a script needs to act on it. */
+/** The error members of a read's result union, with the fields a person or a script needs to act on them. */
 const ERRORS = `... on Error { __typename message code }
   ... on NotFound { kind key }
   ... on Forbidden { namespace requiredRole }
   ... on InvalidPath { path reason }
   ... on InvalidRef { ref reason }
-  ... on InvalidNamespace { namespace reason }
+  ... on InvalidNamespace { namespace reason }`;
+
+/** A write's result union adds these. */
+const WRITE_ERRORS = `${ERRORS}
   ... on InvalidDocument { path detail line column }
   ... on VersionConflict { expectedVersion currentVersion paths }
   ... on SchemaViolation { violations { path pointer keyword message schema } }
@@ -14,7 +17,7 @@ const ERRORS = `... on Error { __typename message code }
   ... on ApprovalRequired { paths required approvals missingFrom }
   ... on StorageFailure { reason }`;
 
-const REVERT_ERRORS = `${ERRORS} ... on RevertConflict { revertedVersion conflicts { path pointers } }`;
+const REVERT_ERRORS = `${WRITE_ERRORS} ... on RevertConflict { revertedVersion conflicts { path pointers } }`;
 
 const VERSION = `hash shortHash timestamp action comment operator { name email } operatorIp requestId`;
 const FILES = `files { path status changes { pointer op oldValue newValue } unified }`;
@@ -26,13 +29,13 @@ export const GET_CONFIG = `query($ns: String!, $path: String!, $at: String) { na
   ... on Namespace { config(path: $path, at: $at) { __typename ${ERRORS}
     ... on ConfigDocument { path format text content at { hash } version { ${VERSION} } } } } } }`;
 
-export const PUT_CONFIG = `mutation($input: PutConfigInput!) { putConfig(input: $input) { __typename ${WRITE_PAYLOAD} ${ERRORS} } }`;
-export const APPLY_CHANGES = `mutation($input: ApplyChangesInput!) { applyChanges(input: $input) { __typename ${WRITE_PAYLOAD} ${ERRORS} } }`;
-export const ROLLBACK = `mutation($input: RollbackInput!) { rollback(input: $input) { __typename ${WRITE_PAYLOAD} ${ERRORS} } }`;
+export const PUT_CONFIG = `mutation($input: PutConfigInput!) { putConfig(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
+export const APPLY_CHANGES = `mutation($input: ApplyChangesInput!) { applyChanges(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
+export const ROLLBACK = `mutation($input: RollbackInput!) { rollback(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
 export const REVERT = `mutation($input: RevertInput!) { revert(input: $input) { __typename ${WRITE_PAYLOAD} ${REVERT_ERRORS} } }`;
-export const CREATE_NAMESPACE = `mutation($name: String!) { createNamespace(input: { name: $name }) { __typename ${ERRORS} ... on NamespaceExists { namespace } } }`;
+export const CREATE_NAMESPACE = `mutation($name: String!) { createNamespace(input: { name: $name }) { __typename ${ERRORS} ... on NamespaceExists { namespace } ... on StorageFailure { reason } } }`;
 
-export const IMPORT_HISTORY = `mutation($input: ImportHistoryInput!) { importHistory(input: $input) { __typename ${ERRORS}
+export const IMPORT_HISTORY = `mutation($input: ImportHistoryInput!) { importHistory(input: $input) { __typename ${WRITE_ERRORS}
   ... on ImportHistoryPayload { commits { status version { hash } } } } }`;
 
 export const HISTORY = `query($ns: String!, $path: String, $first: Int, $after: String) { namespace(name: $ns) { __typename ${ERRORS}

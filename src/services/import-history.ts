@@ -14,6 +14,8 @@ export interface ImportedCommit {
   /** Minutes east of UTC of the author's clock (+0200 = 120), as Git records it. */
   readonly timezoneOffset: number;
   readonly message: string;
+  /** This commit's idempotency key; `<batch requestId>.<index>` when absent. */
+  readonly requestId?: string | null;
   /** New raw text per path, or a deletion. */
   readonly changes: readonly { readonly path: string; readonly text?: string | null; readonly delete?: boolean | null }[];
 }
@@ -22,7 +24,7 @@ export interface ImportBatch {
   readonly namespace: string;
   /** The namespace head the batch builds on (null: the namespace is empty); refused with VersionConflict otherwise. */
   readonly expectedVersion: string | null;
-  /** Commit i of the batch is written with the request id `<requestId>.<i>`, so a retried batch replays what landed. */
+  /** Commit i of the batch is written with its own request id, or `<requestId>.<i>`, so a retried batch replays what landed. */
   readonly requestId: string;
   readonly commits: readonly ImportedCommit[];
 }
@@ -49,14 +51,19 @@ export class ImportHistoryService {
 
   async importBatch(actor: Actor, batch: ImportBatch): Promise<ImportResult> {
     const requestId = validateBatch(batch);
-    const prepared = batch.commits.map((commit) => ({ commit, files: prepare(commit.changes), author: signatureOf(commit) }));
+    const prepared = batch.commits.map((commit, index) => ({
+      commit,
+      files: prepare(commit.changes),
+      author: signatureOf(commit),
+      requestId: commit.requestId ? validateRequestId(commit.requestId) : `${requestId}.${index}`,
+    }));
     const outcomes: WriteOutcome[] = [];
     let previous = batch.expectedVersion;
-    for (const [index, { commit, files, author }] of prepared.entries()) {
+    for (const { commit, files, author, requestId: commitRequestId } of prepared) {
       const base = previous;
       const outcome = await this.pipeline.run(
         actor,
-        { namespace: batch.namespace, expectedVersion: base, comment: commit.message, requestId: `${requestId}.${index}` },
+        { namespace: batch.namespace, expectedVersion: base, comment: commit.message, requestId: commitRequestId },
         (repo, head) => planImport(repo, head, base, files, author),
         'admin',
       );
