@@ -18,25 +18,37 @@ export interface DirectoryImport {
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Every file under `dir` (but .git), as paths relative to it with "/" separators. */
-async function walk(dir: string): Promise<string[]> {
+interface Listing {
+  readonly files: string[];
+  /** Symlinks, sockets and the like: never followed, reported as skipped. */
+  readonly others: string[];
+}
+
+/** Every entry under `dir` (but .git), as paths relative to it with "/" separators. */
+async function walk(dir: string): Promise<Listing> {
   let entries;
   try {
     entries = await readdir(dir, { recursive: true, withFileTypes: true });
   } catch (error) {
     throw usageError(`cannot read directory '${dir}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
-    .filter((p) => p !== '.git' && !p.startsWith('.git/'))
-    .sort();
+  const listing: Listing = { files: [], others: [] };
+  for (const entry of entries) {
+    // Dirent.parentPath arrived in Node 20.12; earlier 20.x name it `path`.
+    const parent = entry.parentPath ?? (entry as unknown as { path: string }).path;
+    const relative = path.relative(dir, path.join(parent, entry.name)).split(path.sep).join('/');
+    if (relative === '.git' || relative.startsWith('.git/') || entry.isDirectory()) continue;
+    (entry.isFile() ? listing.files : listing.others).push(relative);
+  }
+  listing.files.sort();
+  listing.others.sort();
+  return listing;
 }
 
 /** A directory of JSON/YAML files as one commit (applyChanges); with prune, documents absent from it are deleted. */
 export async function importDirectory(client: HttpClient, namespace: string, dir: string, options: { comment: string | null; prune: boolean }): Promise<DirectoryImport> {
-  const files = await walk(dir);
-  const skipped: { path: string; reason: string }[] = [];
+  const { files, others } = await walk(dir);
+  const skipped = others.map((p) => ({ path: p, reason: 'not a regular file' }));
   const changes: { path: string; text?: string; delete?: boolean }[] = [];
   for (const file of files) {
     if (!isDocumentPath(file)) {

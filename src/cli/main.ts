@@ -44,11 +44,13 @@ async function main(argv: readonly string[]): Promise<number> {
     await cli.parseAsync([...argv]);
     return ExitCode.ok;
   } catch (error) {
+    const out = new Output(cli.opts<{ json?: boolean }>().json === true || argv.includes('--json'));
     if (error instanceof CommanderError) {
-      // --help and --version are not failures; everything else commander refuses is a usage error.
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version' ? ExitCode.ok : ExitCode.invalid;
+      // --help and --version are not failures; everything else commander refuses (already explained on stderr) is a usage error.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version') return ExitCode.ok;
+      if (out.json) out.error(new CliError(error.message.replace(/^error: /, ''), ExitCode.invalid, 'Usage'));
+      return ExitCode.invalid;
     }
-    const out = new Output(cli.opts<{ json?: boolean }>().json === true);
     const failure = error instanceof CliError ? error : new CliError(`unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, ExitCode.unexpected, 'Unexpected');
     out.error(failure);
     return exitCodeOf(failure);

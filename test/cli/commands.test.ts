@@ -1,9 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE } from '../support/operations.js';
-import { type CliResult, json, runCli } from './cli-process.js';
+import { type CliResult, RunningCli, json, runCli, spawnCli, until } from './cli-process.js';
 
 const ADMIN = { token: 'admin-token', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' as const } };
 const VIEWER = { token: 'viewer-token', name: 'Vic Viewer', email: 'vic@example.com', roles: { '*': 'viewer' as const } };
@@ -139,7 +142,7 @@ describe('cairn CLI commands against a real server', () => {
     for (const [i, [args, code, type]] of cases.entries()) {
       const result = results[i]!;
       expect(result.code, args.join(' ')).toBe(code);
-      if (type !== 'Usage') expect(json<ErrorJson>(result).error.type, args.join(' ')).toBe(type);
+      expect(json<ErrorJson>(result).error, args.join(' ')).toMatchObject({ type, exitCode: code });
     }
     const invalid = await cli(['--json', 'put', 'app', 'broken.json', '-'], { input: '{"a": 1,,}' });
     expect(invalid.code).toBe(2);
@@ -168,6 +171,23 @@ describe('cairn CLI commands against a real server', () => {
     await new Promise((resolve) => broken.close(resolve));
     expect(unexpected.code).toBe(1);
     expect(unexpected.stderr).toContain('502');
+  });
+
+  it('serves: `cairn serve` starts the server from the CAIRN_* environment, and stops on SIGTERM', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'cairn-cli-serve-'));
+    const serve = new RunningCli(spawnCli(['serve'], { url: h.url, env: { CAIRN_DATA_DIR: dataDir, CAIRN_PORT: '0', CAIRN_FSYNC: 'false', LOG_LEVEL: 'info' } }));
+    try {
+      await until(() => serve.lines.some((l) => l.includes('Cairn listening on')), 20_000, () => serve.lines.join('\n') + serve.stderr);
+      const url = (JSON.parse(serve.lines.find((l) => l.includes('Cairn listening on'))!) as { url: string }).url;
+      const listed = await cli(['--json', 'namespaces'], { url, token: null });
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(json(listed)).toEqual([]);
+      serve.child.kill('SIGTERM');
+      expect(await serve.exited).toBe(0);
+    } finally {
+      serve.child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('documents the exit codes in --help', async () => {

@@ -156,9 +156,10 @@ describe('cairn import and export', () => {
     write(dir, 'nested/b.yaml', '# kept comment\r\nb: 2\r\n');
     write(dir, 'notes.txt', 'not a document\n');
     write(dir, 'nested/c.yml', 'c: [1, 2]\n');
+    symlinkSync('a.json', path.join(dir, 'link.json'));
     const first = await cli(['--json', 'import', 'flat', dir, '-m', 'from a directory']);
     expect(first.code, first.stderr).toBe(0);
-    expect(json(first)).toMatchObject({ namespace: 'flat', documents: 3, deleted: [], skipped: [{ path: 'notes.txt', reason: expect.any(String) }], write: { status: 'COMMITTED', version: { action: 'CREATE', comment: 'from a directory' } } });
+    expect(json(first)).toMatchObject({ namespace: 'flat', documents: 3, deleted: [], skipped: [{ path: 'link.json', reason: 'not a regular file' }, { path: 'notes.txt', reason: expect.any(String) }], write: { status: 'COMMITTED', version: { action: 'CREATE', comment: 'from a directory' } } });
     expect(h.git('flat', 'rev-list', '--count', 'main').trim()).toBe('1');
     for (const file of ['a.json', 'nested/b.yaml', 'nested/c.yml']) {
       expect(h.git('flat', 'rev-parse', `main:${file}`).trim()).toBe(execFileSync('git', ['hash-object', path.join(dir, file)], { encoding: 'utf8' }).trim());
