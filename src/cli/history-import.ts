@@ -1,9 +1,14 @@
 import { usageError } from './errors.js';
-import type { GitSource, SourceCommit } from './git-source.js';
+import type { GitSource, SourceChange, SourceCommit } from './git-source.js';
 import type { HttpClient } from './http-client.js';
 import { namespaceForImport } from './namespace-state.js';
 import { IMPORT_HISTORY, unwrap } from './operations.js';
 import type { Progress } from './progress.js';
+
+export type ProgressFactory = (label: string, total: number) => Progress;
+
+/** Parallel `git diff-tree` processes while reading the source history. */
+const DIFF_CONCURRENCY = 4;
 
 export interface HistoryImportOptions {
   readonly ref: string;
@@ -55,20 +60,31 @@ export class HistoryImporter {
     private readonly source: GitSource,
   ) {}
 
-  async plan(ref: string): Promise<{ commits: SourceCommit[]; sourceCommits: number }> {
+  /** The source's first-parent commits that touch documents, with their changes; a few `git diff-tree` at a time. */
+  async plan(ref: string, progress: ProgressFactory): Promise<{ commits: SourceCommit[]; sourceCommits: number }> {
     const headers = await this.source.commits(ref);
-    const commits: SourceCommit[] = [];
-    for (const header of headers) {
-      const changes = await this.source.changes(header);
-      if (changes.length > 0) commits.push({ ...header, changes });
+    const bar = progress('reading', headers.length);
+    const changes: SourceChange[][] = new Array<SourceChange[]>(headers.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < headers.length; i = next++) {
+        changes[i] = await this.source.changes(headers[i]!);
+        bar.advance(1);
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: DIFF_CONCURRENCY }, worker));
+    } finally {
+      bar.stop();
     }
+    const commits = headers.flatMap((header, i) => (changes[i]!.length > 0 ? [{ ...header, changes: changes[i]! }] : []));
     return { commits, sourceCommits: headers.length };
   }
 
-  async run(options: HistoryImportOptions, progress: (total: number) => Progress): Promise<HistoryImport> {
-    const { commits, sourceCommits } = await this.plan(options.ref);
+  async run(options: HistoryImportOptions, progress: ProgressFactory): Promise<HistoryImport> {
+    const { commits, sourceCommits } = await this.plan(options.ref, progress);
     const state = await namespaceForImport(this.client, this.namespace);
-    const bar = progress(commits.length);
+    const bar = progress('importing', commits.length);
     const counts = { committed: 0, replayed: 0, unchanged: 0 };
     let head = state.head;
     try {

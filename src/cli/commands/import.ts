@@ -41,7 +41,7 @@ export function registerImport(program: Command): void {
       if (options.git !== undefined) {
         if (options.prune || options.message) throw usageError('--prune and --message apply to a directory import only; --git keeps each commit\'s own message');
         const importer = new HistoryImporter(client, namespace, new GitSource(options.git));
-        const result = await importer.run({ ref: options.ref, batchSize: Math.min(500, parseLimit(options.batchSize)), batchBytes: BATCH_BYTES }, (total) => startProgress('importing', total, { json: out.json }));
+        const result = await importer.run({ ref: options.ref, batchSize: Math.min(500, parseLimit(options.batchSize)), batchBytes: BATCH_BYTES }, (label, total) => startProgress(label, total, { json: out.json }));
         if (out.json) {
           out.data({ namespace, ...result });
           return;
