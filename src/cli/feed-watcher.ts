@@ -72,7 +72,13 @@ export class FeedWatcher {
         delay = FIRST_DELAY_MS;
       }
       this.onNote(`feed connection ended (${ending.description}); resuming after ${this.since ?? 'the start of the watch'} in ${delay} ms`);
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.dispose = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
       delay = Math.min(delay * 2, MAX_DELAY_MS);
     }
   }

@@ -20,8 +20,8 @@ export function registerGet(program: Command): void {
     .option('--at <ref>', 'a version: hash, short hash, tag, HEAD~N (default: head)')
     .action(async (namespace: string, path: string, options: { at?: string }, command: Command) => {
       const { client, out } = contextOf(command);
-      const data = await client.request<{ namespace: Record<string, unknown> & { __typename: string; config?: { __typename: string } } }>(GET_CONFIG, { ns: namespace, path, at: options.at ?? null });
-      const ns = unwrap<{ config: { __typename: string } & Record<string, unknown> }>(data.namespace, 'Namespace');
+      const data = await client.request<{ namespace: { __typename: string } }>(GET_CONFIG, { ns: namespace, path, at: options.at ?? null });
+      const ns = unwrap<{ config: { __typename: string } }>(data.namespace, 'Namespace');
       const doc = unwrap<ConfigDocument>(ns.config, 'ConfigDocument');
       if (out.json) out.data({ namespace, path: doc.path, format: doc.format, at: doc.at.hash, version: doc.version.hash, text: doc.text, content: doc.content });
       else out.raw(doc.text);
