@@ -8,7 +8,7 @@ import { freePort } from '../support/free-port.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE } from '../support/operations.js';
 import { type ServerProcess, listeningUrl, startServerProcess } from '../support/server-process.js';
-import { RunningCli, spawnCli, until } from './cli-process.js';
+import { RunningCli, runCli, spawnCli, until } from './cli-process.js';
 
 const PUT = `mutation($input: PutConfigInput!) { putConfig(input: $input) { __typename ... on WritePayload { version { hash } } } }`;
 const GIT_IDENTITY = { GIT_AUTHOR_NAME: 'Git CLI', GIT_AUTHOR_EMAIL: 'cli@example.com', GIT_COMMITTER_NAME: 'Git CLI', GIT_COMMITTER_EMAIL: 'cli@example.com' };
@@ -89,6 +89,19 @@ describe('cairn watch', () => {
     server.child.kill('SIGTERM');
     await server.exited;
   }, 60_000);
+
+  it('exits 6 when the feed cannot be reached at all, and 2 for a since the namespace does not have', async () => {
+    const port = await freePort();
+    const unreachable = await runCli(['--json', 'watch', 'feed', '--since', 'abc1234'], { url: `http://127.0.0.1:${port}` });
+    expect(unreachable.code).toBe(6);
+    expect(JSON.parse(unreachable.stdout)).toMatchObject({ error: { type: 'Unreachable', exitCode: 6 } });
+    const h = await startHarness();
+    cleanup.push(() => h.close());
+    await h.gql(CREATE_NAMESPACE, { name: 'feed' });
+    const unknown = await runCli(['--json', 'watch', 'feed', '--since', 'abc1234'], { url: h.url });
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stdout)).toMatchObject({ error: { type: 'INVALID_REF', exitCode: 2 } });
+  });
 
   it('resumes after the server cuts it off as a slow subscriber (4413), with no gap and no duplicate', async () => {
     const h: Harness = await startHarness({ env: { CAIRN_FEED_MAX_BUFFERED_EVENTS: '20' } });
