@@ -1,4 +1,4 @@
-import { usageError } from './errors.js';
+import { CliError, usageError } from './errors.js';
 import type { GitSource, SourceChange, SourceCommit } from './git-source.js';
 import type { HttpClient } from './http-client.js';
 import { namespaceForImport } from './namespace-state.js';
@@ -100,6 +100,13 @@ export class HistoryImporter {
         bar.advance(batch.inputs.length);
         start += batch.inputs.length;
       }
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      // What landed stays: say so, and how to go on.
+      throw new CliError(`${error.message} (the commits before it stay imported; fix the cause and run the same import again to continue)`, error.exitCode, error.type, {
+        ...error.details,
+        completedBatches: { ...counts, head },
+      });
     } finally {
       bar.stop();
     }

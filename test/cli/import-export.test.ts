@@ -150,6 +150,28 @@ describe('cairn import and export', () => {
     expect((await cli(['import', 'legacy-3'])).code).toBe(2);
   });
 
+  it('stops at a document the server refuses, keeps what landed, and continues once the source is fixed', async () => {
+    const repo = path.join(root, 'broken-source');
+    mkdirSync(repo);
+    git(repo, ['init', '-q', '-b', 'main']);
+    write(repo, 'a.json', '{"a": 1}\n');
+    commit(repo, 'Ann Example|ann@example.com', '2020-01-01T00:00:00+00:00', 'good');
+    write(repo, 'b.json', '{"b": ');
+    commit(repo, 'Bob Example|bob@example.com', '2020-01-02T00:00:00+00:00', 'broken');
+    const failed = await cli(['--json', 'import', 'broken', '--git', repo]);
+    expect(failed.code).toBe(2);
+    expect(json<{ error: { type: string; path: string; message: string } }>(failed).error).toMatchObject({ type: 'InvalidDocument', path: 'b.json', message: expect.stringContaining('run the same import again') });
+    expect(h.git('broken', 'log', '--format=%s').trim()).toBe('good');
+    // History cannot be edited in place here: a fixed branch sharing the good commit continues from it.
+    git(repo, ['reset', '-q', '--hard', 'HEAD~1']);
+    write(repo, 'b.json', '{"b": 2}\n');
+    commit(repo, 'Bob Example|bob@example.com', '2020-01-02T00:00:00+00:00', 'fixed');
+    const resumed = await cli(['--json', 'import', 'broken', '--git', repo]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(json(resumed)).toMatchObject({ committed: 1, replayed: 1 });
+    expect(h.git('broken', 'log', '--format=%s').trim().split('\n')).toEqual(['fixed', 'good']);
+  });
+
   it('imports a directory as one version, skipping other files, and prunes what the directory lacks', async () => {
     const dir = path.join(root, 'dir');
     write(dir, 'a.json', '{"a": 1}\n');
