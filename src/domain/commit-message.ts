@@ -1,6 +1,6 @@
 import { InvalidInputError } from './errors.js';
 
-export type CommitAction = 'create' | 'update' | 'delete' | 'rollback' | 'revert' | 'propose' | 'approve' | 'reject' | 'merge';
+export type CommitAction = 'create' | 'update' | 'delete' | 'rollback' | 'revert' | 'propose' | 'approve' | 'reject' | 'merge' | 'import';
 
 export interface CommitTrailers {
   action: CommitAction;
@@ -16,9 +16,11 @@ export interface CommitTrailers {
   approvedBy?: string | null;
   /** A rollback of paths under an approval rule, made by an admin without approval ("true"). */
   emergency?: string | null;
+  /** Import only: the operator who imported a commit authored elsewhere ("Name <email>"); the author stays the original. */
+  importedBy?: string | null;
 }
 
-const ACTIONS: readonly CommitAction[] = ['create', 'update', 'delete', 'rollback', 'revert', 'propose', 'approve', 'reject', 'merge'];
+const ACTIONS: readonly CommitAction[] = ['create', 'update', 'delete', 'rollback', 'revert', 'propose', 'approve', 'reject', 'merge', 'import'];
 const MAX_COMMENT_LENGTH = 4000;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -32,6 +34,7 @@ const TRAILER_KEYS = {
   proposal: 'Cairn-Proposal',
   approvedBy: 'Cairn-Approved-By',
   emergency: 'Cairn-Emergency',
+  importedBy: 'Cairn-Imported-By',
 } as const satisfies Record<Exclude<keyof CommitTrailers, 'forced'>, string>;
 const FORCED_KEY = 'Cairn-Forced';
 
@@ -130,10 +133,11 @@ function parseTrailerBlock(block: readonly string[]): CommitTrailers | null {
     ...optionalField('proposal', field('proposal')),
     ...optionalField('approvedBy', field('approvedBy')),
     ...optionalField('emergency', field('emergency')),
+    ...optionalField('importedBy', field('importedBy')),
   };
 }
 
-function optionalField(name: 'proposal' | 'approvedBy' | 'emergency', value: string | null): Partial<CommitTrailers> {
+function optionalField(name: 'proposal' | 'approvedBy' | 'emergency' | 'importedBy', value: string | null): Partial<CommitTrailers> {
   return value === null ? {} : { [name]: value };
 }
 

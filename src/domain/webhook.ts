@@ -26,7 +26,8 @@ export interface WebhookDefinition {
 }
 
 const WEBHOOK_ID = /^wh_[0-9a-f]{24}$/;
-const ACTIONS: readonly CommitAction[] = ['create', 'update', 'delete', 'rollback', 'revert'];
+// Actions of commits on main, the only ones a webhook sees (propose, approve and reject live on proposal branches).
+const ACTIONS: readonly CommitAction[] = ['create', 'update', 'delete', 'rollback', 'revert', 'merge', 'import'];
 
 /** Ids become file names and ref names, so nothing but the generated shape is accepted. */
 export function validateWebhookId(id: string): string {

@@ -10,6 +10,7 @@ import './write-payload.js';
 import './update.js';
 import './rollback.js';
 import './revert.js';
+import './import-history.js';
 import './change-feed.js';
 import './integrity.js';
 import './webhook.js';

@@ -15,6 +15,7 @@ export const CommitActionEnum = builder.enumType('CommitAction', {
     APPROVE: { value: 'approve', description: 'A review approving a change request (on its proposal branch).' },
     REJECT: { value: 'reject', description: 'A review rejecting a change request (on its proposal branch).' },
     MERGE: { value: 'merge', description: 'An approved change request committed to main.' },
+    IMPORT: { value: 'import', description: 'A commit imported from another Git repository (importHistory): its original author and time, the importer in Cairn-Imported-By.' },
   } as const,
 });
 

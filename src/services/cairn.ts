@@ -7,6 +7,7 @@ import { ChangeFeed, type FeedOptions } from './change-feed.js';
 import { DiffService } from './diff.js';
 import { DocumentReader } from './documents.js';
 import { History } from './history.js';
+import { ImportHistoryService } from './import-history.js';
 import { IntegrityService } from './integrity.js';
 import type { Logger } from './logger.js';
 import { NamespaceAccess } from './namespace-access.js';
@@ -74,6 +75,8 @@ export interface Cairn {
   readonly updates: UpdateService;
   readonly rollbacks: RollbackService;
   readonly reverts: RevertService;
+  /** Commits of another Git repository replayed with their authors and times (admins). */
+  readonly imports: ImportHistoryService;
   readonly proposals: ProposalService;
   readonly proposalEvents: ProposalEvents;
   readonly feed: ChangeFeed;
@@ -139,6 +142,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
     updates: new UpdateService(pipeline),
     rollbacks: new RollbackService(pipeline),
     reverts: new RevertService(pipeline),
+    imports: new ImportHistoryService(pipeline),
     proposals: new ProposalService(access, pipeline, deps.write, proposalEvents),
     proposalEvents,
     feed,

@@ -43,6 +43,8 @@ export interface WritePlan {
   readonly approvedBy?: readonly string[];
   /** An admin's rollback of paths under an approval rule, allowed by the policy's emergencyRollback. */
   readonly emergency?: boolean;
+  /** An imported commit: its original author and time (the operator goes to Cairn-Imported-By instead). */
+  readonly author?: Signature;
 }
 
 export type WriteOutcome =
@@ -192,10 +194,11 @@ export class WritePipeline {
       proposal: plan.proposal ?? null,
       approvedBy: plan.approvedBy?.join(', ') ?? null,
       emergency: plan.emergency ? 'true' : null,
+      importedBy: plan.author ? `${actor.operator.name} <${actor.operator.email}>` : null,
     });
     const files = new Map([...plan.files].map(([path, text]) => [path, text === null ? null : Buffer.from(text)] as const));
     try {
-      return await repo.commit({ parent: head?.oid ?? null, files, author: sign(actor.operator), committer: sign(this.settings.committer), message });
+      return await repo.commit({ parent: head?.oid ?? null, files, author: plan.author ?? sign(actor.operator), committer: sign(this.settings.committer), message });
     } catch (error) {
       if (error instanceof PathCollisionError) throw new InvalidPathError(error.entryName, error.message);
       if (error instanceof RefMovedError) throw new VersionConflictError(head?.oid ?? null, error.actual, [...plan.files.keys()]);

@@ -1,0 +1,43 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { contextOf } from '../context.js';
+import { CliError, usageError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { PUT_CONFIG, unwrap } from '../operations.js';
+import { type WritePayload, printWrite } from '../write-result.js';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function readSource(file: string): Promise<string> {
+  if (file === '-') return readStdin();
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES') throw usageError(`cannot read '${file}': ${code}`);
+    throw new CliError(`cannot read '${file}': ${(error as Error).message}`, ExitCode.unexpected, 'Unexpected');
+  }
+}
+
+export function registerPut(program: Command): void {
+  program
+    .command('put')
+    .description('write a document from a file (or - for stdin), stored byte for byte')
+    .argument('<namespace>')
+    .argument('<path>', 'document path, e.g. services/api/prod.yaml')
+    .argument('<file>', 'the new content, or - to read stdin')
+    .option('--expect <version>', 'the version you read: refused (exit 4) if the document changed since. Omitted: the document must not exist yet; HEAD: overwrite whatever is there')
+    .option('-m, --message <comment>', 'why: the commit message')
+    .option('--request-id <id>', 'idempotency key: a retry with the same id never commits twice')
+    .action(async (namespace: string, path: string, file: string, options: { expect?: string; message?: string; requestId?: string }, command: Command) => {
+      const { client, out } = contextOf(command);
+      const text = await readSource(file);
+      const input = { namespace, path, text, expectedVersion: options.expect ?? null, comment: options.message ?? null, requestId: options.requestId ?? null };
+      const data = await client.request<{ putConfig: { __typename: string } }>(PUT_CONFIG, { input });
+      printWrite(out, unwrap<WritePayload>(data.putConfig, 'WritePayload'));
+    });
+}

@@ -1,0 +1,70 @@
+/** What a script can tell apart from the exit status alone. */
+export const ExitCode = {
+  ok: 0,
+  unexpected: 1,
+  invalid: 2,
+  notFound: 3,
+  conflict: 4,
+  forbidden: 5,
+  unreachable: 6,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export const EXIT_CODES_HELP = `Exit codes:
+  0  success (also UNCHANGED and REPLAYED writes)
+  1  unexpected failure (server error, storage failure)
+  2  usage error or invalid input (bad arguments, invalid path, document, version reference, schema violation)
+  3  not found (namespace, document, version)
+  4  conflict (VersionConflict, RevertConflict, OverlayConflict, NamespaceExists, ...)
+  5  forbidden or unauthenticated (missing/unknown token, role too low, approval required)
+  6  server unreachable
+
+Environment: CAIRN_URL (default http://127.0.0.1:4000), CAIRN_TOKEN (bearer token), NO_COLOR.`;
+
+/** The API's error types (the `__typename` of a result union's error members) by exit code. */
+const BY_TYPENAME: Record<string, ExitCodeValue> = {
+  NotFound: ExitCode.notFound,
+  Forbidden: ExitCode.forbidden,
+  ApprovalRequired: ExitCode.forbidden,
+  ReviewNotAllowed: ExitCode.forbidden,
+  InvalidNamespace: ExitCode.invalid,
+  InvalidPath: ExitCode.invalid,
+  InvalidDocument: ExitCode.invalid,
+  InvalidRef: ExitCode.invalid,
+  InvalidInput: ExitCode.invalid,
+  InvalidTagName: ExitCode.invalid,
+  InvalidWebhookUrl: ExitCode.invalid,
+  SchemaViolation: ExitCode.invalid,
+  VersionConflict: ExitCode.conflict,
+  RevertConflict: ExitCode.conflict,
+  OverlayConflict: ExitCode.conflict,
+  NamespaceExists: ExitCode.conflict,
+  TagExists: ExitCode.conflict,
+  ProtectedTag: ExitCode.conflict,
+  ProposalConflict: ExitCode.conflict,
+  ProposalClosed: ExitCode.conflict,
+  ProposalRejected: ExitCode.conflict,
+  StorageFailure: ExitCode.unexpected,
+};
+
+/** GraphQL errors (`extensions.code`) that connection fields and subscriptions raise instead of result unions. */
+const BY_EXTENSION_CODE: Record<string, ExitCodeValue> = {
+  NOT_FOUND: ExitCode.notFound,
+  FORBIDDEN: ExitCode.forbidden,
+  UNAUTHENTICATED: ExitCode.forbidden,
+  INVALID_REF: ExitCode.invalid,
+  INVALID_INPUT: ExitCode.invalid,
+  INVALID_NAMESPACE: ExitCode.invalid,
+  INVALID_PATH: ExitCode.invalid,
+  BAD_USER_INPUT: ExitCode.invalid,
+  GRAPHQL_VALIDATION_FAILED: ExitCode.invalid,
+};
+
+export function exitCodeOfTypename(typename: string): ExitCodeValue {
+  return BY_TYPENAME[typename] ?? ExitCode.unexpected;
+}
+
+export function exitCodeOfExtension(code: string | undefined): ExitCodeValue {
+  return (code && BY_EXTENSION_CODE[code]) || ExitCode.unexpected;
+}

@@ -1,0 +1,130 @@
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { type Connection, authorization, websocketUrl } from './connection.js';
+import { CliError, type GraphQLErrorBody, graphqlError } from './errors.js';
+import { ExitCode } from './exit-codes.js';
+import { CHANGES } from './operations.js';
+
+export interface FeedEvent {
+  readonly version: string;
+  readonly sequence: number;
+  readonly [field: string]: unknown;
+}
+
+export interface WatchRequest {
+  readonly namespace: string;
+  /** Resume after this version; null: from now on. */
+  readonly since: string | null;
+  readonly pathPrefix: string | null;
+}
+
+/** How one connection ended, when the watch should go on: reconnect and resume. */
+interface Ending {
+  /** Whether the connection was ever acknowledged (false: the server could not be reached). */
+  readonly connected: boolean;
+  readonly description: string;
+}
+
+/** graphql-ws's own retries resubscribe with the original variables (a gap or a repeat); we resume ourselves. */
+const FIRST_DELAY_MS = 250;
+const MAX_DELAY_MS = 5_000;
+/** Close codes after which reconnecting cannot help. */
+const FORBIDDEN_CLOSE = 4403;
+
+function isCloseEvent(value: unknown): value is { code: number; reason: string } {
+  return typeof value === 'object' && value !== null && typeof (value as { code?: unknown }).code === 'number' && 'reason' in value;
+}
+
+function isGraphQLErrors(value: unknown): value is GraphQLErrorBody[] {
+  return Array.isArray(value) && value.every((e) => typeof e === 'object' && e !== null && 'message' in e);
+}
+
+/**
+ * The change feed with resume: every event after `since` once, in order, across dropped connections, server
+ * restarts and the server's slow-subscriber close (4413), by resubscribing with `since` = the last version handed
+ * on. Events at or below the last sequence seen are dropped, so nothing is printed twice whatever the server replays.
+ */
+export class FeedWatcher {
+  private since: string | null;
+  private lastSequence = -1;
+  private stopped = false;
+  private dispose: (() => void) | null = null;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly request: WatchRequest,
+    private readonly onEvent: (event: FeedEvent) => void,
+    private readonly onNote: (text: string) => void,
+  ) {
+    this.since = request.since;
+  }
+
+  /** Runs until stop(); rejects with a CliError for what reconnecting cannot fix. */
+  async run(): Promise<void> {
+    let delay = FIRST_DELAY_MS;
+    let everConnected = false;
+    while (!this.stopped) {
+      const ending = await this.once();
+      if (this.stopped) return;
+      if (!ending.connected && !everConnected) throw new CliError(`cannot reach ${websocketUrl(this.connection)}: ${ending.description}`, ExitCode.unreachable, 'Unreachable');
+      if (ending.connected) {
+        everConnected = true;
+        delay = FIRST_DELAY_MS;
+      }
+      this.onNote(`feed connection ended (${ending.description}); resuming after ${this.since ?? 'the start of the watch'} in ${delay} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.dispose = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      delay = Math.min(delay * 2, MAX_DELAY_MS);
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.dispose?.();
+  }
+
+  private once(): Promise<Ending> {
+    let connected = false;
+    const client = createClient({
+      url: websocketUrl(this.connection),
+      webSocketImpl: WebSocket,
+      connectionParams: authorization(this.connection),
+      retryAttempts: 0,
+      lazy: true,
+      keepAlive: 10_000,
+      on: { connected: () => (connected = true) },
+    });
+    const variables = { ns: this.request.namespace, since: this.since, prefix: this.request.pathPrefix };
+    return new Promise<Ending>((resolve, reject) => {
+      const unsubscribe = client.subscribe<{ changes: FeedEvent }>(
+        { query: CHANGES, variables },
+        {
+          next: (value) => {
+            if (value.errors?.length) reject(graphqlError(value.errors as GraphQLErrorBody[]));
+            else if (value.data) this.deliver(value.data.changes);
+          },
+          error: (error: unknown) => {
+            if (isGraphQLErrors(error)) reject(graphqlError(error));
+            else if (isCloseEvent(error) && error.code === FORBIDDEN_CLOSE) reject(new CliError('the server refused the token for the change feed', ExitCode.forbidden, 'Unauthenticated'));
+            else if (isCloseEvent(error)) resolve({ connected, description: `closed ${error.code}${error.reason ? ` ${error.reason}` : ''}` });
+            else resolve({ connected, description: error instanceof Error ? error.message : 'connection error' });
+          },
+          complete: () => resolve({ connected, description: 'the server ended the subscription' }),
+        },
+      );
+      this.dispose = unsubscribe;
+    }).finally(() => void client.dispose());
+  }
+
+  private deliver(event: FeedEvent): void {
+    if (event.sequence <= this.lastSequence) return;
+    this.lastSequence = event.sequence;
+    this.since = event.version;
+    this.onEvent(event);
+  }
+}

@@ -1,0 +1,49 @@
+import { type Connection, authorization, graphqlUrl } from './connection.js';
+import { CliError, type GraphQLErrorBody, graphqlError } from './errors.js';
+import { ExitCode } from './exit-codes.js';
+
+interface GraphQLResponse<T> {
+  readonly data?: T | null;
+  readonly errors?: readonly GraphQLErrorBody[];
+}
+
+/** GraphQL over HTTP: one POST per operation; transport and protocol failures become CliErrors with their exit code. */
+export class HttpClient {
+  constructor(readonly connection: Connection) {}
+
+  async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const response = await this.post(query, variables);
+    const body = await this.parse<T>(response);
+    if (body.errors?.length) throw graphqlError(body.errors);
+    if (!body.data) throw new CliError(`the server answered ${response.status} without data`, ExitCode.unexpected, 'Unexpected');
+    return body.data;
+  }
+
+  private async post(query: string, variables: Record<string, unknown>): Promise<Response> {
+    const url = graphqlUrl(this.connection);
+    try {
+      return await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...authorization(this.connection) },
+        body: JSON.stringify({ query, variables }),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new CliError(`cannot reach ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, ExitCode.unreachable, 'Unreachable', { url });
+    }
+  }
+
+  private async parse<T>(response: Response): Promise<GraphQLResponse<T>> {
+    if (response.status === 401) {
+      const reason = this.connection.token ? 'the token was refused' : 'no token given (--token or CAIRN_TOKEN)';
+      throw new CliError(`unauthenticated: ${reason}`, ExitCode.forbidden, 'Unauthenticated');
+    }
+    if (response.status === 413) throw new CliError('the request is larger than the server accepts (CAIRN_MAX_BODY_BYTES)', ExitCode.invalid, 'PayloadTooLarge');
+    const text = await response.text();
+    try {
+      return JSON.parse(text) as GraphQLResponse<T>;
+    } catch {
+      throw new CliError(`the server answered ${response.status} with something other than GraphQL: ${text.slice(0, 200)}`, ExitCode.unexpected, 'Unexpected');
+    }
+  }
+}

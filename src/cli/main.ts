@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { registerAudit } from './commands/audit.js';
+import { registerDiff } from './commands/diff.js';
+import { registerExport } from './commands/export.js';
+import { registerGet } from './commands/get.js';
+import { registerHistory } from './commands/history.js';
+import { registerImport } from './commands/import.js';
+import { registerNamespaces } from './commands/namespaces.js';
+import { registerPut } from './commands/put.js';
+import { registerRevert } from './commands/revert.js';
+import { registerRollback } from './commands/rollback.js';
+import { registerServe } from './commands/serve.js';
+import { registerWatch } from './commands/watch.js';
+import { CliError } from './errors.js';
+import { EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
+import { Output } from './output.js';
+
+function program(): Command {
+  const cli = new Command('cairn')
+    .description('Cairn from the command line: read, write, watch, import and export versioned configuration')
+    .option('--url <url>', 'the server (default: $CAIRN_URL or http://127.0.0.1:4000)')
+    .option('--token <token>', 'bearer token (default: $CAIRN_TOKEN)')
+    .option('--json', 'machine-readable output: one JSON document per line on stdout (errors too, as {"error": ...})')
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`)
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of [registerServe, registerNamespaces, registerGet, registerPut, registerHistory, registerDiff, registerRollback, registerRevert, registerAudit, registerWatch, registerImport, registerExport]) {
+    register(cli);
+  }
+  // Subcommands inherit the exit override, so usage errors reach the handler below (exit 2), not process.exit(1).
+  for (const command of cli.commands) command.exitOverride().showHelpAfterError();
+  return cli;
+}
+
+function exitCodeOf(error: unknown): number {
+  if (error instanceof CliError) return error.exitCode;
+  return ExitCode.unexpected;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const cli = program();
+  try {
+    await cli.parseAsync([...argv]);
+    return ExitCode.ok;
+  } catch (error) {
+    const out = new Output(cli.opts<{ json?: boolean }>().json === true || argv.includes('--json'));
+    if (error instanceof CommanderError) {
+      // --help and --version are not failures; everything else commander refuses (already explained on stderr) is a usage error.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version') return ExitCode.ok;
+      if (out.json) out.error(new CliError(error.message.replace(/^error: /, ''), ExitCode.invalid, 'Usage'));
+      return ExitCode.invalid;
+    }
+    const failure = error instanceof CliError ? error : new CliError(`unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, ExitCode.unexpected, 'Unexpected');
+    out.error(failure);
+    return exitCodeOf(failure);
+  }
+}
+
+process.exitCode = await main(process.argv);

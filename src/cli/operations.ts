@@ -1,0 +1,78 @@
+import { apiError } from './errors.js';
+
+/** The error members of a read's result union, with the fields a person or a script needs to act on them. */
+const ERRORS = `... on Error { __typename message code }
+  ... on NotFound { kind key }
+  ... on Forbidden { namespace requiredRole }
+  ... on InvalidPath { path reason }
+  ... on InvalidRef { ref reason }
+  ... on InvalidNamespace { namespace reason }`;
+
+/** A write's result union adds these. */
+const WRITE_ERRORS = `${ERRORS}
+  ... on InvalidDocument { path detail line column }
+  ... on VersionConflict { expectedVersion currentVersion paths }
+  ... on SchemaViolation { violations { path pointer keyword message schema } }
+  ... on OverlayConflict { overlays { basePath cluster overlayPath reason } }
+  ... on ApprovalRequired { paths required approvals missingFrom }
+  ... on StorageFailure { reason }`;
+
+const REVERT_ERRORS = `${WRITE_ERRORS} ... on RevertConflict { revertedVersion conflicts { path pointers } }`;
+
+const VERSION = `hash shortHash timestamp action comment operator { name email } operatorIp requestId`;
+const FILES = `files { path status changes { pointer op oldValue newValue } unified }`;
+const WRITE_PAYLOAD = `... on WritePayload { __typename status version { ${VERSION} } base { hash shortHash } ${FILES} validation { path pointer message } }`;
+
+export const NAMESPACE_HEAD = `query($ns: String!) { namespace(name: $ns) { __typename ${ERRORS} ... on Namespace { head { hash } } } }`;
+
+export const GET_CONFIG = `query($ns: String!, $path: String!, $at: String) { namespace(name: $ns) { __typename ${ERRORS}
+  ... on Namespace { config(path: $path, at: $at) { __typename ${ERRORS}
+    ... on ConfigDocument { path format text content at { hash } version { ${VERSION} } } } } } }`;
+
+export const PUT_CONFIG = `mutation($input: PutConfigInput!) { putConfig(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
+export const APPLY_CHANGES = `mutation($input: ApplyChangesInput!) { applyChanges(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
+export const ROLLBACK = `mutation($input: RollbackInput!) { rollback(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
+export const REVERT = `mutation($input: RevertInput!) { revert(input: $input) { __typename ${WRITE_PAYLOAD} ${REVERT_ERRORS} } }`;
+export const CREATE_NAMESPACE = `mutation($name: String!) { createNamespace(input: { name: $name }) { __typename ${ERRORS} ... on NamespaceExists { namespace } ... on StorageFailure { reason } } }`;
+
+export const IMPORT_HISTORY = `mutation($input: ImportHistoryInput!) { importHistory(input: $input) { __typename ${WRITE_ERRORS}
+  ... on ImportHistoryPayload { commits { status version { hash } } } } }`;
+
+export const HISTORY = `query($ns: String!, $path: String, $first: Int, $after: String) { namespace(name: $ns) { __typename ${ERRORS}
+  ... on Namespace { versions(path: $path, first: $first, after: $after) {
+    edges { node { ${VERSION} changes { path status } } } pageInfo { hasNextPage endCursor } } } } }`;
+
+export const DIFF = `query($ns: String!, $from: String!, $to: String, $path: String) { namespace(name: $ns) { __typename ${ERRORS}
+  ... on Namespace { diff(from: $from, to: $to, path: $path) { __typename ${ERRORS}
+    ... on Diff { from { hash shortHash } to { hash shortHash } ${FILES} } } } } }`;
+
+export const AUDIT = `query($ns: String!, $filter: AuditFilter, $first: Int, $after: String) { namespace(name: $ns) { __typename ${ERRORS}
+  ... on Namespace { audit(filter: $filter, first: $first, after: $after) {
+    edges { node { version { hash shortHash } action time operator { name email } operatorIp comment paths requestId } }
+    pageInfo { hasNextPage endCursor } } } } }`;
+
+export const NAMESPACES = `query($after: String) { namespaces(first: 100, after: $after) {
+  edges { node { name versionCount head { hash shortHash timestamp } } } pageInfo { hasNextPage endCursor } } }`;
+
+export const RESOLVE_VERSION = `query($ns: String!, $ref: String!) { namespace(name: $ns) { __typename ${ERRORS}
+  ... on Namespace { version(ref: $ref) { __typename ${ERRORS} ... on Version { hash timestamp } } } } }`;
+
+export const CONFIGS = `query($ns: String!, $at: String!) { namespace(name: $ns) { __typename ${ERRORS}
+  ... on Namespace { configs(at: $at) { __typename ${ERRORS} ... on ConfigsSuccess { data { path text } } } } } }`;
+
+export const CONFIG_PATHS = `query($ns: String!) { namespace(name: $ns) { __typename ${ERRORS}
+  ... on Namespace { head { hash } configs { __typename ${ERRORS} ... on ConfigsSuccess { data { path } } } } } }`;
+
+export const CHANGES = `subscription($ns: String!, $since: String, $prefix: String) {
+  changes(namespace: $ns, since: $since, pathPrefix: $prefix) {
+    id namespace version parentVersion sequence action operator { name email } operatorIp time comment
+    documents { path status changes { pointer op oldValue newValue } tooLarge } } }`;
+
+type Typed = { __typename: string } & Record<string, unknown>;
+
+/** The success member of a result union, or the CliError for its error member. */
+export function unwrap<T>(result: Typed | null | undefined, success: string): T {
+  if (!result) throw apiError({ __typename: 'Unexpected', message: 'the server answered no result' });
+  if (result.__typename !== success) throw apiError(result);
+  return result as unknown as T;
+}

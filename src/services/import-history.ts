@@ -1,0 +1,105 @@
+import { validateRequestId } from '../domain/commit-message.js';
+import { InvalidInputError, NotFoundError, VersionConflictError } from '../domain/errors.js';
+import type { IndexedCommit } from '../git/commit-index.js';
+import type { Signature } from '../git/object-format.js';
+import type { GitRepository } from '../git/repository.js';
+import type { Actor } from './actor.js';
+import { prepare } from './update.js';
+import type { WriteOutcome, WritePipeline, WritePlan } from './write-pipeline.js';
+
+/** One commit of another repository, as it is to be replayed: who wrote it, when, why, and what it did to documents. */
+export interface ImportedCommit {
+  readonly author: { readonly name: string; readonly email: string };
+  readonly authoredAt: Date;
+  /** Minutes east of UTC of the author's clock (+0200 = 120), as Git records it. */
+  readonly timezoneOffset: number;
+  readonly message: string;
+  /** This commit's idempotency key; `<batch requestId>.<index>` when absent. */
+  readonly requestId?: string | null;
+  /** New raw text per path, or a deletion. */
+  readonly changes: readonly { readonly path: string; readonly text?: string | null; readonly delete?: boolean | null }[];
+}
+
+export interface ImportBatch {
+  readonly namespace: string;
+  /** The namespace head the batch builds on (null: the namespace is empty); refused with VersionConflict otherwise. */
+  readonly expectedVersion: string | null;
+  /** Commit i of the batch is written with its own request id, or `<requestId>.<i>`, so a retried batch replays what landed. */
+  readonly requestId: string;
+  readonly commits: readonly ImportedCommit[];
+}
+
+export interface ImportResult {
+  /** One outcome per commit of the batch, in order. */
+  readonly outcomes: readonly WriteOutcome[];
+}
+
+export const MAX_COMMITS_PER_IMPORT = 500;
+/** Leaves room for the `.<index>` suffix within the 128 characters of a request id. */
+const MAX_BATCH_REQUEST_ID = 120;
+/** Git's offsets stay within a day either way. */
+const MAX_OFFSET_MINUTES = 24 * 60 - 1;
+
+/**
+ * importHistory: commits of another Git repository replayed onto a namespace, oldest first, each through the
+ * write pipeline (admin role, the namespace lock, the same checks and idempotency as any write) with its original
+ * author and time. The batch must build on the exact head, so imported history stays contiguous: a write that
+ * slipped in between is a VersionConflict, never an interleaving.
+ */
+export class ImportHistoryService {
+  constructor(private readonly pipeline: WritePipeline) {}
+
+  async importBatch(actor: Actor, batch: ImportBatch): Promise<ImportResult> {
+    const requestId = validateBatch(batch);
+    const prepared = batch.commits.map((commit, index) => ({
+      commit,
+      files: prepare(commit.changes),
+      author: signatureOf(commit),
+      requestId: commit.requestId ? validateRequestId(commit.requestId) : `${requestId}.${index}`,
+    }));
+    const outcomes: WriteOutcome[] = [];
+    let previous = batch.expectedVersion;
+    for (const { commit, files, author, requestId: commitRequestId } of prepared) {
+      const base = previous;
+      const outcome = await this.pipeline.run(
+        actor,
+        { namespace: batch.namespace, expectedVersion: base, comment: commit.message, requestId: commitRequestId },
+        (repo, head) => planImport(repo, head, base, files, author),
+        'admin',
+      );
+      outcomes.push(outcome);
+      if (outcome.kind !== 'preview' && outcome.version) previous = outcome.version.commit.oid;
+    }
+    return { outcomes };
+  }
+}
+
+function validateBatch(batch: ImportBatch): string {
+  if (batch.commits.length === 0) throw new InvalidInputError('no commits to import');
+  if (batch.commits.length > MAX_COMMITS_PER_IMPORT) throw new InvalidInputError(`at most ${MAX_COMMITS_PER_IMPORT} commits per import batch`);
+  const requestId = validateRequestId(batch.requestId);
+  if (requestId.length > MAX_BATCH_REQUEST_ID) throw new InvalidInputError(`an import request id must be at most ${MAX_BATCH_REQUEST_ID} characters`);
+  return requestId;
+}
+
+function signatureOf(commit: ImportedCommit): Signature {
+  const { name, email } = commit.author;
+  if (name.trim() === '' || /[<>\p{Cc}]/u.test(name) || /[<>\p{Cc}]/u.test(email)) {
+    throw new InvalidInputError(`author '${name} <${email}>': a name is required, and neither part may hold '<', '>' or control characters`);
+  }
+  const seconds = Math.floor(commit.authoredAt.getTime() / 1000);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new InvalidInputError('authoredAt must be an instant after 1970');
+  if (!Number.isInteger(commit.timezoneOffset) || Math.abs(commit.timezoneOffset) > MAX_OFFSET_MINUTES) {
+    throw new InvalidInputError(`timezoneOffset must be whole minutes within ±${MAX_OFFSET_MINUTES}`);
+  }
+  return { name, email, timestamp: seconds, timezoneOffset: commit.timezoneOffset };
+}
+
+async function planImport(repo: GitRepository, head: IndexedCommit | null, base: string | null, files: Map<string, string | null>, author: Signature): Promise<WritePlan> {
+  const expected = base === null ? null : await repo.resolver.resolve(base);
+  if ((head?.oid ?? null) !== expected) throw new VersionConflictError(base, head?.oid ?? null, [...files.keys()]);
+  for (const [path, text] of files) {
+    if (text === null && (head === null || (await repo.blobAt(head.oid, path)) === null)) throw new NotFoundError('document', path);
+  }
+  return { action: 'import', files, author };
+}

@@ -1,0 +1,200 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/free-port.js';
+import { type Harness, startHarness } from '../support/harness.js';
+import { CREATE_NAMESPACE } from '../support/operations.js';
+import { type CliResult, RunningCli, json, runCli, spawnCli, until } from './cli-process.js';
+
+const ADMIN = { token: 'admin-token', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' as const } };
+const VIEWER = { token: 'viewer-token', name: 'Vic Viewer', email: 'vic@example.com', roles: { '*': 'viewer' as const } };
+
+/** YAML with a comment and CRLF line ends: stored and printed byte for byte. */
+const FIRST = '# limits of the API\r\nreplicas: 3\r\nimage: api:1.0\r\n';
+const SECOND = '# limits of the API\r\nreplicas: 5\r\nimage: api:1.0\r\n';
+
+interface WriteJson {
+  status: string;
+  version: { hash: string; action: string; operator: { email: string }; requestId: string | null } | null;
+  base: { hash: string } | null;
+  files: { path: string; status: string; changes: { pointer: string; op: string; oldValue: unknown; newValue: unknown }[] }[];
+}
+
+interface ErrorJson {
+  error: { type: string; message: string; exitCode: number } & Record<string, unknown>;
+}
+
+describe('cairn CLI commands against a real server', () => {
+  let h: Harness;
+  let cli: (args: string[], options?: { token?: string | null; input?: string; url?: string }) => Promise<CliResult>;
+
+  beforeAll(async () => {
+    h = await startHarness({ tokens: [ADMIN, VIEWER] });
+    cli = (args, options = {}) => runCli(args, { url: options.url ?? h.url, token: options.token === undefined ? ADMIN.token : options.token, ...(options.input !== undefined ? { input: options.input } : {}) });
+    await h.gql(CREATE_NAMESPACE, { name: 'app' });
+  });
+
+  afterAll(() => h.close());
+
+  it('puts from stdin and gets the content back byte for byte, with conflicts and replays told apart', async () => {
+    const created = await cli(['--json', 'put', 'app', 'limits.yaml', '-', '-m', 'first limits', '--request-id', 'cli-1'], { input: FIRST });
+    expect(created.code, created.stderr).toBe(0);
+    const first = json<WriteJson>(created);
+    expect(first).toMatchObject({ status: 'COMMITTED', version: { action: 'CREATE', operator: { email: ADMIN.email }, requestId: 'cli-1' } });
+    expect(first.version!.hash).toBe(h.git('app', 'rev-parse', 'main').trim());
+    expect(h.git('app', 'cat-file', 'blob', 'main:limits.yaml')).toBe(FIRST);
+
+    const replay = await cli(['--json', 'put', 'app', 'limits.yaml', '-', '--request-id', 'cli-1'], { input: FIRST });
+    expect(replay.code).toBe(0);
+    expect(json<WriteJson>(replay)).toMatchObject({ status: 'REPLAYED', version: { hash: first.version!.hash } });
+
+    // Without --expect the document must not exist yet: a second put is a conflict (exit 4), with the current version.
+    const conflict = await cli(['--json', 'put', 'app', 'limits.yaml', '-'], { input: SECOND });
+    expect(conflict.code).toBe(4);
+    expect(json<ErrorJson>(conflict).error).toMatchObject({ type: 'VersionConflict', exitCode: 4, currentVersion: first.version!.hash, paths: ['limits.yaml'] });
+
+    const updated = await cli(['--json', 'put', 'app', 'limits.yaml', '-', '--expect', first.version!.hash, '-m', 'scale up'], { input: SECOND });
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(json<WriteJson>(updated).files).toEqual([
+      expect.objectContaining({ path: 'limits.yaml', status: 'MODIFIED', changes: [{ pointer: '/replicas', op: 'REPLACE', oldValue: 3, newValue: 5 }] }),
+    ]);
+    const stale = await cli(['put', 'app', 'limits.yaml', '-', '--expect', first.version!.hash], { input: FIRST });
+    expect(stale.code).toBe(4);
+    expect(stale.stderr).toMatch(/version conflict.*\(VersionConflict\)/);
+
+    const now = await cli(['get', 'app', 'limits.yaml']);
+    expect(now).toMatchObject({ code: 0, stdout: SECOND });
+    const then = await cli(['get', 'app', 'limits.yaml', '--at', first.version!.hash]);
+    expect(then).toMatchObject({ code: 0, stdout: FIRST });
+    const asJson = json(await cli(['--json', 'get', 'app', 'limits.yaml']));
+    expect(asJson).toMatchObject({ namespace: 'app', path: 'limits.yaml', format: 'YAML', text: SECOND, content: { replicas: 5, image: 'api:1.0' } });
+  });
+
+  it('lists history, diff and audit as --json and as tables', async () => {
+    const revs = h.git('app', 'rev-list', 'main').trim().split('\n');
+    const history = json<{ hash: string; action: string }[]>(await cli(['--json', 'history', 'app', '--limit', '10']));
+    expect(history.map((v) => v.hash)).toEqual(revs);
+    const limited = json<unknown[]>(await cli(['--json', 'history', 'app', '--path', 'limits.yaml', '--limit', '1']));
+    expect(limited).toHaveLength(1);
+
+    const diff = json<{ from: string; to: string; files: WriteJson['files'] }>(await cli(['--json', 'diff', 'app', 'HEAD~1']));
+    expect(diff).toMatchObject({ from: revs[1], to: revs[0], files: [{ path: 'limits.yaml', status: 'MODIFIED' }] });
+    const human = await cli(['diff', 'app', 'HEAD~1', 'HEAD', '--path', 'limits.yaml']);
+    expect(human.code).toBe(0);
+    // Plain (not a terminal): no escape codes, the unified diff as is.
+    expect(human.stdout).toContain('-replicas: 3');
+    expect(human.stdout).toContain('+replicas: 5');
+    expect(human.stdout).not.toContain('\u001b[');
+
+    const audit = json<{ version: { hash: string }; action: string; operator: { email: string }; operatorIp: string }[]>(
+      await cli(['--json', 'audit', 'app', '--operator', ADMIN.email, '--action', 'update', '--since', '2000-01-01']),
+    );
+    expect(audit).toEqual([expect.objectContaining({ version: expect.objectContaining({ hash: revs[0] }), action: 'UPDATE', operator: expect.objectContaining({ email: ADMIN.email }), operatorIp: '127.0.0.1' })]);
+    const table = await cli(['audit', 'app']);
+    expect(table.stdout.split('\n')[0]).toMatch(/^VERSION\s+TIME\s+ACTION\s+OPERATOR\s+IP\s+PATHS\s+COMMENT$/);
+    expect(table.stdout).toContain('scale up');
+
+    const namespaces = json<{ name: string; versions: number; head: string }[]>(await cli(['--json', 'namespaces']));
+    expect(namespaces).toContainEqual({ name: 'app', versions: revs.length, head: revs[0], updatedAt: expect.any(String) });
+  });
+
+  it('previews and commits a rollback, and reports a revert conflict with exit 4', async () => {
+    const before = h.git('app', 'rev-list', '--count', 'main').trim();
+    const preview = json<WriteJson>(await cli(['--json', 'rollback', 'app', '--to', 'HEAD~1', '--dry-run']));
+    expect(preview).toMatchObject({ status: 'PREVIEW', version: null, files: [{ path: 'limits.yaml', status: 'MODIFIED' }] });
+    expect(h.git('app', 'rev-list', '--count', 'main').trim()).toBe(before);
+    const target = h.git('app', 'rev-parse', 'HEAD~1').trim();
+    const scaleUp = h.git('app', 'rev-parse', 'HEAD').trim();
+
+    const rolled = await cli(['--json', 'rollback', 'app', '--to', 'HEAD~1', '--paths', 'limits.yaml', '-m', 'back to 3']);
+    expect(rolled.code, rolled.stderr).toBe(0);
+    expect(json<WriteJson>(rolled)).toMatchObject({ status: 'COMMITTED', version: { action: 'ROLLBACK' } });
+    expect(h.git('app', 'log', '-1', '--format=%(trailers:key=Cairn-Rollback-To,valueonly)').trim()).toBe(target);
+    expect(h.git('app', 'cat-file', 'blob', 'main:limits.yaml')).toBe(FIRST);
+
+    // The scale-up changed /replicas; a later version set it to 7: undoing the scale-up would overwrite that.
+    expect((await cli(['put', 'app', 'limits.yaml', '-', '--expect', 'HEAD'], { input: 'replicas: 7\n' })).code).toBe(0);
+    const conflict = await cli(['--json', 'revert', 'app', scaleUp]);
+    expect(conflict.code).toBe(4);
+    expect(json<ErrorJson>(conflict).error).toMatchObject({ type: 'RevertConflict', revertedVersion: scaleUp, conflicts: [{ path: 'limits.yaml', pointers: ['/replicas'] }] });
+    expect(conflict.stdout).not.toContain('COMMITTED');
+    const revert = await cli(['--json', 'revert', 'app', 'HEAD', '--dry-run']);
+    expect(revert.code).toBe(0);
+    expect(json<WriteJson>(revert)).toMatchObject({ status: 'PREVIEW', files: [{ path: 'limits.yaml', status: 'MODIFIED' }] });
+  });
+
+  it('exits 2 for usage errors and invalid input, 3 for not found', async () => {
+    const cases: [string[], number, string][] = [
+      [['get', 'app'], 2, 'Usage'],
+      [['put', 'app', 'x.yaml'], 2, 'Usage'],
+      [['history', 'app', '--limit', 'many'], 2, 'Usage'],
+      [['audit', 'app', '--since', 'yesterday-ish'], 2, 'Usage'],
+      [['nonsense'], 2, 'Usage'],
+      [['get', 'app', '../etc/passwd.yaml'], 2, 'InvalidPath'],
+      [['get', 'app', 'limits.yaml', '--at', 'no-such-tag'], 2, 'InvalidRef'],
+      [['get', 'BAD NAME', 'limits.yaml'], 2, 'InvalidNamespace'],
+      [['get', 'app', 'missing.yaml'], 3, 'NotFound'],
+      [['history', 'nowhere'], 3, 'NotFound'],
+    ];
+    const results = await Promise.all(cases.map(([args]) => cli(['--json', ...args])));
+    for (const [i, [args, code, type]] of cases.entries()) {
+      const result = results[i]!;
+      expect(result.code, args.join(' ')).toBe(code);
+      expect(json<ErrorJson>(result).error, args.join(' ')).toMatchObject({ type, exitCode: code });
+    }
+    const invalid = await cli(['--json', 'put', 'app', 'broken.json', '-'], { input: '{"a": 1,,}' });
+    expect(invalid.code).toBe(2);
+    expect(json<ErrorJson>(invalid).error).toMatchObject({ type: 'InvalidDocument', path: 'broken.json', line: 1 });
+  });
+
+  it('exits 5 when forbidden or unauthenticated, 6 when the server is unreachable, 1 for anything unexpected', async () => {
+    const forbidden = await cli(['--json', 'put', 'app', 'viewer.yaml', '-'], { token: VIEWER.token, input: 'a: 1\n' });
+    expect(forbidden.code).toBe(5);
+    expect(json<ErrorJson>(forbidden).error).toMatchObject({ type: 'Forbidden', requiredRole: 'editor' });
+    const unknownToken = await cli(['get', 'app', 'limits.yaml'], { token: 'not-a-token' });
+    expect(unknownToken.code).toBe(5);
+    expect(unknownToken.stderr).toContain('token was refused');
+    expect((await cli(['namespaces'], { token: null })).code).toBe(5);
+
+    const port = await freePort();
+    const unreachable = await cli(['--json', 'namespaces'], { url: `http://127.0.0.1:${port}` });
+    expect(unreachable.code).toBe(6);
+    expect(json<ErrorJson>(unreachable).error.type).toBe('Unreachable');
+
+    const broken: Server = createServer((_req, res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Bad gateway</h1>'));
+    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+    const address = broken.address();
+    const brokenUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const unexpected = await cli(['namespaces'], { url: brokenUrl });
+    await new Promise((resolve) => broken.close(resolve));
+    expect(unexpected.code).toBe(1);
+    expect(unexpected.stderr).toContain('502');
+  });
+
+  it('serves: `cairn serve` starts the server from the CAIRN_* environment, and stops on SIGTERM', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'cairn-cli-serve-'));
+    const serve = new RunningCli(spawnCli(['serve'], { url: h.url, env: { CAIRN_DATA_DIR: dataDir, CAIRN_PORT: '0', CAIRN_FSYNC: 'false', LOG_LEVEL: 'info' } }));
+    try {
+      await until(() => serve.lines.some((l) => l.includes('Cairn listening on')), 20_000, () => serve.lines.join('\n') + serve.stderr);
+      const url = (JSON.parse(serve.lines.find((l) => l.includes('Cairn listening on'))!) as { url: string }).url;
+      const listed = await cli(['--json', 'namespaces'], { url, token: null });
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(json(listed)).toEqual([]);
+      serve.child.kill('SIGTERM');
+      expect(await serve.exited).toBe(0);
+    } finally {
+      serve.child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('documents the exit codes in --help', async () => {
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    for (const line of ['0  success', '2  usage error or invalid input', '3  not found', '4  conflict', '5  forbidden or unauthenticated', '6  server unreachable']) {
+      expect(help.stdout).toContain(line);
+    }
+  });
+});

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect, type Harness, startHarness } from '../support/harness.js';
+import { CREATE_NAMESPACE } from '../support/operations.js';
+import { CREATE_WEBHOOK, WEBHOOK } from '../support/webhook-operations.js';
+
+/** The importHistory mutation the CLI's `import --git` drives, checked at the API. */
+const IMPORT = `mutation($input: ImportHistoryInput!) { importHistory(input: $input) { __typename
+  ... on ImportHistoryPayload { commits { status version { hash action operator { name email } requestId comment } } }
+  ... on Error { message code }
+  ... on VersionConflict { expectedVersion currentVersion }
+  ... on InvalidDocument { path line }
+  ... on Forbidden { requiredRole } } }`;
+
+const ADMIN = { token: 'admin-token', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' as const } };
+const EDITOR = { token: 'editor-token', name: 'Ed Editor', email: 'ed@example.com', roles: { '*': 'editor' as const } };
+
+interface Payload {
+  __typename: string;
+  commits?: { status: string; version: { hash: string; action: string; operator: { name: string; email: string }; requestId: string; comment: string } }[];
+  [key: string]: unknown;
+}
+
+function commit(message: string, changes: Record<string, unknown>[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { author: { name: 'Old Author', email: 'old@example.com' }, authoredAt: '2019-05-06T07:08:09Z', timezoneOffset: -420, message, changes, ...extra };
+}
+
+describe('importHistory', () => {
+  let h: Harness;
+  const run = async (input: Record<string, unknown>, token = ADMIN.token): Promise<Payload> =>
+    (await h.gql<{ importHistory: Payload }>(IMPORT, { input: { namespace: 'hist', ...input } }, token)).data.importHistory;
+
+  beforeAll(async () => {
+    h = await startHarness({ tokens: [ADMIN, EDITOR], env: { CAIRN_WEBHOOK_ALLOW: '127.0.0.1/32', CAIRN_WEBHOOK_DELIVERY: 'false' } });
+    await h.gql(CREATE_NAMESPACE, { name: 'hist' });
+  });
+
+  afterAll(() => h.close());
+
+  it('commits each commit with its original author, time and zone; stops at the first refusal and resumes by request id', async () => {
+    const feed = collect<{ changes: { action: string; version: string } }>(h.ws(), `subscription { changes(namespace: "hist") { action version } }`, {}, 2);
+    await new Promise((r) => setTimeout(r, 300));
+    const good = commit('first', [{ path: 'a.json', text: '{"a": 1}\n' }]);
+    const broken = commit('second', [{ path: 'b.json', text: '{"b": ' }]);
+    const failed = await run({ expectedVersion: null, requestId: 'batch-1', commits: [good, broken] });
+    expect(failed).toMatchObject({ __typename: 'InvalidDocument', path: 'b.json', line: 1 });
+    expect(h.git('hist', 'rev-list', '--count', 'main').trim()).toBe('1');
+    expect(h.git('hist', 'log', '-1', '--format=%an|%ae|%at|%ai|%cn|%s')).toBe('Old Author|old@example.com|1557126489|2019-05-06 00:08:09 -0700|Cairn|first\n');
+
+    const fixed = commit('second', [{ path: 'b.json', text: '{"b": 2}\n' }, { path: 'a.json', delete: true }]);
+    const resumed = await run({ expectedVersion: null, requestId: 'batch-1', commits: [good, fixed] });
+    expect(resumed.__typename).toBe('ImportHistoryPayload');
+    expect(resumed.commits!.map((c) => c.status)).toEqual(['REPLAYED', 'COMMITTED']);
+    expect(resumed.commits![1]!.version).toMatchObject({ action: 'IMPORT', operator: { email: 'old@example.com' }, requestId: 'batch-1.1', comment: 'second' });
+    expect(h.git('hist', 'log', '-1', '--format=%(trailers:key=Cairn-Imported-By,valueonly)').trim()).toBe('Ada Admin <ada@example.com>');
+    expect(h.git('hist', 'ls-tree', '--name-only', 'main').trim()).toBe('b.json');
+    expect((await feed.done).map((e) => e.changes.action)).toEqual(['IMPORT', 'IMPORT']);
+  });
+
+  it('builds only on the exact head it names: any other head is a VersionConflict and commits nothing', async () => {
+    const head = h.git('hist', 'rev-parse', 'main').trim();
+    const parent = h.git('hist', 'rev-parse', 'main~1').trim();
+    const stale = await run({ expectedVersion: parent, requestId: 'batch-2', commits: [commit('third', [{ path: 'c.json', text: '{}' }])] });
+    expect(stale).toMatchObject({ __typename: 'VersionConflict', expectedVersion: parent, currentVersion: head });
+    const fresh = await run({ expectedVersion: null, requestId: 'batch-3', commits: [commit('third', [{ path: 'c.json', text: '{}' }])] });
+    expect(fresh).toMatchObject({ __typename: 'VersionConflict', currentVersion: head });
+    expect(h.git('hist', 'rev-parse', 'main').trim()).toBe(head);
+    const onHead = await run({ expectedVersion: head, requestId: 'batch-4', commits: [commit('third', [{ path: 'c.json', text: '{}' }], { requestId: 'git-abc' })] });
+    expect(onHead.commits![0]!.version.requestId).toBe('git-abc');
+  });
+
+  it('refuses editors, bad zones, empty authors and oversized request ids', async () => {
+    const head = h.git('hist', 'rev-parse', 'main').trim();
+    const one = [commit('x', [{ path: 'x.json', text: '{}' }])];
+    expect(await run({ expectedVersion: head, requestId: 'e', commits: one }, EDITOR.token)).toMatchObject({ __typename: 'Forbidden', requiredRole: 'admin' });
+    expect(await run({ expectedVersion: head, requestId: 'z', commits: [commit('x', [{ path: 'x.json', text: '{}' }], { timezoneOffset: 1440 })] })).toMatchObject({ __typename: 'InvalidInput' });
+    expect(await run({ expectedVersion: head, requestId: 'n', commits: [commit('x', [{ path: 'x.json', text: '{}' }], { author: { name: ' ', email: 'a@b' } })] })).toMatchObject({ __typename: 'InvalidInput' });
+    expect(await run({ expectedVersion: head, requestId: 'r'.repeat(121), commits: one })).toMatchObject({ __typename: 'InvalidInput' });
+    expect(await run({ expectedVersion: head, requestId: 'none', commits: [] })).toMatchObject({ __typename: 'InvalidInput' });
+    expect(h.git('hist', 'rev-parse', 'main').trim()).toBe(head);
+  });
+
+  it('lets webhooks filter on IMPORT (and MERGE) commits', async () => {
+    const created = await h.gql<{ createWebhook: { __typename: string; webhook: { id: string } } }>(CREATE_WEBHOOK, {
+      input: { namespace: 'hist', url: 'http://127.0.0.1:9/hook', actions: ['IMPORT', 'MERGE'] },
+    });
+    expect(created.data.createWebhook.__typename).toBe('WebhookSecretPayload');
+    const read = await h.gql<{ webhook: { __typename: string; actions: string[] } }>(WEBHOOK, { id: created.data.createWebhook.webhook.id, first: 1 });
+    expect(read.data.webhook).toMatchObject({ __typename: 'Webhook', actions: ['IMPORT', 'MERGE'] });
+  });
+});

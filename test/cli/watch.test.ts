@@ -1,0 +1,133 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { NamespaceWriter } from '../support/feed-writers.js';
+import { freePort } from '../support/free-port.js';
+import { type Harness, startHarness } from '../support/harness.js';
+import { CREATE_NAMESPACE } from '../support/operations.js';
+import { type ServerProcess, listeningUrl, startServerProcess } from '../support/server-process.js';
+import { RunningCli, runCli, spawnCli, until } from './cli-process.js';
+
+const PUT = `mutation($input: PutConfigInput!) { putConfig(input: $input) { __typename ... on WritePayload { version { hash } } } }`;
+const GIT_IDENTITY = { GIT_AUTHOR_NAME: 'Git CLI', GIT_AUTHOR_EMAIL: 'cli@example.com', GIT_COMMITTER_NAME: 'Git CLI', GIT_COMMITTER_EMAIL: 'cli@example.com' };
+
+interface Event {
+  version: string;
+  sequence: number;
+}
+
+function events(cli: RunningCli): Event[] {
+  return cli.lines.filter(Boolean).map((line) => JSON.parse(line) as Event);
+}
+
+async function gql(url: string, query: string, variables: Record<string, unknown>): Promise<Record<string, { __typename: string; version?: { hash: string } }>> {
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const body = (await res.json()) as { data: Record<string, { __typename: string; version?: { hash: string } }> };
+  return body.data;
+}
+
+async function put(url: string, path: string, content: unknown): Promise<string> {
+  const result = (await gql(url, PUT, { input: { namespace: 'feed', path, content, expectedVersion: 'HEAD' } })).putConfig;
+  if (!result?.version) throw new Error(`put failed: ${JSON.stringify(result)}`);
+  return result.version.hash;
+}
+
+describe('cairn watch', () => {
+  const cleanup: (() => void | Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const step of cleanup.reverse()) await step();
+  });
+
+  it('resumes across a server restart with no gap and no duplicate, including commits made with git meanwhile', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'cairn-cli-watch-'));
+    cleanup.push(() => rmSync(root, { recursive: true, force: true }));
+    const dataDir = path.join(root, 'repos');
+    const port = await freePort();
+    const env = { CAIRN_DATA_DIR: dataDir, CAIRN_PORT: String(port), CAIRN_FSYNC: 'false', LOG_LEVEL: 'info' };
+    let server: ServerProcess = startServerProcess(env);
+    cleanup.push(() => void server.child.kill('SIGKILL'));
+    const url = await listeningUrl(server);
+    await gql(url, CREATE_NAMESPACE, { name: 'feed' });
+    const seed = (await gql(url, PUT, { input: { namespace: 'feed', path: 'seed.json', content: { seed: true }, expectedVersion: null } })).putConfig!.version!.hash;
+
+    const watcher = new RunningCli(spawnCli(['--json', 'watch', 'feed'], { url }));
+    cleanup.push(() => void watcher.child.kill('SIGKILL'));
+    // The watcher starts from the head it reads: wait until its subscription is live before writing.
+    await new Promise((r) => setTimeout(r, 1500));
+    for (let k = 0; k < 3; k += 1) await put(url, 'live.json', { k });
+    await until(() => watcher.lines.length >= 3, 15_000, () => `before restart: ${watcher.lines.length} events; ${watcher.stderr}`);
+
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    // While the server is down, two commits arrive through git itself: the restarted server must feed them too.
+    const clone = path.join(root, 'clone');
+    execFileSync('git', ['clone', '-q', path.join(dataDir, 'feed.git'), clone]);
+    for (let k = 0; k < 2; k += 1) {
+      writeFileSync(path.join(clone, 'offline.json'), `{"k": ${k}}\n`);
+      execFileSync('git', ['-C', clone, 'add', '-A'], { env: { ...process.env, ...GIT_IDENTITY } });
+      execFileSync('git', ['-C', clone, 'commit', '-q', '-m', `offline ${k}`], { env: { ...process.env, ...GIT_IDENTITY } });
+    }
+    execFileSync('git', ['-C', clone, 'push', '-q', 'origin', 'HEAD:main']);
+
+    server = startServerProcess(env);
+    await listeningUrl(server);
+    for (let k = 3; k < 6; k += 1) await put(url, 'live.json', { k });
+
+    const expected = execFileSync('git', ['--git-dir', path.join(dataDir, 'feed.git'), 'rev-list', '--reverse', `${seed}..main`], { encoding: 'utf8' }).trim().split('\n');
+    expect(expected).toHaveLength(8);
+    await until(() => watcher.lines.length >= expected.length, 20_000, () => `after restart: ${watcher.lines.length}/${expected.length} events; ${watcher.stderr}`);
+    await new Promise((r) => setTimeout(r, 300));
+    const received = events(watcher);
+    expect(received.map((e) => e.version)).toEqual(expected);
+    expect(received.map((e) => e.sequence)).toEqual(expected.map((_, i) => i + 1));
+    expect(watcher.stderr).toMatch(/feed connection ended \(closed 1001 server shutting down\); resuming after [0-9a-f]{40}/);
+
+    watcher.child.kill('SIGTERM');
+    expect(await watcher.exited).toBe(0);
+    server.child.kill('SIGTERM');
+    await server.exited;
+  }, 60_000);
+
+  it('exits 6 when the feed cannot be reached at all, and 2 for a since the namespace does not have', async () => {
+    const port = await freePort();
+    const unreachable = await runCli(['--json', 'watch', 'feed', '--since', 'abc1234'], { url: `http://127.0.0.1:${port}` });
+    expect(unreachable.code).toBe(6);
+    expect(JSON.parse(unreachable.stdout)).toMatchObject({ error: { type: 'Unreachable', exitCode: 6 } });
+    const h = await startHarness();
+    cleanup.push(() => h.close());
+    await h.gql(CREATE_NAMESPACE, { name: 'feed' });
+    const unknown = await runCli(['--json', 'watch', 'feed', '--since', 'abc1234'], { url: h.url });
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stdout)).toMatchObject({ error: { type: 'INVALID_REF', exitCode: 2 } });
+  });
+
+  it('resumes after the server cuts it off as a slow subscriber (4413), with no gap and no duplicate', async () => {
+    const h: Harness = await startHarness({ env: { CAIRN_FEED_MAX_BUFFERED_EVENTS: '20' } });
+    cleanup.push(() => h.close());
+    await h.gql(CREATE_NAMESPACE, { name: 'slow' });
+    const writer = new NamespaceWriter(h, 'slow');
+    const seed = await writer.put('seed.json', { seed: true });
+    const watcher = new RunningCli(spawnCli(['--json', 'watch', 'slow', '--since', seed], { url: h.url }));
+    cleanup.push(() => void watcher.child.kill('SIGKILL'));
+    await until(() => h.server.cairn.feed.liveSubscriptions === 1, 10_000, () => `not subscribed: ${watcher.stderr}`);
+    await writer.put('first.json', { first: true });
+    await until(() => watcher.lines.length === 1, 10_000, () => 'no first event');
+
+    // A stopped process reads nothing: the kernel buffers fill with large events, then the server's buffer overflows.
+    watcher.child.kill('SIGSTOP');
+    // Each event carries the old and new 32 KB value (the CLI asks for value changes, not whole documents).
+    for (let k = 0; k < 300 && h.server.cairn.feed.liveSubscriptions > 0; k += 1) await writer.put('big.json', { padding: String(k).padEnd(32_000, 'x') });
+    await until(() => h.server.cairn.feed.liveSubscriptions === 0, 10_000, () => 'the stopped watcher was never cut off');
+    watcher.child.kill('SIGCONT');
+
+    const expected = h.git('slow', 'rev-list', '--reverse', `${seed}..main`).trim().split('\n');
+    await until(() => watcher.lines.length >= expected.length, 30_000, () => `${watcher.lines.length}/${expected.length} events; ${watcher.stderr}`);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(events(watcher).map((e) => e.version)).toEqual(expected);
+    expect(watcher.stderr).toMatch(/closed 4413 slow subscriber: resubscribe with since=[0-9a-f]{40}/);
+    watcher.child.kill('SIGTERM');
+    expect(await watcher.exited).toBe(0);
+  }, 60_000);
+});
