@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { registerAudit } from './commands/audit.js';
+import { registerCreateNamespace } from './commands/create-namespace.js';
 import { registerDiff } from './commands/diff.js';
 import { registerExport } from './commands/export.js';
 import { registerGet } from './commands/get.js';
@@ -25,7 +26,7 @@ function program(): Command {
     .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [registerServe, registerNamespaces, registerGet, registerPut, registerHistory, registerDiff, registerRollback, registerRevert, registerAudit, registerWatch, registerImport, registerExport]) {
+  for (const register of [registerServe, registerNamespaces, registerCreateNamespace, registerGet, registerPut, registerHistory, registerDiff, registerRollback, registerRevert, registerAudit, registerWatch, registerImport, registerExport]) {
     register(cli);
   }
   // Subcommands inherit the exit override, so usage errors reach the handler below (exit 2), not process.exit(1).

@@ -33,7 +33,7 @@ export const PUT_CONFIG = `mutation($input: PutConfigInput!) { putConfig(input: 
 export const APPLY_CHANGES = `mutation($input: ApplyChangesInput!) { applyChanges(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
 export const ROLLBACK = `mutation($input: RollbackInput!) { rollback(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
 export const REVERT = `mutation($input: RevertInput!) { revert(input: $input) { __typename ${WRITE_PAYLOAD} ${REVERT_ERRORS} } }`;
-export const CREATE_NAMESPACE = `mutation($name: String!) { createNamespace(input: { name: $name }) { __typename ${ERRORS} ... on NamespaceExists { namespace } ... on StorageFailure { reason } } }`;
+export const CREATE_NAMESPACE = `mutation($name: String!) { createNamespace(input: { name: $name }) { __typename ${ERRORS} ... on Namespace { name } ... on NamespaceExists { namespace } ... on StorageFailure { reason } } }`;
 
 export const IMPORT_HISTORY = `mutation($input: ImportHistoryInput!) { importHistory(input: $input) { __typename ${WRITE_ERRORS}
   ... on ImportHistoryPayload { commits { status version { hash } } } } }`;

@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, startHarness } from '../support/harness.js';
+import { json, runCli } from './cli-process.js';
+
+const ADMIN = { token: 'admin-token', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' as const } };
+const EDITOR = { token: 'editor-token', name: 'Ed Editor', email: 'ed@example.com', roles: { '*': 'editor' as const } };
+
+describe('cairn create-namespace', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ tokens: [ADMIN, EDITOR] });
+  });
+  afterAll(() => h.close());
+
+  it('creates a namespace that put can then write to, and refuses an existing name with exit 4', async () => {
+    const created = await runCli(['--json', 'create-namespace', 'billing'], { url: h.url, token: ADMIN.token });
+    expect(created.code).toBe(0);
+    expect(json(created)).toEqual({ name: 'billing' });
+    expect(h.git('billing', 'rev-parse', '--is-bare-repository').trim()).toBe('true');
+
+    const put = await runCli(['put', 'billing', 'a.json', '-'], { url: h.url, token: ADMIN.token, input: '{"a":1}\n' });
+    expect(put.code).toBe(0);
+
+    const again = await runCli(['--json', 'create-namespace', 'billing'], { url: h.url, token: ADMIN.token });
+    expect(again.code).toBe(4);
+    expect(json<{ error: { type: string } }>(again).error.type).toBe('NamespaceExists');
+  });
+
+  it('answers exit 5 to an editor and exit 2 to an invalid name, creating nothing', async () => {
+    const editor = await runCli(['create-namespace', 'payments'], { url: h.url, token: EDITOR.token });
+    expect(editor.code).toBe(5);
+    const invalid = await runCli(['create-namespace', '../escape'], { url: h.url, token: ADMIN.token });
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toMatch(/namespace/i);
+    const list = await runCli(['--json', 'namespaces'], { url: h.url, token: ADMIN.token });
+    expect(json<{ name: string }[]>(list).map((n) => n.name)).toEqual(['billing']);
+  });
+});
