@@ -6,6 +6,7 @@ import { RepositoryStore, SYSTEM_REPOSITORY } from '../git/repository-store.js';
 import { type Cairn, createCairn } from '../services/cairn.js';
 import { type Authenticator, developmentAuthenticator, tokenAuthenticator } from './authenticator.js';
 import { type Settings, isLoopback } from './settings.js';
+import { consoleAssets } from './console-assets.js';
 import { type Cluster, connectRedis, createRemote, joinCluster } from './cluster.js';
 import { RedisDeliveryLog } from './redis-delivery-log.js';
 import { TokenRegistry } from './token-registry.js';
@@ -70,7 +71,9 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     corsOrigins: settings.corsOrigins,
     slowSubscriberGraceMs: settings.feed.disconnectGraceMs,
   });
+  const webConsole = consoleAssets(settings.consoleDir);
   const server = createServer((req, res) => {
+    if (webConsole.handle(req, res)) return;
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
@@ -90,7 +93,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   const { port } = server.address() as AddressInfo;
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   const url = `http://${host}:${port}`;
-  logger.info({ url, dataDir: settings.dataDir, graphiql: settings.graphiql ? `${url}/graphql` : null }, `Cairn listening on ${url}; GraphiQL at ${url}/graphql`);
+  logger.info({ url, dataDir: settings.dataDir, graphiql: settings.graphiql ? `${url}/graphql` : null }, `Cairn listening on ${url}; console at ${url}/, GraphiQL at ${url}/graphql`);
   if (!settings.webhookDelivery) logger.info('webhook delivery is off in this process (CAIRN_WEBHOOK_DELIVERY)');
   if (cluster) await cluster.runWebhooks(cairn.webhookDispatcher, settings.webhookDelivery);
   else if (settings.webhookDelivery) await cairn.webhookDispatcher.start();
