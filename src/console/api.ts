@@ -1,5 +1,5 @@
 import { type Client, createClient } from 'graphql-ws';
-import type { TadaDocumentNode } from './graphql.js';
+import { type TadaDocumentNode, documentText } from './graphql.js';
 import { authorization } from './session.js';
 
 /** The server refused the token (HTTP 401, or the WebSocket closed with 4403). */
@@ -15,12 +15,6 @@ export class ApiError extends Error {
 interface Response<T> {
   data?: T | null;
   errors?: { message: string; extensions?: { code?: string } }[];
-}
-
-function sourceOf(document: TadaDocumentNode<unknown, never>): string {
-  const body = document.loc?.source.body;
-  if (!body) throw new Error('GraphQL document without source');
-  return body;
 }
 
 export interface Api {
@@ -46,7 +40,7 @@ export function createApi(token: string, onUnauthenticated: () => void): Api {
       const response = await fetch('/graphql', {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...authorization(token) },
-        body: JSON.stringify({ query: sourceOf(document as TadaDocumentNode<unknown, never>), variables }),
+        body: JSON.stringify({ query: documentText(document), variables }),
       });
       if (response.status === 401) {
         onUnauthenticated();

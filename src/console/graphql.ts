@@ -1,3 +1,4 @@
+import { type DocumentNode, print } from 'graphql';
 import { initGraphQLTada } from 'gql.tada';
 import type { introspection } from './graphql-env.js';
 
@@ -10,3 +11,11 @@ export const graphql = initGraphQLTada<{
 }>();
 
 export type { ResultOf, VariablesOf, TadaDocumentNode } from 'gql.tada';
+
+/**
+ * The text sent to the server. gql.tada keeps parsed documents (source text only for fragments); graphql-js's
+ * printer (graphql is already a dependency of the server) reads that AST, and tree-shaking keeps only the printer.
+ */
+export function documentText(document: DocumentNode): string {
+  return print(document);
+}

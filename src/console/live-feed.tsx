@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Api } from './api.js';
 import { ActionBadge, Hash, Time } from './components/badges.js';
 import { CHANGES, HEAD } from './queries.js';
-import type { ResultOf } from './graphql.js';
+import { type ResultOf, documentText } from './graphql.js';
 import { href } from './route.js';
 
 export type ChangeEvent = NonNullable<ResultOf<typeof CHANGES>['changes']>;
@@ -38,7 +38,7 @@ export function useChangeFeed(api: Api, ns: string | null): Feed {
         if (cancelled) return;
         const since = result.namespace?.__typename === 'Namespace' ? result.namespace.head?.hash : undefined;
         unsubscribe = api.sockets.subscribe<ResultOf<typeof CHANGES>>(
-          { query: CHANGES.loc?.source.body ?? '', variables: { ns, since } },
+          { query: documentText(CHANGES), variables: { ns, since } },
           {
             next: (result) => {
               if (result.data?.changes) receive(result.data.changes);

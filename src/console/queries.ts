@@ -1,30 +1,22 @@
 import { graphql } from './graphql.js';
 
-/** Every GraphQL document the console sends; types are checked against schema/schema.graphql by gql.tada. */
+/**
+ * Every GraphQL document the console sends; types are checked against schema/schema.graphql by gql.tada. Fragments
+ * stay one level deep: the server's depth limit (CAIRN_MAX_DEPTH, default 10) counts each fragment as a level.
+ */
 
 const ERROR = graphql(`
   fragment ErrorFields on Error { __typename code message }
 `);
 
-export const PERSON = graphql(`
-  fragment PersonFields on Person { name email }
-`);
-
-export const VERSION = graphql(
-  `
+export const VERSION = graphql(`
   fragment VersionFields on Version {
     hash shortHash sequence action comment timestamp operatorIp forced emergency
-    operator { ...PersonFields }
+    operator { name email }
     rollbackTo { shortHash }
     reverts { shortHash }
     changes { path status }
   }
-`,
-  [PERSON],
-);
-
-export const VALUE_CHANGE = graphql(`
-  fragment ValueChangeFields on ValueChange { pointer op oldValue newValue }
 `);
 
 export const NAMESPACES = graphql(`
@@ -78,12 +70,9 @@ export const VERSIONS = graphql(
   [ERROR, VERSION],
 );
 
-export const FILE_DIFF = graphql(
-  `
-  fragment FileDiffFields on FileDiff { path status format unified changes { ...ValueChangeFields } }
-`,
-  [VALUE_CHANGE],
-);
+export const FILE_DIFF = graphql(`
+  fragment FileDiffFields on FileDiff { path status format unified changes { pointer op oldValue newValue } }
+`);
 
 export const DIFF = graphql(
   `
@@ -111,14 +100,14 @@ export const AUDIT = graphql(
       __typename
       ... on Namespace {
         audit(filter: $filter, first: $first) {
-          edges { node { action comment time operatorIp paths emergency operator { ...PersonFields } version { hash shortHash } } }
+          edges { node { action comment time operatorIp paths emergency operator { name email } version { hash shortHash } } }
         }
       }
       ...ErrorFields
     }
   }
 `,
-  [ERROR, PERSON],
+  [ERROR],
 );
 
 /** What a preview or a committed rollback/revert reports; the failures a console user can act on. */
@@ -174,15 +163,12 @@ export const HEAD = graphql(`
   query Head($ns: String!) { namespace(name: $ns) { __typename ... on Namespace { head { hash } } } }
 `);
 
-export const CHANGES = graphql(
-  `
+export const CHANGES = graphql(`
   subscription Changes($ns: String!, $since: String) {
     changes(namespace: $ns, since: $since) {
       id version sequence action comment time
-      operator { ...PersonFields }
+      operator { name email }
       documents { path status }
     }
   }
-`,
-  [PERSON],
-);
+`);

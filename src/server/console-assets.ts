@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 
@@ -67,7 +67,7 @@ async function serve(root: string, pathname: string, req: IncomingMessage, res: 
   }
   const file = pathname === '/' ? index : resolveInside(root, pathname);
   const type = file ? CONTENT_TYPES[path.extname(file).toLowerCase()] : undefined;
-  if (!file || !type || !(await isFile(file))) {
+  if (!file || !type || !(await isFile(file)) || !(await staysInside(root, file))) {
     sendPage(res, 404, 'Not found', `Nothing at <code>${escapeHtml(pathname)}</code>. The console is at <a href="/">/</a>.`, req);
     return;
   }
@@ -92,6 +92,12 @@ function resolveInside(root: string, pathname: string): string | null {
   if (decoded.includes('\0') || decoded.split(/[\\/]/).includes('..')) return null;
   const file = path.resolve(root, `.${decoded}`);
   return file.startsWith(root + path.sep) ? file : null;
+}
+
+/** A symbolic link in the directory must not lead out of it either. */
+async function staysInside(root: string, file: string): Promise<boolean> {
+  const [realRoot, realFile] = await Promise.all([realpath(root), realpath(file)]);
+  return realFile.startsWith(realRoot + path.sep);
 }
 
 async function isFile(file: string): Promise<boolean> {

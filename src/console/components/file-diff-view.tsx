@@ -22,6 +22,12 @@ export function FileDiffView({ file, text = true }: { file: FileDiff; text?: boo
         </span>
       </header>
       {text && file.unified && <DiffTable unified={file.unified} />}
+      {!text && file.unified && (
+        <details class="file-diff-text">
+          <summary>Text diff</summary>
+          <DiffTable unified={file.unified} />
+        </details>
+      )}
       <div class="file-diff-changes">
         <h3 class="small-heading">Structured changes</h3>
         <ChangeList changes={changes} />

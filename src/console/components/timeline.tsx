@@ -11,7 +11,24 @@ export function Timeline({ versions, actions, selected, onSelect }: { versions: 
   return (
     <ol class="timeline">
       {versions.map((v, i) => (
-        <li key={v.hash} class={`timeline-item${selected === v.hash ? ' selected' : ''}${onSelect ? ' selectable' : ''}`} data-hash={v.hash} onClick={onSelect ? () => onSelect(v) : undefined}>
+        <li
+          key={v.hash}
+          class={`timeline-item${selected === v.hash ? ' selected' : ''}${onSelect ? ' selectable' : ''}`}
+          data-hash={v.hash}
+          {...(onSelect
+            ? {
+                role: 'button',
+                tabIndex: 0,
+                'aria-pressed': selected === v.hash,
+                onClick: () => onSelect(v),
+                onKeyDown: (e: KeyboardEvent) => {
+                  if (e.key !== 'Enter' && e.key !== ' ') return;
+                  e.preventDefault();
+                  onSelect(v);
+                },
+              }
+            : {})}
+        >
           <span class={`timeline-dot action-${(v.action ?? 'git').toLowerCase()}`} />
           <div class="timeline-body">
             <div class="timeline-head">

@@ -15,14 +15,14 @@ export function PreviewView({ preview }: { preview: Payload }) {
   return (
     <div class="preview" data-testid="preview">
       <p class="preview-summary">
-        Against head <Hash value={preview.base?.shortHash} />: <strong>{files.length}</strong> document{files.length === 1 ? '' : 's'} would change
+        <strong>{files.length}</strong> document{files.length === 1 ? '' : 's'} would change
         {files.length > 0 && (
           <span class="muted">
             {' '}
             ({count('ADDED')} added, {count('DELETED')} removed, {count('MODIFIED')} modified)
           </span>
         )}
-        .
+        , against the head <Hash value={preview.base?.shortHash} />.
       </p>
       <Validation items={validation} />
       {files.map((file) => (

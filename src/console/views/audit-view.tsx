@@ -60,7 +60,7 @@ export function AuditView({ api, ns, revision }: { api: Api; ns: string; revisio
       >
         <label class="field">
           <span>Operator</span>
-          <input name="operator" value={draft.operator} placeholder="name or email" onInput={set('operator')} />
+          <input name="operator" value={draft.operator} placeholder="exact name or email" onInput={set('operator')} />
         </label>
         <label class="field">
           <span>Action</span>
