@@ -26,6 +26,7 @@ describe('web console', () => {
   let h: Harness;
   let browser: Browser;
   let page: Page;
+  let consoleDir: string;
   let removeConsole: () => void;
   const versions: string[] = [];
 
@@ -40,6 +41,7 @@ describe('web console', () => {
 
   beforeAll(async () => {
     const built = await buildConsole();
+    consoleDir = built.dir;
     removeConsole = built.remove;
     h = await startHarness({ tokens: [ALICE, BOB], env: { CAIRN_CONSOLE_DIR: built.dir } });
     await h.gql(CREATE_NAMESPACE, { name: NS });
@@ -225,6 +227,28 @@ describe('web console', () => {
     await expect.poll(() => count.textContent()).toBe('0 entries');
     await filter({ since: '2000-01-01T00:00:00' });
     await expect.poll(() => count.textContent()).toBe('5 entries');
+  });
+
+  it('signs in without a token on a development server (no tokens file), in a tab of its own', async () => {
+    const dev = await startHarness({ env: { CAIRN_CONSOLE_DIR: consoleDir } });
+    const context = await browser.newContext();
+    try {
+      await dev.gql(CREATE_NAMESPACE, { name: 'sandbox' });
+      const tab = await context.newPage();
+      tab.setDefaultTimeout(8_000);
+      await tab.goto(dev.url);
+      await tab.getByRole('button', { name: 'Continue without a token' }).click();
+      await expect.poll(() => tab.getByLabel('Namespace').inputValue()).toBe('sandbox');
+      expect(await tab.locator('.topbar').textContent()).toContain('Development server (no token)');
+      expect(await tab.evaluate(() => sessionStorage.getItem('cairn.token'))).toBe('');
+      await tab.locator('.status-live').waitFor();
+      await dev.gql(PUT_CONFIG, { input: { namespace: 'sandbox', path: 'flags.json', content: { beta: true }, expectedVersion: null, comment: 'First flag' } });
+      await tab.locator('.feed-item').filter({ hasText: 'First flag' }).waitFor();
+      await expect.poll(() => treePaths(tab)).toEqual(['flags.json']);
+    } finally {
+      await context.close();
+      await dev.close();
+    }
   });
 
   it('ran without a Content-Security-Policy violation or a script error', () => {
