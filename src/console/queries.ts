@@ -172,3 +172,47 @@ export const CHANGES = graphql(`
     }
   }
 `);
+
+export const VERSION_DIFF = graphql(
+  `
+  query VersionDiff($ns: String!, $ref: String!) {
+    namespace(name: $ns) {
+      __typename
+      ... on Namespace { version(ref: $ref) { __typename ... on Version { diff { ...FileDiffFields } } ...ErrorFields } }
+      ...ErrorFields
+    }
+  }
+`,
+  [ERROR, FILE_DIFF],
+);
+
+export const TAGS = graphql(
+  `
+  query Tags($ns: String!) {
+    tags(namespace: $ns) { __typename ... on TagsSuccess { data { name message protectedBy target { hash } } } ...ErrorFields }
+  }
+`,
+  [ERROR],
+);
+
+export const PROPOSALS = graphql(
+  `
+  query Proposals($ns: String!) {
+    namespace(name: $ns) {
+      __typename
+      ... on Namespace {
+        proposals {
+          id state comment createdAt branch
+          author { name email }
+          base { shortHash }
+          mergedVersion { shortHash }
+          reviews { verdict comment time reviewer { name email } }
+          diff { ...FileDiffFields }
+        }
+      }
+      ...ErrorFields
+    }
+  }
+`,
+  [ERROR, FILE_DIFF],
+);

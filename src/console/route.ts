@@ -7,7 +7,10 @@ import { useEffect, useState } from 'preact/hooks';
 export type Route =
   | { readonly view: 'home' }
   | { readonly view: 'documents'; readonly ns: string; readonly path: string | null; readonly params: URLSearchParams }
-  | { readonly view: 'versions' | 'audit' | 'rollback' | 'revert'; readonly ns: string; readonly params: URLSearchParams };
+  | { readonly view: NamespaceView; readonly ns: string; readonly params: URLSearchParams };
+
+type NamespaceView = 'versions' | 'audit' | 'rollback' | 'revert' | 'proposals';
+const NAMESPACE_VIEWS: readonly string[] = ['versions', 'audit', 'rollback', 'revert', 'proposals'] satisfies NamespaceView[];
 
 export function parseRoute(hash: string): Route {
   const [pathPart = '', query = ''] = hash.replace(/^#\/?/, '').split('?', 2);
@@ -15,11 +18,11 @@ export function parseRoute(hash: string): Route {
   const params = new URLSearchParams(query);
   const [root, ns, view, ...rest] = segments;
   if (root !== 'ns' || !ns) return { view: 'home' };
-  if (view === 'versions' || view === 'audit' || view === 'rollback' || view === 'revert') return { view, ns, params };
+  if (view && NAMESPACE_VIEWS.includes(view)) return { view: view as NamespaceView, ns, params };
   return { view: 'documents', ns, path: view === 'doc' && rest.length ? rest.join('/') : null, params };
 }
 
-export function href(ns: string, view?: 'versions' | 'audit' | 'rollback' | 'revert' | { doc: string }, params: Record<string, string | undefined> = {}): string {
+export function href(ns: string, view?: NamespaceView | { doc: string }, params: Record<string, string | undefined> = {}): string {
   let path = `#/ns/${encodeURIComponent(ns)}`;
   if (typeof view === 'string') path += `/${view}`;
   else if (view) path += `/doc/${view.doc.split('/').map(encodeURIComponent).join('/')}`;

@@ -9,6 +9,7 @@ import { LiveFeed, useChangeFeed } from './live-feed.js';
 import { AuditView } from './views/audit-view.js';
 import { DocumentView } from './views/document-view.js';
 import { NamespaceHome } from './views/namespace-home.js';
+import { ProposalsView } from './views/proposals-view.js';
 import { RevertView } from './views/revert-view.js';
 import { RollbackView } from './views/rollback-view.js';
 import { VersionsView } from './views/versions-view.js';
@@ -86,6 +87,7 @@ function NavLinks({ ns, route }: { ns: string; route: Route }) {
       {link('Versions', href(ns, 'versions'), route.view === 'versions')}
       {link('Roll back', href(ns, 'rollback'), route.view === 'rollback')}
       {link('Revert', href(ns, 'revert'), route.view === 'revert')}
+      {link('Change requests', href(ns, 'proposals'), route.view === 'proposals')}
       {link('Audit log', href(ns, 'audit'), route.view === 'audit')}
     </div>
   );
@@ -98,7 +100,9 @@ function View({ api, route, revision }: { api: Api; route: Route; revision: numb
     case 'documents':
       return route.path ? <DocumentView key={`${route.ns}/${route.path}`} api={api} ns={route.ns} path={route.path} params={route.params} revision={revision} /> : <NamespaceHome api={api} ns={route.ns} revision={revision} />;
     case 'versions':
-      return <VersionsView api={api} ns={route.ns} revision={revision} />;
+      return <VersionsView key={route.ns} api={api} ns={route.ns} revision={revision} />;
+    case 'proposals':
+      return <ProposalsView key={route.ns} api={api} ns={route.ns} revision={revision} />;
     case 'audit':
       return <AuditView key={route.ns} api={api} ns={route.ns} revision={revision} />;
     case 'rollback':

@@ -19,7 +19,6 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Lo
       current = false;
     };
     // The caller names the dependencies, as with useEffect.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
   return loaded;
 }

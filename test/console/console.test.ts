@@ -75,6 +75,12 @@ describe('web console', () => {
         ALICE,
       ),
     );
+    const tagged = await h.gql<{ createTag: { __typename: string } }>(
+      'mutation($input: CreateTagInput!) { createTag(input: $input) { __typename } }',
+      { input: { namespace: NS, name: 'launch', version: versions[0], message: 'What we launched with' } },
+      ALICE.token,
+    );
+    expect(tagged.data.createTag.__typename).toBe('Tag');
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.setDefaultTimeout(8_000);
@@ -155,7 +161,9 @@ describe('web console', () => {
 
   it('rolls back with a preview marking every document and value, then the revert commit arrives in the feed and in git', async () => {
     await page.getByRole('link', { name: 'Roll back' }).click();
-    await page.locator(`.picker .timeline-item[data-hash="${versions[0]}"]`).click();
+    const launch = page.locator(`.picker .timeline-item[data-hash="${versions[0]}"]`);
+    expect(await launch.locator('.tag').textContent()).toBe('launch');
+    await launch.click();
     const preview = page.getByTestId('preview');
     await preview.waitFor();
 
@@ -227,6 +235,35 @@ describe('web console', () => {
     await expect.poll(() => count.textContent()).toBe('0 entries');
     await filter({ since: '2000-01-01T00:00:00' });
     await expect.poll(() => count.textContent()).toBe('5 entries');
+  });
+
+  it('lists versions with their tags and shows what one version changed', async () => {
+    await page.getByRole('link', { name: 'Versions' }).click();
+    const v3 = page.locator(`.timeline-item[data-hash="${versions[2]}"]`);
+    await v3.getByRole('button', { name: 'Show changes' }).click();
+    await expect.poll(() => v3.locator('.file-diff').evaluateAll((files) => files.map((f) => `${f.getAttribute('data-status')} ${f.getAttribute('data-path')}`))).toEqual([
+      `MODIFIED ${API}`,
+      'DELETED services/web.yaml',
+      'ADDED services/worker.json',
+    ]);
+    expect(await page.locator(`.timeline-item[data-hash="${versions[0]}"] .tag`).textContent()).toBe('launch');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-versions.png') });
+  });
+
+  it('lists change requests with their diff', async () => {
+    const proposed = await h.gql<{ proposeChange: { __typename: string; id?: string } }>(
+      'mutation($input: ProposeChangeInput!) { proposeChange(input: $input) { __typename ... on Proposal { id } } }',
+      { input: { namespace: NS, comment: 'Bigger web', expectedVersion: versions[4], changes: [{ path: 'services/web.yaml', text: 'image: web:1.0\nreplicas: 5\n' }] } },
+      BOB.token,
+    );
+    expect(proposed.data.proposeChange.__typename).toBe('Proposal');
+    await page.getByRole('link', { name: 'Change requests' }).click();
+    const proposal = page.locator(`.proposal[data-proposal="${proposed.data.proposeChange.id}"]`);
+    await proposal.waitFor();
+    expect(await proposal.textContent()).toMatch(/open.*Bigger web.*Bob Builder/);
+    await proposal.getByRole('button', { name: 'Show diff' }).click();
+    expect(await proposal.locator('.change[data-pointer="/replicas"] .value.new').textContent()).toBe('5');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-proposals.png') });
   });
 
   it('signs in without a token on a development server (no tokens file), in a tab of its own', async () => {

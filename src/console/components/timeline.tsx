@@ -6,7 +6,19 @@ import { ActionBadge, Hash, Time } from './badges.js';
 export type VersionInfo = ResultOf<typeof VERSION>;
 
 /** Versions as a vertical timeline, newest first: what was done, by whom, when, and why. */
-export function Timeline({ versions, actions, selected, onSelect }: { versions: readonly VersionInfo[]; actions?: (v: VersionInfo, index: number) => ComponentChildren; selected?: string | null; onSelect?: (v: VersionInfo) => void }) {
+export function Timeline({
+  versions,
+  actions,
+  selected,
+  onSelect,
+  tags,
+}: {
+  versions: readonly VersionInfo[];
+  actions?: (v: VersionInfo, index: number) => ComponentChildren;
+  selected?: string | null;
+  onSelect?: (v: VersionInfo) => void;
+  tags?: ReadonlyMap<string, readonly string[]>;
+}) {
   if (!versions.length) return <p class="muted">No versions yet.</p>;
   return (
     <ol class="timeline">
@@ -34,6 +46,11 @@ export function Timeline({ versions, actions, selected, onSelect }: { versions: 
             <div class="timeline-head">
               <ActionBadge action={v.action} />
               <span class="timeline-comment">{v.comment || <span class="muted">no comment</span>}</span>
+              {(tags?.get(v.hash ?? '') ?? []).map((name) => (
+                <span key={name} class="tag" title={`tag ${name}`}>
+                  {name}
+                </span>
+              ))}
             </div>
             <div class="timeline-meta muted small">
               <span class="operator" title={v.operator?.email ?? undefined}>
@@ -57,7 +74,7 @@ export function Timeline({ versions, actions, selected, onSelect }: { versions: 
                 ))}
               </div>
             )}
-            {actions && <div class="timeline-actions">{actions(v, i)}</div>}
+            {actions && <div class="timeline-extra">{actions(v, i)}</div>}
           </div>
         </li>
       ))}

@@ -62,7 +62,7 @@ export function UndoFlow({ api, ns, kind, picked, onPick, revision, options }: {
         {versions.state === 'error' && <p class="alert alert-error">{versions.error.message}</p>}
         {versions.state === 'done' && (
           <div class="picker">
-            <Timeline versions={versions.data.versions.filter(kind.pickable)} selected={picked} onSelect={(v) => v.hash && onPick(v.hash)} />
+            <Timeline versions={versions.data.versions.filter(kind.pickable)} tags={versions.data.tags} selected={picked} onSelect={(v) => v.hash && onPick(v.hash)} />
           </div>
         )}
         {options}
@@ -73,6 +73,11 @@ export function UndoFlow({ api, ns, kind, picked, onPick, revision, options }: {
         {phase.step === 'previewing' && <p class="muted">Computing the preview…</p>}
         {shown && (shown.__typename === 'WritePayload' && shown.status === 'PREVIEW' ? <PreviewView preview={shown} /> : <OutcomeView outcome={shown} />)}
         {phase.step === 'done' && <OutcomeView outcome={phase.outcome} />}
+        {phase.step === 'done' && !(phase.outcome.__typename === 'WritePayload' && phase.outcome.status === 'COMMITTED') && (
+          <button class="button" type="button" onClick={() => void preview()}>
+            Preview again
+          </button>
+        )}
       </div>
       {shown?.__typename === 'WritePayload' && shown.status === 'PREVIEW' && (
         <form

@@ -93,7 +93,7 @@ function HistoryTab({ ns, path, versions }: { ns: string; path: string; versions
         actions={(v, i) => {
           const older = versions[i + 1];
           return (
-            <>
+            <div class="timeline-actions">
               <a class="button small" href={href(ns, { doc: path }, { tab: 'content', at: v.hash ?? undefined })}>
                 View
               </a>
@@ -104,13 +104,13 @@ function HistoryTab({ ns, path, versions }: { ns: string; path: string; versions
               )}
               {i > 0 && (
                 <a class="button small" href={href(ns, 'rollback', { to: v.hash ?? undefined, paths: path })}>
-                  Roll back to this
+                  Roll back this document
                 </a>
               )}
               <a class="button small" href={href(ns, 'revert', { version: v.hash ?? undefined })}>
                 Revert
               </a>
-            </>
+            </div>
           );
         }}
       />
