@@ -30,9 +30,14 @@ export function createApi(token: string, onUnauthenticated: () => void): Api {
     // Where the server reads the token of a WebSocket (websocket.ts): connectionParams.authorization.
     connectionParams: authorization(token),
     lazy: true,
-    retryAttempts: 1_000_000,
+    // A console left open rides out server restarts: keep retrying (graphql-ws backs off between attempts).
+    retryAttempts: Number.POSITIVE_INFINITY,
     shouldRetry: (event) => !(isCloseEvent(event) && event.code === 4403),
-    on: { closed: (event) => isCloseEvent(event) && event.code === 4403 && onUnauthenticated() },
+    on: {
+      closed: (event) => {
+        if (isCloseEvent(event) && event.code === 4403) onUnauthenticated();
+      },
+    },
   });
   return {
     sockets,

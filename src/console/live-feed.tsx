@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from './api.js';
 import { ActionBadge, Hash, Time } from './components/badges.js';
 import { CHANGES, HEAD } from './queries.js';
@@ -16,6 +16,8 @@ export interface Feed {
 }
 
 const KEPT_EVENTS = 50;
+/** Ids remembered to drop what a resubscription replays; far more than a reconnect replays in practice. */
+const REMEMBERED_IDS = 5_000;
 
 /**
  * The namespace's change feed over graphql-ws, from the head it had when the console opened it: `since` makes the
@@ -24,15 +26,22 @@ const KEPT_EVENTS = 50;
  */
 export function useChangeFeed(api: Api, ns: string | null): Feed {
   const [feed, setFeed] = useState<Feed>({ events: [], status: 'connecting', error: null, revision: 0 });
+  const seen = useRef(new Set<string>());
   useEffect(() => {
     setFeed((f) => ({ ...f, events: [], error: null }));
+    seen.current = new Set();
     if (!ns) return;
     let unsubscribe: (() => void) | null = null;
     let cancelled = false;
     const offConnected = api.sockets.on('connected', () => setFeed((f) => ({ ...f, status: 'live', error: null })));
     const offClosed = api.sockets.on('closed', () => setFeed((f) => ({ ...f, status: 'reconnecting' })));
-    const receive = (event: ChangeEvent): void =>
-      setFeed((f) => (f.events.some((e) => e.id === event.id) ? f : { ...f, events: [event, ...f.events].slice(0, KEPT_EVENTS), revision: f.revision + 1 }));
+    const receive = (event: ChangeEvent): void => {
+      const id = event.id ?? '';
+      if (seen.current.has(id)) return;
+      if (seen.current.size >= REMEMBERED_IDS) seen.current = new Set([...seen.current].slice(REMEMBERED_IDS / 2));
+      seen.current.add(id);
+      setFeed((f) => ({ ...f, events: [event, ...f.events].slice(0, KEPT_EVENTS), revision: f.revision + 1 }));
+    };
     void api.request(HEAD, { ns }).then(
       (result) => {
         if (cancelled) return;

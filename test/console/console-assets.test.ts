@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSettings } from '../../src/server/settings.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
 /** The static handler in front of a hand-made console build (the browser tests use a real Vite build). */
@@ -74,6 +75,11 @@ describe('web console assets', () => {
     const res = await h.gql('{ namespaces(first: 1) { edges { cursor } } }');
     expect(res.errors).toBeUndefined();
     expect((await get('/graphql', { method: 'POST' })).headers.get('content-security-policy')).toBeNull();
+  });
+
+  it('reads CAIRN_CONSOLE_DIR against the working directory, and defaults to dist/console of the checkout', () => {
+    expect(readSettings({ CAIRN_CONSOLE_DIR: 'ui' }, '/srv/cairn').consoleDir).toBe('/srv/cairn/ui');
+    expect(readSettings({}).consoleDir).toBe(path.resolve(import.meta.dirname, '../../dist/console'));
   });
 
   it('says the console is not built (503) when its directory is empty', async () => {
