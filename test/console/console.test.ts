@@ -105,6 +105,7 @@ describe('web console', () => {
     await page.getByLabel('Access token').fill('not-a-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('This token was refused');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-sign-in.png') });
     expect(await page.evaluate(() => sessionStorage.getItem('cairn.token'))).toBeNull();
 
     await page.getByRole('button', { name: 'Continue without a token' }).click();
@@ -156,6 +157,7 @@ describe('web console', () => {
     expect(await conflict.textContent()).toContain(API);
     expect(await conflict.locator('code.pointer').allTextContents()).toEqual(expect.arrayContaining(['/replicas']));
     expect(await page.getByRole('button', { name: 'Revert', exact: true }).count()).toBe(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-revert-conflict.png') });
     expect(h.git(NS, 'rev-parse', 'main').trim()).toBe(versions[3]);
   });
 
@@ -223,6 +225,8 @@ describe('web console', () => {
     await filter({ operator: BOB.email });
     await expect.poll(() => count.textContent()).toBe('2 entries');
     expect(await page.locator('table.audit tbody tr').allTextContents()).toEqual([expect.stringContaining('More workers'), expect.stringContaining('Scale up for the sale')]);
+
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-audit.png') });
 
     await filter({ action: 'ROLLBACK' });
     await expect.poll(() => count.textContent()).toBe('1 entry');
