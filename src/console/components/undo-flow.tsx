@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api.js';
 import { HEAD } from '../queries.js';
 import { Timeline, type VersionInfo } from './timeline.js';
@@ -30,16 +30,21 @@ export function UndoFlow({ api, ns, kind, picked, onPick, revision, options }: {
   const versions = useNamespaceVersions(api, ns, revision);
   const [phase, setPhase] = useState<Phase>({ step: 'idle' });
   const [comment, setComment] = useState('');
+  // Only the latest preview asked for may land: picking quickly must not show an older pick's answer.
+  const latest = useRef(0);
   const preview = async (): Promise<void> => {
     if (!picked) return;
+    const request = ++latest.current;
     setPhase({ step: 'previewing' });
+    let outcome: Outcome;
     try {
       const head = await api.request(HEAD, { ns });
       const expectedVersion = head.namespace?.__typename === 'Namespace' ? (head.namespace.head?.hash ?? '') : '';
-      setPhase({ step: 'preview', outcome: await kind.run(api, { version: picked, expectedVersion, dryRun: true, comment: undefined }) });
+      outcome = await kind.run(api, { version: picked, expectedVersion, dryRun: true, comment: undefined });
     } catch (error) {
-      setPhase({ step: 'preview', outcome: { __typename: 'InvalidInput', code: 'CONSOLE', message: (error as Error).message } });
+      outcome = { __typename: 'InvalidInput', code: 'CONSOLE', message: (error as Error).message };
     }
+    if (request === latest.current) setPhase({ step: 'preview', outcome });
   };
   // A new kind (a rollback's paths changed) or a new pick: preview again.
   useEffect(() => void preview(), [picked, kind]);
