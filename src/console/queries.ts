@@ -62,7 +62,7 @@ export const VERSIONS = graphql(
   query Versions($ns: String!, $path: String, $first: Int!) {
     namespace(name: $ns) {
       __typename
-      ... on Namespace { head { hash } versions(path: $path, first: $first) { edges { node { ...VersionFields } } } }
+      ... on Namespace { head { hash } versions(path: $path, first: $first) { pageInfo { hasNextPage } edges { node { ...VersionFields } } } }
       ...ErrorFields
     }
   }
@@ -100,6 +100,7 @@ export const AUDIT = graphql(
       __typename
       ... on Namespace {
         audit(filter: $filter, first: $first) {
+          pageInfo { hasNextPage }
           edges { node { action comment time operatorIp paths emergency operator { name email } version { hash shortHash } } }
         }
       }
@@ -215,4 +216,23 @@ export const PROPOSALS = graphql(
   }
 `,
   [ERROR, FILE_DIFF],
+);
+
+export const BLAME = graphql(
+  `
+  query Blame($ns: String!, $path: String!, $at: String) {
+    namespace(name: $ns) {
+      __typename
+      ... on Namespace {
+        blame(path: $path, at: $at) {
+          __typename
+          ... on Blame { entries { pointer value action comment time operator { name email } version { hash shortHash } } }
+          ...ErrorFields
+        }
+      }
+      ...ErrorFields
+    }
+  }
+`,
+  [ERROR],
 );

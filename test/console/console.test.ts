@@ -119,7 +119,7 @@ describe('web console', () => {
     await expect.poll(() => treePaths(page)).toEqual([API, 'services/worker.json']);
   });
 
-  it('shows a document, its history as a timeline and a side-by-side diff with the changed values marked', async () => {
+  it('shows a document, its history as a timeline, who set each value, and a side-by-side diff with the changed values marked', async () => {
     await page.locator(`.tree-file[data-path="${API}"]`).click();
     await page.locator('.code').waitFor();
     expect(await page.locator('.code').textContent()).toContain('"timeoutSeconds": 30');
@@ -128,6 +128,11 @@ describe('web console', () => {
     const items = page.locator('.timeline-item');
     await expect.poll(() => items.count()).toBe(3);
     expect(await items.nth(1).textContent()).toMatch(/update.*Scale up for the sale.*Bob Builder/);
+
+    await page.getByRole('tab', { name: 'Blame' }).click();
+    const blamed = (pointer: string) => page.locator(`table.blame tr[data-pointer="${pointer}"]`).textContent();
+    await expect.poll(() => blamed('/replicas')).toMatch(/replicas4Alice Admin.*Worker replaces web/);
+    expect(await blamed('/image')).toMatch(/image"api:1.1"Bob Builder.*Scale up for the sale/);
 
     // From v1 to v2: replicas 2 → 3, image, and features.search, highlighted inside their lines.
     await open(`/ns/${NS}/doc/${API}?tab=diff&from=${versions[0]}&to=${versions[1]}`);

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api.js';
 import { HEAD } from '../queries.js';
 import { Timeline, type VersionInfo } from './timeline.js';
-import { useNamespaceVersions } from './version-list.js';
+import { OlderVersionsNote, useNamespaceVersions } from './version-list.js';
 import { type Outcome, OutcomeView, PreviewView } from './write-outcome.js';
 
 /** How a rollback or a revert is asked for: the same steps, a different mutation. */
@@ -68,6 +68,7 @@ export function UndoFlow({ api, ns, kind, picked, onPick, revision, options }: {
         {versions.state === 'done' && (
           <div class="picker">
             <Timeline versions={versions.data.versions.filter(kind.pickable)} tags={versions.data.tags} selected={picked} onSelect={(v) => v.hash && onPick(v.hash)} />
+            <OlderVersionsNote shown={versions.data.versions.length} more={versions.data.more} />
           </div>
         )}
         {options}

@@ -6,6 +6,8 @@ import type { VersionInfo } from './timeline.js';
 export interface NamespaceVersions {
   readonly head: string | null;
   readonly versions: readonly VersionInfo[];
+  /** Older versions exist beyond these. */
+  readonly more: boolean;
   /** Tag names by the hash of the version they point at. */
   readonly tags: ReadonlyMap<string, readonly string[]>;
 }
@@ -19,6 +21,7 @@ export function useNamespaceVersions(api: Api, ns: string, revision: number, fir
     return {
       head: namespace.head?.hash ?? null,
       versions: (namespace.versions?.edges ?? []).flatMap((e) => (e?.node ? [e.node] : [])),
+      more: namespace.versions?.pageInfo.hasNextPage ?? false,
       tags: tagsByVersion(tags.tags?.__typename === 'TagsSuccess' ? tags.tags.data : []),
     };
   }, [api, ns, revision, first]);
@@ -32,4 +35,9 @@ function tagsByVersion(tags: readonly { name: string | null; target: { hash: str
     byHash.set(hash, [...(byHash.get(hash) ?? []), tag.name]);
   }
   return byHash;
+}
+
+export function OlderVersionsNote({ shown, more }: { shown: number; more: boolean }) {
+  if (!more) return null;
+  return <p class="muted small">The newest {shown} versions; older ones are in the audit log (filter by time) and in Git.</p>;
 }

@@ -20,6 +20,8 @@ interface Draft {
   path: string;
 }
 
+const PAGE = 200;
+
 const EMPTY: Draft = { operator: '', action: '', since: '', until: '', path: '' };
 
 /** datetime-local gives local wall-clock time without a zone; the API takes instants. */
@@ -41,7 +43,7 @@ function toFilter(draft: Draft): Filter {
 export function AuditView({ api, ns, revision }: { api: Api; ns: string; revision: number }) {
   const [draft, setDraft] = useState<Draft>(EMPTY);
   const [filter, setFilter] = useState<Filter>({});
-  const loaded = useLoad(() => api.request(AUDIT, { ns, filter, first: 200 }), [api, ns, filter, revision]);
+  const loaded = useLoad(() => api.request(AUDIT, { ns, filter, first: PAGE }), [api, ns, filter, revision]);
   const namespace = loaded.state === 'done' ? loaded.data.namespace : null;
   const entries = namespace?.__typename === 'Namespace' ? (namespace.audit?.edges ?? []).flatMap((e) => (e?.node ? [e.node] : [])) : [];
   const set = (key: keyof Draft) => (e: { currentTarget: { value: string } }) => setDraft({ ...draft, [key]: e.currentTarget.value });
@@ -107,6 +109,7 @@ export function AuditView({ api, ns, revision }: { api: Api; ns: string; revisio
         <p class="muted small" data-testid="audit-count">
           {loaded.state === 'loading' ? 'Loading…' : `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}`}
         </p>
+        {namespace?.__typename === 'Namespace' && namespace.audit?.pageInfo.hasNextPage && <p class="alert alert-info small">The newest {PAGE} entries: narrow the filters to see older ones.</p>}
         <table class="audit">
           <thead>
             <tr>

@@ -2,15 +2,17 @@ import type { Api } from '../api.js';
 import { ActionBadge, Hash, Time } from '../components/badges.js';
 import { CodeBlock } from '../components/code-block.js';
 import { FileDiffView } from '../components/file-diff-view.js';
+import { BlameTable } from '../components/blame-table.js';
 import { Problem } from '../components/problem.js';
 import { Timeline, type VersionInfo } from '../components/timeline.js';
-import { DIFF, DOCUMENT, VERSIONS } from '../queries.js';
+import { BLAME, DIFF, DOCUMENT, VERSIONS } from '../queries.js';
 import { href, navigate } from '../route.js';
 import { useLoad } from '../use-query.js';
 
-type Tab = 'content' | 'history' | 'diff';
+type Tab = 'content' | 'blame' | 'history' | 'diff';
 const TABS: readonly [Tab, string][] = [
   ['content', 'Content'],
+  ['blame', 'Blame'],
   ['history', 'History'],
   ['diff', 'Diff'],
 ];
@@ -42,6 +44,7 @@ export function DocumentView({ api, ns, path, params, revision }: { api: Api; ns
       </header>
       {history.state === 'error' && <p class="alert alert-error">{history.error.message}</p>}
       {tab === 'content' && <ContentTab api={api} ns={ns} path={path} at={params.get('at')} versions={versions} revision={revision} onPick={(at) => go({ at })} />}
+      {tab === 'blame' && <BlameTab api={api} ns={ns} path={path} at={params.get('at')} versions={versions} revision={revision} onPick={(at) => go({ at })} />}
       {tab === 'history' && <HistoryTab ns={ns} path={path} versions={versions} />}
       {tab === 'diff' && <DiffTab api={api} ns={ns} path={path} versions={versions} from={params.get('from')} to={params.get('to')} onPick={(from, to) => go({ from, to })} />}
     </section>
@@ -81,6 +84,22 @@ function ContentTab({ api, ns, path, at, versions, revision, onPick }: { api: Ap
       {loaded.state === 'loading' && <p class="muted">Loading…</p>}
       {loaded.state === 'error' && <p class="alert alert-error">{loaded.error.message}</p>}
       {loaded.state === 'done' && (doc?.__typename === 'ConfigDocument' ? <CodeBlock text={doc.text ?? ''} format={doc.format ?? 'JSON'} /> : <Problem result={doc ?? loaded.data.namespace} />)}
+    </div>
+  );
+}
+
+function BlameTab({ api, ns, path, at, versions, revision, onPick }: { api: Api; ns: string; path: string; at: string | null; versions: readonly VersionInfo[]; revision: number; onPick: (at: string | undefined) => void }) {
+  const loaded = useLoad(() => api.request(BLAME, { ns, path, at }), [api, ns, path, at, revision]);
+  const blame = loaded.state === 'done' && loaded.data.namespace?.__typename === 'Namespace' ? loaded.data.namespace.blame : null;
+  return (
+    <div class="panel">
+      <div class="toolbar">
+        <VersionSelect label="Version" versions={versions} value={at} onChange={onPick} allowHead />
+        <span class="muted small">Who last set each value, and why.</span>
+      </div>
+      {loaded.state === 'loading' && <p class="muted">Loading…</p>}
+      {loaded.state === 'error' && <p class="alert alert-error">{loaded.error.message}</p>}
+      {loaded.state === 'done' && (blame?.__typename === 'Blame' ? <BlameTable entries={blame.entries ?? []} /> : <Problem result={blame ?? loaded.data.namespace} />)}
     </div>
   );
 }

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import type { Api } from '../api.js';
 import { Timeline } from '../components/timeline.js';
 import { VersionChanges } from '../components/version-changes.js';
-import { useNamespaceVersions } from '../components/version-list.js';
+import { OlderVersionsNote, useNamespaceVersions } from '../components/version-list.js';
 import { href } from '../route.js';
 
 /** Every version of the namespace with its tags, what it changed, and the ways back: roll back to it, or revert it alone. */
@@ -49,6 +49,7 @@ export function VersionsView({ api, ns, revision }: { api: Api; ns: string; revi
             }}
           />
         )}
+        {loaded.state === 'done' && <OlderVersionsNote shown={loaded.data.versions.length} more={loaded.data.more} />}
       </div>
     </section>
   );
