@@ -133,6 +133,7 @@ describe('web console', () => {
     const blamed = (pointer: string) => page.locator(`table.blame tr[data-pointer="${pointer}"]`).textContent();
     await expect.poll(() => blamed('/replicas')).toMatch(/replicas4Alice Admin.*Worker replaces web/);
     expect(await blamed('/image')).toMatch(/image"api:1.1"Bob Builder.*Scale up for the sale/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-blame.png') });
 
     // From v1 to v2: replicas 2 → 3, image, and features.search, highlighted inside their lines.
     await open(`/ns/${NS}/doc/${API}?tab=diff&from=${versions[0]}&to=${versions[1]}`);
