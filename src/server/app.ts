@@ -8,6 +8,7 @@ import { RepositoryStore, SYSTEM_REPOSITORY } from '../git/repository-store.js';
 import { type Cairn, createCairn } from '../services/cairn.js';
 import { type Authenticator, developmentAuthenticator, tokenAuthenticator } from './authenticator.js';
 import { type Settings, isLoopback } from './settings.js';
+import { consoleAssets } from './console-assets.js';
 import { type Cluster, connectRedis, createRemote, joinCluster } from './cluster.js';
 import { requestHandler } from './http-handler.js';
 import { CairnMetrics } from './metrics.js';
@@ -60,7 +61,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   });
   let yoga: CairnYoga | null = null;
   const server = createServer(
-    requestHandler({ settings, readiness, metrics, endpoint: new MetricsEndpoint(metrics, settings.metrics.token), yoga: () => yoga }),
+    requestHandler({ settings, readiness, metrics, endpoint: new MetricsEndpoint(metrics, settings.metrics.token), webConsole: consoleAssets(settings.consoleDir), yoga: () => yoga }),
   );
   // An upgrade before ready waits like any request, then goes to the WebSocket server (attached by then).
   const deferUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {

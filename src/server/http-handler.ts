@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ConsoleAssets } from './console-assets.js';
 import type { CairnMetrics, HttpRoute } from './metrics.js';
 import type { MetricsEndpoint } from './metrics-endpoint.js';
 import type { Readiness } from './readiness.js';
@@ -10,6 +11,8 @@ export interface HandlerContext {
   readonly readiness: Readiness;
   readonly metrics: CairnMetrics;
   readonly endpoint: MetricsEndpoint;
+  /** The web console's files at `/` (served before the server is ready too: it is static). */
+  readonly webConsole: ConsoleAssets;
   /** null until the server is ready. */
   readonly yoga: () => CairnYoga | null;
 }
@@ -17,11 +20,15 @@ export interface HandlerContext {
 const ROUTES: Record<string, HttpRoute> = { '/graphql': 'graphql', '/healthz': 'healthz', '/readyz': 'readyz', '/metrics': 'metrics' };
 
 /** The HTTP routes: health, readiness and metrics always; GraphQL (yoga) once the server is ready. */
-export function requestHandler({ settings, readiness, metrics, endpoint, yoga }: HandlerContext): (req: IncomingMessage, res: ServerResponse) => void {
+export function requestHandler({ settings, readiness, metrics, endpoint, webConsole, yoga }: HandlerContext): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const route = ROUTES[path] ?? 'other';
+    let route = ROUTES[path] ?? 'other';
     res.once('close', () => metrics.httpRequest(route, req.method, res.statusCode));
+    if (route === 'other' && webConsole.handle(req, res)) {
+      route = 'console';
+      return;
+    }
     if (route === 'healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../domain/retry-schedule.js';
 import { parseAllowList } from '../domain/webhook-url.js';
 import type { WebhookSettings } from '../services/cairn.js';
@@ -24,6 +25,8 @@ export interface Settings {
   readonly committer: { readonly name: string; readonly email: string };
   /** CAIRN_REPACK_EVERY: pack loose objects with `git repack -d` every N commits of a namespace (0: never). @default 0 */
   readonly repackEvery: number;
+  /** CAIRN_CONSOLE_DIR: the built web console served at `/`. @default dist/console (next to the built server) */
+  readonly consoleDir: string;
   /** CAIRN_GRAPHIQL: serve GraphiQL at /graphql to browsers. @default true */
   readonly graphiql: boolean;
   /** GraphQL limits (CAIRN_MAX_DEPTH, …); see use-limits.ts. */
@@ -125,6 +128,7 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
     maxDocumentBytes: integer('CAIRN_MAX_DOCUMENT_BYTES', env.CAIRN_MAX_DOCUMENT_BYTES, 1024 * 1024),
     committer: { name: env.CAIRN_COMMITTER_NAME || 'Cairn', email: env.CAIRN_COMMITTER_EMAIL || 'cairn@localhost' },
     repackEvery: integer('CAIRN_REPACK_EVERY', env.CAIRN_REPACK_EVERY, 0),
+    consoleDir: env.CAIRN_CONSOLE_DIR ? path.resolve(cwd, env.CAIRN_CONSOLE_DIR) : defaultConsoleDir(),
     graphiql: flag(env.CAIRN_GRAPHIQL, true),
     limits: {
       maxDepth: integer('CAIRN_MAX_DEPTH', env.CAIRN_MAX_DEPTH, 10),
@@ -191,6 +195,12 @@ function readClusterSettings(env: Env): ClusterSettings | null {
     redisUrl: env.CAIRN_REDIS_URL || null,
     webhookLeaseMs: positive('CAIRN_WEBHOOK_LEASE_MS', integer('CAIRN_WEBHOOK_LEASE_MS', env.CAIRN_WEBHOOK_LEASE_MS, 15_000)),
   };
+}
+
+/** `npm run build` puts the console in dist/console, beside dist/src: found from the built server or from src/ (tsx). */
+function defaultConsoleDir(): string {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  return path.basename(root) === 'dist' ? path.join(root, 'console') : path.join(root, 'dist', 'console');
 }
 
 export function isLoopback(host: string): boolean {

@@ -1,0 +1,38 @@
+import { formatValue, readablePointer } from '../format.js';
+import { ChangeMark, markOf } from './badges.js';
+
+export interface ValueChange {
+  readonly pointer: string | null;
+  readonly op: string | null;
+  readonly oldValue?: unknown;
+  readonly newValue?: unknown;
+}
+
+/** The structured changes of one document: each value removed (−), added (+) or modified (•), old → new. */
+export function ChangeList({ changes }: { changes: readonly ValueChange[] }) {
+  if (!changes.length) return <p class="muted small">No value changes.</p>;
+  return (
+    <table class="changes">
+      <tbody>
+        {changes.map((change) => {
+          const kind = markOf(change.op);
+          return (
+            <tr key={`${change.pointer}`} class={`change change-${kind}`} data-pointer={change.pointer}>
+              <td class="change-mark">
+                <ChangeMark kind={kind} />
+              </td>
+              <td class="change-pointer">
+                <code title={change.pointer ?? ''}>{readablePointer(change.pointer ?? '')}</code>
+              </td>
+              <td class="change-values">
+                {kind !== 'added' && <code class="value old">{formatValue(change.oldValue)}</code>}
+                {kind === 'modified' && <span class="arrow">→</span>}
+                {kind !== 'removed' && <code class="value new">{formatValue(change.newValue)}</code>}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,113 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Api } from '../api.js';
+import { HEAD } from '../queries.js';
+import { Timeline, type VersionInfo } from './timeline.js';
+import { OlderVersionsNote, useNamespaceVersions } from './version-list.js';
+import { type Outcome, OutcomeView, PreviewView } from './write-outcome.js';
+
+/** How a rollback or a revert is asked for: the same steps, a different mutation. */
+export interface UndoKind {
+  readonly verb: string;
+  readonly pickLabel: string;
+  /** Versions that make sense to pick (a rollback to the head changes nothing). */
+  readonly pickable: (v: VersionInfo, index: number) => boolean;
+  run(api: Api, input: { version: string; expectedVersion: string; dryRun: boolean; comment: string | undefined }): Promise<Outcome>;
+}
+
+type Phase =
+  | { readonly step: 'idle' }
+  | { readonly step: 'previewing' }
+  | { readonly step: 'preview'; readonly outcome: Outcome }
+  | { readonly step: 'confirming'; readonly outcome: Outcome }
+  | { readonly step: 'done'; readonly outcome: Outcome };
+
+/**
+ * Pick a version, see the preview (computed against the head read just before: the server's dry run), read the
+ * validation, confirm. The confirmation names the previewed head as expectedVersion, so a change made meanwhile is
+ * refused instead of silently rolled over.
+ */
+export function UndoFlow({ api, ns, kind, picked, onPick, revision, options }: { api: Api; ns: string; kind: UndoKind; picked: string | null; onPick: (hash: string) => void; revision: number; options?: preact.ComponentChildren }) {
+  const versions = useNamespaceVersions(api, ns, revision);
+  const [phase, setPhase] = useState<Phase>({ step: 'idle' });
+  const [comment, setComment] = useState('');
+  // Only the latest preview asked for may land: picking quickly must not show an older pick's answer.
+  const latest = useRef(0);
+  const preview = async (): Promise<void> => {
+    if (!picked) return;
+    const request = ++latest.current;
+    setPhase({ step: 'previewing' });
+    let outcome: Outcome;
+    try {
+      const head = await api.request(HEAD, { ns });
+      const expectedVersion = head.namespace?.__typename === 'Namespace' ? (head.namespace.head?.hash ?? '') : '';
+      outcome = await kind.run(api, { version: picked, expectedVersion, dryRun: true, comment: undefined });
+    } catch (error) {
+      outcome = { __typename: 'InvalidInput', code: 'CONSOLE', message: (error as Error).message };
+    }
+    if (request === latest.current) setPhase({ step: 'preview', outcome });
+  };
+  // A new kind (a rollback's paths changed) or a new pick: preview again.
+  useEffect(() => void preview(), [picked, kind]);
+  const confirm = async (outcome: Outcome): Promise<void> => {
+    if (!picked || outcome.__typename !== 'WritePayload' || !outcome.base?.hash) return;
+    setPhase({ step: 'confirming', outcome });
+    try {
+      setPhase({ step: 'done', outcome: await kind.run(api, { version: picked, expectedVersion: outcome.base.hash, dryRun: false, comment: comment.trim() || undefined }) });
+    } catch (error) {
+      setPhase({ step: 'done', outcome: { __typename: 'InvalidInput', code: 'CONSOLE', message: (error as Error).message } });
+    }
+  };
+  const shown = phase.step === 'preview' || phase.step === 'confirming' ? phase.outcome : null;
+  const canConfirm = shown?.__typename === 'WritePayload' && shown.status === 'PREVIEW' && (shown.files?.length ?? 0) > 0 && !(shown.validation?.length ?? 0);
+  return (
+    <div class="undo">
+      <div class="panel">
+        <h2 class="panel-title">1. {kind.pickLabel}</h2>
+        {versions.state === 'loading' && <p class="muted">Loading…</p>}
+        {versions.state === 'error' && <p class="alert alert-error">{versions.error.message}</p>}
+        {versions.state === 'done' && (
+          <div class="picker">
+            <Timeline versions={versions.data.versions.filter(kind.pickable)} tags={versions.data.tags} selected={picked} onSelect={(v) => v.hash && onPick(v.hash)} />
+            <OlderVersionsNote shown={versions.data.versions.length} more={versions.data.more} />
+          </div>
+        )}
+        {options}
+      </div>
+      <div class="panel">
+        <h2 class="panel-title">2. Preview</h2>
+        {!picked && <p class="muted">Pick a version above to see what would change.</p>}
+        {phase.step === 'previewing' && <p class="muted">Computing the preview…</p>}
+        {shown && (shown.__typename === 'WritePayload' && shown.status === 'PREVIEW' ? <PreviewView preview={shown} /> : <OutcomeView outcome={shown} />)}
+        {phase.step === 'done' && <OutcomeView outcome={phase.outcome} />}
+        {phase.step === 'done' && !(phase.outcome.__typename === 'WritePayload' && phase.outcome.status === 'COMMITTED') && (
+          <button class="button" type="button" onClick={() => void preview()}>
+            Preview again
+          </button>
+        )}
+      </div>
+      {shown?.__typename === 'WritePayload' && shown.status === 'PREVIEW' && (
+        <form
+          class="panel confirm"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void confirm(shown);
+          }}
+        >
+          <h2 class="panel-title">3. Confirm</h2>
+          <label class="field">
+            <span>Comment (the commit message)</span>
+            <input name="comment" value={comment} placeholder={`Why this ${kind.verb.toLowerCase()}?`} onInput={(e) => setComment(e.currentTarget.value)} />
+          </label>
+          <div class="confirm-actions">
+            <button class="button danger" type="submit" disabled={!canConfirm || phase.step === 'confirming'}>
+              {kind.verb}
+            </button>
+            <button class="button" type="button" onClick={() => void preview()}>
+              Preview again
+            </button>
+          </div>
+        </form>
+      )}
+    </div>
+  );
+}

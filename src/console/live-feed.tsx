@@ -1,0 +1,109 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Api } from './api.js';
+import { ActionBadge, Hash, Time } from './components/badges.js';
+import { CHANGES, HEAD } from './queries.js';
+import { type ResultOf, documentText } from './graphql.js';
+import { href } from './route.js';
+
+export type ChangeEvent = NonNullable<ResultOf<typeof CHANGES>['changes']>;
+
+export interface Feed {
+  readonly events: readonly ChangeEvent[];
+  readonly status: 'connecting' | 'live' | 'reconnecting' | 'failed';
+  readonly error: string | null;
+  /** Grows with every event: views that depend on the namespace reload when it changes. */
+  readonly revision: number;
+}
+
+const KEPT_EVENTS = 50;
+/** Ids remembered to drop what a resubscription replays; far more than a reconnect replays in practice. */
+const REMEMBERED_IDS = 5_000;
+
+/**
+ * The namespace's change feed over graphql-ws, from the head it had when the console opened it: `since` makes the
+ * server replay anything committed between that read and the subscription, so nothing is missed. graphql-ws
+ * reconnects on its own and subscribes again with the same `since`; events already shown are not shown twice.
+ */
+export function useChangeFeed(api: Api, ns: string | null): Feed {
+  const [feed, setFeed] = useState<Feed>({ events: [], status: 'connecting', error: null, revision: 0 });
+  const seen = useRef(new Set<string>());
+  useEffect(() => {
+    setFeed((f) => ({ ...f, events: [], error: null }));
+    seen.current = new Set();
+    if (!ns) return;
+    let unsubscribe: (() => void) | null = null;
+    let cancelled = false;
+    const offConnected = api.sockets.on('connected', () => setFeed((f) => ({ ...f, status: 'live', error: null })));
+    const offClosed = api.sockets.on('closed', () => setFeed((f) => ({ ...f, status: 'reconnecting' })));
+    const receive = (event: ChangeEvent): void => {
+      const id = event.id ?? '';
+      if (seen.current.has(id)) return;
+      if (seen.current.size >= REMEMBERED_IDS) seen.current = new Set([...seen.current].slice(REMEMBERED_IDS / 2));
+      seen.current.add(id);
+      setFeed((f) => ({ ...f, events: [event, ...f.events].slice(0, KEPT_EVENTS), revision: f.revision + 1 }));
+    };
+    void api.request(HEAD, { ns }).then(
+      (result) => {
+        if (cancelled) return;
+        const since = result.namespace?.__typename === 'Namespace' ? result.namespace.head?.hash : undefined;
+        unsubscribe = api.sockets.subscribe<ResultOf<typeof CHANGES>>(
+          { query: documentText(CHANGES), variables: { ns, since } },
+          {
+            next: (result) => {
+              if (result.data?.changes) receive(result.data.changes);
+              if (result.errors?.length) setFeed((f) => ({ ...f, status: 'failed', error: result.errors?.[0]?.message ?? 'error' }));
+            },
+            error: (error) => setFeed((f) => ({ ...f, status: 'failed', error: error instanceof Error ? error.message : 'connection failed' })),
+            complete: () => undefined,
+          },
+        );
+      },
+      (error: unknown) => setFeed((f) => ({ ...f, status: 'failed', error: (error as Error).message })),
+    );
+    return () => {
+      cancelled = true;
+      unsubscribe?.();
+      offConnected();
+      offClosed();
+    };
+  }, [api, ns]);
+  return feed;
+}
+
+const STATUS_LABEL: Record<Feed['status'], string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', failed: 'Disconnected' };
+
+export function LiveFeed({ feed, ns }: { feed: Feed; ns: string }) {
+  return (
+    <aside class="feed" aria-label="Live feed">
+      <div class="feed-header">
+        <h2>Live feed</h2>
+        <span class={`status status-${feed.status}`} data-status={feed.status}>
+          <span class="dot" /> {STATUS_LABEL[feed.status]}
+        </span>
+      </div>
+      {feed.error && <p class="alert alert-error small">{feed.error}</p>}
+      {!feed.events.length && <p class="muted small feed-empty">Changes to {ns} appear here as they are committed, without reloading.</p>}
+      <ol class="feed-list">
+        {feed.events.map((event) => (
+          <li key={event.id} class="feed-item" data-version={event.version}>
+            <div class="feed-line">
+              <ActionBadge action={event.action} />
+              <Hash value={event.version?.slice(0, 7)} />
+              <span class="spacer" />
+              <Time iso={event.time} />
+            </div>
+            <div class="feed-comment">{event.comment || <span class="muted">no comment</span>}</div>
+            <div class="muted small">{event.operator?.name ?? event.operator?.email}</div>
+            <ul class="feed-docs">
+              {(event.documents ?? []).map((doc) => (
+                <li key={doc.path}>
+                  <a href={href(ns, { doc: doc.path ?? '' })}>{doc.path}</a> <span class="muted small">{doc.status?.toLowerCase()}</span>
+                </li>
+              ))}
+            </ul>
+          </li>
+        ))}
+      </ol>
+    </aside>
+  );
+}

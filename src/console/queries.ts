@@ -1,0 +1,238 @@
+import { graphql } from './graphql.js';
+
+/**
+ * Every GraphQL document the console sends; types are checked against schema/schema.graphql by gql.tada. Fragments
+ * stay one level deep: the server's depth limit (CAIRN_MAX_DEPTH, default 10) counts each fragment as a level.
+ */
+
+const ERROR = graphql(`
+  fragment ErrorFields on Error { __typename code message }
+`);
+
+export const VERSION = graphql(`
+  fragment VersionFields on Version {
+    hash shortHash sequence action comment timestamp operatorIp forced emergency
+    operator { name email }
+    rollbackTo { shortHash }
+    reverts { shortHash }
+    changes { path status }
+  }
+`);
+
+export const NAMESPACES = graphql(`
+  query Namespaces {
+    namespaces(first: 100) { edges { node { name versionCount head { shortHash timestamp } } } }
+  }
+`);
+
+export const DOCUMENTS = graphql(
+  `
+  query Documents($ns: String!) {
+    namespace(name: $ns) {
+      __typename
+      ... on Namespace { configs { __typename ... on ConfigsSuccess { data { path format } } ...ErrorFields } }
+      ...ErrorFields
+    }
+  }
+`,
+  [ERROR],
+);
+
+export const DOCUMENT = graphql(
+  `
+  query Document($ns: String!, $path: String!, $at: String) {
+    namespace(name: $ns) {
+      __typename
+      ... on Namespace {
+        config(path: $path, at: $at) {
+          __typename
+          ... on ConfigDocument { path format text at { shortHash } version { ...VersionFields } }
+          ...ErrorFields
+        }
+      }
+      ...ErrorFields
+    }
+  }
+`,
+  [ERROR, VERSION],
+);
+
+export const VERSIONS = graphql(
+  `
+  query Versions($ns: String!, $path: String, $first: Int!) {
+    namespace(name: $ns) {
+      __typename
+      ... on Namespace { head { hash } versions(path: $path, first: $first) { pageInfo { hasNextPage } edges { node { ...VersionFields } } } }
+      ...ErrorFields
+    }
+  }
+`,
+  [ERROR, VERSION],
+);
+
+export const FILE_DIFF = graphql(`
+  fragment FileDiffFields on FileDiff { path status format unified changes { pointer op oldValue newValue } }
+`);
+
+export const DIFF = graphql(
+  `
+  query Diff($ns: String!, $from: String!, $to: String, $path: String) {
+    namespace(name: $ns) {
+      __typename
+      ... on Namespace {
+        diff(from: $from, to: $to, path: $path) {
+          __typename
+          ... on Diff { from { shortHash } to { shortHash } files { ...FileDiffFields } }
+          ...ErrorFields
+        }
+      }
+      ...ErrorFields
+    }
+  }
+`,
+  [ERROR, FILE_DIFF],
+);
+
+export const AUDIT = graphql(
+  `
+  query Audit($ns: String!, $filter: AuditFilter, $first: Int!) {
+    namespace(name: $ns) {
+      __typename
+      ... on Namespace {
+        audit(filter: $filter, first: $first) {
+          pageInfo { hasNextPage }
+          edges { node { action comment time operatorIp paths emergency operator { name email } version { hash shortHash } } }
+        }
+      }
+      ...ErrorFields
+    }
+  }
+`,
+  [ERROR],
+);
+
+/** What a preview or a committed rollback/revert reports; the failures a console user can act on. */
+export const WRITE_OUTCOME = graphql(
+  `
+  fragment WriteOutcome on WritePayload {
+    status
+    base { hash shortHash }
+    version { hash shortHash }
+    files { ...FileDiffFields }
+    validation { path pointer keyword message schema }
+  }
+`,
+  [FILE_DIFF],
+);
+
+export const ROLLBACK = graphql(
+  `
+  mutation Rollback($input: RollbackInput!) {
+    rollback(input: $input) {
+      __typename
+      ... on WritePayload { ...WriteOutcome }
+      ... on VersionConflict { currentVersion paths }
+      ... on SchemaViolation { violations { path pointer keyword message schema } }
+      ... on ApprovalRequired { paths missingFrom }
+      ... on OverlayConflict { overlays { overlayPath basePath cluster reason } }
+      ...ErrorFields
+    }
+  }
+`,
+  [ERROR, WRITE_OUTCOME],
+);
+
+export const REVERT = graphql(
+  `
+  mutation Revert($input: RevertInput!) {
+    revert(input: $input) {
+      __typename
+      ... on WritePayload { ...WriteOutcome }
+      ... on RevertConflict { revertedVersion conflicts { path pointers } }
+      ... on VersionConflict { currentVersion paths }
+      ... on SchemaViolation { violations { path pointer keyword message schema } }
+      ... on ApprovalRequired { paths missingFrom }
+      ... on OverlayConflict { overlays { overlayPath basePath cluster reason } }
+      ...ErrorFields
+    }
+  }
+`,
+  [ERROR, WRITE_OUTCOME],
+);
+
+export const HEAD = graphql(`
+  query Head($ns: String!) { namespace(name: $ns) { __typename ... on Namespace { head { hash } } } }
+`);
+
+export const CHANGES = graphql(`
+  subscription Changes($ns: String!, $since: String) {
+    changes(namespace: $ns, since: $since) {
+      id version sequence action comment time
+      operator { name email }
+      documents { path status }
+    }
+  }
+`);
+
+export const VERSION_DIFF = graphql(
+  `
+  query VersionDiff($ns: String!, $ref: String!) {
+    namespace(name: $ns) {
+      __typename
+      ... on Namespace { version(ref: $ref) { __typename ... on Version { diff { ...FileDiffFields } } ...ErrorFields } }
+      ...ErrorFields
+    }
+  }
+`,
+  [ERROR, FILE_DIFF],
+);
+
+export const TAGS = graphql(
+  `
+  query Tags($ns: String!) {
+    tags(namespace: $ns) { __typename ... on TagsSuccess { data { name message protectedBy target { hash } } } ...ErrorFields }
+  }
+`,
+  [ERROR],
+);
+
+export const PROPOSALS = graphql(
+  `
+  query Proposals($ns: String!) {
+    namespace(name: $ns) {
+      __typename
+      ... on Namespace {
+        proposals {
+          id state comment createdAt branch
+          author { name email }
+          base { shortHash }
+          mergedVersion { shortHash }
+          reviews { verdict comment time reviewer { name email } }
+          diff { ...FileDiffFields }
+        }
+      }
+      ...ErrorFields
+    }
+  }
+`,
+  [ERROR, FILE_DIFF],
+);
+
+export const BLAME = graphql(
+  `
+  query Blame($ns: String!, $path: String!, $at: String) {
+    namespace(name: $ns) {
+      __typename
+      ... on Namespace {
+        blame(path: $path, at: $at) {
+          __typename
+          ... on Blame { entries { pointer value action comment time operator { name email } version { hash shortHash } } }
+          ...ErrorFields
+        }
+      }
+      ...ErrorFields
+    }
+  }
+`,
+  [ERROR],
+);

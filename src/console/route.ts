@@ -1,0 +1,46 @@
+import { useEffect, useState } from 'preact/hooks';
+
+/**
+ * Where the console is, kept in the URL hash (`#/ns/app/doc/services/api.json?tab=diff`): links and reloads work,
+ * and the server serves one page for every view.
+ */
+export type Route =
+  | { readonly view: 'home' }
+  | { readonly view: 'documents'; readonly ns: string; readonly path: string | null; readonly params: URLSearchParams }
+  | { readonly view: NamespaceView; readonly ns: string; readonly params: URLSearchParams };
+
+type NamespaceView = 'versions' | 'audit' | 'rollback' | 'revert' | 'proposals';
+const NAMESPACE_VIEWS: readonly string[] = ['versions', 'audit', 'rollback', 'revert', 'proposals'] satisfies NamespaceView[];
+
+export function parseRoute(hash: string): Route {
+  const [pathPart = '', query = ''] = hash.replace(/^#\/?/, '').split('?', 2);
+  const segments = pathPart.split('/').filter(Boolean).map(decodeURIComponent);
+  const params = new URLSearchParams(query);
+  const [root, ns, view, ...rest] = segments;
+  if (root !== 'ns' || !ns) return { view: 'home' };
+  if (view && NAMESPACE_VIEWS.includes(view)) return { view: view as NamespaceView, ns, params };
+  return { view: 'documents', ns, path: view === 'doc' && rest.length ? rest.join('/') : null, params };
+}
+
+export function href(ns: string, view?: NamespaceView | { doc: string }, params: Record<string, string | undefined> = {}): string {
+  let path = `#/ns/${encodeURIComponent(ns)}`;
+  if (typeof view === 'string') path += `/${view}`;
+  else if (view) path += `/doc/${view.doc.split('/').map(encodeURIComponent).join('/')}`;
+  const query = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
+  const search = query.toString();
+  return search ? `${path}?${search}` : path;
+}
+
+export function navigate(to: string): void {
+  location.hash = to.replace(/^#/, '');
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(location.hash));
+  useEffect(() => {
+    const update = (): void => setRoute(parseRoute(location.hash));
+    addEventListener('hashchange', update);
+    return () => removeEventListener('hashchange', update);
+  }, []);
+  return route;
+}

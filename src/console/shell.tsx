@@ -1,0 +1,113 @@
+import { useEffect, useMemo } from 'preact/hooks';
+import { type Api, createApi } from './api.js';
+import { Logo } from './components/logo.js';
+import { DocumentTree } from './components/document-tree.js';
+import { NAMESPACES } from './queries.js';
+import { type Route, href, navigate, useRoute } from './route.js';
+import { useLoad } from './use-query.js';
+import { LiveFeed, useChangeFeed } from './live-feed.js';
+import { AuditView } from './views/audit-view.js';
+import { DocumentView } from './views/document-view.js';
+import { NamespaceHome } from './views/namespace-home.js';
+import { ProposalsView } from './views/proposals-view.js';
+import { RevertView } from './views/revert-view.js';
+import { RollbackView } from './views/rollback-view.js';
+import { VersionsView } from './views/versions-view.js';
+
+/** The signed-in console: namespace and document navigation on the left, the view, the live feed on the right. */
+export function Shell({ token, onSignOut }: { token: string; onSignOut: (reason: string | null) => void }) {
+  const api = useMemo(() => createApi(token, () => onSignOut('The server no longer accepts this token: sign in again.')), [token]);
+  useEffect(() => () => api.close(), [api]);
+  const route = useRoute();
+  const namespaces = useLoad(() => api.request(NAMESPACES, {}), [api]);
+  const names = namespaces.state === 'done' ? (namespaces.data.namespaces?.edges ?? []).flatMap((e) => (e?.node?.name ? [e.node.name] : [])) : [];
+  const ns = route.view === 'home' ? null : route.ns;
+  useEffect(() => {
+    const first = names[0];
+    if (route.view === 'home' && first) navigate(href(first));
+  }, [route.view, names.join(',')]);
+  const feed = useChangeFeed(api, ns);
+  return (
+    <div class="shell">
+      <header class="topbar">
+        <a class="brand" href="#/">
+          <Logo /> <span>Cairn</span>
+        </a>
+        <label class="ns-picker">
+          <span class="muted">Namespace</span>
+          <select aria-label="Namespace" value={ns ?? ''} onChange={(e) => navigate(href(e.currentTarget.value))}>
+            {!ns && <option value="">Choose…</option>}
+            {names.map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span class="spacer" />
+        <span class="muted small">{token ? 'Signed in with a token' : 'Development server (no token)'}</span>
+        <a class="button ghost small" href="/graphql" target="_blank" rel="noreferrer">
+          GraphiQL
+        </a>
+        <button class="button ghost small" type="button" onClick={() => onSignOut(null)}>
+          Sign out
+        </button>
+      </header>
+      {ns ? (
+        <>
+          <nav class="sidebar">
+            <NavLinks ns={ns} route={route} />
+            <DocumentTree api={api} ns={ns} revision={feed.revision} selected={route.view === 'documents' ? route.path : null} />
+          </nav>
+          <main class="content">
+            <View api={api} route={route} revision={feed.revision} />
+          </main>
+          <LiveFeed feed={feed} ns={ns} />
+        </>
+      ) : (
+        <main class="content empty-state">
+          {namespaces.state === 'loading' && <p>Loading namespaces…</p>}
+          {namespaces.state === 'error' && <p class="alert alert-error">{namespaces.error.message}</p>}
+          {namespaces.state === 'done' && !names.length && <p>No namespaces yet. Create one through the API (createNamespace).</p>}
+        </main>
+      )}
+    </div>
+  );
+}
+
+function NavLinks({ ns, route }: { ns: string; route: Route }) {
+  const link = (label: string, target: string, active: boolean) => (
+    <a class={`nav-link${active ? ' active' : ''}`} href={target}>
+      {label}
+    </a>
+  );
+  return (
+    <div class="nav-links">
+      {link('Documents', href(ns), route.view === 'documents')}
+      {link('Versions', href(ns, 'versions'), route.view === 'versions')}
+      {link('Roll back', href(ns, 'rollback'), route.view === 'rollback')}
+      {link('Revert', href(ns, 'revert'), route.view === 'revert')}
+      {link('Change requests', href(ns, 'proposals'), route.view === 'proposals')}
+      {link('Audit log', href(ns, 'audit'), route.view === 'audit')}
+    </div>
+  );
+}
+
+function View({ api, route, revision }: { api: Api; route: Route; revision: number }) {
+  switch (route.view) {
+    case 'home':
+      return null;
+    case 'documents':
+      return route.path ? <DocumentView key={`${route.ns}/${route.path}`} api={api} ns={route.ns} path={route.path} params={route.params} revision={revision} /> : <NamespaceHome api={api} ns={route.ns} revision={revision} />;
+    case 'versions':
+      return <VersionsView key={route.ns} api={api} ns={route.ns} revision={revision} />;
+    case 'proposals':
+      return <ProposalsView key={route.ns} api={api} ns={route.ns} revision={revision} />;
+    case 'audit':
+      return <AuditView key={route.ns} api={api} ns={route.ns} revision={revision} />;
+    case 'rollback':
+      return <RollbackView key={route.ns} api={api} ns={route.ns} params={route.params} revision={revision} />;
+    case 'revert':
+      return <RevertView key={route.ns} api={api} ns={route.ns} params={route.params} revision={revision} />;
+  }
+}

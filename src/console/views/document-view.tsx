@@ -1,0 +1,158 @@
+import type { Api } from '../api.js';
+import { ActionBadge, Hash, Time } from '../components/badges.js';
+import { CodeBlock } from '../components/code-block.js';
+import { FileDiffView } from '../components/file-diff-view.js';
+import { BlameTable } from '../components/blame-table.js';
+import { Problem } from '../components/problem.js';
+import { Timeline, type VersionInfo } from '../components/timeline.js';
+import { BLAME, DIFF, DOCUMENT, VERSIONS } from '../queries.js';
+import { href, navigate } from '../route.js';
+import { useLoad } from '../use-query.js';
+
+type Tab = 'content' | 'blame' | 'history' | 'diff';
+const TABS: readonly [Tab, string][] = [
+  ['content', 'Content'],
+  ['blame', 'Blame'],
+  ['history', 'History'],
+  ['diff', 'Diff'],
+];
+
+/** One document: its content at any version, its history, and a diff between any two of its versions. */
+export function DocumentView({ api, ns, path, params, revision }: { api: Api; ns: string; path: string; params: URLSearchParams; revision: number }) {
+  const tab = (TABS.some(([t]) => t === params.get('tab')) ? params.get('tab') : 'content') as Tab;
+  const history = useLoad(() => api.request(VERSIONS, { ns, path, first: 100 }), [api, ns, path, revision]);
+  const versions: VersionInfo[] =
+    history.state === 'done' && history.data.namespace?.__typename === 'Namespace' ? (history.data.namespace.versions?.edges ?? []).flatMap((e) => (e?.node ? [e.node] : [])) : [];
+  const go = (changes: Record<string, string | undefined>): void => navigate(href(ns, { doc: path }, { tab, at: params.get('at') ?? undefined, from: params.get('from') ?? undefined, to: params.get('to') ?? undefined, ...changes }));
+  return (
+    <section class="document">
+      <header class="view-header">
+        <div>
+          <p class="breadcrumbs muted small">
+            {ns} / {path.split('/').slice(0, -1).join(' / ')}
+          </p>
+          <h1 class="document-title">{path.split('/').pop()}</h1>
+        </div>
+        <div class="tabs" role="tablist">
+          {TABS.map(([id, label]) => (
+            <button key={id} type="button" role="tab" aria-selected={tab === id} class={`tab${tab === id ? ' active' : ''}`} onClick={() => go({ tab: id })}>
+              {label}
+              {id === 'history' && versions.length > 0 && <span class="count">{versions.length}</span>}
+            </button>
+          ))}
+        </div>
+      </header>
+      {history.state === 'error' && <p class="alert alert-error">{history.error.message}</p>}
+      {tab === 'content' && <ContentTab api={api} ns={ns} path={path} at={params.get('at')} versions={versions} revision={revision} onPick={(at) => go({ at })} />}
+      {tab === 'blame' && <BlameTab api={api} ns={ns} path={path} at={params.get('at')} versions={versions} revision={revision} onPick={(at) => go({ at })} />}
+      {tab === 'history' && <HistoryTab ns={ns} path={path} versions={versions} />}
+      {tab === 'diff' && <DiffTab api={api} ns={ns} path={path} versions={versions} from={params.get('from')} to={params.get('to')} onPick={(from, to) => go({ from, to })} />}
+    </section>
+  );
+}
+
+function VersionSelect({ label, versions, value, onChange, allowHead }: { label: string; versions: readonly VersionInfo[]; value: string | null; onChange: (hash: string | undefined) => void; allowHead?: boolean }) {
+  return (
+    <label class="field inline">
+      <span>{label}</span>
+      <select aria-label={label} value={value ?? ''} onChange={(e) => onChange(e.currentTarget.value || undefined)}>
+        {allowHead && <option value="">Latest</option>}
+        {versions.map((v) => (
+          <option key={v.hash} value={v.hash ?? ''}>
+            {v.shortHash} · {v.action?.toLowerCase()} · {v.comment?.slice(0, 40) || 'no comment'}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function ContentTab({ api, ns, path, at, versions, revision, onPick }: { api: Api; ns: string; path: string; at: string | null; versions: readonly VersionInfo[]; revision: number; onPick: (at: string | undefined) => void }) {
+  const loaded = useLoad(() => api.request(DOCUMENT, { ns, path, at }), [api, ns, path, at, revision]);
+  const doc = loaded.state === 'done' && loaded.data.namespace?.__typename === 'Namespace' ? loaded.data.namespace.config : null;
+  return (
+    <div class="panel">
+      <div class="toolbar">
+        <VersionSelect label="Version" versions={versions} value={at} onChange={onPick} allowHead />
+        {doc?.__typename === 'ConfigDocument' && doc.version && (
+          <div class="toolbar-meta small">
+            <ActionBadge action={doc.version.action} /> by <strong>{doc.version.operator?.name}</strong> <Time iso={doc.version.timestamp} /> · <Hash value={doc.version.shortHash} />
+            {doc.version.comment && <span class="muted"> — {doc.version.comment}</span>}
+          </div>
+        )}
+      </div>
+      {loaded.state === 'loading' && <p class="muted">Loading…</p>}
+      {loaded.state === 'error' && <p class="alert alert-error">{loaded.error.message}</p>}
+      {loaded.state === 'done' && (doc?.__typename === 'ConfigDocument' ? <CodeBlock text={doc.text ?? ''} format={doc.format ?? 'JSON'} /> : <Problem result={doc ?? loaded.data.namespace} />)}
+    </div>
+  );
+}
+
+function BlameTab({ api, ns, path, at, versions, revision, onPick }: { api: Api; ns: string; path: string; at: string | null; versions: readonly VersionInfo[]; revision: number; onPick: (at: string | undefined) => void }) {
+  const loaded = useLoad(() => api.request(BLAME, { ns, path, at }), [api, ns, path, at, revision]);
+  const blame = loaded.state === 'done' && loaded.data.namespace?.__typename === 'Namespace' ? loaded.data.namespace.blame : null;
+  return (
+    <div class="panel">
+      <div class="toolbar">
+        <VersionSelect label="Version" versions={versions} value={at} onChange={onPick} allowHead />
+        <span class="muted small">Who last set each value, and why.</span>
+      </div>
+      {loaded.state === 'loading' && <p class="muted">Loading…</p>}
+      {loaded.state === 'error' && <p class="alert alert-error">{loaded.error.message}</p>}
+      {loaded.state === 'done' && (blame?.__typename === 'Blame' ? <BlameTable entries={blame.entries ?? []} /> : <Problem result={blame ?? loaded.data.namespace} />)}
+    </div>
+  );
+}
+
+function HistoryTab({ ns, path, versions }: { ns: string; path: string; versions: readonly VersionInfo[] }) {
+  return (
+    <div class="panel">
+      <Timeline
+        versions={versions}
+        actions={(v, i) => {
+          const older = versions[i + 1];
+          return (
+            <div class="timeline-actions">
+              <a class="button small" href={href(ns, { doc: path }, { tab: 'content', at: v.hash ?? undefined })}>
+                View
+              </a>
+              {older && (
+                <a class="button small" href={href(ns, { doc: path }, { tab: 'diff', from: older.hash ?? undefined, to: v.hash ?? undefined })}>
+                  Diff with previous
+                </a>
+              )}
+              {i > 0 && (
+                <a class="button small" href={href(ns, 'rollback', { to: v.hash ?? undefined, paths: path })}>
+                  Roll back this document
+                </a>
+              )}
+              <a class="button small" href={href(ns, 'revert', { version: v.hash ?? undefined })}>
+                Revert
+              </a>
+            </div>
+          );
+        }}
+      />
+    </div>
+  );
+}
+
+function DiffTab({ api, ns, path, versions, from, to, onPick }: { api: Api; ns: string; path: string; versions: readonly VersionInfo[]; from: string | null; to: string | null; onPick: (from: string | undefined, to: string | undefined) => void }) {
+  const fromHash = from ?? versions[1]?.hash ?? null;
+  const toHash = to ?? versions[0]?.hash ?? null;
+  const loaded = useLoad(async () => (fromHash ? api.request(DIFF, { ns, from: fromHash, to: toHash, path }) : null), [api, ns, path, fromHash, toHash]);
+  const diff = loaded.state === 'done' && loaded.data?.namespace?.__typename === 'Namespace' ? loaded.data.namespace.diff : null;
+  return (
+    <div class="panel">
+      <div class="toolbar">
+        <VersionSelect label="From" versions={versions} value={fromHash} onChange={(v) => onPick(v, toHash ?? undefined)} />
+        <span class="arrow">→</span>
+        <VersionSelect label="To" versions={versions} value={toHash} onChange={(v) => onPick(fromHash ?? undefined, v)} />
+      </div>
+      {!fromHash && <p class="muted">This document has a single version: nothing to compare yet.</p>}
+      {loaded.state === 'error' && <p class="alert alert-error">{loaded.error.message}</p>}
+      {diff?.__typename === 'Diff' && (diff.files?.length ? diff.files.map((file) => <FileDiffView key={file.path} file={file} />) : <p class="muted">No difference between these versions.</p>)}
+      {diff && diff.__typename !== 'Diff' && <Problem result={diff} />}
+    </div>
+  );
+}

@@ -1,0 +1,63 @@
+import { useState } from 'preact/hooks';
+import type { Api } from '../api.js';
+import { Hash, Time } from '../components/badges.js';
+import { FileDiffView } from '../components/file-diff-view.js';
+import { PROPOSALS } from '../queries.js';
+import { useLoad } from '../use-query.js';
+
+/** Change requests of the namespace (newest first): who proposed what, its reviews, and its diff. Read-only here. */
+export function ProposalsView({ api, ns, revision }: { api: Api; ns: string; revision: number }) {
+  const loaded = useLoad(() => api.request(PROPOSALS, { ns }), [api, ns, revision]);
+  const [open, setOpen] = useState<string | null>(null);
+  const namespace = loaded.state === 'done' ? loaded.data.namespace : null;
+  const proposals = namespace?.__typename === 'Namespace' ? (namespace.proposals ?? []) : [];
+  return (
+    <section>
+      <header class="view-header">
+        <div>
+          <h1>Change requests</h1>
+          <p class="muted">Changes proposed for review on their own branch; merged to main once approved.</p>
+        </div>
+      </header>
+      <div class="panel">
+        {loaded.state === 'loading' && <p class="muted">Loading…</p>}
+        {loaded.state === 'error' && <p class="alert alert-error">{loaded.error.message}</p>}
+        {loaded.state === 'done' && !proposals.length && <p class="muted">No change requests.</p>}
+        <ul class="proposals">
+          {proposals.map((p) => (
+            <li key={p.id} class="proposal" data-proposal={p.id}>
+              <div class="proposal-head">
+                <span class={`badge proposal-${(p.state ?? '').toLowerCase()}`}>{p.state?.toLowerCase()}</span>
+                <strong>{p.comment || <span class="muted">no comment</span>}</strong>
+                <span class="spacer" />
+                <button class="button small" type="button" aria-expanded={open === p.id} onClick={() => setOpen(open === p.id ? null : (p.id ?? null))}>
+                  {open === p.id ? 'Hide diff' : 'Show diff'}
+                </button>
+              </div>
+              <div class="muted small">
+                <code>{p.branch}</code> by <span class="operator">{p.author?.name}</span> <Time iso={p.createdAt} /> · on <Hash value={p.base?.shortHash} />
+                {p.mergedVersion && (
+                  <>
+                    {' '}
+                    · merged as <Hash value={p.mergedVersion.shortHash} />
+                  </>
+                )}
+              </div>
+              {(p.reviews ?? []).length > 0 && (
+                <ul class="reviews small">
+                  {(p.reviews ?? []).map((r, i) => (
+                    <li key={i}>
+                      <span class={`badge review-${(r.verdict ?? '').toLowerCase()}`}>{r.verdict === 'APPROVE' ? 'approved' : 'rejected'}</span> {r.reviewer?.name} <Time iso={r.time} />
+                      {r.comment && <span class="muted"> — {r.comment}</span>}
+                    </li>
+                  ))}
+                </ul>
+              )}
+              {open === p.id && (p.diff ?? []).map((file) => <FileDiffView key={file.path} file={file} />)}
+            </li>
+          ))}
+        </ul>
+      </div>
+    </section>
+  );
+}
