@@ -62,7 +62,7 @@ export const VERSIONS = graphql(
   query Versions($ns: String!, $path: String, $first: Int!, $after: String) {
     namespace(name: $ns) {
       __typename
-      ... on Namespace { versions(path: $path, first: $first, after: $after) { pageInfo { hasNextPage endCursor } edges { node { ...VersionFields } } } }
+      ... on Namespace { versions(path: $path, first: $first, after: $after) { pageInfo { hasNextPage } edges { cursor node { ...VersionFields } } } }
       ...ErrorFields
     }
   }
@@ -100,8 +100,8 @@ export const AUDIT = graphql(
       __typename
       ... on Namespace {
         audit(filter: $filter, first: $first, after: $after) {
-          pageInfo { hasNextPage endCursor }
-          edges { node { action comment time operatorIp paths emergency operator { name email } version { hash shortHash } } }
+          pageInfo { hasNextPage }
+          edges { cursor node { action comment time operatorIp paths emergency operator { name email } version { hash shortHash } } }
         }
       }
       ...ErrorFields
@@ -244,7 +244,7 @@ export const CREATE_TAG = graphql(
       __typename
       ... on Tag { name target { hash } }
       ... on InvalidTagName { name reason }
-      ... on TagExists { name currentHash }
+      ... on TagExists { name }
       ... on ProtectedTag { name pattern }
       ...ErrorFields
     }

@@ -69,7 +69,7 @@ function TagOutcome({ outcome }: { outcome: Created }) {
     case 'TagExists':
       return (
         <p class="alert alert-error small" role="alert" data-testid="tag-outcome" data-outcome="TagExists">
-          A tag “{outcome.name}” exists already (on <code class="hash">{outcome.currentHash?.slice(0, 7)}</code>): tags are never moved. Pick another name.
+          A tag “{outcome.name}” exists already: tags are never moved. Pick another name.
         </p>
       );
     case 'ProtectedTag':

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import type { Api } from '../api.js';
 import { pageSize } from '../page-size.js';
 import { TAGS, VERSIONS } from '../queries.js';
-import { type Pages, usePages } from '../use-pages.js';
+import { type Pages, pageOf, usePages } from '../use-pages.js';
 import { useLoad } from '../use-query.js';
 import type { VersionInfo } from './timeline.js';
 
@@ -18,12 +18,9 @@ export function useVersionPages(api: Api, ns: string, path: string | null, revis
     async (first, after) => {
       const namespace = (await api.request(VERSIONS, { ns, path, first, after })).namespace;
       if (namespace?.__typename !== 'Namespace') throw new Error(namespace && 'message' in namespace ? (namespace.message ?? 'unavailable') : 'Namespace not found');
-      return {
-        items: (namespace.versions?.edges ?? []).flatMap((e) => (e?.node ? [e.node] : [])),
-        endCursor: namespace.versions?.pageInfo.endCursor ?? null,
-        hasNextPage: namespace.versions?.pageInfo.hasNextPage ?? false,
-      };
+      return pageOf(namespace.versions);
     },
+    (v) => v.hash ?? '',
     size,
     [api, ns, path, size],
     revision,

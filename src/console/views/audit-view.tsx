@@ -5,7 +5,7 @@ import { formatTime } from '../format.js';
 import type { ResultOf, VariablesOf } from '../graphql.js';
 import { LoadMore } from '../components/load-more.js';
 import { pageSize } from '../page-size.js';
-import { usePages } from '../use-pages.js';
+import { pageOf, usePages } from '../use-pages.js';
 import { AUDIT } from '../queries.js';
 import { href } from '../route.js';
 
@@ -54,12 +54,9 @@ export function AuditView({ api, ns, revision }: { api: Api; ns: string; revisio
     async (first, after) => {
       const namespace = (await api.request(AUDIT, { ns, filter, first, after })).namespace;
       if (namespace?.__typename !== 'Namespace') throw new Error(namespace && 'message' in namespace ? (namespace.message ?? 'unavailable') : 'Namespace not found');
-      return {
-        items: (namespace.audit?.edges ?? []).flatMap((e) => (e?.node ? [e.node] : [])),
-        endCursor: namespace.audit?.pageInfo.endCursor ?? null,
-        hasNextPage: namespace.audit?.pageInfo.hasNextPage ?? false,
-      };
+      return pageOf(namespace.audit);
     },
+    (entry) => entry.version?.hash ?? '',
     size,
     [api, ns, filter, size],
     revision,
