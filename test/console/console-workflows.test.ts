@@ -225,6 +225,23 @@ describe('web console: paging, reviews, tags', () => {
     await expect.poll(() => proposal(own).locator('.proposal-head .badge').textContent()).toBe('rejected');
     expect(await proposal(own).getByRole('button', { name: 'Approve' }).count()).toBe(0);
     await page.screenshot({ path: path.join(ARTIFACTS, 'console-review.png') });
+
+    // Rejected behind the server's back (a review committed with the git CLI: no proposal event), so the console
+    // still offers the buttons; the refusals say what happened.
+    const rejectWithGit = (id: string): void => {
+      const ref = `refs/heads/proposals/${id}`;
+      const tip = h.git(REVIEW, 'rev-parse', ref).trim();
+      const commit = h.git(REVIEW, 'commit-tree', `${tip}^{tree}`, '-p', tip, '-m', `Withdrawn elsewhere\n\nCairn-Action: reject\nCairn-Proposal: ${id}`).trim();
+      h.git(REVIEW, 'update-ref', ref, commit, tip);
+    };
+    const stale = await propose({ replicas: 7 }, BOB, 'Stale one');
+    await proposal(stale).getByRole('button', { name: 'Merge' }).waitFor();
+    rejectWithGit(stale);
+    expect(await (await act(stale, 'Merge', 'ProposalRejected')).textContent()).toBe('This change request was rejected: it can no longer be merged.');
+    const staler = await propose({ replicas: 8 }, BOB, 'Stale two');
+    await proposal(staler).getByRole('button', { name: 'Approve' }).waitFor();
+    rejectWithGit(staler);
+    expect(await (await act(staler, 'Approve', 'ProposalClosed')).textContent()).toBe('This change request is already rejected: nothing was recorded.');
   });
 
   it('lists a namespace created elsewhere once the picker is used again', async () => {

@@ -65,6 +65,8 @@ function VersionSelect({ label, versions, value, onChange, allowHead }: { label:
       <span>{label}</span>
       <select aria-label={label} value={value ?? ''} onChange={(e) => onChange(e.currentTarget.value || undefined)}>
         {allowHead && <option value="">Latest</option>}
+        {/* A version named by the address but older than the pages loaded so far. */}
+        {value && !versions.some((v) => v.hash === value) && <option value={value}>{value.slice(0, 7)}</option>}
         {versions.map((v) => (
           <option key={v.hash} value={v.hash ?? ''}>
             {v.shortHash} · {v.action?.toLowerCase()} · {v.comment?.slice(0, 40) || 'no comment'}
