@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { type Api, type Refusal, createApi } from './api.js';
 import { Logo } from './components/logo.js';
 import { DocumentTree } from './components/document-tree.js';
@@ -38,7 +38,10 @@ export function Shell({ token, onSignOut }: { token: string; onSignOut: (reason:
     };
   }, []);
   const namespaces = useLoad(() => api.request(NAMESPACES, {}), [api, namespacesRead]);
-  const names = namespaces.state === 'done' ? (namespaces.data.namespaces?.edges ?? []).flatMap((e) => (e?.node?.name ? [e.node.name] : [])) : [];
+  // A failed re-read (the server restarting) keeps the list it had.
+  const known = useRef<string[]>([]);
+  if (namespaces.state === 'done') known.current = (namespaces.data.namespaces?.edges ?? []).flatMap((e) => (e?.node?.name ? [e.node.name] : []));
+  const names = known.current;
   const ns = route.view === 'home' ? null : route.ns;
   useEffect(() => {
     const first = names[0];
