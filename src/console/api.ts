@@ -24,7 +24,10 @@ export interface Api {
   close(): void;
 }
 
-export function createApi(token: string, onUnauthenticated: () => void): Api {
+/** How the server told the console its token is refused. */
+export type Refusal = 'http' | 'websocket';
+
+export function createApi(token: string, onUnauthenticated: (via: Refusal) => void): Api {
   const sockets = createClient({
     url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`,
     // Where the server reads the token of a WebSocket (websocket.ts): connectionParams.authorization.
@@ -35,7 +38,7 @@ export function createApi(token: string, onUnauthenticated: () => void): Api {
     shouldRetry: (event) => !(isCloseEvent(event) && event.code === 4403),
     on: {
       closed: (event) => {
-        if (isCloseEvent(event) && event.code === 4403) onUnauthenticated();
+        if (isCloseEvent(event) && event.code === 4403) onUnauthenticated('websocket');
       },
     },
   });
@@ -48,7 +51,7 @@ export function createApi(token: string, onUnauthenticated: () => void): Api {
         body: JSON.stringify({ query: documentText(document), variables }),
       });
       if (response.status === 401) {
-        onUnauthenticated();
+        onUnauthenticated('http');
         throw new Unauthenticated('The server refused this token.');
       }
       const body = (await response.json()) as Response<never>;

@@ -59,10 +59,10 @@ export const DOCUMENT = graphql(
 
 export const VERSIONS = graphql(
   `
-  query Versions($ns: String!, $path: String, $first: Int!) {
+  query Versions($ns: String!, $path: String, $first: Int!, $after: String) {
     namespace(name: $ns) {
       __typename
-      ... on Namespace { head { hash } versions(path: $path, first: $first) { pageInfo { hasNextPage } edges { node { ...VersionFields } } } }
+      ... on Namespace { versions(path: $path, first: $first, after: $after) { pageInfo { hasNextPage } edges { cursor node { ...VersionFields } } } }
       ...ErrorFields
     }
   }
@@ -95,13 +95,13 @@ export const DIFF = graphql(
 
 export const AUDIT = graphql(
   `
-  query Audit($ns: String!, $filter: AuditFilter, $first: Int!) {
+  query Audit($ns: String!, $filter: AuditFilter, $first: Int!, $after: String) {
     namespace(name: $ns) {
       __typename
       ... on Namespace {
-        audit(filter: $filter, first: $first) {
+        audit(filter: $filter, first: $first, after: $after) {
           pageInfo { hasNextPage }
-          edges { node { action comment time operatorIp paths emergency operator { name email } version { hash shortHash } } }
+          edges { cursor node { action comment time operatorIp paths emergency operator { name email } version { hash shortHash } } }
         }
       }
       ...ErrorFields
@@ -236,3 +236,75 @@ export const BLAME = graphql(
 `,
   [ERROR],
 );
+
+export const CREATE_TAG = graphql(
+  `
+  mutation CreateTag($input: CreateTagInput!) {
+    createTag(input: $input) {
+      __typename
+      ... on Tag { name target { hash } }
+      ... on InvalidTagName { name reason }
+      ... on TagExists { name }
+      ... on ProtectedTag { name pattern }
+      ...ErrorFields
+    }
+  }
+`,
+  [ERROR],
+);
+
+export const APPROVE_CHANGE = graphql(
+  `
+  mutation ApproveChange($input: ProposalActionInput!) {
+    approveChange(input: $input) {
+      __typename
+      ... on Proposal { id state }
+      ... on ReviewNotAllowed { proposal reason }
+      ... on ProposalClosed { proposal state }
+      ...ErrorFields
+    }
+  }
+`,
+  [ERROR],
+);
+
+export const REJECT_CHANGE = graphql(
+  `
+  mutation RejectChange($input: ProposalActionInput!) {
+    rejectChange(input: $input) {
+      __typename
+      ... on Proposal { id state }
+      ... on ReviewNotAllowed { proposal reason }
+      ... on ProposalClosed { proposal state }
+      ...ErrorFields
+    }
+  }
+`,
+  [ERROR],
+);
+
+export const MERGE_CHANGE = graphql(
+  `
+  mutation MergeChange($input: ProposalActionInput!) {
+    mergeChange(input: $input) {
+      __typename
+      ... on WritePayload { status version { hash shortHash } }
+      ... on ApprovalRequired { paths required approvals missingFrom }
+      ... on ProposalConflict { proposal paths }
+      ... on ProposalRejected { proposal }
+      ... on ProposalClosed { proposal state }
+      ... on VersionConflict { currentVersion paths }
+      ... on SchemaViolation { violations { path pointer message } }
+      ... on OverlayConflict { overlays { overlayPath reason } }
+      ...ErrorFields
+    }
+  }
+`,
+  [ERROR],
+);
+
+export const PROPOSAL_EVENTS = graphql(`
+  subscription ProposalEvents($ns: String!) {
+    proposalEvents(namespace: $ns) { proposalId action }
+  }
+`);

@@ -1,5 +1,5 @@
-import { useEffect, useMemo } from 'preact/hooks';
-import { type Api, createApi } from './api.js';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { type Api, type Refusal, createApi } from './api.js';
 import { Logo } from './components/logo.js';
 import { DocumentTree } from './components/document-tree.js';
 import { NAMESPACES } from './queries.js';
@@ -14,13 +14,34 @@ import { RevertView } from './views/revert-view.js';
 import { RollbackView } from './views/rollback-view.js';
 import { VersionsView } from './views/versions-view.js';
 
+/** How often the namespace list is read again: namespaces are created elsewhere, and no feed announces them. */
+const NAMESPACE_POLL_MS = 15_000;
+
+const SIGNED_OUT: Record<Refusal, string> = {
+  http: 'The server no longer accepts this token: sign in again.',
+  websocket: 'The server closed the live feed because it no longer accepts this token (revoked?): sign in again.',
+};
+
 /** The signed-in console: namespace and document navigation on the left, the view, the live feed on the right. */
 export function Shell({ token, onSignOut }: { token: string; onSignOut: (reason: string | null) => void }) {
-  const api = useMemo(() => createApi(token, () => onSignOut('The server no longer accepts this token: sign in again.')), [token]);
+  const api = useMemo(() => createApi(token, (via) => onSignOut(SIGNED_OUT[via])), [token]);
   useEffect(() => () => api.close(), [api]);
   const route = useRoute();
-  const namespaces = useLoad(() => api.request(NAMESPACES, {}), [api]);
-  const names = namespaces.state === 'done' ? (namespaces.data.namespaces?.edges ?? []).flatMap((e) => (e?.node?.name ? [e.node.name] : [])) : [];
+  const [namespacesRead, readNamespaces] = useState(0);
+  const reread = (): void => readNamespaces((n) => n + 1);
+  useEffect(() => {
+    const timer = setInterval(reread, NAMESPACE_POLL_MS);
+    addEventListener('focus', reread);
+    return () => {
+      clearInterval(timer);
+      removeEventListener('focus', reread);
+    };
+  }, []);
+  const namespaces = useLoad(() => api.request(NAMESPACES, {}), [api, namespacesRead]);
+  // A failed re-read (the server restarting) keeps the list it had.
+  const known = useRef<string[]>([]);
+  if (namespaces.state === 'done') known.current = (namespaces.data.namespaces?.edges ?? []).flatMap((e) => (e?.node?.name ? [e.node.name] : []));
+  const names = known.current;
   const ns = route.view === 'home' ? null : route.ns;
   useEffect(() => {
     const first = names[0];
@@ -35,7 +56,7 @@ export function Shell({ token, onSignOut }: { token: string; onSignOut: (reason:
         </a>
         <label class="ns-picker">
           <span class="muted">Namespace</span>
-          <select aria-label="Namespace" value={ns ?? ''} onChange={(e) => navigate(href(e.currentTarget.value))}>
+          <select aria-label="Namespace" value={ns ?? ''} onFocus={reread} onChange={(e) => navigate(href(e.currentTarget.value))}>
             {!ns && <option value="">Choose…</option>}
             {names.map((name) => (
               <option key={name} value={name}>

@@ -2,7 +2,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api.js';
 import { HEAD } from '../queries.js';
 import { Timeline, type VersionInfo } from './timeline.js';
-import { OlderVersionsNote, useNamespaceVersions } from './version-list.js';
+import { LoadMore } from './load-more.js';
+import { useTags, useVersionPages } from './version-list.js';
 import { type Outcome, OutcomeView, PreviewView } from './write-outcome.js';
 
 /** How a rollback or a revert is asked for: the same steps, a different mutation. */
@@ -27,7 +28,8 @@ type Phase =
  * refused instead of silently rolled over.
  */
 export function UndoFlow({ api, ns, kind, picked, onPick, revision, options }: { api: Api; ns: string; kind: UndoKind; picked: string | null; onPick: (hash: string) => void; revision: number; options?: preact.ComponentChildren }) {
-  const versions = useNamespaceVersions(api, ns, revision);
+  const versions = useVersionPages(api, ns, null, revision);
+  const tags = useTags(api, ns, revision);
   const [phase, setPhase] = useState<Phase>({ step: 'idle' });
   const [comment, setComment] = useState('');
   // Only the latest preview asked for may land: picking quickly must not show an older pick's answer.
@@ -64,11 +66,11 @@ export function UndoFlow({ api, ns, kind, picked, onPick, revision, options }: {
       <div class="panel">
         <h2 class="panel-title">1. {kind.pickLabel}</h2>
         {versions.state === 'loading' && <p class="muted">Loading…</p>}
-        {versions.state === 'error' && <p class="alert alert-error">{versions.error.message}</p>}
+        {versions.state === 'error' && <p class="alert alert-error">{versions.error?.message}</p>}
         {versions.state === 'done' && (
           <div class="picker">
-            <Timeline versions={versions.data.versions.filter(kind.pickable)} tags={versions.data.tags} selected={picked} onSelect={(v) => v.hash && onPick(v.hash)} />
-            <OlderVersionsNote shown={versions.data.versions.length} more={versions.data.more} />
+            <Timeline versions={versions.items.filter(kind.pickable)} tags={tags.byVersion} selected={picked} onSelect={(v) => v.hash && onPick(v.hash)} />
+            <LoadMore pages={versions} noun="versions" />
           </div>
         )}
         {options}

@@ -1,30 +1,44 @@
+import { useState } from 'preact/hooks';
 import type { Api } from '../api.js';
+import { pageSize } from '../page-size.js';
 import { TAGS, VERSIONS } from '../queries.js';
+import { type Pages, pageOf, usePages } from '../use-pages.js';
 import { useLoad } from '../use-query.js';
 import type { VersionInfo } from './timeline.js';
 
-export interface NamespaceVersions {
-  readonly head: string | null;
-  readonly versions: readonly VersionInfo[];
-  /** Older versions exist beyond these. */
-  readonly more: boolean;
-  /** Tag names by the hash of the version they point at. */
-  readonly tags: ReadonlyMap<string, readonly string[]>;
+/** Versions per page unless the address says otherwise (`?pageSize=`). */
+export const VERSIONS_PAGE = 100;
+
+/**
+ * The namespace's versions (or one document's, with `path`), newest first, a page at a time, reloaded with every
+ * live event.
+ */
+export function useVersionPages(api: Api, ns: string, path: string | null, revision: number, size = pageSize(VERSIONS_PAGE)): Pages<VersionInfo> {
+  return usePages(
+    async (first, after) => {
+      const namespace = (await api.request(VERSIONS, { ns, path, first, after })).namespace;
+      if (namespace?.__typename !== 'Namespace') throw new Error(namespace && 'message' in namespace ? (namespace.message ?? 'unavailable') : 'Namespace not found');
+      return pageOf(namespace.versions);
+    },
+    (v) => v.hash ?? '',
+    size,
+    [api, ns, path, size],
+    revision,
+  );
 }
 
-/** The namespace's latest versions (newest first), its head and its tags, reloaded with every live event. */
-export function useNamespaceVersions(api: Api, ns: string, revision: number, first = 100) {
-  return useLoad(async (): Promise<NamespaceVersions> => {
-    const [result, tags] = await Promise.all([api.request(VERSIONS, { ns, first }), api.request(TAGS, { ns })]);
-    const namespace = result.namespace;
-    if (namespace?.__typename !== 'Namespace') throw new Error(namespace && 'message' in namespace ? (namespace.message ?? 'unavailable') : 'Namespace not found');
-    return {
-      head: namespace.head?.hash ?? null,
-      versions: (namespace.versions?.edges ?? []).flatMap((e) => (e?.node ? [e.node] : [])),
-      more: namespace.versions?.pageInfo.hasNextPage ?? false,
-      tags: tagsByVersion(tags.tags?.__typename === 'TagsSuccess' ? tags.tags.data : []),
-    };
-  }, [api, ns, revision, first]);
+export interface Tags {
+  /** Tag names by the hash of the version they point at. */
+  readonly byVersion: ReadonlyMap<string, readonly string[]>;
+  /** Read them again (a tag is not a commit: no live event announces it). */
+  refresh(): void;
+}
+
+export function useTags(api: Api, ns: string, revision: number): Tags {
+  const [tick, setTick] = useState(0);
+  const loaded = useLoad(() => api.request(TAGS, { ns }), [api, ns, revision, tick]);
+  const tags = loaded.state === 'done' && loaded.data.tags?.__typename === 'TagsSuccess' ? loaded.data.tags.data : [];
+  return { byVersion: tagsByVersion(tags), refresh: () => setTick((t) => t + 1) };
 }
 
 function tagsByVersion(tags: readonly { name: string | null; target: { hash: string | null } | null }[]): Map<string, string[]> {
@@ -35,9 +49,4 @@ function tagsByVersion(tags: readonly { name: string | null; target: { hash: str
     byHash.set(hash, [...(byHash.get(hash) ?? []), tag.name]);
   }
   return byHash;
-}
-
-export function OlderVersionsNote({ shown, more }: { shown: number; more: boolean }) {
-  if (!more) return null;
-  return <p class="muted small">The newest {shown} versions; older ones are in the audit log (filter by time) and in Git.</p>;
 }

@@ -2,15 +2,20 @@ import { useState } from 'preact/hooks';
 import type { Api } from '../api.js';
 import { ActionBadge, Hash } from '../components/badges.js';
 import { formatTime } from '../format.js';
-import type { VariablesOf } from '../graphql.js';
+import type { ResultOf, VariablesOf } from '../graphql.js';
+import { LoadMore } from '../components/load-more.js';
+import { pageSize } from '../page-size.js';
+import { pageOf, usePages } from '../use-pages.js';
 import { AUDIT } from '../queries.js';
 import { href } from '../route.js';
-import { useLoad } from '../use-query.js';
 
 type Filter = NonNullable<VariablesOf<typeof AUDIT>['filter']>;
 type Action = NonNullable<Filter['action']>;
 
-const ACTIONS: readonly Action[] = ['CREATE', 'UPDATE', 'DELETE', 'ROLLBACK', 'REVERT', 'MERGE', 'PROPOSE', 'APPROVE', 'REJECT'];
+const ACTIONS: readonly Action[] = ['CREATE', 'UPDATE', 'DELETE', 'ROLLBACK', 'REVERT', 'MERGE', 'PROPOSE', 'APPROVE', 'REJECT', 'IMPORT'];
+
+type Namespace = Extract<NonNullable<ResultOf<typeof AUDIT>['namespace']>, { __typename: 'Namespace' }>;
+type Entry = NonNullable<NonNullable<NonNullable<NonNullable<Namespace['audit']>['edges']>[number]>['node']>;
 
 interface Draft {
   operator: string;
@@ -20,6 +25,7 @@ interface Draft {
   path: string;
 }
 
+/** Entries per page unless the address says otherwise (`?pageSize=`). */
 const PAGE = 200;
 
 const EMPTY: Draft = { operator: '', action: '', since: '', until: '', path: '' };
@@ -43,9 +49,19 @@ function toFilter(draft: Draft): Filter {
 export function AuditView({ api, ns, revision }: { api: Api; ns: string; revision: number }) {
   const [draft, setDraft] = useState<Draft>(EMPTY);
   const [filter, setFilter] = useState<Filter>({});
-  const loaded = useLoad(() => api.request(AUDIT, { ns, filter, first: PAGE }), [api, ns, filter, revision]);
-  const namespace = loaded.state === 'done' ? loaded.data.namespace : null;
-  const entries = namespace?.__typename === 'Namespace' ? (namespace.audit?.edges ?? []).flatMap((e) => (e?.node ? [e.node] : [])) : [];
+  const size = pageSize(PAGE);
+  const pages = usePages<Entry>(
+    async (first, after) => {
+      const namespace = (await api.request(AUDIT, { ns, filter, first, after })).namespace;
+      if (namespace?.__typename !== 'Namespace') throw new Error(namespace && 'message' in namespace ? (namespace.message ?? 'unavailable') : 'Namespace not found');
+      return pageOf(namespace.audit);
+    },
+    (entry) => entry.version?.hash ?? '',
+    size,
+    [api, ns, filter, size],
+    revision,
+  );
+  const entries = pages.items;
   const set = (key: keyof Draft) => (e: { currentTarget: { value: string } }) => setDraft({ ...draft, [key]: e.currentTarget.value });
   return (
     <section>
@@ -104,12 +120,10 @@ export function AuditView({ api, ns, revision }: { api: Api; ns: string; revisio
         </div>
       </form>
       <div class="panel">
-        {loaded.state === 'error' && <p class="alert alert-error">{loaded.error.message}</p>}
-        {namespace && namespace.__typename !== 'Namespace' && <p class="alert alert-error">{'message' in namespace ? namespace.message : 'unavailable'}</p>}
+        {pages.state === 'error' && <p class="alert alert-error">{pages.error?.message}</p>}
         <p class="muted small" data-testid="audit-count">
-          {loaded.state === 'loading' ? 'Loading…' : `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}`}
+          {pages.state === 'loading' ? 'Loading…' : `${entries.length}${pages.hasMore ? '+' : ''} entr${entries.length === 1 && !pages.hasMore ? 'y' : 'ies'}`}
         </p>
-        {namespace?.__typename === 'Namespace' && namespace.audit?.pageInfo.hasNextPage && <p class="alert alert-info small">The newest {PAGE} entries: narrow the filters to see older ones.</p>}
         <table class="audit">
           <thead>
             <tr>
@@ -147,6 +161,7 @@ export function AuditView({ api, ns, revision }: { api: Api; ns: string; revisio
             ))}
           </tbody>
         </table>
+        <LoadMore pages={pages} noun="entries" />
       </div>
     </section>
   );

@@ -5,7 +5,10 @@ import { FileDiffView } from '../components/file-diff-view.js';
 import { BlameTable } from '../components/blame-table.js';
 import { Problem } from '../components/problem.js';
 import { Timeline, type VersionInfo } from '../components/timeline.js';
-import { BLAME, DIFF, DOCUMENT, VERSIONS } from '../queries.js';
+import { LoadMore } from '../components/load-more.js';
+import { useTags, useVersionPages } from '../components/version-list.js';
+import type { Pages } from '../use-pages.js';
+import { BLAME, DIFF, DOCUMENT } from '../queries.js';
 import { href, navigate } from '../route.js';
 import { useLoad } from '../use-query.js';
 
@@ -20,9 +23,9 @@ const TABS: readonly [Tab, string][] = [
 /** One document: its content at any version, its history, and a diff between any two of its versions. */
 export function DocumentView({ api, ns, path, params, revision }: { api: Api; ns: string; path: string; params: URLSearchParams; revision: number }) {
   const tab = (TABS.some(([t]) => t === params.get('tab')) ? params.get('tab') : 'content') as Tab;
-  const history = useLoad(() => api.request(VERSIONS, { ns, path, first: 100 }), [api, ns, path, revision]);
-  const versions: VersionInfo[] =
-    history.state === 'done' && history.data.namespace?.__typename === 'Namespace' ? (history.data.namespace.versions?.edges ?? []).flatMap((e) => (e?.node ? [e.node] : [])) : [];
+  const history = useVersionPages(api, ns, path, revision);
+  const tags = useTags(api, ns, revision);
+  const versions = history.items;
   const go = (changes: Record<string, string | undefined>): void => navigate(href(ns, { doc: path }, { tab, at: params.get('at') ?? undefined, from: params.get('from') ?? undefined, to: params.get('to') ?? undefined, ...changes }));
   return (
     <section class="document">
@@ -37,15 +40,20 @@ export function DocumentView({ api, ns, path, params, revision }: { api: Api; ns
           {TABS.map(([id, label]) => (
             <button key={id} type="button" role="tab" aria-selected={tab === id} class={`tab${tab === id ? ' active' : ''}`} onClick={() => go({ tab: id })}>
               {label}
-              {id === 'history' && versions.length > 0 && <span class="count">{versions.length}</span>}
+              {id === 'history' && versions.length > 0 && (
+                <span class="count">
+                  {versions.length}
+                  {history.hasMore ? '+' : ''}
+                </span>
+              )}
             </button>
           ))}
         </div>
       </header>
-      {history.state === 'error' && <p class="alert alert-error">{history.error.message}</p>}
+      {history.state === 'error' && <p class="alert alert-error">{history.error?.message}</p>}
       {tab === 'content' && <ContentTab api={api} ns={ns} path={path} at={params.get('at')} versions={versions} revision={revision} onPick={(at) => go({ at })} />}
       {tab === 'blame' && <BlameTab api={api} ns={ns} path={path} at={params.get('at')} versions={versions} revision={revision} onPick={(at) => go({ at })} />}
-      {tab === 'history' && <HistoryTab ns={ns} path={path} versions={versions} />}
+      {tab === 'history' && <HistoryTab ns={ns} path={path} history={history} tags={tags.byVersion} />}
       {tab === 'diff' && <DiffTab api={api} ns={ns} path={path} versions={versions} from={params.get('from')} to={params.get('to')} onPick={(from, to) => go({ from, to })} />}
     </section>
   );
@@ -57,6 +65,8 @@ function VersionSelect({ label, versions, value, onChange, allowHead }: { label:
       <span>{label}</span>
       <select aria-label={label} value={value ?? ''} onChange={(e) => onChange(e.currentTarget.value || undefined)}>
         {allowHead && <option value="">Latest</option>}
+        {/* A version named by the address but older than the pages loaded so far. */}
+        {value && !versions.some((v) => v.hash === value) && <option value={value}>{value.slice(0, 7)}</option>}
         {versions.map((v) => (
           <option key={v.hash} value={v.hash ?? ''}>
             {v.shortHash} · {v.action?.toLowerCase()} · {v.comment?.slice(0, 40) || 'no comment'}
@@ -104,11 +114,13 @@ function BlameTab({ api, ns, path, at, versions, revision, onPick }: { api: Api;
   );
 }
 
-function HistoryTab({ ns, path, versions }: { ns: string; path: string; versions: readonly VersionInfo[] }) {
+function HistoryTab({ ns, path, history, tags }: { ns: string; path: string; history: Pages<VersionInfo>; tags: ReadonlyMap<string, readonly string[]> }) {
+  const versions = history.items;
   return (
     <div class="panel">
       <Timeline
         versions={versions}
+        tags={tags}
         actions={(v, i) => {
           const older = versions[i + 1];
           return (
@@ -133,6 +145,7 @@ function HistoryTab({ ns, path, versions }: { ns: string; path: string; versions
           );
         }}
       />
+      <LoadMore pages={history} noun="versions" />
     </div>
   );
 }

@@ -1,11 +1,12 @@
 import type { Api } from '../api.js';
 import { Timeline } from '../components/timeline.js';
-import { useNamespaceVersions } from '../components/version-list.js';
+import { useTags, useVersionPages } from '../components/version-list.js';
 import { href } from '../route.js';
 
 /** A namespace without a document open: what changed lately, and where to go from here. */
 export function NamespaceHome({ api, ns, revision }: { api: Api; ns: string; revision: number }) {
-  const loaded = useNamespaceVersions(api, ns, revision, 10);
+  const loaded = useVersionPages(api, ns, null, revision, 10);
+  const tags = useTags(api, ns, revision);
   return (
     <section>
       <header class="view-header">
@@ -17,8 +18,8 @@ export function NamespaceHome({ api, ns, revision }: { api: Api; ns: string; rev
       <div class="panel">
         <h2 class="panel-title">Recent changes</h2>
         {loaded.state === 'loading' && <p class="muted">Loading…</p>}
-        {loaded.state === 'error' && <p class="alert alert-error">{loaded.error.message}</p>}
-        {loaded.state === 'done' && <Timeline versions={loaded.data.versions} tags={loaded.data.tags} />}
+        {loaded.state === 'error' && <p class="alert alert-error">{loaded.error?.message}</p>}
+        {loaded.state === 'done' && <Timeline versions={loaded.items} tags={tags.byVersion} />}
       </div>
     </section>
   );

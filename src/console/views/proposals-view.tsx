@@ -2,12 +2,19 @@ import { useState } from 'preact/hooks';
 import type { Api } from '../api.js';
 import { Hash, Time } from '../components/badges.js';
 import { FileDiffView } from '../components/file-diff-view.js';
+import { type ProposalOutcome, ProposalActions, ProposalOutcomeView } from '../components/proposal-actions.js';
+import { useProposalEvents } from '../proposal-events.js';
 import { PROPOSALS } from '../queries.js';
 import { useLoad } from '../use-query.js';
 
-/** Change requests of the namespace (newest first): who proposed what, its reviews, and its diff. Read-only here. */
+/**
+ * Change requests of the namespace (newest first): who proposed what, its reviews, its diff, and for open ones the
+ * buttons to approve, reject or merge. Proposal events (and main's feed, for merges) reload the list live.
+ */
 export function ProposalsView({ api, ns, revision }: { api: Api; ns: string; revision: number }) {
-  const loaded = useLoad(() => api.request(PROPOSALS, { ns }), [api, ns, revision]);
+  const events = useProposalEvents(api, ns);
+  const [outcomes, setOutcomes] = useState<ReadonlyMap<string, ProposalOutcome>>(new Map());
+  const loaded = useLoad(() => api.request(PROPOSALS, { ns }), [api, ns, revision, events, outcomes]);
   const [open, setOpen] = useState<string | null>(null);
   const namespace = loaded.state === 'done' ? loaded.data.namespace : null;
   const proposals = namespace?.__typename === 'Namespace' ? (namespace.proposals ?? []) : [];
@@ -53,6 +60,8 @@ export function ProposalsView({ api, ns, revision }: { api: Api; ns: string; rev
                   ))}
                 </ul>
               )}
+              {p.state === 'OPEN' && p.id && <ProposalActions api={api} ns={ns} id={p.id} onOutcome={(o) => setOutcomes((m) => new Map(m).set(p.id ?? '', o))} />}
+              {p.id && outcomes.has(p.id) && <ProposalOutcomeView outcome={outcomes.get(p.id) as ProposalOutcome} />}
               {open === p.id && (p.diff ?? []).map((file) => <FileDiffView key={file.path} file={file} />)}
             </li>
           ))}

@@ -1,14 +1,21 @@
 import { useState } from 'preact/hooks';
 import type { Api } from '../api.js';
+import { LoadMore } from '../components/load-more.js';
+import { TagForm } from '../components/tag-form.js';
 import { Timeline } from '../components/timeline.js';
 import { VersionChanges } from '../components/version-changes.js';
-import { OlderVersionsNote, useNamespaceVersions } from '../components/version-list.js';
+import { useTags, useVersionPages } from '../components/version-list.js';
 import { href } from '../route.js';
 
-/** Every version of the namespace with its tags, what it changed, and the ways back: roll back to it, or revert it alone. */
+/**
+ * Every version of the namespace with its tags, what it changed, the ways back (roll back to it, or revert it
+ * alone) and a tag for it. Older versions load a page at a time.
+ */
 export function VersionsView({ api, ns, revision }: { api: Api; ns: string; revision: number }) {
-  const loaded = useNamespaceVersions(api, ns, revision);
+  const versions = useVersionPages(api, ns, null, revision);
+  const tags = useTags(api, ns, revision);
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const [tagging, setTagging] = useState<string | null>(null);
   const toggle = (hash: string): void => {
     const next = new Set(open);
     if (!next.delete(hash)) next.add(hash);
@@ -20,12 +27,12 @@ export function VersionsView({ api, ns, revision }: { api: Api; ns: string; revi
         <h1>Versions</h1>
       </header>
       <div class="panel">
-        {loaded.state === 'loading' && <p class="muted">Loading…</p>}
-        {loaded.state === 'error' && <p class="alert alert-error">{loaded.error.message}</p>}
-        {loaded.state === 'done' && (
+        {versions.state === 'loading' && <p class="muted">Loading…</p>}
+        {versions.state === 'error' && <p class="alert alert-error">{versions.error?.message}</p>}
+        {versions.state === 'done' && (
           <Timeline
-            versions={loaded.data.versions}
-            tags={loaded.data.tags}
+            versions={versions.items}
+            tags={tags.byVersion}
             actions={(v, i) => {
               const hash = v.hash ?? '';
               return (
@@ -42,14 +49,18 @@ export function VersionsView({ api, ns, revision }: { api: Api; ns: string; revi
                     <a class="button small" href={href(ns, 'revert', { version: hash })}>
                       Revert
                     </a>
+                    <button class="button small" type="button" aria-expanded={tagging === hash} onClick={() => setTagging(tagging === hash ? null : hash)}>
+                      Add tag
+                    </button>
                   </div>
+                  {tagging === hash && <TagForm api={api} ns={ns} version={hash} onCreated={tags.refresh} />}
                   {open.has(hash) && <VersionChanges api={api} ns={ns} hash={hash} />}
                 </div>
               );
             }}
           />
         )}
-        {loaded.state === 'done' && <OlderVersionsNote shown={loaded.data.versions.length} more={loaded.data.more} />}
+        <LoadMore pages={versions} noun="versions" />
       </div>
     </section>
   );
