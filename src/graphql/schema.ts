@@ -19,6 +19,7 @@ import './overlay.js';
 import './tag.js';
 import './blame.js';
 import './proposal.js';
+import './viewer.js';
 
 export const schema: GraphQLSchema = builder.toSchema();
 
