@@ -308,3 +308,23 @@ export const PROPOSAL_EVENTS = graphql(`
     proposalEvents(namespace: $ns) { proposalId action }
   }
 `);
+
+/** Who the token is, and (inside a namespace) the role it has there: the console shows only what that role may do. */
+export const VIEWER = graphql(`
+  query Viewer($ns: String!, $inNamespace: Boolean!) {
+    viewer { name email role(namespace: $ns) @include(if: $inNamespace) }
+  }
+`);
+
+/**
+ * The namespace policy at main's head: the approvers it names may review change requests whatever their role, so
+ * a viewer named there is offered Approve and Reject.
+ */
+export const POLICY = graphql(`
+  query Policy($ns: String!) {
+    namespace(name: $ns) {
+      __typename
+      ... on Namespace { config(path: ".cairn/policy.json") { __typename ... on ConfigDocument { content } } }
+    }
+  }
+`);

@@ -6,6 +6,8 @@ import { NAMESPACES } from './queries.js';
 import { type Route, href, navigate, useRoute } from './route.js';
 import { useLoad } from './use-query.js';
 import { LiveFeed, useChangeFeed } from './live-feed.js';
+import { type Operator, OperatorContext, mayWrite } from './permissions.js';
+import { useSignedInOperator } from './signed-in-operator.js';
 import { AuditView } from './views/audit-view.js';
 import { DocumentView } from './views/document-view.js';
 import { NamespaceHome } from './views/namespace-home.js';
@@ -48,55 +50,77 @@ export function Shell({ token, onSignOut }: { token: string; onSignOut: (reason:
     if (route.view === 'home' && first) navigate(href(first));
   }, [route.view, names.join(',')]);
   const feed = useChangeFeed(api, ns);
+  const operator = useSignedInOperator(api, ns);
   return (
-    <div class="shell">
-      <header class="topbar">
-        <a class="brand" href="#/">
-          <Logo /> <span>Cairn</span>
-        </a>
-        <label class="ns-picker">
-          <span class="muted">Namespace</span>
-          <select aria-label="Namespace" value={ns ?? ''} onFocus={reread} onChange={(e) => navigate(href(e.currentTarget.value))}>
-            {!ns && <option value="">Choose…</option>}
-            {names.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <span class="spacer" />
-        <span class="muted small">{token ? 'Signed in with a token' : 'Development server (no token)'}</span>
-        <a class="button ghost small" href="/graphql" target="_blank" rel="noreferrer">
-          GraphiQL
-        </a>
-        <button class="button ghost small" type="button" onClick={() => onSignOut(null)}>
-          Sign out
-        </button>
-      </header>
-      {ns ? (
-        <>
-          <nav class="sidebar">
-            <NavLinks ns={ns} route={route} />
-            <DocumentTree api={api} ns={ns} revision={feed.revision} selected={route.view === 'documents' ? route.path : null} />
-          </nav>
-          <main class="content">
-            <View api={api} route={route} revision={feed.revision} />
+    <OperatorContext.Provider value={operator}>
+      <div class="shell">
+        <header class="topbar">
+          <a class="brand" href="#/">
+            <Logo /> <span>Cairn</span>
+          </a>
+          <label class="ns-picker">
+            <span class="muted">Namespace</span>
+            <select aria-label="Namespace" value={ns ?? ''} onFocus={reread} onChange={(e) => navigate(href(e.currentTarget.value))}>
+              {!ns && <option value="">Choose…</option>}
+              {names.map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <span class="spacer" />
+          <Identity operator={operator} ns={ns} />
+          {!token && <span class="muted small">Development server (no token)</span>}
+          <a class="button ghost small" href="/graphql" target="_blank" rel="noreferrer">
+            GraphiQL
+          </a>
+          <button class="button ghost small" type="button" onClick={() => onSignOut(null)}>
+            Sign out
+          </button>
+        </header>
+        {ns ? (
+          <>
+            <nav class="sidebar">
+              <NavLinks ns={ns} route={route} operator={operator} />
+              <DocumentTree api={api} ns={ns} revision={feed.revision} selected={route.view === 'documents' ? route.path : null} />
+            </nav>
+            <main class="content">
+              <View api={api} route={route} revision={feed.revision} />
+            </main>
+            <LiveFeed feed={feed} ns={ns} />
+          </>
+        ) : (
+          <main class="content empty-state">
+            {namespaces.state === 'loading' && <p>Loading namespaces…</p>}
+            {namespaces.state === 'error' && <p class="alert alert-error">{namespaces.error.message}</p>}
+            {namespaces.state === 'done' && !names.length && <p>No namespaces yet. Create one through the API (createNamespace).</p>}
           </main>
-          <LiveFeed feed={feed} ns={ns} />
-        </>
-      ) : (
-        <main class="content empty-state">
-          {namespaces.state === 'loading' && <p>Loading namespaces…</p>}
-          {namespaces.state === 'error' && <p class="alert alert-error">{namespaces.error.message}</p>}
-          {namespaces.state === 'done' && !names.length && <p>No namespaces yet. Create one through the API (createNamespace).</p>}
-        </main>
-      )}
-    </div>
+        )}
+      </div>
+    </OperatorContext.Provider>
   );
 }
 
-function NavLinks({ ns, route }: { ns: string; route: Route }) {
+/** Who is signed in, and their role in the namespace shown. */
+function Identity({ operator, ns }: { operator: Operator | null; ns: string | null }) {
+  if (!operator) return null;
+  return (
+    <span class="identity" data-testid="identity">
+      <span class="identity-who">
+        <span class="identity-name">{operator.name}</span>
+        <span class="identity-email muted small">{operator.email}</span>
+      </span>
+      {ns && operator.role !== undefined && (
+        <span class={`badge role role-${operator.role?.toLowerCase() ?? 'none'}`} data-testid="role" title={`Your role in ${ns}`} aria-label={`Your role in ${ns}: ${operator.role?.toLowerCase() ?? 'none'}`}>
+          {operator.role?.toLowerCase() ?? 'no role'}
+        </span>
+      )}
+    </span>
+  );
+}
+
+function NavLinks({ ns, route, operator }: { ns: string; route: Route; operator: Operator | null }) {
   const link = (label: string, target: string, active: boolean) => (
     <a class={`nav-link${active ? ' active' : ''}`} href={target}>
       {label}
@@ -106,8 +130,9 @@ function NavLinks({ ns, route }: { ns: string; route: Route }) {
     <div class="nav-links">
       {link('Documents', href(ns), route.view === 'documents')}
       {link('Versions', href(ns, 'versions'), route.view === 'versions')}
-      {link('Roll back', href(ns, 'rollback'), route.view === 'rollback')}
-      {link('Revert', href(ns, 'revert'), route.view === 'revert')}
+      {/* Previews are dry runs, which the server computes for editors only. */}
+      {mayWrite(operator) && link('Roll back', href(ns, 'rollback'), route.view === 'rollback')}
+      {mayWrite(operator) && link('Revert', href(ns, 'revert'), route.view === 'revert')}
       {link('Change requests', href(ns, 'proposals'), route.view === 'proposals')}
       {link('Audit log', href(ns, 'audit'), route.view === 'audit')}
     </div>

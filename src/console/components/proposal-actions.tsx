@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { Api } from '../api.js';
 import type { ResultOf } from '../graphql.js';
+import type { ReviewRights } from '../permissions.js';
 import { APPROVE_CHANGE, MERGE_CHANGE, REJECT_CHANGE } from '../queries.js';
 import { Hash } from './badges.js';
 
@@ -10,11 +11,12 @@ type Verb = 'approve' | 'reject' | 'merge';
 export type ProposalOutcome = { readonly verb: Verb; readonly result: Reviewed | Merged };
 
 /**
- * Approve, reject or merge an open change request as the signed-in operator, with an optional comment. The
- * server decides who may (the policy's approvers, never the author approving their own, editors merging): a
- * refusal is shown with what would let it through.
+ * Approve, reject or merge an open change request as the signed-in operator, with an optional comment. Only the
+ * buttons `rights` allows are shown (none: no form at all); the server still decides who may (the policy's
+ * approvers, never the author approving their own, editors merging): a refusal is shown with what would let it
+ * through.
  */
-export function ProposalActions({ api, ns, id, onOutcome }: { api: Api; ns: string; id: string; onOutcome: (outcome: ProposalOutcome) => void }) {
+export function ProposalActions({ api, ns, id, rights, onOutcome }: { api: Api; ns: string; id: string; rights: ReviewRights; onOutcome: (outcome: ProposalOutcome) => void }) {
   const [comment, setComment] = useState('');
   const [busy, setBusy] = useState<Verb | null>(null);
   const run = async (verb: Verb): Promise<void> => {
@@ -35,28 +37,35 @@ export function ProposalActions({ api, ns, id, onOutcome }: { api: Api; ns: stri
       setBusy(null);
     }
   };
+  if (!rights.approve && !rights.reject && !rights.merge) return null;
   return (
     <form
       class="toolbar proposal-actions"
       aria-label={`Review change request ${id}`}
       onSubmit={(event) => {
         event.preventDefault();
-        void run('approve');
+        if (rights.approve) void run('approve');
       }}
     >
       <label class="field inline grow">
         <span>Review comment</span>
         <input name="comment" value={comment} placeholder="optional" onInput={(e) => setComment(e.currentTarget.value)} />
       </label>
-      <button class="button small" type="submit" disabled={busy !== null}>
-        Approve
-      </button>
-      <button class="button small" type="button" disabled={busy !== null} onClick={() => void run('reject')}>
-        Reject
-      </button>
-      <button class="button small primary" type="button" disabled={busy !== null} onClick={() => void run('merge')}>
-        Merge
-      </button>
+      {rights.approve && (
+        <button class="button small" type="submit" disabled={busy !== null}>
+          Approve
+        </button>
+      )}
+      {rights.reject && (
+        <button class="button small" type="button" disabled={busy !== null} onClick={() => void run('reject')}>
+          Reject
+        </button>
+      )}
+      {rights.merge && (
+        <button class="button small primary" type="button" disabled={busy !== null} onClick={() => void run('merge')}>
+          Merge
+        </button>
+      )}
     </form>
   );
 }

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api.js';
 import { HEAD } from '../queries.js';
+import { href } from '../route.js';
 import { Timeline, type VersionInfo } from './timeline.js';
 import { LoadMore } from './load-more.js';
 import { useTags, useVersionPages } from './version-list.js';
@@ -111,5 +112,18 @@ export function UndoFlow({ api, ns, kind, picked, onPick, revision, options }: {
         </form>
       )}
     </div>
+  );
+}
+
+/**
+ * What a viewer reads instead of the flow: the server computes a preview as a dry run of the write and checks it
+ * like one (editors), so a preview button would only ever be refused. The read-only views show the same changes.
+ */
+export function PreviewNeedsEditor({ ns, verb }: { ns: string; verb: string }) {
+  return (
+    <>
+      {verb} and its preview need the editor role (the server computes a preview as a dry run of the write, checked like the write). What each
+      version changed is under <a href={href(ns, 'versions')}>Versions</a> (Show changes), and a document's Diff tab compares any two of its versions.
+    </>
   );
 }

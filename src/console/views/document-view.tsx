@@ -4,11 +4,13 @@ import { CodeBlock } from '../components/code-block.js';
 import { FileDiffView } from '../components/file-diff-view.js';
 import { BlameTable } from '../components/blame-table.js';
 import { Problem } from '../components/problem.js';
+import { ReadOnlyNote } from '../components/read-only-note.js';
 import { Timeline, type VersionInfo } from '../components/timeline.js';
 import { LoadMore } from '../components/load-more.js';
 import { useTags, useVersionPages } from '../components/version-list.js';
 import type { Pages } from '../use-pages.js';
 import { BLAME, DIFF, DOCUMENT } from '../queries.js';
+import { mayWrite, useOperator } from '../permissions.js';
 import { href, navigate } from '../route.js';
 import { useLoad } from '../use-query.js';
 
@@ -116,8 +118,10 @@ function BlameTab({ api, ns, path, at, versions, revision, onPick }: { api: Api;
 
 function HistoryTab({ ns, path, history, tags }: { ns: string; path: string; history: Pages<VersionInfo>; tags: ReadonlyMap<string, readonly string[]> }) {
   const versions = history.items;
+  const writer = mayWrite(useOperator());
   return (
     <div class="panel">
+      <ReadOnlyNote ns={ns}>rolling back and reverting need the editor role. Compare any two versions on the Diff tab.</ReadOnlyNote>
       <Timeline
         versions={versions}
         tags={tags}
@@ -133,14 +137,16 @@ function HistoryTab({ ns, path, history, tags }: { ns: string; path: string; his
                   Diff with previous
                 </a>
               )}
-              {i > 0 && (
+              {writer && i > 0 && (
                 <a class="button small" href={href(ns, 'rollback', { to: v.hash ?? undefined, paths: path })}>
                   Roll back this document
                 </a>
               )}
-              <a class="button small" href={href(ns, 'revert', { version: v.hash ?? undefined })}>
-                Revert
-              </a>
+              {writer && (
+                <a class="button small" href={href(ns, 'revert', { version: v.hash ?? undefined })}>
+                  Revert
+                </a>
+              )}
             </div>
           );
         }}

@@ -3,8 +3,10 @@ import type { Api } from '../api.js';
 import { Hash, Time } from '../components/badges.js';
 import { FileDiffView } from '../components/file-diff-view.js';
 import { type ProposalOutcome, ProposalActions, ProposalOutcomeView } from '../components/proposal-actions.js';
+import { ReadOnlyNote } from '../components/read-only-note.js';
+import { mayWrite, namedInPolicy, reviewRights, useOperator } from '../permissions.js';
 import { useProposalEvents } from '../proposal-events.js';
-import { PROPOSALS } from '../queries.js';
+import { POLICY, PROPOSALS } from '../queries.js';
 import { useLoad } from '../use-query.js';
 
 /**
@@ -18,6 +20,8 @@ export function ProposalsView({ api, ns, revision }: { api: Api; ns: string; rev
   const [open, setOpen] = useState<string | null>(null);
   const namespace = loaded.state === 'done' ? loaded.data.namespace : null;
   const proposals = namespace?.__typename === 'Namespace' ? (namespace.proposals ?? []) : [];
+  const operator = useOperator();
+  const namedApprover = useNamedApprover(api, ns, revision);
   return (
     <section>
       <header class="view-header">
@@ -26,6 +30,11 @@ export function ProposalsView({ api, ns, revision }: { api: Api; ns: string; rev
           <p class="muted">Changes proposed for review on their own branch; merged to main once approved.</p>
         </div>
       </header>
+      <ReadOnlyNote ns={ns}>
+        {namedApprover
+          ? 'the namespace policy names you as an approver, so you may approve and reject change requests; merging takes the editor role.'
+          : 'reviewing takes the editor role or a place among the approvers the namespace policy names, and merging takes the editor role.'}
+      </ReadOnlyNote>
       <div class="panel">
         {loaded.state === 'loading' && <p class="muted">Loading…</p>}
         {loaded.state === 'error' && <p class="alert alert-error">{loaded.error.message}</p>}
@@ -60,7 +69,7 @@ export function ProposalsView({ api, ns, revision }: { api: Api; ns: string; rev
                   ))}
                 </ul>
               )}
-              {p.state === 'OPEN' && p.id && <ProposalActions api={api} ns={ns} id={p.id} onOutcome={(o) => setOutcomes((m) => new Map(m).set(p.id ?? '', o))} />}
+              {p.state === 'OPEN' && p.id && <ProposalActions api={api} ns={ns} id={p.id} rights={reviewRights(operator, p.author?.email, namedApprover)} onOutcome={(o) => setOutcomes((m) => new Map(m).set(p.id ?? '', o))} />}
               {p.id && outcomes.has(p.id) && <ProposalOutcomeView outcome={outcomes.get(p.id) as ProposalOutcome} />}
               {open === p.id && (p.diff ?? []).map((file) => <FileDiffView key={file.path} file={file} />)}
             </li>
@@ -69,4 +78,17 @@ export function ProposalsView({ api, ns, revision }: { api: Api; ns: string; rev
       </div>
     </section>
   );
+}
+
+/**
+ * Whether the policy at main's head names the signed-in operator as an approver: the server lets such an operator
+ * review whatever their role. Read for operators below editor only (editors may review anyway).
+ */
+function useNamedApprover(api: Api, ns: string, revision: number): boolean {
+  const operator = useOperator();
+  const needed = !!operator && operator.role !== undefined && !mayWrite(operator);
+  const loaded = useLoad(async () => (needed ? (await api.request(POLICY, { ns })).namespace : null), [api, ns, revision, needed]);
+  if (!needed || !operator || loaded.state !== 'done') return false;
+  const config = loaded.data?.__typename === 'Namespace' ? loaded.data.config : null;
+  return config?.__typename === 'ConfigDocument' && namedInPolicy(config.content, operator.email);
 }

@@ -1,6 +1,7 @@
 import { useMemo } from 'preact/hooks';
 import type { Api } from '../api.js';
-import { type UndoKind, UndoFlow } from '../components/undo-flow.js';
+import { EditorsOnly } from '../components/read-only-note.js';
+import { type UndoKind, PreviewNeedsEditor, UndoFlow } from '../components/undo-flow.js';
 import { REVERT } from '../queries.js';
 import { href, navigate } from '../route.js';
 
@@ -27,7 +28,9 @@ export function RevertView({ api, ns, params, revision }: { api: Api; ns: string
           <p class="muted">A new commit undoing only what one version changed; later changes stay.</p>
         </div>
       </header>
-      <UndoFlow api={api} ns={ns} kind={kind} picked={params.get('version')} onPick={(hash) => navigate(href(ns, 'revert', { version: hash }))} revision={revision} />
+      <EditorsOnly ns={ns} why={<PreviewNeedsEditor ns={ns} verb="a revert" />}>
+        <UndoFlow api={api} ns={ns} kind={kind} picked={params.get('version')} onPick={(hash) => navigate(href(ns, 'revert', { version: hash }))} revision={revision} />
+      </EditorsOnly>
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { Api } from '../api.js';
-import { type UndoKind, UndoFlow } from '../components/undo-flow.js';
+import { EditorsOnly } from '../components/read-only-note.js';
+import { type UndoKind, PreviewNeedsEditor, UndoFlow } from '../components/undo-flow.js';
 import { ROLLBACK } from '../queries.js';
 import { href, navigate } from '../route.js';
 
@@ -31,31 +32,33 @@ export function RollbackView({ api, ns, params, revision }: { api: Api; ns: stri
           <p class="muted">A new commit whose documents equal their content at the version you pick. History is never rewritten.</p>
         </div>
       </header>
-      <UndoFlow
-        api={api}
-        ns={ns}
-        kind={kind}
-        picked={params.get('to')}
-        onPick={(hash) => go(hash, paths)}
-        revision={revision}
-        options={
-          <form
-            class="toolbar"
-            onSubmit={(event) => {
-              event.preventDefault();
-              go(params.get('to') ?? undefined, draft.trim());
-            }}
-          >
-            <label class="field inline grow">
-              <span>Only these documents</span>
-              <input name="paths" value={draft} placeholder="all documents (or paths, comma-separated)" onInput={(e) => setDraft(e.currentTarget.value)} />
-            </label>
-            <button class="button small" type="submit">
-              Apply
-            </button>
-          </form>
-        }
-      />
+      <EditorsOnly ns={ns} why={<PreviewNeedsEditor ns={ns} verb="a roll back" />}>
+        <UndoFlow
+          api={api}
+          ns={ns}
+          kind={kind}
+          picked={params.get('to')}
+          onPick={(hash) => go(hash, paths)}
+          revision={revision}
+          options={
+            <form
+              class="toolbar"
+              onSubmit={(event) => {
+                event.preventDefault();
+                go(params.get('to') ?? undefined, draft.trim());
+              }}
+            >
+              <label class="field inline grow">
+                <span>Only these documents</span>
+                <input name="paths" value={draft} placeholder="all documents (or paths, comma-separated)" onInput={(e) => setDraft(e.currentTarget.value)} />
+              </label>
+              <button class="button small" type="submit">
+                Apply
+              </button>
+            </form>
+          }
+        />
+      </EditorsOnly>
     </section>
   );
 }
