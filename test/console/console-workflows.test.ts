@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, buildConsole, launchBrowser } from '../support/browser.js';
 import { type Harness, type TestToken, startHarness } from '../support/harness.js';
@@ -41,8 +41,8 @@ describe('web console: paging, reviews, tags', () => {
     if (res.data.putConfig.status !== 'COMMITTED') throw new Error(`write failed: ${JSON.stringify(res)}`);
     return res.data.putConfig.version?.hash ?? '';
   };
-  const propose = async (content: unknown, token: TestToken, comment: string): Promise<string> => {
-    const res = await h.gql<{ proposeChange: { __typename: string; id?: string } }>(PROPOSE, { input: { namespace: REVIEW, expectedVersion: head(REVIEW), comment, changes: [{ path: PROD, content }] } }, token.token);
+  const propose = async (content: unknown, token: TestToken, comment: string, ns = REVIEW, docPath = PROD): Promise<string> => {
+    const res = await h.gql<{ proposeChange: { __typename: string; id?: string } }>(PROPOSE, { input: { namespace: ns, expectedVersion: head(ns), comment, changes: [{ path: docPath, content }] } }, token.token);
     if (!res.data.proposeChange.id) throw new Error(`proposal failed: ${JSON.stringify(res)}`);
     return res.data.proposeChange.id;
   };
@@ -218,9 +218,11 @@ describe('web console: paging, reviews, tags', () => {
     expect(await conflict.textContent()).toContain('main changed these documents since the proposal');
     expect(await conflict.locator('li code').allTextContents()).toEqual([PROD]);
 
+    // The author is offered no Approve (the server would refuse it), but may reject to withdraw.
     const own = await propose({ replicas: 2 }, ALICE, 'My own change');
-    await proposal(own).waitFor();
-    expect(await (await act(own, 'Approve', 'ReviewNotAllowed')).textContent()).toContain('You proposed this change: you cannot approve it yourself');
+    await proposal(own).getByRole('button', { name: 'Reject' }).waitFor();
+    expect(await proposal(own).getByRole('button', { name: 'Approve' }).count()).toBe(0);
+    expect(await proposal(own).getByRole('button', { name: 'Merge' }).count()).toBe(1);
     await act(own, 'Reject', 'Proposal');
     await expect.poll(() => proposal(own).locator('.proposal-head .badge').textContent()).toBe('rejected');
     expect(await proposal(own).getByRole('button', { name: 'Approve' }).count()).toBe(0);
@@ -242,6 +244,107 @@ describe('web console: paging, reviews, tags', () => {
     await proposal(staler).getByRole('button', { name: 'Approve' }).waitFor();
     rejectWithGit(staler);
     expect(await (await act(staler, 'Approve', 'ProposalClosed')).textContent()).toBe('This change request is already rejected: nothing was recorded.');
+  });
+
+  it("shows who is signed in with their role in the namespace, and offers only what that role may do", async () => {
+    const identity = (tab: Page) => tab.getByTestId('identity');
+    const role = (tab: Page) => identity(tab).getByTestId('role');
+    const signIn = async (context: BrowserContext, token: TestToken): Promise<Page> => {
+      const tab = await context.newPage();
+      tab.setDefaultTimeout(8_000);
+      tab.on('pageerror', (error) => errors.push(error.message));
+      await tab.goto(h.url);
+      await tab.getByLabel('Access token').fill(token.token);
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await tab.getByLabel('Namespace').waitFor();
+      return tab;
+    };
+    const proposalIn = (tab: Page, id: string) => tab.locator(`.proposal[data-proposal="${id}"]`);
+
+    // Alice, admin of every namespace, in this page since the start.
+    await page.goto(`${h.url}/#/ns/${LEGACY}/versions`);
+    await expect.poll(() => role(page).textContent()).toBe('admin');
+    expect(await identity(page).textContent()).toContain('Alice Admin');
+    expect(await identity(page).textContent()).toContain(ALICE.email);
+    expect(await page.locator('.topbar').textContent()).not.toContain('Signed in with a token');
+
+    const viewers = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const editors = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    try {
+      // Carol reads every namespace: no write control anywhere, and a note saying why, not a dead button.
+      const carol = await signIn(viewers, CAROL);
+      const sent: string[] = [];
+      carol.on('request', (request) => {
+        if (request.method() === 'POST' && request.url().endsWith('/graphql')) sent.push(request.postData() ?? '');
+      });
+      await carol.goto(`${h.url}/#/ns/${LEGACY}/versions`);
+      await expect.poll(() => role(carol).textContent()).toBe('viewer');
+      expect(await role(carol).getAttribute('title')).toBe(`Your role in ${LEGACY}`);
+      expect(await identity(carol).textContent()).toBe(`${CAROL.name}${CAROL.email}viewer`);
+      const note = carol.getByTestId('read-only-note');
+      expect(await note.textContent()).toBe(`You are a viewer in ${LEGACY}: rolling back, reverting and tagging need the editor role. What each version changed is under Show changes.`);
+      const items = carol.locator('.timeline > .timeline-item');
+      await items.first().getByRole('button', { name: 'Show changes' }).waitFor();
+      for (const name of ['Add tag', 'Roll back to this', 'Revert']) expect(await carol.getByRole('button', { name }).or(carol.getByRole('link', { name })).count()).toBe(0);
+      expect(await carol.locator('.nav-links').textContent()).toBe('DocumentsVersionsChange requestsAudit log');
+
+      // Followed from a link: the rollback view explains that even the preview is a dry run that takes an editor.
+      const [, older] = log(LEGACY);
+      await carol.goto(`${h.url}/#/ns/${LEGACY}/rollback?to=${older}`);
+      await expect.poll(() => note.textContent()).toContain('a roll back and its preview need the editor role');
+      expect(await carol.getByTestId('preview').count()).toBe(0);
+      expect(await carol.getByRole('button', { name: 'Roll back', exact: true }).count()).toBe(0);
+      await carol.goto(`${h.url}/#/ns/${LEGACY}/doc/app.json?tab=history`);
+      await expect.poll(() => note.textContent()).toContain('rolling back and reverting need the editor role');
+      await items.first().getByRole('link', { name: 'View' }).waitFor();
+      expect(await carol.getByRole('link', { name: 'Roll back this document' }).count()).toBe(0);
+      expect(await carol.getByRole('link', { name: 'Revert' }).count()).toBe(0);
+      expect(sent.filter((body) => /query Versions/.test(body)).length).toBeGreaterThan(0);
+      expect(sent.filter((body) => /mutation/.test(body))).toEqual([]);
+
+      // Change requests: no policy in legacy, so only editors review there; review's policy names Carol an approver.
+      const plain = await propose({ step: 'proposed' }, BOB, 'Proposed in legacy', LEGACY, 'app.json');
+      await carol.goto(`${h.url}/#/ns/${LEGACY}/proposals`);
+      await proposalIn(carol, plain).waitFor();
+      await expect.poll(() => note.textContent()).toContain('reviewing takes the editor role or a place among the approvers');
+      expect(await proposalIn(carol, plain).getByRole('button').allTextContents()).toEqual(['Show diff']);
+
+      const reviewed = await propose({ replicas: 9 }, BOB, 'Carol reviews this');
+      const byAlice = await propose({ replicas: 10 }, ALICE, 'Bob may not approve this');
+      await carol.goto(`${h.url}/#/ns/${REVIEW}/proposals`);
+      await expect.poll(() => note.textContent()).toContain('names you as an approver');
+      await proposalIn(carol, reviewed).getByRole('button', { name: 'Approve' }).waitFor();
+      expect(await proposalIn(carol, reviewed).getByRole('button').allTextContents()).toEqual(['Show diff', 'Approve', 'Reject']);
+      await proposalIn(carol, reviewed).getByRole('button', { name: 'Approve' }).click();
+      await expect.poll(() => proposalIn(carol, reviewed).getByTestId('proposal-outcome').getAttribute('data-outcome')).toBe('Proposal');
+      await carol.screenshot({ path: path.join(ARTIFACTS, 'console-viewer.png') });
+
+      // Bob edits every namespace: the write controls, and no note.
+      const bob = await signIn(editors, BOB);
+      await bob.goto(`${h.url}/#/ns/${LEGACY}/versions`);
+      await expect.poll(() => role(bob).textContent()).toBe('editor');
+      expect(await identity(bob).textContent()).toBe(`${BOB.name}${BOB.email}editor`);
+      const second = bob.locator('.timeline > .timeline-item').nth(1);
+      await second.getByRole('button', { name: 'Add tag' }).waitFor();
+      expect(await second.locator('.timeline-actions').first().locator('a, button').allTextContents()).toEqual(['Show changes', 'Roll back to this', 'Revert', 'Add tag']);
+      expect(await bob.locator('.nav-links').textContent()).toBe('DocumentsVersionsRoll backRevertChange requestsAudit log');
+      expect(await bob.getByTestId('read-only-note').count()).toBe(0);
+
+      // His own proposal: Reject (withdraw) and Merge, no Approve. Alice's: Approve is offered, and the server,
+      // which still decides, refuses it: the policy's rule for prod/** does not name Bob.
+      await bob.goto(`${h.url}/#/ns/${REVIEW}/proposals`);
+      await proposalIn(bob, byAlice).getByRole('button', { name: 'Approve' }).waitFor();
+      expect(await proposalIn(bob, reviewed).getByRole('button').allTextContents()).toEqual(['Show diff', 'Reject', 'Merge']);
+      expect(await proposalIn(bob, byAlice).getByRole('button').allTextContents()).toEqual(['Show diff', 'Approve', 'Reject', 'Merge']);
+      await proposalIn(bob, byAlice).getByRole('button', { name: 'Approve' }).click();
+      const refusal = proposalIn(bob, byAlice).getByTestId('proposal-outcome');
+      await expect.poll(() => refusal.getAttribute('data-outcome')).toBe('ReviewNotAllowed');
+      expect(await refusal.textContent()).toBe('Only the approvers the namespace policy names may review this change.');
+      expect(await bob.getByTestId('read-only-note').count()).toBe(0);
+    } finally {
+      await viewers.close();
+      await editors.close();
+    }
   });
 
   it('lists a namespace created elsewhere once the picker is used again', async () => {

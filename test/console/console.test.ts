@@ -287,6 +287,9 @@ describe('web console', () => {
       await tab.getByRole('button', { name: 'Continue without a token' }).click();
       await expect.poll(() => tab.getByLabel('Namespace').inputValue()).toBe('sandbox');
       expect(await tab.locator('.topbar').textContent()).toContain('Development server (no token)');
+      // Without a tokens file every request is the development operator, admin of every namespace.
+      await expect.poll(() => tab.getByTestId('role').textContent()).toBe('admin');
+      expect(await tab.getByTestId('identity').textContent()).toBe('Local Developerdev@localhostadmin');
       expect(await tab.evaluate(() => sessionStorage.getItem('cairn.token'))).toBe('');
       await tab.locator('.status-live').waitFor();
       await dev.gql(PUT_CONFIG, { input: { namespace: 'sandbox', path: 'flags.json', content: { beta: true }, expectedVersion: null, comment: 'First flag' } });
