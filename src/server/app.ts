@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino, { type Logger } from 'pino';
 import type { FaultHook } from '../git/durable-file.js';
@@ -111,7 +113,12 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     if (cluster) await cluster.runWebhooks(cairn.webhookDispatcher, settings.webhookDelivery);
     else if (settings.webhookDelivery) await cairn.webhookDispatcher.start();
     readiness.markReady();
-    logger.info({ url, dataDir: settings.dataDir, graphiql: settings.graphiql ? `${url}/graphql` : null }, `Cairn listening on ${url}; GraphiQL at ${url}/graphql`);
+    const consoleBuilt = existsSync(path.join(settings.consoleDir, 'index.html'));
+    if (!consoleBuilt) logger.warn({ consoleDir: settings.consoleDir }, 'the web console is not built (npm run build): / answers 503');
+    logger.info(
+      { url, dataDir: settings.dataDir, console: consoleBuilt ? `${url}/` : null, graphiql: settings.graphiql ? `${url}/graphql` : null },
+      `Cairn listening on ${url}; web console at ${url}/${settings.graphiql ? `, GraphiQL at ${url}/graphql` : ''}`,
+    );
     return {
       url,
       cairn,
