@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { DOCUMENTS, documentPath, generateRepository, gitdirFor } from './generate.js';
 import { graphqlClient } from './graphql-client.js';
 import { type Figure, gitTimer, meets, median, percentile, timeMedian } from './measure.js';
+import { benchImportExport } from './import-export.js';
 import { startServerProcess } from './server-process.js';
 
 const quick = process.argv.includes('--quick');
@@ -179,6 +180,8 @@ const benchStarted = performance.now();
 console.log(`Cairn benchmark${quick ? ' (quick)' : ''}: medians over ${RUNS} runs; the git CLI figures include starting a git process.`);
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: path.resolve(import.meta.dirname, '..'), stdio: 'inherit' });
 for (const size of sizes) await benchSize(size, size === sizes.at(-1));
+console.log('\nimport and export (the cairn CLI against a server process)');
+await benchImportExport(1_000, record);
 const seconds = Math.round((performance.now() - benchStarted) / 1000);
 console.log(`\nwhole run: ${seconds} s`);
 const out = { date: new Date().toISOString(), quick, seconds, node: process.version, cpus: (await import('node:os')).cpus().length, figures };

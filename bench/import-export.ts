@@ -1,0 +1,49 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { generateRepository, gitdirFor } from './generate.js';
+import { timeMedian } from './measure.js';
+import { startServerProcess } from './server-process.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const CLI = path.join(root, 'dist/src/cli/main.js');
+const RUNS = 5;
+
+export type Record = (size: number, operation: string, unit: 'ms' | 'commits/s', cairn: number, reference: number | null, referenceCommand: string | null, target: string) => void;
+
+/**
+ * `cairn import --git` and `cairn export` through the built CLI against a server process, beside the git CLI doing
+ * the same work natively: replaying a history into a new repository (fast-export | fast-import) and archiving a
+ * version (git archive). Both sides include starting their processes.
+ */
+export async function benchImportExport(size: number, record: Record): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cairn-bench-import-'));
+  try {
+    const source = path.join(dir, 'source.git');
+    generateRepository(source, size);
+    const dataDir = path.join(dir, 'data');
+    mkdirSync(dataDir);
+    const server = await startServerProcess(dataDir);
+    try {
+      let started = performance.now();
+      execFileSync(process.execPath, [CLI, '--url', server.url, 'import', 'imported', '--git', source], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const importRate = size / ((performance.now() - started) / 1000);
+      const replica = path.join(dir, 'replica.git');
+      execFileSync('git', ['init', '-q', '--bare', replica]);
+      started = performance.now();
+      execFileSync('sh', ['-c', `git --git-dir "${source}" fast-export main | git --git-dir "${replica}" fast-import --quiet`]);
+      const gitRate = size / ((performance.now() - started) / 1000);
+      record(size, `import --git, ${size.toLocaleString('en')} commits`, 'commits/s', importRate, gitRate, 'git fast-export | git fast-import', '>= 50');
+
+      const exportMs = await timeMedian(RUNS, (i) => execFileSync(process.execPath, [CLI, '--url', server.url, 'export', 'imported', '--at', 'HEAD', path.join(dir, `export-${i}.tar`)]), 1);
+      const gitdir = gitdirFor(dataDir, 'imported');
+      const archiveMs = await timeMedian(RUNS, (i) => execFileSync('git', ['--git-dir', gitdir, 'archive', '--format=tar', '-o', path.join(dir, `archive-${i}.tar`), 'main']), 1);
+      record(size, 'export a version to a tarball (200 documents)', 'ms', exportMs, archiveMs, 'git archive --format=tar', '<= 1000');
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
