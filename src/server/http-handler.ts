@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CairnMetrics, HttpRoute } from './metrics.js';
 import type { MetricsEndpoint } from './metrics-endpoint.js';
 import type { Readiness } from './readiness.js';
+import { isChunked, readCappedBody } from './request-body.js';
 import type { Settings } from './settings.js';
 import type { CairnYoga } from './yoga.js';
 
@@ -18,6 +19,18 @@ const ROUTES: Record<string, HttpRoute> = { '/graphql': 'graphql', '/healthz': '
 
 /** The HTTP routes: health, readiness and metrics always; GraphQL (yoga) once the server is ready. */
 export function requestHandler({ settings, readiness, metrics, endpoint, yoga }: HandlerContext): (req: IncomingMessage, res: ServerResponse) => void {
+  const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
+    const served = yoga();
+    if (served) {
+      void served(req, res);
+      return;
+    }
+    void readiness.whenReady(settings.readyWaitMs).then((ready) => {
+      const late = yoga();
+      if (ready && late) void late(req, res);
+      else readiness.refuseRequest(res);
+    });
+  };
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const route = ROUTES[path] ?? 'other';
@@ -35,19 +48,27 @@ export function requestHandler({ settings, readiness, metrics, endpoint, yoga }:
       return;
     }
     if (Number(req.headers['content-length'] ?? 0) > settings.maxBodyBytes) {
-      res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end('{"errors":[{"message":"request body too large","extensions":{"code":"PAYLOAD_TOO_LARGE"}}]}');
-      req.destroy();
+      refuseTooLarge(req, res);
       return;
     }
-    const served = yoga();
-    if (served) {
-      void served(req, res);
+    if (isChunked(req)) {
+      readCappedBody(req, settings.maxBodyBytes).then(
+        (body) => {
+          if (body === null) return refuseTooLarge(req, res);
+          // whatwg-node (under yoga) takes a body already read from `req.body` instead of reading the stream.
+          (req as IncomingMessage & { body?: Buffer }).body = body;
+          dispatch(req, res);
+        },
+        () => req.destroy(),
+      );
       return;
     }
-    void readiness.whenReady(settings.readyWaitMs).then((ready) => {
-      const late = yoga();
-      if (ready && late) void late(req, res);
-      else readiness.refuseRequest(res);
-    });
+    dispatch(req, res);
   };
+}
+
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end('{"errors":[{"message":"request body too large","extensions":{"code":"PAYLOAD_TOO_LARGE"}}]}');
+  // Once the answer is out: destroying before would drop it with the rest of the socket's pending writes.
+  res.once('finish', () => req.destroy());
 }
