@@ -1,6 +1,7 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { type Connection, authorization, websocketUrl } from './connection.js';
+import { isNullVersion } from '../domain/null-version.js';
 import { CliError, type GraphQLErrorBody, graphqlError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import { CHANGES } from './operations.js';
@@ -13,7 +14,7 @@ export interface FeedEvent {
 
 export interface WatchRequest {
   readonly namespace: string;
-  /** Resume after this version; null: from now on. */
+  /** Resume after this version (NULL_VERSION: from the namespace's first commit); null: from now on. */
   readonly since: string | null;
   readonly pathPrefix: string | null;
 }
@@ -71,7 +72,7 @@ export class FeedWatcher {
         everConnected = true;
         delay = FIRST_DELAY_MS;
       }
-      this.onNote(`feed connection ended (${ending.description}); resuming after ${this.since ?? 'the start of the watch'} in ${delay} ms`);
+      this.onNote(`feed connection ended (${ending.description}); resuming after ${this.resumePoint()} in ${delay} ms`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
         this.dispose = () => {
@@ -81,6 +82,11 @@ export class FeedWatcher {
       });
       delay = Math.min(delay * 2, MAX_DELAY_MS);
     }
+  }
+
+  private resumePoint(): string {
+    if (this.since === null) return 'the start of the watch';
+    return isNullVersion(this.since) ? 'the start of the namespace' : this.since;
   }
 
   stop(): void {

@@ -68,9 +68,12 @@ export class RunningCli {
   }
 }
 
-export async function until(condition: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
+/** Polls `condition` (after `refresh`, when given) until it holds. */
+export async function until(condition: () => boolean, timeoutMs: number, describe: () => string, refresh?: () => Promise<void>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  for (;;) {
+    await refresh?.();
+    if (condition()) return;
     if (Date.now() > deadline) throw new Error(`timed out: ${describe()}`);
     await new Promise((r) => setTimeout(r, 25));
   }

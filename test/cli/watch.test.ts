@@ -34,6 +34,8 @@ async function put(url: string, path: string, content: unknown): Promise<string>
   return result.version.hash;
 }
 
+let metricsText = '';
+
 describe('cairn watch', () => {
   const cleanup: (() => void | Promise<void>)[] = [];
   afterAll(async () => {
@@ -84,6 +86,47 @@ describe('cairn watch', () => {
     expect(received.map((e) => e.sequence)).toEqual(expected.map((_, i) => i + 1));
     expect(watcher.stderr).toMatch(/feed connection ended \(closed 1001 server shutting down\); resuming after [0-9a-f]{40}/);
 
+    watcher.child.kill('SIGTERM');
+    expect(await watcher.exited).toBe(0);
+    server.child.kill('SIGTERM');
+    await server.exited;
+  }, 60_000);
+
+  it('watching an empty namespace resumes from its start: commits made before the first event are not lost across a restart', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'cairn-cli-watch-empty-'));
+    cleanup.push(() => rmSync(root, { recursive: true, force: true }));
+    const dataDir = path.join(root, 'repos');
+    const port = await freePort();
+    const env = { CAIRN_DATA_DIR: dataDir, CAIRN_PORT: String(port), CAIRN_FSYNC: 'false', LOG_LEVEL: 'info' };
+    let server: ServerProcess = startServerProcess(env);
+    cleanup.push(() => void server.child.kill('SIGKILL'));
+    const url = await listeningUrl(server);
+    await gql(url, CREATE_NAMESPACE, { name: 'feed' });
+
+    const watcher = new RunningCli(spawnCli(['--json', 'watch', 'feed'], { url }));
+    cleanup.push(() => void watcher.child.kill('SIGKILL'));
+    await until(() => /cairn_graphql_subscriptions_active\{transport="ws"\} 1/.test(metricsText), 10_000, () => `not subscribed: ${watcher.stderr}`, async () => {
+      metricsText = await (await fetch(`${url}/metrics`)).text();
+    });
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    // The namespace's first commits arrive while the server is down, before the watcher saw any event.
+    const clone = path.join(root, 'clone');
+    execFileSync('git', ['init', '-q', '-b', 'main', clone]);
+    writeFileSync(path.join(clone, 'first.json'), '{"first": true}\n');
+    execFileSync('git', ['-C', clone, 'add', '-A'], { env: { ...process.env, ...GIT_IDENTITY } });
+    execFileSync('git', ['-C', clone, 'commit', '-q', '-m', 'first'], { env: { ...process.env, ...GIT_IDENTITY } });
+    execFileSync('git', ['-C', clone, 'push', '-q', path.join(dataDir, 'feed.git'), 'HEAD:main']);
+    server = startServerProcess(env);
+    await listeningUrl(server);
+    await put(url, 'live.json', { k: 1 });
+
+    const expected = execFileSync('git', ['--git-dir', path.join(dataDir, 'feed.git'), 'rev-list', '--reverse', 'main'], { encoding: 'utf8' }).trim().split('\n');
+    expect(expected).toHaveLength(2);
+    await until(() => watcher.lines.length >= 2, 20_000, () => `${watcher.lines.length}/2 events; ${watcher.stderr}`);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(events(watcher).map((e) => e.version)).toEqual(expected);
+    expect(events(watcher).map((e) => e.sequence)).toEqual([0, 1]);
     watcher.child.kill('SIGTERM');
     expect(await watcher.exited).toBe(0);
     server.child.kill('SIGTERM');

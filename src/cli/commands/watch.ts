@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { type FeedEvent, FeedWatcher } from '../feed-watcher.js';
+import { NULL_VERSION } from '../../domain/null-version.js';
 import { NAMESPACE_HEAD, unwrap } from '../operations.js';
 import { type Output, firstLine, shortTime } from '../output.js';
 
@@ -35,8 +36,10 @@ export function registerWatch(program: Command): void {
     .option('--path <prefix>', 'only versions changing a document whose path starts with this')
     .action(async (namespace: string, options: { since?: string; path?: string }, command: Command) => {
       const { client, out, connection } = contextOf(command);
-      // Starting from the head read now (rather than "live") gives a reconnection before the first event a place to resume from.
-      const since = options.since ?? unwrap<{ head: { hash: string } | null }>((await client.request<{ namespace: { __typename: string } }>(NAMESPACE_HEAD, { ns: namespace })).namespace, 'Namespace').head?.hash ?? null;
+      // Starting from the head read now (rather than "live") gives a reconnection before the first event a place to
+      // resume from; for an empty namespace that place is before its first commit.
+      const head = unwrap<{ head: { hash: string } | null }>((await client.request<{ namespace: { __typename: string } }>(NAMESPACE_HEAD, { ns: namespace })).namespace, 'Namespace').head;
+      const since = options.since ?? head?.hash ?? NULL_VERSION;
       const watcher = new FeedWatcher(connection, { namespace, since, pathPrefix: options.path ?? null }, (event) => printEvent(out, event), (text) => out.note(text));
       const stop = (): void => watcher.stop();
       process.once('SIGINT', stop);
