@@ -231,4 +231,36 @@ describe('cairn import and export', () => {
     expect((await cli(['export', 'legacy', path.join(root, 'x.tar'), '--at', 'nope'])).code).toBe(2);
     expect((await cli(['export', 'missing', path.join(root, 'y.tar')])).code).toBe(3);
   });
+
+  it('writes tarballs that are the same whatever the umask, never through a symlink, and refuses targets it cannot write (exit 2)', async () => {
+    const dir = path.join(root, 'tarball-source');
+    mkdirSync(path.join(dir, 'nested'), { recursive: true });
+    writeFileSync(path.join(dir, 'a.json'), '{"a": 1}\n');
+    writeFileSync(path.join(dir, 'nested/b.yaml'), 'b: 2\n');
+    expect((await cli(['import', 'tarballs', dir])).code).toBe(0);
+
+    const relaxed = path.join(root, 'relaxed.tar');
+    const strict = path.join(root, 'strict.tar');
+    expect((await runCli(['export', 'tarballs', relaxed], { url: h.url, token: ADMIN.token, umask: '022' })).code).toBe(0);
+    expect((await runCli(['export', 'tarballs', strict], { url: h.url, token: ADMIN.token, umask: '077' })).code).toBe(0);
+    expect(readFileSync(strict).equals(readFileSync(relaxed))).toBe(true);
+    expect(execFileSync('tar', ['-tvf', strict], { encoding: 'utf8' })).toMatch(/^-rw-r--r-- 0\/0 .* a\.json\n-rw-r--r-- 0\/0 .* nested\/b\.yaml\n$/);
+
+    // An existing tarball is replaced; a symlink in its place is refused, and the file it points to left alone.
+    writeFileSync(strict, 'an older export');
+    expect((await cli(['export', 'tarballs', strict])).code).toBe(0);
+    expect(readFileSync(strict).equals(readFileSync(relaxed))).toBe(true);
+    const victim = path.join(root, 'victim.txt');
+    writeFileSync(victim, 'precious');
+    symlinkSync(victim, path.join(root, 'link.tar'));
+    const throughLink = await cli(['--json', 'export', 'tarballs', path.join(root, 'link.tar')]);
+    expect(throughLink.code).toBe(2);
+    expect(json(throughLink)).toMatchObject({ error: { type: 'Usage', exitCode: 2 } });
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+
+    const nowhere = await cli(['export', 'tarballs', path.join(root, 'no/such/dir/out.tar.gz')]);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toMatch(/^cairn: cannot write .*out\.tar\.gz.*ENOENT/);
+    expect(readdirSync(root).filter((name) => name.endsWith('.partial'))).toEqual([]);
+  });
 });
