@@ -15,6 +15,9 @@ export interface HandlerContext {
   readonly yoga: () => CairnYoga | null;
 }
 
+/** How long the rest of a refused body is read and dropped before the connection is closed anyway. */
+const DRAIN_MS = 10_000;
+
 const ROUTES: Record<string, HttpRoute> = { '/graphql': 'graphql', '/healthz': 'healthz', '/readyz': 'readyz', '/metrics': 'metrics' };
 
 /** The HTTP routes: health, readiness and metrics always; GraphQL (yoga) once the server is ready. */
@@ -68,7 +71,12 @@ export function requestHandler({ settings, readiness, metrics, endpoint, yoga }:
 }
 
 function refuseTooLarge(req: IncomingMessage, res: ServerResponse): void {
-  res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end('{"errors":[{"message":"request body too large","extensions":{"code":"PAYLOAD_TOO_LARGE"}}]}');
-  // Once the answer is out: destroying before would drop it with the rest of the socket's pending writes.
-  res.once('finish', () => req.destroy());
+  res.writeHead(413, { 'content-type': 'application/json' }).end('{"errors":[{"message":"request body too large","extensions":{"code":"PAYLOAD_TOO_LARGE"}}]}');
+  // The rest of the body is read and dropped: closing while the client still sends makes the kernel reset the
+  // connection, and the client would see that reset (or EPIPE) instead of this answer. One that does not stop
+  // sending within DRAIN_MS is cut off.
+  req.resume();
+  const cutOff = setTimeout(() => req.destroy(), DRAIN_MS).unref();
+  req.once('end', () => clearTimeout(cutOff));
+  req.once('close', () => clearTimeout(cutOff));
 }

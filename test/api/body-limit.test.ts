@@ -58,4 +58,17 @@ describe('request bodies sent chunked (no content-length)', () => {
     expect(empty.status).toBeGreaterThanOrEqual(400);
     expect(empty.status).toBeLessThan(500);
   });
+
+  it('answers 413 to a body far over the cap while the client is still sending it, rather than resetting the connection', async () => {
+    const body = JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(8 * 1024 * 1024) } });
+    const outcomes: string[] = [];
+    for (let k = 0; k < 6; k += 1) {
+      const res = await fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).catch((error: Error & { cause?: { code?: string } }) => error);
+      outcomes.push(res instanceof Error ? `error ${res.cause?.code ?? res.message}` : String(res.status));
+    }
+    expect(outcomes).toEqual(Array.from({ length: 6 }, () => '413'));
+    const chunked = await postChunked(h.url, body, 256 * 1024);
+    expect(chunked.status).toBe(413);
+    expect((await h.gql('{ __typename }')).status).toBe(200);
+  });
 });
