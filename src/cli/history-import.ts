@@ -48,6 +48,10 @@ function textOf(content: Buffer | undefined, path: string, commit: string): stri
   }
 }
 
+function isTooLarge(error: unknown): error is CliError {
+  return error instanceof CliError && error.type === 'PayloadTooLarge';
+}
+
 /**
  * A Git repository's first-parent history into a namespace, in batches of importHistory. Each commit's request id
  * is its source hash (`git-<hash>`), so running the import again, after a failure or once the source has new
@@ -87,10 +91,23 @@ export class HistoryImporter {
     const bar = progress('importing', commits.length);
     const counts = { committed: 0, replayed: 0, unchanged: 0 };
     let head = state.head;
+    // Shrinks when the server refuses a batch as too large (its CAIRN_MAX_BODY_BYTES is not known here).
+    let batchSize = options.batchSize;
     try {
       for (let start = 0; start < commits.length; ) {
-        const batch = await this.batchFrom(commits, start, options);
-        const statuses = await this.send(batch.inputs, head, `git-batch-${commits[start]!.oid}`);
+        const batch = await this.batchFrom(commits, start, { ...options, batchSize });
+        let statuses;
+        try {
+          statuses = await this.send(batch.inputs, head, `git-batch-${commits[start]!.oid}`);
+        } catch (error) {
+          if (!isTooLarge(error)) throw error;
+          // A 413 is answered before anything is read: nothing of the batch landed, so half of it is sent instead.
+          if (batch.inputs.length > 1) {
+            batchSize = Math.ceil(batch.inputs.length / 2);
+            continue;
+          }
+          throw new CliError(`commit ${commits[start]!.oid} alone is larger than the server accepts (CAIRN_MAX_BODY_BYTES)`, error.exitCode, error.type);
+        }
         for (const s of statuses) {
           if (s.status === 'COMMITTED') counts.committed += 1;
           else if (s.status === 'REPLAYED') counts.replayed += 1;

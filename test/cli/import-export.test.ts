@@ -263,4 +263,32 @@ describe('cairn import and export', () => {
     expect(nowhere.stderr).toMatch(/^cairn: cannot write .*out\.tar\.gz.*ENOENT/);
     expect(readdirSync(root).filter((name) => name.endsWith('.partial'))).toEqual([]);
   });
+
+  it('splits history batches the server refuses as too large (413), down to one commit; a commit too large alone stops the import (exit 2)', async () => {
+    const small = await startHarness({ tokens: [ADMIN], env: { CAIRN_MAX_BODY_BYTES: String(64 * 1024) } });
+    try {
+      const repo = path.join(root, 'bulky');
+      mkdirSync(repo);
+      git(repo, ['init', '-q', '-b', 'main']);
+      for (let k = 0; k < 8; k += 1) {
+        write(repo, `doc-${k}.json`, `${JSON.stringify({ k, padding: 'p'.repeat(20 * 1024) })}\n`);
+        commit(repo, 'Ann Example|ann@example.com', `2020-01-0${k + 1}T00:00:00+00:00`, `bulky ${k}`);
+      }
+      const run = (): Promise<CliResult> => runCli(['--json', 'import', 'bulky', '--git', repo], { url: small.url, token: ADMIN.token });
+      const split = await run();
+      expect(split.code, split.stdout + split.stderr).toBe(0);
+      expect(json(split)).toMatchObject({ committed: 8, sourceCommits: 8 });
+      expect(documents(['--git-dir', path.join(small.dataDir, 'bulky.git')], 'main')).toEqual(documents(['-C', repo], 'main'));
+
+      write(repo, 'huge.json', `${JSON.stringify({ padding: 'h'.repeat(100 * 1024) })}\n`);
+      commit(repo, 'Bob Example|bob@example.com', '2020-02-01T00:00:00+00:00', 'too large for the server');
+      const tooLarge = await run();
+      expect(tooLarge.code).toBe(2);
+      expect(json<{ error: { type: string; message: string } }>(tooLarge).error).toMatchObject({ type: 'PayloadTooLarge' });
+      expect(json<{ error: { message: string } }>(tooLarge).error.message).toMatch(/CAIRN_MAX_BODY_BYTES/);
+      expect(small.git('bulky', 'rev-list', '--count', 'main').trim()).toBe('8');
+    } finally {
+      await small.close();
+    }
+  });
 });
