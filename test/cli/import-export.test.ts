@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -290,5 +290,29 @@ describe('cairn import and export', () => {
     } finally {
       await small.close();
     }
+  });
+
+  it('runs an import again after the source grew, when the history has a commit that only changed a file mode', async () => {
+    const repo = path.join(root, 'modes');
+    mkdirSync(repo);
+    git(repo, ['init', '-q', '-b', 'main']);
+    write(repo, 'a.json', '{"v": 1}\n');
+    commit(repo, 'Ann Example|ann@example.com', '2020-01-01T00:00:00+00:00', 'add');
+    chmodSync(path.join(repo, 'a.json'), 0o755);
+    commit(repo, 'Ann Example|ann@example.com', '2020-01-02T00:00:00+00:00', 'executable, same content');
+    write(repo, 'a.json', '{"v": 2}\n');
+    commit(repo, 'Bob Example|bob@example.com', '2020-01-03T00:00:00+00:00', 'change');
+    const first = await cli(['--json', 'import', 'modes', '--git', repo]);
+    expect(first.code, first.stdout).toBe(0);
+    expect(json(first)).toMatchObject({ committed: 2, sourceCommits: 3 });
+
+    write(repo, 'a.json', '{"v": 3}\n');
+    commit(repo, 'Cy Example|cy@example.com', '2020-01-04T00:00:00+00:00', 'later');
+    const again = await cli(['--json', 'import', 'modes', '--git', repo]);
+    expect(again.code, again.stdout).toBe(0);
+    expect(json(again)).toMatchObject({ committed: 1, replayed: 2, unchanged: 0 });
+    // A mode is not part of a document: that commit touched no document.
+    expect(json(first)).toMatchObject({ unchanged: 0, skippedCommits: 1 });
+    expect(h.git('modes', 'log', '--format=%s').trim().split('\n')).toEqual(['later', 'change', 'add']);
   });
 });
