@@ -23,6 +23,8 @@ export interface WatchRequest {
 interface Ending {
   /** Whether the connection was ever acknowledged (false: the server could not be reached). */
   readonly connected: boolean;
+  /** Whether it was worth having: it delivered an event, or stayed up at least MAX_DELAY_MS. */
+  readonly healthy: boolean;
   readonly description: string;
 }
 
@@ -68,10 +70,10 @@ export class FeedWatcher {
       const ending = await this.once();
       if (this.stopped) return;
       if (!ending.connected && !everConnected) throw new CliError(`cannot reach ${websocketUrl(this.connection)}: ${ending.description}`, ExitCode.unreachable, 'Unreachable');
-      if (ending.connected) {
-        everConnected = true;
-        delay = FIRST_DELAY_MS;
-      }
+      if (ending.connected) everConnected = true;
+      // Only a connection that did some good resets the backoff: one accepted and dropped at once (a proxy, a
+      // failing server) would otherwise be retried four times a second for ever.
+      if (ending.healthy) delay = FIRST_DELAY_MS;
       this.onNote(`feed connection ended (${ending.description}); resuming after ${this.resumePoint()} in ${delay} ms`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
@@ -96,6 +98,8 @@ export class FeedWatcher {
 
   private once(): Promise<Ending> {
     let connected = false;
+    const started = Date.now();
+    const delivered = this.lastSequence;
     const client = createClient({
       url: websocketUrl(this.connection),
       webSocketImpl: WebSocket,
@@ -106,6 +110,7 @@ export class FeedWatcher {
       on: { connected: () => (connected = true) },
     });
     const variables = { ns: this.request.namespace, since: this.since, prefix: this.request.pathPrefix };
+    const ended = (description: string): Ending => ({ connected, healthy: connected && (this.lastSequence > delivered || Date.now() - started >= MAX_DELAY_MS), description });
     return new Promise<Ending>((resolve, reject) => {
       const unsubscribe = client.subscribe<{ changes: FeedEvent }>(
         { query: CHANGES, variables },
@@ -117,10 +122,10 @@ export class FeedWatcher {
           error: (error: unknown) => {
             if (isGraphQLErrors(error)) reject(graphqlError(error));
             else if (isCloseEvent(error) && error.code === FORBIDDEN_CLOSE) reject(new CliError('the server refused the token for the change feed', ExitCode.forbidden, 'Unauthenticated'));
-            else if (isCloseEvent(error)) resolve({ connected, description: `closed ${error.code}${error.reason ? ` ${error.reason}` : ''}` });
-            else resolve({ connected, description: error instanceof Error ? error.message : 'connection error' });
+            else if (isCloseEvent(error)) resolve(ended(`closed ${error.code}${error.reason ? ` ${error.reason}` : ''}`));
+            else resolve(ended(error instanceof Error ? error.message : 'connection error'));
           },
-          complete: () => resolve({ connected, description: 'the server ended the subscription' }),
+          complete: () => resolve(ended('the server ended the subscription')),
         },
       );
       this.dispose = unsubscribe;

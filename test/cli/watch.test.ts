@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { NamespaceWriter } from '../support/feed-writers.js';
 import { freePort } from '../support/free-port.js';
 import { type Harness, startHarness } from '../support/harness.js';
@@ -173,4 +175,31 @@ describe('cairn watch', () => {
     watcher.child.kill('SIGTERM');
     expect(await watcher.exited).toBe(0);
   }, 60_000);
+
+  it('backs off when connections are accepted and dropped at once, instead of reconnecting four times a second', async () => {
+    // Stands for a proxy or a failing server: it acknowledges graphql-ws' connection_init, then closes the socket.
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => 'graphql-transport-ws' });
+    let connections = 0;
+    server.on('connection', (socket) => {
+      connections += 1;
+      socket.once('message', () => {
+        socket.send(JSON.stringify({ type: 'connection_ack' }));
+        setTimeout(() => socket.close(1011, 'dropped'), 10);
+      });
+    });
+    cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    const watcher = new RunningCli(spawnCli(['watch', 'feed', '--since', 'a'.repeat(40)], { url: `http://127.0.0.1:${port}` }));
+    cleanup.push(() => void watcher.child.kill('SIGKILL'));
+    await until(() => connections >= 1, 10_000, () => `never connected: ${watcher.stderr}`);
+    const first = Date.now();
+    await new Promise((r) => setTimeout(r, 4_000));
+    const elapsed = Date.now() - first;
+    // 250, 500, 1000, 2000 ms apart: five connections in 4 s at most; without backoff there would be about sixteen.
+    expect(connections, `${connections} connections in ${elapsed} ms`).toBeLessThanOrEqual(5);
+    expect(watcher.stderr).toMatch(/closed 1011 dropped\); resuming after a{40} in 2000 ms/);
+    watcher.child.kill('SIGTERM');
+    expect(await watcher.exited).toBe(0);
+  });
 });

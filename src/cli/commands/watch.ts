@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { type FeedEvent, FeedWatcher } from '../feed-watcher.js';
+import type { HttpClient } from '../http-client.js';
 import { NULL_VERSION } from '../../domain/null-version.js';
 import { NAMESPACE_HEAD, unwrap } from '../operations.js';
 import { type Output, firstLine, shortTime } from '../output.js';
@@ -27,6 +28,11 @@ function printEvent(out: Output, event: FeedEvent): void {
   }
 }
 
+async function headOf(client: HttpClient, namespace: string): Promise<string | null> {
+  const data = await client.request<{ namespace: { __typename: string } }>(NAMESPACE_HEAD, { ns: namespace });
+  return unwrap<{ head: { hash: string } | null }>(data.namespace, 'Namespace').head?.hash ?? null;
+}
+
 export function registerWatch(program: Command): void {
   program
     .command('watch')
@@ -38,8 +44,7 @@ export function registerWatch(program: Command): void {
       const { client, out, connection } = contextOf(command);
       // Starting from the head read now (rather than "live") gives a reconnection before the first event a place to
       // resume from; for an empty namespace that place is before its first commit.
-      const head = unwrap<{ head: { hash: string } | null }>((await client.request<{ namespace: { __typename: string } }>(NAMESPACE_HEAD, { ns: namespace })).namespace, 'Namespace').head;
-      const since = options.since ?? head?.hash ?? NULL_VERSION;
+      const since = options.since ?? (await headOf(client, namespace)) ?? NULL_VERSION;
       const watcher = new FeedWatcher(connection, { namespace, since, pathPrefix: options.path ?? null }, (event) => printEvent(out, event), (text) => out.note(text));
       const stop = (): void => watcher.stop();
       process.once('SIGINT', stop);
