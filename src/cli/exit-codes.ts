@@ -14,8 +14,9 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 export const EXIT_CODES_HELP = `Exit codes:
   0  success (also UNCHANGED and REPLAYED writes)
   1  unexpected failure (server error, storage failure)
-  2  usage error or invalid input (bad arguments, invalid path, document, version reference, schema violation)
-  3  not found (namespace, document, version)
+  2  usage error or invalid input (bad arguments, invalid path or document, schema violation,
+     a malformed, ambiguous or unknown version reference)
+  3  not found (a namespace, or a document at the version read)
   4  conflict (VersionConflict, RevertConflict, OverlayConflict, NamespaceExists, ...)
   5  forbidden or unauthenticated (missing/unknown token, role too low, approval required)
   6  server unreachable

@@ -23,13 +23,15 @@ function program(): Command {
     .option('--token <token>', 'bearer token (default: $CAIRN_TOKEN)')
     .option('--json', 'machine-readable output: one JSON document per line on stdout (errors too, as {"error": ...})')
     .addHelpText('after', `\n${EXIT_CODES_HELP}`)
+    // Each command's --help lists --url, --token and --json too: they go before or after the command alike.
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError()
     .exitOverride();
   for (const register of [registerServe, registerNamespaces, registerGet, registerPut, registerHistory, registerDiff, registerRollback, registerRevert, registerAudit, registerWatch, registerImport, registerExport]) {
     register(cli);
   }
   // Subcommands inherit the exit override, so usage errors reach the handler below (exit 2), not process.exit(1).
-  for (const command of cli.commands) command.exitOverride().showHelpAfterError();
+  for (const command of cli.commands) command.exitOverride().showHelpAfterError().addHelpText('after', `\n${EXIT_CODES_HELP}`);
   return cli;
 }
 

@@ -197,4 +197,21 @@ describe('cairn CLI commands against a real server', () => {
       expect(help.stdout).toContain(line);
     }
   });
+
+  it('documents the exit codes and the global options in every command\'s --help, and says which code an unknown version gives', async () => {
+    for (const command of ['get', 'put', 'history', 'diff', 'rollback', 'revert', 'audit', 'watch', 'import', 'export', 'namespaces']) {
+      const help = await cli([command, '--help']);
+      expect(help.code, command).toBe(0);
+      expect(help.stderr, command).toBe('');
+      expect(help.stdout, command).toContain('6  server unreachable');
+      expect(help.stdout, command).toMatch(/--json\s/);
+      expect(help.stdout, command).toMatch(/--token <token>/);
+    }
+    const unknown = await cli(['--json', 'get', 'app', 'a.yaml', '--at', 'no-such-tag']);
+    expect(json<ErrorJson>(unknown).error).toMatchObject({ type: 'InvalidRef', exitCode: 2 });
+    const help = (await cli(['--help'])).stdout;
+    // The code an unknown version gives is the one the help names for it.
+    expect(help).toMatch(/2 {2}usage error or invalid input \([^)]*unknown version/);
+    expect(help).toContain('3  not found (a namespace, or a document at the version read)');
+  });
 });
