@@ -2,7 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '../../src/server/app.js';
+import { readSettings } from '../../src/server/settings.js';
 import { freePort } from '../support/free-port.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE } from '../support/operations.js';
@@ -213,5 +216,24 @@ describe('cairn CLI commands against a real server', () => {
     // The code an unknown version gives is the one the help names for it.
     expect(help).toMatch(/2 {2}usage error or invalid input \([^)]*unknown version/);
     expect(help).toContain('3  not found (a namespace, or a document at the version read)');
+  });
+
+  it('exits 6, as for a server it cannot reach, when the server is still starting (503 NOT_READY)', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'cairn-cli-starting-'));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let listening!: (url: string) => void;
+    const url = new Promise<string>((resolve) => (listening = resolve));
+    const settings = readSettings({ CAIRN_DATA_DIR: dataDir, CAIRN_PORT: '0', CAIRN_FSYNC: 'false', CAIRN_READY_WAIT_MS: '200' });
+    const started = startServer(settings, { logger: pino({ level: 'silent' }), onListening: listening, beforeLoading: () => gate });
+    try {
+      const result = await runCli(['--json', 'namespaces'], { url: await url });
+      expect(result.code, result.stdout).toBe(6);
+      expect(json<ErrorJson>(result).error).toMatchObject({ type: 'NOT_READY', exitCode: 6 });
+    } finally {
+      release();
+      await (await started).close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
