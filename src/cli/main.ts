@@ -48,9 +48,11 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     const out = new Output(cli.opts<{ json?: boolean }>().json === true || argv.includes('--json'));
     if (error instanceof CommanderError) {
-      // --help and --version are not failures; everything else commander refuses (already explained on stderr) is a usage error.
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version') return ExitCode.ok;
-      if (out.json) out.error(new CliError(error.message.replace(/^error: /, ''), ExitCode.invalid, 'Usage'));
+      // Help asked for (--help, cairn help) is no failure: commander exits 0 for it. Everything else it refuses
+      // (already explained on stderr) is a usage error, help shown because no command was given included.
+      if (error.exitCode === 0) return ExitCode.ok;
+      const message = error.code === 'commander.help' ? 'a command is needed: see cairn --help' : error.message.replace(/^error: /, '');
+      if (out.json) out.error(new CliError(message, ExitCode.invalid, 'Usage'));
       return ExitCode.invalid;
     }
     const failure = error instanceof CliError ? error : new CliError(`unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, ExitCode.unexpected, 'Unexpected');

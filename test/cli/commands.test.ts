@@ -236,4 +236,15 @@ describe('cairn CLI commands against a real server', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('exits 2 when no command is given (the help goes to stderr), and 0 when help is asked for', async () => {
+    const bare = await cli([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toBe('');
+    expect(bare.stderr).toContain('Usage: cairn');
+    const bareJson = await cli(['--json']);
+    expect(bareJson.code).toBe(2);
+    expect(json<ErrorJson>(bareJson).error).toMatchObject({ type: 'Usage', exitCode: 2, message: 'a command is needed: see cairn --help' });
+    for (const asked of [['help'], ['help', 'put'], ['--help'], ['put', '--help']]) expect((await cli(asked)).code, asked.join(' ')).toBe(0);
+  });
 });
