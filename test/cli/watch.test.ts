@@ -94,8 +94,11 @@ describe('cairn watch', () => {
     await server.exited;
   }, 60_000);
 
-  it('watching an empty namespace resumes from its start: commits made before the first event are not lost across a restart', async () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'cairn-cli-watch-empty-'));
+  it.each([
+    { name: 'an empty namespace, from its start', seeded: false, args: [] as string[] },
+    { name: '--since HEAD, from the head it named then (not the head of the reconnection)', seeded: true, args: ['--since', 'HEAD'] },
+  ])('watching $name: commits made before the first event are not lost across a restart', async ({ seeded, args }) => {
+    const root = mkdtempSync(path.join(tmpdir(), 'cairn-cli-watch-start-'));
     cleanup.push(() => rmSync(root, { recursive: true, force: true }));
     const dataDir = path.join(root, 'repos');
     const port = await freePort();
@@ -104,31 +107,32 @@ describe('cairn watch', () => {
     cleanup.push(() => void server.child.kill('SIGKILL'));
     const url = await listeningUrl(server);
     await gql(url, CREATE_NAMESPACE, { name: 'feed' });
+    const seed = seeded ? (await gql(url, PUT, { input: { namespace: 'feed', path: 'seed.json', content: { seed: true }, expectedVersion: null } })).putConfig!.version!.hash : null;
 
-    const watcher = new RunningCli(spawnCli(['--json', 'watch', 'feed'], { url }));
+    const watcher = new RunningCli(spawnCli(['--json', 'watch', 'feed', ...args], { url }));
     cleanup.push(() => void watcher.child.kill('SIGKILL'));
     await until(() => /cairn_graphql_subscriptions_active\{transport="ws"\} 1/.test(metricsText), 10_000, () => `not subscribed: ${watcher.stderr}`, async () => {
       metricsText = await (await fetch(`${url}/metrics`)).text();
     });
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
-    // The namespace's first commits arrive while the server is down, before the watcher saw any event.
+    // A commit arrives while the server is down, before the watcher saw any event.
     const clone = path.join(root, 'clone');
-    execFileSync('git', ['init', '-q', '-b', 'main', clone]);
-    writeFileSync(path.join(clone, 'first.json'), '{"first": true}\n');
+    execFileSync('git', ['clone', '-q', path.join(dataDir, 'feed.git'), clone], { stdio: 'ignore' });
+    writeFileSync(path.join(clone, 'offline.json'), '{"offline": true}\n');
     execFileSync('git', ['-C', clone, 'add', '-A'], { env: { ...process.env, ...GIT_IDENTITY } });
-    execFileSync('git', ['-C', clone, 'commit', '-q', '-m', 'first'], { env: { ...process.env, ...GIT_IDENTITY } });
-    execFileSync('git', ['-C', clone, 'push', '-q', path.join(dataDir, 'feed.git'), 'HEAD:main']);
+    execFileSync('git', ['-C', clone, 'commit', '-q', '-m', 'offline'], { env: { ...process.env, ...GIT_IDENTITY } });
+    execFileSync('git', ['-C', clone, 'push', '-q', 'origin', 'HEAD:main']);
     server = startServerProcess(env);
     await listeningUrl(server);
     await put(url, 'live.json', { k: 1 });
 
-    const expected = execFileSync('git', ['--git-dir', path.join(dataDir, 'feed.git'), 'rev-list', '--reverse', 'main'], { encoding: 'utf8' }).trim().split('\n');
+    const expected = execFileSync('git', ['--git-dir', path.join(dataDir, 'feed.git'), 'rev-list', '--reverse', seed ? `${seed}..main` : 'main'], { encoding: 'utf8' }).trim().split('\n');
     expect(expected).toHaveLength(2);
     await until(() => watcher.lines.length >= 2, 20_000, () => `${watcher.lines.length}/2 events; ${watcher.stderr}`);
     await new Promise((r) => setTimeout(r, 300));
     expect(events(watcher).map((e) => e.version)).toEqual(expected);
-    expect(events(watcher).map((e) => e.sequence)).toEqual([0, 1]);
+    expect(events(watcher).map((e) => e.sequence)).toEqual(seeded ? [1, 2] : [0, 1]);
     watcher.child.kill('SIGTERM');
     expect(await watcher.exited).toBe(0);
     server.child.kill('SIGTERM');
@@ -145,7 +149,7 @@ describe('cairn watch', () => {
     await h.gql(CREATE_NAMESPACE, { name: 'feed' });
     const unknown = await runCli(['--json', 'watch', 'feed', '--since', 'abc1234'], { url: h.url });
     expect(unknown.code).toBe(2);
-    expect(JSON.parse(unknown.stdout)).toMatchObject({ error: { type: 'INVALID_REF', exitCode: 2 } });
+    expect(JSON.parse(unknown.stdout)).toMatchObject({ error: { type: 'InvalidRef', exitCode: 2 } });
   });
 
   it('resumes after the server cuts it off as a slow subscriber (4413), with no gap and no duplicate', async () => {
@@ -190,7 +194,8 @@ describe('cairn watch', () => {
     cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     await new Promise((resolve) => server.once('listening', resolve));
     const { port } = server.address() as AddressInfo;
-    const watcher = new RunningCli(spawnCli(['watch', 'feed', '--since', 'a'.repeat(40)], { url: `http://127.0.0.1:${port}` }));
+    // A since of forty zeros is not resolved over HTTP first: the stand-in speaks WebSocket only.
+    const watcher = new RunningCli(spawnCli(['watch', 'feed', '--since', '0'.repeat(40)], { url: `http://127.0.0.1:${port}` }));
     cleanup.push(() => void watcher.child.kill('SIGKILL'));
     await until(() => connections >= 1, 10_000, () => `never connected: ${watcher.stderr}`);
     const first = Date.now();
@@ -198,7 +203,7 @@ describe('cairn watch', () => {
     const elapsed = Date.now() - first;
     // 250, 500, 1000, 2000 ms apart: five connections in 4 s at most; without backoff there would be about sixteen.
     expect(connections, `${connections} connections in ${elapsed} ms`).toBeLessThanOrEqual(5);
-    expect(watcher.stderr).toMatch(/closed 1011 dropped\); resuming after a{40} in 2000 ms/);
+    expect(watcher.stderr).toMatch(/closed 1011 dropped\); resuming after the start of the namespace in 2000 ms/);
     watcher.child.kill('SIGTERM');
     expect(await watcher.exited).toBe(0);
   });
