@@ -315,4 +315,19 @@ describe('cairn import and export', () => {
     expect(json(first)).toMatchObject({ unchanged: 0, skippedCommits: 1 });
     expect(h.git('modes', 'log', '--format=%s').trim().split('\n')).toEqual(['later', 'change', 'add']);
   });
+
+  it('says why a directory import skipped a file: the rule of document paths it breaks', async () => {
+    const dir = path.join(root, 'refused-names');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'ok.json'), '{}\n');
+    writeFileSync(path.join(dir, 'cafe\u0301.json'), '{}\n');
+    writeFileSync(path.join(dir, 'notes.txt'), 'x\n');
+    const result = await cli(['--json', 'import', 'refused-names', dir]);
+    expect(result.code, result.stdout).toBe(0);
+    const skipped = json<{ skipped: { path: string; reason: string }[] }>(result).skipped;
+    expect(skipped).toEqual([
+      { path: 'cafe\u0301.json', reason: expect.stringMatching(/normalization form C/) },
+      { path: 'notes.txt', reason: expect.stringMatching(/\.json, \.yaml and \.yml/) },
+    ]);
+  });
 });
