@@ -48,6 +48,19 @@ function textOf(content: Buffer | undefined, path: string, commit: string): stri
   }
 }
 
+/**
+ * What stays and what to do after a failed batch (sent on `batchHead`). A conflict on a later commit than the
+ * batch's first means the history before it is in place but someone committed after it: running again cannot help.
+ */
+function howToGoOn(error: CliError, batchHead: string | null): string {
+  if (error.type !== 'VersionConflict') return 'the commits before it stay imported; fix the cause and run the same import again to continue';
+  if ((error.details.expectedVersion ?? null) === batchHead) return 'the namespace changed as the batch was sent; run the same import again';
+  return (
+    `someone committed to the namespace after the imported history (head ${String(error.details.currentVersion ?? '?').slice(0, 12)}): ` +
+    'imported history is never interleaved with other writes, so it cannot continue there; import into a new namespace instead'
+  );
+}
+
 function isTooLarge(error: unknown): error is CliError {
   return error instanceof CliError && error.type === 'PayloadTooLarge';
 }
@@ -120,7 +133,7 @@ export class HistoryImporter {
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
       // What landed stays: say so, and how to go on.
-      throw new CliError(`${error.message} (the commits before it stay imported; fix the cause and run the same import again to continue)`, error.exitCode, error.type, {
+      throw new CliError(`${error.message} (${howToGoOn(error, head)})`, error.exitCode, error.type, {
         ...error.details,
         completedBatches: { ...counts, head },
       });

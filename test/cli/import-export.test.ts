@@ -330,4 +330,24 @@ describe('cairn import and export', () => {
       { path: 'notes.txt', reason: expect.stringMatching(/\.json, \.yaml and \.yml/) },
     ]);
   });
+
+  it('refuses to continue an import on top of other writes (exit 4), and says that running it again will not help', async () => {
+    const repo = path.join(root, 'moved');
+    mkdirSync(repo);
+    git(repo, ['init', '-q', '-b', 'main']);
+    write(repo, 'a.json', '{"v": 1}\n');
+    commit(repo, 'Ann Example|ann@example.com', '2020-01-01T00:00:00+00:00', 'first');
+    expect((await cli(['import', 'moved', '--git', repo])).code).toBe(0);
+    const other = path.join(root, 'moved-other.json');
+    writeFileSync(other, '{"other": true}\n');
+    expect((await cli(['put', 'moved', 'other.json', other])).code).toBe(0);
+    write(repo, 'a.json', '{"v": 2}\n');
+    commit(repo, 'Ann Example|ann@example.com', '2020-01-02T00:00:00+00:00', 'second');
+    const again = await cli(['--json', 'import', 'moved', '--git', repo]);
+    expect(again.code).toBe(4);
+    const error = json<{ error: { type: string; message: string } }>(again).error;
+    expect(error.type).toBe('VersionConflict');
+    expect(error.message).toMatch(/committed .* after the imported history/);
+    expect(error.message).not.toMatch(/run the same import again/);
+  });
 });
