@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -246,5 +246,26 @@ describe('cairn CLI commands against a real server', () => {
     expect(bareJson.code).toBe(2);
     expect(json<ErrorJson>(bareJson).error).toMatchObject({ type: 'Usage', exitCode: 2, message: 'a command is needed: see cairn --help' });
     for (const asked of [['help'], ['help', 'put'], ['--help'], ['put', '--help']]) expect((await cli(asked)).code, asked.join(' ')).toBe(0);
+  });
+
+  it('refuses to put a file that is not UTF-8 (exit 2) rather than storing it changed', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cairn-cli-latin1-'));
+    try {
+      const file = path.join(dir, 'latin1.yaml');
+      writeFileSync(file, Buffer.from('name: caf\xe9\n', 'latin1'));
+      const fromFile = await cli(['--json', 'put', 'app', 'latin1.yaml', file]);
+      expect(fromFile.code, fromFile.stdout).toBe(2);
+      expect(json<ErrorJson>(fromFile).error).toMatchObject({ type: 'Usage', message: expect.stringMatching(/not valid UTF-8/) });
+      const viaStdin = spawnCli(['--json', 'put', 'app', 'latin1.yaml', '-'], { url: h.url, token: ADMIN.token });
+      let stdout = '';
+      viaStdin.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      viaStdin.stdin?.end(Buffer.from('name: caf\xe9\n', 'latin1'));
+      const code = await new Promise<number | null>((resolve) => viaStdin.once('close', resolve));
+      expect(code, stdout).toBe(2);
+      const read = await cli(['get', 'app', 'latin1.yaml']);
+      expect(read.code).toBe(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
