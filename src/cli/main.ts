@@ -61,4 +61,11 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// A reader that stopped reading (`cairn watch | head -5`) is no failure: end quietly, as Unix filters do, rather
+// than crash on the next write with EPIPE and a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(ExitCode.ok);
+});
+
 process.exitCode = await main(process.argv);

@@ -268,4 +268,21 @@ describe('cairn CLI commands against a real server', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('ends quietly, exit 0, when whoever reads its output goes away (cairn watch | head)', async () => {
+    await h.gql(CREATE_NAMESPACE, { name: 'piped' });
+    const watcher = spawnCli(['--json', 'watch', 'piped'], { url: h.url, token: ADMIN.token });
+    let stderr = '';
+    watcher.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => watcher.once('close', resolve));
+    await until(() => h.server.cairn.feed.liveSubscriptions >= 1, 10_000, () => `not subscribed: ${stderr}`);
+    // The reader closes its end of the pipe, as head does once it has its lines.
+    watcher.stdout?.destroy();
+    for (let k = 0; k < 3; k += 1) {
+      const put = await cli(['put', 'piped', `k${k}.json`, '-'], { input: `{"k": ${k}}` });
+      expect(put.code).toBe(0);
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).toBe('');
+  });
 });
