@@ -62,10 +62,10 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 // A reader that stopped reading (`cairn watch | head -5`) is no failure: end quietly, as Unix filters do, rather
-// than crash on the next write with EPIPE and a stack trace.
+// than crash on the next write with EPIPE and a stack trace. A command that already failed keeps its exit code.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code !== 'EPIPE') throw error;
-  process.exit(ExitCode.ok);
+  process.exit(typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok);
 });
 
 process.exitCode = await main(process.argv);
