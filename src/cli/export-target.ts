@@ -26,7 +26,10 @@ async function ensureEmptyDirectory(dir: string): Promise<void> {
   });
   // Files already there would be mistaken for documents of the namespace.
   if (entries.length > 0) throw usageError(`'${dir}' is not empty; export into a new or empty directory`);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    // A dangling symlink, a parent that is a file, no permission: the target is wrong, not Cairn.
+    throw usageError(`cannot use '${dir}' as the export directory: ${error.code ?? error.message}`);
+  });
 }
 
 /** Writes each document under `dir`, refusing any path that would land outside it; `mode` fixes the file mode. */

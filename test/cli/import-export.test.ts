@@ -258,6 +258,11 @@ describe('cairn import and export', () => {
     expect(json(throughLink)).toMatchObject({ error: { type: 'Usage', exitCode: 2 } });
     expect(readFileSync(victim, 'utf8')).toBe('precious');
 
+    // A directory target that is a dangling symlink, like any target that cannot be written, is a usage error.
+    symlinkSync(path.join(root, 'no-such-place'), path.join(root, 'dangling'));
+    const dangling = await cli(['export', 'tarballs', path.join(root, 'dangling')]);
+    expect(dangling.code, dangling.stderr).toBe(2);
+    expect(dangling.stderr).toMatch(/^cairn: cannot use .*dangling/);
     const nowhere = await cli(['export', 'tarballs', path.join(root, 'no/such/dir/out.tar.gz')]);
     expect(nowhere.code).toBe(2);
     expect(nowhere.stderr).toMatch(/^cairn: cannot write .*out\.tar\.gz.*ENOENT/);
