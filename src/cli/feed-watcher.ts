@@ -74,9 +74,11 @@ export class FeedWatcher {
       // Only a connection that did some good resets the backoff: one accepted and dropped at once (a proxy, a
       // failing server) would otherwise be retried four times a second for ever.
       if (ending.healthy) delay = FIRST_DELAY_MS;
-      this.onNote(`feed connection ended (${ending.description}); resuming after ${this.resumePoint()} in ${delay} ms`);
+      // ±20%: watchers cut off together (a server restart) do not all come back in the same instant.
+      const wait = Math.round(delay * (0.8 + Math.random() * 0.4));
+      this.onNote(`feed connection ended (${ending.description}); resuming after ${this.resumePoint()} in ${wait} ms`);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
+        const timer = setTimeout(resolve, wait);
         this.dispose = () => {
           clearTimeout(timer);
           resolve();

@@ -203,7 +203,13 @@ describe('cairn watch', () => {
     const elapsed = Date.now() - first;
     // 250, 500, 1000, 2000 ms apart: five connections in 4 s at most; without backoff there would be about sixteen.
     expect(connections, `${connections} connections in ${elapsed} ms`).toBeLessThanOrEqual(5);
-    expect(watcher.stderr).toMatch(/closed 1011 dropped\); resuming after the start of the namespace in 2000 ms/);
+    // Doubling from 250 ms, each within ±20% (jitter, so watchers cut off together do not return together).
+    const waits = [...watcher.stderr.matchAll(/closed 1011 dropped\); resuming after the start of the namespace in (\d+) ms/g)].map((m) => Number(m[1]));
+    expect(waits.length).toBeGreaterThanOrEqual(4);
+    for (const [i, wait] of waits.slice(0, 4).entries()) {
+      expect(wait).toBeGreaterThanOrEqual(250 * 2 ** i * 0.8);
+      expect(wait).toBeLessThanOrEqual(250 * 2 ** i * 1.2);
+    }
     watcher.child.kill('SIGTERM');
     expect(await watcher.exited).toBe(0);
   });
