@@ -42,6 +42,11 @@ function isGraphQLErrors(value: unknown): value is GraphQLErrorBody[] {
   return Array.isArray(value) && value.every((e) => typeof e === 'object' && e !== null && 'message' in e);
 }
 
+/** The slow-subscriber cut-off as a GraphQL error (it usually comes as close 4413): resumable like the close. */
+function isSlowSubscriber(errors: unknown): boolean {
+  return isGraphQLErrors(errors) && errors.some((e) => e.extensions?.code === 'SLOW_SUBSCRIBER');
+}
+
 /**
  * The change feed with resume: every event after `since` once, in order, across dropped connections, server
  * restarts and the server's slow-subscriber close (4413), by resubscribing with `since` = the last version handed
@@ -118,11 +123,13 @@ export class FeedWatcher {
         { query: CHANGES, variables },
         {
           next: (value) => {
-            if (value.errors?.length) reject(graphqlError(value.errors as GraphQLErrorBody[]));
+            if (isSlowSubscriber(value.errors)) resolve(ended('the server cut off a slow subscriber'));
+            else if (value.errors?.length) reject(graphqlError(value.errors as GraphQLErrorBody[]));
             else if (value.data) this.deliver(value.data.changes);
           },
           error: (error: unknown) => {
-            if (isGraphQLErrors(error)) reject(graphqlError(error));
+            if (isSlowSubscriber(error)) resolve(ended('the server cut off a slow subscriber'));
+            else if (isGraphQLErrors(error)) reject(graphqlError(error));
             else if (isCloseEvent(error) && error.code === FORBIDDEN_CLOSE) reject(new CliError('the server refused the token for the change feed', ExitCode.forbidden, 'Unauthenticated'));
             else if (isCloseEvent(error)) resolve(ended(`closed ${error.code}${error.reason ? ` ${error.reason}` : ''}`));
             else resolve(ended(error instanceof Error ? error.message : 'connection error'));

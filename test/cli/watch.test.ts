@@ -213,4 +213,32 @@ describe('cairn watch', () => {
     watcher.child.kill('SIGTERM');
     expect(await watcher.exited).toBe(0);
   });
+
+  it('resumes, rather than exits, when the slow-subscriber cut-off arrives as a GraphQL error (SLOW_SUBSCRIBER) instead of a 4413 close', async () => {
+    // Stands for a server whose error payload overtook the close frame: one event, the error, then complete.
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => 'graphql-transport-ws' });
+    const sinces: unknown[] = [];
+    server.on('connection', (socket) => {
+      socket.on('message', (data: Buffer) => {
+        const message = JSON.parse(data.toString()) as { type: string; id?: string; payload?: { variables?: { since?: unknown } } };
+        if (message.type === 'connection_init') socket.send(JSON.stringify({ type: 'connection_ack' }));
+        if (message.type !== 'subscribe') return;
+        sinces.push(message.payload?.variables?.since);
+        const version = String(sinces.length).repeat(40);
+        socket.send(JSON.stringify({ type: 'next', id: message.id, payload: { data: { changes: { version, sequence: sinces.length } } } }));
+        const error = { message: 'slow subscriber', extensions: { code: 'SLOW_SUBSCRIBER', resumeFrom: version } };
+        socket.send(JSON.stringify({ type: 'next', id: message.id, payload: { errors: [error] } }));
+        socket.send(JSON.stringify({ type: 'complete', id: message.id }));
+      });
+    });
+    cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    const watcher = new RunningCli(spawnCli(['--json', 'watch', 'feed', '--since', '0'.repeat(40)], { url: `http://127.0.0.1:${port}` }));
+    cleanup.push(() => void watcher.child.kill('SIGKILL'));
+    await until(() => sinces.length >= 2, 10_000, () => `did not resume: ${watcher.stderr}`);
+    expect(sinces.slice(0, 2)).toEqual(['0'.repeat(40), '1'.repeat(40)]);
+    watcher.child.kill('SIGTERM');
+    expect(await watcher.exited).toBe(0);
+  });
 });
