@@ -1,6 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { isDocumentPath } from '../domain/document-path.js';
+import { validateDocumentPath } from '../domain/document-path.js';
+import { InvalidPathError } from '../domain/errors.js';
 import { CliError, usageError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import type { HttpClient } from './http-client.js';
@@ -45,14 +46,26 @@ async function walk(dir: string): Promise<Listing> {
   return listing;
 }
 
+/** Why Cairn would refuse this path for a document (an extension, a character, a name), or null. */
+function pathRefusal(file: string): string | null {
+  try {
+    validateDocumentPath(file);
+    return null;
+  } catch (error) {
+    if (error instanceof InvalidPathError) return error.reason;
+    throw error;
+  }
+}
+
 /** A directory of JSON/YAML files as one commit (applyChanges); with prune, documents absent from it are deleted. */
 export async function importDirectory(client: HttpClient, namespace: string, dir: string, options: { comment: string | null; prune: boolean }): Promise<DirectoryImport> {
   const { files, others } = await walk(dir);
   const skipped = others.map((p) => ({ path: p, reason: 'not a regular file' }));
   const changes: { path: string; text?: string; delete?: boolean }[] = [];
   for (const file of files) {
-    if (!isDocumentPath(file)) {
-      skipped.push({ path: file, reason: 'not a .json, .yaml or .yml document path' });
+    const refusal = pathRefusal(file);
+    if (refusal !== null) {
+      skipped.push({ path: file, reason: refusal });
       continue;
     }
     try {

@@ -14,11 +14,12 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 export const EXIT_CODES_HELP = `Exit codes:
   0  success (also UNCHANGED and REPLAYED writes)
   1  unexpected failure (server error, storage failure)
-  2  usage error or invalid input (bad arguments, invalid path, document, version reference, schema violation)
-  3  not found (namespace, document, version)
+  2  usage error or invalid input (bad arguments, invalid path or document, schema violation,
+     a malformed, ambiguous or unknown version reference)
+  3  not found (a namespace, or a document at the version read)
   4  conflict (VersionConflict, RevertConflict, OverlayConflict, NamespaceExists, ...)
   5  forbidden or unauthenticated (missing/unknown token, role too low, approval required)
-  6  server unreachable
+  6  server unreachable, or not ready (starting or stopping): retry later
 
 Environment: CAIRN_URL (default http://127.0.0.1:4000), CAIRN_TOKEN (bearer token), NO_COLOR.`;
 
@@ -59,6 +60,8 @@ const BY_EXTENSION_CODE: Record<string, ExitCodeValue> = {
   INVALID_PATH: ExitCode.invalid,
   BAD_USER_INPUT: ExitCode.invalid,
   GRAPHQL_VALIDATION_FAILED: ExitCode.invalid,
+  // A server that is starting or stopping (503) serves nothing yet, like one that cannot be reached: retry later.
+  NOT_READY: ExitCode.unreachable,
 };
 
 export function exitCodeOfTypename(typename: string): ExitCodeValue {

@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, lstat, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { create as createTar } from 'tar';
@@ -25,19 +26,39 @@ async function ensureEmptyDirectory(dir: string): Promise<void> {
   });
   // Files already there would be mistaken for documents of the namespace.
   if (entries.length > 0) throw usageError(`'${dir}' is not empty; export into a new or empty directory`);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    // A dangling symlink, a parent that is a file, no permission: the target is wrong, not Cairn.
+    throw usageError(`cannot use '${dir}' as the export directory: ${error.code ?? error.message}`);
+  });
 }
 
-/** Writes each document under `dir`, refusing any path that would land outside it. */
-async function writeDocuments(dir: string, documents: readonly ExportedDocument[], progress: Progress): Promise<void> {
+/** Writes each document under `dir`, refusing any path that would land outside it; `mode` fixes the file mode. */
+async function writeDocuments(dir: string, documents: readonly ExportedDocument[], progress: Progress, mode?: number): Promise<void> {
   const root = path.resolve(dir);
   for (const doc of documents) {
     const file = path.resolve(root, ...doc.path.split('/'));
     if (!file.startsWith(`${root}${path.sep}`)) throw usageError(`refusing to write '${doc.path}' outside the export directory`);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, doc.text, 'utf8');
+    if (mode !== undefined) await chmod(file, mode);
     progress.advance(1);
   }
+}
+
+/**
+ * Where a tarball may go: a new file, or a regular file to replace. A symlink is refused (writing through it would
+ * overwrite whatever it points to), and so is a directory that does not exist, as a usage error rather than a crash.
+ */
+async function checkTarballTarget(target: string): Promise<void> {
+  const existing = await lstat(target).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw usageError(`cannot write '${target}': ${error.code ?? error.message}`);
+  });
+  if (existing && !existing.isFile()) throw usageError(`'${target}' exists and is not a regular file (a symlink or directory); export to a new file`);
+  const parent = await lstat(path.dirname(path.resolve(target))).catch((error: NodeJS.ErrnoException) => {
+    throw usageError(`cannot write '${target}': ${error.code ?? error.message} (its directory must exist)`);
+  });
+  if (!parent.isDirectory()) throw usageError(`cannot write '${target}': ${path.dirname(target)} is not a directory`);
 }
 
 /**
@@ -51,13 +72,23 @@ export async function writeExport(target: string, documents: readonly ExportedDo
     await writeDocuments(target, documents, progress);
     return kind;
   }
+  await checkTarballTarget(target);
   const staging = await mkdtemp(path.join(tmpdir(), 'cairn-export-'));
+  // Built next to the target and renamed over it: a failed export never leaves a truncated tarball behind.
+  const partial = path.join(path.dirname(path.resolve(target)), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.partial`);
   try {
-    await writeDocuments(staging, documents, progress);
+    // Modes fixed, not left to the umask: the same version gives the same tarball on every machine.
+    await writeDocuments(staging, documents, progress, 0o644);
     const paths = documents.map((d) => d.path).sort();
-    await createTar({ cwd: staging, file: target, gzip: kind === 'tar.gz', portable: true, mtime, noDirRecurse: true }, paths);
+    await createTar({ cwd: staging, file: partial, gzip: kind === 'tar.gz', portable: true, mtime, noDirRecurse: true }, paths);
+    await rename(partial, target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EROFS' || code === 'ENOSPC') throw usageError(`cannot write '${target}': ${code}`);
+    throw error;
   } finally {
     await rm(staging, { recursive: true, force: true });
+    await rm(partial, { force: true });
   }
   return kind;
 }

@@ -1,6 +1,7 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { type Connection, authorization, websocketUrl } from './connection.js';
+import { isNullVersion } from '../domain/null-version.js';
 import { CliError, type GraphQLErrorBody, graphqlError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import { CHANGES } from './operations.js';
@@ -13,7 +14,7 @@ export interface FeedEvent {
 
 export interface WatchRequest {
   readonly namespace: string;
-  /** Resume after this version; null: from now on. */
+  /** Resume after this version (NULL_VERSION: from the namespace's first commit); null: from now on. */
   readonly since: string | null;
   readonly pathPrefix: string | null;
 }
@@ -22,6 +23,8 @@ export interface WatchRequest {
 interface Ending {
   /** Whether the connection was ever acknowledged (false: the server could not be reached). */
   readonly connected: boolean;
+  /** Whether it was worth having: it delivered an event, or stayed up at least MAX_DELAY_MS. */
+  readonly healthy: boolean;
   readonly description: string;
 }
 
@@ -37,6 +40,11 @@ function isCloseEvent(value: unknown): value is { code: number; reason: string }
 
 function isGraphQLErrors(value: unknown): value is GraphQLErrorBody[] {
   return Array.isArray(value) && value.every((e) => typeof e === 'object' && e !== null && 'message' in e);
+}
+
+/** The slow-subscriber cut-off as a GraphQL error (it usually comes as close 4413): resumable like the close. */
+function isSlowSubscriber(errors: unknown): boolean {
+  return isGraphQLErrors(errors) && errors.some((e) => e.extensions?.code === 'SLOW_SUBSCRIBER');
 }
 
 /**
@@ -67,13 +75,15 @@ export class FeedWatcher {
       const ending = await this.once();
       if (this.stopped) return;
       if (!ending.connected && !everConnected) throw new CliError(`cannot reach ${websocketUrl(this.connection)}: ${ending.description}`, ExitCode.unreachable, 'Unreachable');
-      if (ending.connected) {
-        everConnected = true;
-        delay = FIRST_DELAY_MS;
-      }
-      this.onNote(`feed connection ended (${ending.description}); resuming after ${this.since ?? 'the start of the watch'} in ${delay} ms`);
+      if (ending.connected) everConnected = true;
+      // Only a connection that did some good resets the backoff: one accepted and dropped at once (a proxy, a
+      // failing server) would otherwise be retried four times a second for ever.
+      if (ending.healthy) delay = FIRST_DELAY_MS;
+      // ±20%: watchers cut off together (a server restart) do not all come back in the same instant.
+      const wait = Math.round(delay * (0.8 + Math.random() * 0.4));
+      this.onNote(`feed connection ended (${ending.description}); resuming after ${this.resumePoint()} in ${wait} ms`);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
+        const timer = setTimeout(resolve, wait);
         this.dispose = () => {
           clearTimeout(timer);
           resolve();
@@ -83,6 +93,11 @@ export class FeedWatcher {
     }
   }
 
+  private resumePoint(): string {
+    if (this.since === null) return 'the start of the watch';
+    return isNullVersion(this.since) ? 'the start of the namespace' : this.since;
+  }
+
   stop(): void {
     this.stopped = true;
     this.dispose?.();
@@ -90,6 +105,8 @@ export class FeedWatcher {
 
   private once(): Promise<Ending> {
     let connected = false;
+    const started = Date.now();
+    const delivered = this.lastSequence;
     const client = createClient({
       url: websocketUrl(this.connection),
       webSocketImpl: WebSocket,
@@ -100,21 +117,24 @@ export class FeedWatcher {
       on: { connected: () => (connected = true) },
     });
     const variables = { ns: this.request.namespace, since: this.since, prefix: this.request.pathPrefix };
+    const ended = (description: string): Ending => ({ connected, healthy: connected && (this.lastSequence > delivered || Date.now() - started >= MAX_DELAY_MS), description });
     return new Promise<Ending>((resolve, reject) => {
       const unsubscribe = client.subscribe<{ changes: FeedEvent }>(
         { query: CHANGES, variables },
         {
           next: (value) => {
-            if (value.errors?.length) reject(graphqlError(value.errors as GraphQLErrorBody[]));
+            if (isSlowSubscriber(value.errors)) resolve(ended('the server cut off a slow subscriber'));
+            else if (value.errors?.length) reject(graphqlError(value.errors as GraphQLErrorBody[]));
             else if (value.data) this.deliver(value.data.changes);
           },
           error: (error: unknown) => {
-            if (isGraphQLErrors(error)) reject(graphqlError(error));
+            if (isSlowSubscriber(error)) resolve(ended('the server cut off a slow subscriber'));
+            else if (isGraphQLErrors(error)) reject(graphqlError(error));
             else if (isCloseEvent(error) && error.code === FORBIDDEN_CLOSE) reject(new CliError('the server refused the token for the change feed', ExitCode.forbidden, 'Unauthenticated'));
-            else if (isCloseEvent(error)) resolve({ connected, description: `closed ${error.code}${error.reason ? ` ${error.reason}` : ''}` });
-            else resolve({ connected, description: error instanceof Error ? error.message : 'connection error' });
+            else if (isCloseEvent(error)) resolve(ended(`closed ${error.code}${error.reason ? ` ${error.reason}` : ''}`));
+            else resolve(ended(error instanceof Error ? error.message : 'connection error'));
           },
-          complete: () => resolve({ connected, description: 'the server ended the subscription' }),
+          complete: () => resolve(ended('the server ended the subscription')),
         },
       );
       this.dispose = unsubscribe;

@@ -93,13 +93,17 @@ export class GitSource {
       const meta = RAW_ENTRY.exec(parts[i] ?? '');
       const path = parts[i + 1] ?? '';
       if (!meta) continue;
-      const [, oldMode = '', mode = '', , blob = ''] = meta;
+      const [, oldMode = '', mode = '', oldBlob = '', blob = ''] = meta;
       const wasDocument = REGULAR_FILE.test(oldMode);
       const isDocument = REGULAR_FILE.test(mode);
       if (!isDocumentPath(path)) {
         this.skippedPaths.add(path);
         continue;
       }
+      // A mode change alone (chmod +x) leaves the document as it is. Sent anyway, it would be an UNCHANGED commit,
+      // which leaves no request id behind: running the import again would then find the head past that commit's
+      // base and stop with a VersionConflict.
+      if (isDocument && wasDocument && blob === oldBlob) continue;
       if (isDocument) changes.push({ path, blob });
       else if (wasDocument) changes.push({ path, blob: null });
       else this.skippedPaths.add(path);

@@ -49,6 +49,23 @@ function textOf(content: Buffer | undefined, path: string, commit: string): stri
 }
 
 /**
+ * What stays and what to do after a failed batch (sent on `batchHead`). A conflict on a later commit than the
+ * batch's first means the history before it is in place but someone committed after it: running again cannot help.
+ */
+function howToGoOn(error: CliError, batchHead: string | null): string {
+  if (error.type !== 'VersionConflict') return 'the commits before it stay imported; fix the cause and run the same import again to continue';
+  if ((error.details.expectedVersion ?? null) === batchHead) return 'the namespace changed as the batch was sent; run the same import again';
+  return (
+    `someone committed to the namespace after the imported history (head ${String(error.details.currentVersion ?? '?').slice(0, 12)}): ` +
+    'imported history is never interleaved with other writes, so it cannot continue there; import into a new namespace instead'
+  );
+}
+
+function isTooLarge(error: unknown): error is CliError {
+  return error instanceof CliError && error.type === 'PayloadTooLarge';
+}
+
+/**
  * A Git repository's first-parent history into a namespace, in batches of importHistory. Each commit's request id
  * is its source hash (`git-<hash>`), so running the import again, after a failure or once the source has new
  * commits, replays what already landed (REPLAYED) and continues after it.
@@ -87,10 +104,23 @@ export class HistoryImporter {
     const bar = progress('importing', commits.length);
     const counts = { committed: 0, replayed: 0, unchanged: 0 };
     let head = state.head;
+    // Shrinks when the server refuses a batch as too large (its CAIRN_MAX_BODY_BYTES is not known here).
+    let batchSize = options.batchSize;
     try {
       for (let start = 0; start < commits.length; ) {
-        const batch = await this.batchFrom(commits, start, options);
-        const statuses = await this.send(batch.inputs, head, `git-batch-${commits[start]!.oid}`);
+        const batch = await this.batchFrom(commits, start, { ...options, batchSize });
+        let statuses;
+        try {
+          statuses = await this.send(batch.inputs, head, `git-batch-${commits[start]!.oid}`);
+        } catch (error) {
+          if (!isTooLarge(error)) throw error;
+          // A 413 is answered before anything is read: nothing of the batch landed, so half of it is sent instead.
+          if (batch.inputs.length > 1) {
+            batchSize = Math.ceil(batch.inputs.length / 2);
+            continue;
+          }
+          throw new CliError(`commit ${commits[start]!.oid} alone is larger than the server accepts (CAIRN_MAX_BODY_BYTES)`, error.exitCode, error.type);
+        }
         for (const s of statuses) {
           if (s.status === 'COMMITTED') counts.committed += 1;
           else if (s.status === 'REPLAYED') counts.replayed += 1;
@@ -103,7 +133,7 @@ export class HistoryImporter {
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
       // What landed stays: say so, and how to go on.
-      throw new CliError(`${error.message} (the commits before it stay imported; fix the cause and run the same import again to continue)`, error.exitCode, error.type, {
+      throw new CliError(`${error.message} (${howToGoOn(error, head)})`, error.exitCode, error.type, {
         ...error.details,
         completedBatches: { ...counts, head },
       });

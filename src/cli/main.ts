@@ -24,13 +24,15 @@ function program(): Command {
     .option('--token <token>', 'bearer token (default: $CAIRN_TOKEN)')
     .option('--json', 'machine-readable output: one JSON document per line on stdout (errors too, as {"error": ...})')
     .addHelpText('after', `\n${EXIT_CODES_HELP}`)
+    // Each command's --help lists --url, --token and --json too: they go before or after the command alike.
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError()
     .exitOverride();
   for (const register of [registerServe, registerNamespaces, registerCreateNamespace, registerGet, registerPut, registerHistory, registerDiff, registerRollback, registerRevert, registerAudit, registerWatch, registerImport, registerExport]) {
     register(cli);
   }
   // Subcommands inherit the exit override, so usage errors reach the handler below (exit 2), not process.exit(1).
-  for (const command of cli.commands) command.exitOverride().showHelpAfterError();
+  for (const command of cli.commands) command.exitOverride().showHelpAfterError().addHelpText('after', `\n${EXIT_CODES_HELP}`);
   return cli;
 }
 
@@ -47,9 +49,11 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     const out = new Output(cli.opts<{ json?: boolean }>().json === true || argv.includes('--json'));
     if (error instanceof CommanderError) {
-      // --help and --version are not failures; everything else commander refuses (already explained on stderr) is a usage error.
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version') return ExitCode.ok;
-      if (out.json) out.error(new CliError(error.message.replace(/^error: /, ''), ExitCode.invalid, 'Usage'));
+      // Help asked for (--help, cairn help) is no failure: commander exits 0 for it. Everything else it refuses
+      // (already explained on stderr) is a usage error, help shown because no command was given included.
+      if (error.exitCode === 0) return ExitCode.ok;
+      const message = error.code === 'commander.help' ? 'a command is needed: see cairn --help' : error.message.replace(/^error: /, '');
+      if (out.json) out.error(new CliError(message, ExitCode.invalid, 'Usage'));
       return ExitCode.invalid;
     }
     const failure = error instanceof CliError ? error : new CliError(`unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, ExitCode.unexpected, 'Unexpected');
@@ -57,5 +61,12 @@ async function main(argv: readonly string[]): Promise<number> {
     return exitCodeOf(failure);
   }
 }
+
+// A reader that stopped reading (`cairn watch | head -5`) is no failure: end quietly, as Unix filters do, rather
+// than crash on the next write with EPIPE and a stack trace. A command that already failed keeps its exit code.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok);
+});
 
 process.exitCode = await main(process.argv);

@@ -77,7 +77,10 @@ builder.subscriptionFields((t) => ({
       namespace: t.arg.string({ required: false }),
       pathPrefix: t.arg.string({ required: false, description: 'Only commits changing a document whose path starts with this.' }),
       actions: t.arg({ type: [CommitActionEnum], required: false }),
-      since: t.arg.string({ required: false, description: 'A version of the namespace: replay every later commit, then continue live.' }),
+      since: t.arg.string({
+        required: false,
+        description: 'A version of the namespace: replay every later commit, then continue live. Forty zeros (Git\'s null object name) replays from the first commit, so a watch of an empty namespace can resume.',
+      }),
     },
     subscribe: async (_root, args, ctx) =>
       endingWithError(

@@ -5,7 +5,7 @@ import { builder } from './builder.js';
 import { ConfigDocumentRef } from './config-document.js';
 import { DiffRef } from './diff.js';
 import { READ_ERRORS } from './errors.js';
-import { CommitActionEnum, PersonRef, VersionRef } from './version.js';
+import { CommitActionEnum, IMPORTED_BY, PersonRef, VersionRef, importedByOf } from './version.js';
 
 export const AS_OF_DOC = "Read main as of this instant: its last commit at or before it (committer time). Not together with `at`.";
 
@@ -25,6 +25,7 @@ export const AuditEntryRef = builder.objectRef<ReturnType<typeof viewOf>>('Audit
   fields: (t) => ({
     version: t.field({ type: VersionRef, resolve: (v) => v }),
     operator: t.field({ type: PersonRef, resolve: (v) => v.commit.author }),
+    importedBy: t.field({ type: PersonRef, nullable: true, description: IMPORTED_BY, resolve: importedByOf }),
     operatorIp: t.string({ nullable: true, resolve: (v) => v.commit.trailers?.operatorIp ?? null }),
     action: t.field({ type: CommitActionEnum, nullable: true, resolve: (v) => v.commit.trailers?.action ?? null }),
     time: t.field({ type: 'DateTime', resolve: (v) => new Date(v.commit.committer.timestamp * 1000) }),

@@ -1,3 +1,4 @@
+import { parsePerson } from '../domain/person-trailer.js';
 import type { PathStatus } from '../git/tree-diff.js';
 import { storedDiff } from '../services/diff.js';
 import { type VersionView, versionAt } from '../services/version-view.js';
@@ -39,6 +40,14 @@ const FileChangeRef = builder.objectRef<{ path: string; status: PathStatus }>('F
 
 export const VersionRef = builder.objectRef<VersionView>('Version');
 
+export const IMPORTED_BY =
+  'For an imported commit (action IMPORT): the operator who imported it, authenticated by Cairn (trailer Cairn-Imported-By), while `operator` is its original author. null for every other commit.';
+
+/** The importer of an IMPORT commit; other commits have none, whatever their message claims. */
+export function importedByOf(v: { readonly commit: { readonly trailers?: { readonly action: string; readonly importedBy?: string | null } | null } }): Person | null {
+  return v.commit.trailers?.action === 'import' ? parsePerson(v.commit.trailers.importedBy) : null;
+}
+
 VersionRef.implement({
   description: 'A commit: one change to one or more documents, with its audit trail.',
   fields: (t) => ({
@@ -54,6 +63,7 @@ VersionRef.implement({
     }),
     comment: t.string({ resolve: (v) => v.commit.comment }),
     operator: t.field({ type: PersonRef, resolve: (v) => v.commit.author }),
+    importedBy: t.field({ type: PersonRef, nullable: true, description: IMPORTED_BY, resolve: importedByOf }),
     committer: t.field({ type: PersonRef, resolve: (v) => v.commit.committer }),
     timestamp: t.field({ type: 'DateTime', resolve: (v) => new Date(v.commit.committer.timestamp * 1000) }),
     action: t.field({ type: CommitActionEnum, nullable: true, description: 'null for commits made outside Cairn.', resolve: (v) => v.commit.trailers?.action ?? null }),

@@ -3,6 +3,7 @@ import type { ConsoleAssets } from './console-assets.js';
 import type { CairnMetrics, HttpRoute } from './metrics.js';
 import type { MetricsEndpoint } from './metrics-endpoint.js';
 import type { Readiness } from './readiness.js';
+import { isChunked, readCappedBody } from './request-body.js';
 import type { Settings } from './settings.js';
 import type { CairnYoga } from './yoga.js';
 
@@ -17,10 +18,25 @@ export interface HandlerContext {
   readonly yoga: () => CairnYoga | null;
 }
 
+/** How long the rest of a refused body is read and dropped before the connection is closed anyway. */
+const DRAIN_MS = 10_000;
+
 const ROUTES: Record<string, HttpRoute> = { '/graphql': 'graphql', '/healthz': 'healthz', '/readyz': 'readyz', '/metrics': 'metrics' };
 
 /** The HTTP routes: health, readiness and metrics always; GraphQL (yoga) once the server is ready. */
 export function requestHandler({ settings, readiness, metrics, endpoint, webConsole, yoga }: HandlerContext): (req: IncomingMessage, res: ServerResponse) => void {
+  const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
+    const served = yoga();
+    if (served) {
+      void served(req, res);
+      return;
+    }
+    void readiness.whenReady(settings.readyWaitMs).then((ready) => {
+      const late = yoga();
+      if (ready && late) void late(req, res);
+      else readiness.refuseRequest(res);
+    });
+  };
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     let route = ROUTES[path] ?? 'other';
@@ -42,19 +58,32 @@ export function requestHandler({ settings, readiness, metrics, endpoint, webCons
       return;
     }
     if (Number(req.headers['content-length'] ?? 0) > settings.maxBodyBytes) {
-      res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end('{"errors":[{"message":"request body too large","extensions":{"code":"PAYLOAD_TOO_LARGE"}}]}');
-      req.destroy();
+      refuseTooLarge(req, res);
       return;
     }
-    const served = yoga();
-    if (served) {
-      void served(req, res);
+    if (isChunked(req)) {
+      readCappedBody(req, settings.maxBodyBytes).then(
+        (body) => {
+          if (body === null) return refuseTooLarge(req, res);
+          // whatwg-node (under yoga) takes a body already read from `req.body` instead of reading the stream.
+          (req as IncomingMessage & { body?: Buffer }).body = body;
+          dispatch(req, res);
+        },
+        () => req.destroy(),
+      );
       return;
     }
-    void readiness.whenReady(settings.readyWaitMs).then((ready) => {
-      const late = yoga();
-      if (ready && late) void late(req, res);
-      else readiness.refuseRequest(res);
-    });
+    dispatch(req, res);
   };
+}
+
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(413, { 'content-type': 'application/json' }).end('{"errors":[{"message":"request body too large","extensions":{"code":"PAYLOAD_TOO_LARGE"}}]}');
+  // The rest of the body is read and dropped: closing while the client still sends makes the kernel reset the
+  // connection, and the client would see that reset (or EPIPE) instead of this answer. One that does not stop
+  // sending within DRAIN_MS is cut off.
+  req.resume();
+  const cutOff = setTimeout(() => req.destroy(), DRAIN_MS).unref();
+  req.once('end', () => clearTimeout(cutOff));
+  req.once('close', () => clearTimeout(cutOff));
 }

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { CommitAction } from '../domain/commit-message.js';
 import { InvalidInputError, InvalidRefError } from '../domain/errors.js';
+import { isNullVersion } from '../domain/null-version.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 import { storageFailureOf } from './remote-retry.js';
@@ -9,7 +10,7 @@ import { createBlobSource } from './blob-source.js';
 import { type ChangeEvent, MAX_EVENT_DOCUMENT_BYTES, buildChangeEvent } from './change-event.js';
 import { type SlowSubscriberError, UnknownSinceError } from './feed-errors.js';
 import { CommitFilter } from './feed-filter.js';
-import { CHANGE_TOPIC, FeedSubscription } from './feed-subscription.js';
+import { BEFORE_FIRST_COMMIT, CHANGE_TOPIC, FeedSubscription, type FeedStart } from './feed-subscription.js';
 import type { Logger } from './logger.js';
 import type { NamespaceAccess } from './namespace-access.js';
 
@@ -20,7 +21,7 @@ export interface FeedFilter {
   /** Events with at least one document whose path starts with this prefix. */
   readonly pathPrefix?: string | null;
   readonly actions?: readonly CommitAction[] | null;
-  /** Replay every commit after this version, then continue live. Needs `namespace`. */
+  /** Replay every commit after this version (NULL_VERSION: from the first commit), then continue live. Needs `namespace`. */
   readonly since?: string | null;
 }
 
@@ -119,7 +120,8 @@ export class ChangeFeed {
    * `since` must name a commit of main's history: anything else is an error, never a silent gap. With replicas, a
    * version made elsewhere that this replica has not pulled yet is pulled first.
    */
-  private async sinceCommit(repo: GitRepository, since: string): Promise<IndexedCommit> {
+  private async sinceCommit(repo: GitRepository, since: string): Promise<FeedStart> {
+    if (isNullVersion(since)) return BEFORE_FIRST_COMMIT;
     const found = await this.findCommit(repo, since);
     if (found instanceof IndexedCommitMissing && found.reason === 'unknown' && repo.upstream) {
       await repo.exclusive(() => repo.pull()).catch((error: unknown) => {

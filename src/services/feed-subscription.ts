@@ -1,4 +1,5 @@
 import { CairnError } from '../domain/errors.js';
+import { NULL_VERSION } from '../domain/null-version.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
@@ -18,8 +19,16 @@ export interface SubscriptionScope {
   readonly repo: GitRepository | null;
   readonly filter: CommitFilter;
   /** Replay every commit after this one first; null: live only. */
-  readonly since: IndexedCommit | null;
+  readonly since: FeedStart | null;
 }
+
+/** A commit of the namespace, or the point before its first commit (NULL_VERSION, sequence -1). */
+export interface FeedStart {
+  readonly oid: string;
+  readonly seq: number;
+}
+
+export const BEFORE_FIRST_COMMIT: FeedStart = { oid: NULL_VERSION, seq: -1 };
 
 export interface SubscriptionSettings {
   readonly target: EventTarget;
@@ -65,7 +74,8 @@ export class FeedSubscription implements AsyncIterableIterator<ChangeEvent> {
     private readonly scope: SubscriptionScope,
     private readonly settings: SubscriptionSettings,
   ) {
-    this.resumeFrom = scope.since?.oid ?? scope.repo?.head()?.oid ?? null;
+    // A namespace with no commit yet resumes from before its first one, not from "now".
+    this.resumeFrom = scope.since?.oid ?? (scope.repo ? (scope.repo.head()?.oid ?? NULL_VERSION) : null);
     this.queue = new EventQueue<QueueItem>(settings.maxBufferedEvents, () => this.overflowed());
     if (!scope.since) this.attach(scope.repo?.index.size);
     this.stream = this.run();

@@ -2,6 +2,7 @@ import type { Role } from '../domain/access.js';
 import { type CommitAction, formatCommitMessage, validateRequestId } from '../domain/commit-message.js';
 import { parseDocument } from '../domain/document-codec.js';
 import { type CairnError, InvalidPathError, VersionConflictError } from '../domain/errors.js';
+import { formatPerson } from '../domain/person-trailer.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { Signature } from '../git/object-format.js';
 import { RefMovedError } from '../git/ref-store.js';
@@ -194,7 +195,7 @@ export class WritePipeline {
       proposal: plan.proposal ?? null,
       approvedBy: plan.approvedBy?.join(', ') ?? null,
       emergency: plan.emergency ? 'true' : null,
-      importedBy: plan.author ? `${actor.operator.name} <${actor.operator.email}>` : null,
+      importedBy: plan.author ? formatPerson(actor.operator) : null,
     });
     const files = new Map([...plan.files].map(([path, text]) => [path, text === null ? null : Buffer.from(text)] as const));
     try {

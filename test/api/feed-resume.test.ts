@@ -106,4 +106,22 @@ describe('resuming the change feed with since', () => {
     await disconnect();
     expect(recording.events.map((e) => e.version)).toEqual(history);
   }, 30_000);
+
+  it('since = forty zeros replays from the first commit, on an empty namespace and on one with history, over both transports', async () => {
+    const zeros = '0'.repeat(40);
+    namespaces += 1;
+    const ns = `resume-${namespaces}`;
+    await h.gql(CREATE_NAMESPACE, { name: ns });
+    const early = subscribe('ws', ns, zeros);
+    const writer = new NamespaceWriter(h, ns);
+    for (let k = 0; k < 3; k += 1) await writer.put('a.json', { k });
+    const late = subscribe('sse', ns, zeros);
+    const history = h.git(ns, 'rev-list', '--reverse', 'main').trim().split('\n');
+    for (const { recording, disconnect } of [early, late]) {
+      await until(() => recording.events.length >= 3, 10_000, () => `${recording.events.length}/3`);
+      await disconnect();
+      expect(recording.events.map((e) => e.version)).toEqual(history);
+      expect(recording.events.map((e) => e.sequence)).toEqual([0, 1, 2]);
+    }
+  });
 });

@@ -14,6 +14,8 @@ export interface CliOptions {
   readonly token?: string | null;
   readonly input?: string;
   readonly env?: Record<string, string>;
+  /** The file mode creation mask of the CLI process, e.g. '077' (default: inherited). */
+  readonly umask?: string;
 }
 
 function environment(options: CliOptions): NodeJS.ProcessEnv {
@@ -26,7 +28,9 @@ function environment(options: CliOptions): NodeJS.ProcessEnv {
 
 /** The real CLI (`src/cli/main.ts`) in its own process, as a script would run it. */
 export function spawnCli(args: readonly string[], options: CliOptions): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, env: environment(options), stdio: ['pipe', 'pipe', 'pipe'] });
+  const command = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args];
+  const spawned = options.umask === undefined ? command : ['sh', '-c', `umask ${options.umask} && exec "$0" "$@"`, ...command];
+  return spawn(spawned[0]!, spawned.slice(1), { cwd: root, env: environment(options), stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 export function runCli(args: readonly string[], options: CliOptions): Promise<CliResult> {
@@ -68,9 +72,12 @@ export class RunningCli {
   }
 }
 
-export async function until(condition: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
+/** Polls `condition` (after `refresh`, when given) until it holds. */
+export async function until(condition: () => boolean, timeoutMs: number, describe: () => string, refresh?: () => Promise<void>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  for (;;) {
+    await refresh?.();
+    if (condition()) return;
     if (Date.now() > deadline) throw new Error(`timed out: ${describe()}`);
     await new Promise((r) => setTimeout(r, 25));
   }

@@ -1,8 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '../../src/server/app.js';
+import { readSettings } from '../../src/server/settings.js';
 import { freePort } from '../support/free-port.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE } from '../support/operations.js';
@@ -196,5 +199,90 @@ describe('cairn CLI commands against a real server', () => {
     for (const line of ['0  success', '2  usage error or invalid input', '3  not found', '4  conflict', '5  forbidden or unauthenticated', '6  server unreachable']) {
       expect(help.stdout).toContain(line);
     }
+  });
+
+  it('documents the exit codes and the global options in every command\'s --help, and says which code an unknown version gives', async () => {
+    for (const command of ['get', 'put', 'history', 'diff', 'rollback', 'revert', 'audit', 'watch', 'import', 'export', 'namespaces']) {
+      const help = await cli([command, '--help']);
+      expect(help.code, command).toBe(0);
+      expect(help.stderr, command).toBe('');
+      expect(help.stdout, command).toContain('6  server unreachable');
+      expect(help.stdout, command).toMatch(/--json\s/);
+      expect(help.stdout, command).toMatch(/--token <token>/);
+    }
+    const unknown = await cli(['--json', 'get', 'app', 'a.yaml', '--at', 'no-such-tag']);
+    expect(json<ErrorJson>(unknown).error).toMatchObject({ type: 'InvalidRef', exitCode: 2 });
+    const help = (await cli(['--help'])).stdout;
+    // The code an unknown version gives is the one the help names for it.
+    expect(help).toMatch(/2 {2}usage error or invalid input \([^)]*unknown version/);
+    expect(help).toContain('3  not found (a namespace, or a document at the version read)');
+  });
+
+  it('exits 6, as for a server it cannot reach, when the server is still starting (503 NOT_READY)', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'cairn-cli-starting-'));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let listening!: (url: string) => void;
+    const url = new Promise<string>((resolve) => (listening = resolve));
+    const settings = readSettings({ CAIRN_DATA_DIR: dataDir, CAIRN_PORT: '0', CAIRN_FSYNC: 'false', CAIRN_READY_WAIT_MS: '200' });
+    const started = startServer(settings, { logger: pino({ level: 'silent' }), onListening: listening, beforeLoading: () => gate });
+    try {
+      const result = await runCli(['--json', 'namespaces'], { url: await url });
+      expect(result.code, result.stdout).toBe(6);
+      expect(json<ErrorJson>(result).error).toMatchObject({ type: 'NOT_READY', exitCode: 6 });
+    } finally {
+      release();
+      await (await started).close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 2 when no command is given (the help goes to stderr), and 0 when help is asked for', async () => {
+    const bare = await cli([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toBe('');
+    expect(bare.stderr).toContain('Usage: cairn');
+    const bareJson = await cli(['--json']);
+    expect(bareJson.code).toBe(2);
+    expect(json<ErrorJson>(bareJson).error).toMatchObject({ type: 'Usage', exitCode: 2, message: 'a command is needed: see cairn --help' });
+    for (const asked of [['help'], ['help', 'put'], ['--help'], ['put', '--help']]) expect((await cli(asked)).code, asked.join(' ')).toBe(0);
+  });
+
+  it('refuses to put a file that is not UTF-8 (exit 2) rather than storing it changed', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cairn-cli-latin1-'));
+    try {
+      const file = path.join(dir, 'latin1.yaml');
+      writeFileSync(file, Buffer.from('name: caf\xe9\n', 'latin1'));
+      const fromFile = await cli(['--json', 'put', 'app', 'latin1.yaml', file]);
+      expect(fromFile.code, fromFile.stdout).toBe(2);
+      expect(json<ErrorJson>(fromFile).error).toMatchObject({ type: 'Usage', message: expect.stringMatching(/not valid UTF-8/) });
+      const viaStdin = spawnCli(['--json', 'put', 'app', 'latin1.yaml', '-'], { url: h.url, token: ADMIN.token });
+      let stdout = '';
+      viaStdin.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      viaStdin.stdin?.end(Buffer.from('name: caf\xe9\n', 'latin1'));
+      const code = await new Promise<number | null>((resolve) => viaStdin.once('close', resolve));
+      expect(code, stdout).toBe(2);
+      const read = await cli(['get', 'app', 'latin1.yaml']);
+      expect(read.code).toBe(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('ends quietly, exit 0, when whoever reads its output goes away (cairn watch | head)', async () => {
+    await h.gql(CREATE_NAMESPACE, { name: 'piped' });
+    const watcher = spawnCli(['--json', 'watch', 'piped'], { url: h.url, token: ADMIN.token });
+    let stderr = '';
+    watcher.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => watcher.once('close', resolve));
+    await until(() => h.server.cairn.feed.liveSubscriptions >= 1, 10_000, () => `not subscribed: ${stderr}`);
+    // The reader closes its end of the pipe, as head does once it has its lines.
+    watcher.stdout?.destroy();
+    for (let k = 0; k < 3; k += 1) {
+      const put = await cli(['put', 'piped', `k${k}.json`, '-'], { input: `{"k": ${k}}` });
+      expect(put.code).toBe(0);
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).toBe('');
   });
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -230,5 +230,129 @@ describe('cairn import and export', () => {
     expect(notEmpty.code).toBe(2);
     expect((await cli(['export', 'legacy', path.join(root, 'x.tar'), '--at', 'nope'])).code).toBe(2);
     expect((await cli(['export', 'missing', path.join(root, 'y.tar')])).code).toBe(3);
+  });
+
+  it('writes tarballs that are the same whatever the umask, never through a symlink, and refuses targets it cannot write (exit 2)', async () => {
+    const dir = path.join(root, 'tarball-source');
+    mkdirSync(path.join(dir, 'nested'), { recursive: true });
+    writeFileSync(path.join(dir, 'a.json'), '{"a": 1}\n');
+    writeFileSync(path.join(dir, 'nested/b.yaml'), 'b: 2\n');
+    expect((await cli(['import', 'tarballs', dir])).code).toBe(0);
+
+    const relaxed = path.join(root, 'relaxed.tar');
+    const strict = path.join(root, 'strict.tar');
+    expect((await runCli(['export', 'tarballs', relaxed], { url: h.url, token: ADMIN.token, umask: '022' })).code).toBe(0);
+    expect((await runCli(['export', 'tarballs', strict], { url: h.url, token: ADMIN.token, umask: '077' })).code).toBe(0);
+    expect(readFileSync(strict).equals(readFileSync(relaxed))).toBe(true);
+    expect(execFileSync('tar', ['-tvf', strict], { encoding: 'utf8' })).toMatch(/^-rw-r--r-- 0\/0 .* a\.json\n-rw-r--r-- 0\/0 .* nested\/b\.yaml\n$/);
+
+    // An existing tarball is replaced; a symlink in its place is refused, and the file it points to left alone.
+    writeFileSync(strict, 'an older export');
+    expect((await cli(['export', 'tarballs', strict])).code).toBe(0);
+    expect(readFileSync(strict).equals(readFileSync(relaxed))).toBe(true);
+    const victim = path.join(root, 'victim.txt');
+    writeFileSync(victim, 'precious');
+    symlinkSync(victim, path.join(root, 'link.tar'));
+    const throughLink = await cli(['--json', 'export', 'tarballs', path.join(root, 'link.tar')]);
+    expect(throughLink.code).toBe(2);
+    expect(json(throughLink)).toMatchObject({ error: { type: 'Usage', exitCode: 2 } });
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+
+    // A directory target that is a dangling symlink, like any target that cannot be written, is a usage error.
+    symlinkSync(path.join(root, 'no-such-place'), path.join(root, 'dangling'));
+    const dangling = await cli(['export', 'tarballs', path.join(root, 'dangling')]);
+    expect(dangling.code, dangling.stderr).toBe(2);
+    expect(dangling.stderr).toMatch(/^cairn: cannot use .*dangling/);
+    const nowhere = await cli(['export', 'tarballs', path.join(root, 'no/such/dir/out.tar.gz')]);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toMatch(/^cairn: cannot write .*out\.tar\.gz.*ENOENT/);
+    expect(readdirSync(root).filter((name) => name.endsWith('.partial'))).toEqual([]);
+  });
+
+  it('splits history batches the server refuses as too large (413), down to one commit; a commit too large alone stops the import (exit 2)', async () => {
+    const small = await startHarness({ tokens: [ADMIN], env: { CAIRN_MAX_BODY_BYTES: String(64 * 1024) } });
+    try {
+      const repo = path.join(root, 'bulky');
+      mkdirSync(repo);
+      git(repo, ['init', '-q', '-b', 'main']);
+      for (let k = 0; k < 8; k += 1) {
+        write(repo, `doc-${k}.json`, `${JSON.stringify({ k, padding: 'p'.repeat(20 * 1024) })}\n`);
+        commit(repo, 'Ann Example|ann@example.com', `2020-01-0${k + 1}T00:00:00+00:00`, `bulky ${k}`);
+      }
+      const run = (): Promise<CliResult> => runCli(['--json', 'import', 'bulky', '--git', repo], { url: small.url, token: ADMIN.token });
+      const split = await run();
+      expect(split.code, split.stdout + split.stderr).toBe(0);
+      expect(json(split)).toMatchObject({ committed: 8, sourceCommits: 8 });
+      expect(documents(['--git-dir', path.join(small.dataDir, 'bulky.git')], 'main')).toEqual(documents(['-C', repo], 'main'));
+
+      write(repo, 'huge.json', `${JSON.stringify({ padding: 'h'.repeat(100 * 1024) })}\n`);
+      commit(repo, 'Bob Example|bob@example.com', '2020-02-01T00:00:00+00:00', 'too large for the server');
+      const tooLarge = await run();
+      expect(tooLarge.code).toBe(2);
+      expect(json<{ error: { type: string; message: string } }>(tooLarge).error).toMatchObject({ type: 'PayloadTooLarge' });
+      expect(json<{ error: { message: string } }>(tooLarge).error.message).toMatch(/CAIRN_MAX_BODY_BYTES/);
+      expect(small.git('bulky', 'rev-list', '--count', 'main').trim()).toBe('8');
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('runs an import again after the source grew, when the history has a commit that only changed a file mode', async () => {
+    const repo = path.join(root, 'modes');
+    mkdirSync(repo);
+    git(repo, ['init', '-q', '-b', 'main']);
+    write(repo, 'a.json', '{"v": 1}\n');
+    commit(repo, 'Ann Example|ann@example.com', '2020-01-01T00:00:00+00:00', 'add');
+    chmodSync(path.join(repo, 'a.json'), 0o755);
+    commit(repo, 'Ann Example|ann@example.com', '2020-01-02T00:00:00+00:00', 'executable, same content');
+    write(repo, 'a.json', '{"v": 2}\n');
+    commit(repo, 'Bob Example|bob@example.com', '2020-01-03T00:00:00+00:00', 'change');
+    const first = await cli(['--json', 'import', 'modes', '--git', repo]);
+    expect(first.code, first.stdout).toBe(0);
+    expect(json(first)).toMatchObject({ committed: 2, sourceCommits: 3 });
+
+    write(repo, 'a.json', '{"v": 3}\n');
+    commit(repo, 'Cy Example|cy@example.com', '2020-01-04T00:00:00+00:00', 'later');
+    const again = await cli(['--json', 'import', 'modes', '--git', repo]);
+    expect(again.code, again.stdout).toBe(0);
+    expect(json(again)).toMatchObject({ committed: 1, replayed: 2, unchanged: 0 });
+    // A mode is not part of a document: that commit touched no document.
+    expect(json(first)).toMatchObject({ unchanged: 0, skippedCommits: 1 });
+    expect(h.git('modes', 'log', '--format=%s').trim().split('\n')).toEqual(['later', 'change', 'add']);
+  });
+
+  it('says why a directory import skipped a file: the rule of document paths it breaks', async () => {
+    const dir = path.join(root, 'refused-names');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'ok.json'), '{}\n');
+    writeFileSync(path.join(dir, 'cafe\u0301.json'), '{}\n');
+    writeFileSync(path.join(dir, 'notes.txt'), 'x\n');
+    const result = await cli(['--json', 'import', 'refused-names', dir]);
+    expect(result.code, result.stdout).toBe(0);
+    const skipped = json<{ skipped: { path: string; reason: string }[] }>(result).skipped;
+    expect(skipped).toEqual([
+      { path: 'cafe\u0301.json', reason: expect.stringMatching(/normalization form C/) },
+      { path: 'notes.txt', reason: expect.stringMatching(/\.json, \.yaml and \.yml/) },
+    ]);
+  });
+
+  it('refuses to continue an import on top of other writes (exit 4), and says that running it again will not help', async () => {
+    const repo = path.join(root, 'moved');
+    mkdirSync(repo);
+    git(repo, ['init', '-q', '-b', 'main']);
+    write(repo, 'a.json', '{"v": 1}\n');
+    commit(repo, 'Ann Example|ann@example.com', '2020-01-01T00:00:00+00:00', 'first');
+    expect((await cli(['import', 'moved', '--git', repo])).code).toBe(0);
+    const other = path.join(root, 'moved-other.json');
+    writeFileSync(other, '{"other": true}\n');
+    expect((await cli(['put', 'moved', 'other.json', other])).code).toBe(0);
+    write(repo, 'a.json', '{"v": 2}\n');
+    commit(repo, 'Ann Example|ann@example.com', '2020-01-02T00:00:00+00:00', 'second');
+    const again = await cli(['--json', 'import', 'moved', '--git', repo]);
+    expect(again.code).toBe(4);
+    const error = json<{ error: { type: string; message: string } }>(again).error;
+    expect(error.type).toBe('VersionConflict');
+    expect(error.message).toMatch(/committed .* after the imported history/);
+    expect(error.message).not.toMatch(/run the same import again/);
   });
 });

@@ -87,4 +87,24 @@ describe('importHistory', () => {
     const read = await h.gql<{ webhook: { __typename: string; actions: string[] } }>(WEBHOOK, { id: created.data.createWebhook.webhook.id, first: 1 });
     expect(read.data.webhook).toMatchObject({ __typename: 'Webhook', actions: ['IMPORT', 'MERGE'] });
   });
+
+  it('shows who imported a commit (importedBy, the authenticated admin) next to its original author, in versions and audit', async () => {
+    const current = await h.gql<{ namespace: { head: { hash: string } | null } }>(`{ namespace(name: "hist") { ... on Namespace { head { hash } } } }`);
+    const imported = await run({ expectedVersion: current.data.namespace.head?.hash ?? null, requestId: 'by', commits: [commit('imported', [{ path: 'by.json', text: '{}' }])] });
+    expect(imported.__typename).toBe('ImportHistoryPayload');
+    await h.gql(`mutation { putConfig(input: { namespace: "hist", path: "direct.json", text: "{}", expectedVersion: null, comment: "direct" }) { __typename } }`);
+    type Page = { edges: { node: unknown }[] };
+    const read = await h.gql<{ namespace: { versions: Page; audit: Page } }>(
+      `{ namespace(name: "hist") { ... on Namespace {
+        versions(first: 2) { edges { node { comment operator { email } importedBy { name email } } } }
+        audit(first: 2) { edges { node { comment operator { email } importedBy { name email } } } } } } }`,
+    );
+    expect(read.errors).toBeUndefined();
+    const expected = [
+      { comment: 'direct', operator: { email: 'ada@example.com' }, importedBy: null },
+      { comment: 'imported', operator: { email: 'old@example.com' }, importedBy: { name: 'Ada Admin', email: 'ada@example.com' } },
+    ];
+    expect(read.data.namespace.versions.edges.map((e) => e.node)).toEqual(expected);
+    expect(read.data.namespace.audit.edges.map((e) => e.node)).toEqual(expected);
+  });
 });

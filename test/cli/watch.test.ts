@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { NamespaceWriter } from '../support/feed-writers.js';
 import { freePort } from '../support/free-port.js';
 import { type Harness, startHarness } from '../support/harness.js';
@@ -33,6 +35,8 @@ async function put(url: string, path: string, content: unknown): Promise<string>
   if (!result?.version) throw new Error(`put failed: ${JSON.stringify(result)}`);
   return result.version.hash;
 }
+
+let metricsText = '';
 
 describe('cairn watch', () => {
   const cleanup: (() => void | Promise<void>)[] = [];
@@ -90,6 +94,51 @@ describe('cairn watch', () => {
     await server.exited;
   }, 60_000);
 
+  it.each([
+    { name: 'an empty namespace, from its start', seeded: false, args: [] as string[] },
+    { name: '--since HEAD, from the head it named then (not the head of the reconnection)', seeded: true, args: ['--since', 'HEAD'] },
+  ])('watching $name: commits made before the first event are not lost across a restart', async ({ seeded, args }) => {
+    const root = mkdtempSync(path.join(tmpdir(), 'cairn-cli-watch-start-'));
+    cleanup.push(() => rmSync(root, { recursive: true, force: true }));
+    const dataDir = path.join(root, 'repos');
+    const port = await freePort();
+    const env = { CAIRN_DATA_DIR: dataDir, CAIRN_PORT: String(port), CAIRN_FSYNC: 'false', LOG_LEVEL: 'info' };
+    let server: ServerProcess = startServerProcess(env);
+    cleanup.push(() => void server.child.kill('SIGKILL'));
+    const url = await listeningUrl(server);
+    await gql(url, CREATE_NAMESPACE, { name: 'feed' });
+    const seed = seeded ? (await gql(url, PUT, { input: { namespace: 'feed', path: 'seed.json', content: { seed: true }, expectedVersion: null } })).putConfig!.version!.hash : null;
+
+    const watcher = new RunningCli(spawnCli(['--json', 'watch', 'feed', ...args], { url }));
+    cleanup.push(() => void watcher.child.kill('SIGKILL'));
+    await until(() => /cairn_graphql_subscriptions_active\{transport="ws"\} 1/.test(metricsText), 10_000, () => `not subscribed: ${watcher.stderr}`, async () => {
+      metricsText = await (await fetch(`${url}/metrics`)).text();
+    });
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    // A commit arrives while the server is down, before the watcher saw any event.
+    const clone = path.join(root, 'clone');
+    execFileSync('git', ['clone', '-q', path.join(dataDir, 'feed.git'), clone], { stdio: 'ignore' });
+    writeFileSync(path.join(clone, 'offline.json'), '{"offline": true}\n');
+    execFileSync('git', ['-C', clone, 'add', '-A'], { env: { ...process.env, ...GIT_IDENTITY } });
+    execFileSync('git', ['-C', clone, 'commit', '-q', '-m', 'offline'], { env: { ...process.env, ...GIT_IDENTITY } });
+    execFileSync('git', ['-C', clone, 'push', '-q', 'origin', 'HEAD:main']);
+    server = startServerProcess(env);
+    await listeningUrl(server);
+    await put(url, 'live.json', { k: 1 });
+
+    const expected = execFileSync('git', ['--git-dir', path.join(dataDir, 'feed.git'), 'rev-list', '--reverse', seed ? `${seed}..main` : 'main'], { encoding: 'utf8' }).trim().split('\n');
+    expect(expected).toHaveLength(2);
+    await until(() => watcher.lines.length >= 2, 20_000, () => `${watcher.lines.length}/2 events; ${watcher.stderr}`);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(events(watcher).map((e) => e.version)).toEqual(expected);
+    expect(events(watcher).map((e) => e.sequence)).toEqual(seeded ? [1, 2] : [0, 1]);
+    watcher.child.kill('SIGTERM');
+    expect(await watcher.exited).toBe(0);
+    server.child.kill('SIGTERM');
+    await server.exited;
+  }, 60_000);
+
   it('exits 6 when the feed cannot be reached at all, and 2 for a since the namespace does not have', async () => {
     const port = await freePort();
     const unreachable = await runCli(['--json', 'watch', 'feed', '--since', 'abc1234'], { url: `http://127.0.0.1:${port}` });
@@ -100,7 +149,7 @@ describe('cairn watch', () => {
     await h.gql(CREATE_NAMESPACE, { name: 'feed' });
     const unknown = await runCli(['--json', 'watch', 'feed', '--since', 'abc1234'], { url: h.url });
     expect(unknown.code).toBe(2);
-    expect(JSON.parse(unknown.stdout)).toMatchObject({ error: { type: 'INVALID_REF', exitCode: 2 } });
+    expect(JSON.parse(unknown.stdout)).toMatchObject({ error: { type: 'InvalidRef', exitCode: 2 } });
   });
 
   it('resumes after the server cuts it off as a slow subscriber (4413), with no gap and no duplicate', async () => {
@@ -130,4 +179,66 @@ describe('cairn watch', () => {
     watcher.child.kill('SIGTERM');
     expect(await watcher.exited).toBe(0);
   }, 60_000);
+
+  it('backs off when connections are accepted and dropped at once, instead of reconnecting four times a second', async () => {
+    // Stands for a proxy or a failing server: it acknowledges graphql-ws' connection_init, then closes the socket.
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => 'graphql-transport-ws' });
+    let connections = 0;
+    server.on('connection', (socket) => {
+      connections += 1;
+      socket.once('message', () => {
+        socket.send(JSON.stringify({ type: 'connection_ack' }));
+        setTimeout(() => socket.close(1011, 'dropped'), 10);
+      });
+    });
+    cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    // A since of forty zeros is not resolved over HTTP first: the stand-in speaks WebSocket only.
+    const watcher = new RunningCli(spawnCli(['watch', 'feed', '--since', '0'.repeat(40)], { url: `http://127.0.0.1:${port}` }));
+    cleanup.push(() => void watcher.child.kill('SIGKILL'));
+    await until(() => connections >= 1, 10_000, () => `never connected: ${watcher.stderr}`);
+    const first = Date.now();
+    await new Promise((r) => setTimeout(r, 4_000));
+    const elapsed = Date.now() - first;
+    // 250, 500, 1000, 2000 ms apart: five connections in 4 s at most; without backoff there would be about sixteen.
+    expect(connections, `${connections} connections in ${elapsed} ms`).toBeLessThanOrEqual(5);
+    // Doubling from 250 ms, each within ±20% (jitter, so watchers cut off together do not return together).
+    const waits = [...watcher.stderr.matchAll(/closed 1011 dropped\); resuming after the start of the namespace in (\d+) ms/g)].map((m) => Number(m[1]));
+    expect(waits.length).toBeGreaterThanOrEqual(4);
+    for (const [i, wait] of waits.slice(0, 4).entries()) {
+      expect(wait).toBeGreaterThanOrEqual(250 * 2 ** i * 0.8);
+      expect(wait).toBeLessThanOrEqual(250 * 2 ** i * 1.2);
+    }
+    watcher.child.kill('SIGTERM');
+    expect(await watcher.exited).toBe(0);
+  });
+
+  it('resumes, rather than exits, when the slow-subscriber cut-off arrives as a GraphQL error (SLOW_SUBSCRIBER) instead of a 4413 close', async () => {
+    // Stands for a server whose error payload overtook the close frame: one event, the error, then complete.
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => 'graphql-transport-ws' });
+    const sinces: unknown[] = [];
+    server.on('connection', (socket) => {
+      socket.on('message', (data: Buffer) => {
+        const message = JSON.parse(data.toString()) as { type: string; id?: string; payload?: { variables?: { since?: unknown } } };
+        if (message.type === 'connection_init') socket.send(JSON.stringify({ type: 'connection_ack' }));
+        if (message.type !== 'subscribe') return;
+        sinces.push(message.payload?.variables?.since);
+        const version = String(sinces.length).repeat(40);
+        socket.send(JSON.stringify({ type: 'next', id: message.id, payload: { data: { changes: { version, sequence: sinces.length } } } }));
+        const error = { message: 'slow subscriber', extensions: { code: 'SLOW_SUBSCRIBER', resumeFrom: version } };
+        socket.send(JSON.stringify({ type: 'next', id: message.id, payload: { errors: [error] } }));
+        socket.send(JSON.stringify({ type: 'complete', id: message.id }));
+      });
+    });
+    cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    const watcher = new RunningCli(spawnCli(['--json', 'watch', 'feed', '--since', '0'.repeat(40)], { url: `http://127.0.0.1:${port}` }));
+    cleanup.push(() => void watcher.child.kill('SIGKILL'));
+    await until(() => sinces.length >= 2, 10_000, () => `did not resume: ${watcher.stderr}`);
+    expect(sinces.slice(0, 2)).toEqual(['0'.repeat(40), '1'.repeat(40)]);
+    watcher.child.kill('SIGTERM');
+    expect(await watcher.exited).toBe(0);
+  });
 });

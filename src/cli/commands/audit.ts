@@ -10,6 +10,8 @@ interface AuditEntry {
   readonly action: string | null;
   readonly time: string;
   readonly operator: { readonly name: string; readonly email: string } | null;
+  /** Imported commits: who imported them (operator is the original author). */
+  readonly importedBy: { readonly name: string; readonly email: string } | null;
   readonly operatorIp: string | null;
   readonly comment: string | null;
   readonly paths: readonly string[];
@@ -46,6 +48,11 @@ function filterOf(options: AuditOptions): Record<string, string | null> {
   };
 }
 
+function operatorOf(entry: AuditEntry): string {
+  const operator = entry.operator?.email ?? '';
+  return entry.importedBy ? `${operator} (imported by ${entry.importedBy.email})` : operator;
+}
+
 export function registerAudit(program: Command): void {
   program
     .command('audit')
@@ -77,7 +84,7 @@ export function registerAudit(program: Command): void {
       }
       out.table(
         ['VERSION', 'TIME', 'ACTION', 'OPERATOR', 'IP', 'PATHS', 'COMMENT'],
-        entries.map((e) => [e.version.shortHash, shortTime(e.time), (e.action ?? '-').toLowerCase(), e.operator?.email ?? '', e.operatorIp ?? '', e.paths.join(','), firstLine(e.comment)]),
+        entries.map((e) => [e.version.shortHash, shortTime(e.time), (e.action ?? '-').toLowerCase(), operatorOf(e), e.operatorIp ?? '', e.paths.join(','), firstLine(e.comment)]),
       );
     });
 }

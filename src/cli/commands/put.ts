@@ -6,17 +6,29 @@ import { ExitCode } from '../exit-codes.js';
 import { PUT_CONFIG, unwrap } from '../operations.js';
 import { type WritePayload, printWrite } from '../write-result.js';
 
-async function readStdin(): Promise<string> {
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** Documents are stored byte for byte: bytes that are not UTF-8 would arrive as U+FFFD, so they are refused. */
+function textOf(bytes: Buffer, file: string): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw usageError(`${file === '-' ? 'stdin' : `'${file}'`} is not valid UTF-8; convert it first (e.g. iconv -f latin1 -t utf-8)`);
+  }
 }
 
 export async function readSource(file: string): Promise<string> {
-  if (file === '-') return readStdin();
+  if (file === '-') return textOf(await readStdin(), file);
   try {
-    return await readFile(file, 'utf8');
+    return textOf(await readFile(file), file);
   } catch (error) {
+    if (error instanceof CliError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES') throw usageError(`cannot read '${file}': ${code}`);
     throw new CliError(`cannot read '${file}': ${(error as Error).message}`, ExitCode.unexpected, 'Unexpected');
