@@ -142,7 +142,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
     updates: new UpdateService(pipeline),
     rollbacks: new RollbackService(pipeline),
     reverts: new RevertService(pipeline),
-    imports: new ImportHistoryService(pipeline),
+    imports: new ImportHistoryService(pipeline, access),
     proposals: new ProposalService(access, pipeline, deps.write, proposalEvents),
     proposalEvents,
     feed,

@@ -4,7 +4,9 @@ import type { IndexedCommit } from '../git/commit-index.js';
 import type { Signature } from '../git/object-format.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
+import type { NamespaceAccess } from './namespace-access.js';
 import { prepare } from './update.js';
+import { viewOf } from './version-view.js';
 import type { WriteOutcome, WritePipeline, WritePlan } from './write-pipeline.js';
 
 /** One commit of another repository, as it is to be replayed: who wrote it, when, why, and what it did to documents. */
@@ -47,7 +49,10 @@ const MAX_OFFSET_MINUTES = 24 * 60 - 1;
  * slipped in between is a VersionConflict, never an interleaving.
  */
 export class ImportHistoryService {
-  constructor(private readonly pipeline: WritePipeline) {}
+  constructor(
+    private readonly pipeline: WritePipeline,
+    private readonly access: NamespaceAccess,
+  ) {}
 
   async importBatch(actor: Actor, batch: ImportBatch): Promise<ImportResult> {
     const requestId = validateBatch(batch);
@@ -61,6 +66,11 @@ export class ImportHistoryService {
     let previous = batch.expectedVersion;
     for (const { commit, files, author, requestId: commitRequestId } of prepared) {
       const base = previous;
+      const settled = await this.unchangedAt(actor, batch.namespace, base, files, commitRequestId);
+      if (settled) {
+        outcomes.push(settled);
+        continue;
+      }
       const outcome = await this.pipeline.run(
         actor,
         { namespace: batch.namespace, expectedVersion: base, comment: commit.message, requestId: commitRequestId },
@@ -71,6 +81,25 @@ export class ImportHistoryService {
       if (outcome.kind !== 'preview' && outcome.version) previous = outcome.version.commit.oid;
     }
     return { outcomes };
+  }
+
+  /**
+   * A commit that changes nothing at its base was UNCHANGED when first imported and left no request id behind: sent
+   * again (to resume the import, or once the source grew) its base is no longer the head, and it would be refused as
+   * a VersionConflict though nothing about it is in doubt. It is UNCHANGED again, and the next commit builds on the
+   * same base. Only for a base on main that is not the head: at the head, the write pipeline decides as usual.
+   */
+  private async unchangedAt(actor: Actor, namespace: string, base: string | null, files: ReadonlyMap<string, string | null>, requestId: string): Promise<WriteOutcome | null> {
+    if (base === null) return null;
+    const repo = await this.access.open(actor, namespace, 'admin');
+    if (repo.index.withRequestId(requestId)) return null;
+    const baseCommit = repo.index.get(await repo.resolver.resolve(base).catch(() => ''));
+    if (!baseCommit || baseCommit.oid === repo.head()?.oid) return null;
+    for (const [path, text] of files) {
+      const next = text === null ? null : repo.objects.blobOid(Buffer.from(text));
+      if ((await repo.blobAt(baseCommit.oid, path)) !== next) return null;
+    }
+    return { kind: 'unchanged', version: viewOf(repo, baseCommit) };
   }
 }
 

@@ -107,4 +107,20 @@ describe('importHistory', () => {
     expect(read.data.namespace.versions.edges.map((e) => e.node)).toEqual(expected);
     expect(read.data.namespace.audit.edges.map((e) => e.node)).toEqual(expected);
   });
+
+  it('resumes past a commit that was UNCHANGED when first imported (it left no request id behind)', async () => {
+    await h.gql(CREATE_NAMESPACE, { name: 'hist-same' });
+    const sameRun = async (input: Record<string, unknown>): Promise<Payload> => (await h.gql<{ importHistory: Payload }>(IMPORT, { input: { namespace: 'hist-same', ...input } })).data.importHistory;
+    const c1 = commit('one', [{ path: 'a.json', text: '{"a": 1}\n' }], { requestId: 'src-1' });
+    const same = commit('same again', [{ path: 'a.json', text: '{"a": 1}\n' }], { requestId: 'src-2' });
+    const c3 = commit('three', [{ path: 'b.json', text: '{"b": 3}\n' }], { requestId: 'src-3' });
+    const c4 = commit('four', [{ path: 'b.json', text: '{"b": 4}\n' }], { requestId: 'src-4' });
+    const first = await sameRun({ expectedVersion: null, requestId: 'same-1', commits: [c1, same, c3] });
+    expect(first.commits?.map((c) => c.status)).toEqual(['COMMITTED', 'UNCHANGED', 'COMMITTED']);
+    const head = h.git('hist-same', 'rev-parse', 'main').trim();
+    const again = await sameRun({ expectedVersion: head, requestId: 'same-2', commits: [c1, same, c3, c4] });
+    expect(again.__typename, JSON.stringify(again)).toBe('ImportHistoryPayload');
+    expect(again.commits?.map((c) => c.status)).toEqual(['REPLAYED', 'UNCHANGED', 'REPLAYED', 'COMMITTED']);
+    expect(h.git('hist-same', 'log', '--format=%s').trim().split('\n')).toEqual(['four', 'three', 'one']);
+  });
 });
