@@ -3,7 +3,7 @@ import { contextOf } from '../context.js';
 import { usageError } from '../errors.js';
 import { AUDIT, unwrap } from '../operations.js';
 import { firstLine, shortTime } from '../output.js';
-import { parseLimit } from './history.js';
+import { type Connection, collectPages, parseLimit } from '../pages.js';
 
 interface AuditEntry {
   readonly version: { readonly hash: string; readonly shortHash: string };
@@ -68,16 +68,10 @@ export function registerAudit(program: Command): void {
       const { client, out } = contextOf(command);
       const filter = filterOf(options);
       const limit = parseLimit(options.limit);
-      const entries: AuditEntry[] = [];
-      let after: string | null = null;
-      while (entries.length < limit) {
-        const data: { namespace: { __typename: string } } = await client.request(AUDIT, { ns: namespace, filter, first: Math.min(100, limit - entries.length), after });
-        type Page = { edges: { node: AuditEntry }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
-        const page = unwrap<{ audit: Page }>(data.namespace, 'Namespace').audit;
-        entries.push(...page.edges.map((e) => e.node));
-        if (!page.pageInfo.hasNextPage) break;
-        after = page.pageInfo.endCursor;
-      }
+      const entries = await collectPages(limit, async (first, after) => {
+        const data: { namespace: { __typename: string } } = await client.request(AUDIT, { ns: namespace, filter, first, after });
+        return unwrap<{ audit: Connection<AuditEntry> }>(data.namespace, 'Namespace').audit;
+      });
       if (out.json) {
         out.data(entries);
         return;

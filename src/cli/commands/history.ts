@@ -1,22 +1,11 @@
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
-import { usageError } from '../errors.js';
 import { HISTORY, unwrap } from '../operations.js';
 import { firstLine, shortTime } from '../output.js';
+import { type Connection, collectPages, parseLimit } from '../pages.js';
 import type { VersionInfo } from '../write-result.js';
 
-interface Connection<T> {
-  readonly edges: readonly { readonly node: T }[];
-  readonly pageInfo: { readonly hasNextPage: boolean; readonly endCursor: string | null };
-}
-
 type HistoryEntry = VersionInfo & { readonly changes: readonly { readonly path: string; readonly status: string }[] };
-
-export function parseLimit(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw usageError(`--limit must be a positive whole number, not '${value}'`);
-  return n;
-}
 
 export function registerHistory(program: Command): void {
   program
@@ -28,15 +17,10 @@ export function registerHistory(program: Command): void {
     .action(async (namespace: string, options: { path?: string; limit: string }, command: Command) => {
       const { client, out } = contextOf(command);
       const limit = parseLimit(options.limit);
-      const entries: HistoryEntry[] = [];
-      let after: string | null = null;
-      while (entries.length < limit) {
-        const data: { namespace: { __typename: string } } = await client.request(HISTORY, { ns: namespace, path: options.path ?? null, first: Math.min(100, limit - entries.length), after });
-        const page = unwrap<{ versions: Connection<HistoryEntry> }>(data.namespace, 'Namespace').versions;
-        entries.push(...page.edges.map((e) => e.node));
-        if (!page.pageInfo.hasNextPage) break;
-        after = page.pageInfo.endCursor;
-      }
+      const entries = await collectPages(limit, async (first, after) => {
+        const data: { namespace: { __typename: string } } = await client.request(HISTORY, { ns: namespace, path: options.path ?? null, first, after });
+        return unwrap<{ versions: Connection<HistoryEntry> }>(data.namespace, 'Namespace').versions;
+      });
       if (out.json) {
         out.data(entries);
         return;

@@ -7,7 +7,7 @@ import { HistoryImporter } from '../history-import.js';
 import type { Output } from '../output.js';
 import { startProgress } from '../progress.js';
 import { printWrite } from '../write-result.js';
-import { parseLimit } from './history.js';
+import { parseLimit } from '../pages.js';
 
 interface ImportOptions {
   readonly git?: string;
@@ -41,7 +41,7 @@ export function registerImport(program: Command): void {
       if (options.git !== undefined) {
         if (options.prune || options.message) throw usageError('--prune and --message apply to a directory import only; --git keeps each commit\'s own message');
         const importer = new HistoryImporter(client, namespace, new GitSource(options.git));
-        const result = await importer.run({ ref: options.ref, batchSize: Math.min(500, parseLimit(options.batchSize)), batchBytes: BATCH_BYTES }, (label, total) => startProgress(label, total, { json: out.json }));
+        const result = await importer.run({ ref: options.ref, batchSize: Math.min(500, parseLimit(options.batchSize, '--batch-size')), batchBytes: BATCH_BYTES }, (label, total) => startProgress(label, total, { json: out.json }));
         if (out.json) {
           out.data({ namespace, ...result });
           return;
