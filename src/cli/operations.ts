@@ -19,7 +19,7 @@ const WRITE_ERRORS = `${ERRORS}
 
 const REVERT_ERRORS = `${WRITE_ERRORS} ... on RevertConflict { revertedVersion conflicts { path pointers } }`;
 
-const VERSION = `hash shortHash timestamp action comment operator { name email } importedBy { name email } operatorIp requestId`;
+const VERSION = `hash shortHash timestamp authoredAt action comment operator { name email } importedBy { name email } operatorIp requestId`;
 const FILES = `files { path status changes { pointer op oldValue newValue } unified }`;
 const WRITE_PAYLOAD = `... on WritePayload { __typename status version { ${VERSION} } base { hash shortHash } ${FILES} validation { path pointer message } }`;
 
@@ -48,7 +48,7 @@ export const DIFF = `query($ns: String!, $from: String!, $to: String, $path: Str
 
 export const AUDIT = `query($ns: String!, $filter: AuditFilter, $first: Int, $after: String) { namespace(name: $ns) { __typename ${ERRORS}
   ... on Namespace { audit(filter: $filter, first: $first, after: $after) {
-    edges { node { version { hash shortHash } action time operator { name email } importedBy { name email } operatorIp comment paths requestId } }
+    edges { node { version { hash shortHash } action time authoredAt operator { name email } importedBy { name email } operatorIp comment paths requestId } }
     pageInfo { hasNextPage endCursor } } } } }`;
 
 export const NAMESPACES = `query($after: String) { namespaces(first: 100, after: $after) {

@@ -19,6 +19,8 @@ export interface VersionInfo {
   readonly hash: string;
   readonly shortHash: string;
   readonly timestamp: string;
+  /** The original time of an imported commit; the commit time otherwise. */
+  readonly authoredAt: string;
   readonly action: string | null;
   readonly comment: string | null;
   readonly operator: { readonly name: string; readonly email: string } | null;

@@ -5,7 +5,7 @@ import { builder } from './builder.js';
 import { ConfigDocumentRef } from './config-document.js';
 import { DiffRef } from './diff.js';
 import { READ_ERRORS } from './errors.js';
-import { CommitActionEnum, IMPORTED_BY, PersonRef, VersionRef, importedByOf } from './version.js';
+import { AUTHORED_AT, CommitActionEnum, IMPORTED_BY, PersonRef, VersionRef, importedByOf } from './version.js';
 
 export const AS_OF_DOC = "Read main as of this instant: its last commit at or before it (committer time). Not together with `at`.";
 
@@ -29,6 +29,7 @@ export const AuditEntryRef = builder.objectRef<ReturnType<typeof viewOf>>('Audit
     operatorIp: t.string({ nullable: true, resolve: (v) => v.commit.trailers?.operatorIp ?? null }),
     action: t.field({ type: CommitActionEnum, nullable: true, resolve: (v) => v.commit.trailers?.action ?? null }),
     time: t.field({ type: 'DateTime', resolve: (v) => new Date(v.commit.committer.timestamp * 1000) }),
+    authoredAt: t.field({ type: 'DateTime', description: AUTHORED_AT, resolve: (v) => new Date(v.commit.author.timestamp * 1000) }),
     comment: t.string({ resolve: (v) => v.commit.comment }),
     requestId: t.string({ nullable: true, resolve: (v) => v.commit.trailers?.requestId ?? null }),
     paths: t.stringList({ resolve: (v) => v.commit.changes.map((c) => c.path) }),

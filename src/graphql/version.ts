@@ -44,6 +44,9 @@ export const IMPORTED_BY =
   'For an imported commit (action IMPORT): the operator who imported it, authenticated by Cairn (trailer Cairn-Imported-By), while `operator` is its original author. null for every other commit.';
 
 /** The importer of an IMPORT commit; other commits have none, whatever their message claims. */
+/** Imports keep the original time as the author time; the commit (committer) time is when it entered Cairn. */
+export const AUTHORED_AT = 'When the change was made: the commit time, except for an imported commit (its original author time in the source repository).';
+
 export function importedByOf(v: { readonly commit: { readonly trailers?: { readonly action: string; readonly importedBy?: string | null } | null } }): Person | null {
   return v.commit.trailers?.action === 'import' ? parsePerson(v.commit.trailers.importedBy) : null;
 }
@@ -66,6 +69,7 @@ VersionRef.implement({
     importedBy: t.field({ type: PersonRef, nullable: true, description: IMPORTED_BY, resolve: importedByOf }),
     committer: t.field({ type: PersonRef, resolve: (v) => v.commit.committer }),
     timestamp: t.field({ type: 'DateTime', resolve: (v) => new Date(v.commit.committer.timestamp * 1000) }),
+    authoredAt: t.field({ type: 'DateTime', description: AUTHORED_AT, resolve: (v) => new Date(v.commit.author.timestamp * 1000) }),
     action: t.field({ type: CommitActionEnum, nullable: true, description: 'null for commits made outside Cairn.', resolve: (v) => v.commit.trailers?.action ?? null }),
     operatorIp: t.string({ nullable: true, resolve: (v) => v.commit.trailers?.operatorIp ?? null }),
     requestId: t.string({ nullable: true, resolve: (v) => v.commit.trailers?.requestId ?? null }),

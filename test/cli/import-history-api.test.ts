@@ -106,6 +106,17 @@ describe('importHistory', () => {
     ];
     expect(read.data.namespace.versions.edges.map((e) => e.node)).toEqual(expected);
     expect(read.data.namespace.audit.edges.map((e) => e.node)).toEqual(expected);
+
+    // authoredAt is the source's time for the imported commit, and the commit time for the direct one.
+    const times = await h.gql<{ namespace: { versions: { edges: { node: { timestamp: string; authoredAt: string } }[] }; audit: { edges: { node: { time: string; authoredAt: string } }[] } } }>(
+      `{ namespace(name: "hist") { ... on Namespace { versions(first: 2) { edges { node { timestamp authoredAt } } } audit(first: 2) { edges { node { time authoredAt } } } } } }`,
+    );
+    const [direct, old] = times.data.namespace.versions.edges.map((e) => e.node);
+    expect(direct!.authoredAt).toBe(direct!.timestamp);
+    expect(old!.authoredAt).toBe('2019-05-06T07:08:09.000Z');
+    expect(Date.parse(old!.timestamp)).toBeGreaterThan(Date.parse('2026-01-01'));
+    expect(times.data.namespace.audit.edges[1]!.node.authoredAt).toBe('2019-05-06T07:08:09.000Z');
+    expect(h.git('hist', 'log', '-1', '--skip=1', '--format=%aI').trim()).toBe('2019-05-06T00:08:09-07:00');
   });
 
   it('resumes past a commit that was UNCHANGED when first imported (it left no request id behind)', async () => {
