@@ -13,6 +13,7 @@ export interface CommandContext {
 export interface GlobalOptions {
   readonly url?: string;
   readonly token?: string;
+  readonly timeout?: string;
   readonly json?: boolean;
 }
 

@@ -12,25 +12,36 @@ export class HttpClient {
   constructor(readonly connection: Connection) {}
 
   async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const response = await this.post(query, variables);
-    const body = await this.parse<T>(response);
+    const signal = AbortSignal.timeout(this.connection.timeoutMs);
+    const response = await this.post(query, variables, signal);
+    const body = await this.parse<T>(response).catch((error: unknown) => {
+      throw signal.aborted ? this.timedOut() : error;
+    });
     if (body.errors?.length) throw graphqlError(body.errors);
     if (!body.data) throw new CliError(`the server answered ${response.status} without data`, ExitCode.unexpected, 'Unexpected');
     return body.data;
   }
 
-  private async post(query: string, variables: Record<string, unknown>): Promise<Response> {
+  private async post(query: string, variables: Record<string, unknown>, signal: AbortSignal): Promise<Response> {
     const url = graphqlUrl(this.connection);
     try {
       return await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...authorization(this.connection) },
         body: JSON.stringify({ query, variables }),
+        signal,
       });
     } catch (error) {
+      if (signal.aborted) throw this.timedOut();
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       throw new CliError(`cannot reach ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, ExitCode.unreachable, 'Unreachable', { url });
     }
+  }
+
+  /** A write may still have landed: its request id, sent again, answers what happened (REPLAYED). */
+  private timedOut(): CliError {
+    const url = graphqlUrl(this.connection);
+    return new CliError(`no answer from ${url} within ${this.connection.timeoutMs} ms (--timeout); a write may still have landed: run it again with the same --request-id to find out`, ExitCode.unreachable, 'Timeout', { url });
   }
 
   private async parse<T>(response: Response): Promise<GraphQLResponse<T>> {

@@ -22,6 +22,7 @@ function program(): Command {
     .description('Cairn from the command line: read, write, watch, import and export versioned configuration')
     .option('--url <url>', 'the server (default: $CAIRN_URL or http://127.0.0.1:4000)')
     .option('--token <token>', 'bearer token (default: $CAIRN_TOKEN)')
+    .option('--timeout <ms>', 'longest wait for one answer from the server (default: $CAIRN_TIMEOUT_MS or 120000)')
     .option('--json', 'machine-readable output: one JSON document per line on stdout (errors too, as {"error": ...})')
     .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     // Each command's --help lists --url, --token and --json too: they go before or after the command alike.
