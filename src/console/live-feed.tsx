@@ -21,8 +21,9 @@ const REMEMBERED_IDS = 5_000;
 
 /**
  * The namespace's change feed over graphql-ws, from the head it had when the console opened it: `since` makes the
- * server replay anything committed between that read and the subscription, so nothing is missed. graphql-ws
- * reconnects on its own and subscribes again with the same `since`; events already shown are not shown twice.
+ * server replay anything committed between that read and the subscription, so nothing is missed. When the socket
+ * drops (a server restart), the console subscribes again from the last version it received, so the server replays
+ * only what the console missed; anything replayed twice is still shown once (ids are commit hashes).
  */
 export function useChangeFeed(api: Api, ns: string | null): Feed {
   const [feed, setFeed] = useState<Feed>({ events: [], status: 'connecting', error: null, revision: 0 });
@@ -51,10 +52,25 @@ export function useChangeFeed(api: Api, ns: string | null): Feed {
       setFeed((f) => ({ ...f, status: 'failed', error: message }));
     };
     const offConnected = api.sockets.on('connected', () => !refused && setFeed((f) => ({ ...f, status: 'live', error: null })));
-    const offClosed = api.sockets.on('closed', () => !refused && setFeed((f) => ({ ...f, status: 'reconnecting' })));
+    // The newest version received: where a new subscription resumes.
+    let last: string | undefined;
+    let resubscribe: ReturnType<typeof setTimeout> | undefined;
+    const offClosed = api.sockets.on('closed', (event) => {
+      // 4403: the token is refused, and the console signs out (api.ts).
+      if (refused || cancelled || (event as { code?: number } | null)?.code === 4403) return;
+      setFeed((f) => ({ ...f, status: 'reconnecting' }));
+      if (!unsubscribe) return;
+      // graphql-ws would subscribe again with the variables it has (the first head); after this close event has
+      // run its course (the client resets its connection state after its listeners), subscribe from `last`.
+      unsubscribe();
+      unsubscribe = null;
+      clearTimeout(resubscribe);
+      resubscribe = setTimeout(() => !cancelled && !refused && subscribe(last), 0);
+    });
     const receive = (event: ChangeEvent): void => {
       const id = event.id ?? '';
       if (seen.current.has(id)) return;
+      last = event.version ?? last;
       if (seen.current.size >= REMEMBERED_IDS) seen.current = new Set([...seen.current].slice(REMEMBERED_IDS / 2));
       seen.current.add(id);
       setFeed((f) => ({ ...f, events: [event, ...f.events].slice(0, KEPT_EVENTS), revision: f.revision + 1 }));
@@ -73,11 +89,16 @@ export function useChangeFeed(api: Api, ns: string | null): Feed {
       );
     };
     void readHead(api, ns, () => cancelled, () => setFeed((f) => ({ ...f, status: 'reconnecting' }))).then(
-      (since) => !cancelled && subscribe(since),
+      (since) => {
+        if (cancelled) return;
+        last = since;
+        subscribe(since);
+      },
       (error: unknown) => !cancelled && fail((error as Error).message),
     );
     return () => {
       cancelled = true;
+      clearTimeout(resubscribe);
       unsubscribe?.();
       offConnected();
       offClosed();

@@ -242,6 +242,14 @@ describe('web console review', () => {
     const seenBefore = head(ALPHA);
     const before = await put(ALPHA, 'restart.json', { n: 0 }, 'before the restart');
     await page.locator(`.feed-item[data-version="${before}"]`).waitFor();
+    // What the console asks for when it subscribes again: from the last version it saw, not from where it began.
+    const subscribedSince: (string | null)[] = [];
+    page.on('websocket', (socket) =>
+      socket.on('framesent', ({ payload }) => {
+        const message = JSON.parse(String(payload)) as { type: string; payload?: { variables?: { since?: string } } };
+        if (message.type === 'subscribe') subscribedSince.push(message.payload?.variables?.since ?? null);
+      }),
+    );
     await h.close();
     await page.locator('[data-status="reconnecting"]').waitFor();
     h = await startHarness({ tokens: [ALICE], env: env() });
@@ -253,6 +261,7 @@ describe('web console review', () => {
     const gitLog = git(ALPHA, 'log', '--format=%H', `${seenBefore}..main`).split('\n');
     expect(gitLog).toEqual([after, ...during.reverse(), before]);
     expect((await feedVersions()).slice(0, 4)).toEqual(gitLog);
+    expect(subscribedSince).toEqual([before]);
   }, 40_000);
 
   it('ran without a CSP violation or a script error', () => {
