@@ -137,6 +137,8 @@ describe('web console review', () => {
     await page.locator('.status-live').waitFor();
     await page.getByLabel('Namespace', { exact: true }).selectOption(BETA);
     await expect.poll(() => page.locator('.feed-empty').textContent()).toContain(BETA);
+    // An empty namespace says so.
+    expect(await page.locator('.tree-status').textContent()).toBe('No documents yet.');
     const inAlpha = await put(ALPHA, 'app/leak.json', { n: 1 }, 'written in alpha');
     const inBeta = await put(BETA, 'b.json', { n: 1 }, 'written in beta');
     await page.locator(`.feed-item[data-version="${inBeta}"]`).waitFor();
@@ -263,6 +265,56 @@ describe('web console review', () => {
     expect((await feedVersions()).slice(0, 4)).toEqual(gitLog);
     expect(subscribedSince).toEqual([before]);
   }, 40_000);
+
+  it('shows times with their zone and reads the audit time range as the browser\'s wall clock (Asia/Kolkata)', async () => {
+    const context = await browser.newContext({ timezoneId: 'Asia/Kolkata', locale: 'en-GB' });
+    try {
+      const tab = await context.newPage();
+      tab.setDefaultTimeout(8_000);
+      await tab.goto(h.url);
+      await tab.getByLabel('Access token').fill(ALICE.token);
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await tab.getByLabel('Namespace', { exact: true }).waitFor();
+      await tab.goto(`${h.url}/#/ns/${ALPHA}/audit`);
+      const count = tab.getByTestId('audit-count');
+      await expect.poll(() => count.textContent()).toMatch(/^\d+\+? entries$/);
+      const newest = new Date(git(ALPHA, 'log', '-1', '--format=%cI', 'main'));
+      // The instant as a clock in Kolkata shows it (UTC+05:30), to the second.
+      const wallClock = (instant: Date): string => new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Kolkata', dateStyle: 'short', timeStyle: 'medium' }).format(instant).replace(' ', 'T');
+      expect(await tab.locator('table.audit tbody tr').first().locator('td').first().textContent()).toMatch(/GMT\+5:30|IST/);
+      await tab.locator('form.filters [name="since"]').fill(wallClock(new Date(newest.getTime() - 10_000)));
+      await tab.getByRole('button', { name: 'Filter' }).click();
+      // Read as UTC the range would start 5 h 30 min later, after every entry.
+      await expect.poll(() => count.textContent()).toMatch(/^[1-9]\d* entr(y|ies)$/);
+      await tab.locator('form.filters [name="since"]').fill(wallClock(new Date(newest.getTime() + 60_000)));
+      await tab.getByRole('button', { name: 'Filter' }).click();
+      await expect.poll(() => count.textContent()).toBe('0 entries');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('says a diff is being computed while it is', async () => {
+    await open(`/ns/${ALPHA}/versions`);
+    await page.locator('section .timeline-item').first().waitFor();
+    const [newer, older] = git(ALPHA, 'log', '-2', '--format=%H', 'main').split('\n');
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/graphql', async (route) => {
+      if (route.request().postData()?.includes('query Diff(')) await held;
+      await route.continue().catch(() => undefined);
+    });
+    try {
+      await page.evaluate((to) => (location.hash = to), `/ns/${ALPHA}/doc/restart.json?tab=diff&from=${older}&to=${newer}`);
+      await expect.poll(() => page.locator('.document .panel').textContent()).toContain('Computing the diff');
+      release();
+      await page.locator('table.diff').waitFor();
+      expect(await page.locator('.document .panel').textContent()).not.toContain('Computing the diff');
+    } finally {
+      release();
+      await page.unroute('**/graphql');
+    }
+  });
 
   it('ran without a CSP violation or a script error', () => {
     expect(problems).toEqual([]);
