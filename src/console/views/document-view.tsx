@@ -169,6 +169,7 @@ function DiffTab({ api, ns, path, versions, from, to, onPick }: { api: Api; ns: 
         <VersionSelect label="To" versions={versions} value={toHash} onChange={(v) => onPick(fromHash ?? undefined, v)} />
       </div>
       {!fromHash && <p class="muted">This document has a single version: nothing to compare yet.</p>}
+      {fromHash && loaded.state === 'loading' && <p class="muted">Computing the diff…</p>}
       {loaded.state === 'error' && <p class="alert alert-error">{loaded.error.message}</p>}
       {diff?.__typename === 'Diff' && (diff.files?.length ? diff.files.map((file) => <FileDiffView key={file.path} file={file} />) : <p class="muted">No difference between these versions.</p>)}
       {diff && diff.__typename !== 'Diff' && <Problem result={diff} />}
