@@ -172,7 +172,13 @@ describe('web console review', () => {
     await expect.poll(() => page.getByRole('button', { name: 'Roll back', exact: true }).isEnabled()).toBe(true);
     const moved = await put(ALPHA, 'app/moved.json', { moved: true }, 'moved meanwhile');
     await page.locator(`.feed-item[data-version="${moved}"]`).waitFor();
-    await page.getByRole('button', { name: 'Roll back', exact: true }).click();
+    // The feed told the console: it says the preview is stale and holds the button back.
+    await page.getByTestId('stale-preview').waitFor();
+    const confirm = page.getByRole('button', { name: 'Roll back', exact: true });
+    expect(await confirm.isDisabled()).toBe(true);
+    // Had the event not arrived yet (a slow feed), the server is the guard: confirm anyway.
+    await confirm.evaluate((button) => ((button as HTMLButtonElement).disabled = false));
+    await confirm.click();
     await expect.poll(() => page.locator('.alert-error').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('changed since the preview')]));
     expect(head(ALPHA)).toBe(moved);
   });
