@@ -117,6 +117,14 @@ describe('web console review', () => {
     await expect.poll(() => page.title()).toBe('Audit log · alpha · Cairn');
   });
 
+  it('survives a malformed address: a bad escape in the hash is taken as written', async () => {
+    const errors = problems.length;
+    await open(`/ns/${ALPHA}/doc/app/bad%E0%A4%A.json?tab=history`);
+    await expect.poll(() => page.locator('.document-title').textContent()).toBe('bad%E0%A4%A.json');
+    expect(await page.getByLabel('Namespace', { exact: true }).inputValue()).toBe(ALPHA);
+    expect(problems.slice(errors)).toEqual([]);
+  });
+
   it('opens a document from the tree with the keyboard alone', async () => {
     await open(`/ns/${ALPHA}/versions`);
     const link = page.locator('.tree-file[data-path="app/notes.yaml"]');
