@@ -347,6 +347,29 @@ describe('web console review', () => {
     }
   });
 
+  it('would notice a CSP violation: an inline style attribute is refused and reported', async () => {
+    const probe = await browser.newPage();
+    try {
+      const reported: string[] = [];
+      probe.on('console', (message) => reported.push(message.text()));
+      await probe.addInitScript(() => {
+        addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+      });
+      await probe.goto(h.url);
+      await probe.getByLabel('Access token').waitFor();
+      const applied = await probe.evaluate(() => {
+        const element = document.createElement('div');
+        element.setAttribute('style', 'color: rgb(255, 0, 0)');
+        document.body.append(element);
+        return getComputedStyle(element).color;
+      });
+      expect(applied).not.toBe('rgb(255, 0, 0)');
+      await expect.poll(() => reported.some((text) => /CSP violation: style-src-attr/.test(text))).toBe(true);
+    } finally {
+      await probe.close();
+    }
+  });
+
   it('ran without a CSP violation or a script error', () => {
     expect(problems).toEqual([]);
   });
