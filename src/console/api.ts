@@ -33,6 +33,8 @@ export function createApi(token: string, onUnauthenticated: (via: Refusal) => vo
     // Where the server reads the token of a WebSocket (websocket.ts): connectionParams.authorization.
     connectionParams: authorization(token),
     lazy: true,
+    // Switching namespaces ends one subscription a moment before the next starts: keep the socket meanwhile.
+    lazyCloseTimeout: 5_000,
     // A console left open rides out server restarts: keep retrying (graphql-ws backs off between attempts).
     retryAttempts: Number.POSITIVE_INFINITY,
     shouldRetry: (event) => !(isCloseEvent(event) && event.code === 4403),

@@ -21,53 +21,111 @@ const REMEMBERED_IDS = 5_000;
 
 /**
  * The namespace's change feed over graphql-ws, from the head it had when the console opened it: `since` makes the
- * server replay anything committed between that read and the subscription, so nothing is missed. graphql-ws
- * reconnects on its own and subscribes again with the same `since`; events already shown are not shown twice.
+ * server replay anything committed between that read and the subscription, so nothing is missed. When the socket
+ * drops (a server restart), the console subscribes again from the last version it received, so the server replays
+ * only what the console missed; anything replayed twice is still shown once (ids are commit hashes).
  */
 export function useChangeFeed(api: Api, ns: string | null): Feed {
   const [feed, setFeed] = useState<Feed>({ events: [], status: 'connecting', error: null, revision: 0 });
   const seen = useRef(new Set<string>());
+  // Whether the shared socket is open: a namespace picked while it is starts live, with no 'connected' to wait for.
+  const socketOpen = useRef(false);
   useEffect(() => {
-    setFeed((f) => ({ ...f, events: [], error: null }));
+    const offConnected = api.sockets.on('connected', () => void (socketOpen.current = true));
+    const offClosed = api.sockets.on('closed', () => void (socketOpen.current = false));
+    return () => {
+      offConnected();
+      offClosed();
+    };
+  }, [api]);
+  useEffect(() => {
+    setFeed((f) => ({ ...f, events: [], error: null, status: socketOpen.current ? 'live' : 'connecting' }));
     seen.current = new Set();
     if (!ns) return;
     let unsubscribe: (() => void) | null = null;
     let cancelled = false;
-    const offConnected = api.sockets.on('connected', () => setFeed((f) => ({ ...f, status: 'live', error: null })));
-    const offClosed = api.sockets.on('closed', () => setFeed((f) => ({ ...f, status: 'reconnecting' })));
+    // The server refused this subscription (an unknown namespace, a missing grant): it stays refused, and the
+    // socket's own comings and goings (closed once idle, reopened for another view) say nothing about it.
+    let refused = false;
+    const fail = (message: string): void => {
+      refused = true;
+      setFeed((f) => ({ ...f, status: 'failed', error: message }));
+    };
+    const offConnected = api.sockets.on('connected', () => !refused && setFeed((f) => ({ ...f, status: 'live', error: null })));
+    // The newest version received: where a new subscription resumes.
+    let last: string | undefined;
+    let resubscribe: ReturnType<typeof setTimeout> | undefined;
+    const offClosed = api.sockets.on('closed', (event) => {
+      // 4403: the token is refused, and the console signs out (api.ts).
+      if (refused || cancelled || (event as { code?: number } | null)?.code === 4403) return;
+      setFeed((f) => ({ ...f, status: 'reconnecting' }));
+      if (!unsubscribe) return;
+      // graphql-ws would subscribe again with the variables it has (the first head); after this close event has
+      // run its course (the client resets its connection state after its listeners), subscribe from `last`.
+      unsubscribe();
+      unsubscribe = null;
+      clearTimeout(resubscribe);
+      resubscribe = setTimeout(() => !cancelled && !refused && subscribe(last), 0);
+    });
     const receive = (event: ChangeEvent): void => {
       const id = event.id ?? '';
       if (seen.current.has(id)) return;
+      last = event.version ?? last;
       if (seen.current.size >= REMEMBERED_IDS) seen.current = new Set([...seen.current].slice(REMEMBERED_IDS / 2));
       seen.current.add(id);
       setFeed((f) => ({ ...f, events: [event, ...f.events].slice(0, KEPT_EVENTS), revision: f.revision + 1 }));
     };
-    void api.request(HEAD, { ns }).then(
-      (result) => {
-        if (cancelled) return;
-        const since = result.namespace?.__typename === 'Namespace' ? result.namespace.head?.hash : undefined;
-        unsubscribe = api.sockets.subscribe<ResultOf<typeof CHANGES>>(
-          { query: documentText(CHANGES), variables: { ns, since } },
-          {
-            next: (result) => {
-              if (result.data?.changes) receive(result.data.changes);
-              if (result.errors?.length) setFeed((f) => ({ ...f, status: 'failed', error: result.errors?.[0]?.message ?? 'error' }));
-            },
-            error: (error) => setFeed((f) => ({ ...f, status: 'failed', error: error instanceof Error ? error.message : 'connection failed' })),
-            complete: () => undefined,
+    const subscribe = (since: string | undefined): void => {
+      unsubscribe = api.sockets.subscribe<ResultOf<typeof CHANGES>>(
+        { query: documentText(CHANGES), variables: { ns, since } },
+        {
+          next: (result) => {
+            if (result.data?.changes) receive(result.data.changes);
+            if (result.errors?.length) fail(result.errors[0]?.message ?? 'error');
           },
-        );
+          error: (error) => fail(error instanceof Error ? error.message : 'connection failed'),
+          complete: () => undefined,
+        },
+      );
+    };
+    void readHead(api, ns, () => cancelled, () => setFeed((f) => ({ ...f, status: 'reconnecting' }))).then(
+      (since) => {
+        if (cancelled) return;
+        last = since;
+        subscribe(since);
       },
-      (error: unknown) => setFeed((f) => ({ ...f, status: 'failed', error: (error as Error).message })),
+      (error: unknown) => !cancelled && fail((error as Error).message),
     );
     return () => {
       cancelled = true;
+      clearTimeout(resubscribe);
       unsubscribe?.();
       offConnected();
       offClosed();
     };
   }, [api, ns]);
   return feed;
+}
+
+const HEAD_RETRY_MS = 2_000;
+
+/**
+ * The head to subscribe from, read again while the server cannot be reached (a namespace picked during a restart);
+ * a refused token or a GraphQL error ends it. undefined: the namespace has no commit yet, or is unknown (the
+ * subscription then says why).
+ */
+async function readHead(api: Api, ns: string, cancelled: () => boolean, onRetry: () => void): Promise<string | undefined> {
+  for (;;) {
+    try {
+      const result = await api.request(HEAD, { ns });
+      return result.namespace?.__typename === 'Namespace' ? (result.namespace.head?.hash ?? undefined) : undefined;
+    } catch (error) {
+      if (!(error instanceof TypeError) || cancelled()) throw error;
+      onRetry();
+      await new Promise((resolve) => setTimeout(resolve, HEAD_RETRY_MS));
+      if (cancelled()) throw error;
+    }
+  }
 }
 
 const STATUS_LABEL: Record<Feed['status'], string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', failed: 'Disconnected' };

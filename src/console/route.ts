@@ -14,12 +14,21 @@ const NAMESPACE_VIEWS: readonly string[] = ['versions', 'audit', 'rollback', 're
 
 export function parseRoute(hash: string): Route {
   const [pathPart = '', query = ''] = hash.replace(/^#\/?/, '').split('?', 2);
-  const segments = pathPart.split('/').filter(Boolean).map(decodeURIComponent);
+  const segments = pathPart.split('/').filter(Boolean).map(decodeSegment);
   const params = new URLSearchParams(query);
   const [root, ns, view, ...rest] = segments;
   if (root !== 'ns' || !ns) return { view: 'home' };
   if (view && NAMESPACE_VIEWS.includes(view)) return { view: view as NamespaceView, ns, params };
   return { view: 'documents', ns, path: view === 'doc' && rest.length ? rest.join('/') : null, params };
+}
+
+/** A segment as written when it is not valid percent-encoding (a hand-edited or truncated link): no crash. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 export function href(ns: string, view?: NamespaceView | { doc: string }, params: Record<string, string | undefined> = {}): string {

@@ -3,6 +3,7 @@ import { type Api, type Refusal, createApi } from './api.js';
 import { Logo } from './components/logo.js';
 import { DocumentTree } from './components/document-tree.js';
 import { NAMESPACES } from './queries.js';
+import { pageTitle, useTitle } from './page-title.js';
 import { type Route, href, navigate, useRoute } from './route.js';
 import { useLoad } from './use-query.js';
 import { LiveFeed, useChangeFeed } from './live-feed.js';
@@ -29,6 +30,7 @@ export function Shell({ token, onSignOut }: { token: string; onSignOut: (reason:
   const api = useMemo(() => createApi(token, (via) => onSignOut(SIGNED_OUT[via])), [token]);
   useEffect(() => () => api.close(), [api]);
   const route = useRoute();
+  useTitle(pageTitle(route));
   const [namespacesRead, readNamespaces] = useState(0);
   const reread = (): void => readNamespaces((n) => n + 1);
   useEffect(() => {

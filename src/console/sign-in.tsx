@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { Unauthenticated, createApi } from './api.js';
 import { Logo } from './components/logo.js';
+import { useTitle } from './page-title.js';
 import { NAMESPACES } from './queries.js';
 
 /** A token is tried against the server before it is kept; a development server takes no token at all. */
@@ -8,6 +9,7 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | null>(notice);
   const [busy, setBusy] = useState(false);
+  useTitle('Sign in · Cairn');
   const attempt = async (candidate: string): Promise<void> => {
     setBusy(true);
     setError(null);

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -63,11 +64,42 @@ describe('web console assets', () => {
   });
 
   it('never leaves the console directory', async () => {
-    for (const attempt of ['/assets/link.json', '/assets/..%2f..%2fsecret.json', '/assets/%2e%2e/%2e%2e/secret.json', '/assets/..%5c..%5csecret.json', '/assets/a%00.js']) {
+    for (const attempt of [
+      '/assets/link.json',
+      '/assets/..%2f..%2fsecret.json',
+      '/assets/%2e%2e/%2e%2e/secret.json',
+      '/assets/..%5c..%5csecret.json',
+      '/assets/a%00.js',
+      // Double encoding is decoded once: a file named '%2e%2e', which does not exist.
+      '/assets/%252e%252e/%252e%252e/secret.json',
+      '/assets/%E0%A4%A.js',
+      `/assets/${'a'.repeat(5_000)}.js`,
+    ]) {
       const res = await get(attempt);
       expect(res.status, attempt).toBe(404);
       expect(await res.text()).not.toContain('s3cret');
     }
+  });
+
+  it('never follows Windows separators sent raw, and answers HEAD without a body; other methods are not its own', async () => {
+    const raw = (method: string, target: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const url = new URL(h.url);
+        const req = request({ host: url.hostname, port: url.port, method, path: target }, (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    for (const target of ['/assets\\..\\..\\secret.json', '/assets/..\\..\\secret.json']) {
+      const res = await raw('GET', target);
+      expect(res.status, target).toBe(404);
+      expect(res.body).not.toContain('s3cret');
+    }
+    expect(await raw('HEAD', '/')).toEqual({ status: 200, body: '' });
+    expect((await raw('OPTIONS', '/')).body).not.toContain('<title>console</title>');
   });
 
   it('leaves /graphql and /healthz to the API', async () => {

@@ -1,3 +1,4 @@
+import { applyPatch } from 'diff';
 import { describe, expect, it } from 'vitest';
 import { unifiedDiff } from '../../src/domain/text-diff.js';
 
@@ -35,5 +36,39 @@ describe('unifiedDiff', () => {
   it('is empty when nothing changed', () => {
     expect(unifiedDiff('a.yaml', 'x: 1\n', 'x: 1\n')).toBe('');
     expect(unifiedDiff('a.yaml', null, null)).toBe('');
+  });
+
+  /** A pretty-printed JSON document of `count` entries; `changed(i)` picks the entries whose value differs. */
+  const document = (count: number, changed: (i: number) => boolean = () => false): string =>
+    `${JSON.stringify(Object.fromEntries(Array.from({ length: count }, (_, i) => [`key-${i}`, { value: `${changed(i) ? 'w' : 'v'}${i}-${'x'.repeat(24)}`, replicas: 1 }])), null, 2)}\n`;
+
+  it('stays fast when most lines of a large document changed, and its patch still turns one text into the other', () => {
+    const before = document(4_000);
+    const after = document(4_000, () => true);
+    const started = Date.now();
+    const patch = unifiedDiff('big.json', before, after);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(applyPatch(before, patch)).toBe(after);
+  });
+
+  it('keeps the unchanged start and end of a large rewrite as context, and marks a missing final newline', () => {
+    const before = document(3_000, (i) => i === 0).trimEnd();
+    const after = document(3_000, (i) => i > 10 && i < 2_990);
+    const patch = unifiedDiff('big.json', before, after);
+    expect(applyPatch(before, patch)).toBe(after);
+    const lines = patch.split('\n');
+    expect(lines.filter((line) => line.startsWith('@@'))).toHaveLength(1);
+    expect(lines.slice(2, 5)).toEqual([expect.stringMatching(/^@@ -1,\d+ \+1,\d+ @@$/), ' {', '   "key-0": {']);
+    expect(patch).toContain('\\ No newline at end of file');
+  });
+
+  it('gives a 1 MiB document whose every value changed a patch in well under a second', () => {
+    const before = document(11_900);
+    const after = document(11_900, () => true);
+    expect(before.length).toBeGreaterThan(1_000_000);
+    const started = Date.now();
+    const patch = unifiedDiff('big.json', before, after);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(applyPatch(before, patch)).toBe(after);
   });
 });

@@ -1,32 +1,41 @@
+import { useMemo } from 'preact/hooks';
 import { type Cell, sideBySide } from '../side-by-side.js';
+import { ShowAllButton, useShowAll } from './show-all.js';
+
+/** Rows rendered before "Show all": a long diff stays quick to open. */
+export const SHOWN_ROWS = 1_000;
 
 /** GitHub-style side-by-side text diff: old on the left, new on the right, the changed part of each line marked. */
 export function DiffTable({ unified }: { unified: string }) {
-  const rows = sideBySide(unified);
+  const rows = useMemo(() => sideBySide(unified), [unified]);
+  const { shown, hidden, showAll } = useShowAll(rows, SHOWN_ROWS);
   if (!rows.length) return <p class="muted small">The texts are identical.</p>;
   return (
-    <table class="diff">
-      <colgroup>
-        <col class="diff-num" />
-        <col />
-        <col class="diff-num" />
-        <col />
-      </colgroup>
-      <tbody>
-        {rows.map((row, i) =>
-          row.kind === 'hunk' ? (
-            <tr key={i} class="diff-hunk">
-              <td colSpan={4}>{row.header}</td>
-            </tr>
-          ) : (
-            <tr key={i}>
-              <CellView cell={row.left} />
-              <CellView cell={row.right} />
-            </tr>
-          ),
-        )}
-      </tbody>
-    </table>
+    <>
+      <table class="diff">
+        <colgroup>
+          <col class="diff-num" />
+          <col />
+          <col class="diff-num" />
+          <col />
+        </colgroup>
+        <tbody>
+          {shown.map((row, i) =>
+            row.kind === 'hunk' ? (
+              <tr key={i} class="diff-hunk">
+                <td colSpan={4}>{row.header}</td>
+              </tr>
+            ) : (
+              <tr key={i}>
+                <CellView cell={row.left} />
+                <CellView cell={row.right} />
+              </tr>
+            ),
+          )}
+        </tbody>
+      </table>
+      <ShowAllButton hidden={hidden} noun="lines" onClick={showAll} />
+    </>
   );
 }
 

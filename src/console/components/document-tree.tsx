@@ -1,4 +1,5 @@
 import type { Api } from '../api.js';
+import { focusByArrows } from '../arrow-keys.js';
 import { DOCUMENTS } from '../queries.js';
 import { href } from '../route.js';
 import { useLoad } from '../use-query.js';
@@ -36,7 +37,7 @@ export function DocumentTree({ api, ns, revision, selected }: { api: Api; ns: st
   const documents = configs.data.map((d) => ({ path: d.path ?? '', format: d.format ?? 'JSON' }));
   if (!documents.length) return <p class="muted small tree-status">No documents yet.</p>;
   return (
-    <div class="tree" role="tree" aria-label="Documents">
+    <div class="tree" role="tree" aria-label="Documents" onKeyDown={(event) => void focusByArrows(event, 'summary, a.tree-file', 'vertical')}>
       <FolderView ns={ns} folder={buildTree(documents)} selected={selected} />
     </div>
   );

@@ -19,7 +19,7 @@ export interface UndoKind {
 type Phase =
   | { readonly step: 'idle' }
   | { readonly step: 'previewing' }
-  | { readonly step: 'preview'; readonly outcome: Outcome }
+  | { readonly step: 'preview'; readonly outcome: Outcome; readonly revision: number }
   | { readonly step: 'confirming'; readonly outcome: Outcome }
   | { readonly step: 'done'; readonly outcome: Outcome };
 
@@ -35,9 +35,13 @@ export function UndoFlow({ api, ns, kind, picked, onPick, revision, options }: {
   const [comment, setComment] = useState('');
   // Only the latest preview asked for may land: picking quickly must not show an older pick's answer.
   const latest = useRef(0);
+  // The feed's revision when the preview was asked for: a later one means the namespace moved on meanwhile.
+  const revisionNow = useRef(revision);
+  revisionNow.current = revision;
   const preview = async (): Promise<void> => {
     if (!picked) return;
     const request = ++latest.current;
+    const askedAt = revisionNow.current;
     setPhase({ step: 'previewing' });
     let outcome: Outcome;
     try {
@@ -47,7 +51,7 @@ export function UndoFlow({ api, ns, kind, picked, onPick, revision, options }: {
     } catch (error) {
       outcome = { __typename: 'InvalidInput', code: 'CONSOLE', message: (error as Error).message };
     }
-    if (request === latest.current) setPhase({ step: 'preview', outcome });
+    if (request === latest.current) setPhase({ step: 'preview', outcome, revision: askedAt });
   };
   // A new kind (a rollback's paths changed) or a new pick: preview again.
   useEffect(() => void preview(), [picked, kind]);
@@ -61,7 +65,9 @@ export function UndoFlow({ api, ns, kind, picked, onPick, revision, options }: {
     }
   };
   const shown = phase.step === 'preview' || phase.step === 'confirming' ? phase.outcome : null;
-  const canConfirm = shown?.__typename === 'WritePayload' && shown.status === 'PREVIEW' && (shown.files?.length ?? 0) > 0 && !(shown.validation?.length ?? 0);
+  // The server would refuse it (expectedVersion is the previewed head); say so before the reader confirms.
+  const stale = phase.step === 'preview' && phase.revision !== revision;
+  const canConfirm = !stale && shown?.__typename === 'WritePayload' && shown.status === 'PREVIEW' && (shown.files?.length ?? 0) > 0 && !(shown.validation?.length ?? 0);
   return (
     <div class="undo">
       <div class="panel">
@@ -101,6 +107,11 @@ export function UndoFlow({ api, ns, kind, picked, onPick, revision, options }: {
             <span>Comment (the commit message)</span>
             <input name="comment" value={comment} placeholder={`Why this ${kind.verb.toLowerCase()}?`} onInput={(e) => setComment(e.currentTarget.value)} />
           </label>
+          {stale && (
+            <p class="alert alert-error" data-testid="stale-preview">
+              The namespace changed since this preview: preview again before you confirm.
+            </p>
+          )}
           <div class="confirm-actions">
             <button class="button danger" type="submit" disabled={!canConfirm || phase.step === 'confirming'}>
               {kind.verb}

@@ -1,4 +1,5 @@
 import type { Api } from '../api.js';
+import { focusByArrows } from '../arrow-keys.js';
 import { ActionBadge, Hash, Time } from '../components/badges.js';
 import { CodeBlock } from '../components/code-block.js';
 import { FileDiffView } from '../components/file-diff-view.js';
@@ -38,9 +39,17 @@ export function DocumentView({ api, ns, path, params, revision }: { api: Api; ns
           </p>
           <h1 class="document-title">{path.split('/').pop()}</h1>
         </div>
-        <div class="tabs" role="tablist">
+        <div
+          class="tabs"
+          role="tablist"
+          onKeyDown={(event) => {
+            // Automatic activation: the tab reached is the tab shown.
+            const reached = focusByArrows(event, '[role="tab"]', 'horizontal')?.dataset.tab;
+            if (reached) go({ tab: reached });
+          }}
+        >
           {TABS.map(([id, label]) => (
-            <button key={id} type="button" role="tab" aria-selected={tab === id} class={`tab${tab === id ? ' active' : ''}`} onClick={() => go({ tab: id })}>
+            <button key={id} type="button" role="tab" data-tab={id} aria-selected={tab === id} tabIndex={tab === id ? 0 : -1} class={`tab${tab === id ? ' active' : ''}`} onClick={() => go({ tab: id })}>
               {label}
               {id === 'history' && versions.length > 0 && (
                 <span class="count">
@@ -169,6 +178,7 @@ function DiffTab({ api, ns, path, versions, from, to, onPick }: { api: Api; ns: 
         <VersionSelect label="To" versions={versions} value={toHash} onChange={(v) => onPick(fromHash ?? undefined, v)} />
       </div>
       {!fromHash && <p class="muted">This document has a single version: nothing to compare yet.</p>}
+      {fromHash && loaded.state === 'loading' && <p class="muted">Computing the diff…</p>}
       {loaded.state === 'error' && <p class="alert alert-error">{loaded.error.message}</p>}
       {diff?.__typename === 'Diff' && (diff.files?.length ? diff.files.map((file) => <FileDiffView key={file.path} file={file} />) : <p class="muted">No difference between these versions.</p>)}
       {diff && diff.__typename !== 'Diff' && <Problem result={diff} />}
