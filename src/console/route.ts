@@ -44,6 +44,16 @@ export function navigate(to: string): void {
   location.hash = to.replace(/^#/, '');
 }
 
+/**
+ * From the start page to a namespace, without a history entry, and only if the address still is the start page: a
+ * link opened (or typed) while the namespace list loaded wins over this default.
+ */
+export function redirectFromHome(to: string): void {
+  if (parseRoute(location.hash).view !== 'home') return;
+  history.replaceState(history.state, '', `${location.pathname}${location.search}${to}`);
+  dispatchEvent(new HashChangeEvent('hashchange'));
+}
+
 export function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(location.hash));
   useEffect(() => {

@@ -4,7 +4,7 @@ import { Logo } from './components/logo.js';
 import { DocumentTree } from './components/document-tree.js';
 import { NAMESPACES } from './queries.js';
 import { pageTitle, useTitle } from './page-title.js';
-import { type Route, href, navigate, useRoute } from './route.js';
+import { type Route, href, navigate, redirectFromHome, useRoute } from './route.js';
 import { useLoad } from './use-query.js';
 import { LiveFeed, useChangeFeed } from './live-feed.js';
 import { type Operator, OperatorContext, mayWrite } from './permissions.js';
@@ -49,7 +49,7 @@ export function Shell({ token, onSignOut }: { token: string; onSignOut: (reason:
   const ns = route.view === 'home' ? null : route.ns;
   useEffect(() => {
     const first = names[0];
-    if (route.view === 'home' && first) navigate(href(first));
+    if (route.view === 'home' && first) redirectFromHome(href(first));
   }, [route.view, names.join(',')]);
   const feed = useChangeFeed(api, ns);
   const operator = useSignedInOperator(api, ns);

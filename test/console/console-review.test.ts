@@ -347,6 +347,30 @@ describe('web console review', () => {
     }
   });
 
+  it('goes from the start page to the first namespace, unless a link was opened while the list loaded', async () => {
+    await page.goto(`${h.url}/#/`);
+    await expect.poll(() => page.evaluate(() => location.hash)).toBe(`#/ns/${ALPHA}`);
+
+    // The namespace list is held back; meanwhile the address moves to another namespace's versions (a link, a goto).
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/graphql', async (route) => {
+      if (route.request().postData()?.includes('query Namespaces')) await held;
+      await route.continue().catch(() => undefined);
+    });
+    try {
+      await page.goto(`${h.url}/?fresh=1#/`);
+      await page.evaluate((to) => (location.hash = to), `/ns/${BETA}/versions`);
+      release();
+      await page.getByLabel('Namespace').waitFor();
+      await page.locator('section .timeline-item').first().waitFor();
+      expect(await page.evaluate(() => location.hash)).toBe(`#/ns/${BETA}/versions`);
+    } finally {
+      release();
+      await page.unroute('**/graphql');
+    }
+  });
+
   it('would notice a CSP violation: an inline style attribute is refused and reported', async () => {
     const probe = await browser.newPage();
     try {
