@@ -11,8 +11,9 @@ const ERROR = graphql(`
 
 export const VERSION = graphql(`
   fragment VersionFields on Version {
-    hash shortHash sequence action comment timestamp operatorIp forced emergency
+    hash shortHash sequence action comment timestamp authoredAt operatorIp forced emergency
     operator { name email }
+    importedBy { name email }
     rollbackTo { shortHash }
     reverts { shortHash }
     changes { path status }
@@ -101,7 +102,7 @@ export const AUDIT = graphql(
       ... on Namespace {
         audit(filter: $filter, first: $first, after: $after) {
           pageInfo { hasNextPage }
-          edges { cursor node { action comment time operatorIp paths emergency operator { name email } version { hash shortHash } } }
+          edges { cursor node { action comment time authoredAt operatorIp paths emergency operator { name email } importedBy { name email } version { hash shortHash } } }
         }
       }
       ...ErrorFields

@@ -110,6 +110,11 @@ describe('web console: paging, reviews, tags', () => {
     expect(await first.locator('.badge').first().textContent()).toBe('import');
     expect(await first.locator('.operator').textContent()).toBe('Grace Hopper');
     expect(await first.locator('.timeline-comment').textContent()).toBe('Legacy step 0');
+    // ... with when it was authored and who imported it; commits made in Cairn say neither.
+    const imported0 = first.getByTestId('imported');
+    expect(await imported0.textContent()).toContain(', imported by Alice Admin');
+    expect(await imported0.locator('time').getAttribute('datetime')).toBe('2019-01-01T00:00:00.000Z');
+    expect(await page.locator(`.timeline-item[data-hash="${latest}"]`).getByTestId('imported').count()).toBe(0);
   });
 
   it("pages through a document's history and the audit log, filters included", async () => {
@@ -143,6 +148,10 @@ describe('web console: paging, reviews, tags', () => {
     await expect.poll(() => count.textContent()).toBe('7 entries');
     expect(await hashes(rows)).toEqual(history.slice(1));
     expect(new Set(await rows.locator('.badge').allTextContents())).toEqual(new Set(['import']));
+    // Each imported entry names the admin who imported it and the original time (2019), not the import's.
+    const importedNotes = await rows.getByTestId('imported').allTextContents();
+    expect(importedNotes).toHaveLength(IMPORTED);
+    for (const note of importedNotes) expect(note).toMatch(/^imported by Alice Admin, authored .*2019/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'console-audit-paged.png') });
   });
 

@@ -58,6 +58,14 @@ export function Timeline({
               </span>
               {' · '}
               <Time iso={v.timestamp} />
+              {v.importedBy && (
+                <span class="imported" data-testid="imported">
+                  {' · authored '}
+                  <Time iso={v.authoredAt} />
+                  {', imported by '}
+                  <span title={v.importedBy.email ?? undefined}>{v.importedBy.name ?? v.importedBy.email}</span>
+                </span>
+              )}
               {' · '}
               <Hash value={v.shortHash} />
               {v.rollbackTo && <> · rolls back to <Hash value={v.rollbackTo.shortHash} /></>}

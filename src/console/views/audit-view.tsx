@@ -141,6 +141,11 @@ export function AuditView({ api, ns, revision }: { api: Api; ns: string; revisio
                 <td class="nowrap">{formatTime(entry.time)}</td>
                 <td>
                   <span title={entry.operator?.email ?? undefined}>{entry.operator?.name}</span>
+                  {entry.importedBy && (
+                    <div class="muted small" data-testid="imported">
+                      imported by <span title={entry.importedBy.email ?? undefined}>{entry.importedBy.name ?? entry.importedBy.email}</span>, authored {formatTime(entry.authoredAt)}
+                    </div>
+                  )}
                   {entry.operatorIp && <div class="muted small">{entry.operatorIp}</div>}
                 </td>
                 <td>
