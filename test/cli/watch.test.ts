@@ -38,6 +38,15 @@ async function put(url: string, path: string, content: unknown): Promise<string>
 
 let metricsText = '';
 
+/** A data directory (removed by `cleanup`) and the environment of a server on a fixed port, so it can restart there. */
+async function serverHome(prefix: string, cleanup: (() => void | Promise<void>)[]): Promise<{ root: string; dataDir: string; env: Record<string, string> }> {
+  const root = mkdtempSync(path.join(tmpdir(), prefix));
+  cleanup.push(() => rmSync(root, { recursive: true, force: true }));
+  const dataDir = path.join(root, 'repos');
+  const port = await freePort();
+  return { root, dataDir, env: { CAIRN_DATA_DIR: dataDir, CAIRN_PORT: String(port), CAIRN_FSYNC: 'false', LOG_LEVEL: 'info' } };
+}
+
 describe('cairn watch', () => {
   const cleanup: (() => void | Promise<void>)[] = [];
   afterAll(async () => {
@@ -45,11 +54,7 @@ describe('cairn watch', () => {
   });
 
   it('resumes across a server restart with no gap and no duplicate, including commits made with git meanwhile', async () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'cairn-cli-watch-'));
-    cleanup.push(() => rmSync(root, { recursive: true, force: true }));
-    const dataDir = path.join(root, 'repos');
-    const port = await freePort();
-    const env = { CAIRN_DATA_DIR: dataDir, CAIRN_PORT: String(port), CAIRN_FSYNC: 'false', LOG_LEVEL: 'info' };
+    const { root, dataDir, env } = await serverHome('cairn-cli-watch-', cleanup);
     let server: ServerProcess = startServerProcess(env);
     cleanup.push(() => void server.child.kill('SIGKILL'));
     const url = await listeningUrl(server);
@@ -98,11 +103,7 @@ describe('cairn watch', () => {
     { name: 'an empty namespace, from its start', seeded: false, args: [] as string[] },
     { name: '--since HEAD, from the head it named then (not the head of the reconnection)', seeded: true, args: ['--since', 'HEAD'] },
   ])('watching $name: commits made before the first event are not lost across a restart', async ({ seeded, args }) => {
-    const root = mkdtempSync(path.join(tmpdir(), 'cairn-cli-watch-start-'));
-    cleanup.push(() => rmSync(root, { recursive: true, force: true }));
-    const dataDir = path.join(root, 'repos');
-    const port = await freePort();
-    const env = { CAIRN_DATA_DIR: dataDir, CAIRN_PORT: String(port), CAIRN_FSYNC: 'false', LOG_LEVEL: 'info' };
+    const { root, dataDir, env } = await serverHome('cairn-cli-watch-start-', cleanup);
     let server: ServerProcess = startServerProcess(env);
     cleanup.push(() => void server.child.kill('SIGKILL'));
     const url = await listeningUrl(server);
