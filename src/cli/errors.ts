@@ -24,7 +24,7 @@ export function usageError(message: string): CliError {
 /** An error member of a result union, e.g. `{ __typename: 'VersionConflict', message, currentVersion, ... }`. */
 export function apiError(result: { __typename: string; message?: string | null } & Record<string, unknown>): CliError {
   const { __typename, message, ...details } = result;
-  return new CliError(message ?? __typename, exitCodeOfTypename(__typename), __typename, details);
+  return new CliError(message ?? __typename, exitCodeOfTypename(__typename, details.reason), __typename, details);
 }
 
 export interface GraphQLErrorBody {
@@ -35,5 +35,5 @@ export interface GraphQLErrorBody {
 export function graphqlError(errors: readonly GraphQLErrorBody[]): CliError {
   const first = errors[0];
   const code = first?.extensions?.code;
-  return new CliError(errors.map((e) => e.message).join('; ') || 'GraphQL error', exitCodeOfExtension(code), code ?? 'GraphQLError', first?.extensions ? { extensions: first.extensions } : {});
+  return new CliError(errors.map((e) => e.message).join('; ') || 'GraphQL error', exitCodeOfExtension(code, first?.extensions?.reason), code ?? 'GraphQLError', first?.extensions ? { extensions: first.extensions } : {});
 }

@@ -15,8 +15,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   0  success (also UNCHANGED and REPLAYED writes)
   1  unexpected failure (server error, storage failure)
   2  usage error or invalid input (bad arguments, invalid path or document, schema violation,
-     a malformed, ambiguous or unknown version reference)
-  3  not found (a namespace, or a document at the version read)
+     a malformed or ambiguous version reference)
+  3  not found (a namespace, a version, or a document at the version read)
   4  conflict (VersionConflict, RevertConflict, OverlayConflict, NamespaceExists, ...)
   5  forbidden or unauthenticated (missing/unknown token, role too low, approval required)
   6  server unreachable, or not ready (starting or stopping): retry later
@@ -64,10 +64,20 @@ const BY_EXTENSION_CODE: Record<string, ExitCodeValue> = {
   NOT_READY: ExitCode.unreachable,
 };
 
-export function exitCodeOfTypename(typename: string): ExitCodeValue {
+/**
+ * A well-formed version that names nothing (`InvalidRef` with reason `unknown`) is a lookup that found nothing: a
+ * script tells it from a typo in the reference's syntax (`malformed`) or one that needs more digits (`ambiguous`).
+ */
+function isUnknownRef(reason: unknown): boolean {
+  return reason === 'unknown';
+}
+
+export function exitCodeOfTypename(typename: string, reason?: unknown): ExitCodeValue {
+  if (typename === 'InvalidRef' && isUnknownRef(reason)) return ExitCode.notFound;
   return BY_TYPENAME[typename] ?? ExitCode.unexpected;
 }
 
-export function exitCodeOfExtension(code: string | undefined): ExitCodeValue {
+export function exitCodeOfExtension(code: string | undefined, reason?: unknown): ExitCodeValue {
+  if (code === 'INVALID_REF' && isUnknownRef(reason)) return ExitCode.notFound;
   return (code && BY_EXTENSION_CODE[code]) || ExitCode.unexpected;
 }

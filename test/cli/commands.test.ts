@@ -136,7 +136,8 @@ describe('cairn CLI commands against a real server', () => {
       [['audit', 'app', '--since', 'yesterday-ish'], 2, 'Usage'],
       [['nonsense'], 2, 'Usage'],
       [['get', 'app', '../etc/passwd.yaml'], 2, 'InvalidPath'],
-      [['get', 'app', 'limits.yaml', '--at', 'no-such-tag'], 2, 'InvalidRef'],
+      [['get', 'app', 'limits.yaml', '--at', 'no-such-tag'], 3, 'InvalidRef'],
+      [['get', 'app', 'limits.yaml', '--at', 'HEAD~~x'], 2, 'InvalidRef'],
       [['get', 'BAD NAME', 'limits.yaml'], 2, 'InvalidNamespace'],
       [['get', 'app', 'missing.yaml'], 3, 'NotFound'],
       [['history', 'nowhere'], 3, 'NotFound'],
@@ -210,12 +211,18 @@ describe('cairn CLI commands against a real server', () => {
       expect(help.stdout, command).toMatch(/--json\s/);
       expect(help.stdout, command).toMatch(/--token <token>/);
     }
+    // A version that names nothing is not found (3); one that is not a version at all is invalid input (2).
     const unknown = await cli(['--json', 'get', 'app', 'a.yaml', '--at', 'no-such-tag']);
-    expect(json<ErrorJson>(unknown).error).toMatchObject({ type: 'InvalidRef', exitCode: 2 });
+    expect(unknown.code).toBe(3);
+    expect(json<ErrorJson>(unknown).error).toMatchObject({ type: 'InvalidRef', reason: 'unknown', exitCode: 3 });
+    const unknownInDiff = await cli(['--json', 'diff', 'app', 'no-such-tag']);
+    expect(unknownInDiff.code).toBe(3);
+    const malformed = await cli(['--json', 'get', 'app', 'a.yaml', '--at', 'HEAD~~x']);
+    expect(json<ErrorJson>(malformed).error).toMatchObject({ type: 'InvalidRef', reason: 'malformed', exitCode: 2 });
     const help = (await cli(['--help'])).stdout;
-    // The code an unknown version gives is the one the help names for it.
-    expect(help).toMatch(/2 {2}usage error or invalid input \([^)]*unknown version/);
-    expect(help).toContain('3  not found (a namespace, or a document at the version read)');
+    // The codes are the ones the help names.
+    expect(help).toMatch(/2 {2}usage error or invalid input \([^)]*malformed or ambiguous version/);
+    expect(help).toContain('3  not found (a namespace, a version, or a document at the version read)');
   });
 
   it('exits 6, as for a server it cannot reach, when the server is still starting (503 NOT_READY)', async () => {

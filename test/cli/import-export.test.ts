@@ -228,7 +228,7 @@ describe('cairn import and export', () => {
     }
     const notEmpty = await cli(['export', 'legacy', path.join(root, 'export-main')]);
     expect(notEmpty.code).toBe(2);
-    expect((await cli(['export', 'legacy', path.join(root, 'x.tar'), '--at', 'nope'])).code).toBe(2);
+    expect((await cli(['export', 'legacy', path.join(root, 'x.tar'), '--at', 'nope'])).code).toBe(3);
     expect((await cli(['export', 'missing', path.join(root, 'y.tar')])).code).toBe(3);
   });
 

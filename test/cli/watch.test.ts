@@ -140,7 +140,7 @@ describe('cairn watch', () => {
     await server.exited;
   }, 60_000);
 
-  it('exits 6 when the feed cannot be reached at all, and 2 for a since the namespace does not have', async () => {
+  it('exits 6 when the feed cannot be reached at all, and 3 (not found) for a since the namespace does not have', async () => {
     const port = await freePort();
     const unreachable = await runCli(['--json', 'watch', 'feed', '--since', 'abc1234'], { url: `http://127.0.0.1:${port}` });
     expect(unreachable.code).toBe(6);
@@ -149,8 +149,8 @@ describe('cairn watch', () => {
     cleanup.push(() => h.close());
     await h.gql(CREATE_NAMESPACE, { name: 'feed' });
     const unknown = await runCli(['--json', 'watch', 'feed', '--since', 'abc1234'], { url: h.url });
-    expect(unknown.code).toBe(2);
-    expect(JSON.parse(unknown.stdout)).toMatchObject({ error: { type: 'InvalidRef', exitCode: 2 } });
+    expect(unknown.code).toBe(3);
+    expect(JSON.parse(unknown.stdout)).toMatchObject({ error: { type: 'InvalidRef', exitCode: 3 } });
   });
 
   it('resumes after the server cuts it off as a slow subscriber (4413), with no gap and no duplicate', async () => {
