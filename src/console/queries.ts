@@ -21,8 +21,8 @@ export const VERSION = graphql(`
 `);
 
 export const NAMESPACES = graphql(`
-  query Namespaces {
-    namespaces(first: 100) { edges { node { name versionCount head { shortHash timestamp } } } }
+  query Namespaces($first: Int!, $after: String) {
+    namespaces(first: $first, after: $after) { pageInfo { hasNextPage endCursor } edges { node { name versionCount head { shortHash timestamp } } } }
   }
 `);
 

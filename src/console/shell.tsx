@@ -2,6 +2,8 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { type Api, type Refusal, createApi } from './api.js';
 import { Logo } from './components/logo.js';
 import { DocumentTree } from './components/document-tree.js';
+import type { ResultOf } from './graphql.js';
+import { MAX_PAGE_SIZE, pageSize } from './page-size.js';
 import { NAMESPACES } from './queries.js';
 import { pageTitle, useTitle } from './page-title.js';
 import { type Route, href, navigate, redirectFromHome, useRoute } from './route.js';
@@ -41,10 +43,10 @@ export function Shell({ token, onSignOut }: { token: string; onSignOut: (reason:
       removeEventListener('focus', reread);
     };
   }, []);
-  const namespaces = useLoad(() => api.request(NAMESPACES, {}), [api, namespacesRead]);
+  const namespaces = useLoad(() => allNamespaces(api), [api, namespacesRead]);
   // A failed re-read (the server restarting) keeps the list it had.
   const known = useRef<string[]>([]);
-  if (namespaces.state === 'done') known.current = (namespaces.data.namespaces?.edges ?? []).flatMap((e) => (e?.node?.name ? [e.node.name] : []));
+  if (namespaces.state === 'done') known.current = namespaces.data;
   const names = known.current;
   const ns = route.view === 'home' ? null : route.ns;
   useEffect(() => {
@@ -157,5 +159,18 @@ function View({ api, route, revision }: { api: Api; route: Route; revision: numb
       return <RollbackView key={route.ns} api={api} ns={route.ns} params={route.params} revision={revision} />;
     case 'revert':
       return <RevertView key={route.ns} api={api} ns={route.ns} params={route.params} revision={revision} />;
+  }
+}
+
+/** Every namespace the token may read, page by page (a server may hold more than one page of them). */
+async function allNamespaces(api: Api): Promise<string[]> {
+  const names: string[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const page: ResultOf<typeof NAMESPACES> = await api.request(NAMESPACES, { first: pageSize(MAX_PAGE_SIZE), after });
+    names.push(...(page.namespaces?.edges ?? []).flatMap((e) => (e?.node?.name ? [e.node.name] : [])));
+    const info = page.namespaces?.pageInfo;
+    if (!info?.hasNextPage || !info.endCursor) return names;
+    after = info.endCursor;
   }
 }

@@ -15,7 +15,7 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
     setError(null);
     const api = createApi(candidate, () => undefined);
     try {
-      await api.request(NAMESPACES, {});
+      await api.request(NAMESPACES, { first: 1, after: null });
       onSignedIn(candidate);
     } catch (failure) {
       setError(
