@@ -45,14 +45,16 @@ const sameEmail = (a: string, b: string): boolean => a.toLowerCase() === b.toLow
  * The server's review rules (services/proposals.ts), as far as the console can know them: merging takes an editor;
  * reviewing takes an editor or an approver the policy names (whatever their role); the author never approves their
  * own change but may reject it to withdraw it. Whether a rule covering the proposal names this editor is the
- * server's to say: that refusal (ReviewNotAllowed) is shown as it comes.
+ * server's to say: that refusal (ReviewNotAllowed) is shown as it comes. An approval already given is not offered
+ * again (the server counts each approver once).
  */
-export function reviewRights(operator: Operator | null, author: string | null | undefined, namedApprover: boolean): ReviewRights {
+export function reviewRights(operator: Operator | null, author: string | null | undefined, namedApprover: boolean, approvers: readonly string[] = []): ReviewRights {
   if (!operator || operator.role === undefined) return { approve: false, reject: false, merge: false };
   const editor = mayWrite(operator);
   const isAuthor = !!author && sameEmail(author, operator.email);
   const reviewer = editor || namedApprover;
-  return { approve: reviewer && !isAuthor, reject: reviewer || isAuthor, merge: editor };
+  const approved = approvers.some((email) => sameEmail(email, operator.email));
+  return { approve: reviewer && !isAuthor && !approved, reject: reviewer || isAuthor, merge: editor };
 }
 
 /** Whether a namespace policy (the parsed `.cairn/policy.json`) names this email among the approvers of any rule. */

@@ -326,6 +326,11 @@ describe('web console: paging, reviews, tags', () => {
       expect(await proposalIn(carol, reviewed).getByRole('button').allTextContents()).toEqual(['Show diff', 'Approve', 'Reject']);
       await proposalIn(carol, reviewed).getByRole('button', { name: 'Approve' }).click();
       await expect.poll(() => proposalIn(carol, reviewed).getByTestId('proposal-outcome').getAttribute('data-outcome')).toBe('Proposal');
+      // Her approval is recorded: it is not offered again (after a reload too), rejecting still is.
+      await expect.poll(() => proposalIn(carol, reviewed).getByRole('button').allTextContents()).toEqual(['Show diff', 'Reject']);
+      await carol.reload();
+      await proposalIn(carol, reviewed).getByRole('button', { name: 'Reject' }).waitFor();
+      expect(await proposalIn(carol, reviewed).getByRole('button').allTextContents()).toEqual(['Show diff', 'Reject']);
       await carol.screenshot({ path: path.join(ARTIFACTS, 'console-viewer.png') });
 
       // Bob edits every namespace: the write controls, and no note.

@@ -69,7 +69,7 @@ export function ProposalsView({ api, ns, revision }: { api: Api; ns: string; rev
                   ))}
                 </ul>
               )}
-              {p.state === 'OPEN' && p.id && <ProposalActions api={api} ns={ns} id={p.id} rights={reviewRights(operator, p.author?.email, namedApprover)} onOutcome={(o) => setOutcomes((m) => new Map(m).set(p.id ?? '', o))} />}
+              {p.state === 'OPEN' && p.id && <ProposalActions api={api} ns={ns} id={p.id} rights={reviewRights(operator, p.author?.email, namedApprover, approversOf(p.reviews))} onOutcome={(o) => setOutcomes((m) => new Map(m).set(p.id ?? '', o))} />}
               {p.id && outcomes.has(p.id) && <ProposalOutcomeView outcome={outcomes.get(p.id) as ProposalOutcome} />}
               {open === p.id && (p.diff ?? []).map((file) => <FileDiffView key={file.path} file={file} />)}
             </li>
@@ -91,4 +91,9 @@ function useNamedApprover(api: Api, ns: string, revision: number): boolean {
   if (!needed || !operator || loaded.state !== 'done') return false;
   const config = loaded.data?.__typename === 'Namespace' ? loaded.data.config : null;
   return config?.__typename === 'ConfigDocument' && namedInPolicy(config.content, operator.email);
+}
+
+/** Who has approved so far, by email. */
+function approversOf(reviews: readonly ({ readonly verdict?: string | null; readonly reviewer?: { readonly email?: string | null } | null } | null)[] | null | undefined): string[] {
+  return (reviews ?? []).flatMap((r) => (r?.verdict === 'APPROVE' && r.reviewer?.email ? [r.reviewer.email] : []));
 }
