@@ -33,10 +33,16 @@ function write(repo: string, file: string, content: string): void {
  * comments, CRLF and non-ASCII text, files that are not documents, a commit touching none, a merge (only its
  * first-parent diff counts), a symlink with a document name, and a rename (a delete and an add).
  */
-function sourceRepository(root: string): { repo: string; imported: string[] } {
-  const repo = path.join(root, 'source');
+/** A new repository with an unborn main, to build a source history in. */
+function emptyRepository(root: string, name: string): string {
+  const repo = path.join(root, name);
   mkdirSync(repo);
   git(repo, ['init', '-q', '-b', 'main']);
+  return repo;
+}
+
+function sourceRepository(root: string): { repo: string; imported: string[] } {
+  const repo = emptyRepository(root, 'source');
   write(repo, 'services/api.json', '{\n  "replicas": 2,\n  "owner": "équipe paiements"\n}\n');
   write(repo, 'config/base.yaml', '# shared defaults\r\ntimeout: 30 # seconds\r\n');
   write(repo, 'README.md', '# configuration\n');
@@ -151,9 +157,7 @@ describe('cairn import and export', () => {
   });
 
   it('stops at a document the server refuses, keeps what landed, and continues once the source is fixed', async () => {
-    const repo = path.join(root, 'broken-source');
-    mkdirSync(repo);
-    git(repo, ['init', '-q', '-b', 'main']);
+    const repo = emptyRepository(root, 'broken-source');
     write(repo, 'a.json', '{"a": 1}\n');
     commit(repo, 'Ann Example|ann@example.com', '2020-01-01T00:00:00+00:00', 'good');
     write(repo, 'b.json', '{"b": ');
@@ -272,9 +276,7 @@ describe('cairn import and export', () => {
   it('splits history batches the server refuses as too large (413), down to one commit; a commit too large alone stops the import (exit 2)', async () => {
     const small = await startHarness({ tokens: [ADMIN], env: { CAIRN_MAX_BODY_BYTES: String(64 * 1024) } });
     try {
-      const repo = path.join(root, 'bulky');
-      mkdirSync(repo);
-      git(repo, ['init', '-q', '-b', 'main']);
+      const repo = emptyRepository(root, 'bulky');
       for (let k = 0; k < 8; k += 1) {
         write(repo, `doc-${k}.json`, `${JSON.stringify({ k, padding: 'p'.repeat(20 * 1024) })}\n`);
         commit(repo, 'Ann Example|ann@example.com', `2020-01-0${k + 1}T00:00:00+00:00`, `bulky ${k}`);
@@ -298,9 +300,7 @@ describe('cairn import and export', () => {
   });
 
   it('runs an import again after the source grew, when the history has a commit that only changed a file mode', async () => {
-    const repo = path.join(root, 'modes');
-    mkdirSync(repo);
-    git(repo, ['init', '-q', '-b', 'main']);
+    const repo = emptyRepository(root, 'modes');
     write(repo, 'a.json', '{"v": 1}\n');
     commit(repo, 'Ann Example|ann@example.com', '2020-01-01T00:00:00+00:00', 'add');
     chmodSync(path.join(repo, 'a.json'), 0o755);
@@ -337,9 +337,7 @@ describe('cairn import and export', () => {
   });
 
   it('refuses to continue an import on top of other writes (exit 4), and says that running it again will not help', async () => {
-    const repo = path.join(root, 'moved');
-    mkdirSync(repo);
-    git(repo, ['init', '-q', '-b', 'main']);
+    const repo = emptyRepository(root, 'moved');
     write(repo, 'a.json', '{"v": 1}\n');
     commit(repo, 'Ann Example|ann@example.com', '2020-01-01T00:00:00+00:00', 'first');
     expect((await cli(['import', 'moved', '--git', repo])).code).toBe(0);
