@@ -182,3 +182,18 @@ export class ProtectedTagError extends CairnError {
     super(`tag '${tag}' is protected by the namespace policy ('${pattern}'): it cannot be moved or deleted`);
   }
 }
+
+/**
+ * A request whose cost, grown with user data, would pass a documented limit: refused before the work is done (or as
+ * soon as the limit is reached), so one request cannot hold the event loop every tenant shares. `limit` names the
+ * setting (or the built-in bound) that refused it.
+ */
+export class TooExpensiveError extends CairnError {
+  readonly code = 'TOO_EXPENSIVE';
+  constructor(
+    readonly limit: string,
+    readonly detail: string,
+  ) {
+    super(`too expensive: ${detail} (limit ${limit})`);
+  }
+}

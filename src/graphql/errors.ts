@@ -16,6 +16,7 @@ import {
   RevertConflictError,
   StorageError,
   TagExistsError,
+  TooExpensiveError,
   type ValueConflict,
   VersionConflictError,
 } from '../domain/errors.js';
@@ -205,8 +206,16 @@ builder.objectType(ReviewNotAllowedError, {
   fields: (t) => ({ proposal: t.exposeString('proposal'), reason: t.string({ resolve: (e) => (e.reason === 'author' ? 'AUTHOR' : 'NOT_APPROVER') }) }),
 });
 
+builder.objectType(TooExpensiveError, {
+  name: 'TooExpensive',
+  description: 'The request would cost more than a documented limit allows (README, "Limits"); nothing was changed. Narrow it (a pointer, a path, fewer versions) or raise the limit.',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof TooExpensiveError,
+  fields: (t) => ({ limit: t.exposeString('limit', { description: 'The setting or built-in bound that refused the request.' }), detail: t.exposeString('detail') }),
+});
+
 /** Error sets per kind of field, so each union lists exactly what can happen there. */
-export const READ_ERRORS = [NotFoundError, ForbiddenError, InvalidNamespaceError, InvalidPathError, InvalidRefError, InvalidInputError];
+export const READ_ERRORS = [NotFoundError, ForbiddenError, InvalidNamespaceError, InvalidPathError, InvalidRefError, InvalidInputError, TooExpensiveError];
 export const WRITE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError, StorageError, SchemaViolationError, OverlayConflictError, ApprovalRequiredError];
 export const PROPOSE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError, StorageError];
 export const REVIEW_ERRORS = [...READ_ERRORS, StorageError, ProposalClosedError, ReviewNotAllowedError];
