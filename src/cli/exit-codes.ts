@@ -15,9 +15,9 @@ export const EXIT_CODES_HELP = `Exit codes:
   0  success (also UNCHANGED and REPLAYED writes)
   1  unexpected failure (server error, storage failure)
   2  usage error or invalid input (bad arguments, invalid path or document, schema violation,
-     a malformed or ambiguous version reference)
+     a malformed or ambiguous version reference, a request over a documented limit: TooExpensive)
   3  not found (a namespace, a version, or a document at the version read)
-  4  conflict (VersionConflict, RevertConflict, OverlayConflict, NamespaceExists, ...)
+  4  conflict (VersionConflict, RevertConflict, OverlayConflict, NamespaceExists, IdempotencyKeyReused, ...)
   5  forbidden or unauthenticated (missing/unknown token, role too low, approval required)
   6  server unreachable, or not ready (starting or stopping): retry later
 
@@ -46,6 +46,8 @@ const BY_TYPENAME: Record<string, ExitCodeValue> = {
   ProposalConflict: ExitCode.conflict,
   ProposalClosed: ExitCode.conflict,
   ProposalRejected: ExitCode.conflict,
+  IdempotencyKeyReused: ExitCode.conflict,
+  TooExpensive: ExitCode.invalid,
   StorageFailure: ExitCode.unexpected,
 };
 
@@ -58,6 +60,7 @@ const BY_EXTENSION_CODE: Record<string, ExitCodeValue> = {
   INVALID_INPUT: ExitCode.invalid,
   INVALID_NAMESPACE: ExitCode.invalid,
   INVALID_PATH: ExitCode.invalid,
+  TOO_EXPENSIVE: ExitCode.invalid,
   BAD_USER_INPUT: ExitCode.invalid,
   GRAPHQL_VALIDATION_FAILED: ExitCode.invalid,
   // A server that is starting or stopping (503) serves nothing yet, like one that cannot be reached: retry later.

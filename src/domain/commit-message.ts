@@ -18,6 +18,11 @@ export interface CommitTrailers {
   emergency?: string | null;
   /** Import only: the operator who imported a commit authored elsewhere ("Name <email>"); the author stays the original. */
   importedBy?: string | null;
+  /**
+   * With a request id: the fingerprint of the request that made the commit (operator, operation and payload, see
+   * request-fingerprint.ts), so the same key sent with a different request is refused instead of replayed.
+   */
+  requestFingerprint?: string | null;
 }
 
 const ACTIONS: readonly CommitAction[] = ['create', 'update', 'delete', 'rollback', 'revert', 'propose', 'approve', 'reject', 'merge', 'import'];
@@ -35,6 +40,7 @@ const TRAILER_KEYS = {
   approvedBy: 'Cairn-Approved-By',
   emergency: 'Cairn-Emergency',
   importedBy: 'Cairn-Imported-By',
+  requestFingerprint: 'Cairn-Request-Fingerprint',
 } as const satisfies Record<Exclude<keyof CommitTrailers, 'forced'>, string>;
 const FORCED_KEY = 'Cairn-Forced';
 
@@ -134,10 +140,11 @@ function parseTrailerBlock(block: readonly string[]): CommitTrailers | null {
     ...optionalField('approvedBy', field('approvedBy')),
     ...optionalField('emergency', field('emergency')),
     ...optionalField('importedBy', field('importedBy')),
+    ...optionalField('requestFingerprint', field('requestFingerprint')),
   };
 }
 
-function optionalField(name: 'proposal' | 'approvedBy' | 'emergency' | 'importedBy', value: string | null): Partial<CommitTrailers> {
+function optionalField(name: 'proposal' | 'approvedBy' | 'emergency' | 'importedBy' | 'requestFingerprint', value: string | null): Partial<CommitTrailers> {
   return value === null ? {} : { [name]: value };
 }
 

@@ -197,3 +197,18 @@ export class TooExpensiveError extends CairnError {
     super(`too expensive: ${detail} (limit ${limit})`);
   }
 }
+
+/**
+ * An idempotency key (requestId) already used for a different request (another operation, payload or operator) in
+ * this namespace: nothing was done, and nothing is replayed. Send a new key for a new request.
+ */
+export class IdempotencyKeyReusedError extends CairnError {
+  readonly code = 'IDEMPOTENCY_KEY_REUSED';
+  constructor(
+    readonly requestId: string,
+    /** The version the key's first request committed. */
+    readonly version: string,
+  ) {
+    super(`requestId '${requestId}' was already used for a different request (it committed ${version}); use a new requestId for a new request`);
+  }
+}

@@ -17,6 +17,7 @@ import {
   StorageError,
   TagExistsError,
   TooExpensiveError,
+  IdempotencyKeyReusedError,
   type ValueConflict,
   VersionConflictError,
 } from '../domain/errors.js';
@@ -214,9 +215,20 @@ builder.objectType(TooExpensiveError, {
   fields: (t) => ({ limit: t.exposeString('limit', { description: 'The setting or built-in bound that refused the request.' }), detail: t.exposeString('detail') }),
 });
 
+builder.objectType(IdempotencyKeyReusedError, {
+  name: 'IdempotencyKeyReused',
+  description: 'This requestId was already used in this namespace for a different request (another operation, payload or operator): nothing was done and nothing is replayed. A new request needs a new requestId.',
+  ...implementsError,
+  isTypeOf: (v) => v instanceof IdempotencyKeyReusedError,
+  fields: (t) => ({
+    requestId: t.exposeString('requestId'),
+    firstVersion: t.exposeString('version', { description: "The version the key's first request committed." }),
+  }),
+});
+
 /** Error sets per kind of field, so each union lists exactly what can happen there. */
 export const READ_ERRORS = [NotFoundError, ForbiddenError, InvalidNamespaceError, InvalidPathError, InvalidRefError, InvalidInputError, TooExpensiveError];
-export const WRITE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError, StorageError, SchemaViolationError, OverlayConflictError, ApprovalRequiredError];
+export const WRITE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError, StorageError, SchemaViolationError, OverlayConflictError, ApprovalRequiredError, IdempotencyKeyReusedError];
 export const PROPOSE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError, StorageError];
 export const REVIEW_ERRORS = [...READ_ERRORS, StorageError, ProposalClosedError, ReviewNotAllowedError];
 export const MERGE_ERRORS = [...WRITE_ERRORS, ProposalRejectedError, ProposalConflictError, ProposalClosedError];

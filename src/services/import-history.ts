@@ -74,6 +74,8 @@ export class ImportHistoryService {
       const outcome = await this.pipeline.run(
         actor,
         { namespace: batch.namespace, expectedVersion: base, comment: commit.message, requestId: commitRequestId },
+        // The base is left out: a resumed import sends a landed commit again on a later head, and it is the same commit.
+        { operation: 'import', payload: [author, commit.message, [...files].sort(([a], [b]) => (a < b ? -1 : 1))] },
         (repo, head) => planImport(repo, head, base, files, author),
         'admin',
       );

@@ -71,7 +71,8 @@ export class ProposalService {
     const repo = await this.access.open(actor, namespace, 'editor');
     const proposal = await readProposal(repo, id);
     // Planned inside the pipeline's write lock: the approvals checked are the ones in force when main moves.
-    const outcome = await this.pipeline.run(actor, { namespace, expectedVersion: proposal.base, comment: comment || mergeComment(proposal.comment, id) }, (r, head) => planMerge(r, head, id));
+    const options = { namespace, expectedVersion: proposal.base, comment: comment || mergeComment(proposal.comment, id) };
+    const outcome = await this.pipeline.run(actor, options, { operation: 'merge', payload: [id] }, (r, head) => planMerge(r, head, id));
     if (outcome.kind === 'committed') this.events.publish({ namespace: repo.name, proposal: id, action: 'merge', version: outcome.version.commit.oid });
     return outcome;
   }

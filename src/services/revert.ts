@@ -5,7 +5,7 @@ import { type DocumentSide, revertDocument } from '../domain/revert-merge.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
-import type { WriteOptions, WriteOutcome, WritePipeline, WritePlan } from './write-pipeline.js';
+import { type WriteOptions, type WriteOutcome, type WritePipeline, type WritePlan, writeInputs } from './write-pipeline.js';
 import { InvalidInputError } from '../domain/errors.js';
 
 export interface RevertRequest extends WriteOptions {
@@ -20,7 +20,7 @@ export class RevertService {
   constructor(private readonly pipeline: WritePipeline) {}
 
   revert(actor: Actor, request: RevertRequest): Promise<WriteOutcome> {
-    return this.pipeline.run(actor, request, (repo, head) => planRevert(repo, head, request.version));
+    return this.pipeline.run(actor, request, { operation: 'revert', payload: [...writeInputs(request), request.version] }, (repo, head) => planRevert(repo, head, request.version));
   }
 }
 

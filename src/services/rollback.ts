@@ -4,7 +4,7 @@ import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import { emergencyRollbackAllowed } from './approval-check.js';
-import type { WriteOptions, WriteOutcome, WritePipeline, WritePlan } from './write-pipeline.js';
+import { type WriteOptions, type WriteOutcome, type WritePipeline, type WritePlan, writeInputs } from './write-pipeline.js';
 
 export interface RollbackRequest extends WriteOptions {
   readonly to: string;
@@ -22,7 +22,7 @@ export class RollbackService {
   rollback(actor: Actor, request: RollbackRequest): Promise<WriteOutcome> {
     const paths = request.paths?.map(validateDocumentPath) ?? null;
     if (paths && paths.length === 0) throw new InvalidInputError('paths is empty; omit it to roll back every document');
-    return this.pipeline.run(actor, request, async (repo, head) => {
+    return this.pipeline.run(actor, request, { operation: 'rollback', payload: [...writeInputs(request), request.to, paths ? [...paths].sort() : null] }, async (repo, head) => {
       const plan = await planRollback(repo, head, request.to, paths);
       return { ...plan, emergency: await emergencyRollbackAllowed(repo, actor, head, plan.files.keys()) };
     });

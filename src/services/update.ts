@@ -6,7 +6,7 @@ import type { JsonValue } from '../domain/json-value.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
-import type { WriteOptions, WriteOutcome, WritePipeline, WritePlan } from './write-pipeline.js';
+import { type WriteOptions, type WriteOutcome, type WritePipeline, type WritePlan, writeInputs } from './write-pipeline.js';
 
 /** One document to write: raw `text` (kept byte for byte, YAML comments included), or a `content` value, or a deletion. */
 export interface DocumentWrite {
@@ -24,7 +24,8 @@ export class UpdateService {
 
   apply(actor: Actor, options: WriteOptions, writes: readonly DocumentWrite[]): Promise<WriteOutcome> {
     const files = prepare(writes);
-    return this.pipeline.run(actor, options, (repo, head) => planUpdate(repo, head, files));
+    const request = { operation: 'update', payload: [...writeInputs(options), [...files].sort(([a], [b]) => (a < b ? -1 : 1))] };
+    return this.pipeline.run(actor, options, request, (repo, head) => planUpdate(repo, head, files));
   }
 }
 

@@ -1,8 +1,9 @@
 import type { Role } from '../domain/access.js';
 import { type CommitAction, formatCommitMessage, validateRequestId } from '../domain/commit-message.js';
 import { parseDocument } from '../domain/document-codec.js';
-import { type CairnError, InvalidPathError, VersionConflictError } from '../domain/errors.js';
-import { formatPerson } from '../domain/person-trailer.js';
+import { type CairnError, IdempotencyKeyReusedError, InvalidPathError, VersionConflictError } from '../domain/errors.js';
+import { formatPerson, parsePerson } from '../domain/person-trailer.js';
+import { requestFingerprint } from '../domain/request-fingerprint.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { Signature } from '../git/object-format.js';
 import { RefMovedError } from '../git/ref-store.js';
@@ -30,6 +31,15 @@ export interface WriteOptions {
   readonly dryRun?: boolean | null;
   /** Go ahead despite what a check lets pass when forced (an overlay a base change breaks, say). */
   readonly force?: boolean | null;
+}
+
+/**
+ * What was asked, for the request's idempotency key: the use case and every input of it that shapes the commit
+ * (`writeInputs(options)` plus its own). The same requestId with another request is refused with IdempotencyKeyReused.
+ */
+export interface WriteRequest {
+  readonly operation: string;
+  readonly payload: readonly unknown[];
 }
 
 /** What a use case wants committed, computed against the current head. */
@@ -85,9 +95,9 @@ export class WritePipeline {
     this.checks.push(check);
   }
 
-  async run(actor: Actor, options: WriteOptions, plan: (repo: GitRepository, head: IndexedCommit | null) => Promise<WritePlan>, role: Role = 'editor'): Promise<WriteOutcome> {
+  async run(actor: Actor, options: WriteOptions, request: WriteRequest, plan: (repo: GitRepository, head: IndexedCommit | null) => Promise<WritePlan>, role: Role = 'editor'): Promise<WriteOutcome> {
     const repo = await this.access.open(actor, options.namespace, role);
-    const requestId = options.requestId ? validateRequestId(options.requestId) : null;
+    const requestId = options.requestId ? { id: validateRequestId(options.requestId), fingerprint: fingerprintOf(repo.name, actor, request) } : null;
     const blobs = createBlobSource();
     if (options.dryRun) {
       await repo.syncIndex();
@@ -106,12 +116,15 @@ export class WritePipeline {
     repo: GitRepository,
     actor: Actor,
     options: WriteOptions,
-    requestId: string | null,
+    requestId: KeyedRequest | null,
     blobs: BlobSource,
     plan: (repo: GitRepository, head: IndexedCommit | null) => Promise<WritePlan>,
   ): Promise<WriteOutcome> {
-    const earlier = requestId ? repo.index.withRequestId(requestId) : undefined;
-    if (earlier) return { kind: 'committed', version: viewOf(repo, earlier), files: this.storedDiffs(repo, blobs, earlier), replayed: true };
+    const earlier = requestId ? repo.index.withRequestId(requestId.id) : undefined;
+    if (earlier && requestId) {
+      if (!sameRequest(earlier, requestId.fingerprint, actor)) throw new IdempotencyKeyReusedError(requestId.id, earlier.oid);
+      return { kind: 'committed', version: viewOf(repo, earlier), files: this.storedDiffs(repo, blobs, earlier), replayed: true };
+    }
     const head = repo.head();
     const planned = await plan(repo, head);
     // Checked before the no-op shortcut: a stale write that happens to match the head is still a lost update.
@@ -182,13 +195,14 @@ export class WritePipeline {
     for (const [path, text] of files) if (text !== null) parseDocument(path, text, this.settings.maxDocumentBytes);
   }
 
-  private async commit(repo: GitRepository, actor: Actor, head: IndexedCommit | null, plan: WritePlan, comment: string, requestId: string | null, forced: boolean): Promise<IndexedCommit> {
+  private async commit(repo: GitRepository, actor: Actor, head: IndexedCommit | null, plan: WritePlan, comment: string, requestId: KeyedRequest | null, forced: boolean): Promise<IndexedCommit> {
     const seconds = Math.floor(this.settings.clock().getTime() / 1000);
     const sign = (who: { name: string; email: string }): Signature => ({ name: who.name, email: who.email, timestamp: seconds, timezoneOffset: 0 });
     const message = formatCommitMessage(comment, {
       action: plan.action,
       operatorIp: actor.ip,
-      requestId,
+      requestId: requestId?.id ?? null,
+      requestFingerprint: requestId?.fingerprint ?? null,
       rollbackTo: plan.rollbackTo ?? null,
       reverts: plan.reverts ?? null,
       forced,
@@ -210,4 +224,30 @@ export class WritePipeline {
   private storedDiffs(repo: GitRepository, blobs: BlobSource, commit: IndexedCommit): DocumentDiff[] {
     return commit.changes.map((c) => storedDiff(repo, blobs, c));
   }
+}
+
+/** A request id and the fingerprint of the request it came with. */
+interface KeyedRequest {
+  readonly id: string;
+  readonly fingerprint: string;
+}
+
+/** The inputs every direct write shares, for its WriteRequest payload. */
+export function writeInputs(options: WriteOptions): unknown[] {
+  return [options.expectedVersion, options.comment ?? '', options.force ?? false];
+}
+
+function fingerprintOf(namespace: string, actor: Actor, request: WriteRequest): string {
+  return requestFingerprint({ namespace, operator: actor.operator.email, operation: request.operation, payload: request.payload });
+}
+
+/**
+ * Whether the commit that holds a request id was made by this same request. Commits from before fingerprints were
+ * recorded can only be matched on their operator (the importer, for an imported commit).
+ */
+function sameRequest(earlier: IndexedCommit, fingerprint: string, actor: Actor): boolean {
+  const recorded = earlier.trailers?.requestFingerprint;
+  if (recorded) return recorded === fingerprint;
+  const operator = earlier.trailers?.action === 'import' ? parsePerson(earlier.trailers.importedBy ?? null)?.email : earlier.author.email;
+  return operator?.toLowerCase() === actor.operator.email.toLowerCase();
 }

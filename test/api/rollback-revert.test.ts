@@ -61,9 +61,13 @@ describe('rollback and revert', () => {
     const again = await rollback({ to: v[1], expectedVersion: commit });
     expect(again.status).toBe('UNCHANGED');
     expect(head()).toBe(commit);
-    const replay = await rollback({ to: v[1], expectedVersion: before, requestId: 'rb-1' });
+    const replay = await rollback({ to: v[1], expectedVersion: before, comment: 'bad release', requestId: 'rb-1' });
     expect(replay.status).toBe('REPLAYED');
     expect(replay.version!.hash).toBe(commit);
+    // The key is bound to its request: the same rollback with another comment is another request.
+    const other = await rollback({ to: v[1], expectedVersion: before, requestId: 'rb-1' });
+    expect(other.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(head()).toBe(commit);
     h.git('cfg', 'fsck', '--strict');
   });
 
