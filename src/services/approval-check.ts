@@ -14,7 +14,8 @@ import type { PendingWrite, WriteCheck } from './write-check.js';
  * Paths under an approval rule change only through an approved change request: every direct write to them
  * (put, apply, delete, revert, rollback) is refused, previews included. Two ways through: a proposal's merge,
  * which the proposal service lets through only after checking the approvals inside this same write lock, and
- * an admin's emergency rollback when the policy allows it.
+ * an admin's emergency rollback when the policy allows it. The policy itself changes only by an admin's hand,
+ * whatever the route (a merge of anything under `.cairn/` included).
  */
 export class ApprovalCheck implements WriteCheck {
   async check(write: PendingWrite): Promise<void> {
@@ -22,9 +23,15 @@ export class ApprovalCheck implements WriteCheck {
     const newPolicy = write.files.get(POLICY_PATH);
     if (newPolicy !== undefined && newPolicy !== null) parseNamespacePolicy(parseStoredDocument(POLICY_PATH, newPolicy));
     const admin = roleIn(write.actor.operator.grants, write.repo.name) === 'admin';
-    // The policy also protects tags: an editor must not be able to drop it (a merge was approved by the rules).
-    if (newPolicy !== undefined && !admin && write.action !== 'merge') throw new ForbiddenError(write.repo.name, 'admin');
-    if (write.action === 'merge') return;
+    const governance = [...write.files.keys()].some(isGovernanceFile);
+    // Whoever changes the policy decides every later write (and protects tags): only an admin, however the change
+    // arrives. A merge brings what an editor proposed: one touching Cairn's own files (policy, schemas) is merged by
+    // an admin, since with no rule in force nobody else would have had to look at it.
+    if (write.action === 'merge') {
+      if (governance && !admin) throw new ForbiddenError(write.repo.name, 'admin');
+      return;
+    }
+    if (newPolicy !== undefined && !admin) throw new ForbiddenError(write.repo.name, 'admin');
     const policy = await policyAt(write.repo, write.head?.oid ?? null).catch((error: unknown) => {
       // A head policy that does not parse (pushed with git) can still be replaced, or removed, by an admin.
       if (admin && newPolicy !== undefined) return DEFAULT_POLICY;
@@ -32,7 +39,6 @@ export class ApprovalCheck implements WriteCheck {
     });
     const rules = coveringRules(policy, write.files.keys());
     if (rules.length === 0) return;
-    const governance = [...write.files.keys()].some(isGovernanceFile);
     if (write.action === 'rollback' && write.emergency && !governance && (await emergencyRollbackAllowed(write.repo, write.actor, write.head, write.files.keys()))) return;
     const rule = rules[0]!;
     const covered = [...write.files.keys()].filter((p) => isGovernanceFile(p) || rules.some((r) => governedNames(p).some((name) => matchesAny(r.paths, name))));
