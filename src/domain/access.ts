@@ -1,8 +1,11 @@
 /** Who may do what, per namespace. Pure: the grants come from the tokens file, the check happens in services. */
 export type Role = 'viewer' | 'editor' | 'admin';
 
-/** Namespace pattern → role. A pattern is an exact name, `*`, or a prefix ending in `*` (`team-*`). */
-export type Grants = Readonly<Record<string, Role>>;
+/**
+ * Namespace pattern → role. A pattern is an exact name, `*`, or a prefix ending in `*` (`team-*`). A Map, not an
+ * object: namespace names are user data, and `grants["constructor"]` on an object finds Object's own function.
+ */
+export type Grants = ReadonlyMap<string, Role>;
 
 export interface Operator {
   readonly name: string;
@@ -14,10 +17,10 @@ const RANK: Record<Role, number> = { viewer: 1, editor: 2, admin: 3 };
 
 /** The most specific grant wins: the exact name, then the longest prefix pattern, then `*`. */
 export function roleIn(grants: Grants, namespace: string): Role | null {
-  const exact = grants[namespace];
+  const exact = grants.get(namespace);
   if (exact) return exact;
   let best: { length: number; role: Role } | null = null;
-  for (const [pattern, role] of Object.entries(grants)) {
+  for (const [pattern, role] of grants) {
     if (!pattern.endsWith('*')) continue;
     const prefix = pattern.slice(0, -1);
     if (namespace.startsWith(prefix) && (!best || prefix.length > best.length)) best = { length: prefix.length, role };

@@ -25,7 +25,7 @@ const ViewerRef = builder.objectRef<Operator>('Viewer').implement({
   fields: (t) => ({
     name: t.exposeString('name'),
     email: t.exposeString('email'),
-    grants: t.field({ type: [GrantRef], resolve: (o) => Object.entries(o.grants).map(([pattern, role]) => ({ pattern, role })) }),
+    grants: t.field({ type: [GrantRef], resolve: (o) => [...o.grants].map(([pattern, role]) => ({ pattern, role })) }),
     role: t.field({
       type: RoleEnum,
       nullable: true,

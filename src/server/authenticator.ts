@@ -2,7 +2,7 @@ import type { Operator } from '../domain/access.js';
 import type { Authentication, TokenRegistry } from './token-registry.js';
 
 /** Without a tokens file every request acts as this identity; the server then listens on loopback only. */
-export const DEVELOPMENT_OPERATOR: Operator = { name: 'Local Developer', email: 'dev@localhost', grants: { '*': 'admin' } };
+export const DEVELOPMENT_OPERATOR: Operator = { name: 'Local Developer', email: 'dev@localhost', grants: new Map([['*', 'admin']]) };
 
 export interface Authenticator {
   readonly mode: 'tokens' | 'development';

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { type Grants, type Operator, isRole } from '../domain/access.js';
+import { type Operator, type Role, isRole } from '../domain/access.js';
 
 export type Authentication = { ok: true; operator: Operator } | { ok: false; reason: 'missing' | 'malformed' | 'unknown' | 'revoked' };
 
@@ -54,10 +54,10 @@ function toEntry(raw: unknown, where: string): Entry {
   if (!digest) throw new Error(`${where}: needs 'token' (8+ characters) or 'sha256' (64 hex digits)`);
   const roles = r.roles ?? {};
   if (typeof roles !== 'object' || roles === null) throw new Error(`${where}.roles: expected namespace → role`);
-  const grants: Record<string, Grants[string]> = {};
+  const grants = new Map<string, Role>();
   for (const [pattern, role] of Object.entries(roles)) {
     if (!isRole(role)) throw new Error(`${where}.roles.${pattern}: role must be viewer, editor or admin`);
-    grants[pattern] = role;
+    grants.set(pattern, role);
   }
   return { digest, operator: { name, email, grants }, revoked: r.revoked === true };
 }

@@ -49,7 +49,7 @@ describe('schema check', () => {
     const findings: CairnError[] = [];
     const write: PendingWrite = {
       repo,
-      actor: { operator: { name: 'Ann', email: 'ann@example.com', grants: { ns: 'editor' } }, ip: '127.0.0.1' },
+      actor: { operator: { name: 'Ann', email: 'ann@example.com', grants: new Map([['ns', 'editor']]) }, ip: '127.0.0.1' },
       head: repo.head(),
       action: 'update',
       files: new Map(Object.entries(files)),
