@@ -13,6 +13,7 @@ import { type Settings, isLoopback } from './settings.js';
 import { consoleAssets } from './console-assets.js';
 import { type Cluster, connectRedis, createRemote, joinCluster } from './cluster.js';
 import { requestHandler } from './http-handler.js';
+import { closeIdleConnectionsAfterReading } from './keep-alive.js';
 import { CairnMetrics } from './metrics.js';
 import { MetricsEndpoint } from './metrics-endpoint.js';
 import { Readiness } from './readiness.js';
@@ -65,6 +66,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   const server = createServer(
     requestHandler({ settings, readiness, metrics, endpoint: new MetricsEndpoint(metrics, settings.metrics.token), webConsole: consoleAssets(settings.consoleDir), yoga: () => yoga }),
   );
+  closeIdleConnectionsAfterReading(server);
   // An upgrade before ready waits like any request, then goes to the WebSocket server (attached by then).
   const deferUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     void readiness.whenReady(settings.readyWaitMs).then((ready) => (ready ? server.emit('upgrade', req, socket, head) : readiness.refuseUpgrade(socket)));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from '../support/harness.js';
+import { type GqlResponse, type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
 
 /**
@@ -36,7 +36,8 @@ describe('names that are properties of every object', () => {
       expect(made.data.createNamespace.__typename).toBe('Namespace');
       let head: string | null = null;
       for (const key of KEYS.filter((k) => k !== '__proto__')) {
-        const res = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: ns, path: `${key}/${key}.json`, content: { [key]: key, nested: { [key]: 1 } }, expectedVersion: head ? head : null } });
+        const input = { namespace: ns, path: `${key}/${key}.json`, content: { [key]: key, nested: { [key]: 1 } }, expectedVersion: head };
+        const res: GqlResponse<{ putConfig: WriteResult }> = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input });
         expect(res.data.putConfig.status, JSON.stringify(res.data)).toBe('COMMITTED');
         head = res.data.putConfig.version!.hash;
       }

@@ -205,4 +205,22 @@ describe('/metrics', () => {
     expect(await remote.text()).toContain('CAIRN_METRICS_TOKEN');
     expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200);
   });
+
+  it('exports the event loop delay since the last scrape (p50, p99, max): a stalled loop shows, then clears', async () => {
+    const h = await harness();
+    await scrape(h.url);
+    // The server runs in this process: holding the thread for 300 ms is a request that never gives way.
+    const end = performance.now() + 300;
+    while (performance.now() < end) {
+      // busy
+    }
+    const stalled = await scrape(h.url);
+    expect(stalled.value('nodejs_eventloop_lag_max_seconds')).toBeGreaterThanOrEqual(0.25);
+    expect(stalled.has('nodejs_eventloop_lag_p50_seconds')).toBe(true);
+    expect(stalled.has('nodejs_eventloop_lag_p99_seconds')).toBe(true);
+    // Each scrape covers the time since the previous one.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const calm = await scrape(h.url);
+    expect(calm.value('nodejs_eventloop_lag_max_seconds')).toBeLessThan(0.25);
+  });
 });
