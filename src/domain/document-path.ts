@@ -1,4 +1,5 @@
 import { InvalidPathError } from './errors.js';
+import { gitPathSegmentProblem } from './git-path-rules.js';
 
 export type DocumentFormat = 'json' | 'yaml';
 
@@ -88,7 +89,7 @@ function segmentProblem(segment: string): string | null {
     return `a path segment is longer than ${MAX_SEGMENT_LENGTH} bytes`;
   }
   if (isGitDirectoryAlias(segment)) return 'the path must not touch the .git directory';
-  return null;
+  return gitPathSegmentProblem(segment);
 }
 
 /**

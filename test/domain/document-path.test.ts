@@ -29,6 +29,8 @@ const VALID = [
   '.hidden/config.json',
   '.github/workflow.yml',
   '.gitignore.json',
+  '.gitignore/a.yaml',
+  '.mailmap/x.json',
   'git/config.yaml',
   'x.git/y.json',
   '..a/b.json',
@@ -68,6 +70,14 @@ const HOSTILE: readonly [string, string][] = [
   ['GIT~1/config.json', '.git'],
   ['\uFF0E\uFF47\uFF49\uFF54/config.json', '.git'],
   ['\uFF0Egit/config.json', '.git'],
+  // Issue 12, finding 5: what git's NTFS and HFS+ rules read as .git, .gitmodules or .gitattributes.
+  ['.git:x/a.yaml', '.git'],
+  ['.GIT::$INDEX_ALLOCATION/a.yaml', '.git'],
+  ['git~1:foo/a.yaml', '.git'],
+  ['x/.git:/a.yaml', '.git'],
+  ['.gitmodules/a.yaml', '.gitmodules'],
+  ['gi7eba~1:x.yaml', '.gitmodules'],
+  ['.gitattributes/x.json', '.gitattributes'],
   ['a\\b.json', 'backslash'],
   ['..\\..\\x.json', 'backslash'],
   ['C:/Windows/x.json', 'drive letter'],
@@ -170,7 +180,7 @@ describe('validatePathPrefix', () => {
     expect(validatePathPrefix(prefix)).toBe(prefix);
   });
 
-  it.each(['/', '/etc', '../', 'a/../', 'a//', '.git/', 'a/.GIT', 'a\\b', '%2e%2e/', 'a\u0000', 'a'.repeat(600), 'a/./'])(
+  it.each(['/', '/etc', '../', 'a/../', 'a//', '.git/', 'a/.GIT', 'a\\b', '.git:x/', 'x/GIT~1::$DATA', '%2e%2e/', 'a\u0000', 'a'.repeat(600), 'a/./'])(
     'rejects %j',
     (prefix) => {
       expect(rejectionOf(() => validatePathPrefix(prefix)).path).toBe(prefix);
