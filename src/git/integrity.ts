@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { parseCommitMessage } from '../domain/commit-message.js';
-import { parseCommit, parseTag, parseTree } from './object-parse.js';
+import { parseCommit, parseTag } from './object-parse.js';
 import type { ObjectStore } from './object-store.js';
+import { fsckSpecialFile, fsckTree, isGitlinkMode, type SpecialFile } from './tree-fsck.js';
 
 export interface IntegrityProblem {
-  readonly kind: 'ref' | 'missing' | 'corrupt' | 'hash' | 'trailers';
+  /** `tree`: what `git fsck --strict` refuses in a tree's entries (the message starts with fsck's id). */
+  readonly kind: 'ref' | 'missing' | 'corrupt' | 'hash' | 'trailers' | 'tree';
   readonly subject: string;
   readonly message: string;
 }
@@ -19,12 +21,18 @@ export interface IntegrityReport {
 
 const HEX = /^[0-9a-f]{40}$/;
 
+/** Objects that trees name as `.gitmodules` or `.gitattributes`: fsck checks them once the walk is done. */
+type SpecialFiles = Map<string, Set<SpecialFile>>;
+
 /**
- * Re-reads every object reachable from every ref, re-hashes it, follows parent, tree and tag links, and parses
- * the Cairn trailers of every commit that has them: the same verdict as `git fsck` on what Cairn depends on.
+ * Re-reads every object reachable from every ref, re-hashes it, follows parent, tree and tag links, checks every
+ * tree's entries as `git fsck --strict` does (names git reads as `.git`, `.`/`..`, `/` in a name, duplicates,
+ * order, zero-padded modes, what sits at `.gitmodules` and `.gitattributes`) and parses the Cairn trailers of
+ * every commit that has them: the same verdict as `git fsck --strict` on what Cairn depends on.
  */
 export async function verifyIntegrity(gitdir: string, objects: ObjectStore): Promise<IntegrityReport> {
   const problems: IntegrityProblem[] = [];
+  const specialFiles: SpecialFiles = new Map();
   const refs = await readRefs(gitdir, problems);
   const seen = new Set<string>();
   const queue: string[] = [];
@@ -50,23 +58,49 @@ export async function verifyIntegrity(gitdir: string, objects: ObjectStore): Pro
     const actual = createHash('sha1').update(`${raw.type} ${raw.content.length}\0`).update(raw.content).digest('hex');
     if (actual !== oid) problems.push({ kind: 'hash', subject: oid, message: `content hashes to ${actual}` });
     try {
-      queue.push(...linksOf(raw.type, raw.content, oid, problems));
+      queue.push(...linksOf(raw.type, raw.content, oid, problems, specialFiles));
     } catch (error) {
       problems.push({ kind: 'corrupt', subject: oid, message: (error as Error).message });
     }
   }
+  await checkSpecialFiles(objects, specialFiles, problems);
   return { objectsChecked: seen.size, refsChecked: refs.size, problems };
 }
 
-function linksOf(type: string, content: Buffer, oid: string, problems: IntegrityProblem[]): string[] {
+function linksOf(type: string, content: Buffer, oid: string, problems: IntegrityProblem[], specialFiles: SpecialFiles): string[] {
   if (type === 'commit') {
     const commit = parseCommit(content);
     checkTrailers(oid, commit.message, problems);
     return [commit.tree, ...commit.parents];
   }
-  if (type === 'tree') return parseTree(content).filter((e) => e.mode !== '160000').map((e) => e.oid);
+  if (type === 'tree') return treeLinks(content, oid, problems, specialFiles);
   if (type === 'tag') return [parseTag(content).object];
   return [];
+}
+
+function treeLinks(content: Buffer, oid: string, problems: IntegrityProblem[], specialFiles: SpecialFiles): string[] {
+  const tree = fsckTree(content);
+  for (const finding of tree.findings) problems.push({ kind: 'tree', subject: oid, message: `${finding.id}: ${finding.message}` });
+  for (const target of tree.gitmodules) noteSpecialFile(specialFiles, target, '.gitmodules');
+  for (const target of tree.gitattributes) noteSpecialFile(specialFiles, target, '.gitattributes');
+  return tree.entries.filter((e) => !isGitlinkMode(e.mode)).map((e) => e.oid);
+}
+
+function noteSpecialFile(specialFiles: SpecialFiles, oid: string, file: SpecialFile): void {
+  const files = specialFiles.get(oid) ?? new Set<SpecialFile>();
+  files.add(file);
+  specialFiles.set(oid, files);
+}
+
+/** What a tree names `.gitmodules` or `.gitattributes` must be a blob git can read as one (fsck_blobs). */
+async function checkSpecialFiles(objects: ObjectStore, specialFiles: SpecialFiles, problems: IntegrityProblem[]): Promise<void> {
+  for (const [oid, files] of specialFiles) {
+    const raw = await objects.rawObject(oid).catch(() => null);
+    for (const file of files) {
+      const finding = fsckSpecialFile(file, raw);
+      if (finding) problems.push({ kind: 'tree', subject: oid, message: `${finding.id}: ${finding.message}` });
+    }
+  }
 }
 
 /** A commit whose last paragraph speaks Cairn's trailers must state a valid action, and only once. */
