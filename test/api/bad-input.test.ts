@@ -750,3 +750,49 @@ describe('bad input: typed errors, nothing committed', () => {
     });
   });
 });
+
+/**
+ * Issue 12, finding 5: paths Git reads as `.git` (or `.gitmodules`, `.gitattributes`) on NTFS or HFS+ were
+ * committed, and then `git fsck --strict` (and every host with receive.fsckObjects) refused the repository.
+ */
+describe('bad input: paths git fsck --strict refuses', () => {
+  const FSCK_NS = 'fsckpaths';
+  const FSCK_PATHS = [
+    '.git:x/a.yaml',
+    '.GIT::$INDEX_ALLOCATION/a.yaml',
+    'git~1:foo/a.yaml',
+    'x/.git:/a.yaml',
+    'x/.git. . ./a.json',
+    'GiT~1::$DATA/a.yml',
+    '.gitmodules/a.yaml',
+    '.gitmodules:x.yaml',
+    'GITMOD~1:x.json',
+    'gi7eba~1/a.yaml',
+    '.gitattributes/a.yaml',
+    'conf/.gitattributes:x.yml',
+  ];
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness({ tokens: [ALICE] });
+    expect((await h.gql<{ createNamespace: { __typename: string } }>(CREATE_NAMESPACE, { name: FSCK_NS })).data.createNamespace.__typename).toBe('Namespace');
+    const first = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: FSCK_NS, path: 'base.yaml', content: { a: 1 }, expectedVersion: null } });
+    expect(first.data.putConfig.status).toBe('COMMITTED');
+  });
+
+  afterAll(() => h?.close());
+
+  it.each(FSCK_PATHS)('putConfig %j answers InvalidPath and commits nothing', async (badPath) => {
+    const head = h.git(FSCK_NS, 'rev-parse', 'HEAD').trim();
+    const res = await h.gql<{ putConfig: WriteResult & Typed }>(PUT_CONFIG, { input: { namespace: FSCK_NS, path: badPath, text: 'a: 1\n', expectedVersion: head } });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.putConfig.__typename, JSON.stringify(res.data.putConfig)).toBe('InvalidPath');
+    expect(res.data.putConfig.path).toBe(badPath);
+    expect(h.git(FSCK_NS, 'rev-parse', 'HEAD').trim()).toBe(head);
+  });
+
+  it('leaves the repository clean for git fsck --strict', () => {
+    expect(h.git(FSCK_NS, 'ls-tree', '-r', '--name-only', 'HEAD').trim()).toBe('base.yaml');
+    h.git(FSCK_NS, 'fsck', '--strict', '--no-dangling');
+  });
+});
