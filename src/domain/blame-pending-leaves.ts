@@ -1,0 +1,176 @@
+import { encodePointer } from './json-pointer.js';
+import { isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
+import type { WorkBudget } from './work-budget.js';
+
+/** One leaf value of a blamed document: a scalar, or an object or array without members. */
+export interface BlameLeaf {
+  readonly pointer: string;
+  readonly value: JsonValue;
+}
+
+/** A pointer of the blamed document that is, or leads to, leaves not yet attributed to a version. */
+export interface PendingNode {
+  /** The reference token under the parent ('' for the document root). */
+  readonly token: string;
+  /** The token as an array index, or -1 when it cannot be one ('01', '-', 'name'): it then names nothing in an array. */
+  readonly index: number;
+  /** The leaf at this pointer (index into `leaves`), or -1 when the value here has members. */
+  readonly leaf: number;
+  /** Children still holding pending leaves; may keep settled ones until the walk that emptied them settles this node. */
+  children: PendingNode[];
+  /** Pending leaves at or below this pointer. */
+  pending: number;
+}
+
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
+
+/** How many nodes are built between two charges to the budget, so a huge document is refused early. */
+const CHARGE_EVERY = 4096;
+
+/**
+ * The leaves of a blamed document at one version, in document order, in a trie of their pointers that keeps count
+ * of the leaves no older version has claimed yet. Attribution walks only the pending part of the trie, so its cost
+ * per version is the size of what is still unattributed, never leaves × changes.
+ */
+export class PendingLeaves<V> {
+  private readonly setBy: (V | undefined)[];
+
+  private constructor(
+    readonly root: PendingNode,
+    readonly leaves: readonly BlameLeaf[],
+  ) {
+    this.setBy = new Array<V | undefined>(leaves.length).fill(undefined);
+  }
+
+  /**
+   * The leaves of `value`, the value at `tokens` in the document, under a chain of nodes from the document root.
+   * Charges the budget one unit per value and one per level of each leaf's pointer (the pointers are the answer).
+   */
+  static of<V>(value: JsonValue, tokens: readonly string[], budget: WorkBudget): PendingLeaves<V> {
+    const builder = new TrieBuilder(budget);
+    const root = builder.build(value, tokens);
+    return new PendingLeaves<V>(root, builder.leaves);
+  }
+
+  get pending(): number {
+    return this.root.pending;
+  }
+
+  /** The version a leaf was attributed to, undefined while it is pending. */
+  versionOf(leaf: number): V | undefined {
+    return this.setBy[leaf];
+  }
+
+  /**
+   * Attributes every pending leaf at or below `node` to `version`. Ancestors' counts are brought up to date when
+   * the walk settles them. Returns the nodes visited.
+   */
+  claim(node: PendingNode, version: V): number {
+    const stack = [node];
+    let visited = 0;
+    for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+      visited += 1;
+      if (next.pending === 0) continue;
+      if (next.leaf >= 0) this.setBy[next.leaf] = version;
+      next.pending = 0;
+      for (const child of next.children) if (child.pending > 0) stack.push(child);
+      next.children = [];
+    }
+    return visited;
+  }
+
+  /** Recounts a node with members once a walk is done with them, and forgets those left with nothing pending. */
+  settle(node: PendingNode): void {
+    const children = node.children;
+    let kept = 0;
+    let pending = 0;
+    for (const child of children) {
+      if (child.pending === 0) continue;
+      children[kept] = child;
+      kept += 1;
+      pending += child.pending;
+    }
+    if (kept < children.length) children.length = kept;
+    node.pending = pending;
+  }
+}
+
+/** A container of the blamed value whose members are being added, in order. */
+interface Cursor {
+  readonly node: PendingNode;
+  readonly value: JsonValue;
+  /** The object's keys; null for an array. */
+  readonly keys: readonly string[] | null;
+  readonly size: number;
+  readonly pointer: string;
+  readonly depth: number;
+  next: number;
+}
+
+/**
+ * Builds the trie depth first with one cursor per open container, never recursing (a document may be nested as
+ * deep as the parser allows), so leaves are numbered in document order and a container's count is summed when its
+ * last member is done.
+ */
+class TrieBuilder {
+  readonly leaves: BlameLeaf[] = [];
+  private unbilled = 0;
+
+  constructor(private readonly budget: WorkBudget) {}
+
+  build(value: JsonValue, tokens: readonly string[]): PendingNode {
+    const last = tokens.at(-1) ?? '';
+    let top = this.subtree(value, last, indexOf(last), encodePointer(tokens), tokens.length);
+    for (let i = tokens.length - 2; i >= -1; i -= 1) {
+      const token = tokens[i] ?? '';
+      top = { token, index: indexOf(token), leaf: -1, children: [top], pending: top.pending };
+    }
+    this.budget.spend(this.unbilled);
+    return top;
+  }
+
+  private subtree(value: JsonValue, token: string, index: number, pointer: string, depth: number): PendingNode {
+    const stack: Cursor[] = [];
+    const top = this.add(stack, value, token, index, pointer, depth);
+    for (let cursor = stack.at(-1); cursor !== undefined; cursor = stack.at(-1)) {
+      if (cursor.next === cursor.size) {
+        stack.pop();
+        cursor.node.pending = cursor.node.children.reduce((sum, child) => sum + child.pending, 0);
+        continue;
+      }
+      const i = cursor.next;
+      cursor.next += 1;
+      const key = cursor.keys?.[i];
+      const child =
+        key === undefined
+          ? this.add(stack, (cursor.value as JsonValue[])[i]!, String(i), i, `${cursor.pointer}/${i}`, cursor.depth + 1)
+          : this.add(stack, (cursor.value as JsonObject)[key]!, key, indexOf(key), `${cursor.pointer}/${escapeToken(key)}`, cursor.depth + 1);
+      cursor.node.children.push(child);
+    }
+    return top;
+  }
+
+  /** A node for `value`: a leaf, or a container whose cursor is pushed for its members to be added. */
+  private add(stack: Cursor[], value: JsonValue, token: string, index: number, pointer: string, depth: number): PendingNode {
+    const keys = isJsonObject(value) ? Object.keys(value) : null;
+    const size = Array.isArray(value) ? value.length : (keys?.length ?? 0);
+    const leaf = size === 0 ? this.leaves.push({ pointer, value }) - 1 : -1;
+    const node: PendingNode = { token, index, leaf, children: [], pending: leaf >= 0 ? 1 : 0 };
+    if (size > 0) stack.push({ node, value, keys, size, pointer, depth, next: 0 });
+    this.unbilled += leaf >= 0 ? 1 + depth : 1;
+    if (this.unbilled >= CHARGE_EVERY) {
+      this.budget.spend(this.unbilled);
+      this.unbilled = 0;
+    }
+    return node;
+  }
+}
+
+/** RFC 6901, as encodePointer writes a token; most keys need no escape and are used as they are. */
+function escapeToken(token: string): string {
+  return token.includes('~') || token.includes('/') ? encodePointer([token]).slice(1) : token;
+}
+
+function indexOf(token: string): number {
+  return ARRAY_INDEX.test(token) ? Number(token) : -1;
+}
