@@ -1,5 +1,5 @@
 import { InvalidDocumentError } from '../domain/errors.js';
-import { type BlameEntry, type BlameView, blameAt } from '../services/blame.js';
+import type { BlameEntry, BlameView } from '../services/blame.js';
 import { builder } from './builder.js';
 import { ConfigDocumentRef } from './config-document.js';
 import { READ_ERRORS } from './errors.js';
@@ -55,6 +55,6 @@ builder.objectField(ConfigDocumentRef, 'blame', (t) =>
     description: 'Who last set each value of this document, at the version it was read at.',
     args: { pointer: t.arg.string({ required: false, description: pointerDoc }) },
     errors: { types: BLAME_ERRORS, directResult: true },
-    resolve: (d, args, ctx) => blameAt(d.repo, ctx.blobs, d.path, d.at, args.pointer ?? ''),
+    resolve: (d, args, ctx) => ctx.cairn.blame.blameAt(d.repo, ctx.blobs, d.path, d.at, args.pointer ?? ''),
   }),
 );

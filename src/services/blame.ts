@@ -1,20 +1,38 @@
+import { ChangeAttribution } from '../domain/blame-attribution.js';
+import { type BlameLeaf, PendingLeaves } from '../domain/blame-pending-leaves.js';
+import { countValues } from '../domain/blame-value-count.js';
 import { parseStoredDocument } from '../domain/document-codec.js';
 import { validateDocumentPath } from '../domain/document-path.js';
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
-import { decodePointer, encodePointer, getAtPointer } from '../domain/json-pointer.js';
-import { isJsonObject, type JsonValue } from '../domain/json-value.js';
-import { diffValues } from '../domain/value-diff.js';
+import { decodePointer, getAtPointer } from '../domain/json-pointer.js';
+import type { JsonValue } from '../domain/json-value.js';
+import { WorkBudget } from '../domain/work-budget.js';
 import { type IndexedCommit, lastIndexAtOrBefore } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import type { BlobSource } from './blob-source.js';
+import { giveWay } from './event-loop-turn.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import { type VersionView, versionArgument, versionAt, viewOf } from './version-view.js';
 
+/**
+ * Values one blame may read and compare, over every version it reads (CAIRN_MAX_BLAME_VALUES). A version read costs
+ * the values of its document, the blamed document its values and its leaves' pointers, and each version's change
+ * the pending pointers it is checked against. The worst case of a 20,000-leaf document changed in 1,000 versions,
+ * each changing one value so that nearly every leaf stays pending down to the first, costs 40 million as an array
+ * of numbers and 78 million as 10,000 objects of two members: both answer (in slices, a few seconds). Ten times
+ * that, or 100 versions of a document of a million values, is refused.
+ */
+export const DEFAULT_MAX_BLAME_VALUES = 100_000_000;
+
+/** The setting named when a blame is refused. */
+export const MAX_BLAME_VALUES_SETTING = 'CAIRN_MAX_BLAME_VALUES';
+
+/** Units of attribution work between two chances for other requests to run. */
+const STEP_UNITS = 4096;
+
 /** One leaf value of a document and the version that last set it. */
-export interface BlameEntry {
-  readonly pointer: string;
-  readonly value: JsonValue;
+export interface BlameEntry extends BlameLeaf {
   readonly version: VersionView;
 }
 
@@ -33,88 +51,96 @@ export interface BlameRequest {
   readonly asOf?: Date | null;
 }
 
+export interface BlameOptions {
+  /** Values one blame may read and compare; DEFAULT_MAX_BLAME_VALUES by default. */
+  readonly maxValues?: number;
+}
+
 export class BlameService {
-  constructor(private readonly access: NamespaceAccess) {}
+  private readonly maxValues: number;
+
+  constructor(
+    private readonly access: NamespaceAccess,
+    options: BlameOptions = {},
+  ) {
+    this.maxValues = options.maxValues ?? DEFAULT_MAX_BLAME_VALUES;
+  }
 
   async blame(actor: Actor, blobs: BlobSource, namespace: string, request: BlameRequest): Promise<BlameView> {
     const repo = await this.access.open(actor, namespace, 'viewer');
     const path = validateDocumentPath(request.path);
     const at = await versionAt(repo, versionArgument(request.at, request.asOf));
-    return blameAt(repo, blobs, path, at, request.pointer ?? '');
+    return this.blameAt(repo, blobs, path, at, request.pointer ?? '');
+  }
+
+  /** Blame of a document its caller has already read (and so was allowed to). */
+  blameAt(repo: GitRepository, blobs: BlobSource, path: string, at: VersionView, pointer: string): Promise<BlameView> {
+    return blameAt(repo, blobs, path, at, pointer, new WorkBudget(MAX_BLAME_VALUES_SETTING, this.maxValues, 'blame reads and compares values'));
   }
 }
 
 /**
  * For each leaf value (scalars, empty objects and arrays) of `path` at `at`, the version that last set it: the
- * newest version that changed the value at that pointer. Served from the commit index: only the versions that
- * changed the document are read, newest first, each diffed against the one before, until every leaf is
- * attributed. A value moved to another pointer is attributed to the move, as is one shifted in an array.
+ * newest version whose change touched the value's pointer (at it, above it or below it). Served from the commit
+ * index: only the versions that changed the document are read, newest first, each diffed against the one before
+ * over the leaves still unattributed, until every leaf is attributed. A value moved to another pointer is
+ * attributed to the move, as is one shifted in an array.
  */
-export async function blameAt(repo: GitRepository, blobs: BlobSource, path: string, at: VersionView, pointer: string): Promise<BlameView> {
+async function blameAt(repo: GitRepository, blobs: BlobSource, path: string, at: VersionView, pointer: string, budget: WorkBudget): Promise<BlameView> {
   if (at.commit.seq < 0) throw new InvalidInputError(`blame reads main's history: ${at.commit.oid} is not on main`);
-  decodePointer(pointer);
-  const documents = new DocumentCache(repo, blobs, path);
+  const tokens = decodePointer(pointer);
+  const documents = new DocumentVersions(repo, blobs, path, budget);
   const blob = await repo.blobAt(at.commit.oid, path);
   if (!blob) throw new NotFoundError('document', `${path}@${at.commit.oid.slice(0, 12)}`);
   const value = getAtPointer(await documents.value(blob), pointer);
   if (value === undefined) throw new InvalidInputError(`'${path}' has no value at '${pointer}' in ${at.commit.oid.slice(0, 12)}`);
-  const leaves = leavesOf(value, decodePointer(pointer));
-  const setBy = await attribute(repo, documents, path, at.commit.seq, leaves.map((l) => l.pointer));
+  const leaves = PendingLeaves.of<IndexedCommit>(value, tokens, budget);
+  await attribute(repo, documents, path, at.commit.seq, leaves, budget);
+  const views = new Map<IndexedCommit, VersionView>();
+  const viewOfCommit = (commit: IndexedCommit): VersionView => views.get(commit) ?? views.set(commit, viewOf(repo, commit)).get(commit)!;
   return {
     path,
     pointer,
     at,
-    entries: leaves.map((leaf) => ({ ...leaf, version: viewOf(repo, setBy.get(leaf.pointer) ?? at.commit) })),
+    entries: leaves.leaves.map((leaf, i) => ({ ...leaf, version: viewOfCommit(leaves.versionOf(i) ?? at.commit) })),
   };
 }
 
-async function attribute(repo: GitRepository, documents: DocumentCache, path: string, seq: number, pointers: readonly string[]): Promise<Map<string, IndexedCommit>> {
-  const pending = new Set(pointers);
-  const setBy = new Map<string, IndexedCommit>();
+async function attribute(repo: GitRepository, documents: DocumentVersions, path: string, seq: number, leaves: PendingLeaves<IndexedCommit>, budget: WorkBudget): Promise<void> {
   const history = repo.index.historyOf(path);
-  for (let k = lastIndexAtOrBefore(history, seq); k >= 0 && pending.size > 0; k -= 1) {
+  for (let k = lastIndexAtOrBefore(history, seq); k >= 0 && leaves.pending > 0; k -= 1) {
     const commit = repo.index.at(history[k] ?? -1);
     const change = commit?.changes.find((c) => c.path === path);
     if (!commit || !change) continue;
-    const [before, after] = await Promise.all([documents.valueOrAbsent(change.oldOid), documents.valueOrAbsent(change.newOid)]);
-    for (const { pointer: changed } of diffValues(before, after)) {
-      for (const p of pending) {
-        if (related(p, changed)) {
-          setBy.set(p, commit);
-          pending.delete(p);
-        }
-      }
-    }
+    const after = await documents.valueOrAbsent(change.newOid);
+    const before = await documents.valueOrAbsent(change.oldOid);
+    const walk = new ChangeAttribution(leaves, before, after, commit, budget);
+    while (!walk.step(STEP_UNITS)) await giveWay();
+    await giveWay();
   }
-  return setBy;
 }
 
-/** A change at `changed` sets the value at `p` when one contains the other (or they are the same). */
-function related(p: string, changed: string): boolean {
-  return p === changed || changed === '' || p.startsWith(`${changed}/`) || changed.startsWith(`${p}/`);
-}
-
-/** Leaves in document order: scalars, and objects or arrays without members. */
-function leavesOf(value: JsonValue, tokens: readonly (string | number)[]): { pointer: string; value: JsonValue }[] {
-  if (Array.isArray(value) && value.length > 0) return value.flatMap((item, i) => leavesOf(item, [...tokens, i]));
-  if (isJsonObject(value) && Object.keys(value).length > 0) return Object.entries(value).flatMap(([key, item]) => leavesOf(item, [...tokens, key]));
-  return [{ pointer: encodePointer(tokens), value }];
-}
-
-/** Parsed versions of one document by blob id: each blob is the new side of one version and the old side of the next. */
-class DocumentCache {
+/**
+ * Parsed versions of one document by blob id, charged to the blame's budget as they are read. Versions are read
+ * newest first and each blob is the new side of one version and the old side of the next, so the last two are
+ * all that is kept: memory stays two documents however long the history.
+ */
+class DocumentVersions {
   private readonly parsed = new Map<string, JsonValue>();
 
   constructor(
     private readonly repo: GitRepository,
     private readonly blobs: BlobSource,
     private readonly path: string,
+    private readonly budget: WorkBudget,
   ) {}
 
   async value(blob: string): Promise<JsonValue> {
     const cached = this.parsed.get(blob);
     if (cached !== undefined) return cached;
     const value = parseStoredDocument(this.path, await this.blobs.text(this.repo, blob));
+    this.budget.spend(countValues(value, this.budget.max - this.budget.spent));
+    if (this.parsed.size >= 2) this.parsed.delete(this.parsed.keys().next().value!);
     this.parsed.set(blob, value);
     return value;
   }
