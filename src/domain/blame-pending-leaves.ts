@@ -44,10 +44,11 @@ export class PendingLeaves<V> {
 
   /**
    * The leaves of `value`, the value at `tokens` in the document, under a chain of nodes from the document root.
-   * Charges the budget one unit per value and one per level of each leaf's pointer (the pointers are the answer).
+   * Charges `budget` one unit per value and one per level of each leaf's pointer (the pointers are the answer), and
+   * `answer` one unit per leaf: each is an entry of the answer, which is serialized in one piece.
    */
-  static of<V>(value: JsonValue, tokens: readonly string[], budget: WorkBudget): PendingLeaves<V> {
-    const builder = new TrieBuilder(budget);
+  static of<V>(value: JsonValue, tokens: readonly string[], budget: WorkBudget, answer: WorkBudget): PendingLeaves<V> {
+    const builder = new TrieBuilder(budget, answer);
     const root = builder.build(value, tokens);
     return new PendingLeaves<V>(root, builder.leaves);
   }
@@ -116,7 +117,10 @@ class TrieBuilder {
   readonly leaves: BlameLeaf[] = [];
   private unbilled = 0;
 
-  constructor(private readonly budget: WorkBudget) {}
+  constructor(
+    private readonly budget: WorkBudget,
+    private readonly answer: WorkBudget,
+  ) {}
 
   build(value: JsonValue, tokens: readonly string[]): PendingNode {
     const last = tokens.at(-1) ?? '';
@@ -154,6 +158,7 @@ class TrieBuilder {
   private add(stack: Cursor[], value: JsonValue, token: string, index: number, pointer: string, depth: number): PendingNode {
     const keys = isJsonObject(value) ? Object.keys(value) : null;
     const size = Array.isArray(value) ? value.length : (keys?.length ?? 0);
+    if (size === 0) this.answer.spend(1);
     const leaf = size === 0 ? this.leaves.push({ pointer, value }) - 1 : -1;
     const node: PendingNode = { token, index, leaf, children: [], pending: leaf >= 0 ? 1 : 0 };
     if (size > 0) stack.push({ node, value, keys, size, pointer, depth, next: 0 });

@@ -14,13 +14,14 @@ const ADA = { token: 'ada-token-12345', name: 'Ada Admin', email: 'ada@example.c
 const VIC = { token: 'vic-token-12345', name: 'Vic Viewer', email: 'vic@example.com', roles: { '*': 'viewer' as const } };
 
 const BLAME = `query($ns: String!, $path: String!, $pointer: String) { namespace(name: $ns) { ... on Namespace {
-  blame(path: $path, pointer: $pointer) { __typename ... on Blame { entries { pointer value version { hash } } } ... on Error { code message } }
+  blame(path: $path, pointer: $pointer) { __typename ... on Blame { entries { pointer value version { hash } } } ... on Error { code message } ... on TooExpensive { limit } }
 } } }`;
 
 interface BlameResult {
   __typename: string;
   entries?: { pointer: string; value: JsonValue; version: { hash: string } }[];
   code?: string;
+  limit?: string;
 }
 
 const LEAVES = 20_000;
@@ -69,6 +70,30 @@ function healthz(url: string): Promise<number | undefined> {
       res.on('end', () => resolve(res.statusCode));
     }).on('error', reject);
   });
+}
+
+/** Runs `work` while a probe asks /healthz every 50 ms; the longest time between two answers (or the start and one). */
+async function whileProbing<T>(url: string, work: () => Promise<T>): Promise<{ result: T; worstGapMs: number; elapsedMs: number }> {
+  let running = true;
+  let last = performance.now();
+  let worstGapMs = 0;
+  const probe = (async () => {
+    while (running) {
+      expect(await healthz(url)).toBe(200);
+      const now = performance.now();
+      worstGapMs = Math.max(worstGapMs, now - last);
+      last = now;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  const started = performance.now();
+  try {
+    const result = await work();
+    return { result, worstGapMs: Math.max(worstGapMs, performance.now() - last), elapsedMs: performance.now() - started };
+  } finally {
+    running = false;
+    await probe;
+  }
 }
 
 describe('blame at scale', () => {
@@ -121,27 +146,24 @@ describe('blame at scale', () => {
     });
 
     it('keeps /healthz answering while it runs: no probe waits a second (the pairwise walk froze it for 12 s)', async () => {
-      let running = true;
-      let last = performance.now();
-      let worstGap = 0;
-      const probe = (async () => {
-        while (running) {
-          expect(await healthz(h.url)).toBe(200);
-          const now = performance.now();
-          worstGap = Math.max(worstGap, now - last);
-          last = now;
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-      })();
-      const started = performance.now();
-      const results = await Promise.all([blame('big', 'big.json'), blame('big', 'big.json')]);
-      const elapsed = performance.now() - started;
-      running = false;
-      await probe;
+      const { result: results, worstGapMs, elapsedMs } = await whileProbing(h.url, () => Promise.all([blame('big', 'big.json'), blame('big', 'big.json')]));
       expect(results.map((r) => r.entries?.length)).toEqual([LEAVES + 6, LEAVES + 6]);
       // The server runs in this process: a blocked event loop delays the probe's timer and its answer alike.
-      expect(worstGap, `two blames took ${elapsed.toFixed(0)} ms`).toBeLessThan(1_000);
+      expect(worstGapMs, `two blames took ${elapsedMs.toFixed(0)} ms`).toBeLessThan(1_000);
     });
+  });
+
+  it('refuses a 1 MiB document of 500,000 leaves with TooExpensive (a 132 MB answer held the server 10 s), and blames a subtree of it', async () => {
+    await h.gql(CREATE_NAMESPACE, { name: 'huge' });
+    importVersions(join(h.dataDir, 'huge.git'), 'huge.json', [JSON.stringify({ few: [1, 2], many: Array.from({ length: 500_000 }, () => 0) })]);
+    await put('huge', 'other.json', { x: 1 }, false);
+    const { result, worstGapMs } = await whileProbing(h.url, () => blame('huge', 'huge.json'));
+    expect(result).toMatchObject({ __typename: 'TooExpensive', code: 'TOO_EXPENSIVE', limit: 'CAIRN_MAX_BLAME_ENTRIES' });
+    expect(worstGapMs).toBeLessThan(1_000);
+    expect((await blame('huge', 'huge.json', '/few')).entries?.map((e) => [e.pointer, e.value])).toEqual([
+      ['/few/0', 1],
+      ['/few/1', 2],
+    ]);
   });
 
   it('agrees with the pairwise walk on generated histories written through the API and read back with git', async () => {

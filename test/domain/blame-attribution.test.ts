@@ -16,7 +16,7 @@ const unlimited = (): WorkBudget => new WorkBudget('TEST_LIMIT', Number.MAX_SAFE
 /** Blames the last of `versions` (oldest first) with the trie and the stepped walk: pointer → version index. */
 function blame(versions: readonly Version[], pointer = '', stepUnits = 4096, budget = unlimited()): { pointer: string; value: JsonValue; version: number }[] {
   const at = versions.length - 1;
-  const leaves = PendingLeaves.of<number>(getAtPointer(versions[at]!, pointer)!, decodePointer(pointer), budget);
+  const leaves = PendingLeaves.of<number>(getAtPointer(versions[at]!, pointer)!, decodePointer(pointer), budget, unlimited());
   for (let k = at; k >= 0 && leaves.pending > 0; k -= 1) {
     const walk = new ChangeAttribution(leaves, versions[k - 1], versions[k], k, budget);
     while (!walk.step(stepUnits));
@@ -111,9 +111,11 @@ describe('blame attribution', () => {
 
   it('refuses with TooExpensive once the budget is spent, while building the trie or walking a version', () => {
     const big = Array.from({ length: 10_000 }, (_, i) => ({ n: i }));
-    expect(() => PendingLeaves.of(big, [], new WorkBudget('CAIRN_MAX_BLAME_VALUES', 5_000, 'blame reads and compares values'))).toThrow(TooExpensiveError);
+    expect(() => PendingLeaves.of(big, [], new WorkBudget('CAIRN_MAX_BLAME_VALUES', 5_000, 'blame reads and compares values'), unlimited())).toThrow(TooExpensiveError);
+    expect(() => PendingLeaves.of(big, [], unlimited(), new WorkBudget('CAIRN_MAX_BLAME_ENTRIES', 9_999, 'blame answers'))).toThrow(TooExpensiveError);
+    expect(PendingLeaves.of(big, [], unlimited(), new WorkBudget('CAIRN_MAX_BLAME_ENTRIES', 10_000, 'blame answers')).leaves).toHaveLength(10_000);
     const budget = new WorkBudget('CAIRN_MAX_BLAME_VALUES', 60_000, 'blame reads and compares values');
-    const leaves = PendingLeaves.of<number>(big, [], budget);
+    const leaves = PendingLeaves.of<number>(big, [], budget, unlimited());
     const walk = new ChangeAttribution(leaves, big.map((o) => ({ n: o.n + 1 })), big, 1, budget);
     let error: unknown;
     try {

@@ -8,7 +8,7 @@ import { TooExpensiveError } from '../../src/domain/errors.js';
 import { RepositoryStore } from '../../src/git/repository-store.js';
 import type { GitRepository } from '../../src/git/repository.js';
 import type { Actor } from '../../src/services/actor.js';
-import { BlameService, DEFAULT_MAX_BLAME_VALUES, MAX_BLAME_VALUES_SETTING } from '../../src/services/blame.js';
+import { BlameService, DEFAULT_MAX_BLAME_ENTRIES, DEFAULT_MAX_BLAME_VALUES, MAX_BLAME_VALUES_SETTING } from '../../src/services/blame.js';
 import { createBlobSource } from '../../src/services/blob-source.js';
 import { NamespaceAccess } from '../../src/services/namespace-access.js';
 import { versionAt } from '../../src/services/version-view.js';
@@ -48,7 +48,8 @@ describe('blame service', () => {
     }
   };
 
-  const blame = (maxValues?: number) => new BlameService(new NamespaceAccess(store), maxValues === undefined ? {} : { maxValues }).blame(VIEWER, createBlobSource(), 'ns', { path: 'list.json' });
+  const blame = (maxValues?: number, pointer?: string) =>
+    new BlameService(new NamespaceAccess(store), maxValues === undefined ? {} : { maxValues }).blame(VIEWER, createBlobSource(), 'ns', { path: 'list.json', pointer: pointer ?? null });
 
   it('answers within its limit, and refuses the same blame with TooExpensive naming CAIRN_MAX_BLAME_VALUES below it', async () => {
     await writeHistory();
@@ -76,7 +77,17 @@ describe('blame service', () => {
   });
 
   it('refuses a document too big to blame before walking any of its history', async () => {
-    await commit(JSON.stringify(Array.from({ length: 50_000 }, () => ({ a: [0] }))));
-    await expect(blame(100_000)).rejects.toMatchObject({ limit: 'CAIRN_MAX_BLAME_VALUES' });
+    await commit(JSON.stringify(Array.from({ length: 20_000 }, () => ({ a: [0] }))));
+    await expect(blame(50_000)).rejects.toMatchObject({ limit: 'CAIRN_MAX_BLAME_VALUES' });
+  });
+
+  it('refuses an answer of more entries than CAIRN_MAX_BLAME_ENTRIES, and answers a subtree of the same document', async () => {
+    expect(DEFAULT_MAX_BLAME_ENTRIES).toBe(25_000);
+    await commit(JSON.stringify({ small: [1, 2, 3], big: Array.from({ length: DEFAULT_MAX_BLAME_ENTRIES }, (_, i) => i) }));
+    await expect(blame()).rejects.toMatchObject({ code: 'TOO_EXPENSIVE', limit: 'CAIRN_MAX_BLAME_ENTRIES' });
+    expect((await blame(undefined, '/small')).entries.map((e) => e.pointer)).toEqual(['/small/0', '/small/1', '/small/2']);
+    expect((await blame(undefined, '/big')).entries).toHaveLength(DEFAULT_MAX_BLAME_ENTRIES);
+    const service = new BlameService(new NamespaceAccess(store), { maxEntries: 2 });
+    await expect(service.blame(VIEWER, createBlobSource(), 'ns', { path: 'list.json', pointer: '/small' })).rejects.toMatchObject({ limit: 'CAIRN_MAX_BLAME_ENTRIES' });
   });
 });
