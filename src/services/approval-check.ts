@@ -1,5 +1,4 @@
 import { roleIn } from '../domain/access.js';
-import { parseStoredDocument } from '../domain/document-codec.js';
 import { ForbiddenError } from '../domain/errors.js';
 import { DEFAULT_POLICY, POLICY_PATH, governedNames, matchesAny, parseNamespacePolicy } from '../domain/namespace-policy.js';
 import { coveringRules, isGovernanceFile } from '../domain/proposal.js';
@@ -7,6 +6,7 @@ import { ApprovalRequiredError } from '../domain/proposal-errors.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
+import { parseStoredText } from './document-parser.js';
 import { policyAt } from './namespace-policy.js';
 import type { PendingWrite, WriteCheck } from './write-check.js';
 
@@ -21,7 +21,7 @@ export class ApprovalCheck implements WriteCheck {
   async check(write: PendingWrite): Promise<void> {
     // A policy that does not parse would lock every later write out: refused before it is committed, merges included.
     const newPolicy = write.files.get(POLICY_PATH);
-    if (newPolicy !== undefined && newPolicy !== null) parseNamespacePolicy(parseStoredDocument(POLICY_PATH, newPolicy));
+    if (newPolicy !== undefined && newPolicy !== null) parseNamespacePolicy(await parseStoredText(POLICY_PATH, newPolicy, null));
     const admin = roleIn(write.actor.operator.grants, write.repo.name) === 'admin';
     const governance = [...write.files.keys()].some(isGovernanceFile);
     // Whoever changes the policy decides every later write (and protects tags): only an admin, however the change

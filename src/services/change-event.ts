@@ -67,10 +67,23 @@ export async function buildChangeEvent(repo: GitRepository, commit: IndexedCommi
   };
 }
 
+/**
+ * Texts this many times over the cap are not parsed or diffed for an event at all: their contents alone would not fit
+ * (a value's JSON is rarely under a quarter of its text), and diffing two 1 MiB documents to find that out held the
+ * event loop for seconds after every large write.
+ */
+const CHEAP_REFUSAL_FACTOR = 4;
+
 async function documentEvent(diff: DocumentDiff, maxBytes: number): Promise<DocumentChangeEvent> {
+  const [oldText, newText] = await Promise.all([diff.oldText(), diff.newText()]);
+  if ((oldText?.length ?? 0) + (newText?.length ?? 0) > CHEAP_REFUSAL_FACTOR * maxBytes) return tooLarge(diff);
   const [changes, patch, oldContent, newContent] = await Promise.all([diff.changes(), diff.patch(), diff.oldValue(), diff.newValue()]);
   const payload = { changes, patch, oldContent: oldContent ?? null, newContent: newContent ?? null };
   if (jsonBytes(payload) <= maxBytes) return { path: diff.path, status: diff.status, ...payload, tooLarge: false };
+  return tooLarge(diff);
+}
+
+function tooLarge(diff: DocumentDiff): DocumentChangeEvent {
   return { path: diff.path, status: diff.status, changes: [], patch: [], oldContent: null, newContent: null, tooLarge: true };
 }
 

@@ -1,7 +1,7 @@
-import { parseStoredDocument } from '../domain/document-codec.js';
 import type { JsonValue } from '../domain/json-value.js';
 import type { GitRepository } from '../git/repository.js';
 import type { BlobSource } from './blob-source.js';
+import { parseStoredText } from './document-parser.js';
 
 export interface StoredDocument {
   readonly repo: GitRepository;
@@ -15,5 +15,5 @@ export function readText(blobs: BlobSource, doc: StoredDocument): Promise<string
 
 /** Parses what is stored; a document committed from outside Cairn may be invalid, which is an InvalidDocumentError. */
 export async function readValue(blobs: BlobSource, doc: StoredDocument): Promise<JsonValue> {
-  return parseStoredDocument(doc.path, await readText(blobs, doc));
+  return parseStoredText(doc.path, await readText(blobs, doc), doc.blob);
 }

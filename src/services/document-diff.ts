@@ -1,11 +1,11 @@
-import { parseStoredDocument } from '../domain/document-codec.js';
 import { type DocumentFormat, documentFormatOf } from '../domain/document-path.js';
 import { type JsonPatchOperation, createJsonPatch } from '../domain/json-patch.js';
 import type { JsonValue } from '../domain/json-value.js';
 import { unifiedDiff } from '../domain/text-diff.js';
 import { type ValueChange, diffValues } from '../domain/value-diff.js';
-import { LruCache } from '../git/lru-cache.js';
 import type { PathStatus } from '../git/tree-diff.js';
+import { InvalidDocumentError } from '../domain/errors.js';
+import { parseStoredText } from './document-parser.js';
 
 export type LazyText = () => Promise<string>;
 
@@ -14,12 +14,6 @@ export interface DiffSide {
   readonly text: LazyText;
   readonly blob: string | null;
 }
-
-/**
- * Parsed stored documents by blob id, shared by every request: a blob never changes, and diffs of nearby versions
- * (a frontend paging through history, a feed replay) parse the same documents again and again.
- */
-const parsedBlobs = new LruCache<string, JsonValue>(2048);
 
 /**
  * How one document differs between two versions (or between the head and a preview). Each representation is
@@ -72,23 +66,16 @@ export class DocumentDiff {
     return this.texts;
   }
 
+  /** Stored documents were validated on the way in; one committed from outside may not parse and then has no values. */
   private async valueOf(side: DiffSide | null, text: () => Promise<string | null>): Promise<JsonValue | undefined> {
     if (!side) return undefined;
-    const key = side.blob ? `${this.format}:${side.blob}` : null;
-    const cached = key ? parsedBlobs.get(key) : undefined;
-    if (cached !== undefined) return cached;
-    const value = this.parse(await text());
-    if (key && value !== undefined) parsedBlobs.set(key, value);
-    return value;
-  }
-
-  /** Stored documents were validated on the way in; one committed from outside may not parse and then has no values. */
-  private parse(text: string | null): JsonValue | undefined {
-    if (text === null) return undefined;
+    const source = await text();
+    if (source === null) return undefined;
     try {
-      return parseStoredDocument(this.path, text);
-    } catch {
-      return undefined;
+      return await parseStoredText(this.path, source, side.blob);
+    } catch (error) {
+      if (error instanceof InvalidDocumentError) return undefined;
+      throw error;
     }
   }
 }

@@ -1,6 +1,6 @@
-import { parseStoredDocument } from '../domain/document-codec.js';
 import { DEFAULT_POLICY, type NamespacePolicy, POLICY_PATH, parseNamespacePolicy } from '../domain/namespace-policy.js';
 import type { GitRepository } from '../git/repository.js';
+import { parseStoredText } from './document-parser.js';
 
 /** Parsed policies by blob id: every write reads the policy, and it rarely changes. */
 const parsed = new Map<string, NamespacePolicy>();
@@ -14,7 +14,7 @@ export async function policyAt(repo: GitRepository, commitOid: string | null = r
   const cached = parsed.get(blob);
   if (cached) return cached;
   const text = Buffer.from(await repo.objects.readBlob(blob)).toString('utf8');
-  const policy = parseNamespacePolicy(parseStoredDocument(POLICY_PATH, text));
+  const policy = parseNamespacePolicy(await parseStoredText(POLICY_PATH, text, blob));
   if (parsed.size >= MAX_PARSED) parsed.clear();
   parsed.set(blob, policy);
   return policy;

@@ -1,10 +1,10 @@
-import { parseStoredDocument } from '../domain/document-codec.js';
 import type { BrokenOverlay } from '../domain/errors.js';
 import { OverlayConflictError } from '../domain/errors.js';
 import type { JsonValue } from '../domain/json-value.js';
 import { type OverlayFailure, applyOverlay, parseOverlay } from '../domain/overlay-patch.js';
 import { BASE_EXTENSIONS, baseCandidatesOf, overlayFolderOf, overlayLocationOf, stemOf } from '../domain/overlay-path.js';
 import type { CheckVerdict, PendingWrite, WriteCheck } from './write-check.js';
+import { parseStoredText } from './document-parser.js';
 
 type Side = 'before' | 'after';
 
@@ -94,7 +94,7 @@ class WriteView {
     const text = await this.text(path, side);
     if (text === null) return undefined;
     try {
-      return parseStoredDocument(path, text);
+      return await parseStoredText(path, text, this.write.repo.objects.blobOid(Buffer.from(text)));
     } catch {
       return undefined;
     }

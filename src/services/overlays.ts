@@ -1,4 +1,4 @@
-import { parseStoredDocument, serializeDocument } from '../domain/document-codec.js';
+import { serializeDocument } from '../domain/document-codec.js';
 import { documentFormatOf } from '../domain/document-path.js';
 import { InvalidInputError, NotFoundError, OverlayConflictError } from '../domain/errors.js';
 import type { JsonPatchOperation } from '../domain/json-patch.js';
@@ -15,6 +15,7 @@ import { DocumentDiff } from './document-diff.js';
 import type { VersionDiff } from './diff.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import { type VersionView, versionAt, viewOf } from './version-view.js';
+import { parseStoredText } from './document-parser.js';
 
 /** One field (leaf JSON pointer) of an effective document and where its value comes from. */
 export interface FieldProvenance {
@@ -101,12 +102,13 @@ async function effectiveAt(repo: GitRepository, blobs: BlobSource, basePath: str
 
 async function readLayers(repo: GitRepository, blobs: BlobSource, basePath: string, cluster: string | null, commit: IndexedCommit): Promise<Layers> {
   const overlayPath = cluster === null ? null : overlayPathOf(basePath, validateClusterName(cluster));
-  const read = async (path: string | null): Promise<string | null> => {
+  const read = async (path: string | null): Promise<{ text: string; blob: string } | null> => {
     const blob = path === null ? null : await repo.blobAt(commit.oid, path);
-    return blob === null ? null : blobs.text(repo, blob);
+    return blob === null ? null : { text: await blobs.text(repo, blob), blob };
   };
-  const [baseText, overlayText] = await Promise.all([read(basePath), read(overlayPath)]);
-  const base = baseText === null ? undefined : parseStoredDocument(basePath, baseText);
+  const [baseSide, overlaySide] = await Promise.all([read(basePath), read(overlayPath)]);
+  const base = baseSide === null ? undefined : await parseStoredText(basePath, baseSide.text, baseSide.blob);
+  const overlayText = overlaySide?.text ?? null;
   if (overlayText === null || overlayPath === null) return { base, overlay: null, overlayPath };
   try {
     return { base, overlay: parseOverlay(overlayPath, overlayText), overlayPath };

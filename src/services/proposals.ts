@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { roleIn, satisfies } from '../domain/access.js';
 import { formatCommitMessage, defaultComment } from '../domain/commit-message.js';
-import { parseDocument } from '../domain/document-codec.js';
 import { InvalidInputError, InvalidPathError, NotFoundError, VersionConflictError } from '../domain/errors.js';
 import { type ProposalState, approvalRefusal, coveringRules, evaluateApprovals, newProposalId, proposalBranch, validateProposalId } from '../domain/proposal.js';
 import { ApprovalRequiredError, ProposalClosedError, ProposalConflictError, ProposalRejectedError, ReviewNotAllowedError } from '../domain/proposal-errors.js';
@@ -11,6 +10,7 @@ import type { CommitRequest, GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import type { ProposalEvents } from './proposal-events.js';
+import { parseNewDocument } from './document-parser.js';
 import { policyAt } from './namespace-policy.js';
 import { type Proposal, listProposals, readProposal } from './proposal-log.js';
 import { storageFailureOf } from './remote-retry.js';
@@ -122,8 +122,9 @@ export class ProposalService {
     for (const [path, text] of files) {
       const current = head ? await repo.blobAt(head.oid, path) : null;
       if (text === null && current === null) throw new NotFoundError('document', path);
-      if (text !== null) parseDocument(path, text, this.settings.maxDocumentBytes);
-      if (current !== (text === null ? null : repo.objects.blobOid(Buffer.from(text)))) effective.set(path, text);
+      const next = text === null ? null : repo.objects.blobOid(Buffer.from(text));
+      if (text !== null) await parseNewDocument(path, text, this.settings.maxDocumentBytes, next);
+      if (current !== next) effective.set(path, text);
     }
     if (effective.size === 0) throw new InvalidInputError('the proposed change leaves every document as it is');
     return effective;

@@ -1,4 +1,3 @@
-import { parseStoredDocument } from '../domain/document-codec.js';
 import { documentFormatOf, isDocumentPath } from '../domain/document-path.js';
 import { RevertConflictError, type ValueConflict } from '../domain/errors.js';
 import { type DocumentSide, revertDocument } from '../domain/revert-merge.js';
@@ -7,6 +6,7 @@ import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import { type WriteOptions, type WriteOutcome, type WritePipeline, type WritePlan, writeInputs } from './write-pipeline.js';
 import { InvalidInputError } from '../domain/errors.js';
+import { parseStoredText } from './document-parser.js';
 
 export interface RevertRequest extends WriteOptions {
   readonly version: string;
@@ -47,5 +47,5 @@ async function planRevert(repo: GitRepository, head: IndexedCommit | null, versi
 async function side(repo: GitRepository, path: string, oid: string | null): Promise<DocumentSide | null> {
   if (!oid) return null;
   const text = Buffer.from(await repo.objects.readBlob(oid)).toString('utf8');
-  return { text, value: parseStoredDocument(path, text) };
+  return { text, value: await parseStoredText(path, text, oid) };
 }

@@ -1,9 +1,9 @@
-import { parseStoredDocument } from '../domain/document-codec.js';
 import { isDocumentPath } from '../domain/document-path.js';
 import { type DocumentValidator, compileSchema } from '../domain/schema-compiler.js';
 import { SCHEMAS_DIR, SCHEMA_INDEX_PATH, type SchemaMapping, isSchemaFile, isValidatedDocument, parseSchemaMapping, schemasFor } from '../domain/schema-mapping.js';
 import { type SchemaViolation, SchemaViolationError, violationsOf } from '../domain/schema-violation.js';
 import { LruCache } from '../git/lru-cache.js';
+import { parseStoredText } from './document-parser.js';
 import type { PendingWrite, WriteCheck } from './write-check.js';
 
 /** Compiled schemas kept per process; a schema blob never changes, so neither does what it compiles to. */
@@ -29,12 +29,12 @@ export class SchemaCheck implements WriteCheck {
     const indexText = await tree.text(SCHEMA_INDEX_PATH);
     if (indexText === null) return;
     const files = new Set(await tree.paths(SCHEMAS_DIR));
-    const mapping = parseSchemaMapping(parseStoredDocument(SCHEMA_INDEX_PATH, indexText), (path) => files.has(path));
+    const mapping = parseSchemaMapping(await parseStoredText(SCHEMA_INDEX_PATH, indexText, tree.blobOid(indexText)), (path) => files.has(path));
     const violations: SchemaViolation[] = [];
     for (const path of await this.targets(write, tree, mapping, changedSchemas)) {
       const text = await tree.text(path);
       if (text === null) continue;
-      const value = parseStoredDocument(path, text);
+      const value = await parseStoredText(path, text, tree.blobOid(text));
       for (const schema of schemasFor(mapping, path)) violations.push(...violationsOf(path, schema, (await this.validator(tree, schema))(value)));
     }
     if (violations.length > 0) write.report(new SchemaViolationError(violations));
@@ -61,7 +61,7 @@ export class SchemaCheck implements WriteCheck {
     const key = tree.blobOid(text);
     const cached = this.compiled.get(key);
     if (cached) return cached;
-    const compiled = this.compile(schemaPath, parseStoredDocument(schemaPath, text));
+    const compiled = this.compile(schemaPath, await parseStoredText(schemaPath, text, key));
     this.compiled.set(key, compiled);
     return compiled;
   }

@@ -1,6 +1,5 @@
 import type { Role } from '../domain/access.js';
 import { type CommitAction, formatCommitMessage, validateRequestId } from '../domain/commit-message.js';
-import { parseDocument } from '../domain/document-codec.js';
 import { type CairnError, IdempotencyKeyReusedError, InvalidPathError, VersionConflictError } from '../domain/errors.js';
 import { formatPerson, parsePerson } from '../domain/person-trailer.js';
 import { requestFingerprint } from '../domain/request-fingerprint.js';
@@ -12,6 +11,7 @@ import { PathCollisionError } from '../git/tree-builder.js';
 import type { Actor } from './actor.js';
 import { type BlobSource, createBlobSource } from './blob-source.js';
 import { DocumentDiff } from './document-diff.js';
+import { parseNewDocument } from './document-parser.js';
 import { storedDiff } from './diff.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import { NO_OBSERVER, type ServiceObserver } from './service-observer.js';
@@ -131,7 +131,7 @@ export class WritePipeline {
     await this.checkExpected(repo, head, options.expectedVersion, [...planned.files.keys()]);
     const effective = await this.effectiveFiles(repo, head, planned.files);
     if (effective.size === 0) return { kind: 'unchanged', version: head ? viewOf(repo, head) : null };
-    this.validate(effective);
+    await this.validate(repo, effective);
     const refuse = (finding: CairnError): never => {
       throw finding;
     };
@@ -144,7 +144,7 @@ export class WritePipeline {
     const head = repo.head();
     await this.checkExpected(repo, head, options.expectedVersion, [...plan.files.keys()]);
     const effective = await this.effectiveFiles(repo, head, plan.files);
-    this.validate(effective);
+    await this.validate(repo, effective);
     const findings: CairnError[] = [];
     const report = (finding: CairnError): void => {
       findings.push(finding);
@@ -191,8 +191,13 @@ export class WritePipeline {
     return forced;
   }
 
-  private validate(files: ReadonlyMap<string, string | null>): void {
-    for (const [path, text] of files) if (text !== null) parseDocument(path, text, this.settings.maxDocumentBytes);
+  /** Every document parsed (on a worker when it is large), and remembered by blob id for the checks that follow. */
+  private async validate(repo: GitRepository, files: ReadonlyMap<string, string | null>): Promise<void> {
+    const parses = [...files].filter((entry): entry is [string, string] => entry[1] !== null);
+    const outcomes = await Promise.allSettled(parses.map(([path, text]) => parseNewDocument(path, text, this.settings.maxDocumentBytes, repo.objects.blobOid(Buffer.from(text)))));
+    // The first invalid document in the write's order is the one reported, however the parses interleaved.
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   private async commit(repo: GitRepository, actor: Actor, head: IndexedCommit | null, plan: WritePlan, comment: string, requestId: KeyedRequest | null, forced: boolean): Promise<IndexedCommit> {

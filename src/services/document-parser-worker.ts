@@ -1,0 +1,25 @@
+import { parseDocument, parseStoredDocument } from '../domain/document-codec.js';
+import type { JsonValue } from '../domain/json-value.js';
+import { type TransferableError, toTransferable } from './transferable-error.js';
+
+/** What a parse on a worker thread answers: the value, or the typed failure as data (see transferable-error.ts). */
+export type ParseOutcome = { readonly ok: true; readonly value: JsonValue } | { readonly ok: false; readonly error: TransferableError };
+
+export interface ParseTask {
+  readonly path: string;
+  readonly text: string;
+  /** A document to be written, checked against this size limit; null: stored text, already validated once. */
+  readonly maxBytes: number | null;
+}
+
+/** Runs on a pool thread (piscina loads this file there): the domain's parsers, off the event loop. */
+export function parse(task: ParseTask): ParseOutcome {
+  try {
+    const value = task.maxBytes === null ? parseStoredDocument(task.path, task.text) : parseDocument(task.path, task.text, task.maxBytes);
+    return { ok: true, value };
+  } catch (error) {
+    const transferable = toTransferable(error);
+    if (transferable) return { ok: false, error: transferable };
+    throw error;
+  }
+}

@@ -1,0 +1,96 @@
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { documentFormatOf } from '../domain/document-path.js';
+import type { JsonValue } from '../domain/json-value.js';
+import { type ParseOutcome, type ParseTask, parse } from './document-parser-worker.js';
+import { ParsedDocumentCache } from './parsed-document-cache.js';
+import { fromTransferable } from './transferable-error.js';
+
+export interface ParserSettings {
+  /** Worker threads that parse large documents (CAIRN_PARSE_THREADS); 0 parses everything on the event loop. */
+  readonly threads: number;
+}
+
+/**
+ * Text sizes below which a parse costs a few milliseconds (YAML parses at about 2 µs a byte, JSON at about 50 ns):
+ * cheaper on the event loop than the trip to a worker and back. Larger documents are parsed on a worker thread, so
+ * one 1 MiB YAML document (over a second of parsing) never holds the thread every tenant shares.
+ */
+const INLINE_BYTES = { json: 256 * 1024, yaml: 16 * 1024 } as const;
+
+/** Idle worker threads exit after this long; the pool starts them again on demand. */
+const IDLE_THREAD_MS = 30_000;
+
+export const DEFAULT_PARSE_THREADS = Math.max(1, Math.min(4, availableParallelism() - 1));
+
+let threads = DEFAULT_PARSE_THREADS;
+let pool: Piscina | null = null;
+const parsed = new ParsedDocumentCache();
+
+/** Set once at start-up, before the first parse. */
+export function configureDocumentParser(settings: ParserSettings): void {
+  threads = settings.threads;
+}
+
+/** Stops the worker threads (server shutdown); a later parse starts them again. */
+export async function closeDocumentParser(): Promise<void> {
+  const closing = pool;
+  pool = null;
+  await closing?.destroy();
+}
+
+/**
+ * Parses and checks a document about to be written (size, syntax, nesting, aliases, JSON-representable values), off
+ * the event loop when it is large. Its value is remembered under its blob id: the checks and the change event that
+ * follow the write read it from there instead of parsing the text again.
+ */
+export async function parseNewDocument(path: string, text: string, maxBytes: number, blob: string | null): Promise<JsonValue> {
+  const cached = blob ? parsed.get(path, blob) : undefined;
+  if (cached !== undefined) return cached;
+  const value = await run({ path, text, maxBytes });
+  if (blob) parsed.set(path, blob, value, text.length);
+  return value;
+}
+
+/** Parses a stored document (validated when it was written, or committed from outside: then it may be invalid). */
+export async function parseStoredText(path: string, text: string, blob: string | null): Promise<JsonValue> {
+  const cached = blob ? parsed.get(path, blob) : undefined;
+  if (cached !== undefined) return cached;
+  const value = await run({ path, text, maxBytes: null });
+  if (blob) parsed.set(path, blob, value, text.length);
+  return value;
+}
+
+async function run(task: ParseTask): Promise<JsonValue> {
+  // The same function the workers run: one code path whichever thread parses.
+  const outcome = onWorker(task) ? ((await workerPool().run(task, { name: 'parse' })) as ParseOutcome) : parse(task);
+  if (!outcome.ok) throw fromTransferable(outcome.error);
+  return outcome.value;
+}
+
+function onWorker(task: ParseTask): boolean {
+  if (threads === 0) return false;
+  const format = documentFormatOf(task.path) ?? 'json';
+  // Stored JSON goes through V8's native JSON.parse: as fast as copying the value back from a worker would be.
+  if (format === 'json' && task.maxBytes === null) return false;
+  return task.text.length > INLINE_BYTES[format];
+}
+
+function workerPool(): Piscina {
+  pool ??= new Piscina({
+    filename: workerFile(),
+    name: 'parse',
+    minThreads: 0,
+    maxThreads: threads,
+    idleTimeout: IDLE_THREAD_MS,
+    // Under tsx (development, tests) the worker is TypeScript and needs the same loader; the build runs plain .js.
+    execArgv: import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : [],
+  });
+  return pool;
+}
+
+function workerFile(): string {
+  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return fileURLToPath(new URL(`./document-parser-worker${extension}`, import.meta.url));
+}

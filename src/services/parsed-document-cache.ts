@@ -1,0 +1,46 @@
+import type { JsonValue } from '../domain/json-value.js';
+
+/** Text bytes of parsed documents kept: about ten times that in memory as values. */
+const MAX_TEXT_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Parsed stored documents by blob id, shared by every request: a blob never changes, and diffs of nearby versions (a
+ * frontend paging through history, a feed replay, the checks of a write and its change event) parse the same
+ * documents again and again. Bounded by the size of the texts behind the values, not their number, so a few 1 MiB
+ * documents cannot hold gigabytes; the least recently used go first.
+ */
+export class ParsedDocumentCache {
+  private readonly entries = new Map<string, { readonly value: JsonValue; readonly bytes: number }>();
+  private bytes = 0;
+
+  get(path: string, blob: string): JsonValue | undefined {
+    const key = keyOf(path, blob);
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return entry.value;
+  }
+
+  set(path: string, blob: string, value: JsonValue, bytes: number): void {
+    if (bytes > MAX_TEXT_BYTES / 4) return;
+    const key = keyOf(path, blob);
+    const old = this.entries.get(key);
+    if (old) {
+      this.bytes -= old.bytes;
+      this.entries.delete(key);
+    }
+    this.entries.set(key, { value, bytes });
+    this.bytes += bytes;
+    for (const [oldest, entry] of this.entries) {
+      if (this.bytes <= MAX_TEXT_BYTES) break;
+      this.entries.delete(oldest);
+      this.bytes -= entry.bytes;
+    }
+  }
+}
+
+/** The same blob under a .json and a .yaml name parses differently: the format is part of the key. */
+function keyOf(path: string, blob: string): string {
+  return `${path.endsWith('.json') ? 'json' : 'yaml'}:${blob}`;
+}
