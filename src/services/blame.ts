@@ -1,7 +1,6 @@
 import { ChangeAttribution } from '../domain/blame-attribution.js';
 import { type BlameLeaf, PendingLeaves } from '../domain/blame-pending-leaves.js';
 import { countValues } from '../domain/blame-value-count.js';
-import { parseStoredDocument } from '../domain/document-codec.js';
 import { validateDocumentPath } from '../domain/document-path.js';
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import { decodePointer, getAtPointer } from '../domain/json-pointer.js';
@@ -11,6 +10,7 @@ import { type IndexedCommit, lastIndexAtOrBefore } from '../git/commit-index.js'
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import type { BlobSource } from './blob-source.js';
+import { parseStoredText } from './document-parser.js';
 import { giveWay } from './event-loop-turn.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import { type VersionView, versionArgument, versionAt, viewOf } from './version-view.js';
@@ -138,9 +138,10 @@ async function attribute(repo: GitRepository, documents: DocumentVersions, path:
 }
 
 /**
- * Parsed versions of one document by blob id, charged to the blame's budget as they are read. Versions are read
- * newest first and each blob is the new side of one version and the old side of the next, so the last two are
- * all that is kept: memory stays two documents however long the history.
+ * Parsed versions of one document by blob id, charged to the blame's budget as they are read (whether the shared
+ * parse cache had them or not: the same blame costs the same). Versions are read newest first and each blob is the
+ * new side of one version and the old side of the next, so the last two are all this keeps: its memory stays two
+ * documents however long the history.
  */
 class DocumentVersions {
   private readonly parsed = new Map<string, JsonValue>();
@@ -155,7 +156,7 @@ class DocumentVersions {
   async value(blob: string): Promise<JsonValue> {
     const cached = this.parsed.get(blob);
     if (cached !== undefined) return cached;
-    const value = parseStoredDocument(this.path, await this.blobs.text(this.repo, blob));
+    const value = await parseStoredText(this.path, await this.blobs.text(this.repo, blob), blob);
     this.budget.spend(countValues(value, this.budget.max - this.budget.spent));
     if (this.parsed.size >= 2) this.parsed.delete(this.parsed.keys().next().value!);
     this.parsed.set(blob, value);
