@@ -8,9 +8,12 @@ import { DOCUMENTS, documentPath, generateRepository, gitdirFor } from './genera
 import { graphqlClient } from './graphql-client.js';
 import { type Figure, gitTimer, meets, median, percentile, timeMedian } from './measure.js';
 import { benchImportExport } from './import-export.js';
+import { benchWorkBudgets } from './work-budgets.js';
 import { startServerProcess } from './server-process.js';
 
 const quick = process.argv.includes('--quick');
+/** Only the work-budget rows (issue 12), e.g. to compare two builds quickly. */
+const budgetsOnly = process.argv.includes('--budgets');
 const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
 const RUNS = 25;
 const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
@@ -179,14 +182,18 @@ async function benchSubscribers(size: number, url: string, gql: Gql): Promise<vo
 const benchStarted = performance.now();
 console.log(`Cairn benchmark${quick ? ' (quick)' : ''}: medians over ${RUNS} runs; the git CLI figures include starting a git process.`);
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: path.resolve(import.meta.dirname, '..'), stdio: 'inherit' });
-for (const size of sizes) await benchSize(size, size === sizes.at(-1));
-console.log('\nimport and export (the cairn CLI against a server process)');
-await benchImportExport(1_000, record);
+if (!budgetsOnly) {
+  for (const size of sizes) await benchSize(size, size === sizes.at(-1));
+  console.log('\nimport and export (the cairn CLI against a server process)');
+  await benchImportExport(1_000, record);
+}
+console.log('\nwork budgets (a server process, heavy requests, /healthz probed every 20 ms)');
+await benchWorkBudgets(record);
 const seconds = Math.round((performance.now() - benchStarted) / 1000);
 console.log(`\nwhole run: ${seconds} s`);
 const out = { date: new Date().toISOString(), quick, seconds, node: process.version, cpus: (await import('node:os')).cpus().length, figures };
-writeFileSync(path.resolve(import.meta.dirname, quick ? 'results-quick.json' : 'results.json'), `${JSON.stringify(out, null, 2)}\n`);
+if (!budgetsOnly) writeFileSync(path.resolve(import.meta.dirname, quick ? 'results-quick.json' : 'results.json'), `${JSON.stringify(out, null, 2)}\n`);
 console.log(`\n| versions | operation | Cairn | git CLI | ratio | target | |\n|---:|---|---:|---:|---:|---|---|`);
 for (const f of figures) {
-  console.log(`| ${f.size.toLocaleString('en')} | ${f.operation} | ${f.cairn.toFixed(2)} ${f.unit} | ${f.reference === null ? '—' : `${f.reference.toFixed(2)} ${f.unit}`} | ${f.reference ? `${(f.cairn / f.reference).toFixed(2)}×` : '—'} | ${f.target} ${f.unit} | ${f.met ? 'met' : '**missed**'} |`);
+  console.log(`| ${f.size ? f.size.toLocaleString('en') : '—'} | ${f.operation} | ${f.cairn.toFixed(2)} ${f.unit} | ${f.reference === null ? '—' : `${f.reference.toFixed(2)} ${f.unit}`} | ${f.reference ? `${(f.cairn / f.reference).toFixed(2)}×` : '—'} | ${f.target} ${f.unit} | ${f.met ? 'met' : '**missed**'} |`);
 }

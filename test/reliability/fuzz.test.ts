@@ -438,7 +438,7 @@ const revertArb = fc.record({ namespace: namespaceArb, version: versionArb, dryR
 // Oracles
 // ---------------------------------------------------------------------------------------------------------------
 
-const WRITE_TYPES = new Set(['WritePayload', 'Forbidden', 'InvalidDocument', 'InvalidInput', 'InvalidNamespace', 'InvalidPath', 'InvalidRef', 'NotFound', 'StorageFailure', 'VersionConflict']);
+const WRITE_TYPES = new Set(['WritePayload', 'Forbidden', 'InvalidDocument', 'InvalidInput', 'InvalidNamespace', 'InvalidPath', 'InvalidRef', 'NotFound', 'StorageFailure', 'VersionConflict', 'IdempotencyKeyReused']);
 const REVERT_TYPES = new Set([...WRITE_TYPES, 'RevertConflict']);
 const CODES: Record<string, string> = {
   Forbidden: 'FORBIDDEN',
@@ -451,7 +451,13 @@ const CODES: Record<string, string> = {
   StorageFailure: 'STORAGE_FAILURE',
   VersionConflict: 'VERSION_CONFLICT',
   RevertConflict: 'REVERT_CONFLICT',
+  IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
 };
+
+/** put, apply and delete are one operation (an update of documents); rollback and revert are operations of their own. */
+function kindOf(mutation: string): string {
+  return mutation === 'rollback' || mutation === 'revert' ? mutation : 'update';
+}
 
 const READ_AT = `query($ns: String!, $path: String!, $at: String) { namespace(name: $ns) { ... on Namespace {
   config(path: $path, at: $at) { __typename ... on ConfigDocument { text content } ... on Error { code message } } } } }`;
@@ -515,6 +521,7 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
   const known: string[] = []; // every commit of main, oldest first
   let docs: string[] = []; // documents at head
   const committedIds = new Map<string, string>(); // requestId -> the version it committed
+  const committedRequests = new Map<string, string>(); // requestId -> the mutation and input that committed it
   let freshCounter = 0;
   const violations: Violation[] = [];
   const tally = new Map<string, Map<string, number>>();
@@ -653,6 +660,15 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
     if (!allowed.has(out.__typename)) violate('unknown result type', `${label}: ${out.__typename}`);
     count(call.mutation, out.__typename === 'WritePayload' ? `WritePayload:${out.status}` : out.__typename);
 
+    const sentId = call.requestId && /^[A-Za-z0-9._:-]{1,128}$/.test(call.requestId) ? call.requestId : undefined;
+    const sameRequest = sentId !== undefined && committedRequests.get(sentId) === JSON.stringify([call.mutation, call.input]);
+    // A key is bound to its first request: the very same request replays, any other is refused naming its version.
+    if (sameRequest && out.__typename !== 'WritePayload') violate('the same request with a known requestId not replayed', `${label}: ${out.__typename}`);
+    if (out.__typename === 'IdempotencyKeyReused') {
+      const first = sentId ? committedIds.get(sentId) : undefined;
+      if (!first) violate('IdempotencyKeyReused for a requestId that committed nothing', `${label}: ${clip(out)}`);
+      else if (out.firstVersion !== first || out.requestId !== sentId) violate('IdempotencyKeyReused names the wrong version', `${label}: ${clip(out)}, first ${first}`);
+    }
     if (out.__typename !== 'WritePayload') {
       if (out.code !== CODES[out.__typename]) violate('error code mismatch', `${label}: ${out.__typename} with code ${out.code}`);
       if (typeof out.message !== 'string' || out.message === '') violate('error without message', `${label}: ${clip(out)}`);
@@ -683,6 +699,11 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
     if (status === 'PREVIEW') violate('preview without dryRun', label);
 
     if (id && committedIds.has(id) && status !== 'REPLAYED') violate('known requestId not replayed', `${label}: ${status}`);
+    if (status === 'REPLAYED' && id) {
+      // A replay answers the key's own request: never another kind of operation (a rollback sent with a put's key).
+      const [firstMutation] = JSON.parse(committedRequests.get(id) ?? '[""]') as [string];
+      if (kindOf(firstMutation) !== kindOf(call.mutation)) violate('another kind of request replayed', `${label}: first was ${firstMutation}`);
+    }
     if (status === 'REPLAYED') {
       const first = id ? committedIds.get(id) : undefined;
       if (!first || out.version?.hash !== first) violate('REPLAYED names the wrong version', `${label}: ${out.version?.hash}, first ${first}`);
@@ -706,6 +727,7 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
     if (id) {
       if (committedIds.has(id)) violate('requestId committed twice', `${label}: ${id}`);
       committedIds.set(id, after ?? '');
+      committedRequests.set(id, JSON.stringify([call.mutation, call.input]));
     }
     if (after) {
       // What `git interpret-trailers` reads: exactly our trailers, whatever the comment tried to forge.

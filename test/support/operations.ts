@@ -18,17 +18,20 @@ export const PAYLOAD_FIELDS = `... on WritePayload {
     files { path status changes { pointer op oldValue newValue } patch unified }
   }`;
 
+/** Write mutations only: the result unions of the other mutations do not have it. */
+const REUSED_KEY = '... on IdempotencyKeyReused { requestId firstVersion }';
+
 export const CREATE_NAMESPACE = `mutation($name: String!) { createNamespace(input: { name: $name }) { __typename ... on Namespace { name } ${BASE_ERRORS} } }`;
 
-export const PUT_CONFIG = `mutation($input: PutConfigInput!) { putConfig(input: $input) { ${PAYLOAD_FIELDS} ${ERROR_FIELDS} } }`;
+export const PUT_CONFIG = `mutation($input: PutConfigInput!) { putConfig(input: $input) { ${PAYLOAD_FIELDS} ${ERROR_FIELDS} ${REUSED_KEY} } }`;
 
-export const APPLY_CHANGES = `mutation($input: ApplyChangesInput!) { applyChanges(input: $input) { ${PAYLOAD_FIELDS} ${ERROR_FIELDS} } }`;
+export const APPLY_CHANGES = `mutation($input: ApplyChangesInput!) { applyChanges(input: $input) { ${PAYLOAD_FIELDS} ${ERROR_FIELDS} ${REUSED_KEY} } }`;
 
-export const DELETE_CONFIG = `mutation($input: DeleteConfigInput!) { deleteConfig(input: $input) { ${PAYLOAD_FIELDS} ${ERROR_FIELDS} } }`;
+export const DELETE_CONFIG = `mutation($input: DeleteConfigInput!) { deleteConfig(input: $input) { ${PAYLOAD_FIELDS} ${ERROR_FIELDS} ${REUSED_KEY} } }`;
 
-export const ROLLBACK = `mutation($input: RollbackInput!) { rollback(input: $input) { ${PAYLOAD_FIELDS} ${ERROR_FIELDS} } }`;
+export const ROLLBACK = `mutation($input: RollbackInput!) { rollback(input: $input) { ${PAYLOAD_FIELDS} ${ERROR_FIELDS} ${REUSED_KEY} } }`;
 
-export const REVERT = `mutation($input: RevertInput!) { revert(input: $input) { ${PAYLOAD_FIELDS} ${REVERT_ERROR_FIELDS} } }`;
+export const REVERT = `mutation($input: RevertInput!) { revert(input: $input) { ${PAYLOAD_FIELDS} ${REVERT_ERROR_FIELDS} ${REUSED_KEY} } }`;
 
 export const HEAD = `query($ns: String!) { namespace(name: $ns) { __typename ... on Namespace { head { hash } versionCount } ${BASE_ERRORS} } }`;
 
@@ -52,5 +55,7 @@ export interface WriteResult {
   line?: number | null;
   column?: number | null;
   revertedVersion?: string;
+  requestId?: string;
+  firstVersion?: string;
   conflicts?: { path: string; pointers: string[] }[];
 }
