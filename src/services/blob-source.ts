@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import type { WorkBudget } from '../domain/work-budget.js';
 import type { GitRepository } from '../git/repository.js';
 
 /** Reads document text by blob id. One per request, so the same blob is read and decoded once per request. */
@@ -9,7 +10,12 @@ export interface BlobSource {
 /** ignoreBOM keeps a leading byte-order mark: the text is served byte for byte as stored. */
 const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
-export function createBlobSource(): BlobSource {
+/**
+ * `budget` bounds the document text one request may read (and so parse, diff, blame): every document a request
+ * touches is read here once, so the sum of their sizes is what the request costs. Past it the request is refused with
+ * TooExpensive instead of parsing hundreds of megabytes.
+ */
+export function createBlobSource(budget: WorkBudget | null = null): BlobSource {
   const repos = new Map<string, GitRepository>();
   const loader = new DataLoader<string, string>(async (keys) =>
     Promise.all(
@@ -17,7 +23,9 @@ export function createBlobSource(): BlobSource {
         const split = key.indexOf('\0');
         const repo = repos.get(key.slice(0, split));
         if (!repo) throw new Error(`blob source: unknown repository for ${key}`);
-        return decoder.decode(await repo.objects.readBlob(key.slice(split + 1)));
+        const bytes = await repo.objects.readBlob(key.slice(split + 1));
+        budget?.spend(bytes.length);
+        return decoder.decode(bytes);
       }),
     ),
   );

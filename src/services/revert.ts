@@ -4,6 +4,7 @@ import { type DocumentSide, revertDocument } from '../domain/revert-merge.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
+import { giveWay } from './event-loop-turn.js';
 import { type WriteOptions, type WriteOutcome, type WritePipeline, type WritePlan, writeInputs } from './write-pipeline.js';
 import { InvalidInputError } from '../domain/errors.js';
 import { parseStoredText } from './document-parser.js';
@@ -39,6 +40,7 @@ async function planRevert(repo: GitRepository, head: IndexedCommit | null, versi
     if (outcome.kind === 'conflict') conflicts.push({ path: change.path, pointers: outcome.pointers });
     else if (outcome.kind === 'write') files.set(change.path, outcome.text);
     else if (outcome.kind === 'delete') files.set(change.path, null);
+    await giveWay();
   }
   if (conflicts.length) throw new RevertConflictError(commit.oid, conflicts);
   return { action: 'revert', files, reverts: commit.oid };

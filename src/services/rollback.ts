@@ -3,6 +3,7 @@ import { InvalidInputError } from '../domain/errors.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
+import { giveWay } from './event-loop-turn.js';
 import { emergencyRollbackAllowed } from './approval-check.js';
 import { type WriteOptions, type WriteOutcome, type WritePipeline, type WritePlan, writeInputs } from './write-pipeline.js';
 
@@ -43,6 +44,7 @@ async function planRollback(repo: GitRepository, head: IndexedCommit | null, to:
     const wanted = targetBlobs.get(path) ?? null;
     if (wanted === (headBlobs.get(path) ?? null)) continue;
     files.set(path, wanted === null ? null : Buffer.from(await repo.objects.readBlob(wanted)).toString('utf8'));
+    await giveWay();
   }
   return { action: 'rollback', files, rollbackTo: target };
 }

@@ -4,6 +4,7 @@ import { SCHEMAS_DIR, SCHEMA_INDEX_PATH, type SchemaMapping, isSchemaFile, isVal
 import { type SchemaViolation, SchemaViolationError, violationsOf } from '../domain/schema-violation.js';
 import { LruCache } from '../git/lru-cache.js';
 import { parseStoredText } from './document-parser.js';
+import { giveWay } from './event-loop-turn.js';
 import type { PendingWrite, WriteCheck } from './write-check.js';
 
 /** Compiled schemas kept per process; a schema blob never changes, so neither does what it compiles to. */
@@ -36,6 +37,8 @@ export class SchemaCheck implements WriteCheck {
       if (text === null) continue;
       const value = await parseStoredText(path, text, tree.blobOid(text));
       for (const schema of schemasFor(mapping, path)) violations.push(...violationsOf(path, schema, (await this.validator(tree, schema))(value)));
+      // A changed schema revalidates every document it covers: thousands, for a broad one.
+      await giveWay();
     }
     if (violations.length > 0) write.report(new SchemaViolationError(violations));
   }

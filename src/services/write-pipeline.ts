@@ -12,6 +12,7 @@ import type { Actor } from './actor.js';
 import { type BlobSource, createBlobSource } from './blob-source.js';
 import { DocumentDiff } from './document-diff.js';
 import { parseNewDocument } from './document-parser.js';
+import { giveWay } from './event-loop-turn.js';
 import { storedDiff } from './diff.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import { NO_OBSERVER, type ServiceObserver } from './service-observer.js';
@@ -167,6 +168,8 @@ export class WritePipeline {
       const current = head ? await repo.blobAt(head.oid, path) : null;
       const next = text === null ? null : repo.objects.blobOid(Buffer.from(text));
       if (current !== next) effective.set(path, text);
+      // A rollback or an import can touch thousands of documents: other requests get their turns in between.
+      await giveWay();
     }
     return effective;
   }
@@ -191,13 +194,16 @@ export class WritePipeline {
     return forced;
   }
 
-  /** Every document parsed (on a worker when it is large), and remembered by blob id for the checks that follow. */
+  /**
+   * Every document parsed (on a worker when it is large), in the write's order, so the first invalid one is the one
+   * reported; each is remembered by blob id for the checks that follow.
+   */
   private async validate(repo: GitRepository, files: ReadonlyMap<string, string | null>): Promise<void> {
-    const parses = [...files].filter((entry): entry is [string, string] => entry[1] !== null);
-    const outcomes = await Promise.allSettled(parses.map(([path, text]) => parseNewDocument(path, text, this.settings.maxDocumentBytes, repo.objects.blobOid(Buffer.from(text)))));
-    // The first invalid document in the write's order is the one reported, however the parses interleaved.
-    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
-    if (failed) throw failed.reason;
+    for (const [path, text] of files) {
+      if (text === null) continue;
+      await parseNewDocument(path, text, this.settings.maxDocumentBytes, repo.objects.blobOid(Buffer.from(text)));
+      await giveWay();
+    }
   }
 
   private async commit(repo: GitRepository, actor: Actor, head: IndexedCommit | null, plan: WritePlan, comment: string, requestId: KeyedRequest | null, forced: boolean): Promise<IndexedCommit> {
