@@ -24,7 +24,7 @@ export interface PendingNode {
 
 const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
 
-/** How many nodes are built between two charges to the budget, so a huge document is refused early. */
+/** How many values are charged at once to the budget, so a huge document is refused early even in one step. */
 const CHARGE_EVERY = 4096;
 
 /**
@@ -45,12 +45,17 @@ export class PendingLeaves<V> {
   /**
    * The leaves of `value`, the value at `tokens` in the document, under a chain of nodes from the document root.
    * Charges `budget` one unit per value and one per level of each leaf's pointer (the pointers are the answer), and
-   * `answer` one unit per leaf: each is an entry of the answer, which is serialized in one piece.
+   * `answer` one unit per leaf: each is an entry of the answer, which is serialized in one piece. Built in steps of
+   * about `units` values each, so the caller can let other work in between: `step` answers null until it is done.
    */
+  static build<V>(value: JsonValue, tokens: readonly string[], budget: WorkBudget, answer: WorkBudget): { step(units: number): PendingLeaves<V> | null } {
+    const builder = new TrieBuilder(value, tokens, budget, answer);
+    return { step: (units) => (builder.step(units) ? new PendingLeaves<V>(builder.root(), builder.leaves) : null) };
+  }
+
+  /** The same, in one go. */
   static of<V>(value: JsonValue, tokens: readonly string[], budget: WorkBudget, answer: WorkBudget): PendingLeaves<V> {
-    const builder = new TrieBuilder(budget, answer);
-    const root = builder.build(value, tokens);
-    return new PendingLeaves<V>(root, builder.leaves);
+    return PendingLeaves.build<V>(value, tokens, budget, answer).step(Number.POSITIVE_INFINITY)!;
   }
 
   get pending(): number {
@@ -75,7 +80,7 @@ export class PendingLeaves<V> {
       if (next.leaf >= 0) this.setBy[next.leaf] = version;
       next.pending = 0;
       for (const child of next.children) if (child.pending > 0) stack.push(child);
-      next.children = [];
+      next.children = NO_CHILDREN;
     }
     return visited;
   }
@@ -103,42 +108,45 @@ interface Cursor {
   /** The object's keys; null for an array. */
   readonly keys: readonly string[] | null;
   readonly size: number;
-  readonly pointer: string;
-  readonly depth: number;
   next: number;
 }
+
+/** Leaves have no children, and claimed nodes keep none: one array for all of them, never added to. */
+const NO_CHILDREN: PendingNode[] = [];
 
 /**
  * Builds the trie depth first with one cursor per open container, never recursing (a document may be nested as
  * deep as the parser allows), so leaves are numbered in document order and a container's count is summed when its
- * last member is done.
+ * last member is done. Only leaves get a pointer string, joined from the open containers' tokens: a long chain of
+ * containers costs no string per level.
  */
 class TrieBuilder {
   readonly leaves: BlameLeaf[] = [];
+  private readonly stack: Cursor[] = [];
+  /** Escaped tokens of the open containers under the blamed value. */
+  private readonly path: string[] = [];
+  private readonly base: string;
+  private readonly top: PendingNode;
   private unbilled = 0;
 
   constructor(
+    value: JsonValue,
+    private readonly tokens: readonly string[],
     private readonly budget: WorkBudget,
     private readonly answer: WorkBudget,
-  ) {}
-
-  build(value: JsonValue, tokens: readonly string[]): PendingNode {
+  ) {
+    this.base = encodePointer(tokens);
     const last = tokens.at(-1) ?? '';
-    let top = this.subtree(value, last, indexOf(last), encodePointer(tokens), tokens.length);
-    for (let i = tokens.length - 2; i >= -1; i -= 1) {
-      const token = tokens[i] ?? '';
-      top = { token, index: indexOf(token), leaf: -1, children: [top], pending: top.pending };
-    }
-    this.budget.spend(this.unbilled);
-    return top;
+    this.top = this.add(value, last, indexOf(last), null);
   }
 
-  private subtree(value: JsonValue, token: string, index: number, pointer: string, depth: number): PendingNode {
-    const stack: Cursor[] = [];
-    const top = this.add(stack, value, token, index, pointer, depth);
-    for (let cursor = stack.at(-1); cursor !== undefined; cursor = stack.at(-1)) {
+  /** Adds about `units` members; true once every one is. */
+  step(units: number): boolean {
+    const stack = this.stack;
+    for (let done = 0, cursor = stack.at(-1); cursor !== undefined && done < units; done += 1, cursor = stack.at(-1)) {
       if (cursor.next === cursor.size) {
         stack.pop();
+        if (stack.length > 0) this.path.pop();
         cursor.node.pending = cursor.node.children.reduce((sum, child) => sum + child.pending, 0);
         continue;
       }
@@ -147,27 +155,51 @@ class TrieBuilder {
       const key = cursor.keys?.[i];
       const child =
         key === undefined
-          ? this.add(stack, (cursor.value as JsonValue[])[i]!, String(i), i, `${cursor.pointer}/${i}`, cursor.depth + 1)
-          : this.add(stack, (cursor.value as JsonObject)[key]!, key, indexOf(key), `${cursor.pointer}/${escapeToken(key)}`, cursor.depth + 1);
+          ? this.add((cursor.value as JsonValue[])[i]!, String(i), i, String(i))
+          : this.add((cursor.value as JsonObject)[key]!, key, indexOf(key), escapeToken(key));
       cursor.node.children.push(child);
     }
-    return top;
+    this.budget.spend(this.unbilled);
+    this.unbilled = 0;
+    return stack.length === 0;
   }
 
-  /** A node for `value`: a leaf, or a container whose cursor is pushed for its members to be added. */
-  private add(stack: Cursor[], value: JsonValue, token: string, index: number, pointer: string, depth: number): PendingNode {
+  /** The document root, above the blamed value: one node per token of its pointer. */
+  root(): PendingNode {
+    let root = this.top;
+    for (let i = this.tokens.length - 2; i >= -1; i -= 1) {
+      const token = this.tokens[i] ?? '';
+      root = { token, index: indexOf(token), leaf: -1, children: [root], pending: root.pending };
+    }
+    return root;
+  }
+
+  /**
+   * A node for `value` (`escaped`: its token in a pointer, null for the blamed value itself): a leaf, or a container
+   * whose cursor is pushed for its members to be added.
+   */
+  private add(value: JsonValue, token: string, index: number, escaped: string | null): PendingNode {
     const keys = isJsonObject(value) ? Object.keys(value) : null;
     const size = Array.isArray(value) ? value.length : (keys?.length ?? 0);
-    if (size === 0) this.answer.spend(1);
-    const leaf = size === 0 ? this.leaves.push({ pointer, value }) - 1 : -1;
-    const node: PendingNode = { token, index, leaf, children: [], pending: leaf >= 0 ? 1 : 0 };
-    if (size > 0) stack.push({ node, value, keys, size, pointer, depth, next: 0 });
-    this.unbilled += leaf >= 0 ? 1 + depth : 1;
-    if (this.unbilled >= CHARGE_EVERY) {
-      this.budget.spend(this.unbilled);
-      this.unbilled = 0;
+    if (size > 0) {
+      const node: PendingNode = { token, index, leaf: -1, children: [], pending: 0 };
+      this.stack.push({ node, value, keys, size, next: 0 });
+      if (escaped !== null) this.path.push(escaped);
+      this.charge(1);
+      return node;
     }
-    return node;
+    this.answer.spend(1);
+    const pointer = escaped === null ? this.base : `${this.base}/${this.path.length > 0 ? `${this.path.join('/')}/` : ''}${escaped}`;
+    const leaf = this.leaves.push({ pointer, value }) - 1;
+    this.charge(1 + this.tokens.length + this.path.length + (escaped === null ? 0 : 1));
+    return { token, index, leaf, children: NO_CHILDREN, pending: 1 };
+  }
+
+  private charge(units: number): void {
+    this.unbilled += units;
+    if (this.unbilled < CHARGE_EVERY) return;
+    this.budget.spend(this.unbilled);
+    this.unbilled = 0;
   }
 }
 

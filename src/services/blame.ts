@@ -1,6 +1,6 @@
 import { ChangeAttribution } from '../domain/blame-attribution.js';
 import { type BlameLeaf, PendingLeaves } from '../domain/blame-pending-leaves.js';
-import { countValues } from '../domain/blame-value-count.js';
+import { ValueCount } from '../domain/blame-value-count.js';
 import { validateDocumentPath } from '../domain/document-path.js';
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import { decodePointer, getAtPointer } from '../domain/json-pointer.js';
@@ -39,8 +39,8 @@ export const DEFAULT_MAX_BLAME_ENTRIES = 25_000;
 /** The setting named when a blame is refused for the size of its answer. */
 export const MAX_BLAME_ENTRIES_SETTING = 'CAIRN_MAX_BLAME_ENTRIES';
 
-/** Units of attribution work between two chances for other requests to run. */
-const STEP_UNITS = 4096;
+/** Units of work (values counted, built or looked at) between two chances for other requests to run. */
+const STEP_UNITS = 1024;
 
 /** One leaf value of a document and the version that last set it. */
 export interface BlameEntry extends BlameLeaf {
@@ -111,7 +111,9 @@ async function blameAt(repo: GitRepository, blobs: BlobSource, path: string, at:
   if (!blob) throw new NotFoundError('document', `${path}@${at.commit.oid.slice(0, 12)}`);
   const value = getAtPointer(await documents.value(blob), pointer);
   if (value === undefined) throw new InvalidInputError(`'${path}' has no value at '${pointer}' in ${at.commit.oid.slice(0, 12)}`);
-  const leaves = PendingLeaves.of<IndexedCommit>(value, tokens, budget, answer);
+  const building = PendingLeaves.build<IndexedCommit>(value, tokens, budget, answer);
+  let leaves = building.step(STEP_UNITS);
+  for (; leaves === null; leaves = building.step(STEP_UNITS)) await giveWay();
   await attribute(repo, documents, path, at.commit.seq, leaves, budget);
   const views = new Map<IndexedCommit, VersionView>();
   const viewOfCommit = (commit: IndexedCommit): VersionView => views.get(commit) ?? views.set(commit, viewOf(repo, commit)).get(commit)!;
@@ -157,7 +159,8 @@ class DocumentVersions {
     const cached = this.parsed.get(blob);
     if (cached !== undefined) return cached;
     const value = await parseStoredText(this.path, await this.blobs.text(this.repo, blob), blob);
-    this.budget.spend(countValues(value, this.budget.max - this.budget.spent));
+    const count = new ValueCount(value);
+    for (this.budget.spend(count.step(STEP_UNITS)); !count.done; this.budget.spend(count.step(STEP_UNITS))) await giveWay();
     if (this.parsed.size >= 2) this.parsed.delete(this.parsed.keys().next().value!);
     this.parsed.set(blob, value);
     return value;
