@@ -5,6 +5,7 @@ import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import { createBlobSource } from './blob-source.js';
 import { type ChangeEvent, buildChangeEvent } from './change-event.js';
+import { giveWay } from './event-loop-turn.js';
 import { EventQueue } from './event-queue.js';
 import type { Logger } from './logger.js';
 import type { NamespaceAccess } from './namespace-access.js';
@@ -117,10 +118,16 @@ export class FeedSubscription implements AsyncIterableIterator<ChangeEvent> {
     }
   }
 
-  /** Re-reads the index size each round: commits landing during the replay are replayed too. */
+  /**
+   * Re-reads the index size each round: commits landing during the replay are replayed too. Gives way inside the
+   * loop: a transport's write completes without an I/O turn while the socket buffer has room, so a replay of
+   * thousands of commits would otherwise hold the event loop until that buffer fills. The turn is taken after a
+   * size check that passed, never between the last check and attach().
+   */
   private async *replayThenAttach(repo: GitRepository, from: number): AsyncGenerator<ChangeEvent> {
     let next = from;
     for (; next < repo.index.size; next += 1) {
+      await giveWay();
       const commit = repo.index.at(next);
       if (commit && this.scope.filter.acceptsCommit(commit)) yield this.delivered(await this.eventOf(repo, commit));
     }
@@ -132,6 +139,7 @@ export class FeedSubscription implements AsyncIterableIterator<ChangeEvent> {
     const repo = this.scope.repo ?? (await this.settings.access.open(this.scope.actor, gap.namespace, 'viewer'));
     if (repo.index.size < gap.to) await repo.syncIndex();
     for (let seq = gap.from; seq < gap.to; seq += 1) {
+      await giveWay();
       const commit = repo.index.at(seq);
       if (!commit) this.settings.logger.warn({ namespace: repo.name, sequence: seq }, 'change feed: commit missing from the index, not delivered');
       else if (this.scope.filter.acceptsCommit(commit)) yield this.delivered(await this.eventOf(repo, commit));
