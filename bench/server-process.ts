@@ -23,7 +23,9 @@ export async function startServerProcess(dataDir: string): Promise<ServerProcess
   const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? ['--optimize-for-size'];
   const child = spawn(process.execPath, [...flags, path.join(root, 'dist/src/server/main.js')], {
     cwd: root,
-    env: { ...process.env, CAIRN_DATA_DIR: dataDir, CAIRN_PORT: String(port), CAIRN_TOKENS_FILE: '', LOG_LEVEL: 'warn', CAIRN_GRAPHIQL: 'false' },
+    // The subscriber bench opens 1,000 WebSockets at once from this one address: no per-address cap, and room for
+    // all of them to await connection_init together.
+    env: { ...process.env, CAIRN_DATA_DIR: dataDir, CAIRN_PORT: String(port), CAIRN_TOKENS_FILE: '', LOG_LEVEL: 'warn', CAIRN_GRAPHIQL: 'false', CAIRN_WS_MAX_CONNECTIONS_PER_IP: '0', CAIRN_WS_MAX_PENDING_CONNECTIONS: '2000' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

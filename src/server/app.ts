@@ -109,7 +109,11 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     });
     // Swapped in the same tick: no upgrade finds neither listener.
     server.off('upgrade', deferUpgrade);
-    const ws = attachWebSocket(server, served, authenticator, logger, { allowedOrigins: settings.corsOrigins, slowSubscriberGraceMs: settings.feed.disconnectGraceMs });
+    const ws = attachWebSocket(server, served, authenticator, logger, {
+      allowedOrigins: settings.corsOrigins,
+      slowSubscriberGraceMs: settings.feed.disconnectGraceMs,
+      limits: settings.websocket,
+    });
     yoga = served;
     if (!settings.webhookDelivery) logger.info('webhook delivery is off in this process (CAIRN_WEBHOOK_DELIVERY)');
     if (cluster) await cluster.runWebhooks(cairn.webhookDispatcher, settings.webhookDelivery);

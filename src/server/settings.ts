@@ -54,6 +54,8 @@ export interface Settings {
   readonly feed: FeedSettings;
   /** Who may read /metrics, and how many operation names it keeps apart. */
   readonly metrics: MetricsSettings;
+  /** What one WebSocket client may hold: message size, connections, sockets awaiting connection_init, operations. */
+  readonly websocket: WebSocketSettings;
   /**
    * CAIRN_SHUTDOWN_DELAY_MS: on SIGTERM, how long /readyz answers 503 while everything is still served, so load
    * balancers stop sending requests before connections are refused. @default 0
@@ -96,6 +98,29 @@ export interface FeedSettings {
   readonly maxDocumentEventBytes: number;
   /** CAIRN_FEED_DISCONNECT_GRACE_MS: how long a disconnected slow subscriber may take to read what was sent and the reason before its connection is dropped. @default 30000 */
   readonly disconnectGraceMs: number;
+}
+
+export interface WebSocketSettings {
+  /**
+   * CAIRN_WS_MAX_PAYLOAD_BYTES: largest message a WebSocket client may send, counted across fragments; a larger one
+   * closes the socket with 1009 as soon as its length is known, before it is buffered. @default 1048576
+   */
+  readonly maxPayloadBytes: number;
+  /**
+   * CAIRN_WS_MAX_CONNECTIONS_PER_IP: open WebSockets per client address (an IPv6 client: per /64), as the TCP
+   * peer is seen (no X-Forwarded-For); one more upgrade is answered 429. 0: no cap. @default 64
+   */
+  readonly maxConnectionsPerIp: number;
+  /**
+   * CAIRN_WS_MAX_PENDING_CONNECTIONS: WebSockets, server-wide, that have not sent connection_init yet; one more
+   * closes the oldest of them with 1013. @default 256
+   */
+  readonly maxPendingConnections: number;
+  /**
+   * CAIRN_WS_MAX_SUBSCRIPTIONS: operations open at once on one WebSocket (subscriptions, and queries or mutations
+   * sent over it); one more is answered with an error TOO_MANY_SUBSCRIPTIONS. @default 32
+   */
+  readonly maxSubscriptions: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -151,6 +176,7 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
       token: env.CAIRN_METRICS_TOKEN || null,
       maxOperationNames: integer('CAIRN_METRICS_MAX_OPERATION_NAMES', env.CAIRN_METRICS_MAX_OPERATION_NAMES, 100),
     },
+    websocket: readWebSocketSettings(env),
     shutdownDelayMs: integer('CAIRN_SHUTDOWN_DELAY_MS', env.CAIRN_SHUTDOWN_DELAY_MS, 0),
     readyWaitMs: integer('CAIRN_READY_WAIT_MS', env.CAIRN_READY_WAIT_MS, 30_000),
     webhooks: readWebhookSettings(env),
@@ -176,6 +202,16 @@ function readWebhookSettings(env: Env): WebhookSettings {
     timeoutMs,
     allow: parsed('CAIRN_WEBHOOK_ALLOW', () => parseAllowList((env.CAIRN_WEBHOOK_ALLOW ?? '').split(','))),
     logSize,
+  };
+}
+
+function readWebSocketSettings(env: Env): WebSocketSettings {
+  const counted = (name: string, fallback: number): number => positive(name, integer(name, env[name], fallback));
+  return {
+    maxPayloadBytes: counted('CAIRN_WS_MAX_PAYLOAD_BYTES', 1024 * 1024),
+    maxConnectionsPerIp: integer('CAIRN_WS_MAX_CONNECTIONS_PER_IP', env.CAIRN_WS_MAX_CONNECTIONS_PER_IP, 64),
+    maxPendingConnections: counted('CAIRN_WS_MAX_PENDING_CONNECTIONS', 256),
+    maxSubscriptions: counted('CAIRN_WS_MAX_SUBSCRIPTIONS', 32),
   };
 }
 

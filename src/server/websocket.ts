@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, Server } from 'node:http';
 import type { DocumentNode, ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
@@ -6,8 +6,14 @@ import { WebSocketServer } from 'ws';
 import type { Actor } from '../services/actor.js';
 import type { SlowSubscriberError } from '../services/feed-errors.js';
 import type { Authenticator } from './authenticator.js';
+import { clientAddressKey } from './client-address.js';
+import { reportClientProtocolErrors } from './client-protocol-errors.js';
+import { ConnectionQuota } from './connection-quota.js';
+import { PendingConnections } from './pending-connections.js';
 import { requestIdFrom } from './request-id.js';
+import type { WebSocketSettings } from './settings.js';
 import { disconnectSlowWebSocket } from './slow-subscriber.js';
+import { subscriptionRefusal } from './subscription-quota.js';
 import type { CairnYoga } from './yoga.js';
 
 interface ConnectionExtra extends Record<PropertyKey, unknown> {
@@ -22,6 +28,22 @@ function isSameOrigin(origin: string, req: IncomingMessage): boolean {
   }
 }
 
+type VerifyDone = (verified: boolean, code?: number, message?: string, headers?: OutgoingHttpHeaders) => void;
+
+/** ws's verifyClient: the origin, then the client's share of connections; a refusal is answered before the handshake. */
+function admitUpgrade(allowedOrigins: readonly string[], connections: ConnectionQuota, logger: Logger) {
+  return ({ origin, req }: { origin?: string; req: IncomingMessage }, done: VerifyDone): void => {
+    // Browsers send Origin and let any page open a WebSocket anywhere: only our own origin and listed ones get in.
+    // Clients that are not browsers send no Origin.
+    if (origin && !allowedOrigins.includes(origin) && !isSameOrigin(origin, req)) return done(false, 401);
+    const address = clientAddressKey(req.socket.remoteAddress);
+    const refusal = connections.refusal(address);
+    if (!refusal) return done(true);
+    logger.warn({ address }, 'WebSocket upgrade refused (429): too many connections from this address');
+    done(false, refusal.status, refusal.body, refusal.headers);
+  };
+}
+
 /** How long shutdown waits for clients to answer the close frame before dropping them. */
 const SHUTDOWN_CLOSE_WAIT_MS = 2_000;
 
@@ -30,29 +52,40 @@ type EnvelopedArgs = ExecutionArgs & { rootValue: { execute: (a: ExecutionArgs) 
 /**
  * graphql-ws on the same port and path as HTTP. The token is read once at connection_init (connectionParams
  * `authorization`, or the upgrade request's header); an unknown token closes the socket with 4403.
+ *
+ * What one client may hold is bounded: a message's size (1009 past it), its open sockets per address (429 at the
+ * upgrade), the sockets server-wide still awaiting connection_init (the oldest closed with 1013), and the operations
+ * open on one socket (TOO_MANY_SUBSCRIPTIONS).
  */
 export interface WebSocketOptions {
   readonly allowedOrigins: readonly string[];
   /** How long a closed connection may take to read what was sent before it (and the close frame) before it is dropped. */
   readonly slowSubscriberGraceMs: number;
+  /** Message size, connections per address, sockets awaiting connection_init, operations per socket. */
+  readonly limits: WebSocketSettings;
 }
 
 export function attachWebSocket(server: Server, yoga: CairnYoga, authenticator: Authenticator, logger: Logger, options: WebSocketOptions): { close(): Promise<void> } {
-  const { allowedOrigins } = options;
+  const { allowedOrigins, limits } = options;
+  const connections = new ConnectionQuota(limits.maxConnectionsPerIp);
+  const pending = new PendingConnections(limits.maxPendingConnections, (address) =>
+    logger.warn({ address, limit: limits.maxPendingConnections }, 'WebSocket awaiting connection_init closed (1013) to make room for a newer one'),
+  );
   const serverOptions = {
     server,
     path: yoga.graphqlEndpoint,
     // ws's own option (not in @types/ws): after close(), how long the peer has to read and answer before it is dropped.
     closeTimeout: options.slowSubscriberGraceMs,
-    // Browsers send Origin and let any page open a WebSocket anywhere: only our own origin and listed ones get in.
-    // Clients that are not browsers send no Origin.
-    verifyClient: ({ origin, req }: { origin?: string; req: IncomingMessage }) => !origin || allowedOrigins.includes(origin) || isSameOrigin(origin, req),
+    // ws reads each frame's length first and closes with 1009 when the message (all its fragments) would pass it.
+    maxPayload: limits.maxPayloadBytes,
+    verifyClient: admitUpgrade(allowedOrigins, connections, logger),
   };
   const wss = new WebSocketServer(serverOptions);
   const disposable = useServer<Record<string, unknown>, ConnectionExtra>(
     {
       connectionInitWaitTimeout: 5_000,
       onConnect: (ctx) => {
+        pending.initialised(ctx.extra.socket);
         const fromParams = typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : null;
         const result = authenticator.authenticate(fromParams ?? ctx.extra.request.headers.authorization);
         if (!result.ok) return false;
@@ -62,6 +95,9 @@ export function attachWebSocket(server: Server, yoga: CairnYoga, authenticator: 
       execute: (args) => (args as EnvelopedArgs).rootValue.execute(args) as never,
       subscribe: (args) => (args as EnvelopedArgs).rootValue.subscribe(args) as never,
       onSubscribe: async (ctx, _id, payload) => {
+        // Before any await: subscribe messages that arrive together are counted one after the other.
+        const refused = subscriptionRefusal(ctx.subscriptions, limits.maxSubscriptions);
+        if (refused) return [refused];
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
@@ -103,6 +139,13 @@ export function attachWebSocket(server: Server, yoga: CairnYoga, authenticator: 
     },
     wss,
   );
+  // After graphql-ws's own listener (see reportClientProtocolErrors); verifyClient let it in this same tick.
+  wss.on('connection', (socket, request) => {
+    const address = clientAddressKey(request.socket.remoteAddress);
+    connections.opened(socket, address);
+    pending.opened(socket, address);
+    reportClientProtocolErrors(socket, logger, address);
+  });
   return {
     async close() {
       for (const client of wss.clients) client.close(1001, 'server shutting down');
