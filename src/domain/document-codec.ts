@@ -22,9 +22,9 @@ export function parseDocument(path: string, text: string, maxBytes = DEFAULT_MAX
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) throw new InvalidDocumentError(path, `document is ${bytes} bytes, over the limit of ${maxBytes}`);
   refuseLoneSurrogates(path, text);
-  // Every value takes at least one byte of text, so a document within the byte limit can only
-  // exceed the same number of values through aliases; that bounds what aliases may multiply.
-  return format === 'json' ? parseJsonText(path, text) : parseYamlText(path, text, maxBytes);
+  // A value takes two bytes of text at the least (`0,` in a flow sequence, `-` and a line end in a block one), so
+  // without aliases a document within the byte limit holds about maxBytes / 2 values: aliases may not pass that.
+  return format === 'json' ? parseJsonText(path, text) : parseYamlText(path, text, Math.floor(maxBytes / 2));
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

@@ -5,33 +5,43 @@ import { InvalidDocumentError } from './errors.js';
 import { decodePointer } from './json-pointer.js';
 import type { JsonValue } from './json-value.js';
 import { findJsonValueProblem } from './json-value-check.js';
+import { positionAt } from './text-position.js';
+import { prescanYaml } from './yaml-prescan.js';
+import { buildYamlValue } from './yaml-value-builder.js';
 
 /**
  * The YAML 1.2 core schema (no timestamps, no binary, no sets), every key read as a string,
- * duplicate keys and unknown tags refused. Merge keys (`<<`) stay on because shared
- * configuration blocks are their everyday use.
+ * unknown tags refused. Merge keys (`<<`) stay on because shared configuration blocks are their
+ * everyday use. Duplicate keys are refused too, by `yaml-value-builder.ts`: the library's own
+ * check compares each key with every earlier one (60,000 keys took 20 s).
  */
 export const YAML_PARSE_OPTIONS = {
   schema: 'core',
   strict: true,
-  uniqueKeys: true,
+  uniqueKeys: false,
   stringKeys: true,
   merge: true,
   resolveKnownTags: false,
   prettyErrors: false,
 } as const satisfies DocumentOptions & SchemaOptions & ParseOptions;
 
-/** Bounds alias expansion, so that a "billion laughs" document fails instead of exhausting memory. */
-export const MAX_ALIAS_COUNT = 100;
-
 type ParsedYaml = Document.Parsed;
 
-/** `maxValues` bounds how far aliases may multiply the document while it is walked. */
+/**
+ * `maxValues` is the most values aliases and merge keys may expand the document to; it is also held to 10× the
+ * values written in it (see `yaml-expansion-limit.ts`).
+ */
 export function parseYamlText(path: string, text: string, maxValues: number): JsonValue {
+  // Nesting and alias bombs are refused before the parser builds its syntax tree, which costs hundreds of bytes per token.
+  const early = prescanYaml(text, { maxDepth: MAX_NESTING_DEPTH, maxValues }).problem;
+  if (early !== null) {
+    const { line, column } = positionAt(text, early.offset);
+    throw new InvalidDocumentError(path, early.message, line, column);
+  }
   const lines = new LineCounter();
   const tokens = Array.from(new Parser(lines.addNewLine).parse(text));
-  // The composer recurses per nesting level and a stack overflow inside it can leave V8's
-  // regexp engine broken for the whole process, so depth is checked on the flat token stream first.
+  // The pre-scan has refused deep nesting already; the parser's own tokens are checked again because the composer
+  // recurses per level, and a stack overflow inside it can leave V8's regexp engine broken for the whole process.
   const tooDeep = findTooDeepCollection(tokens);
   if (tooDeep !== null) throw invalidAt(path, `nesting is deeper than ${MAX_NESTING_DEPTH} levels`, lines, tooDeep);
   const [document, extra] = Array.from(new Composer(YAML_PARSE_OPTIONS).compose(tokens));
@@ -45,7 +55,9 @@ export function parseYamlText(path: string, text: string, maxValues: number): Js
   }
   const problem = document.errors[0] ?? document.warnings[0];
   if (problem !== undefined) throw invalidAt(path, problem.message, lines, problem.pos[0]);
-  return checkedValue(path, document, lines, toPlainValue(path, document), maxValues);
+  const built = buildYamlValue(document, maxValues);
+  if ('problem' in built) throw invalidAt(path, built.problem.message, lines, built.problem.offset);
+  return checkedValue(path, document, lines, built.value);
 }
 
 function findTooDeepCollection(tokens: readonly CST.Token[]): number | null {
@@ -63,18 +75,9 @@ function findTooDeepCollection(tokens: readonly CST.Token[]): number | null {
   return null;
 }
 
-function toPlainValue(path: string, document: ParsedYaml): unknown {
-  try {
-    return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
-  } catch (error) {
-    // Alias problems (unknown anchor, cycles, excessive expansion) surface only here.
-    if (error instanceof Error) throw new InvalidDocumentError(path, firstLine(error.message));
-    throw error;
-  }
-}
-
-function checkedValue(path: string, document: ParsedYaml, lines: LineCounter, value: unknown, maxValues: number): JsonValue {
-  const problem = findJsonValueProblem(value, { maxDepth: MAX_NESTING_DEPTH, maxValues });
+function checkedValue(path: string, document: ParsedYaml, lines: LineCounter, value: unknown): JsonValue {
+  // The builder has counted every value of the result and held it to the expansion limit already.
+  const problem = findJsonValueProblem(value, { maxDepth: MAX_NESTING_DEPTH, maxValues: Number.POSITIVE_INFINITY });
   // The walk above has just checked every value, so the cast only records that fact.
   if (problem === null) return value as JsonValue;
   const message = `${problem.message} (at "${problem.pointer}")`;
@@ -94,8 +97,4 @@ function nodeOffset(document: ParsedYaml, pointer: string): number | null {
 function invalidAt(path: string, detail: string, lines: LineCounter, offset: number): InvalidDocumentError {
   const { line, col } = lines.linePos(offset);
   return new InvalidDocumentError(path, detail, line, col);
-}
-
-function firstLine(message: string): string {
-  return message.split('\n', 1)[0] ?? message;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_DOCUMENT_BYTES, parseDocument, serializeDocument } from '../../src/domain/document-codec.js';
+import { DEFAULT_MAX_DOCUMENT_BYTES, parseDocument, parseStoredDocument, serializeDocument } from '../../src/domain/document-codec.js';
 import { InvalidDocumentError, InvalidInputError, InvalidPathError } from '../../src/domain/errors.js';
 import type { JsonValue } from '../../src/domain/json-value.js';
 
@@ -215,7 +215,7 @@ describe('parseDocument: YAML', () => {
   it('bounds how far aliases may multiply a document', () => {
     const text = 'a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\nb: [*a, *a, *a, *a, *a]\n';
     expect(parseDocument('a.yaml', text)).toMatchObject({ b: [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [], [], [], []].map(() => expect.any(Array)) });
-    expect(failureOf('a.yaml', text, 64).detail).toContain('expands to more than 64 values');
+    expect(failureOf('a.yaml', text, 64).detail).toContain('aliases expand the document to more than 32 values');
   });
 
   it('accepts 256 levels of nesting and rejects 257', () => {
@@ -291,5 +291,106 @@ describe('serializeDocument', () => {
     let fits: JsonValue = [];
     for (let level = 1; level < 256; level += 1) fits = [fits];
     expect(parseDocument('x.yaml', serializeDocument('yaml', fits))).toEqual(fits);
+  });
+});
+
+describe('parseDocument: YAML that would stall the server (issue 12)', () => {
+  const MIB = 1024 * 1024;
+
+  function timedFailure(path: string, text: string, maxBytes?: number): { error: InvalidDocumentError; ms: number } {
+    const started = performance.now();
+    const error = failureOf(path, text, maxBytes);
+    return { error, ms: performance.now() - started };
+  }
+
+  /** Nine anchors of 1,000 scalars, each used 99 times: 41 KB that yaml's own alias check let expand to ~900,000 values. */
+  function wideAliases(): string {
+    const lines: string[] = [];
+    for (let i = 0; i < 9; i += 1) lines.push(`a${i}: &a${i} [${Array(1000).fill('lol').join(',')}]`);
+    lines.push(`all: [${Array.from({ length: 9 }, (_, i) => Array(99).fill(`*a${i}`).join(',')).join(',')}]`);
+    return `${lines.join('\n')}\n`;
+  }
+
+  it('refuses 1 MiB nesting bombs before the parser runs, with the line and column of the first collection too deep', () => {
+    // Before the pre-scan the parser built its whole syntax tree first: 5 to 16 s and half a gigabyte each.
+    const bombs: [string, string, number, number][] = [
+      ['flow.yaml', `${'['.repeat(MIB / 2)}${']'.repeat(MIB / 2)}`, 1, 257],
+      ['block.yaml', `${'- '.repeat(MIB / 2 - 1)}x`, 1, 513],
+      ['maps.yaml', `${'{a: '.repeat(MIB / 8)}1${'}'.repeat(MIB / 8)}`, 1, 256 * 4 + 1],
+      ['indented.yaml', `${Array.from({ length: 1400 }, (_, i) => `${' '.repeat(i)}k:`).join('\n')} x\n`, 257, 257],
+    ];
+    for (const [path, text, line, column] of bombs) {
+      expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MIB);
+      const { error, ms } = timedFailure(path, text);
+      expect(error.detail, path).toBe('nesting is deeper than 256 levels');
+      expect({ line: error.line, column: error.column }, path).toEqual({ line, column });
+      // Measured at 5 to 15 ms (most of it the byte count and the surrogate check of 1 MiB); generous for a loaded machine.
+      expect(ms, path).toBeLessThan(1000);
+    }
+  });
+
+  it('refuses a 41 KB file whose aliases expand to 900,000 values, naming the limit and the alias that passes it', () => {
+    const { error, ms } = timedFailure('wide.yaml', wideAliases());
+    expect(error.detail).toBe('aliases expand the document to more than 90110 values (10× the 9011 values written in it, and at least 1000)');
+    expect({ line: error.line, column: error.column }).toEqual({ line: 10, column: 'all: ['.length + 81 * 4 + 1 });
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('counts merge keys as expansion: many merges of one big map, merges of merges, and merge lists', () => {
+    const big = `big: &big {${Array.from({ length: 500 }, (_, k) => `k${k}: ${k}`).join(', ')}}`;
+    const many = `${big}\n${Array.from({ length: 2000 }, (_, i) => `m${i}: {<<: *big, own: ${i}}`).join('\n')}\n`;
+    const chain = ['m0: &m0 {a0: 0, b0: 0}'];
+    for (let level = 1; level < 1400; level += 1) chain.push(`m${level}: &m${level} {<<: *m${level - 1}, a${level}: ${level}}`);
+    const lists = `${big}\nsmall: &small {x: 1}\n${Array.from({ length: 2000 }, (_, i) => `m${i}:\n  <<: [*small, *big]`).join('\n')}\n`;
+    for (const [path, text] of [['many.yaml', many], ['chain.yaml', `${chain.join('\n')}\n`], ['lists.yaml', lists]] as const) {
+      const { error, ms } = timedFailure(path, text);
+      expect(error.detail, path).toMatch(/^aliases expand the document to more than \d+ values \(10× the \d+ values written in it, and at least 1000\)$/);
+      expect(error.line, path).toBeGreaterThan(1);
+      expect(error.column, path).toBeGreaterThan(1);
+      expect(ms, path).toBeLessThan(1000);
+    }
+    // The same merges, a few times over, are ordinary configuration.
+    expect(parseDocument('few.yaml', `${big}\n${Array.from({ length: 5 }, (_, i) => `m${i}: {<<: *big, own: ${i}}`).join('\n')}\n`)).toMatchObject({ m4: { k499: 499, own: 4 } });
+  });
+
+  it('holds stored documents to 10× their written values too, so a bomb committed from outside cannot stall a read', () => {
+    const error = (() => {
+      try {
+        parseStoredDocument('wide.yaml', wideAliases());
+      } catch (caught) {
+        return caught;
+      }
+      return null;
+    })();
+    expect(error).toBeInstanceOf(InvalidDocumentError);
+    expect((error as InvalidDocumentError).detail).toContain('aliases expand the document to more than 90110 values');
+  });
+
+  it('reads aliases and keys in time linear in the text', () => {
+    // yaml's own conversion walked every anchor and alias before each alias, and re-walked the document for some:
+    // 8,000 uses of this anchor took 16 s. Its duplicate-key check compared each key with every earlier one.
+    const aliases = `e: &e []\nf: &f [*e]\ng: [${Array.from({ length: 8000 }, () => 'y, *f').join(', ')}]\n`;
+    let started = performance.now();
+    const value = parseDocument('aliases.yaml', aliases) as { g: unknown[] };
+    expect(value.g).toHaveLength(16_000);
+    expect(performance.now() - started).toBeLessThan(5000);
+    const keys = `${Array.from({ length: 45_000 }, (_, i) => `key${i}: value ${i}`).join('\n')}\n`;
+    started = performance.now();
+    expect(Object.keys(parseDocument('keys.yaml', keys) as object)).toHaveLength(45_000);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(failureOf('dup.yaml', `${keys}key44999: again\n`)).toMatchObject({ detail: 'Map keys must be unique', line: 45_001, column: 1 });
+  });
+
+  it('keeps YAML’s meaning: the later of two anchors wins, and aliases in quotes, comments and block scalars are text', () => {
+    expect(parseDocument('a.yaml', 'x: &a [1, 2]\ny: &a 3\nz: [*a, *a]\n')).toEqual({ x: [1, 2], y: 3, z: [3, 3] });
+    expect(parseDocument('a.yaml', 'x: &a [ &a 1, *a ]\ny: *a\n')).toEqual({ x: [1, 1], y: 1 });
+    const text = "a: &a x\nq: '*a [ &b'\nd: \"*a \\\" [\"\n# *a [[[\nl: |\n  *a [[[\n  &b {\nz: *a\n";
+    expect(parseDocument('a.yaml', text)).toEqual({ a: 'x', q: '*a [ &b', d: '*a " [', l: '*a [[[\n&b {\n', z: 'x' });
+  });
+
+  it('refuses an alias inside the node its own anchor names, where it stands', () => {
+    expect(failureOf('a.yaml', 'a: &x [1, *x]\n')).toMatchObject({ line: 1, column: 11, detail: 'the alias *x is inside the node its anchor names, so it would never end' });
+    expect(failureOf('a.yaml', '&x\na: 1\nb: *x\n')).toMatchObject({ line: 3, column: 4 });
+    expect(failureOf('a.yaml', 'a: *nowhere\n')).toMatchObject({ line: 1, column: 4, detail: 'the alias *nowhere names no anchor before it' });
   });
 });
