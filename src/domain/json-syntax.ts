@@ -182,3 +182,57 @@ class JsonScanner {
 function describe(char: string | undefined): string {
   return char === undefined ? 'end of input' : JSON.stringify(char);
 }
+
+export interface JsonStructureLimits {
+  readonly maxDepth: number;
+  readonly maxContainers: number;
+  readonly maxValues: number;
+}
+
+/**
+ * Counts the arrays, objects and values of JSON text without building them, and stops at the first limit passed.
+ * JSON.parse builds a container in about a microsecond and cannot be interrupted: 16 MiB of `[]` kept the event
+ * loop for 10 s. The text need not be valid JSON; whatever parses it next reports what is wrong with it.
+ * Values are counted as containers plus separators, which counts every value but the first of each container.
+ */
+export function findJsonStructureProblem(text: string, limits: JsonStructureLimits): JsonSyntaxProblem | null {
+  let depth = 0;
+  let containers = 0;
+  let values = 0;
+  for (let pos = 0; pos < text.length; pos += 1) {
+    const code = text.charCodeAt(pos);
+    if (code === QUOTE) {
+      pos = stringEnd(text, pos);
+    } else if (code === OPEN_BRACKET || code === OPEN_BRACE) {
+      depth += 1;
+      containers += 1;
+      values += 1;
+      if (depth > limits.maxDepth) return { offset: pos, message: `arrays and objects are nested deeper than ${limits.maxDepth} levels` };
+      if (containers > limits.maxContainers) return { offset: pos, message: `there are more than ${limits.maxContainers} arrays and objects` };
+    } else if (code === CLOSE_BRACKET || code === CLOSE_BRACE) {
+      depth = Math.max(0, depth - 1);
+    } else if (code === COMMA) {
+      values += 1;
+    }
+    if (values > limits.maxValues) return { offset: pos, message: `there are more than ${limits.maxValues} values` };
+  }
+  return null;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+/** The offset of the quote that closes the string opened at `open` (or the end of the text). */
+function stringEnd(text: string, open: number): number {
+  for (let pos = open + 1; pos < text.length; pos += 1) {
+    const code = text.charCodeAt(pos);
+    if (code === BACKSLASH) pos += 1;
+    else if (code === QUOTE) return pos;
+  }
+  return text.length;
+}

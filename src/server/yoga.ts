@@ -7,6 +7,7 @@ import { CairnError } from '../domain/errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { schema } from '../graphql/schema.js';
 import type { Actor } from '../services/actor.js';
+import { WorkBudget } from '../domain/work-budget.js';
 import { createBlobSource } from '../services/blob-source.js';
 import type { Cairn } from '../services/cairn.js';
 import type { SlowSubscriberError } from '../services/feed-errors.js';
@@ -15,6 +16,7 @@ import type { CairnMetrics } from './metrics.js';
 import { requestIdFrom } from './request-id.js';
 import { disconnectSlowSseResponse } from './slow-subscriber.js';
 import { withTypedFailureTracking } from './typed-failures.js';
+import { useBodyStructureLimit } from './use-body-structure-limit.js';
 import { type LimitSettings, useLimits } from './use-limits.js';
 import { useMetrics } from './use-metrics.js';
 
@@ -40,6 +42,8 @@ export interface YogaOptions {
   readonly corsOrigins: readonly string[];
   readonly slowSubscriberGraceMs: number;
   readonly metrics: CairnMetrics;
+  /** CAIRN_MAX_READ_BYTES: document text one request may read (and parse, diff, blame). */
+  readonly maxReadBytes: number;
 }
 
 const requestIds = new WeakMap<Request, string>();
@@ -72,17 +76,19 @@ export function createCairnYoga(options: YogaOptions): CairnYoga {
     renderGraphiQL: renderLocalGraphiQL,
     logging: false,
     batching: { limit: options.maxBatch },
+    // Cairn takes no file uploads, and a multipart body's JSON would be parsed where useBodyStructureLimit cannot see it.
+    multipart: false,
     // Same-origin only unless origins are listed: without this, yoga answers any site's preflight with `*`.
     cors: options.corsOrigins.length ? { origin: [...options.corsOrigins], credentials: false } : false,
     maskedErrors: { maskError: (error, message) => maskError(error, message) },
     // graphql-jit compiles each query once: large results (a diff of hundreds of documents) execute several times
     // faster. Mutations and subscriptions stay on graphql-js, whose error and stream handling they rely on.
-    plugins: [...useLimits(options.limits), useGraphQlJit({}, { enableIf: isQuery }), useRequestLogging(logger), useMetrics(options.metrics)],
+    plugins: [useBodyStructureLimit(), ...useLimits(options.limits), useGraphQlJit({}, { enableIf: isQuery }), useRequestLogging(logger), useMetrics(options.metrics)],
     context: ({ request, req, res, actor, requestId, onSlowSubscriber }) => {
       const id = requestId ?? requestIds.get(request) ?? requestIdFrom(request.headers.get('x-request-id'));
       return {
         cairn,
-        blobs: createBlobSource(),
+        blobs: createBlobSource(new WorkBudget('CAIRN_MAX_READ_BYTES', options.maxReadBytes, 'bytes of documents one request reads')),
         requestId: id,
         actor: actor ?? authenticateHttp(authenticator, request, req),
         onSlowSubscriber: onSlowSubscriber ?? (res ? disconnectSlowSseResponse(res, options.slowSubscriberGraceMs) : undefined),
