@@ -8,6 +8,7 @@ import pino, { type Logger } from 'pino';
 import type { FaultHook } from '../git/durable-file.js';
 import { RepositoryStore, SYSTEM_REPOSITORY } from '../git/repository-store.js';
 import { type Cairn, createCairn } from '../services/cairn.js';
+import { closeDocumentParser, configureDocumentParser } from '../services/document-parser.js';
 import { type Authenticator, developmentAuthenticator, tokenAuthenticator } from './authenticator.js';
 import { type Settings, isLoopback } from './settings.js';
 import { consoleAssets } from './console-assets.js';
@@ -55,6 +56,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   const logger = options.logger ?? pino({ level: settings.logLevel });
   const authenticator = await chooseAuthenticator(settings, logger);
   const remote = settings.cluster ? createRemote(settings.cluster) : null;
+  configureDocumentParser({ threads: settings.parseThreads });
   const store = new RepositoryStore(settings.dataDir, { fsync: settings.fsync, ...(options.faults ? { faults: options.faults } : {}) }, { repackEvery: settings.repackEvery }, remote);
   await store.init();
   const readiness = new Readiness();
@@ -89,6 +91,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       webhooks: settings.webhooks,
       ...(redis ? { deliveryLog: new RedisDeliveryLog(redis.publish, settings.webhooks.logSize) } : {}),
       feed: { maxBufferedEvents: settings.feed.maxBufferedEvents, maxDocumentEventBytes: settings.feed.maxDocumentEventBytes },
+      blame: settings.blame,
       observer: metrics,
     });
     // Webhook definitions changed on another replica reach this one by a pull of the system repository.
@@ -106,6 +109,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       corsOrigins: settings.corsOrigins,
       slowSubscriberGraceMs: settings.feed.disconnectGraceMs,
       metrics,
+      maxReadBytes: settings.maxReadBytes,
     });
     // Swapped in the same tick: no upgrade finds neither listener.
     server.off('upgrade', deferUpgrade);
@@ -144,6 +148,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
         server.closeAllConnections();
         await closed;
         await store.close();
+        await closeDocumentParser();
       },
     };
   } catch (error) {

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../domain/retry-schedule.js';
 import { parseAllowList } from '../domain/webhook-url.js';
 import type { WebhookSettings } from '../services/cairn.js';
+import { DEFAULT_MAX_BLAME_ENTRIES, DEFAULT_MAX_BLAME_VALUES } from '../services/blame.js';
+import { DEFAULT_PARSE_THREADS } from '../services/document-parser.js';
 import type { LimitSettings } from './use-limits.js';
 
 /** Everything Cairn reads from the environment; README lists each variable. */
@@ -21,6 +23,21 @@ export interface Settings {
   readonly fsync: boolean;
   /** CAIRN_MAX_DOCUMENT_BYTES @default 1048576 */
   readonly maxDocumentBytes: number;
+  /**
+   * CAIRN_PARSE_THREADS: worker threads that parse large documents (YAML over 16 KiB, JSON being written over 256 KiB)
+   * off the event loop; 0 parses everything on it. @default available cores - 1, between 1 and 4
+   */
+  readonly parseThreads: number;
+  /**
+   * CAIRN_MAX_READ_BYTES: document text one GraphQL request may read, and so parse, diff or blame (a diff across
+   * many large documents, a blame through many versions); past it the request answers TooExpensive. @default 64 MiB
+   */
+  readonly maxReadBytes: number;
+  /**
+   * CAIRN_MAX_BLAME_VALUES (values one blame reads and compares over all its versions, default 100,000,000) and
+   * CAIRN_MAX_BLAME_ENTRIES (leaf values one blame answers, default 25,000): past either, TooExpensive.
+   */
+  readonly blame: { readonly maxValues: number; readonly maxEntries: number };
   /** CAIRN_COMMITTER_NAME / CAIRN_COMMITTER_EMAIL: the committer of every commit (the author is the operator). */
   readonly committer: { readonly name: string; readonly email: string };
   /** CAIRN_REPACK_EVERY: pack loose objects with `git repack -d` every N commits of a namespace (0: never). @default 0 */
@@ -151,6 +168,12 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
     logLevel: env.LOG_LEVEL || 'info',
     fsync: flag(env.CAIRN_FSYNC, true),
     maxDocumentBytes: integer('CAIRN_MAX_DOCUMENT_BYTES', env.CAIRN_MAX_DOCUMENT_BYTES, 1024 * 1024),
+    parseThreads: integer('CAIRN_PARSE_THREADS', env.CAIRN_PARSE_THREADS, DEFAULT_PARSE_THREADS),
+    blame: {
+      maxValues: positive('CAIRN_MAX_BLAME_VALUES', integer('CAIRN_MAX_BLAME_VALUES', env.CAIRN_MAX_BLAME_VALUES, DEFAULT_MAX_BLAME_VALUES)),
+      maxEntries: positive('CAIRN_MAX_BLAME_ENTRIES', integer('CAIRN_MAX_BLAME_ENTRIES', env.CAIRN_MAX_BLAME_ENTRIES, DEFAULT_MAX_BLAME_ENTRIES)),
+    },
+    maxReadBytes: positive('CAIRN_MAX_READ_BYTES', integer('CAIRN_MAX_READ_BYTES', env.CAIRN_MAX_READ_BYTES, 64 * 1024 * 1024)),
     committer: { name: env.CAIRN_COMMITTER_NAME || 'Cairn', email: env.CAIRN_COMMITTER_EMAIL || 'cairn@localhost' },
     repackEvery: integer('CAIRN_REPACK_EVERY', env.CAIRN_REPACK_EVERY, 0),
     consoleDir: env.CAIRN_CONSOLE_DIR ? path.resolve(cwd, env.CAIRN_CONSOLE_DIR) : defaultConsoleDir(),

@@ -10,7 +10,7 @@ import { type IndexedCommit, lastIndexAtOrBefore } from '../git/commit-index.js'
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import type { BlobSource } from './blob-source.js';
-import { parseStoredText } from './document-parser.js';
+import { cachedDocument, parseStoredText } from './document-parser.js';
 import { giveWay } from './event-loop-turn.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import { type VersionView, versionArgument, versionAt, viewOf } from './version-view.js';
@@ -158,7 +158,8 @@ class DocumentVersions {
   async value(blob: string): Promise<JsonValue> {
     const cached = this.parsed.get(blob);
     if (cached !== undefined) return cached;
-    const value = await parseStoredText(this.path, await this.blobs.text(this.repo, blob), blob);
+    // A version parsed before (by this blame's last run, a diff, a read) is not read from Git again.
+    const value = cachedDocument(this.path, blob) ?? (await parseStoredText(this.path, await this.blobs.text(this.repo, blob), blob));
     const count = new ValueCount(value);
     for (this.budget.spend(count.step(STEP_UNITS)); !count.done; this.budget.spend(count.step(STEP_UNITS))) await giveWay();
     if (this.parsed.size >= 2) this.parsed.delete(this.parsed.keys().next().value!);

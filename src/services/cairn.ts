@@ -2,7 +2,7 @@ import { EMPTY_ALLOW_LIST, type WebhookAllowList } from '../domain/webhook-url.j
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../domain/retry-schedule.js';
 import type { RepositoryStore } from '../git/repository-store.js';
 import { AuditQuery } from './audit-query.js';
-import { BlameService } from './blame.js';
+import { type BlameOptions, BlameService } from './blame.js';
 import { ChangeFeed, type FeedOptions } from './change-feed.js';
 import { DiffService } from './diff.js';
 import { DocumentReader } from './documents.js';
@@ -58,6 +58,8 @@ export interface CairnDependencies {
   readonly logger: Logger;
   readonly write: WriteSettings;
   readonly feed?: FeedOptions;
+  /** Blame's work bounds (CAIRN_MAX_BLAME_VALUES, CAIRN_MAX_BLAME_ENTRIES); the defaults otherwise. */
+  readonly blame?: BlameOptions;
   readonly webhooks?: WebhookSettings;
   /** Where webhook delivery attempts are kept; a file per webhook in the system repository by default. */
   readonly deliveryLog?: DeliveryLog;
@@ -150,7 +152,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
     webhooks: new WebhookService(access, registry, deliveryLog, webhookDispatcher, guard, deps.write.clock),
     overlays: new OverlayService(access),
     tags: new TagService(access, deps.write.clock),
-    blame: new BlameService(access),
+    blame: new BlameService(access, deps.blame ?? {}),
     webhookDispatcher,
     async drain() {
       await Promise.all((await deps.store.opened()).map((repo) => repo.drain()));

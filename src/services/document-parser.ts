@@ -53,6 +53,11 @@ export async function parseNewDocument(path: string, text: string, maxBytes: num
   return value;
 }
 
+/** The value of a stored document parsed before (by any request), without reading its text again; undefined if none. */
+export function cachedDocument(path: string, blob: string): JsonValue | undefined {
+  return parsed.get(path, blob);
+}
+
 /** Parses a stored document (validated when it was written, or committed from outside: then it may be invalid). */
 export async function parseStoredText(path: string, text: string, blob: string | null): Promise<JsonValue> {
   const cached = blob ? parsed.get(path, blob) : undefined;

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, startHarness } from '../support/harness.js';
+import { APPLY_CHANGES, CREATE_NAMESPACE, type WriteResult } from '../support/operations.js';
+
+/** Small enough for a test: two 4 KB documents fit, five do not. */
+const BUDGET = 12_000;
+
+const DIFF = `query($from: String!, $to: String!) { namespace(name: "rb") { ... on Namespace {
+  diff(from: $from, to: $to) { __typename ... on Diff { files { path changes { pointer } } } ... on Error { code } } } } }`;
+const BLAME = `query($path: String!) { namespace(name: "rb") { ... on Namespace {
+  blame(path: $path) { __typename ... on Blame { entries { pointer } } ... on TooExpensive { code limit detail } } } } }`;
+const CONTENT = `query($path: String!) { namespace(name: "rb") { ... on Namespace { config(path: $path) { ... on ConfigDocument { content } } } } }`;
+
+function document(seed: number): Record<string, string> {
+  return Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`key-${i}`, `value ${seed}-${i} ${'x'.repeat(20)}`]));
+}
+
+/**
+ * CAIRN_MAX_READ_BYTES bounds the document text one request reads, and so what it parses, diffs and blames: a
+ * diff across many documents or a blame through many versions answers TooExpensive instead of running unbounded.
+ */
+describe('the read budget of one request', () => {
+  let h: Harness;
+  const versions: string[] = [];
+
+  beforeAll(async () => {
+    h = await startHarness({ env: { CAIRN_MAX_READ_BYTES: String(BUDGET) } });
+    await h.gql(CREATE_NAMESPACE, { name: 'rb' });
+    let head: string | null = null;
+    for (let v = 0; v < 4; v += 1) {
+      // walk.json changes one value a version: its blame reads every version to attribute the rest.
+      const walk = { ...document(0), [`key-${v}`]: `changed in version ${v}` };
+      const changes = [...Array.from({ length: 5 }, (_, d) => ({ path: `doc-${d}.json`, content: document(v * 10 + d) })), { path: 'walk.json', content: walk }];
+      const res: { data: { applyChanges: WriteResult } } = await h.gql<{ applyChanges: WriteResult }>(APPLY_CHANGES, { input: { namespace: 'rb', expectedVersion: head, changes } });
+      expect(res.data.applyChanges.status).toBe('COMMITTED');
+      head = res.data.applyChanges.version!.hash;
+      versions.push(head);
+    }
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('answers reads within the budget', async () => {
+    const read = await h.gql<{ namespace: { config: { content: unknown } } }>(CONTENT, { path: 'doc-1.json' });
+    expect(read.errors).toBeUndefined();
+    expect(read.data.namespace.config.content).toEqual(document(31));
+  });
+
+  it('refuses a diff whose documents pass the budget, naming the setting', async () => {
+    const res = await h.gql(DIFF, { from: versions[0], to: versions[3] });
+    const codes = (res.errors ?? []).map((e) => e.extensions?.code);
+    expect(codes.length).toBeGreaterThan(0);
+    expect(new Set(codes)).toEqual(new Set(['TOO_EXPENSIVE']));
+    expect(res.errors?.[0]?.message).toContain('CAIRN_MAX_READ_BYTES');
+  });
+
+  it('refuses a blame through more versions than the budget reads', async () => {
+    const res = await h.gql<{ namespace: { blame: { __typename: string; limit?: string } } }>(BLAME, { path: 'walk.json' });
+    expect(res.data.namespace.blame).toMatchObject({ __typename: 'TooExpensive', code: 'TOO_EXPENSIVE', limit: 'CAIRN_MAX_READ_BYTES' });
+  });
+});
