@@ -89,8 +89,10 @@ export async function streamOneFrame(httpUrl: string, declaredBytes: number, sen
   header.writeUInt32BE(0, 10); // mask key 0: the payload goes out as it is
   socket.write(header);
   let bytesSent = 0;
-  while (bytesSent < sendBytes && closeCode.value === null && !socket.destroyed) {
-    if (!socket.write(CHUNK)) await new Promise((resolve) => socket.once('drain', resolve));
+  // ws half-closes the connection right after its close frame: a write may never drain.
+  const ended = new Promise((resolve) => socket.once('close', resolve));
+  while (bytesSent < sendBytes && closeCode.value === null && socket.writable) {
+    if (!socket.write(CHUNK)) await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), ended]);
     bytesSent += CHUNK.length;
     await nextTurn();
   }
