@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { benchBlame } from './blame.js';
 import { graphqlClient } from './graphql-client.js';
 import { median, percentile } from './measure.js';
 import { startServerProcess } from './server-process.js';
@@ -34,7 +35,7 @@ function bigYaml(bytes: number): (variant: number) => string {
 }
 
 /**
- * Work budgets (issue 12): how long a 1 MiB nesting bomb takes to be refused, and how long /healthz waits while
+ * Work budgets (issue 12): how long a 1 MiB nesting bomb takes to be refused, a 20,000-leaf blame, and how long /healthz waits while
  * 4 clients run the heaviest requests the limits allow (1 MiB YAML writes, reads of 1 MiB YAML at old versions,
  * a 20,000-leaf blame, a structured diff of two 1 MiB YAML versions).
  */
@@ -45,6 +46,8 @@ export async function benchWorkBudgets(record: RecordFigure): Promise<void> {
     const gql = graphqlClient(server.url);
     // The reference: the same probe against the server before any document exists (nothing left to finish).
     const idle = await probe(server.url, 3_000, async () => undefined);
+    const blame = await benchBlame({ url: server.url, dataDir: dir });
+    record(0, `blame of a ${blame.leaves.toLocaleString('en')}-leaf document changed in ${blame.versions} commits`, 'ms', blame.cairnMs, blame.gitMs, 'git blame --porcelain', '<= 100');
     await gql(`mutation { createNamespace(input: { name: "heavy" }) { __typename } }`);
     let requests = 0;
     // With a request id, a put whose connection was reset (Cairn before issue 12 did that after large writes) is retried safely.
