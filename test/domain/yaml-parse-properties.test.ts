@@ -5,6 +5,8 @@ import fc from 'fast-check';
 import { parseDocument, stringify, visit } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_DOCUMENT_BYTES } from '../../src/domain/document-codec.js';
+import { MAX_NESTING_DEPTH } from '../../src/domain/document-limits.js';
+import { findJsonValueProblem } from '../../src/domain/json-value-check.js';
 import { expansionLimit } from '../../src/domain/yaml-expansion-limit.js';
 import { prescanYaml } from '../../src/domain/yaml-prescan.js';
 import { YAML_PARSE_OPTIONS, parseYamlText } from '../../src/domain/yaml-text.js';
@@ -35,6 +37,11 @@ function libraryReading(text: string): Reading {
   } catch (error) {
     return { ok: false, message: String(error) };
   }
+}
+
+/** The JSON check every document passes after the library's reading (no "__proto__" key, no infinities). */
+function fitForJson(value: unknown): boolean {
+  return findJsonValueProblem(value, { maxDepth: MAX_NESTING_DEPTH, maxValues: Number.POSITIVE_INFINITY }) === null;
 }
 
 function ourReading(text: string): Reading {
@@ -72,7 +79,9 @@ function expectAgreement(label: string, text: string): void {
   const theirs = libraryReading(text);
   const ours = ourReading(text);
   const within = theirs.ok && countValues(theirs.value) <= expansionLimit(prescanYaml(text, LIMITS).written, MAX_VALUES).values;
-  if (within) {
+  if (within && !fitForJson(theirs.value)) {
+    expect(ours.ok, `${label} holds what JSON cannot: ${JSON.stringify(text.slice(0, 300))}`).toBe(false);
+  } else if (within) {
     expect(ours.ok ? 'accepted' : ours.message, `${label}: ${JSON.stringify(text.slice(0, 300))}`).toBe('accepted');
     if (ours.ok) expect(isDeepStrictEqual(JSON.parse(JSON.stringify(ours.value)), JSON.parse(JSON.stringify(theirs.value))), label).toBe(true);
   } else if (!theirs.ok) {
@@ -145,11 +154,11 @@ describe('no false refusals: parseYamlText agrees with the yaml library', () => 
   });
 
   it('on generated documents, with anchors and aliases', () => {
-    fc.assert(fc.property(generatedYaml, (text) => expectAgreement('generated', text)), { numRuns: 1000 });
+    fc.assert(fc.property(generatedYaml, (text) => expectAgreement('generated', text)), { numRuns: 1000, seed: 1_201_203 });
   });
 
   it('on merge keys, redefined anchors, explicit keys and text that looks like structure', () => {
-    fc.assert(fc.property(handWritten, (text) => expectAgreement('hand-written', text)), { numRuns: 500 });
+    fc.assert(fc.property(handWritten, (text) => expectAgreement('hand-written', text)), { numRuns: 500, seed: 1_201_204 });
   });
 
   it('on chains of aliases: the scan refuses exactly the documents that expand past the limit', () => {
@@ -162,7 +171,7 @@ describe('no false refusals: parseYamlText agrees with the yaml library', () => 
         expect(scan.problem !== null, text).toBe(countValues(theirs.value) > limit);
         expect(ourReading(text).ok).toBe(scan.problem === null);
       }),
-      { numRuns: 300 },
+      { numRuns: 300, seed: 1_201_205 },
     );
   });
 });

@@ -61,7 +61,7 @@ describe('the token scanner', () => {
       fc.property(generatedYaml, (text) => {
         expect(scannerTokens(text)).toEqual(lexerTokens(text));
       }),
-      { numRuns: 500 },
+      { numRuns: 500, seed: 1_201_201 },
     );
     const pieces = [' ', ' ', '\n', '\t', '\r', '\r\n', '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', "'", '"', '%', '\\', '.', 'a', '0', '2', '+', '<', '---', '...', '\uFEFF', 'x: ', '- ', '  '];
     const punctuation = fc.array(fc.constantFrom(...pieces), { maxLength: 40 }).map((parts) => parts.join(''));
@@ -69,7 +69,7 @@ describe('the token scanner', () => {
       fc.property(punctuation, (text) => {
         expect(scannerTokens(text)).toEqual(lexerTokens(text));
       }),
-      { numRuns: 20_000 },
+      { numRuns: 20_000, seed: 1_201_202 },
     );
   });
 });
