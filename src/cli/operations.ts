@@ -15,7 +15,9 @@ const WRITE_ERRORS = `${ERRORS}
   ... on SchemaViolation { violations { path pointer keyword message schema } }
   ... on OverlayConflict { overlays { basePath cluster overlayPath reason } }
   ... on ApprovalRequired { paths required approvals missingFrom }
-  ... on StorageFailure { reason }`;
+  ... on StorageFailure { reason }
+  ... on IdempotencyKeyReused { requestId firstVersion }
+  ... on TooExpensive { limit detail }`;
 
 const REVERT_ERRORS = `${WRITE_ERRORS} ... on RevertConflict { revertedVersion conflicts { path pointers } }`;
 

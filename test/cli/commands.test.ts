@@ -49,9 +49,14 @@ describe('cairn CLI commands against a real server', () => {
     expect(first.version!.hash).toBe(h.git('app', 'rev-parse', 'main').trim());
     expect(h.git('app', 'cat-file', 'blob', 'main:limits.yaml')).toBe(FIRST);
 
-    const replay = await cli(['--json', 'put', 'app', 'limits.yaml', '-', '--request-id', 'cli-1'], { input: FIRST });
+    const replay = await cli(['--json', 'put', 'app', 'limits.yaml', '-', '-m', 'first limits', '--request-id', 'cli-1'], { input: FIRST });
     expect(replay.code).toBe(0);
     expect(json<WriteJson>(replay)).toMatchObject({ status: 'REPLAYED', version: { hash: first.version!.hash } });
+    // The key is bound to its request: the same key with another comment is another request, a conflict (exit 4).
+    const reused = await cli(['--json', 'put', 'app', 'limits.yaml', '-', '--request-id', 'cli-1'], { input: FIRST });
+    expect(reused.code).toBe(4);
+    expect(json<ErrorJson>(reused).error).toMatchObject({ type: 'IdempotencyKeyReused', exitCode: 4 });
+    expect(h.git('app', 'rev-parse', 'main').trim()).toBe(first.version!.hash);
 
     // Without --expect the document must not exist yet: a second put is a conflict (exit 4), with the current version.
     const conflict = await cli(['--json', 'put', 'app', 'limits.yaml', '-'], { input: SECOND });
