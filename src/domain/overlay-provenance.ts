@@ -1,6 +1,6 @@
 import type { JsonPatchOperation } from './json-patch.js';
 import { decodePointer, encodePointer } from './json-pointer.js';
-import { deepEqual, isJsonObject, type JsonValue } from './json-value.js';
+import { isJsonObject, type JsonValue } from './json-value.js';
 import type { ValueChange } from './value-diff.js';
 
 /** Which layer set a field of an effective document: 'BASE' or the cluster whose overlay set it. */
@@ -31,11 +31,29 @@ export function leavesOf(value: JsonValue): Leaf[] {
  * at the pointer or at one of its ancestors. null: the value comes from the base.
  */
 export function settingOperationOf(pointer: string, patch: readonly JsonPatchOperation[]): number | null {
-  for (let index = patch.length - 1; index >= 0; index -= 1) {
-    const operation = patch[index];
-    if (operation && SETTING_OPS.has(operation.op) && isWithin(pointer, operation.path)) return index;
-  }
-  return null;
+  return settingOperationsOf([pointer], patch)[0] ?? null;
+}
+
+/**
+ * settingOperationOf for many pointers at once, in time linear in the patch plus the pointers' lengths: each pointer
+ * looks up itself and its ancestors among the paths the patch sets, instead of scanning every operation (a 500,000
+ * leaf document under a 1,000 operation overlay was half a billion comparisons).
+ */
+export function settingOperationsOf(pointers: readonly string[], patch: readonly JsonPatchOperation[]): (number | null)[] {
+  const lastSetting = new Map<string, number>();
+  patch.forEach((operation, index) => {
+    if (SETTING_OPS.has(operation.op)) lastSetting.set(operation.path, index);
+  });
+  if (lastSetting.size === 0) return pointers.map(() => null);
+  return pointers.map((pointer) => {
+    let found = lastSetting.get(pointer) ?? null;
+    // An encoded pointer's ancestors are its prefixes up to each "/" (a "/" inside a token is escaped as ~1).
+    for (let slash = pointer.lastIndexOf('/'); slash >= 0; slash = slash === 0 ? -1 : pointer.lastIndexOf('/', slash - 1)) {
+      const index = lastSetting.get(pointer.slice(0, slash));
+      if (index !== undefined && (found === null || index > found)) found = index;
+    }
+    return found;
+  });
 }
 
 /**
@@ -51,13 +69,22 @@ export function touchedBy(pending: Iterable<string>, changes: readonly ValueChan
 
 /** True when `after` holds the operation and `before` (a patch, or nothing) does not: this version introduced it. */
 export function introducesOperation(operation: JsonPatchOperation, before: JsonValue | undefined, after: JsonValue | undefined): boolean {
-  const holds = (patch: JsonValue | undefined): boolean => Array.isArray(patch) && patch.some((o) => deepEqual(o, operation as unknown as JsonValue));
-  return holds(after) && !holds(before);
+  return operationsIntroduced(before, after).has(operationKey(operation as unknown as JsonValue));
 }
 
-/** `pointer` is `container` or inside it, token by token (`/ab` is not inside `/a`). */
-function isWithin(pointer: string, container: string): boolean {
-  return pointer === container || pointer.startsWith(`${container}/`);
+/**
+ * The operations (by operationKey) a version's patch holds that the previous one did not: one pass over each patch,
+ * so finding which version introduced each of n operations costs the patches' size, not n times it.
+ */
+export function operationsIntroduced(before: JsonValue | undefined, after: JsonValue | undefined): Set<string> {
+  const keys = (patch: JsonValue | undefined): string[] => (Array.isArray(patch) ? patch.map(operationKey) : []);
+  const old = new Set(keys(before));
+  return new Set(keys(after).filter((key) => !old.has(key)));
+}
+
+/** The same text for equal operations, whatever the order of their members (deepEqual's equality, as a string). */
+export function operationKey(operation: JsonValue): string {
+  return JSON.stringify(operation, (_key, value: unknown) => (isJsonObject(value as JsonValue) ? Object.fromEntries(Object.entries(value as object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : value));
 }
 
 /** Every proper ancestor of a pointer, root ('') included. */

@@ -5,7 +5,7 @@ import type { JsonPatchOperation } from '../domain/json-patch.js';
 import { deepEqual, type JsonValue } from '../domain/json-value.js';
 import { applyOverlay, parseOverlay } from '../domain/overlay-patch.js';
 import { overlayPathOf, validateBasePath, validateClusterName } from '../domain/overlay-path.js';
-import { BASE_LAYER, introducesOperation, leavesOf, settingOperationOf, touchedBy } from '../domain/overlay-provenance.js';
+import { BASE_LAYER, leavesOf, operationKey, operationsIntroduced, settingOperationsOf, touchedBy } from '../domain/overlay-provenance.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
@@ -16,6 +16,7 @@ import type { VersionDiff } from './diff.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import { type VersionView, versionAt, viewOf } from './version-view.js';
 import { parseStoredText } from './document-parser.js';
+import { giveWay } from './event-loop-turn.js';
 
 /** One field (leaf JSON pointer) of an effective document and where its value comes from. */
 export interface FieldProvenance {
@@ -136,7 +137,9 @@ async function provenanceOf(
   at: IndexedCommit,
   content: JsonValue,
 ): Promise<FieldProvenance[]> {
-  const leaves = leavesOf(content).map((leaf) => ({ ...leaf, opIndex: layers.overlay ? settingOperationOf(leaf.pointer, layers.overlay) : null }));
+  const plain = leavesOf(content);
+  const setBy = layers.overlay ? settingOperationsOf(plain.map((leaf) => leaf.pointer), layers.overlay) : [];
+  const leaves = plain.map((leaf, i) => ({ ...leaf, opIndex: setBy[i] ?? null }));
   const basePointers = leaves.filter((l) => l.opIndex === null).map((l) => l.pointer);
   const opIndexes = new Set(leaves.flatMap((l) => (l.opIndex === null ? [] : [l.opIndex])));
   const [baseCommits, opCommits] = await Promise.all([
@@ -168,6 +171,7 @@ async function lastSetters(repo: GitRepository, blobs: BlobSource, path: string,
       found.set(pointer, commit);
       pending.delete(pointer);
     }
+    await giveWay();
   }
   return found;
 }
@@ -183,19 +187,22 @@ async function operationSetters(
 ): Promise<Map<number, IndexedCommit>> {
   const found = new Map<number, IndexedCommit>();
   const pending = new Set(indexes);
+  const keys = patch.map((operation) => operationKey(operation as unknown as JsonValue));
   for (const commit of changesOf(repo, path, seq)) {
     if (pending.size === 0) break;
     const change = commit.changes.find((c) => c.path === path);
     if (!change) continue;
     const diff = storedDiff(repo, blobs, change);
     const [before, after] = await Promise.all([diff.oldValue(), diff.newValue()]);
+    const introduced = operationsIntroduced(before, after);
     for (const index of pending) {
       const operation = patch[index];
-      if (operation && introducesOperation(operation, before, after)) {
+      if (operation && introduced.has(keys[index] ?? '')) {
         found.set(index, commit);
         pending.delete(index);
       }
     }
+    await giveWay();
   }
   return found;
 }
