@@ -46,10 +46,10 @@ export async function closeDocumentParser(): Promise<void> {
  * follow the write read it from there instead of parsing the text again.
  */
 export async function parseNewDocument(path: string, text: string, maxBytes: number, blob: string | null): Promise<JsonValue> {
-  const cached = blob ? parsed.get(path, blob) : undefined;
+  const cached = blob ? parsed.get(path, blob, maxBytes) : undefined;
   if (cached !== undefined) return cached;
   const value = await run({ path, text, maxBytes });
-  if (blob) parsed.set(path, blob, value, text.length);
+  if (blob) parsed.set(path, blob, value, text.length, maxBytes);
   return value;
 }
 

@@ -10,19 +10,23 @@ const MAX_TEXT_BYTES = 32 * 1024 * 1024;
  * documents cannot hold gigabytes; the least recently used go first.
  */
 export class ParsedDocumentCache {
-  private readonly entries = new Map<string, { readonly value: JsonValue; readonly bytes: number }>();
+  private readonly entries = new Map<string, { readonly value: JsonValue; readonly bytes: number; readonly checkedMaxBytes: number | null }>();
   private bytes = 0;
 
-  get(path: string, blob: string): JsonValue | undefined {
+  /**
+   * The value parsed from this blob. With `checkedMaxBytes`, only one that passed the checks of a document being
+   * written under that size limit: a stored document may have come from outside Cairn, over the limits.
+   */
+  get(path: string, blob: string, checkedMaxBytes: number | null = null): JsonValue | undefined {
     const key = keyOf(path, blob);
     const entry = this.entries.get(key);
-    if (!entry) return undefined;
+    if (!entry || (checkedMaxBytes !== null && entry.checkedMaxBytes !== checkedMaxBytes)) return undefined;
     this.entries.delete(key);
     this.entries.set(key, entry);
     return entry.value;
   }
 
-  set(path: string, blob: string, value: JsonValue, bytes: number): void {
+  set(path: string, blob: string, value: JsonValue, bytes: number, checkedMaxBytes: number | null = null): void {
     if (bytes > MAX_TEXT_BYTES / 4) return;
     const key = keyOf(path, blob);
     const old = this.entries.get(key);
@@ -30,7 +34,7 @@ export class ParsedDocumentCache {
       this.bytes -= old.bytes;
       this.entries.delete(key);
     }
-    this.entries.set(key, { value, bytes });
+    this.entries.set(key, { value, bytes, checkedMaxBytes: checkedMaxBytes ?? old?.checkedMaxBytes ?? null });
     this.bytes += bytes;
     for (const [oldest, entry] of this.entries) {
       if (this.bytes <= MAX_TEXT_BYTES) break;

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { type Harness, startHarness } from '../support/harness.js';
@@ -57,5 +59,35 @@ describe.each([
     const res = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'big', path: 'broken.yaml', text: broken, expectedVersion: head } });
     expect(res.data.putConfig).toMatchObject({ __typename: 'InvalidDocument', line: lines, column: 1 });
     expect(h.git('big', 'rev-parse', 'HEAD').trim()).toBe(head);
+  });
+});
+
+/**
+ * Parsed values are shared by blob id: a document read back (perhaps committed from outside Cairn, over the limits)
+ * must not let the same text skip the checks of a write.
+ */
+describe('a parsed value read back does not stand in for the checks of a write', () => {
+  it('refuses, over CAIRN_MAX_DOCUMENT_BYTES, a text whose value was parsed when read', async () => {
+    const h = await startHarness({ env: { CAIRN_MAX_DOCUMENT_BYTES: '1000' } });
+    try {
+      await h.gql(CREATE_NAMESPACE, { name: 'big' });
+      const seed = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'big', path: 'seed.json', content: {}, expectedVersion: null } });
+      const text = `${JSON.stringify({ padding: 'x'.repeat(2000) })}\n`;
+      const git = (args: string[], input?: string): string => execFileSync('git', ['--git-dir', path.join(h.dataDir, 'big.git'), ...args], { encoding: 'utf8', ...(input === undefined ? {} : { input }) }).trim();
+      // Committed with the git CLI, outside Cairn's limits; the next write makes the server catch up.
+      const base = seed.data.putConfig.version!.hash;
+      const blob = git(['hash-object', '-w', '--stdin'], text);
+      const tree = git(['mktree'], `100644 blob ${blob}\toutside.json\n100644 blob ${git(['rev-parse', `${base}:seed.json`])}\tseed.json\n`);
+      const commit = git(['commit-tree', tree, '-p', base, '-m', 'outside'], '');
+      git(['update-ref', 'refs/heads/main', commit, base]);
+      await h.gql(PUT_CONFIG, { input: { namespace: 'big', path: 'sync.json', content: {}, expectedVersion: null } });
+      const read = await h.gql<{ namespace: { config: { content: unknown } } }>(READ, { path: 'outside.json', at: null });
+      expect(read.data.namespace.config.content).toEqual(JSON.parse(text));
+      const copy = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'big', path: 'copy.json', text, expectedVersion: null } });
+      expect(copy.data.putConfig).toMatchObject({ __typename: 'InvalidDocument' });
+      expect(copy.data.putConfig.message).toContain('over the limit of 1000');
+    } finally {
+      await h.close();
+    }
   });
 });
