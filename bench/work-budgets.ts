@@ -48,6 +48,9 @@ export async function benchWorkBudgets(record: RecordFigure): Promise<void> {
     const idle = await probe(server.url, 3_000, async () => undefined);
     const blame = await benchBlame({ url: server.url, dataDir: dir });
     record(0, `blame of a ${blame.leaves.toLocaleString('en')}-leaf document changed in ${blame.versions} commits`, 'ms', blame.cairnMs, blame.gitMs, 'git blame --porcelain', '<= 100');
+    // The git CLI runs synchronously: this process read no socket meanwhile, and an idle keep-alive connection the
+    // server closed must be noticed before the next request, or it is reused and fails ("other side closed").
+    await new Promise((resolve) => setTimeout(resolve, 200));
     await gql(`mutation { createNamespace(input: { name: "heavy" }) { __typename } }`);
     let requests = 0;
     // With a request id, a put whose connection was reset (Cairn before issue 12 did that after large writes) is retried safely.
