@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -45,12 +45,7 @@ export async function benchWorkBudgets(record: RecordFigure): Promise<void> {
   try {
     const gql = graphqlClient(server.url);
     // The reference: the same probe against the server before any document exists (nothing left to finish).
-    const idle = await probe(server.url, 3_000, async () => undefined);
-    const blame = await benchBlame({ url: server.url, dataDir: dir });
-    record(0, `blame of a ${blame.leaves.toLocaleString('en')}-leaf document changed in ${blame.versions} commits`, 'ms', blame.cairnMs, blame.gitMs, 'git blame --porcelain', '<= 100');
-    // The git CLI runs synchronously: this process read no socket meanwhile, and an idle keep-alive connection the
-    // server closed must be noticed before the next request, or it is reused and fails ("other side closed").
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const idle = await probe(server.url, 3_000, null);
     await gql(`mutation { createNamespace(input: { name: "heavy" }) { __typename } }`);
     let requests = 0;
     // With a request id, a put whose connection was reset (Cairn before issue 12 did that after large writes) is retried safely.
@@ -74,6 +69,11 @@ export async function benchWorkBudgets(record: RecordFigure): Promise<void> {
     }
     const hashObject = timeGit(5, () => execFileSync('git', ['hash-object', '--stdin'], { input: NESTING_BOMB }));
     record(0, 'refuse a 1 MiB YAML nesting bomb', 'ms', median(refusals), hashObject, 'git hash-object of the same bytes', '<= 50');
+    const blame = await benchBlame({ url: server.url, dataDir: dir });
+    record(0, `blame of a ${blame.leaves.toLocaleString('en')}-leaf document changed in ${blame.versions} commits`, 'ms', blame.cairnMs, blame.gitMs, 'git blame --porcelain', '<= 100');
+    // The git CLI runs synchronously: this process read no socket meanwhile, and an idle keep-alive connection the
+    // server closed must be noticed before the next request, or it is reused and fails ("other side closed").
+    await new Promise((resolve) => setTimeout(resolve, 200));
 
     const yamlOf = bigYaml(900_000);
     const versions: string[] = [];
@@ -100,9 +100,7 @@ export async function benchWorkBudgets(record: RecordFigure): Promise<void> {
       () => gql(BLAME, { path: 'leaves.json' }),
       () => gql(DIFF, { from: versions[0]!, to: versions[1]! }),
     ];
-    const loaded = await probe(server.url, LOAD_MS, async (client, round) => {
-      await heavy[(client + round) % heavy.length]!().catch(() => undefined);
-    });
+    const loaded = await probe(server.url, LOAD_MS, (client, round) => heavy[(client + round) % heavy.length]!());
     console.log(`  /healthz under load: p50 ${percentile(loaded, 50).toFixed(1)} ms, p99 ${percentile(loaded, 99).toFixed(1)} ms, max ${Math.max(...loaded).toFixed(1)} ms over ${loaded.length} probes`);
     record(0, `/healthz p99, ${LOAD_CLIENTS} clients running the heaviest allowed requests`, 'ms', percentile(loaded, 99), percentile(idle, 99), '/healthz p99 of the idle server', '<= 100');
   } finally {
@@ -111,22 +109,39 @@ export async function benchWorkBudgets(record: RecordFigure): Promise<void> {
   }
 }
 
-/** /healthz latencies every PROBE_EVERY_MS for `ms`, while LOAD_CLIENTS clients call `work` back to back. */
-async function probe(url: string, ms: number, work: (client: number, round: number) => Promise<void>): Promise<number[]> {
-  const latencies: number[] = [];
+/**
+ * /healthz latencies every PROBE_EVERY_MS for `ms`, from a process of its own (the bench's own work, building 1 MiB
+ * bodies and parsing answers, must not count as the server's), while LOAD_CLIENTS clients here call `work` back to
+ * back (none: the idle reference).
+ */
+async function probe(url: string, ms: number, work: ((client: number, round: number) => Promise<unknown>) | null): Promise<number[]> {
+  const prober = spawn(process.execPath, ['--input-type=module', '-e', PROBE_SCRIPT, url, String(ms), String(PROBE_EVERY_MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  prober.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise((resolve) => prober.on('exit', resolve));
   const end = Date.now() + ms;
-  const clients = Array.from({ length: LOAD_CLIENTS }, async (_, client) => {
-    for (let round = 0; Date.now() < end; round += 1) await work(client, round);
-  });
-  while (Date.now() < end) {
-    const started = performance.now();
-    await fetch(`${url}/healthz`).then((r) => r.text(), () => undefined);
-    latencies.push(performance.now() - started);
-    await new Promise((r) => setTimeout(r, PROBE_EVERY_MS));
-  }
-  await Promise.all(clients);
-  return latencies;
+  const clients = work
+    ? Array.from({ length: LOAD_CLIENTS }, async (_, client) => {
+        for (let round = 0; Date.now() < end; round += 1) await work(client, round).catch(() => undefined);
+      })
+    : [];
+  await Promise.all([...clients, exited]);
+  return JSON.parse(output) as number[];
 }
+
+/** Probes url/healthz every `every` ms for `ms` ms and prints the latencies as JSON; a failed probe counts its wait. */
+const PROBE_SCRIPT = `
+const [url, ms, every] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3])];
+const waits = [];
+const end = Date.now() + ms;
+while (Date.now() < end) {
+  const started = performance.now();
+  await fetch(url + '/healthz').then((r) => r.text(), () => undefined);
+  waits.push(performance.now() - started);
+  await new Promise((r) => setTimeout(r, every));
+}
+process.stdout.write(JSON.stringify(waits));
+`;
 
 function timeGit(runs: number, run: () => unknown): number {
   const times: number[] = [];

@@ -1,5 +1,5 @@
 import { encodePointer } from './json-pointer.js';
-import { deepEqual, isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
+import { deepEqual, isJsonObject, type JsonValue } from './json-value.js';
 
 export type ValueChangeOp = 'add' | 'remove' | 'replace';
 
@@ -12,7 +12,13 @@ export interface ValueChange {
   newValue?: JsonValue;
 }
 
-type Tokens = readonly (string | number)[];
+/** Where a value sits: its key in its parent, up to the root (null). Pointers are built only for changes. */
+interface Place {
+  readonly parent: Place | null;
+  readonly key: string | number;
+}
+
+type Task = { readonly compare: true; readonly place: Place | null; readonly oldValue: JsonValue; readonly newValue: JsonValue } | { readonly compare: false; readonly change: ValueChange };
 
 /**
  * Leaf-level changes from oldValue to newValue (undefined = the document does not exist).
@@ -20,47 +26,78 @@ type Tokens = readonly (string | number)[];
  * additions ascend and removals descend, which keeps every index valid when it is used.
  */
 export function diffValues(oldValue: JsonValue | undefined, newValue: JsonValue | undefined): ValueChange[] {
-  if (oldValue === undefined) return newValue === undefined ? [] : [{ pointer: '', op: 'add', newValue }];
-  if (newValue === undefined) return [{ pointer: '', op: 'remove', oldValue }];
-  const changes: ValueChange[] = [];
-  diffInto(changes, [], oldValue, newValue);
-  return changes;
+  const walk = new ValueDiffWalk(oldValue, newValue);
+  while (!walk.step(Number.POSITIVE_INFINITY));
+  return walk.changes;
 }
 
-function diffInto(changes: ValueChange[], tokens: Tokens, oldValue: JsonValue, newValue: JsonValue): void {
-  if (Array.isArray(oldValue) && Array.isArray(newValue)) {
-    diffArrays(changes, tokens, oldValue, newValue);
-  } else if (isJsonObject(oldValue) && isJsonObject(newValue)) {
-    diffObjects(changes, tokens, oldValue, newValue);
-  } else if (!deepEqual(oldValue, newValue)) {
-    changes.push({ pointer: encodePointer(tokens), op: 'replace', oldValue, newValue });
-  }
-}
+/**
+ * diffValues in steps, without recursion: `step(n)` compares up to n values and says whether the walk is done, so a
+ * caller can give other work a turn between steps (two 1 MiB documents hold a hundred thousand values).
+ */
+export class ValueDiffWalk {
+  readonly changes: ValueChange[] = [];
+  /** Pending work, last first: popping it visits values in document order. */
+  private readonly tasks: Task[] = [];
 
-function diffObjects(changes: ValueChange[], tokens: Tokens, oldValue: JsonObject, newValue: JsonObject): void {
-  for (const [key, oldChild] of Object.entries(oldValue)) {
-    const newChild = Object.hasOwn(newValue, key) ? newValue[key] : undefined;
-    if (newChild === undefined) {
-      changes.push({ pointer: encodePointer([...tokens, key]), op: 'remove', oldValue: oldChild });
+  constructor(oldValue: JsonValue | undefined, newValue: JsonValue | undefined) {
+    if (oldValue === undefined) {
+      if (newValue !== undefined) this.changes.push({ pointer: '', op: 'add', newValue });
+    } else if (newValue === undefined) {
+      this.changes.push({ pointer: '', op: 'remove', oldValue });
     } else {
-      diffInto(changes, [...tokens, key], oldChild, newChild);
+      this.tasks.push({ compare: true, place: null, oldValue, newValue });
     }
   }
-  for (const [key, newChild] of Object.entries(newValue)) {
-    if (!Object.hasOwn(oldValue, key)) changes.push({ pointer: encodePointer([...tokens, key]), op: 'add', newValue: newChild });
+
+  /** Compares up to `units` values; true once every change is in `changes`. */
+  step(units: number): boolean {
+    for (let done = 0; done < units; done += 1) {
+      const task = this.tasks.pop();
+      if (task === undefined) return true;
+      if (task.compare) this.compare(task.place, task.oldValue, task.newValue);
+      else this.changes.push(task.change);
+    }
+    return this.tasks.length === 0;
+  }
+
+  private compare(place: Place | null, oldValue: JsonValue, newValue: JsonValue): void {
+    if (Array.isArray(oldValue) && Array.isArray(newValue)) this.expandArrays(place, oldValue, newValue);
+    else if (isJsonObject(oldValue) && isJsonObject(newValue)) this.expandObjects(place, oldValue, newValue);
+    else if (!deepEqual(oldValue, newValue)) this.changes.push({ pointer: pointerOf(place), op: 'replace', oldValue, newValue });
+  }
+
+  /** Old keys in order (removed, or compared), then added keys: pushed in reverse, so they pop in that order. */
+  private expandObjects(place: Place | null, oldValue: Readonly<Record<string, JsonValue>>, newValue: Readonly<Record<string, JsonValue>>): void {
+    const ordered: Task[] = [];
+    for (const [key, oldChild] of Object.entries(oldValue)) {
+      const child = { parent: place, key };
+      const newChild = Object.hasOwn(newValue, key) ? newValue[key] : undefined;
+      ordered.push(newChild === undefined ? { compare: false, change: { pointer: pointerOf(child), op: 'remove', oldValue: oldChild } } : { compare: true, place: child, oldValue: oldChild, newValue: newChild });
+    }
+    for (const [key, newChild] of Object.entries(newValue)) {
+      if (!Object.hasOwn(oldValue, key)) ordered.push({ compare: false, change: { pointer: pointerOf({ parent: place, key }), op: 'add', newValue: newChild } });
+    }
+    for (let i = ordered.length - 1; i >= 0; i -= 1) this.tasks.push(ordered[i]!);
+  }
+
+  /** Common indexes compared in order, then additions ascending, then removals descending. */
+  private expandArrays(place: Place | null, oldValue: readonly JsonValue[], newValue: readonly JsonValue[]): void {
+    const common = Math.min(oldValue.length, newValue.length);
+    for (let index = common; index < oldValue.length; index += 1) {
+      this.tasks.push({ compare: false, change: { pointer: pointerOf({ parent: place, key: index }), op: 'remove', oldValue: oldValue[index]! } });
+    }
+    for (let index = newValue.length - 1; index >= common; index -= 1) {
+      this.tasks.push({ compare: false, change: { pointer: pointerOf({ parent: place, key: index }), op: 'add', newValue: newValue[index]! } });
+    }
+    for (let index = common - 1; index >= 0; index -= 1) {
+      this.tasks.push({ compare: true, place: { parent: place, key: index }, oldValue: oldValue[index]!, newValue: newValue[index] ?? null });
+    }
   }
 }
 
-function diffArrays(changes: ValueChange[], tokens: Tokens, oldValue: JsonValue[], newValue: JsonValue[]): void {
-  const common = Math.min(oldValue.length, newValue.length);
-  oldValue.slice(0, common).forEach((oldItem, index) => {
-    diffInto(changes, [...tokens, index], oldItem, newValue[index] ?? null);
-  });
-  newValue.slice(common).forEach((newItem, offset) => {
-    changes.push({ pointer: encodePointer([...tokens, common + offset]), op: 'add', newValue: newItem });
-  });
-  const removed = oldValue.slice(common).map((oldItem, offset): ValueChange => {
-    return { pointer: encodePointer([...tokens, common + offset]), op: 'remove', oldValue: oldItem };
-  });
-  for (const change of removed.reverse()) changes.push(change);
+function pointerOf(place: Place | null): string {
+  const tokens: (string | number)[] = [];
+  for (let at = place; at !== null; at = at.parent) tokens.push(at.key);
+  return encodePointer(tokens.reverse());
 }

@@ -68,11 +68,11 @@ export async function buildChangeEvent(repo: GitRepository, commit: IndexedCommi
 }
 
 /**
- * Texts this many times over the cap are not parsed or diffed for an event at all: their contents alone would not fit
- * (a value's JSON is rarely under a quarter of its text), and diffing two 1 MiB documents to find that out held the
- * event loop for seconds after every large write.
+ * Texts this many times over the cap are not parsed or diffed for an event at all: an event carries both contents
+ * and the changes between them, so texts that large do not fit (short of a document that is mostly comments), and
+ * diffing two 1 MiB documents to find that out held the event loop for seconds after every large write.
  */
-const CHEAP_REFUSAL_FACTOR = 4;
+const CHEAP_REFUSAL_FACTOR = 2;
 
 async function documentEvent(diff: DocumentDiff, maxBytes: number): Promise<DocumentChangeEvent> {
   const [oldText, newText] = await Promise.all([diff.oldText(), diff.newText()]);

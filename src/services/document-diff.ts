@@ -2,10 +2,14 @@ import { type DocumentFormat, documentFormatOf } from '../domain/document-path.j
 import { type JsonPatchOperation, createJsonPatch } from '../domain/json-patch.js';
 import type { JsonValue } from '../domain/json-value.js';
 import { unifiedDiff } from '../domain/text-diff.js';
-import { type ValueChange, diffValues } from '../domain/value-diff.js';
+import { type ValueChange, ValueDiffWalk } from '../domain/value-diff.js';
 import type { PathStatus } from '../git/tree-diff.js';
 import { InvalidDocumentError } from '../domain/errors.js';
 import { parseStoredText } from './document-parser.js';
+import { giveWay } from './event-loop-turn.js';
+
+/** Values compared between two checks of the time (giveWay yields only once its slice is used up). */
+const DIFF_STEP = 2_000;
 
 export type LazyText = () => Promise<string>;
 
@@ -48,8 +52,11 @@ export class DocumentDiff {
     return this.valueOf(this.after, () => this.newText());
   }
 
+  /** Two large versions hold a hundred thousand values: compared in steps, giving other requests their turns. */
   async changes(): Promise<ValueChange[]> {
-    return diffValues(await this.oldValue(), await this.newValue());
+    const walk = new ValueDiffWalk(await this.oldValue(), await this.newValue());
+    while (!walk.step(DIFF_STEP)) await giveWay();
+    return walk.changes;
   }
 
   async patch(): Promise<JsonPatchOperation[]> {
