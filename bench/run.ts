@@ -192,7 +192,8 @@ await benchWorkBudgets(record);
 const seconds = Math.round((performance.now() - benchStarted) / 1000);
 console.log(`\nwhole run: ${seconds} s`);
 const out = { date: new Date().toISOString(), quick, seconds, node: process.version, cpus: (await import('node:os')).cpus().length, figures };
-if (!budgetsOnly) writeFileSync(path.resolve(import.meta.dirname, quick ? 'results-quick.json' : 'results.json'), `${JSON.stringify(out, null, 2)}\n`);
+const resultsFile = budgetsOnly ? 'results-budgets.json' : quick ? 'results-quick.json' : 'results.json';
+writeFileSync(path.resolve(import.meta.dirname, resultsFile), `${JSON.stringify(out, null, 2)}\n`);
 console.log(`\n| versions | operation | Cairn | git CLI | ratio | target | |\n|---:|---|---:|---:|---:|---|---|`);
 for (const f of figures) {
   console.log(`| ${f.size ? f.size.toLocaleString('en') : '—'} | ${f.operation} | ${f.cairn.toFixed(2)} ${f.unit} | ${f.reference === null ? '—' : `${f.reference.toFixed(2)} ${f.unit}`} | ${f.reference ? `${(f.cairn / f.reference).toFixed(2)}×` : '—'} | ${f.target} ${f.unit} | ${f.met ? 'met' : '**missed**'} |`);
