@@ -1,12 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDocumentPath } from '../../src/domain/document-path.js';
 import { type GitSpecialNames, gitSpecialNames } from '../../src/domain/git-path-rules.js';
-import { encodeObject, type ObjectType } from '../../src/git/object-format.js';
+import { writeLoose } from '../support/loose-object.js';
 
 /**
  * The path rules against `git fsck --strict` itself, on names generated with the tricks NTFS and HFS+ play: case,
@@ -75,14 +75,6 @@ function freshRepository(): string {
   const gitdir = path.join(root, `r${(repoCount += 1)}.git`);
   execFileSync('git', ['init', '--quiet', '--bare', gitdir]);
   return gitdir;
-}
-
-function writeLoose(gitdir: string, type: ObjectType, content: Buffer): string {
-  const object = encodeObject(type, content);
-  const dir = path.join(gitdir, 'objects', object.oid.slice(0, 2));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, object.oid.slice(2)), object.deflated);
-  return object.oid;
 }
 
 /** Every `error in tree X: id:` and `warning in tree X: id:` line of `git fsck --strict`, as tree -> ids. */

@@ -1,11 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeObject, type ObjectType } from '../../src/git/object-format.js';
 import { fsckSpecialFile, fsckTree, readTreeEntries } from '../../src/git/tree-fsck.js';
+import { writeLoose } from '../support/loose-object.js';
 
 /**
  * The port of fsck_tree against `git fsck --strict`: generated trees (names from a small alphabet, so that
@@ -22,14 +22,6 @@ beforeAll(() => {
 });
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-function writeLoose(gitdir: string, type: ObjectType, content: Buffer): string {
-  const object = encodeObject(type, content);
-  const dir = path.join(gitdir, 'objects', object.oid.slice(0, 2));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, object.oid.slice(2)), object.deflated);
-  return object.oid;
-}
 
 const treeBytes = (entries: readonly (readonly [string, string, string])[]): Buffer =>
   Buffer.concat(entries.flatMap(([mode, name, oid]) => [Buffer.from(`${mode} ${name}\0`), Buffer.from(oid, 'hex')]));
