@@ -498,7 +498,8 @@ describe('webhook retries across a restart', () => {
       await first.gql(PUT_CONFIG, { input: { namespace: 'resume', path: 'a.json', content: { a: 1 }, expectedVersion: null } });
       const retrying = await eventually(
         async () => (await first.gql<{ webhook: WebhookData }>(WEBHOOK, { id })).data.webhook,
-        (w) => w.status === 'RETRYING',
+        // status and lastDelivery are resolved side by side: wait for an answer in which both saw the attempt.
+        (w) => w.status === 'RETRYING' && w.lastDelivery !== null,
       );
       await first.server.close();
 
