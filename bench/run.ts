@@ -45,7 +45,7 @@ async function benchSize(size: number, subscribers: boolean): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), `cairn-bench-${size}-`));
   const gitdir = gitdirFor(dir, 'bench');
   try {
-    let t = performance.now();
+    const t = performance.now();
     generateRepository(gitdir, size);
     console.log(`  generated with git fast-import in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const first = await startServerProcess(dir);

@@ -45,6 +45,7 @@ const TRAILER_KEYS = {
 const FORCED_KEY = 'Cairn-Forced';
 
 // Control characters other than newline and tab have no place in a message people read.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNWANTED_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 const LONE_SURROGATE = /\p{Cs}/gu;
 // `git interpret-trailers` stops reading at a line starting with "---" (where a patch would begin)

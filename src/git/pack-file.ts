@@ -107,10 +107,10 @@ function readSize(delta: Buffer, start: number): [number, number] {
 
 /** Git's delta format: the target's size, then copy-from-base and insert-literal instructions. */
 export function applyDelta(base: Buffer, delta: Buffer): Buffer {
-  let [baseSize, pos] = readSize(delta, 0);
+  const [baseSize, afterBase] = readSize(delta, 0);
   if (baseSize !== base.length) throw new Error(`pack: delta expects a ${baseSize}-byte base, got ${base.length}`);
-  let targetSize: number;
-  [targetSize, pos] = readSize(delta, pos);
+  const [targetSize, afterTarget] = readSize(delta, afterBase);
+  let pos = afterTarget;
   const target = Buffer.allocUnsafeSlow(targetSize);
   let out = 0;
   while (pos < delta.length) {

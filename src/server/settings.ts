@@ -213,7 +213,7 @@ function readWebhookSettings(env: Env): WebhookSettings {
     try {
       return parse();
     } catch (error) {
-      throw new Error(`${name}: ${(error as Error).message}`);
+      throw new Error(`${name}: ${(error as Error).message}`, { cause: error });
     }
   };
   const timeoutMs = integer('CAIRN_WEBHOOK_TIMEOUT_MS', env.CAIRN_WEBHOOK_TIMEOUT_MS, 15_000);

@@ -98,7 +98,7 @@ async function launch(port: number, dir: string): Promise<RunningRedis> {
     await stop();
     const log = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
     if (/Address already in use/.test(log)) throw new PortInUseError(`port ${port} is taken`);
-    throw new Error(`redis-server did not start on port ${port}: ${error instanceof Error ? error.message : String(error)}\n${log}`);
+    throw new Error(`redis-server did not start on port ${port}: ${error instanceof Error ? error.message : String(error)}\n${log}`, { cause: error });
   }
   return { stop };
 }
