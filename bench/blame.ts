@@ -89,7 +89,9 @@ async function main(): Promise<void> {
   const server = startServerProcess({ CAIRN_DATA_DIR: dataDir, CAIRN_PORT: '0', CAIRN_FSYNC: 'false', LOG_LEVEL: 'info', CAIRN_TOKENS_FILE: '' });
   try {
     const result = await benchBlame({ url: await listeningUrl(server), dataDir }, runs);
-    console.log(`blame of a ${result.leaves.toLocaleString('en')}-leaf document changed in ${result.versions} versions: ${result.cairnMs.toFixed(2)} ms (git blame --porcelain ${result.gitMs.toFixed(2)} ms; target <= 100 ms)`);
+    console.log(
+      `blame of a ${result.leaves.toLocaleString('en')}-leaf document changed in ${result.versions} versions: ${result.cairnMs.toFixed(2)} ms (git blame --porcelain ${result.gitMs.toFixed(2)} ms; target <= 100 ms)`,
+    );
   } finally {
     server.child.kill('SIGTERM');
     await server.exited;

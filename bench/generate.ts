@@ -2,7 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
-export const OPERATORS = ['Alice Ops <alice@example.com>', 'Bob Dev <bob@example.com>', 'Carol SRE <carol@example.com>', 'Dan Bot <deploy-bot@example.com>', 'Eve Admin <eve@example.com>'];
+export const OPERATORS = [
+  'Alice Ops <alice@example.com>',
+  'Bob Dev <bob@example.com>',
+  'Carol SRE <carol@example.com>',
+  'Dan Bot <deploy-bot@example.com>',
+  'Eve Admin <eve@example.com>',
+];
 export const DOCUMENTS = 200;
 
 export function documentPath(k: number): string {
@@ -16,7 +22,7 @@ function documentText(k: number, version: number): string {
     image: `registry.example.com/service-${k}:${version}`,
     limits: { cpu: `${(version % 4) + 1}`, memory: `${((version % 8) + 1) * 128}Mi` },
     features: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`flag_${i}`, (version + i) % 3 === 0])),
-    endpoints: Array.from({ length: 4 }, (_, i) => ({ name: `ep-${i}`, port: 8000 + i, timeoutMs: 100 * ((version + i) % 9 + 1) })),
+    endpoints: Array.from({ length: 4 }, (_, i) => ({ name: `ep-${i}`, port: 8000 + i, timeoutMs: 100 * (((version + i) % 9) + 1) })),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
@@ -34,7 +40,9 @@ export function generateRepository(gitdir: string, versions: number): void {
     const who = OPERATORS[v % OPERATORS.length];
     const when = `${start + v * 60} +0000`;
     const message = `change ${v}\n\nCairn-Action: ${v === 0 ? 'create' : 'update'}\nCairn-Operator-IP: 10.0.0.${v % 250}\n`;
-    chunks.push(`commit refs/heads/main\nmark :${v + 1}\nauthor ${who} ${when}\ncommitter Cairn <cairn@localhost> ${when}\ndata ${Buffer.byteLength(message)}\n${message}`);
+    chunks.push(
+      `commit refs/heads/main\nmark :${v + 1}\nauthor ${who} ${when}\ncommitter Cairn <cairn@localhost> ${when}\ndata ${Buffer.byteLength(message)}\n${message}`,
+    );
     if (v > 0) chunks.push(`from :${v}\n`);
     const changed = v === 0 ? Array.from({ length: DOCUMENTS }, (_, k) => k) : [v % DOCUMENTS];
     for (const k of changed) {

@@ -10,7 +10,15 @@ const root = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(root, 'dist/src/cli/main.js');
 const RUNS = 5;
 
-export type Record = (size: number, operation: string, unit: 'ms' | 'commits/s', cairn: number, reference: number | null, referenceCommand: string | null, target: string) => void;
+export type Record = (
+  size: number,
+  operation: string,
+  unit: 'ms' | 'commits/s',
+  cairn: number,
+  reference: number | null,
+  referenceCommand: string | null,
+  target: string,
+) => void;
 
 /**
  * `cairn import --git` and `cairn export` through the built CLI against a server process, beside the git CLI doing
@@ -36,9 +44,17 @@ export async function benchImportExport(size: number, record: Record): Promise<v
       const gitRate = size / ((performance.now() - started) / 1000);
       record(size, `import --git, ${size.toLocaleString('en')} commits`, 'commits/s', importRate, gitRate, 'git fast-export | git fast-import', '>= 50');
 
-      const exportMs = await timeMedian(RUNS, (i) => execFileSync(process.execPath, [CLI, '--url', server.url, 'export', 'imported', '--at', 'HEAD', path.join(dir, `export-${i}.tar`)]), 1);
+      const exportMs = await timeMedian(
+        RUNS,
+        (i) => execFileSync(process.execPath, [CLI, '--url', server.url, 'export', 'imported', '--at', 'HEAD', path.join(dir, `export-${i}.tar`)]),
+        1,
+      );
       const gitdir = gitdirFor(dataDir, 'imported');
-      const archiveMs = await timeMedian(RUNS, (i) => execFileSync('git', ['--git-dir', gitdir, 'archive', '--format=tar', '-o', path.join(dir, `archive-${i}.tar`), 'main']), 1);
+      const archiveMs = await timeMedian(
+        RUNS,
+        (i) => execFileSync('git', ['--git-dir', gitdir, 'archive', '--format=tar', '-o', path.join(dir, `archive-${i}.tar`), 'main']),
+        1,
+      );
       record(size, 'export a version to a tarball (200 documents)', 'ms', exportMs, archiveMs, 'git archive --format=tar', '<= 1000');
     } finally {
       await server.stop();

@@ -16,14 +16,30 @@ const quick = process.argv.includes('--quick');
 const budgetsOnly = process.argv.includes('--budgets');
 const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
 const RUNS = 25;
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'Bench',
+  GIT_AUTHOR_EMAIL: 'bench@example.com',
+  GIT_COMMITTER_NAME: 'Bench',
+  GIT_COMMITTER_EMAIL: 'bench@example.com',
+};
 const figures: Figure[] = [];
 
-function record(size: number, operation: string, unit: Figure['unit'], cairn: number, reference: number | null, referenceCommand: string | null, target: string): void {
+function record(
+  size: number,
+  operation: string,
+  unit: Figure['unit'],
+  cairn: number,
+  reference: number | null,
+  referenceCommand: string | null,
+  target: string,
+): void {
   const figure = { size, operation, unit, cairn, reference, referenceCommand, target, met: meets(cairn, target) };
   figures.push(figure);
   const ratio = reference ? ` (${(cairn / reference).toFixed(2)}× git)` : '';
-  console.log(`  ${operation.padEnd(44)} ${cairn.toFixed(2).padStart(9)} ${unit}${reference !== null ? `  git ${reference.toFixed(2)} ${unit}${ratio}` : ''}  target ${target} ${figure.met ? 'ok' : 'MISSED'}`);
+  console.log(
+    `  ${operation.padEnd(44)} ${cairn.toFixed(2).padStart(9)} ${unit}${reference !== null ? `  git ${reference.toFixed(2)} ${unit}${ratio}` : ''}  target ${target} ${figure.met ? 'ok' : 'MISSED'}`,
+  );
 }
 
 const VERSIONS = `query($after: String, $path: String) { namespace(name: "bench") { ... on Namespace {
@@ -60,44 +76,78 @@ async function benchSize(size: number, subscribers: boolean): Promise<void> {
     const server = await startServerProcess(dir);
     restarts.push(server.readyMs);
     try {
-    record(size, 'restart to ready', 'ms', median(restarts), null, null, '<= 3000');
-    const gql = graphqlClient(server.url);
-    const git = gitTimer(gitdir, GIT_ENV);
-    const hashes = execFileSync('git', ['--git-dir', gitdir, 'rev-list', '--first-parent', 'HEAD'], { encoding: 'utf8', maxBuffer: 1 << 28 }).trim().split('\n');
-    const head = hashes[0]!;
+      record(size, 'restart to ready', 'ms', median(restarts), null, null, '<= 3000');
+      const gql = graphqlClient(server.url);
+      const git = gitTimer(gitdir, GIT_ENV);
+      const hashes = execFileSync('git', ['--git-dir', gitdir, 'rev-list', '--first-parent', 'HEAD'], { encoding: 'utf8', maxBuffer: 1 << 28 })
+        .trim()
+        .split('\n');
+      const head = hashes[0]!;
 
-    record(size, 'latest 50 versions', 'ms', await timeMedian(RUNS, () => gql(VERSIONS)), await git(RUNS, () => ['log', '-50', '--format=%H %an %ae %at %s']), 'git log -50', '<= 5');
-    const deep = Math.min(1000, size - 50);
-    record(size, `versions page ${deep} deep`, 'ms', await timeMedian(RUNS, () => gql(VERSIONS, { after: cursorAt(size - 1 - deep + 1) })), await git(RUNS, () => ['log', `--skip=${deep}`, '-50', '--format=%H %an %ae %at %s']), `git log --skip=${deep} -50`, '<= 5');
-    const doc = documentPath(7);
-    record(size, "one document's last 50 versions", 'ms', await timeMedian(RUNS, () => gql(VERSIONS, { path: doc })), await git(RUNS, () => ['log', '-50', '--format=%H %an %ae %at %s', '--', doc]), 'git log -50 -- path', '<= 10');
-    record(size, 'audit by operator, first 50', 'ms', await timeMedian(RUNS, () => gql(AUDIT, { op: 'carol@example.com' })), await git(RUNS, () => ['log', '--author=carol@example.com', '-50', '--format=%H %an %at %s']), 'git log --author=X -50', '<= 10');
-    const back = Math.floor(size / 2);
-    const oldVersions = Array.from({ length: RUNS + 3 }, (_, i) => hashes[back + i]!);
-    record(
-      size,
-      `read a document ${back.toLocaleString('en')} versions back`,
-      'ms',
-      await timeMedian(RUNS, (i) => gql(READ, { path: documentPath(i % DOCUMENTS), at: oldVersions[i % oldVersions.length] })),
-      await git(RUNS, (i) => ['show', `${oldVersions[i % oldVersions.length]}:${documentPath(i % DOCUMENTS)}`]),
-      'git show rev:path',
-      '<= 2',
-    );
-    const span = Math.min(1000, size - RUNS - 10);
-    const pairs = Array.from({ length: RUNS + 3 }, (_, i) => [hashes[span + i + 1]!, hashes[i + 1]!] as const);
-    record(
-      size,
-      `diff two versions ${span} apart, structured`,
-      'ms',
-      await timeMedian(RUNS, (i) => gql(DIFF, { from: pairs[i % pairs.length]![0], to: pairs[i % pairs.length]![1] })),
-      await git(RUNS, (i) => ['diff', '--stat', pairs[i % pairs.length]![0], pairs[i % pairs.length]![1]]),
-      'git diff --stat a b',
-      '<= 10',
-    );
-    record(size, 'RSS while serving', 'MB', server.rssMb(), null, null, '<= 200');
+      record(
+        size,
+        'latest 50 versions',
+        'ms',
+        await timeMedian(RUNS, () => gql(VERSIONS)),
+        await git(RUNS, () => ['log', '-50', '--format=%H %an %ae %at %s']),
+        'git log -50',
+        '<= 5',
+      );
+      const deep = Math.min(1000, size - 50);
+      record(
+        size,
+        `versions page ${deep} deep`,
+        'ms',
+        await timeMedian(RUNS, () => gql(VERSIONS, { after: cursorAt(size - 1 - deep + 1) })),
+        await git(RUNS, () => ['log', `--skip=${deep}`, '-50', '--format=%H %an %ae %at %s']),
+        `git log --skip=${deep} -50`,
+        '<= 5',
+      );
+      const doc = documentPath(7);
+      record(
+        size,
+        "one document's last 50 versions",
+        'ms',
+        await timeMedian(RUNS, () => gql(VERSIONS, { path: doc })),
+        await git(RUNS, () => ['log', '-50', '--format=%H %an %ae %at %s', '--', doc]),
+        'git log -50 -- path',
+        '<= 10',
+      );
+      record(
+        size,
+        'audit by operator, first 50',
+        'ms',
+        await timeMedian(RUNS, () => gql(AUDIT, { op: 'carol@example.com' })),
+        await git(RUNS, () => ['log', '--author=carol@example.com', '-50', '--format=%H %an %at %s']),
+        'git log --author=X -50',
+        '<= 10',
+      );
+      const back = Math.floor(size / 2);
+      const oldVersions = Array.from({ length: RUNS + 3 }, (_, i) => hashes[back + i]!);
+      record(
+        size,
+        `read a document ${back.toLocaleString('en')} versions back`,
+        'ms',
+        await timeMedian(RUNS, (i) => gql(READ, { path: documentPath(i % DOCUMENTS), at: oldVersions[i % oldVersions.length] })),
+        await git(RUNS, (i) => ['show', `${oldVersions[i % oldVersions.length]}:${documentPath(i % DOCUMENTS)}`]),
+        'git show rev:path',
+        '<= 2',
+      );
+      const span = Math.min(1000, size - RUNS - 10);
+      const pairs = Array.from({ length: RUNS + 3 }, (_, i) => [hashes[span + i + 1]!, hashes[i + 1]!] as const);
+      record(
+        size,
+        `diff two versions ${span} apart, structured`,
+        'ms',
+        await timeMedian(RUNS, (i) => gql(DIFF, { from: pairs[i % pairs.length]![0], to: pairs[i % pairs.length]![1] })),
+        await git(RUNS, (i) => ['diff', '--stat', pairs[i % pairs.length]![0], pairs[i % pairs.length]![1]]),
+        'git diff --stat a b',
+        '<= 10',
+      );
+      record(size, 'RSS while serving', 'MB', server.rssMb(), null, null, '<= 200');
 
-    await benchWrites(size, gql, gitdir, dir, head);
-    if (subscribers) await benchSubscribers(size, server.url, gql);
+      await benchWrites(size, gql, gitdir, dir, head);
+      if (subscribers) await benchSubscribers(size, server.url, gql);
     } finally {
       await server.stop();
     }
@@ -151,7 +201,9 @@ async function benchWrites(size: number, gql: Gql, gitdir: string, dir: string, 
 async function benchSubscribers(size: number, url: string, gql: Gql): Promise<void> {
   const count = 1000;
   const arrivals: number[][] = [];
-  const clients = Array.from({ length: count }, () => createClient({ url: `${url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 }));
+  const clients = Array.from({ length: count }, () =>
+    createClient({ url: `${url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 }),
+  );
   let connected = 0;
   await new Promise<void>((resolve) => {
     clients.forEach((client, i) => {
@@ -160,7 +212,10 @@ async function benchSubscribers(size: number, url: string, gql: Gql): Promise<vo
         connected += 1;
         if (connected === count) resolve();
       });
-      client.subscribe({ query: 'subscription { changes(namespace: "bench") { version } }' }, { next: () => arrivals[i]!.push(performance.now()), error: () => undefined, complete: () => undefined });
+      client.subscribe(
+        { query: 'subscription { changes(namespace: "bench") { version } }' },
+        { next: () => arrivals[i]!.push(performance.now()), error: () => undefined, complete: () => undefined },
+      );
     });
   });
   await new Promise((r) => setTimeout(r, 1500));
@@ -169,7 +224,9 @@ async function benchSubscribers(size: number, url: string, gql: Gql): Promise<vo
   const latencies: number[] = [];
   for (let round = 0; round < 10; round += 1) {
     const sent = performance.now();
-    const res = await gql<{ putConfig: { version: { hash: string } } }>(PUT, { input: { namespace: 'bench', path: documentPath(5), content: { round }, expectedVersion: version } });
+    const res = await gql<{ putConfig: { version: { hash: string } } }>(PUT, {
+      input: { namespace: 'bench', path: documentPath(5), content: { round }, expectedVersion: version },
+    });
     version = res.putConfig.version.hash;
     const deadline = Date.now() + 10_000;
     while (arrivals.some((a) => a.length <= round) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
@@ -196,5 +253,7 @@ const resultsFile = budgetsOnly ? 'results-budgets.json' : quick ? 'results-quic
 writeFileSync(path.resolve(import.meta.dirname, resultsFile), `${JSON.stringify(out, null, 2)}\n`);
 console.log(`\n| versions | operation | Cairn | git CLI | ratio | target | |\n|---:|---|---:|---:|---:|---|---|`);
 for (const f of figures) {
-  console.log(`| ${f.size ? f.size.toLocaleString('en') : '—'} | ${f.operation} | ${f.cairn.toFixed(2)} ${f.unit} | ${f.reference === null ? '—' : `${f.reference.toFixed(2)} ${f.unit}`} | ${f.reference ? `${(f.cairn / f.reference).toFixed(2)}×` : '—'} | ${f.target} ${f.unit} | ${f.met ? 'met' : '**missed**'} |`);
+  console.log(
+    `| ${f.size ? f.size.toLocaleString('en') : '—'} | ${f.operation} | ${f.cairn.toFixed(2)} ${f.unit} | ${f.reference === null ? '—' : `${f.reference.toFixed(2)} ${f.unit}`} | ${f.reference ? `${(f.cairn / f.reference).toFixed(2)}×` : '—'} | ${f.target} ${f.unit} | ${f.met ? 'met' : '**missed**'} |`,
+  );
 }

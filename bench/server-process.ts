@@ -25,14 +25,26 @@ export async function startServerProcess(dataDir: string): Promise<ServerProcess
     cwd: root,
     // The subscriber bench opens 1,000 WebSockets at once from this one address: no per-address cap, and room for
     // all of them to await connection_init together.
-    env: { ...process.env, CAIRN_DATA_DIR: dataDir, CAIRN_PORT: String(port), CAIRN_TOKENS_FILE: '', LOG_LEVEL: 'warn', CAIRN_GRAPHIQL: 'false', CAIRN_WS_MAX_CONNECTIONS_PER_IP: '0', CAIRN_WS_MAX_PENDING_CONNECTIONS: '2000' },
+    env: {
+      ...process.env,
+      CAIRN_DATA_DIR: dataDir,
+      CAIRN_PORT: String(port),
+      CAIRN_TOKENS_FILE: '',
+      LOG_LEVEL: 'warn',
+      CAIRN_GRAPHIQL: 'false',
+      CAIRN_WS_MAX_CONNECTIONS_PER_IP: '0',
+      CAIRN_WS_MAX_PENDING_CONNECTIONS: '2000',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   // The server listens before its commit indexes are loaded: /readyz answers 200 once they are.
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     await new Promise((r) => setTimeout(r, 5));
   }

@@ -8,7 +8,15 @@ import { graphqlClient } from './graphql-client.js';
 import { median, percentile } from './measure.js';
 import { startServerProcess } from './server-process.js';
 
-export type RecordFigure = (size: number, operation: string, unit: 'ms', cairn: number, reference: number | null, referenceCommand: string | null, target: string) => void;
+export type RecordFigure = (
+  size: number,
+  operation: string,
+  unit: 'ms',
+  cairn: number,
+  reference: number | null,
+  referenceCommand: string | null,
+  target: string,
+) => void;
 
 const PUT = `mutation($input: PutConfigInput!) { putConfig(input: $input) { __typename ... on WritePayload { version { hash } } ... on Error { code message } } }`;
 const READ = `query($path: String!, $at: String!) { namespace(name: "heavy") { ... on Namespace { config(path: $path, at: $at) { ... on ConfigDocument { content } } } } }`;
@@ -26,7 +34,13 @@ function bigYaml(bytes: number): (variant: number) => string {
   const services: Record<string, { replicas: number }> = {};
   // About 150 bytes of YAML an entry: the size is measured once per 500 entries.
   for (let j = 0; j % 500 !== 0 || stringify({ services }).length < bytes - 200; j += 1) {
-    services[`service-${j}`] = { image: `registry.example.com/team/service-${j}:1.${j % 17}`, port: 8000 + (j % 1000), replicas: (j % 5) + 1, flags: { canary: j % 3 === 0, tracing: true }, zones: ['eu-1a', 'eu-1b'] } as unknown as { replicas: number };
+    services[`service-${j}`] = {
+      image: `registry.example.com/team/service-${j}:1.${j % 17}`,
+      port: 8000 + (j % 1000),
+      replicas: (j % 5) + 1,
+      flags: { canary: j % 3 === 0, tracing: true },
+      zones: ['eu-1a', 'eu-1b'],
+    } as unknown as { replicas: number };
   }
   return (variant) => {
     services['service-0']!.replicas = variant;
@@ -49,7 +63,11 @@ export async function benchWorkBudgets(record: RecordFigure): Promise<void> {
     await gql(`mutation { createNamespace(input: { name: "heavy" }) { __typename } }`);
     let requests = 0;
     // With a request id, a put whose connection was reset (Cairn before issue 12 did that after large writes) is retried safely.
-    const put = async (docPath: string, text: string, expectedVersion: string | null): Promise<{ __typename: string; version?: { hash: string }; code?: string }> => {
+    const put = async (
+      docPath: string,
+      text: string,
+      expectedVersion: string | null,
+    ): Promise<{ __typename: string; version?: { hash: string }; code?: string }> => {
       const input = { namespace: 'heavy', path: docPath, text, expectedVersion, requestId: `bench-${(requests += 1)}` };
       for (let attempt = 1; ; attempt += 1) {
         try {
@@ -70,7 +88,15 @@ export async function benchWorkBudgets(record: RecordFigure): Promise<void> {
     const hashObject = timeGit(5, () => execFileSync('git', ['hash-object', '--stdin'], { input: NESTING_BOMB }));
     record(0, 'refuse a 1 MiB YAML nesting bomb', 'ms', median(refusals), hashObject, 'git hash-object of the same bytes', '<= 50');
     const blame = await benchBlame({ url: server.url, dataDir: dir });
-    record(0, `blame of a ${blame.leaves.toLocaleString('en')}-leaf document changed in ${blame.versions} commits`, 'ms', blame.cairnMs, blame.gitMs, 'git blame --porcelain', '<= 100');
+    record(
+      0,
+      `blame of a ${blame.leaves.toLocaleString('en')}-leaf document changed in ${blame.versions} commits`,
+      'ms',
+      blame.cairnMs,
+      blame.gitMs,
+      'git blame --porcelain',
+      '<= 100',
+    );
     // The git CLI runs synchronously: this process read no socket meanwhile, and an idle keep-alive connection the
     // server closed must be noticed before the next request, or it is reused and fails ("other side closed").
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -101,8 +127,18 @@ export async function benchWorkBudgets(record: RecordFigure): Promise<void> {
       () => gql(DIFF, { from: versions[0]!, to: versions[1]! }),
     ];
     const loaded = await probe(server.url, LOAD_MS, (client, round) => heavy[(client + round) % heavy.length]!());
-    console.log(`  /healthz under load: p50 ${percentile(loaded, 50).toFixed(1)} ms, p99 ${percentile(loaded, 99).toFixed(1)} ms, max ${Math.max(...loaded).toFixed(1)} ms over ${loaded.length} probes`);
-    record(0, `/healthz p99, ${LOAD_CLIENTS} clients running the heaviest allowed requests`, 'ms', percentile(loaded, 99), percentile(idle, 99), '/healthz p99 of the idle server', '<= 100');
+    console.log(
+      `  /healthz under load: p50 ${percentile(loaded, 50).toFixed(1)} ms, p99 ${percentile(loaded, 99).toFixed(1)} ms, max ${Math.max(...loaded).toFixed(1)} ms over ${loaded.length} probes`,
+    );
+    record(
+      0,
+      `/healthz p99, ${LOAD_CLIENTS} clients running the heaviest allowed requests`,
+      'ms',
+      percentile(loaded, 99),
+      percentile(idle, 99),
+      '/healthz p99 of the idle server',
+      '<= 100',
+    );
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -115,7 +151,9 @@ export async function benchWorkBudgets(record: RecordFigure): Promise<void> {
  * back (none: the idle reference).
  */
 async function probe(url: string, ms: number, work: ((client: number, round: number) => Promise<unknown>) | null): Promise<number[]> {
-  const prober = spawn(process.execPath, ['--input-type=module', '-e', PROBE_SCRIPT, url, String(ms), String(PROBE_EVERY_MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const prober = spawn(process.execPath, ['--input-type=module', '-e', PROBE_SCRIPT, url, String(ms), String(PROBE_EVERY_MS)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let output = '';
   prober.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise((resolve) => prober.on('exit', resolve));

@@ -13,7 +13,10 @@ export interface Connection {
   readonly timeoutMs: number;
 }
 
-export function resolveConnection(flags: { url?: string | undefined; token?: string | undefined; timeout?: string | undefined }, env: NodeJS.ProcessEnv = process.env): Connection {
+export function resolveConnection(
+  flags: { url?: string | undefined; token?: string | undefined; timeout?: string | undefined },
+  env: NodeJS.ProcessEnv = process.env,
+): Connection {
   const raw = flags.url ?? env.CAIRN_URL ?? DEFAULT_URL;
   let parsed: URL;
   try {
@@ -31,7 +34,8 @@ export function resolveConnection(flags: { url?: string | undefined; token?: str
 function timeoutOf(raw: string | undefined): number {
   if (raw === undefined || raw === '') return DEFAULT_TIMEOUT_MS;
   const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms < 1) throw usageError(`the timeout must be a positive whole number of milliseconds (--timeout or CAIRN_TIMEOUT_MS), not '${raw}'`);
+  if (!Number.isInteger(ms) || ms < 1)
+    throw usageError(`the timeout must be a positive whole number of milliseconds (--timeout or CAIRN_TIMEOUT_MS), not '${raw}'`);
   return ms;
 }
 

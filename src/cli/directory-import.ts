@@ -58,7 +58,12 @@ function pathRefusal(file: string): string | null {
 }
 
 /** A directory of JSON/YAML files as one commit (applyChanges); with prune, documents absent from it are deleted. */
-export async function importDirectory(client: HttpClient, namespace: string, dir: string, options: { comment: string | null; prune: boolean }): Promise<DirectoryImport> {
+export async function importDirectory(
+  client: HttpClient,
+  namespace: string,
+  dir: string,
+  options: { comment: string | null; prune: boolean },
+): Promise<DirectoryImport> {
   const { files, others } = await walk(dir);
   const skipped = others.map((p) => ({ path: p, reason: 'not a regular file' }));
   const changes: { path: string; text?: string; delete?: boolean }[] = [];

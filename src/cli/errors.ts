@@ -35,5 +35,10 @@ export interface GraphQLErrorBody {
 export function graphqlError(errors: readonly GraphQLErrorBody[]): CliError {
   const first = errors[0];
   const code = first?.extensions?.code;
-  return new CliError(errors.map((e) => e.message).join('; ') || 'GraphQL error', exitCodeOfExtension(code, first?.extensions?.reason), code ?? 'GraphQLError', first?.extensions ? { extensions: first.extensions } : {});
+  return new CliError(
+    errors.map((e) => e.message).join('; ') || 'GraphQL error',
+    exitCodeOfExtension(code, first?.extensions?.reason),
+    code ?? 'GraphQLError',
+    first?.extensions ? { extensions: first.extensions } : {},
+  );
 }

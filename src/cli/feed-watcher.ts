@@ -74,7 +74,8 @@ export class FeedWatcher {
     while (!this.stopped) {
       const ending = await this.once();
       if (this.stopped) return;
-      if (!ending.connected && !everConnected) throw new CliError(`cannot reach ${websocketUrl(this.connection)}: ${ending.description}`, ExitCode.unreachable, 'Unreachable');
+      if (!ending.connected && !everConnected)
+        throw new CliError(`cannot reach ${websocketUrl(this.connection)}: ${ending.description}`, ExitCode.unreachable, 'Unreachable');
       if (ending.connected) everConnected = true;
       // Only a connection that did some good resets the backoff: one accepted and dropped at once (a proxy, a
       // failing server) would otherwise be retried four times a second for ever.
@@ -117,7 +118,11 @@ export class FeedWatcher {
       on: { connected: () => (connected = true) },
     });
     const variables = { ns: this.request.namespace, since: this.since, prefix: this.request.pathPrefix };
-    const ended = (description: string): Ending => ({ connected, healthy: connected && (this.lastSequence > delivered || Date.now() - started >= MAX_DELAY_MS), description });
+    const ended = (description: string): Ending => ({
+      connected,
+      healthy: connected && (this.lastSequence > delivered || Date.now() - started >= MAX_DELAY_MS),
+      description,
+    });
     return new Promise<Ending>((resolve, reject) => {
       const unsubscribe = client.subscribe<{ changes: FeedEvent }>(
         { query: CHANGES, variables },
@@ -130,7 +135,8 @@ export class FeedWatcher {
           error: (error: unknown) => {
             if (isSlowSubscriber(error)) resolve(ended('the server cut off a slow subscriber'));
             else if (isGraphQLErrors(error)) reject(graphqlError(error));
-            else if (isCloseEvent(error) && error.code === FORBIDDEN_CLOSE) reject(new CliError('the server refused the token for the change feed', ExitCode.forbidden, 'Unauthenticated'));
+            else if (isCloseEvent(error) && error.code === FORBIDDEN_CLOSE)
+              reject(new CliError('the server refused the token for the change feed', ExitCode.forbidden, 'Unauthenticated'));
             else if (isCloseEvent(error)) resolve(ended(`closed ${error.code}${error.reason ? ` ${error.reason}` : ''}`));
             else resolve(ended(error instanceof Error ? error.message : 'connection error'));
           },

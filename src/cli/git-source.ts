@@ -50,7 +50,10 @@ export class GitSource {
   constructor(private readonly dir: string) {}
 
   private async git(args: readonly string[], input?: string): Promise<Buffer> {
-    const child = run('git', ['-C', this.dir, '-c', 'i18n.logOutputEncoding=UTF-8', '-c', 'core.quotePath=false', ...args], { encoding: 'buffer', maxBuffer: MAX_BUFFER });
+    const child = run('git', ['-C', this.dir, '-c', 'i18n.logOutputEncoding=UTF-8', '-c', 'core.quotePath=false', ...args], {
+      encoding: 'buffer',
+      maxBuffer: MAX_BUFFER,
+    });
     if (input !== undefined) {
       child.child.stdin?.end(input);
     }
@@ -58,7 +61,8 @@ export class GitSource {
       return (await child).stdout;
     } catch (error) {
       const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim();
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError('the git CLI is needed to import a Git repository', ExitCode.unexpected, 'Unexpected');
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new CliError('the git CLI is needed to import a Git repository', ExitCode.unexpected, 'Unexpected');
       throw usageError(`git ${args[0] ?? ''} in '${this.dir}' failed: ${stderr || (error as Error).message}`);
     }
   }
@@ -66,7 +70,9 @@ export class GitSource {
   /** The first-parent chain of `ref`, oldest first. */
   async commits(ref: string): Promise<CommitHeader[]> {
     const oid = (await this.git(['rev-parse', '--verify', '--end-of-options', `${ref}^{commit}`])).toString().trim();
-    const raw = (await this.git(['log', '--first-parent', '--reverse', '-z', '--date=raw', '--format=%H%x00%P%x00%an%x00%ae%x00%ad%x00%B', oid, '--'])).toString('utf8');
+    const raw = (
+      await this.git(['log', '--first-parent', '--reverse', '-z', '--date=raw', '--format=%H%x00%P%x00%an%x00%ae%x00%ad%x00%B', oid, '--'])
+    ).toString('utf8');
     const fields = raw.split('\0');
     const headers: CommitHeader[] = [];
     for (let i = 0; i + 6 <= fields.length; i += 6) {
@@ -86,7 +92,9 @@ export class GitSource {
 
   /** What a commit did to documents against its first parent; other paths are remembered as skipped. */
   async changes(commit: CommitHeader): Promise<SourceChange[]> {
-    const args = commit.parent ? ['diff-tree', '-r', '-z', '--no-renames', commit.parent, commit.oid] : ['diff-tree', '-r', '-z', '--no-renames', '--root', '--no-commit-id', commit.oid];
+    const args = commit.parent
+      ? ['diff-tree', '-r', '-z', '--no-renames', commit.parent, commit.oid]
+      : ['diff-tree', '-r', '-z', '--no-renames', '--root', '--no-commit-id', commit.oid];
     const parts = (await this.git(args)).toString('utf8').split('\0');
     const changes: SourceChange[] = [];
     for (let i = 0; i + 1 < parts.length; i += 2) {

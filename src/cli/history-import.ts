@@ -107,7 +107,7 @@ export class HistoryImporter {
     // Shrinks when the server refuses a batch as too large (its CAIRN_MAX_BODY_BYTES is not known here).
     let batchSize = options.batchSize;
     try {
-      for (let start = 0; start < commits.length; ) {
+      for (let start = 0; start < commits.length;) {
         const batch = await this.batchFrom(commits, start, { ...options, batchSize });
         let statuses;
         try {
@@ -158,13 +158,19 @@ export class HistoryImporter {
         timezoneOffset: commit.timezoneOffset,
         message: commit.message,
         requestId: `git-${commit.oid}`,
-        changes: commit.changes.map((ch) => (ch.blob ? { path: ch.path, text: textOf(blobs.get(ch.blob), ch.path, commit.oid) } : { path: ch.path, delete: true })),
+        changes: commit.changes.map((ch) =>
+          ch.blob ? { path: ch.path, text: textOf(blobs.get(ch.blob), ch.path, commit.oid) } : { path: ch.path, delete: true },
+        ),
       });
     }
     return { inputs };
   }
 
-  private async send(commits: readonly ImportedCommitInput[], expectedVersion: string | null, requestId: string): Promise<{ status: string; version: { hash: string } | null }[]> {
+  private async send(
+    commits: readonly ImportedCommitInput[],
+    expectedVersion: string | null,
+    requestId: string,
+  ): Promise<{ status: string; version: { hash: string } | null }[]> {
     const input = { namespace: this.namespace, expectedVersion, requestId, commits };
     const data = await this.client.request<{ importHistory: { __typename: string } }>(IMPORT_HISTORY, { input });
     return unwrap<{ commits: { status: string; version: { hash: string } | null }[] }>(data.importHistory, 'ImportHistoryPayload').commits;

@@ -41,7 +41,12 @@ export class HttpClient {
   /** A write may still have landed: its request id, sent again, answers what happened (REPLAYED). */
   private timedOut(): CliError {
     const url = graphqlUrl(this.connection);
-    return new CliError(`no answer from ${url} within ${this.connection.timeoutMs} ms (--timeout); a write may still have landed: run it again with the same --request-id to find out`, ExitCode.unreachable, 'Timeout', { url });
+    return new CliError(
+      `no answer from ${url} within ${this.connection.timeoutMs} ms (--timeout); a write may still have landed: run it again with the same --request-id to find out`,
+      ExitCode.unreachable,
+      'Timeout',
+      { url },
+    );
   }
 
   private async parse<T>(response: Response): Promise<GraphQLResponse<T>> {
@@ -49,7 +54,8 @@ export class HttpClient {
       const reason = this.connection.token ? 'the token was refused' : 'no token given (--token or CAIRN_TOKEN)';
       throw new CliError(`unauthenticated: ${reason}`, ExitCode.forbidden, 'Unauthenticated');
     }
-    if (response.status === 413) throw new CliError('the request is larger than the server accepts (CAIRN_MAX_BODY_BYTES)', ExitCode.invalid, 'PayloadTooLarge');
+    if (response.status === 413)
+      throw new CliError('the request is larger than the server accepts (CAIRN_MAX_BODY_BYTES)', ExitCode.invalid, 'PayloadTooLarge');
     const text = await response.text();
     try {
       return JSON.parse(text) as GraphQLResponse<T>;

@@ -29,7 +29,21 @@ function program(): Command {
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [registerServe, registerNamespaces, registerCreateNamespace, registerGet, registerPut, registerHistory, registerDiff, registerRollback, registerRevert, registerAudit, registerWatch, registerImport, registerExport]) {
+  for (const register of [
+    registerServe,
+    registerNamespaces,
+    registerCreateNamespace,
+    registerGet,
+    registerPut,
+    registerHistory,
+    registerDiff,
+    registerRollback,
+    registerRevert,
+    registerAudit,
+    registerWatch,
+    registerImport,
+    registerExport,
+  ]) {
     register(cli);
   }
   // Subcommands inherit the exit override, so usage errors reach the handler below (exit 2), not process.exit(1).
@@ -57,7 +71,10 @@ async function main(argv: readonly string[]): Promise<number> {
       if (out.json) out.error(new CliError(message, ExitCode.invalid, 'Usage'));
       return ExitCode.invalid;
     }
-    const failure = error instanceof CliError ? error : new CliError(`unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, ExitCode.unexpected, 'Unexpected');
+    const failure =
+      error instanceof CliError
+        ? error
+        : new CliError(`unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, ExitCode.unexpected, 'Unexpected');
     out.error(failure);
     return exitCodeOf(failure);
   }

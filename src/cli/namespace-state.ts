@@ -9,11 +9,13 @@ export interface NamespaceState {
 
 /** The head and document paths of a namespace, created first when it does not exist yet (admins only). */
 export async function namespaceForImport(client: HttpClient, namespace: string): Promise<NamespaceState> {
-  const read = async (): Promise<{ __typename: string } & Record<string, unknown>> => (await client.request<{ namespace: { __typename: string } & Record<string, unknown> }>(CONFIG_PATHS, { ns: namespace })).namespace;
+  const read = async (): Promise<{ __typename: string } & Record<string, unknown>> =>
+    (await client.request<{ namespace: { __typename: string } & Record<string, unknown> }>(CONFIG_PATHS, { ns: namespace })).namespace;
   let result = await read();
   let created = false;
   if (result.__typename === 'NotFound' && result.kind === 'namespace') {
-    const made = (await client.request<{ createNamespace: { __typename: string } & Record<string, unknown> }>(CREATE_NAMESPACE, { name: namespace })).createNamespace;
+    const made = (await client.request<{ createNamespace: { __typename: string } & Record<string, unknown> }>(CREATE_NAMESPACE, { name: namespace }))
+      .createNamespace;
     if (made.__typename !== 'NamespaceExists') unwrap(made, 'Namespace');
     created = true;
     result = await read();

@@ -55,7 +55,9 @@ export function printWrite(out: Output, payload: WritePayload): void {
   const v = payload.version;
   switch (payload.status) {
     case 'PREVIEW':
-      out.line(out.bold(`preview against ${payload.base?.shortHash ?? 'an empty namespace'}: ${payload.files.length} document(s) would change; nothing was committed`));
+      out.line(
+        out.bold(`preview against ${payload.base?.shortHash ?? 'an empty namespace'}: ${payload.files.length} document(s) would change; nothing was committed`),
+      );
       printFiles(out, payload.files);
       for (const finding of payload.validation ?? []) out.line(out.red(`invalid: ${finding.path}${finding.pointer} ${finding.message}`));
       return;

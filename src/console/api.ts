@@ -7,7 +7,10 @@ export class Unauthenticated extends Error {}
 
 /** A GraphQL error the console did not expect (expected failures are result unions, handled where they occur). */
 export class ApiError extends Error {
-  constructor(message: string, readonly code: string | undefined) {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
     super(message);
   }
 }

@@ -1,7 +1,15 @@
 /** How values and instants look in the console. */
 
 /** In the browser's zone, named: an instant read next to `git log` (the author's zone) or a colleague's screen is unambiguous. */
-const TIME = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
+const TIME = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  timeZoneName: 'short',
+});
 
 export function formatTime(iso: string | null | undefined): string {
   return iso ? TIME.format(new Date(iso)) : '';

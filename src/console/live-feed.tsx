@@ -88,7 +88,12 @@ export function useChangeFeed(api: Api, ns: string | null): Feed {
         },
       );
     };
-    void readHead(api, ns, () => cancelled, () => setFeed((f) => ({ ...f, status: 'reconnecting' }))).then(
+    void readHead(
+      api,
+      ns,
+      () => cancelled,
+      () => setFeed((f) => ({ ...f, status: 'reconnecting' })),
+    ).then(
       (since) => {
         if (cancelled) return;
         last = since;

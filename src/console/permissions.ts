@@ -48,7 +48,12 @@ const sameEmail = (a: string, b: string): boolean => a.toLowerCase() === b.toLow
  * server's to say: that refusal (ReviewNotAllowed) is shown as it comes. An approval already given is not offered
  * again (the server counts each approver once).
  */
-export function reviewRights(operator: Operator | null, author: string | null | undefined, namedApprover: boolean, approvers: readonly string[] = []): ReviewRights {
+export function reviewRights(
+  operator: Operator | null,
+  author: string | null | undefined,
+  namedApprover: boolean,
+  approvers: readonly string[] = [],
+): ReviewRights {
   if (!operator || operator.role === undefined) return { approve: false, reject: false, merge: false };
   const editor = mayWrite(operator);
   const isAuthor = !!author && sameEmail(author, operator.email);
@@ -61,6 +66,11 @@ export function reviewRights(operator: Operator | null, author: string | null | 
 export function namedInPolicy(policy: unknown, email: string): boolean {
   if (typeof policy !== 'object' || policy === null || !('approvals' in policy) || !Array.isArray(policy.approvals)) return false;
   return policy.approvals.some(
-    (rule: unknown) => typeof rule === 'object' && rule !== null && 'approvers' in rule && Array.isArray(rule.approvers) && rule.approvers.some((a: unknown) => typeof a === 'string' && sameEmail(a, email)),
+    (rule: unknown) =>
+      typeof rule === 'object' &&
+      rule !== null &&
+      'approvers' in rule &&
+      Array.isArray(rule.approvers) &&
+      rule.approvers.some((a: unknown) => typeof a === 'string' && sameEmail(a, email)),
   );
 }

@@ -6,314 +6,651 @@ import { graphql } from './graphql.js';
  */
 
 const ERROR = graphql(`
-  fragment ErrorFields on Error { __typename code message }
+  fragment ErrorFields on Error {
+    __typename
+    code
+    message
+  }
 `);
 
 export const VERSION = graphql(`
   fragment VersionFields on Version {
-    hash shortHash sequence action comment timestamp authoredAt operatorIp forced emergency
-    operator { name email }
-    importedBy { name email }
-    rollbackTo { shortHash }
-    reverts { shortHash }
-    changes { path status }
+    hash
+    shortHash
+    sequence
+    action
+    comment
+    timestamp
+    authoredAt
+    operatorIp
+    forced
+    emergency
+    operator {
+      name
+      email
+    }
+    importedBy {
+      name
+      email
+    }
+    rollbackTo {
+      shortHash
+    }
+    reverts {
+      shortHash
+    }
+    changes {
+      path
+      status
+    }
   }
 `);
 
 export const NAMESPACES = graphql(`
   query Namespaces($first: Int!, $after: String) {
-    namespaces(first: $first, after: $after) { pageInfo { hasNextPage endCursor } edges { node { name versionCount head { shortHash timestamp } } } }
+    namespaces(first: $first, after: $after) {
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          name
+          versionCount
+          head {
+            shortHash
+            timestamp
+          }
+        }
+      }
+    }
   }
 `);
 
 export const DOCUMENTS = graphql(
   `
-  query Documents($ns: String!) {
-    namespace(name: $ns) {
-      __typename
-      ... on Namespace { configs { __typename ... on ConfigsSuccess { data { path format } } ...ErrorFields } }
-      ...ErrorFields
+    query Documents($ns: String!) {
+      namespace(name: $ns) {
+        __typename
+        ... on Namespace {
+          configs {
+            __typename
+            ... on ConfigsSuccess {
+              data {
+                path
+                format
+              }
+            }
+            ...ErrorFields
+          }
+        }
+        ...ErrorFields
+      }
     }
-  }
-`,
+  `,
   [ERROR],
 );
 
 export const DOCUMENT = graphql(
   `
-  query Document($ns: String!, $path: String!, $at: String) {
-    namespace(name: $ns) {
-      __typename
-      ... on Namespace {
-        config(path: $path, at: $at) {
-          __typename
-          ... on ConfigDocument { path format text at { shortHash } version { ...VersionFields } }
-          ...ErrorFields
+    query Document($ns: String!, $path: String!, $at: String) {
+      namespace(name: $ns) {
+        __typename
+        ... on Namespace {
+          config(path: $path, at: $at) {
+            __typename
+            ... on ConfigDocument {
+              path
+              format
+              text
+              at {
+                shortHash
+              }
+              version {
+                ...VersionFields
+              }
+            }
+            ...ErrorFields
+          }
         }
+        ...ErrorFields
       }
-      ...ErrorFields
     }
-  }
-`,
+  `,
   [ERROR, VERSION],
 );
 
 export const VERSIONS = graphql(
   `
-  query Versions($ns: String!, $path: String, $first: Int!, $after: String) {
-    namespace(name: $ns) {
-      __typename
-      ... on Namespace { versions(path: $path, first: $first, after: $after) { pageInfo { hasNextPage } edges { cursor node { ...VersionFields } } } }
-      ...ErrorFields
+    query Versions($ns: String!, $path: String, $first: Int!, $after: String) {
+      namespace(name: $ns) {
+        __typename
+        ... on Namespace {
+          versions(path: $path, first: $first, after: $after) {
+            pageInfo {
+              hasNextPage
+            }
+            edges {
+              cursor
+              node {
+                ...VersionFields
+              }
+            }
+          }
+        }
+        ...ErrorFields
+      }
     }
-  }
-`,
+  `,
   [ERROR, VERSION],
 );
 
 export const FILE_DIFF = graphql(`
-  fragment FileDiffFields on FileDiff { path status format unified changes { pointer op oldValue newValue } }
+  fragment FileDiffFields on FileDiff {
+    path
+    status
+    format
+    unified
+    changes {
+      pointer
+      op
+      oldValue
+      newValue
+    }
+  }
 `);
 
 export const DIFF = graphql(
   `
-  query Diff($ns: String!, $from: String!, $to: String, $path: String) {
-    namespace(name: $ns) {
-      __typename
-      ... on Namespace {
-        diff(from: $from, to: $to, path: $path) {
-          __typename
-          ... on Diff { from { shortHash } to { shortHash } files { ...FileDiffFields } }
-          ...ErrorFields
+    query Diff($ns: String!, $from: String!, $to: String, $path: String) {
+      namespace(name: $ns) {
+        __typename
+        ... on Namespace {
+          diff(from: $from, to: $to, path: $path) {
+            __typename
+            ... on Diff {
+              from {
+                shortHash
+              }
+              to {
+                shortHash
+              }
+              files {
+                ...FileDiffFields
+              }
+            }
+            ...ErrorFields
+          }
         }
+        ...ErrorFields
       }
-      ...ErrorFields
     }
-  }
-`,
+  `,
   [ERROR, FILE_DIFF],
 );
 
 export const AUDIT = graphql(
   `
-  query Audit($ns: String!, $filter: AuditFilter, $first: Int!, $after: String) {
-    namespace(name: $ns) {
-      __typename
-      ... on Namespace {
-        audit(filter: $filter, first: $first, after: $after) {
-          pageInfo { hasNextPage }
-          edges { cursor node { action comment time authoredAt operatorIp paths emergency operator { name email } importedBy { name email } version { hash shortHash } } }
+    query Audit($ns: String!, $filter: AuditFilter, $first: Int!, $after: String) {
+      namespace(name: $ns) {
+        __typename
+        ... on Namespace {
+          audit(filter: $filter, first: $first, after: $after) {
+            pageInfo {
+              hasNextPage
+            }
+            edges {
+              cursor
+              node {
+                action
+                comment
+                time
+                authoredAt
+                operatorIp
+                paths
+                emergency
+                operator {
+                  name
+                  email
+                }
+                importedBy {
+                  name
+                  email
+                }
+                version {
+                  hash
+                  shortHash
+                }
+              }
+            }
+          }
         }
+        ...ErrorFields
       }
-      ...ErrorFields
     }
-  }
-`,
+  `,
   [ERROR],
 );
 
 /** What a preview or a committed rollback/revert reports; the failures a console user can act on. */
 export const WRITE_OUTCOME = graphql(
   `
-  fragment WriteOutcome on WritePayload {
-    status
-    base { hash shortHash }
-    version { hash shortHash }
-    files { ...FileDiffFields }
-    validation { path pointer keyword message schema }
-  }
-`,
+    fragment WriteOutcome on WritePayload {
+      status
+      base {
+        hash
+        shortHash
+      }
+      version {
+        hash
+        shortHash
+      }
+      files {
+        ...FileDiffFields
+      }
+      validation {
+        path
+        pointer
+        keyword
+        message
+        schema
+      }
+    }
+  `,
   [FILE_DIFF],
 );
 
 export const ROLLBACK = graphql(
   `
-  mutation Rollback($input: RollbackInput!) {
-    rollback(input: $input) {
-      __typename
-      ... on WritePayload { ...WriteOutcome }
-      ... on VersionConflict { currentVersion paths }
-      ... on SchemaViolation { violations { path pointer keyword message schema } }
-      ... on ApprovalRequired { paths missingFrom }
-      ... on OverlayConflict { overlays { overlayPath basePath cluster reason } }
-      ...ErrorFields
+    mutation Rollback($input: RollbackInput!) {
+      rollback(input: $input) {
+        __typename
+        ... on WritePayload {
+          ...WriteOutcome
+        }
+        ... on VersionConflict {
+          currentVersion
+          paths
+        }
+        ... on SchemaViolation {
+          violations {
+            path
+            pointer
+            keyword
+            message
+            schema
+          }
+        }
+        ... on ApprovalRequired {
+          paths
+          missingFrom
+        }
+        ... on OverlayConflict {
+          overlays {
+            overlayPath
+            basePath
+            cluster
+            reason
+          }
+        }
+        ...ErrorFields
+      }
     }
-  }
-`,
+  `,
   [ERROR, WRITE_OUTCOME],
 );
 
 export const REVERT = graphql(
   `
-  mutation Revert($input: RevertInput!) {
-    revert(input: $input) {
-      __typename
-      ... on WritePayload { ...WriteOutcome }
-      ... on RevertConflict { revertedVersion conflicts { path pointers } }
-      ... on VersionConflict { currentVersion paths }
-      ... on SchemaViolation { violations { path pointer keyword message schema } }
-      ... on ApprovalRequired { paths missingFrom }
-      ... on OverlayConflict { overlays { overlayPath basePath cluster reason } }
-      ...ErrorFields
+    mutation Revert($input: RevertInput!) {
+      revert(input: $input) {
+        __typename
+        ... on WritePayload {
+          ...WriteOutcome
+        }
+        ... on RevertConflict {
+          revertedVersion
+          conflicts {
+            path
+            pointers
+          }
+        }
+        ... on VersionConflict {
+          currentVersion
+          paths
+        }
+        ... on SchemaViolation {
+          violations {
+            path
+            pointer
+            keyword
+            message
+            schema
+          }
+        }
+        ... on ApprovalRequired {
+          paths
+          missingFrom
+        }
+        ... on OverlayConflict {
+          overlays {
+            overlayPath
+            basePath
+            cluster
+            reason
+          }
+        }
+        ...ErrorFields
+      }
     }
-  }
-`,
+  `,
   [ERROR, WRITE_OUTCOME],
 );
 
 export const HEAD = graphql(`
-  query Head($ns: String!) { namespace(name: $ns) { __typename ... on Namespace { head { hash } } } }
+  query Head($ns: String!) {
+    namespace(name: $ns) {
+      __typename
+      ... on Namespace {
+        head {
+          hash
+        }
+      }
+    }
+  }
 `);
 
 export const CHANGES = graphql(`
   subscription Changes($ns: String!, $since: String) {
     changes(namespace: $ns, since: $since) {
-      id version sequence action comment time
-      operator { name email }
-      documents { path status }
+      id
+      version
+      sequence
+      action
+      comment
+      time
+      operator {
+        name
+        email
+      }
+      documents {
+        path
+        status
+      }
     }
   }
 `);
 
 export const VERSION_DIFF = graphql(
   `
-  query VersionDiff($ns: String!, $ref: String!) {
-    namespace(name: $ns) {
-      __typename
-      ... on Namespace { version(ref: $ref) { __typename ... on Version { diff { ...FileDiffFields } } ...ErrorFields } }
-      ...ErrorFields
+    query VersionDiff($ns: String!, $ref: String!) {
+      namespace(name: $ns) {
+        __typename
+        ... on Namespace {
+          version(ref: $ref) {
+            __typename
+            ... on Version {
+              diff {
+                ...FileDiffFields
+              }
+            }
+            ...ErrorFields
+          }
+        }
+        ...ErrorFields
+      }
     }
-  }
-`,
+  `,
   [ERROR, FILE_DIFF],
 );
 
 export const TAGS = graphql(
   `
-  query Tags($ns: String!) {
-    tags(namespace: $ns) { __typename ... on TagsSuccess { data { name message protectedBy target { hash } } } ...ErrorFields }
-  }
-`,
+    query Tags($ns: String!) {
+      tags(namespace: $ns) {
+        __typename
+        ... on TagsSuccess {
+          data {
+            name
+            message
+            protectedBy
+            target {
+              hash
+            }
+          }
+        }
+        ...ErrorFields
+      }
+    }
+  `,
   [ERROR],
 );
 
 export const PROPOSALS = graphql(
   `
-  query Proposals($ns: String!) {
-    namespace(name: $ns) {
-      __typename
-      ... on Namespace {
-        proposals {
-          id state comment createdAt branch
-          author { name email }
-          base { shortHash }
-          mergedVersion { shortHash }
-          reviews { verdict comment time reviewer { name email } }
-          diff { ...FileDiffFields }
+    query Proposals($ns: String!) {
+      namespace(name: $ns) {
+        __typename
+        ... on Namespace {
+          proposals {
+            id
+            state
+            comment
+            createdAt
+            branch
+            author {
+              name
+              email
+            }
+            base {
+              shortHash
+            }
+            mergedVersion {
+              shortHash
+            }
+            reviews {
+              verdict
+              comment
+              time
+              reviewer {
+                name
+                email
+              }
+            }
+            diff {
+              ...FileDiffFields
+            }
+          }
         }
+        ...ErrorFields
       }
-      ...ErrorFields
     }
-  }
-`,
+  `,
   [ERROR, FILE_DIFF],
 );
 
 export const BLAME = graphql(
   `
-  query Blame($ns: String!, $path: String!, $at: String) {
-    namespace(name: $ns) {
-      __typename
-      ... on Namespace {
-        blame(path: $path, at: $at) {
-          __typename
-          ... on Blame { entries { pointer value action comment time operator { name email } version { hash shortHash } } }
-          ...ErrorFields
+    query Blame($ns: String!, $path: String!, $at: String) {
+      namespace(name: $ns) {
+        __typename
+        ... on Namespace {
+          blame(path: $path, at: $at) {
+            __typename
+            ... on Blame {
+              entries {
+                pointer
+                value
+                action
+                comment
+                time
+                operator {
+                  name
+                  email
+                }
+                version {
+                  hash
+                  shortHash
+                }
+              }
+            }
+            ...ErrorFields
+          }
         }
+        ...ErrorFields
       }
-      ...ErrorFields
     }
-  }
-`,
+  `,
   [ERROR],
 );
 
 export const CREATE_TAG = graphql(
   `
-  mutation CreateTag($input: CreateTagInput!) {
-    createTag(input: $input) {
-      __typename
-      ... on Tag { name target { hash } }
-      ... on InvalidTagName { name reason }
-      ... on TagExists { name }
-      ... on ProtectedTag { name pattern }
-      ...ErrorFields
+    mutation CreateTag($input: CreateTagInput!) {
+      createTag(input: $input) {
+        __typename
+        ... on Tag {
+          name
+          target {
+            hash
+          }
+        }
+        ... on InvalidTagName {
+          name
+          reason
+        }
+        ... on TagExists {
+          name
+        }
+        ... on ProtectedTag {
+          name
+          pattern
+        }
+        ...ErrorFields
+      }
     }
-  }
-`,
+  `,
   [ERROR],
 );
 
 export const APPROVE_CHANGE = graphql(
   `
-  mutation ApproveChange($input: ProposalActionInput!) {
-    approveChange(input: $input) {
-      __typename
-      ... on Proposal { id state }
-      ... on ReviewNotAllowed { proposal reason }
-      ... on ProposalClosed { proposal state }
-      ...ErrorFields
+    mutation ApproveChange($input: ProposalActionInput!) {
+      approveChange(input: $input) {
+        __typename
+        ... on Proposal {
+          id
+          state
+        }
+        ... on ReviewNotAllowed {
+          proposal
+          reason
+        }
+        ... on ProposalClosed {
+          proposal
+          state
+        }
+        ...ErrorFields
+      }
     }
-  }
-`,
+  `,
   [ERROR],
 );
 
 export const REJECT_CHANGE = graphql(
   `
-  mutation RejectChange($input: ProposalActionInput!) {
-    rejectChange(input: $input) {
-      __typename
-      ... on Proposal { id state }
-      ... on ReviewNotAllowed { proposal reason }
-      ... on ProposalClosed { proposal state }
-      ...ErrorFields
+    mutation RejectChange($input: ProposalActionInput!) {
+      rejectChange(input: $input) {
+        __typename
+        ... on Proposal {
+          id
+          state
+        }
+        ... on ReviewNotAllowed {
+          proposal
+          reason
+        }
+        ... on ProposalClosed {
+          proposal
+          state
+        }
+        ...ErrorFields
+      }
     }
-  }
-`,
+  `,
   [ERROR],
 );
 
 export const MERGE_CHANGE = graphql(
   `
-  mutation MergeChange($input: ProposalActionInput!) {
-    mergeChange(input: $input) {
-      __typename
-      ... on WritePayload { status version { hash shortHash } }
-      ... on ApprovalRequired { paths required approvals missingFrom }
-      ... on ProposalConflict { proposal paths }
-      ... on ProposalRejected { proposal }
-      ... on ProposalClosed { proposal state }
-      ... on VersionConflict { currentVersion paths }
-      ... on SchemaViolation { violations { path pointer message } }
-      ... on OverlayConflict { overlays { overlayPath reason } }
-      ...ErrorFields
+    mutation MergeChange($input: ProposalActionInput!) {
+      mergeChange(input: $input) {
+        __typename
+        ... on WritePayload {
+          status
+          version {
+            hash
+            shortHash
+          }
+        }
+        ... on ApprovalRequired {
+          paths
+          required
+          approvals
+          missingFrom
+        }
+        ... on ProposalConflict {
+          proposal
+          paths
+        }
+        ... on ProposalRejected {
+          proposal
+        }
+        ... on ProposalClosed {
+          proposal
+          state
+        }
+        ... on VersionConflict {
+          currentVersion
+          paths
+        }
+        ... on SchemaViolation {
+          violations {
+            path
+            pointer
+            message
+          }
+        }
+        ... on OverlayConflict {
+          overlays {
+            overlayPath
+            reason
+          }
+        }
+        ...ErrorFields
+      }
     }
-  }
-`,
+  `,
   [ERROR],
 );
 
 export const PROPOSAL_EVENTS = graphql(`
   subscription ProposalEvents($ns: String!) {
-    proposalEvents(namespace: $ns) { proposalId action }
+    proposalEvents(namespace: $ns) {
+      proposalId
+      action
+    }
   }
 `);
 
 /** Who the token is, and (inside a namespace) the role it has there: the console shows only what that role may do. */
 export const VIEWER = graphql(`
   query Viewer($ns: String!, $inNamespace: Boolean!) {
-    viewer { name email role(namespace: $ns) @include(if: $inNamespace) }
+    viewer {
+      name
+      email
+      role(namespace: $ns) @include(if: $inNamespace)
+    }
   }
 `);
 
@@ -325,7 +662,14 @@ export const POLICY = graphql(`
   query Policy($ns: String!) {
     namespace(name: $ns) {
       __typename
-      ... on Namespace { config(path: ".cairn/policy.json") { __typename ... on ConfigDocument { content } } }
+      ... on Namespace {
+        config(path: ".cairn/policy.json") {
+          __typename
+          ... on ConfigDocument {
+            content
+          }
+        }
+      }
     }
   }
 `);

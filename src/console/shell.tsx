@@ -116,7 +116,12 @@ function Identity({ operator, ns }: { operator: Operator | null; ns: string | nu
         <span class="identity-email muted small">{operator.email}</span>
       </span>
       {ns && operator.role !== undefined && (
-        <span class={`badge role role-${operator.role?.toLowerCase() ?? 'none'}`} data-testid="role" title={`Your role in ${ns}`} aria-label={`Your role in ${ns}: ${operator.role?.toLowerCase() ?? 'none'}`}>
+        <span
+          class={`badge role role-${operator.role?.toLowerCase() ?? 'none'}`}
+          data-testid="role"
+          title={`Your role in ${ns}`}
+          aria-label={`Your role in ${ns}: ${operator.role?.toLowerCase() ?? 'none'}`}
+        >
           {operator.role?.toLowerCase() ?? 'no role'}
         </span>
       )}
@@ -148,7 +153,11 @@ function View({ api, route, revision }: { api: Api; route: Route; revision: numb
     case 'home':
       return null;
     case 'documents':
-      return route.path ? <DocumentView key={`${route.ns}/${route.path}`} api={api} ns={route.ns} path={route.path} params={route.params} revision={revision} /> : <NamespaceHome api={api} ns={route.ns} revision={revision} />;
+      return route.path ? (
+        <DocumentView key={`${route.ns}/${route.path}`} api={api} ns={route.ns} path={route.path} params={route.params} revision={revision} />
+      ) : (
+        <NamespaceHome api={api} ns={route.ns} revision={revision} />
+      );
     case 'versions':
       return <VersionsView key={route.ns} api={api} ns={route.ns} revision={revision} />;
     case 'proposals':

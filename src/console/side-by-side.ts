@@ -67,9 +67,18 @@ export function highlight(before: string, after: string): [[string, string, stri
   while (end < before.length - start && end < after.length - start && before[before.length - 1 - end] === after[after.length - 1 - end]) end++;
   // Whole words: false → true is marked as two words, not as "fals" → "tru" with a shared "e".
   while (start > 0 && WORD.test(before[start - 1] ?? '') && (WORD.test(before[start] ?? '') || WORD.test(after[start] ?? ''))) start--;
-  while (end > 0 && WORD.test(before[before.length - end] ?? '') && (WORD.test(before[before.length - end - 1] ?? '') || WORD.test(after[after.length - end - 1] ?? ''))) end--;
+  while (
+    end > 0 &&
+    WORD.test(before[before.length - end] ?? '') &&
+    (WORD.test(before[before.length - end - 1] ?? '') || WORD.test(after[after.length - end - 1] ?? ''))
+  )
+    end--;
   // Lines with little in common are different lines, not an edit of one: the line colour says enough.
-  if ((start + end) * 3 < Math.max(before.length, after.length)) return [[before, '', ''], [after, '', '']];
+  if ((start + end) * 3 < Math.max(before.length, after.length))
+    return [
+      [before, '', ''],
+      [after, '', ''],
+    ];
   const split = (text: string): [string, string, string] => [text.slice(0, start), text.slice(start, text.length - end), text.slice(text.length - end)];
   return [split(before), split(after)];
 }

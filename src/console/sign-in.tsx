@@ -47,7 +47,16 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
           </div>
         </div>
         <label for="token">Access token</label>
-        <input id="token" name="token" type="password" autoComplete="off" placeholder="Bearer token" value={token} onInput={(e) => setToken(e.currentTarget.value)} autoFocus />
+        <input
+          id="token"
+          name="token"
+          type="password"
+          autoComplete="off"
+          placeholder="Bearer token"
+          value={token}
+          onInput={(e) => setToken(e.currentTarget.value)}
+          autoFocus
+        />
         {error && (
           <p class="alert alert-error" role="alert">
             {error}

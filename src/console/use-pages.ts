@@ -9,7 +9,9 @@ export interface Page<T> {
 }
 
 /** A Relay connection's edges as a page. */
-export function pageOf<T>(connection: { edges?: readonly ({ cursor: string; node?: T | null } | null)[] | null; pageInfo: { hasNextPage: boolean } } | null | undefined): Page<T> {
+export function pageOf<T>(
+  connection: { edges?: readonly ({ cursor: string; node?: T | null } | null)[] | null; pageInfo: { hasNextPage: boolean } } | null | undefined,
+): Page<T> {
   const edges = (connection?.edges ?? []).flatMap((e) => (e?.node ? [{ node: e.node, cursor: e.cursor }] : []));
   return { items: edges.map((e) => e.node), cursors: edges.map((e) => e.cursor), hasNextPage: connection?.pageInfo.hasNextPage ?? false };
 }
@@ -40,7 +42,15 @@ interface Shown<T> extends Page<T> {
  * filter) starts again from one page. Answers to a request overtaken by a newer one are dropped.
  */
 export function usePages<T>(fetchPage: FetchPage<T>, keyOf: (item: T) => string, size: number, resetKey: readonly unknown[], revision: number): Pages<T> {
-  const [shown, setShown] = useState<Shown<T>>({ state: 'loading', error: null, items: [], cursors: [], endCursor: null, hasNextPage: false, loadingMore: false });
+  const [shown, setShown] = useState<Shown<T>>({
+    state: 'loading',
+    error: null,
+    items: [],
+    cursors: [],
+    endCursor: null,
+    hasNextPage: false,
+    loadingMore: false,
+  });
   const wanted = useRef(size);
   const generation = useRef(0);
   // The last entry shown, to read down to on a refresh; none after a reset.
@@ -48,7 +58,8 @@ export function usePages<T>(fetchPage: FetchPage<T>, keyOf: (item: T) => string,
   const lastItem = shown.items.at(-1);
   last.current = lastItem === undefined ? null : keyOf(lastItem);
   const failed = (gen: number) => (error: unknown) => {
-    if (gen === generation.current) setShown((s) => ({ ...s, state: 'error', error: error instanceof Error ? error : new Error(String(error)), loadingMore: false }));
+    if (gen === generation.current)
+      setShown((s) => ({ ...s, state: 'error', error: error instanceof Error ? error : new Error(String(error)), loadingMore: false }));
   };
   useEffect(() => {
     wanted.current = size;
@@ -67,7 +78,14 @@ export function usePages<T>(fetchPage: FetchPage<T>, keyOf: (item: T) => string,
     setShown((s) => ({ ...s, loadingMore: true }));
     fetchPage(size, shown.endCursor).then((page) => {
       if (gen !== generation.current) return;
-      setShown((s) => ({ ...s, items: [...s.items, ...page.items], cursors: [...s.cursors, ...page.cursors], endCursor: page.cursors.at(-1) ?? s.endCursor, hasNextPage: page.hasNextPage, loadingMore: false }));
+      setShown((s) => ({
+        ...s,
+        items: [...s.items, ...page.items],
+        cursors: [...s.cursors, ...page.cursors],
+        endCursor: page.cursors.at(-1) ?? s.endCursor,
+        hasNextPage: page.hasNextPage,
+        loadingMore: false,
+      }));
     }, failed(gen));
   };
   return { state: shown.state, error: shown.error, items: shown.items, hasMore: shown.hasNextPage, loadingMore: shown.loadingMore, loadMore };
@@ -77,7 +95,12 @@ export function usePages<T>(fetchPage: FetchPage<T>, keyOf: (item: T) => string,
  * The newest `count` entries, and down to the entry keyed `until` when entries that landed since the list was read
  * pushed it further, in as few requests as the API's page limit allows.
  */
-async function readTop<T>(fetchPage: FetchPage<T>, keyOf: (item: T) => string, count: number, until: string | null): Promise<Page<T> & { endCursor: string | null }> {
+async function readTop<T>(
+  fetchPage: FetchPage<T>,
+  keyOf: (item: T) => string,
+  count: number,
+  until: string | null,
+): Promise<Page<T> & { endCursor: string | null }> {
   let items: T[] = [];
   let cursors: string[] = [];
   let hasNextPage = true;

@@ -85,11 +85,7 @@ export function validateRequestId(id: string): string {
 }
 
 function sanitizeComment(comment: string): string {
-  const cleaned = comment
-    .replace(/\r\n?/g, '\n')
-    .replace(UNWANTED_CONTROL, '')
-    .replace(LONE_SURROGATE, '\uFFFD')
-    .trim();
+  const cleaned = comment.replace(/\r\n?/g, '\n').replace(UNWANTED_CONTROL, '').replace(LONE_SURROGATE, '\uFFFD').trim();
   return truncate(cleaned, MAX_COMMENT_LENGTH).trimEnd().replace(PATCH_DIVIDER, ' ').replace(SCISSORS, ' ');
 }
 

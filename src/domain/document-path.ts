@@ -106,7 +106,10 @@ function isDotSegment(segment: string): boolean {
  * look-alikes (fullwidth letters) that NFKC folds back to ASCII.
  */
 function isGitDirectoryAlias(segment: string): boolean {
-  const folded = segment.normalize('NFKC').toLowerCase().replace(/[. ]+$/, '');
+  const folded = segment
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[. ]+$/, '');
   return folded === '.git' || folded === 'git~1';
 }
 

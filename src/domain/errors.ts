@@ -149,7 +149,9 @@ export interface BrokenOverlay {
 export class OverlayConflictError extends CairnError {
   readonly code = 'OVERLAY_CONFLICT';
   constructor(readonly overlays: readonly BrokenOverlay[]) {
-    super(`overlays do not apply: ${overlays.map((o) => `${o.cluster} (${o.overlayPath}${o.opIndex === null ? '' : ` operation ${o.opIndex}`}: ${o.reason})`).join('; ')}`);
+    super(
+      `overlays do not apply: ${overlays.map((o) => `${o.cluster} (${o.overlayPath}${o.opIndex === null ? '' : ` operation ${o.opIndex}`}: ${o.reason})`).join('; ')}`,
+    );
   }
 }
 

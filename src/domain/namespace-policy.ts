@@ -41,7 +41,12 @@ export function parseNamespacePolicy(value: JsonValue): NamespacePolicy {
     return field as string[];
   };
   const protectedTags = value.protectedTags === undefined ? [] : strings(value.protectedTags, 'protectedTags');
-  const approvals = value.approvals === undefined ? [] : Array.isArray(value.approvals) ? value.approvals.map((rule, i) => approvalRule(rule, `approvals[${i}]`, strings, fail)) : fail('approvals must be an array');
+  const approvals =
+    value.approvals === undefined
+      ? []
+      : Array.isArray(value.approvals)
+        ? value.approvals.map((rule, i) => approvalRule(rule, `approvals[${i}]`, strings, fail))
+        : fail('approvals must be an array');
   const emergencyRollback = value.emergencyRollback ?? false;
   if (typeof emergencyRollback !== 'boolean') fail('emergencyRollback must be true or false');
   return { protectedTags, approvals, emergencyRollback: emergencyRollback as boolean };

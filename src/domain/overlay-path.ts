@@ -46,7 +46,9 @@ function overlayNameProblem(folder: string, name: string, direct: boolean): stri
   if (folder === OVERLAY_FOLDER_SUFFIX) return `an overlay folder is named after its base document: '<base>${OVERLAY_FOLDER_SUFFIX}/'`;
   if (!direct || !name.endsWith(OVERLAY_FILE_SUFFIX)) return `a '${OVERLAY_FOLDER_SUFFIX}' folder holds only overlays named '<cluster>${OVERLAY_FILE_SUFFIX}'`;
   const cluster = name.slice(0, -OVERLAY_FILE_SUFFIX.length);
-  return CLUSTER_NAME.test(cluster) ? null : `invalid cluster name '${cluster}': 1 to 63 lowercase letters, digits and "-", starting and ending with a letter or digit`;
+  return CLUSTER_NAME.test(cluster)
+    ? null
+    : `invalid cluster name '${cluster}': 1 to 63 lowercase letters, digits and "-", starting and ending with a letter or digit`;
 }
 
 /** The stem of a base document path: the path without its extension. */

@@ -84,7 +84,9 @@ export function operationsIntroduced(before: JsonValue | undefined, after: JsonV
 
 /** The same text for equal operations, whatever the order of their members (deepEqual's equality, as a string). */
 export function operationKey(operation: JsonValue): string {
-  return JSON.stringify(operation, (_key, value: unknown) => (isJsonObject(value as JsonValue) ? Object.fromEntries(Object.entries(value as object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : value));
+  return JSON.stringify(operation, (_key, value: unknown) =>
+    isJsonObject(value as JsonValue) ? Object.fromEntries(Object.entries(value as object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : value,
+  );
 }
 
 /** Every proper ancestor of a pointer, root ('') included. */

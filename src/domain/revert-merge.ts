@@ -13,11 +13,7 @@ export interface DocumentSide {
   value: JsonValue;
 }
 
-export type RevertOutcome =
-  | { kind: 'unchanged' }
-  | { kind: 'write'; text: string }
-  | { kind: 'delete' }
-  | { kind: 'conflict'; pointers: string[] };
+export type RevertOutcome = { kind: 'unchanged' } | { kind: 'write'; text: string } | { kind: 'delete' } | { kind: 'conflict'; pointers: string[] };
 
 const WHOLE_DOCUMENT_CONFLICT: RevertOutcome = { kind: 'conflict', pointers: [''] };
 

@@ -58,7 +58,11 @@ export function compileSchema(schemaPath: string, schema: JsonValue): DocumentVa
     throw new InvalidDocumentError(schemaPath, 'a JSON Schema must be an object or a boolean');
   }
   const ref = externalRef(schema);
-  if (ref !== null) throw new InvalidDocumentError(schemaPath, `$ref '${ref}' points outside the schema: only references inside it ('#/...') are supported, nothing is fetched`);
+  if (ref !== null)
+    throw new InvalidDocumentError(
+      schemaPath,
+      `$ref '${ref}' points outside the schema: only references inside it ('#/...') are supported, nothing is fetched`,
+    );
   let validate: ValidateFunction;
   try {
     validate = ajvFor(schema).compile(schema as Schema);

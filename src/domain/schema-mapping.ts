@@ -52,9 +52,15 @@ export function parseSchemaMapping(value: JsonValue, exists: (schemaPath: string
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('the schema index must be a JSON object from path glob to schema file');
   const rules = Object.entries(value).map(([glob, target]): SchemaRule => {
     if (glob.length === 0) fail('a glob must not be empty');
-    const names = typeof target === 'string' ? [target] : Array.isArray(target) && target.length > 0 && target.every((t) => typeof t === 'string') ? (target as string[]) : fail(`'${glob}' must map to a schema file name or a non-empty list of them`);
+    const names =
+      typeof target === 'string'
+        ? [target]
+        : Array.isArray(target) && target.length > 0 && target.every((t) => typeof t === 'string')
+          ? (target as string[])
+          : fail(`'${glob}' must map to a schema file name or a non-empty list of them`);
     const schemas = names.map((name) => {
-      if (name.length === 0 || name.startsWith('/') || name.split('/').some((s) => s === '..' || s === '.' || s === '')) fail(`'${glob}': '${name}' is not a file name inside ${SCHEMAS_DIR}`);
+      if (name.length === 0 || name.startsWith('/') || name.split('/').some((s) => s === '..' || s === '.' || s === ''))
+        fail(`'${glob}': '${name}' is not a file name inside ${SCHEMAS_DIR}`);
       const full = `${SCHEMAS_DIR}${name}`;
       if (full === SCHEMA_INDEX_PATH) fail(`'${glob}': the index is not a schema`);
       if (!exists(full)) fail(`'${glob}': schema '${name}' does not exist in ${SCHEMAS_DIR}`);

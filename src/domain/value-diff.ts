@@ -18,7 +18,9 @@ interface Place {
   readonly key: string | number;
 }
 
-type Task = { readonly compare: true; readonly place: Place | null; readonly oldValue: JsonValue; readonly newValue: JsonValue } | { readonly compare: false; readonly change: ValueChange };
+type Task =
+  | { readonly compare: true; readonly place: Place | null; readonly oldValue: JsonValue; readonly newValue: JsonValue }
+  | { readonly compare: false; readonly change: ValueChange };
 
 /**
  * Leaf-level changes from oldValue to newValue (undefined = the document does not exist).
@@ -73,10 +75,15 @@ export class ValueDiffWalk {
     for (const [key, oldChild] of Object.entries(oldValue)) {
       const child = { parent: place, key };
       const newChild = Object.hasOwn(newValue, key) ? newValue[key] : undefined;
-      ordered.push(newChild === undefined ? { compare: false, change: { pointer: pointerOf(child), op: 'remove', oldValue: oldChild } } : { compare: true, place: child, oldValue: oldChild, newValue: newChild });
+      ordered.push(
+        newChild === undefined
+          ? { compare: false, change: { pointer: pointerOf(child), op: 'remove', oldValue: oldChild } }
+          : { compare: true, place: child, oldValue: oldChild, newValue: newChild },
+      );
     }
     for (const [key, newChild] of Object.entries(newValue)) {
-      if (!Object.hasOwn(oldValue, key)) ordered.push({ compare: false, change: { pointer: pointerOf({ parent: place, key }), op: 'add', newValue: newChild } });
+      if (!Object.hasOwn(oldValue, key))
+        ordered.push({ compare: false, change: { pointer: pointerOf({ parent: place, key }), op: 'add', newValue: newChild } });
     }
     for (let i = ordered.length - 1; i >= 0; i -= 1) this.tasks.push(ordered[i]!);
   }

@@ -17,7 +17,15 @@ const HOST_NAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0
 const MAX_URL_LENGTH = 2048;
 
 /** Names that reach this host or a cloud metadata service however DNS is set up. */
-const BLOCKED_NAMES = new Set(['localhost', 'metadata', 'metadata.google.internal', 'metadata.goog', 'instance-data', 'instance-data.ec2.internal', 'metadata.azure.internal']);
+const BLOCKED_NAMES = new Set([
+  'localhost',
+  'metadata',
+  'metadata.google.internal',
+  'metadata.goog',
+  'instance-data',
+  'instance-data.ec2.internal',
+  'metadata.azure.internal',
+]);
 
 /** Entries are CIDRs (`10.0.0.0/8`), addresses (`127.0.0.1`, `::1`) or host names (`hooks.internal`). */
 export function parseAllowList(entries: readonly string[]): WebhookAllowList {

@@ -217,11 +217,7 @@ function toIndexed({ commit, changes }: CommitRecord, seq: number): IndexedCommi
   return { ...commit, seq, comment, trailers, changes };
 }
 
-async function firstParentChain(
-  objects: ObjectStore,
-  head: string | null,
-  stopAt: string | null,
-): Promise<{ chain: StoredCommit[]; reachedKnown: boolean }> {
+async function firstParentChain(objects: ObjectStore, head: string | null, stopAt: string | null): Promise<{ chain: StoredCommit[]; reachedKnown: boolean }> {
   const chain: StoredCommit[] = [];
   let oid = head;
   while (oid !== null) {

@@ -63,7 +63,10 @@ export class IndexFile {
     return this.enqueue(async () => {
       if (!this.exists) {
         await fsp.mkdir(path.dirname(this.file), { recursive: true });
-        this.exists = await fsp.access(this.file).then(() => true, () => false);
+        this.exists = await fsp.access(this.file).then(
+          () => true,
+          () => false,
+        );
         if (!this.exists) await fsp.appendFile(this.file, `${HEADER}\n`);
         this.exists = true;
       }
@@ -81,7 +84,12 @@ export class IndexFile {
         await handle.write(`${HEADER}\n`);
         const CHUNK = 5000;
         for (let i = 0; i < lines.length; i += CHUNK) {
-          await handle.write(lines.slice(i, i + CHUNK).map((l) => `${l}\n`).join(''));
+          await handle.write(
+            lines
+              .slice(i, i + CHUNK)
+              .map((l) => `${l}\n`)
+              .join(''),
+          );
         }
       } finally {
         await handle.close();

@@ -105,7 +105,11 @@ async function checkSpecialFiles(objects: ObjectStore, specialFiles: SpecialFile
 
 /** A commit whose last paragraph speaks Cairn's trailers must state a valid action, and only once. */
 function checkTrailers(oid: string, message: string, problems: IntegrityProblem[]): void {
-  const lastParagraph = message.trimEnd().split(/\n\s*\n/).at(-1) ?? '';
+  const lastParagraph =
+    message
+      .trimEnd()
+      .split(/\n\s*\n/)
+      .at(-1) ?? '';
   if (!/^Cairn-/m.test(lastParagraph)) return;
   try {
     if (!parseCommitMessage(message).trailers) problems.push({ kind: 'trailers', subject: oid, message: 'Cairn trailers without a valid Cairn-Action' });
@@ -137,4 +141,3 @@ async function listFiles(dir: string): Promise<string[]> {
   const nested = await Promise.all(entries.map((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name)) : Promise.resolve([path.join(dir, e.name)]))));
   return nested.flat();
 }
-

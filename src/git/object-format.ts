@@ -47,9 +47,7 @@ function sortKey(entry: TreeEntry): Buffer {
 
 export function encodeTree(entries: readonly TreeEntry[]): Buffer {
   const sorted = [...entries].sort((a, b) => Buffer.compare(sortKey(a), sortKey(b)));
-  return Buffer.concat(
-    sorted.flatMap((e) => [Buffer.from(`${isTreeMode(e.mode) ? TREE_MODE : e.mode} ${e.name}\0`), Buffer.from(e.oid, 'hex')]),
-  );
+  return Buffer.concat(sorted.flatMap((e) => [Buffer.from(`${isTreeMode(e.mode) ? TREE_MODE : e.mode} ${e.name}\0`), Buffer.from(e.oid, 'hex')]));
 }
 
 export interface Signature {

@@ -9,7 +9,11 @@ export function parseTree(content: Buffer): TreeEntry[] {
     const space = content.indexOf(0x20, pos);
     const nul = content.indexOf(0, space);
     if (space < 0 || nul < 0 || nul + 21 > content.length) throw new Error('malformed tree object');
-    entries.push({ mode: content.toString('latin1', pos, space), name: content.toString('utf8', space + 1, nul), oid: content.toString('hex', nul + 1, nul + 21) });
+    entries.push({
+      mode: content.toString('latin1', pos, space),
+      name: content.toString('utf8', space + 1, nul),
+      oid: content.toString('hex', nul + 1, nul + 21),
+    });
     pos = nul + 21;
   }
   return entries;

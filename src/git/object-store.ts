@@ -1,6 +1,18 @@
 import git from 'isomorphic-git';
 import type { DurabilityOptions } from './durable-file.js';
-import { type CommitContent, type EncodedObject, type ObjectType, type Signature, type TagContent, type TreeEntry, blobOid, encodeCommit, encodeObject, encodeTag, encodeTree } from './object-format.js';
+import {
+  type CommitContent,
+  type EncodedObject,
+  type ObjectType,
+  type Signature,
+  type TagContent,
+  type TreeEntry,
+  blobOid,
+  encodeCommit,
+  encodeObject,
+  encodeTag,
+  encodeTree,
+} from './object-format.js';
 import { ObjectFs } from './object-fs.js';
 import { type ParsedTag, parseCommit, parseTag, parseTree } from './object-parse.js';
 import { ObjectReader } from './object-reader.js';

@@ -66,12 +66,17 @@ export class RefStore {
   async list(prefix: string): Promise<string[]> {
     const dir = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
     const names = await git.listRefs({ fs, gitdir: this.gitdir, filepath: dir });
-    return names.filter((name) => !name.endsWith('.lock')).map((name) => `${dir}/${name}`).sort();
+    return names
+      .filter((name) => !name.endsWith('.lock'))
+      .map((name) => `${dir}/${name}`)
+      .sort();
   }
 
   async compareAndSwap(ref: string, expected: string | null, next: string): Promise<void> {
     const update = await this.lock(ref, next);
-    await (await update.commit(expected)).durable;
+    await (
+      await update.commit(expected)
+    ).durable;
   }
 
   /** Deletes `ref` if it still points at `expected`, under its lock; a ref already gone is left alone. */

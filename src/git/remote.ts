@@ -116,7 +116,9 @@ export class GitRemote {
    * isomorphic-git's negotiating push. Only ever used once per namespace.
    */
   async pushHistory(gitdir: string, localRef: string, ref: string): Promise<void> {
-    const client = { request: (request: Parameters<typeof http.request>[0]) => http.request({ ...request, signal: AbortSignal.timeout(this.settings.timeoutMs * 10) }) };
+    const client = {
+      request: (request: Parameters<typeof http.request>[0]) => http.request({ ...request, signal: AbortSignal.timeout(this.settings.timeoutMs * 10) }),
+    };
     await this.guard('push history', () => git.push({ fs, http: client, gitdir, url: this.endpoint, ref: localRef, remoteRef: ref, headers: this.headers() }));
   }
 

@@ -125,7 +125,8 @@ export class RepositoryStore {
   /** The system repository, created on first use. */
   system(): Promise<GitRepository> {
     // Memoized: two concurrent first calls must not both create it (and open it twice, with two writers).
-    this.systemRepository ??= (async () => (await this.get(SYSTEM_REPOSITORY)) ?? (await this.createLocal(SYSTEM_REPOSITORY)) ?? (await this.get(SYSTEM_REPOSITORY))!)();
+    this.systemRepository ??= (async () =>
+      (await this.get(SYSTEM_REPOSITORY)) ?? (await this.createLocal(SYSTEM_REPOSITORY)) ?? (await this.get(SYSTEM_REPOSITORY))!)();
     this.systemRepository.catch(() => {
       this.systemRepository = null;
     });

@@ -95,9 +95,11 @@ export class GitRepository {
     repo.appendListener = onAppend;
     if (upstream) {
       // An unreachable remote must not keep a replica from serving what it has: the next pull catches up.
-      await repo.exclusive(() => repo.pull()).catch((error: unknown) => {
-        if (!(error instanceof RemoteUnavailableError)) throw error;
-      });
+      await repo
+        .exclusive(() => repo.pull())
+        .catch((error: unknown) => {
+          if (!(error instanceof RemoteUnavailableError)) throw error;
+        });
     }
     return repo;
   }
@@ -235,7 +237,14 @@ export class GitRepository {
     } else {
       this.pendingDurability.push((await locked.value.commit(request.parent)).durable);
     }
-    const stored = { oid: commit.oid, tree: tree.oid, parents: request.parent ? [request.parent] : [], author: request.author, committer: request.committer, message: request.message };
+    const stored = {
+      oid: commit.oid,
+      tree: tree.oid,
+      parents: request.parent ? [request.parent] : [],
+      author: request.author,
+      committer: request.committer,
+      message: request.message,
+    };
     const sizeBefore = this.index.size;
     const indexed = this.index.append(stored, changes);
     if (this.index.size > sizeBefore) {
@@ -269,7 +278,9 @@ export class GitRepository {
     return this.refs.list(prefix);
   }
 
-  private async encode(request: CommitRequest): Promise<{ objects: EncodedObject[]; tree: { oid: string; objects: EncodedObject[] }; commit: EncodedObject; parentTree: string | null }> {
+  private async encode(
+    request: CommitRequest,
+  ): Promise<{ objects: EncodedObject[]; tree: { oid: string; objects: EncodedObject[] }; commit: EncodedObject; parentTree: string | null }> {
     const blobs = new Map<string, string | null>();
     const objects: EncodedObject[] = [];
     for (const [file, content] of request.files) {

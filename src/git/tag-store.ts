@@ -83,7 +83,9 @@ export class TagStore {
       const current = await this.refs.read(ref);
       if (current) throw new TagExistsInRepositoryError(name, current);
       await this.objects.writeAll([object]);
-      await (await update.commit(null)).durable;
+      await (
+        await update.commit(null)
+      ).durable;
     } catch (error) {
       if (error instanceof RefMovedError && error.actual) throw new TagExistsInRepositoryError(name, error.actual);
       throw error;

@@ -114,14 +114,16 @@ export function fsckSpecialFile(file: SpecialFile, object: { type: string; conte
   if (object.type !== 'blob') return { id: `${kind}Blob`, message: `non-blob found at ${file}` };
   if (file === '.gitmodules') return null;
   if (object.content.length > ATTRIBUTES_MAX_SIZE) return { id: 'gitattributesLarge', message: '.gitattributes too large to parse' };
-  return hasLineOfAtLeast(object.content, ATTRIBUTES_MAX_LINE) ? { id: 'gitattributesLineLength', message: '.gitattributes has too long lines to parse' } : null;
+  return hasLineOfAtLeast(object.content, ATTRIBUTES_MAX_LINE)
+    ? { id: 'gitattributesLineLength', message: '.gitattributes has too long lines to parse' }
+    : null;
 }
 
 /** Like git, reads the blob as a C string: a NUL ends it. */
 function hasLineOfAtLeast(content: Buffer, length: number): boolean {
   const nul = content.indexOf(0);
   const end = nul < 0 ? content.length : nul;
-  for (let start = 0; start < end; ) {
+  for (let start = 0; start < end;) {
     const newline = content.indexOf(0x0a, start);
     const eol = newline < 0 || newline > end ? end : newline;
     if (eol - start >= length) return true;

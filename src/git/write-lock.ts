@@ -9,9 +9,11 @@ export class WriteLock {
   run<T>(task: () => Promise<T>): Promise<T> {
     this.pending += 1;
     const result = this.tail.then(task);
-    this.tail = result.catch(() => undefined).finally(() => {
-      this.pending -= 1;
-    });
+    this.tail = result
+      .catch(() => undefined)
+      .finally(() => {
+        this.pending -= 1;
+      });
     return result;
   }
 

@@ -37,7 +37,7 @@ const pointerDoc = 'Only the values under this JSON pointer; the whole document 
 builder.objectField(NamespaceRef, 'blame', (t) =>
   t.field({
     type: BlameRef,
-    description: "For each value of a document at a version (default head), the version, operator, time and comment that last set it.",
+    description: 'For each value of a document at a version (default head), the version, operator, time and comment that last set it.',
     args: {
       path: t.arg.string({ required: true }),
       pointer: t.arg.string({ required: false, description: pointerDoc }),

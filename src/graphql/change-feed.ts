@@ -11,8 +11,18 @@ const DocumentChangeRef = builder.objectRef<DocumentChangeEvent>('DocumentChange
     status: t.field({ type: ChangeStatusEnum, resolve: (d) => d.status }),
     changes: t.field({ type: [ValueChangeRef], resolve: (d) => [...d.changes] }),
     patch: t.field({ type: 'JSON', description: 'RFC 6902 JSON Patch from the old content to the new.', resolve: (d) => d.patch }),
-    oldContent: t.field({ type: 'JSON', nullable: true, description: 'The whole document before the commit; null when it was added.', resolve: (d) => d.oldContent }),
-    newContent: t.field({ type: 'JSON', nullable: true, description: 'The whole document after the commit; null when it was deleted.', resolve: (d) => d.newContent }),
+    oldContent: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'The whole document before the commit; null when it was added.',
+      resolve: (d) => d.oldContent,
+    }),
+    newContent: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'The whole document after the commit; null when it was deleted.',
+      resolve: (d) => d.newContent,
+    }),
     tooLarge: t.boolean({
       description: 'The document is too large for an event (CAIRN_FEED_MAX_DOCUMENT_EVENT_BYTES): fetch the diff or the document instead.',
       resolve: (d) => d.tooLarge,
@@ -79,12 +89,17 @@ builder.subscriptionFields((t) => ({
       actions: t.arg({ type: [CommitActionEnum], required: false }),
       since: t.arg.string({
         required: false,
-        description: 'A version of the namespace: replay every later commit, then continue live. Forty zeros (Git\'s null object name) replays from the first commit, so a watch of an empty namespace can resume.',
+        description:
+          "A version of the namespace: replay every later commit, then continue live. Forty zeros (Git's null object name) replays from the first commit, so a watch of an empty namespace can resume.",
       }),
     },
     subscribe: async (_root, args, ctx) =>
       endingWithError(
-        await ctx.cairn.feed.subscribe(ctx.actor, { ...args, actions: (args.actions as CommitAction[] | null | undefined) ?? null }, { onOverflow: ctx.onSlowSubscriber }),
+        await ctx.cairn.feed.subscribe(
+          ctx.actor,
+          { ...args, actions: (args.actions as CommitAction[] | null | undefined) ?? null },
+          { onOverflow: ctx.onSlowSubscriber },
+        ),
       ),
     resolve: (item) => {
       if (item instanceof Error) throw item;

@@ -146,14 +146,18 @@ const BrokenOverlayRef = builder.objectRef<BrokenOverlay>('BrokenOverlay').imple
     basePath: t.exposeString('basePath'),
     cluster: t.exposeString('cluster'),
     overlayPath: t.exposeString('overlayPath'),
-    opIndex: t.exposeInt('opIndex', { nullable: true, description: 'The failing RFC 6902 operation, from 0; null when the overlay as a whole cannot apply (no base).' }),
+    opIndex: t.exposeInt('opIndex', {
+      nullable: true,
+      description: 'The failing RFC 6902 operation, from 0; null when the overlay as a whole cannot apply (no base).',
+    }),
     reason: t.exposeString('reason'),
   }),
 });
 
 builder.objectType(OverlayConflictError, {
   name: 'OverlayConflict',
-  description: 'Overlays would no longer apply to their base (or the overlay written does not); nothing was committed. Fix them in the same write, or pass force: true on a direct write (a merge of a change request takes no force: fix the overlay first).',
+  description:
+    'Overlays would no longer apply to their base (or the overlay written does not); nothing was committed. Fix them in the same write, or pass force: true on a direct write (a merge of a change request takes no force: fix the overlay first).',
   ...implementsError,
   isTypeOf: (v) => v instanceof OverlayConflictError,
   fields: (t) => ({ overlays: t.field({ type: [BrokenOverlayRef], resolve: (e) => [...e.overlays] }) }),
@@ -209,15 +213,20 @@ builder.objectType(ReviewNotAllowedError, {
 
 builder.objectType(TooExpensiveError, {
   name: 'TooExpensive',
-  description: 'The request would cost more than a documented limit allows (README, "Limits"); nothing was changed. Narrow it (a pointer, a path, fewer versions) or raise the limit.',
+  description:
+    'The request would cost more than a documented limit allows (README, "Limits"); nothing was changed. Narrow it (a pointer, a path, fewer versions) or raise the limit.',
   ...implementsError,
   isTypeOf: (v) => v instanceof TooExpensiveError,
-  fields: (t) => ({ limit: t.exposeString('limit', { description: 'The setting or built-in bound that refused the request.' }), detail: t.exposeString('detail') }),
+  fields: (t) => ({
+    limit: t.exposeString('limit', { description: 'The setting or built-in bound that refused the request.' }),
+    detail: t.exposeString('detail'),
+  }),
 });
 
 builder.objectType(IdempotencyKeyReusedError, {
   name: 'IdempotencyKeyReused',
-  description: 'This requestId was already used in this namespace for a different request (another operation, payload or operator): nothing was done and nothing is replayed. A new request needs a new requestId.',
+  description:
+    'This requestId was already used in this namespace for a different request (another operation, payload or operator): nothing was done and nothing is replayed. A new request needs a new requestId.',
   ...implementsError,
   isTypeOf: (v) => v instanceof IdempotencyKeyReusedError,
   fields: (t) => ({
@@ -228,7 +237,16 @@ builder.objectType(IdempotencyKeyReusedError, {
 
 /** Error sets per kind of field, so each union lists exactly what can happen there. */
 export const READ_ERRORS = [NotFoundError, ForbiddenError, InvalidNamespaceError, InvalidPathError, InvalidRefError, InvalidInputError, TooExpensiveError];
-export const WRITE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError, StorageError, SchemaViolationError, OverlayConflictError, ApprovalRequiredError, IdempotencyKeyReusedError];
+export const WRITE_ERRORS = [
+  ...READ_ERRORS,
+  InvalidDocumentError,
+  VersionConflictError,
+  StorageError,
+  SchemaViolationError,
+  OverlayConflictError,
+  ApprovalRequiredError,
+  IdempotencyKeyReusedError,
+];
 export const PROPOSE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError, StorageError];
 export const REVIEW_ERRORS = [...READ_ERRORS, StorageError, ProposalClosedError, ReviewNotAllowedError];
 export const MERGE_ERRORS = [...WRITE_ERRORS, ProposalRejectedError, ProposalConflictError, ProposalClosedError];
@@ -247,7 +265,10 @@ builder.objectType(TagExistsError, {
   description: 'A tag of that name exists: tags are never moved (delete it first, unless it is protected).',
   ...implementsError,
   isTypeOf: (v) => v instanceof TagExistsError,
-  fields: (t) => ({ name: t.exposeString('tag'), currentHash: t.exposeString('target', { description: 'What the tag ref points at now (a tag object, or a commit).' }) }),
+  fields: (t) => ({
+    name: t.exposeString('tag'),
+    currentHash: t.exposeString('target', { description: 'What the tag ref points at now (a tag object, or a commit).' }),
+  }),
 });
 
 builder.objectType(ProtectedTagError, {

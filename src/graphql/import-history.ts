@@ -22,7 +22,11 @@ const ImportedCommitInput = builder.inputType('ImportedCommitInput', {
     authoredAt: t.field({ type: 'DateTime', required: true, description: 'The original author time (whole seconds are kept).' }),
     timezoneOffset: t.int({ required: true, description: "Minutes east of UTC of the author's time (+0200 = 120)." }),
     message: t.string({ required: true, description: 'The original commit message; Cairn appends its trailers.' }),
-    requestId: t.string({ required: false, description: "This commit's idempotency key (e.g. derived from its source hash, so a later import of the same history replays it); `<batch requestId>.<index>` when absent." }),
+    requestId: t.string({
+      required: false,
+      description:
+        "This commit's idempotency key (e.g. derived from its source hash, so a later import of the same history replays it); `<batch requestId>.<index>` when absent.",
+    }),
     changes: t.field({ type: [ImportChangeInput], required: true }),
   }),
 });
@@ -30,8 +34,15 @@ const ImportedCommitInput = builder.inputType('ImportedCommitInput', {
 const ImportHistoryInput = builder.inputType('ImportHistoryInput', {
   fields: (t) => ({
     namespace: t.string({ required: true }),
-    expectedVersion: t.string({ required: false, description: 'The namespace head this batch builds on (null: the namespace is empty). Any other head is a VersionConflict.' }),
-    requestId: t.string({ required: true, description: 'Commit i of the batch is written with its own requestId, or `<requestId>.<i>`: sending a batch again replays what already landed (at most 120 characters).' }),
+    expectedVersion: t.string({
+      required: false,
+      description: 'The namespace head this batch builds on (null: the namespace is empty). Any other head is a VersionConflict.',
+    }),
+    requestId: t.string({
+      required: true,
+      description:
+        'Commit i of the batch is written with its own requestId, or `<requestId>.<i>`: sending a batch again replays what already landed (at most 120 characters).',
+    }),
     commits: t.field({ type: [ImportedCommitInput], required: true, description: 'Oldest first; at most 500.' }),
   }),
 });
@@ -42,7 +53,11 @@ interface ImportPayload {
 
 const ImportHistoryPayloadRef = builder.objectRef<ImportPayload>('ImportHistoryPayload').implement({
   fields: (t) => ({
-    commits: t.field({ type: [WritePayloadRef], description: 'Per commit of the batch, in order: COMMITTED, REPLAYED or UNCHANGED.', resolve: (p) => [...p.outcomes] }),
+    commits: t.field({
+      type: [WritePayloadRef],
+      description: 'Per commit of the batch, in order: COMMITTED, REPLAYED or UNCHANGED.',
+      resolve: (p) => [...p.outcomes],
+    }),
   }),
 });
 

@@ -4,7 +4,9 @@ import { READ_ERRORS } from './errors.js';
 
 const IntegrityProblemRef = builder.objectRef<IntegrityProblem>('IntegrityProblem').implement({
   fields: (t) => ({
-    kind: t.exposeString('kind', { description: 'ref, missing, corrupt, hash, trailers or tree (a tree entry git fsck --strict refuses; the message starts with the fsck message id)' }),
+    kind: t.exposeString('kind', {
+      description: 'ref, missing, corrupt, hash, trailers or tree (a tree entry git fsck --strict refuses; the message starts with the fsck message id)',
+    }),
     subject: t.exposeString('subject', { description: 'The object id or ref name.' }),
     message: t.exposeString('message'),
   }),

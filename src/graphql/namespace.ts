@@ -7,7 +7,7 @@ import { DiffRef } from './diff.js';
 import { READ_ERRORS } from './errors.js';
 import { AUTHORED_AT, CommitActionEnum, IMPORTED_BY, PersonRef, VersionRef, importedByOf } from './version.js';
 
-export const AS_OF_DOC = "Read main as of this instant: its last commit at or before it (committer time). Not together with `at`.";
+export const AS_OF_DOC = 'Read main as of this instant: its last commit at or before it (committer time). Not together with `at`.';
 
 export const AuditFilterInput = builder.inputType('AuditFilter', {
   fields: (t) => ({
@@ -40,24 +40,43 @@ export const NamespaceRef = builder.objectRef<GitRepository>('Namespace').implem
   description: 'A bare Git repository of configuration documents.',
   fields: (t) => ({
     name: t.string({ resolve: (r) => r.name }),
-    head: t.field({ type: VersionRef, nullable: true, resolve: (r) => { const head = r.head(); return head ? viewOf(r, head) : null; } }),
+    head: t.field({
+      type: VersionRef,
+      nullable: true,
+      resolve: (r) => {
+        const head = r.head();
+        return head ? viewOf(r, head) : null;
+      },
+    }),
     versionCount: t.int({ resolve: (r) => r.index.size }),
     config: t.field({
       type: ConfigDocumentRef,
-      args: { path: t.arg.string({ required: true }), at: t.arg.string({ required: false, description: 'hash, short hash, tag, HEAD~N, @{time}; default head' }), asOf: t.arg({ type: 'DateTime', required: false, description: AS_OF_DOC }) },
+      args: {
+        path: t.arg.string({ required: true }),
+        at: t.arg.string({ required: false, description: 'hash, short hash, tag, HEAD~N, @{time}; default head' }),
+        asOf: t.arg({ type: 'DateTime', required: false, description: AS_OF_DOC }),
+      },
       errors: { types: READ_ERRORS, directResult: true },
       resolve: (r, args, ctx) => ctx.cairn.documents.get(ctx.actor, r.name, args.path, args.at, args.asOf),
     }),
     configs: t.field({
       type: [ConfigDocumentRef],
-      args: { prefix: t.arg.string({ required: false }), at: t.arg.string({ required: false }), asOf: t.arg({ type: 'DateTime', required: false, description: AS_OF_DOC }) },
+      args: {
+        prefix: t.arg.string({ required: false }),
+        at: t.arg.string({ required: false }),
+        asOf: t.arg({ type: 'DateTime', required: false, description: AS_OF_DOC }),
+      },
       errors: { types: READ_ERRORS },
       resolve: (r, args, ctx) => ctx.cairn.documents.list(ctx.actor, r.name, args.prefix, args.at, args.asOf),
     }),
     versions: t.connection({
       type: VersionRef,
       description: 'Versions, newest first. Invalid arguments are GraphQL errors with extensions.code.',
-      args: { path: t.arg.string({ required: false }), since: t.arg({ type: 'DateTime', required: false }), until: t.arg({ type: 'DateTime', required: false }) },
+      args: {
+        path: t.arg.string({ required: false }),
+        since: t.arg({ type: 'DateTime', required: false }),
+        until: t.arg({ type: 'DateTime', required: false }),
+      },
       resolve: (r, args, ctx) => ctx.cairn.history.versions(ctx.actor, r.name, args),
     }),
     version: t.field({

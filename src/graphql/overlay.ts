@@ -13,7 +13,11 @@ const FieldProvenanceRef = builder.objectRef<FieldProvenance>('FieldProvenance')
     value: t.field({ type: 'JSON', nullable: true, resolve: (f) => f.value }),
     layer: t.exposeString('layer', { description: '"BASE", or the cluster whose overlay set this field.' }),
     opIndex: t.exposeInt('opIndex', { nullable: true, description: 'The overlay operation that set it (from 0); null for base fields.' }),
-    version: t.field({ type: VersionRef, description: 'The version that last set this field in its layer (operator, time, comment).', resolve: (f) => f.version }),
+    version: t.field({
+      type: VersionRef,
+      description: 'The version that last set this field in its layer (operator, time, comment).',
+      resolve: (f) => f.version,
+    }),
   }),
 });
 
@@ -23,7 +27,10 @@ const EffectiveConfigRef = builder.objectRef<EffectiveConfig>('EffectiveConfig')
     path: t.exposeString('path'),
     cluster: t.exposeString('cluster', { nullable: true }),
     at: t.field({ type: VersionRef, description: 'The version both layers were read at.', resolve: (e) => e.at }),
-    overlayPath: t.exposeString('overlayPath', { nullable: true, description: 'null when the cluster has no overlay at this version: the effective document is the base.' }),
+    overlayPath: t.exposeString('overlayPath', {
+      nullable: true,
+      description: 'null when the cluster has no overlay at this version: the effective document is the base.',
+    }),
     overlay: t.field({ type: 'JSON', nullable: true, description: 'The overlay patch applied.', resolve: (e) => (e.overlay ? [...e.overlay] : null) }),
     content: t.field({ type: 'JSON', description: 'The merged document.', resolve: (e) => e.content }),
     fields: t.field({ type: [FieldProvenanceRef], description: 'Every leaf of the merged document with its provenance.', resolve: (e) => e.provenance() }),

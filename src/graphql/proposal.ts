@@ -28,7 +28,8 @@ const ReviewRef = builder.objectRef<{ proposal: Proposal; review: Review }>('Rev
   }),
 });
 
-const reviewsOf = (p: Proposal, verdict?: Review['verdict']) => p.reviews.filter((r) => !verdict || r.verdict === verdict).map((review) => ({ proposal: p, review }));
+const reviewsOf = (p: Proposal, verdict?: Review['verdict']) =>
+  p.reviews.filter((r) => !verdict || r.verdict === verdict).map((review) => ({ proposal: p, review }));
 const version = (p: Proposal, commit: IndexedCommit | null) => (commit ? viewOf(p.repo, commit) : null);
 
 export const ProposalRef = builder.objectRef<Proposal>('Proposal').implement({
@@ -50,7 +51,11 @@ export const ProposalRef = builder.objectRef<Proposal>('Proposal').implement({
     change: t.field({ type: VersionRef, description: 'The proposed commit (on the proposal branch).', resolve: (p) => viewOf(p.repo, p.change) }),
     approvals: t.field({ type: [ReviewRef], resolve: (p) => reviewsOf(p, 'approve') }),
     reviews: t.field({ type: [ReviewRef], description: 'Approvals and rejections, oldest first.', resolve: (p) => reviewsOf(p) }),
-    diff: t.field({ type: [FileDiffRef], description: 'The proposed change against its base.', resolve: (p, _args, ctx) => p.changes.map((c) => storedDiff(p.repo, ctx.blobs, c)) }),
+    diff: t.field({
+      type: [FileDiffRef],
+      description: 'The proposed change against its base.',
+      resolve: (p, _args, ctx) => p.changes.map((c) => storedDiff(p.repo, ctx.blobs, c)),
+    }),
     mergedVersion: t.field({ type: VersionRef, nullable: true, description: 'The commit of main that merged it.', resolve: (p) => version(p, p.merged) }),
   }),
 });
@@ -73,7 +78,11 @@ builder.objectFields(NamespaceRef, (t) => ({
 /** Fields of the change-request trailers, shown wherever a commit is. */
 const trailerFields = {
   proposal: (v: { commit: IndexedCommit }) => v.commit.trailers?.proposal ?? null,
-  approvedBy: (v: { commit: IndexedCommit }) => (v.commit.trailers?.approvedBy ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+  approvedBy: (v: { commit: IndexedCommit }) =>
+    (v.commit.trailers?.approvedBy ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
   emergency: (v: { commit: IndexedCommit }) => v.commit.trailers?.emergency === 'true',
 };
 
@@ -81,7 +90,10 @@ for (const ref of [VersionRef, AuditEntryRef]) {
   builder.objectFields(ref, (t) => ({
     proposal: t.string({ nullable: true, description: 'The change request this commit proposes, reviews or merges.', resolve: trailerFields.proposal }),
     approvedBy: t.stringList({ description: 'For a merge: the approvers whose approvals let it through.', resolve: trailerFields.approvedBy }),
-    emergency: t.boolean({ description: "An admin's rollback of paths under an approval rule, without approval (policy emergencyRollback).", resolve: trailerFields.emergency }),
+    emergency: t.boolean({
+      description: "An admin's rollback of paths under an approval rule, without approval (policy emergencyRollback).",
+      resolve: trailerFields.emergency,
+    }),
   }));
 }
 
@@ -89,7 +101,10 @@ const ProposeChangeInput = builder.inputType('ProposeChangeInput', {
   fields: (t) => ({
     namespace: t.string({ required: true }),
     changes: t.field({ type: [DocumentChangeInput], required: true }),
-    expectedVersion: t.string({ required: false, description: 'The version you based the change on, as for applyChanges; null: the documents must not exist yet.' }),
+    expectedVersion: t.string({
+      required: false,
+      description: 'The version you based the change on, as for applyChanges; null: the documents must not exist yet.',
+    }),
     comment: t.string({ required: false }),
   }),
 });
@@ -149,7 +164,11 @@ const ProposalEventRef = builder.objectRef<ProposalEvent>('ProposalEvent').imple
       description: 'The commit recording it: on the proposal branch, or on main for a merge.',
       resolve: async (e, _args, ctx) => ctx.cairn.history.version(ctx.actor, e.namespace, e.version),
     }),
-    proposal: t.field({ type: ProposalRef, description: 'The proposal as it is now.', resolve: (e, _args, ctx) => ctx.cairn.proposals.get(ctx.actor, e.namespace, e.proposal) }),
+    proposal: t.field({
+      type: ProposalRef,
+      description: 'The proposal as it is now.',
+      resolve: (e, _args, ctx) => ctx.cairn.proposals.get(ctx.actor, e.namespace, e.proposal),
+    }),
   }),
 });
 

@@ -11,7 +11,10 @@ const RevertInput = builder.inputType('RevertInput', {
     expectedVersion: t.string({ required: true }),
     comment: t.string({ required: false }),
     requestId: t.string({ required: false }),
-    force: t.boolean({ required: false, description: 'Commit despite checks that let a forced write pass (overlays it breaks); a write that needed it carries the trailer Cairn-Forced: true.' }),
+    force: t.boolean({
+      required: false,
+      description: 'Commit despite checks that let a forced write pass (overlays it breaks); a write that needed it carries the trailer Cairn-Forced: true.',
+    }),
   }),
 });
 

@@ -8,10 +8,16 @@ const RollbackInput = builder.inputType('RollbackInput', {
     to: t.string({ required: true, description: 'The version to return to (hash, short hash, tag, HEAD~N).' }),
     paths: t.stringList({ required: false, description: 'Only these documents; every document when absent.' }),
     dryRun: t.boolean({ required: false, defaultValue: false }),
-    expectedVersion: t.string({ required: true, description: 'The head you previewed against; refused with VersionConflict if those documents changed since.' }),
+    expectedVersion: t.string({
+      required: true,
+      description: 'The head you previewed against; refused with VersionConflict if those documents changed since.',
+    }),
     comment: t.string({ required: false }),
     requestId: t.string({ required: false }),
-    force: t.boolean({ required: false, description: 'Commit despite checks that let a forced write pass (overlays it breaks); a write that needed it carries the trailer Cairn-Forced: true.' }),
+    force: t.boolean({
+      required: false,
+      description: 'Commit despite checks that let a forced write pass (overlays it breaks); a write that needed it carries the trailer Cairn-Forced: true.',
+    }),
   }),
 });
 

@@ -27,7 +27,8 @@ builder.objectType(SchemaViolationError, {
 builder.objectField(WritePayloadRef, 'validation', (t) =>
   t.field({
     type: [SchemaViolationItemRef],
-    description: 'For a preview, the schema violations the write would be refused for (an old version may violate today\'s schema); empty when valid, and always empty for a committed write.',
+    description:
+      "For a preview, the schema violations the write would be refused for (an old version may violate today's schema); empty when valid, and always empty for a committed write.",
     resolve: (o) => (o.kind === 'preview' ? o.findings.flatMap((f) => (f instanceof SchemaViolationError ? f.violations : [])) : []),
   }),
 );

@@ -11,9 +11,22 @@ export const TagRef = builder.objectRef<TagView>('Tag').implement({
     annotated: t.boolean({ resolve: (v) => v.tag.annotated }),
     message: t.string({ nullable: true, description: 'null for a lightweight tag.', resolve: (v) => v.tag.message }),
     tagger: t.field({ type: PersonRef, nullable: true, description: 'The operator who created it.', resolve: (v) => v.tag.tagger }),
-    time: t.field({ type: 'DateTime', nullable: true, description: 'When it was created (server time).', resolve: (v) => (v.tag.tagger ? new Date(v.tag.tagger.timestamp * 1000) : null) }),
-    target: t.field({ type: VersionRef, description: 'The version tagged.', resolve: async (v) => ({ repo: v.repo, commit: await v.repo.describe(v.tag.target) }) }),
-    protectedBy: t.string({ nullable: true, description: "The policy's protectedTags pattern covering this tag (it can be neither moved nor deleted), or null.", resolve: (v) => v.protectedBy }),
+    time: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was created (server time).',
+      resolve: (v) => (v.tag.tagger ? new Date(v.tag.tagger.timestamp * 1000) : null),
+    }),
+    target: t.field({
+      type: VersionRef,
+      description: 'The version tagged.',
+      resolve: async (v) => ({ repo: v.repo, commit: await v.repo.describe(v.tag.target) }),
+    }),
+    protectedBy: t.string({
+      nullable: true,
+      description: "The policy's protectedTags pattern covering this tag (it can be neither moved nor deleted), or null.",
+      resolve: (v) => v.protectedBy,
+    }),
   }),
 });
 

@@ -21,7 +21,10 @@ const commonFields = {
   expectedVersion: { required: false, description: expectedVersionDoc },
   comment: { required: false, description: 'Why: the commit message.' },
   requestId: { required: false, description: 'Idempotency key: the same key never makes a second commit.' },
-  force: { required: false, description: 'Commit despite checks that let a forced write pass (overlays it breaks); a write that needed it carries the trailer Cairn-Forced: true.' },
+  force: {
+    required: false,
+    description: 'Commit despite checks that let a forced write pass (overlays it breaks); a write that needed it carries the trailer Cairn-Forced: true.',
+  },
 } as const;
 
 const PutConfigInput = builder.inputType('PutConfigInput', {

@@ -16,7 +16,10 @@ export const CommitActionEnum = builder.enumType('CommitAction', {
     APPROVE: { value: 'approve', description: 'A review approving a change request (on its proposal branch).' },
     REJECT: { value: 'reject', description: 'A review rejecting a change request (on its proposal branch).' },
     MERGE: { value: 'merge', description: 'An approved change request committed to main.' },
-    IMPORT: { value: 'import', description: 'A commit imported from another Git repository (importHistory): its original author and time, the importer in Cairn-Imported-By.' },
+    IMPORT: {
+      value: 'import',
+      description: 'A commit imported from another Git repository (importHistory): its original author and time, the importer in Cairn-Imported-By.',
+    },
   } as const,
 });
 
@@ -47,7 +50,9 @@ export const IMPORTED_BY =
 /** Imports keep the original time as the author time; the commit (committer) time is when it entered Cairn. */
 export const AUTHORED_AT = 'When the change was made: the commit time, except for an imported commit (its original author time in the source repository).';
 
-export function importedByOf(v: { readonly commit: { readonly trailers?: { readonly action: string; readonly importedBy?: string | null } | null } }): Person | null {
+export function importedByOf(v: {
+  readonly commit: { readonly trailers?: { readonly action: string; readonly importedBy?: string | null } | null };
+}): Person | null {
   return v.commit.trailers?.action === 'import' ? parsePerson(v.commit.trailers.importedBy) : null;
 }
 
@@ -57,7 +62,11 @@ VersionRef.implement({
     hash: t.string({ resolve: (v) => v.commit.oid }),
     shortHash: t.string({ resolve: (v) => v.commit.oid.slice(0, 12) }),
     namespace: t.string({ resolve: (v) => v.repo.name }),
-    sequence: t.int({ nullable: true, description: 'Position in main (the first version is 0); null off main.', resolve: (v) => (v.commit.seq < 0 ? null : v.commit.seq) }),
+    sequence: t.int({
+      nullable: true,
+      description: 'Position in main (the first version is 0); null off main.',
+      resolve: (v) => (v.commit.seq < 0 ? null : v.commit.seq),
+    }),
     parents: t.stringList({ resolve: (v) => [...v.commit.parents] }),
     parent: t.field({
       type: VersionRef,
@@ -70,10 +79,18 @@ VersionRef.implement({
     committer: t.field({ type: PersonRef, resolve: (v) => v.commit.committer }),
     timestamp: t.field({ type: 'DateTime', resolve: (v) => new Date(v.commit.committer.timestamp * 1000) }),
     authoredAt: t.field({ type: 'DateTime', description: AUTHORED_AT, resolve: (v) => new Date(v.commit.author.timestamp * 1000) }),
-    action: t.field({ type: CommitActionEnum, nullable: true, description: 'null for commits made outside Cairn.', resolve: (v) => v.commit.trailers?.action ?? null }),
+    action: t.field({
+      type: CommitActionEnum,
+      nullable: true,
+      description: 'null for commits made outside Cairn.',
+      resolve: (v) => v.commit.trailers?.action ?? null,
+    }),
     operatorIp: t.string({ nullable: true, resolve: (v) => v.commit.trailers?.operatorIp ?? null }),
     requestId: t.string({ nullable: true, resolve: (v) => v.commit.trailers?.requestId ?? null }),
-    forced: t.boolean({ description: 'Committed with force: true past checks it would otherwise have failed, such as overlays it broke (trailer Cairn-Forced).', resolve: (v) => v.commit.trailers?.forced === true }),
+    forced: t.boolean({
+      description: 'Committed with force: true past checks it would otherwise have failed, such as overlays it broke (trailer Cairn-Forced).',
+      resolve: (v) => v.commit.trailers?.forced === true,
+    }),
     rollbackTo: t.field({ type: VersionRef, nullable: true, resolve: (v) => related(v, v.commit.trailers?.rollbackTo) }),
     reverts: t.field({ type: VersionRef, nullable: true, resolve: (v) => related(v, v.commit.trailers?.reverts) }),
     changes: t.field({ type: [FileChangeRef], resolve: (v) => v.commit.changes.map((c) => ({ path: c.path, status: c.status })) }),
@@ -93,4 +110,3 @@ async function related(v: VersionView, oid: string | null | undefined): Promise<
     return null;
   }
 }
-

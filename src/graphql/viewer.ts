@@ -37,5 +37,9 @@ const ViewerRef = builder.objectRef<Operator>('Viewer').implement({
 });
 
 builder.queryFields((t) => ({
-  viewer: t.field({ type: ViewerRef, description: 'Who you are, as the server authenticated you, and your roles.', resolve: (_root, _args, ctx) => ctx.actor.operator }),
+  viewer: t.field({
+    type: ViewerRef,
+    description: 'Who you are, as the server authenticated you, and your roles.',
+    resolve: (_root, _args, ctx) => ctx.actor.operator,
+  }),
 }));

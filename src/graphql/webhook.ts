@@ -10,7 +10,10 @@ const WebhookStatusEnum = builder.enumType('WebhookStatus', {
   values: {
     ACTIVE: { value: 'active', description: 'Delivering; the last attempt of an in-order event succeeded (or none was needed yet).' },
     RETRYING: { value: 'retrying', description: 'The last attempt failed; another is scheduled (see lastDelivery.nextAttemptAt).' },
-    FAILING: { value: 'failing', description: 'Every attempt of the retry schedule failed: waiting for a new commit, `redeliver` or an update, and never skipping the event.' },
+    FAILING: {
+      value: 'failing',
+      description: 'Every attempt of the retry schedule failed: waiting for a new commit, `redeliver` or an update, and never skipping the event.',
+    },
     DISABLED: { value: 'disabled', description: 'Disabled by an admin, or because the endpoint answered 410 Gone (see disabledReason).' },
   } as const,
 });
@@ -55,7 +58,7 @@ const WebhookDeliveryRef = builder.objectRef<DeliveryAttempt>('WebhookDelivery')
 });
 
 export const WebhookRef = builder.objectRef<WebhookView>('Webhook').implement({
-  description: 'Signed HTTP deliveries of a namespace\'s commits (Standard Webhooks). The secret is never shown after creation or rotation.',
+  description: "Signed HTTP deliveries of a namespace's commits (Standard Webhooks). The secret is never shown after creation or rotation.",
   fields: (t) => ({
     id: t.exposeString('id'),
     namespace: t.exposeString('namespace'),
@@ -157,7 +160,10 @@ const WebhookIdInput = builder.inputType('WebhookIdInput', {
 const RedeliverInput = builder.inputType('RedeliverInput', {
   fields: (t) => ({
     webhookId: t.string({ required: true }),
-    eventId: t.string({ required: true, description: 'The webhook-id (`<namespace>:<version>`) or any version of the namespace (hash, short hash, tag, HEAD~N).' }),
+    eventId: t.string({
+      required: true,
+      description: 'The webhook-id (`<namespace>:<version>`) or any version of the namespace (hash, short hash, tag, HEAD~N).',
+    }),
   }),
 });
 
@@ -183,7 +189,8 @@ builder.mutationFields((t) => ({
     description: 'Registers a webhook; deliveries start with the next commit. The answer is the only time the secret is shown.',
     args: { input: t.arg({ type: CreateWebhookInput, required: true }) },
     errors: { types: WEBHOOK_ERRORS, directResult: true },
-    resolve: (_root, { input }, ctx) => ctx.cairn.webhooks.create(ctx.actor, { ...input, actions: (input.actions as CommitAction[] | null | undefined) ?? null }),
+    resolve: (_root, { input }, ctx) =>
+      ctx.cairn.webhooks.create(ctx.actor, { ...input, actions: (input.actions as CommitAction[] | null | undefined) ?? null }),
   }),
   updateWebhook: t.field({
     type: WebhookRef,
@@ -207,7 +214,8 @@ builder.mutationFields((t) => ({
   }),
   redeliver: t.field({
     type: RedeliverPayloadRef,
-    description: 'Sends an event again with the same webhook-id: the event being retried starts a new round now; an already delivered one is sent once more. Later events are refused (they come in order).',
+    description:
+      'Sends an event again with the same webhook-id: the event being retried starts a new round now; an already delivered one is sent once more. Later events are refused (they come in order).',
     args: { input: t.arg({ type: RedeliverInput, required: true }) },
     errors: { types: WEBHOOK_ERRORS, directResult: true },
     resolve: (_root, { input }, ctx) => ctx.cairn.webhooks.redeliver(ctx.actor, input.webhookId, input.eventId),

@@ -33,6 +33,10 @@ export const WritePayloadRef = builder.objectRef<WriteOutcome>('WritePayload').i
       description: 'For a preview, the head it was computed against: pass it as expectedVersion to confirm.',
       resolve: (o) => (o.kind === 'preview' ? o.base : null),
     }),
-    files: t.field({ type: [FileDiffRef], description: 'Per document: what changed (or would change).', resolve: (o) => (o.kind === 'unchanged' ? [] : o.files) }),
+    files: t.field({
+      type: [FileDiffRef],
+      description: 'Per document: what changed (or would change).',
+      resolve: (o) => (o.kind === 'unchanged' ? [] : o.files),
+    }),
   }),
 });

@@ -57,16 +57,32 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   const authenticator = await chooseAuthenticator(settings, logger);
   const remote = settings.cluster ? createRemote(settings.cluster) : null;
   configureDocumentParser({ threads: settings.parseThreads });
-  const store = new RepositoryStore(settings.dataDir, { fsync: settings.fsync, ...(options.faults ? { faults: options.faults } : {}) }, { repackEvery: settings.repackEvery }, remote);
+  const store = new RepositoryStore(
+    settings.dataDir,
+    { fsync: settings.fsync, ...(options.faults ? { faults: options.faults } : {}) },
+    { repackEvery: settings.repackEvery },
+    remote,
+  );
   await store.init();
   const readiness = new Readiness();
-  const metrics = new CairnMetrics({ maxOperationNames: settings.metrics.maxOperationNames, indexSizes: () => store.indexSizes(), ready: () => readiness.ready });
+  const metrics = new CairnMetrics({
+    maxOperationNames: settings.metrics.maxOperationNames,
+    indexSizes: () => store.indexSizes(),
+    ready: () => readiness.ready,
+  });
   store.onAppend((repo, commits, origin) => {
     if (repo.name !== SYSTEM_REPOSITORY) metrics.commitsAppended(repo.name, commits, origin);
   });
   let yoga: CairnYoga | null = null;
   const server = createServer(
-    requestHandler({ settings, readiness, metrics, endpoint: new MetricsEndpoint(metrics, settings.metrics.token), webConsole: consoleAssets(settings.consoleDir), yoga: () => yoga }),
+    requestHandler({
+      settings,
+      readiness,
+      metrics,
+      endpoint: new MetricsEndpoint(metrics, settings.metrics.token),
+      webConsole: consoleAssets(settings.consoleDir),
+      yoga: () => yoga,
+    }),
   );
   closeIdleConnectionsAfterReading(server);
   // An upgrade before ready waits like any request, then goes to the WebSocket server (attached by then).
@@ -82,7 +98,9 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     await options.beforeLoading?.();
     await loadIndexes(store, readiness, logger);
     if (settings.cluster) readiness.progress('joining the other replicas');
-    const redis = settings.cluster?.redisUrl ? await connectRedis(settings.cluster.redisUrl, logger, Math.max(200, Math.min(5_000, Math.floor(settings.cluster.webhookLeaseMs / 3)))) : null;
+    const redis = settings.cluster?.redisUrl
+      ? await connectRedis(settings.cluster.redisUrl, logger, Math.max(200, Math.min(5_000, Math.floor(settings.cluster.webhookLeaseMs / 3))))
+      : null;
     const cairn = createCairn({
       store,
       events: options.events ?? new EventTarget(),
@@ -167,7 +185,9 @@ async function loadIndexes(store: RepositoryStore, readiness: Readiness, logger:
   for (const [i, name] of namespaces.entries()) {
     readiness.progress(`loading commit indexes: ${i} of ${namespaces.length} namespaces`);
     // One namespace that cannot open (a history diverged from the remote's) must not keep the others down.
-    await store.get(name).catch((error: unknown) => logger.error({ err: error, namespace: name }, 'namespace could not be opened; it is retried on its next use'));
+    await store
+      .get(name)
+      .catch((error: unknown) => logger.error({ err: error, namespace: name }, 'namespace could not be opened; it is retried on its next use'));
   }
   logger.info({ namespaces: namespaces.length }, 'commit indexes loaded');
 }

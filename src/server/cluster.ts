@@ -28,7 +28,13 @@ export function createRemote(settings: ClusterSettings): GitRemote {
  * Joins the replicas: announcements travel over graphql-yoga's Redis event target (one publishing and one
  * subscribed ioredis connection, as Redis requires), or over nothing but the poll when no Redis is configured.
  */
-export async function joinCluster(settings: ClusterSettings, store: RepositoryStore, remote: GitRemote, redis: RedisConnections | null, logger: Logger): Promise<Cluster> {
+export async function joinCluster(
+  settings: ClusterSettings,
+  store: RepositoryStore,
+  remote: GitRemote,
+  redis: RedisConnections | null,
+  logger: Logger,
+): Promise<Cluster> {
   const bus = redis ? redisBus(redis, logger) : new EventTarget();
   const sync = new ReplicaSync(store, remote, bus, logger, { pollMs: settings.pollMs });
   store.onAppend((repo, commits) => {
@@ -89,7 +95,9 @@ function redisBus(redis: RedisConnections, logger: Logger): EventTarget {
     removeEventListener: (type: string, listener: EventListenerOrEventListenerObject | null) => local.removeEventListener(type, listener),
     dispatchEvent(event: Event): boolean {
       const detail = (event as CustomEvent<unknown>).detail;
-      redis.publish.publish(event.type, JSON.stringify(detail)).catch((error: unknown) => logger.warn({ err: error, channel: event.type }, 'could not publish on Redis'));
+      redis.publish
+        .publish(event.type, JSON.stringify(detail))
+        .catch((error: unknown) => logger.warn({ err: error, channel: event.type }, 'could not publish on Redis'));
       return true;
     },
   };

@@ -62,7 +62,13 @@ function isConsolePath(pathname: string): boolean {
 async function serve(root: string, pathname: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const index = path.join(root, 'index.html');
   if (!(await isFile(index))) {
-    sendPage(res, 503, 'Console not built', `The web console is not built: run <code>npm run build</code>, or point CAIRN_CONSOLE_DIR at a built console. Looked in <code>${escapeHtml(root)}</code>. The GraphQL API is at <a href="/graphql">/graphql</a>.`, req);
+    sendPage(
+      res,
+      503,
+      'Console not built',
+      `The web console is not built: run <code>npm run build</code>, or point CAIRN_CONSOLE_DIR at a built console. Looked in <code>${escapeHtml(root)}</code>. The GraphQL API is at <a href="/graphql">/graphql</a>.`,
+      req,
+    );
     return;
   }
   const file = pathname === '/' ? index : resolveInside(root, pathname);
@@ -140,7 +146,12 @@ function securityHeaders(req: IncomingMessage): Record<string, string> {
 
 function sendPage(res: ServerResponse, status: number, title: string, html: string, req: IncomingMessage): void {
   const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title} · Cairn</title></head><body><h1>${title}</h1><p>${html}</p></body></html>`;
-  res.writeHead(status, { ...securityHeaders(req), 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    ...securityHeaders(req),
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 

@@ -24,7 +24,14 @@ const DRAIN_MS = 10_000;
 const ROUTES: Record<string, HttpRoute> = { '/graphql': 'graphql', '/healthz': 'healthz', '/readyz': 'readyz', '/metrics': 'metrics' };
 
 /** The HTTP routes: health, readiness and metrics always; GraphQL (yoga) once the server is ready. */
-export function requestHandler({ settings, readiness, metrics, endpoint, webConsole, yoga }: HandlerContext): (req: IncomingMessage, res: ServerResponse) => void {
+export function requestHandler({
+  settings,
+  readiness,
+  metrics,
+  endpoint,
+  webConsole,
+  yoga,
+}: HandlerContext): (req: IncomingMessage, res: ServerResponse) => void {
   const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
     const served = yoga();
     if (served) {

@@ -20,7 +20,9 @@ export class MetricsEndpoint {
   async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refusal = this.refusal(req);
     if (refusal) {
-      res.writeHead(refusal.status, { 'content-type': 'application/json', ...(refusal.status === 401 ? { 'www-authenticate': 'Bearer' } : {}) }).end(JSON.stringify({ error: refusal.message }));
+      res
+        .writeHead(refusal.status, { 'content-type': 'application/json', ...(refusal.status === 401 ? { 'www-authenticate': 'Bearer' } : {}) })
+        .end(JSON.stringify({ error: refusal.message }));
       return;
     }
     const { contentType, text } = await this.metrics.scrape();
@@ -29,7 +31,9 @@ export class MetricsEndpoint {
 
   private refusal(req: IncomingMessage): { status: number; message: string } | null {
     if (this.digest === null) {
-      return isLoopbackPeer(req.socket.remoteAddress) ? null : { status: 403, message: 'metrics are served to loopback clients only; set CAIRN_METRICS_TOKEN to scrape from elsewhere' };
+      return isLoopbackPeer(req.socket.remoteAddress)
+        ? null
+        : { status: 403, message: 'metrics are served to loopback clients only; set CAIRN_METRICS_TOKEN to scrape from elsewhere' };
     }
     const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
     // Digests have one length, so the comparison takes the same time whatever was sent.

@@ -58,7 +58,12 @@ export class CairnMetrics implements ServiceObserver {
       labelNames: ['operation', 'type'],
       registers,
     });
-    this.subscriptions = new Gauge({ name: 'cairn_graphql_subscriptions_active', help: 'Subscriptions open now, by transport (ws: graphql-ws, sse: HTTP).', labelNames: ['transport'], registers });
+    this.subscriptions = new Gauge({
+      name: 'cairn_graphql_subscriptions_active',
+      help: 'Subscriptions open now, by transport (ws: graphql-ws, sse: HTTP).',
+      labelNames: ['transport'],
+      registers,
+    });
     for (const transport of ['ws', 'sse'] as const) this.subscriptions.set({ transport }, 0);
     this.commits = new Counter({
       name: 'cairn_commits_total',
@@ -66,15 +71,30 @@ export class CairnMetrics implements ServiceObserver {
       labelNames: ['namespace', 'action', 'origin'],
       registers,
     });
-    this.conflicts = new Counter({ name: 'cairn_version_conflicts_total', help: 'Writes to main refused with VersionConflict (dry runs aside).', labelNames: ['namespace'], registers });
+    this.conflicts = new Counter({
+      name: 'cairn_version_conflicts_total',
+      help: 'Writes to main refused with VersionConflict (dry runs aside).',
+      labelNames: ['namespace'],
+      registers,
+    });
     this.deliveries = new Counter({
       name: 'cairn_webhook_deliveries_total',
       help: 'Webhook delivery attempts by namespace, HTTP status (none: no response) and outcome (delivered, retrying, failed, disabled).',
       labelNames: ['namespace', 'status', 'outcome'],
       registers,
     });
-    this.deliverySeconds = new Histogram({ name: 'cairn_webhook_delivery_duration_seconds', help: 'Duration of webhook delivery attempts.', labelNames: ['outcome'], registers });
-    this.httpRequests = new Counter({ name: 'cairn_http_requests_total', help: 'HTTP requests (WebSocket upgrades aside) by route, method and status.', labelNames: ['route', 'method', 'status'], registers });
+    this.deliverySeconds = new Histogram({
+      name: 'cairn_webhook_delivery_duration_seconds',
+      help: 'Duration of webhook delivery attempts.',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.httpRequests = new Counter({
+      name: 'cairn_http_requests_total',
+      help: 'HTTP requests (WebSocket upgrades aside) by route, method and status.',
+      labelNames: ['route', 'method', 'status'],
+      registers,
+    });
     const indexCommits = new Gauge({
       name: 'cairn_index_commits',
       help: "Commits in each namespace's commit index (main's first-parent history), read at scrape time.",

@@ -57,7 +57,9 @@ export class RedeliverForwarding {
     return new Promise<RedeliverOutcome>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
-        reject(new InvalidInputError('no replica is delivering webhooks right now (CAIRN_WEBHOOK_DELIVERY off everywhere, or Redis unreachable); try again later'));
+        reject(
+          new InvalidInputError('no replica is delivering webhooks right now (CAIRN_WEBHOOK_DELIVERY off everywhere, or Redis unreachable); try again later'),
+        );
       }, this.timeoutMs);
       this.waiting.set(id, (reply) => {
         clearTimeout(timer);

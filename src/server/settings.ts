@@ -189,7 +189,10 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
     },
     maxBatch: integer('CAIRN_MAX_BATCH', env.CAIRN_MAX_BATCH, 10),
     maxBodyBytes: integer('CAIRN_MAX_BODY_BYTES', env.CAIRN_MAX_BODY_BYTES, 16 * 1024 * 1024),
-    corsOrigins: (env.CAIRN_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    corsOrigins: (env.CAIRN_CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     feed: {
       maxBufferedEvents: positive('CAIRN_FEED_MAX_BUFFERED_EVENTS', integer('CAIRN_FEED_MAX_BUFFERED_EVENTS', env.CAIRN_FEED_MAX_BUFFERED_EVENTS, 10_000)),
       maxDocumentEventBytes: integer('CAIRN_FEED_MAX_DOCUMENT_EVENT_BYTES', env.CAIRN_FEED_MAX_DOCUMENT_EVENT_BYTES, 256 * 1024),

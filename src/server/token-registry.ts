@@ -50,7 +50,12 @@ function toEntry(raw: unknown, where: string): Entry {
   const r = raw as Record<string, unknown>;
   const name = requireString(r.name, `${where}.name`);
   const email = requireString(r.email, `${where}.email`);
-  const digest = typeof r.sha256 === 'string' && /^[0-9a-f]{64}$/i.test(r.sha256) ? Buffer.from(r.sha256, 'hex') : typeof r.token === 'string' && r.token.length >= 8 ? sha256(r.token) : null;
+  const digest =
+    typeof r.sha256 === 'string' && /^[0-9a-f]{64}$/i.test(r.sha256)
+      ? Buffer.from(r.sha256, 'hex')
+      : typeof r.token === 'string' && r.token.length >= 8
+        ? sha256(r.token)
+        : null;
   if (!digest) throw new Error(`${where}: needs 'token' (8+ characters) or 'sha256' (64 hex digits)`);
   const roles = r.roles ?? {};
   if (typeof roles !== 'object' || roles === null) throw new Error(`${where}.roles: expected namespace → role`);
@@ -63,6 +68,7 @@ function toEntry(raw: unknown, where: string): Entry {
 }
 
 function requireString(value: unknown, where: string): string {
-  if (typeof value !== 'string' || value.trim() === '' || /[<>\n\r\0]/.test(value)) throw new Error(`${where}: expected a non-empty string without <, > or newlines`);
+  if (typeof value !== 'string' || value.trim() === '' || /[<>\n\r\0]/.test(value))
+    throw new Error(`${where}: expected a non-empty string without <, > or newlines`);
   return value.trim();
 }

@@ -32,7 +32,15 @@ function useValidationCode(): Plugin {
       ? {
           ...result,
           errors: result.errors.map((e) =>
-            !needsCode(e) ? e : createGraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, extensions: { http: { status: 400 }, ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } }),
+            !needsCode(e)
+              ? e
+              : createGraphQLError(e.message, {
+                  nodes: e.nodes,
+                  source: e.source,
+                  positions: e.positions,
+                  path: e.path,
+                  extensions: { http: { status: 400 }, ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' },
+                }),
           ),
         }
       : result;

@@ -65,7 +65,13 @@ export interface WebSocketOptions {
   readonly limits: WebSocketSettings;
 }
 
-export function attachWebSocket(server: Server, yoga: CairnYoga, authenticator: Authenticator, logger: Logger, options: WebSocketOptions): { close(): Promise<void> } {
+export function attachWebSocket(
+  server: Server,
+  yoga: CairnYoga,
+  authenticator: Authenticator,
+  logger: Logger,
+  options: WebSocketOptions,
+): { close(): Promise<void> } {
   const { allowedOrigins, limits } = options;
   const connections = new ConnectionQuota(limits.maxConnectionsPerIp);
   const pending = new PendingConnections(limits.maxPendingConnections, (address) =>

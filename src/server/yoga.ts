@@ -83,7 +83,13 @@ export function createCairnYoga(options: YogaOptions): CairnYoga {
     maskedErrors: { maskError: (error, message) => maskError(error, message) },
     // graphql-jit compiles each query once: large results (a diff of hundreds of documents) execute several times
     // faster. Mutations and subscriptions stay on graphql-js, whose error and stream handling they rely on.
-    plugins: [useBodyStructureLimit(), ...useLimits(options.limits), useGraphQlJit({}, { enableIf: isQuery }), useRequestLogging(logger), useMetrics(options.metrics)],
+    plugins: [
+      useBodyStructureLimit(),
+      ...useLimits(options.limits),
+      useGraphQlJit({}, { enableIf: isQuery }),
+      useRequestLogging(logger),
+      useMetrics(options.metrics),
+    ],
     context: ({ request, req, res, actor, requestId, onSlowSubscriber }) => {
       const id = requestId ?? requestIds.get(request) ?? requestIdFrom(request.headers.get('x-request-id'));
       return {
@@ -158,7 +164,13 @@ function useRequestLogging(logger: Logger): Plugin<GraphQLContext> {
             }
           }
           logger.info(
-            { requestId: ctx.requestId, operation: args.operationName ?? null, operator: ctx.actor.operator.email, ms: Math.round(performance.now() - started), errors: errors.length },
+            {
+              requestId: ctx.requestId,
+              operation: args.operationName ?? null,
+              operator: ctx.actor.operator.email,
+              ms: Math.round(performance.now() - started),
+              errors: errors.length,
+            },
             'graphql operation',
           );
         },

@@ -39,7 +39,13 @@ export class ApprovalCheck implements WriteCheck {
     });
     const rules = coveringRules(policy, write.files.keys());
     if (rules.length === 0) return;
-    if (write.action === 'rollback' && write.emergency && !governance && (await emergencyRollbackAllowed(write.repo, write.actor, write.head, write.files.keys()))) return;
+    if (
+      write.action === 'rollback' &&
+      write.emergency &&
+      !governance &&
+      (await emergencyRollbackAllowed(write.repo, write.actor, write.head, write.files.keys()))
+    )
+      return;
     const rule = rules[0]!;
     const covered = [...write.files.keys()].filter((p) => isGovernanceFile(p) || rules.some((r) => governedNames(p).some((name) => matchesAny(r.paths, name))));
     throw new ApprovalRequiredError(covered, rule.required, 0, rule.approvers);

@@ -103,7 +103,15 @@ export class BlameService {
  * over the leaves still unattributed, until every leaf is attributed. A value moved to another pointer is
  * attributed to the move, as is one shifted in an array.
  */
-async function blameAt(repo: GitRepository, blobs: BlobSource, path: string, at: VersionView, pointer: string, budget: WorkBudget, answer: WorkBudget): Promise<BlameView> {
+async function blameAt(
+  repo: GitRepository,
+  blobs: BlobSource,
+  path: string,
+  at: VersionView,
+  pointer: string,
+  budget: WorkBudget,
+  answer: WorkBudget,
+): Promise<BlameView> {
   if (at.commit.seq < 0) throw new InvalidInputError(`blame reads main's history: ${at.commit.oid} is not on main`);
   const tokens = decodePointer(pointer);
   const documents = new DocumentVersions(repo, blobs, path, budget);
@@ -125,7 +133,14 @@ async function blameAt(repo: GitRepository, blobs: BlobSource, path: string, at:
   };
 }
 
-async function attribute(repo: GitRepository, documents: DocumentVersions, path: string, seq: number, leaves: PendingLeaves<IndexedCommit>, budget: WorkBudget): Promise<void> {
+async function attribute(
+  repo: GitRepository,
+  documents: DocumentVersions,
+  path: string,
+  seq: number,
+  leaves: PendingLeaves<IndexedCommit>,
+  budget: WorkBudget,
+): Promise<void> {
   const history = repo.index.historyOf(path);
   for (let k = lastIndexAtOrBefore(history, seq); k >= 0 && leaves.pending > 0; k -= 1) {
     const commit = repo.index.at(history[k] ?? -1);

@@ -126,12 +126,16 @@ export function createCairn(deps: CairnDependencies): Cairn {
       random: Math.random,
       observer,
       disable: async (id, reason) => {
-        await registry.update(id, (current) => (current ? { ...current, enabled: false, disabledReason: reason, updatedAt: deps.write.clock().toISOString() } : null), {
-          action: 'update',
-          author: null,
-          operatorIp: null,
-          comment: `disable webhook ${id}: ${reason}`,
-        });
+        await registry.update(
+          id,
+          (current) => (current ? { ...current, enabled: false, disabledReason: reason, updatedAt: deps.write.clock().toISOString() } : null),
+          {
+            action: 'update',
+            author: null,
+            operatorIp: null,
+            comment: `disable webhook ${id}: ${reason}`,
+          },
+        );
       },
     },
   });

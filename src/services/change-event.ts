@@ -48,7 +48,12 @@ export interface DocumentChangeEvent {
 /** Default cap: above this many bytes (changes, patch and both values, as JSON) per document, an event says "too large". */
 export const MAX_EVENT_DOCUMENT_BYTES = 256 * 1024;
 
-export async function buildChangeEvent(repo: GitRepository, commit: IndexedCommit, blobs: BlobSource, maxDocumentBytes = MAX_EVENT_DOCUMENT_BYTES): Promise<ChangeEvent> {
+export async function buildChangeEvent(
+  repo: GitRepository,
+  commit: IndexedCommit,
+  blobs: BlobSource,
+  maxDocumentBytes = MAX_EVENT_DOCUMENT_BYTES,
+): Promise<ChangeEvent> {
   const documents = await Promise.all(
     commit.changes.filter((c) => isDocumentPath(c.path)).map((change) => documentEvent(storedDiff(repo, blobs, change), maxDocumentBytes)),
   );

@@ -124,9 +124,11 @@ export class ChangeFeed {
     if (isNullVersion(since)) return BEFORE_FIRST_COMMIT;
     const found = await this.findCommit(repo, since);
     if (found instanceof IndexedCommitMissing && found.reason === 'unknown' && repo.upstream) {
-      await repo.exclusive(() => repo.pull()).catch((error: unknown) => {
-        throw storageFailureOf(error) ?? error;
-      });
+      await repo
+        .exclusive(() => repo.pull())
+        .catch((error: unknown) => {
+          throw storageFailureOf(error) ?? error;
+        });
       const pulled = await this.findCommit(repo, since);
       if (!(pulled instanceof IndexedCommitMissing)) return pulled;
     }

@@ -110,7 +110,8 @@ export class FeedSubscription implements AsyncIterableIterator<ChangeEvent> {
         else yield this.delivered(item);
       }
     } catch (error) {
-      if (!(error instanceof CairnError)) this.settings.logger.error({ err: error, operator: this.scope.actor.operator.email }, 'change feed subscription failed');
+      if (!(error instanceof CairnError))
+        this.settings.logger.error({ err: error, operator: this.scope.actor.operator.email }, 'change feed subscription failed');
       throw error;
     } finally {
       this.detach();
@@ -188,7 +189,10 @@ export class FeedSubscription implements AsyncIterableIterator<ChangeEvent> {
     this.detach();
     const namespace = this.scope.repo?.name ?? null;
     const error = new SlowSubscriberError(this.settings.maxBufferedEvents, namespace, namespace ? this.resumeFrom : null);
-    this.settings.logger.warn({ operator: this.scope.actor.operator.email, namespace, resumeFrom: error.resumeFrom }, 'slow change feed subscriber disconnected');
+    this.settings.logger.warn(
+      { operator: this.scope.actor.operator.email, namespace, resumeFrom: error.resumeFrom },
+      'slow change feed subscriber disconnected',
+    );
     // After the queue recorded its failure: the transport's reaction must find the subscription already failed.
     queueMicrotask(() => this.notifyOverflow(error));
     return error;

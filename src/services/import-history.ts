@@ -91,7 +91,13 @@ export class ImportHistoryService {
    * a VersionConflict though nothing about it is in doubt. It is UNCHANGED again, and the next commit builds on the
    * same base. Only for a base on main that is not the head: at the head, the write pipeline decides as usual.
    */
-  private async unchangedAt(actor: Actor, namespace: string, base: string | null, files: ReadonlyMap<string, string | null>, requestId: string): Promise<WriteOutcome | null> {
+  private async unchangedAt(
+    actor: Actor,
+    namespace: string,
+    base: string | null,
+    files: ReadonlyMap<string, string | null>,
+    requestId: string,
+  ): Promise<WriteOutcome | null> {
     if (base === null) return null;
     const repo = await this.access.open(actor, namespace, 'admin');
     if (repo.index.withRequestId(requestId)) return null;
@@ -126,7 +132,13 @@ function signatureOf(commit: ImportedCommit): Signature {
   return { name, email, timestamp: seconds, timezoneOffset: commit.timezoneOffset };
 }
 
-async function planImport(repo: GitRepository, head: IndexedCommit | null, base: string | null, files: Map<string, string | null>, author: Signature): Promise<WritePlan> {
+async function planImport(
+  repo: GitRepository,
+  head: IndexedCommit | null,
+  base: string | null,
+  files: Map<string, string | null>,
+  author: Signature,
+): Promise<WritePlan> {
   const expected = base === null ? null : await repo.resolver.resolve(base);
   if ((head?.oid ?? null) !== expected) throw new VersionConflictError(base, head?.oid ?? null, [...files.keys()]);
   for (const [path, text] of files) {

@@ -22,7 +22,12 @@ export class NamespaceService {
     const edges = await Promise.all(names.slice(0, size).map(async (name) => ({ node: await this.get(actor, name), cursor: encodeNameCursor(name) })));
     return {
       edges,
-      pageInfo: { hasNextPage: names.length > size, hasPreviousPage: after !== null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+      pageInfo: {
+        hasNextPage: names.length > size,
+        hasPreviousPage: after !== null,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
     };
   }
 

@@ -58,7 +58,14 @@ interface Layers {
 export class OverlayService {
   constructor(private readonly access: NamespaceAccess) {}
 
-  async effectiveConfig(actor: Actor, blobs: BlobSource, namespace: string, path: string, cluster?: string | null, at?: string | null): Promise<EffectiveConfig> {
+  async effectiveConfig(
+    actor: Actor,
+    blobs: BlobSource,
+    namespace: string,
+    path: string,
+    cluster?: string | null,
+    at?: string | null,
+  ): Promise<EffectiveConfig> {
     const repo = await this.access.open(actor, namespace, 'viewer');
     const basePath = validateBasePath(path);
     const version = await versionAt(repo, at ?? 'HEAD');
@@ -96,7 +103,13 @@ export class OverlayService {
   }
 }
 
-async function effectiveAt(repo: GitRepository, blobs: BlobSource, basePath: string, cluster: string | null, commit: IndexedCommit): Promise<JsonValue | undefined> {
+async function effectiveAt(
+  repo: GitRepository,
+  blobs: BlobSource,
+  basePath: string,
+  cluster: string | null,
+  commit: IndexedCommit,
+): Promise<JsonValue | undefined> {
   const layers = await readLayers(repo, blobs, basePath, cluster, commit);
   return layers.base === undefined ? undefined : effectiveValue(basePath, cluster, layers);
 }
@@ -138,13 +151,20 @@ async function provenanceOf(
   content: JsonValue,
 ): Promise<FieldProvenance[]> {
   const plain = leavesOf(content);
-  const setBy = layers.overlay ? settingOperationsOf(plain.map((leaf) => leaf.pointer), layers.overlay) : [];
+  const setBy = layers.overlay
+    ? settingOperationsOf(
+        plain.map((leaf) => leaf.pointer),
+        layers.overlay,
+      )
+    : [];
   const leaves = plain.map((leaf, i) => ({ ...leaf, opIndex: setBy[i] ?? null }));
   const basePointers = leaves.filter((l) => l.opIndex === null).map((l) => l.pointer);
   const opIndexes = new Set(leaves.flatMap((l) => (l.opIndex === null ? [] : [l.opIndex])));
   const [baseCommits, opCommits] = await Promise.all([
     lastSetters(repo, blobs, basePath, at.seq, basePointers),
-    layers.overlay && layers.overlayPath ? operationSetters(repo, blobs, layers.overlayPath, at.seq, layers.overlay, opIndexes) : new Map<number, IndexedCommit>(),
+    layers.overlay && layers.overlayPath
+      ? operationSetters(repo, blobs, layers.overlayPath, at.seq, layers.overlay, opIndexes)
+      : new Map<number, IndexedCommit>(),
   ]);
   return leaves.map((leaf) => {
     const commit = leaf.opIndex === null ? baseCommits.get(leaf.pointer) : opCommits.get(leaf.opIndex);
@@ -160,7 +180,13 @@ async function provenanceOf(
 }
 
 /** Per pointer, the newest commit at or before `seq` that changed its value in `path`: the file's history, newest first. */
-async function lastSetters(repo: GitRepository, blobs: BlobSource, path: string, seq: number, pointers: readonly string[]): Promise<Map<string, IndexedCommit>> {
+async function lastSetters(
+  repo: GitRepository,
+  blobs: BlobSource,
+  path: string,
+  seq: number,
+  pointers: readonly string[],
+): Promise<Map<string, IndexedCommit>> {
   const found = new Map<string, IndexedCommit>();
   const pending = new Set(pointers);
   for (const commit of changesOf(repo, path, seq)) {

@@ -52,7 +52,12 @@ export async function readProposal(repo: GitRepository, id: string): Promise<Pro
   }
   const base = commit.parents[0] ?? null;
   const changes = await diffTrees(repo.objects, base ? await repo.treeOf(base) : null, commit.tree);
-  const merged = mergeOf(repo, id, base, changes.map((c) => c.path));
+  const merged = mergeOf(
+    repo,
+    id,
+    base,
+    changes.map((c) => c.path),
+  );
   const rejected = reviews.some((r) => r.verdict === 'reject');
   const state: ProposalState = merged ? 'merged' : rejected ? 'rejected' : 'open';
   return { repo, id, branch, tip, change: commit, base, author: commit.author, comment: commit.comment, changes, reviews, state, merged };
@@ -63,7 +68,9 @@ export async function listProposals(repo: GitRepository): Promise<Proposal[]> {
   const branches = await repo.branches(PROPOSAL_BRANCH_PREFIX);
   const ids = branches.map((b) => b.slice(PROPOSAL_BRANCH_PREFIX.length)).filter(isProposalId);
   // Branches under proposals/ that are not proposals (made with the git CLI, say) are left out, not fatal.
-  const read = await Promise.all(ids.map((id) => readProposal(repo, id).catch((error: unknown) => (error instanceof NotFoundError ? null : Promise.reject(error)))));
+  const read = await Promise.all(
+    ids.map((id) => readProposal(repo, id).catch((error: unknown) => (error instanceof NotFoundError ? null : Promise.reject(error)))),
+  );
   const all = read.filter((p): p is Proposal => p !== null);
   return all.sort((a, b) => b.change.committer.timestamp - a.change.committer.timestamp || (a.id < b.id ? 1 : -1));
 }

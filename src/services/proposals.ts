@@ -2,7 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { roleIn, satisfies } from '../domain/access.js';
 import { formatCommitMessage, defaultComment } from '../domain/commit-message.js';
 import { InvalidInputError, InvalidPathError, NotFoundError, VersionConflictError } from '../domain/errors.js';
-import { type ProposalState, approvalRefusal, coveringRules, evaluateApprovals, newProposalId, proposalBranch, validateProposalId } from '../domain/proposal.js';
+import {
+  type ProposalState,
+  approvalRefusal,
+  coveringRules,
+  evaluateApprovals,
+  newProposalId,
+  proposalBranch,
+  validateProposalId,
+} from '../domain/proposal.js';
 import { ApprovalRequiredError, ProposalClosedError, ProposalConflictError, ProposalRejectedError, ReviewNotAllowedError } from '../domain/proposal-errors.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { Signature } from '../git/object-format.js';
@@ -50,7 +58,14 @@ export class ProposalService {
         parent: head?.oid ?? null,
         files: new Map([...effective].map(([path, text]) => [path, text === null ? null : Buffer.from(text)] as const)),
         ...this.signatures(actor),
-        message: formatCommitMessage(options.comment ?? '', { action: 'propose', operatorIp: actor.ip, requestId: null, rollbackTo: null, reverts: null, proposal: id }),
+        message: formatCommitMessage(options.comment ?? '', {
+          action: 'propose',
+          operatorIp: actor.ip,
+          requestId: null,
+          rollbackTo: null,
+          reverts: null,
+          proposal: id,
+        }),
       });
       this.events.publish({ namespace: repo.name, proposal: id, action: 'propose', version });
       return readProposal(repo, id);
@@ -94,7 +109,10 @@ export class ProposalService {
     return repo.exclusive(async () => {
       const proposal = await readProposal(repo, id);
       if (proposal.state !== 'open') throw new ProposalClosedError(id, proposal.state);
-      const rules = coveringRules(await policyAt(repo), proposal.changes.map((c) => c.path));
+      const rules = coveringRules(
+        await policyAt(repo),
+        proposal.changes.map((c) => c.path),
+      );
       const isEditor = satisfies(roleIn(actor.operator.grants, repo.name), 'editor');
       const refusal = approvalRefusal(rules, proposal.author.email, actor.operator.email, isEditor);
       // The author may withdraw (reject) their own proposal; nobody outside the approvers may decide it.
@@ -117,7 +135,11 @@ export class ProposalService {
   }
 
   /** Validates every document and drops writes that change nothing; a proposal must change something. */
-  private async effectiveFiles(repo: GitRepository, head: IndexedCommit | null, files: ReadonlyMap<string, string | null>): Promise<Map<string, string | null>> {
+  private async effectiveFiles(
+    repo: GitRepository,
+    head: IndexedCommit | null,
+    files: ReadonlyMap<string, string | null>,
+  ): Promise<Map<string, string | null>> {
     const effective = new Map<string, string | null>();
     for (const [path, text] of files) {
       const current = head ? await repo.blobAt(head.oid, path) : null;

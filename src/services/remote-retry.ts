@@ -11,7 +11,8 @@ const STORAGE_FAILURES = new Set(['ENOSPC', 'EIO', 'EDQUOT', 'EROFS', 'EMFILE', 
 /** The typed failure for an error of the disk or of the shared remote, or null for any other error. */
 export function storageFailureOf(error: unknown): StorageError | null {
   if (error instanceof RemoteUnavailableError) return StorageError.remote(error.message);
-  if (error instanceof RemoteRefusedError) return new StorageError(error.reason, `the shared Git remote refused the commit (${error.reason}); nothing was committed`);
+  if (error instanceof RemoteRefusedError)
+    return new StorageError(error.reason, `the shared Git remote refused the commit (${error.reason}); nothing was committed`);
   const code = (error as NodeJS.ErrnoException | null)?.code;
   if (code && STORAGE_FAILURES.has(code)) return new StorageError(`${code}: ${(error as Error).message}`);
   return null;

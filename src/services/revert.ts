@@ -21,7 +21,9 @@ export class RevertService {
   constructor(private readonly pipeline: WritePipeline) {}
 
   revert(actor: Actor, request: RevertRequest): Promise<WriteOutcome> {
-    return this.pipeline.run(actor, request, { operation: 'revert', payload: [...writeInputs(request), request.version] }, (repo, head) => planRevert(repo, head, request.version));
+    return this.pipeline.run(actor, request, { operation: 'revert', payload: [...writeInputs(request), request.version] }, (repo, head) =>
+      planRevert(repo, head, request.version),
+    );
   }
 }
 

@@ -23,10 +23,15 @@ export class RollbackService {
   rollback(actor: Actor, request: RollbackRequest): Promise<WriteOutcome> {
     const paths = request.paths?.map(validateDocumentPath) ?? null;
     if (paths && paths.length === 0) throw new InvalidInputError('paths is empty; omit it to roll back every document');
-    return this.pipeline.run(actor, request, { operation: 'rollback', payload: [...writeInputs(request), request.to, paths ? [...paths].sort() : null] }, async (repo, head) => {
-      const plan = await planRollback(repo, head, request.to, paths);
-      return { ...plan, emergency: await emergencyRollbackAllowed(repo, actor, head, plan.files.keys()) };
-    });
+    return this.pipeline.run(
+      actor,
+      request,
+      { operation: 'rollback', payload: [...writeInputs(request), request.to, paths ? [...paths].sort() : null] },
+      async (repo, head) => {
+        const plan = await planRollback(repo, head, request.to, paths);
+        return { ...plan, emergency: await emergencyRollbackAllowed(repo, actor, head, plan.files.keys()) };
+      },
+    );
   }
 }
 

@@ -1,6 +1,14 @@
 import { isDocumentPath } from '../domain/document-path.js';
 import { type DocumentValidator, compileSchema } from '../domain/schema-compiler.js';
-import { SCHEMAS_DIR, SCHEMA_INDEX_PATH, type SchemaMapping, isSchemaFile, isValidatedDocument, parseSchemaMapping, schemasFor } from '../domain/schema-mapping.js';
+import {
+  SCHEMAS_DIR,
+  SCHEMA_INDEX_PATH,
+  type SchemaMapping,
+  isSchemaFile,
+  isValidatedDocument,
+  parseSchemaMapping,
+  schemasFor,
+} from '../domain/schema-mapping.js';
 import { type SchemaViolation, SchemaViolationError, violationsOf } from '../domain/schema-violation.js';
 import { LruCache } from '../git/lru-cache.js';
 import { parseStoredText } from './document-parser.js';

@@ -13,7 +13,8 @@ export type TransferableError =
 /** The failures document parsing can raise; anything else is unexpected and travels as a plain Error. */
 export function toTransferable(error: unknown): TransferableError | null {
   if (!(error instanceof CairnError)) return null;
-  if (error instanceof InvalidDocumentError) return { code: 'INVALID_DOCUMENT', path: error.path, detail: error.detail, line: error.line, column: error.column };
+  if (error instanceof InvalidDocumentError)
+    return { code: 'INVALID_DOCUMENT', path: error.path, detail: error.detail, line: error.line, column: error.column };
   if (error instanceof InvalidPathError) return { code: 'INVALID_PATH', path: error.path, reason: error.reason };
   if (error instanceof TooExpensiveError) return { code: 'TOO_EXPENSIVE', limit: error.limit, detail: error.detail };
   if (error instanceof InvalidInputError) return { code: 'INVALID_INPUT', message: error.message };

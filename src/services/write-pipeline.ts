@@ -76,7 +76,6 @@ export interface WriteSettings {
   readonly clock: () => Date;
 }
 
-
 /**
  * The one path every change takes: authorize, replay a known request id, plan against the head, check the
  * expected version, validate every document, and commit, all under the namespace's write lock. Nothing is
@@ -96,7 +95,13 @@ export class WritePipeline {
     this.checks.push(check);
   }
 
-  async run(actor: Actor, options: WriteOptions, request: WriteRequest, plan: (repo: GitRepository, head: IndexedCommit | null) => Promise<WritePlan>, role: Role = 'editor'): Promise<WriteOutcome> {
+  async run(
+    actor: Actor,
+    options: WriteOptions,
+    request: WriteRequest,
+    plan: (repo: GitRepository, head: IndexedCommit | null) => Promise<WritePlan>,
+    role: Role = 'editor',
+  ): Promise<WriteOutcome> {
     const repo = await this.access.open(actor, options.namespace, role);
     const requestId = options.requestId ? { id: validateRequestId(options.requestId), fingerprint: fingerprintOf(repo.name, actor, request) } : null;
     const blobs = createBlobSource();
@@ -136,7 +141,17 @@ export class WritePipeline {
     const refuse = (finding: CairnError): never => {
       throw finding;
     };
-    const forced = await this.runChecks({ repo, actor, head, action: planned.action, files: effective, force: options.force ?? false, dryRun: false, report: refuse, emergency: planned.emergency ?? false });
+    const forced = await this.runChecks({
+      repo,
+      actor,
+      head,
+      action: planned.action,
+      files: effective,
+      force: options.force ?? false,
+      dryRun: false,
+      report: refuse,
+      emergency: planned.emergency ?? false,
+    });
     const commit = await this.commit(repo, actor, head, { ...planned, files: effective }, options.comment ?? '', requestId, forced);
     return { kind: 'committed', version: viewOf(repo, commit), files: this.storedDiffs(repo, blobs, commit), replayed: false };
   }
@@ -150,19 +165,38 @@ export class WritePipeline {
     const report = (finding: CairnError): void => {
       findings.push(finding);
     };
-    await this.runChecks({ repo, actor, head, action: plan.action, files: effective, force: options.force ?? false, dryRun: true, report, emergency: plan.emergency ?? false });
+    await this.runChecks({
+      repo,
+      actor,
+      head,
+      action: plan.action,
+      files: effective,
+      force: options.force ?? false,
+      dryRun: true,
+      report,
+      emergency: plan.emergency ?? false,
+    });
     const files = await Promise.all(
       [...effective].map(async ([path, text]) => {
         const oldBlob = head ? await repo.blobAt(head.oid, path) : null;
         const status = oldBlob === null ? 'added' : text === null ? 'deleted' : 'modified';
-        return new DocumentDiff(path, status, oldBlob ? { text: () => blobs.text(repo, oldBlob), blob: oldBlob } : null, text === null ? null : { text: () => Promise.resolve(text), blob: null });
+        return new DocumentDiff(
+          path,
+          status,
+          oldBlob ? { text: () => blobs.text(repo, oldBlob), blob: oldBlob } : null,
+          text === null ? null : { text: () => Promise.resolve(text), blob: null },
+        );
       }),
     );
     return { kind: 'preview', base: head ? viewOf(repo, head) : null, files: files.sort((a, b) => (a.path < b.path ? -1 : 1)), findings };
   }
 
   /** Drops writes that would leave a document as it is, comparing blob ids. */
-  private async effectiveFiles(repo: GitRepository, head: IndexedCommit | null, files: ReadonlyMap<string, string | null>): Promise<Map<string, string | null>> {
+  private async effectiveFiles(
+    repo: GitRepository,
+    head: IndexedCommit | null,
+    files: ReadonlyMap<string, string | null>,
+  ): Promise<Map<string, string | null>> {
     const effective = new Map<string, string | null>();
     for (const [path, text] of files) {
       const current = head ? await repo.blobAt(head.oid, path) : null;
@@ -206,7 +240,15 @@ export class WritePipeline {
     }
   }
 
-  private async commit(repo: GitRepository, actor: Actor, head: IndexedCommit | null, plan: WritePlan, comment: string, requestId: KeyedRequest | null, forced: boolean): Promise<IndexedCommit> {
+  private async commit(
+    repo: GitRepository,
+    actor: Actor,
+    head: IndexedCommit | null,
+    plan: WritePlan,
+    comment: string,
+    requestId: KeyedRequest | null,
+    forced: boolean,
+  ): Promise<IndexedCommit> {
     const seconds = Math.floor(this.settings.clock().getTime() / 1000);
     const sign = (who: { name: string; email: string }): Signature => ({ name: who.name, email: who.email, timestamp: seconds, timezoneOffset: 0 });
     const message = formatCommitMessage(comment, {
@@ -224,7 +266,13 @@ export class WritePipeline {
     });
     const files = new Map([...plan.files].map(([path, text]) => [path, text === null ? null : Buffer.from(text)] as const));
     try {
-      return await repo.commit({ parent: head?.oid ?? null, files, author: plan.author ?? sign(actor.operator), committer: sign(this.settings.committer), message });
+      return await repo.commit({
+        parent: head?.oid ?? null,
+        files,
+        author: plan.author ?? sign(actor.operator),
+        committer: sign(this.settings.committer),
+        message,
+      });
     } catch (error) {
       if (error instanceof PathCollisionError) throw new InvalidPathError(error.entryName, error.message);
       if (error instanceof RefMovedError) throw new VersionConflictError(head?.oid ?? null, error.actual, [...plan.files.keys()]);

@@ -99,7 +99,10 @@ function listen(client: Client, variables: Record<string, unknown>, query = CHAN
     async until(what, done, timeoutMs = 5_000) {
       const deadline = Date.now() + timeoutMs;
       while (!done()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; events=${JSON.stringify(events.map((e) => [e.namespace, e.version]))} failure=${JSON.stringify(failure)}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `timed out waiting for ${what}; events=${JSON.stringify(events.map((e) => [e.namespace, e.version]))} failure=${JSON.stringify(failure)}`,
+          );
         await new Promise((r) => setTimeout(r, 10));
       }
     },
@@ -108,7 +111,8 @@ function listen(client: Client, variables: Record<string, unknown>, query = CHAN
 }
 
 function closeCode(failure: unknown): number | null {
-  if (failure && typeof failure === 'object' && 'code' in failure && typeof (failure as { code: unknown }).code === 'number') return (failure as { code: number }).code;
+  if (failure && typeof failure === 'object' && 'code' in failure && typeof (failure as { code: unknown }).code === 'number')
+    return (failure as { code: number }).code;
   return null;
 }
 
@@ -146,36 +150,63 @@ describe('access control', () => {
   async function attemptWrite(op: WriteOp, ns: Ns, token: string, guard: Guard, tag: string): Promise<WriteResult & Typed> {
     switch (op) {
       case 'putConfig': {
-        const res = await guard(() => h.gql<{ putConfig: WriteResult & Typed }>(PUT_CONFIG, { input: { namespace: ns, path: `put/${tag}.json`, content: { n: counter }, expectedVersion: head(ns) } }, token));
+        const res = await guard(() =>
+          h.gql<{ putConfig: WriteResult & Typed }>(
+            PUT_CONFIG,
+            { input: { namespace: ns, path: `put/${tag}.json`, content: { n: counter }, expectedVersion: head(ns) } },
+            token,
+          ),
+        );
         expect(res.errors).toBeUndefined();
         return res.data.putConfig;
       }
       case 'applyChanges': {
-        const res = await guard(() => h.gql<{ applyChanges: WriteResult & Typed }>(
-          APPLY_CHANGES,
-          { input: { namespace: ns, expectedVersion: head(ns), changes: [{ path: `apply/${tag}.json`, content: { n: counter } }, { path: `apply/${tag}.yaml`, text: `n: ${counter}\n` }] } },
-          token,
-        ));
+        const res = await guard(() =>
+          h.gql<{ applyChanges: WriteResult & Typed }>(
+            APPLY_CHANGES,
+            {
+              input: {
+                namespace: ns,
+                expectedVersion: head(ns),
+                changes: [
+                  { path: `apply/${tag}.json`, content: { n: counter } },
+                  { path: `apply/${tag}.yaml`, text: `n: ${counter}\n` },
+                ],
+              },
+            },
+            token,
+          ),
+        );
         expect(res.errors).toBeUndefined();
         return res.data.applyChanges;
       }
       case 'deleteConfig': {
         await adminPut(ns, `del/${tag}.json`, { doomed: true });
-        const res = await guard(() => h.gql<{ deleteConfig: WriteResult & Typed }>(DELETE, { input: { namespace: ns, path: `del/${tag}.json`, expectedVersion: head(ns) } }, token));
+        const res = await guard(() =>
+          h.gql<{ deleteConfig: WriteResult & Typed }>(DELETE, { input: { namespace: ns, path: `del/${tag}.json`, expectedVersion: head(ns) } }, token),
+        );
         expect(res.errors).toBeUndefined();
         return res.data.deleteConfig;
       }
       case 'rollback': {
         const first = await adminPut(ns, `rb/${tag}.json`, { v: 1 });
         await adminPut(ns, `rb/${tag}.json`, { v: 2 });
-        const res = await guard(() => h.gql<{ rollback: WriteResult & Typed }>(ROLLBACK, { input: { namespace: ns, to: first, paths: [`rb/${tag}.json`], expectedVersion: head(ns) } }, token));
+        const res = await guard(() =>
+          h.gql<{ rollback: WriteResult & Typed }>(
+            ROLLBACK,
+            { input: { namespace: ns, to: first, paths: [`rb/${tag}.json`], expectedVersion: head(ns) } },
+            token,
+          ),
+        );
         expect(res.errors).toBeUndefined();
         return res.data.rollback;
       }
       case 'revert': {
         await adminPut(ns, `rv/${tag}.json`, { v: 1 });
         const target = await adminPut(ns, `rv/${tag}.json`, { v: 2 });
-        const res = await guard(() => h.gql<{ revert: WriteResult & Typed }>(REVERT, { input: { namespace: ns, version: target, expectedVersion: head(ns) } }, token));
+        const res = await guard(() =>
+          h.gql<{ revert: WriteResult & Typed }>(REVERT, { input: { namespace: ns, version: target, expectedVersion: head(ns) } }, token),
+        );
         expect(res.errors).toBeUndefined();
         return res.data.revert;
       }
@@ -187,7 +218,11 @@ describe('access control', () => {
     for (const ns of ['team-a', 'team-b', 'team-c']) {
       const created = await h.gql<{ createNamespace: Typed }>(CREATE, { name: ns }, ADMIN.token);
       expect(created.data.createNamespace.__typename).toBe('Namespace');
-      const put = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: ns, path: 'app.json', content: { owner: ns, v: 1 }, expectedVersion: null } }, ADMIN.token);
+      const put = await h.gql<{ putConfig: WriteResult }>(
+        PUT_CONFIG,
+        { input: { namespace: ns, path: 'app.json', content: { owner: ns, v: 1 }, expectedVersion: null } },
+        ADMIN.token,
+      );
       expect(put.data.putConfig.status).toBe('COMMITTED');
       await adminPut(ns, 'app.json', { owner: ns, v: 2 });
     }
@@ -197,7 +232,9 @@ describe('access control', () => {
 
   describe('role × namespace × operation', () => {
     const roles: Role[] = ['admin', 'editor', 'viewer'];
-    const readCases = roles.flatMap((role) => NAMESPACES.flatMap((ns) => (Object.keys(READS) as ReadOp[]).map((op) => [role, op, ns, allows(GRANTED[role][ns], 'viewer')] as const)));
+    const readCases = roles.flatMap((role) =>
+      NAMESPACES.flatMap((ns) => (Object.keys(READS) as ReadOp[]).map((op) => [role, op, ns, allows(GRANTED[role][ns], 'viewer')] as const)),
+    );
     const writeCases = roles.flatMap((role) => NAMESPACES.flatMap((ns) => WRITE_OPS.map((op) => [role, op, ns, allows(GRANTED[role][ns], 'editor')] as const)));
     const adminCases = roles.flatMap((role) => NAMESPACES.map((ns) => [role, ns, allows(GRANTED[role][ns], 'admin')] as const));
     const subscriptionCases = roles.flatMap((role) => NAMESPACES.map((ns) => [role, ns, allows(GRANTED[role][ns], 'viewer')] as const));
@@ -221,7 +258,9 @@ describe('access control', () => {
           expect(namespace.config).toMatchObject({ __typename: 'ConfigDocument', text: show(ns, 'app.json'), content: { owner: ns, v: 2 } });
           break;
         case 'configs':
-          expect((namespace.configs as { data: { path: string }[] }).data.map((d) => d.path)).toEqual(h.git(ns, 'ls-tree', '-r', '--name-only', 'HEAD').trim().split('\n'));
+          expect((namespace.configs as { data: { path: string }[] }).data.map((d) => d.path)).toEqual(
+            h.git(ns, 'ls-tree', '-r', '--name-only', 'HEAD').trim().split('\n'),
+          );
           break;
         case 'versions':
           expect((namespace.versions as { edges: { node: { hash: string } }[] }).edges.map((e) => e.node.hash)).toEqual(gitLog);
@@ -230,7 +269,9 @@ describe('access control', () => {
           expect((namespace.audit as { edges: { node: { version: { hash: string } } }[] }).edges.map((e) => e.node.version.hash)).toEqual(gitLog);
           break;
         case 'diff':
-          expect((namespace.diff as { files: { path: string }[] }).files.map((f) => f.path)).toEqual(h.git(ns, 'diff', '--name-only', 'HEAD~1', 'HEAD').trim().split('\n'));
+          expect((namespace.diff as { files: { path: string }[] }).files.map((f) => f.path)).toEqual(
+            h.git(ns, 'diff', '--name-only', 'HEAD~1', 'HEAD').trim().split('\n'),
+          );
           break;
         case 'version':
           expect(namespace.version).toEqual({ __typename: 'Version', hash: head(ns) });
@@ -315,25 +356,32 @@ describe('access control', () => {
       const existing = await h.gql<{ namespace: Typed }>(READS.namespace, { ns: 'team-b' }, VIEWER.token);
       expect(missing.data.namespace).toMatchObject({ __typename: 'Forbidden', namespace: 'team-zzz' });
       expect(existing.data.namespace).toMatchObject({ __typename: 'Forbidden', namespace: 'team-b' });
-      const write = await h.gql<{ putConfig: Typed }>(PUT_CONFIG, { input: { namespace: 'team-zzz', path: 'x.json', content: {}, expectedVersion: null } }, EDITOR.token);
+      const write = await h.gql<{ putConfig: Typed }>(
+        PUT_CONFIG,
+        { input: { namespace: 'team-zzz', path: 'x.json', content: {}, expectedVersion: null } },
+        EDITOR.token,
+      );
       expect(write.data.putConfig.__typename).toBe('Forbidden');
     });
-    it.each(['text/event-stream', 'application/graphql-response+json'])('over HTTP (%s), a subscription to a namespace the token cannot read is refused with FORBIDDEN and a 4xx status', async (accept) => {
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), 5_000);
-      const res = await fetch(`${h.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${VIEWER.token}` },
-        body: JSON.stringify({ query: CHANGES_SUBSCRIPTION, variables: { ns: 'team-b' } }),
-        signal: controller.signal,
-      });
-      const text = await res.text();
-      clearTimeout(timer);
-      expect(text).toContain('"code":"FORBIDDEN"');
-      expect(text).not.toContain('"owner"');
-      expect(res.status, text).toBeGreaterThanOrEqual(400);
-      expect(res.status, text).toBeLessThan(500);
-    });
+    it.each(['text/event-stream', 'application/graphql-response+json'])(
+      'over HTTP (%s), a subscription to a namespace the token cannot read is refused with FORBIDDEN and a 4xx status',
+      async (accept) => {
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(), 5_000);
+        const res = await fetch(`${h.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${VIEWER.token}` },
+          body: JSON.stringify({ query: CHANGES_SUBSCRIPTION, variables: { ns: 'team-b' } }),
+          signal: controller.signal,
+        });
+        const text = await res.text();
+        clearTimeout(timer);
+        expect(text).toContain('"code":"FORBIDDEN"');
+        expect(text).not.toContain('"owner"');
+        expect(res.status, text).toBeGreaterThanOrEqual(400);
+        expect(res.status, text).toBeLessThan(500);
+      },
+    );
   });
 
   describe('unauthenticated requests', () => {
@@ -369,7 +417,9 @@ describe('access control', () => {
 
     it.each(BAD_HEADERS)('%s: a mutation is HTTP 401 with UNAUTHENTICATED and commits nothing', async (_label, authorization) => {
       for (const ns of NAMESPACES) {
-        const res = await unchanged(ns, () => send(authorization, PUT_CONFIG, { input: { namespace: ns, path: 'intruder.json', content: { pwned: true }, expectedVersion: head(ns) } }));
+        const res = await unchanged(ns, () =>
+          send(authorization, PUT_CONFIG, { input: { namespace: ns, path: 'intruder.json', content: { pwned: true }, expectedVersion: head(ns) } }),
+        );
         expect(res.status).toBe(401);
         const body = (await res.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
         expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
@@ -463,7 +513,10 @@ describe('access control', () => {
       expect(res.errors).toBeUndefined();
       const names = res.data.namespaces.edges.map((e) => e.node.name);
       // The admin reads everything: every repository in the data directory.
-      const everything = readdirSync(h.dataDir).filter((n) => n.endsWith('.git')).map((n) => n.slice(0, -4)).sort();
+      const everything = readdirSync(h.dataDir)
+        .filter((n) => n.endsWith('.git'))
+        .map((n) => n.slice(0, -4))
+        .sort();
       expect(everything).toEqual(expect.arrayContaining(['team-a', 'team-b', 'team-c']));
       expect(names).toEqual(expected ?? everything);
     });
@@ -502,7 +555,15 @@ describe('access control', () => {
       expect(result.status).toBe('COMMITTED');
       expect(result.version!.operator).toEqual({ name: EDITOR.name, email: EDITOR.email });
       expect(['127.0.0.1', '::ffff:127.0.0.1', '::1']).toContain(result.version!.operatorIp);
-      const [an, ae, cn, ip, action] = h.git('team-a', 'log', '-1', '--format=%an|%ae|%cn|%(trailers:key=Cairn-Operator-IP,valueonly,separator=%x2C)|%(trailers:key=Cairn-Action,valueonly,separator=%x2C)').trim().split('|');
+      const [an, ae, cn, ip, action] = h
+        .git(
+          'team-a',
+          'log',
+          '-1',
+          '--format=%an|%ae|%cn|%(trailers:key=Cairn-Operator-IP,valueonly,separator=%x2C)|%(trailers:key=Cairn-Action,valueonly,separator=%x2C)',
+        )
+        .trim()
+        .split('|');
       expect(an).toBe(EDITOR.name);
       expect(ae).toBe(EDITOR.email);
       expect(cn).toBe('Cairn');
@@ -510,7 +571,11 @@ describe('access control', () => {
       expect(action).toBe('create');
       const trailers = h.git('team-a', 'log', '-1', '--format=%(trailers:only,unfold)').trim();
       expect(trailers).not.toMatch(/10\.6\.6\.6|Mallory|delete/);
-      const audit = await h.gql<{ namespace: { audit: { edges: { node: { version: { hash: string }; operator: { email: string } } }[] } } }>(READS.audit, { ns: 'team-a' }, VIEWER.token);
+      const audit = await h.gql<{ namespace: { audit: { edges: { node: { version: { hash: string }; operator: { email: string } } }[] } } }>(
+        READS.audit,
+        { ns: 'team-a' },
+        VIEWER.token,
+      );
       expect(audit.data.namespace.audit.edges[0]!.node).toEqual({ version: { hash: head('team-a') }, operator: { email: EDITOR.email } });
     });
 
@@ -519,7 +584,18 @@ describe('access control', () => {
         fetch(`${h.url}/graphql`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${EDITOR.token}` },
-          body: JSON.stringify({ query: PUT_CONFIG, variables: { input: { namespace: 'team-a', path: 'op.json', content: {}, expectedVersion: head('team-a'), operator: { name: 'Mallory', email: 'mallory@evil.example' } } } }),
+          body: JSON.stringify({
+            query: PUT_CONFIG,
+            variables: {
+              input: {
+                namespace: 'team-a',
+                path: 'op.json',
+                content: {},
+                expectedVersion: head('team-a'),
+                operator: { name: 'Mallory', email: 'mallory@evil.example' },
+              },
+            },
+          }),
         }),
       );
       expect(res.status).toBe(400);
@@ -529,7 +605,13 @@ describe('access control', () => {
       const client = createClient({
         url: `${h.url.replace('http', 'ws')}/graphql`,
         webSocketImpl: WebSocket,
-        connectionParams: { authorization: `Bearer ${EDITOR.token}`, operator: 'Mallory', name: 'Mallory', email: 'mallory@evil.example', 'x-forwarded-for': '10.6.6.6' },
+        connectionParams: {
+          authorization: `Bearer ${EDITOR.token}`,
+          operator: 'Mallory',
+          name: 'Mallory',
+          email: 'mallory@evil.example',
+          'x-forwarded-for': '10.6.6.6',
+        },
         retryAttempts: 0,
         lazy: true,
       });
@@ -543,7 +625,9 @@ describe('access control', () => {
         });
         expect(result.errors).toBeUndefined();
         expect(result.data!.putConfig.status).toBe('COMMITTED');
-        expect(h.git('team-a', 'log', '-1', '--format=%an|%ae|%(trailers:key=Cairn-Operator-IP,valueonly,separator=)').trim()).toMatch(/^Ed Editor\|ed@example\.com\|(127\.0\.0\.1|::ffff:127\.0\.0\.1|::1)$/);
+        expect(h.git('team-a', 'log', '-1', '--format=%an|%ae|%(trailers:key=Cairn-Operator-IP,valueonly,separator=)').trim()).toMatch(
+          /^Ed Editor\|ed@example\.com\|(127\.0\.0\.1|::ffff:127\.0\.0\.1|::1)$/,
+        );
       } finally {
         await client.dispose();
       }
@@ -613,7 +697,20 @@ describe('access control', () => {
     expect(res.status).toBe(200);
     for (const ns of ['team-a', 'team-b', 'team-c']) h.git(ns, 'fsck', '--strict');
     // Refused writers never appear as authors.
-    for (const ns of ['team-b', 'team-c']) expect(h.git(ns, 'log', '--format=%ae').trim().split('\n').every((e) => e === ADMIN.email)).toBe(true);
-    expect(h.git('team-a', 'log', '--format=%ae').trim().split('\n').filter((e) => e === VIEWER.email || e === REVOKED.email)).toEqual([]);
+    for (const ns of ['team-b', 'team-c'])
+      expect(
+        h
+          .git(ns, 'log', '--format=%ae')
+          .trim()
+          .split('\n')
+          .every((e) => e === ADMIN.email),
+      ).toBe(true);
+    expect(
+      h
+        .git('team-a', 'log', '--format=%ae')
+        .trim()
+        .split('\n')
+        .filter((e) => e === VIEWER.email || e === REVOKED.email),
+    ).toEqual([]);
   });
 });

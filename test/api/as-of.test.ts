@@ -41,7 +41,13 @@ describe('time travel: @{time} in any version argument, and asOf', () => {
   beforeAll(async () => {
     h = await startHarness({ tokens: [ADMIN], clock: () => new Date(now) });
     await h.gql(CREATE_NAMESPACE, { name: 'cfg' });
-    for (const [minute, extra] of [[0, 0], [1, 0], [2, 0], [3, 0], [3, 0]] as const) {
+    for (const [minute, extra] of [
+      [0, 0],
+      [1, 0],
+      [2, 0],
+      [3, 0],
+      [3, 0],
+    ] as const) {
       now = T0 + minute * 60_000 + extra;
       v.push(await put('cfg', v.length === 1 ? 'other.json' : 'app.json', { n: v.length }, v.at(-1) ?? null));
     }
@@ -60,7 +66,14 @@ describe('time travel: @{time} in any version argument, and asOf', () => {
   });
 
   it('accepts HEAD@{} and main@{}, offsets and fractions, and ~N after it', async () => {
-    for (const ref of [`HEAD@{${at(2, 10)}}`, `main@{${at(2, 10)}}`, '@{2026-11-25T11:02:10+01:00}', '@{2026-11-25T05:02:10.999-05:00}', `@{${at(3)}}~2`, `@{${at(3)}}^^`]) {
+    for (const ref of [
+      `HEAD@{${at(2, 10)}}`,
+      `main@{${at(2, 10)}}`,
+      '@{2026-11-25T11:02:10+01:00}',
+      '@{2026-11-25T05:02:10.999-05:00}',
+      `@{${at(3)}}~2`,
+      `@{${at(3)}}^^`,
+    ]) {
       expect(await config({ at: ref }), ref).toMatchObject({ at: { hash: v[2] } });
     }
   });
@@ -77,7 +90,16 @@ describe('time travel: @{time} in any version argument, and asOf', () => {
 
   it('refuses an instant before the first commit as unknown, and anything but a full ISO-8601 instant as malformed', async () => {
     expect(await config({ at: '@{2026-11-25T09:59:59Z}' })).toMatchObject({ __typename: 'InvalidRef', code: 'INVALID_REF', reason: 'unknown' });
-    for (const ref of ['@{yesterday}', '@{2026-11-25}', '@{2026-11-25T10:00:00}', '@{2026-02-30T10:00:00Z}', '@{2026-11-25T24:00:00Z}', '@{}', 'v1@{2026-11-25T10:00:00Z}', '@{1795600800}']) {
+    for (const ref of [
+      '@{yesterday}',
+      '@{2026-11-25}',
+      '@{2026-11-25T10:00:00}',
+      '@{2026-02-30T10:00:00Z}',
+      '@{2026-11-25T24:00:00Z}',
+      '@{}',
+      'v1@{2026-11-25T10:00:00Z}',
+      '@{1795600800}',
+    ]) {
       expect(await config({ at: ref }), ref).toMatchObject({ __typename: 'InvalidRef', reason: 'malformed' });
     }
   });
@@ -86,7 +108,8 @@ describe('time travel: @{time} in any version argument, and asOf', () => {
     expect(await config({ asOf: at(2, 30) })).toMatchObject({ content: { n: 2 }, at: { hash: v[2] } });
     expect(await config({ asOf: '2026-11-25T11:00:30+01:00' })).toMatchObject({ at: { hash: v[0] } });
     expect(await config({ asOf: at(2), at: 'HEAD' })).toMatchObject({ __typename: 'InvalidInput' });
-    const paths = async (asOf: string) => (await h.gql<{ namespace: { configs: { data: { path: string }[] } } }>(CONFIGS, { asOf })).data.namespace.configs.data.map((d) => d.path);
+    const paths = async (asOf: string) =>
+      (await h.gql<{ namespace: { configs: { data: { path: string }[] } } }>(CONFIGS, { asOf })).data.namespace.configs.data.map((d) => d.path);
     expect(await paths(at(0, 30))).toEqual(['app.json']);
     expect(await paths(at(1))).toEqual(['app.json', 'other.json']);
   });
@@ -98,7 +121,14 @@ describe('time travel: @{time} in any version argument, and asOf', () => {
       execFileSync('git', ['--git-dir', gitdir, ...args], {
         encoding: 'utf8',
         input,
-        env: { ...process.env, GIT_AUTHOR_NAME: 'Imp', GIT_AUTHOR_EMAIL: 'imp@example.com', GIT_COMMITTER_NAME: 'Imp', GIT_COMMITTER_EMAIL: 'imp@example.com', ...(date ? { GIT_COMMITTER_DATE: date, GIT_AUTHOR_DATE: date } : {}) },
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 'Imp',
+          GIT_AUTHOR_EMAIL: 'imp@example.com',
+          GIT_COMMITTER_NAME: 'Imp',
+          GIT_COMMITTER_EMAIL: 'imp@example.com',
+          ...(date ? { GIT_COMMITTER_DATE: date, GIT_AUTHOR_DATE: date } : {}),
+        },
       }).trim();
     // Minutes of each imported commit, out of order as after a rebase or a skewed clock.
     const minutes = [0, 5, 2, 7, 1, 7, 3];

@@ -194,7 +194,16 @@ describe('bad input: typed errors, nothing committed', () => {
     it('applyChanges refuses every odd path, also next to a valid document, and commits nothing', async () => {
       for (const [, badPath] of BAD_PATHS) {
         const result = await unchanged(PATH_NS, () =>
-          apply({ expectedVersion: head(PATH_NS), changes: [{ path: 'fine.json', content: { ok: true } }, { path: badPath, content: { x: 1 } }] }, PATH_NS),
+          apply(
+            {
+              expectedVersion: head(PATH_NS),
+              changes: [
+                { path: 'fine.json', content: { ok: true } },
+                { path: badPath, content: { x: 1 } },
+              ],
+            },
+            PATH_NS,
+          ),
         );
         expect(result.__typename, JSON.stringify(badPath)).toBe('InvalidPath');
       }
@@ -210,7 +219,9 @@ describe('bad input: typed errors, nothing committed', () => {
 
     it('rollback refuses odd paths in `paths`', async () => {
       for (const badPath of ['../x.json', '.git/config', 'a//b.json', 'x.txt']) {
-        const res = await unchanged(PATH_NS, () => h.gql<{ rollback: Typed }>(ROLLBACK, { input: { namespace: PATH_NS, to: 'HEAD~1', expectedVersion: head(PATH_NS), paths: [badPath] } }));
+        const res = await unchanged(PATH_NS, () =>
+          h.gql<{ rollback: Typed }>(ROLLBACK, { input: { namespace: PATH_NS, to: 'HEAD~1', expectedVersion: head(PATH_NS), paths: [badPath] } }),
+        );
         expect(res.errors).toBeUndefined();
         expect(res.data.rollback.__typename).toBe('InvalidPath');
       }
@@ -250,16 +261,19 @@ describe('bad input: typed errors, nothing committed', () => {
       '%2e%2e',
     ];
 
-    it.each(BAD_NAMES.map((n) => [JSON.stringify(n).slice(0, 40), n]))('createNamespace refuses %s with InvalidNamespace and creates no repository', async (_label, name) => {
-      const before = readdirSync(h.dataDir).sort();
-      const beforeRoot = readdirSync(path.dirname(h.dataDir)).sort();
-      const res = await h.gql<{ createNamespace: Typed }>(CREATE_NS, { name });
-      expect(res.errors).toBeUndefined();
-      expect(res.data.createNamespace.__typename).toBe('InvalidNamespace');
-      expect(res.data.createNamespace.namespace).toBe(name);
-      expect(readdirSync(h.dataDir).sort()).toEqual(before);
-      expect(readdirSync(path.dirname(h.dataDir)).sort()).toEqual(beforeRoot);
-    });
+    it.each(BAD_NAMES.map((n) => [JSON.stringify(n).slice(0, 40), n]))(
+      'createNamespace refuses %s with InvalidNamespace and creates no repository',
+      async (_label, name) => {
+        const before = readdirSync(h.dataDir).sort();
+        const beforeRoot = readdirSync(path.dirname(h.dataDir)).sort();
+        const res = await h.gql<{ createNamespace: Typed }>(CREATE_NS, { name });
+        expect(res.errors).toBeUndefined();
+        expect(res.data.createNamespace.__typename).toBe('InvalidNamespace');
+        expect(res.data.createNamespace.namespace).toBe(name);
+        expect(readdirSync(h.dataDir).sort()).toEqual(before);
+        expect(readdirSync(path.dirname(h.dataDir)).sort()).toEqual(beforeRoot);
+      },
+    );
 
     it.each(BAD_NAMES.map((n) => [JSON.stringify(n).slice(0, 40), n]))('namespace(name: %s) answers InvalidNamespace', async (_label, name) => {
       const res = await h.gql<{ namespace: Typed }>(NAMESPACE_QUERY, { ns: name });
@@ -300,7 +314,13 @@ describe('bad input: typed errors, nothing committed', () => {
       { label: 'single quotes', path: 'bad.json', text: "{\n\t'a': 1\n}", line: 2, column: 2 },
       { label: 'unquoted key deep inside', path: 'bad.json', text: '{\n  "a": {\n    "b": [1, 2, {c: 3}]\n  }\n}\n', line: 3, column: 18 },
       { label: 'comment', path: 'bad.json', text: '{\n  // no comments in JSON\n  "a": 1\n}\n', line: 2, column: 3 },
-      { label: 'after non-ASCII text (columns count characters, not bytes)', path: 'bad.json', text: '{\n  "\u043a\u043b\u044e\u0447": @\n}\n', line: 2, column: 11 },
+      {
+        label: 'after non-ASCII text (columns count characters, not bytes)',
+        path: 'bad.json',
+        text: '{\n  "\u043a\u043b\u044e\u0447": @\n}\n',
+        line: 2,
+        column: 11,
+      },
     ];
     const YAML_CASES: readonly Case[] = [
       { label: 'duplicate key', path: 'bad.yaml', text: 'a: 1\nb: 2\na: 3\n', line: 3, column: 1 },
@@ -308,7 +328,13 @@ describe('bad input: typed errors, nothing committed', () => {
       { label: 'nested compact mapping', path: 'bad.yaml', text: 'x: 1\na: b: c\n', line: 2, column: 4 },
       { label: 'second document', path: 'bad.yml', text: 'a: 1\n---\nb: 2\n', line: 2, column: 1 },
       { label: 'unknown tag', path: 'bad.yml', text: 'a: 1\nb: !evil x\n', line: 2, column: 4 },
-      { label: 'after non-ASCII text (columns count characters, not bytes)', path: 'bad.yml', text: 'a: 1\n\u043a\u043b\u044e\u0447: !evil x\n', line: 2, column: 7 },
+      {
+        label: 'after non-ASCII text (columns count characters, not bytes)',
+        path: 'bad.yml',
+        text: 'a: 1\n\u043a\u043b\u044e\u0447: !evil x\n',
+        line: 2,
+        column: 7,
+      },
     ];
 
     it.each(JSON_CASES)('JSON $label: InvalidDocument at line $line, column $column', async ({ path: p, text, line, column }) => {
@@ -348,7 +374,12 @@ describe('bad input: typed errors, nothing committed', () => {
     it('rejects a YAML billion-laughs alias bomb in well under a second', async () => {
       const names = 'abcdefghi'.split('');
       const lines = [`a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]`];
-      for (let i = 1; i < names.length; i += 1) lines.push(`${names[i]}: &${names[i]} [${Array(9).fill(`*${names[i - 1]}`).join(', ')}]`);
+      for (let i = 1; i < names.length; i += 1)
+        lines.push(
+          `${names[i]}: &${names[i]} [${Array(9)
+            .fill(`*${names[i - 1]}`)
+            .join(', ')}]`,
+        );
       const bomb = `${lines.join('\n')}\n`;
       const started = performance.now();
       const result = await unchanged(NS, () => put({ path: 'lol.yaml', text: bomb, expectedVersion: head() }));
@@ -381,7 +412,9 @@ describe('bad input: typed errors, nothing committed', () => {
       const asYamlBlocks = await unchanged(NS, () => put({ path: 'deep2.yaml', text: `${yamlBlocks} 1\n`, expectedVersion: head() }));
       expect(asYamlBlocks.__typename, JSON.stringify(asYamlBlocks)).toBe('InvalidDocument');
       const hugeBlocks = Array.from({ length: 10_000 }, (_, i) => `${' '.repeat(i)}k:`).join('\n');
-      const tooLarge = await unchanged(NS, () => post(JSON.stringify({ query: PUT_CONFIG, variables: { input: { namespace: NS, path: 'deep3.yaml', text: hugeBlocks, expectedVersion: head() } } })));
+      const tooLarge = await unchanged(NS, () =>
+        post(JSON.stringify({ query: PUT_CONFIG, variables: { input: { namespace: NS, path: 'deep3.yaml', text: hugeBlocks, expectedVersion: head() } } })),
+      );
       expect(tooLarge.status).toBe(413);
     });
 
@@ -395,18 +428,29 @@ describe('bad input: typed errors, nothing committed', () => {
       const res = await unchanged(NS, () => post(body));
       const json = (await res.json()) as { data?: { putConfig?: Typed | null }; errors?: unknown[] };
       const typed = json.data?.putConfig?.__typename;
-      expect(typed === 'InvalidDocument' || typed === 'InvalidInput' || (res.status >= 400 && res.status < 500), JSON.stringify({ status: res.status, json })).toBe(true);
+      expect(
+        typed === 'InvalidDocument' || typed === 'InvalidInput' || (res.status >= 400 && res.status < 500),
+        JSON.stringify({ status: res.status, json }),
+      ).toBe(true);
       expect((await h.gql(NAMESPACE_QUERY, { ns: NS })).status).toBe(200);
     });
 
     it('refuses a document above 1 MB', async () => {
       const big = JSON.stringify({ blob: 'x'.repeat(1024 * 1024 + 10) });
-      const res = await unchanged(NS, () => h.gql<{ putConfig: Typed }>(PUT_CONFIG, { input: { namespace: NS, path: 'big.json', text: big, expectedVersion: head() } }));
+      const res = await unchanged(NS, () =>
+        h.gql<{ putConfig: Typed }>(PUT_CONFIG, { input: { namespace: NS, path: 'big.json', text: big, expectedVersion: head() } }),
+      );
       const typed = res.data?.putConfig?.__typename;
       expect(typed === 'InvalidDocument' || (res.status >= 400 && res.status < 500), JSON.stringify({ status: res.status, typed })).toBe(true);
-      const viaContent = await unchanged(NS, () => h.gql<{ putConfig: Typed }>(PUT_CONFIG, { input: { namespace: NS, path: 'big.yaml', content: { blob: 'y'.repeat(1024 * 1024 + 10) }, expectedVersion: head() } }));
+      const viaContent = await unchanged(NS, () =>
+        h.gql<{ putConfig: Typed }>(PUT_CONFIG, {
+          input: { namespace: NS, path: 'big.yaml', content: { blob: 'y'.repeat(1024 * 1024 + 10) }, expectedVersion: head() },
+        }),
+      );
       const typed2 = viaContent.data?.putConfig?.__typename;
-      expect(typed2 === 'InvalidDocument' || (viaContent.status >= 400 && viaContent.status < 500), JSON.stringify({ status: viaContent.status, typed2 })).toBe(true);
+      expect(typed2 === 'InvalidDocument' || (viaContent.status >= 400 && viaContent.status < 500), JSON.stringify({ status: viaContent.status, typed2 })).toBe(
+        true,
+      );
       // Multibyte characters count in bytes, not UTF-16 units.
       const wide = JSON.stringify({ blob: '\u00e9'.repeat(600 * 1024) });
       const res3 = await unchanged(NS, () => put({ path: 'wide.json', text: wide, expectedVersion: head() }));
@@ -434,7 +478,13 @@ describe('bad input: typed errors, nothing committed', () => {
 
     it('applyChanges with the same path twice is InvalidInput', async () => {
       const result = await unchanged(NS, () =>
-        apply({ expectedVersion: head(), changes: [{ path: 'twice.json', content: { a: 1 } }, { path: 'twice.json', content: { a: 2 } }] }),
+        apply({
+          expectedVersion: head(),
+          changes: [
+            { path: 'twice.json', content: { a: 1 } },
+            { path: 'twice.json', content: { a: 2 } },
+          ],
+        }),
       );
       expect(result.__typename).toBe('InvalidInput');
       expect(result.message).toContain('twice.json');
@@ -443,25 +493,47 @@ describe('bad input: typed errors, nothing committed', () => {
 
     it('applyChanges with one valid and one invalid document commits neither', async () => {
       const invalidJson = await unchanged(NS, () =>
-        apply({ expectedVersion: head(), changes: [{ path: 'good.json', content: { ok: true } }, { path: 'broken.json', text: '{"a": }' }] }),
+        apply({
+          expectedVersion: head(),
+          changes: [
+            { path: 'good.json', content: { ok: true } },
+            { path: 'broken.json', text: '{"a": }' },
+          ],
+        }),
       );
       expect(invalidJson.__typename).toBe('InvalidDocument');
       expect(invalidJson.path).toBe('broken.json');
       const invalidYaml = await unchanged(NS, () =>
-        apply({ expectedVersion: head(), changes: [{ path: 'broken.yaml', text: 'a: [\n' }, { path: 'good.yaml', text: 'ok: true\n' }] }),
+        apply({
+          expectedVersion: head(),
+          changes: [
+            { path: 'broken.yaml', text: 'a: [\n' },
+            { path: 'good.yaml', text: 'ok: true\n' },
+          ],
+        }),
       );
       expect(invalidYaml.__typename).toBe('InvalidDocument');
       const withBadDelete = await unchanged(NS, () =>
-        apply({ expectedVersion: head(), changes: [{ path: 'good.json', content: { ok: true } }, { path: 'missing.json', delete: true }] }),
+        apply({
+          expectedVersion: head(),
+          changes: [
+            { path: 'good.json', content: { ok: true } },
+            { path: 'missing.json', delete: true },
+          ],
+        }),
       );
       expect(withBadDelete.__typename).toBe('NotFound');
       for (const p of ['good.json', 'good.yaml', 'broken.json', 'broken.yaml']) expect(existsAtHead(NS, p)).toBe(false);
     });
 
     it('deleteConfig of a missing document is NotFound', async () => {
-      const result = await unchanged(NS, () => h.gql<{ deleteConfig: Typed }>(DELETE, { input: { namespace: NS, path: 'missing.json', expectedVersion: head() } }));
+      const result = await unchanged(NS, () =>
+        h.gql<{ deleteConfig: Typed }>(DELETE, { input: { namespace: NS, path: 'missing.json', expectedVersion: head() } }),
+      );
       expect(result.data.deleteConfig).toMatchObject({ __typename: 'NotFound', kind: 'document', key: 'missing.json' });
-      const odd = await unchanged(NS, () => h.gql<{ deleteConfig: Typed }>(DELETE, { input: { namespace: NS, path: '../base.json', expectedVersion: head() } }));
+      const odd = await unchanged(NS, () =>
+        h.gql<{ deleteConfig: Typed }>(DELETE, { input: { namespace: NS, path: '../base.json', expectedVersion: head() } }),
+      );
       expect(odd.data.deleteConfig.__typename).toBe('InvalidPath');
     });
 
@@ -479,7 +551,9 @@ describe('bad input: typed errors, nothing committed', () => {
       const many = Array.from({ length: 1001 }, (_, i) => ({ path: `many/${i}.json`, content: { i } }));
       const result = await unchanged(NS, () => apply({ expectedVersion: head(), changes: many }));
       expect(result.__typename).toBe('InvalidInput');
-      const rb = await unchanged(NS, () => h.gql<{ rollback: Typed }>(ROLLBACK, { input: { namespace: NS, to: versions[0], expectedVersion: head(), paths: [] } }));
+      const rb = await unchanged(NS, () =>
+        h.gql<{ rollback: Typed }>(ROLLBACK, { input: { namespace: NS, to: versions[0], expectedVersion: head(), paths: [] } }),
+      );
       expect(rb.data.rollback.__typename).toBe('InvalidInput');
     });
 
@@ -518,7 +592,10 @@ describe('bad input: typed errors, nothing committed', () => {
       ['versions(first: 1000000)', `{ namespace(name: "${NS}") { ... on Namespace { versions(first: 1000000) { edges { cursor } } } } }`],
       ['versions(after: garbage)', `{ namespace(name: "${NS}") { ... on Namespace { versions(after: "garbage") { edges { cursor } } } } }`],
       ['audit(after: garbage)', `{ namespace(name: "${NS}") { ... on Namespace { audit(after: "garbage") { edges { cursor } } } } }`],
-      ['history(first: -3)', `{ namespace(name: "${NS}") { ... on Namespace { config(path: "base.json") { ... on ConfigDocument { history(first: -3) { edges { cursor } } } } } } }`],
+      [
+        'history(first: -3)',
+        `{ namespace(name: "${NS}") { ... on Namespace { config(path: "base.json") { ... on ConfigDocument { history(first: -3) { edges { cursor } } } } } } }`,
+      ],
       ['namespaces(first: -1)', '{ namespaces(first: -1) { edges { cursor } } }'],
       ['namespaces(after: garbage)', '{ namespaces(after: "garbage") { edges { cursor } } }'],
       ['namespaces(last: -1)', '{ namespaces(last: -1) { edges { cursor } } }'],
@@ -570,9 +647,19 @@ describe('bad input: typed errors, nothing committed', () => {
       const current = head();
       const result = await unchanged(NS, () => put({ path: 'base.json', content: { a: 5 }, expectedVersion: null }));
       expect(result).toMatchObject({ __typename: 'VersionConflict', currentVersion: current, paths: ['base.json'] });
-      const omitted = await unchanged(NS, () => h.gql<{ putConfig: Typed & WriteResult }>(PUT_CONFIG, { input: { namespace: NS, path: 'conf/app.yaml', content: { replicas: 9 } } }));
+      const omitted = await unchanged(NS, () =>
+        h.gql<{ putConfig: Typed & WriteResult }>(PUT_CONFIG, { input: { namespace: NS, path: 'conf/app.yaml', content: { replicas: 9 } } }),
+      );
       expect(omitted.data.putConfig).toMatchObject({ __typename: 'VersionConflict', currentVersion: current, paths: ['conf/app.yaml'] });
-      const applied = await unchanged(NS, () => apply({ expectedVersion: null, changes: [{ path: 'new-one.json', content: {} }, { path: 'base.json', content: { a: 6 } }] }));
+      const applied = await unchanged(NS, () =>
+        apply({
+          expectedVersion: null,
+          changes: [
+            { path: 'new-one.json', content: {} },
+            { path: 'base.json', content: { a: 6 } },
+          ],
+        }),
+      );
       expect(applied).toMatchObject({ __typename: 'VersionConflict', paths: ['base.json'] });
     });
 
@@ -688,22 +775,30 @@ describe('bad input: typed errors, nothing committed', () => {
     it('a revert that conflicts is a RevertConflict listing the path and pointer /a, head unchanged', async () => {
       const [, v2, v3] = revVersions;
       expect(head(REV_NS)).toBe(v3);
-      const res = await unchanged(REV_NS, () => h.gql<{ revert: WriteResult & Typed }>(REVERT, { input: { namespace: REV_NS, version: v2, expectedVersion: v3 } }));
+      const res = await unchanged(REV_NS, () =>
+        h.gql<{ revert: WriteResult & Typed }>(REVERT, { input: { namespace: REV_NS, version: v2, expectedVersion: v3 } }),
+      );
       expect(res.errors).toBeUndefined();
       const result = res.data.revert;
       expect(result.__typename).toBe('RevertConflict');
       expect(result.code).toBe('REVERT_CONFLICT');
       expect(result.revertedVersion).toBe(v2);
       expect(result.conflicts).toEqual([{ path: 'r.json', pointers: ['/a'] }]);
-      const dry = await unchanged(REV_NS, () => h.gql<{ revert: WriteResult & Typed }>(REVERT, { input: { namespace: REV_NS, version: v2!.slice(0, 7), expectedVersion: v3, dryRun: true } }));
+      const dry = await unchanged(REV_NS, () =>
+        h.gql<{ revert: WriteResult & Typed }>(REVERT, { input: { namespace: REV_NS, version: v2!.slice(0, 7), expectedVersion: v3, dryRun: true } }),
+      );
       expect(dry.data.revert.__typename).toBe('RevertConflict');
       expect(JSON.parse(h.git(REV_NS, 'show', 'HEAD:r.json'))).toEqual({ a: 3 });
     });
 
     it('a revert with a stale expectedVersion or a bad requestId commits nothing', async () => {
-      const stale = await unchanged(REV_NS, () => h.gql<{ revert: Typed }>(REVERT, { input: { namespace: REV_NS, version: revVersions[2], expectedVersion: revVersions[0] } }));
+      const stale = await unchanged(REV_NS, () =>
+        h.gql<{ revert: Typed }>(REVERT, { input: { namespace: REV_NS, version: revVersions[2], expectedVersion: revVersions[0] } }),
+      );
       expect(stale.data.revert.__typename).toBe('VersionConflict');
-      const badId = await unchanged(REV_NS, () => h.gql<{ revert: Typed }>(REVERT, { input: { namespace: REV_NS, version: revVersions[2], expectedVersion: revVersions[2], requestId: 'a b' } }));
+      const badId = await unchanged(REV_NS, () =>
+        h.gql<{ revert: Typed }>(REVERT, { input: { namespace: REV_NS, version: revVersions[2], expectedVersion: revVersions[2], requestId: 'a b' } }),
+      );
       expect(badId.data.revert.__typename).toBe('InvalidInput');
     });
   });
@@ -776,7 +871,9 @@ describe('bad input: paths git fsck --strict refuses', () => {
   beforeAll(async () => {
     h = await startHarness({ tokens: [ALICE] });
     expect((await h.gql<{ createNamespace: { __typename: string } }>(CREATE_NAMESPACE, { name: FSCK_NS })).data.createNamespace.__typename).toBe('Namespace');
-    const first = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: FSCK_NS, path: 'base.yaml', content: { a: 1 }, expectedVersion: null } });
+    const first = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, {
+      input: { namespace: FSCK_NS, path: 'base.yaml', content: { a: 1 }, expectedVersion: null },
+    });
     expect(first.data.putConfig.status).toBe('COMMITTED');
   });
 
@@ -784,7 +881,9 @@ describe('bad input: paths git fsck --strict refuses', () => {
 
   it.each(FSCK_PATHS)('putConfig %j answers InvalidPath and commits nothing', async (badPath) => {
     const head = h.git(FSCK_NS, 'rev-parse', 'HEAD').trim();
-    const res = await h.gql<{ putConfig: WriteResult & Typed }>(PUT_CONFIG, { input: { namespace: FSCK_NS, path: badPath, text: 'a: 1\n', expectedVersion: head } });
+    const res = await h.gql<{ putConfig: WriteResult & Typed }>(PUT_CONFIG, {
+      input: { namespace: FSCK_NS, path: badPath, text: 'a: 1\n', expectedVersion: head },
+    });
     expect(res.errors).toBeUndefined();
     expect(res.data.putConfig.__typename, JSON.stringify(res.data.putConfig)).toBe('InvalidPath');
     expect(res.data.putConfig.path).toBe(badPath);

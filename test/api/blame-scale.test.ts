@@ -109,14 +109,19 @@ describe('blame at scale', () => {
 
   /** `exists`: whether the document is there to be replaced (expectedVersion HEAD) or must not be yet. */
   const put = async (ns: string, path: string, content: JsonValue, exists: boolean): Promise<void> => {
-    const res = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: ns, path, content, comment: 'edit', expectedVersion: exists ? 'HEAD' : null } });
+    const res = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, {
+      input: { namespace: ns, path, content, comment: 'edit', expectedVersion: exists ? 'HEAD' : null },
+    });
     expect(['COMMITTED', 'UNCHANGED'], JSON.stringify(res)).toContain(res.data.putConfig.status);
   };
 
   /** Main's versions oldest first, each with the document as the git CLI reads it (undefined where it is absent). */
   const versionsOf = (ns: string, path: string): { hash: string; value: JsonValue | undefined }[] => {
     const hashes = h.git(ns, 'rev-list', '--reverse', '--first-parent', 'main').trim().split('\n');
-    const texts = catFileBatch(join(h.dataDir, `${ns}.git`), hashes.map((hash) => `${hash}:${path}`));
+    const texts = catFileBatch(
+      join(h.dataDir, `${ns}.git`),
+      hashes.map((hash) => `${hash}:${path}`),
+    );
     return hashes.map((hash, i) => ({ hash, value: texts[i] === undefined ? undefined : parseStoredDocument(path, texts[i]) }));
   };
 
@@ -124,7 +129,11 @@ describe('blame at scale', () => {
     beforeAll(async () => {
       await h.gql(CREATE_NAMESPACE, { name: 'big' });
       // Written as Cairn writes JSON: one value per line.
-      importVersions(join(h.dataDir, 'big.git'), 'big.json', bigHistory().map((version) => `${JSON.stringify(version, null, 2)}\n`));
+      importVersions(
+        join(h.dataDir, 'big.git'),
+        'big.json',
+        bigHistory().map((version) => `${JSON.stringify(version, null, 2)}\n`),
+      );
       // A write catches the server's index up with the commits made outside it.
       await put('big', 'other.json', { x: 1 }, false);
     });
@@ -138,7 +147,9 @@ describe('blame at scale', () => {
       expect(result.entries!.map((e) => e.pointer)).toEqual(head.map((_, i) => `/${i}`));
       expect(result.entries!.map((e) => e.value)).toEqual(head);
       // An array of numbers: a leaf is set by the newest version where the number at its index differs.
-      const expected = head.map((_, i) => versions.findLast((v, k) => (v.value as number[] | undefined)?.[i] !== (versions[k - 1]?.value as number[] | undefined)?.[i])!.hash);
+      const expected = head.map(
+        (_, i) => versions.findLast((v, k) => (v.value as number[] | undefined)?.[i] !== (versions[k - 1]?.value as number[] | undefined)?.[i])!.hash,
+      );
       const wrong = result.entries!.filter((e, i) => e.version.hash !== expected[i]);
       expect(wrong.slice(0, 5)).toEqual([]);
       // The 48 versions after the second changed every index between them: the first two set nothing left.

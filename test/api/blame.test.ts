@@ -69,7 +69,12 @@ describe('blame', () => {
     await put('release', 'app.json', { replicas: 2, image: 'api:1.1', limits: { cpu: 2, mem: '1G' }, hosts: ['a', 'b'], empty: {} }, 'release 1.1');
     await put('db', 'db.json', { host: 'db1' }, 'another document');
     // mem moves to resources/mem with the same value; a host is inserted in front, shifting the others.
-    await put('move', 'app.json', { replicas: 2, image: 'api:1.1', limits: { cpu: 2 }, resources: { mem: '1G' }, hosts: ['z', 'a', 'b'], empty: {} }, 'move mem');
+    await put(
+      'move',
+      'app.json',
+      { replicas: 2, image: 'api:1.1', limits: { cpu: 2 }, resources: { mem: '1G' }, hosts: ['z', 'a', 'b'], empty: {} },
+      'move mem',
+    );
     await write('rollback', ROLLBACK, 'rollback', { to: v.scale, paths: ['app.json'], comment: 'back to scale' });
     await put('yaml', 'b.yaml', { a: 1, b: { c: 2 } }, 'b');
     await put('yaml2', 'b.yaml', { a: 1, b: { c: 3 } }, 'b.c');
@@ -93,7 +98,15 @@ describe('blame', () => {
       '/empty': 'create',
     });
     const replicas = result.entries![0]!;
-    expect(replicas).toEqual({ pointer: '/replicas', value: 2, version: { hash: v.scale }, operator: { email: ED.email }, time: new Date(T0 + 2 * 60_000).toISOString(), comment: 'scale', action: 'UPDATE' });
+    expect(replicas).toEqual({
+      pointer: '/replicas',
+      value: 2,
+      version: { hash: v.scale },
+      operator: { email: ED.email },
+      time: new Date(T0 + 2 * 60_000).toISOString(),
+      comment: 'scale',
+      action: 'UPDATE',
+    });
     expect(result.entries!.find((e) => e.pointer === '/image')).toMatchObject({ value: 'api:1.0', action: 'ROLLBACK', comment: 'back to scale' });
   });
 
@@ -115,9 +128,14 @@ describe('blame', () => {
     const limits = await blame({ path: 'app.json', pointer: '/limits', at: 'HEAD~7' });
     expect(limits).toMatchObject({ pointer: '/limits', at: { hash: v.release } });
     expect(byPointer(limits)).toEqual({ '/limits/cpu': 'release', '/limits/mem': 'create' });
-    expect(byPointer(await blame({ path: 'app.json', pointer: '/replicas', asOf: new Date(T0 + 2 * 60_000 + 30_000).toISOString() }))).toEqual({ '/replicas': 'scale' });
-    expect(byPointer(await blame({ path: 'app.json', pointer: '/replicas', at: `@{${new Date(T0 + 90_000).toISOString()}}` }))).toEqual({ '/replicas': 'create' });
-    const fromDocument = (await h.gql<{ namespace: { config: { blame: BlameResult } } }>(DOC_BLAME, { pointer: '/hosts', at: v.move })).data.namespace.config.blame;
+    expect(byPointer(await blame({ path: 'app.json', pointer: '/replicas', asOf: new Date(T0 + 2 * 60_000 + 30_000).toISOString() }))).toEqual({
+      '/replicas': 'scale',
+    });
+    expect(byPointer(await blame({ path: 'app.json', pointer: '/replicas', at: `@{${new Date(T0 + 90_000).toISOString()}}` }))).toEqual({
+      '/replicas': 'create',
+    });
+    const fromDocument = (await h.gql<{ namespace: { config: { blame: BlameResult } } }>(DOC_BLAME, { pointer: '/hosts', at: v.move })).data.namespace.config
+      .blame;
     expect(fromDocument).toMatchObject({ __typename: 'Blame', at: { hash: v.move } });
     expect(fromDocument.entries!.map((e) => [e.pointer, e.value, nameOf(e.version.hash)])).toEqual([
       ['/hosts/0', 'z', 'move'],

@@ -63,7 +63,9 @@ describe('request bodies sent chunked (no content-length)', () => {
     const body = JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(8 * 1024 * 1024) } });
     const outcomes: string[] = [];
     for (let k = 0; k < 6; k += 1) {
-      const res = await fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).catch((error: Error & { cause?: { code?: string } }) => error);
+      const res = await fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).catch(
+        (error: Error & { cause?: { code?: string } }) => error,
+      );
       outcomes.push(res instanceof Error ? `error ${res.cause?.code ?? res.message}` : String(res.status));
     }
     expect(outcomes).toEqual(Array.from({ length: 6 }, () => '413'));

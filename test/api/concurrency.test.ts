@@ -14,13 +14,16 @@ describe('concurrent writers on one namespace', () => {
 
   afterAll(() => h.close());
 
-  const headOf = async (): Promise<string | null> => (await h.gql<{ namespace: { head: { hash: string } | null } }>(HEAD, { ns: 'busy' })).data.namespace.head?.hash ?? null;
+  const headOf = async (): Promise<string | null> =>
+    (await h.gql<{ namespace: { head: { hash: string } | null } }>(HEAD, { ns: 'busy' })).data.namespace.head?.hash ?? null;
 
   it('8 clients with the same expectedVersion: exactly one wins, the others get VersionConflict naming the winner', async () => {
     await h.gql(PUT_CONFIG, { input: { namespace: 'busy', path: 'counter.json', content: { n: 0 }, expectedVersion: null } });
     const base = await headOf();
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'busy', path: 'counter.json', content: { n: 1, by: i }, expectedVersion: base } })),
+      Array.from({ length: 8 }, (_, i) =>
+        h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'busy', path: 'counter.json', content: { n: 1, by: i }, expectedVersion: base } }),
+      ),
     );
     const outcomes = results.map((r) => r.data.putConfig);
     const winners = outcomes.filter((o) => o.status === 'COMMITTED');
@@ -34,7 +37,7 @@ describe('concurrent writers on one namespace', () => {
     const acknowledged: string[] = [];
     let conflicts = 0;
     const client = async (id: number): Promise<void> => {
-      for (let done = 0; done < 10; ) {
+      for (let done = 0; done < 10;) {
         const expectedVersion = await headOf();
         const res = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, {
           input: { namespace: 'busy', path: `clients/${id}.json`, content: { writes: done + 1 }, expectedVersion },
@@ -68,10 +71,12 @@ describe('concurrent writers on one namespace', () => {
     let conflicts = 0;
     let acknowledged = 0;
     const client = async (): Promise<void> => {
-      for (let done = 0; done < 5; ) {
+      for (let done = 0; done < 5;) {
         const read = await h.gql<{ namespace: { config: { content: { n: number }; at: { hash: string } } } }>(READ);
         const { content, at } = read.data.namespace.config;
-        const res = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'busy', path: 'shared.json', content: { n: content.n + 1 }, expectedVersion: at.hash } });
+        const res = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, {
+          input: { namespace: 'busy', path: 'shared.json', content: { n: content.n + 1 }, expectedVersion: at.hash },
+        });
         if (res.data.putConfig.__typename === 'VersionConflict') {
           conflicts += 1;
           continue;

@@ -41,7 +41,12 @@ function wideAliases(): string {
 
 function billionLaughs(): string {
   const lines = [`l0: &l0 [${Array(9).fill('"lol"').join(', ')}]`];
-  for (let level = 1; level < 12; level += 1) lines.push(`l${level}: &l${level} [${Array(9).fill(`*l${level - 1}`).join(', ')}]`);
+  for (let level = 1; level < 12; level += 1)
+    lines.push(
+      `l${level}: &l${level} [${Array(9)
+        .fill(`*l${level - 1}`)
+        .join(', ')}]`,
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -53,7 +58,13 @@ describe('document bombs through a real server', () => {
     execFileSync('git', ['--git-dir', path.join(h.dataDir, `${NS}.git`), ...args], {
       input,
       encoding: 'utf8',
-      env: { ...process.env, GIT_AUTHOR_NAME: 'Git CLI', GIT_AUTHOR_EMAIL: 'cli@example.com', GIT_COMMITTER_NAME: 'Git CLI', GIT_COMMITTER_EMAIL: 'cli@example.com' },
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 'Git CLI',
+        GIT_AUTHOR_EMAIL: 'cli@example.com',
+        GIT_COMMITTER_NAME: 'Git CLI',
+        GIT_COMMITTER_EMAIL: 'cli@example.com',
+      },
     }).trim();
 
   async function put(path: string, text: string): Promise<WriteResult> {
@@ -64,7 +75,11 @@ describe('document bombs through a real server', () => {
   /** A write with `content` spelled out by hand: JSON.stringify of these values would overflow the test's own stack. */
   async function putContent(path: string, content: string): Promise<RawAnswer> {
     const body = `{"query":${JSON.stringify(PUT_CONFIG)},"variables":{"input":{"namespace":"${NS}","path":"${path}","expectedVersion":"${head()}","content":${content}}}}`;
-    const res = await fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN.token}` }, body });
+    const res = await fetch(`${h.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN.token}` },
+      body,
+    });
     return { status: res.status, body: (await res.json()) as RawAnswer['body'] };
   }
 
@@ -108,8 +123,20 @@ describe('document bombs through a real server', () => {
   });
 
   it('refuses YAML alias and merge-key bombs given as text, naming the limit and the alias that passes it', async () => {
-    await expectInvalidDocument('laughs.yaml', billionLaughs(), /^aliases expand the document to more than 1000 values \(10× the 22 values/, 4, 'l3: &l3 ['.length + 1);
-    await expectInvalidDocument('wide.yaml', wideAliases(), /^aliases expand the document to more than 90110 values \(10× the 9011 values written in it/, 10, 'all: ['.length + 81 * 4 + 1);
+    await expectInvalidDocument(
+      'laughs.yaml',
+      billionLaughs(),
+      /^aliases expand the document to more than 1000 values \(10× the 22 values/,
+      4,
+      'l3: &l3 ['.length + 1,
+    );
+    await expectInvalidDocument(
+      'wide.yaml',
+      wideAliases(),
+      /^aliases expand the document to more than 90110 values \(10× the 9011 values written in it/,
+      10,
+      'all: ['.length + 81 * 4 + 1,
+    );
     const big = `big: &big {${Array.from({ length: 500 }, (_, k) => `k${k}: ${k}`).join(', ')}}`;
     const merges = `${big}\n${Array.from({ length: 2000 }, (_, i) => `m${i}: {<<: *big, own: ${i}}`).join('\n')}\n`;
     // 4,502 values written, 500 more for each merge: the 82nd merge passes 45,020.
@@ -125,7 +152,10 @@ describe('document bombs through a real server', () => {
   it('refuses deep content with InvalidInput, and content too deep or too large to parse cheaply before parsing it', async () => {
     for (const path of ['content.json', 'content.yaml']) {
       const deep = await refused(path, () => putContent(path, `${'['.repeat(300)}${']'.repeat(300)}`));
-      expect(deep.body.data?.putConfig, path).toMatchObject({ __typename: 'InvalidInput', message: expect.stringContaining('nesting is deeper than 256 levels') as unknown });
+      expect(deep.body.data?.putConfig, path).toMatchObject({
+        __typename: 'InvalidInput',
+        message: expect.stringContaining('nesting is deeper than 256 levels') as unknown,
+      });
       // yoga would JSON.parse these on the event loop before any resolver ran: 100,000 levels, 16 MB of brackets
       // (10 s before), two million values.
       const bodies: [string, string][] = [

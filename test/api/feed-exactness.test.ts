@@ -68,14 +68,24 @@ describe('the change feed under load', () => {
     const filtered = filters.map((filter, i) => recordWs(clients[i]!, FILTERED, { ns: NS, ...filter }));
     const all = [...everything, ...filtered];
     // The namespace is empty: subscribers listening before the first commit must see the whole history.
-    await until(() => h.server.cairn.feed.liveSubscriptions === all.length, 15_000, () => `${h.server.cairn.feed.liveSubscriptions} subscriptions live`);
+    await until(
+      () => h.server.cairn.feed.liveSubscriptions === all.length,
+      15_000,
+      () => `${h.server.cairn.feed.liveSubscriptions} subscriptions live`,
+    );
 
     const started = performance.now();
     await Promise.all(Array.from({ length: WRITERS }, (_, w) => write(new NamespaceWriter(h, NS), w, COMMITS / WRITERS)));
     const writeSeconds = (performance.now() - started) / 1000;
-    await until(() => everything.every((r) => r.events.length >= COMMITS), 30_000, () => progress(everything));
+    await until(
+      () => everything.every((r) => r.events.length >= COMMITS),
+      30_000,
+      () => progress(everything),
+    );
     const deliverySeconds = (performance.now() - started) / 1000;
-    console.info(`${COMMITS} commits in ${writeSeconds.toFixed(1)} s (${(COMMITS / writeSeconds).toFixed(0)}/s); all ${SUBSCRIBERS} subscribers complete after ${deliverySeconds.toFixed(1)} s`);
+    console.info(
+      `${COMMITS} commits in ${writeSeconds.toFixed(1)} s (${(COMMITS / writeSeconds).toFixed(0)}/s); all ${SUBSCRIBERS} subscribers complete after ${deliverySeconds.toFixed(1)} s`,
+    );
 
     const history = h.git(NS, 'rev-list', '--reverse', 'main').trim().split('\n');
     expect(history).toHaveLength(COMMITS);
@@ -89,15 +99,25 @@ describe('the change feed under load', () => {
     expect(events.map((e) => e.parentVersion)).toEqual([null, ...history.slice(0, -1)]);
 
     const actionOf = new Map(
-      h.git(NS, 'log', '--format=%H %(trailers:key=Cairn-Action,valueonly,separator=)', 'main')
+      h
+        .git(NS, 'log', '--format=%H %(trailers:key=Cairn-Action,valueonly,separator=)', 'main')
         .trim()
         .split('\n')
         .map((line) => line.split(' ') as [string, string]),
     );
     const touching = (prefix: string): string[] => h.git(NS, 'log', '--reverse', '--format=%H', 'main', '--', prefix).trim().split('\n');
     const withAction = (versions: readonly string[], actions: readonly string[]): string[] => versions.filter((v) => actions.includes(actionOf.get(v)!));
-    const expected = [touching('apps/w1/'), withAction(history, ['delete']), withAction(touching('lib/'), ['create', 'delete']), withAction(touching('shared/'), ['update'])];
-    await until(() => filtered.every((r, i) => r.events.length >= expected[i]!.length), 10_000, () => progress(filtered));
+    const expected = [
+      touching('apps/w1/'),
+      withAction(history, ['delete']),
+      withAction(touching('lib/'), ['create', 'delete']),
+      withAction(touching('shared/'), ['update']),
+    ];
+    await until(
+      () => filtered.every((r, i) => r.events.length >= expected[i]!.length),
+      10_000,
+      () => progress(filtered),
+    );
     filtered.forEach((recording, i) => {
       expect(expected[i]!.length).toBeGreaterThan(10);
       expect(recording.errors).toEqual([]);

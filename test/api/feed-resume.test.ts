@@ -59,7 +59,12 @@ describe('resuming the change feed with since', () => {
    * Subscribes, takes a few dozen events, drops the connection, resumes with since = the last version it got, and
    * so on until the writers are done and it has reached the head; returns everything it received, in order.
    */
-  async function comeAndGo(transports: readonly Transport[], ns: string, seed: string, writers: { done: Promise<void> }): Promise<{ received: FeedEvent[]; sessions: number }> {
+  async function comeAndGo(
+    transports: readonly Transport[],
+    ns: string,
+    seed: string,
+    writers: { done: Promise<void> },
+  ): Promise<{ received: FeedEvent[]; sessions: number }> {
     const received: FeedEvent[] = [];
     let finished = false;
     void writers.done.then(() => {
@@ -71,7 +76,11 @@ describe('resuming the change feed with since', () => {
       const { recording, disconnect } = subscribe(transports[sessions % transports.length]!, ns, since);
       const wanted = 20 + ((sessions * 37) % 60);
       const head = (): string => h.git(ns, 'rev-parse', 'main').trim();
-      await until(() => recording.events.length >= wanted || (finished && recording.events.at(-1)?.version === head()), 20_000, () => `session ${sessions}: ${recording.events.length} events, errors ${JSON.stringify([...recording.errors, ...recording.failures])}`);
+      await until(
+        () => recording.events.length >= wanted || (finished && recording.events.at(-1)?.version === head()),
+        20_000,
+        () => `session ${sessions}: ${recording.events.length} events, errors ${JSON.stringify([...recording.errors, ...recording.failures])}`,
+      );
       await disconnect();
       expect(recording.errors).toEqual([]);
       received.push(...recording.events);
@@ -83,16 +92,20 @@ describe('resuming the change feed with since', () => {
     ['graphql-ws', ['ws']],
     ['SSE', ['sse']],
     ['graphql-ws and SSE alternately', ['ws', 'sse']],
-  ])('over %s: disconnected mid-stream again and again, it misses nothing and sees nothing twice', async (_name, transports) => {
-    const { ns, seed } = await namespaceWithSeed();
-    const writers = writeInBackground(h, ns, 150);
-    const { received, sessions } = await comeAndGo(transports, ns, seed, writers);
-    const history = h.git(ns, 'rev-list', '--reverse', `${seed}..main`).trim().split('\n');
-    expect(history).toHaveLength(300);
-    expect(sessions).toBeGreaterThan(3);
-    expect(received.map((e) => e.version)).toEqual(history);
-    expect(received.map((e) => e.parentVersion)).toEqual([seed, ...history.slice(0, -1)]);
-  }, 60_000);
+  ])(
+    'over %s: disconnected mid-stream again and again, it misses nothing and sees nothing twice',
+    async (_name, transports) => {
+      const { ns, seed } = await namespaceWithSeed();
+      const writers = writeInBackground(h, ns, 150);
+      const { received, sessions } = await comeAndGo(transports, ns, seed, writers);
+      const history = h.git(ns, 'rev-list', '--reverse', `${seed}..main`).trim().split('\n');
+      expect(history).toHaveLength(300);
+      expect(sessions).toBeGreaterThan(3);
+      expect(received.map((e) => e.version)).toEqual(history);
+      expect(received.map((e) => e.parentVersion)).toEqual([seed, ...history.slice(0, -1)]);
+    },
+    60_000,
+  );
 
   it('resumes from an older version: replays history, then continues live, with no gap at the switch', async () => {
     const { ns, seed } = await namespaceWithSeed();
@@ -102,7 +115,11 @@ describe('resuming the change feed with since', () => {
     const { recording, disconnect } = subscribe('ws', ns, seed);
     await writers.done;
     const history = h.git(ns, 'rev-list', '--reverse', `${seed}..main`).trim().split('\n');
-    await until(() => recording.events.length >= history.length, 20_000, () => `${recording.events.length}/${history.length}`);
+    await until(
+      () => recording.events.length >= history.length,
+      20_000,
+      () => `${recording.events.length}/${history.length}`,
+    );
     await disconnect();
     expect(recording.events.map((e) => e.version)).toEqual(history);
   }, 30_000);
@@ -118,7 +135,11 @@ describe('resuming the change feed with since', () => {
     const late = subscribe('sse', ns, zeros);
     const history = h.git(ns, 'rev-list', '--reverse', 'main').trim().split('\n');
     for (const { recording, disconnect } of [early, late]) {
-      await until(() => recording.events.length >= 3, 10_000, () => `${recording.events.length}/3`);
+      await until(
+        () => recording.events.length >= 3,
+        10_000,
+        () => `${recording.events.length}/3`,
+      );
       await disconnect();
       expect(recording.events.map((e) => e.version)).toEqual(history);
       expect(recording.events.map((e) => e.sequence)).toEqual([0, 1, 2]);

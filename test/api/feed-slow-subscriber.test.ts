@@ -72,13 +72,25 @@ describe('a subscriber that stops reading', () => {
       const seed = await new NamespaceWriter(h, ns).put('seed.json', { seed: true });
       const live = h.server.cairn.feed.liveSubscriptions;
       const healthy = recordWs(h.ws(), QUERY, { ns, since: seed });
-      await until(() => h.server.cairn.feed.liveSubscriptions === live + 1, 5_000, () => 'healthy subscriber not live');
+      await until(
+        () => h.server.cairn.feed.liveSubscriptions === live + 1,
+        5_000,
+        () => 'healthy subscriber not live',
+      );
       const alone = await commitsPerSecond(h, ns, 'alone', 100);
 
       const slow = stallable(transport, ns);
-      await until(() => h.server.cairn.feed.liveSubscriptions === live + 2, 5_000, () => 'slow subscriber not live');
+      await until(
+        () => h.server.cairn.feed.liveSubscriptions === live + 2,
+        5_000,
+        () => 'slow subscriber not live',
+      );
       await new NamespaceWriter(h, ns).put('before-stall.json', DOCUMENT);
-      await until(() => slow.events.length === 1, 5_000, () => 'slow subscriber got nothing');
+      await until(
+        () => slow.events.length === 1,
+        5_000,
+        () => 'slow subscriber got nothing',
+      );
       slow.stall();
       let maxBuffered = 0;
       const watch = setInterval(() => {
@@ -87,14 +99,24 @@ describe('a subscriber that stops reading', () => {
       const withStalled = await commitsPerSecond(h, ns, 'stalled', 250);
       clearInterval(watch);
       // Cut off on the server while it still reads nothing: its subscription is gone.
-      await until(() => h.server.cairn.feed.liveSubscriptions === live + 1, 5_000, () => 'the stalled subscriber is still subscribed');
-      console.info(`${transport}: ${alone.toFixed(0)} commits/s alone, ${withStalled.toFixed(0)} with a stalled subscriber; server buffered at most ${maxBuffered} bytes for a socket`);
+      await until(
+        () => h.server.cairn.feed.liveSubscriptions === live + 1,
+        5_000,
+        () => 'the stalled subscriber is still subscribed',
+      );
+      console.info(
+        `${transport}: ${alone.toFixed(0)} commits/s alone, ${withStalled.toFixed(0)} with a stalled subscriber; server buffered at most ${maxBuffered} bytes for a socket`,
+      );
       expect(withStalled).toBeGreaterThan(alone * 0.5);
       // graphql-ws and yoga's SSE stream both wait for each write: Node holds at most one event per socket.
       expect(maxBuffered).toBeLessThan(200_000);
 
       const expected = history(h, ns, seed);
-      await until(() => healthy.events.length >= expected.length, 15_000, () => `healthy got ${healthy.events.length}/${expected.length}`);
+      await until(
+        () => healthy.events.length >= expected.length,
+        15_000,
+        () => `healthy got ${healthy.events.length}/${expected.length}`,
+      );
       healthy.stop();
       expect(healthy.events.map((e) => e.version)).toEqual(expected);
       expect(healthy.errors).toEqual([]);
@@ -108,7 +130,11 @@ describe('a subscriber that stops reading', () => {
       expect(resumeFrom).toBe(received.at(-1)!.version);
 
       const resumed = resumeWith(transport, ns, resumeFrom);
-      await until(() => resumed.events.length >= expected.length - start - received.length, 15_000, () => `resumed got ${resumed.events.length}`);
+      await until(
+        () => resumed.events.length >= expected.length - start - received.length,
+        15_000,
+        () => `resumed got ${resumed.events.length}`,
+      );
       resumed.stop();
       expect([...received, ...resumed.events].map((e) => e.version)).toEqual(expected.slice(start));
     },
@@ -148,17 +174,33 @@ describe('a stalled subscriber that never reads again', () => {
 
   afterAll(() => h.close());
 
-  it.each<Transport>(['graphql-ws', 'SSE'])('over %s: its connection is dropped once the grace period (CAIRN_FEED_DISCONNECT_GRACE_MS) is over', async (transport) => {
-    const seed = await new NamespaceWriter(h, 'gone').put(`seed-${transport}.json`, { seed: true });
-    const first = serverSockets.length;
-    const slow: Stallable = transport === 'SSE' ? new StallableSseClient(h.url, QUERY, { ns: 'gone' }) : StallableWsClient.open(h.url, QUERY, { ns: 'gone' });
-    await until(() => h.server.cairn.feed.liveSubscriptions === 1, 5_000, () => 'not live');
-    const socket = serverSockets[first]!;
-    slow.stall();
-    await commitsPerSecond(h, 'gone', transport, 150);
-    await until(() => h.server.cairn.feed.liveSubscriptions === 0, 5_000, () => 'still subscribed');
-    await until(() => socket.destroyed, 3_000, () => 'the server kept the connection');
-    slow.close();
-    expect(history(h, 'gone', seed).length).toBeGreaterThan(slow.events.length);
-  }, 30_000);
+  it.each<Transport>(['graphql-ws', 'SSE'])(
+    'over %s: its connection is dropped once the grace period (CAIRN_FEED_DISCONNECT_GRACE_MS) is over',
+    async (transport) => {
+      const seed = await new NamespaceWriter(h, 'gone').put(`seed-${transport}.json`, { seed: true });
+      const first = serverSockets.length;
+      const slow: Stallable = transport === 'SSE' ? new StallableSseClient(h.url, QUERY, { ns: 'gone' }) : StallableWsClient.open(h.url, QUERY, { ns: 'gone' });
+      await until(
+        () => h.server.cairn.feed.liveSubscriptions === 1,
+        5_000,
+        () => 'not live',
+      );
+      const socket = serverSockets[first]!;
+      slow.stall();
+      await commitsPerSecond(h, 'gone', transport, 150);
+      await until(
+        () => h.server.cairn.feed.liveSubscriptions === 0,
+        5_000,
+        () => 'still subscribed',
+      );
+      await until(
+        () => socket.destroyed,
+        3_000,
+        () => 'the server kept the connection',
+      );
+      slow.close();
+      expect(history(h, 'gone', seed).length).toBeGreaterThan(slow.events.length);
+    },
+    30_000,
+  );
 });

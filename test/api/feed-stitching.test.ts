@@ -31,14 +31,21 @@ describe('stitching the feed on sequence numbers', () => {
 
   beforeAll(async () => {
     root = mkdtempSync(path.join(tmpdir(), 'cairn-stitch-'));
-    server = await startServer(readSettings({ CAIRN_DATA_DIR: path.join(root, 'repos'), CAIRN_PORT: '0', CAIRN_FSYNC: 'false' }), { logger: pino({ level: 'silent' }), events });
+    server = await startServer(readSettings({ CAIRN_DATA_DIR: path.join(root, 'repos'), CAIRN_PORT: '0', CAIRN_FSYNC: 'false' }), {
+      logger: pino({ level: 'silent' }),
+      events,
+    });
     events.addEventListener(CHANGE_TOPIC, (e) => {
       if (!redelivering) published.push((e as CustomEvent<ChangeEvent>).detail);
     });
     client = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
     h = {
       async gql(query, variables = {}) {
-        const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+        const res = await fetch(`${server.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query, variables }),
+        });
         const body = (await res.json()) as { data: never; errors?: never };
         return { status: res.status, data: body.data, errors: body.errors };
       },
@@ -64,17 +71,33 @@ describe('stitching the feed on sequence numbers', () => {
     const seed = await writer.put('a.json', { n: 0 });
     const versions: string[] = [];
     for (let n = 1; n <= 10; n += 1) versions.push(await writer.put('a.json', { n }));
-    await until(() => published.length === 11, 5_000, () => `${published.length} published`);
+    await until(
+      () => published.length === 11,
+      5_000,
+      () => `${published.length} published`,
+    );
 
     const recording = recordWs(client, QUERY, { ns: 'stitch', since: seed });
-    await until(() => server.cairn.feed.liveSubscriptions === 1 && recording.events.length === 10, 5_000, () => `${recording.events.length} replayed`);
+    await until(
+      () => server.cairn.feed.liveSubscriptions === 1 && recording.events.length === 10,
+      5_000,
+      () => `${recording.events.length} replayed`,
+    );
     // Late copies of replayed commits, as a slow event bus would deliver them after the replay.
     for (const event of published.slice(1)) redeliver(event);
     const next = await writer.put('a.json', { n: 11 });
-    await until(() => published.length === 12, 5_000, () => 'not published');
+    await until(
+      () => published.length === 12,
+      5_000,
+      () => 'not published',
+    );
     redeliver(published.at(-1)!);
     const last = await writer.put('a.json', { n: 12 });
-    await until(() => recording.events.at(-1)?.version === last, 5_000, () => JSON.stringify(recording.events.slice(-3)));
+    await until(
+      () => recording.events.at(-1)?.version === last,
+      5_000,
+      () => JSON.stringify(recording.events.slice(-3)),
+    );
     recording.stop();
     expect(recording.events.map((e) => e.version)).toEqual([...versions, next, last]);
     expect(recording.events.map((e) => e.sequence)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));

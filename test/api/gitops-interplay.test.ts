@@ -51,7 +51,11 @@ describe('GitOps checks together', () => {
     return name;
   }
 
-  async function apply(namespace: string, changes: { path: string; content?: unknown; text?: string; delete?: boolean }[], token = ADA.token): Promise<Outcome> {
+  async function apply(
+    namespace: string,
+    changes: { path: string; content?: unknown; text?: string; delete?: boolean }[],
+    token = ADA.token,
+  ): Promise<Outcome> {
     const res = await h.gql<{ applyChanges: Outcome }>(APPLY, { input: { namespace, expectedVersion: base(namespace), changes } }, token);
     expect(res.errors).toBeUndefined();
     return res.data.applyChanges;
@@ -84,12 +88,14 @@ describe('GitOps checks together', () => {
       ]),
     ).toMatchObject({ __typename: 'WritePayload' });
     // An overlay is a patch (an array), and the policy is Cairn's own file: neither is checked against svc.json.
-    expect(await put(name, 'services/pay.overlays/prod.patch.json', [{ op: 'replace', path: '/replicas', value: 3 }])).toMatchObject({ __typename: 'WritePayload' });
+    expect(await put(name, 'services/pay.overlays/prod.patch.json', [{ op: 'replace', path: '/replicas', value: 3 }])).toMatchObject({
+      __typename: 'WritePayload',
+    });
     expect(await put(name, '.cairn/policy.json', { protectedTags: ['release/*'] })).toMatchObject({ __typename: 'WritePayload' });
     expect(await put(name, 'services/other.json', { replicas: 9 })).toMatchObject({ __typename: 'SchemaViolation' });
   });
 
-  it('an overlay is covered by its base document\'s approval rule', async () => {
+  it("an overlay is covered by its base document's approval rule", async () => {
     const name = await namespace();
     await apply(name, [
       { path: 'services/pay.yaml', content: { replicas: 2 } },
@@ -115,7 +121,11 @@ describe('GitOps checks together', () => {
     const name = await namespace();
     await put(name, '.cairn/policy.json', { protectedTags: ['release/*'] });
     // With no approval rule at all, an editor still cannot drop the policy that protects the release tags.
-    const byEditor = await h.gql<{ deleteConfig: Outcome }>(DELETE, { input: { namespace: name, path: '.cairn/policy.json', expectedVersion: 'HEAD' } }, ALICE.token);
+    const byEditor = await h.gql<{ deleteConfig: Outcome }>(
+      DELETE,
+      { input: { namespace: name, path: '.cairn/policy.json', expectedVersion: 'HEAD' } },
+      ALICE.token,
+    );
     expect(byEditor.data.deleteConfig).toMatchObject({ __typename: 'Forbidden' });
 
     const before = await apply(name, [
@@ -124,17 +134,22 @@ describe('GitOps checks together', () => {
       { path: '.cairn/schemas/index.json', content: { 'prod/**': 'svc.json' } },
     ]);
     await put(name, '.cairn/policy.json', { approvals: [{ paths: ['prod/**'], required: 1, approvers: [ADA.email] }], emergencyRollback: true });
-    const dropSchema = await h.gql<{ deleteConfig: Outcome }>(DELETE, { input: { namespace: name, path: '.cairn/schemas/index.json', expectedVersion: 'HEAD' } }, ALICE.token);
+    const dropSchema = await h.gql<{ deleteConfig: Outcome }>(
+      DELETE,
+      { input: { namespace: name, path: '.cairn/schemas/index.json', expectedVersion: 'HEAD' } },
+      ALICE.token,
+    );
     expect(dropSchema.data.deleteConfig).toMatchObject({ __typename: 'ApprovalRequired' });
 
     // An admin's emergency rollback may restore prod/, but not the policy it is governed by.
     const rollback = async (paths: string[]): Promise<Outcome> =>
-      (await h.gql<{ rollback: Outcome }>(ROLLBACK, { input: { namespace: name, to: before.version!.hash, paths, expectedVersion: 'HEAD' } }, ADA.token)).data.rollback;
+      (await h.gql<{ rollback: Outcome }>(ROLLBACK, { input: { namespace: name, to: before.version!.hash, paths, expectedVersion: 'HEAD' } }, ADA.token)).data
+        .rollback;
     expect(await rollback(['.cairn/policy.json', 'prod/app.json'])).toMatchObject({ __typename: 'ApprovalRequired' });
     await put(name, 'prod/app.json', { replicas: 1 }, ADA.token).catch(() => undefined);
   });
 
-  it('tags and rollbacks take only versions of main, never a proposal\'s commit', async () => {
+  it("tags and rollbacks take only versions of main, never a proposal's commit", async () => {
     const name = await namespace();
     await apply(name, [
       { path: 'prod/app.json', content: { replicas: 1 } },
@@ -146,7 +161,11 @@ describe('GitOps checks together', () => {
       ALICE.token,
     );
     const unapproved = proposal.data.proposeChange.change.hash;
-    const tag = await h.gql<{ createTag: Outcome }>(CREATE_TAG, { input: { namespace: name, name: 'release/1', version: unapproved, message: 'sneaky' } }, ADA.token);
+    const tag = await h.gql<{ createTag: Outcome }>(
+      CREATE_TAG,
+      { input: { namespace: name, name: 'release/1', version: unapproved, message: 'sneaky' } },
+      ADA.token,
+    );
     expect(tag.data.createTag).toMatchObject({ __typename: 'InvalidInput' });
     expect(h.git(name, 'tag', '-l').trim()).toBe('');
     const rollback = await h.gql<{ rollback: Outcome }>(ROLLBACK, { input: { namespace: name, to: unapproved, expectedVersion: 'HEAD' } }, ADA.token);
@@ -157,7 +176,11 @@ describe('GitOps checks together', () => {
   it('a proposal colliding a file with a folder is InvalidPath, not an internal error', async () => {
     const name = await namespace();
     await put(name, 'a.json/b.json', { x: 1 });
-    const res = await h.gql<{ proposeChange: Outcome }>(PROPOSE, { input: { namespace: name, expectedVersion: head(name), changes: [{ path: 'a.json', content: { y: 2 } }] } }, ALICE.token);
+    const res = await h.gql<{ proposeChange: Outcome }>(
+      PROPOSE,
+      { input: { namespace: name, expectedVersion: head(name), changes: [{ path: 'a.json', content: { y: 2 } }] } },
+      ALICE.token,
+    );
     expect(res.data.proposeChange).toMatchObject({ __typename: 'InvalidPath' });
   });
 
@@ -167,12 +190,20 @@ describe('GitOps checks together', () => {
       { path: 'prod/app.json', content: { replicas: 1 } },
       { path: '.cairn/policy.json', content: { approvals: [{ paths: ['prod/**'], required: 1, approvers: [ADA.email] }] } },
     ]);
-    const proposed = await h.gql<{ proposeChange: { id: string } }>(PROPOSE, { input: { namespace: name, expectedVersion: head(name), changes: [{ path: 'prod/app.json', content: { replicas: 2 } }] } }, ALICE.token);
+    const proposed = await h.gql<{ proposeChange: { id: string } }>(
+      PROPOSE,
+      { input: { namespace: name, expectedVersion: head(name), changes: [{ path: 'prod/app.json', content: { replicas: 2 } }] } },
+      ALICE.token,
+    );
     const id = proposed.data.proposeChange.id;
     const approve = `mutation($input: ProposalActionInput!) { approveChange(input: $input) { __typename } }`;
     const merge = `mutation($input: ProposalActionInput!) { mergeChange(input: $input) { __typename } }`;
-    expect((await h.gql<{ approveChange: Outcome }>(approve, { input: { namespace: name, proposal: id } }, ADA.token)).data.approveChange.__typename).toBe('Proposal');
-    expect((await h.gql<{ mergeChange: Outcome }>(merge, { input: { namespace: name, proposal: id } }, ALICE.token)).data.mergeChange.__typename).toBe('WritePayload');
+    expect((await h.gql<{ approveChange: Outcome }>(approve, { input: { namespace: name, proposal: id } }, ADA.token)).data.approveChange.__typename).toBe(
+      'Proposal',
+    );
+    expect((await h.gql<{ mergeChange: Outcome }>(merge, { input: { namespace: name, proposal: id } }, ALICE.token)).data.mergeChange.__typename).toBe(
+      'WritePayload',
+    );
     expect(h.git(name, 'log', '-1', '--format=%s', 'main').trim()).toBe(`merge proposal ${id}`);
   });
 
@@ -182,7 +213,17 @@ describe('GitOps checks together', () => {
     const work = mkdtempSync(path.join(tmpdir(), 'cairn-policy-'));
     try {
       const git = (...args: string[]): string =>
-        execFileSync('git', args, { cwd: work, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'CLI', GIT_AUTHOR_EMAIL: 'cli@example.com', GIT_COMMITTER_NAME: 'CLI', GIT_COMMITTER_EMAIL: 'cli@example.com' } });
+        execFileSync('git', args, {
+          cwd: work,
+          encoding: 'utf8',
+          env: {
+            ...process.env,
+            GIT_AUTHOR_NAME: 'CLI',
+            GIT_AUTHOR_EMAIL: 'cli@example.com',
+            GIT_COMMITTER_NAME: 'CLI',
+            GIT_COMMITTER_EMAIL: 'cli@example.com',
+          },
+        });
       git('clone', '-q', path.join(h.dataDir, `${name}.git`), '.');
       execFileSync('mkdir', ['-p', path.join(work, '.cairn')]);
       writeFileSync(path.join(work, '.cairn', 'policy.json'), '{"unknownField": true}\n');

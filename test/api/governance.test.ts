@@ -94,17 +94,43 @@ describe('governance stays with admins', () => {
       const ns = 'gov';
       await refusedForEditor('put', () => call(PUT, 'putConfig', { namespace: ns, path: POLICY, text: TAKEOVER, expectedVersion: head(ns) }, ED.token));
       await refusedForEditor('apply', () =>
-        call(APPLY, 'applyChanges', { namespace: ns, expectedVersion: head(ns), changes: [{ path: 'app.json', content: { a: 9 } }, { path: POLICY, text: TAKEOVER }] }, ED.token),
+        call(
+          APPLY,
+          'applyChanges',
+          {
+            namespace: ns,
+            expectedVersion: head(ns),
+            changes: [
+              { path: 'app.json', content: { a: 9 } },
+              { path: POLICY, text: TAKEOVER },
+            ],
+          },
+          ED.token,
+        ),
       );
       await refusedForEditor('delete', () => call(DELETE, 'deleteConfig', { namespace: ns, path: POLICY, expectedVersion: head(ns) }, ED.token));
-      await refusedForEditor('rollback to before the policy', () => call(ROLLBACK, 'rollback', { namespace: ns, to: noPolicy, expectedVersion: head(ns) }, ED.token));
-      await refusedForEditor('rollback preview', () => call(ROLLBACK, 'rollback', { namespace: ns, to: noPolicy, expectedVersion: head(ns), dryRun: true }, ED.token));
-      await refusedForEditor('revert of the policy commit', () => call(REVERT, 'revert', { namespace: ns, version: withPolicy, expectedVersion: head(ns) }, ED.token));
+      await refusedForEditor('rollback to before the policy', () =>
+        call(ROLLBACK, 'rollback', { namespace: ns, to: noPolicy, expectedVersion: head(ns) }, ED.token),
+      );
+      await refusedForEditor('rollback preview', () =>
+        call(ROLLBACK, 'rollback', { namespace: ns, to: noPolicy, expectedVersion: head(ns), dryRun: true }, ED.token),
+      );
+      await refusedForEditor('revert of the policy commit', () =>
+        call(REVERT, 'revert', { namespace: ns, version: withPolicy, expectedVersion: head(ns) }, ED.token),
+      );
       const imported = {
         namespace: ns,
         expectedVersion: head(ns),
         requestId: 'gov-import',
-        commits: [{ author: { name: 'Old', email: 'old@example.com' }, authoredAt: '2020-01-01T00:00:00Z', timezoneOffset: 0, message: 'imported', changes: [{ path: POLICY, text: TAKEOVER }] }],
+        commits: [
+          {
+            author: { name: 'Old', email: 'old@example.com' },
+            authoredAt: '2020-01-01T00:00:00Z',
+            timezoneOffset: 0,
+            message: 'imported',
+            changes: [{ path: POLICY, text: TAKEOVER }],
+          },
+        ],
       };
       await refusedForEditor('import', () => call(IMPORT, 'importHistory', imported, ED.token));
       const id = await propose(ns, [{ path: POLICY, text: TAKEOVER }], ED.token);
@@ -144,7 +170,11 @@ describe('governance stays with admins', () => {
       const relaxed = `${JSON.stringify({ emergencyRollback: true })}\n`;
       const id = await propose(ns, [{ path: POLICY, text: relaxed }], ED.token);
       // The policy in force covers app.json only; a governance change falls under every rule: Vi must approve.
-      const approve = await h.gql(`mutation($input: ProposalActionInput!) { approveChange(input: $input) { __typename } }`, { input: { namespace: ns, proposal: id } }, VI.token);
+      const approve = await h.gql(
+        `mutation($input: ProposalActionInput!) { approveChange(input: $input) { __typename } }`,
+        { input: { namespace: ns, proposal: id } },
+        VI.token,
+      );
       expect(approve.data).toEqual({ approveChange: { __typename: 'Proposal' } });
       expect(await call(MERGE, 'mergeChange', { namespace: ns, proposal: id }, ED.token)).toMatchObject({ __typename: 'Forbidden' });
       expect((await call(MERGE, 'mergeChange', { namespace: ns, proposal: id }, ADA.token)).status).toBe('COMMITTED');

@@ -63,9 +63,13 @@ describe('requestId is bound to its request', () => {
 
   it('refuses the key for a delete, a rollback and a revert', async () => {
     const before = commits();
-    const del = (await h.gql<{ deleteConfig: WriteResult }>(DELETE_CONFIG, { input: { namespace: 'idem', path: 'app.yaml', expectedVersion: rev(), requestId: 'R' } })).data.deleteConfig;
-    const rb = (await h.gql<{ rollback: WriteResult }>(ROLLBACK, { input: { namespace: 'idem', to: 'HEAD~1', expectedVersion: rev(), requestId: 'R' } })).data.rollback;
-    const rv = (await h.gql<{ revert: WriteResult }>(REVERT, { input: { namespace: 'idem', version: head, expectedVersion: rev(), requestId: 'R' } })).data.revert;
+    const del = (
+      await h.gql<{ deleteConfig: WriteResult }>(DELETE_CONFIG, { input: { namespace: 'idem', path: 'app.yaml', expectedVersion: rev(), requestId: 'R' } })
+    ).data.deleteConfig;
+    const rb = (await h.gql<{ rollback: WriteResult }>(ROLLBACK, { input: { namespace: 'idem', to: 'HEAD~1', expectedVersion: rev(), requestId: 'R' } })).data
+      .rollback;
+    const rv = (await h.gql<{ revert: WriteResult }>(REVERT, { input: { namespace: 'idem', version: head, expectedVersion: rev(), requestId: 'R' } })).data
+      .revert;
     for (const res of [del, rb, rv]) expect(res).toMatchObject({ __typename: 'IdempotencyKeyReused', firstVersion: head });
     expect(commits()).toBe(before);
     expect(h.git('idem', 'show', 'HEAD:app.yaml')).toBe('replicas: 1\n');

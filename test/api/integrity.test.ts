@@ -29,11 +29,19 @@ describe('verifyIntegrity agrees with git fsck', () => {
     gitdir = path.join(h.dataDir, 'vault.git');
     let version: string | null = null;
     for (let i = 0; i < 5; i += 1) {
-      const res: { data: { putConfig: WriteResult } } = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: "vault", path: "secret.json", content: { i }, expectedVersion: version } });
+      const res: { data: { putConfig: WriteResult } } = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, {
+        input: { namespace: 'vault', path: 'secret.json', content: { i }, expectedVersion: version },
+      });
       version = res.data.putConfig.version!.hash;
     }
     blobs.length = 0;
-    blobs.push(...h.git('vault', 'rev-list', '--objects', '--all').trim().split('\n').map((l) => l.split(' ')[0]!));
+    blobs.push(
+      ...h
+        .git('vault', 'rev-list', '--objects', '--all')
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ')[0]!),
+    );
   });
 
   afterEach(() => h.close());
@@ -130,26 +138,67 @@ describe('verifyIntegrity reports what git fsck --strict reports in trees writte
     { label: '.', build: (o) => file(o, '.'), ids: ['hasDot'] },
     { label: '..', build: (o) => dir(o, '..'), ids: ['hasDotdot'] },
     { label: 'a slash in a name', build: (o) => file(o, 'a/b.yaml'), ids: ['fullPathname'] },
-    { label: 'the same name twice', build: (o) => o.tree([['100644', 'a.yaml', o.blob('1')], ['100644', 'a.yaml', o.blob('2')]]), ids: ['duplicateEntries'] },
     {
-      label: 'a file and a folder of one name, not adjacent',
-      build: (o) => o.tree([['100644', 'foo', o.blob('1')], ['100644', 'foo.bar', o.blob('2')], ['40000', 'foo', o.tree([['100644', 'x', o.blob('3')]])]]),
+      label: 'the same name twice',
+      build: (o) =>
+        o.tree([
+          ['100644', 'a.yaml', o.blob('1')],
+          ['100644', 'a.yaml', o.blob('2')],
+        ]),
       ids: ['duplicateEntries'],
     },
-    { label: 'out of order', build: (o) => o.tree([['100644', 'b.yaml', o.blob('1')], ['100644', 'a.yaml', o.blob('2')]]), ids: ['treeNotSorted'] },
+    {
+      label: 'a file and a folder of one name, not adjacent',
+      build: (o) =>
+        o.tree([
+          ['100644', 'foo', o.blob('1')],
+          ['100644', 'foo.bar', o.blob('2')],
+          ['40000', 'foo', o.tree([['100644', 'x', o.blob('3')]])],
+        ]),
+      ids: ['duplicateEntries'],
+    },
+    {
+      label: 'out of order',
+      build: (o) =>
+        o.tree([
+          ['100644', 'b.yaml', o.blob('1')],
+          ['100644', 'a.yaml', o.blob('2')],
+        ]),
+      ids: ['treeNotSorted'],
+    },
     { label: 'zero-padded mode', build: (o) => o.tree([['040000', 'd', o.tree([['100644', 'x', o.blob('1')]])]]), ids: ['zeroPaddedFilemode'] },
     { label: 'null object id', build: (o) => o.tree([['100644', 'a.yaml', NULL_OID]]), ids: ['nullSha1'] },
     { label: '.gitmodules as a folder', build: (o) => dir(o, '.gitmodules'), ids: ['gitmodulesBlob'] },
     { label: 'GI7D29~1 (.gitattributes) as a folder', build: (o) => dir(o, 'GI7D29~1'), ids: ['gitattributesBlob'] },
-    { label: '.gitattributes with a 3,000-byte line', build: (o) => o.tree([['100644', '.gitattributes', o.blob(`${'a'.repeat(3000)}\n`)]]), ids: ['gitattributesLineLength'] },
+    {
+      label: '.gitattributes with a 3,000-byte line',
+      build: (o) => o.tree([['100644', '.gitattributes', o.blob(`${'a'.repeat(3000)}\n`)]]),
+      ids: ['gitattributesLineLength'],
+    },
     { label: '.gitmodules as a symbolic link', build: (o) => file(o, '.gitmodules', '120000'), ids: ['gitmodulesSymlink'] },
     { label: '.gitmodules as a gitlink to a missing commit', build: (o) => o.tree([['160000', '.gitmodules', 'a'.repeat(40)]]), ids: ['gitmodulesMissing'] },
     // Warnings under --strict at most: fsck passes.
     { label: '.gitignore as a symbolic link', build: (o) => file(o, '.gitignore', '120000'), ids: [] },
     { label: 'mode 100664', build: (o) => file(o, 'a.yaml', '100664'), ids: [] },
-    { label: 'git~2 and fullwidth .ｇit', build: (o) => o.tree([['100644', '.\uFF47it', o.blob('1')], ['100644', 'git~2', o.blob('2')]]), ids: [] },
+    {
+      label: 'git~2 and fullwidth .ｇit',
+      build: (o) =>
+        o.tree([
+          ['100644', '.\uFF47it', o.blob('1')],
+          ['100644', 'git~2', o.blob('2')],
+        ]),
+      ids: [],
+    },
     { label: 'a .gitmodules blob git cannot parse', build: (o) => file(o, '.gitmodules'), ids: [] },
-    { label: '.gitignore:x.yaml and .mailmap folders', build: (o) => o.tree([['100644', '.gitignore:x.yaml', o.blob('1')], ['40000', '.mailmap', dir(o, 'm')]]), ids: [] },
+    {
+      label: '.gitignore:x.yaml and .mailmap folders',
+      build: (o) =>
+        o.tree([
+          ['100644', '.gitignore:x.yaml', o.blob('1')],
+          ['40000', '.mailmap', dir(o, 'm')],
+        ]),
+      ids: [],
+    },
   ];
 
   async function outsideRepository(): Promise<Outside> {
@@ -194,7 +243,13 @@ describe('verifyIntegrity reports what git fsck --strict reports in trees writte
         const o = await outsideRepository();
         const commit = execFileSync('git', ['--git-dir', o.gitdir, 'commit-tree', testCase.build(o), '-m', 'written outside Cairn'], {
           encoding: 'utf8',
-          env: { ...process.env, GIT_AUTHOR_NAME: 'Out', GIT_AUTHOR_EMAIL: 'out@example.com', GIT_COMMITTER_NAME: 'Out', GIT_COMMITTER_EMAIL: 'out@example.com' },
+          env: {
+            ...process.env,
+            GIT_AUTHOR_NAME: 'Out',
+            GIT_AUTHOR_EMAIL: 'out@example.com',
+            GIT_COMMITTER_NAME: 'Out',
+            GIT_COMMITTER_EMAIL: 'out@example.com',
+          },
         }).trim();
         execFileSync('git', ['--git-dir', o.gitdir, 'update-ref', 'refs/heads/outside', commit]);
 
@@ -204,7 +259,8 @@ describe('verifyIntegrity reports what git fsck --strict reports in trees writte
         const expectedIds = [...testCase.ids].sort().join();
         const fsckIds = [...new Set(treeErrors(fsck.errors).map((e) => e.split(' ')[1]))].sort().join();
         if (fsckIds !== expectedIds) disagreements.push(`${testCase.label}: the case expects [${expectedIds}], git fsck says [${fsckIds}]`);
-        if (ours.join() !== treeErrors(fsck.errors).join()) disagreements.push(`${testCase.label}: fsck [${treeErrors(fsck.errors)}], verifyIntegrity [${ours}]`);
+        if (ours.join() !== treeErrors(fsck.errors).join())
+          disagreements.push(`${testCase.label}: fsck [${treeErrors(fsck.errors)}], verifyIntegrity [${ours}]`);
         if (report.ok !== fsck.passes) disagreements.push(`${testCase.label}: fsck passes ${fsck.passes}, verifyIntegrity ok ${report.ok}`);
       }
     } finally {

@@ -14,7 +14,12 @@ function bigYaml(bytes: number, variant: number): { text: string; value: Record<
   const services: Record<string, unknown> = {};
   // Each entry is about 100 bytes of YAML: measured once per 500 entries, not after each one.
   for (let j = 0; j % 500 !== 0 || stringify({ services }).length < bytes; j += 1) {
-    services[`service-${j}`] = { image: `registry.example.com/service-${j}:1.${j % 17}`, port: 8000 + (j % 1000), replicas: j === 0 ? variant : (j % 5) + 1, zones: ['eu-1a', 'eu-1b'] };
+    services[`service-${j}`] = {
+      image: `registry.example.com/service-${j}:1.${j % 17}`,
+      port: 8000 + (j % 1000),
+      replicas: j === 0 ? variant : (j % 5) + 1,
+      zones: ['eu-1a', 'eu-1b'],
+    };
   }
   return { text: stringify({ services }), value: { services } };
 }
@@ -73,7 +78,8 @@ describe('a parsed value read back does not stand in for the checks of a write',
       await h.gql(CREATE_NAMESPACE, { name: 'big' });
       const seed = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'big', path: 'seed.json', content: {}, expectedVersion: null } });
       const text = `${JSON.stringify({ padding: 'x'.repeat(2000) })}\n`;
-      const git = (args: string[], input?: string): string => execFileSync('git', ['--git-dir', path.join(h.dataDir, 'big.git'), ...args], { encoding: 'utf8', ...(input === undefined ? {} : { input }) }).trim();
+      const git = (args: string[], input?: string): string =>
+        execFileSync('git', ['--git-dir', path.join(h.dataDir, 'big.git'), ...args], { encoding: 'utf8', ...(input === undefined ? {} : { input }) }).trim();
       // Committed with the git CLI, outside Cairn's limits; the next write makes the server catch up.
       const base = seed.data.putConfig.version!.hash;
       const blob = git(['hash-object', '-w', '--stdin'], text);

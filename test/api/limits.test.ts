@@ -44,7 +44,12 @@ describe('GraphQL limits, over HTTP and WebSocket alike', () => {
     expect(await refusedOverHttp(h, nested(12))).toMatch(/GRAPHQL_VALIDATION_FAILED: .*[Dd]epth/);
     const aliases = Array.from({ length: 16 }, (_, i) => `a${i}: namespaces { edges { cursor } }`).join(' ');
     expect(await refusedOverHttp(h, `{ ${aliases} }`)).toMatch(/[Aa]liases/);
-    expect(await refusedOverHttp(h, '{ namespace(name: "lim") { ... on Namespace { versions(first: 500) { edges { node { hash diff { path changes { pointer oldValue newValue } } } } } } } }')).toMatch(/Cost/);
+    expect(
+      await refusedOverHttp(
+        h,
+        '{ namespace(name: "lim") { ... on Namespace { versions(first: 500) { edges { node { hash diff { path changes { pointer oldValue newValue } } } } } } } }',
+      ),
+    ).toMatch(/Cost/);
     const directives = Array.from({ length: 51 }, () => '@include(if: true)').join(' ');
     expect(await refusedOverHttp(h, `{ __typename ${directives} }`)).toMatch(/[Dd]irectives/);
     const tokens = Array.from({ length: 2100 }, () => '__typename').join(' ');
@@ -58,7 +63,8 @@ describe('GraphQL limits, over HTTP and WebSocket alike', () => {
   });
 
   it('caps batches at 10 operations and bodies at 16 MiB', async () => {
-    const post = (body: string) => fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN.token}` }, body });
+    const post = (body: string) =>
+      fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN.token}` }, body });
     const ten = await post(JSON.stringify(Array.from({ length: 10 }, () => ({ query: '{ __typename }' }))));
     expect(ten.status).toBe(200);
     expect(((await ten.json()) as unknown[]).length).toBe(10);
@@ -74,7 +80,10 @@ describe('GraphQL limits, over HTTP and WebSocket alike', () => {
     expect(bare.status).toBe(403);
     const withHeader = await fetch(url, { headers: { authorization: `Bearer ${ADMIN.token}`, 'x-graphql-yoga-csrf': '1', accept: 'application/json' } });
     expect(withHeader.status).toBe(200);
-    const preflight = await fetch(`${h.url}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const preflight = await fetch(`${h.url}/graphql`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
     const open = (origin?: string) =>
       new Promise<string>((resolve) => {

@@ -3,7 +3,17 @@ import { parse as parseYaml } from 'yaml';
 import { getAtPointer } from '../../src/domain/json-pointer.js';
 import type { JsonValue } from '../../src/domain/json-value.js';
 import { type Harness, startHarness } from '../support/harness.js';
-import { APPLY_CHANGES, CREATE_NAMESPACE, DELETE_CONFIG, ERROR_FIELDS, PAYLOAD_FIELDS, REVERT, REVERT_ERROR_FIELDS, ROLLBACK, type WriteResult } from '../support/operations.js';
+import {
+  APPLY_CHANGES,
+  CREATE_NAMESPACE,
+  DELETE_CONFIG,
+  ERROR_FIELDS,
+  PAYLOAD_FIELDS,
+  REVERT,
+  REVERT_ERROR_FIELDS,
+  ROLLBACK,
+  type WriteResult,
+} from '../support/operations.js';
 
 const ALICE = { token: 'alice-token-123', name: 'Alice Base', email: 'alice@example.com', roles: { '*': 'admin' as const } };
 const BOB = { token: 'bob-token-456', name: 'Bob Overlay', email: 'bob@example.com', roles: { shop: 'editor' as const } };
@@ -19,7 +29,10 @@ const WRITE_WITH_FORCED = PAYLOAD_FIELDS.replace('version { hash', 'version { fo
 const PUT = `mutation($input: PutConfigInput!) { putConfig(input: $input) { ${WRITE_WITH_FORCED} ${OVERLAY_ERRORS} } }`;
 const DELETE = DELETE_CONFIG.replace(ERROR_FIELDS, OVERLAY_ERRORS);
 const APPLY = APPLY_CHANGES.replace(ERROR_FIELDS, OVERLAY_ERRORS);
-const REV = REVERT.replace(REVERT_ERROR_FIELDS, `${REVERT_ERROR_FIELDS} ... on OverlayConflict { overlays { basePath cluster overlayPath opIndex reason } }`).replace('version { hash', 'version { forced hash');
+const REV = REVERT.replace(
+  REVERT_ERROR_FIELDS,
+  `${REVERT_ERROR_FIELDS} ... on OverlayConflict { overlays { basePath cluster overlayPath opIndex reason } }`,
+).replace('version { hash', 'version { forced hash');
 const ROLL = ROLLBACK.replace(ERROR_FIELDS, OVERLAY_ERRORS).replace('version { hash', 'version { forced hash');
 
 const EFFECTIVE = `query($ns: String!, $path: String!, $cluster: String, $at: String) {
@@ -73,7 +86,15 @@ interface EffectiveDiff {
   __typename: string;
   from?: { hash: string };
   to?: { hash: string };
-  files?: { path: string; status: string; changes: { pointer: string; op: string; oldValue: unknown; newValue: unknown }[]; patch: unknown; unified: string; oldContent: unknown; newContent: unknown }[];
+  files?: {
+    path: string;
+    status: string;
+    changes: { pointer: string; op: string; oldValue: unknown; newValue: unknown }[];
+    patch: unknown;
+    unified: string;
+    oldContent: unknown;
+    newContent: unknown;
+  }[];
   overlays?: Broken[];
 }
 
@@ -245,7 +266,10 @@ describe('overlays', () => {
     const badOp = await put(BOB.token, 'payments.overlays/qa.patch.json', [{ op: 'merge', path: '/x' }]);
     expect(badOp.__typename).toBe('InvalidDocument');
     expect(badOp.message).toContain('operation 0');
-    const noValue = await put(BOB.token, 'payments.overlays/qa.patch.json', [{ op: 'test', path: '/image' }, { op: 'add', path: 'x', value: 1 }]);
+    const noValue = await put(BOB.token, 'payments.overlays/qa.patch.json', [
+      { op: 'test', path: '/image' },
+      { op: 'add', path: 'x', value: 1 },
+    ]);
     expect(noValue.message).toContain('operation 0');
     const badPointer = await put(BOB.token, 'payments.overlays/qa.patch.json', [{ op: 'add', path: 'x', value: 1 }]);
     expect(badPointer.__typename).toBe('InvalidDocument');
@@ -269,7 +293,9 @@ describe('overlays', () => {
     ]);
     expect(missing.__typename).toBe('OverlayConflict');
     expect(missing.code).toBe('OVERLAY_CONFLICT');
-    expect(missing.overlays).toEqual([{ basePath: BASE, cluster: 'qa', overlayPath: 'payments.overlays/qa.patch.json', opIndex: 1, reason: expect.any(String) }]);
+    expect(missing.overlays).toEqual([
+      { basePath: BASE, cluster: 'qa', overlayPath: 'payments.overlays/qa.patch.json', opIndex: 1, reason: expect.any(String) },
+    ]);
     const orphan = await put(BOB.token, 'orders.overlays/prod.patch.json', [{ op: 'add', path: '/x', value: 1 }]);
     expect(orphan.__typename).toBe('OverlayConflict');
     expect(orphan.overlays![0]).toMatchObject({ cluster: 'prod', overlayPath: 'orders.overlays/prod.patch.json', opIndex: null });
@@ -347,15 +373,27 @@ describe('overlays', () => {
     expect((await effective('prod')).content).toMatchObject({ image: 'pay:2.0', replicas: 6 });
 
     const before = head();
-    const preview = await h.gql<{ rollback: OverlayWrite }>(ROLL, { input: { namespace: 'shop', to: v[4], paths: [BASE], expectedVersion: before, dryRun: true } }, ALICE.token);
+    const preview = await h.gql<{ rollback: OverlayWrite }>(
+      ROLL,
+      { input: { namespace: 'shop', to: v[4], paths: [BASE], expectedVersion: before, dryRun: true } },
+      ALICE.token,
+    );
     expect(preview.data.rollback.__typename).toBe('OverlayConflict');
     // Staging was broken and the rollback mends it; prod applied and the rollback breaks it.
     expect(preview.data.rollback.overlays!.map((o) => [o.cluster, o.opIndex])).toEqual([['prod', 0]]);
-    const refused = await h.gql<{ rollback: OverlayWrite }>(ROLL, { input: { namespace: 'shop', to: v[4], paths: [BASE], expectedVersion: before } }, ALICE.token);
+    const refused = await h.gql<{ rollback: OverlayWrite }>(
+      ROLL,
+      { input: { namespace: 'shop', to: v[4], paths: [BASE], expectedVersion: before } },
+      ALICE.token,
+    );
     expect(refused.data.rollback.__typename).toBe('OverlayConflict');
     expect(head()).toBe(before);
 
-    const forced = await h.gql<{ rollback: OverlayWrite }>(ROLL, { input: { namespace: 'shop', to: v[4], paths: [BASE], expectedVersion: before, force: true } }, ALICE.token);
+    const forced = await h.gql<{ rollback: OverlayWrite }>(
+      ROLL,
+      { input: { namespace: 'shop', to: v[4], paths: [BASE], expectedVersion: before, force: true } },
+      ALICE.token,
+    );
     expect(forced.data.rollback.status).toBe('COMMITTED');
     const hash = forced.data.rollback.version!.hash;
     expect(forced.data.rollback.version!.forced).toBe(true);
@@ -379,7 +417,11 @@ describe('overlays', () => {
     expect(refused.data.revert.__typename).toBe('OverlayConflict');
     expect(refused.data.revert.overlays!.map((o) => [o.cluster, o.opIndex])).toEqual([['staging', 0]]);
     expect(head()).toBe(before);
-    const forced = await h.gql<{ revert: OverlayWrite }>(REV, { input: { namespace: 'shop', version: rollbackCommit, expectedVersion: before, force: true } }, ALICE.token);
+    const forced = await h.gql<{ revert: OverlayWrite }>(
+      REV,
+      { input: { namespace: 'shop', version: rollbackCommit, expectedVersion: before, force: true } },
+      ALICE.token,
+    );
     expect(forced.data.revert.status).toBe('COMMITTED');
     expect(trailer(forced.data.revert.version!.hash, 'Cairn-Reverts')).toBe(rollbackCommit);
     expect(trailer(forced.data.revert.version!.hash, 'Cairn-Forced')).toBe('true');

@@ -36,9 +36,13 @@ describe('the server process', () => {
     children.push(started.child);
     const url = await listeningUrl(started);
     const post = (query: string, variables: object) =>
-      fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) }).then((r) => r.json() as Promise<{ data?: { putConfig: WriteResult } }>);
+      fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) }).then(
+        (r) => r.json() as Promise<{ data?: { putConfig: WriteResult } }>,
+      );
     await post('mutation { createNamespace(input: { name: "shutdown" }) { __typename } }', {});
-    const writes = Array.from({ length: 30 }, (_, i) => post(PUT_CONFIG, { input: { namespace: 'shutdown', path: `doc-${i}.json`, content: { i }, expectedVersion: null } }).catch(() => null));
+    const writes = Array.from({ length: 30 }, (_, i) =>
+      post(PUT_CONFIG, { input: { namespace: 'shutdown', path: `doc-${i}.json`, content: { i }, expectedVersion: null } }).catch(() => null),
+    );
     await new Promise((r) => setTimeout(r, 30));
     started.child.kill('SIGTERM');
     const results = await Promise.all(writes);

@@ -75,7 +75,11 @@ describe('change requests', () => {
   const put = async (ns: string, path: string, content: unknown, token = ADA.token, expectedVersion: string | null = 'HEAD'): Promise<WriteResult> =>
     (await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: ns, path, content, expectedVersion } }, token)).data.putConfig;
   const propose = async (content: unknown, token = ALICE.token, path = 'prod/app.json'): Promise<Proposal> => {
-    const res = await h.gql<{ proposeChange: Proposal }>(PROPOSE, { input: { namespace: 'cfg', expectedVersion: head(), comment: 'scale prod', changes: [{ path, content }] } }, token);
+    const res = await h.gql<{ proposeChange: Proposal }>(
+      PROPOSE,
+      { input: { namespace: 'cfg', expectedVersion: head(), comment: 'scale prod', changes: [{ path, content }] } },
+      token,
+    );
     return res.data.proposeChange;
   };
   const act = async (mutation: string, field: string, id: string, token: string, comment = ''): Promise<Outcome> => {
@@ -88,7 +92,10 @@ describe('change requests', () => {
 
   beforeAll(async () => {
     h = await startHarness({ tokens: [ADA, ALICE, BOB, CAROL, DAVE] });
-    for (const [ns, emergency] of [['cfg', true], ['strict', false]] as const) {
+    for (const [ns, emergency] of [
+      ['cfg', true],
+      ['strict', false],
+    ] as const) {
       await h.gql(CREATE_NAMESPACE, { name: ns });
       expect((await put(ns, 'prod/app.json', { replicas: 1 }, ADA.token, null)).status).toBe('COMMITTED');
       expect((await put(ns, 'dev/app.json', { replicas: 1 }, ADA.token, null)).status).toBe('COMMITTED');
@@ -102,14 +109,31 @@ describe('change requests', () => {
   it('refuses direct writes to covered paths with ApprovalRequired, and lets other paths through', async () => {
     const before = head();
     const refused = await put('cfg', 'prod/app.json', { replicas: 9 }, ALICE.token);
-    expect(refused).toMatchObject({ __typename: 'ApprovalRequired', code: 'APPROVAL_REQUIRED', paths: ['prod/app.json'], required: 2, missingFrom: [ALICE.email, BOB.email, CAROL.email] });
+    expect(refused).toMatchObject({
+      __typename: 'ApprovalRequired',
+      code: 'APPROVAL_REQUIRED',
+      paths: ['prod/app.json'],
+      required: 2,
+      missingFrom: [ALICE.email, BOB.email, CAROL.email],
+    });
     const mixed = await h.gql<{ applyChanges: WriteResult }>(
       APPLY_CHANGES,
-      { input: { namespace: 'cfg', expectedVersion: before, changes: [{ path: 'dev/app.json', content: { replicas: 2 } }, { path: 'prod/new.json', content: {} }] } },
+      {
+        input: {
+          namespace: 'cfg',
+          expectedVersion: before,
+          changes: [
+            { path: 'dev/app.json', content: { replicas: 2 } },
+            { path: 'prod/new.json', content: {} },
+          ],
+        },
+      },
       ADA.token,
     );
     expect(mixed.data.applyChanges).toMatchObject({ __typename: 'ApprovalRequired', paths: ['prod/new.json'] });
-    const deleted = await h.gql<{ deleteConfig: WriteResult }>(`mutation($input: DeleteConfigInput!) { deleteConfig(input: $input) { __typename } }`, { input: { namespace: 'cfg', path: 'prod/app.json', expectedVersion: before } });
+    const deleted = await h.gql<{ deleteConfig: WriteResult }>(`mutation($input: DeleteConfigInput!) { deleteConfig(input: $input) { __typename } }`, {
+      input: { namespace: 'cfg', path: 'prod/app.json', expectedVersion: before },
+    });
     expect(deleted.data.deleteConfig.__typename).toBe('ApprovalRequired');
     // The policy itself falls under every rule: one direct write must not be able to drop a rule.
     expect(await put('cfg', '.cairn/policy.json', { approvals: [] })).toMatchObject({ __typename: 'ApprovalRequired', paths: ['.cairn/policy.json'] });
@@ -128,13 +152,30 @@ describe('change requests', () => {
     const before = head();
     const p = await propose({ replicas: 3 });
     expect(p.__typename).toBe('Proposal');
-    expect(p).toMatchObject({ state: 'OPEN', branch: `refs/heads/proposals/${p.id}`, author: { email: ALICE.email }, base: { hash: before }, approvals: [], mergedVersion: null });
+    expect(p).toMatchObject({
+      state: 'OPEN',
+      branch: `refs/heads/proposals/${p.id}`,
+      author: { email: ALICE.email },
+      base: { hash: before },
+      approvals: [],
+      mergedVersion: null,
+    });
     expect(p.change).toMatchObject({ action: 'PROPOSE', proposal: p.id });
     expect(p.diff).toEqual([{ path: 'prod/app.json', status: 'MODIFIED', changes: [{ pointer: '/replicas', op: 'REPLACE', oldValue: 2, newValue: 3 }] }]);
     expect(head()).toBe(before);
-    expect(h.git('cfg', 'branch', '-a').split('\n').map((b) => b.replace('*', '').trim())).toContain(`proposals/${p.id}`);
+    expect(
+      h
+        .git('cfg', 'branch', '-a')
+        .split('\n')
+        .map((b) => b.replace('*', '').trim()),
+    ).toContain(`proposals/${p.id}`);
     expect(h.git('cfg', 'rev-parse', `proposals/${p.id}^`).trim()).toBe(before);
-    expect(h.git('cfg', 'log', '-1', '--format=%ae%n%(trailers:key=Cairn-Action,valueonly)%(trailers:key=Cairn-Proposal,valueonly)', `proposals/${p.id}`).trim().split('\n')).toEqual([ALICE.email, 'propose', p.id]);
+    expect(
+      h
+        .git('cfg', 'log', '-1', '--format=%ae%n%(trailers:key=Cairn-Action,valueonly)%(trailers:key=Cairn-Proposal,valueonly)', `proposals/${p.id}`)
+        .trim()
+        .split('\n'),
+    ).toEqual([ALICE.email, 'propose', p.id]);
     expect(h.git('cfg', 'show', `proposals/${p.id}:prod/app.json`)).toContain('"replicas": 3');
   });
 
@@ -145,7 +186,11 @@ describe('change requests', () => {
     expect(await merge(p.id)).toMatchObject({ __typename: 'ApprovalRequired', required: 2, approvals: 0, missingFrom: [BOB.email, CAROL.email] });
 
     const one = await approve(p.id, BOB.token, 'looks right');
-    expect(one).toMatchObject({ __typename: 'Proposal', state: 'OPEN', approvals: [{ verdict: 'APPROVE', reviewer: { email: BOB.email }, comment: 'looks right' }] });
+    expect(one).toMatchObject({
+      __typename: 'Proposal',
+      state: 'OPEN',
+      approvals: [{ verdict: 'APPROVE', reviewer: { email: BOB.email }, comment: 'looks right' }],
+    });
     expect(await merge(p.id)).toMatchObject({ __typename: 'ApprovalRequired', approvals: 1, missingFrom: [CAROL.email] });
     // An approval is a commit on the proposal branch, by the reviewer, with trailers.
     const log = h.git('cfg', 'log', '--format=%ae %(trailers:key=Cairn-Action,valueonly,separator=)', `proposals/${p.id}`, `^main`).trim().split('\n');
@@ -154,21 +199,35 @@ describe('change requests', () => {
     // Main moves on elsewhere in the meantime: the merge lands on top of it.
     expect((await put('cfg', 'dev/app.json', { replicas: 5 }, BOB.token)).status).toBe('COMMITTED');
     const mainBefore = head();
-    expect(await approve(p.id, CAROL.token)).toMatchObject({ __typename: 'Proposal', approvals: [{ reviewer: { email: BOB.email } }, { reviewer: { email: CAROL.email } }] });
+    expect(await approve(p.id, CAROL.token)).toMatchObject({
+      __typename: 'Proposal',
+      approvals: [{ reviewer: { email: BOB.email } }, { reviewer: { email: CAROL.email } }],
+    });
     const merged = await merge(p.id, DAVE.token);
     expect(merged).toMatchObject({ __typename: 'WritePayload', status: 'COMMITTED', files: [{ path: 'prod/app.json', status: 'MODIFIED' }] });
     const version = merged.version as { hash: string; action: string; proposal: string; approvedBy: string[]; parents: string[] };
     expect(version).toMatchObject({ action: 'MERGE', proposal: p.id, approvedBy: [BOB.email, CAROL.email], parents: [mainBefore] });
     expect(head()).toBe(version.hash);
-    expect(h.git('cfg', 'log', '-1', '--format=%(trailers:key=Cairn-Action,valueonly)%(trailers:key=Cairn-Proposal,valueonly)%(trailers:key=Cairn-Approved-By,valueonly)', 'main').trim().split('\n')).toEqual([
-      'merge',
-      p.id,
-      `${BOB.email}, ${CAROL.email}`,
-    ]);
+    expect(
+      h
+        .git(
+          'cfg',
+          'log',
+          '-1',
+          '--format=%(trailers:key=Cairn-Action,valueonly)%(trailers:key=Cairn-Proposal,valueonly)%(trailers:key=Cairn-Approved-By,valueonly)',
+          'main',
+        )
+        .trim()
+        .split('\n'),
+    ).toEqual(['merge', p.id, `${BOB.email}, ${CAROL.email}`]);
     expect(JSON.parse(h.git('cfg', 'show', 'main:prod/app.json'))).toEqual({ replicas: 4 });
     expect(JSON.parse(h.git('cfg', 'show', 'main:dev/app.json'))).toEqual({ replicas: 5 });
 
-    const read = await h.gql<{ namespace: { proposals: { id: string; state: string }[]; proposal: Proposal } }>(PROPOSALS, { ns: 'cfg', state: 'MERGED', id: p.id }, CAROL.token);
+    const read = await h.gql<{ namespace: { proposals: { id: string; state: string }[]; proposal: Proposal } }>(
+      PROPOSALS,
+      { ns: 'cfg', state: 'MERGED', id: p.id },
+      CAROL.token,
+    );
     expect(read.data.namespace.proposals).toEqual([{ id: p.id, state: 'MERGED' }]);
     expect(read.data.namespace.proposal).toMatchObject({ state: 'MERGED', mergedVersion: { hash: version.hash } });
     expect(await merge(p.id)).toMatchObject({ __typename: 'ProposalClosed', state: 'MERGED' });
@@ -200,7 +259,10 @@ describe('change requests', () => {
   it('a rejection closes the proposal: no merge, no further approval', async () => {
     const p = await propose({ replicas: 8 });
     expect(await act(REJECT, 'rejectChange', p.id, DAVE.token)).toMatchObject({ __typename: 'ReviewNotAllowed', reason: 'NOT_APPROVER' });
-    expect(await act(REJECT, 'rejectChange', p.id, CAROL.token, 'not now')).toMatchObject({ state: 'REJECTED', reviews: [{ verdict: 'REJECT', reviewer: { email: CAROL.email } }] });
+    expect(await act(REJECT, 'rejectChange', p.id, CAROL.token, 'not now')).toMatchObject({
+      state: 'REJECTED',
+      reviews: [{ verdict: 'REJECT', reviewer: { email: CAROL.email } }],
+    });
     expect(await approve(p.id, BOB.token)).toMatchObject({ __typename: 'ProposalClosed', state: 'REJECTED' });
     expect(await merge(p.id)).toMatchObject({ __typename: 'ProposalRejected', proposal: p.id });
     const open = await h.gql<{ namespace: { proposals: { id: string }[] } }>(PROPOSALS, { ns: 'cfg', state: 'OPEN', id: p.id });
@@ -209,11 +271,15 @@ describe('change requests', () => {
 
   it('lists proposals, approvals and rejections in the audit log, read from the proposal branches', async () => {
     type Entry = { action: string; operator: { email: string }; proposal: string | null; version: { hash: string } };
-    const audit = async (action: string) => (await h.gql<{ namespace: { audit: { edges: { node: Entry }[] } } }>(AUDIT, { ns: 'cfg', action })).data.namespace.audit.edges.map((e) => e.node);
+    const audit = async (action: string) =>
+      (await h.gql<{ namespace: { audit: { edges: { node: Entry }[] } } }>(AUDIT, { ns: 'cfg', action })).data.namespace.audit.edges.map((e) => e.node);
     // Branches under proposals/ that are no proposals (made with the git CLI) are skipped, never fatal.
     h.git('cfg', 'branch', 'proposals/stray-branch', 'main');
     h.git('cfg', 'branch', 'proposals/Not_An_Id', 'main');
-    const all = await h.gql<{ namespace: { proposals: { id: string; state: string }[]; proposal: { __typename: string; code: string } } }>(PROPOSALS, { ns: 'cfg', id: 'stray-branch' });
+    const all = await h.gql<{ namespace: { proposals: { id: string; state: string }[]; proposal: { __typename: string; code: string } } }>(PROPOSALS, {
+      ns: 'cfg',
+      id: 'stray-branch',
+    });
     expect(all.data.namespace.proposal).toEqual({ __typename: 'NotFound', code: 'NOT_FOUND' });
     expect(all.data.namespace.proposals.map((p) => p.state).sort()).toEqual(['MERGED', 'MERGED', 'MERGED', 'OPEN', 'OPEN', 'REJECTED']);
     const proposed = await audit('PROPOSE');
@@ -230,16 +296,37 @@ describe('change requests', () => {
 
   it('lets an admin roll back covered paths in an emergency when the policy allows it, recorded as such', async () => {
     const target = h.git('cfg', 'rev-list', '--max-parents=0', 'main').trim();
-    const refused = await h.gql<{ rollback: WriteResult }>(ROLLBACK, { input: { namespace: 'cfg', to: target, paths: ['prod/app.json'], expectedVersion: head() } }, ALICE.token);
+    const refused = await h.gql<{ rollback: WriteResult }>(
+      ROLLBACK,
+      { input: { namespace: 'cfg', to: target, paths: ['prod/app.json'], expectedVersion: head() } },
+      ALICE.token,
+    );
     expect(refused.data.rollback.__typename).toBe('ApprovalRequired');
-    const done = await h.gql<{ rollback: WriteResult }>(ROLLBACK, { input: { namespace: 'cfg', to: target, paths: ['prod/app.json'], expectedVersion: head(), comment: 'outage' } }, ADA.token);
+    const done = await h.gql<{ rollback: WriteResult }>(
+      ROLLBACK,
+      { input: { namespace: 'cfg', to: target, paths: ['prod/app.json'], expectedVersion: head(), comment: 'outage' } },
+      ADA.token,
+    );
     expect(done.data.rollback).toMatchObject({ status: 'COMMITTED', version: { action: 'ROLLBACK' } });
     expect(h.git('cfg', 'log', '-1', '--format=%(trailers:key=Cairn-Emergency,valueonly)', 'main').trim()).toBe('true');
-    const audit = await h.gql<{ namespace: { audit: { edges: { node: { emergency: boolean; operator: { email: string }; paths: string[]; version: { hash: string } } }[] } } }>(AUDIT, { ns: 'cfg', action: 'ROLLBACK' });
+    const audit = await h.gql<{
+      namespace: { audit: { edges: { node: { emergency: boolean; operator: { email: string }; paths: string[]; version: { hash: string } } }[] } };
+    }>(AUDIT, { ns: 'cfg', action: 'ROLLBACK' });
     expect(audit.data.namespace.audit.edges.map((e) => e.node)).toEqual([
-      { action: 'ROLLBACK', operator: { email: ADA.email }, proposal: null, approvedBy: [], emergency: true, paths: ['prod/app.json'], version: { hash: head() } },
+      {
+        action: 'ROLLBACK',
+        operator: { email: ADA.email },
+        proposal: null,
+        approvedBy: [],
+        emergency: true,
+        paths: ['prod/app.json'],
+        version: { hash: head() },
+      },
     ]);
-    const merges = await h.gql<{ namespace: { audit: { edges: { node: { proposal: string; approvedBy: string[] } }[] } } }>(AUDIT, { ns: 'cfg', action: 'MERGE' });
+    const merges = await h.gql<{ namespace: { audit: { edges: { node: { proposal: string; approvedBy: string[] } }[] } } }>(AUDIT, {
+      ns: 'cfg',
+      action: 'MERGE',
+    });
     expect(merges.data.namespace.audit.edges.map((e) => e.node.approvedBy)).toEqual(Array(3).fill([BOB.email, CAROL.email]));
   });
 
@@ -247,13 +334,25 @@ describe('change requests', () => {
     const target = h.git('strict', 'rev-list', '--max-parents=0', 'main').trim();
     await h.gql(PUT_CONFIG, { input: { namespace: 'strict', path: 'dev/app.json', content: { replicas: 2 }, expectedVersion: 'HEAD' } });
     const before = head('strict');
-    const res = await h.gql<{ rollback: WriteResult }>(ROLLBACK, { input: { namespace: 'strict', to: target, paths: ['prod/app.json', 'dev/app.json'], expectedVersion: before } }, ADA.token);
+    const res = await h.gql<{ rollback: WriteResult }>(
+      ROLLBACK,
+      { input: { namespace: 'strict', to: target, paths: ['prod/app.json', 'dev/app.json'], expectedVersion: before } },
+      ADA.token,
+    );
     expect(res.data.rollback).toMatchObject({ __typename: 'ApprovalRequired', paths: ['prod/app.json'] });
     expect(head('strict')).toBe(before);
   });
 
   it('announces proposals, reviews and merges live; the change feed gets the merge as a main commit', async () => {
-    type Event = { proposalEvents: { namespace: string; proposalId: string; action: string; version: { hash: string; operator: { email: string } }; proposal: { state: string } } };
+    type Event = {
+      proposalEvents: {
+        namespace: string;
+        proposalId: string;
+        action: string;
+        version: { hash: string; operator: { email: string } };
+        proposal: { state: string };
+      };
+    };
     const events = collect<Event>(
       h.ws(CAROL.token),
       `subscription($ns: String!) { proposalEvents(namespace: $ns) { namespace proposalId action version { hash operator { email } } proposal { state } } }`,

@@ -14,7 +14,12 @@ const ADMIN = { token: 'admin-token-1234', name: 'constructor', email: 'construc
 const VIEWER = { token: 'viewer-token-1234', name: '__proto__', email: 'proto@example.com', roles: { '*': 'viewer' as const } };
 /** Grants keyed by prototype names: only the namespace "constructor" is this editor's. */
 // An object literal's `__proto__:` sets the prototype; JSON.parse makes it an own key, as the tokens file has it.
-const NARROW = { token: 'narrow-token-1234', name: 'toString', email: 'tostring@example.com', roles: JSON.parse('{"constructor":"editor","__proto__":"admin","toString":"admin"}') as Record<string, 'editor' | 'admin'> };
+const NARROW = {
+  token: 'narrow-token-1234',
+  name: 'toString',
+  email: 'tostring@example.com',
+  roles: JSON.parse('{"constructor":"editor","__proto__":"admin","toString":"admin"}') as Record<string, 'editor' | 'admin'>,
+};
 
 const READ = `query($ns: String!, $path: String!) { namespace(name: $ns) { __typename ... on Namespace { name
   config(path: $path) { __typename ... on ConfigDocument { content } ... on Error { code } }
@@ -53,11 +58,9 @@ describe('names that are properties of every object', () => {
     expect(res.errors).toBeUndefined();
     for (const ns of NAMESPACES) expect(res.data.viewer[ns], ns).toBe('VIEWER');
     for (const ns of NAMESPACES) {
-      const read = await h.gql<{ namespace: { __typename: string; config: { content: unknown }; blame: { entries: unknown[] }; documents: { data: unknown[] } } }>(
-        READ,
-        { ns, path: 'constructor/constructor.json' },
-        VIEWER.token,
-      );
+      const read = await h.gql<{
+        namespace: { __typename: string; config: { content: unknown }; blame: { entries: unknown[] }; documents: { data: unknown[] } };
+      }>(READ, { ns, path: 'constructor/constructor.json' }, VIEWER.token);
       expect(read.errors, JSON.stringify(read.errors)).toBeUndefined();
       expect(read.data.namespace.__typename, ns).toBe('Namespace');
       expect(read.data.namespace.config.content).toEqual({ constructor: 'constructor', nested: { constructor: 1 } });
@@ -72,9 +75,21 @@ describe('names that are properties of every object', () => {
   it('takes grants keyed by such names literally', async () => {
     const res = await h.gql<{ viewer: Record<string, unknown> }>(VIEWER_ROLES, {}, NARROW.token);
     expect(res.data.viewer).toMatchObject({ constructor: 'EDITOR', hasownproperty: null, tostring: null, valueof: null, prototype: null, other: null });
-    expect(res.data.viewer.grants).toEqual(expect.arrayContaining([{ pattern: '__proto__', role: 'ADMIN' }, { pattern: 'toString', role: 'ADMIN' }, { pattern: 'constructor', role: 'EDITOR' }]));
+    expect(res.data.viewer.grants).toEqual(
+      expect.arrayContaining([
+        { pattern: '__proto__', role: 'ADMIN' },
+        { pattern: 'toString', role: 'ADMIN' },
+        { pattern: 'constructor', role: 'EDITOR' },
+      ]),
+    );
     const write = async (ns: string): Promise<string> =>
-      (await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: ns, path: 'valueOf.json', content: { n: 1 }, expectedVersion: heads.get(ns) } }, NARROW.token)).data.putConfig.__typename;
+      (
+        await h.gql<{ putConfig: WriteResult }>(
+          PUT_CONFIG,
+          { input: { namespace: ns, path: 'valueOf.json', content: { n: 1 }, expectedVersion: heads.get(ns) } },
+          NARROW.token,
+        )
+      ).data.putConfig.__typename;
     expect(await write('constructor')).toBe('WritePayload');
     for (const ns of NAMESPACES.filter((n) => n !== 'constructor')) expect(await write(ns), ns).toBe('Forbidden');
   });
@@ -86,13 +101,17 @@ describe('names that are properties of every object', () => {
     }
     const tags = await h.gql<{ tags: { data: { name: string }[] } }>(TAGS, { ns: 'prototype' });
     expect(tags.data.tags.data.map((t) => t.name).sort()).toEqual([...KEYS].sort());
-    const at = await h.gql<{ namespace: { config: { content: unknown } } }>(`query { namespace(name: "prototype") { ... on Namespace { config(path: "toString/toString.json", at: "constructor") { ... on ConfigDocument { content } } } } }`);
+    const at = await h.gql<{ namespace: { config: { content: unknown } } }>(
+      `query { namespace(name: "prototype") { ... on Namespace { config(path: "toString/toString.json", at: "constructor") { ... on ConfigDocument { content } } } } }`,
+    );
     expect(at.data.namespace.config.content).toEqual({ toString: 'toString', nested: { toString: 1 } });
     h.git('prototype', 'fsck', '--strict');
   });
 
   it('refuses a __proto__ key in a document as before, and never lets one reach an object', async () => {
-    const res = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'valueof', path: 'p.json', text: '{"__proto__": {"admin": true}}', expectedVersion: heads.get('valueof') } });
+    const res = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, {
+      input: { namespace: 'valueof', path: 'p.json', text: '{"__proto__": {"admin": true}}', expectedVersion: heads.get('valueof') },
+    });
     expect(res.data.putConfig.__typename).toBe('InvalidDocument');
   });
 });

@@ -28,7 +28,9 @@ describe('the read budget of one request', () => {
     let head: string | null = null;
     for (let v = 0; v < 4; v += 1) {
       const changes = Array.from({ length: 5 }, (_, d) => ({ path: `doc-${d}.json`, content: document(v * 10 + d) }));
-      const res: { data: { applyChanges: WriteResult } } = await h.gql<{ applyChanges: WriteResult }>(APPLY_CHANGES, { input: { namespace: 'rb', expectedVersion: head, changes } });
+      const res: { data: { applyChanges: WriteResult } } = await h.gql<{ applyChanges: WriteResult }>(APPLY_CHANGES, {
+        input: { namespace: 'rb', expectedVersion: head, changes },
+      });
       expect(res.data.applyChanges.status).toBe('COMMITTED');
       head = res.data.applyChanges.version!.hash;
       versions.push(head);

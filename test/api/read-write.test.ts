@@ -10,26 +10,46 @@ describe('reading and writing documents through GraphQL, checked with the git CL
 
   beforeAll(async () => {
     h = await startHarness({ tokens: [ALICE] });
-    expect((await h.gql<{ createNamespace: { __typename: string } }>(CREATE_NAMESPACE, { name: 'payments' })).data.createNamespace.__typename).toBe('Namespace');
+    expect((await h.gql<{ createNamespace: { __typename: string } }>(CREATE_NAMESPACE, { name: 'payments' })).data.createNamespace.__typename).toBe(
+      'Namespace',
+    );
     const put = async (input: Record<string, unknown>): Promise<WriteResult> => {
       const res = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'payments', ...input } });
       expect(res.errors).toBeUndefined();
       return res.data.putConfig;
     };
-    const first = await put({ path: 'services/api/prod.yaml', text: '# production\nreplicas: 2\nimage: api:1.0\n', expectedVersion: null, comment: 'first deploy', requestId: 'req-1' });
+    const first = await put({
+      path: 'services/api/prod.yaml',
+      text: '# production\nreplicas: 2\nimage: api:1.0\n',
+      expectedVersion: null,
+      comment: 'first deploy',
+      requestId: 'req-1',
+    });
     expect(first.status).toBe('COMMITTED');
     versions.push(first.version!.hash);
     const second = await put({ path: 'flags.json', content: { beta: false, limits: [1, 2] }, expectedVersion: null, comment: 'flags' });
     versions.push(second.version!.hash);
-    const third = await put({ path: 'services/api/prod.yaml', text: '# production\nreplicas: 3\nimage: api:1.1\n', expectedVersion: versions[0], comment: 'scale up' });
+    const third = await put({
+      path: 'services/api/prod.yaml',
+      text: '# production\nreplicas: 3\nimage: api:1.1\n',
+      expectedVersion: versions[0],
+      comment: 'scale up',
+    });
     versions.push(third.version!.hash);
   });
 
   afterAll(() => h.close());
 
   it('records operator, comment and Cairn trailers in each commit, as git log shows them', () => {
-    const log = h.git('payments', 'log', '--format=%H|%an|%ae|%cn|%s|%(trailers:key=Cairn-Action,valueonly,separator=)|%(trailers:key=Cairn-Operator-IP,valueonly,separator=)|%(trailers:key=Cairn-Request-Id,valueonly,separator=)');
-    const lines = log.trim().split('\n').map((l) => l.split('|'));
+    const log = h.git(
+      'payments',
+      'log',
+      '--format=%H|%an|%ae|%cn|%s|%(trailers:key=Cairn-Action,valueonly,separator=)|%(trailers:key=Cairn-Operator-IP,valueonly,separator=)|%(trailers:key=Cairn-Request-Id,valueonly,separator=)',
+    );
+    const lines = log
+      .trim()
+      .split('\n')
+      .map((l) => l.split('|'));
     expect(lines.map((l) => l[0])).toEqual([...versions].reverse());
     expect(lines.map((l) => l[1])).toEqual(['Alice Admin', 'Alice Admin', 'Alice Admin']);
     expect(lines.map((l) => l[2])).toEqual(['alice@example.com', 'alice@example.com', 'alice@example.com']);
@@ -51,7 +71,9 @@ describe('reading and writing documents through GraphQL, checked with the git CL
     expect(doc.content).toEqual({ replicas: 2, image: 'api:1.0' });
     expect(doc.format).toBe('YAML');
     expect(doc.version.hash).toBe(versions[0]);
-    const head = await h.gql<{ namespace: { config: { text: string } } }>(`{ namespace(name: "payments") { ... on Namespace { config(path: "services/api/prod.yaml", at: "HEAD") { ... on ConfigDocument { text } } } } }`);
+    const head = await h.gql<{ namespace: { config: { text: string } } }>(
+      `{ namespace(name: "payments") { ... on Namespace { config(path: "services/api/prod.yaml", at: "HEAD") { ... on ConfigDocument { text } } } } }`,
+    );
     expect(head.data.namespace.config.text).toBe(h.git('payments', 'show', 'HEAD:services/api/prod.yaml'));
   });
 
@@ -59,13 +81,22 @@ describe('reading and writing documents through GraphQL, checked with the git CL
     h.git('payments', 'tag', '-a', 'release-1', '-m', 'release one', versions[1]!);
     const refs = ['HEAD~1', 'HEAD^', versions[1]!.slice(0, 8), 'release-1', versions[1]!];
     for (const ref of refs) {
-      const res = await h.gql<{ namespace: { version: { __typename: string; hash?: string } } }>(`query($ref: String!) { namespace(name: "payments") { ... on Namespace { version(ref: $ref) { __typename ... on Version { hash } } } } }`, { ref });
+      const res = await h.gql<{ namespace: { version: { __typename: string; hash?: string } } }>(
+        `query($ref: String!) { namespace(name: "payments") { ... on Namespace { version(ref: $ref) { __typename ... on Version { hash } } } } }`,
+        { ref },
+      );
       expect(res.data.namespace.version).toEqual({ __typename: 'Version', hash: versions[1] });
     }
   });
 
   it('lists documents under a prefix and versions newest first, by path and page', async () => {
-    const res = await h.gql<{ namespace: { configs: { data: { path: string }[] }; versions: { edges: { node: { hash: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } }; byPath: { edges: { node: { hash: string } }[] } } }>(
+    const res = await h.gql<{
+      namespace: {
+        configs: { data: { path: string }[] };
+        versions: { edges: { node: { hash: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } };
+        byPath: { edges: { node: { hash: string } }[] };
+      };
+    }>(
       `{ namespace(name: "payments") { ... on Namespace {
           configs(prefix: "services/") { ... on ConfigsSuccess { data { path } } }
           versions(first: 2) { edges { node { hash } } pageInfo { hasNextPage endCursor } }
@@ -114,7 +145,10 @@ describe('reading and writing documents through GraphQL, checked with the git CL
 
   it('filters the audit log by operator, action, path, time and version', async () => {
     const q = `query($f: AuditFilter) { namespace(name: "payments") { ... on Namespace { audit(filter: $f) { edges { node { version { hash } operator { email } action comment operatorIp paths } } } } } }`;
-    const run = async (f: Record<string, unknown>) => (await h.gql<{ namespace: { audit: { edges: { node: { version: { hash: string } } }[] } } }>(q, { f })).data.namespace.audit.edges.map((e) => e.node.version.hash);
+    const run = async (f: Record<string, unknown>) =>
+      (await h.gql<{ namespace: { audit: { edges: { node: { version: { hash: string } } }[] } } }>(q, { f })).data.namespace.audit.edges.map(
+        (e) => e.node.version.hash,
+      );
     expect(await run({ operator: 'ALICE@example.com' })).toEqual([...versions].reverse());
     expect(await run({ operator: 'bob@example.com' })).toEqual([]);
     expect(await run({ action: 'CREATE' })).toEqual([versions[1], versions[0]]);
@@ -160,7 +194,9 @@ describe('reading and writing documents through GraphQL, checked with the git CL
 
   it('answers an unchanged write as UNCHANGED without a commit', async () => {
     const head = h.git('payments', 'rev-parse', 'HEAD').trim();
-    const res = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'payments', path: 'a.json', content: { a: 1 }, expectedVersion: head } });
+    const res = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, {
+      input: { namespace: 'payments', path: 'a.json', content: { a: 1 }, expectedVersion: head },
+    });
     expect(res.data.putConfig.status).toBe('UNCHANGED');
     expect(h.git('payments', 'rev-parse', 'HEAD').trim()).toBe(head);
   });
@@ -168,7 +204,11 @@ describe('reading and writing documents through GraphQL, checked with the git CL
   it('serves /healthz and a request id', async () => {
     const res = await fetch(`${h.url}/healthz`);
     expect(res.status).toBe(200);
-    const gql = await fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ALICE.token}`, 'x-request-id': 'trace-abc' }, body: '{"query":"{ namespaces { edges { node { name } } } }"}' });
+    const gql = await fetch(`${h.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ALICE.token}`, 'x-request-id': 'trace-abc' },
+      body: '{"query":"{ namespaces { edges { node { name } } } }"}',
+    });
     expect(gql.headers.get('x-request-id')).toBe('trace-abc');
   });
 });

@@ -13,8 +13,10 @@ describe('rollback and revert', () => {
     expect(res.data.putConfig.status, JSON.stringify(res.data)).toBe('COMMITTED');
     return res.data.putConfig.version!.hash;
   };
-  const rollback = async (input: Record<string, unknown>) => (await h.gql<{ rollback: WriteResult }>(ROLLBACK, { input: { namespace: 'cfg', ...input } })).data.rollback;
-  const revert = async (input: Record<string, unknown>) => (await h.gql<{ revert: WriteResult }>(REVERT, { input: { namespace: 'cfg', ...input } })).data.revert;
+  const rollback = async (input: Record<string, unknown>) =>
+    (await h.gql<{ rollback: WriteResult }>(ROLLBACK, { input: { namespace: 'cfg', ...input } })).data.rollback;
+  const revert = async (input: Record<string, unknown>) =>
+    (await h.gql<{ revert: WriteResult }>(REVERT, { input: { namespace: 'cfg', ...input } })).data.revert;
 
   beforeAll(async () => {
     h = await startHarness({ tokens: [ADMIN] });
@@ -23,7 +25,14 @@ describe('rollback and revert', () => {
     v.push(await put('db.yaml', { host: 'db1', pool: 5 }, null)); // v1
     v.push(await put('app.json', { replicas: 2, features: { a: true } }, v[1]!)); // v2
     const added = await h.gql<{ applyChanges: WriteResult }>(APPLY_CHANGES, {
-      input: { namespace: 'cfg', expectedVersion: v[2], changes: [{ path: 'cache.json', content: { ttl: 60 } }, { path: 'app.json', content: { replicas: 3, features: { a: false } } }] },
+      input: {
+        namespace: 'cfg',
+        expectedVersion: v[2],
+        changes: [
+          { path: 'cache.json', content: { ttl: 60 } },
+          { path: 'app.json', content: { replicas: 3, features: { a: false } } },
+        ],
+      },
     });
     v.push(added.data.applyChanges.version!.hash); // v3
   });
@@ -119,9 +128,15 @@ describe('rollback and revert', () => {
     const created = await put('temp.json', { t: 1 }, null);
     const res = await revert({ version: created, expectedVersion: created });
     expect(res.files!.map((f) => [f.path, f.status])).toEqual([['temp.json', 'DELETED']]);
-    const yaml = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'cfg', path: 'y.yaml', text: '# owners: infra\nport: 80\nhost: a # primary\n', expectedVersion: null } });
-    const bump = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'cfg', path: 'y.yaml', text: '# owners: infra\nport: 81\nhost: a # primary\n', expectedVersion: yaml.data.putConfig.version!.hash } });
-    const other = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'cfg', path: 'y.yaml', text: '# owners: infra\nport: 81\nhost: b # primary\n', expectedVersion: bump.data.putConfig.version!.hash } });
+    const yaml = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, {
+      input: { namespace: 'cfg', path: 'y.yaml', text: '# owners: infra\nport: 80\nhost: a # primary\n', expectedVersion: null },
+    });
+    const bump = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, {
+      input: { namespace: 'cfg', path: 'y.yaml', text: '# owners: infra\nport: 81\nhost: a # primary\n', expectedVersion: yaml.data.putConfig.version!.hash },
+    });
+    const other = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, {
+      input: { namespace: 'cfg', path: 'y.yaml', text: '# owners: infra\nport: 81\nhost: b # primary\n', expectedVersion: bump.data.putConfig.version!.hash },
+    });
     const undo = await revert({ version: bump.data.putConfig.version!.hash, expectedVersion: other.data.putConfig.version!.hash });
     expect(undo.status).toBe('COMMITTED');
     expect(h.git('cfg', 'show', 'HEAD:y.yaml')).toBe('# owners: infra\nport: 80\nhost: b # primary\n');

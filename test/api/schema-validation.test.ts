@@ -113,7 +113,12 @@ describe('schema validation', () => {
     expect(result.violations![0]!.message).toContain("'extra'");
     expect(result.violations!.every((v) => v.schema === '.cairn/schemas/service.schema.json')).toBe(true);
     // The same values as YAML scalars of the right types pass: what is validated is the parsed document.
-    const ok = await mutate(PUT, 'putConfig', { namespace: ns, path: 'services/api/prod.yaml', text: 'replicas: 3\nimage: api:1.1 # pinned\n', expectedVersion: head(ns) });
+    const ok = await mutate(PUT, 'putConfig', {
+      namespace: ns,
+      path: 'services/api/prod.yaml',
+      text: 'replicas: 3\nimage: api:1.1 # pinned\n',
+      expectedVersion: head(ns),
+    });
     expect(ok.status).toBe('COMMITTED');
     // Documents no glob covers are not validated.
     const free = await mutate(PUT, 'putConfig', { namespace: ns, path: 'notes/anything.yaml', text: 'replicas: many\n', expectedVersion: head(ns) });
@@ -143,13 +148,15 @@ describe('schema validation', () => {
     expect(h.git(ns, 'ls-tree', '-r', '--name-only', 'HEAD').trim().split('\n')).toEqual(['.cairn/schemas/index.json', '.cairn/schemas/service.schema.json']);
   });
 
-  it('previews a rollback to a version that violates today\'s schema with the violations, and refuses the rollback', async () => {
+  it("previews a rollback to a version that violates today's schema with the violations, and refuses the rollback", async () => {
     const ns = await newNamespace();
     const old = await commit(ns, [{ path: 'services/api/prod.yaml', text: 'replicas: three\nimage: api:1\n' }]);
     await commit(ns, [{ path: 'services/api/prod.yaml', text: 'replicas: 3\nimage: api:1\n' }]);
     await commit(ns, SCHEMA_FILES);
     const current = head(ns);
-    const preview = await commitsNothing(ns, () => mutate(ROLLBACK, 'rollback', { namespace: ns, to: old, paths: ['services/api/prod.yaml'], dryRun: true, expectedVersion: current }));
+    const preview = await commitsNothing(ns, () =>
+      mutate(ROLLBACK, 'rollback', { namespace: ns, to: old, paths: ['services/api/prod.yaml'], dryRun: true, expectedVersion: current }),
+    );
     expect(preview.status, JSON.stringify(preview)).toBe('PREVIEW');
     expect(preview.base!.hash).toBe(current);
     expect(preview.files!.map((f) => [f.path, f.status])).toEqual([['services/api/prod.yaml', 'MODIFIED']]);
@@ -164,7 +171,7 @@ describe('schema validation', () => {
     expect((await mutate(ROLLBACK, 'rollback', { namespace: ns, to: old, expectedVersion: current })).status).toBe('COMMITTED');
   });
 
-  it('previews and refuses a revert that would bring back a value today\'s schema forbids', async () => {
+  it("previews and refuses a revert that would bring back a value today's schema forbids", async () => {
     const ns = await newNamespace();
     await commit(ns, [{ path: 'services/api/prod.yaml', text: 'replicas: three\nimage: api:1\n' }]);
     const fix = await commit(ns, [{ path: 'services/api/prod.yaml', text: 'replicas: 3\nimage: api:1\n' }]);
@@ -180,14 +187,20 @@ describe('schema validation', () => {
 
   it('refuses a schema change that existing documents violate, listing them', async () => {
     const ns = await newNamespace();
-    await commit(ns, [...SCHEMA_FILES, { path: 'services/a/prod.yaml', text: 'replicas: 5\nimage: a:1\n' }, { path: 'services/b/prod.json', content: { replicas: 1, image: 'b:1' } }]);
+    await commit(ns, [
+      ...SCHEMA_FILES,
+      { path: 'services/a/prod.yaml', text: 'replicas: 5\nimage: a:1\n' },
+      { path: 'services/b/prod.json', content: { replicas: 1, image: 'b:1' } },
+    ]);
     const tighter = { ...SERVICE_SCHEMA, properties: { ...SERVICE_SCHEMA.properties, replicas: { type: 'integer', minimum: 1, maximum: 3 } } };
     const result = await refused(ns, () => apply(ns, [{ path: '.cairn/schemas/service.schema.json', content: tighter }], head(ns)));
     expect(result.__typename).toBe('SchemaViolation');
     expect(result.violations!.map(shape)).toEqual([['services/a/prod.yaml', '/replicas', 'maximum']]);
     // A mapping change is checked the same way: a new glob covering a document that does not conform is refused.
     await commit(ns, [{ path: 'legacy/old.yaml', text: 'size: big\n' }]);
-    const mapped = await refused(ns, () => apply(ns, [{ path: '.cairn/schemas/index.json', content: { ...INDEX, 'legacy/*.yaml': 'service.schema.json' } }], head(ns)));
+    const mapped = await refused(ns, () =>
+      apply(ns, [{ path: '.cairn/schemas/index.json', content: { ...INDEX, 'legacy/*.yaml': 'service.schema.json' } }], head(ns)),
+    );
     expect(mapped.__typename).toBe('SchemaViolation');
     expect(mapped.violations!.map(shape)).toEqual([
       ['legacy/old.yaml', '', 'required'],
@@ -199,14 +212,32 @@ describe('schema validation', () => {
   it('validates a schema and documents changed in one applyChanges against the new schema', async () => {
     const ns = await newNamespace();
     await commit(ns, [...SCHEMA_FILES, { path: 'services/a/prod.yaml', text: 'replicas: 5\nimage: a:1\n' }]);
-    const withEnv = { ...SERVICE_SCHEMA, required: ['replicas', 'image', 'env'], properties: { ...SERVICE_SCHEMA.properties, env: { enum: ['prod', 'staging'] } } };
+    const withEnv = {
+      ...SERVICE_SCHEMA,
+      required: ['replicas', 'image', 'env'],
+      properties: { ...SERVICE_SCHEMA.properties, env: { enum: ['prod', 'staging'] } },
+    };
     // The documents are fixed in the same write as the schema that requires the fix: committed.
-    const together = await apply(ns, [{ path: '.cairn/schemas/service.schema.json', content: withEnv }, { path: 'services/a/prod.yaml', text: 'replicas: 5\nimage: a:1\nenv: prod\n' }], head(ns));
+    const together = await apply(
+      ns,
+      [
+        { path: '.cairn/schemas/service.schema.json', content: withEnv },
+        { path: 'services/a/prod.yaml', text: 'replicas: 5\nimage: a:1\nenv: prod\n' },
+      ],
+      head(ns),
+    );
     expect(together.status, JSON.stringify(together)).toBe('COMMITTED');
     // A document valid under the old schema but not under the one written with it is refused.
     const stricter = { ...withEnv, properties: { ...withEnv.properties, env: { enum: ['prod'] } } };
     const result = await refused(ns, () =>
-      apply(ns, [{ path: '.cairn/schemas/service.schema.json', content: stricter }, { path: 'services/b/prod.yaml', text: 'replicas: 1\nimage: b:1\nenv: staging\n' }], head(ns)),
+      apply(
+        ns,
+        [
+          { path: '.cairn/schemas/service.schema.json', content: stricter },
+          { path: 'services/b/prod.yaml', text: 'replicas: 1\nimage: b:1\nenv: staging\n' },
+        ],
+        head(ns),
+      ),
     );
     expect(result.__typename).toBe('SchemaViolation');
     expect(result.violations!.map(shape)).toEqual([['services/b/prod.yaml', '/env', 'enum']]);
@@ -223,14 +254,18 @@ describe('schema validation', () => {
     // Strict mode: a misspelt keyword would otherwise check nothing.
     const typo = await refused(ns, () => apply(ns, [{ path: '.cairn/schemas/typo.schema.json', content: { type: 'object', requried: ['a'] } }], head(ns)));
     expect(typo.detail).toContain('unknown keyword: "requried"');
-    const remote = await refused(ns, () => apply(ns, [{ path: '.cairn/schemas/remote.schema.json', content: { $ref: 'https://example.com/service.json' } }], head(ns)));
+    const remote = await refused(ns, () =>
+      apply(ns, [{ path: '.cairn/schemas/remote.schema.json', content: { $ref: 'https://example.com/service.json' } }], head(ns)),
+    );
     expect(remote.__typename).toBe('InvalidDocument');
     expect(remote.detail).toContain("$ref 'https://example.com/service.json'");
     const missing = await refused(ns, () => apply(ns, [{ path: '.cairn/schemas/index.json', content: { 'x/*.json': 'nowhere.json' } }], head(ns)));
     expect(missing.__typename).toBe('InvalidDocument');
     expect(missing.path).toBe('.cairn/schemas/index.json');
     // Deleting a schema the index still maps to is refused too: the delete is checked like any write.
-    const deleted = await refused(ns, () => mutate(DELETE, 'deleteConfig', { namespace: ns, path: '.cairn/schemas/service.schema.json', expectedVersion: head(ns) }));
+    const deleted = await refused(ns, () =>
+      mutate(DELETE, 'deleteConfig', { namespace: ns, path: '.cairn/schemas/service.schema.json', expectedVersion: head(ns) }),
+    );
     expect(deleted.__typename).toBe('InvalidDocument');
     expect(deleted.detail).toContain("schema 'service.schema.json' does not exist");
     // Local references, a 2020-12 schema and an unmapped extra schema are fine.
@@ -240,7 +275,18 @@ describe('schema validation', () => {
       type: 'object',
       properties: { port: { $ref: '#/$defs/port' } },
     };
-    expect((await apply(ns, [{ path: '.cairn/schemas/port.schema.json', content: local }, { path: '.cairn/schemas/index.json', content: { ...INDEX, 'net/*.json': 'port.schema.json' } }], head(ns))).status).toBe('COMMITTED');
+    expect(
+      (
+        await apply(
+          ns,
+          [
+            { path: '.cairn/schemas/port.schema.json', content: local },
+            { path: '.cairn/schemas/index.json', content: { ...INDEX, 'net/*.json': 'port.schema.json' } },
+          ],
+          head(ns),
+        )
+      ).status,
+    ).toBe('COMMITTED');
     const port = await refused(ns, () => apply(ns, [{ path: 'net/a.json', content: { port: 70000 } }], head(ns)));
     expect(port.violations!.map(shape)).toEqual([['net/a.json', '/port', 'maximum']]);
   });

@@ -75,7 +75,9 @@ describe('file system faults in the repository layer', () => {
     expect(h.git('disk', 'cat-file', '-t', 'HEAD').trim()).toBe('commit');
     expect(leftovers()).toEqual([]);
     h.git('disk', 'fsck', '--strict');
-    const next = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'disk', path: 'a.json', content: { n: Math.random() }, expectedVersion: before } });
+    const next = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, {
+      input: { namespace: 'disk', path: 'a.json', content: { n: Math.random() }, expectedVersion: before },
+    });
     expect(next.data.putConfig.status).toBe('COMMITTED');
     expect(head()).toBe(next.data.putConfig.version!.hash);
   });

@@ -5,7 +5,15 @@ import { CHANGES_SUBSCRIPTION, CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } 
 const ADMIN = { token: 'admin-token-123', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' as const } };
 
 interface Event {
-  changes: { id: string; version: string; parentVersion: string | null; sequence: number; action: string; operator: { email: string }; documents: { path: string; status: string; changes: unknown[]; patch: unknown[] }[] };
+  changes: {
+    id: string;
+    version: string;
+    parentVersion: string | null;
+    sequence: number;
+    action: string;
+    operator: { email: string };
+    documents: { path: string; status: string; changes: unknown[]; patch: unknown[] }[];
+  };
 }
 
 describe('the change feed over graphql-ws and SSE', () => {
@@ -23,7 +31,9 @@ describe('the change feed over graphql-ws and SSE', () => {
   const written = new Set<string>();
   const write = async (path = 'live.json'): Promise<string> => {
     counter += 1;
-    const res = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'feed', path, content: { n: counter }, expectedVersion: written.has(path) ? head : null } });
+    const res = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, {
+      input: { namespace: 'feed', path, content: { n: counter }, expectedVersion: written.has(path) ? head : null },
+    });
     expect(res.data.putConfig.status).toBe('COMMITTED');
     written.add(path);
     head = res.data.putConfig.version!.hash;
@@ -39,7 +49,13 @@ describe('the change feed over graphql-ws and SSE', () => {
     const events = await sub.done;
     expect(events.map((e) => e.changes.version)).toEqual([a, b]);
     expect(events[0]!.changes.documents).toEqual([
-      { path: 'live.json', status: 'MODIFIED', changes: [{ pointer: '/n', op: 'REPLACE', oldValue: counter - 2, newValue: counter - 1 }], patch: [{ op: 'replace', path: '/n', value: counter - 1 }], tooLarge: false },
+      {
+        path: 'live.json',
+        status: 'MODIFIED',
+        changes: [{ pointer: '/n', op: 'REPLACE', oldValue: counter - 2, newValue: counter - 1 }],
+        patch: [{ op: 'replace', path: '/n', value: counter - 1 }],
+        tooLarge: false,
+      },
     ]);
     expect(events[1]!.changes.documents[0]!.status).toBe('ADDED');
     expect(events[0]!.changes.operator.email).toBe('ada@example.com');

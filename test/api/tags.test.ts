@@ -49,7 +49,11 @@ describe('tags', () => {
     (await h.gql<{ deleteTag: Tag }>(DELETE_TAG, { input: { namespace: 'cfg', name } }, token)).data.deleteTag;
   const tags = async (): Promise<Tag[]> => (await h.gql<{ tags: { data: Tag[] } }>(TAGS, { ns: 'cfg' }, VIEWER.token)).data.tags.data;
   const put = async (path: string, content: unknown): Promise<string> => {
-    const res = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'cfg', path, content, expectedVersion: v.at(-1) ?? null } }, ADMIN.token);
+    const res = await h.gql<{ putConfig: WriteResult }>(
+      PUT_CONFIG,
+      { input: { namespace: 'cfg', path, content, expectedVersion: v.at(-1) ?? null } },
+      ADMIN.token,
+    );
     expect(res.data.putConfig.status, JSON.stringify(res)).toBe('COMMITTED');
     return res.data.putConfig.version!.hash;
   };
@@ -90,7 +94,12 @@ describe('tags', () => {
   });
 
   it('resolves the new tag everywhere a version is accepted, with suffixes and the full ref name', async () => {
-    for (const [ref, hash, replicas] of [['v1.0', v[1], 2], ['v1.0~1', v[0], 1], ['v1.0^', v[0], 1], ['refs/tags/v1.0', v[1], 2]] as const) {
+    for (const [ref, hash, replicas] of [
+      ['v1.0', v[1], 2],
+      ['v1.0~1', v[0], 1],
+      ['v1.0^', v[0], 1],
+      ['refs/tags/v1.0', v[1], 2],
+    ] as const) {
       const res = await h.gql<{ namespace: { config: { content: unknown; at: { hash: string } } } }>(CONFIG_AT, { at: ref });
       expect(res.data.namespace.config, ref).toEqual({ __typename: 'ConfigDocument', content: { replicas }, at: { hash } });
     }
@@ -141,7 +150,12 @@ describe('tags', () => {
     v.push(await put('.cairn/policy.json', { protectedTags: ['release/*'] }));
     const release = await createTag({ name: 'release/1', version: v[0], message: 'GA' });
     expect(release).toMatchObject({ __typename: 'Tag', protectedBy: 'release/*' });
-    expect(await createTag({ name: 'release/1', version: 'HEAD' })).toMatchObject({ __typename: 'ProtectedTag', code: 'PROTECTED_TAG', name: 'release/1', pattern: 'release/*' });
+    expect(await createTag({ name: 'release/1', version: 'HEAD' })).toMatchObject({
+      __typename: 'ProtectedTag',
+      code: 'PROTECTED_TAG',
+      name: 'release/1',
+      pattern: 'release/*',
+    });
     expect(await deleteTag('release/1')).toMatchObject({ __typename: 'ProtectedTag', pattern: 'release/*' });
     expect(h.git('cfg', 'rev-parse', 'release/1').trim()).toBe(release.hash);
     expect((await tags()).find((t) => t.name === 'release/1')?.protectedBy).toBe('release/*');
@@ -180,7 +194,9 @@ describe('tags with replicas', () => {
     const h = await startHarness({ tokens: [ADMIN], env: { CAIRN_REMOTE_URL: remote.createRepository('config.git'), CAIRN_REMOTE_POLL_MS: '0' } });
     try {
       await h.gql(CREATE_NAMESPACE, { name: 'shared' });
-      const put = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'shared', path: 'a.json', content: { a: 1 }, expectedVersion: null } });
+      const put = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, {
+        input: { namespace: 'shared', path: 'a.json', content: { a: 1 }, expectedVersion: null },
+      });
       expect(put.data.putConfig.status).toBe('COMMITTED');
       const created = await h.gql<{ createTag: Tag }>(CREATE_TAG, { input: { namespace: 'shared', name: 'v1', version: 'HEAD' } });
       expect(created.data.createTag).toMatchObject({ __typename: 'InvalidInput', code: 'INVALID_INPUT' });

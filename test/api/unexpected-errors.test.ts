@@ -21,7 +21,9 @@ describe('unexpected errors', () => {
         done();
       },
     });
-    server = await startServer(readSettings({ CAIRN_DATA_DIR: path.join(root, 'repos'), CAIRN_PORT: '0', CAIRN_FSYNC: 'false' }), { logger: pino({ level: 'info' }, sink) });
+    server = await startServer(readSettings({ CAIRN_DATA_DIR: path.join(root, 'repos'), CAIRN_PORT: '0', CAIRN_FSYNC: 'false' }), {
+      logger: pino({ level: 'info' }, sink),
+    });
   });
 
   afterAll(async () => {
@@ -30,7 +32,11 @@ describe('unexpected errors', () => {
   });
 
   const post = async (query: string, requestId: string) => {
-    const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': requestId }, body: JSON.stringify({ query }) });
+    const res = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+      body: JSON.stringify({ query }),
+    });
     return (await res.json()) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
   };
 
@@ -42,7 +48,10 @@ describe('unexpected errors', () => {
     for (const dir of readdirSync(objects).filter((d) => /^[0-9a-f]{2}$/.test(d))) {
       for (const file of readdirSync(path.join(objects, dir))) writeFileSync(path.join(objects, dir, file), 'not zlib at all');
     }
-    const res = await post('{ namespace(name: "broken") { ... on Namespace { config(path: "a.json") { ... on ConfigDocument { text } } } } }', 'trace-broken-1');
+    const res = await post(
+      '{ namespace(name: "broken") { ... on Namespace { config(path: "a.json") { ... on ConfigDocument { text } } } } }',
+      'trace-broken-1',
+    );
     expect(res.errors?.[0]?.message).toBe('Unexpected error.');
     expect(res.errors?.[0]?.extensions?.code).toBe('INTERNAL');
     expect(JSON.stringify(res)).not.toMatch(/zlib|incorrect header|stack/i);

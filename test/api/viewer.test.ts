@@ -22,7 +22,11 @@ describe('viewer: who the request is authenticated as', () => {
       viewer: {
         name: 'Mia Mixed',
         email: 'mia@example.com',
-        grants: expect.arrayContaining([{ pattern: '*', role: 'VIEWER' }, { pattern: 'team-*', role: 'EDITOR' }, { pattern: 'team-core', role: 'ADMIN' }]),
+        grants: expect.arrayContaining([
+          { pattern: '*', role: 'VIEWER' },
+          { pattern: 'team-*', role: 'EDITOR' },
+          { pattern: 'team-core', role: 'ADMIN' },
+        ]),
         a: 'ADMIN',
         b: 'EDITOR',
         c: 'VIEWER',

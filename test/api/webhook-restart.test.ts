@@ -37,10 +37,14 @@ describe('webhook delivery across a crash', () => {
     children.push(first.child);
     const url = await listeningUrl(first);
     await gql(url, 'mutation { createNamespace(input: { name: "crash" }) { __typename } }', {});
-    const created = await gql<{ createWebhook: { secret: string; webhook: { id: string } } }>(url, CREATE_WEBHOOK, { input: { namespace: 'crash', url: r.url } });
+    const created = await gql<{ createWebhook: { secret: string; webhook: { id: string } } }>(url, CREATE_WEBHOOK, {
+      input: { namespace: 'crash', url: r.url },
+    });
     const { secret, webhook } = created.createWebhook;
     const put = async (base: string, file: string): Promise<string> => {
-      const res = await gql<{ putConfig: WriteResult }>(base, PUT_CONFIG, { input: { namespace: 'crash', path: file, content: { file }, expectedVersion: null } });
+      const res = await gql<{ putConfig: WriteResult }>(base, PUT_CONFIG, {
+        input: { namespace: 'crash', path: file, content: { file }, expectedVersion: null },
+      });
       return res.putConfig.version!.hash;
     };
     const a = await put(url, 'a.json');
@@ -57,7 +61,8 @@ describe('webhook delivery across a crash', () => {
     expect(requests.map((q) => q.id)).toEqual([`crash:${a}`, `crash:${a}`, `crash:${b}`]);
     for (const q of requests) expect(verifyStandardWebhook(secret, q)).toBe(true);
     expect(requests[1]!.body).toBe(requests[0]!.body);
-    const cursor = (): string => execFileSync('git', ['--git-dir', path.join(dataDir, 'crash.git'), 'rev-parse', `refs/cairn/webhooks/${webhook.id}`], { encoding: 'utf8' }).trim();
+    const cursor = (): string =>
+      execFileSync('git', ['--git-dir', path.join(dataDir, 'crash.git'), 'rev-parse', `refs/cairn/webhooks/${webhook.id}`], { encoding: 'utf8' }).trim();
     for (let i = 0; i < 100 && cursor() !== b; i += 1) await new Promise((res) => setTimeout(res, 50));
     expect(cursor()).toBe(b);
 

@@ -8,7 +8,16 @@ import { readSettings } from '../../src/server/settings.js';
 import { type Harness, type TestToken, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, DELETE_CONFIG, PUT_CONFIG, type WriteResult } from '../support/operations.js';
 import { type Receiver, startReceiver, verifyStandardWebhook } from '../support/webhook-receiver.js';
-import { CREATE_WEBHOOK, DELETE_WEBHOOK, REDELIVER, ROTATE_SECRET, UPDATE_WEBHOOK, WEBHOOK, WEBHOOKS, type WebhookData } from '../support/webhook-operations.js';
+import {
+  CREATE_WEBHOOK,
+  DELETE_WEBHOOK,
+  REDELIVER,
+  ROTATE_SECRET,
+  UPDATE_WEBHOOK,
+  WEBHOOK,
+  WEBHOOKS,
+  type WebhookData,
+} from '../support/webhook-operations.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -104,7 +113,10 @@ describe('webhooks', () => {
     expect(verifyStandardWebhook(secret, { ...first, id: `${ns}:0000` })).toBe(false);
     expect(verifyStandardWebhook('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', first)).toBe(false);
 
-    await eventually(() => webhook(id), (w) => w.deliveredVersion === versions[4]);
+    await eventually(
+      () => webhook(id),
+      (w) => w.deliveredVersion === versions[4],
+    );
     expect(cursorOf(ns, id)).toBe(versions[4]);
     const state = await webhook(id);
     expect(state).toMatchObject({ status: 'ACTIVE', pendingVersions: 0, enabled: true, createdBy: { email: 'dev@localhost' } });
@@ -123,7 +135,10 @@ describe('webhooks', () => {
     expect(new Set(requests.map((q) => q.body)).size).toBe(1);
     for (const q of requests) expect(verifyStandardWebhook(secret, q)).toBe(true);
 
-    await eventually(() => webhook(id), (w) => w.deliveredVersion === version);
+    await eventually(
+      () => webhook(id),
+      (w) => w.deliveredVersion === version,
+    );
     // Read again: fields of one response are resolved one after the other while deliveries go on.
     const log = (await webhook(id)).deliveries!.edges.map((e) => e.node);
     expect(log.map((d) => [d.attempt, d.statusCode, d.outcome])).toEqual([
@@ -149,7 +164,10 @@ describe('webhooks', () => {
     expect(deleted.data.deleteConfig.status).toBe('COMMITTED');
     const last = await put(ns, 'other/b.json', { skip: 2 });
 
-    await eventually(() => webhook(id), (w) => w.deliveredVersion === last);
+    await eventually(
+      () => webhook(id),
+      (w) => w.deliveredVersion === last,
+    );
     expect(r.received.map((q) => q.id)).toEqual([`${ns}:${created}`, `${ns}:${updated}`]);
     expect(cursorOf(ns, id)).toBe(last);
   });
@@ -161,13 +179,19 @@ describe('webhooks', () => {
     const { id } = await createWebhook({ namespace: ns, url: r.url });
     const a = await put(ns, 'a.json', { a: 1 });
     await r.waitFor(3);
-    await eventually(() => webhook(id), (w) => w.status === 'FAILING');
+    await eventually(
+      () => webhook(id),
+      (w) => w.status === 'FAILING',
+    );
     const parked = await webhook(id);
     expect(parked.lastDelivery).toMatchObject({ attempt: 3, outcome: 'FAILED', nextAttemptAt: null });
     const b = await put(ns, 'b.json', { b: 1 });
     // The new commit starts a new round for the parked event, not a delivery of the later one.
     await r.waitFor(6);
-    await eventually(() => webhook(id), (w) => w.status === 'FAILING' && w.lastDelivery?.attempt === 3);
+    await eventually(
+      () => webhook(id),
+      (w) => w.status === 'FAILING' && w.lastDelivery?.attempt === 3,
+    );
     expect(r.received.map((q) => q.id)).toEqual(Array(6).fill(`${ns}:${a}`));
 
     const tooEarly = await h.gql<{ redeliver: { __typename: string; message: string } }>(REDELIVER, { webhookId: id, eventId: b });
@@ -179,7 +203,10 @@ describe('webhooks', () => {
     expect(again.data.redeliver).toMatchObject({ __typename: 'RedeliverPayload', redelivery: 'RESTARTED', eventId: `${ns}:${a}` });
     await r.waitFor(8);
     expect(r.received.slice(6).map((q) => q.id)).toEqual([`${ns}:${a}`, `${ns}:${b}`]);
-    const state = await eventually(() => webhook(id), (w) => w.deliveredVersion === b);
+    const state = await eventually(
+      () => webhook(id),
+      (w) => w.deliveredVersion === b,
+    );
     expect(state.status).toBe('ACTIVE');
   });
 
@@ -190,7 +217,10 @@ describe('webhooks', () => {
     const first = await put(ns, 'a.json', { a: 1 });
     const second = await put(ns, 'a.json', { a: 2 });
     await r.waitFor(2);
-    await eventually(() => webhook(id), (w) => w.deliveredVersion === second);
+    await eventually(
+      () => webhook(id),
+      (w) => w.deliveredVersion === second,
+    );
 
     const res = await h.gql<{ redeliver: { __typename: string; redelivery: string } }>(REDELIVER, { webhookId: id, eventId: first.slice(0, 10) });
     expect(res.data.redeliver).toMatchObject({ __typename: 'RedeliverPayload', redelivery: 'QUEUED' });
@@ -198,7 +228,10 @@ describe('webhooks', () => {
     expect(resent!.id).toBe(`${ns}:${first}`);
     expect(resent!.body).toBe(r.received[0]!.body);
     expect(verifyStandardWebhook(secret, resent!)).toBe(true);
-    const state = await eventually(() => webhook(id), (w) => w.lastDelivery?.trigger === 'REDELIVER');
+    const state = await eventually(
+      () => webhook(id),
+      (w) => w.lastDelivery?.trigger === 'REDELIVER',
+    );
     expect(state.deliveredVersion).toBe(second);
     const unknown = await h.gql<{ redeliver: { __typename: string } }>(REDELIVER, { webhookId: id, eventId: 'f'.repeat(40) });
     expect(unknown.data.redeliver.__typename).toBe('InvalidRef');
@@ -210,7 +243,10 @@ describe('webhooks', () => {
     const r = await receiver(() => (gone ? 410 : 200));
     const { id } = await createWebhook({ namespace: ns, url: r.url });
     const a = await put(ns, 'a.json', { a: 1 });
-    const disabled = await eventually(() => webhook(id), (w) => !w.enabled);
+    const disabled = await eventually(
+      () => webhook(id),
+      (w) => !w.enabled,
+    );
     expect(disabled).toMatchObject({ status: 'DISABLED', lastDelivery: { statusCode: 410, outcome: 'DISABLED' } });
     expect(disabled.disabledReason).toContain('410 Gone');
     const log = execFileSync('git', ['--git-dir', path.join(h.dataDir, '.cairn.git'), 'log', '-1', '--format=%an <%ae>%n%B'], { encoding: 'utf8' });
@@ -235,7 +271,10 @@ describe('webhooks', () => {
     const r = await receiver((n) => (n === 0 ? { status: 302, headers: { location: target.url } } : 200));
     const { id } = await createWebhook({ namespace: ns, url: r.url });
     const version = await put(ns, 'a.json', { a: 1 });
-    await eventually(() => webhook(id), (w) => w.deliveredVersion === version);
+    await eventually(
+      () => webhook(id),
+      (w) => w.deliveredVersion === version,
+    );
     expect(target.received).toHaveLength(0);
     const attempts = (await webhook(id)).deliveries!.edges.map((e) => e.node);
     expect(attempts.at(-1)).toMatchObject({ attempt: 1, statusCode: 302, outcome: 'RETRYING', error: `redirect to ${target.url} not followed` });
@@ -278,7 +317,9 @@ describe('webhooks', () => {
     const deleted = await h.gql<{ deleteWebhook: { __typename: string } }>(DELETE_WEBHOOK, { id });
     expect(deleted.data.deleteWebhook.__typename).toBe('DeletedWebhook');
     expect((await webhook(id)).__typename).toBe('NotFound');
-    expect(() => execFileSync('git', ['--git-dir', path.join(h.dataDir, `${ns}.git`), 'rev-parse', '--verify', `refs/cairn/webhooks/${id}`], { stdio: 'pipe' })).toThrow();
+    expect(() =>
+      execFileSync('git', ['--git-dir', path.join(h.dataDir, `${ns}.git`), 'rev-parse', '--verify', `refs/cairn/webhooks/${id}`], { stdio: 'pipe' }),
+    ).toThrow();
 
     const log = execFileSync('git', ['--git-dir', gitdir, 'log', '--format=%an|%s|%(trailers:key=Cairn-Action,valueonly,separator=)'], { encoding: 'utf8' });
     const mine = log.split('\n').filter((l) => l.includes(id) || l.includes('notify the deployer'));
@@ -396,10 +437,16 @@ describe('webhook delivery-time guard', () => {
       const second = await startServer(settings, { logger: pino({ level: 'silent' }) });
       try {
         const gql = async <T>(query: string, variables: Record<string, unknown>): Promise<T> => {
-          const res = await fetch(`${second.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+          const res = await fetch(`${second.url}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ query, variables }),
+          });
           return ((await res.json()) as { data: T }).data;
         };
-        const put = await gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'rebind', path: 'a.json', content: { a: 1 }, expectedVersion: null } });
+        const put = await gql<{ putConfig: WriteResult }>(PUT_CONFIG, {
+          input: { namespace: 'rebind', path: 'a.json', content: { a: 1 }, expectedVersion: null },
+        });
         const version = put.putConfig.version!.hash;
         const state = await eventually(
           () => gql<{ webhook: WebhookData }>(WEBHOOK, { id, first: 10 }),
@@ -445,17 +492,30 @@ describe('webhook access', () => {
     for (const token of ['editor-token', 'viewer-token']) {
       expect((await h.gql<{ webhooks: { __typename: string } }>(WEBHOOKS, { ns: 'team-a' }, token)).data.webhooks.__typename).toBe('Forbidden');
       expect((await h.gql<{ webhook: { __typename: string } }>(WEBHOOK, { id }, token)).data.webhook.__typename).toBe('Forbidden');
-      expect((await h.gql<{ updateWebhook: { __typename: string } }>(UPDATE_WEBHOOK, { input: { id, enabled: false } }, token)).data.updateWebhook.__typename).toBe('Forbidden');
-      expect((await h.gql<{ rotateWebhookSecret: { __typename: string } }>(ROTATE_SECRET, { id }, token)).data.rotateWebhookSecret.__typename).toBe('Forbidden');
-      expect((await h.gql<{ redeliver: { __typename: string } }>(REDELIVER, { webhookId: id, eventId: 'HEAD' }, token)).data.redeliver.__typename).toBe('Forbidden');
+      expect(
+        (await h.gql<{ updateWebhook: { __typename: string } }>(UPDATE_WEBHOOK, { input: { id, enabled: false } }, token)).data.updateWebhook.__typename,
+      ).toBe('Forbidden');
+      expect((await h.gql<{ rotateWebhookSecret: { __typename: string } }>(ROTATE_SECRET, { id }, token)).data.rotateWebhookSecret.__typename).toBe(
+        'Forbidden',
+      );
+      expect((await h.gql<{ redeliver: { __typename: string } }>(REDELIVER, { webhookId: id, eventId: 'HEAD' }, token)).data.redeliver.__typename).toBe(
+        'Forbidden',
+      );
       expect((await h.gql<{ deleteWebhook: { __typename: string } }>(DELETE_WEBHOOK, { id }, token)).data.deleteWebhook.__typename).toBe('Forbidden');
     }
-    expect((await h.gql<{ createWebhook: { __typename: string } }>(CREATE_WEBHOOK, { input: { ...input, namespace: 'team-b' } }, 'admin-token')).data.createWebhook.__typename).toBe('Forbidden');
+    expect(
+      (await h.gql<{ createWebhook: { __typename: string } }>(CREATE_WEBHOOK, { input: { ...input, namespace: 'team-b' } }, 'admin-token')).data.createWebhook
+        .__typename,
+    ).toBe('Forbidden');
     const listed = await h.gql<{ webhooks: { data: { id: string }[] } }>(WEBHOOKS, { ns: 'team-a' }, 'root-token');
     expect(listed.data.webhooks.data.map((w) => w.id)).toEqual([id]);
     const updated = await h.gql<{ updateWebhook: WebhookData }>(UPDATE_WEBHOOK, { input: { id, enabled: false } }, 'root-token');
     expect(updated.data.updateWebhook).toMatchObject({ enabled: false, status: 'DISABLED', disabledReason: 'disabled by root@example.com' });
-    const authors = execFileSync('git', ['--git-dir', path.join(h.dataDir, '.cairn.git'), 'log', '--format=%an <%ae> %(trailers:key=Cairn-Operator-IP,valueonly,separator=)'], { encoding: 'utf8' });
+    const authors = execFileSync(
+      'git',
+      ['--git-dir', path.join(h.dataDir, '.cairn.git'), 'log', '--format=%an <%ae> %(trailers:key=Cairn-Operator-IP,valueonly,separator=)'],
+      { encoding: 'utf8' },
+    );
     expect(authors.trim().split('\n')).toEqual(['Root <root@example.com> 127.0.0.1', 'Ada Admin <ada@example.com> 127.0.0.1']);
   });
 });
@@ -468,7 +528,9 @@ describe('webhook timeouts', () => {
       await h.gql(CREATE_NAMESPACE, { name: 'slow' });
       const created = await h.gql<{ createWebhook: { webhook: { id: string } } }>(CREATE_WEBHOOK, { input: { namespace: 'slow', url: r.url } });
       const id = created.data.createWebhook.webhook.id;
-      const put = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'slow', path: 'a.json', content: { a: 1 }, expectedVersion: null } });
+      const put = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, {
+        input: { namespace: 'slow', path: 'a.json', content: { a: 1 }, expectedVersion: null },
+      });
       const version = put.data.putConfig.version!.hash;
       const read = async (): Promise<WebhookData> => (await h.gql<{ webhook: WebhookData }>(WEBHOOK, { id, first: 10 })).data.webhook;
       await eventually(read, (w) => w.deliveredVersion === version);
@@ -503,11 +565,17 @@ describe('webhook retries across a restart', () => {
       );
       await first.server.close();
 
-      const second = await startServer(readSettings({ CAIRN_DATA_DIR: first.dataDir, CAIRN_PORT: '0', CAIRN_FSYNC: 'false', ...env }), { logger: pino({ level: 'silent' }) });
+      const second = await startServer(readSettings({ CAIRN_DATA_DIR: first.dataDir, CAIRN_PORT: '0', CAIRN_FSYNC: 'false', ...env }), {
+        logger: pino({ level: 'silent' }),
+      });
       try {
         await r.waitFor(2);
         const read = async (): Promise<WebhookData> => {
-          const res = await fetch(`${second.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: WEBHOOK, variables: { id } }) });
+          const res = await fetch(`${second.url}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ query: WEBHOOK, variables: { id } }),
+          });
           return ((await res.json()) as { data: { webhook: WebhookData } }).data.webhook;
         };
         await eventually(read, (w) => w.status === 'ACTIVE' && w.pendingVersions === 0);

@@ -44,12 +44,19 @@ describe('a WebSocket message is at most CAIRN_WS_MAX_PAYLOAD_BYTES (1 MiB by de
     let results: StreamResult[];
     try {
       // 4 × 32 MiB: what the server held before the cap (ws's default allowed 100 MiB per message).
-      results = await Promise.all([streamOneFrame(h.url, 48 * MiB, attempt), streamOneFrame(h.url, 48 * MiB, attempt), streamFragments(h.url, attempt), streamFragments(h.url, attempt)]);
+      results = await Promise.all([
+        streamOneFrame(h.url, 48 * MiB, attempt),
+        streamOneFrame(h.url, 48 * MiB, attempt),
+        streamFragments(h.url, attempt),
+        streamFragments(h.url, attempt),
+      ]);
     } finally {
       clearInterval(sampler);
     }
     peak = Math.max(peak, process.memoryUsage.rss());
-    console.info(`oversized messages: sent ${results.map((r) => `${(r.bytesSent / MiB).toFixed(1)} MiB`).join(', ')} before 1009; RSS peak +${((peak - baseline) / MiB).toFixed(1)} MB`);
+    console.info(
+      `oversized messages: sent ${results.map((r) => `${(r.bytesSent / MiB).toFixed(1)} MiB`).join(', ')} before 1009; RSS peak +${((peak - baseline) / MiB).toFixed(1)} MB`,
+    );
     for (const result of results) {
       expect(result.closeCode).toBe(1009);
       // The server said so at once (one frame: from its header; fragments: once they pass 1 MiB), not after
@@ -104,7 +111,12 @@ describe('WebSockets per client address (CAIRN_WS_MAX_CONNECTIONS_PER_IP)', () =
     const open: OpenSocket[] = [];
     await fillUp(open);
     const refused = await upgradeOutcome(h.url);
-    expect(refused).toEqual({ status: 429, body: { errors: [{ message: expect.stringMatching(/too many WebSocket connections/) as unknown, extensions: { code: 'TOO_MANY_CONNECTIONS', limit: CAP } }] } });
+    expect(refused).toEqual({
+      status: 429,
+      body: {
+        errors: [{ message: expect.stringMatching(/too many WebSocket connections/) as unknown, extensions: { code: 'TOO_MANY_CONNECTIONS', limit: CAP } }],
+      },
+    });
     // HTTP is not capped, and the open sockets still work.
     expect((await h.gql('{ __typename }')).status).toBe(200);
     for (const o of open) o.socket.close();
@@ -245,19 +257,31 @@ describe('operations per WebSocket (CAIRN_WS_MAX_SUBSCRIPTIONS)', () => {
     const client = h.ws();
     const live = [subscribe(client), subscribe(client), subscribe(client)];
     const refused = subscribe(client);
-    await until(() => settled(refused), 10_000, () => 'the fourth subscription was not refused');
+    await until(
+      () => settled(refused),
+      10_000,
+      () => 'the fourth subscription was not refused',
+    );
     expect(errorCodes(refused)).toEqual(['TOO_MANY_SUBSCRIPTIONS']);
     expect(JSON.stringify(refused.failures)).toContain(`"limit":${CAP}`);
 
     let expected = await put(1);
-    await until(() => live.every((r) => r.events.at(-1)?.version === expected), 10_000, () => 'the live subscriptions missed the commit');
+    await until(
+      () => live.every((r) => r.events.at(-1)?.version === expected),
+      10_000,
+      () => 'the live subscriptions missed the commit',
+    );
 
     // The client completes one: its slot is free for the next.
     live.pop()!.stop();
     const replacement = subscribe(client);
     live.push(replacement);
     expected = await put(2);
-    await until(() => live.every((r) => r.events.at(-1)?.version === expected), 10_000, () => 'the replacement did not receive the commit');
+    await until(
+      () => live.every((r) => r.events.at(-1)?.version === expected),
+      10_000,
+      () => 'the replacement did not receive the commit',
+    );
     live.pop()!.stop();
 
     // The server completes queries: more of them one after the other than there are slots.
@@ -265,22 +289,38 @@ describe('operations per WebSocket (CAIRN_WS_MAX_SUBSCRIPTIONS)', () => {
     // Errors end operations too: validation (an `error` message) and a subscription refused by its resolver.
     for (let i = 0; i < CAP + 1; i += 1) {
       const invalid = recordWs(client, 'subscription { nope }', {});
-      await until(() => settled(invalid), 10_000, () => 'no validation error');
+      await until(
+        () => settled(invalid),
+        10_000,
+        () => 'no validation error',
+      );
       expect(invalid.failures).toHaveLength(1);
       expect(errorCodes(invalid)).not.toContain('TOO_MANY_SUBSCRIPTIONS');
       const unknownSince = recordWs(client, FEED, { ns: NS, since: 'nope' });
-      await until(() => settled(unknownSince), 10_000, () => 'no INVALID_REF');
+      await until(
+        () => settled(unknownSince),
+        10_000,
+        () => 'no INVALID_REF',
+      );
       expect(errorCodes(unknownSince)).toEqual(['INVALID_REF']);
     }
 
     // Two live, one slot left: exactly one more fits.
     const third = subscribe(client);
     const over = subscribe(client);
-    await until(() => settled(over), 10_000, () => 'the subscription over the cap was not refused');
+    await until(
+      () => settled(over),
+      10_000,
+      () => 'the subscription over the cap was not refused',
+    );
     expect(errorCodes(over)).toEqual(['TOO_MANY_SUBSCRIPTIONS']);
     live.push(third);
     expected = await put(3);
-    await until(() => live.every((r) => r.events.at(-1)?.version === expected), 10_000, () => 'a live subscription missed the last commit');
+    await until(
+      () => live.every((r) => r.events.at(-1)?.version === expected),
+      10_000,
+      () => 'a live subscription missed the last commit',
+    );
     expect(live.every((r) => r.failures.length === 0 && r.errors.length === 0)).toBe(true);
   }, 60_000);
 
@@ -289,7 +329,11 @@ describe('operations per WebSocket (CAIRN_WS_MAX_SUBSCRIPTIONS)', () => {
     const second = h.ws();
     const recordings = [...Array.from({ length: CAP }, () => subscribe(first)), ...Array.from({ length: CAP }, () => subscribe(second))];
     const expected = await put(4);
-    await until(() => recordings.every((r) => r.events.at(-1)?.version === expected), 10_000, () => 'a subscription missed the commit');
+    await until(
+      () => recordings.every((r) => r.events.at(-1)?.version === expected),
+      10_000,
+      () => 'a subscription missed the commit',
+    );
     expect(recordings.flatMap(errorCodes)).toEqual([]);
     for (const r of recordings) r.stop();
   });

@@ -35,7 +35,12 @@ describe('cairn CLI commands against a real server', () => {
 
   beforeAll(async () => {
     h = await startHarness({ tokens: [ADMIN, VIEWER] });
-    cli = (args, options = {}) => runCli(args, { url: options.url ?? h.url, token: options.token === undefined ? ADMIN.token : options.token, ...(options.input !== undefined ? { input: options.input } : {}) });
+    cli = (args, options = {}) =>
+      runCli(args, {
+        url: options.url ?? h.url,
+        token: options.token === undefined ? ADMIN.token : options.token,
+        ...(options.input !== undefined ? { input: options.input } : {}),
+      });
     await h.gql(CREATE_NAMESPACE, { name: 'app' });
   });
 
@@ -61,7 +66,12 @@ describe('cairn CLI commands against a real server', () => {
     // Without --expect the document must not exist yet: a second put is a conflict (exit 4), with the current version.
     const conflict = await cli(['--json', 'put', 'app', 'limits.yaml', '-'], { input: SECOND });
     expect(conflict.code).toBe(4);
-    expect(json<ErrorJson>(conflict).error).toMatchObject({ type: 'VersionConflict', exitCode: 4, currentVersion: first.version!.hash, paths: ['limits.yaml'] });
+    expect(json<ErrorJson>(conflict).error).toMatchObject({
+      type: 'VersionConflict',
+      exitCode: 4,
+      currentVersion: first.version!.hash,
+      paths: ['limits.yaml'],
+    });
 
     const updated = await cli(['--json', 'put', 'app', 'limits.yaml', '-', '--expect', first.version!.hash, '-m', 'scale up'], { input: SECOND });
     expect(updated.code, updated.stderr).toBe(0);
@@ -99,7 +109,14 @@ describe('cairn CLI commands against a real server', () => {
     const audit = json<{ version: { hash: string }; action: string; operator: { email: string }; operatorIp: string }[]>(
       await cli(['--json', 'audit', 'app', '--operator', ADMIN.email, '--action', 'update', '--since', '2000-01-01']),
     );
-    expect(audit).toEqual([expect.objectContaining({ version: expect.objectContaining({ hash: revs[0] }), action: 'UPDATE', operator: expect.objectContaining({ email: ADMIN.email }), operatorIp: '127.0.0.1' })]);
+    expect(audit).toEqual([
+      expect.objectContaining({
+        version: expect.objectContaining({ hash: revs[0] }),
+        action: 'UPDATE',
+        operator: expect.objectContaining({ email: ADMIN.email }),
+        operatorIp: '127.0.0.1',
+      }),
+    ]);
     const table = await cli(['audit', 'app']);
     expect(table.stdout.split('\n')[0]).toMatch(/^VERSION\s+TIME\s+ACTION\s+OPERATOR\s+IP\s+PATHS\s+COMMENT$/);
     expect(table.stdout).toContain('scale up');
@@ -126,7 +143,11 @@ describe('cairn CLI commands against a real server', () => {
     expect((await cli(['put', 'app', 'limits.yaml', '-', '--expect', 'HEAD'], { input: 'replicas: 7\n' })).code).toBe(0);
     const conflict = await cli(['--json', 'revert', 'app', scaleUp]);
     expect(conflict.code).toBe(4);
-    expect(json<ErrorJson>(conflict).error).toMatchObject({ type: 'RevertConflict', revertedVersion: scaleUp, conflicts: [{ path: 'limits.yaml', pointers: ['/replicas'] }] });
+    expect(json<ErrorJson>(conflict).error).toMatchObject({
+      type: 'RevertConflict',
+      revertedVersion: scaleUp,
+      conflicts: [{ path: 'limits.yaml', pointers: ['/replicas'] }],
+    });
     expect(conflict.stdout).not.toContain('COMMITTED');
     const revert = await cli(['--json', 'revert', 'app', 'HEAD', '--dry-run']);
     expect(revert.code).toBe(0);
@@ -184,9 +205,15 @@ describe('cairn CLI commands against a real server', () => {
 
   it('serves: `cairn serve` starts the server from the CAIRN_* environment, and stops on SIGTERM', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'cairn-cli-serve-'));
-    const serve = new RunningCli(spawnCli(['serve'], { url: h.url, env: { CAIRN_DATA_DIR: dataDir, CAIRN_PORT: '0', CAIRN_FSYNC: 'false', LOG_LEVEL: 'info' } }));
+    const serve = new RunningCli(
+      spawnCli(['serve'], { url: h.url, env: { CAIRN_DATA_DIR: dataDir, CAIRN_PORT: '0', CAIRN_FSYNC: 'false', LOG_LEVEL: 'info' } }),
+    );
     try {
-      await until(() => serve.lines.some((l) => l.includes('Cairn listening on')), 20_000, () => serve.lines.join('\n') + serve.stderr);
+      await until(
+        () => serve.lines.some((l) => l.includes('Cairn listening on')),
+        20_000,
+        () => serve.lines.join('\n') + serve.stderr,
+      );
       const url = (JSON.parse(serve.lines.find((l) => l.includes('Cairn listening on'))!) as { url: string }).url;
       const listed = await cli(['--json', 'namespaces'], { url, token: null });
       expect(listed.code, listed.stderr).toBe(0);
@@ -202,12 +229,19 @@ describe('cairn CLI commands against a real server', () => {
   it('documents the exit codes in --help', async () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
-    for (const line of ['0  success', '2  usage error or invalid input', '3  not found', '4  conflict', '5  forbidden or unauthenticated', '6  server unreachable']) {
+    for (const line of [
+      '0  success',
+      '2  usage error or invalid input',
+      '3  not found',
+      '4  conflict',
+      '5  forbidden or unauthenticated',
+      '6  server unreachable',
+    ]) {
       expect(help.stdout).toContain(line);
     }
   });
 
-  it('documents the exit codes and the global options in every command\'s --help, and says which code an unknown version gives', async () => {
+  it("documents the exit codes and the global options in every command's --help, and says which code an unknown version gives", async () => {
     for (const command of ['get', 'put', 'history', 'diff', 'rollback', 'revert', 'audit', 'watch', 'import', 'export', 'namespaces']) {
       const help = await cli([command, '--help']);
       expect(help.code, command).toBe(0);
@@ -287,7 +321,11 @@ describe('cairn CLI commands against a real server', () => {
     let stderr = '';
     watcher.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => watcher.once('close', resolve));
-    await until(() => h.server.cairn.feed.liveSubscriptions >= 1, 10_000, () => `not subscribed: ${stderr}`);
+    await until(
+      () => h.server.cairn.feed.liveSubscriptions >= 1,
+      10_000,
+      () => `not subscribed: ${stderr}`,
+    );
     // The reader closes its end of the pipe, as head does once it has its lines.
     watcher.stdout?.destroy();
     for (let k = 0; k < 3; k += 1) {

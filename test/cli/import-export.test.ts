@@ -13,14 +13,23 @@ const EDITOR = { token: 'editor-token', name: 'Ed Editor', email: 'ed@example.co
 const DOCUMENT = /\.(json|ya?ml)$/;
 
 function git(cwd: string, args: string[], env: Record<string, string> = {}): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_COMMITTER_NAME: 'Source Committer', GIT_COMMITTER_EMAIL: 'committer@example.com', ...env } });
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_COMMITTER_NAME: 'Source Committer', GIT_COMMITTER_EMAIL: 'committer@example.com', ...env },
+  });
 }
 
 /** A commit by `author` at `date` (ISO 8601 with its offset) in the source repository. */
 function commit(repo: string, author: string, date: string, message: string, extra: string[] = []): void {
   const [name, email] = author.split('|') as [string, string];
   git(repo, ['add', '-A']);
-  git(repo, ['commit', '-q', '--allow-empty', '-m', message, ...extra], { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date });
+  git(repo, ['commit', '-q', '--allow-empty', '-m', message, ...extra], {
+    GIT_AUTHOR_NAME: name,
+    GIT_AUTHOR_EMAIL: email,
+    GIT_AUTHOR_DATE: date,
+    GIT_COMMITTER_DATE: date,
+  });
 }
 
 function write(repo: string, file: string, content: string): void {
@@ -58,7 +67,12 @@ function sourceRepository(root: string): { repo: string; imported: string[] } {
   git(repo, ['checkout', '-q', 'main']);
   write(repo, 'config/base.yaml', '# shared defaults\r\ntimeout: 45 # seconds\r\n');
   commit(repo, 'Dee Example|dee@example.com', '2022-03-02T11:00:00+01:00', 'longer timeout');
-  git(repo, ['merge', '-q', '--no-ff', 'feature', '-m', 'merge the feature flag'], { GIT_AUTHOR_NAME: 'Eve Example', GIT_AUTHOR_EMAIL: 'eve@example.com', GIT_AUTHOR_DATE: '2022-03-03T12:00:00-03:30', GIT_COMMITTER_DATE: '2022-03-03T12:00:00-03:30' });
+  git(repo, ['merge', '-q', '--no-ff', 'feature', '-m', 'merge the feature flag'], {
+    GIT_AUTHOR_NAME: 'Eve Example',
+    GIT_AUTHOR_EMAIL: 'eve@example.com',
+    GIT_AUTHOR_DATE: '2022-03-03T12:00:00-03:30',
+    GIT_COMMITTER_DATE: '2022-03-03T12:00:00-03:30',
+  });
   symlinkSync('services/api.json', path.join(repo, 'link.json'));
   commit(repo, 'Gus Example|gus@example.com', '2022-04-01T00:00:00+00:00', 'a symlink');
   unlinkSync(path.join(repo, 'services/api.json'));
@@ -164,7 +178,11 @@ describe('cairn import and export', () => {
     commit(repo, 'Bob Example|bob@example.com', '2020-01-02T00:00:00+00:00', 'broken');
     const failed = await cli(['--json', 'import', 'broken', '--git', repo]);
     expect(failed.code).toBe(2);
-    expect(json<{ error: { type: string; path: string; message: string } }>(failed).error).toMatchObject({ type: 'InvalidDocument', path: 'b.json', message: expect.stringContaining('run the same import again') });
+    expect(json<{ error: { type: string; path: string; message: string } }>(failed).error).toMatchObject({
+      type: 'InvalidDocument',
+      path: 'b.json',
+      message: expect.stringContaining('run the same import again'),
+    });
     expect(h.git('broken', 'log', '--format=%s').trim()).toBe('good');
     // History cannot be edited in place here: a fixed branch sharing the good commit continues from it.
     git(repo, ['reset', '-q', '--hard', 'HEAD~1']);
@@ -185,7 +203,16 @@ describe('cairn import and export', () => {
     symlinkSync('a.json', path.join(dir, 'link.json'));
     const first = await cli(['--json', 'import', 'flat', dir, '-m', 'from a directory']);
     expect(first.code, first.stderr).toBe(0);
-    expect(json(first)).toMatchObject({ namespace: 'flat', documents: 3, deleted: [], skipped: [{ path: 'link.json', reason: 'not a regular file' }, { path: 'notes.txt', reason: expect.any(String) }], write: { status: 'COMMITTED', version: { action: 'CREATE', comment: 'from a directory' } } });
+    expect(json(first)).toMatchObject({
+      namespace: 'flat',
+      documents: 3,
+      deleted: [],
+      skipped: [
+        { path: 'link.json', reason: 'not a regular file' },
+        { path: 'notes.txt', reason: expect.any(String) },
+      ],
+      write: { status: 'COMMITTED', version: { action: 'CREATE', comment: 'from a directory' } },
+    });
     expect(h.git('flat', 'rev-list', '--count', 'main').trim()).toBe('1');
     for (const file of ['a.json', 'nested/b.yaml', 'nested/c.yml']) {
       expect(h.git('flat', 'rev-parse', `main:${file}`).trim()).toBe(execFileSync('git', ['hash-object', path.join(dir, file)], { encoding: 'utf8' }).trim());

@@ -46,7 +46,10 @@ describe('importHistory', () => {
     expect(h.git('hist', 'rev-list', '--count', 'main').trim()).toBe('1');
     expect(h.git('hist', 'log', '-1', '--format=%an|%ae|%at|%ai|%cn|%s')).toBe('Old Author|old@example.com|1557126489|2019-05-06 00:08:09 -0700|Cairn|first\n');
 
-    const fixed = commit('second', [{ path: 'b.json', text: '{"b": 2}\n' }, { path: 'a.json', delete: true }]);
+    const fixed = commit('second', [
+      { path: 'b.json', text: '{"b": 2}\n' },
+      { path: 'a.json', delete: true },
+    ]);
     const resumed = await run({ expectedVersion: null, requestId: 'batch-1', commits: [good, fixed] });
     expect(resumed.__typename).toBe('ImportHistoryPayload');
     expect(resumed.commits!.map((c) => c.status)).toEqual(['REPLAYED', 'COMMITTED']);
@@ -64,7 +67,11 @@ describe('importHistory', () => {
     const fresh = await run({ expectedVersion: null, requestId: 'batch-3', commits: [commit('third', [{ path: 'c.json', text: '{}' }])] });
     expect(fresh).toMatchObject({ __typename: 'VersionConflict', currentVersion: head });
     expect(h.git('hist', 'rev-parse', 'main').trim()).toBe(head);
-    const onHead = await run({ expectedVersion: head, requestId: 'batch-4', commits: [commit('third', [{ path: 'c.json', text: '{}' }], { requestId: 'git-abc' })] });
+    const onHead = await run({
+      expectedVersion: head,
+      requestId: 'batch-4',
+      commits: [commit('third', [{ path: 'c.json', text: '{}' }], { requestId: 'git-abc' })],
+    });
     expect(onHead.commits![0]!.version.requestId).toBe('git-abc');
   });
 
@@ -72,8 +79,12 @@ describe('importHistory', () => {
     const head = h.git('hist', 'rev-parse', 'main').trim();
     const one = [commit('x', [{ path: 'x.json', text: '{}' }])];
     expect(await run({ expectedVersion: head, requestId: 'e', commits: one }, EDITOR.token)).toMatchObject({ __typename: 'Forbidden', requiredRole: 'admin' });
-    expect(await run({ expectedVersion: head, requestId: 'z', commits: [commit('x', [{ path: 'x.json', text: '{}' }], { timezoneOffset: 1440 })] })).toMatchObject({ __typename: 'InvalidInput' });
-    expect(await run({ expectedVersion: head, requestId: 'n', commits: [commit('x', [{ path: 'x.json', text: '{}' }], { author: { name: ' ', email: 'a@b' } })] })).toMatchObject({ __typename: 'InvalidInput' });
+    expect(
+      await run({ expectedVersion: head, requestId: 'z', commits: [commit('x', [{ path: 'x.json', text: '{}' }], { timezoneOffset: 1440 })] }),
+    ).toMatchObject({ __typename: 'InvalidInput' });
+    expect(
+      await run({ expectedVersion: head, requestId: 'n', commits: [commit('x', [{ path: 'x.json', text: '{}' }], { author: { name: ' ', email: 'a@b' } })] }),
+    ).toMatchObject({ __typename: 'InvalidInput' });
     expect(await run({ expectedVersion: head, requestId: 'r'.repeat(121), commits: one })).toMatchObject({ __typename: 'InvalidInput' });
     expect(await run({ expectedVersion: head, requestId: 'none', commits: [] })).toMatchObject({ __typename: 'InvalidInput' });
     expect(h.git('hist', 'rev-parse', 'main').trim()).toBe(head);
@@ -90,9 +101,15 @@ describe('importHistory', () => {
 
   it('shows who imported a commit (importedBy, the authenticated admin) next to its original author, in versions and audit', async () => {
     const current = await h.gql<{ namespace: { head: { hash: string } | null } }>(`{ namespace(name: "hist") { ... on Namespace { head { hash } } } }`);
-    const imported = await run({ expectedVersion: current.data.namespace.head?.hash ?? null, requestId: 'by', commits: [commit('imported', [{ path: 'by.json', text: '{}' }])] });
+    const imported = await run({
+      expectedVersion: current.data.namespace.head?.hash ?? null,
+      requestId: 'by',
+      commits: [commit('imported', [{ path: 'by.json', text: '{}' }])],
+    });
     expect(imported.__typename).toBe('ImportHistoryPayload');
-    await h.gql(`mutation { putConfig(input: { namespace: "hist", path: "direct.json", text: "{}", expectedVersion: null, comment: "direct" }) { __typename } }`);
+    await h.gql(
+      `mutation { putConfig(input: { namespace: "hist", path: "direct.json", text: "{}", expectedVersion: null, comment: "direct" }) { __typename } }`,
+    );
     type Page = { edges: { node: unknown }[] };
     const read = await h.gql<{ namespace: { versions: Page; audit: Page } }>(
       `{ namespace(name: "hist") { ... on Namespace {
@@ -108,7 +125,12 @@ describe('importHistory', () => {
     expect(read.data.namespace.audit.edges.map((e) => e.node)).toEqual(expected);
 
     // authoredAt is the source's time for the imported commit, and the commit time for the direct one.
-    const times = await h.gql<{ namespace: { versions: { edges: { node: { timestamp: string; authoredAt: string } }[] }; audit: { edges: { node: { time: string; authoredAt: string } }[] } } }>(
+    const times = await h.gql<{
+      namespace: {
+        versions: { edges: { node: { timestamp: string; authoredAt: string } }[] };
+        audit: { edges: { node: { time: string; authoredAt: string } }[] };
+      };
+    }>(
       `{ namespace(name: "hist") { ... on Namespace { versions(first: 2) { edges { node { timestamp authoredAt } } } audit(first: 2) { edges { node { time authoredAt } } } } } }`,
     );
     const [direct, old] = times.data.namespace.versions.edges.map((e) => e.node);
@@ -121,7 +143,8 @@ describe('importHistory', () => {
 
   it('resumes past a commit that was UNCHANGED when first imported (it left no request id behind)', async () => {
     await h.gql(CREATE_NAMESPACE, { name: 'hist-same' });
-    const sameRun = async (input: Record<string, unknown>): Promise<Payload> => (await h.gql<{ importHistory: Payload }>(IMPORT, { input: { namespace: 'hist-same', ...input } })).data.importHistory;
+    const sameRun = async (input: Record<string, unknown>): Promise<Payload> =>
+      (await h.gql<{ importHistory: Payload }>(IMPORT, { input: { namespace: 'hist-same', ...input } })).data.importHistory;
     const c1 = commit('one', [{ path: 'a.json', text: '{"a": 1}\n' }], { requestId: 'src-1' });
     const same = commit('same again', [{ path: 'a.json', text: '{"a": 1}\n' }], { requestId: 'src-2' });
     const c3 = commit('three', [{ path: 'b.json', text: '{"b": 3}\n' }], { requestId: 'src-3' });

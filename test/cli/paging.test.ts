@@ -14,7 +14,9 @@ describe('cairn history and audit follow the cursors across pages', () => {
     await h.gql(CREATE_NAMESPACE, { name: 'paged' });
     let version: string | null = null;
     for (let i = 0; i < COMMITS; i += 1) {
-      const r: { data: { putConfig: { version: { hash: string } } } } = await h.gql(PUT_CONFIG, { input: { namespace: 'paged', path: 'counter.json', content: { i }, expectedVersion: version, comment: `step ${i}` } });
+      const r: { data: { putConfig: { version: { hash: string } } } } = await h.gql(PUT_CONFIG, {
+        input: { namespace: 'paged', path: 'counter.json', content: { i }, expectedVersion: version, comment: `step ${i}` },
+      });
       version = r.data.putConfig.version.hash;
     }
     log = h.git('paged', 'rev-list', 'main').trim().split('\n');

@@ -24,7 +24,11 @@ function events(cli: RunningCli): Event[] {
   return cli.lines.filter(Boolean).map((line) => JSON.parse(line) as Event);
 }
 
-async function gql(url: string, query: string, variables: Record<string, unknown>): Promise<Record<string, { __typename: string; version?: { hash: string } }>> {
+async function gql(
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<Record<string, { __typename: string; version?: { hash: string } }>> {
   const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
   const body = (await res.json()) as { data: Record<string, { __typename: string; version?: { hash: string } }> };
   return body.data;
@@ -59,14 +63,19 @@ describe('cairn watch', () => {
     cleanup.push(() => void server.child.kill('SIGKILL'));
     const url = await listeningUrl(server);
     await gql(url, CREATE_NAMESPACE, { name: 'feed' });
-    const seed = (await gql(url, PUT, { input: { namespace: 'feed', path: 'seed.json', content: { seed: true }, expectedVersion: null } })).putConfig!.version!.hash;
+    const seed = (await gql(url, PUT, { input: { namespace: 'feed', path: 'seed.json', content: { seed: true }, expectedVersion: null } })).putConfig!.version!
+      .hash;
 
     const watcher = new RunningCli(spawnCli(['--json', 'watch', 'feed'], { url }));
     cleanup.push(() => void watcher.child.kill('SIGKILL'));
     // The watcher starts from the head it reads: wait until its subscription is live before writing.
     await new Promise((r) => setTimeout(r, 1500));
     for (let k = 0; k < 3; k += 1) await put(url, 'live.json', { k });
-    await until(() => watcher.lines.length >= 3, 15_000, () => `before restart: ${watcher.lines.length} events; ${watcher.stderr}`);
+    await until(
+      () => watcher.lines.length >= 3,
+      15_000,
+      () => `before restart: ${watcher.lines.length} events; ${watcher.stderr}`,
+    );
 
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
@@ -84,9 +93,15 @@ describe('cairn watch', () => {
     await listeningUrl(server);
     for (let k = 3; k < 6; k += 1) await put(url, 'live.json', { k });
 
-    const expected = execFileSync('git', ['--git-dir', path.join(dataDir, 'feed.git'), 'rev-list', '--reverse', `${seed}..main`], { encoding: 'utf8' }).trim().split('\n');
+    const expected = execFileSync('git', ['--git-dir', path.join(dataDir, 'feed.git'), 'rev-list', '--reverse', `${seed}..main`], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
     expect(expected).toHaveLength(8);
-    await until(() => watcher.lines.length >= expected.length, 20_000, () => `after restart: ${watcher.lines.length}/${expected.length} events; ${watcher.stderr}`);
+    await until(
+      () => watcher.lines.length >= expected.length,
+      20_000,
+      () => `after restart: ${watcher.lines.length}/${expected.length} events; ${watcher.stderr}`,
+    );
     await new Promise((r) => setTimeout(r, 300));
     const received = events(watcher);
     expect(received.map((e) => e.version)).toEqual(expected);
@@ -102,43 +117,62 @@ describe('cairn watch', () => {
   it.each([
     { name: 'an empty namespace, from its start', seeded: false, args: [] as string[] },
     { name: '--since HEAD, from the head it named then (not the head of the reconnection)', seeded: true, args: ['--since', 'HEAD'] },
-  ])('watching $name: commits made before the first event are not lost across a restart', async ({ seeded, args }) => {
-    const { root, dataDir, env } = await serverHome('cairn-cli-watch-start-', cleanup);
-    let server: ServerProcess = startServerProcess(env);
-    cleanup.push(() => void server.child.kill('SIGKILL'));
-    const url = await listeningUrl(server);
-    await gql(url, CREATE_NAMESPACE, { name: 'feed' });
-    const seed = seeded ? (await gql(url, PUT, { input: { namespace: 'feed', path: 'seed.json', content: { seed: true }, expectedVersion: null } })).putConfig!.version!.hash : null;
+  ])(
+    'watching $name: commits made before the first event are not lost across a restart',
+    async ({ seeded, args }) => {
+      const { root, dataDir, env } = await serverHome('cairn-cli-watch-start-', cleanup);
+      let server: ServerProcess = startServerProcess(env);
+      cleanup.push(() => void server.child.kill('SIGKILL'));
+      const url = await listeningUrl(server);
+      await gql(url, CREATE_NAMESPACE, { name: 'feed' });
+      const seed = seeded
+        ? (await gql(url, PUT, { input: { namespace: 'feed', path: 'seed.json', content: { seed: true }, expectedVersion: null } })).putConfig!.version!.hash
+        : null;
 
-    const watcher = new RunningCli(spawnCli(['--json', 'watch', 'feed', ...args], { url }));
-    cleanup.push(() => void watcher.child.kill('SIGKILL'));
-    await until(() => /cairn_graphql_subscriptions_active\{transport="ws"\} 1/.test(metricsText), 10_000, () => `not subscribed: ${watcher.stderr}`, async () => {
-      metricsText = await (await fetch(`${url}/metrics`)).text();
-    });
-    server.child.kill('SIGTERM');
-    expect(await server.exited).toBe(0);
-    // A commit arrives while the server is down, before the watcher saw any event.
-    const clone = path.join(root, 'clone');
-    execFileSync('git', ['clone', '-q', path.join(dataDir, 'feed.git'), clone], { stdio: 'ignore' });
-    writeFileSync(path.join(clone, 'offline.json'), '{"offline": true}\n');
-    execFileSync('git', ['-C', clone, 'add', '-A'], { env: { ...process.env, ...GIT_IDENTITY } });
-    execFileSync('git', ['-C', clone, 'commit', '-q', '-m', 'offline'], { env: { ...process.env, ...GIT_IDENTITY } });
-    execFileSync('git', ['-C', clone, 'push', '-q', 'origin', 'HEAD:main']);
-    server = startServerProcess(env);
-    await listeningUrl(server);
-    await put(url, 'live.json', { k: 1 });
+      const watcher = new RunningCli(spawnCli(['--json', 'watch', 'feed', ...args], { url }));
+      cleanup.push(() => void watcher.child.kill('SIGKILL'));
+      await until(
+        () => /cairn_graphql_subscriptions_active\{transport="ws"\} 1/.test(metricsText),
+        10_000,
+        () => `not subscribed: ${watcher.stderr}`,
+        async () => {
+          metricsText = await (await fetch(`${url}/metrics`)).text();
+        },
+      );
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      // A commit arrives while the server is down, before the watcher saw any event.
+      const clone = path.join(root, 'clone');
+      execFileSync('git', ['clone', '-q', path.join(dataDir, 'feed.git'), clone], { stdio: 'ignore' });
+      writeFileSync(path.join(clone, 'offline.json'), '{"offline": true}\n');
+      execFileSync('git', ['-C', clone, 'add', '-A'], { env: { ...process.env, ...GIT_IDENTITY } });
+      execFileSync('git', ['-C', clone, 'commit', '-q', '-m', 'offline'], { env: { ...process.env, ...GIT_IDENTITY } });
+      execFileSync('git', ['-C', clone, 'push', '-q', 'origin', 'HEAD:main']);
+      server = startServerProcess(env);
+      await listeningUrl(server);
+      await put(url, 'live.json', { k: 1 });
 
-    const expected = execFileSync('git', ['--git-dir', path.join(dataDir, 'feed.git'), 'rev-list', '--reverse', seed ? `${seed}..main` : 'main'], { encoding: 'utf8' }).trim().split('\n');
-    expect(expected).toHaveLength(2);
-    await until(() => watcher.lines.length >= 2, 20_000, () => `${watcher.lines.length}/2 events; ${watcher.stderr}`);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(events(watcher).map((e) => e.version)).toEqual(expected);
-    expect(events(watcher).map((e) => e.sequence)).toEqual(seeded ? [1, 2] : [0, 1]);
-    watcher.child.kill('SIGTERM');
-    expect(await watcher.exited).toBe(0);
-    server.child.kill('SIGTERM');
-    await server.exited;
-  }, 60_000);
+      const expected = execFileSync('git', ['--git-dir', path.join(dataDir, 'feed.git'), 'rev-list', '--reverse', seed ? `${seed}..main` : 'main'], {
+        encoding: 'utf8',
+      })
+        .trim()
+        .split('\n');
+      expect(expected).toHaveLength(2);
+      await until(
+        () => watcher.lines.length >= 2,
+        20_000,
+        () => `${watcher.lines.length}/2 events; ${watcher.stderr}`,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      expect(events(watcher).map((e) => e.version)).toEqual(expected);
+      expect(events(watcher).map((e) => e.sequence)).toEqual(seeded ? [1, 2] : [0, 1]);
+      watcher.child.kill('SIGTERM');
+      expect(await watcher.exited).toBe(0);
+      server.child.kill('SIGTERM');
+      await server.exited;
+    },
+    60_000,
+  );
 
   it('exits 6 when the feed cannot be reached at all, and 3 (not found) for a since the namespace does not have', async () => {
     const port = await freePort();
@@ -161,19 +195,35 @@ describe('cairn watch', () => {
     const seed = await writer.put('seed.json', { seed: true });
     const watcher = new RunningCli(spawnCli(['--json', 'watch', 'slow', '--since', seed], { url: h.url }));
     cleanup.push(() => void watcher.child.kill('SIGKILL'));
-    await until(() => h.server.cairn.feed.liveSubscriptions === 1, 10_000, () => `not subscribed: ${watcher.stderr}`);
+    await until(
+      () => h.server.cairn.feed.liveSubscriptions === 1,
+      10_000,
+      () => `not subscribed: ${watcher.stderr}`,
+    );
     await writer.put('first.json', { first: true });
-    await until(() => watcher.lines.length === 1, 10_000, () => 'no first event');
+    await until(
+      () => watcher.lines.length === 1,
+      10_000,
+      () => 'no first event',
+    );
 
     // A stopped process reads nothing: the kernel buffers fill with large events, then the server's buffer overflows.
     watcher.child.kill('SIGSTOP');
     // Each event carries the old and new 32 KB value (the CLI asks for value changes, not whole documents).
     for (let k = 0; k < 300 && h.server.cairn.feed.liveSubscriptions > 0; k += 1) await writer.put('big.json', { padding: String(k).padEnd(32_000, 'x') });
-    await until(() => h.server.cairn.feed.liveSubscriptions === 0, 10_000, () => 'the stopped watcher was never cut off');
+    await until(
+      () => h.server.cairn.feed.liveSubscriptions === 0,
+      10_000,
+      () => 'the stopped watcher was never cut off',
+    );
     watcher.child.kill('SIGCONT');
 
     const expected = h.git('slow', 'rev-list', '--reverse', `${seed}..main`).trim().split('\n');
-    await until(() => watcher.lines.length >= expected.length, 30_000, () => `${watcher.lines.length}/${expected.length} events; ${watcher.stderr}`);
+    await until(
+      () => watcher.lines.length >= expected.length,
+      30_000,
+      () => `${watcher.lines.length}/${expected.length} events; ${watcher.stderr}`,
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(events(watcher).map((e) => e.version)).toEqual(expected);
     expect(watcher.stderr).toMatch(/closed 4413 slow subscriber: resubscribe with since=[0-9a-f]{40}/);
@@ -198,7 +248,11 @@ describe('cairn watch', () => {
     // A since of forty zeros is not resolved over HTTP first: the stand-in speaks WebSocket only.
     const watcher = new RunningCli(spawnCli(['watch', 'feed', '--since', '0'.repeat(40)], { url: `http://127.0.0.1:${port}` }));
     cleanup.push(() => void watcher.child.kill('SIGKILL'));
-    await until(() => connections >= 1, 10_000, () => `never connected: ${watcher.stderr}`);
+    await until(
+      () => connections >= 1,
+      10_000,
+      () => `never connected: ${watcher.stderr}`,
+    );
     const first = Date.now();
     await new Promise((r) => setTimeout(r, 4_000));
     const elapsed = Date.now() - first;
@@ -237,7 +291,11 @@ describe('cairn watch', () => {
     const { port } = server.address() as AddressInfo;
     const watcher = new RunningCli(spawnCli(['--json', 'watch', 'feed', '--since', '0'.repeat(40)], { url: `http://127.0.0.1:${port}` }));
     cleanup.push(() => void watcher.child.kill('SIGKILL'));
-    await until(() => sinces.length >= 2, 10_000, () => `did not resume: ${watcher.stderr}`);
+    await until(
+      () => sinces.length >= 2,
+      10_000,
+      () => `did not resume: ${watcher.stderr}`,
+    );
     expect(sinces.slice(0, 2)).toEqual(['0'.repeat(40), '1'.repeat(40)]);
     watcher.child.kill('SIGTERM');
     expect(await watcher.exited).toBe(0);

@@ -45,7 +45,9 @@ function replica(env: Record<string, string> = {}): Promise<Harness> {
 }
 
 async function put(h: Harness, namespace: string, content: unknown, expectedVersion: string | null, requestId?: string): Promise<WriteResult> {
-  const res = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace, path: 'a.json', content, expectedVersion, ...(requestId ? { requestId } : {}) } });
+  const res = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, {
+    input: { namespace, path: 'a.json', content, expectedVersion, ...(requestId ? { requestId } : {}) },
+  });
   expect(res.errors).toBeUndefined();
   return res.data.putConfig;
 }
@@ -166,7 +168,7 @@ describe('a push the remote refuses for another reason than a lost race', () => 
     writeFileSync(hook(), `#!/bin/sh\necho "${message}" >&2\nexit 1\n`, { mode: 0o755 });
   }
 
-  it('is a StorageFailure at once, after one push, with the remote\'s reason, and nothing moves', async () => {
+  it("is a StorageFailure at once, after one push, with the remote's reason, and nothing moves", async () => {
     const h = await replica();
     try {
       await h.gql(CREATE_NAMESPACE, { name: 'guarded' });
@@ -234,8 +236,12 @@ describe('credentials inside CAIRN_REMOTE_URL', () => {
   it('writes work with the credentials taken from the URL, and the logs never show them', async () => {
     const r = await loggedReplica({ CAIRN_REMOTE_URL: `http://${username}:${password}@127.0.0.1:${port}/config.git` });
     try {
-      expect((await r.gql<{ createNamespace: { __typename: string } }>(CREATE_NAMESPACE, { name: 'private' })).data.createNamespace.__typename).toBe('Namespace');
-      const res = await r.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'private', path: 'a.json', content: { a: 1 }, expectedVersion: null } });
+      expect((await r.gql<{ createNamespace: { __typename: string } }>(CREATE_NAMESPACE, { name: 'private' })).data.createNamespace.__typename).toBe(
+        'Namespace',
+      );
+      const res = await r.gql<{ putConfig: WriteResult }>(PUT_CONFIG, {
+        input: { namespace: 'private', path: 'a.json', content: { a: 1 }, expectedVersion: null },
+      });
       expect(res.data.putConfig.__typename).toBe('WritePayload');
       expect(remoteHistory('private', securedDir)).toEqual([res.data.putConfig.version?.hash]);
       expect(secured.log.some((entry) => entry.status === 401)).toBe(false);
@@ -279,7 +285,11 @@ describe('a replica started while the remote is down', () => {
       const two = await committed(writer, 'offline', { v: 2 }, one);
 
       remote.failNext(Infinity, { status: 503 });
-      late = await within(15_000, 'starting without the remote', startHarness({ env: { CAIRN_DATA_DIR: dataDir, CAIRN_REMOTE_URL: remoteUrl, CAIRN_REMOTE_POLL_MS: '200' } }));
+      late = await within(
+        15_000,
+        'starting without the remote',
+        startHarness({ env: { CAIRN_DATA_DIR: dataDir, CAIRN_REMOTE_URL: remoteUrl, CAIRN_REMOTE_POLL_MS: '200' } }),
+      );
       const read = await late.gql<ReadData>(READ_CONFIG, { ns: 'offline', path: 'a.json' });
       expect(read.data.namespace?.config?.content).toEqual({ v: 1 });
       expect(await cloneHead(dataDir, 'offline')).toBe(one);
@@ -319,7 +329,17 @@ describe('garbage on the Redis channel', () => {
       const url = await listeningUrl(follower);
       await until('the follower to clone the namespace at start', async () => (await cloneHead(dataDir, 'bus')) === one);
 
-      const garbage = ['not json', '{"replica":', 'null', '42', '[]', '{}', '{"replica":"x","namespace":123,"head":null}', '{"replica":"x","namespace":"../../etc","head":"zz"}', '{"replica":"x","namespace":"bus","head":"not-a-hash"}'];
+      const garbage = [
+        'not json',
+        '{"replica":',
+        'null',
+        '42',
+        '[]',
+        '{}',
+        '{"replica":"x","namespace":123,"head":null}',
+        '{"replica":"x","namespace":"../../etc","head":"zz"}',
+        '{"replica":"x","namespace":"bus","head":"not-a-hash"}',
+      ];
       for (const message of garbage) expect(await publisher.publish('cairn:heads', message)).toBeGreaterThanOrEqual(2);
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(follower.child.exitCode).toBeNull();
@@ -390,7 +410,11 @@ async function loggedReplica(env: Record<string, string>): Promise<LoggedReplica
   }
   return {
     async gql<T>(query: string, variables: Record<string, unknown> = {}) {
-      const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+      const res = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
       const body = (await res.json()) as { data: T; errors?: GqlResponse<T>['errors'] };
       return { status: res.status, data: body.data, ...(body.errors ? { errors: body.errors } : {}) };
     },

@@ -39,8 +39,17 @@ async function replica(env: Record<string, string> = {}): Promise<Harness> {
   return startHarness({ env: { CAIRN_REMOTE_URL: remoteUrl, CAIRN_REDIS_URL: redis.url, CAIRN_REMOTE_POLL_MS: '0', ...env } });
 }
 
-async function put(h: Harness, namespace: string, file: string, content: unknown, expectedVersion: string | null, requestId?: string): Promise<PutData['putConfig']> {
-  const res = await h.gql<PutData>(PUT_CONFIG, { input: { namespace, path: file, content, expectedVersion, comment: `put ${file}`, ...(requestId ? { requestId } : {}) } });
+async function put(
+  h: Harness,
+  namespace: string,
+  file: string,
+  content: unknown,
+  expectedVersion: string | null,
+  requestId?: string,
+): Promise<PutData['putConfig']> {
+  const res = await h.gql<PutData>(PUT_CONFIG, {
+    input: { namespace, path: file, content, expectedVersion, comment: `put ${file}`, ...(requestId ? { requestId } : {}) },
+  });
   expect(res.errors).toBeUndefined();
   return res.data.putConfig;
 }
@@ -65,7 +74,10 @@ async function cloneHead(h: Harness, namespace: string): Promise<string | null> 
 
 /** The services of the POSTs (the requests that do the work) the remote answered since log entry `mark`, in order. */
 function postsSince(mark: number): (GitService | null)[] {
-  return remote.log.slice(mark).filter((r) => r.method === 'POST').map((r) => r.service);
+  return remote.log
+    .slice(mark)
+    .filter((r) => r.method === 'POST')
+    .map((r) => r.service);
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
@@ -103,16 +115,20 @@ describe('two replicas sharing a Git remote and Redis', () => {
     const first = await put(a, 'payments', 'app.json', { limit: 1 }, null);
     expect(first.__typename).toBe('WritePayload');
     expect(remoteHistory('payments')).toEqual([first.version?.hash]);
-    expect(remoteGit('log', '-1', '--format=%an <%ae>%n%(trailers:key=Cairn-Action,valueonly)', 'refs/heads/payments')).toBe('Local Developer <dev@localhost>\ncreate');
+    expect(remoteGit('log', '-1', '--format=%an <%ae>%n%(trailers:key=Cairn-Action,valueonly)', 'refs/heads/payments')).toBe(
+      'Local Developer <dev@localhost>\ncreate',
+    );
     // This read opens the namespace on B (cloning it from the remote if no announcement did yet). From here on B
     // is asked nothing that could pull: only the announcement of A's next commit can bring it there.
-    const read = await b.gql<{ namespace: { config: { content: unknown } } }>(`{ namespace(name: "payments") { ... on Namespace { config(path: "app.json") { ... on ConfigDocument { content } } } } }`);
+    const read = await b.gql<{ namespace: { config: { content: unknown } } }>(
+      `{ namespace(name: "payments") { ... on Namespace { config(path: "app.json") { ... on ConfigDocument { content } } } } }`,
+    );
     expect(read.data.namespace.config.content).toEqual({ limit: 1 });
     // Replayed from `first` (which B has), so it cannot miss the next commit however late it starts.
     const feed = collect<ChangeData>(b.ws(), CHANGES_SUBSCRIPTION, { ns: 'payments', since: first.version!.hash }, 1, 5_000);
     const second = await put(a, 'payments', 'app.json', { limit: 1, note: 'second' }, first.version!.hash);
     expect(second.__typename).toBe('WritePayload');
-    await until('B\'s clone to reach the second commit', async () => (await cloneHead(b, 'payments')) === second.version?.hash, 5_000);
+    await until("B's clone to reach the second commit", async () => (await cloneHead(b, 'payments')) === second.version?.hash, 5_000);
     const [event] = await feed.done;
     expect(event?.changes).toMatchObject({ version: second.version?.hash, parentVersion: first.version?.hash, namespace: 'payments' });
   });
@@ -122,7 +138,7 @@ describe('two replicas sharing a Git remote and Redis', () => {
     expect(res.data.createNamespace.__typename).toBe('NamespaceExists');
   });
 
-  it('a stale write on B after a write on A is a VersionConflict naming A\'s commit, and nothing is pushed', async () => {
+  it("a stale write on B after a write on A is a VersionConflict naming A's commit, and nothing is pushed", async () => {
     const base = (await headOf(a, 'payments'))!;
     await until('B at the base', async () => (await headOf(b, 'payments')) === base);
     const winner = await put(a, 'payments', 'app.json', { limit: 2 }, base);
@@ -161,7 +177,7 @@ describe('two replicas sharing a Git remote and Redis', () => {
     const acknowledged: string[] = [];
     let conflicts = 0;
     const writer = async (h: Harness, id: string): Promise<void> => {
-      for (let done = 0; done < 15; ) {
+      for (let done = 0; done < 15;) {
         const read = await h.gql<{ namespace: { config: { content: { n: number }; version: { hash: string } } } }>(
           `query($ns: String!) { namespace(name: $ns) { ... on Namespace { config(path: "counter.json") { ... on ConfigDocument { content version { hash } } } } } }`,
           { ns },
@@ -206,7 +222,9 @@ describe('joining and leaving', () => {
     const one = await put(alone, 'legacy', 'a.json', { v: 1 }, null);
     const two = await put(alone, 'legacy', 'a.json', { v: 2 }, one.version!.hash);
     await alone.server.close();
-    const joined = await startHarness({ env: { CAIRN_DATA_DIR: alone.dataDir, CAIRN_REMOTE_URL: remoteUrl, CAIRN_REDIS_URL: redis.url, CAIRN_REMOTE_POLL_MS: '0' } });
+    const joined = await startHarness({
+      env: { CAIRN_DATA_DIR: alone.dataDir, CAIRN_REMOTE_URL: remoteUrl, CAIRN_REDIS_URL: redis.url, CAIRN_REMOTE_POLL_MS: '0' },
+    });
     const other = await replica();
     try {
       expect(remoteHistory('legacy')).toEqual([one.version?.hash, two.version?.hash]);
@@ -262,7 +280,7 @@ describe('a replica without Redis', () => {
   });
 });
 
-describe('without announcements or polling, every write meets the remote\'s compare-and-swap', () => {
+describe("without announcements or polling, every write meets the remote's compare-and-swap", () => {
   // No Redis and no poll: B learns of A's commits only when the remote refuses its push or when it fetches a
   // version it was asked about, so these tests cannot pass by an announcement arriving first.
   let a: Harness;
@@ -281,7 +299,7 @@ describe('without announcements or polling, every write meets the remote\'s comp
     await Promise.all([a?.close(), b?.close()]);
   });
 
-  it('a stale write on B: the remote refuses its push, B pulls, re-checks and answers VersionConflict naming A\'s commit', async () => {
+  it("a stale write on B: the remote refuses its push, B pulls, re-checks and answers VersionConflict naming A's commit", async () => {
     const winner = await put(a, ns, 'app.json', { limit: 2 }, base);
     expect(await cloneHead(b, ns)).toBe(base);
     const mark = remote.log.length;
@@ -296,7 +314,7 @@ describe('without announcements or polling, every write meets the remote\'s comp
     expect(await cloneHead(b, ns)).toBe(winner.version?.hash);
   });
 
-  it('a write on B refused by the remote but touching another document is run again on A\'s commit and lands on top of it', async () => {
+  it("a write on B refused by the remote but touching another document is run again on A's commit and lands on top of it", async () => {
     const bHead = (await cloneHead(b, ns))!;
     const fromA = await put(a, ns, 'a-only.json', { x: 1 }, bHead);
     const mark = remote.log.length;
@@ -346,7 +364,14 @@ describe('documents with identical content, pushed to a remote that checks every
 
   it('two documents with the same content in one applyChanges', async () => {
     await h.gql(CREATE_NAMESPACE, { name: 'twins' });
-    const res = await apply('twins', [{ path: 'a.json', content: { same: 1 } }, { path: 'b.json', content: { same: 1 } }], null);
+    const res = await apply(
+      'twins',
+      [
+        { path: 'a.json', content: { same: 1 } },
+        { path: 'b.json', content: { same: 1 } },
+      ],
+      null,
+    );
     expect(res).toMatchObject({ __typename: 'WritePayload' });
     expect(remoteHistory('twins')).toEqual([res.version?.hash]);
     expect(remoteGit('rev-parse', 'refs/heads/twins:a.json')).toBe(remoteGit('rev-parse', 'refs/heads/twins:b.json'));
@@ -355,7 +380,14 @@ describe('documents with identical content, pushed to a remote that checks every
 
   it('two folders holding the same documents (the same tree twice) in one applyChanges', async () => {
     await h.gql(CREATE_NAMESPACE, { name: 'twin-folders' });
-    const res = await apply('twin-folders', [{ path: 'eu/limits.json', content: { max: 5 } }, { path: 'us/limits.json', content: { max: 5 } }], null);
+    const res = await apply(
+      'twin-folders',
+      [
+        { path: 'eu/limits.json', content: { max: 5 } },
+        { path: 'us/limits.json', content: { max: 5 } },
+      ],
+      null,
+    );
     expect(res).toMatchObject({ __typename: 'WritePayload' });
     expect(remoteHistory('twin-folders')).toEqual([res.version?.hash]);
     expect(remoteGit('rev-parse', 'refs/heads/twin-folders:eu')).toBe(remoteGit('rev-parse', 'refs/heads/twin-folders:us'));
@@ -366,7 +398,14 @@ describe('documents with identical content, pushed to a remote that checks every
     await h.gql(CREATE_NAMESPACE, { name: ns });
     const one = await put(h, ns, 'a.json', { v: 1 }, null);
     const two = await put(h, ns, 'b.json', { v: 1 }, one.version!.hash);
-    const three = await apply(ns, [{ path: 'a.json', content: { v: 2 } }, { path: 'b.json', content: { v: 3 } }], two.version!.hash);
+    const three = await apply(
+      ns,
+      [
+        { path: 'a.json', content: { v: 2 } },
+        { path: 'b.json', content: { v: 3 } },
+      ],
+      two.version!.hash,
+    );
     expect(three.__typename).toBe('WritePayload');
     const res = await h.gql<{ rollback: WriteResult }>(ROLLBACK, { input: { namespace: ns, to: two.version!.hash, expectedVersion: three.version!.hash } });
     expect(res.data.rollback).toMatchObject({ __typename: 'WritePayload' });
@@ -384,7 +423,9 @@ describe('resuming on another replica', () => {
       await a.gql(CREATE_NAMESPACE, { name: 'resume' });
       const one = await put(a, 'resume', 'a.json', { v: 1 }, null);
       // B learns of the namespace (no Redis, no polling here: createNamespace asks the remote and adopts it).
-      expect((await b.gql<{ createNamespace: { __typename: string } }>(CREATE_NAMESPACE, { name: 'resume' })).data.createNamespace.__typename).toBe('NamespaceExists');
+      expect((await b.gql<{ createNamespace: { __typename: string } }>(CREATE_NAMESPACE, { name: 'resume' })).data.createNamespace.__typename).toBe(
+        'NamespaceExists',
+      );
       expect(await headOf(b, 'resume')).toBe(one.version?.hash);
       const two = await put(a, 'resume', 'a.json', { v: 2 }, one.version!.hash);
       const three = await put(a, 'resume', 'a.json', { v: 3 }, two.version!.hash);

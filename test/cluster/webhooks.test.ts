@@ -129,7 +129,10 @@ describe('webhooks across replicas', () => {
       expect(log.data.webhook.deliveries.edges.map((e) => [e.node.version, e.node.statusCode, e.node.outcome])).toEqual(
         [...firstSix].reverse().map((v) => [v, 200, 'DELIVERED']),
       );
-      const again = await survivor.gql<{ redeliver: { __typename: string; redelivery: string } }>(REDELIVER, { webhookId: id, eventId: `hooks:${firstSix[0]}` });
+      const again = await survivor.gql<{ redeliver: { __typename: string; redelivery: string } }>(REDELIVER, {
+        webhookId: id,
+        eventId: `hooks:${firstSix[0]}`,
+      });
       expect(again.data.redeliver).toMatchObject({ __typename: 'RedeliverPayload', redelivery: 'QUEUED' });
       await until('the forwarded redelivery', () => receiver.received.length >= 7);
       expect(receiver.received[6]?.id).toBe(`hooks:${firstSix[0]}`);
@@ -173,7 +176,9 @@ describe('webhooks across replicas', () => {
 
       await survivor.gql(CREATE_NAMESPACE, { name: 'killed' });
       let head = await put(survivor, 'killed', 0, null);
-      const created = await survivor.gql<{ createWebhook: { __typename: string; secret: string } }>(CREATE_WEBHOOK, { input: { namespace: 'killed', url: hooks.url } });
+      const created = await survivor.gql<{ createWebhook: { __typename: string; secret: string } }>(CREATE_WEBHOOK, {
+        input: { namespace: 'killed', url: hooks.url },
+      });
       expect(created.data.createWebhook.__typename).toBe('WebhookSecretPayload');
       for (let i = 1; i <= 5; i += 1) head = await put(survivor, 'killed', i, head);
       const events = remoteHistory('killed').slice(1);

@@ -11,7 +11,12 @@ import { APPLY_CHANGES, CREATE_NAMESPACE, DELETE_CONFIG, PUT_CONFIG, type WriteR
 
 /** Markup in every text an operator controls: none of it may ever run or become an element (token names refuse < and >). */
 const EVIL = `<img src=x onerror="window.__pwned=1">"'><svg onload="window.__pwned=2">`;
-const ALICE: TestToken = { token: 'alice-token', name: `Alice "' autofocus onfocus="window.__pwned=3" &amp;`, email: 'alice@example.com', roles: { '*': 'admin' } };
+const ALICE: TestToken = {
+  token: 'alice-token',
+  name: `Alice "' autofocus onfocus="window.__pwned=3" &amp;`,
+  email: 'alice@example.com',
+  roles: { '*': 'admin' },
+};
 const ALPHA = 'alpha';
 const BETA = 'beta';
 
@@ -33,7 +38,8 @@ describe('web console review', () => {
 
   const env = () => ({ CAIRN_CONSOLE_DIR: consoleDir, CAIRN_DATA_DIR: path.join(dataRoot, 'repos'), CAIRN_PORT: String(port) });
   // The git CLI on a namespace of the data directory both servers share.
-  const git = (ns: string, ...args: string[]): string => execFileSync('git', ['--git-dir', path.join(dataRoot, 'repos', `${ns}.git`), ...args], { encoding: 'utf8' }).trim();
+  const git = (ns: string, ...args: string[]): string =>
+    execFileSync('git', ['--git-dir', path.join(dataRoot, 'repos', `${ns}.git`), ...args], { encoding: 'utf8' }).trim();
   const head = (ns: string): string | null => {
     try {
       return git(ns, 'rev-parse', '--verify', '--quiet', 'main');
@@ -80,7 +86,15 @@ describe('web console review', () => {
 
   it('shows untrusted text (comments, names, paths, content) as text, never as markup', async () => {
     await put(ALPHA, 'app/settings.json', { banner: EVIL, [EVIL]: 'key' }, `Comment ${EVIL}`);
-    await h.gql(PUT_CONFIG, { input: { namespace: ALPHA, path: 'app/notes.yaml', text: `# a comment ${EVIL}\nbanner: "${'x'}" # trailing ${EVIL}\n`, expectedVersion: head(ALPHA), comment: 'yaml with comments' } });
+    await h.gql(PUT_CONFIG, {
+      input: {
+        namespace: ALPHA,
+        path: 'app/notes.yaml',
+        text: `# a comment ${EVIL}\nbanner: "${'x'}" # trailing ${EVIL}\n`,
+        expectedVersion: head(ALPHA),
+        comment: 'yaml with comments',
+      },
+    });
     await page.goto(h.url);
     await expect.poll(() => page.title()).toBe('Sign in · Cairn');
     await page.getByLabel('Access token').fill(ALICE.token);
@@ -187,13 +201,17 @@ describe('web console review', () => {
     // Had the event not arrived yet (a slow feed), the server is the guard: confirm anyway.
     await confirm.evaluate((button) => ((button as HTMLButtonElement).disabled = false));
     await confirm.click();
-    await expect.poll(() => page.locator('.alert-error').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('changed since the preview')]));
+    await expect
+      .poll(() => page.locator('.alert-error').allTextContents())
+      .toEqual(expect.arrayContaining([expect.stringContaining('changed since the preview')]));
     expect(head(ALPHA)).toBe(moved);
   });
 
   it('diffs a document across its deletion and re-creation', async () => {
     const born = await put(ALPHA, 'svc/phoenix.yaml', { life: 1, colour: 'red' }, 'born');
-    const del = await h.gql<{ deleteConfig: WriteResult }>(DELETE_CONFIG, { input: { namespace: ALPHA, path: 'svc/phoenix.yaml', expectedVersion: head(ALPHA), comment: 'died' } });
+    const del = await h.gql<{ deleteConfig: WriteResult }>(DELETE_CONFIG, {
+      input: { namespace: ALPHA, path: 'svc/phoenix.yaml', expectedVersion: head(ALPHA), comment: 'died' },
+    });
     const died = del.data.deleteConfig.version?.hash ?? '';
     const reborn = await put(ALPHA, 'svc/phoenix.yaml', { life: 2, colour: 'red' }, 'reborn');
     await open(`/ns/${ALPHA}/doc/svc/phoenix.yaml?tab=diff&from=${born}&to=${reborn}`);
@@ -209,12 +227,21 @@ describe('web console review', () => {
   });
 
   it('renders the diff of a 1 MiB document and stays responsive', async () => {
-    const big = (replicas: number, prefix = 'v'): Record<string, unknown> => Object.fromEntries(Array.from({ length: 11_900 }, (_, i) => [`key-${String(i).padStart(5, '0')}`, { value: `${prefix}${i}-${'x'.repeat(24)}`, replicas: i % 1000 === 0 ? replicas : 1 }]));
+    const big = (replicas: number, prefix = 'v'): Record<string, unknown> =>
+      Object.fromEntries(
+        Array.from({ length: 11_900 }, (_, i) => [
+          `key-${String(i).padStart(5, '0')}`,
+          { value: `${prefix}${i}-${'x'.repeat(24)}`, replicas: i % 1000 === 0 ? replicas : 1 },
+        ]),
+      );
     const from = await put(ALPHA, 'big.json', big(1), 'big v1');
     const to = await put(ALPHA, 'big.json', big(9), 'big v2');
     // Every value changed: the worst case for the side-by-side table and the list of changes.
     const rewritten = await put(ALPHA, 'big.json', big(9, 'w'), 'big v3');
-    const text = await h.gql<{ namespace: { config: { text: string } } }>('query($ns: String!) { namespace(name: $ns) { ... on Namespace { config(path: "big.json") { ... on ConfigDocument { text } } } } }', { ns: ALPHA });
+    const text = await h.gql<{ namespace: { config: { text: string } } }>(
+      'query($ns: String!) { namespace(name: $ns) { ... on Namespace { config(path: "big.json") { ... on ConfigDocument { text } } } } }',
+      { ns: ALPHA },
+    );
     const bytes = Buffer.byteLength(text.data.namespace.config.text);
     // Just under the server's document limit (1 MiB).
     expect(bytes).toBeGreaterThan(1_000_000);
@@ -245,10 +272,15 @@ describe('web console review', () => {
     // A long diff shows its first part, and the rest on demand.
     expect(await page.locator('table.diff tr').count()).toBe(1_000);
     expect(await page.locator('.change').count()).toBe(500);
-    expect(await page.locator('.show-all').allTextContents()).toEqual([expect.stringMatching(/^[\d,]+ more lines not shown/), expect.stringMatching(/^11,400 more values not shown/)]);
+    expect(await page.locator('.show-all').allTextContents()).toEqual([
+      expect.stringMatching(/^[\d,]+ more lines not shown/),
+      expect.stringMatching(/^11,400 more values not shown/),
+    ]);
     const content = await measure(`/ns/${ALPHA}/doc/big.json?tab=content`, '.code');
     expect(await page.locator('.code').textContent()).toContain('key-11899');
-    console.info(`1 MiB document (${bytes} bytes): diff view ${diff.ms} ms (longest task ${diff.longestTask.toFixed(0)} ms), every value changed ${everything.ms} ms (longest task ${everything.longestTask.toFixed(0)} ms), content view ${content.ms} ms (longest task ${content.longestTask.toFixed(0)} ms)`);
+    console.info(
+      `1 MiB document (${bytes} bytes): diff view ${diff.ms} ms (longest task ${diff.longestTask.toFixed(0)} ms), every value changed ${everything.ms} ms (longest task ${everything.longestTask.toFixed(0)} ms), content view ${content.ms} ms (longest task ${content.longestTask.toFixed(0)} ms)`,
+    );
     for (const view of [diff, everything, content]) {
       expect(view.ms).toBeLessThan(3_000);
       expect(view.longestTask).toBeLessThan(1_000);
@@ -257,10 +289,15 @@ describe('web console review', () => {
 
   it('shows a namespace with thousands of documents in the tree', async () => {
     const COUNT = 2_000;
-    const changes = Array.from({ length: COUNT }, (_, i) => ({ path: `many/d${String(Math.floor(i / 100)).padStart(2, '0')}/doc-${String(i).padStart(4, '0')}.json`, content: { i } }));
+    const changes = Array.from({ length: COUNT }, (_, i) => ({
+      path: `many/d${String(Math.floor(i / 100)).padStart(2, '0')}/doc-${String(i).padStart(4, '0')}.json`,
+      content: { i },
+    }));
     // The API takes at most 1000 documents per write.
     for (let start = 0; start < COUNT; start += 1000) {
-      const res = await h.gql<{ applyChanges: WriteResult }>(APPLY_CHANGES, { input: { namespace: BETA, expectedVersion: head(BETA), comment: 'many', changes: changes.slice(start, start + 1000) } });
+      const res = await h.gql<{ applyChanges: WriteResult }>(APPLY_CHANGES, {
+        input: { namespace: BETA, expectedVersion: head(BETA), comment: 'many', changes: changes.slice(start, start + 1000) },
+      });
       expect(res.data.applyChanges.status, JSON.stringify(res).slice(0, 500)).toBe('COMMITTED');
     }
     const started = Date.now();
@@ -297,7 +334,7 @@ describe('web console review', () => {
     expect(subscribedSince).toEqual([before]);
   }, 40_000);
 
-  it('shows times with their zone and reads the audit time range as the browser\'s wall clock (Asia/Kolkata)', async () => {
+  it("shows times with their zone and reads the audit time range as the browser's wall clock (Asia/Kolkata)", async () => {
     const context = await browser.newContext({ timezoneId: 'Asia/Kolkata', locale: 'en-GB' });
     try {
       const tab = await context.newPage();
@@ -311,7 +348,8 @@ describe('web console review', () => {
       await expect.poll(() => count.textContent()).toMatch(/^\d+\+? entries$/);
       const newest = new Date(git(ALPHA, 'log', '-1', '--format=%cI', 'main'));
       // The instant as a clock in Kolkata shows it (UTC+05:30), to the second.
-      const wallClock = (instant: Date): string => new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Kolkata', dateStyle: 'short', timeStyle: 'medium' }).format(instant).replace(' ', 'T');
+      const wallClock = (instant: Date): string =>
+        new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Kolkata', dateStyle: 'short', timeStyle: 'medium' }).format(instant).replace(' ', 'T');
       expect(await tab.locator('table.audit tbody tr').first().locator('td').first().textContent()).toMatch(/GMT\+5:30|IST/);
       await tab.locator('form.filters [name="since"]').fill(wallClock(new Date(newest.getTime() - 10_000)));
       await tab.getByRole('button', { name: 'Filter' }).click();

@@ -35,14 +35,33 @@ describe('web console: paging, reviews, tags', () => {
   const errors: string[] = [];
 
   const head = (ns: string): string => h.git(ns, 'rev-parse', 'main').trim();
-  const log = (ns: string, ...args: string[]): string[] => h.git(ns, 'log', '--format=%H', 'main', ...args).trim().split('\n');
-  const put = async (ns: string, docPath: string, content: unknown, token: TestToken, comment: string, expectedVersion: string | null = 'HEAD'): Promise<string> => {
-    const res = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: ns, path: docPath, content, expectedVersion, comment } }, token.token);
+  const log = (ns: string, ...args: string[]): string[] =>
+    h
+      .git(ns, 'log', '--format=%H', 'main', ...args)
+      .trim()
+      .split('\n');
+  const put = async (
+    ns: string,
+    docPath: string,
+    content: unknown,
+    token: TestToken,
+    comment: string,
+    expectedVersion: string | null = 'HEAD',
+  ): Promise<string> => {
+    const res = await h.gql<{ putConfig: WriteResult }>(
+      PUT_CONFIG,
+      { input: { namespace: ns, path: docPath, content, expectedVersion, comment } },
+      token.token,
+    );
     if (res.data.putConfig.status !== 'COMMITTED') throw new Error(`write failed: ${JSON.stringify(res)}`);
     return res.data.putConfig.version?.hash ?? '';
   };
   const propose = async (content: unknown, token: TestToken, comment: string, ns = REVIEW, docPath = PROD): Promise<string> => {
-    const res = await h.gql<{ proposeChange: { __typename: string; id?: string } }>(PROPOSE, { input: { namespace: ns, expectedVersion: head(ns), comment, changes: [{ path: docPath, content }] } }, token.token);
+    const res = await h.gql<{ proposeChange: { __typename: string; id?: string } }>(
+      PROPOSE,
+      { input: { namespace: ns, expectedVersion: head(ns), comment, changes: [{ path: docPath, content }] } },
+      token.token,
+    );
     if (!res.data.proposeChange.id) throw new Error(`proposal failed: ${JSON.stringify(res)}`);
     return res.data.proposeChange.id;
   };
@@ -61,11 +80,20 @@ describe('web console: paging, reviews, tags', () => {
       message: `Legacy step ${i}`,
       changes: [{ path: 'app.json', text: JSON.stringify({ step: i }) }, ...(i === 0 ? [{ path: 'notes.yaml', text: 'owner: grace\n' }] : [])],
     }));
-    const imported = await h.gql<{ importHistory: { __typename: string } }>(IMPORT_HISTORY, { input: { namespace: LEGACY, expectedVersion: null, requestId: 'legacy-import', commits } });
+    const imported = await h.gql<{ importHistory: { __typename: string } }>(IMPORT_HISTORY, {
+      input: { namespace: LEGACY, expectedVersion: null, requestId: 'legacy-import', commits },
+    });
     expect(imported.data.importHistory.__typename).toBe('ImportHistoryPayload');
     await h.gql(CREATE_NAMESPACE, { name: REVIEW });
     await put(REVIEW, PROD, { replicas: 1 }, ALICE, 'Prod starts small', null);
-    await put(REVIEW, '.cairn/policy.json', { approvals: [{ paths: ['prod/**'], required: 2, approvers: [ALICE.email, CAROL.email] }] }, ALICE, 'Prod needs two approvals', null);
+    await put(
+      REVIEW,
+      '.cairn/policy.json',
+      { approvals: [{ paths: ['prod/**'], required: 2, approvers: [ALICE.email, CAROL.email] }] },
+      ALICE,
+      'Prod needs two approvals',
+      null,
+    );
 
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -204,7 +232,9 @@ describe('web console: paging, reviews, tags', () => {
     await proposal(first).waitFor();
     expect(await proposal(first).textContent()).toMatch(/open.*Scale prod to 3.*Bob Builder/);
 
-    expect(await (await act(first, 'Merge', 'ApprovalRequired')).textContent()).toMatch(/needs 2 approvals.*\(0 so far\).*Still needed from: alice@example\.com, carol@example\.com/);
+    expect(await (await act(first, 'Merge', 'ApprovalRequired')).textContent()).toMatch(
+      /needs 2 approvals.*\(0 so far\).*Still needed from: alice@example\.com, carol@example\.com/,
+    );
     await proposal(first).getByLabel('Review comment').fill('Looks right');
     await act(first, 'Approve', 'Proposal');
     await expect.poll(() => proposal(first).locator('.reviews').textContent()).toMatch(/approved Alice Admin.*Looks right/);
@@ -220,7 +250,9 @@ describe('web console: paging, reviews, tags', () => {
     expect(await (await act(first, 'Merge', 'WritePayload')).textContent()).toContain('Merged into main as');
     await expect.poll(() => proposal(first).locator('.proposal-head .badge').textContent()).toBe('merged');
     expect(await proposal(first).getByRole('button', { name: 'Merge' }).count()).toBe(0);
-    expect(h.git(REVIEW, 'log', '-1', '--format=%an%n%B', 'main')).toMatch(new RegExp(`Alice Admin[\\s\\S]*Cairn-Action: merge[\\s\\S]*Cairn-Proposal: ${first}`));
+    expect(h.git(REVIEW, 'log', '-1', '--format=%an%n%B', 'main')).toMatch(
+      new RegExp(`Alice Admin[\\s\\S]*Cairn-Action: merge[\\s\\S]*Cairn-Proposal: ${first}`),
+    );
     await page.locator('.feed-item').filter({ hasText: 'Scale prod to 3' }).waitFor();
 
     const conflict = await act(second, 'Merge', 'ProposalConflict');
@@ -242,7 +274,9 @@ describe('web console: paging, reviews, tags', () => {
     const rejectWithGit = (id: string): void => {
       const ref = `refs/heads/proposals/${id}`;
       const tip = h.git(REVIEW, 'rev-parse', ref).trim();
-      const commit = h.git(REVIEW, 'commit-tree', `${tip}^{tree}`, '-p', tip, '-m', `Withdrawn elsewhere\n\nCairn-Action: reject\nCairn-Proposal: ${id}`).trim();
+      const commit = h
+        .git(REVIEW, 'commit-tree', `${tip}^{tree}`, '-p', tip, '-m', `Withdrawn elsewhere\n\nCairn-Action: reject\nCairn-Proposal: ${id}`)
+        .trim();
       h.git(REVIEW, 'update-ref', ref, commit, tip);
     };
     const stale = await propose({ replicas: 7 }, BOB, 'Stale one');
@@ -255,7 +289,7 @@ describe('web console: paging, reviews, tags', () => {
     expect(await (await act(staler, 'Approve', 'ProposalClosed')).textContent()).toBe('This change request is already rejected: nothing was recorded.');
   });
 
-  it("shows who is signed in with their role in the namespace, and offers only what that role may do", async () => {
+  it('shows who is signed in with their role in the namespace, and offers only what that role may do', async () => {
     const identity = (tab: Page) => tab.getByTestId('identity');
     const role = (tab: Page) => identity(tab).getByTestId('role');
     const signIn = async (context: BrowserContext, token: TestToken): Promise<Page> => {
@@ -291,10 +325,13 @@ describe('web console: paging, reviews, tags', () => {
       expect(await role(carol).getAttribute('title')).toBe(`Your role in ${LEGACY}`);
       expect(await identity(carol).textContent()).toBe(`${CAROL.name}${CAROL.email}viewer`);
       const note = carol.getByTestId('read-only-note');
-      expect(await note.textContent()).toBe(`You are a viewer in ${LEGACY}: rolling back, reverting and tagging need the editor role. What each version changed is under Show changes.`);
+      expect(await note.textContent()).toBe(
+        `You are a viewer in ${LEGACY}: rolling back, reverting and tagging need the editor role. What each version changed is under Show changes.`,
+      );
       const items = carol.locator('.timeline > .timeline-item');
       await items.first().getByRole('button', { name: 'Show changes' }).waitFor();
-      for (const name of ['Add tag', 'Roll back to this', 'Revert']) expect(await carol.getByRole('button', { name }).or(carol.getByRole('link', { name })).count()).toBe(0);
+      for (const name of ['Add tag', 'Roll back to this', 'Revert'])
+        expect(await carol.getByRole('button', { name }).or(carol.getByRole('link', { name })).count()).toBe(0);
       expect(await carol.locator('.nav-links').textContent()).toBe('DocumentsVersionsChange requestsAudit log');
 
       // Followed from a link: the rollback view explains that even the preview is a dry run that takes an editor.
@@ -340,7 +377,12 @@ describe('web console: paging, reviews, tags', () => {
       expect(await identity(bob).textContent()).toBe(`${BOB.name}${BOB.email}editor`);
       const second = bob.locator('.timeline > .timeline-item').nth(1);
       await second.getByRole('button', { name: 'Add tag' }).waitFor();
-      expect(await second.locator('.timeline-actions').first().locator('a, button').allTextContents()).toEqual(['Show changes', 'Roll back to this', 'Revert', 'Add tag']);
+      expect(await second.locator('.timeline-actions').first().locator('a, button').allTextContents()).toEqual([
+        'Show changes',
+        'Roll back to this',
+        'Revert',
+        'Add tag',
+      ]);
       expect(await bob.locator('.nav-links').textContent()).toBe('DocumentsVersionsRoll backRevertChange requestsAudit log');
       expect(await bob.getByTestId('read-only-note').count()).toBe(0);
 
@@ -370,7 +412,9 @@ describe('web console: paging, reviews, tags', () => {
     await expect.poll(options).toContain('fresh');
 
     // Read page by page: with one namespace a page, the picker still lists every one, in the server's order.
-    const all = (await h.gql<{ namespaces: { edges: { node: { name: string } }[] } }>(`{ namespaces(first: 500) { edges { node { name } } } }`)).data.namespaces.edges.map((e) => e.node.name);
+    const all = (
+      await h.gql<{ namespaces: { edges: { node: { name: string } }[] } }>(`{ namespaces(first: 500) { edges { node { name } } } }`)
+    ).data.namespaces.edges.map((e) => e.node.name);
     expect(all.length).toBeGreaterThan(2);
     await page.goto(`${h.url}/?pageSize=1#/ns/${LEGACY}/versions`);
     await expect.poll(options).toEqual(all);
@@ -397,7 +441,16 @@ describe('web console: paging, reviews, tags', () => {
       const port = new URL(server.url).port;
       await server.close();
       server = await startHarness({ tokens: [{ ...ERIN, revoked: true }], env: { CAIRN_CONSOLE_DIR: consoleDir, CAIRN_PORT: port } });
-      await expect.poll(() => tab.getByRole('alert').textContent().catch(() => ''), { timeout: 15_000 }).toContain('closed the live feed because it no longer accepts this token');
+      await expect
+        .poll(
+          () =>
+            tab
+              .getByRole('alert')
+              .textContent()
+              .catch(() => ''),
+          { timeout: 15_000 },
+        )
+        .toContain('closed the live feed because it no longer accepts this token');
       expect(await tab.getByLabel('Access token').isVisible()).toBe(true);
       expect(await tab.evaluate(() => sessionStorage.getItem('cairn.token'))).toBeNull();
       expect(refusedOverHttp).toEqual([]);

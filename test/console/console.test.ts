@@ -59,7 +59,18 @@ describe('web console', () => {
         ALICE,
       ),
     );
-    versions.push(await write(PUT_CONFIG, { path: API, comment: 'Scale up for the sale', expectedVersion: versions[0], content: { image: 'api:1.1', replicas: 3, limits: { cpu: '500m' }, features: { search: true } } }, BOB));
+    versions.push(
+      await write(
+        PUT_CONFIG,
+        {
+          path: API,
+          comment: 'Scale up for the sale',
+          expectedVersion: versions[0],
+          content: { image: 'api:1.1', replicas: 3, limits: { cpu: '500m' }, features: { search: true } },
+        },
+        BOB,
+      ),
+    );
     versions.push(
       await write(
         APPLY_CHANGES,
@@ -150,7 +161,13 @@ describe('web console', () => {
 
   it('shows a change made elsewhere in the live feed without a reload', async () => {
     await page.locator('.status-live').waitFor();
-    versions.push(await write(PUT_CONFIG, { path: 'services/worker.json', comment: 'More workers', expectedVersion: versions[2], content: { queue: 'orders', concurrency: 8 } }, BOB));
+    versions.push(
+      await write(
+        PUT_CONFIG,
+        { path: 'services/worker.json', comment: 'More workers', expectedVersion: versions[2], content: { queue: 'orders', concurrency: 8 } },
+        BOB,
+      ),
+    );
     const item = page.locator(`.feed-item[data-version="${versions[3]}"]`);
     await item.waitFor({ timeout: 10_000 });
     expect(await item.textContent()).toMatch(/update.*More workers.*Bob Builder.*services\/worker\.json/);
@@ -230,7 +247,10 @@ describe('web console', () => {
     };
     await filter({ operator: BOB.email });
     await expect.poll(() => count.textContent()).toBe('2 entries');
-    expect(await page.locator('table.audit tbody tr').allTextContents()).toEqual([expect.stringContaining('More workers'), expect.stringContaining('Scale up for the sale')]);
+    expect(await page.locator('table.audit tbody tr').allTextContents()).toEqual([
+      expect.stringContaining('More workers'),
+      expect.stringContaining('Scale up for the sale'),
+    ]);
 
     await page.screenshot({ path: path.join(ARTIFACTS, 'console-audit.png') });
 
@@ -251,11 +271,9 @@ describe('web console', () => {
     await page.getByRole('link', { name: 'Versions' }).click();
     const v3 = page.locator(`.timeline-item[data-hash="${versions[2]}"]`);
     await v3.getByRole('button', { name: 'Show changes' }).click();
-    await expect.poll(() => v3.locator('.file-diff').evaluateAll((files) => files.map((f) => `${f.getAttribute('data-status')} ${f.getAttribute('data-path')}`))).toEqual([
-      `MODIFIED ${API}`,
-      'DELETED services/web.yaml',
-      'ADDED services/worker.json',
-    ]);
+    await expect
+      .poll(() => v3.locator('.file-diff').evaluateAll((files) => files.map((f) => `${f.getAttribute('data-status')} ${f.getAttribute('data-path')}`)))
+      .toEqual([`MODIFIED ${API}`, 'DELETED services/web.yaml', 'ADDED services/worker.json']);
     expect(await page.locator(`.timeline-item[data-hash="${versions[0]}"] .tag`).textContent()).toBe('launch');
     await page.screenshot({ path: path.join(ARTIFACTS, 'console-versions.png') });
   });
@@ -263,7 +281,14 @@ describe('web console', () => {
   it('lists change requests with their diff', async () => {
     const proposed = await h.gql<{ proposeChange: { __typename: string; id?: string } }>(
       'mutation($input: ProposeChangeInput!) { proposeChange(input: $input) { __typename ... on Proposal { id } } }',
-      { input: { namespace: NS, comment: 'Bigger web', expectedVersion: versions[4], changes: [{ path: 'services/web.yaml', text: 'image: web:1.0\nreplicas: 5\n' }] } },
+      {
+        input: {
+          namespace: NS,
+          comment: 'Bigger web',
+          expectedVersion: versions[4],
+          changes: [{ path: 'services/web.yaml', text: 'image: web:1.0\nreplicas: 5\n' }],
+        },
+      },
       BOB.token,
     );
     expect(proposed.data.proposeChange.__typename).toBe('Proposal');

@@ -6,7 +6,9 @@ describe('side-by-side layout of a unified diff', () => {
   it('pairs removed and added lines, numbers both sides and keeps context', () => {
     const rows = sideBySide(unifiedDiff('a.json', '{\n  "replicas": 2,\n  "image": "x"\n}\n', '{\n  "replicas": 3,\n  "image": "x",\n  "debug": true\n}\n'));
     expect(rows[0]).toEqual({ kind: 'hunk', header: '@@ -1,4 +1,5 @@' });
-    const pairs = rows.slice(1).map((r) => (r.kind === 'pair' ? [r.left?.line ?? null, r.left?.kind ?? null, r.right?.line ?? null, r.right?.kind ?? null] : r));
+    const pairs = rows
+      .slice(1)
+      .map((r) => (r.kind === 'pair' ? [r.left?.line ?? null, r.left?.kind ?? null, r.right?.line ?? null, r.right?.kind ?? null] : r));
     expect(pairs).toEqual([
       [1, 'context', 1, 'context'],
       [2, 'removed', 2, 'added'],

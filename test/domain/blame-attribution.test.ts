@@ -111,12 +111,20 @@ describe('blame attribution', () => {
 
   it('refuses with TooExpensive once the budget is spent, while building the trie or walking a version', () => {
     const big = Array.from({ length: 10_000 }, (_, i) => ({ n: i }));
-    expect(() => PendingLeaves.of(big, [], new WorkBudget('CAIRN_MAX_BLAME_VALUES', 5_000, 'blame reads and compares values'), unlimited())).toThrow(TooExpensiveError);
+    expect(() => PendingLeaves.of(big, [], new WorkBudget('CAIRN_MAX_BLAME_VALUES', 5_000, 'blame reads and compares values'), unlimited())).toThrow(
+      TooExpensiveError,
+    );
     expect(() => PendingLeaves.of(big, [], unlimited(), new WorkBudget('CAIRN_MAX_BLAME_ENTRIES', 9_999, 'blame answers'))).toThrow(TooExpensiveError);
     expect(PendingLeaves.of(big, [], unlimited(), new WorkBudget('CAIRN_MAX_BLAME_ENTRIES', 10_000, 'blame answers')).leaves).toHaveLength(10_000);
     const budget = new WorkBudget('CAIRN_MAX_BLAME_VALUES', 60_000, 'blame reads and compares values');
     const leaves = PendingLeaves.of<number>(big, [], budget, unlimited());
-    const walk = new ChangeAttribution(leaves, big.map((o) => ({ n: o.n + 1 })), big, 1, budget);
+    const walk = new ChangeAttribution(
+      leaves,
+      big.map((o) => ({ n: o.n + 1 })),
+      big,
+      1,
+      budget,
+    );
     let error: unknown;
     try {
       while (!walk.step(4096));

@@ -1,12 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import {
-  type CommitTrailers,
-  formatCommitMessage,
-  parseCommitMessage,
-  validateRequestId,
-} from '../../src/domain/commit-message.js';
+import { type CommitTrailers, formatCommitMessage, parseCommitMessage, validateRequestId } from '../../src/domain/commit-message.js';
 import { InvalidInputError } from '../../src/domain/errors.js';
 
 const UPDATE: CommitTrailers = { action: 'update', operatorIp: '10.1.2.3', requestId: 'req-42', rollbackTo: null, reverts: null };
@@ -18,7 +13,12 @@ function gitTrailers(message: string): string[] {
 }
 
 function trailerLines(trailers: CommitTrailers): string[] {
-  return formatCommitMessage('x', trailers).split('\n\n')[1]?.split('\n').filter((line) => line !== '') ?? [];
+  return (
+    formatCommitMessage('x', trailers)
+      .split('\n\n')[1]
+      ?.split('\n')
+      .filter((line) => line !== '') ?? []
+  );
 }
 
 describe('formatCommitMessage', () => {

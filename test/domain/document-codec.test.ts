@@ -43,9 +43,37 @@ describe('parseDocument: JSON', () => {
   });
 
   it.each([
-    '01', '1.', '.5', '+1', '-', '1e', '[1,]', '{,}', '{"a":1,}', "'a'", 'NaN', 'Infinity', 'tru', 'nul', 'True',
-    '[1 2]', '{"a" 1}', '{"a":1 "b":2}', '{1:2}', '"a" "b"', '\u00A01', '\u000B1', '"\\x41"', '"\\u12"', '"a\u0001"',
-    '[', ']', '{"a":', '"abc', '/* c */ 1', '[1]]',
+    '01',
+    '1.',
+    '.5',
+    '+1',
+    '-',
+    '1e',
+    '[1,]',
+    '{,}',
+    '{"a":1,}',
+    "'a'",
+    'NaN',
+    'Infinity',
+    'tru',
+    'nul',
+    'True',
+    '[1 2]',
+    '{"a" 1}',
+    '{"a":1 "b":2}',
+    '{1:2}',
+    '"a" "b"',
+    '\u00A01',
+    '\u000B1',
+    '"\\x41"',
+    '"\\u12"',
+    '"a\u0001"',
+    '[',
+    ']',
+    '{"a":',
+    '"abc',
+    '/* c */ 1',
+    '[1]]',
   ])('rejects %j like JSON.parse does', (text) => {
     expect(() => JSON.parse(text)).toThrow();
     expect(failureOf('a.json', text).code).toBe('INVALID_DOCUMENT');
@@ -259,7 +287,10 @@ describe('serializeDocument', () => {
   ];
 
   it.each(samples.map((value) => [JSON.stringify(value), value] as const))('round-trips %s through JSON and YAML', (_, value) => {
-    for (const [format, path] of [['json', 'x.json'], ['yaml', 'x.yaml']] as const) {
+    for (const [format, path] of [
+      ['json', 'x.json'],
+      ['yaml', 'x.yaml'],
+    ] as const) {
       const text = serializeDocument(format, value);
       expect(text.endsWith('\n')).toBe(true);
       expect(parseDocument(path, text)).toEqual(value);
@@ -342,7 +373,11 @@ describe('parseDocument: YAML that would stall the server (issue 12)', () => {
     const chain = ['m0: &m0 {a0: 0, b0: 0}'];
     for (let level = 1; level < 1400; level += 1) chain.push(`m${level}: &m${level} {<<: *m${level - 1}, a${level}: ${level}}`);
     const lists = `${big}\nsmall: &small {x: 1}\n${Array.from({ length: 2000 }, (_, i) => `m${i}:\n  <<: [*small, *big]`).join('\n')}\n`;
-    for (const [path, text] of [['many.yaml', many], ['chain.yaml', `${chain.join('\n')}\n`], ['lists.yaml', lists]] as const) {
+    for (const [path, text] of [
+      ['many.yaml', many],
+      ['chain.yaml', `${chain.join('\n')}\n`],
+      ['lists.yaml', lists],
+    ] as const) {
       const { error, ms } = timedFailure(path, text);
       expect(error.detail, path).toMatch(/^aliases expand the document to more than \d+ values \(10× the \d+ values written in it, and at least 1000\)$/);
       expect(error.line, path).toBeGreaterThan(1);
@@ -350,7 +385,9 @@ describe('parseDocument: YAML that would stall the server (issue 12)', () => {
       expect(ms, path).toBeLessThan(1000);
     }
     // The same merges, a few times over, are ordinary configuration.
-    expect(parseDocument('few.yaml', `${big}\n${Array.from({ length: 5 }, (_, i) => `m${i}: {<<: *big, own: ${i}}`).join('\n')}\n`)).toMatchObject({ m4: { k499: 499, own: 4 } });
+    expect(parseDocument('few.yaml', `${big}\n${Array.from({ length: 5 }, (_, i) => `m${i}: {<<: *big, own: ${i}}`).join('\n')}\n`)).toMatchObject({
+      m4: { k499: 499, own: 4 },
+    });
   });
 
   it('holds stored documents to 10× their written values too, so a bomb committed from outside cannot stall a read', () => {
@@ -384,12 +421,16 @@ describe('parseDocument: YAML that would stall the server (issue 12)', () => {
   it('keeps YAML’s meaning: the later of two anchors wins, and aliases in quotes, comments and block scalars are text', () => {
     expect(parseDocument('a.yaml', 'x: &a [1, 2]\ny: &a 3\nz: [*a, *a]\n')).toEqual({ x: [1, 2], y: 3, z: [3, 3] });
     expect(parseDocument('a.yaml', 'x: &a [ &a 1, *a ]\ny: *a\n')).toEqual({ x: [1, 1], y: 1 });
-    const text = "a: &a x\nq: '*a [ &b'\nd: \"*a \\\" [\"\n# *a [[[\nl: |\n  *a [[[\n  &b {\nz: *a\n";
+    const text = 'a: &a x\nq: \'*a [ &b\'\nd: "*a \\" ["\n# *a [[[\nl: |\n  *a [[[\n  &b {\nz: *a\n';
     expect(parseDocument('a.yaml', text)).toEqual({ a: 'x', q: '*a [ &b', d: '*a " [', l: '*a [[[\n&b {\n', z: 'x' });
   });
 
   it('refuses an alias inside the node its own anchor names, where it stands', () => {
-    expect(failureOf('a.yaml', 'a: &x [1, *x]\n')).toMatchObject({ line: 1, column: 11, detail: 'the alias *x is inside the node its anchor names, so it would never end' });
+    expect(failureOf('a.yaml', 'a: &x [1, *x]\n')).toMatchObject({
+      line: 1,
+      column: 11,
+      detail: 'the alias *x is inside the node its anchor names, so it would never end',
+    });
     expect(failureOf('a.yaml', '&x\na: 1\nb: *x\n')).toMatchObject({ line: 3, column: 4 });
     expect(failureOf('a.yaml', 'a: *nowhere\n')).toMatchObject({ line: 1, column: 4, detail: 'the alias *nowhere names no anchor before it' });
   });

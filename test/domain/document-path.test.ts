@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  documentFormatOf,
-  isDocumentPath,
-  MAX_PATH_LENGTH,
-  validateDocumentPath,
-  validatePathPrefix,
-} from '../../src/domain/document-path.js';
+import { documentFormatOf, isDocumentPath, MAX_PATH_LENGTH, validateDocumentPath, validatePathPrefix } from '../../src/domain/document-path.js';
 import { InvalidPathError } from '../../src/domain/errors.js';
 
 function rejectionOf(run: () => unknown): InvalidPathError {

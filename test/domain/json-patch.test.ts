@@ -23,7 +23,11 @@ const PAIRS: readonly [string, JsonValue, JsonValue][] = [
     Array.from({ length: 3000 }, (_, i) => ({ id: i, v: i % 7 })),
     Array.from({ length: 2500 }, (_, i) => ({ id: i * 2, v: i % 5 })),
   ],
-  ['many medium arrays', Array.from({ length: 50 }, (_, i) => Array.from({ length: 100 }, (__, j) => i + j)), Array.from({ length: 50 }, (_, i) => Array.from({ length: 90 }, (__, j) => i * j))],
+  [
+    'many medium arrays',
+    Array.from({ length: 50 }, (_, i) => Array.from({ length: 100 }, (__, j) => i + j)),
+    Array.from({ length: 50 }, (_, i) => Array.from({ length: 90 }, (__, j) => i * j)),
+  ],
 ];
 
 describe('createJsonPatch / applyJsonPatch', () => {
@@ -73,7 +77,13 @@ describe('createJsonPatch / applyJsonPatch', () => {
   it.each([
     [[{ op: 'remove', path: '/missing' }], 'operation 0'],
     [[{ op: 'replace', path: '/a/b/c', value: 1 }], 'operation 0'],
-    [[{ op: 'add', path: '/a', value: 2 }, { op: 'test', path: '/a', value: 3 }], 'operation 1'],
+    [
+      [
+        { op: 'add', path: '/a', value: 2 },
+        { op: 'test', path: '/a', value: 3 },
+      ],
+      'operation 1',
+    ],
     [[{ op: 'add', path: '/list/9', value: 1 }], 'operation 0'],
     [[{ op: 'add', path: 'no-slash', value: 1 }], 'operation 0'],
     [[{ op: 'add', path: '/~2', value: 1 }], 'operation 0'],

@@ -21,7 +21,11 @@ function introducesReference(operation: JsonPatchOperation, before: JsonValue | 
 const token = fc.constantFrom('a', 'b', 'a/b', 'a~b', '0', '1', '', '~1');
 const pointer = fc.array(token, { maxLength: 4 }).map((tokens) => encodePointer(tokens));
 const operation: fc.Arbitrary<JsonPatchOperation> = fc.oneof(
-  fc.record({ op: fc.constantFrom('add' as const, 'replace' as const), path: pointer, value: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.dictionary(fc.constantFrom('x', 'y'), fc.integer({ min: 0, max: 2 }))) }),
+  fc.record({
+    op: fc.constantFrom('add' as const, 'replace' as const),
+    path: pointer,
+    value: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.dictionary(fc.constantFrom('x', 'y'), fc.integer({ min: 0, max: 2 }))),
+  }),
   fc.record({ op: fc.constant('remove' as const), path: pointer }),
   fc.record({ op: fc.constantFrom('copy' as const, 'move' as const), from: pointer, path: pointer }),
   fc.record({ op: fc.constant('test' as const), path: pointer, value: fc.integer({ min: 0, max: 3 }) }),

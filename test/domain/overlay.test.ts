@@ -20,7 +20,14 @@ describe('overlay paths', () => {
   });
 
   it('refuses anything else inside an overlay folder, and bad cluster names', () => {
-    for (const path of ['payments.overlays/notes.json', '.overlays/prod.patch.json', 'a.overlays/eu/prod.patch.json', 'a.overlays/-x.patch.json', 'a.overlays/Prod.patch.json', 'a.overlays/x_y.patch.json']) {
+    for (const path of [
+      'payments.overlays/notes.json',
+      '.overlays/prod.patch.json',
+      'a.overlays/eu/prod.patch.json',
+      'a.overlays/-x.patch.json',
+      'a.overlays/Prod.patch.json',
+      'a.overlays/x_y.patch.json',
+    ]) {
       expect(() => overlayLocationOf(path), path).toThrow(InvalidPathError);
     }
     expect(() => validateClusterName('a'.repeat(64))).toThrow(InvalidInputError);
@@ -48,7 +55,10 @@ describe('overlay patches', () => {
 
   it('applies to a copy of the base, or reports the failing operation and why', () => {
     const base = { image: 'a:1', replicas: 2 };
-    const patch: JsonPatchOperation[] = [{ op: 'test', path: '/image', value: 'a:1' }, { op: 'replace', path: '/replicas', value: 5 }];
+    const patch: JsonPatchOperation[] = [
+      { op: 'test', path: '/image', value: 'a:1' },
+      { op: 'replace', path: '/replicas', value: 5 },
+    ];
     expect(applyOverlay(base, patch)).toEqual({ ok: true, value: { image: 'a:1', replicas: 5 } });
     expect(base.replicas).toBe(2);
     const failed = applyOverlay({ image: 'a:2' }, patch);

@@ -10,7 +10,8 @@ describe('proposal ids', () => {
     const id = newProposalId(1_700_000_000_000, 'DEADBEEF');
     expect(id).toMatch(/^[a-z0-9]+-deadbeef$/);
     expect(proposalBranch(id)).toBe(`refs/heads/proposals/${id}`);
-    for (const bad of ['', 'ab', '../main', 'a/b', 'x..y/z', '-abc', 'ABC', 'a b', 'x'.repeat(65)]) expect(() => validateProposalId(bad)).toThrow(InvalidInputError);
+    for (const bad of ['', 'ab', '../main', 'a/b', 'x..y/z', '-abc', 'ABC', 'a b', 'x'.repeat(65)])
+      expect(() => validateProposalId(bad)).toThrow(InvalidInputError);
   });
 });
 

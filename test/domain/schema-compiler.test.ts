@@ -19,8 +19,12 @@ describe('schema compiler', () => {
 
   it('picks the dialect by $schema: draft-07 by default, 2019-09 and 2020-12 on request', () => {
     expect(validate({ items: [{ type: 'string' }], additionalItems: false }, ['a', 'b'])[0]!.keyword).toBe('additionalItems');
-    expect(validate({ $schema: 'https://json-schema.org/draft/2020-12/schema', prefixItems: [{ type: 'string' }], items: false }, ['a', 1])[0]!.keyword).toBe('items');
-    expect(validate({ $schema: 'https://json-schema.org/draft/2019-09/schema', type: 'object', unevaluatedProperties: false }, { x: 1 })[0]!.message).toContain("'x'");
+    expect(validate({ $schema: 'https://json-schema.org/draft/2020-12/schema', prefixItems: [{ type: 'string' }], items: false }, ['a', 1])[0]!.keyword).toBe(
+      'items',
+    );
+    expect(validate({ $schema: 'https://json-schema.org/draft/2019-09/schema', type: 'object', unevaluatedProperties: false }, { x: 1 })[0]!.message).toContain(
+      "'x'",
+    );
   });
 
   it('lets two schemas declare the same $id', () => {

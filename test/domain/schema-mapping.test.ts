@@ -7,7 +7,10 @@ const exists = (path: string): boolean => existing.has(path);
 
 describe('schema mapping', () => {
   it('maps globs to schema files, every matching glob adding its schemas once, in index order', () => {
-    const mapping = parseSchemaMapping({ 'services/**/*.yaml': 'service.json', '**/prod.yaml': ['prod.json', 'service.json'], 'db/*.json': 'sub/db.json' }, exists);
+    const mapping = parseSchemaMapping(
+      { 'services/**/*.yaml': 'service.json', '**/prod.yaml': ['prod.json', 'service.json'], 'db/*.json': 'sub/db.json' },
+      exists,
+    );
     expect(schemasFor(mapping, 'services/api/prod.yaml')).toEqual(['.cairn/schemas/service.json', '.cairn/schemas/prod.json']);
     expect(schemasFor(mapping, 'services/api/dev.yaml')).toEqual(['.cairn/schemas/service.json']);
     expect(schemasFor(mapping, 'db/main.json')).toEqual(['.cairn/schemas/sub/db.json']);

@@ -17,7 +17,21 @@ describe('IP addresses', () => {
     expect(formatIp(ip('::ffff:127.0.0.1'))).toBe('::ffff:7f00:1');
     expect(formatIp(ip('1:2:3:4:5:6:7:8'))).toBe('1:2:3:4:5:6:7:8');
     expect(formatIp(ip('1::'))).toBe('1::');
-    for (const bad of ['256.0.0.1', '1.2.3', '01.2.3.4', '1.2.3.4.5', '0x7f.0.0.1', '2130706433', ':::', '1::2::3', '1:2:3:4:5:6:7:8:9', 'fe80::1%eth0', 'g::1', '', 'localhost']) {
+    for (const bad of [
+      '256.0.0.1',
+      '1.2.3',
+      '01.2.3.4',
+      '1.2.3.4.5',
+      '0x7f.0.0.1',
+      '2130706433',
+      ':::',
+      '1::2::3',
+      '1:2:3:4:5:6:7:8:9',
+      'fe80::1%eth0',
+      'g::1',
+      '',
+      'localhost',
+    ]) {
       expect(parseIp(bad), bad).toBeNull();
     }
   });
@@ -70,7 +84,19 @@ describe('IP addresses', () => {
       ['ff02::1', 'multicast'],
     ];
     for (const [address, kind] of special) expect(specialPurpose(ip(address)), address).toContain(kind);
-    for (const address of ['8.8.8.8', '1.1.1.1', '93.184.215.14', '172.15.255.255', '172.32.0.0', '100.63.255.255', '100.128.0.0', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::8.8.8.8', '2002:808:808::1']) {
+    for (const address of [
+      '8.8.8.8',
+      '1.1.1.1',
+      '93.184.215.14',
+      '172.15.255.255',
+      '172.32.0.0',
+      '100.63.255.255',
+      '100.128.0.0',
+      '2606:4700:4700::1111',
+      '::ffff:8.8.8.8',
+      '64:ff9b::8.8.8.8',
+      '2002:808:808::1',
+    ]) {
       expect(specialPurpose(ip(address)), address).toBeNull();
     }
   });
@@ -88,7 +114,15 @@ describe('webhook URL rules', () => {
   };
 
   it('normalizes the lenient IPv4 forms before judging them (the WHATWG URL parser does what inet_aton does)', () => {
-    for (const url of ['http://2130706433/', 'http://0x7f000001/', 'http://0x7f.1/', 'http://0177.0.0.1/', 'http://127.1/', 'http://127.0.1/', 'http://%31%32%37.0.0.1/']) {
+    for (const url of [
+      'http://2130706433/',
+      'http://0x7f000001/',
+      'http://0x7f.1/',
+      'http://0177.0.0.1/',
+      'http://127.1/',
+      'http://127.0.1/',
+      'http://%31%32%37.0.0.1/',
+    ]) {
       expect(refusedReason(url), url).toBe('127.0.0.1 is a loopback address');
     }
     expect(refusedReason('http://0xa9.0xfe.0xa9.0xfe/')).toBe('169.254.169.254 is a cloud metadata address');

@@ -54,9 +54,7 @@ describe('diffValues', () => {
   });
 
   it('escapes keys in pointers', () => {
-    expect(diffValues({ 'a/b': { '~': 1 } }, { 'a/b': { '~': 2 } })).toEqual([
-      { pointer: '/a~1b/~0', op: 'replace', oldValue: 1, newValue: 2 },
-    ]);
+    expect(diffValues({ 'a/b': { '~': 1 } }, { 'a/b': { '~': 2 } })).toEqual([{ pointer: '/a~1b/~0', op: 'replace', oldValue: 1, newValue: 2 }]);
   });
 
   it('omits oldValue for additions and newValue for removals', () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type WebhookDefinition, decodeWebhookDefinition, encodeWebhookDefinition, validateWebhookId, webhookEventId, webhookMatches } from '../../src/domain/webhook.js';
+import {
+  type WebhookDefinition,
+  decodeWebhookDefinition,
+  encodeWebhookDefinition,
+  validateWebhookId,
+  webhookEventId,
+  webhookMatches,
+} from '../../src/domain/webhook.js';
 
 const definition: WebhookDefinition = {
   id: 'wh_0123456789abcdef01234567',
@@ -38,7 +45,8 @@ describe('webhook definitions', () => {
 
   it('ids are the generated shape only, and event ids name the namespace', () => {
     expect(validateWebhookId(definition.id)).toBe(definition.id);
-    for (const bad of ['wh_', 'wh_0123456789ABCDEF01234567', '../../etc/passwd', 'wh_0123456789abcdef01234567/..']) expect(() => validateWebhookId(bad)).toThrow();
+    for (const bad of ['wh_', 'wh_0123456789ABCDEF01234567', '../../etc/passwd', 'wh_0123456789abcdef01234567/..'])
+      expect(() => validateWebhookId(bad)).toThrow();
     expect(webhookEventId('payments', 'abc')).toBe('payments:abc');
   });
 });

@@ -19,7 +19,11 @@ import { YAML_PARSE_OPTIONS, parseYamlText } from '../../src/domain/yaml-text.js
 const MAX_VALUES = DEFAULT_MAX_DOCUMENT_BYTES / 2;
 const LIMITS = { maxDepth: 256, maxValues: MAX_VALUES };
 
-const corpus: readonly { file: string; text: string }[] = execFileSync('find', ['node_modules', '(', '-name', '*.yml', '-o', '-name', '*.yaml', ')', '-type', 'f'], { encoding: 'utf8' })
+const corpus: readonly { file: string; text: string }[] = execFileSync(
+  'find',
+  ['node_modules', '(', '-name', '*.yml', '-o', '-name', '*.yaml', ')', '-type', 'f'],
+  { encoding: 'utf8' },
+)
   .split('\n')
   .filter((file) => file !== '')
   .slice(0, 2000)
@@ -97,7 +101,32 @@ function expectAgreement(label: string, text: string): void {
 const jsonLike = fc.letrec((tie) => ({
   value: fc.oneof(
     { depthSize: 'small' },
-    fc.constantFrom(null, true, false, 0, -1.5, 'yes', 'no', '', '- a', '#x', ': x', 'a: b', '[x]', '&a', '*a', '<<', "it's", '"q"', 'multi\nline\n', ' lead', '|', '---', '...', 'a # b'),
+    fc.constantFrom(
+      null,
+      true,
+      false,
+      0,
+      -1.5,
+      'yes',
+      'no',
+      '',
+      '- a',
+      '#x',
+      ': x',
+      'a: b',
+      '[x]',
+      '&a',
+      '*a',
+      '<<',
+      "it's",
+      '"q"',
+      'multi\nline\n',
+      ' lead',
+      '|',
+      '---',
+      '...',
+      'a # b',
+    ),
     fc.string(),
     fc.double({ noNaN: true, noDefaultInfinity: true }),
     fc.integer(),
@@ -113,7 +142,13 @@ const generatedYaml = fc
   .tuple(jsonLike, fc.boolean(), fc.constantFrom('any', 'flow', 'block'), fc.boolean(), fc.integer({ min: 10, max: 80 }))
   .map(([value, share, style, compat, lineWidth]) => {
     const shared = share && typeof value === 'object' && value !== null ? { one: value, two: value, three: [value, value] } : value;
-    return stringify(shared, { aliasDuplicateObjects: share, collectionStyle: style, lineWidth, minContentWidth: 5, ...(compat ? { compat: 'yaml-1.1' } : {}) });
+    return stringify(shared, {
+      aliasDuplicateObjects: share,
+      collectionStyle: style,
+      lineWidth,
+      minContentWidth: 5,
+      ...(compat ? { compat: 'yaml-1.1' } : {}),
+    });
   });
 
 /** Hand-written shapes: merge keys in every form, anchors redefined, explicit keys, indentless sequences, comments. */
@@ -154,11 +189,17 @@ describe('no false refusals: parseYamlText agrees with the yaml library', () => 
   });
 
   it('on generated documents, with anchors and aliases', () => {
-    fc.assert(fc.property(generatedYaml, (text) => expectAgreement('generated', text)), { numRuns: 1000, seed: 1_201_203 });
+    fc.assert(
+      fc.property(generatedYaml, (text) => expectAgreement('generated', text)),
+      { numRuns: 1000, seed: 1_201_203 },
+    );
   });
 
   it('on merge keys, redefined anchors, explicit keys and text that looks like structure', () => {
-    fc.assert(fc.property(handWritten, (text) => expectAgreement('hand-written', text)), { numRuns: 500, seed: 1_201_204 });
+    fc.assert(
+      fc.property(handWritten, (text) => expectAgreement('hand-written', text)),
+      { numRuns: 500, seed: 1_201_204 },
+    );
   });
 
   it('on chains of aliases: the scan refuses exactly the documents that expand past the limit', () => {

@@ -35,7 +35,12 @@ const blockSequences = (levels: number): string => Array.from({ length: levels }
 /** `levels` lines, each a sequence of nine items that are all aliases of the line before: 9^levels values. */
 function billionLaughs(levels: number): string {
   const lines = [`l0: &l0 [${Array(9).fill('lol').join(', ')}]`];
-  for (let level = 1; level < levels; level += 1) lines.push(`l${level}: &l${level} [${Array(9).fill(`*l${level - 1}`).join(', ')}]`);
+  for (let level = 1; level < levels; level += 1)
+    lines.push(
+      `l${level}: &l${level} [${Array(9)
+        .fill(`*l${level - 1}`)
+        .join(', ')}]`,
+    );
   return `${lines.join('\n')}\n`;
 }
 

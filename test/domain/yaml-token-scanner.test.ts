@@ -6,7 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { scanYamlTokens } from '../../src/domain/yaml-token-scanner.js';
 
 /** The scanner is a port of the `yaml` Lexer: it must cut every text into the very tokens the Lexer does. */
-const corpus: readonly { file: string; text: string }[] = execFileSync('find', ['node_modules', '(', '-name', '*.yml', '-o', '-name', '*.yaml', ')', '-type', 'f'], { encoding: 'utf8' })
+const corpus: readonly { file: string; text: string }[] = execFileSync(
+  'find',
+  ['node_modules', '(', '-name', '*.yml', '-o', '-name', '*.yaml', ')', '-type', 'f'],
+  { encoding: 'utf8' },
+)
   .split('\n')
   .filter((file) => file !== '')
   .slice(0, 2000)
@@ -46,9 +50,9 @@ function scannerTokens(text: string): string[] {
 const jsonValues = fc.jsonValue({ maxDepth: 4 });
 
 /** YAML as tools write it, in every collection style, with anchors for shared subtrees. */
-const generatedYaml = fc.tuple(jsonValues, fc.constantFrom('any', 'flow', 'block'), fc.integer({ min: 10, max: 80 })).map(([value, style, lineWidth]) =>
-  stringify({ one: value, two: value }, { collectionStyle: style, lineWidth, minContentWidth: 5 }),
-);
+const generatedYaml = fc
+  .tuple(jsonValues, fc.constantFrom('any', 'flow', 'block'), fc.integer({ min: 10, max: 80 }))
+  .map(([value, style, lineWidth]) => stringify({ one: value, two: value }, { collectionStyle: style, lineWidth, minContentWidth: 5 }));
 
 describe('the token scanner', () => {
   it('finds the yaml Lexer’s tokens in every YAML file of node_modules', () => {
@@ -63,7 +67,44 @@ describe('the token scanner', () => {
       }),
       { numRuns: 500, seed: 1_201_201 },
     );
-    const pieces = [' ', ' ', '\n', '\t', '\r', '\r\n', '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', "'", '"', '%', '\\', '.', 'a', '0', '2', '+', '<', '---', '...', '\uFEFF', 'x: ', '- ', '  '];
+    const pieces = [
+      ' ',
+      ' ',
+      '\n',
+      '\t',
+      '\r',
+      '\r\n',
+      '-',
+      '?',
+      ':',
+      ',',
+      '[',
+      ']',
+      '{',
+      '}',
+      '#',
+      '&',
+      '*',
+      '!',
+      '|',
+      '>',
+      "'",
+      '"',
+      '%',
+      '\\',
+      '.',
+      'a',
+      '0',
+      '2',
+      '+',
+      '<',
+      '---',
+      '...',
+      '\uFEFF',
+      'x: ',
+      '- ',
+      '  ',
+    ];
     const punctuation = fc.array(fc.constantFrom(...pieces), { maxLength: 40 }).map((parts) => parts.join(''));
     fc.assert(
       fc.property(punctuation, (text) => {
@@ -73,4 +114,3 @@ describe('the token scanner', () => {
     );
   });
 });
-

@@ -7,7 +7,13 @@ import { formatCommitMessage } from '../../src/domain/commit-message.js';
 import { GitRepository } from '../../src/git/repository.js';
 import { RepositoryStore } from '../../src/git/repository-store.js';
 
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'Cli User', GIT_AUTHOR_EMAIL: 'cli@example.com', GIT_COMMITTER_NAME: 'Cli User', GIT_COMMITTER_EMAIL: 'cli@example.com' };
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'Cli User',
+  GIT_AUTHOR_EMAIL: 'cli@example.com',
+  GIT_COMMITTER_NAME: 'Cli User',
+  GIT_COMMITTER_EMAIL: 'cli@example.com',
+};
 
 describe('the commit index agrees with git log', () => {
   let root: string;
@@ -31,7 +37,12 @@ describe('the commit index agrees with git log', () => {
     const out: string[] = [];
     for (let seq = repo.index.size - 1; seq >= 0; seq -= 1) {
       const c = repo.index.at(seq)!;
-      out.push(`${c.oid} ${c.author.name} <${c.author.email}> ${c.changes.map((x) => x.path).sort().join(',')}`);
+      out.push(
+        `${c.oid} ${c.author.name} <${c.author.email}> ${c.changes
+          .map((x) => x.path)
+          .sort()
+          .join(',')}`,
+      );
     }
     return out;
   };
@@ -79,7 +90,11 @@ describe('the commit index agrees with git log', () => {
     const rebuilt = await reopen();
     expect(fromIndex(rebuilt)).toEqual(fromGit());
     await rebuilt.indexPersisted();
-    expect(readFileSync(path.join(gitdir, 'cairn', 'commits.jsonl'), 'utf8').trim().split('\n')).toHaveLength(24);
+    expect(
+      readFileSync(path.join(gitdir, 'cairn', 'commits.jsonl'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(24);
   });
 
   it('after commits made with the git CLI while the server was stopped', async () => {

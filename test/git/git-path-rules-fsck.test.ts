@@ -19,14 +19,71 @@ const NAMES = 3000;
 const PATHS = 2000;
 
 /** Code points HFS+ ignores (git's utf8.c), and a few it does not, as near misses. */
-const HFS_IGNORED = ['\u200C', '\u200D', '\u200E', '\u200F', '\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u206A', '\u206B', '\u206C', '\u206D', '\u206E', '\u206F', '\uFEFF'];
+const HFS_IGNORED = [
+  '\u200C',
+  '\u200D',
+  '\u200E',
+  '\u200F',
+  '\u202A',
+  '\u202B',
+  '\u202C',
+  '\u202D',
+  '\u202E',
+  '\u206A',
+  '\u206B',
+  '\u206C',
+  '\u206D',
+  '\u206E',
+  '\u206F',
+  '\uFEFF',
+];
 const NOT_IGNORED = ['\u200B', '\u2060', '\u00AD', '\u180E', '\u2061'];
 const NTFS_TAILS = ['', ' ', '.', '. .', ' . ', '...', ':', ':x', '::$INDEX_ALLOCATION', '::$DATA', ' .:stream', ':a.yaml'];
 const OTHER_TAILS = ['x', ' x', '.x', '.yaml', '\u00E9', '~', '1', '\\x'];
 /** Spellings of .git, .gitmodules, .gitattributes (refused) and .gitignore, .mailmap (refused only as symlinks). */
-const BAD_BASES = ['.git', 'git~1', '.gitmodules', 'gitmod~1', 'gitmod~4', 'gi7eba~1', 'gi7eba~9', 'gi7eb~10', 'gi7e~123', '~1234567', '.gitattributes', 'gitatt~2', 'gi7d29~3'];
-const OTHER_BASES = ['.gitignore', 'gitign~1', 'gi250a~2', '.mailmap', 'mailma~3', 'maba30~1', 'git', 'git~2', 'gitmod~5', 'gi7eba~0', 'gi7eba~', 'gi7ebx~1', '..git', '.gi', 'gitmodules', 'x~1', 'conf'];
-const MALFORMED: readonly (readonly number[])[] = [[0xff], [0xe2, 0x80], [0xed, 0xa0, 0x80], [0xef, 0xbf, 0xbe], [0xc0, 0xae], [0xf4, 0x90, 0x80, 0x80], [0x80]];
+const BAD_BASES = [
+  '.git',
+  'git~1',
+  '.gitmodules',
+  'gitmod~1',
+  'gitmod~4',
+  'gi7eba~1',
+  'gi7eba~9',
+  'gi7eb~10',
+  'gi7e~123',
+  '~1234567',
+  '.gitattributes',
+  'gitatt~2',
+  'gi7d29~3',
+];
+const OTHER_BASES = [
+  '.gitignore',
+  'gitign~1',
+  'gi250a~2',
+  '.mailmap',
+  'mailma~3',
+  'maba30~1',
+  'git',
+  'git~2',
+  'gitmod~5',
+  'gi7eba~0',
+  'gi7eba~',
+  'gi7ebx~1',
+  '..git',
+  '.gi',
+  'gitmodules',
+  'x~1',
+  'conf',
+];
+const MALFORMED: readonly (readonly number[])[] = [
+  [0xff],
+  [0xe2, 0x80],
+  [0xed, 0xa0, 0x80],
+  [0xef, 0xbf, 0xbe],
+  [0xc0, 0xae],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0x80],
+];
 
 interface Trick {
   readonly base: string;
@@ -112,28 +169,35 @@ describe(`git-path-rules agree with git fsck --strict on every generated tree en
       tail: fc.constantFrom('', '', '', '.', ' ', ':x'),
       flips: fc.array(fc.boolean(), { minLength: 16, maxLength: 16 }),
       fullwidth: fc.constant([]),
-      ignorables: fc.array(fc.tuple(fc.nat(16), fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...HFS_IGNORED) }, { weight: 1, arbitrary: fc.constantFrom(...NOT_IGNORED) })), {
-        minLength: 1,
-        maxLength: 4,
-      }),
+      ignorables: fc.array(
+        fc.tuple(fc.nat(16), fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...HFS_IGNORED) }, { weight: 1, arbitrary: fc.constantFrom(...NOT_IGNORED) })),
+        {
+          minLength: 1,
+          maxLength: 4,
+        },
+      ),
     })
     .map((trick) => Buffer.from(spell(trick), 'utf8'));
 
   const nameArb: fc.Arbitrary<Buffer> = fc.oneof(
-    { weight: 6, arbitrary: fc.tuple(trickArb, fc.constantFrom('', '', '', 'a\\', 'x\\y\\')).map(([trick, before]) => Buffer.from(before + spell(trick), 'utf8')) },
+    {
+      weight: 6,
+      arbitrary: fc.tuple(trickArb, fc.constantFrom('', '', '', 'a\\', 'x\\y\\')).map(([trick, before]) => Buffer.from(before + spell(trick), 'utf8')),
+    },
     { weight: 2, arbitrary: hfsArb },
     {
       weight: 2,
-      arbitrary: fc
-        .tuple(trickArb, fc.nat(24), fc.constantFrom(...MALFORMED))
-        .map(([trick, at, bad]) => {
-          const name = Buffer.from(spell(trick), 'utf8');
-          const cut = Math.min(at, name.length);
-          return Buffer.concat([name.subarray(0, cut), Buffer.from(bad), name.subarray(cut)]);
-        }),
+      arbitrary: fc.tuple(trickArb, fc.nat(24), fc.constantFrom(...MALFORMED)).map(([trick, at, bad]) => {
+        const name = Buffer.from(spell(trick), 'utf8');
+        const cut = Math.min(at, name.length);
+        return Buffer.concat([name.subarray(0, cut), Buffer.from(bad), name.subarray(cut)]);
+      }),
     },
     // Random strings over the alphabet of the short-name and stream rules, to reach corners no list names.
-    { weight: 2, arbitrary: fc.string({ unit: fc.constantFrom(...'.gitmodulesGIT~0123456789 :$\\abex'), minLength: 1, maxLength: 14 }).map((s) => Buffer.from(s, 'utf8')) },
+    {
+      weight: 2,
+      arbitrary: fc.string({ unit: fc.constantFrom(...'.gitmodulesGIT~0123456789 :$\\abex'), minLength: 1, maxLength: 14 }).map((s) => Buffer.from(s, 'utf8')),
+    },
   );
 
   it(`on ${NAMES} names, each a symbolic link in a tree of its own`, () => {
@@ -142,7 +206,9 @@ describe(`git-path-rules agree with git fsck --strict on every generated tree en
     const expected = new Map<string, { name: Buffer; ids: Set<string> }>();
     const names = [
       ...['.git:x', '.GIT::$INDEX_ALLOCATION', 'git~1:foo', '.git:', 'GI7EBA~1', '~1234567', 'a\\.gitmodules'].map((s) => Buffer.from(s)),
-      ...[...HFS_IGNORED, ...NOT_IGNORED].flatMap((mark) => [`.g${mark}it`, `.git${mark}`, `${mark}.gitmodules`, `.mail${mark}map`, `.gitattributes${mark}`].map((s) => Buffer.from(s))),
+      ...[...HFS_IGNORED, ...NOT_IGNORED].flatMap((mark) =>
+        [`.g${mark}it`, `.git${mark}`, `${mark}.gitmodules`, `.mail${mark}map`, `.gitattributes${mark}`].map((s) => Buffer.from(s)),
+      ),
       ...MALFORMED.flatMap((bad) => ['.git', '.gitmodules', '.g\u200Cit', '.gi'].map((s) => Buffer.concat([Buffer.from(s), Buffer.from(bad)]))),
       ...fc.sample(nameArb, { seed: SEED, numRuns: NAMES }),
     ].filter((name) => name.length > 0 && !name.includes(0x2f) && !name.includes(0));
@@ -159,7 +225,8 @@ describe(`git-path-rules agree with git fsck --strict on every generated tree en
     for (const [tree, { name, ids }] of expected) {
       const fsckIds = [...(reported.get(tree) ?? [])].filter((id) => judged.has(id)).sort();
       const ours = [...ids].sort();
-      if (fsckIds.join() !== ours.join()) disagreements.push(`${JSON.stringify(name.toString('latin1'))} (${name.toString('hex')}): fsck [${fsckIds}], ours [${ours}]`);
+      if (fsckIds.join() !== ours.join())
+        disagreements.push(`${JSON.stringify(name.toString('latin1'))} (${name.toString('hex')}): fsck [${fsckIds}], ours [${ours}]`);
     }
     expect(disagreements).toEqual([]);
     // The generator reaches every rule, often.
@@ -179,7 +246,12 @@ describe(`document paths the rules accept are clean for git fsck --strict and ve
     { weight: 1, arbitrary: fc.constantFrom('conf', 'a', 'x y', 'ünï', '.hidden').map((text) => ({ text, knownBad: false })) },
   );
   const fileArb = fc.oneof(
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('app', 'a.b', '.gitignore', 'git~1', '.git.x'), fc.constantFrom(...EXTENSIONS)).map(([stem, ext]) => ({ text: stem + ext, knownBad: false })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom('app', 'a.b', '.gitignore', 'git~1', '.git.x'), fc.constantFrom(...EXTENSIONS))
+        .map(([stem, ext]) => ({ text: stem + ext, knownBad: false })),
+    },
     {
       // A stream of a refused name holds everything after the `:`, extension included.
       weight: 2,
@@ -221,7 +293,13 @@ describe(`document paths the rules accept are clean for git fsck --strict and ve
       GIT_COMMITTER_EMAIL: 'paths@example.com',
     };
     const git = (args: string[], input?: string): string =>
-      execFileSync('git', ['-c', 'core.protectNTFS=true', '-c', 'core.protectHFS=true', ...args], { env, input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['pipe', 'pipe', 'pipe'] });
+      execFileSync('git', ['-c', 'core.protectNTFS=true', '-c', 'core.protectHFS=true', ...args], {
+        env,
+        input,
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
     const blob = git(['hash-object', '-w', '--stdin'], HOSTILE_CONTENT).trim();
     const listed = accepted.map((p, i) => `p${i}/${p}`);
     const update = spawnSync('git', ['-c', 'core.protectNTFS=true', '-c', 'core.protectHFS=true', 'update-index', '--add', '-z', '--index-info'], {

@@ -58,6 +58,8 @@ describe('side branches', () => {
   });
 
   it('never moves main', async () => {
-    await expect(repo.exclusive(() => repo.commitToBranch('refs/heads/main', repo.head()!.oid, request(repo.head()!.oid, {})))).rejects.toThrow(/not a side branch/);
+    await expect(repo.exclusive(() => repo.commitToBranch('refs/heads/main', repo.head()!.oid, request(repo.head()!.oid, {})))).rejects.toThrow(
+      /not a side branch/,
+    );
   });
 });

@@ -41,10 +41,17 @@ describe(`fsckTree agrees with git fsck --strict on ${TREES} generated trees (se
     // Sorted trees over a tiny alphabet: duplicates that are not neighbours ("a", "a.", "a/") are only found there.
     const sortKey = (e: { name: string; mode: string }): Buffer => Buffer.from(e.mode.endsWith('40000') ? `${e.name}/` : e.name);
     const sortedArb = fc
-      .array(fc.record({ name: fc.string({ unit: fc.constantFrom('a', 'a', '.', '-', '/'), minLength: 1, maxLength: 3 }), mode: fc.constantFrom('100644', '40000'), nullOid: fc.constant(false) }), {
-        minLength: 2,
-        maxLength: 7,
-      })
+      .array(
+        fc.record({
+          name: fc.string({ unit: fc.constantFrom('a', 'a', '.', '-', '/'), minLength: 1, maxLength: 3 }),
+          mode: fc.constantFrom('100644', '40000'),
+          nullOid: fc.constant(false),
+        }),
+        {
+          minLength: 2,
+          maxLength: 7,
+        },
+      )
       .map((entries) => [...entries].sort((x, y) => Buffer.compare(sortKey(x), sortKey(y))));
     const f = (name: string) => ({ name, mode: '100644', nullOid: false });
     const d = (name: string) => ({ name, mode: '40000', nullOid: false });
@@ -63,7 +70,12 @@ describe(`fsckTree agrees with git fsck --strict on ${TREES} generated trees (se
       const content = treeBytes(
         entries.map(({ name, mode, nullOid }) => [mode, name, nullOid ? '0'.repeat(40) : mode.endsWith('40000') ? emptyTree : blob] as const),
       );
-      expected.set(writeLoose(gitdir, 'tree', content), fsckTree(content).findings.map((f) => f.id).sort());
+      expected.set(
+        writeLoose(gitdir, 'tree', content),
+        fsckTree(content)
+          .findings.map((f) => f.id)
+          .sort(),
+      );
     }
 
     const run = spawnSync('git', ['--git-dir', gitdir, 'fsck', '--strict', '--no-dangling'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });

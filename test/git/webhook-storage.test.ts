@@ -14,14 +14,28 @@ import { moveWebhookCursor, readWebhookCursor, removeWebhookCursor, webhookCurso
 const ID = 'wh_0123456789abcdef01234567';
 
 function attempt(seq: number): DeliveryAttempt {
-  return { seq, eventId: `ns:${seq}`, version: 'a'.repeat(40), attempt: 1, trigger: 'event', at: new Date(0).toISOString(), statusCode: 200, latencyMs: 3, error: null, outcome: 'delivered', nextAttemptAt: null };
+  return {
+    seq,
+    eventId: `ns:${seq}`,
+    version: 'a'.repeat(40),
+    attempt: 1,
+    trigger: 'event',
+    at: new Date(0).toISOString(),
+    statusCode: 200,
+    latencyMs: 3,
+    error: null,
+    outcome: 'delivered',
+    nextAttemptAt: null,
+  };
 }
 
 async function commit(repo: GitRepository, i: number): Promise<string> {
   return repo.exclusive(async () => {
     const sig = { name: 'Ann', email: 'ann@example.com', timestamp: 1_700_000_000 + i, timezoneOffset: 0 };
     const message = formatCommitMessage(`c${i}`, { action: 'update', operatorIp: null, requestId: null, rollbackTo: null, reverts: null });
-    return (await repo.commit({ parent: repo.head()?.oid ?? null, files: new Map([['a.json', Buffer.from(`{"i":${i}}`)]]), author: sig, committer: sig, message })).oid;
+    return (
+      await repo.commit({ parent: repo.head()?.oid ?? null, files: new Map([['a.json', Buffer.from(`{"i":${i}}`)]]), author: sig, committer: sig, message })
+    ).oid;
   });
 }
 

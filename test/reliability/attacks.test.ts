@@ -219,10 +219,14 @@ describe('issue 12 attacks against a server in its own process', () => {
         // The server's index catches up with commits made outside it on the namespace's next write.
         await quickly('the next write', () => committed({ namespace: 'outside', path: 'after.json', content: { a: 1 }, expectedVersion: null }));
         expect(gitOut('outside', 'rev-parse', 'main~1')).toBe(bomb);
-        const blame = await quickly('blame of the bomb', () => server.gql<{ namespace: { blame: TypedResult } }>(BLAME, { ns: 'outside', path: 'outside.yaml' }, VIEWER.token));
+        const blame = await quickly('blame of the bomb', () =>
+          server.gql<{ namespace: { blame: TypedResult } }>(BLAME, { ns: 'outside', path: 'outside.yaml' }, VIEWER.token),
+        );
         log(`    ${blame.data.namespace.blame.__typename}: ${blame.data.namespace.blame.message}`);
         expect.soft(['InvalidDocument', 'TooExpensive'], brief(blame.data.namespace.blame)).toContain(blame.data.namespace.blame.__typename);
-        const read = await quickly('read of the bomb', () => server.gql<{ namespace: { config: TypedResult } }>(CONFIG, { ns: 'outside', path: 'outside.yaml' }, VIEWER.token));
+        const read = await quickly('read of the bomb', () =>
+          server.gql<{ namespace: { config: TypedResult } }>(CONFIG, { ns: 'outside', path: 'outside.yaml' }, VIEWER.token),
+        );
         // The document is there; its value is not: a typed error in the result or on the content field.
         const code = read.data.namespace.config.code ?? read.errors?.[0]?.extensions?.code;
         log(`    ${read.data.namespace.config.__typename}, ${code}: ${read.data.namespace.config.message ?? read.errors?.[0]?.message}`);
@@ -259,7 +263,11 @@ describe('issue 12 attacks against a server in its own process', () => {
     /** A write whose `content` is spelled out by hand: JSON.stringify of these values would overflow this test's stack. */
     async function putContent(path: string, content: string): Promise<RawAnswer> {
       const body = `{"query":${JSON.stringify(PUT)},"variables":{"input":{"namespace":"bombs","path":"${path}","expectedVersion":null,"content":${content}}}}`;
-      const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN.token}` }, body });
+      const res = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN.token}` },
+        body,
+      });
       const text = await res.text();
       return { status: res.status, body: text.startsWith('{') ? (JSON.parse(text) as never) : { errors: [{ message: text }] } };
     }
@@ -411,7 +419,9 @@ describe('issue 12 attacks against a server in its own process', () => {
         });
       } finally {
         const served = events.filter((n) => n === COMMITS).length;
-        log(`  ${refused.length} refused, ${served} served all ${COMMITS} events, ${events.reduce((a, b) => a + b, 0)} events in all; other errors: ${otherErrors.slice(0, 2).join('; ')}`);
+        log(
+          `  ${refused.length} refused, ${served} served all ${COMMITS} events, ${events.reduce((a, b) => a + b, 0)} events in all; other errors: ${otherErrors.slice(0, 2).join('; ')}`,
+        );
         await client.dispose();
       }
       expect(otherErrors).toEqual([]);
@@ -476,7 +486,11 @@ describe('issue 12 attacks against a server in its own process', () => {
         await committed({ namespace: ns, path: 'app.json', content: { name: ns }, expectedVersion: null });
       }
       await underProbe('prototype names', async () => {
-        const roles = await server.gql<{ viewer: Record<string, string | null> }>(`query { viewer { ${NAMES.map((n) => `${n}: role(namespace: "${n}")`).join(' ')} } }`, {}, VIEWER.token);
+        const roles = await server.gql<{ viewer: Record<string, string | null> }>(
+          `query { viewer { ${NAMES.map((n) => `${n}: role(namespace: "${n}")`).join(' ')} } }`,
+          {},
+          VIEWER.token,
+        );
         expect(roles.errors, brief(roles.errors)).toBeUndefined();
         expect(roles.data.viewer).toEqual(Object.fromEntries(NAMES.map((n) => [n, 'VIEWER'])));
         for (const ns of NAMES) {
@@ -491,13 +505,17 @@ describe('issue 12 attacks against a server in its own process', () => {
     /** A POST to /graphql through `agent`: its status, its body, and the local port of the connection it went on. */
     function post(agent: http.Agent, token: string, payload: string): Promise<{ status: number; body: string; port: number | undefined }> {
       return new Promise((resolve, reject) => {
-        const req = http.request(`${server.url}/graphql`, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }, (res) => {
-          const port = res.socket.localPort;
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (body += chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body, port }));
-        });
+        const req = http.request(
+          `${server.url}/graphql`,
+          { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } },
+          (res) => {
+            const port = res.socket.localPort;
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (body += chunk));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body, port }));
+          },
+        );
         req.on('error', reject);
         req.end(payload);
       });
@@ -511,7 +529,11 @@ describe('issue 12 attacks against a server in its own process', () => {
       try {
         const [write, read] = await underProbe('1 MiB YAML write, then a request on the same connection', () =>
           Promise.all([
-            post(agent, ADMIN.token, JSON.stringify({ query: PUT, variables: { input: { namespace: 'keepalive', path: 'big.yaml', text, expectedVersion: null } } })),
+            post(
+              agent,
+              ADMIN.token,
+              JSON.stringify({ query: PUT, variables: { input: { namespace: 'keepalive', path: 'big.yaml', text, expectedVersion: null } } }),
+            ),
             post(agent, VIEWER.token, JSON.stringify({ query: '{ viewer { name } }' })),
           ]),
         );
@@ -529,7 +551,8 @@ describe('issue 12 attacks against a server in its own process', () => {
     /** Half the clients write documents of many keys, half documents of as many values as 1 MiB holds. */
     const documentOf = (client: number, seed: string): string => (client % 2 === 0 ? largeYaml(MIB, seed) : denseYaml(MIB, seed));
     /** What names a document's seed: its first value, or the first key of its first section. */
-    const markerOf = (content: unknown): unknown => (Array.isArray(content) ? content[0] : (content as { section0?: { key1?: string } } | null)?.section0?.key1);
+    const markerOf = (content: unknown): unknown =>
+      Array.isArray(content) ? content[0] : (content as { section0?: { key1?: string } } | null)?.section0?.key1;
     const markerFor = (client: number, seed: string): string => (client % 2 === 0 ? `value 1 of ${seed}` : seed);
 
     it('keeps /healthz answering while 4 clients write 1 MiB YAML documents and read old versions of them for 10 s', async () => {
@@ -556,7 +579,11 @@ describe('issue 12 attacks against a server in its own process', () => {
               writes += 1;
               // An old version, not the newest: not one a cache of parsed documents just saw.
               const old = written[(round * 7 + c * 13) % Math.max(1, written.length - CLIENTS)]!;
-              const read = await server.gql<{ namespace: { config: { __typename: string; content?: unknown } } }>(CONFIG, { ns: 'heavy', path: old.path, at: old.hash }, VIEWER.token);
+              const read = await server.gql<{ namespace: { config: { __typename: string; content?: unknown } } }>(
+                CONFIG,
+                { ns: 'heavy', path: old.path, at: old.hash },
+                VIEWER.token,
+              );
               expect(read.errors, brief(read.errors)).toBeUndefined();
               expect(markerOf(read.data.namespace.config.content)).toBe(old.marker);
               reads += 1;

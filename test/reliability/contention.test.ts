@@ -62,7 +62,12 @@ describe('contention on one namespace (real server, real git)', () => {
     return res.data.putConfig;
   };
 
-  const revList = (ns: string, ...args: string[]): string[] => h.git(ns, 'rev-list', ...args, 'HEAD').trim().split('\n').filter(Boolean);
+  const revList = (ns: string, ...args: string[]): string[] =>
+    h
+      .git(ns, 'rev-list', ...args, 'HEAD')
+      .trim()
+      .split('\n')
+      .filter(Boolean);
 
   const expectLinearAndClean = (ns: string): void => {
     expect(h.git(ns, 'rev-list', '--merges', 'HEAD').trim()).toBe('');
@@ -72,67 +77,67 @@ describe('contention on one namespace (real server, real git)', () => {
     h.git(ns, 'fsck', '--strict');
   };
 
-  it(
-    `${CLIENTS} clients x ${UPDATES_PER_CLIENT} read-modify-write increments of ONE document with expectedVersion and retry: none lost, one linear chain`,
-    async () => {
-      const ns = 'counter';
-      const path = 'shared/counter.json';
-      await createNamespace(ns);
-      const created = await put({ namespace: ns, path, content: { n: 0, by: null }, expectedVersion: null });
-      expect(created.status).toBe('COMMITTED');
+  it(`${CLIENTS} clients x ${UPDATES_PER_CLIENT} read-modify-write increments of ONE document with expectedVersion and retry: none lost, one linear chain`, async () => {
+    const ns = 'counter';
+    const path = 'shared/counter.json';
+    await createNamespace(ns);
+    const created = await put({ namespace: ns, path, content: { n: 0, by: null }, expectedVersion: null });
+    expect(created.status).toBe('COMMITTED');
 
-      const acknowledged: { hash: string; n: number }[] = [];
-      let conflicts = 0;
-      let reads = 0;
-      const started = performance.now();
-      const client = async (id: number): Promise<void> => {
-        for (let done = 0; done < UPDATES_PER_CLIENT; ) {
-          const read = await h.gql<ReadCounter>(READ_COUNTER, { ns, path });
-          reads += 1;
-          expect(read.errors, JSON.stringify(read.errors)).toBeUndefined();
-          const doc = read.data.namespace.config;
-          expect(doc.__typename).toBe('ConfigDocument');
-          const next = doc.content.n + 1;
-          const out = await put({ namespace: ns, path, content: { n: next, by: id }, expectedVersion: doc.at.hash });
-          if (out.__typename === 'VersionConflict') {
-            conflicts += 1;
-            expect(out.paths).toEqual([path]);
-            continue;
-          }
-          expect(out.__typename, JSON.stringify(out)).toBe('WritePayload');
-          expect(out.status).toBe('COMMITTED');
-          acknowledged.push({ hash: out.version!.hash, n: next });
-          done += 1;
+    const acknowledged: { hash: string; n: number }[] = [];
+    let conflicts = 0;
+    let reads = 0;
+    const started = performance.now();
+    const client = async (id: number): Promise<void> => {
+      for (let done = 0; done < UPDATES_PER_CLIENT;) {
+        const read = await h.gql<ReadCounter>(READ_COUNTER, { ns, path });
+        reads += 1;
+        expect(read.errors, JSON.stringify(read.errors)).toBeUndefined();
+        const doc = read.data.namespace.config;
+        expect(doc.__typename).toBe('ConfigDocument');
+        const next = doc.content.n + 1;
+        const out = await put({ namespace: ns, path, content: { n: next, by: id }, expectedVersion: doc.at.hash });
+        if (out.__typename === 'VersionConflict') {
+          conflicts += 1;
+          expect(out.paths).toEqual([path]);
+          continue;
         }
-      };
-      await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(i)));
-      const seconds = (performance.now() - started) / 1000;
-      const total = CLIENTS * UPDATES_PER_CLIENT;
-      log(
-        `counter: ${CLIENTS} clients x ${UPDATES_PER_CLIENT} = ${total} increments, ${conflicts} VersionConflicts (${(conflicts / total).toFixed(2)} per commit), ${reads} reads, ${seconds.toFixed(1)} s, ${(total / seconds).toFixed(0)} commits/s`,
-      );
+        expect(out.__typename, JSON.stringify(out)).toBe('WritePayload');
+        expect(out.status).toBe('COMMITTED');
+        acknowledged.push({ hash: out.version!.hash, n: next });
+        done += 1;
+      }
+    };
+    await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(i)));
+    const seconds = (performance.now() - started) / 1000;
+    const total = CLIENTS * UPDATES_PER_CLIENT;
+    log(
+      `counter: ${CLIENTS} clients x ${UPDATES_PER_CLIENT} = ${total} increments, ${conflicts} VersionConflicts (${(conflicts / total).toFixed(2)} per commit), ${reads} reads, ${seconds.toFixed(1)} s, ${(total / seconds).toFixed(0)} commits/s`,
+    );
 
-      // Every acknowledged write is a distinct commit and each increment was acknowledged exactly once.
-      expect(acknowledged).toHaveLength(total);
-      expect(new Set(acknowledged.map((a) => a.hash)).size).toBe(total);
-      expect(new Set(acknowledged.map((a) => a.n)).size).toBe(total);
+    // Every acknowledged write is a distinct commit and each increment was acknowledged exactly once.
+    expect(acknowledged).toHaveLength(total);
+    expect(new Set(acknowledged.map((a) => a.hash)).size).toBe(total);
+    expect(new Set(acknowledged.map((a) => a.n)).size).toBe(total);
 
-      // The final value and the number of commits touching the document: nothing lost, nothing doubled.
-      expect(JSON.parse(h.git(ns, 'show', `HEAD:${path}`))).toMatchObject({ n: total });
-      expect(Number(h.git(ns, 'rev-list', '--count', 'HEAD', '--', path).trim())).toBe(total + 1);
+    // The final value and the number of commits touching the document: nothing lost, nothing doubled.
+    expect(JSON.parse(h.git(ns, 'show', `HEAD:${path}`))).toMatchObject({ n: total });
+    expect(Number(h.git(ns, 'rev-list', '--count', 'HEAD', '--', path).trim())).toBe(total + 1);
 
-      // Walking the chain from the creation, the counter goes 0, 1, 2, ... total: each commit is one increment.
-      const chain = revList(ns, '--reverse');
-      expect(chain).toHaveLength(total + 1);
-      const values = catFileBatch(h.dataDir, ns, chain.map((c) => `${c}:${path}`)).map((b) => (JSON.parse(b!.toString('utf8')) as { n: number }).n);
-      expect(values).toEqual(Array.from({ length: total + 1 }, (_, i) => i));
-      const position = new Map(chain.map((c, i) => [c, i]));
-      for (const a of acknowledged) expect(position.get(a.hash), `acknowledged ${a.hash} (n=${a.n}) missing from history`).toBe(a.n);
+    // Walking the chain from the creation, the counter goes 0, 1, 2, ... total: each commit is one increment.
+    const chain = revList(ns, '--reverse');
+    expect(chain).toHaveLength(total + 1);
+    const values = catFileBatch(
+      h.dataDir,
+      ns,
+      chain.map((c) => `${c}:${path}`),
+    ).map((b) => (JSON.parse(b!.toString('utf8')) as { n: number }).n);
+    expect(values).toEqual(Array.from({ length: total + 1 }, (_, i) => i));
+    const position = new Map(chain.map((c, i) => [c, i]));
+    for (const a of acknowledged) expect(position.get(a.hash), `acknowledged ${a.hash} (n=${a.n}) missing from history`).toBe(a.n);
 
-      expectLinearAndClean(ns);
-    },
-    180_000,
-  );
+    expectLinearAndClean(ns);
+  }, 180_000);
 
   it(`two writers on the same base, ${DUEL_ROUNDS} rounds: exactly one COMMITTED, the other VersionConflict naming the winner`, async () => {
     const ns = 'duel';
@@ -193,7 +198,12 @@ describe('contention on one namespace (real server, real git)', () => {
       head = version!;
     }
     log(`idempotency: ${IDEMPOTENCY_ROUNDS} rounds x 10 concurrent sends (+1 late retry each), ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    expect(h.git(ns, 'log', '--format=%(trailers:key=Cairn-Request-Id,valueonly)', 'HEAD').split('\n').filter((l) => l.trim()).length).toBe(IDEMPOTENCY_ROUNDS);
+    expect(
+      h
+        .git(ns, 'log', '--format=%(trailers:key=Cairn-Request-Id,valueonly)', 'HEAD')
+        .split('\n')
+        .filter((l) => l.trim()).length,
+    ).toBe(IDEMPOTENCY_ROUNDS);
     expectLinearAndClean(ns);
   }, 120_000);
 
@@ -214,7 +224,12 @@ describe('contention on one namespace (real server, real git)', () => {
     const writer = async (i: number): Promise<void> => {
       for (let seq = 1; !stop; seq += 1) {
         // Each writer owns its document: guarded by its own last version, it never conflicts.
-        const out = await put({ namespace: ns, path: docs[i], content: { writer: i, seq, pad, list: Array.from({ length: seq % 50 }, (_, k) => k) }, expectedVersion: last[i] });
+        const out = await put({
+          namespace: ns,
+          path: docs[i],
+          content: { writer: i, seq, pad, list: Array.from({ length: seq % 50 }, (_, k) => k) },
+          expectedVersion: last[i],
+        });
         expect(out.__typename, JSON.stringify(out)).toBe('WritePayload');
         expect(out.status).toBe('COMMITTED');
         last[i] = out.version!.hash;

@@ -252,7 +252,30 @@ const HOSTILE_VALUES: unknown[] = [
   { '\udc00': 'lone key' },
   { 'a\nb': 1, '#k': 2, '-': 3, '? q': 4, '[x]': 5, '{y}': 6, '*z': 7, '&w': 8, '!t': 9, '': 10, ' ': 11, '~': 12, null: 13, true: 14, '1': 15 },
   { yes: 'no', on: 'off', y: 'n', NULL: 'Null', '0o17': '0x1F', '1_000': '.inf' },
-  ['---', '...', '# x', '*a', '&a', '!t', '? x', '- x', ': x', "'", '"', '\t', ' lead', 'trail ', '', '\u2028', '\u0085', '\ufeff', 'a\r\nb', '\r', '\u0000', '%YAML'],
+  [
+    '---',
+    '...',
+    '# x',
+    '*a',
+    '&a',
+    '!t',
+    '? x',
+    '- x',
+    ': x',
+    "'",
+    '"',
+    '\t',
+    ' lead',
+    'trail ',
+    '',
+    '\u2028',
+    '\u0085',
+    '\ufeff',
+    'a\r\nb',
+    '\r',
+    '\u0000',
+    '%YAML',
+  ],
   [1e308, -1e308, 5e-324, -5e-324, 2 ** 53 + 1, 1e21, 1e-7, 0.1 + 0.2, -0, 123456789012345680000],
   null,
   0,
@@ -274,7 +297,49 @@ const pathArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 2, arbitrary: fc.tuple(fuzzString, fc.constantFrom('.json', '.yaml', '.yml', '')).map(([s, ext]) => `${s}${ext}`) },
 );
 
-const YAML_TOKENS = ['a', 'b', 'key', ':', ': ', '-', '- ', '[', ']', '{', '}', ',', '&x', '*x', '!', '!!str', '|', '>', "'", '"', '#', '%', '@', '`', '?', '<<', '\n', '\n  ', '\t', ' ', '1', '0x', '.5', 'true', 'null', '~', '---', '...', '\\', 'é', '\u2028'];
+const YAML_TOKENS = [
+  'a',
+  'b',
+  'key',
+  ':',
+  ': ',
+  '-',
+  '- ',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  '&x',
+  '*x',
+  '!',
+  '!!str',
+  '|',
+  '>',
+  "'",
+  '"',
+  '#',
+  '%',
+  '@',
+  '`',
+  '?',
+  '<<',
+  '\n',
+  '\n  ',
+  '\t',
+  ' ',
+  '1',
+  '0x',
+  '.5',
+  'true',
+  'null',
+  '~',
+  '---',
+  '...',
+  '\\',
+  'é',
+  '\u2028',
+];
 const JSON_TOKENS = ['{', '}', '[', ']', ',', ':', '"', '"a"', '1', '-', 'e', '.', 'true', 'null', '\\', '\\u', ' ', '\n', 'é', '\u0000'];
 
 const textArb: fc.Arbitrary<string> = fc.oneof(
@@ -349,11 +414,15 @@ const versionArb: fc.Arbitrary<VersionSel> = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 4, max: 39 }).map((length) => ({ kind: 'headShort' as const, length })) },
   { weight: 2, arbitrary: fc.constant({ kind: 'null' as const }) },
   { weight: 3, arbitrary: fc.nat().map((index) => ({ kind: 'known' as const, index })) },
-  { weight: 1, arbitrary: fc.constantFrom('HEAD', 'main', 'HEAD~1', 'HEAD~2', 'HEAD^', 'main^', 'HEAD~5').map((expr) => ({ kind: 'relative' as const, expr })) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('HEAD', 'main', 'HEAD~1', 'HEAD~2', 'HEAD^', 'main^', 'HEAD~5').map((expr) => ({ kind: 'relative' as const, expr })),
+  },
   { weight: 2, arbitrary: fc.oneof(fc.constantFrom(...GARBAGE_VERSIONS), fuzzString).map((value) => ({ kind: 'garbage' as const, value })) },
 );
 
-type RequestIdSel = { kind: 'none' } | { kind: 'fresh' } | { kind: 'pool'; value: string } | { kind: 'committed'; index: number } | { kind: 'given'; value: string };
+type RequestIdSel =
+  { kind: 'none' } | { kind: 'fresh' } | { kind: 'pool'; value: string } | { kind: 'committed'; index: number } | { kind: 'given'; value: string };
 
 const requestIdArb: fc.Arbitrary<RequestIdSel> = fc.oneof(
   { weight: 8, arbitrary: fc.constant({ kind: 'none' as const }) },
@@ -363,7 +432,22 @@ const requestIdArb: fc.Arbitrary<RequestIdSel> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc
-      .oneof(fc.constantFrom('has space', 'x'.repeat(129), 'y'.repeat(128), 'ünï', 'a\nb', '../x', '', '\u0000', 'a/b', 'Cairn-Action: delete', 'id\r\nCairn-Action: delete'), fuzzString)
+      .oneof(
+        fc.constantFrom(
+          'has space',
+          'x'.repeat(129),
+          'y'.repeat(128),
+          'ünï',
+          'a\nb',
+          '../x',
+          '',
+          '\u0000',
+          'a/b',
+          'Cairn-Action: delete',
+          'id\r\nCairn-Action: delete',
+        ),
+        fuzzString,
+      )
       .map((value) => ({ kind: 'given' as const, value })),
   },
 );
@@ -386,9 +470,17 @@ const commentArb: fc.Arbitrary<string | undefined> = fc.oneof(
   },
 );
 
-const namespaceArb: fc.Arbitrary<string> = fc.oneof({ weight: 30, arbitrary: fc.constant(NS) }, { weight: 1, arbitrary: fc.constantFrom(...HOSTILE_NAMESPACES) });
+const namespaceArb: fc.Arbitrary<string> = fc.oneof(
+  { weight: 30, arbitrary: fc.constant(NS) },
+  { weight: 1, arbitrary: fc.constantFrom(...HOSTILE_NAMESPACES) },
+);
 
-type Body = { kind: 'text'; text: string } | { kind: 'content'; value: unknown } | { kind: 'both'; text: string; value: unknown } | { kind: 'none' } | { kind: 'nullText' };
+type Body =
+  | { kind: 'text'; text: string }
+  | { kind: 'content'; value: unknown }
+  | { kind: 'both'; text: string; value: unknown }
+  | { kind: 'none' }
+  | { kind: 'nullText' };
 
 const bodyArb: fc.Arbitrary<Body> = fc.oneof(
   { weight: 10, arbitrary: textArb.map((text) => ({ kind: 'text' as const, text })) },
@@ -408,7 +500,10 @@ const pathSelArb: fc.Arbitrary<PathSel> = fc.oneof(
 const putArb = fc.record({ namespace: namespaceArb, path: pathSelArb, body: bodyArb, expected: versionArb, requestId: requestIdArb, comment: commentArb });
 
 const changeArb = fc.record({
-  path: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...VALID_PATHS).map((p) => ({ kind: 'path' as const, path: p })) }, { weight: 2, arbitrary: pathSelArb }),
+  path: fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...VALID_PATHS).map((p) => ({ kind: 'path' as const, path: p })) },
+    { weight: 2, arbitrary: pathSelArb },
+  ),
   body: fc.oneof({ weight: 6, arbitrary: bodyArb }, { weight: 2, arbitrary: fc.constant({ kind: 'delete' as const }) }),
   alsoDelete: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
 });
@@ -420,25 +515,54 @@ const applyArb = fc.record({
   comment: commentArb,
 });
 
-const deleteArb = fc.record({ namespace: namespaceArb, path: fc.oneof({ weight: 3, arbitrary: fc.nat().map((index) => ({ kind: 'existing' as const, index })) }, { weight: 2, arbitrary: pathSelArb }), expected: versionArb, requestId: requestIdArb, comment: commentArb });
+const deleteArb = fc.record({
+  namespace: namespaceArb,
+  path: fc.oneof({ weight: 3, arbitrary: fc.nat().map((index) => ({ kind: 'existing' as const, index })) }, { weight: 2, arbitrary: pathSelArb }),
+  expected: versionArb,
+  requestId: requestIdArb,
+  comment: commentArb,
+});
 
 const rollbackArb = fc.record({
   namespace: namespaceArb,
   to: versionArb,
-  paths: fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant([]) }, { weight: 4, arbitrary: fc.array(pathSelArb, { minLength: 1, maxLength: 4 }) }),
+  paths: fc.oneof(
+    { weight: 5, arbitrary: fc.constant(undefined) },
+    { weight: 1, arbitrary: fc.constant([]) },
+    { weight: 4, arbitrary: fc.array(pathSelArb, { minLength: 1, maxLength: 4 }) },
+  ),
   dryRun: fc.boolean(),
   expected: versionArb,
   requestId: requestIdArb,
   comment: commentArb,
 });
 
-const revertArb = fc.record({ namespace: namespaceArb, version: versionArb, dryRun: fc.boolean(), expected: versionArb, requestId: requestIdArb, comment: commentArb });
+const revertArb = fc.record({
+  namespace: namespaceArb,
+  version: versionArb,
+  dryRun: fc.boolean(),
+  expected: versionArb,
+  requestId: requestIdArb,
+  comment: commentArb,
+});
 
 // ---------------------------------------------------------------------------------------------------------------
 // Oracles
 // ---------------------------------------------------------------------------------------------------------------
 
-const WRITE_TYPES = new Set(['WritePayload', 'Forbidden', 'InvalidDocument', 'InvalidInput', 'InvalidNamespace', 'InvalidPath', 'InvalidRef', 'NotFound', 'StorageFailure', 'VersionConflict', 'IdempotencyKeyReused']);
+const WRITE_TYPES = new Set([
+  'WritePayload',
+  'Forbidden',
+  'InvalidDocument',
+  'InvalidInput',
+  'InvalidNamespace',
+  'InvalidPath',
+  'InvalidRef',
+  'NotFound',
+  'StorageFailure',
+  'VersionConflict',
+  'IdempotencyKeyReused',
+]);
 const REVERT_TYPES = new Set([...WRITE_TYPES, 'RevertConflict']);
 const CODES: Record<string, string> = {
   Forbidden: 'FORBIDDEN',
@@ -491,7 +615,10 @@ function parseStored(file: string, text: string): { ok: true; value: unknown } |
 }
 
 const clip = (value: unknown, max = 300): string => {
-  const s = typeof value === 'string' ? value : JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' && v.length > 80 ? `${v.slice(0, 80)}…(${v.length})` : v));
+  const s =
+    typeof value === 'string'
+      ? value
+      : JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' && v.length > 80 ? `${v.slice(0, 80)}…(${v.length})` : v));
   return s === undefined ? String(s) : s.length > max ? `${s.slice(0, max)}…(${s.length} chars)` : s;
 };
 
@@ -582,7 +709,8 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
         return sel.value;
     }
   };
-  const resolvePath = (sel: PathSel): string => (sel.kind === 'path' ? sel.path : docs.length ? docs[sel.index % docs.length]! : VALID_PATHS[sel.index % VALID_PATHS.length]!);
+  const resolvePath = (sel: PathSel): string =>
+    sel.kind === 'path' ? sel.path : docs.length ? docs[sel.index % docs.length]! : VALID_PATHS[sel.index % VALID_PATHS.length]!;
 
   /** What git's own rev-parse makes of a version expression against the current head (our oracle for rollback targets). */
   const gitResolve = (expr: string): string | null => {
@@ -601,7 +729,11 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
     if (!head) return [];
     const uniquePaths = [...new Set(guard.paths)];
     if (guard.expected === null) {
-      const blobs = catFileBatch(h.dataDir, NS, uniquePaths.map((p) => `${head}:${p}`));
+      const blobs = catFileBatch(
+        h.dataDir,
+        NS,
+        uniquePaths.map((p) => `${head}:${p}`),
+      );
       return uniquePaths.filter((_, i) => blobs[i] !== null);
     }
     return git('--literal-pathspecs', 'log', '--format=', '--name-only', '-z', '--no-renames', `${guard.expected}..${head}`, '--', ...uniquePaths)
@@ -667,18 +799,22 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
     if (out.__typename === 'IdempotencyKeyReused') {
       const first = sentId ? committedIds.get(sentId) : undefined;
       if (!first) violate('IdempotencyKeyReused for a requestId that committed nothing', `${label}: ${clip(out)}`);
-      else if (out.firstVersion !== first || out.requestId !== sentId) violate('IdempotencyKeyReused names the wrong version', `${label}: ${clip(out)}, first ${first}`);
+      else if (out.firstVersion !== first || out.requestId !== sentId)
+        violate('IdempotencyKeyReused names the wrong version', `${label}: ${clip(out)}, first ${first}`);
     }
     if (out.__typename !== 'WritePayload') {
       if (out.code !== CODES[out.__typename]) violate('error code mismatch', `${label}: ${out.__typename} with code ${out.code}`);
       if (typeof out.message !== 'string' || out.message === '') violate('error without message', `${label}: ${clip(out)}`);
       if (out.__typename === 'StorageFailure') violate('StorageFailure on a healthy disk', `${label}: ${clip(out)}`);
       if (before !== after) violate('head moved on an error result', `${label}: ${out.__typename}, ${before} -> ${after}`);
-      if (out.__typename === 'VersionConflict' && out.currentVersion !== (before ?? null)) violate('VersionConflict names a version other than the head', `${label}: currentVersion ${out.currentVersion}, head ${before}`);
+      if (out.__typename === 'VersionConflict' && out.currentVersion !== (before ?? null))
+        violate('VersionConflict names a version other than the head', `${label}: currentVersion ${out.currentVersion}, head ${before}`);
       if (out.__typename === 'VersionConflict' && call.guard) {
         const changedSince = guardChanges(call.guard, before);
-        if (!changedSince.length) violate('VersionConflict although nothing written changed since expectedVersion', `${label}: paths ${JSON.stringify(out.paths)}`);
-        else if (JSON.stringify([...(out.paths ?? [])].sort()) !== JSON.stringify([...changedSince].sort())) violate('VersionConflict paths wrong', `${label}: answered ${JSON.stringify(out.paths)}, git ${JSON.stringify(changedSince)}`);
+        if (!changedSince.length)
+          violate('VersionConflict although nothing written changed since expectedVersion', `${label}: paths ${JSON.stringify(out.paths)}`);
+        else if (JSON.stringify([...(out.paths ?? [])].sort()) !== JSON.stringify([...changedSince].sort()))
+          violate('VersionConflict paths wrong', `${label}: answered ${JSON.stringify(out.paths)}, git ${JSON.stringify(changedSince)}`);
       }
       return;
     }
@@ -689,7 +825,11 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
     if (call.mustBeRefused && status === 'COMMITTED') violate('hostile input committed', `${label}: ${call.mustBeRefused}`);
     if (call.guard && (status === 'COMMITTED' || status === 'UNCHANGED')) {
       const changedSince = guardChanges(call.guard, before);
-      if (changedSince.length) violate('stale expectedVersion accepted (lost update)', `${label}: ${status}, but ${changedSince.join(', ')} changed after ${call.guard.expected ?? 'creation'}`);
+      if (changedSince.length)
+        violate(
+          'stale expectedVersion accepted (lost update)',
+          `${label}: ${status}, but ${changedSince.join(', ')} changed after ${call.guard.expected ?? 'creation'}`,
+        );
     }
     if (call.dryRun) {
       if (status !== 'PREVIEW') violate('dry run not a preview', `${label}: ${status}`);
@@ -722,7 +862,8 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
     const hash = out.version?.hash;
     if (!hash || after !== hash) violate('COMMITTED but the head is not the version', `${label}: version ${hash}, head ${after}`);
     const parents = after ? git('rev-list', '--parents', '-n', '1', after).trim().split(' ').slice(1) : [];
-    if (JSON.stringify(parents) !== JSON.stringify(before ? [before] : [])) violate('new commit not on top of the old head', `${label}: parents ${parents}, old head ${before}`);
+    if (JSON.stringify(parents) !== JSON.stringify(before ? [before] : []))
+      violate('new commit not on top of the old head', `${label}: parents ${parents}, old head ${before}`);
     if (after) known.push(after);
     if (id) {
       if (committedIds.has(id)) violate('requestId committed twice', `${label}: ${id}`);
@@ -731,19 +872,27 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
     }
     if (after) {
       // What `git interpret-trailers` reads: exactly our trailers, whatever the comment tried to forge.
-      const trailers = (key: string): string[] => git('log', '-1', `--format=%(trailers:key=${key},valueonly)`, after).split('\n').filter((l) => l.trim());
+      const trailers = (key: string): string[] =>
+        git('log', '-1', `--format=%(trailers:key=${key},valueonly)`, after)
+          .split('\n')
+          .filter((l) => l.trim());
       const actions = trailers('Cairn-Action');
       if (actions.length !== 1 || !ACTIONS[call.mutation]!.includes(actions[0]!)) violate('wrong Cairn-Action trailer', `${label}: ${JSON.stringify(actions)}`);
       const ids = trailers('Cairn-Request-Id');
-      if (JSON.stringify(ids) !== JSON.stringify(id ? [id] : [])) violate('wrong Cairn-Request-Id trailer', `${label}: ${JSON.stringify(ids)}, sent ${JSON.stringify(call.requestId)}`);
+      if (JSON.stringify(ids) !== JSON.stringify(id ? [id] : []))
+        violate('wrong Cairn-Request-Id trailer', `${label}: ${JSON.stringify(ids)}, sent ${JSON.stringify(call.requestId)}`);
     }
     if (after) {
       // The answer's file list is what Git says the commit changed.
-      const z = git('diff', '--no-renames', '--name-status', '-z', before ?? '4b825dc642cb6eb9a060e54bf8d69288fbee4904', after).split('\0').filter(Boolean);
+      const z = git('diff', '--no-renames', '--name-status', '-z', before ?? '4b825dc642cb6eb9a060e54bf8d69288fbee4904', after)
+        .split('\0')
+        .filter(Boolean);
       const actual: string[] = [];
-      for (let i = 0; i + 1 < z.length; i += 2) actual.push(`${({ A: 'ADDED', M: 'MODIFIED', D: 'DELETED' } as Record<string, string>)[z[i]!] ?? z[i]} ${z[i + 1]}`);
+      for (let i = 0; i + 1 < z.length; i += 2)
+        actual.push(`${({ A: 'ADDED', M: 'MODIFIED', D: 'DELETED' } as Record<string, string>)[z[i]!] ?? z[i]} ${z[i + 1]}`);
       const answered = (out.files ?? []).map((f) => `${f.status} ${f.path}`);
-      if (JSON.stringify([...actual].sort()) !== JSON.stringify([...answered].sort())) violate('answer files differ from the commit', `${label}: answered ${JSON.stringify(answered)}, git ${JSON.stringify(actual)}`);
+      if (JSON.stringify([...actual].sort()) !== JSON.stringify([...answered].sort()))
+        violate('answer files differ from the commit', `${label}: answered ${JSON.stringify(answered)}, git ${JSON.stringify(actual)}`);
     }
     await checkDocs(call, label, after);
     if (call.mutation === 'rollback' && after) checkRollback(call, label, before, after);
@@ -758,7 +907,11 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
       violate('documents expected but no head', label);
       return;
     }
-    const blobs = catFileBatch(h.dataDir, NS, call.expectDocs.map((d) => `${at}:${d.path}`));
+    const blobs = catFileBatch(
+      h.dataDir,
+      NS,
+      call.expectDocs.map((d) => `${at}:${d.path}`),
+    );
     for (const [i, d] of call.expectDocs.entries()) {
       const blob = blobs[i] ?? null;
       if (d.deleted) {
@@ -771,7 +924,10 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
       }
       const stored = blob.toString('utf8');
       if (d.text !== undefined && stored !== d.text) {
-        violate('stored text differs from the text written', `${label}: path ${JSON.stringify(d.path)}, wrote ${clip(JSON.stringify(d.text), 120)}, stored ${clip(JSON.stringify(stored), 120)}`);
+        violate(
+          'stored text differs from the text written',
+          `${label}: path ${JSON.stringify(d.path)}, wrote ${clip(JSON.stringify(d.text), 120)}, stored ${clip(JSON.stringify(stored), 120)}`,
+        );
       }
       const parsed = parseStored(d.path, stored);
       if (!parsed.ok) {
@@ -779,15 +935,20 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
         continue;
       }
       if (d.value !== undefined && !sameJson(parsed.value, d.value)) {
-        violate('stored content does not parse to the value written', `${label}: path ${d.path}: wrote ${clip(d.value, 160)}, reads back ${clip(parsed.value, 160)}; stored ${clip(JSON.stringify(stored), 160)}`);
+        violate(
+          'stored content does not parse to the value written',
+          `${label}: path ${d.path}: wrote ${clip(d.value, 160)}, reads back ${clip(parsed.value, 160)}; stored ${clip(JSON.stringify(stored), 160)}`,
+        );
       }
       // Cairn reads back what Git holds, and means by it what a standard parser does.
       const read = await h.gql<{ namespace: { config: { __typename: string; text?: string; content?: unknown } } }>(READ_AT, { ns: NS, path: d.path, at });
       const doc = read.data?.namespace?.config;
-      if (read.errors || doc?.__typename !== 'ConfigDocument') violate('written document unreadable through Cairn', `${label}: ${d.path} at ${at}: ${clip(read.errors ?? doc)}`);
+      if (read.errors || doc?.__typename !== 'ConfigDocument')
+        violate('written document unreadable through Cairn', `${label}: ${d.path} at ${at}: ${clip(read.errors ?? doc)}`);
       else {
         if (doc.text !== stored) violate('Cairn text differs from git', `${label}: ${d.path}`);
-        if (!sameJson(doc.content, parsed.value)) violate('Cairn content differs from a standard parse', `${label}: ${d.path}: Cairn ${clip(doc.content, 120)}, parser ${clip(parsed.value, 120)}`);
+        if (!sameJson(doc.content, parsed.value))
+          violate('Cairn content differs from a standard parse', `${label}: ${d.path}: Cairn ${clip(doc.content, 120)}, parser ${clip(parsed.value, 120)}`);
       }
     }
   };
@@ -798,12 +959,17 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
       violate('rollback without a Cairn-Rollback-To trailer', `${label}: '${target}'`);
       return;
     }
-    if (call.rollbackTarget && call.rollbackTarget !== target) violate('rollback went somewhere other than `to`', `${label}: git says ${call.rollbackTarget}, commit says ${target}`);
+    if (call.rollbackTarget && call.rollbackTarget !== target)
+      violate('rollback went somewhere other than `to`', `${label}: git says ${call.rollbackTarget}, commit says ${target}`);
     const scope = call.rollbackPaths ? ['--', ...call.rollbackPaths] : [];
-    const differing = git('--literal-pathspecs', 'diff', '--name-only', '-z', target, after, ...scope).split('\0').filter(Boolean);
+    const differing = git('--literal-pathspecs', 'diff', '--name-only', '-z', target, after, ...scope)
+      .split('\0')
+      .filter(Boolean);
     if (differing.length) violate('rolled-back documents differ from the target', `${label}: ${differing.slice(0, 5).join(', ')}`);
     if (call.rollbackPaths && before) {
-      const outside = git('--literal-pathspecs', 'diff', '--name-only', '-z', before, after).split('\0').filter((p) => p && !call.rollbackPaths!.includes(p));
+      const outside = git('--literal-pathspecs', 'diff', '--name-only', '-z', before, after)
+        .split('\0')
+        .filter((p) => p && !call.rollbackPaths!.includes(p));
       if (outside.length) violate('rollback touched documents outside `paths`', `${label}: ${outside.join(', ')}`);
     }
   };
@@ -840,12 +1006,18 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
       if (!want.ok) return;
       const got = parseStored(p, newBlob.toString('utf8'));
       if (!got.ok || !sameJson(want.value, got.value)) {
-        violate('revert did not restore the value before the reverted version', `${label}: ${p}: want ${clip(want.value, 100)}, got ${clip(got.ok ? got.value : got.error, 100)}`);
+        violate(
+          'revert did not restore the value before the reverted version',
+          `${label}: ${p}: want ${clip(want.value, 100)}, got ${clip(got.ok ? got.value : got.error, 100)}`,
+        );
       }
     });
   };
 
-  const bodyFields = (file: string, body: Body | { kind: 'delete' }): { fields: Record<string, unknown>; doc: Call['expectDocs'][number] | null; refusal?: string } => {
+  const bodyFields = (
+    file: string,
+    body: Body | { kind: 'delete' },
+  ): { fields: Record<string, unknown>; doc: Call['expectDocs'][number] | null; refusal?: string } => {
     switch (body.kind) {
       case 'text':
         return { fields: { text: body.text }, doc: { path: file, text: body.text } };
@@ -890,8 +1062,16 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
   });
 
   afterAll(async () => {
-    const lines = [...tally].map(([m, outcomes]) => `  ${m}: ${[...outcomes].sort((a, b) => b[1] - a[1]).map(([o, n]) => `${o}=${n}`).join(', ')}`);
-    process.stdout.write(`[fuzz] seed ${SEED}, ${TOTAL_RUNS} inputs, ${known.length} commits, ${guardChecks} expectedVersion checks against git log, ${violations.length} violations\n${lines.join('\n')}\n`);
+    const lines = [...tally].map(
+      ([m, outcomes]) =>
+        `  ${m}: ${[...outcomes]
+          .sort((a, b) => b[1] - a[1])
+          .map(([o, n]) => `${o}=${n}`)
+          .join(', ')}`,
+    );
+    process.stdout.write(
+      `[fuzz] seed ${SEED}, ${TOTAL_RUNS} inputs, ${known.length} commits, ${guardChecks} expectedVersion checks against git log, ${violations.length} violations\n${lines.join('\n')}\n`,
+    );
     await h?.close();
   });
 
@@ -905,7 +1085,9 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
 
   /** Known edge cases, run first on every seed (fast-check `examples`), then the generated inputs. */
   type PutOp = typeof putArb extends fc.Arbitrary<infer T> ? T : never;
-  const putExample = (file: string, body: Body): [PutOp] => [{ namespace: NS, path: { kind: 'path', path: file }, body, expected: { kind: 'head' }, requestId: { kind: 'none' }, comment: undefined }];
+  const putExample = (file: string, body: Body): [PutOp] => [
+    { namespace: NS, path: { kind: 'path', path: file }, body, expected: { kind: 'head' }, requestId: { kind: 'none' }, comment: undefined },
+  ];
   const PUT_EXAMPLES: [PutOp][] = [
     putExample('directive-only.yaml', { kind: 'text', text: '%YAML 1.2\n' }),
     putExample('unknown-directive.yml', { kind: 'text', text: '%FOO bar\n' }),
@@ -932,9 +1114,24 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
         const file = resolvePath(op.path);
         const { fields, doc, refusal } = bodyFields(file, op.body);
         const requestId = resolveRequestId(op.requestId);
-        const input = { namespace: op.namespace, path: file, ...fields, expectedVersion: resolveVersion(op.expected), ...(requestId !== undefined ? { requestId } : {}), ...(op.comment !== undefined ? { comment: op.comment } : {}) };
+        const input = {
+          namespace: op.namespace,
+          path: file,
+          ...fields,
+          expectedVersion: resolveVersion(op.expected),
+          ...(requestId !== undefined ? { requestId } : {}),
+          ...(op.comment !== undefined ? { comment: op.comment } : {}),
+        };
         const replay = requestId !== undefined && committedIds.has(requestId);
-        await run({ mutation: 'putConfig', query: PUT_CONFIG, input, expectDocs: doc ? [doc] : [], requestId, mustBeRefused: replay ? undefined : (hostileReason(op.namespace, [file]) ?? refusal), guard: replay ? undefined : guardOf(input.expectedVersion, [file]) });
+        await run({
+          mutation: 'putConfig',
+          query: PUT_CONFIG,
+          input,
+          expectDocs: doc ? [doc] : [],
+          requestId,
+          mustBeRefused: replay ? undefined : (hostileReason(op.namespace, [file]) ?? refusal),
+          guard: replay ? undefined : guardOf(input.expectedVersion, [file]),
+        });
       }),
       { seed: SEED, numRuns: runsOf('putConfig'), endOnFailure: true, examples: PUT_EXAMPLES },
     );
@@ -943,14 +1140,34 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
 
   type ApplyOp = typeof applyArb extends fc.Arbitrary<infer T> ? T : never;
   const applyExample = (expected: VersionSel, changes: [string, Body | { kind: 'delete' }][]): [ApplyOp] => [
-    { namespace: NS, changes: changes.map(([file, body]) => ({ path: { kind: 'path', path: file }, body, alsoDelete: false })), expected, requestId: { kind: 'none' }, comment: undefined },
+    {
+      namespace: NS,
+      changes: changes.map(([file, body]) => ({ path: { kind: 'path', path: file }, body, alsoDelete: false })),
+      expected,
+      requestId: { kind: 'none' },
+      comment: undefined,
+    },
   ];
   const APPLY_EXAMPLES: [ApplyOp][] = [
-    applyExample({ kind: 'null' }, [['swap.json', { kind: 'content', value: { a: 1 } }], ['swap-dir.json/inner.yaml', { kind: 'text', text: 'b: 2\n' }]]),
+    applyExample({ kind: 'null' }, [
+      ['swap.json', { kind: 'content', value: { a: 1 } }],
+      ['swap-dir.json/inner.yaml', { kind: 'text', text: 'b: 2\n' }],
+    ]),
     // A file becomes a directory in one write (delete it, write beneath it), and the other way round.
-    applyExample({ kind: 'head' }, [['swap.json', { kind: 'delete' }], ['swap.json/inner.yaml', { kind: 'text', text: 'a: 1\n' }]]),
-    applyExample({ kind: 'head' }, [['swap-dir.json/inner.yaml', { kind: 'delete' }], ['swap-dir.json', { kind: 'text', text: '{"b": 2}\n' }]]),
-    applyExample({ kind: 'head' }, [['many/a.json', { kind: 'content', value: 1 }], ['many/b.yaml', { kind: 'content', value: 'two' }], ['many.json', { kind: 'content', value: [3] }], ['many-x.yml', { kind: 'content', value: { four: 4 } }]]),
+    applyExample({ kind: 'head' }, [
+      ['swap.json', { kind: 'delete' }],
+      ['swap.json/inner.yaml', { kind: 'text', text: 'a: 1\n' }],
+    ]),
+    applyExample({ kind: 'head' }, [
+      ['swap-dir.json/inner.yaml', { kind: 'delete' }],
+      ['swap-dir.json', { kind: 'text', text: '{"b": 2}\n' }],
+    ]),
+    applyExample({ kind: 'head' }, [
+      ['many/a.json', { kind: 'content', value: 1 }],
+      ['many/b.yaml', { kind: 'content', value: 'two' }],
+      ['many.json', { kind: 'content', value: [3] }],
+      ['many-x.yml', { kind: 'content', value: { four: 4 } }],
+    ]),
   ];
 
   it(`applyChanges: ${runsOf('applyChanges')} generated inputs (seed ${SEED + 1})`, async () => {
@@ -974,9 +1191,23 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
         if (op.changes.length === 0) refusal = 'no changes';
         if (new Set(paths).size !== paths.length) refusal ??= 'a path twice';
         const requestId = resolveRequestId(op.requestId);
-        const input = { namespace: op.namespace, changes, expectedVersion: resolveVersion(op.expected), ...(requestId !== undefined ? { requestId } : {}), ...(op.comment !== undefined ? { comment: op.comment } : {}) };
+        const input = {
+          namespace: op.namespace,
+          changes,
+          expectedVersion: resolveVersion(op.expected),
+          ...(requestId !== undefined ? { requestId } : {}),
+          ...(op.comment !== undefined ? { comment: op.comment } : {}),
+        };
         const replay = requestId !== undefined && committedIds.has(requestId);
-        await run({ mutation: 'applyChanges', query: APPLY_CHANGES, input, expectDocs, requestId, mustBeRefused: replay ? undefined : (hostileReason(op.namespace, paths) ?? refusal), guard: replay ? undefined : guardOf(input.expectedVersion, paths) });
+        await run({
+          mutation: 'applyChanges',
+          query: APPLY_CHANGES,
+          input,
+          expectDocs,
+          requestId,
+          mustBeRefused: replay ? undefined : (hostileReason(op.namespace, paths) ?? refusal),
+          guard: replay ? undefined : guardOf(input.expectedVersion, paths),
+        });
       }),
       { seed: SEED + 1, numRuns: runsOf('applyChanges'), endOnFailure: true, examples: APPLY_EXAMPLES },
     );
@@ -989,9 +1220,23 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
       fc.asyncProperty(deleteArb, async (op) => {
         const file = resolvePath(op.path);
         const requestId = resolveRequestId(op.requestId);
-        const input = { namespace: op.namespace, path: file, expectedVersion: resolveVersion(op.expected), ...(requestId !== undefined ? { requestId } : {}), ...(op.comment !== undefined ? { comment: op.comment } : {}) };
+        const input = {
+          namespace: op.namespace,
+          path: file,
+          expectedVersion: resolveVersion(op.expected),
+          ...(requestId !== undefined ? { requestId } : {}),
+          ...(op.comment !== undefined ? { comment: op.comment } : {}),
+        };
         const replay = requestId !== undefined && committedIds.has(requestId);
-        await run({ mutation: 'deleteConfig', query: DELETE_CONFIG, input, expectDocs: [{ path: file, deleted: true }], requestId, mustBeRefused: replay ? undefined : hostileReason(op.namespace, [file]), guard: replay || input.expectedVersion === null ? undefined : guardOf(input.expectedVersion, [file]) });
+        await run({
+          mutation: 'deleteConfig',
+          query: DELETE_CONFIG,
+          input,
+          expectDocs: [{ path: file, deleted: true }],
+          requestId,
+          mustBeRefused: replay ? undefined : hostileReason(op.namespace, [file]),
+          guard: replay || input.expectedVersion === null ? undefined : guardOf(input.expectedVersion, [file]),
+        });
       }),
       { seed: SEED + 2, numRuns: runsOf('deleteConfig'), endOnFailure: true },
     );
@@ -1047,7 +1292,15 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
           ...(op.comment !== undefined ? { comment: op.comment } : {}),
         };
         const replay = requestId !== undefined && committedIds.has(requestId);
-        await run({ mutation: 'revert', query: REVERT, input, expectDocs: [], requestId, dryRun: op.dryRun, mustBeRefused: replay ? undefined : hostileReason(op.namespace, []) });
+        await run({
+          mutation: 'revert',
+          query: REVERT,
+          input,
+          expectDocs: [],
+          requestId,
+          dryRun: op.dryRun,
+          mustBeRefused: replay ? undefined : hostileReason(op.namespace, []),
+        });
       }),
       { seed: SEED + 4, numRuns: runsOf('revert'), endOnFailure: true },
     );
@@ -1058,7 +1311,11 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
     git('fsck', '--strict', '--no-progress');
     expect(git('rev-list', '--min-parents=2', 'HEAD').trim()).toBe('');
     expect(git('rev-list', '--reverse', 'HEAD').trim().split('\n')).toEqual(known);
-    expect(readdirSync(h.dataDir).filter((f) => !f.startsWith('.')).sort()).toEqual([`${NS}.git`]);
+    expect(
+      readdirSync(h.dataDir)
+        .filter((f) => !f.startsWith('.'))
+        .sort(),
+    ).toEqual([`${NS}.git`]);
     const res = await h.gql<{ namespace: { head: { hash: string } } }>(`{ namespace(name: "${NS}") { ... on Namespace { head { hash } } } }`);
     expect(res.status).toBe(200);
     expect(res.data.namespace.head.hash).toBe(known.at(-1));

@@ -56,7 +56,13 @@ export async function scrapeUntil(baseUrl: string, condition: (s: Scrape) => boo
   for (;;) {
     const current = await scrape(baseUrl);
     if (condition(current)) return current;
-    if (Date.now() > deadline) throw new Error(`metrics never matched; last scrape:\n${current.text.split('\n').filter((l) => l.startsWith('cairn_')).join('\n')}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `metrics never matched; last scrape:\n${current.text
+          .split('\n')
+          .filter((l) => l.startsWith('cairn_'))
+          .join('\n')}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

@@ -121,7 +121,11 @@ describe('/metrics', () => {
     const sse = recordSse(h.url, WATCH, { ns: 'feed' });
     await scrapeUntil(h.url, (s) => active('ws')(s) === 2 && active('sse')(s) === 1);
     await h.gql<Put>(PUT, { input: { namespace: 'feed', path: 'a.json', content: { v: 1 }, expectedVersion: null } });
-    await until(() => unsubscribed.events.length === 1 && dropped.events.length === 1 && sse.events.length === 1, 10_000, () => 'an event on each subscription');
+    await until(
+      () => unsubscribed.events.length === 1 && dropped.events.length === 1 && sse.events.length === 1,
+      10_000,
+      () => 'an event on each subscription',
+    );
 
     unsubscribed.stop();
     await scrapeUntil(h.url, (s) => active('ws')(s) === 1);
@@ -133,7 +137,11 @@ describe('/metrics', () => {
 
     // A subscription refused at once (a since that is not in history) never counts as active.
     const refused = recordWs(h.ws(), WATCH, { ns: 'feed', since: 'f'.repeat(40) });
-    await until(() => refused.errors.length === 1, 10_000, () => 'the refusal');
+    await until(
+      () => refused.errors.length === 1,
+      10_000,
+      () => 'the refusal',
+    );
     const after = await scrape(h.url);
     expect(active('ws')(after)).toBe(0);
     const ops = 'cairn_graphql_operations_total';
@@ -145,7 +153,8 @@ describe('/metrics', () => {
     const h = await harness({ CAIRN_FEED_MAX_BUFFERED_EVENTS: '2', CAIRN_FEED_DISCONNECT_GRACE_MS: '300' });
     await h.gql(CREATE, { name: 'slow' });
     const active = (s: Scrape) => s.value('cairn_graphql_subscriptions_active', { transport });
-    const slow = transport === 'ws' ? StallableWsClient.open(h.url, WATCH_CONTENT, { ns: 'slow' }) : new StallableSseClient(h.url, WATCH_CONTENT, { ns: 'slow' });
+    const slow =
+      transport === 'ws' ? StallableWsClient.open(h.url, WATCH_CONTENT, { ns: 'slow' }) : new StallableSseClient(h.url, WATCH_CONTENT, { ns: 'slow' });
     await scrapeUntil(h.url, (s) => active(s) === 1);
     slow.stall();
     // Large events fill the socket buffers; then the feed buffer overflows and the server disconnects it.

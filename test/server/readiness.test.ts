@@ -16,7 +16,15 @@ function start(dataDir: string, env: Record<string, string> = {}, options: Start
   return startServer(settings, { logger: pino({ level: 'silent' }), ...options });
 }
 
-async function gql(url: string, query: string, variables: Record<string, unknown> = {}): Promise<{ status: number; headers: Headers; body: { data?: Record<string, unknown>; errors?: { message: string; extensions?: Record<string, unknown> }[] } }> {
+async function gql(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{
+  status: number;
+  headers: Headers;
+  body: { data?: Record<string, unknown>; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+}> {
   const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
   return { status: res.status, headers: res.headers, body: (await res.json()) as never };
 }
@@ -66,7 +74,10 @@ describe('readiness', () => {
       listening = resolve;
     });
     const started = start(dir, env, { onListening: listening, beforeLoading: () => gate });
-    started.then((s) => servers.push(s), () => undefined);
+    started.then(
+      (s) => servers.push(s),
+      () => undefined,
+    );
     return { url: await urlKnown, release, started };
   }
 
@@ -142,12 +153,16 @@ describe('readiness', () => {
 
   it('a startup that fails after listening leaves nothing listening', async () => {
     let listeningAt = '';
-    const failing = start(dataDir(), {}, {
-      onListening: (url) => {
-        listeningAt = url;
+    const failing = start(
+      dataDir(),
+      {},
+      {
+        onListening: (url) => {
+          listeningAt = url;
+        },
+        beforeLoading: () => Promise.reject(new Error('simulated failure while loading')),
       },
-      beforeLoading: () => Promise.reject(new Error('simulated failure while loading')),
-    });
+    );
     await expect(failing).rejects.toThrow('simulated failure while loading');
     expect(listeningAt).not.toBe('');
     await expect(fetch(`${listeningAt}/healthz`)).rejects.toThrow();

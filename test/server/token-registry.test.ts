@@ -23,7 +23,17 @@ tokens:
 
   it('accepts tokens stored as SHA-256 digests and as plain text, with their identity and grants', () => {
     const hannah = registry.authenticate('Bearer hannah-secret-token');
-    expect(hannah).toEqual({ ok: true, operator: { name: 'Hashed Hannah', email: 'hannah@example.com', grants: new Map([['payments', 'editor'], ['*', 'viewer']]) } });
+    expect(hannah).toEqual({
+      ok: true,
+      operator: {
+        name: 'Hashed Hannah',
+        email: 'hannah@example.com',
+        grants: new Map([
+          ['payments', 'editor'],
+          ['*', 'viewer'],
+        ]),
+      },
+    });
     const pete = registry.authenticate('Bearer pete-plain-token');
     expect(pete.ok && pete.operator.grants).toEqual(new Map([['team-*', 'admin']]));
   });

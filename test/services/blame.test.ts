@@ -49,13 +49,18 @@ describe('blame service', () => {
   };
 
   const blame = (maxValues?: number, pointer?: string) =>
-    new BlameService(new NamespaceAccess(store), maxValues === undefined ? {} : { maxValues }).blame(VIEWER, createBlobSource(), 'ns', { path: 'list.json', pointer: pointer ?? null });
+    new BlameService(new NamespaceAccess(store), maxValues === undefined ? {} : { maxValues }).blame(VIEWER, createBlobSource(), 'ns', {
+      path: 'list.json',
+      pointer: pointer ?? null,
+    });
 
   it('answers within its limit, and refuses the same blame with TooExpensive naming CAIRN_MAX_BLAME_VALUES below it', async () => {
     await writeHistory();
     const answered = await blame(200_000);
     expect(answered.entries).toHaveLength(1000);
-    const log = execFileSync('git', ['--git-dir', path.join(root, 'repos', 'ns.git'), 'rev-list', '--reverse', 'main'], { encoding: 'utf8' }).trim().split('\n');
+    const log = execFileSync('git', ['--git-dir', path.join(root, 'repos', 'ns.git'), 'rev-list', '--reverse', 'main'], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
     expect(answered.entries.slice(0, 22).map((e) => log.indexOf(e.version.commit.oid))).toEqual([0, ...Array.from({ length: 20 }, (_, k) => k + 1), 0]);
     // 21 versions of 1,001 values read, 1,000 leaves and their pointers, about 1,000 pointers looked at per version.
     const refusal = await blame(30_000).catch((error: unknown) => error);
@@ -88,6 +93,8 @@ describe('blame service', () => {
     expect((await blame(undefined, '/small')).entries.map((e) => e.pointer)).toEqual(['/small/0', '/small/1', '/small/2']);
     expect((await blame(undefined, '/big')).entries).toHaveLength(DEFAULT_MAX_BLAME_ENTRIES);
     const service = new BlameService(new NamespaceAccess(store), { maxEntries: 2 });
-    await expect(service.blame(VIEWER, createBlobSource(), 'ns', { path: 'list.json', pointer: '/small' })).rejects.toMatchObject({ limit: 'CAIRN_MAX_BLAME_ENTRIES' });
+    await expect(service.blame(VIEWER, createBlobSource(), 'ns', { path: 'list.json', pointer: '/small' })).rejects.toMatchObject({
+      limit: 'CAIRN_MAX_BLAME_ENTRIES',
+    });
   });
 });

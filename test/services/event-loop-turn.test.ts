@@ -31,7 +31,10 @@ describe('giveWay', () => {
     probing = false;
     await probed;
     // Between two turns of the loop at most one task ran a slice (each task gave way after each slice).
-    const stretches = log.join(' ').split('turn').map((s) => s.trim().split(' ').filter(Boolean).length);
+    const stretches = log
+      .join(' ')
+      .split('turn')
+      .map((s) => s.trim().split(' ').filter(Boolean).length);
     expect(Math.max(...stretches)).toBeLessThanOrEqual(1);
     // First come, first served: each task in turn.
     expect(log.filter((e) => e !== 'turn').slice(0, 8)).toEqual(['a', 'b', 'c', 'd', 'a', 'b', 'c', 'd']);

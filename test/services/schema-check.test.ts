@@ -72,7 +72,9 @@ describe('schema check', () => {
     expect(compiled).toEqual(['.cairn/schemas/a.json']);
     const findings = await preview({ '.cairn/schemas/b.json': JSON.stringify({ type: 'object', required: ['replicas'] }), 'b/x.json': '{}' });
     expect(findings).toHaveLength(1);
-    expect((findings[0] as SchemaViolationError).violations.map((v) => [v.path, v.keyword, v.schema])).toEqual([['b/x.json', 'required', '.cairn/schemas/b.json']]);
+    expect((findings[0] as SchemaViolationError).violations.map((v) => [v.path, v.keyword, v.schema])).toEqual([
+      ['b/x.json', 'required', '.cairn/schemas/b.json'],
+    ]);
     expect(compiled).toEqual(['.cairn/schemas/a.json', '.cairn/schemas/b.json']);
   });
 

@@ -64,7 +64,10 @@ describe('SSRF guard after DNS resolution', () => {
     const name = hostname().toLowerCase();
     // A machine's own name resolves to loopback (/etc/hosts) or its private address (containers); either is refused.
     const addresses = await dns.promises.lookup(name, { all: true });
-    expect(addresses.some((a) => specialPurpose(parseIp(a.address)!) !== null), `${name} → ${JSON.stringify(addresses)}`).toBe(true);
+    expect(
+      addresses.some((a) => specialPurpose(parseIp(a.address)!) !== null),
+      `${name} → ${JSON.stringify(addresses)}`,
+    ).toBe(true);
     await expect(guard.checkResolving(`http://${name}:8080/`)).rejects.toThrow(new RegExp(`^webhook URL refused: ${name} resolves to `));
     await expect(guard.checkResolving(`http://${name}:8080/`)).rejects.toBeInstanceOf(InvalidWebhookUrlError);
     expect(new SsrfGuard(parseAllowList([name])).check(`http://${name}/`).hostAllowed).toBe(true);

@@ -24,7 +24,12 @@ export function blockMapNesting(levels: number): string {
 /** The billion laughs: 12 anchors, each a list of nine aliases of the previous one: 9^12 (282 billion) values from 700 bytes. */
 export function billionLaughs(): string {
   const lines = [`l0: &l0 [${Array(9).fill('"lol"').join(', ')}]`];
-  for (let level = 1; level < 12; level += 1) lines.push(`l${level}: &l${level} [${Array(9).fill(`*l${level - 1}`).join(', ')}]`);
+  for (let level = 1; level < 12; level += 1)
+    lines.push(
+      `l${level}: &l${level} [${Array(9)
+        .fill(`*l${level - 1}`)
+        .join(', ')}]`,
+    );
   return `${lines.join('\n')}\n`;
 }
 

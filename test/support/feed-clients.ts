@@ -81,8 +81,14 @@ async function readSse(res: Response, recording: Recording): Promise<void> {
 
 function onSseFrame(frame: string, recording: Recording): void {
   const lines = frame.split('\n');
-  const event = lines.find((l) => l.startsWith('event:'))?.slice(6).trim();
-  const data = lines.find((l) => l.startsWith('data:'))?.slice(5).trim();
+  const event = lines
+    .find((l) => l.startsWith('event:'))
+    ?.slice(6)
+    .trim();
+  const data = lines
+    .find((l) => l.startsWith('data:'))
+    ?.slice(5)
+    .trim();
   if (event === 'complete') recording.completed = true;
   if (event !== 'next' || !data) return;
   const result = JSON.parse(data) as { data?: { changes: FeedEvent | null }; errors?: GraphQLErrorJson[] };
@@ -111,7 +117,9 @@ export class StallableWsClient {
   private readonly ws: WebSocket;
 
   private constructor(url: string, query: string, variables: Record<string, unknown>) {
-    this.ws = new WebSocket(url, 'graphql-transport-ws', { createConnection: (options: net.NetConnectOpts) => this.connect(options) } as WebSocket.ClientOptions);
+    this.ws = new WebSocket(url, 'graphql-transport-ws', {
+      createConnection: (options: net.NetConnectOpts) => this.connect(options),
+    } as WebSocket.ClientOptions);
     this.closed = new Promise((resolve) => this.ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     this.ws.on('open', () => this.send({ type: 'connection_init', payload: {} }));
     this.ws.on('message', (data) => this.onMessage(String(data), query, variables));

@@ -43,7 +43,13 @@ export class NamespaceWriter {
   apply(changes: readonly DocumentChange[]): Promise<string> {
     const paths = changes.map((c) => c.path);
     const removed = changes.filter((c) => c.delete).map((c) => c.path);
-    return this.commit(APPLY, 'applyChanges', { changes, expectedVersion: this.expectedFor(paths) }, paths.filter((p) => !removed.includes(p)), removed);
+    return this.commit(
+      APPLY,
+      'applyChanges',
+      { changes, expectedVersion: this.expectedFor(paths) },
+      paths.filter((p) => !removed.includes(p)),
+      removed,
+    );
   }
 
   has(path: string): boolean {
@@ -55,7 +61,13 @@ export class NamespaceWriter {
     return paths.some((p) => this.existing.has(p)) ? this.last : null;
   }
 
-  private async commit(mutation: string, field: string, input: Record<string, unknown>, written: readonly string[], removed: readonly string[]): Promise<string> {
+  private async commit(
+    mutation: string,
+    field: string,
+    input: Record<string, unknown>,
+    written: readonly string[],
+    removed: readonly string[],
+  ): Promise<string> {
     const res = await this.h.gql<Record<string, Result>>(mutation, { input: { namespace: this.namespace, ...input } });
     const result = res.data?.[field];
     if (result?.status !== 'COMMITTED' || !result.version) throw new Error(`${field} did not commit: ${JSON.stringify(res.errors ?? result)}`);

@@ -229,7 +229,10 @@ describe('checks on what is pushed, like a hosting service', () => {
     const { url, remoteDir } = fresh();
     const blob = gitObject('blob', Buffer.from('{"same":true}\n'));
     const tree = gitObject('tree', Buffer.concat([treeEntry('a.json', blob.oid), treeEntry('b.json', blob.oid)]));
-    const commit = gitObject('commit', Buffer.from(`tree ${tree.oid}\nauthor A <a@example.com> 1700000000 +0000\ncommitter A <a@example.com> 1700000000 +0000\n\nsame\n`));
+    const commit = gitObject(
+      'commit',
+      Buffer.from(`tree ${tree.oid}\nauthor A <a@example.com> 1700000000 +0000\ncommitter A <a@example.com> 1700000000 +0000\n\nsame\n`),
+    );
 
     const duplicated = await receivePack(url, commit.oid, [blob, blob, tree, commit]);
     // index-pack --strict dies on the duplicate ("abnormal exit" or "failed", depending on the git version).
@@ -414,7 +417,7 @@ async function receivePack(url: string, oid: string, objects: readonly RawObject
   expect(res.status).toBe(200);
   const report = Buffer.from(await res.arrayBuffer());
   const lines: string[] = [];
-  for (let at = 0; at + 4 <= report.length; ) {
+  for (let at = 0; at + 4 <= report.length;) {
     const length = parseInt(report.toString('latin1', at, at + 4), 16);
     if (length === 0) {
       at += 4;

@@ -126,7 +126,9 @@ export async function startGitHttpServer(options: GitHttpServerOptions = {}): Pr
     const { pathInfo, query } = splitUrl(req.url ?? '/');
     const service = serviceOf(pathInfo, query);
     const contentEncoding = header(req, 'content-encoding') ?? null;
-    res.once('close', () => log.push({ method: req.method ?? '', path: pathInfo, service, contentEncoding, status: res.headersSent ? res.statusCode : 'reset' }));
+    res.once('close', () =>
+      log.push({ method: req.method ?? '', path: pathInfo, service, contentEncoding, status: res.headersSent ? res.statusCode : 'reset' }),
+    );
     const rule = takeFailure(service, req.method);
     if (rule && !rule.afterBackend) return fail(req, res, rule);
     const user = authenticate(req, options.auth);

@@ -37,7 +37,9 @@ export interface GqlResponse<T> {
 }
 
 /** A real Cairn server on a random loopback port over a fresh data directory. */
-export async function startHarness(options: { tokens?: TestToken[]; env?: Record<string, string>; faults?: FaultHook; clock?: () => Date } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { tokens?: TestToken[]; env?: Record<string, string>; faults?: FaultHook; clock?: () => Date } = {},
+): Promise<Harness> {
   const root = mkdtempSync(path.join(tmpdir(), 'cairn-test-'));
   const dataDir = path.join(root, 'repos');
   let tokensFile: string | undefined;
@@ -52,7 +54,11 @@ export async function startHarness(options: { tokens?: TestToken[]; env?: Record
     ...(tokensFile ? { CAIRN_TOKENS_FILE: tokensFile } : {}),
     ...options.env,
   });
-  const server = await startServer(settings, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...(options.faults ? { faults: options.faults } : {}), ...(options.clock ? { clock: options.clock } : {}) });
+  const server = await startServer(settings, {
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const defaultToken = options.tokens?.[0]?.token ?? null;
   const clients: Client[] = [];
   return {
@@ -80,7 +86,10 @@ export async function startHarness(options: { tokens?: TestToken[]; env?: Record
       return client;
     },
     git(namespace, ...args) {
-      return execFileSync('git', ['--git-dir', path.join(dataDir, `${namespace}.git`), ...args], { encoding: 'utf8', env: { ...process.env, ...GIT_IDENTITY } });
+      return execFileSync('git', ['--git-dir', path.join(dataDir, `${namespace}.git`), ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, ...GIT_IDENTITY },
+      });
     },
     async close() {
       await Promise.all(clients.map((c) => c.dispose()));
@@ -91,7 +100,13 @@ export async function startHarness(options: { tokens?: TestToken[]; env?: Record
 }
 
 /** Collects `count` events from a subscription, or fails after `timeoutMs`. */
-export function collect<T>(client: Client, query: string, variables: Record<string, unknown>, count: number, timeoutMs = 15_000): { done: Promise<T[]>; received: T[] } {
+export function collect<T>(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown>,
+  count: number,
+  timeoutMs = 15_000,
+): { done: Promise<T[]>; received: T[] } {
   const received: T[] = [];
   const done = new Promise<T[]>((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -78,7 +78,15 @@ export function registerAudit(program: Command): void {
       }
       out.table(
         ['VERSION', 'TIME', 'ACTION', 'OPERATOR', 'IP', 'PATHS', 'COMMENT'],
-        entries.map((e) => [e.version.shortHash, shortTime(e.time), (e.action ?? '-').toLowerCase(), operatorOf(e), e.operatorIp ?? '', e.paths.join(','), firstLine(e.comment)]),
+        entries.map((e) => [
+          e.version.shortHash,
+          shortTime(e.time),
+          (e.action ?? '-').toLowerCase(),
+          operatorOf(e),
+          e.operatorIp ?? '',
+          e.paths.join(','),
+          firstLine(e.comment),
+        ]),
       );
     });
 }

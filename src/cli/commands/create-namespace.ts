@@ -14,7 +14,8 @@ export function registerCreateNamespace(program: Command): void {
     .description('create an empty namespace (admins); an existing name exits 4')
     .action(async (namespace: string, _options: unknown, command: Command) => {
       const { client, out } = contextOf(command);
-      const result = (await client.request<{ createNamespace: { __typename: string } & Record<string, unknown> }>(CREATE_NAMESPACE, { name: namespace })).createNamespace;
+      const result = (await client.request<{ createNamespace: { __typename: string } & Record<string, unknown> }>(CREATE_NAMESPACE, { name: namespace }))
+        .createNamespace;
       const created = unwrap<Created>(result, 'Namespace');
       if (out.json) out.data({ name: created.name });
       else out.line(`created namespace ${created.name}`);

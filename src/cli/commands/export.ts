@@ -33,7 +33,10 @@ export function registerExport(program: Command): void {
       let documents: ExportedDocument[] = [];
       if (version) {
         const data = await client.request<{ namespace: { __typename: string } }>(CONFIGS, { ns: namespace, at: version.hash });
-        documents = unwrap<{ data: ExportedDocument[] }>(unwrap<{ configs: { __typename: string } }>(data.namespace, 'Namespace').configs, 'ConfigsSuccess').data;
+        documents = unwrap<{ data: ExportedDocument[] }>(
+          unwrap<{ configs: { __typename: string } }>(data.namespace, 'Namespace').configs,
+          'ConfigsSuccess',
+        ).data;
       }
       const progress = startProgress('exporting', documents.length, { json: out.json });
       let kind;
@@ -44,6 +47,7 @@ export function registerExport(program: Command): void {
       }
       const summary = { namespace, version: version?.hash ?? null, target, kind, documents: documents.length };
       if (out.json) out.data(summary);
-      else out.line(`exported ${documents.length} document(s) of ${namespace} at ${summary.version?.slice(0, 7) ?? 'an empty namespace'} to ${target} (${kind})`);
+      else
+        out.line(`exported ${documents.length} document(s) of ${namespace} at ${summary.version?.slice(0, 7) ?? 'an empty namespace'} to ${target} (${kind})`);
     });
 }

@@ -23,7 +23,8 @@ export function registerGet(program: Command): void {
       const data = await client.request<{ namespace: { __typename: string } }>(GET_CONFIG, { ns: namespace, path, at: options.at ?? null });
       const ns = unwrap<{ config: { __typename: string } }>(data.namespace, 'Namespace');
       const doc = unwrap<ConfigDocument>(ns.config, 'ConfigDocument');
-      if (out.json) out.data({ namespace, path: doc.path, format: doc.format, at: doc.at.hash, version: doc.version.hash, text: doc.text, content: doc.content });
+      if (out.json)
+        out.data({ namespace, path: doc.path, format: doc.format, at: doc.at.hash, version: doc.version.hash, text: doc.text, content: doc.content });
       else out.raw(doc.text);
     });
 }

@@ -27,7 +27,14 @@ export function registerHistory(program: Command): void {
       }
       out.table(
         ['VERSION', 'TIME', 'ACTION', 'OPERATOR', 'DOCS', 'COMMENT'],
-        entries.map((v) => [v.shortHash, shortTime(v.timestamp), (v.action ?? '-').toLowerCase(), v.operator?.email ?? '', String(v.changes.length), firstLine(v.comment)]),
+        entries.map((v) => [
+          v.shortHash,
+          shortTime(v.timestamp),
+          (v.action ?? '-').toLowerCase(),
+          v.operator?.email ?? '',
+          String(v.changes.length),
+          firstLine(v.comment),
+        ]),
       );
     });
 }

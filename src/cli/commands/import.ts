@@ -32,21 +32,30 @@ export function registerImport(program: Command): void {
     .argument('[dir]', 'a directory of .json, .yaml and .yml files (other files are skipped and listed)')
     .option('-m, --message <comment>', 'directory import: the commit message')
     .option('--prune', 'directory import: delete documents of the namespace that are not in the directory')
-    .option('--git <repo>', 'a local Git repository: every first-parent commit of --ref that touches a document, oldest first, with its author and time (admins)')
+    .option(
+      '--git <repo>',
+      'a local Git repository: every first-parent commit of --ref that touches a document, oldest first, with its author and time (admins)',
+    )
     .option('--ref <ref>', 'with --git: the branch, tag or commit to import', 'HEAD')
     .option('--batch-size <n>', 'with --git: commits per importHistory request', '100')
     .action(async (namespace: string, dir: string | undefined, options: ImportOptions, command: Command) => {
       const { client, out } = contextOf(command);
       if ((dir === undefined) === (options.git === undefined)) throw usageError('give either a directory or --git <repo>');
       if (options.git !== undefined) {
-        if (options.prune || options.message) throw usageError('--prune and --message apply to a directory import only; --git keeps each commit\'s own message');
+        if (options.prune || options.message) throw usageError("--prune and --message apply to a directory import only; --git keeps each commit's own message");
         const importer = new HistoryImporter(client, namespace, new GitSource(options.git));
-        const result = await importer.run({ ref: options.ref, batchSize: Math.min(500, parseLimit(options.batchSize, '--batch-size')), batchBytes: BATCH_BYTES }, (label, total) => startProgress(label, total, { json: out.json }));
+        const result = await importer.run(
+          { ref: options.ref, batchSize: Math.min(500, parseLimit(options.batchSize, '--batch-size')), batchBytes: BATCH_BYTES },
+          (label, total) => startProgress(label, total, { json: out.json }),
+        );
         if (out.json) {
           out.data({ namespace, ...result });
           return;
         }
-        if (result.skippedPaths.length) out.note(`skipped ${result.skippedPaths.length} path(s) that are not documents: ${result.skippedPaths.slice(0, 10).join(', ')}${result.skippedPaths.length > 10 ? ', ...' : ''}`);
+        if (result.skippedPaths.length)
+          out.note(
+            `skipped ${result.skippedPaths.length} path(s) that are not documents: ${result.skippedPaths.slice(0, 10).join(', ')}${result.skippedPaths.length > 10 ? ', ...' : ''}`,
+          );
         out.line(
           `${namespace}: ${result.committed} commit(s) imported, ${result.replayed} already imported, ${result.unchanged} unchanged, ${result.skippedCommits} of ${result.sourceCommits} skipped (no document); head ${result.head?.slice(0, 7) ?? 'none'}`,
         );

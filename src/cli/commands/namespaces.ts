@@ -10,7 +10,10 @@ interface NamespaceRow {
 }
 
 interface Page {
-  readonly namespaces: { readonly edges: readonly { readonly node: NamespaceRow }[]; readonly pageInfo: { readonly hasNextPage: boolean; readonly endCursor: string | null } };
+  readonly namespaces: {
+    readonly edges: readonly { readonly node: NamespaceRow }[];
+    readonly pageInfo: { readonly hasNextPage: boolean; readonly endCursor: string | null };
+  };
 }
 
 export function registerNamespaces(program: Command): void {

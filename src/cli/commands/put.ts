@@ -42,7 +42,10 @@ export function registerPut(program: Command): void {
     .argument('<namespace>')
     .argument('<path>', 'document path, e.g. services/api/prod.yaml')
     .argument('<file>', 'the new content, or - to read stdin')
-    .option('--expect <version>', 'the version you read: refused (exit 4) if the document changed since. Omitted: the document must not exist yet; HEAD: overwrite whatever is there')
+    .option(
+      '--expect <version>',
+      'the version you read: refused (exit 4) if the document changed since. Omitted: the document must not exist yet; HEAD: overwrite whatever is there',
+    )
     .option('-m, --message <comment>', 'why: the commit message')
     .option('--request-id <id>', 'idempotency key: a retry with the same id never commits twice')
     .action(async (namespace: string, path: string, file: string, options: { expect?: string; message?: string; requestId?: string }, command: Command) => {

@@ -13,17 +13,19 @@ export function registerRevert(program: Command): void {
     .option('--expect <version>', 'the head you based this on (default: the current head)')
     .option('-m, --message <comment>', 'why: the commit message')
     .option('--request-id <id>', 'idempotency key')
-    .action(async (namespace: string, version: string, options: { dryRun?: boolean; expect?: string; message?: string; requestId?: string }, command: Command) => {
-      const { client, out } = contextOf(command);
-      const input = {
-        namespace,
-        version,
-        dryRun: options.dryRun === true,
-        expectedVersion: options.expect ?? 'HEAD',
-        comment: options.message ?? null,
-        requestId: options.requestId ?? null,
-      };
-      const data = await client.request<{ revert: { __typename: string } }>(REVERT, { input });
-      printWrite(out, unwrap<WritePayload>(data.revert, 'WritePayload'));
-    });
+    .action(
+      async (namespace: string, version: string, options: { dryRun?: boolean; expect?: string; message?: string; requestId?: string }, command: Command) => {
+        const { client, out } = contextOf(command);
+        const input = {
+          namespace,
+          version,
+          dryRun: options.dryRun === true,
+          expectedVersion: options.expect ?? 'HEAD',
+          comment: options.message ?? null,
+          requestId: options.requestId ?? null,
+        };
+        const data = await client.request<{ revert: { __typename: string } }>(REVERT, { input });
+        printWrite(out, unwrap<WritePayload>(data.revert, 'WritePayload'));
+      },
+    );
 }

@@ -21,7 +21,9 @@ function printEvent(out: Output, event: FeedEvent): void {
     return;
   }
   const operator = (event.operator as { email?: string } | null)?.email ?? '?';
-  out.line(`${shortTime(event.time as string)} ${out.yellow(event.version.slice(0, 7))} ${String(event.action ?? '-').toLowerCase()} by ${operator}: ${firstLine(event.comment as string)}`);
+  out.line(
+    `${shortTime(event.time as string)} ${out.yellow(event.version.slice(0, 7))} ${String(event.action ?? '-').toLowerCase()} by ${operator}: ${firstLine(event.comment as string)}`,
+  );
   for (const doc of (event.documents as EventDocument[] | null) ?? []) {
     const detail = doc.tooLarge ? 'too large for the event' : `${doc.changes?.length ?? 0} value change(s)`;
     out.line(`  ${MARKS[doc.status]} ${doc.path} (${detail})`);
@@ -55,7 +57,12 @@ export function registerWatch(program: Command): void {
       // Starting from the head read now (rather than "live") gives a reconnection before the first event a place to
       // resume from; for an empty namespace that place is before its first commit.
       const since = options.since === undefined ? ((await headOf(client, namespace)) ?? NULL_VERSION) : await resolved(client, namespace, options.since);
-      const watcher = new FeedWatcher(connection, { namespace, since, pathPrefix: options.path ?? null }, (event) => printEvent(out, event), (text) => out.note(text));
+      const watcher = new FeedWatcher(
+        connection,
+        { namespace, since, pathPrefix: options.path ?? null },
+        (event) => printEvent(out, event),
+        (text) => out.note(text),
+      );
       const stop = (): void => watcher.stop();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -31,9 +31,11 @@ export function DocumentTree({ api, ns, revision, selected }: { api: Api; ns: st
   if (loaded.state === 'loading') return <p class="muted small tree-status">Loading documents…</p>;
   if (loaded.state === 'error') return <p class="alert alert-error small">{loaded.error.message}</p>;
   const namespace = loaded.data.namespace;
-  if (namespace?.__typename !== 'Namespace') return <p class="alert alert-error small">{namespace && 'message' in namespace ? namespace.message : 'Namespace not found'}</p>;
+  if (namespace?.__typename !== 'Namespace')
+    return <p class="alert alert-error small">{namespace && 'message' in namespace ? namespace.message : 'Namespace not found'}</p>;
   const configs = namespace.configs;
-  if (configs?.__typename !== 'ConfigsSuccess') return <p class="alert alert-error small">{configs && 'message' in configs ? configs.message : 'Documents unavailable'}</p>;
+  if (configs?.__typename !== 'ConfigsSuccess')
+    return <p class="alert alert-error small">{configs && 'message' in configs ? configs.message : 'Documents unavailable'}</p>;
   const documents = configs.data.map((d) => ({ path: d.path ?? '', format: d.format ?? 'JSON' }));
   if (!documents.length) return <p class="muted small tree-status">No documents yet.</p>;
   return (

@@ -16,7 +16,19 @@ export type ProposalOutcome = { readonly verb: Verb; readonly result: Reviewed |
  * approvers, never the author approving their own, editors merging): a refusal is shown with what would let it
  * through.
  */
-export function ProposalActions({ api, ns, id, rights, onOutcome }: { api: Api; ns: string; id: string; rights: ReviewRights; onOutcome: (outcome: ProposalOutcome) => void }) {
+export function ProposalActions({
+  api,
+  ns,
+  id,
+  rights,
+  onOutcome,
+}: {
+  api: Api;
+  ns: string;
+  id: string;
+  rights: ReviewRights;
+  onOutcome: (outcome: ProposalOutcome) => void;
+}) {
   const [comment, setComment] = useState('');
   const [busy, setBusy] = useState<Verb | null>(null);
   const run = async (verb: Verb): Promise<void> => {
@@ -87,13 +99,22 @@ export function ProposalOutcomeView({ outcome: { verb, result } }: { outcome: Pr
     case 'WritePayload':
       return (
         <p class="alert alert-ok small" role="status" data-testid="proposal-outcome" data-outcome="WritePayload">
-          {result.status === 'UNCHANGED' ? 'Nothing to merge: main already has this content.' : <>✓ Merged into main as <Hash value={result.version?.shortHash} />.</>}
+          {result.status === 'UNCHANGED' ? (
+            'Nothing to merge: main already has this content.'
+          ) : (
+            <>
+              ✓ Merged into main as <Hash value={result.version?.shortHash} />.
+            </>
+          )}
         </p>
       );
     case 'ApprovalRequired':
       return failure(
         <>
-          <strong>Not merged: needs {result.required} approval{result.required === 1 ? '' : 's'}</strong> ({result.approvals ?? 0} so far) for {(result.paths ?? []).join(', ')}.
+          <strong>
+            Not merged: needs {result.required} approval{result.required === 1 ? '' : 's'}
+          </strong>{' '}
+          ({result.approvals ?? 0} so far) for {(result.paths ?? []).join(', ')}.
           {result.missingFrom?.length ? (
             <>
               {' '}

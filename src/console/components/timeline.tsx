@@ -68,8 +68,18 @@ export function Timeline({
               )}
               {' · '}
               <Hash value={v.shortHash} />
-              {v.rollbackTo && <> · rolls back to <Hash value={v.rollbackTo.shortHash} /></>}
-              {v.reverts && <> · reverts <Hash value={v.reverts.shortHash} /></>}
+              {v.rollbackTo && (
+                <>
+                  {' '}
+                  · rolls back to <Hash value={v.rollbackTo.shortHash} />
+                </>
+              )}
+              {v.reverts && (
+                <>
+                  {' '}
+                  · reverts <Hash value={v.reverts.shortHash} />
+                </>
+              )}
               {v.forced && <span class="badge warn">forced</span>}
               {v.emergency && <span class="badge warn">emergency</span>}
             </div>

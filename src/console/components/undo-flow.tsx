@@ -28,7 +28,23 @@ type Phase =
  * validation, confirm. The confirmation names the previewed head as expectedVersion, so a change made meanwhile is
  * refused instead of silently rolled over.
  */
-export function UndoFlow({ api, ns, kind, picked, onPick, revision, options }: { api: Api; ns: string; kind: UndoKind; picked: string | null; onPick: (hash: string) => void; revision: number; options?: preact.ComponentChildren }) {
+export function UndoFlow({
+  api,
+  ns,
+  kind,
+  picked,
+  onPick,
+  revision,
+  options,
+}: {
+  api: Api;
+  ns: string;
+  kind: UndoKind;
+  picked: string | null;
+  onPick: (hash: string) => void;
+  revision: number;
+  options?: preact.ComponentChildren;
+}) {
   const versions = useVersionPages(api, ns, null, revision);
   const tags = useTags(api, ns, revision);
   const [phase, setPhase] = useState<Phase>({ step: 'idle' });
@@ -59,7 +75,10 @@ export function UndoFlow({ api, ns, kind, picked, onPick, revision, options }: {
     if (!picked || outcome.__typename !== 'WritePayload' || !outcome.base?.hash) return;
     setPhase({ step: 'confirming', outcome });
     try {
-      setPhase({ step: 'done', outcome: await kind.run(api, { version: picked, expectedVersion: outcome.base.hash, dryRun: false, comment: comment.trim() || undefined }) });
+      setPhase({
+        step: 'done',
+        outcome: await kind.run(api, { version: picked, expectedVersion: outcome.base.hash, dryRun: false, comment: comment.trim() || undefined }),
+      });
     } catch (error) {
       setPhase({ step: 'done', outcome: { __typename: 'InvalidInput', code: 'CONSOLE', message: (error as Error).message } });
     }
@@ -67,7 +86,8 @@ export function UndoFlow({ api, ns, kind, picked, onPick, revision, options }: {
   const shown = phase.step === 'preview' || phase.step === 'confirming' ? phase.outcome : null;
   // The server would refuse it (expectedVersion is the previewed head); say so before the reader confirms.
   const stale = phase.step === 'preview' && phase.revision !== revision;
-  const canConfirm = !stale && shown?.__typename === 'WritePayload' && shown.status === 'PREVIEW' && (shown.files?.length ?? 0) > 0 && !(shown.validation?.length ?? 0);
+  const canConfirm =
+    !stale && shown?.__typename === 'WritePayload' && shown.status === 'PREVIEW' && (shown.files?.length ?? 0) > 0 && !(shown.validation?.length ?? 0);
   return (
     <div class="undo">
       <div class="panel">
@@ -133,8 +153,8 @@ export function UndoFlow({ api, ns, kind, picked, onPick, revision, options }: {
 export function PreviewNeedsEditor({ ns, verb }: { ns: string; verb: string }) {
   return (
     <>
-      {verb} and its preview need the editor role (the server computes a preview as a dry run of the write, checked like the write). What each
-      version changed is under <a href={href(ns, 'versions')}>Versions</a> (Show changes), and a document's Diff tab compares any two of its versions.
+      {verb} and its preview need the editor role (the server computes a preview as a dry run of the write, checked like the write). What each version changed
+      is under <a href={href(ns, 'versions')}>Versions</a> (Show changes), and a document's Diff tab compares any two of its versions.
     </>
   );
 }

@@ -17,7 +17,8 @@ export function useVersionPages(api: Api, ns: string, path: string | null, revis
   return usePages(
     async (first, after) => {
       const namespace = (await api.request(VERSIONS, { ns, path, first, after })).namespace;
-      if (namespace?.__typename !== 'Namespace') throw new Error(namespace && 'message' in namespace ? (namespace.message ?? 'unavailable') : 'Namespace not found');
+      if (namespace?.__typename !== 'Namespace')
+        throw new Error(namespace && 'message' in namespace ? (namespace.message ?? 'unavailable') : 'Namespace not found');
       return pageOf(namespace.versions);
     },
     (v) => v.hash ?? '',

@@ -42,7 +42,9 @@ function Validation({ items }: { items: readonly { path: string | null; pointer:
   }
   return (
     <div class="alert alert-error" data-testid="validation">
-      <strong>Would be refused: {items.length} schema violation{items.length === 1 ? '' : 's'}.</strong>
+      <strong>
+        Would be refused: {items.length} schema violation{items.length === 1 ? '' : 's'}.
+      </strong>
       <ul>
         {items.map((v, i) => (
           <li key={i}>
@@ -71,14 +73,24 @@ export function OutcomeView({ outcome }: { outcome: Outcome }) {
           <ul class="conflicts">
             {(outcome.conflicts ?? []).map((c) => (
               <li key={c.path}>
-                <code>{c.path}</code>: {(c.pointers ?? []).map((p) => <code key={p} class="pointer">{p || '/'}</code>)}
+                <code>{c.path}</code>:{' '}
+                {(c.pointers ?? []).map((p) => (
+                  <code key={p} class="pointer">
+                    {p || '/'}
+                  </code>
+                ))}
               </li>
             ))}
           </ul>
         </div>
       );
     case 'VersionConflict':
-      return <p class="alert alert-error">These documents changed since the preview (now at <Hash value={outcome.currentVersion?.slice(0, 7)} />): preview again.</p>;
+      return (
+        <p class="alert alert-error">
+          These documents changed since the preview (now at <Hash value={outcome.currentVersion?.slice(0, 7)} />
+          ): preview again.
+        </p>
+      );
     case 'SchemaViolation':
       return (
         <div class="alert alert-error">

@@ -53,7 +53,8 @@ export function AuditView({ api, ns, revision }: { api: Api; ns: string; revisio
   const pages = usePages<Entry>(
     async (first, after) => {
       const namespace = (await api.request(AUDIT, { ns, filter, first, after })).namespace;
-      if (namespace?.__typename !== 'Namespace') throw new Error(namespace && 'message' in namespace ? (namespace.message ?? 'unavailable') : 'Namespace not found');
+      if (namespace?.__typename !== 'Namespace')
+        throw new Error(namespace && 'message' in namespace ? (namespace.message ?? 'unavailable') : 'Namespace not found');
       return pageOf(namespace.audit);
     },
     (entry) => entry.version?.hash ?? '',
@@ -143,7 +144,8 @@ export function AuditView({ api, ns, revision }: { api: Api; ns: string; revisio
                   <span title={entry.operator?.email ?? undefined}>{entry.operator?.name}</span>
                   {entry.importedBy && (
                     <div class="muted small" data-testid="imported">
-                      imported by <span title={entry.importedBy.email ?? undefined}>{entry.importedBy.name ?? entry.importedBy.email}</span>, authored {formatTime(entry.authoredAt)}
+                      imported by <span title={entry.importedBy.email ?? undefined}>{entry.importedBy.name ?? entry.importedBy.email}</span>, authored{' '}
+                      {formatTime(entry.authoredAt)}
                     </div>
                   )}
                   {entry.operatorIp && <div class="muted small">{entry.operatorIp}</div>}

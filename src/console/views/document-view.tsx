@@ -29,7 +29,10 @@ export function DocumentView({ api, ns, path, params, revision }: { api: Api; ns
   const history = useVersionPages(api, ns, path, revision);
   const tags = useTags(api, ns, revision);
   const versions = history.items;
-  const go = (changes: Record<string, string | undefined>): void => navigate(href(ns, { doc: path }, { tab, at: params.get('at') ?? undefined, from: params.get('from') ?? undefined, to: params.get('to') ?? undefined, ...changes }));
+  const go = (changes: Record<string, string | undefined>): void =>
+    navigate(
+      href(ns, { doc: path }, { tab, at: params.get('at') ?? undefined, from: params.get('from') ?? undefined, to: params.get('to') ?? undefined, ...changes }),
+    );
   return (
     <section class="document">
       <header class="view-header">
@@ -49,7 +52,16 @@ export function DocumentView({ api, ns, path, params, revision }: { api: Api; ns
           }}
         >
           {TABS.map(([id, label]) => (
-            <button key={id} type="button" role="tab" data-tab={id} aria-selected={tab === id} tabIndex={tab === id ? 0 : -1} class={`tab${tab === id ? ' active' : ''}`} onClick={() => go({ tab: id })}>
+            <button
+              key={id}
+              type="button"
+              role="tab"
+              data-tab={id}
+              aria-selected={tab === id}
+              tabIndex={tab === id ? 0 : -1}
+              class={`tab${tab === id ? ' active' : ''}`}
+              onClick={() => go({ tab: id })}
+            >
               {label}
               {id === 'history' && versions.length > 0 && (
                 <span class="count">
@@ -62,15 +74,31 @@ export function DocumentView({ api, ns, path, params, revision }: { api: Api; ns
         </div>
       </header>
       {history.state === 'error' && <p class="alert alert-error">{history.error?.message}</p>}
-      {tab === 'content' && <ContentTab api={api} ns={ns} path={path} at={params.get('at')} versions={versions} revision={revision} onPick={(at) => go({ at })} />}
+      {tab === 'content' && (
+        <ContentTab api={api} ns={ns} path={path} at={params.get('at')} versions={versions} revision={revision} onPick={(at) => go({ at })} />
+      )}
       {tab === 'blame' && <BlameTab api={api} ns={ns} path={path} at={params.get('at')} versions={versions} revision={revision} onPick={(at) => go({ at })} />}
       {tab === 'history' && <HistoryTab ns={ns} path={path} history={history} tags={tags.byVersion} />}
-      {tab === 'diff' && <DiffTab api={api} ns={ns} path={path} versions={versions} from={params.get('from')} to={params.get('to')} onPick={(from, to) => go({ from, to })} />}
+      {tab === 'diff' && (
+        <DiffTab api={api} ns={ns} path={path} versions={versions} from={params.get('from')} to={params.get('to')} onPick={(from, to) => go({ from, to })} />
+      )}
     </section>
   );
 }
 
-function VersionSelect({ label, versions, value, onChange, allowHead }: { label: string; versions: readonly VersionInfo[]; value: string | null; onChange: (hash: string | undefined) => void; allowHead?: boolean }) {
+function VersionSelect({
+  label,
+  versions,
+  value,
+  onChange,
+  allowHead,
+}: {
+  label: string;
+  versions: readonly VersionInfo[];
+  value: string | null;
+  onChange: (hash: string | undefined) => void;
+  allowHead?: boolean;
+}) {
   return (
     <label class="field inline">
       <span>{label}</span>
@@ -88,7 +116,23 @@ function VersionSelect({ label, versions, value, onChange, allowHead }: { label:
   );
 }
 
-function ContentTab({ api, ns, path, at, versions, revision, onPick }: { api: Api; ns: string; path: string; at: string | null; versions: readonly VersionInfo[]; revision: number; onPick: (at: string | undefined) => void }) {
+function ContentTab({
+  api,
+  ns,
+  path,
+  at,
+  versions,
+  revision,
+  onPick,
+}: {
+  api: Api;
+  ns: string;
+  path: string;
+  at: string | null;
+  versions: readonly VersionInfo[];
+  revision: number;
+  onPick: (at: string | undefined) => void;
+}) {
   const loaded = useLoad(() => api.request(DOCUMENT, { ns, path, at }), [api, ns, path, at, revision]);
   const doc = loaded.state === 'done' && loaded.data.namespace?.__typename === 'Namespace' ? loaded.data.namespace.config : null;
   return (
@@ -97,19 +141,41 @@ function ContentTab({ api, ns, path, at, versions, revision, onPick }: { api: Ap
         <VersionSelect label="Version" versions={versions} value={at} onChange={onPick} allowHead />
         {doc?.__typename === 'ConfigDocument' && doc.version && (
           <div class="toolbar-meta small">
-            <ActionBadge action={doc.version.action} /> by <strong>{doc.version.operator?.name}</strong> <Time iso={doc.version.timestamp} /> · <Hash value={doc.version.shortHash} />
+            <ActionBadge action={doc.version.action} /> by <strong>{doc.version.operator?.name}</strong> <Time iso={doc.version.timestamp} /> ·{' '}
+            <Hash value={doc.version.shortHash} />
             {doc.version.comment && <span class="muted"> — {doc.version.comment}</span>}
           </div>
         )}
       </div>
       {loaded.state === 'loading' && <p class="muted">Loading…</p>}
       {loaded.state === 'error' && <p class="alert alert-error">{loaded.error.message}</p>}
-      {loaded.state === 'done' && (doc?.__typename === 'ConfigDocument' ? <CodeBlock text={doc.text ?? ''} format={doc.format ?? 'JSON'} /> : <Problem result={doc ?? loaded.data.namespace} />)}
+      {loaded.state === 'done' &&
+        (doc?.__typename === 'ConfigDocument' ? (
+          <CodeBlock text={doc.text ?? ''} format={doc.format ?? 'JSON'} />
+        ) : (
+          <Problem result={doc ?? loaded.data.namespace} />
+        ))}
     </div>
   );
 }
 
-function BlameTab({ api, ns, path, at, versions, revision, onPick }: { api: Api; ns: string; path: string; at: string | null; versions: readonly VersionInfo[]; revision: number; onPick: (at: string | undefined) => void }) {
+function BlameTab({
+  api,
+  ns,
+  path,
+  at,
+  versions,
+  revision,
+  onPick,
+}: {
+  api: Api;
+  ns: string;
+  path: string;
+  at: string | null;
+  versions: readonly VersionInfo[];
+  revision: number;
+  onPick: (at: string | undefined) => void;
+}) {
   const loaded = useLoad(() => api.request(BLAME, { ns, path, at }), [api, ns, path, at, revision]);
   const blame = loaded.state === 'done' && loaded.data.namespace?.__typename === 'Namespace' ? loaded.data.namespace.blame : null;
   return (
@@ -120,7 +186,8 @@ function BlameTab({ api, ns, path, at, versions, revision, onPick }: { api: Api;
       </div>
       {loaded.state === 'loading' && <p class="muted">Loading…</p>}
       {loaded.state === 'error' && <p class="alert alert-error">{loaded.error.message}</p>}
-      {loaded.state === 'done' && (blame?.__typename === 'Blame' ? <BlameTable entries={blame.entries ?? []} /> : <Problem result={blame ?? loaded.data.namespace} />)}
+      {loaded.state === 'done' &&
+        (blame?.__typename === 'Blame' ? <BlameTable entries={blame.entries ?? []} /> : <Problem result={blame ?? loaded.data.namespace} />)}
     </div>
   );
 }
@@ -165,7 +232,23 @@ function HistoryTab({ ns, path, history, tags }: { ns: string; path: string; his
   );
 }
 
-function DiffTab({ api, ns, path, versions, from, to, onPick }: { api: Api; ns: string; path: string; versions: readonly VersionInfo[]; from: string | null; to: string | null; onPick: (from: string | undefined, to: string | undefined) => void }) {
+function DiffTab({
+  api,
+  ns,
+  path,
+  versions,
+  from,
+  to,
+  onPick,
+}: {
+  api: Api;
+  ns: string;
+  path: string;
+  versions: readonly VersionInfo[];
+  from: string | null;
+  to: string | null;
+  onPick: (from: string | undefined, to: string | undefined) => void;
+}) {
   const fromHash = from ?? versions[1]?.hash ?? null;
   const toHash = to ?? versions[0]?.hash ?? null;
   const loaded = useLoad(async () => (fromHash ? api.request(DIFF, { ns, from: fromHash, to: toHash, path }) : null), [api, ns, path, fromHash, toHash]);
@@ -180,7 +263,12 @@ function DiffTab({ api, ns, path, versions, from, to, onPick }: { api: Api; ns: 
       {!fromHash && <p class="muted">This document has a single version: nothing to compare yet.</p>}
       {fromHash && loaded.state === 'loading' && <p class="muted">Computing the diff…</p>}
       {loaded.state === 'error' && <p class="alert alert-error">{loaded.error.message}</p>}
-      {diff?.__typename === 'Diff' && (diff.files?.length ? diff.files.map((file) => <FileDiffView key={file.path} file={file} />) : <p class="muted">No difference between these versions.</p>)}
+      {diff?.__typename === 'Diff' &&
+        (diff.files?.length ? (
+          diff.files.map((file) => <FileDiffView key={file.path} file={file} />)
+        ) : (
+          <p class="muted">No difference between these versions.</p>
+        ))}
       {diff && diff.__typename !== 'Diff' && <Problem result={diff} />}
     </div>
   );

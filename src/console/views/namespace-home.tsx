@@ -12,7 +12,9 @@ export function NamespaceHome({ api, ns, revision }: { api: Api; ns: string; rev
       <header class="view-header">
         <div>
           <h1>{ns}</h1>
-          <p class="muted">Pick a document on the left, or look at the namespace's <a href={href(ns, 'versions')}>versions</a> and <a href={href(ns, 'audit')}>audit log</a>.</p>
+          <p class="muted">
+            Pick a document on the left, or look at the namespace's <a href={href(ns, 'versions')}>versions</a> and <a href={href(ns, 'audit')}>audit log</a>.
+          </p>
         </div>
       </header>
       <div class="panel">

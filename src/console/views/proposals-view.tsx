@@ -63,13 +63,22 @@ export function ProposalsView({ api, ns, revision }: { api: Api; ns: string; rev
                 <ul class="reviews small">
                   {(p.reviews ?? []).map((r, i) => (
                     <li key={i}>
-                      <span class={`badge review-${(r.verdict ?? '').toLowerCase()}`}>{r.verdict === 'APPROVE' ? 'approved' : 'rejected'}</span> {r.reviewer?.name} <Time iso={r.time} />
+                      <span class={`badge review-${(r.verdict ?? '').toLowerCase()}`}>{r.verdict === 'APPROVE' ? 'approved' : 'rejected'}</span>{' '}
+                      {r.reviewer?.name} <Time iso={r.time} />
                       {r.comment && <span class="muted"> — {r.comment}</span>}
                     </li>
                   ))}
                 </ul>
               )}
-              {p.state === 'OPEN' && p.id && <ProposalActions api={api} ns={ns} id={p.id} rights={reviewRights(operator, p.author?.email, namedApprover, approversOf(p.reviews))} onOutcome={(o) => setOutcomes((m) => new Map(m).set(p.id ?? '', o))} />}
+              {p.state === 'OPEN' && p.id && (
+                <ProposalActions
+                  api={api}
+                  ns={ns}
+                  id={p.id}
+                  rights={reviewRights(operator, p.author?.email, namedApprover, approversOf(p.reviews))}
+                  onOutcome={(o) => setOutcomes((m) => new Map(m).set(p.id ?? '', o))}
+                />
+              )}
               {p.id && outcomes.has(p.id) && <ProposalOutcomeView outcome={outcomes.get(p.id) as ProposalOutcome} />}
               {open === p.id && (p.diff ?? []).map((file) => <FileDiffView key={file.path} file={file} />)}
             </li>
@@ -94,6 +103,8 @@ function useNamedApprover(api: Api, ns: string, revision: number): boolean {
 }
 
 /** Who has approved so far, by email. */
-function approversOf(reviews: readonly ({ readonly verdict?: string | null; readonly reviewer?: { readonly email?: string | null } | null } | null)[] | null | undefined): string[] {
+function approversOf(
+  reviews: readonly ({ readonly verdict?: string | null; readonly reviewer?: { readonly email?: string | null } | null } | null)[] | null | undefined,
+): string[] {
   return (reviews ?? []).flatMap((r) => (r?.verdict === 'APPROVE' && r.reviewer?.email ? [r.reviewer.email] : []));
 }

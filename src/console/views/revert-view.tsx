@@ -29,7 +29,14 @@ export function RevertView({ api, ns, params, revision }: { api: Api; ns: string
         </div>
       </header>
       <EditorsOnly ns={ns} why={<PreviewNeedsEditor ns={ns} verb="a revert" />}>
-        <UndoFlow api={api} ns={ns} kind={kind} picked={params.get('version')} onPick={(hash) => navigate(href(ns, 'revert', { version: hash }))} revision={revision} />
+        <UndoFlow
+          api={api}
+          ns={ns}
+          kind={kind}
+          picked={params.get('version')}
+          onPick={(hash) => navigate(href(ns, 'revert', { version: hash }))}
+          revision={revision}
+        />
       </EditorsOnly>
     </section>
   );

@@ -9,14 +9,19 @@ import { href, navigate } from '../route.js';
 export function RollbackView({ api, ns, params, revision }: { api: Api; ns: string; params: URLSearchParams; revision: number }) {
   const paths = params.get('paths') ?? '';
   const [draft, setDraft] = useState(paths);
-  const list = paths.split(',').map((p) => p.trim()).filter(Boolean);
+  const list = paths
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const kind = useMemo<UndoKind>(
     () => ({
       verb: 'Roll back',
       pickLabel: 'Pick the version to return to',
       pickable: (_v, i) => i > 0,
       run: async (client, { version, expectedVersion, dryRun, comment }) => {
-        const result = await client.request(ROLLBACK, { input: { namespace: ns, to: version, expectedVersion, dryRun, comment, paths: list.length ? list : undefined } });
+        const result = await client.request(ROLLBACK, {
+          input: { namespace: ns, to: version, expectedVersion, dryRun, comment, paths: list.length ? list : undefined },
+        });
         if (!result.rollback) throw new Error('no answer');
         return result.rollback;
       },

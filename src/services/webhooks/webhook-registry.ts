@@ -64,7 +64,8 @@ export class WebhookRegistry {
       await this.commit(repo, new Map([[file, next === null ? null : Buffer.from(encodeWebhookDefinition(next))]]), how);
       return next;
     };
-    const giveUp = (): Error => new StorageError('contention', 'other replicas kept changing webhook definitions at the same time; nothing was committed, try again');
+    const giveUp = (): Error =>
+      new StorageError('contention', 'other replicas kept changing webhook definitions at the same time; nothing was committed, try again');
     const result = await repo.exclusive(() => withRemoteRetry(repo, attempt, giveUp));
     this.loaded = null;
     for (const listener of this.listeners) listener();

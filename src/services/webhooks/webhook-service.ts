@@ -181,7 +181,8 @@ export class WebhookService {
     const repo = await this.access.open(actor, definition.namespace, 'admin');
     const commit = await this.eventCommit(repo, eventId);
     const outcome = await this.dispatcher.redeliver(definition.id, commit);
-    if (outcome === 'not-yet-due') throw new InvalidInputError(`${commit.oid} is not delivered yet: webhooks deliver in commit order, it comes after the event being delivered`);
+    if (outcome === 'not-yet-due')
+      throw new InvalidInputError(`${commit.oid} is not delivered yet: webhooks deliver in commit order, it comes after the event being delivered`);
     return { webhook: publicView(definition), version: commit.oid, outcome };
   }
 

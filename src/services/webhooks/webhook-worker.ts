@@ -299,10 +299,36 @@ export class WebhookWorker {
       },
     });
     const record = async (outcome: DeliveryOutcome, nextAt: number | null): Promise<void> => {
-      const entry = { eventId, version: commit.oid, attempt, trigger, at: new Date(started).toISOString(), ...pick(result), outcome, nextAttemptAt: nextAt === null ? null : new Date(nextAt).toISOString() };
+      const entry = {
+        eventId,
+        version: commit.oid,
+        attempt,
+        trigger,
+        at: new Date(started).toISOString(),
+        ...pick(result),
+        outcome,
+        nextAttemptAt: nextAt === null ? null : new Date(nextAt).toISOString(),
+      };
       await this.ctx.log.append(definition.id, entry);
-      this.ctx.observer?.webhookDelivery({ webhookId: definition.id, namespace: definition.namespace, statusCode: result.statusCode, outcome, trigger, latencyMs: result.latencyMs });
-      const fields = { webhook: definition.id, namespace: definition.namespace, eventId, attempt, trigger, statusCode: result.statusCode, latencyMs: result.latencyMs, error: result.error, outcome };
+      this.ctx.observer?.webhookDelivery({
+        webhookId: definition.id,
+        namespace: definition.namespace,
+        statusCode: result.statusCode,
+        outcome,
+        trigger,
+        latencyMs: result.latencyMs,
+      });
+      const fields = {
+        webhook: definition.id,
+        namespace: definition.namespace,
+        eventId,
+        attempt,
+        trigger,
+        statusCode: result.statusCode,
+        latencyMs: result.latencyMs,
+        error: result.error,
+        outcome,
+      };
       if (outcome === 'delivered') this.ctx.logger.info(fields, 'webhook delivered');
       else this.ctx.logger.warn(fields, 'webhook delivery failed');
     };
