@@ -136,7 +136,7 @@ export class RepositoryStore {
   /** Commits in main's index per namespace whose repository is open (the system repository aside). */
   indexSizes(): Map<string, number> {
     const sizes = new Map<string, number>();
-    for (const [name, repo] of this.loaded) if (name !== SYSTEM_REPOSITORY) sizes.set(name, repo.index.size);
+    for (const [name, repo] of this.loaded) if (name !== SYSTEM_REPOSITORY) sizes.set(name, repo.versionCount());
     return sizes;
   }
 

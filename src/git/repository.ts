@@ -5,6 +5,7 @@ import { parseCommitMessage } from '../domain/commit-message.js';
 import { CommitIndex, type IndexedCommit } from './commit-index.js';
 import { type HousekeepingOptions, repack } from './housekeeping.js';
 import { IndexFile } from './index-file.js';
+import { type IntegrityReport, verifyIntegrity } from './integrity.js';
 import type { DurabilityOptions } from './durable-file.js';
 import type { EncodedObject, Signature } from './object-format.js';
 import { ObjectStore } from './object-store.js';
@@ -13,9 +14,9 @@ import { RefResolver } from './ref-resolver.js';
 import { type GitRemote, RemoteUnavailableError } from './remote.js';
 import { MAIN_REF, RefStore } from './ref-store.js';
 import { type BlobChanges, buildTree } from './tree-builder.js';
-import { TagStore } from './tag-store.js';
-import { diffTrees } from './tree-diff.js';
-import { TreeReader } from './tree-reader.js';
+import { type StoredTag, TagStore } from './tag-store.js';
+import { type PathChange, diffTrees } from './tree-diff.js';
+import { type BlobAtPath, TreeReader } from './tree-reader.js';
 import { WriteLock } from './write-lock.js';
 
 export interface CommitRequest {
@@ -46,11 +47,17 @@ export class DivergedHistoryError extends Error {
 
 /** One namespace: a bare repository with its object store, refs, commit index and serialized writer. */
 export class GitRepository {
+  /** @deprecated use readBlob, readText, blobId, changesBetween or verifyIntegrity */
   readonly objects: ObjectStore;
+  /** @deprecated use readRef, moveRef, removeRef or branches */
   readonly refs: RefStore;
+  /** @deprecated use filesIn or blobAt */
   readonly trees: TreeReader;
+  /** @deprecated use mainCommit, mainCommitAt, versionCount, commitWithRequestId, historyOf, lastChangeOf or changedSince */
   readonly index = new CommitIndex();
+  /** @deprecated use resolve */
   readonly resolver: RefResolver;
+  /** @deprecated use listTags, tag, createTag or removeTag */
   readonly tags: TagStore;
   private readonly lock = new WriteLock();
   /** Catch-ups of the index run one at a time; commits append to it directly, idempotently. */
@@ -202,6 +209,112 @@ export class GitRepository {
 
   head(): IndexedCommit | null {
     return this.index.head();
+  }
+
+  // What the layers above read, named for what they want; the stores behind them stay this class's business.
+
+  /** Main's commit `oid`, or undefined when it is not one of main's (or not pulled yet, with replicas). */
+  mainCommit(oid: string): IndexedCommit | undefined {
+    return this.index.get(oid);
+  }
+
+  /** Main's commit at sequence number `seq` (the root is 0). */
+  mainCommitAt(seq: number): IndexedCommit | undefined {
+    return this.index.at(seq);
+  }
+
+  /** The number of commits on main, which is also the next commit's sequence number. */
+  versionCount(): number {
+    return this.index.size;
+  }
+
+  /** Main's commit made by the write with this request id: a retried request is answered with it. */
+  commitWithRequestId(requestId: string): IndexedCommit | undefined {
+    return this.index.withRequestId(requestId);
+  }
+
+  /** Sequence numbers of main's commits that changed `path`, oldest first. */
+  historyOf(path: string): readonly number[] {
+    return this.index.historyOf(path);
+  }
+
+  /** Main's last commit at or before `seq` that changed `path`. */
+  lastChangeOf(path: string, seq: number): IndexedCommit | undefined {
+    return this.index.lastChangeOf(path, seq);
+  }
+
+  /** Those of `paths` that a commit of main after `seq` changed. */
+  changedSince(seq: number, paths: Iterable<string>): string[] {
+    return this.index.changedSince(seq, paths);
+  }
+
+  /** The commit a user's reference names (hash, short hash, tag, HEAD, main, `@{time}`, `~N`, `^`); typed errors otherwise. */
+  resolve(ref: string): Promise<string> {
+    return this.resolver.resolve(ref);
+  }
+
+  readBlob(oid: string): Promise<Uint8Array> {
+    return this.objects.readBlob(oid);
+  }
+
+  /** A blob's content as UTF-8 text. */
+  async readText(oid: string): Promise<string> {
+    return Buffer.from(await this.objects.readBlob(oid)).toString('utf8');
+  }
+
+  /** The blob id `text` is stored under, without storing it. */
+  blobId(text: string): string {
+    return this.objects.blobOid(Buffer.from(text));
+  }
+
+  /** Every file under `prefix` ('' = all) in a tree, sorted by path. A prefix may end inside a name. */
+  filesIn(treeOid: string, prefix = ''): Promise<BlobAtPath[]> {
+    return this.trees.listBlobs(treeOid, prefix);
+  }
+
+  /** The files that differ from one tree to another (null: the empty tree). */
+  changesBetween(fromTree: string | null, toTree: string): Promise<PathChange[]> {
+    return diffTrees(this.objects, fromTree, toTree);
+  }
+
+  /** Where a ref (a side branch, one of Cairn's own refs) points, or null when it does not exist. */
+  readRef(ref: string): Promise<string | null> {
+    return this.refs.read(ref);
+  }
+
+  /** Moves a ref other than main from `expected` (null: absent) to `next`; RefMovedError if it moved meanwhile. */
+  async moveRef(ref: string, expected: string | null, next: string): Promise<void> {
+    if (ref === MAIN_REF) throw new Error('main moves by commit only');
+    return this.refs.compareAndSwap(ref, expected, next);
+  }
+
+  /** Deletes a ref other than main if it still points at `expected`. */
+  async removeRef(ref: string, expected: string): Promise<void> {
+    if (ref === MAIN_REF) throw new Error('main moves by commit only');
+    return this.refs.remove(ref, expected);
+  }
+
+  listTags(): Promise<StoredTag[]> {
+    return this.tags.list();
+  }
+
+  tag(name: string): Promise<StoredTag | null> {
+    return this.tags.get(name);
+  }
+
+  /** Writes an annotated tag of `commit`; a tag that exists is never moved (TagExistsInRepositoryError). */
+  createTag(name: string, commit: string, tagger: Signature, message: string): Promise<StoredTag> {
+    return this.tags.create(name, commit, tagger, message);
+  }
+
+  /** Deletes the tag if it still points at `expected`. */
+  removeTag(name: string, expected: string): Promise<void> {
+    return this.tags.remove(name, expected);
+  }
+
+  /** Re-hashes every object reachable from every ref and checks the links between them. */
+  verifyIntegrity(): Promise<IntegrityReport> {
+    return verifyIntegrity(this.gitdir, this.objects);
   }
 
   /**

@@ -16,7 +16,7 @@ export function webhookCursorRef(webhookId: string): string {
  */
 export async function readWebhookCursor(repo: GitRepository, webhookId: string): Promise<string | null> {
   const ref = webhookCursorRef(webhookId);
-  const local = await repo.refs.read(ref);
+  const local = await repo.readRef(ref);
   const shared = repo.upstream ? await repo.upstream.remote.head(ref).catch(() => null) : null;
   return furtherAlong(repo, local, shared);
 }
@@ -24,18 +24,18 @@ export async function readWebhookCursor(repo: GitRepository, webhookId: string):
 /** Moves the cursor from `expected` (null: no ref yet) to `next`; throws RefMovedError if someone else moved it. */
 export async function moveWebhookCursor(repo: GitRepository, webhookId: string, expected: string | null, next: string): Promise<void> {
   const ref = webhookCursorRef(webhookId);
-  if (!repo.upstream) return repo.refs.compareAndSwap(ref, expected, next);
+  if (!repo.upstream) return repo.moveRef(ref, expected, next);
   // With replicas `expected` may be the remote's cursor, ahead of this replica's own ref: move the local ref from
   // wherever it is, forward only.
-  const local = await repo.refs.read(ref);
-  if (local !== next && furtherAlong(repo, local, next) === next) await repo.refs.compareAndSwap(ref, local, next);
+  const local = await repo.readRef(ref);
+  if (local !== next && furtherAlong(repo, local, next) === next) await repo.moveRef(ref, local, next);
   await shareCursor(repo, ref, next);
 }
 
 export async function removeWebhookCursor(repo: GitRepository, webhookId: string): Promise<void> {
   const ref = webhookCursorRef(webhookId);
-  const current = await repo.refs.read(ref);
-  if (current) await repo.refs.remove(ref, current);
+  const current = await repo.readRef(ref);
+  if (current) await repo.removeRef(ref, current);
   if (repo.upstream) {
     const shared = await repo.upstream.remote.head(ref).catch(() => null);
     if (shared) await repo.upstream.remote.push(ref, [], null, shared).catch(() => undefined);
@@ -52,7 +52,7 @@ async function shareCursor(repo: GitRepository, ref: string, next: string): Prom
   try {
     const shared = await remote.head(ref);
     // A shared cursor this replica has not pulled yet may be ahead: never move it back.
-    if (shared !== null && !repo.index.get(shared)) return;
+    if (shared !== null && !repo.mainCommit(shared)) return;
     if (furtherAlong(repo, shared, next) === next && shared !== next) await remote.push(ref, [], next, shared);
   } catch {
     // Lagging is safe (see above); the next delivery tries again.
@@ -61,8 +61,8 @@ async function shareCursor(repo: GitRepository, ref: string, next: string): Prom
 
 /** Of two commits of main, the later one; a commit this replica does not know counts as not along at all. */
 function furtherAlong(repo: GitRepository, a: string | null, b: string | null): string | null {
-  const seqA = a ? (repo.index.get(a)?.seq ?? -1) : -1;
-  const seqB = b ? (repo.index.get(b)?.seq ?? -1) : -1;
+  const seqA = a ? (repo.mainCommit(a)?.seq ?? -1) : -1;
+  const seqB = b ? (repo.mainCommit(b)?.seq ?? -1) : -1;
   if (seqA < 0 && seqB < 0) return a ?? b;
   return seqA >= seqB ? a : b;
 }

@@ -38,7 +38,7 @@ describe('housekeeping', () => {
     for (const { oid, text } of written) {
       const i = written.findIndex((w) => w.oid === oid);
       const blob = await repo.blobAt(oid, `docs/${i % 3}.json`);
-      expect(Buffer.from(await repo.objects.readBlob(blob!)).toString()).toBe(text);
+      expect(await repo.readText(blob!)).toBe(text);
     }
     execFileSync('git', ['--git-dir', gitdir, 'fsck', '--strict']);
   });

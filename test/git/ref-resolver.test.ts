@@ -7,6 +7,7 @@ import { formatCommitMessage } from '../../src/domain/commit-message.js';
 import { InvalidRefError } from '../../src/domain/errors.js';
 import type { GitRepository } from '../../src/git/repository.js';
 import { RepositoryStore } from '../../src/git/repository-store.js';
+import { writeLoose } from '../support/loose-object.js';
 
 const GIT_ENV = { ...process.env, GIT_COMMITTER_NAME: 'Cli', GIT_COMMITTER_EMAIL: 'cli@example.com' };
 
@@ -41,7 +42,7 @@ describe('version references', () => {
 
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  const resolve = (ref: string) => repo.resolver.resolve(ref);
+  const resolve = (ref: string) => repo.resolve(ref);
 
   it('resolves HEAD, main, ~N, ^, full and short hashes, annotated and lightweight tags', async () => {
     expect(await resolve('HEAD')).toBe(commits[3]);
@@ -78,11 +79,10 @@ describe('version references', () => {
     const seen = new Map<string, string>();
     let prefix: string | null = null;
     for (let i = 0; prefix === null; i += 1) {
-      const blob = repo.objects.encodeBlob(Buffer.from(`filler ${i}`));
-      await repo.objects.writeAll([blob]);
-      const key = blob.oid.slice(0, 4);
-      if (seen.has(key) && seen.get(key) !== blob.oid) prefix = key;
-      seen.set(key, blob.oid);
+      const oid = writeLoose(gitdir, 'blob', Buffer.from(`filler ${i}`));
+      const key = oid.slice(0, 4);
+      if (seen.has(key) && seen.get(key) !== oid) prefix = key;
+      seen.set(key, oid);
     }
     expect(await reason(prefix)).toBe('ambiguous');
     // git agrees: the prefix names more than one object.

@@ -45,7 +45,7 @@ describe('side branches', () => {
     expect(git('show', 'proposals/abc:a.json')).toBe('{"a":2}\n');
     expect(git('show', 'proposals/abc:b.json')).toBe('{}\n');
     expect(git('rev-parse', 'main').trim()).toBe(main);
-    expect(repo.index.size).toBe(1);
+    expect(repo.versionCount()).toBe(1);
 
     await expect(repo.exclusive(() => repo.commitToBranch('refs/heads/proposals/abc', null, request(main, {})))).rejects.toBeInstanceOf(RefMovedError);
     const second = await repo.exclusive(() => repo.commitToBranch('refs/heads/proposals/abc', first, request(first, {})));
