@@ -1,3 +1,4 @@
+import type { ObjectFieldsShape } from '@pothos/core';
 import {
   CairnError,
   ForbiddenError,
@@ -34,110 +35,31 @@ export const ErrorInterface = builder.interfaceRef<CairnError>('Error').implemen
   }),
 });
 
-const implementsError = { interfaces: () => [ErrorInterface] };
+type ErrorFields<Shape> = ObjectFieldsShape<typeof builder.$inferSchemaTypes, Shape>;
 
-builder.objectType(NotFoundError, {
-  name: 'NotFound',
-  ...implementsError,
-  isTypeOf: (v) => v instanceof NotFoundError,
-  fields: (t) => ({ kind: t.exposeString('kind'), key: t.exposeString('key') }),
-});
-
-builder.objectType(ForbiddenError, {
-  name: 'Forbidden',
-  ...implementsError,
-  isTypeOf: (v) => v instanceof ForbiddenError,
-  fields: (t) => ({ namespace: t.exposeString('namespace'), requiredRole: t.exposeString('requiredRole') }),
-});
-
-builder.objectType(InvalidNamespaceError, {
-  name: 'InvalidNamespace',
-  ...implementsError,
-  isTypeOf: (v) => v instanceof InvalidNamespaceError,
-  fields: (t) => ({ namespace: t.exposeString('namespace'), reason: t.exposeString('reason') }),
-});
-
-builder.objectType(NamespaceExistsError, {
-  name: 'NamespaceExists',
-  ...implementsError,
-  isTypeOf: (v) => v instanceof NamespaceExistsError,
-  fields: (t) => ({ namespace: t.exposeString('namespace') }),
-});
-
-builder.objectType(InvalidPathError, {
-  name: 'InvalidPath',
-  ...implementsError,
-  isTypeOf: (v) => v instanceof InvalidPathError,
-  fields: (t) => ({ path: t.exposeString('path'), reason: t.exposeString('reason') }),
-});
-
-builder.objectType(InvalidDocumentError, {
-  name: 'InvalidDocument',
-  ...implementsError,
-  isTypeOf: (v) => v instanceof InvalidDocumentError,
-  fields: (t) => ({
-    path: t.exposeString('path'),
-    detail: t.exposeString('detail'),
-    line: t.exposeInt('line', { nullable: true }),
-    column: t.exposeInt('column', { nullable: true }),
-  }),
-});
-
-builder.objectType(InvalidRefError, {
-  name: 'InvalidRef',
-  ...implementsError,
-  isTypeOf: (v) => v instanceof InvalidRefError,
-  fields: (t) => ({ ref: t.exposeString('ref'), reason: t.exposeString('reason') }),
-});
-
-builder.objectType(InvalidInputError, {
-  name: 'InvalidInput',
-  ...implementsError,
-  isTypeOf: (v) => v instanceof InvalidInputError,
-  fields: () => ({}),
-});
-
-builder.objectType(VersionConflictError, {
-  name: 'VersionConflict',
-  description: 'Someone else changed these documents after the expected version; re-read and retry.',
-  ...implementsError,
-  isTypeOf: (v) => v instanceof VersionConflictError,
-  fields: (t) => ({
-    expectedVersion: t.exposeString('expectedVersion', { nullable: true }),
-    currentVersion: t.exposeString('currentVersion', { nullable: true }),
-    paths: t.exposeStringList('paths'),
-  }),
-});
+/**
+ * Declares a domain error class as a GraphQL type implementing `Error`. A field that lists the class in its
+ * `errors` returns it as a member of its result union (the errors plugin catches it); the `Error` fields come
+ * from the interface, `fields` adds the details. The plugin hands a proxy of the error that `instanceof` does
+ * not see through, and unwraps it before calling `isTypeOf`.
+ */
+function errorType<Shape extends CairnError>(
+  error: new (...args: never[]) => Shape,
+  options: { readonly name: string; readonly description?: string; readonly fields?: ErrorFields<Shape> },
+): void {
+  // Pothos cannot work out a generic class's parent shape here; each call site checks `fields` against its own class.
+  const param: new () => CairnError = error;
+  builder.objectType(param, {
+    name: options.name,
+    description: options.description,
+    interfaces: () => [ErrorInterface],
+    isTypeOf: (value) => value instanceof error,
+    fields: options.fields as ErrorFields<CairnError> | undefined,
+  });
+}
 
 const ValueConflictRef = builder.objectRef<ValueConflict>('ValueConflict').implement({
   fields: (t) => ({ path: t.exposeString('path'), pointers: t.exposeStringList('pointers') }),
-});
-
-builder.objectType(RevertConflictError, {
-  name: 'RevertConflict',
-  description: 'Later versions changed the values the reverted version changed; nothing was committed.',
-  ...implementsError,
-  isTypeOf: (v) => v instanceof RevertConflictError,
-  fields: (t) => ({
-    revertedVersion: t.exposeString('version'),
-    conflicts: t.field({ type: [ValueConflictRef], resolve: (e) => [...e.conflicts] }),
-  }),
-});
-
-builder.objectType(StorageError, {
-  name: 'StorageFailure',
-  description: 'The disk refused the write (full, read-only, failing); nothing was committed and the head did not move.',
-  ...implementsError,
-  isTypeOf: (v) => v instanceof StorageError,
-  fields: (t) => ({ reason: t.exposeString('reason') }),
-});
-
-builder.objectType(InvalidWebhookUrlError, {
-  name: 'InvalidWebhookUrl',
-  description: 'The URL is malformed, or the SSRF guard refuses it (a loopback, private, link-local or metadata address, before or after DNS).',
-  ...implementsError,
-  isTypeOf: (v) => v instanceof InvalidWebhookUrlError,
-  fields: (t) => ({ url: t.exposeString('url'), reason: t.exposeString('reason') }),
 });
 
 const BrokenOverlayRef = builder.objectRef<BrokenOverlay>('BrokenOverlay').implement({
@@ -154,20 +76,81 @@ const BrokenOverlayRef = builder.objectRef<BrokenOverlay>('BrokenOverlay').imple
   }),
 });
 
-builder.objectType(OverlayConflictError, {
+export const ProposalStateEnum = builder.enumType('ProposalState', {
+  values: { OPEN: { value: 'open' }, MERGED: { value: 'merged' }, REJECTED: { value: 'rejected' } } as const,
+});
+
+errorType(NotFoundError, { name: 'NotFound', fields: (t) => ({ kind: t.exposeString('kind'), key: t.exposeString('key') }) });
+
+errorType(ForbiddenError, {
+  name: 'Forbidden',
+  fields: (t) => ({ namespace: t.exposeString('namespace'), requiredRole: t.exposeString('requiredRole') }),
+});
+
+errorType(InvalidNamespaceError, {
+  name: 'InvalidNamespace',
+  fields: (t) => ({ namespace: t.exposeString('namespace'), reason: t.exposeString('reason') }),
+});
+
+errorType(NamespaceExistsError, { name: 'NamespaceExists', fields: (t) => ({ namespace: t.exposeString('namespace') }) });
+
+errorType(InvalidPathError, { name: 'InvalidPath', fields: (t) => ({ path: t.exposeString('path'), reason: t.exposeString('reason') }) });
+
+errorType(InvalidDocumentError, {
+  name: 'InvalidDocument',
+  fields: (t) => ({
+    path: t.exposeString('path'),
+    detail: t.exposeString('detail'),
+    line: t.exposeInt('line', { nullable: true }),
+    column: t.exposeInt('column', { nullable: true }),
+  }),
+});
+
+errorType(InvalidRefError, { name: 'InvalidRef', fields: (t) => ({ ref: t.exposeString('ref'), reason: t.exposeString('reason') }) });
+
+errorType(InvalidInputError, { name: 'InvalidInput' });
+
+errorType(VersionConflictError, {
+  name: 'VersionConflict',
+  description: 'Someone else changed these documents after the expected version; re-read and retry.',
+  fields: (t) => ({
+    expectedVersion: t.exposeString('expectedVersion', { nullable: true }),
+    currentVersion: t.exposeString('currentVersion', { nullable: true }),
+    paths: t.exposeStringList('paths'),
+  }),
+});
+
+errorType(RevertConflictError, {
+  name: 'RevertConflict',
+  description: 'Later versions changed the values the reverted version changed; nothing was committed.',
+  fields: (t) => ({
+    revertedVersion: t.exposeString('version'),
+    conflicts: t.field({ type: [ValueConflictRef], resolve: (e) => [...e.conflicts] }),
+  }),
+});
+
+errorType(StorageError, {
+  name: 'StorageFailure',
+  description: 'The disk refused the write (full, read-only, failing); nothing was committed and the head did not move.',
+  fields: (t) => ({ reason: t.exposeString('reason') }),
+});
+
+errorType(InvalidWebhookUrlError, {
+  name: 'InvalidWebhookUrl',
+  description: 'The URL is malformed, or the SSRF guard refuses it (a loopback, private, link-local or metadata address, before or after DNS).',
+  fields: (t) => ({ url: t.exposeString('url'), reason: t.exposeString('reason') }),
+});
+
+errorType(OverlayConflictError, {
   name: 'OverlayConflict',
   description:
     'Overlays would no longer apply to their base (or the overlay written does not); nothing was committed. Fix them in the same write, or pass force: true on a direct write (a merge of a change request takes no force: fix the overlay first).',
-  ...implementsError,
-  isTypeOf: (v) => v instanceof OverlayConflictError,
   fields: (t) => ({ overlays: t.field({ type: [BrokenOverlayRef], resolve: (e) => [...e.overlays] }) }),
 });
 
-builder.objectType(ApprovalRequiredError, {
+errorType(ApprovalRequiredError, {
   name: 'ApprovalRequired',
   description: 'These paths are under an approval rule of .cairn/policy.json: they change only through an approved change request.',
-  ...implementsError,
-  isTypeOf: (v) => v instanceof ApprovalRequiredError,
   fields: (t) => ({
     paths: t.exposeStringList('paths'),
     required: t.exposeInt('required'),
@@ -176,63 +159,65 @@ builder.objectType(ApprovalRequiredError, {
   }),
 });
 
-builder.objectType(ProposalRejectedError, {
-  name: 'ProposalRejected',
-  ...implementsError,
-  isTypeOf: (v) => v instanceof ProposalRejectedError,
-  fields: (t) => ({ proposal: t.exposeString('proposal') }),
-});
+errorType(ProposalRejectedError, { name: 'ProposalRejected', fields: (t) => ({ proposal: t.exposeString('proposal') }) });
 
-builder.objectType(ProposalConflictError, {
+errorType(ProposalConflictError, {
   name: 'ProposalConflict',
   description: 'Main changed these documents after the proposal was made; nothing was merged. Propose again on the current head.',
-  ...implementsError,
-  isTypeOf: (v) => v instanceof ProposalConflictError,
   fields: (t) => ({ proposal: t.exposeString('proposal'), paths: t.exposeStringList('paths') }),
 });
 
-export const ProposalStateEnum = builder.enumType('ProposalState', {
-  values: { OPEN: { value: 'open' }, MERGED: { value: 'merged' }, REJECTED: { value: 'rejected' } } as const,
-});
-
-builder.objectType(ProposalClosedError, {
+errorType(ProposalClosedError, {
   name: 'ProposalClosed',
   description: 'The proposal was already merged or rejected; nothing was recorded.',
-  ...implementsError,
-  isTypeOf: (v) => v instanceof ProposalClosedError,
   fields: (t) => ({ proposal: t.exposeString('proposal'), state: t.field({ type: ProposalStateEnum, resolve: (e) => e.state }) }),
 });
 
-builder.objectType(ReviewNotAllowedError, {
+errorType(ReviewNotAllowedError, {
   name: 'ReviewNotAllowed',
   description: 'The author cannot approve their own change, and only approvers named by the policy may approve.',
-  ...implementsError,
-  isTypeOf: (v) => v instanceof ReviewNotAllowedError,
   fields: (t) => ({ proposal: t.exposeString('proposal'), reason: t.string({ resolve: (e) => (e.reason === 'author' ? 'AUTHOR' : 'NOT_APPROVER') }) }),
 });
 
-builder.objectType(TooExpensiveError, {
+errorType(TooExpensiveError, {
   name: 'TooExpensive',
   description:
     'The request would cost more than a documented limit allows (README, "Limits"); nothing was changed. Narrow it (a pointer, a path, fewer versions) or raise the limit.',
-  ...implementsError,
-  isTypeOf: (v) => v instanceof TooExpensiveError,
   fields: (t) => ({
     limit: t.exposeString('limit', { description: 'The setting or built-in bound that refused the request.' }),
     detail: t.exposeString('detail'),
   }),
 });
 
-builder.objectType(IdempotencyKeyReusedError, {
+errorType(IdempotencyKeyReusedError, {
   name: 'IdempotencyKeyReused',
   description:
     'This requestId was already used in this namespace for a different request (another operation, payload or operator): nothing was done and nothing is replayed. A new request needs a new requestId.',
-  ...implementsError,
-  isTypeOf: (v) => v instanceof IdempotencyKeyReusedError,
   fields: (t) => ({
     requestId: t.exposeString('requestId'),
     firstVersion: t.exposeString('version', { description: "The version the key's first request committed." }),
   }),
+});
+
+errorType(InvalidTagNameError, {
+  name: 'InvalidTagName',
+  description: 'The name breaks git check-ref-format, reads as a hash, HEAD, main or a full ref name, or clashes with a tag folder.',
+  fields: (t) => ({ name: t.exposeString('tag'), reason: t.exposeString('reason') }),
+});
+
+errorType(TagExistsError, {
+  name: 'TagExists',
+  description: 'A tag of that name exists: tags are never moved (delete it first, unless it is protected).',
+  fields: (t) => ({
+    name: t.exposeString('tag'),
+    currentHash: t.exposeString('target', { description: 'What the tag ref points at now (a tag object, or a commit).' }),
+  }),
+});
+
+errorType(ProtectedTagError, {
+  name: 'ProtectedTag',
+  description: "The tag matches the namespace policy's protectedTags: it can be neither moved nor deleted.",
+  fields: (t) => ({ name: t.exposeString('tag'), pattern: t.exposeString('pattern') }),
 });
 
 /** Error sets per kind of field, so each union lists exactly what can happen there. */
@@ -251,32 +236,4 @@ export const PROPOSE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConf
 export const REVIEW_ERRORS = [...READ_ERRORS, StorageError, ProposalClosedError, ReviewNotAllowedError];
 export const MERGE_ERRORS = [...WRITE_ERRORS, ProposalRejectedError, ProposalConflictError, ProposalClosedError];
 export const WEBHOOK_ERRORS = [...READ_ERRORS, InvalidWebhookUrlError, StorageError];
-
-builder.objectType(InvalidTagNameError, {
-  name: 'InvalidTagName',
-  description: 'The name breaks git check-ref-format, reads as a hash, HEAD, main or a full ref name, or clashes with a tag folder.',
-  ...implementsError,
-  isTypeOf: (v) => v instanceof InvalidTagNameError,
-  fields: (t) => ({ name: t.exposeString('tag'), reason: t.exposeString('reason') }),
-});
-
-builder.objectType(TagExistsError, {
-  name: 'TagExists',
-  description: 'A tag of that name exists: tags are never moved (delete it first, unless it is protected).',
-  ...implementsError,
-  isTypeOf: (v) => v instanceof TagExistsError,
-  fields: (t) => ({
-    name: t.exposeString('tag'),
-    currentHash: t.exposeString('target', { description: 'What the tag ref points at now (a tag object, or a commit).' }),
-  }),
-});
-
-builder.objectType(ProtectedTagError, {
-  name: 'ProtectedTag',
-  description: "The tag matches the namespace policy's protectedTags: it can be neither moved nor deleted.",
-  ...implementsError,
-  isTypeOf: (v) => v instanceof ProtectedTagError,
-  fields: (t) => ({ name: t.exposeString('tag'), pattern: t.exposeString('pattern') }),
-});
-
 export const TAG_ERRORS = [...READ_ERRORS, InvalidTagNameError, TagExistsError, ProtectedTagError, InvalidDocumentError, StorageError];
