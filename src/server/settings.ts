@@ -1,69 +1,54 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../domain/retry-schedule.js';
-import { parseAllowList } from '../domain/webhook-url.js';
+import type { z } from 'zod';
 import type { WebhookSettings } from '../services/cairn.js';
-import { DEFAULT_MAX_BLAME_ENTRIES, DEFAULT_MAX_BLAME_VALUES } from '../services/blame.js';
-import { DEFAULT_PARSE_THREADS } from '../services/document-parser.js';
+import { CLUSTER_SETTINGS, SERVER_SETTINGS } from './setting-declarations.js';
 import type { LimitSettings } from './use-limits.js';
 
-/** Everything Cairn reads from the environment; README lists each variable. */
+/**
+ * Everything Cairn reads from the environment. Each field names the variable it comes from; what the variable means
+ * and its default are declared once, in setting-declarations.ts (README's configuration table is generated from it).
+ */
 export interface Settings {
-  /** CAIRN_DATA_DIR: where namespace repositories live. @default ./repos */
+  /** CAIRN_DATA_DIR, resolved against the working directory. */
   readonly dataDir: string;
-  /** CAIRN_HOST @default 127.0.0.1 */
+  /** CAIRN_HOST */
   readonly host: string;
-  /** CAIRN_PORT (0 picks a free port) @default 4000 */
+  /** CAIRN_PORT */
   readonly port: number;
-  /** CAIRN_TOKENS_FILE: bearer tokens and roles; without it, a local development identity on loopback only. */
+  /** CAIRN_TOKENS_FILE, resolved; null: a local development identity on loopback only. */
   readonly tokensFile: string | null;
-  /** LOG_LEVEL @default info */
+  /** LOG_LEVEL */
   readonly logLevel: string;
-  /** CAIRN_FSYNC: fsync objects, refs and directories before acknowledging a write. @default true */
+  /** CAIRN_FSYNC */
   readonly fsync: boolean;
-  /** CAIRN_MAX_DOCUMENT_BYTES @default 1048576 */
+  /** CAIRN_MAX_DOCUMENT_BYTES */
   readonly maxDocumentBytes: number;
-  /**
-   * CAIRN_PARSE_THREADS: worker threads that parse large documents (YAML over 16 KiB, JSON being written over 256 KiB)
-   * off the event loop; 0 parses everything on it. @default available cores - 1, between 1 and 4
-   */
+  /** CAIRN_PARSE_THREADS */
   readonly parseThreads: number;
-  /**
-   * CAIRN_MAX_READ_BYTES: document text one GraphQL request may read, and so parse, diff or blame (a diff across
-   * many large documents, a blame through many versions); past it the request answers TooExpensive. @default 64 MiB
-   */
+  /** CAIRN_MAX_READ_BYTES */
   readonly maxReadBytes: number;
-  /**
-   * CAIRN_MAX_BLAME_VALUES (values one blame reads and compares over all its versions, default 100,000,000) and
-   * CAIRN_MAX_BLAME_ENTRIES (leaf values one blame answers, default 25,000): past either, TooExpensive.
-   */
+  /** CAIRN_MAX_BLAME_VALUES, CAIRN_MAX_BLAME_ENTRIES */
   readonly blame: { readonly maxValues: number; readonly maxEntries: number };
-  /** CAIRN_COMMITTER_NAME / CAIRN_COMMITTER_EMAIL: the committer of every commit (the author is the operator). */
+  /** CAIRN_COMMITTER_NAME, CAIRN_COMMITTER_EMAIL: the committer of every commit (the author is the operator). */
   readonly committer: { readonly name: string; readonly email: string };
-  /** CAIRN_REPACK_EVERY: pack loose objects with `git repack -d` every N commits of a namespace (0: never). @default 0 */
+  /** CAIRN_REPACK_EVERY */
   readonly repackEvery: number;
-  /** CAIRN_CONSOLE_DIR: the built web console served at `/`. @default dist/console (next to the built server) */
+  /** CAIRN_CONSOLE_DIR, resolved. */
   readonly consoleDir: string;
-  /** CAIRN_GRAPHIQL: serve GraphiQL at /graphql to browsers. @default true */
+  /** CAIRN_GRAPHIQL */
   readonly graphiql: boolean;
-  /** GraphQL limits (CAIRN_MAX_DEPTH, …); see use-limits.ts. */
+  /** CAIRN_MAX_DEPTH, …; see use-limits.ts. */
   readonly limits: LimitSettings;
-  /** CAIRN_MAX_BATCH: operations in one batched HTTP request. @default 10 */
+  /** CAIRN_MAX_BATCH */
   readonly maxBatch: number;
-  /** CAIRN_MAX_BODY_BYTES: largest HTTP request body. @default 16 MiB */
+  /** CAIRN_MAX_BODY_BYTES */
   readonly maxBodyBytes: number;
-  /** CAIRN_CORS_ORIGINS: browser origins allowed cross-origin (HTTP CORS and WebSocket Origin), comma-separated. @default none */
+  /** CAIRN_CORS_ORIGINS */
   readonly corsOrigins: readonly string[];
-  /**
-   * Webhook delivery: CAIRN_WEBHOOK_RETRY_SCHEDULE (delays between attempts, default 5s,5m,30m,2h,5h,10h,10h),
-   * CAIRN_WEBHOOK_TIMEOUT_MS (per attempt, default 15000), CAIRN_WEBHOOK_ALLOW (hosts/CIDRs exempt from the SSRF
-   * guard, comma-separated, default none), CAIRN_WEBHOOK_LOG_SIZE (attempts kept per webhook, default 1000).
-   */
+  /** CAIRN_WEBHOOK_RETRY_SCHEDULE, CAIRN_WEBHOOK_TIMEOUT_MS, CAIRN_WEBHOOK_ALLOW, CAIRN_WEBHOOK_LOG_SIZE */
   readonly webhooks: WebhookSettings;
-  /**
-   * CAIRN_WEBHOOK_DELIVERY: whether this process delivers webhooks. Replicas sharing Redis elect one deliverer
-   * among those with it on; replicas without Redis should have it on in exactly one. @default true
-   */
+  /** CAIRN_WEBHOOK_DELIVERY */
   readonly webhookDelivery: boolean;
   /** Running as one of several replicas; null: one process on its own data directory (the default). */
   readonly cluster: ClusterSettings | null;
@@ -73,171 +58,110 @@ export interface Settings {
   readonly metrics: MetricsSettings;
   /** What one WebSocket client may hold: message size, connections, sockets awaiting connection_init, operations. */
   readonly websocket: WebSocketSettings;
-  /**
-   * CAIRN_SHUTDOWN_DELAY_MS: on SIGTERM, how long /readyz answers 503 while everything is still served, so load
-   * balancers stop sending requests before connections are refused. @default 0
-   */
+  /** CAIRN_SHUTDOWN_DELAY_MS */
   readonly shutdownDelayMs: number;
-  /**
-   * CAIRN_READY_WAIT_MS: how long a GraphQL request or WebSocket upgrade that arrives while the server starts
-   * waits for it to be ready before being answered 503 NOT_READY. @default 30000
-   */
+  /** CAIRN_READY_WAIT_MS */
   readonly readyWaitMs: number;
 }
 
 export interface MetricsSettings {
-  /** CAIRN_METRICS_TOKEN: bearer token /metrics requires; null: /metrics answers loopback clients only, unauthenticated. */
+  /** CAIRN_METRICS_TOKEN; null: /metrics answers loopback clients only, unauthenticated. */
   readonly token: string | null;
-  /** CAIRN_METRICS_MAX_OPERATION_NAMES: distinct GraphQL operation names labelled apart; later new ones count as `(other)`. @default 100 */
+  /** CAIRN_METRICS_MAX_OPERATION_NAMES */
   readonly maxOperationNames: number;
 }
 
+/** Read only when CAIRN_REMOTE_URL is set. */
 export interface ClusterSettings {
-  /** CAIRN_REMOTE_URL: the shared Git repository (smart HTTP); each namespace is a branch of it. */
+  /** CAIRN_REMOTE_URL: each namespace is a branch of it. */
   readonly remoteUrl: string;
-  /** CAIRN_REMOTE_USERNAME / CAIRN_REMOTE_PASSWORD: HTTP basic credentials for the remote (a token as password). */
+  /** CAIRN_REMOTE_USERNAME */
   readonly remoteUsername: string | null;
+  /** CAIRN_REMOTE_PASSWORD */
   readonly remotePassword: string | null;
-  /** CAIRN_REMOTE_TIMEOUT_MS: longest wait for one exchange with the remote. @default 30000 */
+  /** CAIRN_REMOTE_TIMEOUT_MS */
   readonly remoteTimeoutMs: number;
-  /** CAIRN_REMOTE_POLL_MS: how often every namespace is compared with the remote (0: never). @default 5000 */
+  /** CAIRN_REMOTE_POLL_MS */
   readonly pollMs: number;
-  /** CAIRN_REDIS_URL: Redis carrying "namespace moved" announcements between replicas; null: polling only. */
+  /** CAIRN_REDIS_URL; null: polling only. */
   readonly redisUrl: string | null;
-  /** CAIRN_WEBHOOK_LEASE_MS: with Redis, how long the replica delivering webhooks holds its lease. @default 15000 */
+  /** CAIRN_WEBHOOK_LEASE_MS */
   readonly webhookLeaseMs: number;
 }
 
 export interface FeedSettings {
-  /** CAIRN_FEED_MAX_BUFFERED_EVENTS: undelivered events per subscription before the subscriber is disconnected. @default 10000 */
+  /** CAIRN_FEED_MAX_BUFFERED_EVENTS */
   readonly maxBufferedEvents: number;
-  /** CAIRN_FEED_MAX_DOCUMENT_EVENT_BYTES: per document, above this many bytes of changes, patch and contents an event says tooLarge. @default 262144 */
+  /** CAIRN_FEED_MAX_DOCUMENT_EVENT_BYTES */
   readonly maxDocumentEventBytes: number;
-  /** CAIRN_FEED_DISCONNECT_GRACE_MS: how long a disconnected slow subscriber may take to read what was sent and the reason before its connection is dropped. @default 30000 */
+  /** CAIRN_FEED_DISCONNECT_GRACE_MS */
   readonly disconnectGraceMs: number;
 }
 
 export interface WebSocketSettings {
-  /**
-   * CAIRN_WS_MAX_PAYLOAD_BYTES: largest message a WebSocket client may send, counted across fragments; a larger one
-   * closes the socket with 1009 as soon as its length is known, before it is buffered. @default 1048576
-   */
+  /** CAIRN_WS_MAX_PAYLOAD_BYTES */
   readonly maxPayloadBytes: number;
-  /**
-   * CAIRN_WS_MAX_CONNECTIONS_PER_IP: open WebSockets per client address (an IPv6 client: per /64), as the TCP
-   * peer is seen (no X-Forwarded-For); one more upgrade is answered 429. 0: no cap. @default 64
-   */
+  /** CAIRN_WS_MAX_CONNECTIONS_PER_IP (0: no cap) */
   readonly maxConnectionsPerIp: number;
-  /**
-   * CAIRN_WS_MAX_PENDING_CONNECTIONS: WebSockets, server-wide, that have not sent connection_init yet; one more
-   * closes the oldest of them with 1013. @default 256
-   */
+  /** CAIRN_WS_MAX_PENDING_CONNECTIONS */
   readonly maxPendingConnections: number;
-  /**
-   * CAIRN_WS_MAX_SUBSCRIPTIONS: operations open at once on one WebSocket (subscriptions, and queries or mutations
-   * sent over it); one more is answered with an error TOO_MANY_SUBSCRIPTIONS. @default 32
-   */
+  /** CAIRN_WS_MAX_SUBSCRIPTIONS */
   readonly maxSubscriptions: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function flag(value: string | undefined, fallback: boolean): boolean {
-  if (value === undefined || value === '') return fallback;
-  return !['0', 'false', 'off', 'no'].includes(value.toLowerCase());
-}
-
-function integer(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`${name} must be a non-negative integer, got '${value}'`);
-  return parsed;
-}
-
-function positive(name: string, value: number): number {
-  if (value < 1) throw new Error(`${name} must be at least 1, got ${value}`);
-  return value;
-}
-
 export function readSettings(env: Env = process.env, cwd = process.cwd()): Settings {
+  const s = parsed(SERVER_SETTINGS, env);
   return {
-    dataDir: path.resolve(cwd, env.CAIRN_DATA_DIR || 'repos'),
-    host: env.CAIRN_HOST || '127.0.0.1',
-    port: integer('CAIRN_PORT', env.CAIRN_PORT, 4000),
-    tokensFile: env.CAIRN_TOKENS_FILE ? path.resolve(cwd, env.CAIRN_TOKENS_FILE) : null,
-    logLevel: env.LOG_LEVEL || 'info',
-    fsync: flag(env.CAIRN_FSYNC, true),
-    maxDocumentBytes: integer('CAIRN_MAX_DOCUMENT_BYTES', env.CAIRN_MAX_DOCUMENT_BYTES, 1024 * 1024),
-    parseThreads: integer('CAIRN_PARSE_THREADS', env.CAIRN_PARSE_THREADS, DEFAULT_PARSE_THREADS),
-    blame: {
-      maxValues: positive('CAIRN_MAX_BLAME_VALUES', integer('CAIRN_MAX_BLAME_VALUES', env.CAIRN_MAX_BLAME_VALUES, DEFAULT_MAX_BLAME_VALUES)),
-      maxEntries: positive('CAIRN_MAX_BLAME_ENTRIES', integer('CAIRN_MAX_BLAME_ENTRIES', env.CAIRN_MAX_BLAME_ENTRIES, DEFAULT_MAX_BLAME_ENTRIES)),
-    },
-    maxReadBytes: positive('CAIRN_MAX_READ_BYTES', integer('CAIRN_MAX_READ_BYTES', env.CAIRN_MAX_READ_BYTES, 64 * 1024 * 1024)),
-    committer: { name: env.CAIRN_COMMITTER_NAME || 'Cairn', email: env.CAIRN_COMMITTER_EMAIL || 'cairn@localhost' },
-    repackEvery: integer('CAIRN_REPACK_EVERY', env.CAIRN_REPACK_EVERY, 0),
-    consoleDir: env.CAIRN_CONSOLE_DIR ? path.resolve(cwd, env.CAIRN_CONSOLE_DIR) : defaultConsoleDir(),
-    graphiql: flag(env.CAIRN_GRAPHIQL, true),
+    dataDir: path.resolve(cwd, s.CAIRN_DATA_DIR),
+    host: s.CAIRN_HOST,
+    port: s.CAIRN_PORT,
+    tokensFile: s.CAIRN_TOKENS_FILE === null ? null : path.resolve(cwd, s.CAIRN_TOKENS_FILE),
+    logLevel: s.LOG_LEVEL,
+    fsync: s.CAIRN_FSYNC,
+    maxDocumentBytes: s.CAIRN_MAX_DOCUMENT_BYTES,
+    parseThreads: s.CAIRN_PARSE_THREADS,
+    blame: { maxValues: s.CAIRN_MAX_BLAME_VALUES, maxEntries: s.CAIRN_MAX_BLAME_ENTRIES },
+    maxReadBytes: s.CAIRN_MAX_READ_BYTES,
+    committer: { name: s.CAIRN_COMMITTER_NAME, email: s.CAIRN_COMMITTER_EMAIL },
+    repackEvery: s.CAIRN_REPACK_EVERY,
+    consoleDir: s.CAIRN_CONSOLE_DIR === null ? defaultConsoleDir() : path.resolve(cwd, s.CAIRN_CONSOLE_DIR),
+    graphiql: s.CAIRN_GRAPHIQL,
     limits: {
-      maxDepth: integer('CAIRN_MAX_DEPTH', env.CAIRN_MAX_DEPTH, 10),
-      maxAliases: integer('CAIRN_MAX_ALIASES', env.CAIRN_MAX_ALIASES, 15),
-      maxCost: integer('CAIRN_MAX_COST', env.CAIRN_MAX_COST, 5000),
-      maxTokens: integer('CAIRN_MAX_TOKENS', env.CAIRN_MAX_TOKENS, 2000),
-      maxDirectives: integer('CAIRN_MAX_DIRECTIVES', env.CAIRN_MAX_DIRECTIVES, 50),
-      introspection: flag(env.CAIRN_INTROSPECTION, true),
-      production: env.NODE_ENV === 'production',
+      maxDepth: s.CAIRN_MAX_DEPTH,
+      maxAliases: s.CAIRN_MAX_ALIASES,
+      maxCost: s.CAIRN_MAX_COST,
+      maxTokens: s.CAIRN_MAX_TOKENS,
+      maxDirectives: s.CAIRN_MAX_DIRECTIVES,
+      introspection: s.CAIRN_INTROSPECTION,
+      production: s.NODE_ENV === 'production',
     },
-    maxBatch: integer('CAIRN_MAX_BATCH', env.CAIRN_MAX_BATCH, 10),
-    maxBodyBytes: integer('CAIRN_MAX_BODY_BYTES', env.CAIRN_MAX_BODY_BYTES, 16 * 1024 * 1024),
-    corsOrigins: (env.CAIRN_CORS_ORIGINS ?? '')
-      .split(',')
-      .map((o) => o.trim())
-      .filter(Boolean),
+    maxBatch: s.CAIRN_MAX_BATCH,
+    maxBodyBytes: s.CAIRN_MAX_BODY_BYTES,
+    corsOrigins: s.CAIRN_CORS_ORIGINS,
     feed: {
-      maxBufferedEvents: positive('CAIRN_FEED_MAX_BUFFERED_EVENTS', integer('CAIRN_FEED_MAX_BUFFERED_EVENTS', env.CAIRN_FEED_MAX_BUFFERED_EVENTS, 10_000)),
-      maxDocumentEventBytes: integer('CAIRN_FEED_MAX_DOCUMENT_EVENT_BYTES', env.CAIRN_FEED_MAX_DOCUMENT_EVENT_BYTES, 256 * 1024),
-      disconnectGraceMs: positive('CAIRN_FEED_DISCONNECT_GRACE_MS', integer('CAIRN_FEED_DISCONNECT_GRACE_MS', env.CAIRN_FEED_DISCONNECT_GRACE_MS, 30_000)),
+      maxBufferedEvents: s.CAIRN_FEED_MAX_BUFFERED_EVENTS,
+      maxDocumentEventBytes: s.CAIRN_FEED_MAX_DOCUMENT_EVENT_BYTES,
+      disconnectGraceMs: s.CAIRN_FEED_DISCONNECT_GRACE_MS,
     },
-    metrics: {
-      token: env.CAIRN_METRICS_TOKEN || null,
-      maxOperationNames: integer('CAIRN_METRICS_MAX_OPERATION_NAMES', env.CAIRN_METRICS_MAX_OPERATION_NAMES, 100),
+    metrics: { token: s.CAIRN_METRICS_TOKEN, maxOperationNames: s.CAIRN_METRICS_MAX_OPERATION_NAMES },
+    websocket: {
+      maxPayloadBytes: s.CAIRN_WS_MAX_PAYLOAD_BYTES,
+      maxConnectionsPerIp: s.CAIRN_WS_MAX_CONNECTIONS_PER_IP,
+      maxPendingConnections: s.CAIRN_WS_MAX_PENDING_CONNECTIONS,
+      maxSubscriptions: s.CAIRN_WS_MAX_SUBSCRIPTIONS,
     },
-    websocket: readWebSocketSettings(env),
-    shutdownDelayMs: integer('CAIRN_SHUTDOWN_DELAY_MS', env.CAIRN_SHUTDOWN_DELAY_MS, 0),
-    readyWaitMs: integer('CAIRN_READY_WAIT_MS', env.CAIRN_READY_WAIT_MS, 30_000),
-    webhooks: readWebhookSettings(env),
-    webhookDelivery: flag(env.CAIRN_WEBHOOK_DELIVERY, true),
+    shutdownDelayMs: s.CAIRN_SHUTDOWN_DELAY_MS,
+    readyWaitMs: s.CAIRN_READY_WAIT_MS,
+    webhooks: {
+      retrySchedule: s.CAIRN_WEBHOOK_RETRY_SCHEDULE,
+      timeoutMs: s.CAIRN_WEBHOOK_TIMEOUT_MS,
+      allow: s.CAIRN_WEBHOOK_ALLOW,
+      logSize: s.CAIRN_WEBHOOK_LOG_SIZE,
+    },
+    webhookDelivery: s.CAIRN_WEBHOOK_DELIVERY,
     cluster: readClusterSettings(env),
-  };
-}
-
-function readWebhookSettings(env: Env): WebhookSettings {
-  const parsed = <T>(name: string, parse: () => T): T => {
-    try {
-      return parse();
-    } catch (error) {
-      throw new Error(`${name}: ${(error as Error).message}`, { cause: error });
-    }
-  };
-  const timeoutMs = integer('CAIRN_WEBHOOK_TIMEOUT_MS', env.CAIRN_WEBHOOK_TIMEOUT_MS, 15_000);
-  const logSize = integer('CAIRN_WEBHOOK_LOG_SIZE', env.CAIRN_WEBHOOK_LOG_SIZE, 1000);
-  if (timeoutMs === 0) throw new Error('CAIRN_WEBHOOK_TIMEOUT_MS must be positive');
-  if (logSize === 0) throw new Error('CAIRN_WEBHOOK_LOG_SIZE must be positive');
-  return {
-    retrySchedule: parsed('CAIRN_WEBHOOK_RETRY_SCHEDULE', () => parseRetrySchedule(env.CAIRN_WEBHOOK_RETRY_SCHEDULE ?? DEFAULT_RETRY_SCHEDULE)),
-    timeoutMs,
-    allow: parsed('CAIRN_WEBHOOK_ALLOW', () => parseAllowList((env.CAIRN_WEBHOOK_ALLOW ?? '').split(','))),
-    logSize,
-  };
-}
-
-function readWebSocketSettings(env: Env): WebSocketSettings {
-  const counted = (name: string, fallback: number): number => positive(name, integer(name, env[name], fallback));
-  return {
-    maxPayloadBytes: counted('CAIRN_WS_MAX_PAYLOAD_BYTES', 1024 * 1024),
-    maxConnectionsPerIp: integer('CAIRN_WS_MAX_CONNECTIONS_PER_IP', env.CAIRN_WS_MAX_CONNECTIONS_PER_IP, 64),
-    maxPendingConnections: counted('CAIRN_WS_MAX_PENDING_CONNECTIONS', 256),
-    maxSubscriptions: counted('CAIRN_WS_MAX_SUBSCRIPTIONS', 32),
   };
 }
 
@@ -246,17 +170,27 @@ function readClusterSettings(env: Env): ClusterSettings | null {
     if (env.CAIRN_REDIS_URL) throw new Error('CAIRN_REDIS_URL needs CAIRN_REMOTE_URL: replicas share their history through the remote');
     return null;
   }
-  const url = new URL(env.CAIRN_REMOTE_URL);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`CAIRN_REMOTE_URL must be an http(s) URL, got '${url.protocol}'`);
+  const c = parsed(CLUSTER_SETTINGS, env);
   return {
-    remoteUrl: env.CAIRN_REMOTE_URL,
-    remoteUsername: env.CAIRN_REMOTE_USERNAME || null,
-    remotePassword: env.CAIRN_REMOTE_PASSWORD || null,
-    remoteTimeoutMs: integer('CAIRN_REMOTE_TIMEOUT_MS', env.CAIRN_REMOTE_TIMEOUT_MS, 30_000),
-    pollMs: integer('CAIRN_REMOTE_POLL_MS', env.CAIRN_REMOTE_POLL_MS, 5_000),
-    redisUrl: env.CAIRN_REDIS_URL || null,
-    webhookLeaseMs: positive('CAIRN_WEBHOOK_LEASE_MS', integer('CAIRN_WEBHOOK_LEASE_MS', env.CAIRN_WEBHOOK_LEASE_MS, 15_000)),
+    remoteUrl: c.CAIRN_REMOTE_URL,
+    remoteUsername: c.CAIRN_REMOTE_USERNAME,
+    remotePassword: c.CAIRN_REMOTE_PASSWORD,
+    remoteTimeoutMs: c.CAIRN_REMOTE_TIMEOUT_MS,
+    pollMs: c.CAIRN_REMOTE_POLL_MS,
+    redisUrl: c.CAIRN_REDIS_URL,
+    webhookLeaseMs: c.CAIRN_WEBHOOK_LEASE_MS,
   };
+}
+
+/** The declared variables' values, or the first refusal as an Error naming its variable. */
+function parsed<T extends z.ZodObject>(declarations: T, env: Env): z.output<T> {
+  const result = declarations.safeParse(env);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const name = String(issue?.path[0]);
+  // A domain parser's own error (setting-values.ts, parsedBy) is quoted and kept; the settings' rules read as a sentence.
+  const cause: unknown = issue?.code === 'custom' ? issue.params?.cause : undefined;
+  throw cause instanceof Error ? new Error(`${name}: ${issue?.message}`, { cause }) : new Error(`${name} ${issue?.message}`);
 }
 
 /** `npm run build` puts the console in dist/console, beside dist/src: found from the built server or from src/ (tsx). */

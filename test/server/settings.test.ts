@@ -128,8 +128,8 @@ describe('readSettings', () => {
     expect(refusal({ CAIRN_MAX_READ_BYTES: '-1' }).message).toBe("CAIRN_MAX_READ_BYTES must be a non-negative integer, got '-1'");
     expect(refusal({ CAIRN_MAX_READ_BYTES: '0' }).message).toBe('CAIRN_MAX_READ_BYTES must be at least 1, got 0');
     expect(refusal({ CAIRN_FEED_MAX_BUFFERED_EVENTS: '0' }).message).toBe('CAIRN_FEED_MAX_BUFFERED_EVENTS must be at least 1, got 0');
-    expect(refusal({ CAIRN_WEBHOOK_TIMEOUT_MS: '0' }).message).toBe('CAIRN_WEBHOOK_TIMEOUT_MS must be positive');
-    expect(refusal({ CAIRN_WEBHOOK_LOG_SIZE: '0' }).message).toBe('CAIRN_WEBHOOK_LOG_SIZE must be positive');
+    expect(refusal({ CAIRN_WEBHOOK_TIMEOUT_MS: '0' }).message).toBe('CAIRN_WEBHOOK_TIMEOUT_MS must be at least 1, got 0');
+    expect(refusal({ CAIRN_WEBHOOK_LOG_SIZE: '0' }).message).toBe('CAIRN_WEBHOOK_LOG_SIZE must be at least 1, got 0');
     const schedule = refusal({ CAIRN_WEBHOOK_RETRY_SCHEDULE: '5s,soon' });
     expect(schedule.message).toBe("CAIRN_WEBHOOK_RETRY_SCHEDULE: 'soon' is not a delay like 500ms, 5s, 5m, 2h or 1d");
     expect(schedule.cause).toBeInstanceOf(Error);

@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { DEFAULT_MAX_DOCUMENT_BYTES } from '../domain/document-codec.js';
+import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../domain/retry-schedule.js';
+import { parseAllowList } from '../domain/webhook-url.js';
+import { DEFAULT_MAX_BLAME_ENTRIES, DEFAULT_MAX_BLAME_VALUES } from '../services/blame.js';
+import { DEFAULT_WEBHOOK_SETTINGS } from '../services/cairn.js';
+import { DEFAULT_FEED_OPTIONS } from '../services/change-feed.js';
+import { MAX_EVENT_DOCUMENT_BYTES } from '../services/change-event.js';
+import { DEFAULT_PARSE_THREADS } from '../services/document-parser.js';
+import { atLeastOne, count, flag, httpUrl, list, optionalText, parsedBy, text } from './setting-values.js';
+
+/**
+ * Every environment variable the server reads, declared once: its kind of value, its default and what it means.
+ * readSettings (settings.ts) parses the environment with these; README's configuration table is generated from them
+ * (`npm run docs:settings`), and a test fails while it differs. Where a service has a default of its own (used when
+ * it is built without settings), the declaration takes that value rather than repeating it.
+ */
+export const SERVER_SETTINGS = z.object({
+  CAIRN_DATA_DIR: text('repos').describe('where namespace repositories live (`<name>.git`, bare)'),
+  CAIRN_HOST: text('127.0.0.1').describe('listen address (non-loopback needs a tokens file)'),
+  CAIRN_PORT: count(4000).describe('listen port (`0`: any free port)'),
+  CAIRN_TOKENS_FILE: optionalText().describe('bearer tokens and roles (see above); without it, a local development identity on loopback only'),
+  CAIRN_FSYNC: flag(true).describe('fsync objects, ref and directories before acknowledging a write'),
+  CAIRN_MAX_DOCUMENT_BYTES: count(DEFAULT_MAX_DOCUMENT_BYTES).describe('largest document accepted'),
+  CAIRN_PARSE_THREADS: count(DEFAULT_PARSE_THREADS)
+    .describe('worker threads that parse large documents (YAML over 16 KiB; JSON being written over 256 KiB) off the event loop; `0` parses everything on it')
+    .meta({ shownDefault: 'cores − 1, from 1 to 4' }),
+  CAIRN_MAX_READ_BYTES: atLeastOne(64 * 1024 * 1024).describe(
+    'document text one GraphQL request may read, and so parse, diff or blame (a diff across many large documents, a blame through many versions); past it the request answers `TooExpensive`',
+  ),
+  CAIRN_MAX_BLAME_VALUES: atLeastOne(DEFAULT_MAX_BLAME_VALUES).describe(
+    'values one blame may read and compare over all the versions it walks; past it `TooExpensive`',
+  ),
+  CAIRN_MAX_BLAME_ENTRIES: atLeastOne(DEFAULT_MAX_BLAME_ENTRIES).describe(
+    'leaf values one blame may answer; past it `TooExpensive` (blame a subtree with `pointer`)',
+  ),
+  CAIRN_COMMITTER_NAME: text('Cairn').describe('committer name of every commit (the author is the operator)'),
+  CAIRN_COMMITTER_EMAIL: text('cairn@localhost').describe('committer email of every commit'),
+  CAIRN_REPACK_EVERY: count(0).describe(
+    "pack loose objects with `git repack -d` every N commits of a namespace (`0`: never; needs the git CLI; runs in the namespace's write lock, never during a write)",
+  ),
+  CAIRN_GRAPHIQL: flag(true).describe('serve GraphiQL to browsers at `/graphql`'),
+  CAIRN_MAX_DEPTH: count(10).describe('deepest selection in one GraphQL operation (graphql-armor, like the four below; over HTTP and WebSocket alike)'),
+  CAIRN_MAX_ALIASES: count(15).describe('aliases in one operation'),
+  CAIRN_MAX_COST: count(5000).describe("graphql-armor's static cost of one operation"),
+  CAIRN_MAX_TOKENS: count(2000).describe('lexer tokens in one GraphQL document'),
+  CAIRN_MAX_DIRECTIVES: count(50).describe('directives in one operation'),
+  CAIRN_MAX_BATCH: count(10).describe('operations in one batched HTTP request'),
+  CAIRN_MAX_BODY_BYTES: count(16 * 1024 * 1024).describe(
+    'largest request body, whether it has a content-length or is sent chunked (larger: 413 `PAYLOAD_TOO_LARGE`; the rest of a refused body is read and dropped for up to 10 s, so the client receives the answer)',
+  ),
+  CAIRN_INTROSPECTION: flag(true).describe('allow schema introspection (GraphiQL and codegen need it)'),
+  CAIRN_CORS_ORIGINS: list().describe('browser origins allowed cross-origin (CORS and WebSocket `Origin`), comma-separated; by default same-origin only'),
+  CAIRN_WEBHOOK_RETRY_SCHEDULE: parsedBy(parseRetrySchedule, DEFAULT_RETRY_SCHEDULE).describe(
+    'delays before each retry of a failed webhook delivery (`ms`, `s`, `m`, `h`, `d`), ±20% jitter; attempts = delays + 1; set and empty: no retries',
+  ),
+  CAIRN_WEBHOOK_TIMEOUT_MS: atLeastOne(DEFAULT_WEBHOOK_SETTINGS.timeoutMs).describe('deadline of one delivery attempt (connect, send, response)'),
+  CAIRN_WEBHOOK_ALLOW: parsedBy((entries) => parseAllowList(entries.split(',')), '').describe(
+    'comma-separated CIDRs, addresses or host names exempt from the webhook SSRF guard (e.g. `127.0.0.1/32` for tests)',
+  ),
+  CAIRN_WEBHOOK_LOG_SIZE: atLeastOne(DEFAULT_WEBHOOK_SETTINGS.logSize).describe('delivery attempts kept per webhook'),
+  CAIRN_WEBHOOK_DELIVERY: flag(true).describe(
+    'whether this process delivers webhooks; replicas sharing Redis elect one deliverer among those with it on; without Redis, turn it on in exactly one replica',
+  ),
+  CAIRN_FEED_MAX_BUFFERED_EVENTS: atLeastOne(DEFAULT_FEED_OPTIONS.maxBufferedEvents).describe(
+    'undelivered change events one subscription may have before it is disconnected (`SLOW_SUBSCRIBER`, WebSocket close 4413)',
+  ),
+  CAIRN_FEED_MAX_DOCUMENT_EVENT_BYTES: count(MAX_EVENT_DOCUMENT_BYTES).describe(
+    'per document, above this many bytes of changes, patch and contents a change event says `tooLarge` instead of carrying them',
+  ),
+  CAIRN_FEED_DISCONNECT_GRACE_MS: atLeastOne(30_000).describe(
+    'how long a disconnected slow subscriber (or any WebSocket being closed) may take to read what it was sent before the connection is dropped',
+  ),
+  CAIRN_WS_MAX_PAYLOAD_BYTES: atLeastOne(1024 * 1024).describe(
+    'largest WebSocket message a client may send, all fragments counted together; a larger one closes the socket with 1009 as soon as its length is known, before it is read (send large documents over HTTP)',
+  ),
+  CAIRN_WS_MAX_CONNECTIONS_PER_IP: count(64).describe(
+    'open WebSockets per client address (IPv6: per /64), as the TCP peer is seen (X-Forwarded-For is not trusted); one more upgrade is answered 429 `TOO_MANY_CONNECTIONS` before the handshake. `0`: no cap (behind a reverse proxy every client is the proxy: cap there)',
+  ),
+  CAIRN_WS_MAX_PENDING_CONNECTIONS: atLeastOne(256).describe(
+    'WebSockets, server-wide, that have not sent `connection_init` yet; one more closes the oldest of them with 1013 (try again later); each still has 5 s to send it (4408)',
+  ),
+  CAIRN_WS_MAX_SUBSCRIPTIONS: atLeastOne(32).describe(
+    'operations open at once on one WebSocket (subscriptions, and queries or mutations sent over it); one more is answered with a graphql-ws `error` whose `extensions` are `{"code":"TOO_MANY_SUBSCRIPTIONS","limit":32}`; the connection and its other operations go on',
+  ),
+  CAIRN_CONSOLE_DIR: optionalText().describe('the built web console served at `/`').meta({ shownDefault: '`dist/console` next to the built server' }),
+  CAIRN_METRICS_TOKEN: optionalText().describe(
+    'bearer token `/metrics` requires from every client; without it `/metrics` answers loopback clients only, unauthenticated',
+  ),
+  CAIRN_METRICS_MAX_OPERATION_NAMES: count(100).describe(
+    'distinct GraphQL operation names labelled apart in metrics; later new names (and names over 100 characters) count as `(other)`',
+  ),
+  CAIRN_READY_WAIT_MS: count(30_000).describe(
+    'how long a GraphQL request or WebSocket upgrade that arrives while the server starts waits for it to be ready before being answered 503 `NOT_READY`',
+  ),
+  CAIRN_SHUTDOWN_DELAY_MS: count(0).describe(
+    'on SIGTERM/SIGINT, how long `/readyz` answers 503 while everything is still served, so load balancers stop routing before connections are refused',
+  ),
+  NODE_ENV: optionalText().describe('`production` hides "did you mean" field suggestions'),
+  LOG_LEVEL: text('info').describe('pino level; logs are JSON, one line per operation with its request id'),
+});
+
+/** Read only when CAIRN_REMOTE_URL is set: one of several replicas (README, "Running several replicas"). */
+export const CLUSTER_SETTINGS = z.object({
+  CAIRN_REMOTE_URL: httpUrl().describe('the shared Git repository (smart HTTP) replicas push to and pull from; see "Running several replicas"'),
+  CAIRN_REMOTE_USERNAME: optionalText().describe('HTTP basic user name for the remote'),
+  CAIRN_REMOTE_PASSWORD: optionalText().describe("HTTP basic password for the remote (a host's access token goes here)"),
+  CAIRN_REMOTE_TIMEOUT_MS: count(30_000).describe('longest wait for one exchange with the remote'),
+  CAIRN_REMOTE_POLL_MS: count(5_000).describe(
+    'how often a replica compares every namespace with the remote, to catch up what no announcement told it (`0`: never)',
+  ),
+  CAIRN_REDIS_URL: optionalText().describe(
+    'Redis carrying "namespace moved" announcements between replicas (needs `CAIRN_REMOTE_URL`); without it replicas follow by polling',
+  ),
+  CAIRN_WEBHOOK_LEASE_MS: atLeastOne(15_000).describe('with replicas and Redis, how long the delivering replica holds its lease (renewed every third of it)'),
+});
+
+/** In README's order. */
+export const SETTING_DECLARATIONS = [SERVER_SETTINGS, CLUSTER_SETTINGS] as const;
