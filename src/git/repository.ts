@@ -22,8 +22,8 @@ import { WriteLock } from './write-lock.js';
 export interface CommitRequest {
   /** The head the change was computed against; the ref only moves if it still points there. */
   readonly parent: string | null;
-  /** New content per path, or null to delete the path. */
-  readonly files: ReadonlyMap<string, Uint8Array | null>;
+  /** New content per path (raw, or a blob already encoded by `encodeBlob`), or null to delete the path. */
+  readonly files: ReadonlyMap<string, Uint8Array | EncodedObject | null>;
   readonly author: Signature;
   readonly committer: Signature;
   readonly message: string;
@@ -401,7 +401,7 @@ export class GitRepository {
         blobs.set(file, null);
         continue;
       }
-      const blob = this.objects.encodeBlob(content);
+      const blob = content instanceof Uint8Array ? this.objects.encodeBlob(content) : content;
       objects.push(blob);
       blobs.set(file, blob.oid);
     }
@@ -415,6 +415,11 @@ export class GitRepository {
       message: request.message,
     });
     return { objects, tree, commit, parentTree };
+  }
+
+  /** A blob ready to be committed, with its id: a write hashes each new document once, here. */
+  encodeBlob(content: Uint8Array): EncodedObject {
+    return this.objects.encodeBlob(content);
   }
 
   /** Resolves when the index file has every commit appended so far (tests, shutdown). */

@@ -30,6 +30,7 @@ import { WebhookRegistry } from './webhooks/webhook-registry.js';
 import { WebhookSender } from './webhooks/webhook-sender.js';
 import { WebhookService } from './webhooks/webhook-service.js';
 import { WritePipeline, type WriteSettings } from './write-pipeline.js';
+import { WriteTargets } from './write-targets.js';
 
 export interface WebhookSettings {
   /** Delays before each retry, in ms. */
@@ -101,14 +102,14 @@ export function createCairn(deps: CairnDependencies): Cairn {
     for (const commit of commits) feed.publish(repo, commit.oid);
   });
   const observer = deps.observer ?? NO_OBSERVER;
-  const pipeline = new WritePipeline(access, deps.write, observer);
+  const pipeline = new WritePipeline(new WriteTargets(access, deps.store), deps.write, observer);
   // Authorization first: an unapproved write hears ApprovalRequired, and costs no schema validation.
   pipeline.addCheck(new ApprovalCheck());
   pipeline.addCheck(new SchemaCheck());
   pipeline.addCheck(new OverlayCheck());
   const proposalEvents = new ProposalEvents(access);
   const webhookSettings = deps.webhooks ?? DEFAULT_WEBHOOK_SETTINGS;
-  const registry = new WebhookRegistry(deps.store, deps.write.committer, deps.write.clock);
+  const registry = new WebhookRegistry(deps.store, pipeline, deps.write.committer);
   const deliveryLog = deps.deliveryLog ?? new FileDeliveryLog(deps.store, webhookSettings.logSize);
   const guard = new SsrfGuard(webhookSettings.allow);
   const webhookDispatcher = new LocalWebhookDispatcher({
@@ -149,7 +150,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
     rollbacks: new RollbackService(pipeline),
     reverts: new RevertService(pipeline),
     imports: new ImportHistoryService(pipeline, access),
-    proposals: new ProposalService(access, pipeline, deps.write, proposalEvents),
+    proposals: new ProposalService(access, pipeline, deps.write.clock, proposalEvents),
     proposalEvents,
     feed,
     integrity: new IntegrityService(access),

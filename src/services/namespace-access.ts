@@ -4,7 +4,7 @@ import { validateNamespaceName } from '../domain/namespace-name.js';
 import type { GitRepository } from '../git/repository.js';
 import type { RepositoryStore } from '../git/repository-store.js';
 import type { Actor } from './actor.js';
-import { storageFailureOf } from './remote-retry.js';
+import { translatingGitFailures } from './git-failure.js';
 
 /**
  * The one door to a namespace's repository: validates the name, checks the actor's role, then opens it.
@@ -21,9 +21,7 @@ export class NamespaceAccess {
 
   async open(actor: Actor, name: string, needed: Role): Promise<GitRepository> {
     const valid = this.authorize(actor, name, needed);
-    const repo = await this.store.find(valid).catch((error: unknown) => {
-      throw storageFailureOf(error) ?? error;
-    });
+    const repo = await translatingGitFailures(this.store.find(valid));
     if (!repo) throw new NotFoundError('namespace', valid);
     return repo;
   }

@@ -1,22 +1,13 @@
-import { InvalidRefError, StorageError } from '../domain/errors.js';
-import { RemoteMovedError, RemoteRefusedError, RemoteUnavailableError } from '../git/remote.js';
+import { InvalidRefError } from '../domain/errors.js';
+import { RemoteMovedError } from '../git/remote.js';
 import type { GitRepository } from '../git/repository.js';
+import { gitFailure } from './git-failure.js';
+
+// Until every caller imports it from git-failure.ts.
+export { storageFailureOf } from './git-failure.js';
 
 /** Pushes lost to other replicas before a write gives up. */
 const MAX_REMOTE_ATTEMPTS = 8;
-
-/** File system failures a client should hear about plainly: the disk, not the request, is at fault. */
-const STORAGE_FAILURES = new Set(['ENOSPC', 'EIO', 'EDQUOT', 'EROFS', 'EMFILE', 'ENFILE', 'EACCES', 'EPERM']);
-
-/** The typed failure for an error of the disk or of the shared remote, or null for any other error. */
-export function storageFailureOf(error: unknown): StorageError | null {
-  if (error instanceof RemoteUnavailableError) return StorageError.remote(error.message);
-  if (error instanceof RemoteRefusedError)
-    return new StorageError(error.reason, `the shared Git remote refused the commit (${error.reason}); nothing was committed`);
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (code && STORAGE_FAILURES.has(code)) return new StorageError(`${code}: ${(error as Error).message}`);
-  return null;
-}
 
 /**
  * Runs `attempt` (inside the repository's write lock) until it is not refused for a stale view of the shared
@@ -35,7 +26,7 @@ export async function withRemoteRetry<T>(repo: GitRepository, attempt: () => Pro
       try {
         await repo.pull();
       } catch (pullError) {
-        throw storageFailureOf(pullError) ?? pullError;
+        throw gitFailure(pullError);
       }
     }
   }

@@ -3,9 +3,8 @@ import { serializeDocument } from '../domain/document-codec.js';
 import { documentFormatOf, validateDocumentPath } from '../domain/document-path.js';
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import type { JsonValue } from '../domain/json-value.js';
-import type { IndexedCommit } from '../git/commit-index.js';
-import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
+import type { BaseDocuments } from './base-documents.js';
 import { type WriteOptions, type WriteOutcome, type WritePipeline, type WritePlan, writeInputs } from './write-pipeline.js';
 
 /** One document to write: raw `text` (kept byte for byte, YAML comments included), or a `content` value, or a deletion. */
@@ -25,7 +24,7 @@ export class UpdateService {
   apply(actor: Actor, options: WriteOptions, writes: readonly DocumentWrite[]): Promise<WriteOutcome> {
     const files = prepare(writes);
     const request = { operation: 'update', payload: [...writeInputs(options), [...files].sort(([a], [b]) => (a < b ? -1 : 1))] };
-    return this.pipeline.run(actor, options, request, (repo, head) => planUpdate(repo, head, files));
+    return this.pipeline.run(actor, options, request, (_repo, _head, documents) => planUpdate(documents, files));
   }
 }
 
@@ -49,11 +48,12 @@ function textOf(path: string, write: DocumentWrite): string | null {
   return serializeDocument(documentFormatOf(path) ?? 'json', write.content ?? null);
 }
 
-async function planUpdate(repo: GitRepository, head: IndexedCommit | null, files: Map<string, string | null>): Promise<WritePlan> {
+/** Deleting a document that does not exist is NotFound; the action says whether the write creates, deletes or updates. */
+export async function planUpdate(documents: BaseDocuments, files: ReadonlyMap<string, string | null>): Promise<WritePlan> {
   let creates = 0;
   let deletes = 0;
   for (const [path, text] of files) {
-    const exists = head !== null && (await repo.blobAt(head.oid, path)) !== null;
+    const exists = await documents.exists(path);
     if (text === null && !exists) throw new NotFoundError('document', path);
     if (text === null) deletes += 1;
     else if (!exists) creates += 1;

@@ -1,30 +1,34 @@
 import type { Role } from '../domain/access.js';
 import { type CommitAction, formatCommitMessage, validateRequestId } from '../domain/commit-message.js';
-import { type CairnError, IdempotencyKeyReusedError, InvalidPathError, VersionConflictError } from '../domain/errors.js';
+import { type CairnError, IdempotencyKeyReusedError, InvalidInputError, VersionConflictError } from '../domain/errors.js';
 import { formatPerson, parsePerson } from '../domain/person-trailer.js';
 import { requestFingerprint } from '../domain/request-fingerprint.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { Signature } from '../git/object-format.js';
-import { RefMovedError } from '../git/ref-store.js';
 import type { GitRepository } from '../git/repository.js';
-import { PathCollisionError } from '../git/tree-builder.js';
 import type { Actor } from './actor.js';
-import { type BlobSource, createBlobSource } from './blob-source.js';
+import { BaseDocuments } from './base-documents.js';
+import { createBlobSource } from './blob-source.js';
 import { DocumentDiff } from './document-diff.js';
 import { parseNewDocument } from './document-parser.js';
 import { giveWay } from './event-loop-turn.js';
 import { storedDiff } from './diff.js';
-import type { NamespaceAccess } from './namespace-access.js';
+import { translatingGitFailures } from './git-failure.js';
 import { NO_OBSERVER, type ServiceObserver } from './service-observer.js';
-import { storageFailureOf, withRemoteRetry } from './remote-retry.js';
+import { withRemoteRetry } from './remote-retry.js';
+import { type StagedChange, stageChanges, stagedBlobs, stagedTexts } from './staged-changes.js';
+import type { WriteContext } from './write-context.js';
 import type { PendingWrite, WriteCheck } from './write-check.js';
+import type { WriteTarget } from './write-target.js';
+import type { WriteTargets } from './write-targets.js';
 import { type VersionView, viewOf } from './version-view.js';
 
-export interface WriteOptions {
-  readonly namespace: string;
+/** How a write is asked for, whatever its target. */
+export interface CommitOptions {
   /**
    * The version the caller based the change on. null: the documents must not exist yet. A write is refused
-   * with VersionConflict when a commit after this version touched any document the write changes.
+   * with VersionConflict when a commit after this version touched any document the write changes. Checked on
+   * targets whose rules ask for it (see TargetRules.expectedVersion).
    */
   readonly expectedVersion: string | null;
   readonly comment?: string | null;
@@ -32,6 +36,11 @@ export interface WriteOptions {
   readonly dryRun?: boolean | null;
   /** Go ahead despite what a check lets pass when forced (an overlay a base change breaks, say). */
   readonly force?: boolean | null;
+}
+
+/** A write to a namespace's main. */
+export interface WriteOptions extends CommitOptions {
+  readonly namespace: string;
 }
 
 /**
@@ -43,7 +52,7 @@ export interface WriteRequest {
   readonly payload: readonly unknown[];
 }
 
-/** What a use case wants committed, computed against the current head. */
+/** What a use case wants committed, computed against the target's base. */
 export interface WritePlan {
   readonly action: CommitAction;
   /** New text per path, or null to delete it. Paths whose content would not change are dropped. */
@@ -77,15 +86,32 @@ export interface WriteSettings {
 }
 
 /**
- * The one path every change takes: authorize, replay a known request id, plan against the head, check the
- * expected version, validate every document, and commit, all under the namespace's write lock. Nothing is
- * written before every check passed, so bad input never leaves a partial commit.
+ * Computes what to commit, inside the write lock, from the target's base (null: nothing there yet). `documents`
+ * answers which documents exist at the base; the pipeline asks it again for the same paths at no cost.
+ */
+export type PlanWrite = (repo: GitRepository, base: IndexedCommit | null, documents: BaseDocuments) => Promise<WritePlan>;
+
+/** Everything a write is: who asks, where it lands, how it is asked and what it commits. */
+export interface WriteCall {
+  readonly actor: Actor;
+  readonly target: WriteTarget;
+  readonly options: CommitOptions;
+  readonly request: WriteRequest;
+  readonly plan: PlanWrite;
+}
+
+/**
+ * The one path every commit takes, whatever its target (main, a change request's branch, the system repository):
+ * authorize, replay a known request id, plan against the target's base, check the expected version, validate every
+ * document, run the checks, and land the commit, all under the repository's write lock and retried against the
+ * shared remote. Which of these stages apply is the target's rule (TargetRules), never a copy of this code. Nothing
+ * is written before every check passed, so bad input never leaves a partial commit.
  */
 export class WritePipeline {
   private readonly checks: WriteCheck[] = [];
 
   constructor(
-    private readonly access: NamespaceAccess,
+    readonly targets: WriteTargets,
     private readonly settings: WriteSettings,
     private readonly observer: ServiceObserver = NO_OBSERVER,
   ) {}
@@ -95,167 +121,127 @@ export class WritePipeline {
     this.checks.push(check);
   }
 
-  async run(
-    actor: Actor,
-    options: WriteOptions,
-    request: WriteRequest,
-    plan: (repo: GitRepository, head: IndexedCommit | null) => Promise<WritePlan>,
-    role: Role = 'editor',
-  ): Promise<WriteOutcome> {
-    const repo = await this.access.open(actor, options.namespace, role);
-    const requestId = options.requestId ? { id: validateRequestId(options.requestId), fingerprint: fingerprintOf(repo.name, actor, request) } : null;
-    const blobs = createBlobSource();
+  /** A write to a namespace's main. */
+  run(actor: Actor, options: WriteOptions, request: WriteRequest, plan: PlanWrite, role: Role = 'editor'): Promise<WriteOutcome> {
+    return this.write({ actor, target: this.targets.main(options.namespace, role), options, request, plan });
+  }
+
+  async write(call: WriteCall): Promise<WriteOutcome> {
+    const { actor, target, options, request, plan } = call;
+    const repo = await target.open(actor);
+    const keyed = options.requestId ? { id: validateRequestId(options.requestId), fingerprint: fingerprintOf(repo.name, actor, request) } : null;
+    const context: WriteContext = { actor, target, repo, options, keyed, plan, blobs: createBlobSource() };
     if (options.dryRun) {
       await repo.syncIndex();
-      return this.preview(repo, actor, blobs, options, await plan(repo, repo.head()));
+      return this.preview(context);
     }
-    const giveUp = (): Error => new VersionConflictError(options.expectedVersion, repo.head()?.oid ?? null, []);
+    const giveUp = (): Error => target.contention(repo, options.expectedVersion);
     try {
-      return await repo.exclusive(() => withRemoteRetry(repo, () => this.commitOnce(repo, actor, options, requestId, blobs, plan), giveUp));
+      return await repo.exclusive(() => withRemoteRetry(repo, () => this.commitOnce(context), giveUp));
     } catch (error) {
       if (error instanceof VersionConflictError) this.observer.versionConflict(repo.name);
       throw error;
     }
   }
 
-  private async commitOnce(
-    repo: GitRepository,
-    actor: Actor,
-    options: WriteOptions,
-    requestId: KeyedRequest | null,
-    blobs: BlobSource,
-    plan: (repo: GitRepository, head: IndexedCommit | null) => Promise<WritePlan>,
-  ): Promise<WriteOutcome> {
-    const earlier = requestId ? repo.index.withRequestId(requestId.id) : undefined;
-    if (earlier && requestId) {
-      if (!sameRequest(earlier, requestId.fingerprint, actor)) throw new IdempotencyKeyReusedError(requestId.id, earlier.oid);
-      return { kind: 'committed', version: viewOf(repo, earlier), files: this.storedDiffs(repo, blobs, earlier), replayed: true };
+  private async commitOnce(context: WriteContext): Promise<WriteOutcome> {
+    const { repo, keyed } = context;
+    const earlier = keyed ? repo.commitWithRequestId(keyed.id) : undefined;
+    if (earlier && keyed) {
+      if (!sameRequest(earlier, keyed.fingerprint, context.actor)) throw new IdempotencyKeyReusedError(keyed.id, earlier.oid);
+      return { kind: 'committed', version: viewOf(repo, earlier), files: this.storedDiffs(context, earlier), replayed: true };
     }
-    const head = repo.head();
-    const planned = await plan(repo, head);
-    // Checked before the no-op shortcut: a stale write that happens to match the head is still a lost update.
-    await this.checkExpected(repo, head, options.expectedVersion, [...planned.files.keys()]);
-    const effective = await this.effectiveFiles(repo, head, planned.files);
-    if (effective.size === 0) return { kind: 'unchanged', version: head ? viewOf(repo, head) : null };
-    await this.validate(repo, effective);
-    const refuse = (finding: CairnError): never => {
+    const { base, plan, staged } = await this.stage(context);
+    if (staged.size === 0 && context.target.rules.unchanged === 'unchanged') return { kind: 'unchanged', version: base ? viewOf(repo, base) : null };
+    const forced = await this.runChecks(context, base, plan, staged, (finding) => {
       throw finding;
-    };
-    const forced = await this.runChecks({
-      repo,
-      actor,
-      head,
-      action: planned.action,
-      files: effective,
-      force: options.force ?? false,
-      dryRun: false,
-      report: refuse,
-      emergency: planned.emergency ?? false,
     });
-    const commit = await this.commit(repo, actor, head, { ...planned, files: effective }, options.comment ?? '', requestId, forced);
-    return { kind: 'committed', version: viewOf(repo, commit), files: this.storedDiffs(repo, blobs, commit), replayed: false };
+    const commit = await this.land(context, base, plan, staged, forced);
+    return { kind: 'committed', version: viewOf(repo, commit), files: this.storedDiffs(context, commit), replayed: false };
   }
 
-  private async preview(repo: GitRepository, actor: Actor, blobs: BlobSource, options: WriteOptions, plan: WritePlan): Promise<WriteOutcome> {
-    const head = repo.head();
-    await this.checkExpected(repo, head, options.expectedVersion, [...plan.files.keys()]);
-    const effective = await this.effectiveFiles(repo, head, plan.files);
-    await this.validate(repo, effective);
+  private async preview(context: WriteContext): Promise<WriteOutcome> {
+    const { base, plan, staged } = await this.stage(context);
     const findings: CairnError[] = [];
-    const report = (finding: CairnError): void => {
+    await this.runChecks(context, base, plan, staged, (finding) => {
       findings.push(finding);
-    };
-    await this.runChecks({
-      repo,
-      actor,
-      head,
-      action: plan.action,
-      files: effective,
-      force: options.force ?? false,
-      dryRun: true,
-      report,
-      emergency: plan.emergency ?? false,
     });
-    const files = await Promise.all(
-      [...effective].map(async ([path, text]) => {
-        const oldBlob = head ? await repo.blobAt(head.oid, path) : null;
-        const status = oldBlob === null ? 'added' : text === null ? 'deleted' : 'modified';
-        return new DocumentDiff(
-          path,
-          status,
-          oldBlob ? { text: () => blobs.text(repo, oldBlob), blob: oldBlob } : null,
-          text === null ? null : { text: () => Promise.resolve(text), blob: null },
-        );
-      }),
-    );
-    return { kind: 'preview', base: head ? viewOf(repo, head) : null, files: files.sort((a, b) => (a.path < b.path ? -1 : 1)), findings };
+    const files = [...staged].map(([path, change]) => previewDiff(context, base, path, change));
+    return {
+      kind: 'preview',
+      base: base ? viewOf(context.repo, base) : null,
+      files: (await Promise.all(files)).sort((a, b) => (a.path < b.path ? -1 : 1)),
+      findings,
+    };
   }
 
-  /** Drops writes that would leave a document as it is, comparing blob ids. */
-  private async effectiveFiles(
-    repo: GitRepository,
-    head: IndexedCommit | null,
-    files: ReadonlyMap<string, string | null>,
-  ): Promise<Map<string, string | null>> {
-    const effective = new Map<string, string | null>();
-    for (const [path, text] of files) {
-      const current = head ? await repo.blobAt(head.oid, path) : null;
-      const next = text === null ? null : repo.objects.blobOid(Buffer.from(text));
-      if (current !== next) effective.set(path, text);
-      // A rollback or an import can touch thousands of documents: other requests get their turns in between.
-      await giveWay();
-    }
-    return effective;
-  }
-
-  private async checkExpected(repo: GitRepository, head: IndexedCommit | null, expected: string | null, paths: string[]): Promise<void> {
-    if (expected === null) {
-      const existing = [];
-      for (const path of paths) if (head && (await repo.blobAt(head.oid, path))) existing.push(path);
-      if (existing.length) throw new VersionConflictError(null, head?.oid ?? null, existing);
-      return;
-    }
-    const base = repo.index.get(await repo.resolver.resolve(expected));
-    if (!base) throw new VersionConflictError(expected, head?.oid ?? null, paths);
-    const changed = repo.index.changedSince(base.seq, paths);
-    if (changed.length) throw new VersionConflictError(expected, head?.oid ?? null, changed);
-  }
-
-  /** True when some check let the write through only because it was forced. */
-  private async runChecks(write: PendingWrite): Promise<boolean> {
-    let forced = false;
-    for (const check of this.checks) if ((await check.check(write)) === 'forced') forced = true;
-    return forced;
+  /**
+   * Plans the write against the target's base, checks the expected version (before the no-op shortcut: a stale write
+   * that happens to match the head is still a lost update), keeps the documents that change and validates them.
+   */
+  private async stage(context: WriteContext): Promise<{ base: IndexedCommit | null; plan: WritePlan; staged: Map<string, StagedChange> }> {
+    const { repo, target, options } = context;
+    const base = await target.base(repo);
+    const documents = new BaseDocuments(repo, base);
+    const plan = await context.plan(repo, base, documents);
+    if (target.rules.expectedVersion) await checkExpected(repo, documents, options.expectedVersion, [...plan.files.keys()]);
+    const staged = await stageChanges(repo, documents, plan.files);
+    if (staged.size === 0 && target.rules.unchanged === 'refuse') throw new InvalidInputError('the proposed change leaves every document as it is');
+    if (target.rules.validateDocuments) await this.validate(staged);
+    return { base, plan, staged };
   }
 
   /**
    * Every document parsed (on a worker when it is large), in the write's order, so the first invalid one is the one
    * reported; each is remembered by blob id for the checks that follow.
    */
-  private async validate(repo: GitRepository, files: ReadonlyMap<string, string | null>): Promise<void> {
-    for (const [path, text] of files) {
-      if (text === null) continue;
-      await parseNewDocument(path, text, this.settings.maxDocumentBytes, repo.objects.blobOid(Buffer.from(text)));
+  private async validate(staged: ReadonlyMap<string, StagedChange>): Promise<void> {
+    for (const [path, change] of staged) {
+      if (change.text === null || change.blob === null) continue;
+      await parseNewDocument(path, change.text, this.settings.maxDocumentBytes, change.blob.oid);
       await giveWay();
     }
   }
 
-  private async commit(
-    repo: GitRepository,
-    actor: Actor,
-    head: IndexedCommit | null,
+  /** True when some check let the write through only because it was forced. */
+  private async runChecks(
+    context: WriteContext,
+    base: IndexedCommit | null,
     plan: WritePlan,
-    comment: string,
-    requestId: KeyedRequest | null,
+    staged: ReadonlyMap<string, StagedChange>,
+    report: (finding: CairnError) => void,
+  ): Promise<boolean> {
+    if (!context.target.rules.checks) return false;
+    const write: PendingWrite = {
+      repo: context.repo,
+      actor: context.actor,
+      head: base,
+      action: plan.action,
+      files: stagedTexts(staged),
+      force: context.options.force ?? false,
+      dryRun: context.options.dryRun ?? false,
+      report,
+      emergency: plan.emergency ?? false,
+    };
+    let forced = false;
+    for (const check of this.checks) if ((await check.check(write)) === 'forced') forced = true;
+    return forced;
+  }
+
+  private async land(
+    context: WriteContext,
+    base: IndexedCommit | null,
+    plan: WritePlan,
+    staged: ReadonlyMap<string, StagedChange>,
     forced: boolean,
   ): Promise<IndexedCommit> {
-    const seconds = Math.floor(this.settings.clock().getTime() / 1000);
-    const sign = (who: { name: string; email: string }): Signature => ({ name: who.name, email: who.email, timestamp: seconds, timezoneOffset: 0 });
-    const message = formatCommitMessage(comment, {
+    const { actor, keyed } = context;
+    const sign = signer(this.settings.clock());
+    const message = formatCommitMessage(context.options.comment ?? '', {
       action: plan.action,
       operatorIp: actor.ip,
-      requestId: requestId?.id ?? null,
-      requestFingerprint: requestId?.fingerprint ?? null,
+      requestId: keyed?.id ?? null,
+      requestFingerprint: keyed?.fingerprint ?? null,
       rollbackTo: plan.rollbackTo ?? null,
       reverts: plan.reverts ?? null,
       forced,
@@ -264,35 +250,52 @@ export class WritePipeline {
       emergency: plan.emergency ? 'true' : null,
       importedBy: plan.author ? formatPerson(actor.operator) : null,
     });
-    const files = new Map([...plan.files].map(([path, text]) => [path, text === null ? null : Buffer.from(text)] as const));
-    try {
-      return await repo.commit({
-        parent: head?.oid ?? null,
-        files,
-        author: plan.author ?? sign(actor.operator),
-        committer: sign(this.settings.committer),
-        message,
-      });
-    } catch (error) {
-      if (error instanceof PathCollisionError) throw new InvalidPathError(error.entryName, error.message);
-      if (error instanceof RefMovedError) throw new VersionConflictError(head?.oid ?? null, error.actual, [...plan.files.keys()]);
-      throw storageFailureOf(error) ?? error;
-    }
+    const parent = base?.oid ?? null;
+    const commit = { parent, files: stagedBlobs(staged), author: plan.author ?? sign(actor.operator), committer: sign(this.settings.committer), message };
+    return translatingGitFailures(context.target.land(context.repo, commit), { base: parent, paths: [...staged.keys()] });
   }
 
-  private storedDiffs(repo: GitRepository, blobs: BlobSource, commit: IndexedCommit): DocumentDiff[] {
-    return commit.changes.map((c) => storedDiff(repo, blobs, c));
+  private storedDiffs(context: WriteContext, commit: IndexedCommit): DocumentDiff[] {
+    return commit.changes.map((c) => storedDiff(context.repo, context.blobs, c));
   }
 }
 
-/** A request id and the fingerprint of the request it came with. */
-interface KeyedRequest {
-  readonly id: string;
-  readonly fingerprint: string;
+/** Signatures at one instant, in UTC as Cairn records every time. */
+function signer(at: Date): (who: { readonly name: string; readonly email: string }) => Signature {
+  const timestamp = Math.floor(at.getTime() / 1000);
+  return (who) => ({ name: who.name, email: who.email, timestamp, timezoneOffset: 0 });
+}
+
+async function previewDiff(context: WriteContext, base: IndexedCommit | null, path: string, change: StagedChange): Promise<DocumentDiff> {
+  const { repo, blobs } = context;
+  const oldBlob = base ? await repo.blobAt(base.oid, path) : null;
+  const status = oldBlob === null ? 'added' : change.text === null ? 'deleted' : 'modified';
+  const text = change.text;
+  return new DocumentDiff(
+    path,
+    status,
+    oldBlob ? { text: () => blobs.text(repo, oldBlob), blob: oldBlob } : null,
+    text === null ? null : { text: () => Promise.resolve(text), blob: null },
+  );
+}
+
+/** Documents changed since the expected version are a lost update; with null, documents that exist already are. */
+async function checkExpected(repo: GitRepository, documents: BaseDocuments, expected: string | null, paths: string[]): Promise<void> {
+  const head = documents.commit?.oid ?? null;
+  if (expected === null) {
+    const existing: string[] = [];
+    for (const path of paths) if (await documents.exists(path)) existing.push(path);
+    if (existing.length) throw new VersionConflictError(null, head, existing);
+    return;
+  }
+  const base = repo.mainCommit(await repo.resolve(expected));
+  if (!base) throw new VersionConflictError(expected, head, paths);
+  const changed = repo.changedSince(base.seq, paths);
+  if (changed.length) throw new VersionConflictError(expected, head, changed);
 }
 
 /** The inputs every direct write shares, for its WriteRequest payload. */
-export function writeInputs(options: WriteOptions): unknown[] {
+export function writeInputs(options: CommitOptions): unknown[] {
   return [options.expectedVersion, options.comment ?? '', options.force ?? false];
 }
 

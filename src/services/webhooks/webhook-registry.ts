@@ -1,10 +1,9 @@
-import { type CommitAction, formatCommitMessage } from '../../domain/commit-message.js';
-import { StorageError } from '../../domain/errors.js';
+import type { CommitAction } from '../../domain/commit-message.js';
 import { type WebhookDefinition, decodeWebhookDefinition, encodeWebhookDefinition } from '../../domain/webhook.js';
-import type { Signature } from '../../git/object-format.js';
 import type { GitRepository } from '../../git/repository.js';
 import type { RepositoryStore } from '../../git/repository-store.js';
-import { storageFailureOf, withRemoteRetry } from '../remote-retry.js';
+import type { Actor } from '../actor.js';
+import type { WritePipeline } from '../write-pipeline.js';
 
 export interface Person {
   readonly name: string;
@@ -33,8 +32,8 @@ export class WebhookRegistry {
 
   constructor(
     private readonly store: RepositoryStore,
+    private readonly pipeline: WritePipeline,
     private readonly committer: Person,
-    private readonly clock: () => Date,
   ) {}
 
   async all(): Promise<WebhookDefinition[]> {
@@ -55,21 +54,28 @@ export class WebhookRegistry {
    * the same object. Resolves with the stored result.
    */
   async update(id: string, change: (current: WebhookDefinition | null) => WebhookDefinition | null, how: DefinitionChange): Promise<WebhookDefinition | null> {
-    const repo = await this.store.system();
-    const attempt = async (): Promise<WebhookDefinition | null> => {
-      const current = (await this.read(repo)).definitions.get(id) ?? null;
-      const next = change(current);
-      if (next === current) return current;
-      const file = `${DIRECTORY}${id}.json`;
-      await this.commit(repo, new Map([[file, next === null ? null : Buffer.from(encodeWebhookDefinition(next))]]), how);
-      return next;
-    };
-    const giveUp = (): Error =>
-      new StorageError('contention', 'other replicas kept changing webhook definitions at the same time; nothing was committed, try again');
-    const result = await repo.exclusive(() => withRemoteRetry(repo, attempt, giveUp));
+    let result: WebhookDefinition | null = null;
+    await this.pipeline.write({
+      actor: this.actorOf(how),
+      target: this.pipeline.targets.system(),
+      options: { expectedVersion: null, comment: how.comment },
+      request: { operation: 'webhook', payload: [id] },
+      plan: async (repo) => {
+        const current = (await this.read(repo)).definitions.get(id) ?? null;
+        result = change(current);
+        const text = result === current ? undefined : result === null ? null : encodeWebhookDefinition(result);
+        return { action: how.action, files: new Map(text === undefined ? [] : [[`${DIRECTORY}${id}.json`, text]]) };
+      },
+    });
     this.loaded = null;
     for (const listener of this.listeners) listener();
     return result;
+  }
+
+  /** The commit's author: the operator, or Cairn itself (its committer identity, no address) when nobody asked. */
+  private actorOf(how: DefinitionChange): Actor {
+    const who = how.author ?? this.committer;
+    return { operator: { name: who.name, email: who.email, grants: new Map() }, ip: how.operatorIp ?? '' };
   }
 
   /** Called after every change made through this registry (the dispatcher reconciles its workers). */
@@ -91,23 +97,12 @@ export class WebhookRegistry {
     if (this.loaded && this.loaded.head === (head?.oid ?? null)) return this.loaded;
     const definitions = new Map<string, WebhookDefinition>();
     if (head) {
-      for (const blob of await repo.trees.listBlobs(head.tree, DIRECTORY)) {
-        const definition = decodeWebhookDefinition(Buffer.from(await repo.objects.readBlob(blob.oid)).toString('utf8'));
+      for (const blob of await repo.filesIn(head.tree, DIRECTORY)) {
+        const definition = decodeWebhookDefinition(await repo.readText(blob.oid));
         if (definition && blob.path === `${DIRECTORY}${definition.id}.json`) definitions.set(definition.id, definition);
       }
     }
     this.loaded = { head: head?.oid ?? null, definitions };
     return this.loaded;
-  }
-
-  private async commit(repo: GitRepository, files: ReadonlyMap<string, Uint8Array | null>, how: DefinitionChange): Promise<void> {
-    const seconds = Math.floor(this.clock().getTime() / 1000);
-    const sign = (who: Person): Signature => ({ name: who.name, email: who.email, timestamp: seconds, timezoneOffset: 0 });
-    const message = formatCommitMessage(how.comment, { action: how.action, operatorIp: how.operatorIp, requestId: null, rollbackTo: null, reverts: null });
-    try {
-      await repo.commit({ parent: repo.head()?.oid ?? null, files, author: sign(how.author ?? this.committer), committer: sign(this.committer), message });
-    } catch (error) {
-      throw storageFailureOf(error) ?? error;
-    }
   }
 }

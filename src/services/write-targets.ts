@@ -1,0 +1,36 @@
+import type { Role } from '../domain/access.js';
+import type { RepositoryStore } from '../git/repository-store.js';
+import type { NamespaceAccess } from './namespace-access.js';
+import { MainTarget } from './targets/main-target.js';
+import { ProposalTarget } from './targets/proposal-target.js';
+import { ReviewTarget } from './targets/review-target.js';
+import { SystemTarget } from './targets/system-target.js';
+import type { WriteTarget } from './write-target.js';
+
+/** Every kind of commit Cairn makes, by where it lands; a new kind registers its factory here. */
+export class WriteTargets {
+  constructor(
+    private readonly access: NamespaceAccess,
+    private readonly store: RepositoryStore,
+  ) {}
+
+  /** A namespace's main, opened for `role` (editor for edits, admin for imports and governed rollbacks). */
+  main(namespace: string, role: Role = 'editor'): WriteTarget {
+    return new MainTarget(this.access, namespace, role);
+  }
+
+  /** A new change request's branch. */
+  proposal(namespace: string, id: string): WriteTarget {
+    return new ProposalTarget(this.access, namespace, id);
+  }
+
+  /** A review on an open change request's branch. */
+  review(namespace: string, id: string): WriteTarget {
+    return new ReviewTarget(this.access, namespace, id);
+  }
+
+  /** The system repository. */
+  system(): WriteTarget {
+    return new SystemTarget(this.store);
+  }
+}
