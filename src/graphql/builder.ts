@@ -3,6 +3,7 @@ import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { JsonValue } from '../domain/json-value.js';
 import type { GraphQLContext } from './context.js';
+import TypedFailuresPlugin from './typed-failures.js';
 
 function capitalize(name: string): string {
   return name.charAt(0).toUpperCase() + name.slice(1);
@@ -15,7 +16,8 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date };
   };
 }>({
-  plugins: [ErrorsPlugin, RelayPlugin],
+  // Before the errors plugin, so that its wrapper sees what the errors plugin returns (src/graphql/typed-failures.ts).
+  plugins: [TypedFailuresPlugin, ErrorsPlugin, RelayPlugin],
   relay: { cursorType: 'String', clientMutationId: 'omit', nodeQueryOptions: false, nodesQueryOptions: false },
   errors: {
     directResult: false,

@@ -2,7 +2,7 @@ import { type DocumentNode, type ExecutionResult, Kind, type OperationDefinition
 import type { Plugin } from 'graphql-yoga';
 import { CairnError } from '../domain/errors.js';
 import type { CairnMetrics, OperationType, SubscriptionTransport } from './metrics.js';
-import { typedFailuresOf } from './typed-failures.js';
+import { typedFailuresOf } from '../graphql/typed-failures.js';
 
 /** What the plugin reads from an operation's context: the transport (set by the WebSocket server) and yoga's params. */
 interface MetricsContext {

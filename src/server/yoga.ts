@@ -15,7 +15,6 @@ import type { Authenticator } from './authenticator.js';
 import type { CairnMetrics } from './metrics.js';
 import { requestIdFrom } from './request-id.js';
 import { disconnectSlowSseResponse } from './slow-subscriber.js';
-import { withTypedFailureTracking } from './typed-failures.js';
 import { useBodyStructureLimit } from './use-body-structure-limit.js';
 import { type LimitSettings, useLimits } from './use-limits.js';
 import { useMetrics } from './use-metrics.js';
@@ -61,13 +60,10 @@ async function renderLocalGraphiQL(options: GraphiQLOptions): Promise<string> {
 
 export type CairnYoga = YogaServerInstance<ServerContext, GraphQLContext>;
 
-/** The schema as served: root fields note their typed failures for the metrics (built once, shared by every server). */
-const servedSchema = withTypedFailureTracking(schema);
-
 export function createCairnYoga(options: YogaOptions): CairnYoga {
   const { cairn, authenticator, logger } = options;
   return createYoga<ServerContext, GraphQLContext>({
-    schema: servedSchema,
+    schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: options.graphiql ? { title: 'Cairn', subscriptionsProtocol: 'WS' } : false,
