@@ -81,7 +81,7 @@ export const SERVER_SETTINGS = z.object({
     'WebSockets, server-wide, that have not sent `connection_init` yet; one more closes the oldest of them with 1013 (try again later); each still has 5 s to send it (4408)',
   ),
   CAIRN_WS_MAX_SUBSCRIPTIONS: atLeastOne(32).describe(
-    'operations open at once on one WebSocket (subscriptions, and queries or mutations sent over it); one more is answered with a graphql-ws `error` whose `extensions` are `{"code":"TOO_MANY_SUBSCRIPTIONS","limit":32}`; the connection and its other operations go on',
+    'operations open at once on one WebSocket (subscriptions, and queries or mutations sent over it); one more is answered with a graphql-ws `error` whose `extensions` are `{"code":"TOO_MANY_SUBSCRIPTIONS","limit":N}` (N: this setting); the connection and its other operations go on',
   ),
   CAIRN_CONSOLE_DIR: optionalText().describe('the built web console served at `/`').meta({ shownDefault: '`dist/console` next to the built server' }),
   CAIRN_METRICS_TOKEN: optionalText().describe(

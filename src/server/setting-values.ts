@@ -13,7 +13,7 @@ declare module 'zod' {
   }
 }
 
-/** Compose files and shell scripts write `CAIRN_X=` to mean "not set". */
+/** Compose files and shell scripts write `CAIRN_PORT=` to mean "not set". */
 function unsetIfBlank<T extends z.ZodType>(schema: T) {
   return z.preprocess((value) => (value === '' ? undefined : value), schema);
 }

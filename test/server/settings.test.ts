@@ -1,7 +1,14 @@
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllowList } from '../../src/domain/webhook-url.js';
+import { SETTING_DECLARATIONS } from '../../src/server/setting-declarations.js';
 import { readSettings } from '../../src/server/settings.js';
+import { declaredDefault, withSettingsTable } from '../../src/server/settings-table.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const DECLARED = new Map(SETTING_DECLARATIONS.flatMap((declarations) => Object.entries(declarations.shape)));
 
 describe('readSettings', () => {
   it('defaults: every setting unset', () => {
@@ -171,5 +178,35 @@ describe('readSettings', () => {
     expect(() => readSettings({ CAIRN_REMOTE_URL: 'ftp://git.internal/config.git' })).toThrow("CAIRN_REMOTE_URL must be an http(s) URL, got 'ftp:'");
     expect(() => readSettings({ CAIRN_REMOTE_URL: 'git.internal' })).toThrow(TypeError);
     expect(() => readSettings({ ...env, CAIRN_WEBHOOK_LEASE_MS: '0' })).toThrow('CAIRN_WEBHOOK_LEASE_MS must be at least 1, got 0');
+  });
+});
+
+describe("README's settings", () => {
+  it('the configuration table is the one the declarations make (npm run docs:settings writes it)', () => {
+    expect(README, 'README.md differs from the declarations: run npm run docs:settings').toBe(withSettingsTable(README));
+  });
+
+  it('every CAIRN_ variable the server names is declared, and so documented', () => {
+    // The CLI's and the console's own variables (CAIRN_URL, CAIRN_TOKEN, …) are documented with them.
+    const layers = ['domain', 'git', 'services', 'graphql', 'server'].map((layer) => path.join(ROOT, 'src', layer));
+    const sources = layers.flatMap((dir) => readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((file) => path.join(dir, file)));
+    const named = new Set(sources.filter((file) => file.endsWith('.ts')).flatMap((file) => readFileSync(file, 'utf8').match(/\bCAIRN_[A-Z0-9_]+\b/g) ?? []));
+    expect([...named].filter((name) => !DECLARED.has(name))).toEqual([]);
+  });
+
+  it("the Limits table's bound for a setting is its declared default", () => {
+    const limits = README.slice(README.indexOf('### Limits'), README.indexOf('\n## ', README.indexOf('### Limits')));
+    const UNIT: Record<string, number> = { KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+    const compared = limits.split('\n').flatMap((line) => {
+      // | what | bound | `CAIRN_X` | past it |: rows whose bound starts with a quantity and names one setting.
+      const cells = line.split('|').map((cell) => cell.trim());
+      const setting = /^`(CAIRN_[A-Z0-9_]+)`$/.exec(cells[3] ?? '')?.[1];
+      const bound = /^([\d,]+)(?: (KiB|MiB|GiB)\b)?/.exec(cells[2] ?? '');
+      if (!setting || !bound?.[1]) return [];
+      const value = Number(bound[1].replaceAll(',', '')) * (UNIT[bound[2] ?? ''] ?? 1);
+      return [{ setting, documented: value, declared: declaredDefault(DECLARED.get(setting) ?? expect.fail(`${setting} is not declared`)) }];
+    });
+    expect(compared.length).toBeGreaterThanOrEqual(10);
+    for (const { setting, documented, declared } of compared) expect({ setting, documented }).toEqual({ setting, documented: declared });
   });
 });
