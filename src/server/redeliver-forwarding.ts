@@ -76,8 +76,8 @@ export class RedeliverForwarding {
     let reply: RedeliverReply;
     try {
       const repo = await this.store.find(request.namespace);
-      if (repo && !repo.index.get(request.version)) await repo.exclusive(() => repo.pull());
-      const commit = repo?.index.get(request.version);
+      if (repo && !repo.mainCommit(request.version)) await repo.exclusive(() => repo.pull());
+      const commit = repo?.mainCommit(request.version);
       if (!commit) throw new InvalidInputError(`version ${request.version} is not in namespace ${request.namespace}`);
       reply = { id: request.id, outcome: await this.dispatcher.redeliver(request.webhookId, commit) };
     } catch (error) {

@@ -27,7 +27,7 @@ export class AuditQuery {
     const repo = await this.access.open(actor, namespace, 'viewer');
     const operator = filter.operator?.toLowerCase() ?? null;
     if (filter.action && BRANCH_ACTIONS.has(filter.action)) return proposalEntries(repo, filter, operator);
-    const only = filter.version ? (repo.index.get(await repo.resolver.resolve(filter.version))?.seq ?? -1) : null;
+    const only = filter.version ? (repo.mainCommit(await repo.resolve(filter.version))?.seq ?? -1) : null;
     return listVersions(repo, filter, {
       only,
       matches: (commit) => matchesOperator(commit, operator) && (!filter.action || commit.trailers?.action === filter.action),
@@ -47,7 +47,7 @@ async function proposalEntries(repo: GitRepository, filter: AuditFilter, operato
     .flatMap((p) => [p.change, ...p.reviews.map((r) => r.commit)].map((commit) => ({ commit, paths: p.changes.map((c) => c.path) })))
     .filter((e) => e.commit.trailers?.action === filter.action && (!filter.path || e.paths.includes(filter.path)))
     .sort((a, b) => a.commit.committer.timestamp - b.commit.committer.timestamp);
-  const version = filter.version ? await repo.resolver.resolve(filter.version) : null;
+  const version = filter.version ? await repo.resolve(filter.version) : null;
   return pageNewestFirst(
     (below) => descendingBelow(entries.length, below),
     (i) => {

@@ -83,7 +83,7 @@ export class ChangeFeed {
 
   private async dispatch(repo: GitRepository, commitOid: string): Promise<void> {
     try {
-      const commit = repo.index.get(commitOid);
+      const commit = repo.mainCommit(commitOid);
       if (!commit) return;
       const event = await buildChangeEvent(repo, commit, createBlobSource(), this.maxDocumentEventBytes);
       this.target.dispatchEvent(new CustomEvent(CHANGE_TOPIC, { detail: event }));
@@ -139,12 +139,12 @@ export class ChangeFeed {
   private async findCommit(repo: GitRepository, since: string): Promise<IndexedCommit | IndexedCommitMissing> {
     let oid: string;
     try {
-      oid = await repo.resolver.resolve(since);
+      oid = await repo.resolve(since);
     } catch (error) {
       if (error instanceof InvalidRefError) return new IndexedCommitMissing(error.reason);
       throw error;
     }
-    return repo.index.get(oid) ?? new IndexedCommitMissing('unknown');
+    return repo.mainCommit(oid) ?? new IndexedCommitMissing('unknown');
   }
 }
 

@@ -78,7 +78,7 @@ export class FeedSubscription implements AsyncIterableIterator<ChangeEvent> {
     // A namespace with no commit yet resumes from before its first one, not from "now".
     this.resumeFrom = scope.since?.oid ?? (scope.repo ? (scope.repo.head()?.oid ?? NULL_VERSION) : null);
     this.queue = new EventQueue<QueueItem>(settings.maxBufferedEvents, () => this.overflowed());
-    if (!scope.since) this.attach(scope.repo?.index.size);
+    if (!scope.since) this.attach(scope.repo?.versionCount());
     this.stream = this.run();
   }
 
@@ -127,9 +127,9 @@ export class FeedSubscription implements AsyncIterableIterator<ChangeEvent> {
    */
   private async *replayThenAttach(repo: GitRepository, from: number): AsyncGenerator<ChangeEvent> {
     let next = from;
-    for (; next < repo.index.size; next += 1) {
+    for (; next < repo.versionCount(); next += 1) {
       await giveWay();
-      const commit = repo.index.at(next);
+      const commit = repo.mainCommitAt(next);
       if (commit && this.scope.filter.acceptsCommit(commit)) yield this.delivered(await this.eventOf(repo, commit));
     }
     // Same tick as the last size check: any commit not replayed is published after this point.
@@ -138,10 +138,10 @@ export class FeedSubscription implements AsyncIterableIterator<ChangeEvent> {
 
   private async *fill(gap: Gap): AsyncGenerator<ChangeEvent> {
     const repo = this.scope.repo ?? (await this.settings.access.open(this.scope.actor, gap.namespace, 'viewer'));
-    if (repo.index.size < gap.to) await repo.syncIndex();
+    if (repo.versionCount() < gap.to) await repo.syncIndex();
     for (let seq = gap.from; seq < gap.to; seq += 1) {
       await giveWay();
-      const commit = repo.index.at(seq);
+      const commit = repo.mainCommitAt(seq);
       if (!commit) this.settings.logger.warn({ namespace: repo.name, sequence: seq }, 'change feed: commit missing from the index, not delivered');
       else if (this.scope.filter.acceptsCommit(commit)) yield this.delivered(await this.eventOf(repo, commit));
     }

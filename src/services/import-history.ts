@@ -100,11 +100,11 @@ export class ImportHistoryService {
   ): Promise<WriteOutcome | null> {
     if (base === null) return null;
     const repo = await this.access.open(actor, namespace, 'admin');
-    if (repo.index.withRequestId(requestId)) return null;
-    const baseCommit = repo.index.get(await repo.resolver.resolve(base).catch(() => ''));
+    if (repo.commitWithRequestId(requestId)) return null;
+    const baseCommit = repo.mainCommit(await repo.resolve(base).catch(() => ''));
     if (!baseCommit || baseCommit.oid === repo.head()?.oid) return null;
     for (const [path, text] of files) {
-      const next = text === null ? null : repo.objects.blobOid(Buffer.from(text));
+      const next = text === null ? null : repo.blobId(text);
       if ((await repo.blobAt(baseCommit.oid, path)) !== next) return null;
     }
     return { kind: 'unchanged', version: viewOf(repo, baseCommit) };
@@ -139,7 +139,7 @@ async function planImport(
   files: Map<string, string | null>,
   author: Signature,
 ): Promise<WritePlan> {
-  const expected = base === null ? null : await repo.resolver.resolve(base);
+  const expected = base === null ? null : await repo.resolve(base);
   if ((head?.oid ?? null) !== expected) throw new VersionConflictError(base, head?.oid ?? null, [...files.keys()]);
   for (const [path, text] of files) {
     if (text === null && (head === null || (await repo.blobAt(head.oid, path)) === null)) throw new NotFoundError('document', path);

@@ -13,7 +13,7 @@ export async function policyAt(repo: GitRepository, commitOid: string | null = r
   if (!blob) return DEFAULT_POLICY;
   const cached = parsed.get(blob);
   if (cached) return cached;
-  const text = Buffer.from(await repo.objects.readBlob(blob)).toString('utf8');
+  const text = await repo.readText(blob);
   const policy = parseNamespacePolicy(await parseStoredText(POLICY_PATH, text, blob));
   if (parsed.size >= MAX_PARSED) parsed.clear();
   parsed.set(blob, policy);

@@ -85,7 +85,7 @@ class WriteView {
   private async overlaysOf(stem: string): Promise<string[]> {
     const folder = overlayFolderOf(stem);
     const head = this.write.head;
-    const stored = head ? await this.write.repo.trees.listBlobs(head.tree, folder) : [];
+    const stored = head ? await this.write.repo.filesIn(head.tree, folder) : [];
     const paths = new Set([...stored.map((b) => b.path), ...[...this.write.files.keys()].filter((p) => p.startsWith(folder))]);
     return [...paths].filter((p) => isOverlay(p, stem)).sort();
   }
@@ -94,7 +94,7 @@ class WriteView {
     const text = await this.text(path, side);
     if (text === null) return undefined;
     try {
-      return await parseStoredText(path, text, this.write.repo.objects.blobOid(Buffer.from(text)));
+      return await parseStoredText(path, text, this.write.repo.blobId(text));
     } catch {
       return undefined;
     }
@@ -113,7 +113,7 @@ class WriteView {
   private async readStored(path: string): Promise<string | null> {
     const head = this.write.head;
     const blob = head ? await this.write.repo.blobAt(head.oid, path) : null;
-    return blob === null ? null : Buffer.from(await this.write.repo.objects.readBlob(blob)).toString('utf8');
+    return blob === null ? null : await this.write.repo.readText(blob);
   }
 }
 

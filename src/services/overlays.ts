@@ -168,7 +168,7 @@ async function provenanceOf(
   ]);
   return leaves.map((leaf) => {
     const commit = leaf.opIndex === null ? baseCommits.get(leaf.pointer) : opCommits.get(leaf.opIndex);
-    const fallback = repo.index.lastChangeOf(leaf.opIndex === null ? basePath : (layers.overlayPath ?? basePath), at.seq) ?? at;
+    const fallback = repo.lastChangeOf(leaf.opIndex === null ? basePath : (layers.overlayPath ?? basePath), at.seq) ?? at;
     return {
       pointer: leaf.pointer,
       value: leaf.value,
@@ -235,11 +235,11 @@ async function operationSetters(
 
 /** The commits that changed `path`, newest first, from `seq` back. */
 function* changesOf(repo: GitRepository, path: string, seq: number): Generator<IndexedCommit> {
-  const history = repo.index.historyOf(path);
+  const history = repo.historyOf(path);
   for (let i = history.length - 1; i >= 0; i -= 1) {
     const at = history[i] ?? -1;
     if (at > seq) continue;
-    const commit = repo.index.at(at);
+    const commit = repo.mainCommitAt(at);
     if (commit) yield commit;
   }
 }

@@ -86,9 +86,9 @@ export class ReplicaSync {
   async follow(namespace: string, head: string): Promise<void> {
     // Found on the remote, not merely named in a message: a stranger's announcement creates nothing.
     const repo = await this.store.find(namespace);
-    if (!repo || repo.index.get(head)) return;
+    if (!repo || repo.mainCommit(head)) return;
     await repo.exclusive(async () => {
-      if (!repo.index.get(head)) await repo.pull();
+      if (!repo.mainCommit(head)) await repo.pull();
     });
   }
 

@@ -28,7 +28,7 @@ export class RevertService {
 }
 
 async function planRevert(repo: GitRepository, head: IndexedCommit | null, version: string): Promise<WritePlan> {
-  const commit = await repo.describe(await repo.resolver.resolve(version));
+  const commit = await repo.describe(await repo.resolve(version));
   if (commit.seq < 0) throw new InvalidInputError(`'${version}' is not a version of main; only main's versions are reverted`);
   const files = new Map<string, string | null>();
   const conflicts: ValueConflict[] = [];
@@ -50,6 +50,6 @@ async function planRevert(repo: GitRepository, head: IndexedCommit | null, versi
 
 async function side(repo: GitRepository, path: string, oid: string | null): Promise<DocumentSide | null> {
   if (!oid) return null;
-  const text = Buffer.from(await repo.objects.readBlob(oid)).toString('utf8');
+  const text = await repo.readText(oid);
   return { text, value: await parseStoredText(path, text, oid) };
 }

@@ -36,11 +36,11 @@ export class RollbackService {
 }
 
 async function planRollback(repo: GitRepository, head: IndexedCommit | null, to: string, paths: string[] | null): Promise<WritePlan> {
-  const target = await repo.resolver.resolve(to);
+  const target = await repo.resolve(to);
   // Rolling back to a commit off main (a proposal's, say) would put unapproved content on main.
-  if (!repo.index.get(target)) throw new InvalidInputError(`'${to}' is not a version of main; roll back to one of main's versions`);
+  if (!repo.mainCommit(target)) throw new InvalidInputError(`'${to}' is not a version of main; roll back to one of main's versions`);
   const targetTree = await repo.treeOf(target);
-  const [atTarget, atHead] = await Promise.all([repo.trees.listBlobs(targetTree), head ? repo.trees.listBlobs(head.tree) : []]);
+  const [atTarget, atHead] = await Promise.all([repo.filesIn(targetTree), head ? repo.filesIn(head.tree) : []]);
   const targetBlobs = new Map(atTarget.filter((b) => isDocumentPath(b.path)).map((b) => [b.path, b.oid]));
   const headBlobs = new Map(atHead.filter((b) => isDocumentPath(b.path)).map((b) => [b.path, b.oid]));
   const scope = paths ?? [...new Set([...targetBlobs.keys(), ...headBlobs.keys()])];
@@ -48,7 +48,7 @@ async function planRollback(repo: GitRepository, head: IndexedCommit | null, to:
   for (const path of scope) {
     const wanted = targetBlobs.get(path) ?? null;
     if (wanted === (headBlobs.get(path) ?? null)) continue;
-    files.set(path, wanted === null ? null : Buffer.from(await repo.objects.readBlob(wanted)).toString('utf8'));
+    files.set(path, wanted === null ? null : await repo.readText(wanted));
     await giveWay();
   }
   return { action: 'rollback', files, rollbackTo: target };

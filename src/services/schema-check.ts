@@ -87,13 +87,13 @@ class ResultingTree {
     if (pending !== undefined) return pending;
     const { repo, head } = this.write;
     const blob = head ? await repo.blobAt(head.oid, path) : null;
-    return blob ? Buffer.from(await repo.objects.readBlob(blob)).toString('utf8') : null;
+    return blob ? await repo.readText(blob) : null;
   }
 
   /** Every file path under `prefix` ('' = all). */
   async paths(prefix: string): Promise<string[]> {
     const { repo, head } = this.write;
-    const paths = new Set(head ? (await repo.trees.listBlobs(head.tree, prefix)).map((b) => b.path) : []);
+    const paths = new Set(head ? (await repo.filesIn(head.tree, prefix)).map((b) => b.path) : []);
     for (const [path, text] of this.write.files) {
       if (!path.startsWith(prefix)) continue;
       if (text === null) paths.delete(path);
@@ -103,6 +103,6 @@ class ResultingTree {
   }
 
   blobOid(text: string): string {
-    return this.write.repo.objects.blobOid(Buffer.from(text));
+    return this.write.repo.blobId(text);
   }
 }

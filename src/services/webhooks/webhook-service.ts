@@ -198,11 +198,11 @@ export class WebhookService {
   async state(webhook: WebhookView): Promise<WebhookState> {
     const repo = await this.access.store.get(webhook.namespace);
     const cursor = repo ? ((await readWebhookCursor(repo, webhook.id)) ?? webhook.startAfter) : null;
-    const seq = cursor && repo ? (repo.index.get(cursor)?.seq ?? -1) : -1;
-    const pendingVersions = repo ? Math.max(0, repo.index.size - 1 - seq) : 0;
+    const seq = cursor && repo ? (repo.mainCommit(cursor)?.seq ?? -1) : -1;
+    const pendingVersions = repo ? Math.max(0, repo.versionCount() - 1 - seq) : 0;
     const last = await this.log.lastInOrder(webhook.id);
     // An attempt for a commit the cursor already passed is history, whatever its outcome.
-    const current = last && (repo?.index.get(last.version)?.seq ?? -1) > seq ? last : null;
+    const current = last && (repo?.mainCommit(last.version)?.seq ?? -1) > seq ? last : null;
     let status: WebhookStatus = 'active';
     if (!webhook.enabled) status = 'disabled';
     else if (current?.outcome === 'retrying') status = 'retrying';
@@ -223,7 +223,7 @@ export class WebhookService {
     if (colon >= 0 && eventId.slice(0, colon) !== repo.name) throw new InvalidInputError(`event ${eventId} is not from namespace ${repo.name}`);
     const ref = colon >= 0 ? eventId.slice(colon + 1) : eventId;
     await repo.syncIndex();
-    const commit = repo.index.get(await repo.resolver.resolve(ref));
+    const commit = repo.mainCommit(await repo.resolve(ref));
     if (!commit) throw new InvalidInputError(`${ref} is not on main: only main's commits are events`);
     return commit;
   }

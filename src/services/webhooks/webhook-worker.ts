@@ -230,8 +230,8 @@ export class WebhookWorker {
   private async nextMatching(repo: GitRepository): Promise<IndexedCommit | null> {
     await repo.syncIndex();
     const from = this.cursorSeq(repo, await this.readCursor(repo));
-    for (let seq = from + 1; seq < repo.index.size; seq += 1) {
-      const commit = repo.index.at(seq);
+    for (let seq = from + 1; seq < repo.versionCount(); seq += 1) {
+      const commit = repo.mainCommitAt(seq);
       if (commit && webhookMatches(this.definition, { action: commit.trailers?.action ?? null, paths: commit.changes.map((c) => c.path) })) return commit;
       // Long runs of commits the filter skips are scanned without holding up everything else.
       if (seq % 1000 === 999) await yieldToLoop();
@@ -250,7 +250,7 @@ export class WebhookWorker {
   private cursorSeq(repo: GitRepository, ref: string | null): number {
     const oid = ref ?? this.definition.startAfter;
     if (oid === null) return -1;
-    const commit = repo.index.get(oid);
+    const commit = repo.mainCommit(oid);
     if (commit) return commit.seq;
     // Main was rewritten outside Cairn and no longer contains the cursor: there is no "after it" to deliver.
     this.ctx.logger.warn({ webhook: this.definition.id, cursor: oid }, 'webhook cursor is not on main any more; continuing from the head');
