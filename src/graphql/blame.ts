@@ -4,7 +4,8 @@ import { builder } from './builder.js';
 import { ConfigDocumentRef } from './config-document.js';
 import { READ_ERRORS } from './errors.js';
 import { AS_OF_DOC, NamespaceRef } from './namespace.js';
-import { CommitActionEnum, PersonRef, VersionRef } from './version.js';
+import { CommitActionEnum, PersonRef } from './version.js';
+import { VersionRef } from './version-ref.js';
 
 const BlameEntryRef = builder.objectRef<BlameEntry>('BlameEntry').implement({
   description: 'A leaf value (scalar, or empty object or array) and the version that last set it.',
@@ -55,6 +56,6 @@ builder.objectField(ConfigDocumentRef, 'blame', (t) =>
     description: 'Who last set each value of this document, at the version it was read at.',
     args: { pointer: t.arg.string({ required: false, description: pointerDoc }) },
     errors: { types: BLAME_ERRORS, directResult: true },
-    resolve: (d, args, ctx) => ctx.cairn.blame.blameAt(d.repo, ctx.blobs, d.path, d.at, args.pointer ?? ''),
+    resolve: (d, args, ctx) => ctx.cairn.blame.blameAt(d.namespace, ctx.blobs, d.path, d.at, args.pointer ?? ''),
   }),
 );

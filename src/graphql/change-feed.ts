@@ -1,8 +1,8 @@
 import type { CommitAction } from '../domain/commit-message.js';
 import type { ChangeEvent, DocumentChangeEvent } from '../services/change-event.js';
 import { builder } from './builder.js';
-import { ValueChangeRef } from './diff.js';
-import { ChangeStatusEnum, CommitActionEnum, PersonRef } from './version.js';
+import { ChangeStatusEnum, ValueChangeRef } from './diff.js';
+import { CommitActionEnum, PersonRef } from './version.js';
 
 const DocumentChangeRef = builder.objectRef<DocumentChangeEvent>('DocumentChange').implement({
   description: 'What one commit did to one document. With `tooLarge`, `changes` and `patch` are empty and both contents null.',

@@ -1,10 +1,9 @@
-import type { DocumentView } from '../services/documents.js';
+import { type DocumentView, lastChange } from '../services/documents.js';
 import { readText, readValue } from '../services/document-content.js';
 import { listVersions } from '../services/history.js';
-import { viewOf } from '../services/version-view.js';
 import { builder } from './builder.js';
 import { FormatEnum } from './diff.js';
-import { VersionRef } from './version.js';
+import { VersionRef } from './version-ref.js';
 
 export const ConfigDocumentRef = builder.objectRef<DocumentView>('ConfigDocument').implement({
   description: 'A configuration document as stored at one version.',
@@ -18,15 +17,12 @@ export const ConfigDocumentRef = builder.objectRef<DocumentView>('ConfigDocument
     version: t.field({
       type: VersionRef,
       description: 'The version that last changed this document, at or before `at`.',
-      resolve: (d) => {
-        const last = d.at.commit.seq >= 0 ? d.repo.index.lastChangeOf(d.path, d.at.commit.seq) : undefined;
-        return last ? viewOf(d.repo, last) : d.at;
-      },
+      resolve: (d) => lastChange(d),
     }),
     history: t.connection({
       type: VersionRef,
       description: 'Versions that changed this document, newest first.',
-      resolve: (d, args) => listVersions(d.repo, { ...args, path: d.path }),
+      resolve: (d, args) => listVersions(d.namespace, { ...args, path: d.path }),
     }),
   }),
 });

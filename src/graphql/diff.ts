@@ -2,10 +2,14 @@ import type { ValueChange } from '../domain/value-diff.js';
 import type { DocumentDiff } from '../services/document-diff.js';
 import type { VersionDiff } from '../services/diff.js';
 import { builder } from './builder.js';
-import { ChangeStatusEnum, VersionRef } from './version.js';
+import { VersionRef } from './version-ref.js';
 
 export const FormatEnum = builder.enumType('DocumentFormat', {
   values: { JSON: { value: 'json' }, YAML: { value: 'yaml' } } as const,
+});
+
+export const ChangeStatusEnum = builder.enumType('ChangeStatus', {
+  values: { ADDED: { value: 'added' }, MODIFIED: { value: 'modified' }, DELETED: { value: 'deleted' } } as const,
 });
 
 const ValueChangeOpEnum = builder.enumType('ValueChangeOp', {

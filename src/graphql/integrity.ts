@@ -1,4 +1,4 @@
-import type { IntegrityProblem, IntegrityReport } from '../git/integrity.js';
+import type { IntegrityProblem, IntegrityReport } from '../services/integrity.js';
 import { builder } from './builder.js';
 import { READ_ERRORS } from './errors.js';
 

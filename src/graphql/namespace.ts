@@ -1,11 +1,12 @@
 import type { CommitAction } from '../domain/commit-message.js';
-import type { GitRepository } from '../git/repository.js';
-import { viewOf } from '../services/version-view.js';
+import type { NamespaceView } from '../services/namespaces.js';
+import type { VersionView } from '../services/version-view.js';
 import { builder } from './builder.js';
 import { ConfigDocumentRef } from './config-document.js';
 import { DiffRef } from './diff.js';
 import { READ_ERRORS } from './errors.js';
-import { AUTHORED_AT, CommitActionEnum, IMPORTED_BY, PersonRef, VersionRef, importedByOf } from './version.js';
+import { AUTHORED_AT, CommitActionEnum, IMPORTED_BY, PersonRef, importedByOf } from './version.js';
+import { VersionRef } from './version-ref.js';
 
 export const AS_OF_DOC = 'Read main as of this instant: its last commit at or before it (committer time). Not together with `at`.';
 
@@ -20,7 +21,7 @@ export const AuditFilterInput = builder.inputType('AuditFilter', {
   }),
 });
 
-export const AuditEntryRef = builder.objectRef<ReturnType<typeof viewOf>>('AuditEntry').implement({
+export const AuditEntryRef = builder.objectRef<VersionView>('AuditEntry').implement({
   description: 'One change in the audit log: who, when, from where, why, what action, which documents.',
   fields: (t) => ({
     version: t.field({ type: VersionRef, resolve: (v) => v }),
@@ -36,19 +37,12 @@ export const AuditEntryRef = builder.objectRef<ReturnType<typeof viewOf>>('Audit
   }),
 });
 
-export const NamespaceRef = builder.objectRef<GitRepository>('Namespace').implement({
+export const NamespaceRef = builder.objectRef<NamespaceView>('Namespace').implement({
   description: 'A bare Git repository of configuration documents.',
   fields: (t) => ({
     name: t.string({ resolve: (r) => r.name }),
-    head: t.field({
-      type: VersionRef,
-      nullable: true,
-      resolve: (r) => {
-        const head = r.head();
-        return head ? viewOf(r, head) : null;
-      },
-    }),
-    versionCount: t.int({ resolve: (r) => r.index.size }),
+    head: t.field({ type: VersionRef, nullable: true, resolve: (r) => r.head() }),
+    versionCount: t.int({ resolve: (r) => r.versionCount() }),
     config: t.field({
       type: ConfigDocumentRef,
       args: {

@@ -4,7 +4,7 @@ import { builder } from './builder.js';
 import { DiffRef } from './diff.js';
 import { READ_ERRORS } from './errors.js';
 import { NamespaceRef } from './namespace.js';
-import { VersionRef } from './version.js';
+import { VersionRef } from './version-ref.js';
 
 const FieldProvenanceRef = builder.objectRef<FieldProvenance>('FieldProvenance').implement({
   description: 'One field (leaf JSON pointer) of an effective document, and the layer and version that last set it.',

@@ -1,16 +1,16 @@
 import type { JsonValue } from '../domain/json-value.js';
 import type { ProposalState } from '../domain/proposal.js';
-import type { IndexedCommit } from '../git/commit-index.js';
 import { storedDiff } from '../services/diff.js';
 import type { ProposalEvent } from '../services/proposal-events.js';
 import type { Proposal, Review } from '../services/proposal-log.js';
-import { viewOf } from '../services/version-view.js';
+import { type IndexedCommit, versionOf, viewOf } from '../services/version-view.js';
 import { builder } from './builder.js';
 import { FileDiffRef } from './diff.js';
 import { MERGE_ERRORS, PROPOSE_ERRORS, ProposalStateEnum, READ_ERRORS, REVIEW_ERRORS } from './errors.js';
 import { AuditEntryRef, NamespaceRef } from './namespace.js';
 import { DocumentChangeInput } from './update.js';
-import { CommitActionEnum, PersonRef, VersionRef } from './version.js';
+import { CommitActionEnum, PersonRef } from './version.js';
+import { VersionRef } from './version-ref.js';
 import { WritePayloadRef } from './write-payload.js';
 
 const ReviewVerdictEnum = builder.enumType('ReviewVerdict', {
@@ -24,19 +24,19 @@ const ReviewRef = builder.objectRef<{ proposal: Proposal; review: Review }>('Rev
     reviewer: t.field({ type: PersonRef, resolve: (r) => r.review.reviewer }),
     time: t.field({ type: 'DateTime', resolve: (r) => new Date(r.review.commit.committer.timestamp * 1000) }),
     comment: t.string({ resolve: (r) => r.review.comment }),
-    version: t.field({ type: VersionRef, resolve: (r) => viewOf(r.proposal.repo, r.review.commit) }),
+    version: t.field({ type: VersionRef, resolve: (r) => viewOf(r.proposal.namespace, r.review.commit) }),
   }),
 });
 
 const reviewsOf = (p: Proposal, verdict?: Review['verdict']) =>
   p.reviews.filter((r) => !verdict || r.verdict === verdict).map((review) => ({ proposal: p, review }));
-const version = (p: Proposal, commit: IndexedCommit | null) => (commit ? viewOf(p.repo, commit) : null);
+const version = (p: Proposal, commit: IndexedCommit | null) => (commit ? viewOf(p.namespace, commit) : null);
 
 export const ProposalRef = builder.objectRef<Proposal>('Proposal').implement({
   description: 'A change request: a commit on refs/heads/proposals/<id>, reviewed by approvers, merged to main as one commit.',
   fields: (t) => ({
     id: t.exposeString('id'),
-    namespace: t.string({ resolve: (p) => p.repo.name }),
+    namespace: t.string({ resolve: (p) => p.namespace.name }),
     branch: t.exposeString('branch', { description: 'The Git branch holding the change and its reviews.' }),
     state: t.field({ type: ProposalStateEnum, resolve: (p) => p.state }),
     author: t.field({ type: PersonRef, resolve: (p) => p.author }),
@@ -46,15 +46,15 @@ export const ProposalRef = builder.objectRef<Proposal>('Proposal').implement({
       type: VersionRef,
       nullable: true,
       description: "Main's head the change was proposed against.",
-      resolve: async (p) => (p.base ? viewOf(p.repo, await p.repo.describe(p.base)) : null),
+      resolve: (p) => (p.base ? versionOf(p.namespace, p.base) : null),
     }),
-    change: t.field({ type: VersionRef, description: 'The proposed commit (on the proposal branch).', resolve: (p) => viewOf(p.repo, p.change) }),
+    change: t.field({ type: VersionRef, description: 'The proposed commit (on the proposal branch).', resolve: (p) => viewOf(p.namespace, p.change) }),
     approvals: t.field({ type: [ReviewRef], resolve: (p) => reviewsOf(p, 'approve') }),
     reviews: t.field({ type: [ReviewRef], description: 'Approvals and rejections, oldest first.', resolve: (p) => reviewsOf(p) }),
     diff: t.field({
       type: [FileDiffRef],
       description: 'The proposed change against its base.',
-      resolve: (p, _args, ctx) => p.changes.map((c) => storedDiff(p.repo, ctx.blobs, c)),
+      resolve: (p, _args, ctx) => p.changes.map((c) => storedDiff(p.namespace, ctx.blobs, c)),
     }),
     mergedVersion: t.field({ type: VersionRef, nullable: true, description: 'The commit of main that merged it.', resolve: (p) => version(p, p.merged) }),
   }),

@@ -1,7 +1,8 @@
-import type { TagView } from '../services/tags.js';
+import { type TagView, taggedVersion } from '../services/tags.js';
 import { builder } from './builder.js';
 import { TAG_ERRORS } from './errors.js';
-import { PersonRef, VersionRef } from './version.js';
+import { PersonRef } from './version.js';
+import { VersionRef } from './version-ref.js';
 
 export const TagRef = builder.objectRef<TagView>('Tag').implement({
   description: 'A Git tag on a version: annotated (made by Cairn, or `git tag -a`) or lightweight (git CLI only).',
@@ -17,11 +18,7 @@ export const TagRef = builder.objectRef<TagView>('Tag').implement({
       description: 'When it was created (server time).',
       resolve: (v) => (v.tag.tagger ? new Date(v.tag.tagger.timestamp * 1000) : null),
     }),
-    target: t.field({
-      type: VersionRef,
-      description: 'The version tagged.',
-      resolve: async (v) => ({ repo: v.repo, commit: await v.repo.describe(v.tag.target) }),
-    }),
+    target: t.field({ type: VersionRef, description: 'The version tagged.', resolve: (v) => taggedVersion(v) }),
     protectedBy: t.string({
       nullable: true,
       description: "The policy's protectedTags pattern covering this tag (it can be neither moved nor deleted), or null.",

@@ -1,9 +1,9 @@
 import { parsePerson } from '../domain/person-trailer.js';
-import type { PathStatus } from '../git/tree-diff.js';
-import { storedDiff } from '../services/diff.js';
-import { type VersionView, versionAt } from '../services/version-view.js';
+import { versionDiffs } from '../services/diff.js';
+import { type PathStatus, parentOf, relatedVersion } from '../services/version-view.js';
 import { builder } from './builder.js';
-import { FileDiffRef } from './diff.js';
+import { ChangeStatusEnum, FileDiffRef } from './diff.js';
+import { VersionRef } from './version-ref.js';
 
 export const CommitActionEnum = builder.enumType('CommitAction', {
   values: {
@@ -23,10 +23,6 @@ export const CommitActionEnum = builder.enumType('CommitAction', {
   } as const,
 });
 
-export const ChangeStatusEnum = builder.enumType('ChangeStatus', {
-  values: { ADDED: { value: 'added' }, MODIFIED: { value: 'modified' }, DELETED: { value: 'deleted' } } as const,
-});
-
 export interface Person {
   readonly name: string;
   readonly email: string;
@@ -40,8 +36,6 @@ export const PersonRef = builder.objectRef<Person>('Person').implement({
 const FileChangeRef = builder.objectRef<{ path: string; status: PathStatus }>('FileChange').implement({
   fields: (t) => ({ path: t.exposeString('path'), status: t.field({ type: ChangeStatusEnum, resolve: (c) => c.status }) }),
 });
-
-export const VersionRef = builder.objectRef<VersionView>('Version');
 
 export const IMPORTED_BY =
   'For an imported commit (action IMPORT): the operator who imported it, authenticated by Cairn (trailer Cairn-Imported-By), while `operator` is its original author. null for every other commit.';
@@ -61,18 +55,14 @@ VersionRef.implement({
   fields: (t) => ({
     hash: t.string({ resolve: (v) => v.commit.oid }),
     shortHash: t.string({ resolve: (v) => v.commit.oid.slice(0, 12) }),
-    namespace: t.string({ resolve: (v) => v.repo.name }),
+    namespace: t.string({ resolve: (v) => v.namespace.name }),
     sequence: t.int({
       nullable: true,
       description: 'Position in main (the first version is 0); null off main.',
       resolve: (v) => (v.commit.seq < 0 ? null : v.commit.seq),
     }),
     parents: t.stringList({ resolve: (v) => [...v.commit.parents] }),
-    parent: t.field({
-      type: VersionRef,
-      nullable: true,
-      resolve: async (v) => (v.commit.parents[0] ? { repo: v.repo, commit: await v.repo.describe(v.commit.parents[0]) } : null),
-    }),
+    parent: t.field({ type: VersionRef, nullable: true, resolve: (v) => parentOf(v) }),
     comment: t.string({ resolve: (v) => v.commit.comment }),
     operator: t.field({ type: PersonRef, resolve: (v) => v.commit.author }),
     importedBy: t.field({ type: PersonRef, nullable: true, description: IMPORTED_BY, resolve: importedByOf }),
@@ -91,22 +81,13 @@ VersionRef.implement({
       description: 'Committed with force: true past checks it would otherwise have failed, such as overlays it broke (trailer Cairn-Forced).',
       resolve: (v) => v.commit.trailers?.forced === true,
     }),
-    rollbackTo: t.field({ type: VersionRef, nullable: true, resolve: (v) => related(v, v.commit.trailers?.rollbackTo) }),
-    reverts: t.field({ type: VersionRef, nullable: true, resolve: (v) => related(v, v.commit.trailers?.reverts) }),
+    rollbackTo: t.field({ type: VersionRef, nullable: true, resolve: (v) => relatedVersion(v, v.commit.trailers?.rollbackTo) }),
+    reverts: t.field({ type: VersionRef, nullable: true, resolve: (v) => relatedVersion(v, v.commit.trailers?.reverts) }),
     changes: t.field({ type: [FileChangeRef], resolve: (v) => v.commit.changes.map((c) => ({ path: c.path, status: c.status })) }),
     diff: t.field({
       type: [FileDiffRef],
       description: 'What this version changed against its first parent.',
-      resolve: (v, _args, ctx) => v.commit.changes.map((c) => storedDiff(v.repo, ctx.blobs, c)),
+      resolve: (v, _args, ctx) => versionDiffs(v, ctx.blobs),
     }),
   }),
 });
-
-async function related(v: VersionView, oid: string | null | undefined): Promise<VersionView | null> {
-  if (!oid) return null;
-  try {
-    return await versionAt(v.repo, oid);
-  } catch {
-    return null;
-  }
-}

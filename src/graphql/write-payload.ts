@@ -1,7 +1,7 @@
 import type { WriteOutcome } from '../services/write-pipeline.js';
 import { builder } from './builder.js';
 import { FileDiffRef } from './diff.js';
-import { VersionRef } from './version.js';
+import { VersionRef } from './version-ref.js';
 
 const WriteStatusEnum = builder.enumType('WriteStatus', {
   values: {

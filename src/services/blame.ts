@@ -7,12 +7,12 @@ import { decodePointer, getAtPointer } from '../domain/json-pointer.js';
 import type { JsonValue } from '../domain/json-value.js';
 import { WorkBudget } from '../domain/work-budget.js';
 import { type IndexedCommit, lastIndexAtOrBefore } from '../git/commit-index.js';
-import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import type { BlobSource } from './blob-source.js';
 import { cachedDocument, parseStoredText } from './document-parser.js';
 import { giveWay } from './event-loop-turn.js';
 import type { NamespaceAccess } from './namespace-access.js';
+import type { NamespaceReader } from './namespace-reader.js';
 import { type VersionView, versionArgument, versionAt, viewOf } from './version-view.js';
 
 /**
@@ -89,7 +89,7 @@ export class BlameService {
   }
 
   /** Blame of a document its caller has already read (and so was allowed to). */
-  blameAt(repo: GitRepository, blobs: BlobSource, path: string, at: VersionView, pointer: string): Promise<BlameView> {
+  blameAt(repo: NamespaceReader, blobs: BlobSource, path: string, at: VersionView, pointer: string): Promise<BlameView> {
     const work = new WorkBudget(MAX_BLAME_VALUES_SETTING, this.maxValues, 'blame reads and compares values');
     const answer = new WorkBudget(MAX_BLAME_ENTRIES_SETTING, this.maxEntries, 'blame answers one entry per leaf value (blame a subtree with a pointer)');
     return blameAt(repo, blobs, path, at, pointer, work, answer);
@@ -104,7 +104,7 @@ export class BlameService {
  * attributed to the move, as is one shifted in an array.
  */
 async function blameAt(
-  repo: GitRepository,
+  repo: NamespaceReader,
   blobs: BlobSource,
   path: string,
   at: VersionView,
@@ -134,16 +134,16 @@ async function blameAt(
 }
 
 async function attribute(
-  repo: GitRepository,
+  repo: NamespaceReader,
   documents: DocumentVersions,
   path: string,
   seq: number,
   leaves: PendingLeaves<IndexedCommit>,
   budget: WorkBudget,
 ): Promise<void> {
-  const history = repo.index.historyOf(path);
+  const history = repo.historyOf(path);
   for (let k = lastIndexAtOrBefore(history, seq); k >= 0 && leaves.pending > 0; k -= 1) {
-    const commit = repo.index.at(history[k] ?? -1);
+    const commit = repo.mainCommitAt(history[k] ?? -1);
     const change = commit?.changes.find((c) => c.path === path);
     if (!commit || !change) continue;
     const after = await documents.valueOrAbsent(change.newOid);
@@ -164,7 +164,7 @@ class DocumentVersions {
   private readonly parsed = new Map<string, JsonValue>();
 
   constructor(
-    private readonly repo: GitRepository,
+    private readonly repo: NamespaceReader,
     private readonly blobs: BlobSource,
     private readonly path: string,
     private readonly budget: WorkBudget,

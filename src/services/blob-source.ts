@@ -1,10 +1,10 @@
 import DataLoader from 'dataloader';
 import type { WorkBudget } from '../domain/work-budget.js';
-import type { GitRepository } from '../git/repository.js';
+import type { NamespaceReader } from './namespace-reader.js';
 
 /** Reads document text by blob id. One per request, so the same blob is read and decoded once per request. */
 export interface BlobSource {
-  text(repo: GitRepository, oid: string): Promise<string>;
+  text(namespace: NamespaceReader, oid: string): Promise<string>;
 }
 
 /** ignoreBOM keeps a leading byte-order mark: the text is served byte for byte as stored. */
@@ -16,23 +16,23 @@ const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
  * TooExpensive instead of parsing hundreds of megabytes.
  */
 export function createBlobSource(budget: WorkBudget | null = null): BlobSource {
-  const repos = new Map<string, GitRepository>();
+  const repos = new Map<string, NamespaceReader>();
   const loader = new DataLoader<string, string>(async (keys) =>
     Promise.all(
       keys.map(async (key) => {
         const split = key.indexOf('\0');
         const repo = repos.get(key.slice(0, split));
         if (!repo) throw new Error(`blob source: unknown repository for ${key}`);
-        const bytes = await repo.objects.readBlob(key.slice(split + 1));
+        const bytes = await repo.readBlob(key.slice(split + 1));
         budget?.spend(bytes.length);
         return decoder.decode(bytes);
       }),
     ),
   );
   return {
-    text(repo, oid) {
-      repos.set(repo.name, repo);
-      return loader.load(`${repo.name}\0${oid}`);
+    text(namespace, oid) {
+      repos.set(namespace.name, namespace);
+      return loader.load(`${namespace.name}\0${oid}`);
     },
   };
 }

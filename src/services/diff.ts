@@ -1,10 +1,10 @@
 import { isDocumentPath, validatePathPrefix } from '../domain/document-path.js';
-import type { GitRepository } from '../git/repository.js';
-import { type PathChange, diffTrees } from '../git/tree-diff.js';
+import type { PathChange } from '../git/tree-diff.js';
 import type { Actor } from './actor.js';
 import type { BlobSource } from './blob-source.js';
 import { DocumentDiff } from './document-diff.js';
 import type { NamespaceAccess } from './namespace-access.js';
+import type { NamespaceReader } from './namespace-reader.js';
 import { type VersionView, versionAt } from './version-view.js';
 
 export interface VersionDiff {
@@ -21,15 +21,20 @@ export class DiffService {
     const repo = await this.access.open(actor, namespace, 'viewer');
     const [a, b] = await Promise.all([versionAt(repo, from), versionAt(repo, to ?? 'HEAD')]);
     const prefix = path ? validatePathPrefix(path) : '';
-    const changes = await diffTrees(repo.objects, a.commit.tree, b.commit.tree);
+    const changes = await repo.changesBetween(a.commit.tree, b.commit.tree);
     const files = changes.filter((c) => isDocumentPath(c.path) && matchesPrefix(c.path, prefix)).map((c) => storedDiff(repo, blobs, c));
     return { from: a, to: b, files };
   }
 }
 
-export function storedDiff(repo: GitRepository, blobs: BlobSource, change: PathChange): DocumentDiff {
-  const side = (oid: string | null) => (oid ? { text: () => blobs.text(repo, oid), blob: oid } : null);
+export function storedDiff(namespace: NamespaceReader, blobs: BlobSource, change: PathChange): DocumentDiff {
+  const side = (oid: string | null) => (oid ? { text: () => blobs.text(namespace, oid), blob: oid } : null);
   return new DocumentDiff(change.path, change.status, side(change.oldOid), side(change.newOid));
+}
+
+/** What a version changed against its first parent, document by document. */
+export function versionDiffs(version: VersionView, blobs: BlobSource): DocumentDiff[] {
+  return version.commit.changes.map((c) => storedDiff(version.namespace, blobs, c));
 }
 
 /** `path` names a document exactly or a folder prefix. */

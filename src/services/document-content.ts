@@ -1,16 +1,16 @@
 import type { JsonValue } from '../domain/json-value.js';
-import type { GitRepository } from '../git/repository.js';
 import type { BlobSource } from './blob-source.js';
 import { parseStoredText } from './document-parser.js';
+import type { NamespaceReader } from './namespace-reader.js';
 
 export interface StoredDocument {
-  readonly repo: GitRepository;
+  readonly namespace: NamespaceReader;
   readonly path: string;
   readonly blob: string;
 }
 
 export function readText(blobs: BlobSource, doc: StoredDocument): Promise<string> {
-  return blobs.text(doc.repo, doc.blob);
+  return blobs.text(doc.namespace, doc.blob);
 }
 
 /** Parses what is stored; a document committed from outside Cairn may be invalid, which is an InvalidDocumentError. */

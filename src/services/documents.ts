@@ -1,13 +1,13 @@
 import { type DocumentFormat, documentFormatOf, isDocumentPath, validateDocumentPath, validatePathPrefix } from '../domain/document-path.js';
 import { NotFoundError } from '../domain/errors.js';
-import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import type { NamespaceAccess } from './namespace-access.js';
-import { type VersionView, versionArgument, versionAt } from './version-view.js';
+import type { NamespaceReader } from './namespace-reader.js';
+import { type VersionView, versionArgument, versionAt, viewOf } from './version-view.js';
 
 /** A document as stored at one version. Its text is read only when asked for. */
 export interface DocumentView {
-  readonly repo: GitRepository;
+  readonly namespace: NamespaceReader;
   readonly path: string;
   readonly format: DocumentFormat;
   readonly blob: string;
@@ -24,16 +24,23 @@ export class DocumentReader {
     const version = await versionAt(repo, versionArgument(at, asOf));
     const blob = await repo.blobAt(version.commit.oid, valid);
     if (!blob) throw new NotFoundError('document', `${valid}@${version.commit.oid.slice(0, 12)}`);
-    return { repo, path: valid, format: documentFormatOf(valid) ?? 'json', blob, at: version };
+    return { namespace: repo, path: valid, format: documentFormatOf(valid) ?? 'json', blob, at: version };
   }
 
   async list(actor: Actor, namespace: string, prefix?: string | null, at?: string | null, asOf?: Date | null): Promise<DocumentView[]> {
     const repo = await this.access.open(actor, namespace, 'viewer');
     if (!repo.head() && !at && !asOf) return [];
     const version = await versionAt(repo, versionArgument(at, asOf));
-    const blobs = await repo.trees.listBlobs(version.commit.tree, validatePathPrefix(prefix ?? ''));
+    const blobs = await repo.filesIn(version.commit.tree, validatePathPrefix(prefix ?? ''));
     return blobs
       .filter((b) => isDocumentPath(b.path))
-      .map((b) => ({ repo, path: b.path, format: documentFormatOf(b.path) ?? 'json', blob: b.oid, at: version }));
+      .map((b) => ({ namespace: repo, path: b.path, format: documentFormatOf(b.path) ?? 'json', blob: b.oid, at: version }));
   }
+}
+
+/** The version that last changed the document at or before the one it was read at (off main: that one). */
+export function lastChange(document: DocumentView): VersionView {
+  const { namespace, path, at } = document;
+  const last = at.commit.seq >= 0 ? namespace.lastChangeOf(path, at.commit.seq) : undefined;
+  return last ? viewOf(namespace, last) : at;
 }

@@ -1,8 +1,8 @@
 import { validateDocumentPath } from '../domain/document-path.js';
 import type { IndexedCommit } from '../git/commit-index.js';
-import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import type { NamespaceAccess } from './namespace-access.js';
+import type { NamespaceReader } from './namespace-reader.js';
 import { type Page, type PageArgs, descendingBelow, pageNewestFirst, reversedBelow } from './pagination.js';
 import { type VersionView, versionAt, viewOf } from './version-view.js';
 
@@ -34,17 +34,17 @@ export interface VersionSelection {
   readonly matches?: (commit: IndexedCommit) => boolean;
 }
 
-export function listVersions(repo: GitRepository, filter: VersionFilter, selection: VersionSelection = {}): Page<VersionView> {
+export function listVersions(repo: NamespaceReader, filter: VersionFilter, selection: VersionSelection = {}): Page<VersionView> {
   const path = filter.path ? validateDocumentPath(filter.path) : null;
   const { only = null, matches = () => true } = selection;
   const candidates = (below: number): Iterable<number> => {
     if (only !== null) return only >= 0 && only < below ? [only] : [];
-    return path ? reversedBelow(repo.index.historyOf(path), below) : descendingBelow(repo.index.size, below);
+    return path ? reversedBelow(repo.historyOf(path), below) : descendingBelow(repo.versionCount(), below);
   };
   return pageNewestFirst(
     candidates,
     (seq) => {
-      const commit = repo.index.at(seq);
+      const commit = repo.mainCommitAt(seq);
       return commit ? viewOf(repo, commit) : undefined;
     },
     filter,

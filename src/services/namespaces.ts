@@ -1,9 +1,29 @@
 import { InvalidInputError, NamespaceExistsError, StorageError } from '../domain/errors.js';
 import { RemoteUnavailableError } from '../git/remote.js';
-import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import type { NamespaceAccess } from './namespace-access.js';
+import type { NamespaceReader } from './namespace-reader.js';
 import { type Page, type PageArgs, pageSize, refuseBackward } from './pagination.js';
+import { type VersionView, viewOf } from './version-view.js';
+
+/** A namespace as the API shows it: its name, and its head and size as they are when asked. */
+export interface NamespaceView {
+  readonly name: string;
+  /** Main's last version; null before the first commit. */
+  head(): VersionView | null;
+  versionCount(): number;
+}
+
+export function namespaceView(namespace: NamespaceReader): NamespaceView {
+  return {
+    name: namespace.name,
+    head: () => {
+      const head = namespace.head();
+      return head ? viewOf(namespace, head) : null;
+    },
+    versionCount: () => namespace.versionCount(),
+  };
+}
 
 export class NamespaceService {
   constructor(private readonly access: NamespaceAccess) {}
@@ -14,7 +34,7 @@ export class NamespaceService {
   }
 
   /** A page of readable namespaces in name order; the cursor is the last name seen. */
-  async page(actor: Actor, args: PageArgs): Promise<Page<GitRepository>> {
+  async page(actor: Actor, args: PageArgs): Promise<Page<NamespaceView>> {
     const size = pageSize(args.first);
     refuseBackward(args);
     const after = args.after ? decodeNameCursor(args.after) : null;
@@ -31,11 +51,11 @@ export class NamespaceService {
     };
   }
 
-  get(actor: Actor, name: string): Promise<GitRepository> {
-    return this.access.open(actor, name, 'viewer');
+  async get(actor: Actor, name: string): Promise<NamespaceView> {
+    return namespaceView(await this.access.open(actor, name, 'viewer'));
   }
 
-  async create(actor: Actor, name: string): Promise<GitRepository> {
+  async create(actor: Actor, name: string): Promise<NamespaceView> {
     const valid = this.access.authorize(actor, name, 'admin');
     const repo = await this.access.store.create(valid).catch((error: unknown) => {
       // With replicas, whether the name is taken is the remote's to say.
@@ -43,7 +63,7 @@ export class NamespaceService {
       throw error;
     });
     if (!repo) throw new NamespaceExistsError(valid);
-    return repo;
+    return namespaceView(repo);
   }
 }
 

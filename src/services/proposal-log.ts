@@ -3,7 +3,8 @@ import { NotFoundError } from '../domain/errors.js';
 import { PROPOSAL_BRANCH_PREFIX, type ProposalState, isProposalId, proposalBranch } from '../domain/proposal.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
-import { type PathChange, diffTrees } from '../git/tree-diff.js';
+import type { PathChange } from '../git/tree-diff.js';
+import type { NamespaceReader } from './namespace-reader.js';
 
 export interface Review {
   readonly verdict: 'approve' | 'reject';
@@ -15,7 +16,7 @@ export interface Review {
 
 /** A change request as its branch and main tell it: nothing about a proposal is kept anywhere else. */
 export interface Proposal {
-  readonly repo: GitRepository;
+  readonly namespace: NamespaceReader;
   readonly id: string;
   readonly branch: string;
   /** The branch's tip: the last review, or the proposed change itself. */
@@ -37,7 +38,7 @@ export interface Proposal {
 /** Reads proposal `id` of `repo` from `refs/heads/proposals/<id>`; NotFound if there is no such branch. */
 export async function readProposal(repo: GitRepository, id: string): Promise<Proposal> {
   const branch = proposalBranch(id);
-  const tip = await repo.refs.read(branch);
+  const tip = await repo.readRef(branch);
   if (!tip) throw new NotFoundError('proposal', id);
   const reviews: Review[] = [];
   let commit = await repo.describe(tip);
@@ -51,7 +52,7 @@ export async function readProposal(repo: GitRepository, id: string): Promise<Pro
     commit = await repo.describe(parent);
   }
   const base = commit.parents[0] ?? null;
-  const changes = await diffTrees(repo.objects, base ? await repo.treeOf(base) : null, commit.tree);
+  const changes = await repo.changesBetween(base ? await repo.treeOf(base) : null, commit.tree);
   const merged = mergeOf(
     repo,
     id,
@@ -60,7 +61,7 @@ export async function readProposal(repo: GitRepository, id: string): Promise<Pro
   );
   const rejected = reviews.some((r) => r.verdict === 'reject');
   const state: ProposalState = merged ? 'merged' : rejected ? 'rejected' : 'open';
-  return { repo, id, branch, tip, change: commit, base, author: commit.author, comment: commit.comment, changes, reviews, state, merged };
+  return { namespace: repo, id, branch, tip, change: commit, base, author: commit.author, comment: commit.comment, changes, reviews, state, merged };
 }
 
 /** Every proposal of `repo`, newest first. */
@@ -80,10 +81,10 @@ export async function listProposals(repo: GitRepository): Promise<Proposal[]> {
  * changes some of the proposal's documents, so only main's commits after the base that changed one are looked at.
  */
 function mergeOf(repo: GitRepository, id: string, base: string | null, paths: readonly string[]): IndexedCommit | null {
-  const after = base ? (repo.index.get(base)?.seq ?? -1) : -1;
-  const candidates = new Set(paths.flatMap((p) => repo.index.historyOf(p).filter((seq) => seq > after)));
+  const after = base ? (repo.mainCommit(base)?.seq ?? -1) : -1;
+  const candidates = new Set(paths.flatMap((p) => repo.historyOf(p).filter((seq) => seq > after)));
   for (const seq of [...candidates].sort((a, b) => a - b)) {
-    const commit = repo.index.at(seq);
+    const commit = repo.mainCommitAt(seq);
     if (commit?.trailers?.action === 'merge' && commit.trailers.proposal === id) return commit;
   }
   return null;

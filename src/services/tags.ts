@@ -8,11 +8,12 @@ import type { Actor } from './actor.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import { policyAt } from './namespace-policy.js';
 import { storageFailureOf } from './remote-retry.js';
-import { versionAt } from './version-view.js';
+import type { NamespaceReader } from './namespace-reader.js';
+import { type VersionView, versionAt, versionOf } from './version-view.js';
 
 /** A tag as the API shows it, with the protectedTags pattern of the head's policy that covers it, if any. */
 export interface TagView {
-  readonly repo: GitRepository;
+  readonly namespace: NamespaceReader;
   readonly tag: StoredTag;
   readonly protectedBy: string | null;
 }
@@ -40,7 +41,7 @@ export class TagService {
   async list(actor: Actor, namespace: string): Promise<TagView[]> {
     const repo = await this.access.open(actor, namespace, 'viewer');
     const patterns = await protectedPatterns(repo);
-    return (await repo.tags.list()).map((tag) => ({ repo, tag, protectedBy: coveringPattern(patterns, tag.name) }));
+    return (await repo.listTags()).map((tag) => ({ namespace: repo, tag, protectedBy: coveringPattern(patterns, tag.name) }));
   }
 
   async create(actor: Actor, request: CreateTagRequest): Promise<TagView> {
@@ -52,13 +53,13 @@ export class TagService {
     // Only main's history is released: a proposal's commit is not approved content.
     if (target.commit.seq < 0) throw new InvalidInputError(`'${request.version}' is not a version of main; only main's versions are tagged`);
     const patterns = await protectedPatterns(repo);
-    const existing = await repo.tags.get(name);
+    const existing = await repo.tag(name);
     if (existing) throw refusalToMove(patterns, name, existing.oid);
     const seconds = Math.floor(this.clock().getTime() / 1000);
     const tagger = { name: actor.operator.name, email: actor.operator.email, timestamp: seconds, timezoneOffset: 0 };
     try {
-      const tag = await repo.tags.create(name, target.commit.oid, tagger, message);
-      return { repo, tag, protectedBy: coveringPattern(patterns, name) };
+      const tag = await repo.createTag(name, target.commit.oid, tagger, message);
+      return { namespace: repo, tag, protectedBy: coveringPattern(patterns, name) };
     } catch (error) {
       if (error instanceof TagExistsInRepositoryError) throw refusalToMove(patterns, name, error.actual);
       if (error instanceof TagPathConflictError) throw new InvalidTagNameError(name, `conflicts with the existing tag '${error.existing}'`);
@@ -72,18 +73,23 @@ export class TagService {
     if (problem) throw new InvalidTagNameError(name, problem);
     const repo = await this.access.open(actor, namespace, 'admin');
     refuseWithReplicas(repo);
-    const tag = await repo.tags.get(name);
+    const tag = await repo.tag(name);
     if (!tag) throw new NotFoundError('tag', name);
     const protectedBy = coveringPattern(await protectedPatterns(repo), name);
     if (protectedBy) throw new ProtectedTagError(name, protectedBy);
     try {
-      await repo.tags.remove(name, tag.oid);
+      await repo.removeTag(name, tag.oid);
     } catch (error) {
       if (error instanceof RefMovedError) throw new TagExistsError(name, error.actual ?? 'nothing');
       throw storageFailureOf(error) ?? error;
     }
-    return { repo, tag, protectedBy: null };
+    return { namespace: repo, tag, protectedBy: null };
   }
+}
+
+/** The version a tag names. */
+export function taggedVersion(view: TagView): Promise<VersionView> {
+  return versionOf(view.namespace, view.tag.target);
 }
 
 async function protectedPatterns(repo: GitRepository): Promise<readonly string[]> {
