@@ -3,19 +3,19 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { type ExecutionResult, type GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { type Plugin, createGraphQLError } from 'graphql-yoga';
 
-/** What a single operation may ask for; every limit applies over HTTP and WebSocket alike. */
+/** What a single operation may ask for; every limit applies over HTTP and WebSocket alike (defaults: setting-declarations.ts). */
 export interface LimitSettings {
-  /** CAIRN_MAX_DEPTH: deepest selection. @default 10 */
+  /** CAIRN_MAX_DEPTH: deepest selection. */
   readonly maxDepth: number;
-  /** CAIRN_MAX_ALIASES @default 15 */
+  /** CAIRN_MAX_ALIASES */
   readonly maxAliases: number;
-  /** CAIRN_MAX_COST: graphql-armor's static cost. @default 5000 */
+  /** CAIRN_MAX_COST: graphql-armor's static cost. */
   readonly maxCost: number;
-  /** CAIRN_MAX_TOKENS: lexer tokens in the document. @default 2000 */
+  /** CAIRN_MAX_TOKENS: lexer tokens in the document. */
   readonly maxTokens: number;
-  /** CAIRN_MAX_DIRECTIVES @default 50 */
+  /** CAIRN_MAX_DIRECTIVES */
   readonly maxDirectives: number;
-  /** CAIRN_INTROSPECTION: allow schema introspection (GraphiQL and codegen need it). @default true */
+  /** CAIRN_INTROSPECTION: allow schema introspection (GraphiQL and codegen need it). */
   readonly introspection: boolean;
   /** NODE_ENV=production: no "did you mean …" suggestions that reveal the schema. */
   readonly production: boolean;
