@@ -108,7 +108,7 @@ export function attachWebSocket(
           ...ctx,
           req: ctx.extra.request,
           actor: ctx.extra.actor,
-          requestId: requestIdFrom(null),
+          logger: logger.child({ requestId: requestIdFrom(null) }),
           transport: 'ws',
           params: payload,
           // One stalled subscription means a stalled socket: the whole connection goes, with the reason.

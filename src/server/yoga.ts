@@ -19,12 +19,13 @@ import { useBodyStructureLimit } from './use-body-structure-limit.js';
 import { type LimitSettings, useLimits } from './use-limits.js';
 import { useMetrics } from './use-metrics.js';
 
-/** What the HTTP server (req/res) or the WebSocket server (actor, requestId) hands to yoga per operation. */
+/** What the HTTP server (req/res) or the WebSocket server (actor, logger) hands to yoga per operation. */
 export interface ServerContext {
   readonly req?: IncomingMessage;
   readonly res?: ServerResponse;
   readonly actor?: Actor;
-  readonly requestId?: string;
+  /** The WebSocket server's logger for this operation, bound to the request id it gave it; over HTTP it is made here. */
+  readonly logger?: Logger;
   /** The WebSocket server's way to disconnect a slow subscriber; over HTTP (SSE) it is derived from `res`. */
   readonly onSlowSubscriber?: (error: SlowSubscriberError) => void;
   /** Set by the WebSocket server; operations over HTTP have none. */
@@ -83,19 +84,16 @@ export function createCairnYoga(options: YogaOptions): CairnYoga {
       useBodyStructureLimit(),
       ...useLimits(options.limits),
       useGraphQlJit({}, { enableIf: isQuery }),
-      useRequestLogging(logger),
+      useRequestLogging(),
       useMetrics(options.metrics),
     ],
-    context: ({ request, req, res, actor, requestId, onSlowSubscriber }) => {
-      const id = requestId ?? requestIds.get(request) ?? requestIdFrom(request.headers.get('x-request-id'));
-      return {
-        cairn,
-        blobs: createBlobSource(new WorkBudget('CAIRN_MAX_READ_BYTES', options.maxReadBytes, 'bytes of documents one request reads')),
-        requestId: id,
-        actor: actor ?? authenticateHttp(authenticator, request, req),
-        onSlowSubscriber: onSlowSubscriber ?? (res ? disconnectSlowSseResponse(res, options.slowSubscriberGraceMs) : undefined),
-      };
-    },
+    context: ({ request, req, res, actor, logger: wsLogger, onSlowSubscriber }) => ({
+      cairn,
+      blobs: createBlobSource(new WorkBudget('CAIRN_MAX_READ_BYTES', options.maxReadBytes, 'bytes of documents one request reads')),
+      logger: wsLogger ?? logger.child({ requestId: requestIds.get(request) ?? requestIdFrom(request.headers.get('x-request-id')) }),
+      actor: actor ?? authenticateHttp(authenticator, request, req),
+      onSlowSubscriber: onSlowSubscriber ?? (res ? disconnectSlowSseResponse(res, options.slowSubscriberGraceMs) : undefined),
+    }),
   });
 }
 
@@ -143,8 +141,11 @@ function detailsOf(error: CairnError): Record<string, unknown> {
 
 const HTTP_STATUS: Record<string, number> = { FORBIDDEN: 403, NOT_FOUND: 404 };
 
-/** One log line per operation with its request id; unexpected errors are logged in full there (clients see them masked). */
-function useRequestLogging(logger: Logger): Plugin<GraphQLContext> {
+/**
+ * One log line per operation, on the context's logger (bound to the request id); unexpected errors are logged in full
+ * there (clients see them masked).
+ */
+function useRequestLogging(): Plugin<GraphQLContext> {
   return {
     onExecute({ args }) {
       const started = performance.now();
@@ -156,12 +157,11 @@ function useRequestLogging(logger: Logger): Plugin<GraphQLContext> {
           for (const error of errors) {
             const original = error.originalError;
             if (original && !(original instanceof CairnError) && original.name !== 'GraphQLError') {
-              logger.error({ requestId: ctx.requestId, err: original, path: error.path }, 'unexpected error');
+              ctx.logger.error({ err: original, path: error.path }, 'unexpected error');
             }
           }
-          logger.info(
+          ctx.logger.info(
             {
-              requestId: ctx.requestId,
               operation: args.operationName ?? null,
               operator: ctx.actor.operator.email,
               ms: Math.round(performance.now() - started),
