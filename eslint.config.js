@@ -11,7 +11,7 @@ const FORBIDDEN = {
   domain: ['git', 'services', 'graphql', 'server', 'console', 'cli'],
   git: ['services', 'graphql', 'server', 'console', 'cli'],
   services: ['graphql', 'server', 'console', 'cli'],
-  graphql: ['server', 'console', 'cli'],
+  graphql: ['git', 'server', 'console', 'cli'],
   server: ['console', 'cli'],
   console: ['domain', 'git', 'services', 'graphql', 'server', 'cli'],
   cli: ['git', 'services', 'graphql', 'console'],
