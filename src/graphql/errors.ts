@@ -43,7 +43,7 @@ type ErrorFields<Shape> = ObjectFieldsShape<typeof builder.$inferSchemaTypes, Sh
  * from the interface, `fields` adds the details. The plugin hands a proxy of the error that `instanceof` does
  * not see through, and unwraps it before calling `isTypeOf`.
  */
-function errorType<Shape extends CairnError>(
+export function errorType<Shape extends CairnError>(
   error: new (...args: never[]) => Shape,
   options: { readonly name: string; readonly description?: string; readonly fields?: ErrorFields<Shape> },
 ): void {
