@@ -7,7 +7,8 @@ import type { Actor } from './actor.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import { prepare } from './update.js';
 import { viewOf } from './version-view.js';
-import type { WriteOutcome, WritePipeline, WritePlan } from './write-pipeline.js';
+import type { WriteOutcome, WritePipeline } from './write-pipeline.js';
+import type { WritePlan } from './write-request.js';
 
 /** One commit of another repository, as it is to be replayed: who wrote it, when, why, and what it did to documents. */
 export interface ImportedCommit {

@@ -11,7 +11,8 @@ import type { ProposalEvents } from './proposal-events.js';
 import { policyAt } from './namespace-policy.js';
 import { type Proposal, listProposals, readProposal } from './proposal-log.js';
 import { type DocumentWrite, planUpdate, prepare } from './update.js';
-import type { WriteOutcome, WritePipeline, WritePlan } from './write-pipeline.js';
+import type { WriteOutcome, WritePipeline } from './write-pipeline.js';
+import type { WritePlan } from './write-request.js';
 
 export interface ProposeOptions {
   readonly namespace: string;

@@ -5,7 +5,8 @@ import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import { giveWay } from './event-loop-turn.js';
-import { type WriteOptions, type WriteOutcome, type WritePipeline, type WritePlan, writeInputs } from './write-pipeline.js';
+import type { WriteOutcome, WritePipeline } from './write-pipeline.js';
+import { type WriteOptions, type WritePlan, writeInputs } from './write-request.js';
 import { InvalidInputError } from '../domain/errors.js';
 import { parseStoredText } from './document-parser.js';
 

@@ -5,7 +5,8 @@ import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import { giveWay } from './event-loop-turn.js';
 import { emergencyRollbackAllowed } from './approval-check.js';
-import { type WriteOptions, type WriteOutcome, type WritePipeline, type WritePlan, writeInputs } from './write-pipeline.js';
+import type { WriteOutcome, WritePipeline } from './write-pipeline.js';
+import { type WriteOptions, type WritePlan, writeInputs } from './write-request.js';
 
 export interface RollbackRequest extends WriteOptions {
   readonly to: string;

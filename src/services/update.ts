@@ -5,7 +5,8 @@ import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import type { JsonValue } from '../domain/json-value.js';
 import type { Actor } from './actor.js';
 import type { BaseDocuments } from './base-documents.js';
-import { type WriteOptions, type WriteOutcome, type WritePipeline, type WritePlan, writeInputs } from './write-pipeline.js';
+import type { WriteOutcome, WritePipeline } from './write-pipeline.js';
+import { type WriteOptions, type WritePlan, writeInputs } from './write-request.js';
 
 /** One document to write: raw `text` (kept byte for byte, YAML comments included), or a `content` value, or a deletion. */
 export interface DocumentWrite {

@@ -1,7 +1,7 @@
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import type { BlobSource } from './blob-source.js';
-import type { CommitOptions, PlanWrite } from './write-pipeline.js';
+import type { CommitOptions, PlanWrite } from './write-request.js';
 import type { WriteTarget } from './write-target.js';
 
 /** A request id and the fingerprint of the request it came with. */
