@@ -27,7 +27,7 @@ import { ApprovalRequiredError, ProposalClosedError, ProposalConflictError, Prop
 import { builder } from './builder.js';
 
 /** Every expected failure is one of these types in a result union, with a stable code and a clear message. */
-export const ErrorInterface = builder.interfaceRef<CairnError>('Error').implement({
+const ErrorInterface = builder.interfaceRef<CairnError>('Error').implement({
   description: 'An expected failure: nothing was changed.',
   fields: (t) => ({
     message: t.exposeString('message'),

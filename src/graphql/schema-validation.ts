@@ -1,6 +1,6 @@
 import { type SchemaViolation, SchemaViolationError } from '../domain/schema-violation.js';
 import { builder } from './builder.js';
-import { ErrorInterface } from './errors.js';
+import { errorType } from './errors.js';
 import { WritePayloadRef } from './write-payload.js';
 
 const SchemaViolationItemRef = builder.objectRef<SchemaViolation>('SchemaViolationItem').implement({
@@ -14,14 +14,10 @@ const SchemaViolationItemRef = builder.objectRef<SchemaViolation>('SchemaViolati
   }),
 });
 
-builder.objectType(SchemaViolationError, {
+errorType(SchemaViolationError, {
   name: 'SchemaViolation',
   description: 'The write would leave documents violating their JSON Schemas: every violation is listed and nothing was committed.',
-  interfaces: () => [ErrorInterface],
-  isTypeOf: (v) => v instanceof SchemaViolationError,
-  fields: (t) => ({
-    violations: t.field({ type: [SchemaViolationItemRef], resolve: (e) => [...e.violations] }),
-  }),
+  fields: (t) => ({ violations: t.field({ type: [SchemaViolationItemRef], resolve: (e) => [...e.violations] }) }),
 });
 
 builder.objectField(WritePayloadRef, 'validation', (t) =>
