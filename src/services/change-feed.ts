@@ -4,7 +4,7 @@ import { InvalidInputError, InvalidRefError } from '../domain/errors.js';
 import { isNullVersion } from '../domain/null-version.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
-import { storageFailureOf } from './remote-retry.js';
+import { gitFailure } from './git-failure.js';
 import type { Actor } from './actor.js';
 import { createBlobSource } from './blob-source.js';
 import { type ChangeEvent, MAX_EVENT_DOCUMENT_BYTES, buildChangeEvent } from './change-event.js';
@@ -26,9 +26,9 @@ export interface FeedFilter {
 }
 
 export interface FeedOptions {
-  /** Undelivered events one subscriber may have before it is disconnected (CAIRN_FEED_MAX_BUFFERED_EVENTS). @default 10000 */
+  /** Undelivered events one subscriber may have before it is disconnected (CAIRN_FEED_MAX_BUFFERED_EVENTS). */
   readonly maxBufferedEvents: number;
-  /** Per document, above this many bytes of changes, patch and values an event says `tooLarge` (CAIRN_FEED_MAX_DOCUMENT_EVENT_BYTES). @default 262144 */
+  /** Per document, above this many bytes of changes, patch and values an event says `tooLarge` (CAIRN_FEED_MAX_DOCUMENT_EVENT_BYTES). */
   readonly maxDocumentEventBytes?: number;
 }
 
@@ -127,7 +127,7 @@ export class ChangeFeed {
       await repo
         .exclusive(() => repo.pull())
         .catch((error: unknown) => {
-          throw storageFailureOf(error) ?? error;
+          throw gitFailure(error);
         });
       const pulled = await this.findCommit(repo, since);
       if (!(pulled instanceof IndexedCommitMissing)) return pulled;

@@ -3,9 +3,6 @@ import { RemoteMovedError } from '../git/remote.js';
 import type { GitRepository } from '../git/repository.js';
 import { gitFailure } from './git-failure.js';
 
-// Until every caller imports it from git-failure.ts.
-export { storageFailureOf } from './git-failure.js';
-
 /** Pushes lost to other replicas before a write gives up. */
 const MAX_REMOTE_ATTEMPTS = 8;
 

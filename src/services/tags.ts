@@ -7,7 +7,7 @@ import { type StoredTag, TagExistsInRepositoryError, TagPathConflictError } from
 import type { Actor } from './actor.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import { policyAt } from './namespace-policy.js';
-import { storageFailureOf } from './remote-retry.js';
+import { gitFailure } from './git-failure.js';
 import type { NamespaceReader } from './namespace-reader.js';
 import { type VersionView, versionAt, versionOf } from './version-view.js';
 
@@ -63,7 +63,7 @@ export class TagService {
     } catch (error) {
       if (error instanceof TagExistsInRepositoryError) throw refusalToMove(patterns, name, error.actual);
       if (error instanceof TagPathConflictError) throw new InvalidTagNameError(name, `conflicts with the existing tag '${error.existing}'`);
-      throw storageFailureOf(error) ?? error;
+      throw gitFailure(error);
     }
   }
 
@@ -81,7 +81,7 @@ export class TagService {
       await repo.removeTag(name, tag.oid);
     } catch (error) {
       if (error instanceof RefMovedError) throw new TagExistsError(name, error.actual ?? 'nothing');
-      throw storageFailureOf(error) ?? error;
+      throw gitFailure(error);
     }
     return { namespace: repo, tag, protectedBy: null };
   }
