@@ -47,18 +47,12 @@ export class DivergedHistoryError extends Error {
 
 /** One namespace: a bare repository with its object store, refs, commit index and serialized writer. */
 export class GitRepository {
-  /** @deprecated use readBlob, readText, blobId, changesBetween or verifyIntegrity */
-  readonly objects: ObjectStore;
-  /** @deprecated use readRef, moveRef, removeRef or branches */
-  readonly refs: RefStore;
-  /** @deprecated use filesIn or blobAt */
-  readonly trees: TreeReader;
-  /** @deprecated use mainCommit, mainCommitAt, versionCount, commitWithRequestId, historyOf, lastChangeOf or changedSince */
-  readonly index = new CommitIndex();
-  /** @deprecated use resolve */
-  readonly resolver: RefResolver;
-  /** @deprecated use listTags, tag, createTag or removeTag */
-  readonly tags: TagStore;
+  private readonly objects: ObjectStore;
+  private readonly refs: RefStore;
+  private readonly trees: TreeReader;
+  private readonly index = new CommitIndex();
+  private readonly resolver: RefResolver;
+  private readonly tags: TagStore;
   private readonly lock = new WriteLock();
   /** Catch-ups of the index run one at a time; commits append to it directly, idempotently. */
   private readonly indexLock = new WriteLock();
