@@ -29,6 +29,8 @@ export interface RunningServer {
   readonly server: Server;
   /** How this process takes part in a group of replicas; null when it runs alone. */
   readonly cluster: Cluster | null;
+  /** The GraphQL server the HTTP and WebSocket servers hand operations to: tests send it requests in process with `yoga.fetch`. */
+  readonly yoga: CairnYoga;
   /** Stops being ready, waits CAIRN_SHUTDOWN_DELAY_MS, stops accepting, finishes in-flight writes, closes subscriptions. */
   close(): Promise<void>;
 }
@@ -152,6 +154,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       cairn,
       server,
       cluster,
+      yoga: served,
       async close() {
         readiness.markStopping();
         if (settings.shutdownDelayMs > 0) {

@@ -31,7 +31,7 @@ function postChunked(url: string, body: string, chunkBytes: number): Promise<{ s
 describe('request bodies sent chunked (no content-length)', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ env: { CAIRN_MAX_BODY_BYTES: '4096' } });
+    h = await startHarness({ transport: 'http', env: { CAIRN_MAX_BODY_BYTES: '4096' } });
   });
   afterAll(async () => {
     await h.close();

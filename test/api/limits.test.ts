@@ -15,8 +15,8 @@ describe('GraphQL limits, over HTTP and WebSocket alike', () => {
   let closed: Harness;
 
   beforeAll(async () => {
-    h = await startHarness({ tokens: [ADMIN] });
-    closed = await startHarness({ tokens: [ADMIN], env: { CAIRN_INTROSPECTION: 'false', NODE_ENV: 'production' } });
+    h = await startHarness({ transport: 'http', tokens: [ADMIN] });
+    closed = await startHarness({ transport: 'http', tokens: [ADMIN], env: { CAIRN_INTROSPECTION: 'false', NODE_ENV: 'production' } });
     await h.gql('mutation { createNamespace(input: { name: "lim" }) { __typename } }');
   });
 

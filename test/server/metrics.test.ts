@@ -23,7 +23,8 @@ describe('/metrics', () => {
     await Promise.all(open.splice(0).map((o) => o.close()));
   });
   async function harness(env: Record<string, string> = {}): Promise<Harness> {
-    const h = await startHarness({ env });
+    // HTTP requests are counted by the HTTP server, before yoga: these go over a socket.
+    const h = await startHarness({ transport: 'http', env });
     open.push(h);
     return h;
   }
