@@ -29,16 +29,36 @@ function actor(email: string, role: Role = 'admin', ip = '10.0.0.7'): Actor {
 const ANN = actor('ann@example.com');
 const BOB = actor('bob@example.com');
 
+/** A webhook definition as the webhook service would store it. */
+const definition = (id: string, url: string): WebhookDefinition => ({
+  id,
+  namespace: 'payments',
+  url,
+  pathPrefix: null,
+  actions: null,
+  enabled: true,
+  disabledReason: null,
+  secret: 's3cret',
+  previousSecret: null,
+  previousSecretExpiresAt: null,
+  startAfter: null,
+  createdAt: CLOCK.toISOString(),
+  createdBy: { name: 'ann', email: 'ann@example.com' },
+  updatedAt: CLOCK.toISOString(),
+});
+
 /** The write pipeline and its targets over a real RepositoryStore, checked with the git CLI. */
 describe('the write pipeline', () => {
   let root: string;
   let store: RepositoryStore;
   let cairn: Cairn;
   let pipeline: WritePipeline;
+  /** Simulates a full disk while set: every object file the Git layer creates fails with ENOSPC. */
+  let failWrite: ((step: string, file: string) => void) | null = null;
 
   beforeEach(async () => {
     root = mkdtempSync(path.join(tmpdir(), 'cairn-pipeline-'));
-    store = new RepositoryStore(path.join(root, 'repos'), { fsync: false });
+    store = new RepositoryStore(path.join(root, 'repos'), { fsync: false, faults: (step, file) => failWrite?.(step, file) });
     await store.init();
     cairn = createCairn({
       store,
@@ -56,6 +76,7 @@ describe('the write pipeline', () => {
     await cairn.namespaces.create(ANN, 'payments');
   });
   afterEach(async () => {
+    failWrite = null;
     await cairn.webhookDispatcher.stop();
     await store.close();
     rmSync(root, { recursive: true, force: true });
@@ -198,23 +219,6 @@ describe('the write pipeline', () => {
   });
 
   describe('to the system repository', () => {
-    const definition = (id: string, url: string): WebhookDefinition => ({
-      id,
-      namespace: 'payments',
-      url,
-      pathPrefix: null,
-      actions: null,
-      enabled: true,
-      disabledReason: null,
-      secret: 's3cret',
-      previousSecret: null,
-      previousSecretExpiresAt: null,
-      startAfter: null,
-      createdAt: CLOCK.toISOString(),
-      createdBy: { name: 'ann', email: 'ann@example.com' },
-      updatedAt: CLOCK.toISOString(),
-    });
-
     it('commits webhook definitions with the operator as author, and nothing when the definition stays the same', async () => {
       const registry = new WebhookRegistry(store, pipeline, COMMITTER);
       const id = 'wh_0123456789abcdef01234567';
@@ -236,6 +240,39 @@ describe('the write pipeline', () => {
       expect(gone).toMatch(/^Cairn\n/);
       expect(gone).not.toContain('Cairn-Operator-IP');
       await gitCli(system, 'fsck', '--strict');
+    });
+  });
+
+  describe('Git failures', () => {
+    const fullDisk = (): void => {
+      failWrite = (step, file) => {
+        if (step === 'create' && file.includes(`${path.sep}objects${path.sep}`)) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+      };
+    };
+
+    it('are the same StorageError whatever the target, with nothing committed anywhere', async () => {
+      const base = versionOf(await put('{"replicas":1}\n'));
+      fullDisk();
+      await expect(put('{"replicas":2}\n', { expectedVersion: base })).rejects.toMatchObject({ code: 'STORAGE_FAILURE' });
+      const proposing = cairn.proposals.propose(ANN, { namespace: 'payments', expectedVersion: base }, [{ path: 'api.json', text: '{"replicas":3}\n' }]);
+      await expect(proposing).rejects.toMatchObject({ code: 'STORAGE_FAILURE' });
+      const registry = new WebhookRegistry(store, pipeline, COMMITTER);
+      const how = { action: 'create' as const, author: null, operatorIp: null, comment: '' };
+      await expect(
+        registry.update('wh_0123456789abcdef01234567', () => definition('wh_0123456789abcdef01234567', 'https://example.com/hook'), how),
+      ).rejects.toMatchObject({
+        code: 'STORAGE_FAILURE',
+      });
+      failWrite = null;
+      expect((await git('rev-parse', 'main')).trim()).toBe(base);
+      expect(await git('for-each-ref', 'refs/heads/proposals/')).toBe('');
+      await git('fsck', '--strict');
+    });
+
+    it('a path Git cannot store (a document where a folder is) is InvalidPath', async () => {
+      const base = versionOf(await put('{}\n', { path: 'a.json/b.json' }));
+      await expect(put('{}\n', { path: 'a.json' })).rejects.toMatchObject({ code: 'INVALID_PATH', path: 'a.json' });
+      expect((await git('rev-parse', 'main')).trim()).toBe(base);
     });
   });
 
