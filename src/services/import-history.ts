@@ -1,11 +1,12 @@
 import { validateRequestId } from '../domain/commit-message.js';
-import { InvalidInputError, NotFoundError, VersionConflictError } from '../domain/errors.js';
-import type { IndexedCommit } from '../git/commit-index.js';
+import { InvalidInputError, VersionConflictError } from '../domain/errors.js';
 import type { Signature } from '../git/object-format.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import type { NamespaceAccess } from './namespace-access.js';
-import { prepare } from './update.js';
+import { BaseDocuments } from './base-documents.js';
+import { stageChanges } from './staged-changes.js';
+import { planUpdate, prepare } from './update.js';
 import { viewOf } from './version-view.js';
 import type { WriteOutcome, WritePipeline } from './write-pipeline.js';
 import type { WritePlan } from './write-request.js';
@@ -77,7 +78,7 @@ export class ImportHistoryService {
         { namespace: batch.namespace, expectedVersion: base, comment: commit.message, requestId: commitRequestId },
         // The base is left out: a resumed import sends a landed commit again on a later head, and it is the same commit.
         { operation: 'import', payload: [author, commit.message, [...files].sort(([a], [b]) => (a < b ? -1 : 1))] },
-        (repo, head) => planImport(repo, head, base, files, author),
+        (repo, _head, documents) => planImport(repo, documents, base, files, author),
         'admin',
       );
       outcomes.push(outcome);
@@ -104,11 +105,8 @@ export class ImportHistoryService {
     if (repo.commitWithRequestId(requestId)) return null;
     const baseCommit = repo.mainCommit(await repo.resolve(base).catch(() => ''));
     if (!baseCommit || baseCommit.oid === repo.head()?.oid) return null;
-    for (const [path, text] of files) {
-      const next = text === null ? null : repo.blobId(text);
-      if ((await repo.blobAt(baseCommit.oid, path)) !== next) return null;
-    }
-    return { kind: 'unchanged', version: viewOf(repo, baseCommit) };
+    const changes = await stageChanges(repo, new BaseDocuments(repo, baseCommit), files);
+    return changes.size === 0 ? { kind: 'unchanged', version: viewOf(repo, baseCommit) } : null;
   }
 }
 
@@ -133,17 +131,16 @@ function signatureOf(commit: ImportedCommit): Signature {
   return { name, email, timestamp: seconds, timezoneOffset: commit.timezoneOffset };
 }
 
+/** An imported commit lands on exactly the commit it was based on: history is replayed, never merged. */
 async function planImport(
   repo: GitRepository,
-  head: IndexedCommit | null,
+  documents: BaseDocuments,
   base: string | null,
   files: Map<string, string | null>,
   author: Signature,
 ): Promise<WritePlan> {
+  const head = documents.commit?.oid ?? null;
   const expected = base === null ? null : await repo.resolve(base);
-  if ((head?.oid ?? null) !== expected) throw new VersionConflictError(base, head?.oid ?? null, [...files.keys()]);
-  for (const [path, text] of files) {
-    if (text === null && (head === null || (await repo.blobAt(head.oid, path)) === null)) throw new NotFoundError('document', path);
-  }
-  return { action: 'import', files, author };
+  if (head !== expected) throw new VersionConflictError(base, head, [...files.keys()]);
+  return { ...(await planUpdate(documents, files)), action: 'import', author };
 }

@@ -7,7 +7,7 @@ import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import type { NamespaceAccess } from './namespace-access.js';
-import type { ProposalEvents } from './proposal-events.js';
+import type { ProposalEvent, ProposalEvents } from './proposal-events.js';
 import { policyAt } from './namespace-policy.js';
 import { type Proposal, listProposals, readProposal } from './proposal-log.js';
 import { type DocumentWrite, planUpdate, prepare } from './update.js';
@@ -38,14 +38,16 @@ export class ProposalService {
   async propose(actor: Actor, options: ProposeOptions, writes: readonly DocumentWrite[]): Promise<Proposal> {
     const files = prepare(writes);
     const id = newProposalId(this.clock().getTime(), randomBytes(4).toString('hex'));
-    const outcome = await this.pipeline.write({
+    const announced = this.announcer(id, 'propose');
+    await this.pipeline.write({
       actor,
       target: this.pipeline.targets.proposal(options.namespace, id),
       options: { expectedVersion: options.expectedVersion, comment: options.comment ?? '' },
       request: { operation: 'propose', payload: [] },
       plan: async (_repo, _base, documents) => ({ ...(await planUpdate(documents, files)), action: 'propose', proposal: id }),
+      landed: announced.landed,
     });
-    return this.published(actor, options.namespace, id, 'propose', outcome);
+    return announced.proposal();
   }
 
   approve(actor: Actor, namespace: string, id: string, comment?: string | null): Promise<Proposal> {
@@ -63,9 +65,14 @@ export class ProposalService {
     const proposal = await readProposal(repo, id);
     // Planned inside the pipeline's write lock: the approvals checked are the ones in force when main moves.
     const options = { namespace, expectedVersion: proposal.base, comment: comment || mergeComment(proposal.comment, id) };
-    const outcome = await this.pipeline.run(actor, options, { operation: 'merge', payload: [id] }, (r, head) => planMerge(r, head, id));
-    if (outcome.kind === 'committed') this.events.publish({ namespace: repo.name, proposal: id, action: 'merge', version: outcome.version.commit.oid });
-    return outcome;
+    return this.pipeline.write({
+      actor,
+      target: this.pipeline.targets.main(namespace),
+      options,
+      request: { operation: 'merge', payload: [id] },
+      plan: (r, head) => planMerge(r, head, id),
+      landed: this.announcer(id, 'merge').landed,
+    });
   }
 
   async get(actor: Actor, namespace: string, id: string): Promise<Proposal> {
@@ -80,21 +87,37 @@ export class ProposalService {
 
   private async review(actor: Actor, namespace: string, id: string, verdict: 'approve' | 'reject', comment?: string | null): Promise<Proposal> {
     validateProposalId(id);
-    const outcome = await this.pipeline.write({
+    const announced = this.announcer(id, verdict);
+    await this.pipeline.write({
       actor,
       target: this.pipeline.targets.review(namespace, id),
       options: { expectedVersion: null, comment: comment ?? '' },
       request: { operation: verdict, payload: [id] },
       plan: (repo) => planReview(repo, actor, id, verdict),
+      landed: announced.landed,
     });
-    return this.published(actor, namespace, id, verdict, outcome);
+    return announced.proposal();
   }
 
-  /** Tells the proposal's watchers of the commit that landed on its branch, and answers the proposal as it now is. */
-  private async published(actor: Actor, namespace: string, id: string, action: 'propose' | 'approve' | 'reject', outcome: WriteOutcome): Promise<Proposal> {
-    const repo = await this.access.open(actor, namespace, 'viewer');
-    if (outcome.kind === 'committed') this.events.publish({ namespace: repo.name, proposal: id, action, version: outcome.version.commit.oid });
-    return readProposal(repo, id);
+  /**
+   * Tells the proposal's watchers of a commit it made, and reads the proposal as that commit left it: both inside the
+   * write lock, so that a review and a merge right after it are announced and answered in the order they landed.
+   */
+  private announcer(
+    id: string,
+    action: ProposalEvent['action'],
+  ): { landed: (repo: GitRepository, commit: IndexedCommit) => Promise<void>; proposal: () => Proposal } {
+    let read: Proposal | null = null;
+    return {
+      landed: async (repo, commit) => {
+        this.events.publish({ namespace: repo.name, proposal: id, action, version: commit.oid });
+        if (action !== 'merge') read = await readProposal(repo, id);
+      },
+      proposal: () => {
+        if (!read) throw new Error(`proposal ${id} was not read after its commit`);
+        return read;
+      },
+    };
   }
 }
 

@@ -8,6 +8,7 @@ import type { Actor } from './actor.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import { policyAt } from './namespace-policy.js';
 import { gitFailure } from './git-failure.js';
+import { signer } from './signature.js';
 import type { NamespaceReader } from './namespace-reader.js';
 import { type VersionView, versionAt, versionOf } from './version-view.js';
 
@@ -55,8 +56,7 @@ export class TagService {
     const patterns = await protectedPatterns(repo);
     const existing = await repo.tag(name);
     if (existing) throw refusalToMove(patterns, name, existing.oid);
-    const seconds = Math.floor(this.clock().getTime() / 1000);
-    const tagger = { name: actor.operator.name, email: actor.operator.email, timestamp: seconds, timezoneOffset: 0 };
+    const tagger = signer(this.clock())(actor.operator);
     try {
       const tag = await repo.createTag(name, target.commit.oid, tagger, message);
       return { namespace: repo, tag, protectedBy: coveringPattern(patterns, name) };

@@ -1,3 +1,4 @@
+import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import type { BlobSource } from './blob-source.js';
@@ -19,6 +20,7 @@ export interface WriteContext {
   /** The idempotency key and what it was asked with; null without a requestId. */
   readonly keyed: KeyedRequest | null;
   readonly plan: PlanWrite;
+  readonly landed: ((repo: GitRepository, commit: IndexedCommit) => Promise<void>) | null;
   /** Reads of stored documents for the outcome's diffs, within the request's read budget. */
   readonly blobs: BlobSource;
 }

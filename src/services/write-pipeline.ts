@@ -4,7 +4,6 @@ import { type CairnError, IdempotencyKeyReusedError, InvalidInputError, VersionC
 import { formatPerson, parsePerson } from '../domain/person-trailer.js';
 import { requestFingerprint } from '../domain/request-fingerprint.js';
 import type { IndexedCommit } from '../git/commit-index.js';
-import type { Signature } from '../git/object-format.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import { BaseDocuments } from './base-documents.js';
@@ -15,6 +14,7 @@ import { giveWay } from './event-loop-turn.js';
 import { storedDiff } from './diff.js';
 import { translatingGitFailures } from './git-failure.js';
 import { NO_OBSERVER, type ServiceObserver } from './service-observer.js';
+import { signer } from './signature.js';
 import { withRemoteRetry } from './remote-retry.js';
 import { type StagedChange, stageChanges, stagedBlobs, stagedTexts } from './staged-changes.js';
 import type { WriteContext } from './write-context.js';
@@ -48,6 +48,11 @@ export interface WriteCall {
   readonly options: CommitOptions;
   readonly request: WriteRequest;
   readonly plan: PlanWrite;
+  /**
+   * Runs once the commit landed, still inside the write lock, so that what it announces or reads is the state the
+   * commit made, before any later write (a change request's event and its state after a review, say).
+   */
+  readonly landed?: (repo: GitRepository, commit: IndexedCommit) => Promise<void>;
 }
 
 /**
@@ -80,7 +85,7 @@ export class WritePipeline {
     const { actor, target, options, request, plan } = call;
     const repo = await target.open(actor);
     const keyed = options.requestId ? { id: validateRequestId(options.requestId), fingerprint: fingerprintOf(repo.name, actor, request) } : null;
-    const context: WriteContext = { actor, target, repo, options, keyed, plan, blobs: createBlobSource() };
+    const context: WriteContext = { actor, target, repo, options, keyed, plan, landed: call.landed ?? null, blobs: createBlobSource() };
     if (options.dryRun) {
       await repo.syncIndex();
       return this.preview(context);
@@ -89,7 +94,8 @@ export class WritePipeline {
     try {
       return await repo.exclusive(() => withRemoteRetry(repo, () => this.commitOnce(context), giveUp));
     } catch (error) {
-      if (error instanceof VersionConflictError) this.observer.versionConflict(repo.name);
+      // The metric counts lost updates on what is served: main (a stale change request is refused before it exists).
+      if (error instanceof VersionConflictError && target.rules.checks) this.observer.versionConflict(repo.name);
       throw error;
     }
   }
@@ -107,16 +113,17 @@ export class WritePipeline {
       throw finding;
     });
     const commit = await this.land(context, base, plan, staged, forced);
+    await context.landed?.(repo, commit);
     return { kind: 'committed', version: viewOf(repo, commit), files: this.storedDiffs(context, commit), replayed: false };
   }
 
   private async preview(context: WriteContext): Promise<WriteOutcome> {
-    const { base, plan, staged } = await this.stage(context);
+    const { base, documents, plan, staged } = await this.stage(context);
     const findings: CairnError[] = [];
     await this.runChecks(context, base, plan, staged, (finding) => {
       findings.push(finding);
     });
-    const files = [...staged].map(([path, change]) => previewDiff(context, base, path, change));
+    const files = [...staged].map(([path, change]) => previewDiff(context, documents, path, change));
     return {
       kind: 'preview',
       base: base ? viewOf(context.repo, base) : null,
@@ -129,7 +136,9 @@ export class WritePipeline {
    * Plans the write against the target's base, checks the expected version (before the no-op shortcut: a stale write
    * that happens to match the head is still a lost update), keeps the documents that change and validates them.
    */
-  private async stage(context: WriteContext): Promise<{ base: IndexedCommit | null; plan: WritePlan; staged: Map<string, StagedChange> }> {
+  private async stage(
+    context: WriteContext,
+  ): Promise<{ base: IndexedCommit | null; documents: BaseDocuments; plan: WritePlan; staged: Map<string, StagedChange> }> {
     const { repo, target, options } = context;
     const base = await target.base(repo);
     const documents = new BaseDocuments(repo, base);
@@ -138,7 +147,7 @@ export class WritePipeline {
     const staged = await stageChanges(repo, documents, plan.files);
     if (staged.size === 0 && target.rules.unchanged === 'refuse') throw new InvalidInputError('the proposed change leaves every document as it is');
     if (target.rules.validateDocuments) await this.validate(staged);
-    return { base, plan, staged };
+    return { base, documents, plan, staged };
   }
 
   /**
@@ -210,15 +219,9 @@ export class WritePipeline {
   }
 }
 
-/** Signatures at one instant, in UTC as Cairn records every time. */
-function signer(at: Date): (who: { readonly name: string; readonly email: string }) => Signature {
-  const timestamp = Math.floor(at.getTime() / 1000);
-  return (who) => ({ name: who.name, email: who.email, timestamp, timezoneOffset: 0 });
-}
-
-async function previewDiff(context: WriteContext, base: IndexedCommit | null, path: string, change: StagedChange): Promise<DocumentDiff> {
+async function previewDiff(context: WriteContext, documents: BaseDocuments, path: string, change: StagedChange): Promise<DocumentDiff> {
   const { repo, blobs } = context;
-  const oldBlob = base ? await repo.blobAt(base.oid, path) : null;
+  const oldBlob = await documents.blobOf(path);
   const status = oldBlob === null ? 'added' : change.text === null ? 'deleted' : 'modified';
   const text = change.text;
   return new DocumentDiff(

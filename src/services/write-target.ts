@@ -18,8 +18,6 @@ export interface WriteTarget {
   base(repo: GitRepository): Promise<IndexedCommit | null>;
   /** Writes the objects and moves the target's ref from the base to the new commit, or fails with RefMovedError. */
   land(repo: GitRepository, commit: CommitRequest): Promise<IndexedCommit>;
-  /** Called once the commit landed, inside the write lock (events a target owes its listeners). */
-  landed?(repo: GitRepository, commit: IndexedCommit): void;
   /** The refusal when other replicas kept winning the race to the shared remote. */
   contention(repo: GitRepository, expected: string | null): Error;
 }

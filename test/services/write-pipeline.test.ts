@@ -289,7 +289,8 @@ describe('the write pipeline', () => {
         return tip ? repo.describe(tip) : repo.head();
       }
       async land(repo: GitRepository, commit: CommitRequest): Promise<IndexedCommit> {
-        const tip = await repo.readRef('refs/heads/releases/prod');
+        // The branch moves only from the commit the write was planned on (null: it is created).
+        const tip = (await repo.readRef('refs/heads/releases/prod')) === null ? null : commit.parent;
         return repo.describe(await repo.commitToBranch('refs/heads/releases/prod', tip, commit));
       }
       contention(): Error {
