@@ -1,7 +1,10 @@
 import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
+import { SLOW_DIRECTORIES } from './test/tiers.js';
 
 const require = createRequire(import.meta.url);
+
+const slow = SLOW_DIRECTORIES.map((directory) => `${directory}/**/*.test.ts`);
 
 export default defineConfig({
   resolve: {
@@ -10,9 +13,20 @@ export default defineConfig({
     alias: { graphql: require.resolve('graphql') },
   },
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Vitest's default is one worker fewer than the cores: one on a 2-core machine. Most files wait on git, sockets
+    // and timers as much as they compute, so two keep both cores busy.
+    maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        // Test files share their worker's modules: importing the server (schema, yoga, isomorphic-git) once per
+        // worker instead of once per file saves seconds a file. Each file starts and closes its own servers.
+        test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: slow, isolate: false },
+      },
+      { extends: true, test: { name: 'slow', include: slow } },
+    ],
   },
 });

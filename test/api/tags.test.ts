@@ -1,41 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitHttpServer } from '../support/git-http-server.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
+import { CREATE_TAG, DELETE_TAG, TAGS, type Tag } from '../support/tag-operations.js';
 
 const ADMIN = { token: 'admin-token-123', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' as const } };
 const EDITOR = { token: 'editor-token-123', name: 'Ed Editor', email: 'ed@example.com', roles: { '*': 'editor' as const } };
 const VIEWER = { token: 'viewer-token-123', name: 'Vi Viewer', email: 'vi@example.com', roles: { '*': 'viewer' as const } };
 
-const TAG_FIELDS = `name hash annotated message tagger { name email } time target { hash } protectedBy`;
-const TAG_ERRORS = `... on Error { __typename code message }
-  ... on TagExists { name currentHash }
-  ... on ProtectedTag { name pattern }
-  ... on InvalidTagName { name reason }
-  ... on InvalidRef { ref reason }
-  ... on Forbidden { requiredRole }
-  ... on NotFound { kind key }`;
-const CREATE_TAG = `mutation($input: CreateTagInput!) { createTag(input: $input) { __typename ... on Tag { ${TAG_FIELDS} } ${TAG_ERRORS} } }`;
-const DELETE_TAG = `mutation($input: DeleteTagInput!) { deleteTag(input: $input) { __typename ... on Tag { ${TAG_FIELDS} } ${TAG_ERRORS} } }`;
-const TAGS = `query($ns: String!) { tags(namespace: $ns) { __typename ... on TagsSuccess { data { ${TAG_FIELDS} } } ${TAG_ERRORS} } }`;
 const CONFIG_AT = `query($at: String) { namespace(name: "cfg") { ... on Namespace { config(path: "app.json", at: $at) { __typename ... on ConfigDocument { content at { hash } } ... on Error { code } } } } }`;
-
-interface Tag {
-  __typename: string;
-  name: string;
-  hash: string;
-  annotated: boolean;
-  message: string | null;
-  tagger: { name: string; email: string } | null;
-  time: string | null;
-  target: { hash: string };
-  protectedBy: string | null;
-  code?: string;
-  reason?: string;
-  pattern?: string;
-  requiredRole?: string;
-  kind?: string;
-}
 
 /** Whole seconds, so the tag's time is exact. */
 let now = Date.parse('2026-11-25T10:00:00Z');
@@ -185,25 +157,5 @@ describe('tags', () => {
       'refs/tags/v1.0',
     ]);
     h.git('cfg', 'fsck', '--strict', '--no-dangling');
-  });
-});
-
-describe('tags with replicas', () => {
-  it('are refused while replicas share a remote, which does not carry them', async () => {
-    const remote = await startGitHttpServer();
-    const h = await startHarness({ tokens: [ADMIN], env: { CAIRN_REMOTE_URL: remote.createRepository('config.git'), CAIRN_REMOTE_POLL_MS: '0' } });
-    try {
-      await h.gql(CREATE_NAMESPACE, { name: 'shared' });
-      const put = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, {
-        input: { namespace: 'shared', path: 'a.json', content: { a: 1 }, expectedVersion: null },
-      });
-      expect(put.data.putConfig.status).toBe('COMMITTED');
-      const created = await h.gql<{ createTag: Tag }>(CREATE_TAG, { input: { namespace: 'shared', name: 'v1', version: 'HEAD' } });
-      expect(created.data.createTag).toMatchObject({ __typename: 'InvalidInput', code: 'INVALID_INPUT' });
-      expect(h.git('shared', 'tag', '-l')).toBe('');
-    } finally {
-      await h.close();
-      await remote.close();
-    }
   });
 });

@@ -7,8 +7,8 @@ import { deflateSync } from 'node:zlib';
 import git, { type HttpClient } from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { gitCli } from './git-cli.js';
-import { type GitHttpServer, startGitHttpServer } from './git-http-server.js';
+import { gitCli } from '../support/git-cli.js';
+import { type GitHttpServer, startGitHttpServer } from '../support/git-http-server.js';
 
 const AUTHOR = { name: 'Replica', email: 'replica@example.com', timestamp: 1_700_000_000, timezoneOffset: 0 };
 const MAIN = 'refs/heads/main';

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedisServer } from './redis-server.js';
+import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 
 let redis: RedisServer;
 const clients: Redis[] = [];
@@ -90,7 +90,7 @@ describe('redis-server for tests', () => {
   });
 
   it('dies with the test process even when that process is killed with SIGKILL', async () => {
-    const module = pathToFileURL(path.join(import.meta.dirname, 'redis-server.ts')).href;
+    const module = pathToFileURL(path.join(import.meta.dirname, '../support/redis-server.ts')).href;
     const code = `const { startRedisServer } = await import(${JSON.stringify(module)}); const r = await startRedisServer(); console.log(JSON.stringify({ port: r.port })); setInterval(() => {}, 1000);`;
     const owner = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
     const port = await new Promise<number>((resolve, reject) => {
