@@ -4,12 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type Harness, type TestToken, startHarness } from '../support/harness.js';
 import { APPLY_CHANGES, CHANGES_SUBSCRIPTION, PUT_CONFIG, REVERT, ROLLBACK, type WriteResult } from '../support/operations.js';
+import { ADMIN } from '../support/tokens.js';
 
 /**
  * Who may do what, against a real server with a tokens file: every role × namespace × operation, unauthenticated
  * requests over HTTP and WebSocket, namespace listing, the recorded operator, and change-feed filtering.
  */
-const ADMIN: TestToken = { token: 'admin-token-0001', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' } };
 const EDITOR: TestToken = { token: 'editor-token-0002', name: 'Ed Editor', email: 'ed@example.com', roles: { 'team-a': 'editor', 'team-b': 'viewer' } };
 const VIEWER: TestToken = { token: 'viewer-token-0003', name: 'Vi Viewer', email: 'vi@example.com', roles: { 'team-a': 'viewer' } };
 const REVOKED: TestToken = { token: 'revoked-token-0004', name: 'Rex Revoked', email: 'rex@example.com', roles: { '*': 'admin' }, revoked: true };

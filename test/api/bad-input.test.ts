@@ -2,34 +2,35 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../support/harness.js';
-import { APPLY_CHANGES, CHANGES_SUBSCRIPTION, CREATE_NAMESPACE, PUT_CONFIG, REVERT, ROLLBACK, type WriteResult } from '../support/operations.js';
+import {
+  APPLY_CHANGES,
+  CHANGES_SUBSCRIPTION,
+  CREATE_NAMESPACE,
+  PUT_CONFIG,
+  READ_ERROR_FIELDS,
+  REVERT,
+  ROLLBACK,
+  type WriteResult,
+} from '../support/operations.js';
+import { ADMIN } from '../support/tokens.js';
 
 /**
  * Every bad input gets a typed error (a member of the result union) or an HTTP 4xx, and nothing is committed:
  * each attempt is followed by a look at the real repository with the git CLI.
  */
-const ALICE = { token: 'alice-bad-input-token', name: 'Alice Admin', email: 'alice@example.com', roles: { '*': 'admin' as const } };
 const NS = 'bad';
 const REV_NS = 'rev';
 /** Path attempts go to their own namespace, so that a path wrongly accepted cannot disturb the other checks. */
 const PATH_NS = 'paths';
 
-const READ_ERRORS = `... on Error { __typename message code }
-  ... on InvalidPath { path reason }
-  ... on InvalidRef { ref reason }
-  ... on InvalidNamespace { namespace reason }
-  ... on NotFound { kind key }
-  ... on Forbidden { namespace requiredRole }`;
-
-const NAMESPACE_QUERY = `query($ns: String!) { namespace(name: $ns) { __typename ... on Namespace { name } ${READ_ERRORS} } }`;
-const CREATE_NS = `mutation($name: String!) { createNamespace(input: { name: $name }) { __typename ... on Namespace { name } ${READ_ERRORS} } }`;
+const NAMESPACE_QUERY = `query($ns: String!) { namespace(name: $ns) { __typename ... on Namespace { name } ${READ_ERROR_FIELDS} } }`;
 const CONFIG_QUERY = `query($ns: String!, $path: String!, $at: String) { namespace(name: $ns) { __typename ... on Namespace {
-  config(path: $path, at: $at) { __typename ... on ConfigDocument { path text } ${READ_ERRORS} } } ${READ_ERRORS} } }`;
+  config(path: $path, at: $at) { __typename ... on ConfigDocument { path text } ${READ_ERROR_FIELDS} } } ${READ_ERROR_FIELDS} } }`;
 const VERSION_QUERY = `query($ns: String!, $ref: String!) { namespace(name: $ns) { __typename ... on Namespace {
-  version(ref: $ref) { __typename ... on Version { hash } ${READ_ERRORS} } } } }`;
-const DELETE = `mutation($input: DeleteConfigInput!) { deleteConfig(input: $input) { __typename ${READ_ERRORS} } }`;
+  version(ref: $ref) { __typename ... on Version { hash } ${READ_ERROR_FIELDS} } } } }`;
+const DELETE = `mutation($input: DeleteConfigInput!) { deleteConfig(input: $input) { __typename ${READ_ERROR_FIELDS} } }`;
 const DIFF_QUERY = `query($ns: String!, $from: String!, $to: String) { namespace(name: $ns) { __typename ... on Namespace {
-  diff(from: $from, to: $to) { __typename ... on Diff { files { path } } ${READ_ERRORS} } } } }`;
+  diff(from: $from, to: $to) { __typename ... on Diff { files { path } } ${READ_ERROR_FIELDS} } } } }`;
 
 interface Typed {
   __typename: string;
@@ -132,7 +133,7 @@ describe('bad input: typed errors, nothing committed', () => {
   }
 
   const post = (body: string, headers: Record<string, string> = {}) =>
-    fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ALICE.token}`, ...headers }, body });
+    fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN.token}`, ...headers }, body });
 
   async function put(input: Record<string, unknown>, ns = NS): Promise<WriteResult & Typed> {
     const res = await h.gql<{ putConfig: WriteResult & Typed }>(PUT_CONFIG, { input: { namespace: ns, ...input } });
@@ -154,7 +155,7 @@ describe('bad input: typed errors, nothing committed', () => {
   }
 
   beforeAll(async () => {
-    h = await startHarness({ tokens: [ALICE] });
+    h = await startHarness({ tokens: [ADMIN] });
     for (const ns of [NS, REV_NS, PATH_NS]) {
       expect((await h.gql<{ createNamespace: { __typename: string } }>(CREATE_NAMESPACE, { name: ns })).data.createNamespace.__typename).toBe('Namespace');
     }
@@ -266,7 +267,7 @@ describe('bad input: typed errors, nothing committed', () => {
       async (_label, name) => {
         const before = readdirSync(h.dataDir).sort();
         const beforeRoot = readdirSync(path.dirname(h.dataDir)).sort();
-        const res = await h.gql<{ createNamespace: Typed }>(CREATE_NS, { name });
+        const res = await h.gql<{ createNamespace: Typed }>(CREATE_NAMESPACE, { name });
         expect(res.errors).toBeUndefined();
         expect(res.data.createNamespace.__typename).toBe('InvalidNamespace');
         expect(res.data.createNamespace.namespace).toBe(name);
@@ -292,7 +293,7 @@ describe('bad input: typed errors, nothing committed', () => {
       const w = await put({ path: 'x.json', content: {}, expectedVersion: null }, 'nosuch');
       expect(w.__typename).toBe('NotFound');
       expect(readdirSync(h.dataDir)).not.toContain('nosuch.git');
-      const again = await unchanged(NS, () => h.gql<{ createNamespace: Typed }>(CREATE_NS, { name: NS }));
+      const again = await unchanged(NS, () => h.gql<{ createNamespace: Typed }>(CREATE_NAMESPACE, { name: NS }));
       expect(again.data.createNamespace.__typename).toBe('NamespaceExists');
     });
   });
@@ -565,7 +566,7 @@ describe('bad input: typed errors, nothing committed', () => {
       };
       const over = await unchanged(NS, () => put({ path: 'limit.json', text: exact(1024 * 1024 + 1), expectedVersion: head() }));
       expect(over.__typename).toBe('InvalidDocument');
-      expect((await h.gql<{ createNamespace: Typed }>(CREATE_NS, { name: 'limits' })).data.createNamespace.__typename).toBe('Namespace');
+      expect((await h.gql<{ createNamespace: Typed }>(CREATE_NAMESPACE, { name: 'limits' })).data.createNamespace.__typename).toBe('Namespace');
       const at = await put({ path: 'limit.json', text: exact(1024 * 1024), expectedVersion: null }, 'limits');
       expect(at.status).toBe('COMMITTED');
       expect(h.git('limits', 'cat-file', '-s', 'HEAD:limit.json').trim()).toBe(String(1024 * 1024));
@@ -577,7 +578,7 @@ describe('bad input: typed errors, nothing committed', () => {
       const conflict = await unchanged(NS, () => put({ path: 'base.json', content: { a: 0 }, expectedVersion: versions[0], requestId: 'rid-after-refusal' }));
       expect(conflict.__typename).toBe('VersionConflict');
       // Checked in a scratch namespace, so that the main one keeps its known history.
-      expect((await h.gql<{ createNamespace: Typed }>(CREATE_NS, { name: 'scratch' })).data.createNamespace.__typename).toBe('Namespace');
+      expect((await h.gql<{ createNamespace: Typed }>(CREATE_NAMESPACE, { name: 'scratch' })).data.createNamespace.__typename).toBe('Namespace');
       const refusedThere = await put({ path: 'rid.json', text: '{"a": }', expectedVersion: null, requestId: 'rid-1' }, 'scratch');
       expect(refusedThere.__typename).toBe('InvalidDocument');
       const ok = await put({ path: 'rid.json', text: '{"a": 1}', expectedVersion: null, requestId: 'rid-1' }, 'scratch');
@@ -869,7 +870,7 @@ describe('bad input: paths git fsck --strict refuses', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await startHarness({ tokens: [ALICE] });
+    h = await startHarness({ tokens: [ADMIN] });
     expect((await h.gql<{ createNamespace: { __typename: string } }>(CREATE_NAMESPACE, { name: FSCK_NS })).data.createNamespace.__typename).toBe('Namespace');
     const first = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, {
       input: { namespace: FSCK_NS, path: 'base.yaml', content: { a: 1 }, expectedVersion: null },

@@ -9,9 +9,9 @@ import { blameHistory, pointersOf, referenceBlame } from '../support/blame-refer
 import { type Harness, startHarness } from '../support/harness.js';
 import { importVersions } from '../support/import-versions.js';
 import { CREATE_NAMESPACE, DELETE_CONFIG, PUT_CONFIG, type WriteResult } from '../support/operations.js';
+import { VIEWER } from '../support/tokens.js';
 
 const ADA = { token: 'ada-token-12345', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' as const } };
-const VIC = { token: 'vic-token-12345', name: 'Vic Viewer', email: 'vic@example.com', roles: { '*': 'viewer' as const } };
 
 const BLAME = `query($ns: String!, $path: String!, $pointer: String) { namespace(name: $ns) { ... on Namespace {
   blame(path: $path, pointer: $pointer) { __typename ... on Blame { entries { pointer value version { hash } } } ... on Error { code message } }
@@ -100,12 +100,12 @@ describe('blame at scale', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await startHarness({ tokens: [ADA, VIC] });
+    h = await startHarness({ tokens: [ADA, VIEWER] });
   });
   afterAll(() => h.close());
 
   const blame = async (ns: string, path: string, pointer?: string): Promise<BlameResult> =>
-    (await h.gql<{ namespace: { blame: BlameResult } }>(BLAME, { ns, path, pointer }, VIC.token)).data.namespace.blame;
+    (await h.gql<{ namespace: { blame: BlameResult } }>(BLAME, { ns, path, pointer }, VIEWER.token)).data.namespace.blame;
 
   /** `exists`: whether the document is there to be replaced (expectedVersion HEAD) or must not be yet. */
   const put = async (ns: string, path: string, content: JsonValue, exists: boolean): Promise<void> => {

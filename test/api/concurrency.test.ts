@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, HEAD, PUT_CONFIG, type WriteResult } from '../support/operations.js';
-
-const ADMIN = { token: 'admin-token-123', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' as const } };
+import { ADMIN } from '../support/tokens.js';
 
 describe('concurrent writers on one namespace', () => {
   let h: Harness;

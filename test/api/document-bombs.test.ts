@@ -3,13 +3,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, PUT_CONFIG } from '../support/operations.js';
+import { ADMIN } from '../support/tokens.js';
 
 /**
  * Nesting and alias bombs through a real server (issue 12, finding 3): each is refused with a typed error that
  * says which limit and where, in well under the seconds (up to half a minute) they used to hold the event loop,
  * and nothing is committed. Bounds are generous for a loaded machine: the refusals take tens of milliseconds.
  */
-const ADMIN = { token: 'bombs-admin-token', name: 'Bomb Squad', email: 'squad@example.com', roles: { '*': 'admin' as const } };
 const NS = 'bombs';
 const MIB = 1024 * 1024;
 const REFUSAL_MS = 2000;

@@ -5,13 +5,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, ERROR_FIELDS, PAYLOAD_FIELDS } from '../support/operations.js';
+import { ADMIN } from '../support/tokens.js';
 
 /**
  * The GitOps checks together (approval policy, schemas, overlays, tags, proposals): none of them may be a way
  * around another. Each case here was a hole found in review.
  */
 
-const ADA = { token: 'ada-admin-token', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' as const } };
 const ALICE = { token: 'alice-editor-token', name: 'Alice', email: 'alice@example.com', roles: { '*': 'editor' as const } };
 
 const WRITE_ERRORS = `${ERROR_FIELDS}
@@ -38,7 +38,7 @@ describe('GitOps checks together', () => {
   let ns = 0;
 
   beforeAll(async () => {
-    h = await startHarness({ tokens: [ADA, ALICE] });
+    h = await startHarness({ tokens: [ADMIN, ALICE] });
   });
 
   afterAll(async () => {
@@ -47,21 +47,21 @@ describe('GitOps checks together', () => {
 
   async function namespace(): Promise<string> {
     const name = `gitops-${(ns += 1)}`;
-    await h.gql(CREATE_NAMESPACE, { name }, ADA.token);
+    await h.gql(CREATE_NAMESPACE, { name }, ADMIN.token);
     return name;
   }
 
   async function apply(
     namespace: string,
     changes: { path: string; content?: unknown; text?: string; delete?: boolean }[],
-    token = ADA.token,
+    token = ADMIN.token,
   ): Promise<Outcome> {
     const res = await h.gql<{ applyChanges: Outcome }>(APPLY, { input: { namespace, expectedVersion: base(namespace), changes } }, token);
     expect(res.errors).toBeUndefined();
     return res.data.applyChanges;
   }
 
-  async function put(namespace: string, file: string, content: unknown, token = ADA.token): Promise<Outcome> {
+  async function put(namespace: string, file: string, content: unknown, token = ADMIN.token): Promise<Outcome> {
     const res = await h.gql<{ putConfig: Outcome }>(PUT, { input: { namespace, path: file, content, expectedVersion: base(namespace) } }, token);
     expect(res.errors).toBeUndefined();
     return res.data.putConfig;
@@ -99,7 +99,7 @@ describe('GitOps checks together', () => {
     const name = await namespace();
     await apply(name, [
       { path: 'services/pay.yaml', content: { replicas: 2 } },
-      { path: '.cairn/policy.json', content: { approvals: [{ paths: ['services/*.yaml'], required: 1, approvers: [ADA.email] }] } },
+      { path: '.cairn/policy.json', content: { approvals: [{ paths: ['services/*.yaml'], required: 1, approvers: [ADMIN.email] }] } },
     ]);
     const before = head(name);
     const overlay = await put(name, 'services/pay.overlays/prod.patch.json', [{ op: 'replace', path: '/replicas', value: 999 }], ALICE.token);
@@ -112,7 +112,7 @@ describe('GitOps checks together', () => {
     await apply(name, [
       { path: '.cairn/schemas/svc.json', content: { type: 'object', properties: { replicas: { maximum: 5 } } } },
       { path: '.cairn/schemas/index.json', content: { 'prod/**': 'svc.json' } },
-      { path: '.cairn/policy.json', content: { approvals: [{ paths: ['prod/**'], required: 1, approvers: [ADA.email] }] } },
+      { path: '.cairn/policy.json', content: { approvals: [{ paths: ['prod/**'], required: 1, approvers: [ADMIN.email] }] } },
     ]);
     expect(await put(name, 'prod/app.json', { replicas: 50 }, ALICE.token)).toMatchObject({ __typename: 'ApprovalRequired' });
   });
@@ -133,7 +133,7 @@ describe('GitOps checks together', () => {
       { path: '.cairn/schemas/svc.json', content: { type: 'object' } },
       { path: '.cairn/schemas/index.json', content: { 'prod/**': 'svc.json' } },
     ]);
-    await put(name, '.cairn/policy.json', { approvals: [{ paths: ['prod/**'], required: 1, approvers: [ADA.email] }], emergencyRollback: true });
+    await put(name, '.cairn/policy.json', { approvals: [{ paths: ['prod/**'], required: 1, approvers: [ADMIN.email] }], emergencyRollback: true });
     const dropSchema = await h.gql<{ deleteConfig: Outcome }>(
       DELETE,
       { input: { namespace: name, path: '.cairn/schemas/index.json', expectedVersion: 'HEAD' } },
@@ -143,17 +143,17 @@ describe('GitOps checks together', () => {
 
     // An admin's emergency rollback may restore prod/, but not the policy it is governed by.
     const rollback = async (paths: string[]): Promise<Outcome> =>
-      (await h.gql<{ rollback: Outcome }>(ROLLBACK, { input: { namespace: name, to: before.version!.hash, paths, expectedVersion: 'HEAD' } }, ADA.token)).data
+      (await h.gql<{ rollback: Outcome }>(ROLLBACK, { input: { namespace: name, to: before.version!.hash, paths, expectedVersion: 'HEAD' } }, ADMIN.token)).data
         .rollback;
     expect(await rollback(['.cairn/policy.json', 'prod/app.json'])).toMatchObject({ __typename: 'ApprovalRequired' });
-    await put(name, 'prod/app.json', { replicas: 1 }, ADA.token).catch(() => undefined);
+    await put(name, 'prod/app.json', { replicas: 1 }, ADMIN.token).catch(() => undefined);
   });
 
   it("tags and rollbacks take only versions of main, never a proposal's commit", async () => {
     const name = await namespace();
     await apply(name, [
       { path: 'prod/app.json', content: { replicas: 1 } },
-      { path: '.cairn/policy.json', content: { approvals: [{ paths: ['prod/**'], required: 1, approvers: [ADA.email] }], emergencyRollback: true } },
+      { path: '.cairn/policy.json', content: { approvals: [{ paths: ['prod/**'], required: 1, approvers: [ADMIN.email] }], emergencyRollback: true } },
     ]);
     const proposal = await h.gql<{ proposeChange: { __typename: string; change: { hash: string } } }>(
       PROPOSE,
@@ -164,11 +164,11 @@ describe('GitOps checks together', () => {
     const tag = await h.gql<{ createTag: Outcome }>(
       CREATE_TAG,
       { input: { namespace: name, name: 'release/1', version: unapproved, message: 'sneaky' } },
-      ADA.token,
+      ADMIN.token,
     );
     expect(tag.data.createTag).toMatchObject({ __typename: 'InvalidInput' });
     expect(h.git(name, 'tag', '-l').trim()).toBe('');
-    const rollback = await h.gql<{ rollback: Outcome }>(ROLLBACK, { input: { namespace: name, to: unapproved, expectedVersion: 'HEAD' } }, ADA.token);
+    const rollback = await h.gql<{ rollback: Outcome }>(ROLLBACK, { input: { namespace: name, to: unapproved, expectedVersion: 'HEAD' } }, ADMIN.token);
     expect(rollback.data.rollback).toMatchObject({ __typename: 'InvalidInput' });
     expect(JSON.parse(h.git(name, 'show', 'main:prod/app.json'))).toEqual({ replicas: 1 });
   });
@@ -188,7 +188,7 @@ describe('GitOps checks together', () => {
     const name = await namespace();
     await apply(name, [
       { path: 'prod/app.json', content: { replicas: 1 } },
-      { path: '.cairn/policy.json', content: { approvals: [{ paths: ['prod/**'], required: 1, approvers: [ADA.email] }] } },
+      { path: '.cairn/policy.json', content: { approvals: [{ paths: ['prod/**'], required: 1, approvers: [ADMIN.email] }] } },
     ]);
     const proposed = await h.gql<{ proposeChange: { id: string } }>(
       PROPOSE,
@@ -198,7 +198,7 @@ describe('GitOps checks together', () => {
     const id = proposed.data.proposeChange.id;
     const approve = `mutation($input: ProposalActionInput!) { approveChange(input: $input) { __typename } }`;
     const merge = `mutation($input: ProposalActionInput!) { mergeChange(input: $input) { __typename } }`;
-    expect((await h.gql<{ approveChange: Outcome }>(approve, { input: { namespace: name, proposal: id } }, ADA.token)).data.approveChange.__typename).toBe(
+    expect((await h.gql<{ approveChange: Outcome }>(approve, { input: { namespace: name, proposal: id } }, ADMIN.token)).data.approveChange.__typename).toBe(
       'Proposal',
     );
     expect((await h.gql<{ mergeChange: Outcome }>(merge, { input: { namespace: name, proposal: id } }, ALICE.token)).data.mergeChange.__typename).toBe(
@@ -234,7 +234,7 @@ describe('GitOps checks together', () => {
       rmSync(work, { recursive: true, force: true });
     }
     expect(await put(name, 'a.json', { x: 2 }, ALICE.token)).toMatchObject({ __typename: 'InvalidDocument' });
-    expect(await put(name, '.cairn/policy.json', { protectedTags: [] }, ADA.token)).toMatchObject({ __typename: 'WritePayload' });
+    expect(await put(name, '.cairn/policy.json', { protectedTags: [] }, ADMIN.token)).toMatchObject({ __typename: 'WritePayload' });
     expect(await put(name, 'a.json', { x: 2 }, ALICE.token)).toMatchObject({ __typename: 'WritePayload' });
   });
 });

@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, ERROR_FIELDS, PAYLOAD_FIELDS, type WriteResult } from '../support/operations.js';
-
-const ADA = { token: 'ada-admin-token', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' as const } };
-const ED = { token: 'ed-editor-token', name: 'Ed Editor', email: 'ed@example.com', roles: { '*': 'editor' as const } };
-const VI = { token: 'vi-viewer-token', name: 'Vi Viewer', email: 'vi@example.com', roles: { '*': 'viewer' as const } };
+import { ADMIN, EDITOR, VIEWER } from '../support/tokens.js';
 
 const POLICY = '.cairn/policy.json';
 /** The take-over of the issue: every path needs the approval of one viewer, so admins can no longer write directly. */
-const TAKEOVER = `${JSON.stringify({ approvals: [{ paths: ['**'], required: 1, approvers: [VI.email] }] })}\n`;
+const TAKEOVER = `${JSON.stringify({ approvals: [{ paths: ['**'], required: 1, approvers: [VIEWER.email] }] })}\n`;
 
 const RESULT = `${PAYLOAD_FIELDS} ${ERROR_FIELDS} ... on ApprovalRequired { paths }`;
 const PUT = `mutation($input: PutConfigInput!) { putConfig(input: $input) { ${RESULT} } }`;
@@ -41,34 +38,34 @@ describe('governance stays with admins', () => {
   const policyAt = (ns: string, rev = 'HEAD'): string => h.git(ns, 'show', `${rev}:${POLICY}`);
 
   beforeAll(async () => {
-    h = await startHarness({ tokens: [ADA, ED, VI] });
+    h = await startHarness({ tokens: [ADMIN, EDITOR, VIEWER] });
   });
   afterAll(async () => {
     await h.close();
   });
 
   it("refuses the issue's repro: an editor proposes a take-over policy and merges it", async () => {
-    await h.gql(CREATE_NAMESPACE, { name: 'open' }, ADA.token);
-    await call(PUT, 'putConfig', { namespace: 'open', path: 'app.json', content: { a: 1 }, expectedVersion: null }, ED.token);
+    await h.gql(CREATE_NAMESPACE, { name: 'open' }, ADMIN.token);
+    await call(PUT, 'putConfig', { namespace: 'open', path: 'app.json', content: { a: 1 }, expectedVersion: null }, EDITOR.token);
     const before = head('open');
-    const id = await propose('open', [{ path: POLICY, text: TAKEOVER }], ED.token);
-    const merged = await call(MERGE, 'mergeChange', { namespace: 'open', proposal: id }, ED.token);
+    const id = await propose('open', [{ path: POLICY, text: TAKEOVER }], EDITOR.token);
+    const merged = await call(MERGE, 'mergeChange', { namespace: 'open', proposal: id }, EDITOR.token);
     expect(merged).toMatchObject({ __typename: 'Forbidden', code: 'FORBIDDEN' });
     expect(head('open')).toBe(before);
     // The admin can still write directly: governance was not taken over.
-    const admin = await call(PUT, 'putConfig', { namespace: 'open', path: 'app.json', content: { a: 2 }, expectedVersion: before }, ADA.token);
+    const admin = await call(PUT, 'putConfig', { namespace: 'open', path: 'app.json', content: { a: 2 }, expectedVersion: before }, ADMIN.token);
     expect(admin.status).toBe('COMMITTED');
     h.git('open', 'fsck', '--strict');
   });
 
   it('merges a change request touching .cairn/** only by an admin', async () => {
-    const schema = await propose('open', [{ path: '.cairn/schemas/app.json', content: { type: 'object' } }], ED.token);
-    expect(await call(MERGE, 'mergeChange', { namespace: 'open', proposal: schema }, ED.token)).toMatchObject({ __typename: 'Forbidden' });
-    const merged = await call(MERGE, 'mergeChange', { namespace: 'open', proposal: schema }, ADA.token);
+    const schema = await propose('open', [{ path: '.cairn/schemas/app.json', content: { type: 'object' } }], EDITOR.token);
+    expect(await call(MERGE, 'mergeChange', { namespace: 'open', proposal: schema }, EDITOR.token)).toMatchObject({ __typename: 'Forbidden' });
+    const merged = await call(MERGE, 'mergeChange', { namespace: 'open', proposal: schema }, ADMIN.token);
     expect(merged.status).toBe('COMMITTED');
     // An ordinary proposal is still merged by an editor.
-    const plain = await propose('open', [{ path: 'app.json', content: { a: 3 } }], ED.token);
-    expect((await call(MERGE, 'mergeChange', { namespace: 'open', proposal: plain }, ED.token)).status).toBe('COMMITTED');
+    const plain = await propose('open', [{ path: 'app.json', content: { a: 3 } }], EDITOR.token);
+    expect((await call(MERGE, 'mergeChange', { namespace: 'open', proposal: plain }, EDITOR.token)).status).toBe('COMMITTED');
   });
 
   describe('on a namespace whose admin set a policy', () => {
@@ -77,9 +74,9 @@ describe('governance stays with admins', () => {
     const permissive = `${JSON.stringify({ protectedTags: ['release/*'] })}\n`;
 
     beforeAll(async () => {
-      await h.gql(CREATE_NAMESPACE, { name: 'gov' }, ADA.token);
-      noPolicy = (await call(PUT, 'putConfig', { namespace: 'gov', path: 'app.json', content: { a: 1 }, expectedVersion: null }, ADA.token)).version!.hash;
-      withPolicy = (await call(PUT, 'putConfig', { namespace: 'gov', path: POLICY, text: permissive, expectedVersion: noPolicy }, ADA.token)).version!.hash;
+      await h.gql(CREATE_NAMESPACE, { name: 'gov' }, ADMIN.token);
+      noPolicy = (await call(PUT, 'putConfig', { namespace: 'gov', path: 'app.json', content: { a: 1 }, expectedVersion: null }, ADMIN.token)).version!.hash;
+      withPolicy = (await call(PUT, 'putConfig', { namespace: 'gov', path: POLICY, text: permissive, expectedVersion: noPolicy }, ADMIN.token)).version!.hash;
     });
 
     const refusedForEditor = async (label: string, run: () => Promise<WriteResult>): Promise<void> => {
@@ -92,7 +89,7 @@ describe('governance stays with admins', () => {
 
     it('refuses an editor every direct route to the policy', async () => {
       const ns = 'gov';
-      await refusedForEditor('put', () => call(PUT, 'putConfig', { namespace: ns, path: POLICY, text: TAKEOVER, expectedVersion: head(ns) }, ED.token));
+      await refusedForEditor('put', () => call(PUT, 'putConfig', { namespace: ns, path: POLICY, text: TAKEOVER, expectedVersion: head(ns) }, EDITOR.token));
       await refusedForEditor('apply', () =>
         call(
           APPLY,
@@ -105,18 +102,18 @@ describe('governance stays with admins', () => {
               { path: POLICY, text: TAKEOVER },
             ],
           },
-          ED.token,
+          EDITOR.token,
         ),
       );
-      await refusedForEditor('delete', () => call(DELETE, 'deleteConfig', { namespace: ns, path: POLICY, expectedVersion: head(ns) }, ED.token));
+      await refusedForEditor('delete', () => call(DELETE, 'deleteConfig', { namespace: ns, path: POLICY, expectedVersion: head(ns) }, EDITOR.token));
       await refusedForEditor('rollback to before the policy', () =>
-        call(ROLLBACK, 'rollback', { namespace: ns, to: noPolicy, expectedVersion: head(ns) }, ED.token),
+        call(ROLLBACK, 'rollback', { namespace: ns, to: noPolicy, expectedVersion: head(ns) }, EDITOR.token),
       );
       await refusedForEditor('rollback preview', () =>
-        call(ROLLBACK, 'rollback', { namespace: ns, to: noPolicy, expectedVersion: head(ns), dryRun: true }, ED.token),
+        call(ROLLBACK, 'rollback', { namespace: ns, to: noPolicy, expectedVersion: head(ns), dryRun: true }, EDITOR.token),
       );
       await refusedForEditor('revert of the policy commit', () =>
-        call(REVERT, 'revert', { namespace: ns, version: withPolicy, expectedVersion: head(ns) }, ED.token),
+        call(REVERT, 'revert', { namespace: ns, version: withPolicy, expectedVersion: head(ns) }, EDITOR.token),
       );
       const imported = {
         namespace: ns,
@@ -132,27 +129,27 @@ describe('governance stays with admins', () => {
           },
         ],
       };
-      await refusedForEditor('import', () => call(IMPORT, 'importHistory', imported, ED.token));
-      const id = await propose(ns, [{ path: POLICY, text: TAKEOVER }], ED.token);
-      await refusedForEditor('merge of a proposal', () => call(MERGE, 'mergeChange', { namespace: ns, proposal: id }, ED.token));
+      await refusedForEditor('import', () => call(IMPORT, 'importHistory', imported, EDITOR.token));
+      const id = await propose(ns, [{ path: POLICY, text: TAKEOVER }], EDITOR.token);
+      await refusedForEditor('merge of a proposal', () => call(MERGE, 'mergeChange', { namespace: ns, proposal: id }, EDITOR.token));
       h.git(ns, 'fsck', '--strict');
     });
 
     it('never lets an emergency rollback change the policy, even for an admin', async () => {
       const ns = 'gov';
-      const emergency = `${JSON.stringify({ approvals: [{ paths: ['app.json'], required: 1, approvers: [VI.email] }], emergencyRollback: true })}\n`;
-      const changed = await call(PUT, 'putConfig', { namespace: ns, path: 'app.json', content: { a: 5 }, expectedVersion: head(ns) }, ADA.token);
+      const emergency = `${JSON.stringify({ approvals: [{ paths: ['app.json'], required: 1, approvers: [VIEWER.email] }], emergencyRollback: true })}\n`;
+      const changed = await call(PUT, 'putConfig', { namespace: ns, path: 'app.json', content: { a: 5 }, expectedVersion: head(ns) }, ADMIN.token);
       expect(changed.status).toBe('COMMITTED');
-      const set = await call(PUT, 'putConfig', { namespace: ns, path: POLICY, text: emergency, expectedVersion: head(ns) }, ADA.token);
+      const set = await call(PUT, 'putConfig', { namespace: ns, path: POLICY, text: emergency, expectedVersion: head(ns) }, ADMIN.token);
       expect(set.status).toBe('COMMITTED');
       const before = head(ns);
       // Back to a version without a policy: app.json is covered (emergency allowed) but the policy is governance.
-      const res = await call(ROLLBACK, 'rollback', { namespace: ns, to: noPolicy, expectedVersion: before }, ADA.token);
+      const res = await call(ROLLBACK, 'rollback', { namespace: ns, to: noPolicy, expectedVersion: before }, ADMIN.token);
       expect(res.__typename).toBe('ApprovalRequired');
       expect(head(ns)).toBe(before);
-      await refusedForEditorAt(ns, emergency, () => call(ROLLBACK, 'rollback', { namespace: ns, to: noPolicy, expectedVersion: head(ns) }, ED.token));
+      await refusedForEditorAt(ns, emergency, () => call(ROLLBACK, 'rollback', { namespace: ns, to: noPolicy, expectedVersion: head(ns) }, EDITOR.token));
       // Only the documents: an admin's emergency rollback goes through and leaves the policy alone.
-      const docs = await call(ROLLBACK, 'rollback', { namespace: ns, to: noPolicy, paths: ['app.json'], expectedVersion: before }, ADA.token);
+      const docs = await call(ROLLBACK, 'rollback', { namespace: ns, to: noPolicy, paths: ['app.json'], expectedVersion: before }, ADMIN.token);
       expect(docs.status, JSON.stringify(docs)).toBe('COMMITTED');
       expect(policyAt(ns)).toBe(emergency);
     });
@@ -168,19 +165,19 @@ describe('governance stays with admins', () => {
     it('lets an admin change the policy directly and by merging', async () => {
       const ns = 'gov';
       const relaxed = `${JSON.stringify({ emergencyRollback: true })}\n`;
-      const id = await propose(ns, [{ path: POLICY, text: relaxed }], ED.token);
+      const id = await propose(ns, [{ path: POLICY, text: relaxed }], EDITOR.token);
       // The policy in force covers app.json only; a governance change falls under every rule: Vi must approve.
       const approve = await h.gql(
         `mutation($input: ProposalActionInput!) { approveChange(input: $input) { __typename } }`,
         { input: { namespace: ns, proposal: id } },
-        VI.token,
+        VIEWER.token,
       );
       expect(approve.data).toEqual({ approveChange: { __typename: 'Proposal' } });
-      expect(await call(MERGE, 'mergeChange', { namespace: ns, proposal: id }, ED.token)).toMatchObject({ __typename: 'Forbidden' });
-      expect((await call(MERGE, 'mergeChange', { namespace: ns, proposal: id }, ADA.token)).status).toBe('COMMITTED');
+      expect(await call(MERGE, 'mergeChange', { namespace: ns, proposal: id }, EDITOR.token)).toMatchObject({ __typename: 'Forbidden' });
+      expect((await call(MERGE, 'mergeChange', { namespace: ns, proposal: id }, ADMIN.token)).status).toBe('COMMITTED');
       expect(policyAt(ns)).toBe(relaxed);
       const log = h.git(ns, 'log', '--format=%ae %(trailers:key=Cairn-Action,valueonly,separator=)', '--', POLICY).trim().split('\n');
-      expect(log.every((line) => line.startsWith(ADA.email))).toBe(true);
+      expect(log.every((line) => line.startsWith(ADMIN.email))).toBe(true);
       h.git(ns, 'fsck', '--strict');
     });
   });

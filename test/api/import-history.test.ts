@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE } from '../support/operations.js';
 import { CREATE_WEBHOOK, WEBHOOK } from '../support/webhook-operations.js';
+import { ADMIN, EDITOR } from '../support/tokens.js';
 
 /** The importHistory mutation the CLI's `import --git` drives, checked at the API. */
 const IMPORT = `mutation($input: ImportHistoryInput!) { importHistory(input: $input) { __typename
@@ -10,9 +11,6 @@ const IMPORT = `mutation($input: ImportHistoryInput!) { importHistory(input: $in
   ... on VersionConflict { expectedVersion currentVersion }
   ... on InvalidDocument { path line }
   ... on Forbidden { requiredRole } } }`;
-
-const ADMIN = { token: 'admin-token', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' as const } };
-const EDITOR = { token: 'editor-token', name: 'Ed Editor', email: 'ed@example.com', roles: { '*': 'editor' as const } };
 
 interface Payload {
   __typename: string;

@@ -5,8 +5,8 @@ import { deflateSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
+import { ADMIN } from '../support/tokens.js';
 
-const ADMIN = { token: 'admin-token-123', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' as const } };
 const VIEWER = { token: 'viewer-token-123', name: 'Vic Viewer', email: 'vic@example.com', roles: { '*': 'viewer' as const } };
 const VERIFY = `query($ns: String!) { verifyIntegrity(namespace: $ns) { __typename ... on IntegrityReport { ok objectsChecked refsChecked problems { kind subject message } } ... on Error { message } } }`;
 

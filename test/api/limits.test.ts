@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type Harness, collect, startHarness } from '../support/harness.js';
-
-const ADMIN = { token: 'admin-token-123', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' as const } };
+import { ADMIN } from '../support/tokens.js';
 
 function nested(depth: number): string {
   let selection = 'hash';

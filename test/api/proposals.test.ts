@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, collect, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, ERROR_FIELDS, PAYLOAD_FIELDS, type WriteResult } from '../support/operations.js';
+import { ADMIN } from '../support/tokens.js';
 
-const ADA = { token: 'ada-admin-token', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' as const } };
 const ALICE = { token: 'alice-editor-token', name: 'Alice', email: 'alice@example.com', roles: { '*': 'editor' as const } };
 const BOB = { token: 'bob-editor-token', name: 'Bob', email: 'bob@example.com', roles: { '*': 'editor' as const } };
 const CAROL = { token: 'carol-viewer-token', name: 'Carol', email: 'carol@example.com', roles: { '*': 'viewer' as const } };
@@ -72,7 +72,7 @@ type Outcome = Record<string, unknown> & { __typename: string };
 describe('change requests', () => {
   let h: Harness;
   const head = (ns = 'cfg'): string => h.git(ns, 'rev-parse', 'main').trim();
-  const put = async (ns: string, path: string, content: unknown, token = ADA.token, expectedVersion: string | null = 'HEAD'): Promise<WriteResult> =>
+  const put = async (ns: string, path: string, content: unknown, token = ADMIN.token, expectedVersion: string | null = 'HEAD'): Promise<WriteResult> =>
     (await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: ns, path, content, expectedVersion } }, token)).data.putConfig;
   const propose = async (content: unknown, token = ALICE.token, path = 'prod/app.json'): Promise<Proposal> => {
     const res = await h.gql<{ proposeChange: Proposal }>(
@@ -91,16 +91,16 @@ describe('change requests', () => {
   const merge = (id: string, token = ALICE.token) => act(MERGE, 'mergeChange', id, token);
 
   beforeAll(async () => {
-    h = await startHarness({ tokens: [ADA, ALICE, BOB, CAROL, DAVE] });
+    h = await startHarness({ tokens: [ADMIN, ALICE, BOB, CAROL, DAVE] });
     for (const [ns, emergency] of [
       ['cfg', true],
       ['strict', false],
     ] as const) {
       await h.gql(CREATE_NAMESPACE, { name: ns });
-      expect((await put(ns, 'prod/app.json', { replicas: 1 }, ADA.token, null)).status).toBe('COMMITTED');
-      expect((await put(ns, 'dev/app.json', { replicas: 1 }, ADA.token, null)).status).toBe('COMMITTED');
+      expect((await put(ns, 'prod/app.json', { replicas: 1 }, ADMIN.token, null)).status).toBe('COMMITTED');
+      expect((await put(ns, 'dev/app.json', { replicas: 1 }, ADMIN.token, null)).status).toBe('COMMITTED');
       expect((await put(ns, 'prod/app.json', { replicas: 2 })).status).toBe('COMMITTED');
-      expect((await put(ns, '.cairn/policy.json', policy(emergency), ADA.token, null)).status).toBe('COMMITTED');
+      expect((await put(ns, '.cairn/policy.json', policy(emergency), ADMIN.token, null)).status).toBe('COMMITTED');
     }
   });
 
@@ -128,7 +128,7 @@ describe('change requests', () => {
           ],
         },
       },
-      ADA.token,
+      ADMIN.token,
     );
     expect(mixed.data.applyChanges).toMatchObject({ __typename: 'ApprovalRequired', paths: ['prod/new.json'] });
     const deleted = await h.gql<{ deleteConfig: WriteResult }>(`mutation($input: DeleteConfigInput!) { deleteConfig(input: $input) { __typename } }`, {
@@ -143,7 +143,7 @@ describe('change requests', () => {
 
   it('refuses a policy that does not parse, so it cannot lock the namespace', async () => {
     await h.gql(CREATE_NAMESPACE, { name: 'loose' });
-    const bad = await put('loose', '.cairn/policy.json', { approvals: [{ paths: ['x/**'], required: 3, approvers: ['a@example.com'] }] }, ADA.token, null);
+    const bad = await put('loose', '.cairn/policy.json', { approvals: [{ paths: ['x/**'], required: 3, approvers: ['a@example.com'] }] }, ADMIN.token, null);
     expect(bad).toMatchObject({ __typename: 'InvalidDocument', path: '.cairn/policy.json' });
     expect((await put('loose', 'x/a.json', { ok: true }, ALICE.token, null)).status).toBe('COMMITTED');
   });
@@ -305,7 +305,7 @@ describe('change requests', () => {
     const done = await h.gql<{ rollback: WriteResult }>(
       ROLLBACK,
       { input: { namespace: 'cfg', to: target, paths: ['prod/app.json'], expectedVersion: head(), comment: 'outage' } },
-      ADA.token,
+      ADMIN.token,
     );
     expect(done.data.rollback).toMatchObject({ status: 'COMMITTED', version: { action: 'ROLLBACK' } });
     expect(h.git('cfg', 'log', '-1', '--format=%(trailers:key=Cairn-Emergency,valueonly)', 'main').trim()).toBe('true');
@@ -315,7 +315,7 @@ describe('change requests', () => {
     expect(audit.data.namespace.audit.edges.map((e) => e.node)).toEqual([
       {
         action: 'ROLLBACK',
-        operator: { email: ADA.email },
+        operator: { email: ADMIN.email },
         proposal: null,
         approvedBy: [],
         emergency: true,
@@ -337,7 +337,7 @@ describe('change requests', () => {
     const res = await h.gql<{ rollback: WriteResult }>(
       ROLLBACK,
       { input: { namespace: 'strict', to: target, paths: ['prod/app.json', 'dev/app.json'], expectedVersion: before } },
-      ADA.token,
+      ADMIN.token,
     );
     expect(res.data.rollback).toMatchObject({ __typename: 'ApprovalRequired', paths: ['prod/app.json'] });
     expect(head('strict')).toBe(before);

@@ -10,8 +10,8 @@ import { CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/opera
 const NAMESPACES = ['constructor', 'hasownproperty', 'tostring', 'valueof', 'prototype'];
 const KEYS = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'prototype'];
 
-const ADMIN = { token: 'admin-token-1234', name: 'constructor', email: 'constructor@example.com', roles: { '*': 'admin' as const } };
-const VIEWER = { token: 'viewer-token-1234', name: '__proto__', email: 'proto@example.com', roles: { '*': 'viewer' as const } };
+const CONSTRUCTOR_ADMIN = { token: 'admin-token-1234', name: 'constructor', email: 'constructor@example.com', roles: { '*': 'admin' as const } };
+const PROTO_VIEWER = { token: 'viewer-token-1234', name: '__proto__', email: 'proto@example.com', roles: { '*': 'viewer' as const } };
 /** Grants keyed by prototype names: only the namespace "constructor" is this editor's. */
 // An object literal's `__proto__:` sets the prototype; JSON.parse makes it an own key, as the tokens file has it.
 const NARROW = {
@@ -35,7 +35,7 @@ describe('names that are properties of every object', () => {
 
   beforeAll(async () => {
     // The grant keyed "__proto__" must be a grant like any other, not the prototype of the grants.
-    h = await startHarness({ tokens: [ADMIN, VIEWER, NARROW] });
+    h = await startHarness({ tokens: [CONSTRUCTOR_ADMIN, PROTO_VIEWER, NARROW] });
     for (const ns of NAMESPACES) {
       const made = await h.gql<{ createNamespace: { __typename: string } }>(CREATE_NAMESPACE, { name: ns });
       expect(made.data.createNamespace.__typename).toBe('Namespace');
@@ -54,13 +54,13 @@ describe('names that are properties of every object', () => {
   });
 
   it('gives a viewer of * exactly the viewer role in every such namespace', async () => {
-    const res = await h.gql<{ viewer: Record<string, unknown> }>(VIEWER_ROLES, {}, VIEWER.token);
+    const res = await h.gql<{ viewer: Record<string, unknown> }>(VIEWER_ROLES, {}, PROTO_VIEWER.token);
     expect(res.errors).toBeUndefined();
     for (const ns of NAMESPACES) expect(res.data.viewer[ns], ns).toBe('VIEWER');
     for (const ns of NAMESPACES) {
       const read = await h.gql<{
         namespace: { __typename: string; config: { content: unknown }; blame: { entries: unknown[] }; documents: { data: unknown[] } };
-      }>(READ, { ns, path: 'constructor/constructor.json' }, VIEWER.token);
+      }>(READ, { ns, path: 'constructor/constructor.json' }, PROTO_VIEWER.token);
       expect(read.errors, JSON.stringify(read.errors)).toBeUndefined();
       expect(read.data.namespace.__typename, ns).toBe('Namespace');
       expect(read.data.namespace.config.content).toEqual({ constructor: 'constructor', nested: { constructor: 1 } });

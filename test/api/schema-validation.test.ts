@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, ERROR_FIELDS, REVERT_ERROR_FIELDS } from '../support/operations.js';
-
-const ADMIN = { token: 'admin-token-123', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' as const } };
+import { ADMIN } from '../support/tokens.js';
 
 const VIOLATIONS = '... on SchemaViolation { violations { path pointer message keyword schema } }';
 const PAYLOAD = `... on WritePayload { __typename status version { hash } base { hash } files { path status } validation { path pointer message keyword schema } }`;

@@ -2,10 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
 import { CREATE_TAG, DELETE_TAG, TAGS, type Tag } from '../support/tag-operations.js';
-
-const ADMIN = { token: 'admin-token-123', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' as const } };
-const EDITOR = { token: 'editor-token-123', name: 'Ed Editor', email: 'ed@example.com', roles: { '*': 'editor' as const } };
-const VIEWER = { token: 'viewer-token-123', name: 'Vi Viewer', email: 'vi@example.com', roles: { '*': 'viewer' as const } };
+import { ADMIN, EDITOR, VIEWER } from '../support/tokens.js';
 
 const CONFIG_AT = `query($at: String) { namespace(name: "cfg") { ... on Namespace { config(path: "app.json", at: $at) { __typename ... on ConfigDocument { content at { hash } } ... on Error { code } } } } }`;
 

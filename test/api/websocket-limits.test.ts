@@ -8,8 +8,8 @@ import { type Recording, recordWs, until } from '../support/feed-clients.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE } from '../support/operations.js';
 import { type OpenSocket, type StreamResult, isRefused, openAcknowledged, openSocket, streamFragments, streamOneFrame } from '../support/raw-websocket.js';
+import { ADMIN } from '../support/tokens.js';
 
-const ADMIN = { token: 'admin-token-123', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' as const } };
 const MiB = 1024 * 1024;
 
 describe('a WebSocket message is at most CAIRN_WS_MAX_PAYLOAD_BYTES (1 MiB by default)', () => {

@@ -10,9 +10,7 @@ import { freePort } from '../support/free-port.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE } from '../support/operations.js';
 import { type CliResult, RunningCli, json, runCli, spawnCli, until } from './cli-process.js';
-
-const ADMIN = { token: 'admin-token', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' as const } };
-const VIEWER = { token: 'viewer-token', name: 'Vic Viewer', email: 'vic@example.com', roles: { '*': 'viewer' as const } };
+import { ADMIN, VIEWER } from '../support/tokens.js';
 
 /** YAML with a comment and CRLF line ends: stored and printed byte for byte. */
 const FIRST = '# limits of the API\r\nreplicas: 3\r\nimage: api:1.0\r\n';

@@ -6,9 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE } from '../support/operations.js';
 import { type CliResult, json, runCli } from './cli-process.js';
-
-const ADMIN = { token: 'admin-token', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' as const } };
-const EDITOR = { token: 'editor-token', name: 'Ed Editor', email: 'ed@example.com', roles: { '*': 'editor' as const } };
+import { ADMIN, EDITOR } from '../support/tokens.js';
 
 const DOCUMENT = /\.(json|ya?ml)$/;
 

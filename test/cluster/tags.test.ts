@@ -3,8 +3,7 @@ import { startGitHttpServer } from '../support/git-http-server.js';
 import { startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
 import { CREATE_TAG, type Tag } from '../support/tag-operations.js';
-
-const ADMIN = { token: 'admin-token-123', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' as const } };
+import { ADMIN } from '../support/tokens.js';
 
 describe('tags with replicas', () => {
   it('are refused while replicas share a remote, which does not carry them', async () => {

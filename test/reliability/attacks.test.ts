@@ -17,6 +17,7 @@ import {
 import { startHealthProbe } from '../support/health-probe.js';
 import { type ProcessHarness, startProcessHarness, watchPeakRss } from '../support/process-harness.js';
 import { type Closed, isRefused, type OpenSocket, openSocket, wsUrl } from '../support/raw-websocket.js';
+import { ADMIN, EDITOR, VIEWER } from '../support/tokens.js';
 
 /**
  * Issue 12's attacks, each against a real server in its own process while a probe asks `/healthz` every 50 ms:
@@ -43,10 +44,6 @@ const WS_RSS_BOUND_MB = 50;
 /** The WebSocket defaults of src/server/settings.ts: 64 sockets per client address, 32 operations per socket. */
 const WS_MAX_CONNECTIONS_PER_IP = 64;
 const WS_MAX_SUBSCRIPTIONS = 32;
-
-const ADMIN = { token: 'attack-admin-token', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' as const } };
-const EDITOR = { token: 'attack-editor-token', name: 'Ed Editor', email: 'ed@example.com', roles: { '*': 'editor' as const } };
-const VIEWER = { token: 'attack-viewer-token', name: 'Vi Viewer', email: 'vi@example.com', roles: { '*': 'viewer' as const } };
 
 const NULL_VERSION = '0'.repeat(40);
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
 import { catFileBatch, scaled } from './git-batch.js';
+import { ADMIN } from '../support/tokens.js';
 
 /**
  * Contention against a real server (CAIRN_FSYNC at the harness default). Counts scale with
@@ -14,8 +15,6 @@ const IDEMPOTENCY_ROUNDS = scaled(20);
 const READERS = 32;
 const WRITERS = 4;
 const READ_WINDOW_MS = scaled(2500);
-
-const ADMIN = { token: 'reliability-admin-token', name: 'Rel Admin', email: 'rel@example.com', roles: { '*': 'admin' as const } };
 
 const READ_COUNTER = `query($ns: String!, $path: String!) { namespace(name: $ns) { __typename ... on Namespace {
   config(path: $path) { __typename ... on ConfigDocument { content at { hash } } ... on Error { code message } } } } }`;

@@ -7,6 +7,7 @@ import { parseDocument as parseYamlDocument, stringify as stringifyYaml } from '
 import { type Harness, startHarness } from '../support/harness.js';
 import { APPLY_CHANGES, CREATE_NAMESPACE, DELETE_CONFIG, PUT_CONFIG, REVERT, ROLLBACK, type WriteResult } from '../support/operations.js';
 import { catFileBatch, scaled } from './git-batch.js';
+import { ADMIN } from '../support/tokens.js';
 
 /**
  * Generated inputs to every write mutation against a real server. After each call: the answer is a member of the
@@ -23,7 +24,6 @@ const SHARE = { putConfig: 0.35, applyChanges: 0.2, deleteConfig: 0.15, rollback
 const runsOf = (m: keyof typeof SHARE): number => Math.max(1, Math.round(TOTAL_RUNS * SHARE[m]));
 
 const NS = 'fuzz';
-const ADMIN = { token: 'fuzz-admin-token', name: 'Fuzz Admin', email: 'fuzz@example.com', roles: { '*': 'admin' as const } };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Generators

@@ -10,17 +10,12 @@ import WebSocket from 'ws';
 import type { FaultHook } from '../../src/git/durable-file.js';
 import { type RunningServer, startServer } from '../../src/server/app.js';
 import { readSettings } from '../../src/server/settings.js';
+import type { TestToken } from './tokens.js';
+
+export type { TestToken } from './tokens.js';
 
 /** The git CLI needs an identity for tags and commits made by tests, whatever the machine's global config says. */
 const GIT_IDENTITY = { GIT_AUTHOR_NAME: 'Git CLI', GIT_AUTHOR_EMAIL: 'cli@example.com', GIT_COMMITTER_NAME: 'Git CLI', GIT_COMMITTER_EMAIL: 'cli@example.com' };
-
-export interface TestToken {
-  readonly token: string;
-  readonly name: string;
-  readonly email: string;
-  readonly roles: Record<string, 'viewer' | 'editor' | 'admin'>;
-  readonly revoked?: boolean;
-}
 
 export interface Harness {
   readonly url: string;

@@ -4,6 +4,11 @@ const BASE_ERRORS = `... on Error { __typename message code }
   ... on InvalidRef { ref reason }
   ... on Forbidden { namespace requiredRole }`;
 
+/** Reads and namespace mutations add a bad namespace name and something missing to those. */
+export const READ_ERROR_FIELDS = `${BASE_ERRORS}
+  ... on InvalidNamespace { namespace reason }
+  ... on NotFound { kind key }`;
+
 export const ERROR_FIELDS = `${BASE_ERRORS}
   ... on VersionConflict { expectedVersion currentVersion paths }
   ... on InvalidDocument { path detail line column }`;
@@ -21,7 +26,7 @@ export const PAYLOAD_FIELDS = `... on WritePayload {
 /** Write mutations only: the result unions of the other mutations do not have it. */
 const REUSED_KEY = '... on IdempotencyKeyReused { requestId firstVersion }';
 
-export const CREATE_NAMESPACE = `mutation($name: String!) { createNamespace(input: { name: $name }) { __typename ... on Namespace { name } ${BASE_ERRORS} } }`;
+export const CREATE_NAMESPACE = `mutation($name: String!) { createNamespace(input: { name: $name }) { __typename ... on Namespace { name } ${READ_ERROR_FIELDS} } }`;
 
 export const PUT_CONFIG = `mutation($input: PutConfigInput!) { putConfig(input: $input) { ${PAYLOAD_FIELDS} ${ERROR_FIELDS} ${REUSED_KEY} } }`;
 
