@@ -124,11 +124,10 @@ describe('access control', () => {
   const show = (ns: string, p: string): string => h.git(ns, 'show', `HEAD:${p}`);
 
   async function unchanged<T>(ns: string, attempt: () => Promise<T>): Promise<T> {
-    const before = h.git(ns, 'for-each-ref', '--format=%(refname) %(objectname)');
-    const headBefore = head(ns);
+    // HEAD and every ref, each with the commit it names, in one git call.
+    const before = h.git(ns, 'show-ref', '--head');
     const result = await attempt();
-    expect(head(ns)).toBe(headBefore);
-    expect(h.git(ns, 'for-each-ref', '--format=%(refname) %(objectname)')).toBe(before);
+    expect(h.git(ns, 'show-ref', '--head')).toBe(before);
     return result;
   }
 

@@ -71,11 +71,13 @@ describe('resuming the change feed with since', () => {
       finished = true;
     });
     let sessions = 0;
+    // Asked only once the writers are done, when the head no longer moves: git is asked once, not on every poll.
+    let finalHead: string | undefined;
+    const head = (): string => (finalHead ??= h.git(ns, 'rev-parse', 'main').trim());
     for (; ; sessions += 1) {
       const since = received.at(-1)?.version ?? seed;
       const { recording, disconnect } = subscribe(transports[sessions % transports.length]!, ns, since);
       const wanted = 20 + ((sessions * 37) % 60);
-      const head = (): string => h.git(ns, 'rev-parse', 'main').trim();
       await until(
         () => recording.events.length >= wanted || (finished && recording.events.at(-1)?.version === head()),
         20_000,

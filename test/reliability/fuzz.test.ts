@@ -662,8 +662,10 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
       return null;
     }
   };
+  const listDocs = (version: string): string[] => git('ls-tree', '-r', '--name-only', '-z', version).split('\0').filter(Boolean);
   const refreshDocs = (): void => {
-    docs = gitHead() ? git('ls-tree', '-r', '--name-only', '-z', 'HEAD').split('\0').filter(Boolean) : [];
+    const head = gitHead();
+    docs = head ? listDocs(head) : [];
   };
 
   const violate = (kind: string, detail: string): void => {
@@ -760,9 +762,16 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
     guard?: { expected: string | null; paths: string[] };
   }
 
+  /**
+   * The head git named after the previous call; undefined when it must be asked. Only run() writes, one call at a
+   * time, so the head before a call is the head after the one before it.
+   */
+  let lastHead: string | null | undefined;
+
   /** Sends one call and checks every invariant; returns nothing, records violations. */
   const run = async (call: Call): Promise<void> => {
-    const before = gitHead();
+    const before = lastHead === undefined ? gitHead() : lastHead;
+    lastHead = undefined;
     const label = `${call.mutation} ${clip(call.input, 600)}`;
     let res: Awaited<ReturnType<Harness['gql']>>;
     try {
@@ -773,6 +782,7 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
       return;
     }
     const after = gitHead();
+    lastHead = after;
     if (res.status >= 500) violate('HTTP 5xx', `${label}: HTTP ${res.status} ${clip(res.errors)}`);
     const out = (res.data as Record<string, WriteResult | null> | null | undefined)?.[call.mutation] ?? null;
     if (res.errors?.length) {
@@ -861,7 +871,11 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
     // COMMITTED: exactly one new commit on top of the old head, named by the answer.
     const hash = out.version?.hash;
     if (!hash || after !== hash) violate('COMMITTED but the head is not the version', `${label}: version ${hash}, head ${after}`);
-    const parents = after ? git('rev-list', '--parents', '-n', '1', after).trim().split(' ').slice(1) : [];
+    // Its parents and the trailers `git interpret-trailers` reads, in one git call.
+    const [parentList = '', actionLines = '', idLines = ''] = after
+      ? git('log', '-1', '--format=%P%x00%(trailers:key=Cairn-Action,valueonly)%x00%(trailers:key=Cairn-Request-Id,valueonly)', after).split('\0')
+      : [];
+    const parents = parentList.trim().split(' ').filter(Boolean);
     if (JSON.stringify(parents) !== JSON.stringify(before ? [before] : []))
       violate('new commit not on top of the old head', `${label}: parents ${parents}, old head ${before}`);
     if (after) known.push(after);
@@ -872,13 +886,10 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
     }
     if (after) {
       // What `git interpret-trailers` reads: exactly our trailers, whatever the comment tried to forge.
-      const trailers = (key: string): string[] =>
-        git('log', '-1', `--format=%(trailers:key=${key},valueonly)`, after)
-          .split('\n')
-          .filter((l) => l.trim());
-      const actions = trailers('Cairn-Action');
+      const trailers = (lines: string): string[] => lines.split('\n').filter((l) => l.trim());
+      const actions = trailers(actionLines);
       if (actions.length !== 1 || !ACTIONS[call.mutation]!.includes(actions[0]!)) violate('wrong Cairn-Action trailer', `${label}: ${JSON.stringify(actions)}`);
-      const ids = trailers('Cairn-Request-Id');
+      const ids = trailers(idLines);
       if (JSON.stringify(ids) !== JSON.stringify(id ? [id] : []))
         violate('wrong Cairn-Request-Id trailer', `${label}: ${JSON.stringify(ids)}, sent ${JSON.stringify(call.requestId)}`);
     }
@@ -897,7 +908,7 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
     await checkDocs(call, label, after);
     if (call.mutation === 'rollback' && after) checkRollback(call, label, before, after);
     if (call.mutation === 'revert' && after) checkRevert(label, before, after);
-    refreshDocs();
+    docs = after ? listDocs(after) : [];
   };
 
   /** The documents the caller wrote are, at `at`, exactly what was written. */
