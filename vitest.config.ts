@@ -26,7 +26,8 @@ export default defineConfig({
         // worker instead of once per file saves seconds a file. Each file starts and closes its own servers.
         test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: slow, isolate: false },
       },
-      { extends: true, test: { name: 'slow', include: slow } },
+      // The servers and CLIs these tests start run a tsc build of src made once per run (build-sources.ts).
+      { extends: true, test: { name: 'slow', include: slow, globalSetup: ['test/support/build-sources.ts'] } },
     ],
   },
 });

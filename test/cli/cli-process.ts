@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { builtEntry } from '../support/built-sources.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -26,9 +27,9 @@ function environment(options: CliOptions): NodeJS.ProcessEnv {
   return env;
 }
 
-/** The real CLI (`src/cli/main.ts`) in its own process, as a script would run it. */
+/** The real CLI (`src/cli/main.ts`, built as `npm run build` builds it) in its own process, as a script would run it. */
 export function spawnCli(args: readonly string[], options: CliOptions): ChildProcess {
-  const command = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args];
+  const command = [process.execPath, builtEntry('src/cli/main'), ...args];
   const spawned = options.umask === undefined ? command : ['sh', '-c', `umask ${options.umask} && exec "$0" "$@"`, ...command];
   return spawn(spawned[0]!, spawned.slice(1), { cwd: root, env: environment(options), stdio: ['pipe', 'pipe', 'pipe'] });
 }

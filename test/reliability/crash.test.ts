@@ -3,12 +3,13 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtEntry } from '../support/built-sources.js';
 import { freePort } from '../support/free-port.js';
 import { CREATE_NAMESPACE, HEAD, PUT_CONFIG, type WriteResult } from '../support/operations.js';
 import { catFileBatch } from './git-batch.js';
 
 /**
- * Crash consistency of the built server (`dist/src/server/main.js`, as `npm start` runs it): 4 clients write their
+ * Crash consistency of the built server (tsc's build, as `npm start` runs it; see build-sources.ts): 4 clients write their
  * own documents with `expectedVersion` while the server is killed with SIGKILL at a random instant, over and over.
  * After every kill the repository must be clean for `git fsck --strict`, every acknowledged write must be in main's
  * history with exactly the bytes written, main never moves backwards, and the next start must serve again with no
@@ -94,11 +95,10 @@ describe('kill -9 at any instant (built server process, real git)', () => {
   let keepWorkDir = false;
 
   beforeAll(() => {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'pipe' });
     workDir = mkdtempSync(path.join(tmpdir(), 'cairn-crash-'));
     dataDir = path.join(workDir, 'repos');
     gitdir = path.join(dataDir, `${NAMESPACE}.git`);
-  }, 180_000);
+  });
 
   afterAll(async () => {
     for (const child of children) {
@@ -157,7 +157,7 @@ describe('kill -9 at any instant (built server process, real git)', () => {
       CAIRN_GRAPHIQL: 'false',
       LOG_LEVEL: 'warn',
     });
-    const child = spawn(process.execPath, [path.join(root, 'dist/src/server/main.js')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [builtEntry('src/server/main')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     const output: string[] = [];
     const collect = (chunk: Buffer): void => {

@@ -9,7 +9,7 @@ import { listeningUrl, type ServerProcess, startServerProcess } from './server-p
 const GIT_IDENTITY = { GIT_AUTHOR_NAME: 'Git CLI', GIT_AUTHOR_EMAIL: 'cli@example.com', GIT_COMMITTER_NAME: 'Git CLI', GIT_COMMITTER_EMAIL: 'cli@example.com' };
 
 /**
- * A real Cairn server in a process of its own (`src/server/main.ts`, as `npm start` runs it), over a fresh data
+ * A real Cairn server in a process of its own (`src/server/main.ts`, built as `npm start` builds it), over a fresh data
  * directory and a tokens file. Unlike `startHarness`, nothing the test does on its own thread delays the server, so
  * a probe of `/healthz` measures the server alone, and the process's memory is the server's.
  */

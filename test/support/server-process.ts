@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { builtEntry } from './built-sources.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -10,9 +11,9 @@ export interface ServerProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** The real entry point (`src/server/main.ts`) in its own process, as `npm start` runs it: it can be signalled. */
+/** The real entry point (`src/server/main.ts`, built as `npm start` builds it) in its own process: it can be signalled. */
 export function startServerProcess(env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+  const child = spawn(process.execPath, [builtEntry('src/server/main')], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
