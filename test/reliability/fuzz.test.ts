@@ -7,6 +7,7 @@ import { parseDocument as parseYamlDocument, stringify as stringifyYaml } from '
 import { type Harness, startHarness } from '../support/harness.js';
 import { APPLY_CHANGES, CREATE_NAMESPACE, DELETE_CONFIG, PUT_CONFIG, REVERT, ROLLBACK, type WriteResult } from '../support/operations.js';
 import { catFileBatch, scaled } from './git-batch.js';
+import { GitResolver } from './git-resolver.js';
 import { ADMIN } from '../support/tokens.js';
 
 /**
@@ -655,16 +656,12 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
 
   const gitDir = (): string => path.join(h.dataDir, `${NS}.git`);
   const git = (...args: string[]): string => execFileSync('git', ['--git-dir', gitDir(), ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const gitHead = (): string | null => {
-    try {
-      return git('rev-parse', '--verify', '-q', 'refs/heads/main').trim() || null;
-    } catch {
-      return null;
-    }
-  };
+  // Asked before and after each of the 2,000 calls: one git process answers them all.
+  let resolver: GitResolver;
+  const gitHead = (): Promise<string | null> => resolver.resolve('refs/heads/main');
   const listDocs = (version: string): string[] => git('ls-tree', '-r', '--name-only', '-z', version).split('\0').filter(Boolean);
-  const refreshDocs = (): void => {
-    const head = gitHead();
+  const refreshDocs = async (): Promise<void> => {
+    const head = await gitHead();
     docs = head ? listDocs(head) : [];
   };
 
@@ -770,7 +767,7 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
 
   /** Sends one call and checks every invariant; returns nothing, records violations. */
   const run = async (call: Call): Promise<void> => {
-    const before = lastHead === undefined ? gitHead() : lastHead;
+    const before = lastHead === undefined ? await gitHead() : lastHead;
     lastHead = undefined;
     const label = `${call.mutation} ${clip(call.input, 600)}`;
     let res: Awaited<ReturnType<Harness['gql']>>;
@@ -781,7 +778,7 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
       count(call.mutation, 'NO ANSWER');
       return;
     }
-    const after = gitHead();
+    const after = await gitHead();
     lastHead = after;
     if (res.status >= 500) violate('HTTP 5xx', `${label}: HTTP ${res.status} ${clip(res.errors)}`);
     const out = (res.data as Record<string, WriteResult | null> | null | undefined)?.[call.mutation] ?? null;
@@ -1055,6 +1052,7 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
     h = await startHarness({ tokens: [ADMIN] });
     const res = await h.gql<{ createNamespace: { __typename: string } }>(CREATE_NAMESPACE, { name: NS });
     expect(res.data.createNamespace.__typename).toBe('Namespace');
+    resolver = new GitResolver(gitDir());
     // A little history to start from, in both formats.
     const seeds: [string, Record<string, unknown>][] = [
       ['a.json', { content: { name: 'a', replicas: 1, tags: ['x'] } }],
@@ -1064,12 +1062,12 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
       ['c.yml', { content: { list: [1, 2, 3] } }],
     ];
     for (const [file, fields] of seeds) {
-      const head = gitHead();
+      const head = await gitHead();
       const out = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: NS, path: file, ...fields, expectedVersion: head } });
       expect(out.data.putConfig.status).toBe('COMMITTED');
       known.push(out.data.putConfig.version!.hash);
     }
-    refreshDocs();
+    await refreshDocs();
   });
 
   afterAll(async () => {
@@ -1083,6 +1081,7 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
     process.stdout.write(
       `[fuzz] seed ${SEED}, ${TOTAL_RUNS} inputs, ${known.length} commits, ${guardChecks} expectedVersion checks against git log, ${violations.length} violations\n${lines.join('\n')}\n`,
     );
+    await resolver?.close();
     await h?.close();
   });
 
