@@ -7,7 +7,7 @@ import { timeMedian } from './measure.js';
 import { startServerProcess } from './server-process.js';
 
 const root = path.resolve(import.meta.dirname, '..');
-const CLI = path.join(root, 'dist/src/cli/main.js');
+const CLI = path.join(root, 'dist/bin/cli.js');
 const RUNS = 5;
 
 export type Record = (

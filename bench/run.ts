@@ -10,6 +10,7 @@ import { type Figure, gitTimer, meets, median, percentile, timeMedian } from './
 import { benchImportExport } from './import-export.js';
 import { benchWorkBudgets } from './work-budgets.js';
 import { startServerProcess } from './server-process.js';
+import { bundle } from '../scripts/bundle.js';
 
 const quick = process.argv.includes('--quick');
 /** Only the work-budget rows (issue 12), e.g. to compare two builds quickly. */
@@ -238,7 +239,7 @@ async function benchSubscribers(size: number, url: string, gql: Gql): Promise<vo
 
 const benchStarted = performance.now();
 console.log(`Cairn benchmark${quick ? ' (quick)' : ''}: medians over ${RUNS} runs; the git CLI figures include starting a git process.`);
-execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: path.resolve(import.meta.dirname, '..'), stdio: 'inherit' });
+await bundle(path.resolve(import.meta.dirname, '..', 'dist', 'bin'));
 if (!budgetsOnly) {
   for (const size of sizes) await benchSize(size, size === sizes.at(-1));
   console.log('\nimport and export (the cairn CLI against a server process)');

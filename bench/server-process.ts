@@ -21,7 +21,7 @@ export async function startServerProcess(dataDir: string): Promise<ServerProcess
   // The same V8 flag as `npm start` (package.json): size-optimized code and heap keep a
   // 100k-version server under 200 MB.
   const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? ['--optimize-for-size'];
-  const child = spawn(process.execPath, [...flags, path.join(root, 'dist/src/server/main.js')], {
+  const child = spawn(process.execPath, [...flags, path.join(root, 'dist/bin/server.js')], {
     cwd: root,
     // The subscriber bench opens 1,000 WebSockets at once from this one address: no per-address cap, and room for
     // all of them to await connection_init together.

@@ -193,10 +193,10 @@ function parsed<T extends z.ZodObject>(declarations: T, env: Env): z.output<T> {
   throw cause instanceof Error ? new Error(`${name}: ${issue?.message}`, { cause }) : new Error(`${name} ${issue?.message}`);
 }
 
-/** `npm run build` puts the console in dist/console, beside dist/src: found from the built server or from src/ (tsx). */
+/** `npm run build` puts the console in dist/console: two folders up from the bundle (dist/bin) or from src/server (tsx). */
 function defaultConsoleDir(): string {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-  return path.basename(root) === 'dist' ? path.join(root, 'console') : path.join(root, 'dist', 'console');
+  return path.join(root, 'dist', 'console');
 }
 
 export function isLoopback(host: string): boolean {

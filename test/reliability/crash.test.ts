@@ -9,7 +9,7 @@ import { CREATE_NAMESPACE, HEAD, PUT_CONFIG, type WriteResult } from '../support
 import { catFileBatch } from './git-batch.js';
 
 /**
- * Crash consistency of the built server (tsc's build, as `npm start` runs it; see build-sources.ts): 4 clients write their
+ * Crash consistency of the built server (the bundle `npm start` runs; see build-sources.ts): 4 clients write their
  * own documents with `expectedVersion` while the server is killed with SIGKILL at a random instant, over and over.
  * After every kill the repository must be clean for `git fsck --strict`, every acknowledged write must be in main's
  * history with exactly the bytes written, main never moves backwards, and the next start must serve again with no

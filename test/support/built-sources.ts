@@ -3,12 +3,14 @@ import { inject } from 'vitest';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** The directory build-sources.ts compiled src into for this run. */
+    /** The directory build-sources.ts bundled the server and the CLI into for this run. */
     builtSources: string;
   }
 }
 
-/** An entry point of the tsc build of this run (build-sources.ts), e.g. `src/server/main`, to start with node. */
-export function builtEntry(entry: 'src/server/main' | 'src/cli/main'): string {
-  return path.join(inject('builtSources'), `${entry}.js`);
+const BUNDLES = { 'src/server/main': 'server.js', 'src/cli/main': 'cli.js' } as const;
+
+/** The bundle of this run (build-sources.ts) built from a source entry point, e.g. `src/server/main`, to start with node. */
+export function builtEntry(entry: keyof typeof BUNDLES): string {
+  return path.join(inject('builtSources'), BUNDLES[entry]);
 }

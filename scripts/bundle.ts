@@ -1,0 +1,49 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+/**
+ * What `npm run build` runs: the server, the CLI and the document parser's worker, each bundled with the packages it
+ * uses into one directory (`dist/bin`). Node then reads a few files at start instead of resolving, reading and
+ * compiling about 700 modules one by one: the server is ready in about 0.65 s instead of 1.15 s here, and every CLI
+ * command starts as much faster. Type-checking is `npm run typecheck`'s job (in `npm test`); this only translates.
+ */
+const ENTRIES = {
+  server: 'src/server/main.ts',
+  cli: 'src/cli/main.ts',
+  // The worker is found next to the code that starts it (document-parser.ts), so it lives in the same directory.
+  'document-parser-worker': 'src/services/document-parser-worker.ts',
+};
+
+/**
+ * Loaded from node_modules at run time, not bundled: piscina and pino start their own worker files by path (which a
+ * bundle does not have), and GraphiQL's page (9 MB) is imported only when GraphiQL is served.
+ */
+const EXTERNAL = ['piscina', 'pino', '@graphql-yoga/render-graphiql'];
+
+/** Bundled CommonJS packages call `require` for Node's own modules; an ES module has none until it makes one. */
+const REQUIRE_SHIM = "import { createRequire as __cairnCreateRequire } from 'node:module'; const require = __cairnCreateRequire(import.meta.url);";
+
+export async function bundle(outdir: string): Promise<void> {
+  rmSync(outdir, { recursive: true, force: true });
+  await build({
+    entryPoints: ENTRIES,
+    outdir,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // Code the entries share (most of it) is one chunk in the same directory, so `import.meta.url` means the same
+    // directory wherever the code ended up.
+    splitting: true,
+    external: EXTERNAL,
+    banner: { js: REQUIRE_SHIM },
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await bundle(path.resolve(import.meta.dirname, '..', 'dist', 'bin'));
+}
