@@ -1,4 +1,5 @@
-import { createClient } from 'graphql-ws';
+// The client entry alone: graphql-ws' main entry also loads its server, and with it the whole graphql package.
+import { createClient } from 'graphql-ws/client';
 import WebSocket from 'ws';
 import { type Connection, authorization, websocketUrl } from './connection.js';
 import { isNullVersion } from '../domain/null-version.js';

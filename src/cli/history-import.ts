@@ -5,7 +5,7 @@ import { namespaceForImport } from './namespace-state.js';
 import { IMPORT_HISTORY, unwrap } from './operations.js';
 import type { Progress } from './progress.js';
 
-export type ProgressFactory = (label: string, total: number) => Progress;
+export type ProgressFactory = (label: string, total: number) => Promise<Progress>;
 
 /** Parallel `git diff-tree` processes while reading the source history. */
 const DIFF_CONCURRENCY = 4;
@@ -80,7 +80,7 @@ export class HistoryImporter {
   /** The source's first-parent commits that touch documents, with their changes; a few `git diff-tree` at a time. */
   async plan(ref: string, progress: ProgressFactory): Promise<{ commits: SourceCommit[]; sourceCommits: number }> {
     const headers = await this.source.commits(ref);
-    const bar = progress('reading', headers.length);
+    const bar = await progress('reading', headers.length);
     const changes: SourceChange[][] = new Array<SourceChange[]>(headers.length);
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -101,7 +101,7 @@ export class HistoryImporter {
   async run(options: HistoryImportOptions, progress: ProgressFactory): Promise<HistoryImport> {
     const { commits, sourceCommits } = await this.plan(options.ref, progress);
     const state = await namespaceForImport(this.client, this.namespace);
-    const bar = progress('importing', commits.length);
+    const bar = await progress('importing', commits.length);
     const counts = { committed: 0, replayed: 0, unchanged: 0 };
     let head = state.head;
     // Shrinks when the server refuses a batch as too large (its CAIRN_MAX_BODY_BYTES is not known here).

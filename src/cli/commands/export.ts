@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
-import { writeExport, type ExportedDocument } from '../export-target.js';
+import type { ExportedDocument } from '../export-target.js';
 import type { HttpClient } from '../http-client.js';
 import { CONFIGS, NAMESPACE_HEAD, RESOLVE_VERSION, unwrap } from '../operations.js';
 import { startProgress } from '../progress.js';
@@ -38,7 +38,9 @@ export function registerExport(program: Command): void {
           'ConfigsSuccess',
         ).data;
       }
-      const progress = startProgress('exporting', documents.length, { json: out.json });
+      const progress = await startProgress('exporting', documents.length, { json: out.json });
+      // tar is loaded here rather than at start: every other command would pay for it.
+      const { writeExport } = await import('../export-target.js');
       let kind;
       try {
         kind = await writeExport(target, documents, new Date(version?.timestamp ?? 0), progress);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
-import { type FeedEvent, FeedWatcher } from '../feed-watcher.js';
+import type { FeedEvent } from '../feed-watcher.js';
 import type { HttpClient } from '../http-client.js';
 import { NULL_VERSION, isNullVersion } from '../../domain/null-version.js';
 import { NAMESPACE_HEAD, RESOLVE_VERSION, unwrap } from '../operations.js';
@@ -57,6 +57,8 @@ export function registerWatch(program: Command): void {
       // Starting from the head read now (rather than "live") gives a reconnection before the first event a place to
       // resume from; for an empty namespace that place is before its first commit.
       const since = options.since === undefined ? ((await headOf(client, namespace)) ?? NULL_VERSION) : await resolved(client, namespace, options.since);
+      // graphql-ws and ws are loaded by watch alone, not at the start of every command.
+      const { FeedWatcher } = await import('../feed-watcher.js');
       const watcher = new FeedWatcher(
         connection,
         { namespace, since, pathPrefix: options.path ?? null },
