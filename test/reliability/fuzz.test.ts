@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument as parseYamlDocument, stringify as stringifyYaml } from 'yaml';
 import { type Harness, startHarness } from '../support/harness.js';
 import { APPLY_CHANGES, CREATE_NAMESPACE, DELETE_CONFIG, PUT_CONFIG, REVERT, ROLLBACK, type WriteResult } from '../support/operations.js';
-import { catFileBatch, scaled } from './git-batch.js';
-import { GitResolver } from './git-resolver.js';
+import { type GitChange, GitDiffTree } from '../support/git-diff-tree.js';
 import { ADMIN } from '../support/tokens.js';
+import { scaled } from './git-batch.js';
+import { GitResolver } from './git-resolver.js';
 
 /**
  * Generated inputs to every write mutation against a real server. After each call: the answer is a member of the
@@ -25,6 +26,7 @@ const SHARE = { putConfig: 0.35, applyChanges: 0.2, deleteConfig: 0.15, rollback
 const runsOf = (m: keyof typeof SHARE): number => Math.max(1, Math.round(TOTAL_RUNS * SHARE[m]));
 
 const NS = 'fuzz';
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Generators
@@ -656,13 +658,26 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
 
   const gitDir = (): string => path.join(h.dataDir, `${NS}.git`);
   const git = (...args: string[]): string => execFileSync('git', ['--git-dir', gitDir(), ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  // Asked before and after each of the 2,000 calls: one git process answers them all.
+  // Asked around each of the 2,000 calls: two long-lived git processes answer what a git process a question did
+  // (the head, blobs, a commit's parents and trailers, diffs), and one git log per test the expectedVersion checks.
   let resolver: GitResolver;
+  let diffTree: GitDiffTree;
   const gitHead = (): Promise<string | null> => resolver.resolve('refs/heads/main');
-  const listDocs = (version: string): string[] => git('ls-tree', '-r', '--name-only', '-z', version).split('\0').filter(Boolean);
+  const treeOf = async (version: string | null): Promise<string> => (version ? await resolver.resolve(`${version}^{tree}`) : null) ?? EMPTY_TREE;
+  /** What `git diff --no-renames --name-status from to` says. */
+  const gitDiff = async (from: string | null, to: string): Promise<GitChange[]> => diffTree.trees(await treeOf(from), await treeOf(to));
   const refreshDocs = async (): Promise<void> => {
     const head = await gitHead();
-    docs = head ? listDocs(head) : [];
+    docs = head ? git('ls-tree', '-r', '--name-only', '-z', head).split('\0').filter(Boolean) : [];
+  };
+  /** The documents after a commit: those before it, with what git says it added and deleted, in ls-tree's order (bytewise). */
+  const applyToDocs = (changes: readonly GitChange[]): void => {
+    const next = new Set(docs);
+    for (const change of changes) {
+      if (change.status === 'D') next.delete(change.path);
+      else next.add(change.path);
+    }
+    docs = [...next].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   };
 
   const violate = (kind: string, detail: string): void => {
@@ -711,34 +726,91 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
   const resolvePath = (sel: PathSel): string =>
     sel.kind === 'path' ? sel.path : docs.length ? docs[sel.index % docs.length]! : VALID_PATHS[sel.index % VALID_PATHS.length]!;
 
-  /** What git's own rev-parse makes of a version expression against the current head (our oracle for rollback targets). */
-  const gitResolve = (expr: string): string | null => {
+  /** What git makes of a version expression against the current head (our oracle for rollback targets). */
+  const gitResolve = async (expr: string): Promise<string | null> => {
     if (!/^(HEAD|main)(~\d{1,3}|\^)?$|^[0-9a-f]{4,40}$/.test(expr)) return null;
-    try {
-      return git('rev-parse', '--verify', '-q', '--end-of-options', `${expr}^{commit}`).trim() || null;
-    } catch {
-      return null;
+    // The long-lived cat-file may miss a loose object written since for an abbreviated id: rev-parse answers those.
+    if (/^[0-9a-f]{4,39}$/.test(expr)) {
+      try {
+        return git('rev-parse', '--verify', '-q', '--end-of-options', `${expr}^{commit}`).trim() || null;
+      } catch {
+        return null;
+      }
     }
+    return resolver.resolve(`${expr}^{commit}`);
   };
 
-  /** Which of the paths Git says changed after `expected` (null: which exist at the head), up to `head`. */
+  /**
+   * A write that sent an expectedVersion (null, or a full hash on main) and was answered `status` at `head`: the paths
+   * git says changed after that version (null: which exist at the head) must be none when it was accepted, and the
+   * conflict's paths when it was not.
+   */
+  interface GuardQuestion {
+    label: string;
+    status: string;
+    expected: string | null;
+    head: string | null;
+    paths: string[];
+    conflictPaths?: string[];
+  }
   let guardChecks = 0;
-  const guardChanges = (guard: NonNullable<Call['guard']>, head: string | null): string[] => {
+  const judgeGuard = (question: GuardQuestion, changedSince: string[]): void => {
+    const { label, status } = question;
+    if (status !== 'VersionConflict') {
+      if (changedSince.length)
+        violate(
+          'stale expectedVersion accepted (lost update)',
+          `${label}: ${status}, but ${changedSince.join(', ')} changed after ${question.expected ?? 'creation'}`,
+        );
+    } else if (!changedSince.length)
+      violate('VersionConflict although nothing written changed since expectedVersion', `${label}: paths ${JSON.stringify(question.conflictPaths)}`);
+    else if (JSON.stringify([...(question.conflictPaths ?? [])].sort()) !== JSON.stringify([...changedSince].sort()))
+      violate('VersionConflict paths wrong', `${label}: answered ${JSON.stringify(question.conflictPaths)}, git ${JSON.stringify(changedSince)}`);
+  };
+  /** Questions about a full hash wait for settleGuards: a `git log expected..head` each was a git process a write. */
+  const deferredGuards: GuardQuestion[] = [];
+  const checkGuard = async (question: GuardQuestion): Promise<void> => {
     guardChecks += 1;
-    if (!head) return [];
-    const uniquePaths = [...new Set(guard.paths)];
-    if (guard.expected === null) {
-      const blobs = catFileBatch(
-        h.dataDir,
-        NS,
-        uniquePaths.map((p) => `${head}:${p}`),
+    const { head, expected } = question;
+    const paths = [...new Set(question.paths)];
+    if (!head) judgeGuard(question, []);
+    else if (expected !== null) deferredGuards.push({ ...question, paths });
+    else {
+      const blobs = await resolver.blobs(paths.map((p) => `${head}:${p}`));
+      judgeGuard(
+        question,
+        paths.filter((_, i) => blobs[i] !== null),
       );
-      return uniquePaths.filter((_, i) => blobs[i] !== null);
     }
-    return git('--literal-pathspecs', 'log', '--format=', '--name-only', '-z', '--no-renames', `${guard.expected}..${head}`, '--', ...uniquePaths)
-      .split('\0')
-      .map((p) => p.trim())
-      .filter((p, i, all) => p && uniquePaths.includes(p) && all.indexOf(p) === i);
+  };
+  /**
+   * One `git log` of main answers every deferred question: main is linear (checked at the end), so `expected..head`
+   * is the commits after `expected` up to `head` in its list, newest first, as `git log expected..head -- paths` lists them.
+   */
+  const settleGuards = (): void => {
+    if (!deferredGuards.length) return;
+    const commits = git('log', '--format=%x01%H', '--name-only', '-z', '--no-renames', 'refs/heads/main')
+      .split('\x01')
+      .filter(Boolean)
+      .map((entry) => {
+        const [hash = '', ...paths] = entry.split('\0');
+        // A newline parts the header from the first path.
+        return { hash, paths: paths.map((p, i) => (i === 0 ? p.replace(/^\n/, '') : p)).filter(Boolean) };
+      });
+    const position = new Map(commits.map((commit, i) => [commit.hash, i]));
+    for (const question of deferredGuards.splice(0)) {
+      const newest = position.get(question.head!);
+      const oldest = position.get(question.expected!);
+      if (newest === undefined || oldest === undefined || oldest < newest) {
+        violate('expectedVersion or head not on main', `${question.label}: ${question.expected}..${question.head}`);
+        continue;
+      }
+      const changed = commits
+        .slice(newest, oldest)
+        .flatMap((commit) => commit.paths)
+        .filter((p, i, all) => question.paths.includes(p) && all.indexOf(p) === i);
+      judgeGuard(question, changed);
+    }
   };
   const guardOf = (expected: string | null, paths: string[]): Call['guard'] =>
     expected === null || (/^[0-9a-f]{40}$/.test(expected) && known.includes(expected)) ? { expected, paths } : undefined;
@@ -816,13 +888,8 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
       if (before !== after) violate('head moved on an error result', `${label}: ${out.__typename}, ${before} -> ${after}`);
       if (out.__typename === 'VersionConflict' && out.currentVersion !== (before ?? null))
         violate('VersionConflict names a version other than the head', `${label}: currentVersion ${out.currentVersion}, head ${before}`);
-      if (out.__typename === 'VersionConflict' && call.guard) {
-        const changedSince = guardChanges(call.guard, before);
-        if (!changedSince.length)
-          violate('VersionConflict although nothing written changed since expectedVersion', `${label}: paths ${JSON.stringify(out.paths)}`);
-        else if (JSON.stringify([...(out.paths ?? [])].sort()) !== JSON.stringify([...changedSince].sort()))
-          violate('VersionConflict paths wrong', `${label}: answered ${JSON.stringify(out.paths)}, git ${JSON.stringify(changedSince)}`);
-      }
+      if (out.__typename === 'VersionConflict' && call.guard)
+        await checkGuard({ label, status: out.__typename, ...call.guard, head: before, ...(out.paths ? { conflictPaths: out.paths } : {}) });
       return;
     }
 
@@ -830,14 +897,7 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
     const id = call.requestId && /^[A-Za-z0-9._:-]{1,128}$/.test(call.requestId) ? call.requestId : undefined;
     if (status !== 'COMMITTED' && before !== after) violate('head moved without COMMITTED', `${label}: ${status}, ${before} -> ${after}`);
     if (call.mustBeRefused && status === 'COMMITTED') violate('hostile input committed', `${label}: ${call.mustBeRefused}`);
-    if (call.guard && (status === 'COMMITTED' || status === 'UNCHANGED')) {
-      const changedSince = guardChanges(call.guard, before);
-      if (changedSince.length)
-        violate(
-          'stale expectedVersion accepted (lost update)',
-          `${label}: ${status}, but ${changedSince.join(', ')} changed after ${call.guard.expected ?? 'creation'}`,
-        );
-    }
+    if (call.guard && (status === 'COMMITTED' || status === 'UNCHANGED')) await checkGuard({ label, status: status, ...call.guard, head: before });
     if (call.dryRun) {
       if (status !== 'PREVIEW') violate('dry run not a preview', `${label}: ${status}`);
       if ((out.base?.hash ?? null) !== before) violate('preview base is not the head', `${label}: base ${out.base?.hash}, head ${before}`);
@@ -868,11 +928,10 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
     // COMMITTED: exactly one new commit on top of the old head, named by the answer.
     const hash = out.version?.hash;
     if (!hash || after !== hash) violate('COMMITTED but the head is not the version', `${label}: version ${hash}, head ${after}`);
-    // Its parents and the trailers `git interpret-trailers` reads, in one git call.
-    const [parentList = '', actionLines = '', idLines = ''] = after
-      ? git('log', '-1', '--format=%P%x00%(trailers:key=Cairn-Action,valueonly)%x00%(trailers:key=Cairn-Request-Id,valueonly)', after).split('\0')
-      : [];
-    const parents = parentList.trim().split(' ').filter(Boolean);
+    // Its parents and the trailers `git interpret-trailers` reads, as `git log -1` shows them.
+    const commit = after ? await diffTree.commit(after) : { parents: [], trailers: [], changes: [] };
+    const [actions = [], ids = [], rollbackTo = [], reverts = []] = commit.trailers;
+    const parents = commit.parents;
     if (JSON.stringify(parents) !== JSON.stringify(before ? [before] : []))
       violate('new commit not on top of the old head', `${label}: parents ${parents}, old head ${before}`);
     if (after) known.push(after);
@@ -881,31 +940,25 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
       committedIds.set(id, after ?? '');
       committedRequests.set(id, JSON.stringify([call.mutation, call.input]));
     }
-    if (after) {
-      // What `git interpret-trailers` reads: exactly our trailers, whatever the comment tried to forge.
-      const trailers = (lines: string): string[] => lines.split('\n').filter((l) => l.trim());
-      const actions = trailers(actionLines);
-      if (actions.length !== 1 || !ACTIONS[call.mutation]!.includes(actions[0]!)) violate('wrong Cairn-Action trailer', `${label}: ${JSON.stringify(actions)}`);
-      const ids = trailers(idLines);
-      if (JSON.stringify(ids) !== JSON.stringify(id ? [id] : []))
-        violate('wrong Cairn-Request-Id trailer', `${label}: ${JSON.stringify(ids)}, sent ${JSON.stringify(call.requestId)}`);
+    if (!after) {
+      docs = [];
+      return;
     }
-    if (after) {
-      // The answer's file list is what Git says the commit changed.
-      const z = git('diff', '--no-renames', '--name-status', '-z', before ?? '4b825dc642cb6eb9a060e54bf8d69288fbee4904', after)
-        .split('\0')
-        .filter(Boolean);
-      const actual: string[] = [];
-      for (let i = 0; i + 1 < z.length; i += 2)
-        actual.push(`${({ A: 'ADDED', M: 'MODIFIED', D: 'DELETED' } as Record<string, string>)[z[i]!] ?? z[i]} ${z[i + 1]}`);
-      const answered = (out.files ?? []).map((f) => `${f.status} ${f.path}`);
-      if (JSON.stringify([...actual].sort()) !== JSON.stringify([...answered].sort()))
-        violate('answer files differ from the commit', `${label}: answered ${JSON.stringify(answered)}, git ${JSON.stringify(actual)}`);
-    }
+    // What `git interpret-trailers` reads: exactly our trailers, whatever the comment tried to forge.
+    if (actions.length !== 1 || !ACTIONS[call.mutation]!.includes(actions[0]!)) violate('wrong Cairn-Action trailer', `${label}: ${JSON.stringify(actions)}`);
+    if (JSON.stringify(ids) !== JSON.stringify(id ? [id] : []))
+      violate('wrong Cairn-Request-Id trailer', `${label}: ${JSON.stringify(ids)}, sent ${JSON.stringify(call.requestId)}`);
+    // The answer's file list is what Git says the commit changed.
+    const changes = await gitDiff(before, after);
+    const actual = changes.map(({ status, path: p }) => `${({ A: 'ADDED', M: 'MODIFIED', D: 'DELETED' } as Record<string, string>)[status] ?? status} ${p}`);
+    const answered = (out.files ?? []).map((f) => `${f.status} ${f.path}`);
+    if (JSON.stringify([...actual].sort()) !== JSON.stringify([...answered].sort()))
+      violate('answer files differ from the commit', `${label}: answered ${JSON.stringify(answered)}, git ${JSON.stringify(actual)}`);
     await checkDocs(call, label, after);
-    if (call.mutation === 'rollback' && after) checkRollback(call, label, before, after);
-    if (call.mutation === 'revert' && after) checkRevert(label, before, after);
-    docs = after ? listDocs(after) : [];
+    const touched = changes.map((change) => change.path);
+    if (call.mutation === 'rollback') await checkRollback(call, label, { before, after, target: rollbackTo.join('\n').trim(), touched });
+    if (call.mutation === 'revert') await checkRevert(label, { before, after, reverted: reverts.join('\n').trim(), touched });
+    applyToDocs(changes);
   };
 
   /** The documents the caller wrote are, at `at`, exactly what was written. */
@@ -915,11 +968,7 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
       violate('documents expected but no head', label);
       return;
     }
-    const blobs = catFileBatch(
-      h.dataDir,
-      NS,
-      call.expectDocs.map((d) => `${at}:${d.path}`),
-    );
+    const blobs = await resolver.blobs(call.expectDocs.map((d) => `${at}:${d.path}`));
     for (const [i, d] of call.expectDocs.entries()) {
       const blob = blobs[i] ?? null;
       if (d.deleted) {
@@ -961,42 +1010,45 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
     }
   };
 
-  const checkRollback = (call: Call, label: string, before: string | null, after: string): void => {
-    const target = git('log', '-1', '--format=%(trailers:key=Cairn-Rollback-To,valueonly)', after).trim();
+  /** A commit `before` -> `after` as git describes it: a trailer's value, and the paths the diff between them names. */
+  interface Committed {
+    before: string | null;
+    after: string;
+    touched: string[];
+  }
+
+  const checkRollback = async (call: Call, label: string, { before, after, target, touched }: Committed & { target: string }): Promise<void> => {
     if (!/^[0-9a-f]{40}$/.test(target)) {
       violate('rollback without a Cairn-Rollback-To trailer', `${label}: '${target}'`);
       return;
     }
     if (call.rollbackTarget && call.rollbackTarget !== target)
       violate('rollback went somewhere other than `to`', `${label}: git says ${call.rollbackTarget}, commit says ${target}`);
-    const scope = call.rollbackPaths ? ['--', ...call.rollbackPaths] : [];
-    const differing = git('--literal-pathspecs', 'diff', '--name-only', '-z', target, after, ...scope)
-      .split('\0')
-      .filter(Boolean);
+    // A literal pathspec names a path and everything beneath it.
+    const scope = call.rollbackPaths?.map((p) => p.replace(/\/+$/, ''));
+    const inScope = (p: string): boolean => !scope || scope.some((s) => p === s || p.startsWith(`${s}/`));
+    const differing = (await gitDiff(target, after)).map((change) => change.path).filter(inScope);
     if (differing.length) violate('rolled-back documents differ from the target', `${label}: ${differing.slice(0, 5).join(', ')}`);
     if (call.rollbackPaths && before) {
-      const outside = git('--literal-pathspecs', 'diff', '--name-only', '-z', before, after)
-        .split('\0')
-        .filter((p) => p && !call.rollbackPaths!.includes(p));
+      const outside = touched.filter((p) => !call.rollbackPaths!.includes(p));
       if (outside.length) violate('rollback touched documents outside `paths`', `${label}: ${outside.join(', ')}`);
     }
   };
 
-  const checkRevert = (label: string, before: string | null, after: string): void => {
-    const reverted = git('log', '-1', '--format=%(trailers:key=Cairn-Reverts,valueonly)', after).trim();
+  const checkRevert = async (label: string, { before, after, reverted, touched }: Committed & { reverted: string }): Promise<void> => {
     if (!/^[0-9a-f]{40}$/.test(reverted) || !before) {
       violate('revert without a Cairn-Reverts trailer', `${label}: '${reverted}'`);
       return;
     }
-    const touchedByReverted = new Set(git('diff-tree', '--root', '--no-commit-id', '--name-only', '-r', '-z', reverted).split('\0').filter(Boolean));
-    const touchedNow = git('diff', '--name-only', '-z', before, after).split('\0').filter(Boolean);
-    const outside = touchedNow.filter((p) => !touchedByReverted.has(p));
+    const revertedCommit = await diffTree.commit(reverted);
+    const touchedByReverted = new Set(revertedCommit.changes.map((change) => change.path));
+    const outside = touched.filter((p) => !touchedByReverted.has(p));
     if (outside.length) violate('revert touched documents the reverted version did not', `${label}: ${outside.join(', ')}`);
     // Where nothing changed since the reverted version, the revert restores its parent's value exactly.
-    const parent = git('rev-list', '--parents', '-n', '1', reverted).trim().split(' ')[1] ?? null;
+    const parent = revertedCommit.parents[0] ?? null;
     const paths = [...touchedByReverted];
     const specs = paths.flatMap((p) => [`${before}:${p}`, `${reverted}:${p}`, `${after}:${p}`, parent ? `${parent}:${p}` : `${'0'.repeat(40)}:${p}`]);
-    const blobs = catFileBatch(h.dataDir, NS, specs);
+    const blobs = await resolver.blobs(specs);
     paths.forEach((p, i) => {
       const [headBlob, revertedBlob, newBlob, parentBlob] = blobs.slice(i * 4, i * 4 + 4);
       const same = headBlob === null ? revertedBlob === null : revertedBlob !== null && headBlob!.equals(revertedBlob!);
@@ -1053,6 +1105,7 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
     const res = await h.gql<{ createNamespace: { __typename: string } }>(CREATE_NAMESPACE, { name: NS });
     expect(res.data.createNamespace.__typename).toBe('Namespace');
     resolver = new GitResolver(gitDir());
+    diffTree = new GitDiffTree(gitDir(), ['Cairn-Action', 'Cairn-Request-Id', 'Cairn-Rollback-To', 'Cairn-Reverts']);
     // A little history to start from, in both formats.
     const seeds: [string, Record<string, unknown>][] = [
       ['a.json', { content: { name: 'a', replicas: 1, tags: ['x'] } }],
@@ -1082,6 +1135,7 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
       `[fuzz] seed ${SEED}, ${TOTAL_RUNS} inputs, ${known.length} commits, ${guardChecks} expectedVersion checks against git log, ${violations.length} violations\n${lines.join('\n')}\n`,
     );
     await resolver?.close();
+    await diffTree?.close();
     await h?.close();
   });
 
@@ -1145,6 +1199,7 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
       }),
       { seed: SEED, numRuns: runsOf('putConfig'), endOnFailure: true, examples: PUT_EXAMPLES },
     );
+    settleGuards();
     report('putConfig', since);
   }, 120_000);
 
@@ -1221,6 +1276,7 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
       }),
       { seed: SEED + 1, numRuns: runsOf('applyChanges'), endOnFailure: true, examples: APPLY_EXAMPLES },
     );
+    settleGuards();
     report('applyChanges', since);
   }, 120_000);
 
@@ -1250,6 +1306,7 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
       }),
       { seed: SEED + 2, numRuns: runsOf('deleteConfig'), endOnFailure: true },
     );
+    settleGuards();
     report('deleteConfig', since);
   }, 120_000);
 
@@ -1279,12 +1336,13 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
           requestId,
           dryRun: op.dryRun,
           mustBeRefused: replay ? undefined : refusal,
-          rollbackTarget: to === null ? null : gitResolve(to),
+          rollbackTarget: to === null ? null : await gitResolve(to),
           rollbackPaths: paths ?? null,
         });
       }),
       { seed: SEED + 3, numRuns: runsOf('rollback'), endOnFailure: true },
     );
+    settleGuards();
     report('rollback', since);
   }, 120_000);
 
@@ -1314,6 +1372,7 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
       }),
       { seed: SEED + 4, numRuns: runsOf('revert'), endOnFailure: true },
     );
+    settleGuards();
     report('revert', since);
   }, 120_000);
 
