@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GitShell } from '../support/git-shell.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import {
   APPLY_CHANGES,
@@ -112,23 +113,22 @@ describe('bad input: typed errors, nothing committed', () => {
   const versions: string[] = [];
   const revVersions: string[] = [];
 
-  const head = (ns = NS): string => h.git(ns, 'rev-parse', 'HEAD').trim();
+  // Git is asked before and after each of some 250 attempts: through one shell, not a fork of this process each.
+  let shell: GitShell;
+  const git = (ns: string, ...args: string[]): Promise<string> => shell.git('--git-dir', path.join(h.dataDir, `${ns}.git`), ...args);
+  const head = async (ns = NS): Promise<string> => (await git(ns, 'rev-parse', 'HEAD')).trim();
   /** HEAD and every ref, each with the commit it names (one git call: this runs before and after every attempt). */
-  const refs = (ns = NS): string => h.git(ns, 'show-ref', '--head');
-  const existsAtHead = (ns: string, p: string): boolean => {
-    try {
-      h.git(ns, 'cat-file', '-e', `HEAD:${p}`);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const refs = (ns = NS): Promise<string> => git(ns, 'show-ref', '--head');
+  const existsAtHead = (ns: string, p: string): Promise<boolean> =>
+    shell.succeeds('--git-dir', path.join(h.dataDir, `${ns}.git`), 'cat-file', '-e', `HEAD:${p}`);
 
-  /** Runs `attempt` and checks with git that neither HEAD nor any other ref moved. */
-  async function unchanged<T>(ns: string, attempt: () => Promise<T>): Promise<T> {
-    const before = refs(ns);
-    const result = await attempt();
-    expect(refs(ns)).toBe(before);
+  /** Runs `attempt` with the head it starts from, and checks with git that neither HEAD nor any other ref moved. */
+  async function unchanged<T>(ns: string, attempt: (current: string) => Promise<T>): Promise<T> {
+    const before = await refs(ns);
+    const current = /^([0-9a-f]{40}) HEAD$/m.exec(before)?.[1];
+    expect(current, before).toBeDefined();
+    const result = await attempt(current!);
+    expect(await refs(ns)).toBe(before);
     return result;
   }
 
@@ -156,6 +156,7 @@ describe('bad input: typed errors, nothing committed', () => {
 
   beforeAll(async () => {
     h = await startHarness({ tokens: [ADMIN] });
+    shell = new GitShell();
     for (const ns of [NS, REV_NS, PATH_NS]) {
       expect((await h.gql<{ createNamespace: { __typename: string } }>(CREATE_NAMESPACE, { name: ns })).data.createNamespace.__typename).toBe('Namespace');
     }
@@ -170,7 +171,10 @@ describe('bad input: typed errors, nothing committed', () => {
     revVersions.push(await commit(REV_NS, 'r.json', { a: 3 }, revVersions[1]!));
   });
 
-  afterAll(() => h?.close());
+  afterAll(async () => {
+    await shell?.close();
+    await h?.close();
+  });
 
   describe('document paths', () => {
     it(`has at least 40 odd paths to try (${BAD_PATHS.length})`, () => {
@@ -179,7 +183,7 @@ describe('bad input: typed errors, nothing committed', () => {
     });
 
     it.each(BAD_PATHS)('putConfig refuses %s with InvalidPath and commits nothing', async (_label, badPath) => {
-      const result = await unchanged(PATH_NS, () => put({ path: badPath, content: { x: 1 }, expectedVersion: head(PATH_NS) }, PATH_NS));
+      const result = await unchanged(PATH_NS, (current) => put({ path: badPath, content: { x: 1 }, expectedVersion: current }, PATH_NS));
       expect(result.__typename, JSON.stringify(result)).toBe('InvalidPath');
       expect(result.code).toBe('INVALID_PATH');
       expect(result.path).toBe(badPath);
@@ -194,10 +198,10 @@ describe('bad input: typed errors, nothing committed', () => {
 
     it('applyChanges refuses every odd path, also next to a valid document, and commits nothing', async () => {
       for (const [, badPath] of BAD_PATHS) {
-        const result = await unchanged(PATH_NS, () =>
+        const result = await unchanged(PATH_NS, (current) =>
           apply(
             {
-              expectedVersion: head(PATH_NS),
+              expectedVersion: current,
               changes: [
                 { path: 'fine.json', content: { ok: true } },
                 { path: badPath, content: { x: 1 } },
@@ -208,20 +212,20 @@ describe('bad input: typed errors, nothing committed', () => {
         );
         expect(result.__typename, JSON.stringify(badPath)).toBe('InvalidPath');
       }
-      expect(existsAtHead(PATH_NS, 'fine.json')).toBe(false);
+      expect(await existsAtHead(PATH_NS, 'fine.json')).toBe(false);
     });
 
     it('refuses a document path below an existing document (file/folder collision)', async () => {
-      const result = await unchanged(PATH_NS, () => put({ path: 'base.json/inner.json', content: { x: 1 }, expectedVersion: head(PATH_NS) }, PATH_NS));
+      const result = await unchanged(PATH_NS, (current) => put({ path: 'base.json/inner.json', content: { x: 1 }, expectedVersion: current }, PATH_NS));
       expect(result.__typename).toBe('InvalidPath');
-      const folder = await unchanged(PATH_NS, () => put({ path: 'conf', text: '{}', expectedVersion: head(PATH_NS) }, PATH_NS));
+      const folder = await unchanged(PATH_NS, (current) => put({ path: 'conf', text: '{}', expectedVersion: current }, PATH_NS));
       expect(folder.__typename).toBe('InvalidPath');
     });
 
     it('rollback refuses odd paths in `paths`', async () => {
       for (const badPath of ['../x.json', '.git/config', 'a//b.json', 'x.txt']) {
-        const res = await unchanged(PATH_NS, () =>
-          h.gql<{ rollback: Typed }>(ROLLBACK, { input: { namespace: PATH_NS, to: 'HEAD~1', expectedVersion: head(PATH_NS), paths: [badPath] } }),
+        const res = await unchanged(PATH_NS, (current) =>
+          h.gql<{ rollback: Typed }>(ROLLBACK, { input: { namespace: PATH_NS, to: 'HEAD~1', expectedVersion: current, paths: [badPath] } }),
         );
         expect(res.errors).toBeUndefined();
         expect(res.data.rollback.__typename).toBe('InvalidPath');
@@ -339,7 +343,7 @@ describe('bad input: typed errors, nothing committed', () => {
     ];
 
     it.each(JSON_CASES)('JSON $label: InvalidDocument at line $line, column $column', async ({ path: p, text, line, column }) => {
-      const result = await unchanged(NS, () => put({ path: p, text, expectedVersion: head() }));
+      const result = await unchanged(NS, (current) => put({ path: p, text, expectedVersion: current }));
       expect(result.__typename, JSON.stringify(result)).toBe('InvalidDocument');
       expect(result.code).toBe('INVALID_DOCUMENT');
       expect(result.path).toBe(p);
@@ -347,7 +351,7 @@ describe('bad input: typed errors, nothing committed', () => {
     });
 
     it.each(YAML_CASES)('YAML $label: InvalidDocument at line $line, column $column', async ({ path: p, text, line, column }) => {
-      const result = await unchanged(NS, () => put({ path: p, text, expectedVersion: head() }));
+      const result = await unchanged(NS, (current) => put({ path: p, text, expectedVersion: current }));
       expect(result.__typename, JSON.stringify(result)).toBe('InvalidDocument');
       expect(result.path).toBe(p);
       expect({ line: result.line, column: result.column }).toEqual({ line, column });
@@ -367,7 +371,7 @@ describe('bad input: typed errors, nothing committed', () => {
         ['flow.yaml', 'a: [1, 2\nb: 3\n'],
       ];
       for (const [p, text] of cases) {
-        const result = await unchanged(NS, () => put({ path: p, text, expectedVersion: head() }));
+        const result = await unchanged(NS, (current) => put({ path: p, text, expectedVersion: current }));
         expect(result.__typename, `${p}: ${JSON.stringify(result)}`).toBe('InvalidDocument');
       }
     });
@@ -383,7 +387,7 @@ describe('bad input: typed errors, nothing committed', () => {
         );
       const bomb = `${lines.join('\n')}\n`;
       const started = performance.now();
-      const result = await unchanged(NS, () => put({ path: 'lol.yaml', text: bomb, expectedVersion: head() }));
+      const result = await unchanged(NS, (current) => put({ path: 'lol.yaml', text: bomb, expectedVersion: current }));
       const ms = performance.now() - started;
       expect(result.__typename, JSON.stringify(result)).toBe('InvalidDocument');
       expect(ms).toBeLessThan(1000);
@@ -393,28 +397,28 @@ describe('bad input: typed errors, nothing committed', () => {
         .map((n, i) => `${n}: &${n}\n${Array.from({ length: 9 }, (_, k) => `  k${k}: *${names[i]}`).join('\n')}`)
         .join('\n')}\n`;
       const started2 = performance.now();
-      const result2 = await unchanged(NS, () => put({ path: 'lol2.yaml', text: mergeBomb, expectedVersion: head() }));
+      const result2 = await unchanged(NS, (current) => put({ path: 'lol2.yaml', text: mergeBomb, expectedVersion: current }));
       expect(result2.__typename, JSON.stringify(result2)).toBe('InvalidDocument');
       expect(performance.now() - started2).toBeLessThan(1000);
     });
 
     it('refuses JSON nested 10,000 deep (text and content) and YAML nested 10,000 deep', async () => {
       const deepText = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
-      const asText = await unchanged(NS, () => put({ path: 'deep.json', text: deepText, expectedVersion: head() }));
+      const asText = await unchanged(NS, (current) => put({ path: 'deep.json', text: deepText, expectedVersion: current }));
       expect(asText.__typename, JSON.stringify(asText)).toBe('InvalidDocument');
       const deepObject = `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`;
-      const asObjectText = await unchanged(NS, () => put({ path: 'deep.json', text: deepObject, expectedVersion: head() }));
+      const asObjectText = await unchanged(NS, (current) => put({ path: 'deep.json', text: deepObject, expectedVersion: current }));
       expect(asObjectText.__typename).toBe('InvalidDocument');
-      const asYaml = await unchanged(NS, () => put({ path: 'deep.yaml', text: deepText, expectedVersion: head() }));
+      const asYaml = await unchanged(NS, (current) => put({ path: 'deep.yaml', text: deepText, expectedVersion: current }));
       expect(asYaml.__typename, JSON.stringify(asYaml)).toBe('InvalidDocument');
       // Block style needs i spaces of indentation at level i: 1,000 levels fit in the document limit, 10,000
       // (50 MB of text) do not even fit in a request body and are refused with 413 before anything is parsed.
       const yamlBlocks = Array.from({ length: 1_000 }, (_, i) => `${' '.repeat(i)}k:`).join('\n');
-      const asYamlBlocks = await unchanged(NS, () => put({ path: 'deep2.yaml', text: `${yamlBlocks} 1\n`, expectedVersion: head() }));
+      const asYamlBlocks = await unchanged(NS, (current) => put({ path: 'deep2.yaml', text: `${yamlBlocks} 1\n`, expectedVersion: current }));
       expect(asYamlBlocks.__typename, JSON.stringify(asYamlBlocks)).toBe('InvalidDocument');
       const hugeBlocks = Array.from({ length: 10_000 }, (_, i) => `${' '.repeat(i)}k:`).join('\n');
-      const tooLarge = await unchanged(NS, () =>
-        post(JSON.stringify({ query: PUT_CONFIG, variables: { input: { namespace: NS, path: 'deep3.yaml', text: hugeBlocks, expectedVersion: head() } } })),
+      const tooLarge = await unchanged(NS, (current) =>
+        post(JSON.stringify({ query: PUT_CONFIG, variables: { input: { namespace: NS, path: 'deep3.yaml', text: hugeBlocks, expectedVersion: current } } })),
       );
       expect(tooLarge.status).toBe(413);
     });
@@ -425,7 +429,7 @@ describe('bad input: typed errors, nothing committed', () => {
     ])('refuses a 10,000-deep value given as `content` for %s with a typed error', async (p, open, close) => {
       // The request body is written by hand: JSON.stringify of such a value overflows the test's own stack.
       const value = `${open.repeat(10_000)}1${close.repeat(10_000)}`;
-      const body = `{"query":${JSON.stringify(PUT_CONFIG)},"variables":{"input":{"namespace":"${NS}","path":"${p}","expectedVersion":"${head()}","content":${value}}}}`;
+      const body = `{"query":${JSON.stringify(PUT_CONFIG)},"variables":{"input":{"namespace":"${NS}","path":"${p}","expectedVersion":"${await head()}","content":${value}}}}`;
       const res = await unchanged(NS, () => post(body));
       const json = (await res.json()) as { data?: { putConfig?: Typed | null }; errors?: unknown[] };
       const typed = json.data?.putConfig?.__typename;
@@ -438,14 +442,14 @@ describe('bad input: typed errors, nothing committed', () => {
 
     it('refuses a document above 1 MB', async () => {
       const big = JSON.stringify({ blob: 'x'.repeat(1024 * 1024 + 10) });
-      const res = await unchanged(NS, () =>
-        h.gql<{ putConfig: Typed }>(PUT_CONFIG, { input: { namespace: NS, path: 'big.json', text: big, expectedVersion: head() } }),
+      const res = await unchanged(NS, (current) =>
+        h.gql<{ putConfig: Typed }>(PUT_CONFIG, { input: { namespace: NS, path: 'big.json', text: big, expectedVersion: current } }),
       );
       const typed = res.data?.putConfig?.__typename;
       expect(typed === 'InvalidDocument' || (res.status >= 400 && res.status < 500), JSON.stringify({ status: res.status, typed })).toBe(true);
-      const viaContent = await unchanged(NS, () =>
+      const viaContent = await unchanged(NS, (current) =>
         h.gql<{ putConfig: Typed }>(PUT_CONFIG, {
-          input: { namespace: NS, path: 'big.yaml', content: { blob: 'y'.repeat(1024 * 1024 + 10) }, expectedVersion: head() },
+          input: { namespace: NS, path: 'big.yaml', content: { blob: 'y'.repeat(1024 * 1024 + 10) }, expectedVersion: current },
         }),
       );
       const typed2 = viaContent.data?.putConfig?.__typename;
@@ -454,33 +458,33 @@ describe('bad input: typed errors, nothing committed', () => {
       );
       // Multibyte characters count in bytes, not UTF-16 units.
       const wide = JSON.stringify({ blob: '\u00e9'.repeat(600 * 1024) });
-      const res3 = await unchanged(NS, () => put({ path: 'wide.json', text: wide, expectedVersion: head() }));
+      const res3 = await unchanged(NS, (current) => put({ path: 'wide.json', text: wide, expectedVersion: current }));
       expect(res3.__typename).toBe('InvalidDocument');
     });
   });
 
   describe('ambiguous and missing write input', () => {
     it('text and content both given is InvalidInput', async () => {
-      const result = await unchanged(NS, () => put({ path: 'both.json', text: '{"a": 1}', content: { a: 1 }, expectedVersion: head() }));
+      const result = await unchanged(NS, (current) => put({ path: 'both.json', text: '{"a": 1}', content: { a: 1 }, expectedVersion: current }));
       expect(result.__typename).toBe('InvalidInput');
       expect(result.code).toBe('INVALID_INPUT');
-      const applied = await unchanged(NS, () => apply({ expectedVersion: head(), changes: [{ path: 'both.json', text: '{}', content: {} }] }));
+      const applied = await unchanged(NS, (current) => apply({ expectedVersion: current, changes: [{ path: 'both.json', text: '{}', content: {} }] }));
       expect(applied.__typename).toBe('InvalidInput');
-      const withDelete = await unchanged(NS, () => apply({ expectedVersion: head(), changes: [{ path: 'base.json', text: '{}', delete: true }] }));
+      const withDelete = await unchanged(NS, (current) => apply({ expectedVersion: current, changes: [{ path: 'base.json', text: '{}', delete: true }] }));
       expect(withDelete.__typename).toBe('InvalidInput');
     });
 
     it('neither text nor content is InvalidInput, and so is an empty change list', async () => {
-      const result = await unchanged(NS, () => put({ path: 'none.json', expectedVersion: head() }));
+      const result = await unchanged(NS, (current) => put({ path: 'none.json', expectedVersion: current }));
       expect(result.__typename).toBe('InvalidInput');
-      const empty = await unchanged(NS, () => apply({ expectedVersion: head(), changes: [] }));
+      const empty = await unchanged(NS, (current) => apply({ expectedVersion: current, changes: [] }));
       expect(empty.__typename).toBe('InvalidInput');
     });
 
     it('applyChanges with the same path twice is InvalidInput', async () => {
-      const result = await unchanged(NS, () =>
+      const result = await unchanged(NS, (current) =>
         apply({
-          expectedVersion: head(),
+          expectedVersion: current,
           changes: [
             { path: 'twice.json', content: { a: 1 } },
             { path: 'twice.json', content: { a: 2 } },
@@ -489,13 +493,13 @@ describe('bad input: typed errors, nothing committed', () => {
       );
       expect(result.__typename).toBe('InvalidInput');
       expect(result.message).toContain('twice.json');
-      expect(existsAtHead(NS, 'twice.json')).toBe(false);
+      expect(await existsAtHead(NS, 'twice.json')).toBe(false);
     });
 
     it('applyChanges with one valid and one invalid document commits neither', async () => {
-      const invalidJson = await unchanged(NS, () =>
+      const invalidJson = await unchanged(NS, (current) =>
         apply({
-          expectedVersion: head(),
+          expectedVersion: current,
           changes: [
             { path: 'good.json', content: { ok: true } },
             { path: 'broken.json', text: '{"a": }' },
@@ -504,9 +508,9 @@ describe('bad input: typed errors, nothing committed', () => {
       );
       expect(invalidJson.__typename).toBe('InvalidDocument');
       expect(invalidJson.path).toBe('broken.json');
-      const invalidYaml = await unchanged(NS, () =>
+      const invalidYaml = await unchanged(NS, (current) =>
         apply({
-          expectedVersion: head(),
+          expectedVersion: current,
           changes: [
             { path: 'broken.yaml', text: 'a: [\n' },
             { path: 'good.yaml', text: 'ok: true\n' },
@@ -514,9 +518,9 @@ describe('bad input: typed errors, nothing committed', () => {
         }),
       );
       expect(invalidYaml.__typename).toBe('InvalidDocument');
-      const withBadDelete = await unchanged(NS, () =>
+      const withBadDelete = await unchanged(NS, (current) =>
         apply({
-          expectedVersion: head(),
+          expectedVersion: current,
           changes: [
             { path: 'good.json', content: { ok: true } },
             { path: 'missing.json', delete: true },
@@ -524,36 +528,36 @@ describe('bad input: typed errors, nothing committed', () => {
         }),
       );
       expect(withBadDelete.__typename).toBe('NotFound');
-      for (const p of ['good.json', 'good.yaml', 'broken.json', 'broken.yaml']) expect(existsAtHead(NS, p)).toBe(false);
+      for (const p of ['good.json', 'good.yaml', 'broken.json', 'broken.yaml']) expect(await existsAtHead(NS, p)).toBe(false);
     });
 
     it('deleteConfig of a missing document is NotFound', async () => {
-      const result = await unchanged(NS, () =>
-        h.gql<{ deleteConfig: Typed }>(DELETE, { input: { namespace: NS, path: 'missing.json', expectedVersion: head() } }),
+      const result = await unchanged(NS, (current) =>
+        h.gql<{ deleteConfig: Typed }>(DELETE, { input: { namespace: NS, path: 'missing.json', expectedVersion: current } }),
       );
       expect(result.data.deleteConfig).toMatchObject({ __typename: 'NotFound', kind: 'document', key: 'missing.json' });
-      const odd = await unchanged(NS, () =>
-        h.gql<{ deleteConfig: Typed }>(DELETE, { input: { namespace: NS, path: '../base.json', expectedVersion: head() } }),
+      const odd = await unchanged(NS, (current) =>
+        h.gql<{ deleteConfig: Typed }>(DELETE, { input: { namespace: NS, path: '../base.json', expectedVersion: current } }),
       );
       expect(odd.data.deleteConfig.__typename).toBe('InvalidPath');
     });
 
     it('a requestId with spaces (or otherwise malformed) is InvalidInput', async () => {
       for (const requestId of ['has spaces', 'tab\tinside', 'line\nbreak', 'x'.repeat(129), 'semi;colon', 'ünïcode', ' ']) {
-        const result = await unchanged(NS, () => put({ path: 'req.json', content: { r: 1 }, expectedVersion: head(), requestId }));
+        const result = await unchanged(NS, (current) => put({ path: 'req.json', content: { r: 1 }, expectedVersion: current, requestId }));
         expect(result.__typename, JSON.stringify(requestId)).toBe('InvalidInput');
       }
-      expect(existsAtHead(NS, 'req.json')).toBe(false);
+      expect(await existsAtHead(NS, 'req.json')).toBe(false);
     });
   });
 
   describe('limits and leftovers', () => {
     it('more than 1000 documents in one write, or an empty rollback path list, is InvalidInput', async () => {
       const many = Array.from({ length: 1001 }, (_, i) => ({ path: `many/${i}.json`, content: { i } }));
-      const result = await unchanged(NS, () => apply({ expectedVersion: head(), changes: many }));
+      const result = await unchanged(NS, (current) => apply({ expectedVersion: current, changes: many }));
       expect(result.__typename).toBe('InvalidInput');
-      const rb = await unchanged(NS, () =>
-        h.gql<{ rollback: Typed }>(ROLLBACK, { input: { namespace: NS, to: versions[0], expectedVersion: head(), paths: [] } }),
+      const rb = await unchanged(NS, (current) =>
+        h.gql<{ rollback: Typed }>(ROLLBACK, { input: { namespace: NS, to: versions[0], expectedVersion: current, paths: [] } }),
       );
       expect(rb.data.rollback.__typename).toBe('InvalidInput');
     });
@@ -564,7 +568,7 @@ describe('bad input: typed errors, nothing committed', () => {
         expect(Buffer.byteLength(text)).toBe(bytes);
         return text;
       };
-      const over = await unchanged(NS, () => put({ path: 'limit.json', text: exact(1024 * 1024 + 1), expectedVersion: head() }));
+      const over = await unchanged(NS, (current) => put({ path: 'limit.json', text: exact(1024 * 1024 + 1), expectedVersion: current }));
       expect(over.__typename).toBe('InvalidDocument');
       expect((await h.gql<{ createNamespace: Typed }>(CREATE_NAMESPACE, { name: 'limits' })).data.createNamespace.__typename).toBe('Namespace');
       const at = await put({ path: 'limit.json', text: exact(1024 * 1024), expectedVersion: null }, 'limits');
@@ -573,7 +577,7 @@ describe('bad input: typed errors, nothing committed', () => {
     });
 
     it('a refused write does not use up its requestId', async () => {
-      const refused = await unchanged(NS, () => put({ path: 'rid.json', text: '{"a": }', expectedVersion: head(), requestId: 'rid-after-refusal' }));
+      const refused = await unchanged(NS, (current) => put({ path: 'rid.json', text: '{"a": }', expectedVersion: current, requestId: 'rid-after-refusal' }));
       expect(refused.__typename).toBe('InvalidDocument');
       const conflict = await unchanged(NS, () => put({ path: 'base.json', content: { a: 0 }, expectedVersion: versions[0], requestId: 'rid-after-refusal' }));
       expect(conflict.__typename).toBe('VersionConflict');
@@ -627,7 +631,7 @@ describe('bad input: typed errors, nothing committed', () => {
 
   describe('expected versions', () => {
     it('a stale expectedVersion is a VersionConflict naming the current version and the path', async () => {
-      const current = head();
+      const current = await head();
       const result = await unchanged(NS, () => put({ path: 'base.json', content: { a: 99 }, expectedVersion: versions[0] }));
       expect(result.__typename).toBe('VersionConflict');
       expect(result.code).toBe('VERSION_CONFLICT');
@@ -645,7 +649,7 @@ describe('bad input: typed errors, nothing committed', () => {
     });
 
     it('expectedVersion: null on an existing document is a VersionConflict', async () => {
-      const current = head();
+      const current = await head();
       const result = await unchanged(NS, () => put({ path: 'base.json', content: { a: 5 }, expectedVersion: null }));
       expect(result).toMatchObject({ __typename: 'VersionConflict', currentVersion: current, paths: ['base.json'] });
       const omitted = await unchanged(NS, () =>
@@ -688,12 +692,14 @@ describe('bad input: typed errors, nothing committed', () => {
     });
 
     it.each(UNKNOWN_REFS)('%s is InvalidRef in rollback(to:) and revert(version:), committing nothing', async (ref) => {
-      const rb = await unchanged(NS, () => h.gql<{ rollback: Typed }>(ROLLBACK, { input: { namespace: NS, to: ref, expectedVersion: head() } }));
+      const rb = await unchanged(NS, (current) => h.gql<{ rollback: Typed }>(ROLLBACK, { input: { namespace: NS, to: ref, expectedVersion: current } }));
       expect(rb.errors).toBeUndefined();
       expect(rb.data.rollback).toMatchObject({ __typename: 'InvalidRef', ref });
-      const dry = await unchanged(NS, () => h.gql<{ rollback: Typed }>(ROLLBACK, { input: { namespace: NS, to: ref, expectedVersion: head(), dryRun: true } }));
+      const dry = await unchanged(NS, (current) =>
+        h.gql<{ rollback: Typed }>(ROLLBACK, { input: { namespace: NS, to: ref, expectedVersion: current, dryRun: true } }),
+      );
       expect(dry.data.rollback).toMatchObject({ __typename: 'InvalidRef', ref });
-      const rv = await unchanged(NS, () => h.gql<{ revert: Typed }>(REVERT, { input: { namespace: NS, version: ref, expectedVersion: head() } }));
+      const rv = await unchanged(NS, (current) => h.gql<{ revert: Typed }>(REVERT, { input: { namespace: NS, version: ref, expectedVersion: current } }));
       expect(rv.errors).toBeUndefined();
       expect(rv.data.revert).toMatchObject({ __typename: 'InvalidRef', ref });
     });
@@ -705,9 +711,9 @@ describe('bad input: typed errors, nothing committed', () => {
       expect(version.data.namespace.version.__typename).toBe('InvalidRef');
       const from = await h.gql<{ namespace: { diff: Typed } }>(DIFF_QUERY, { ns: NS, from: ref });
       expect(from.data.namespace.diff.__typename).toBe('InvalidRef');
-      const rb = await unchanged(NS, () => h.gql<{ rollback: Typed }>(ROLLBACK, { input: { namespace: NS, to: ref, expectedVersion: head() } }));
+      const rb = await unchanged(NS, (current) => h.gql<{ rollback: Typed }>(ROLLBACK, { input: { namespace: NS, to: ref, expectedVersion: current } }));
       expect(rb.data.rollback.__typename).toBe('InvalidRef');
-      const rv = await unchanged(NS, () => h.gql<{ revert: Typed }>(REVERT, { input: { namespace: NS, version: ref, expectedVersion: head() } }));
+      const rv = await unchanged(NS, (current) => h.gql<{ revert: Typed }>(REVERT, { input: { namespace: NS, version: ref, expectedVersion: current } }));
       expect(rv.data.revert.__typename).toBe('InvalidRef');
     });
 
@@ -717,7 +723,7 @@ describe('bad input: typed errors, nothing committed', () => {
       for (const ref of [blob, tree]) {
         const version = await h.gql<{ namespace: { version: Typed } }>(VERSION_QUERY, { ns: NS, ref });
         expect(version.data.namespace.version.__typename, ref).toBe('InvalidRef');
-        const rb = await unchanged(NS, () => h.gql<{ rollback: Typed }>(ROLLBACK, { input: { namespace: NS, to: ref, expectedVersion: head() } }));
+        const rb = await unchanged(NS, (current) => h.gql<{ rollback: Typed }>(ROLLBACK, { input: { namespace: NS, to: ref, expectedVersion: current } }));
         expect(rb.data.rollback.__typename).toBe('InvalidRef');
       }
     });
@@ -775,7 +781,7 @@ describe('bad input: typed errors, nothing committed', () => {
   describe('revert', () => {
     it('a revert that conflicts is a RevertConflict listing the path and pointer /a, head unchanged', async () => {
       const [, v2, v3] = revVersions;
-      expect(head(REV_NS)).toBe(v3);
+      expect(await head(REV_NS)).toBe(v3);
       const res = await unchanged(REV_NS, () =>
         h.gql<{ revert: WriteResult & Typed }>(REVERT, { input: { namespace: REV_NS, version: v2, expectedVersion: v3 } }),
       );
@@ -806,7 +812,7 @@ describe('bad input: typed errors, nothing committed', () => {
 
   describe('malformed requests', () => {
     it('answers syntax errors, unknown fields, wrong variable types and broken bodies with HTTP 4xx (GraphQL over HTTP)', async () => {
-      const before = head();
+      const before = await head();
       const bodies = [
         '{"query": "{ namespace(name: \\"bad\\") { "}',
         '{"query": "mutation { putConfig(input: { namespace: \\"bad\\", path: \\"x.json\\", content: 1, operator: \\"eve\\" }) { __typename } }"}',
@@ -829,7 +835,7 @@ describe('bad input: typed errors, nothing committed', () => {
         expect(json.errors?.length).toBeGreaterThan(0);
         expect(json.data ?? null).toBeNull();
       }
-      expect(head()).toBe(before);
+      expect(await head()).toBe(before);
     });
 
     it('still serves after all of it, and the repositories are clean', async () => {
@@ -837,7 +843,7 @@ describe('bad input: typed errors, nothing committed', () => {
       expect(health.status).toBe(200);
       const ok = await h.gql<{ namespace: { config: { text: string } } }>(CONFIG_QUERY, { ns: NS, path: 'base.json' });
       expect(ok.data.namespace.config.text).toBe(h.git(NS, 'show', 'HEAD:base.json'));
-      const write = await put({ path: 'after.json', content: { ok: true }, expectedVersion: head() });
+      const write = await put({ path: 'after.json', content: { ok: true }, expectedVersion: await head() });
       expect(write.status).toBe('COMMITTED');
       expect(h.git(NS, 'rev-list', '--count', 'HEAD').trim()).toBe('4');
       expect(h.git(REV_NS, 'rev-list', '--count', 'HEAD').trim()).toBe('3');
@@ -868,9 +874,12 @@ describe('bad input: paths git fsck --strict refuses', () => {
     'conf/.gitattributes:x.yml',
   ];
   let h: Harness;
+  let shell: GitShell;
+  const head = async (): Promise<string> => (await shell.git('--git-dir', path.join(h.dataDir, `${FSCK_NS}.git`), 'rev-parse', 'HEAD')).trim();
 
   beforeAll(async () => {
     h = await startHarness({ tokens: [ADMIN] });
+    shell = new GitShell();
     expect((await h.gql<{ createNamespace: { __typename: string } }>(CREATE_NAMESPACE, { name: FSCK_NS })).data.createNamespace.__typename).toBe('Namespace');
     const first = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, {
       input: { namespace: FSCK_NS, path: 'base.yaml', content: { a: 1 }, expectedVersion: null },
@@ -878,17 +887,20 @@ describe('bad input: paths git fsck --strict refuses', () => {
     expect(first.data.putConfig.status).toBe('COMMITTED');
   });
 
-  afterAll(() => h?.close());
+  afterAll(async () => {
+    await shell?.close();
+    await h?.close();
+  });
 
   it.each(FSCK_PATHS)('putConfig %j answers InvalidPath and commits nothing', async (badPath) => {
-    const head = h.git(FSCK_NS, 'rev-parse', 'HEAD').trim();
+    const before = await head();
     const res = await h.gql<{ putConfig: WriteResult & Typed }>(PUT_CONFIG, {
-      input: { namespace: FSCK_NS, path: badPath, text: 'a: 1\n', expectedVersion: head },
+      input: { namespace: FSCK_NS, path: badPath, text: 'a: 1\n', expectedVersion: before },
     });
     expect(res.errors).toBeUndefined();
     expect(res.data.putConfig.__typename, JSON.stringify(res.data.putConfig)).toBe('InvalidPath');
     expect(res.data.putConfig.path).toBe(badPath);
-    expect(h.git(FSCK_NS, 'rev-parse', 'HEAD').trim()).toBe(head);
+    expect(await head()).toBe(before);
   });
 
   it('leaves the repository clean for git fsck --strict', () => {
