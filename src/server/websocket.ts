@@ -18,6 +18,8 @@ import type { CairnYoga } from './yoga.js';
 
 interface ConnectionExtra extends Record<PropertyKey, unknown> {
   actor?: Actor;
+  /** Each open operation's logger, by graphql-ws operation id: its request id follows it to onError. */
+  operationLoggers?: Map<string, Logger>;
 }
 
 function isSameOrigin(origin: string, req: IncomingMessage): boolean {
@@ -100,7 +102,9 @@ export function attachWebSocket(
       },
       execute: (args) => (args as EnvelopedArgs).rootValue.execute(args) as never,
       subscribe: (args) => (args as EnvelopedArgs).rootValue.subscribe(args) as never,
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
+        const operationLogger = logger.child({ requestId: requestIdFrom(null) });
+        (ctx.extra.operationLoggers ??= new Map()).set(id, operationLogger);
         // Before any await: subscribe messages that arrive together are counted one after the other.
         const refused = subscriptionRefusal(ctx.subscriptions, limits.maxSubscriptions);
         if (refused) return [refused];
@@ -108,7 +112,7 @@ export function attachWebSocket(
           ...ctx,
           req: ctx.extra.request,
           actor: ctx.extra.actor,
-          logger: logger.child({ requestId: requestIdFrom(null) }),
+          logger: operationLogger,
           transport: 'ws',
           params: payload,
           // One stalled subscription means a stalled socket: the whole connection goes, with the reason.
@@ -139,8 +143,14 @@ export function attachWebSocket(
           throw error;
         }
       },
-      onError: (_ctx, _id, _payload, errors) => {
-        logger.warn({ errors: errors.map((e) => e.message) }, 'graphql-ws operation error');
+      onError: (ctx, id, _payload, errors) => {
+        // An error ends the operation, and graphql-ws calls onComplete only for operations that started.
+        const operationLogger = ctx.extra.operationLoggers?.get(id) ?? logger;
+        ctx.extra.operationLoggers?.delete(id);
+        operationLogger.warn({ errors: errors.map((e) => e.message) }, 'graphql-ws operation error');
+      },
+      onComplete: (ctx, id) => {
+        ctx.extra.operationLoggers?.delete(id);
       },
     },
     wss,

@@ -1,12 +1,14 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { createClient } from 'graphql-ws';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/server/app.js';
 import { readSettings } from '../../src/server/settings.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import WebSocket from 'ws';
 
 describe('unexpected errors', () => {
   let root: string;
@@ -58,5 +60,24 @@ describe('unexpected errors', () => {
     const logged = lines.find((l) => l.requestId === 'trace-broken-1' && l.msg === 'unexpected error');
     expect(logged).toBeDefined();
     expect(JSON.stringify(logged)).toMatch(/header check|zlib|incorrect/i);
+  });
+
+  it('log a refused graphql-ws operation with a request id of its own, one per operation', async () => {
+    const client = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    const refusal = (query: string): Promise<unknown> =>
+      new Promise((resolve) => {
+        client.subscribe({ query }, { next: () => undefined, error: resolve, complete: () => resolve(null) });
+      });
+    try {
+      const errors = await Promise.all([refusal('subscription { noSuchField }'), refusal('subscription { noSuchOtherField }')]);
+      expect(errors.every(Array.isArray), JSON.stringify(errors)).toBe(true);
+    } finally {
+      await client.dispose();
+    }
+    const logged = lines.filter((l) => l.msg === 'graphql-ws operation error');
+    expect(logged).toHaveLength(2);
+    const ids = logged.map((l) => l.requestId);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set(ids).size).toBe(2);
   });
 });
