@@ -1,7 +1,9 @@
 import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { type Client, createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { GitShell } from '../support/git-shell.js';
 import { type Harness, type TestToken, startHarness } from '../support/harness.js';
 import { APPLY_CHANGES, CHANGES_SUBSCRIPTION, PUT_CONFIG, REVERT, ROLLBACK, type WriteResult } from '../support/operations.js';
 import { ADMIN } from '../support/tokens.js';
@@ -120,20 +122,27 @@ describe('access control', () => {
   let h: Harness;
   let counter = 0;
 
-  const head = (ns: string): string => h.git(ns, 'rev-parse', 'HEAD').trim();
-  const show = (ns: string, p: string): string => h.git(ns, 'show', `HEAD:${p}`);
+  // Some 450 questions to git: through one shell, not a fork of this process each.
+  let shell: GitShell;
+  const git = (ns: string, ...args: string[]): Promise<string> => shell.git('--git-dir', path.join(h.dataDir, `${ns}.git`), ...args);
+  const head = async (ns: string): Promise<string> => (await git(ns, 'rev-parse', 'HEAD')).trim();
+  const show = (ns: string, p: string): Promise<string> => git(ns, 'show', `HEAD:${p}`);
 
   async function unchanged<T>(ns: string, attempt: () => Promise<T>): Promise<T> {
     // HEAD and every ref, each with the commit it names, in one git call.
-    const before = h.git(ns, 'show-ref', '--head');
+    const before = await git(ns, 'show-ref', '--head');
     const result = await attempt();
-    expect(h.git(ns, 'show-ref', '--head')).toBe(before);
+    expect(await git(ns, 'show-ref', '--head')).toBe(before);
     return result;
   }
 
   /** A write by the admin, for fixtures; returns the new version. */
   async function adminPut(ns: string, p: string, content: unknown): Promise<string> {
-    const res = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: ns, path: p, content, expectedVersion: head(ns) } }, ADMIN.token);
+    const res = await h.gql<{ putConfig: WriteResult }>(
+      PUT_CONFIG,
+      { input: { namespace: ns, path: p, content, expectedVersion: await head(ns) } },
+      ADMIN.token,
+    );
     expect(res.data.putConfig.status, JSON.stringify(res)).toBe('COMMITTED');
     return res.data.putConfig.version!.hash;
   }
@@ -149,10 +158,10 @@ describe('access control', () => {
   async function attemptWrite(op: WriteOp, ns: Ns, token: string, guard: Guard, tag: string): Promise<WriteResult & Typed> {
     switch (op) {
       case 'putConfig': {
-        const res = await guard(() =>
+        const res = await guard(async () =>
           h.gql<{ putConfig: WriteResult & Typed }>(
             PUT_CONFIG,
-            { input: { namespace: ns, path: `put/${tag}.json`, content: { n: counter }, expectedVersion: head(ns) } },
+            { input: { namespace: ns, path: `put/${tag}.json`, content: { n: counter }, expectedVersion: await head(ns) } },
             token,
           ),
         );
@@ -160,13 +169,13 @@ describe('access control', () => {
         return res.data.putConfig;
       }
       case 'applyChanges': {
-        const res = await guard(() =>
+        const res = await guard(async () =>
           h.gql<{ applyChanges: WriteResult & Typed }>(
             APPLY_CHANGES,
             {
               input: {
                 namespace: ns,
-                expectedVersion: head(ns),
+                expectedVersion: await head(ns),
                 changes: [
                   { path: `apply/${tag}.json`, content: { n: counter } },
                   { path: `apply/${tag}.yaml`, text: `n: ${counter}\n` },
@@ -181,8 +190,8 @@ describe('access control', () => {
       }
       case 'deleteConfig': {
         await adminPut(ns, `del/${tag}.json`, { doomed: true });
-        const res = await guard(() =>
-          h.gql<{ deleteConfig: WriteResult & Typed }>(DELETE, { input: { namespace: ns, path: `del/${tag}.json`, expectedVersion: head(ns) } }, token),
+        const res = await guard(async () =>
+          h.gql<{ deleteConfig: WriteResult & Typed }>(DELETE, { input: { namespace: ns, path: `del/${tag}.json`, expectedVersion: await head(ns) } }, token),
         );
         expect(res.errors).toBeUndefined();
         return res.data.deleteConfig;
@@ -190,10 +199,10 @@ describe('access control', () => {
       case 'rollback': {
         const first = await adminPut(ns, `rb/${tag}.json`, { v: 1 });
         await adminPut(ns, `rb/${tag}.json`, { v: 2 });
-        const res = await guard(() =>
+        const res = await guard(async () =>
           h.gql<{ rollback: WriteResult & Typed }>(
             ROLLBACK,
-            { input: { namespace: ns, to: first, paths: [`rb/${tag}.json`], expectedVersion: head(ns) } },
+            { input: { namespace: ns, to: first, paths: [`rb/${tag}.json`], expectedVersion: await head(ns) } },
             token,
           ),
         );
@@ -203,8 +212,8 @@ describe('access control', () => {
       case 'revert': {
         await adminPut(ns, `rv/${tag}.json`, { v: 1 });
         const target = await adminPut(ns, `rv/${tag}.json`, { v: 2 });
-        const res = await guard(() =>
-          h.gql<{ revert: WriteResult & Typed }>(REVERT, { input: { namespace: ns, version: target, expectedVersion: head(ns) } }, token),
+        const res = await guard(async () =>
+          h.gql<{ revert: WriteResult & Typed }>(REVERT, { input: { namespace: ns, version: target, expectedVersion: await head(ns) } }, token),
         );
         expect(res.errors).toBeUndefined();
         return res.data.revert;
@@ -214,6 +223,7 @@ describe('access control', () => {
 
   beforeAll(async () => {
     h = await startHarness({ tokens: [ADMIN, EDITOR, VIEWER, REVOKED] });
+    shell = new GitShell();
     for (const ns of ['team-a', 'team-b', 'team-c']) {
       const created = await h.gql<{ createNamespace: Typed }>(CREATE, { name: ns }, ADMIN.token);
       expect(created.data.createNamespace.__typename).toBe('Namespace');
@@ -227,7 +237,10 @@ describe('access control', () => {
     }
   });
 
-  afterAll(() => h?.close());
+  afterAll(async () => {
+    await shell?.close();
+    await h?.close();
+  });
 
   describe('role × namespace × operation', () => {
     const roles: Role[] = ['admin', 'editor', 'viewer'];
@@ -248,17 +261,17 @@ describe('access control', () => {
         return;
       }
       expect(namespace.__typename).toBe('Namespace');
-      const gitLog = h.git(ns, 'log', '--format=%H').trim().split('\n');
+      const gitLog = (await git(ns, 'log', '--format=%H')).trim().split('\n');
       switch (op) {
         case 'namespace':
-          expect(namespace).toMatchObject({ name: ns, head: { hash: head(ns) } });
+          expect(namespace).toMatchObject({ name: ns, head: { hash: await head(ns) } });
           break;
         case 'config':
-          expect(namespace.config).toMatchObject({ __typename: 'ConfigDocument', text: show(ns, 'app.json'), content: { owner: ns, v: 2 } });
+          expect(namespace.config).toMatchObject({ __typename: 'ConfigDocument', text: await show(ns, 'app.json'), content: { owner: ns, v: 2 } });
           break;
         case 'configs':
           expect((namespace.configs as { data: { path: string }[] }).data.map((d) => d.path)).toEqual(
-            h.git(ns, 'ls-tree', '-r', '--name-only', 'HEAD').trim().split('\n'),
+            (await git(ns, 'ls-tree', '-r', '--name-only', 'HEAD')).trim().split('\n'),
           );
           break;
         case 'versions':
@@ -269,11 +282,11 @@ describe('access control', () => {
           break;
         case 'diff':
           expect((namespace.diff as { files: { path: string }[] }).files.map((f) => f.path)).toEqual(
-            h.git(ns, 'diff', '--name-only', 'HEAD~1', 'HEAD').trim().split('\n'),
+            (await git(ns, 'diff', '--name-only', 'HEAD~1', 'HEAD')).trim().split('\n'),
           );
           break;
         case 'version':
-          expect(namespace.version).toEqual({ __typename: 'Version', hash: head(ns) });
+          expect(namespace.version).toEqual({ __typename: 'Version', hash: await head(ns) });
           break;
       }
     });
@@ -281,22 +294,22 @@ describe('access control', () => {
     it.each(writeCases)('%s: %s in %s (allowed: %s)', async (role, op, ns, allowed) => {
       if (allowed) {
         let before = '';
-        const result = await runWrite(op, ns, TOKENS[role].token, (attempt) => {
-          before = head(ns);
+        const result = await runWrite(op, ns, TOKENS[role].token, async (attempt) => {
+          before = await head(ns);
           return attempt();
         });
         expect(result.__typename, JSON.stringify(result)).toBe('WritePayload');
         expect(result.status).toBe('COMMITTED');
-        expect(head(ns)).toBe(result.version!.hash);
-        expect(h.git(ns, 'rev-parse', `${result.version!.hash}~1`).trim()).toBe(before);
-        expect(h.git(ns, 'log', '-1', '--format=%an|%ae').trim()).toBe(`${TOKENS[role].name}|${TOKENS[role].email}`);
-        const tree = h.git(ns, 'ls-tree', '-r', '--name-only', 'HEAD').trim().split('\n');
+        expect(await head(ns)).toBe(result.version!.hash);
+        expect((await git(ns, 'rev-parse', `${result.version!.hash}~1`)).trim()).toBe(before);
+        expect((await git(ns, 'log', '-1', '--format=%an|%ae')).trim()).toBe(`${TOKENS[role].name}|${TOKENS[role].email}`);
+        const tree = (await git(ns, 'ls-tree', '-r', '--name-only', 'HEAD')).trim().split('\n');
         const { tag } = result;
-        if (op === 'putConfig') expect(JSON.parse(show(ns, `put/${tag}.json`))).toEqual({ n: expect.any(Number) });
+        if (op === 'putConfig') expect(JSON.parse(await show(ns, `put/${tag}.json`))).toEqual({ n: expect.any(Number) });
         if (op === 'applyChanges') expect(tree).toEqual(expect.arrayContaining([`apply/${tag}.json`, `apply/${tag}.yaml`]));
         if (op === 'deleteConfig') expect(tree).not.toContain(`del/${tag}.json`);
-        if (op === 'rollback') expect(JSON.parse(show(ns, `rb/${tag}.json`))).toEqual({ v: 1 });
-        if (op === 'revert') expect(JSON.parse(show(ns, `rv/${tag}.json`))).toEqual({ v: 1 });
+        if (op === 'rollback') expect(JSON.parse(await show(ns, `rb/${tag}.json`))).toEqual({ v: 1 });
+        if (op === 'revert') expect(JSON.parse(await show(ns, `rv/${tag}.json`))).toEqual({ v: 1 });
         return;
       }
       // Fixtures are made by the admin first; only the refused attempt itself must leave every ref where it was.
@@ -326,7 +339,7 @@ describe('access control', () => {
 
     it.each(subscriptionCases)('%s: subscription changes(namespace: %s) (allowed: %s)', async (role, ns, allowed) => {
       const client = h.ws(TOKENS[role].token);
-      const since = head(ns);
+      const since = await head(ns);
       const sub = listen(client, { ns, since });
       try {
         if (!allowed) {
@@ -416,8 +429,8 @@ describe('access control', () => {
 
     it.each(BAD_HEADERS)('%s: a mutation is HTTP 401 with UNAUTHENTICATED and commits nothing', async (_label, authorization) => {
       for (const ns of NAMESPACES) {
-        const res = await unchanged(ns, () =>
-          send(authorization, PUT_CONFIG, { input: { namespace: ns, path: 'intruder.json', content: { pwned: true }, expectedVersion: head(ns) } }),
+        const res = await unchanged(ns, async () =>
+          send(authorization, PUT_CONFIG, { input: { namespace: ns, path: 'intruder.json', content: { pwned: true }, expectedVersion: await head(ns) } }),
         );
         expect(res.status).toBe(401);
         const body = (await res.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
@@ -532,7 +545,7 @@ describe('access control', () => {
     };
 
     it('ignores x-forwarded-for, x-operator and friends, and trailer look-alikes in the comment', async () => {
-      const before = head('team-a');
+      const before = await head('team-a');
       const res = await fetch(`${h.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${EDITOR.token}`, ...SPOOF_HEADERS },
@@ -575,11 +588,11 @@ describe('access control', () => {
         { ns: 'team-a' },
         VIEWER.token,
       );
-      expect(audit.data.namespace.audit.edges[0]!.node).toEqual({ version: { hash: head('team-a') }, operator: { email: EDITOR.email } });
+      expect(audit.data.namespace.audit.edges[0]!.node).toEqual({ version: { hash: await head('team-a') }, operator: { email: EDITOR.email } });
     });
 
     it('has no input field for the operator: sending one is a GraphQL validation error and commits nothing', async () => {
-      const res = await unchanged('team-a', () =>
+      const res = await unchanged('team-a', async () =>
         fetch(`${h.url}/graphql`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${EDITOR.token}` },
@@ -590,7 +603,7 @@ describe('access control', () => {
                 namespace: 'team-a',
                 path: 'op.json',
                 content: {},
-                expectedVersion: head('team-a'),
+                expectedVersion: await head('team-a'),
                 operator: { name: 'Mallory', email: 'mallory@evil.example' },
               },
             },
@@ -615,10 +628,11 @@ describe('access control', () => {
         lazy: true,
       });
       try {
+        const current = await head('team-a');
         const result = await new Promise<{ data?: { putConfig: WriteResult }; errors?: unknown }>((resolve, reject) => {
           let value: { data?: { putConfig: WriteResult }; errors?: unknown } | null = null;
           client.subscribe<{ putConfig: WriteResult }>(
-            { query: PUT_CONFIG, variables: { input: { namespace: 'team-a', path: 'over-ws.json', content: { ws: true }, expectedVersion: head('team-a') } } },
+            { query: PUT_CONFIG, variables: { input: { namespace: 'team-a', path: 'over-ws.json', content: { ws: true }, expectedVersion: current } } },
             { next: (v) => (value = v as never), error: reject, complete: () => resolve(value ?? {}) },
           );
         });
