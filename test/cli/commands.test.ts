@@ -80,33 +80,44 @@ describe('cairn CLI commands against a real server', () => {
     expect(stale.code).toBe(4);
     expect(stale.stderr).toMatch(/version conflict.*\(VersionConflict\)/);
 
-    const now = await cli(['get', 'app', 'limits.yaml']);
+    // Reads change nothing: they run side by side.
+    const [now, then, asJsonResult] = await Promise.all([
+      cli(['get', 'app', 'limits.yaml']),
+      cli(['get', 'app', 'limits.yaml', '--at', first.version!.hash]),
+      cli(['--json', 'get', 'app', 'limits.yaml']),
+    ]);
     expect(now).toMatchObject({ code: 0, stdout: SECOND });
-    const then = await cli(['get', 'app', 'limits.yaml', '--at', first.version!.hash]);
     expect(then).toMatchObject({ code: 0, stdout: FIRST });
-    const asJson = json(await cli(['--json', 'get', 'app', 'limits.yaml']));
+    const asJson = json(asJsonResult);
     expect(asJson).toMatchObject({ namespace: 'app', path: 'limits.yaml', format: 'YAML', text: SECOND, content: { replicas: 5, image: 'api:1.0' } });
   });
 
   it('lists history, diff and audit as --json and as tables', async () => {
     const revs = h.git('app', 'rev-list', 'main').trim().split('\n');
-    const history = json<{ hash: string; action: string }[]>(await cli(['--json', 'history', 'app', '--limit', '10']));
+    // Reads change nothing: they run side by side.
+    const [historyResult, limitedResult, diffResult, human, auditResult, table, namespacesResult] = await Promise.all([
+      cli(['--json', 'history', 'app', '--limit', '10']),
+      cli(['--json', 'history', 'app', '--path', 'limits.yaml', '--limit', '1']),
+      cli(['--json', 'diff', 'app', 'HEAD~1']),
+      cli(['diff', 'app', 'HEAD~1', 'HEAD', '--path', 'limits.yaml']),
+      cli(['--json', 'audit', 'app', '--operator', ADMIN.email, '--action', 'update', '--since', '2000-01-01']),
+      cli(['audit', 'app']),
+      cli(['--json', 'namespaces']),
+    ]);
+    const history = json<{ hash: string; action: string }[]>(historyResult);
     expect(history.map((v) => v.hash)).toEqual(revs);
-    const limited = json<unknown[]>(await cli(['--json', 'history', 'app', '--path', 'limits.yaml', '--limit', '1']));
+    const limited = json<unknown[]>(limitedResult);
     expect(limited).toHaveLength(1);
 
-    const diff = json<{ from: string; to: string; files: WriteJson['files'] }>(await cli(['--json', 'diff', 'app', 'HEAD~1']));
+    const diff = json<{ from: string; to: string; files: WriteJson['files'] }>(diffResult);
     expect(diff).toMatchObject({ from: revs[1], to: revs[0], files: [{ path: 'limits.yaml', status: 'MODIFIED' }] });
-    const human = await cli(['diff', 'app', 'HEAD~1', 'HEAD', '--path', 'limits.yaml']);
     expect(human.code).toBe(0);
     // Plain (not a terminal): no escape codes, the unified diff as is.
     expect(human.stdout).toContain('-replicas: 3');
     expect(human.stdout).toContain('+replicas: 5');
     expect(human.stdout).not.toContain('\u001b[');
 
-    const audit = json<{ version: { hash: string }; action: string; operator: { email: string }; operatorIp: string }[]>(
-      await cli(['--json', 'audit', 'app', '--operator', ADMIN.email, '--action', 'update', '--since', '2000-01-01']),
-    );
+    const audit = json<{ version: { hash: string }; action: string; operator: { email: string }; operatorIp: string }[]>(auditResult);
     expect(audit).toEqual([
       expect.objectContaining({
         version: expect.objectContaining({ hash: revs[0] }),
@@ -115,11 +126,10 @@ describe('cairn CLI commands against a real server', () => {
         operatorIp: '127.0.0.1',
       }),
     ]);
-    const table = await cli(['audit', 'app']);
     expect(table.stdout.split('\n')[0]).toMatch(/^VERSION\s+TIME\s+ACTION\s+OPERATOR\s+IP\s+PATHS\s+COMMENT$/);
     expect(table.stdout).toContain('scale up');
 
-    const namespaces = json<{ name: string; versions: number; head: string }[]>(await cli(['--json', 'namespaces']));
+    const namespaces = json<{ name: string; versions: number; head: string }[]>(namespacesResult);
     expect(namespaces).toContainEqual({ name: 'app', versions: revs.length, head: revs[0], updatedAt: expect.any(String) });
   });
 
@@ -139,7 +149,8 @@ describe('cairn CLI commands against a real server', () => {
 
     // The scale-up changed /replicas; a later version set it to 7: undoing the scale-up would overwrite that.
     expect((await cli(['put', 'app', 'limits.yaml', '-', '--expect', 'HEAD'], { input: 'replicas: 7\n' })).code).toBe(0);
-    const conflict = await cli(['--json', 'revert', 'app', scaleUp]);
+    // Neither a refused revert nor a dry run commits anything: they run side by side.
+    const [conflict, revert] = await Promise.all([cli(['--json', 'revert', 'app', scaleUp]), cli(['--json', 'revert', 'app', 'HEAD', '--dry-run'])]);
     expect(conflict.code).toBe(4);
     expect(json<ErrorJson>(conflict).error).toMatchObject({
       type: 'RevertConflict',
@@ -147,7 +158,6 @@ describe('cairn CLI commands against a real server', () => {
       conflicts: [{ path: 'limits.yaml', pointers: ['/replicas'] }],
     });
     expect(conflict.stdout).not.toContain('COMMITTED');
-    const revert = await cli(['--json', 'revert', 'app', 'HEAD', '--dry-run']);
     expect(revert.code).toBe(0);
     expect(json<WriteJson>(revert)).toMatchObject({ status: 'PREVIEW', files: [{ path: 'limits.yaml', status: 'MODIFIED' }] });
   });
@@ -166,37 +176,43 @@ describe('cairn CLI commands against a real server', () => {
       [['get', 'app', 'missing.yaml'], 3, 'NotFound'],
       [['history', 'nowhere'], 3, 'NotFound'],
     ];
-    const results = await Promise.all(cases.map(([args]) => cli(['--json', ...args])));
+    const [invalid, ...results] = await Promise.all([
+      cli(['--json', 'put', 'app', 'broken.json', '-'], { input: '{"a": 1,,}' }),
+      ...cases.map(([args]) => cli(['--json', ...args])),
+    ]);
     for (const [i, [args, code, type]] of cases.entries()) {
       const result = results[i]!;
       expect(result.code, args.join(' ')).toBe(code);
       expect(json<ErrorJson>(result).error, args.join(' ')).toMatchObject({ type, exitCode: code });
     }
-    const invalid = await cli(['--json', 'put', 'app', 'broken.json', '-'], { input: '{"a": 1,,}' });
     expect(invalid.code).toBe(2);
     expect(json<ErrorJson>(invalid).error).toMatchObject({ type: 'InvalidDocument', path: 'broken.json', line: 1 });
   });
 
   it('exits 5 when forbidden or unauthenticated, 6 when the server is unreachable, 1 for anything unexpected', async () => {
-    const forbidden = await cli(['--json', 'put', 'app', 'viewer.yaml', '-'], { token: VIEWER.token, input: 'a: 1\n' });
-    expect(forbidden.code).toBe(5);
-    expect(json<ErrorJson>(forbidden).error).toMatchObject({ type: 'Forbidden', requiredRole: 'editor' });
-    const unknownToken = await cli(['get', 'app', 'limits.yaml'], { token: 'not-a-token' });
-    expect(unknownToken.code).toBe(5);
-    expect(unknownToken.stderr).toContain('token was refused');
-    expect((await cli(['namespaces'], { token: null })).code).toBe(5);
-
     const port = await freePort();
-    const unreachable = await cli(['--json', 'namespaces'], { url: `http://127.0.0.1:${port}` });
-    expect(unreachable.code).toBe(6);
-    expect(json<ErrorJson>(unreachable).error.type).toBe('Unreachable');
-
     const broken: Server = createServer((_req, res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Bad gateway</h1>'));
     await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
     const address = broken.address();
     const brokenUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    const unexpected = await cli(['namespaces'], { url: brokenUrl });
+    // None of these commits anything: they run side by side.
+    const [forbidden, unknownToken, anonymous, unreachable, unexpected] = await Promise.all([
+      cli(['--json', 'put', 'app', 'viewer.yaml', '-'], { token: VIEWER.token, input: 'a: 1\n' }),
+      cli(['get', 'app', 'limits.yaml'], { token: 'not-a-token' }),
+      cli(['namespaces'], { token: null }),
+      cli(['--json', 'namespaces'], { url: `http://127.0.0.1:${port}` }),
+      cli(['namespaces'], { url: brokenUrl }),
+    ]);
     await new Promise((resolve) => broken.close(resolve));
+    expect(forbidden.code).toBe(5);
+    expect(json<ErrorJson>(forbidden).error).toMatchObject({ type: 'Forbidden', requiredRole: 'editor' });
+    expect(unknownToken.code).toBe(5);
+    expect(unknownToken.stderr).toContain('token was refused');
+    expect(anonymous.code).toBe(5);
+
+    expect(unreachable.code).toBe(6);
+    expect(json<ErrorJson>(unreachable).error.type).toBe('Unreachable');
+
     expect(unexpected.code).toBe(1);
     expect(unexpected.stderr).toContain('502');
   });
@@ -240,8 +256,17 @@ describe('cairn CLI commands against a real server', () => {
   });
 
   it("documents the exit codes and the global options in every command's --help, and says which code an unknown version gives", async () => {
-    for (const command of ['get', 'put', 'history', 'diff', 'rollback', 'revert', 'audit', 'watch', 'import', 'export', 'namespaces']) {
-      const help = await cli([command, '--help']);
+    const commands = ['get', 'put', 'history', 'diff', 'rollback', 'revert', 'audit', 'watch', 'import', 'export', 'namespaces'];
+    // Help and reads change nothing: every command here runs side by side.
+    const [unknown, unknownInDiff, malformed, helpResult, ...helps] = await Promise.all([
+      cli(['--json', 'get', 'app', 'a.yaml', '--at', 'no-such-tag']),
+      cli(['--json', 'diff', 'app', 'no-such-tag']),
+      cli(['--json', 'get', 'app', 'a.yaml', '--at', 'HEAD~~x']),
+      cli(['--help']),
+      ...commands.map((command) => cli([command, '--help'])),
+    ]);
+    for (const [i, command] of commands.entries()) {
+      const help = helps[i]!;
       expect(help.code, command).toBe(0);
       expect(help.stderr, command).toBe('');
       expect(help.stdout, command).toContain('6  server unreachable');
@@ -249,14 +274,11 @@ describe('cairn CLI commands against a real server', () => {
       expect(help.stdout, command).toMatch(/--token <token>/);
     }
     // A version that names nothing is not found (3); one that is not a version at all is invalid input (2).
-    const unknown = await cli(['--json', 'get', 'app', 'a.yaml', '--at', 'no-such-tag']);
     expect(unknown.code).toBe(3);
     expect(json<ErrorJson>(unknown).error).toMatchObject({ type: 'InvalidRef', reason: 'unknown', exitCode: 3 });
-    const unknownInDiff = await cli(['--json', 'diff', 'app', 'no-such-tag']);
     expect(unknownInDiff.code).toBe(3);
-    const malformed = await cli(['--json', 'get', 'app', 'a.yaml', '--at', 'HEAD~~x']);
     expect(json<ErrorJson>(malformed).error).toMatchObject({ type: 'InvalidRef', reason: 'malformed', exitCode: 2 });
-    const help = (await cli(['--help'])).stdout;
+    const help = helpResult.stdout;
     // The codes are the ones the help names.
     expect(help).toMatch(/2 {2}usage error or invalid input \([^)]*malformed or ambiguous version/);
     expect(help).toContain('3  not found (a namespace, a version, or a document at the version read)');
@@ -282,14 +304,14 @@ describe('cairn CLI commands against a real server', () => {
   });
 
   it('exits 2 when no command is given (the help goes to stderr), and 0 when help is asked for', async () => {
-    const bare = await cli([]);
+    const askedFor = [['help'], ['help', 'put'], ['--help'], ['put', '--help']];
+    const [bare, bareJson, ...asked] = await Promise.all([cli([]), cli(['--json']), ...askedFor.map((args) => cli(args))]);
     expect(bare.code).toBe(2);
     expect(bare.stdout).toBe('');
     expect(bare.stderr).toContain('Usage: cairn');
-    const bareJson = await cli(['--json']);
     expect(bareJson.code).toBe(2);
     expect(json<ErrorJson>(bareJson).error).toMatchObject({ type: 'Usage', exitCode: 2, message: 'a command is needed: see cairn --help' });
-    for (const asked of [['help'], ['help', 'put'], ['--help'], ['put', '--help']]) expect((await cli(asked)).code, asked.join(' ')).toBe(0);
+    for (const [i, args] of askedFor.entries()) expect(asked[i]!.code, args.join(' ')).toBe(0);
   });
 
   it('refuses to put a file that is not UTF-8 (exit 2) rather than storing it changed', async () => {
@@ -297,14 +319,15 @@ describe('cairn CLI commands against a real server', () => {
     try {
       const file = path.join(dir, 'latin1.yaml');
       writeFileSync(file, Buffer.from('name: caf\xe9\n', 'latin1'));
-      const fromFile = await cli(['--json', 'put', 'app', 'latin1.yaml', file]);
-      expect(fromFile.code, fromFile.stdout).toBe(2);
-      expect(json<ErrorJson>(fromFile).error).toMatchObject({ type: 'Usage', message: expect.stringMatching(/not valid UTF-8/) });
+      const fromFile = cli(['--json', 'put', 'app', 'latin1.yaml', file]);
       const viaStdin = spawnCli(['--json', 'put', 'app', 'latin1.yaml', '-'], { url: h.url, token: ADMIN.token });
       let stdout = '';
       viaStdin.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       viaStdin.stdin?.end(Buffer.from('name: caf\xe9\n', 'latin1'));
       const code = await new Promise<number | null>((resolve) => viaStdin.once('close', resolve));
+      const fromFileResult = await fromFile;
+      expect(fromFileResult.code, fromFileResult.stdout).toBe(2);
+      expect(json<ErrorJson>(fromFileResult).error).toMatchObject({ type: 'Usage', message: expect.stringMatching(/not valid UTF-8/) });
       expect(code, stdout).toBe(2);
       const read = await cli(['get', 'app', 'latin1.yaml']);
       expect(read.code).toBe(3);
@@ -326,10 +349,9 @@ describe('cairn CLI commands against a real server', () => {
     );
     // The reader closes its end of the pipe, as head does once it has its lines.
     watcher.stdout?.destroy();
-    for (let k = 0; k < 3; k += 1) {
-      const put = await cli(['put', 'piped', `k${k}.json`, '-'], { input: `{"k": ${k}}` });
-      expect(put.code).toBe(0);
-    }
+    // Three documents of their own: the puts need no order among them.
+    const puts = await Promise.all([0, 1, 2].map((k) => cli(['put', 'piped', `k${k}.json`, '-'], { input: `{"k": ${k}}` })));
+    for (const put of puts) expect(put.code).toBe(0);
     expect(await exited).toBe(0);
     expect(stderr).toBe('');
   });

@@ -16,18 +16,22 @@ describe('cairn create-namespace', () => {
     expect(json(created)).toEqual({ name: 'billing' });
     expect(h.git('billing', 'rev-parse', '--is-bare-repository').trim()).toBe('true');
 
-    const put = await runCli(['put', 'billing', 'a.json', '-'], { url: h.url, token: ADMIN.token, input: '{"a":1}\n' });
+    // Writing to the new namespace and creating it again need no order between them.
+    const [put, again] = await Promise.all([
+      runCli(['put', 'billing', 'a.json', '-'], { url: h.url, token: ADMIN.token, input: '{"a":1}\n' }),
+      runCli(['--json', 'create-namespace', 'billing'], { url: h.url, token: ADMIN.token }),
+    ]);
     expect(put.code).toBe(0);
-
-    const again = await runCli(['--json', 'create-namespace', 'billing'], { url: h.url, token: ADMIN.token });
     expect(again.code).toBe(4);
     expect(json<{ error: { type: string } }>(again).error.type).toBe('NamespaceExists');
   });
 
   it('answers exit 5 to an editor and exit 2 to an invalid name, creating nothing', async () => {
-    const editor = await runCli(['create-namespace', 'payments'], { url: h.url, token: EDITOR.token });
+    const [editor, invalid] = await Promise.all([
+      runCli(['create-namespace', 'payments'], { url: h.url, token: EDITOR.token }),
+      runCli(['create-namespace', '../escape'], { url: h.url, token: ADMIN.token }),
+    ]);
     expect(editor.code).toBe(5);
-    const invalid = await runCli(['create-namespace', '../escape'], { url: h.url, token: ADMIN.token });
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toMatch(/namespace/i);
     const list = await runCli(['--json', 'namespaces'], { url: h.url, token: ADMIN.token });

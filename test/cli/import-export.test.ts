@@ -157,15 +157,19 @@ describe('cairn import and export', () => {
 
   it('refuses a history import to a non-admin (exit 5) and a ref the repository lacks (exit 2)', async () => {
     const repo = path.join(root, 'source');
-    const editor = await cli(['--json', 'import', 'legacy-2', '--git', repo], EDITOR.token);
-    expect(editor.code).toBe(5);
     await h.gql(CREATE_NAMESPACE, { name: 'legacy-3' }, ADMIN.token);
-    const forbidden = await cli(['--json', 'import', 'legacy-3', '--git', repo], EDITOR.token);
+    // All four are refused before anything is written: they run side by side.
+    const [editor, forbidden, badRef, nothing] = await Promise.all([
+      cli(['--json', 'import', 'legacy-2', '--git', repo], EDITOR.token),
+      cli(['--json', 'import', 'legacy-3', '--git', repo], EDITOR.token),
+      cli(['import', 'legacy-3', '--git', repo, '--ref', 'no-such-branch']),
+      cli(['import', 'legacy-3']),
+    ]);
+    expect(editor.code).toBe(5);
     expect(forbidden.code).toBe(5);
     expect(json<{ error: { type: string; requiredRole: string } }>(forbidden).error).toMatchObject({ type: 'Forbidden', requiredRole: 'admin' });
-    const badRef = await cli(['import', 'legacy-3', '--git', repo, '--ref', 'no-such-branch']);
     expect(badRef.code).toBe(2);
-    expect((await cli(['import', 'legacy-3'])).code).toBe(2);
+    expect(nothing.code).toBe(2);
   });
 
   it('stops at a document the server refuses, keeps what landed, and continues once the source is fixed', async () => {
@@ -230,7 +234,22 @@ describe('cairn import and export', () => {
 
   it('exports a namespace at any version to a directory or tarball, equal byte for byte to git archive', async () => {
     const gitDir = path.join(h.dataDir, 'legacy.git');
-    for (const ref of ['main', 'main~3']) {
+    const refs = ['main', 'main~3'];
+    const tarballs = ['export.tar', 'export.tar.gz'];
+    // Exports only read the namespace, each into a target of its own: all of them run side by side.
+    const [exported, unknownVersion, unknownNamespace] = await Promise.all([
+      Promise.all(
+        refs.map((ref) =>
+          Promise.all([
+            cli(['--json', 'export', 'legacy', path.join(root, `export-${ref}`), '--at', ref]),
+            ...tarballs.map((name) => cli(['export', 'legacy', path.join(root, `${ref}-${name}`), '--at', ref])),
+          ]),
+        ),
+      ),
+      cli(['export', 'legacy', path.join(root, 'x.tar'), '--at', 'nope']),
+      cli(['export', 'missing', path.join(root, 'y.tar')]),
+    ]);
+    for (const [i, ref] of refs.entries()) {
       const archived = path.join(root, `archive-${ref}`);
       mkdirSync(archived);
       execFileSync('sh', ['-c', `git --git-dir '${gitDir}' archive '${ref}' | tar -x -C '${archived}'`]);
@@ -238,14 +257,14 @@ describe('cairn import and export', () => {
       expect(Object.keys(expected).length).toBeGreaterThan(0);
 
       const dir = path.join(root, `export-${ref}`);
-      const toDir = await cli(['--json', 'export', 'legacy', dir, '--at', ref]);
-      expect(toDir.code, toDir.stderr).toBe(0);
-      expect(json(toDir)).toMatchObject({ kind: 'directory', documents: Object.keys(expected).length, version: h.git('legacy', 'rev-parse', ref).trim() });
+      const [toDir, ...toTarballs] = exported[i]!;
+      expect(toDir!.code, toDir!.stderr).toBe(0);
+      expect(json(toDir!)).toMatchObject({ kind: 'directory', documents: Object.keys(expected).length, version: h.git('legacy', 'rev-parse', ref).trim() });
       expect(tree(dir)).toEqual(expected);
 
-      for (const name of ['export.tar', 'export.tar.gz']) {
+      for (const [j, name] of tarballs.entries()) {
         const file = path.join(root, `${ref}-${name}`);
-        const result = await cli(['export', 'legacy', file, '--at', ref]);
+        const result = toTarballs[j]!;
         expect(result.code, result.stderr).toBe(0);
         const listed = execFileSync('tar', ['-tf', file], { encoding: 'utf8' }).trim().split('\n').sort();
         expect(listed).toEqual(Object.keys(expected).sort());
@@ -257,8 +276,8 @@ describe('cairn import and export', () => {
     }
     const notEmpty = await cli(['export', 'legacy', path.join(root, 'export-main')]);
     expect(notEmpty.code).toBe(2);
-    expect((await cli(['export', 'legacy', path.join(root, 'x.tar'), '--at', 'nope'])).code).toBe(3);
-    expect((await cli(['export', 'missing', path.join(root, 'y.tar')])).code).toBe(3);
+    expect(unknownVersion.code).toBe(3);
+    expect(unknownNamespace.code).toBe(3);
   });
 
   it('writes tarballs that are the same whatever the umask, never through a symlink, and refuses targets it cannot write (exit 2)', async () => {
@@ -270,29 +289,36 @@ describe('cairn import and export', () => {
 
     const relaxed = path.join(root, 'relaxed.tar');
     const strict = path.join(root, 'strict.tar');
-    expect((await runCli(['export', 'tarballs', relaxed], { url: h.url, token: ADMIN.token, umask: '022' })).code).toBe(0);
-    expect((await runCli(['export', 'tarballs', strict], { url: h.url, token: ADMIN.token, umask: '077' })).code).toBe(0);
+    const exports = await Promise.all([
+      runCli(['export', 'tarballs', relaxed], { url: h.url, token: ADMIN.token, umask: '022' }),
+      runCli(['export', 'tarballs', strict], { url: h.url, token: ADMIN.token, umask: '077' }),
+    ]);
+    expect(exports.map((result) => result.code)).toEqual([0, 0]);
     expect(readFileSync(strict).equals(readFileSync(relaxed))).toBe(true);
     expect(execFileSync('tar', ['-tvf', strict], { encoding: 'utf8' })).toMatch(/^-rw-r--r-- 0\/0 .* a\.json\n-rw-r--r-- 0\/0 .* nested\/b\.yaml\n$/);
 
     // An existing tarball is replaced; a symlink in its place is refused, and the file it points to left alone.
     writeFileSync(strict, 'an older export');
-    expect((await cli(['export', 'tarballs', strict])).code).toBe(0);
-    expect(readFileSync(strict).equals(readFileSync(relaxed))).toBe(true);
     const victim = path.join(root, 'victim.txt');
     writeFileSync(victim, 'precious');
     symlinkSync(victim, path.join(root, 'link.tar'));
-    const throughLink = await cli(['--json', 'export', 'tarballs', path.join(root, 'link.tar')]);
+    // A directory target that is a dangling symlink, like any target that cannot be written, is a usage error.
+    symlinkSync(path.join(root, 'no-such-place'), path.join(root, 'dangling'));
+    // Each has a target of its own: they run side by side.
+    const [replaced, throughLink, dangling, nowhere] = await Promise.all([
+      cli(['export', 'tarballs', strict]),
+      cli(['--json', 'export', 'tarballs', path.join(root, 'link.tar')]),
+      cli(['export', 'tarballs', path.join(root, 'dangling')]),
+      cli(['export', 'tarballs', path.join(root, 'no/such/dir/out.tar.gz')]),
+    ]);
+    expect(replaced.code).toBe(0);
+    expect(readFileSync(strict).equals(readFileSync(relaxed))).toBe(true);
     expect(throughLink.code).toBe(2);
     expect(json(throughLink)).toMatchObject({ error: { type: 'Usage', exitCode: 2 } });
     expect(readFileSync(victim, 'utf8')).toBe('precious');
 
-    // A directory target that is a dangling symlink, like any target that cannot be written, is a usage error.
-    symlinkSync(path.join(root, 'no-such-place'), path.join(root, 'dangling'));
-    const dangling = await cli(['export', 'tarballs', path.join(root, 'dangling')]);
     expect(dangling.code, dangling.stderr).toBe(2);
     expect(dangling.stderr).toMatch(/^cairn: cannot use .*dangling/);
-    const nowhere = await cli(['export', 'tarballs', path.join(root, 'no/such/dir/out.tar.gz')]);
     expect(nowhere.code).toBe(2);
     expect(nowhere.stderr).toMatch(/^cairn: cannot write .*out\.tar\.gz.*ENOENT/);
     expect(readdirSync(root).filter((name) => name.endsWith('.partial'))).toEqual([]);

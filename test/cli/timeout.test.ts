@@ -29,10 +29,12 @@ describe('a server that never answers', () => {
   });
 
   it('takes CAIRN_TIMEOUT_MS from the environment, and refuses a timeout that is not a positive number (exit 2)', async () => {
-    const fromEnv = await runCli(['get', 'app', 'a.json'], { url, env: { CAIRN_TIMEOUT_MS: '200' } });
+    const [fromEnv, bad] = await Promise.all([
+      runCli(['get', 'app', 'a.json'], { url, env: { CAIRN_TIMEOUT_MS: '200' } }),
+      runCli(['--timeout', 'soon', 'get', 'app', 'a.json'], { url }),
+    ]);
     expect(fromEnv.code).toBe(6);
     expect(fromEnv.stderr).toContain('within 200 ms');
-    const bad = await runCli(['--timeout', 'soon', 'get', 'app', 'a.json'], { url });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--timeout');
   });
