@@ -40,7 +40,34 @@ async function put(url: string, path: string, content: unknown): Promise<string>
   return result.version.hash;
 }
 
-let metricsText = '';
+/** Until the server at `url` counts the watcher's graphql-ws subscription: it has read the head it starts from. */
+async function subscribed(url: string, watcher: RunningCli): Promise<void> {
+  let metrics = '';
+  await until(
+    () => /cairn_graphql_subscriptions_active\{transport="ws"\} 1/.test(metrics),
+    20_000,
+    () => `not subscribed: ${watcher.stderr}`,
+    async () => {
+      metrics = await (await fetch(`${url}/metrics`)).text();
+    },
+  );
+}
+
+/**
+ * The watcher's events once it printed the one of `closing`, a commit made after all the others. Events arrive in
+ * order, so a repeat or an extra event would have been printed before it: no need to wait a while to see if one comes.
+ */
+async function eventsThrough(watcher: RunningCli, closing: string): Promise<Event[]> {
+  // Each line is read once: the slow-subscriber test prints megabytes of events.
+  let read = 0;
+  const printed = (): boolean => {
+    const fresh = watcher.lines.slice(read);
+    read += fresh.length;
+    return fresh.some((line) => line !== '' && (JSON.parse(line) as Event).version === closing);
+  };
+  await until(printed, 20_000, () => `no event for the closing commit ${closing}: ${watcher.lines.length} events; ${watcher.stderr}`);
+  return events(watcher);
+}
 
 /** A data directory (removed by `cleanup`) and the environment of a server on a fixed port, so it can restart there. */
 async function serverHome(prefix: string, cleanup: (() => void | Promise<void>)[]): Promise<{ root: string; dataDir: string; env: Record<string, string> }> {
@@ -69,7 +96,7 @@ describe('cairn watch', () => {
     const watcher = new RunningCli(spawnCli(['--json', 'watch', 'feed'], { url }));
     cleanup.push(() => void watcher.child.kill('SIGKILL'));
     // The watcher starts from the head it reads: wait until its subscription is live before writing.
-    await new Promise((r) => setTimeout(r, 1500));
+    await subscribed(url, watcher);
     for (let k = 0; k < 3; k += 1) await put(url, 'live.json', { k });
     await until(
       () => watcher.lines.length >= 3,
@@ -102,10 +129,10 @@ describe('cairn watch', () => {
       20_000,
       () => `after restart: ${watcher.lines.length}/${expected.length} events; ${watcher.stderr}`,
     );
-    await new Promise((r) => setTimeout(r, 300));
-    const received = events(watcher);
-    expect(received.map((e) => e.version)).toEqual(expected);
-    expect(received.map((e) => e.sequence)).toEqual(expected.map((_, i) => i + 1));
+    const closing = await put(url, 'closing.json', { closing: true });
+    const received = await eventsThrough(watcher, closing);
+    expect(received.map((e) => e.version)).toEqual([...expected, closing]);
+    expect(received.map((e) => e.sequence)).toEqual([...expected, closing].map((_, i) => i + 1));
     expect(watcher.stderr).toMatch(/feed connection ended \(closed 1001 server shutting down\); resuming after [0-9a-f]{40}/);
 
     watcher.child.kill('SIGTERM');
@@ -131,14 +158,7 @@ describe('cairn watch', () => {
 
       const watcher = new RunningCli(spawnCli(['--json', 'watch', 'feed', ...args], { url }));
       cleanup.push(() => void watcher.child.kill('SIGKILL'));
-      await until(
-        () => /cairn_graphql_subscriptions_active\{transport="ws"\} 1/.test(metricsText),
-        10_000,
-        () => `not subscribed: ${watcher.stderr}`,
-        async () => {
-          metricsText = await (await fetch(`${url}/metrics`)).text();
-        },
-      );
+      await subscribed(url, watcher);
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);
       // A commit arrives while the server is down, before the watcher saw any event.
@@ -163,9 +183,10 @@ describe('cairn watch', () => {
         20_000,
         () => `${watcher.lines.length}/2 events; ${watcher.stderr}`,
       );
-      await new Promise((r) => setTimeout(r, 300));
-      expect(events(watcher).map((e) => e.version)).toEqual(expected);
-      expect(events(watcher).map((e) => e.sequence)).toEqual(seeded ? [1, 2] : [0, 1]);
+      const closing = await put(url, 'closing.json', { closing: true });
+      const received = await eventsThrough(watcher, closing);
+      expect(received.map((e) => e.version)).toEqual([...expected, closing]);
+      expect(received.map((e) => e.sequence)).toEqual(seeded ? [1, 2, 3] : [0, 1, 2]);
       watcher.child.kill('SIGTERM');
       expect(await watcher.exited).toBe(0);
       server.child.kill('SIGTERM');
@@ -224,8 +245,8 @@ describe('cairn watch', () => {
       30_000,
       () => `${watcher.lines.length}/${expected.length} events; ${watcher.stderr}`,
     );
-    await new Promise((r) => setTimeout(r, 300));
-    expect(events(watcher).map((e) => e.version)).toEqual(expected);
+    const closing = await writer.put('closing.json', { closing: true });
+    expect((await eventsThrough(watcher, closing)).map((e) => e.version)).toEqual([...expected, closing]);
     expect(watcher.stderr).toMatch(/closed 4413 slow subscriber: resubscribe with since=[0-9a-f]{40}/);
     watcher.child.kill('SIGTERM');
     expect(await watcher.exited).toBe(0);
