@@ -663,7 +663,12 @@ describe(`fuzzing the write mutations (seed ${SEED}, ${TOTAL_RUNS} inputs)`, () 
   let resolver: GitResolver;
   let diffTree: GitDiffTree;
   const gitHead = (): Promise<string | null> => resolver.resolve('refs/heads/main');
-  const treeOf = async (version: string | null): Promise<string> => (version ? await resolver.resolve(`${version}^{tree}`) : null) ?? EMPTY_TREE;
+  const treeOf = async (version: string | null): Promise<string> => {
+    if (version === null) return EMPTY_TREE;
+    const tree = await resolver.resolve(`${version}^{tree}`);
+    if (!tree) throw new Error(`git finds no tree for ${version}`);
+    return tree;
+  };
   /** What `git diff --no-renames --name-status from to` says. */
   const gitDiff = async (from: string | null, to: string): Promise<GitChange[]> => diffTree.trees(await treeOf(from), await treeOf(to));
   const refreshDocs = async (): Promise<void> => {
