@@ -190,11 +190,12 @@ describe('cairn CLI commands against a real server', () => {
   });
 
   it('exits 5 when forbidden or unauthenticated, 6 when the server is unreachable, 1 for anything unexpected', async () => {
-    const port = await freePort();
     const broken: Server = createServer((_req, res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Bad gateway</h1>'));
     await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
     const address = broken.address();
     const brokenUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    // Asked for while the broken server listens, so it cannot be that server's port.
+    const port = await freePort();
     // None of these commits anything: they run side by side.
     const [forbidden, unknownToken, anonymous, unreachable, unexpected] = await Promise.all([
       cli(['--json', 'put', 'app', 'viewer.yaml', '-'], { token: VIEWER.token, input: 'a: 1\n' }),
