@@ -15,9 +15,10 @@ import type { Readable, Writable } from 'node:stream';
  * (`receive.denyNonFastForwards=true`), as a shared "single source of truth" remote should. Like a hosting service
  * (GitHub, GitLab and Gitea check what they receive), it checks every pushed object (`receive.fsckObjects=true`) and
  * keeps every received pack as a pack (`receive.unpackLimit=1`), which runs `index-pack --strict`: a pack carrying
- * the same object twice, or a malformed object, is refused (`unpack index-pack abnormal exit`). All of these are
- * passed as environment config to the backend, so they apply to repositories created by other means under `root`
- * too.
+ * the same object twice, or a malformed object, is refused (`unpack index-pack abnormal exit`). Like a host, it keeps
+ * housekeeping out of the push (`receive.autogc=false`: no `git gc --auto` process after every push). All of these
+ * are passed as environment config to the backend, so they apply to repositories created by other means under
+ * `root` too.
  *
  * The server runs in the test's own event loop: talk to it with asynchronous clients (isomorphic-git, `gitCli`
  * from `./git-cli.js`), never `execFileSync('git', ...)`, which blocks the very loop that must answer it.
@@ -95,7 +96,19 @@ const BACKEND_CONFIG: readonly (readonly [string, string])[] = [
   ['receive.denyNonFastForwards', 'true'],
   ['receive.fsckObjects', 'true'],
   ['receive.unpackLimit', '1'],
+  ['receive.autogc', 'false'],
 ];
+
+let backendProgram: string | undefined;
+
+/**
+ * The `git-http-backend` program in git's exec path, run directly: `git http-backend` would start the git wrapper
+ * only for it to start this program, one process more for every request.
+ */
+function httpBackend(): string {
+  backendProgram ??= path.join(execFileSync('git', ['--exec-path'], { encoding: 'utf8', env: gitFreeEnv() }).trim(), 'git-http-backend');
+  return backendProgram;
+}
 
 export async function startGitHttpServer(options: GitHttpServerOptions = {}): Promise<GitHttpServer> {
   const ownsRoot = options.root === undefined;
@@ -281,7 +294,7 @@ function spawnBackend(req: IncomingMessage, request: BackendRequest): Backend {
     ['AUTH_TYPE', request.user ? 'Basic' : undefined],
   ];
   for (const [key, value] of optional) if (value !== undefined) env[key] = value;
-  const backend = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const backend = spawn(httpBackend(), [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   // The backend may answer (an error) without reading the whole body; the broken pipe is expected then.
   backend.stdin.on('error', () => {});
   req.pipe(backend.stdin);
