@@ -22,8 +22,21 @@ import { listeningUrl, startServerProcess } from '../support/server-process.js';
 
 let remote: GitHttpServer;
 let redis: RedisServer;
+/** The repository the replicas of the running describe block share (see useFreshRemote). */
 let remoteUrl: string;
 let remoteDir: string;
+let remotes = 0;
+
+/**
+ * Gives the replicas of the describe block that calls it a repository of their own on the shared server: a replica
+ * clones every namespace of its remote when it starts, so a repository shared by the whole file made each start pay
+ * for the namespaces of every test before it.
+ */
+function useFreshRemote(): void {
+  remotes += 1;
+  remoteUrl = remote.createRepository(`config-${remotes}.git`);
+  remoteDir = path.join(remote.root, `config-${remotes}.git`);
+}
 
 const READ_CONFIG = `query($ns: String!, $path: String!) {
   namespace(name: $ns) { __typename ... on Namespace { config(path: $path) { __typename ... on ConfigDocument { content } } } ... on Error { message code } }
@@ -100,8 +113,6 @@ function pushesSince(mark: number): number {
 
 beforeAll(async () => {
   [remote, redis] = await Promise.all([startGitHttpServer(), startRedisServer()]);
-  remoteUrl = remote.createRepository('config.git');
-  remoteDir = path.join(remote.root, 'config.git');
 });
 
 afterAll(async () => {
@@ -110,6 +121,8 @@ afterAll(async () => {
 });
 
 describe('a remote that hangs', () => {
+  beforeAll(useFreshRemote);
+
   it('a write answers StorageFailure within seconds, nothing moves, and once the remote answers again the next write works', async () => {
     const h = await replica({ CAIRN_REMOTE_TIMEOUT_MS: '500' });
     try {
@@ -135,8 +148,7 @@ describe('a remote that hangs', () => {
   });
 
   it('a read of a namespace this replica never opened answers within seconds, with a clear error, and works once the remote is back', async () => {
-    const h = await replica({ CAIRN_REMOTE_TIMEOUT_MS: '500' });
-    const other = await replica();
+    const [h, other] = await Promise.all([replica({ CAIRN_REMOTE_TIMEOUT_MS: '500' }), replica()]);
     try {
       // Made after h started and never announced to it: h must ask the remote to find it.
       await other.gql(CREATE_NAMESPACE, { name: 'elsewhere' });
@@ -159,6 +171,8 @@ describe('a remote that hangs', () => {
 });
 
 describe('a push the remote refuses for another reason than a lost race', () => {
+  beforeAll(useFreshRemote);
+
   const hooks = (): string => path.join(remoteDir, 'hooks');
   const hook = (): string => path.join(hooks(), 'pre-receive');
 
@@ -272,9 +286,10 @@ describe('credentials inside CAIRN_REMOTE_URL', () => {
 });
 
 describe('a replica started while the remote is down', () => {
+  beforeAll(useFreshRemote);
+
   it('starts, serves reads from the clones in its data directory, and catches up once the remote is back', async () => {
-    const earlier = await replica();
-    const writer = await replica();
+    const [earlier, writer] = await Promise.all([replica(), replica()]);
     let late: Harness | null = null;
     try {
       await earlier.gql(CREATE_NAMESPACE, { name: 'offline' });
@@ -310,8 +325,9 @@ describe('a replica started while the remote is down', () => {
 });
 
 describe('garbage on the Redis channel', () => {
+  beforeAll(useFreshRemote);
+
   it('a malformed cairn:heads message does not crash a replica, which keeps serving and following real announcements', async () => {
-    const writer = await replica({ CAIRN_REDIS_URL: redis.url });
     const dataDir = mkdtempSync(path.join(tmpdir(), 'cairn-bus-replica-'));
     // The follower runs in its own process: an exception thrown by a message handler would end it, visibly.
     const follower = startServerProcess({
@@ -322,6 +338,8 @@ describe('garbage on the Redis channel', () => {
       CAIRN_REDIS_URL: redis.url,
       CAIRN_REMOTE_POLL_MS: '0',
     });
+    // Started while the follower's process boots.
+    const writer = await replica({ CAIRN_REDIS_URL: redis.url });
     const publisher = new Redis(redis.url);
     try {
       await writer.gql(CREATE_NAMESPACE, { name: 'bus' });
@@ -359,9 +377,10 @@ describe('garbage on the Redis channel', () => {
 });
 
 describe('announcements of what the remote does not have', () => {
+  beforeAll(useFreshRemote);
+
   it('an announcement naming a namespace the remote lacks creates nothing on the replicas that hear it', async () => {
-    const writer = await replica({ CAIRN_REDIS_URL: redis.url });
-    const follower = await replica({ CAIRN_REDIS_URL: redis.url });
+    const [writer, follower] = await Promise.all([replica({ CAIRN_REDIS_URL: redis.url }), replica({ CAIRN_REDIS_URL: redis.url })]);
     const publisher = new Redis(redis.url);
     try {
       await writer.gql(CREATE_NAMESPACE, { name: 'real' });
@@ -375,7 +394,6 @@ describe('announcements of what the remote does not have', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       for (const h of [writer, follower]) {
         const listed = await h.gql<{ namespaces: { edges: { node: { name: string } }[] } }>('{ namespaces(first: 100) { edges { node { name } } } }');
-        // Other tests of this file share the remote: only the ghost must be absent.
         const names = listed.data.namespaces.edges.map((e) => e.node.name);
         expect(names).toContain('real');
         expect(names).not.toContain('ghost');

@@ -267,8 +267,7 @@ describe('joining and leaving', () => {
   });
 
   it('after Redis restarts, announcements flow again (ioredis reconnects and resubscribes)', async () => {
-    const a = await replica();
-    const b = await replica();
+    const [a, b] = await Promise.all([replica(), replica()]);
     try {
       await a.gql(CREATE_NAMESPACE, { name: 'bounce' });
       const first = await put(a, 'bounce', 'a.json', { v: 1 }, null);
@@ -291,8 +290,7 @@ describe('a replica without Redis', () => {
   beforeAll(useFreshRemote);
 
   it('follows the remote by polling', async () => {
-    const writer = await replica({ CAIRN_REDIS_URL: '' });
-    const follower = await replica({ CAIRN_REDIS_URL: '', CAIRN_REMOTE_POLL_MS: '100' });
+    const [writer, follower] = await Promise.all([replica({ CAIRN_REDIS_URL: '' }), replica({ CAIRN_REDIS_URL: '', CAIRN_REMOTE_POLL_MS: '100' })]);
     try {
       await writer.gql(CREATE_NAMESPACE, { name: 'polled' });
       const one = await put(writer, 'polled', 'a.yaml', { a: 1 }, null);
@@ -449,8 +447,7 @@ describe('resuming on another replica', () => {
   beforeAll(useFreshRemote);
 
   it('a subscriber resuming on B from a version made on A that B has not pulled yet gets the rest, not an unknown-version error', async () => {
-    const a = await replica({ CAIRN_REDIS_URL: '' });
-    const b = await replica({ CAIRN_REDIS_URL: '' });
+    const [a, b] = await Promise.all([replica({ CAIRN_REDIS_URL: '' }), replica({ CAIRN_REDIS_URL: '' })]);
     try {
       await a.gql(CREATE_NAMESPACE, { name: 'resume' });
       const one = await put(a, 'resume', 'a.json', { v: 1 }, null);
