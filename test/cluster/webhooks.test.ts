@@ -92,8 +92,7 @@ afterAll(async () => {
 
 describe('webhooks across replicas', () => {
   it('one replica delivers every commit made on either, once and in order; after it stops the other takes over from the shared cursor', async () => {
-    const a = await replica();
-    const b = await replica();
+    const [a, b] = await Promise.all([replica(), replica()]);
     let bClosed = false;
     let aClosed = false;
     try {
@@ -137,6 +136,12 @@ describe('webhooks across replicas', () => {
       await until('the forwarded redelivery', () => receiver.received.length >= 7);
       expect(receiver.received[6]?.id).toBe(`hooks:${firstSix[0]}`);
       receiver.received.splice(6, 1);
+      // The receiver has the request before the deliverer has the answer, and a deliverer that stops in between
+      // aborts the attempt, which is then not logged: stop it only once the attempt is in the log.
+      await until('the redelivery to be logged', async () => {
+        const logged = await survivor.gql<{ webhook: { deliveries: { edges: { node: Delivery }[] } } }>(WEBHOOK, { id, first: 20 });
+        return logged.data.webhook.deliveries.edges.some((e) => e.node.trigger === 'REDELIVER');
+      });
 
       // Stop the replica holding the delivery lease; the other one must take over from the shared cursor.
       await leader.close();
