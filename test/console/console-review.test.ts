@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConsole, launchBrowser } from '../support/browser.js';
+import { builtConsole, launchBrowser } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';
 import { type Harness, type TestToken, startHarness } from '../support/harness.js';
 import { APPLY_CHANGES, CREATE_NAMESPACE, DELETE_CONFIG, PUT_CONFIG, type WriteResult } from '../support/operations.js';
@@ -31,7 +31,6 @@ describe('web console review', () => {
   let browser: Browser;
   let page: Page;
   let consoleDir: string;
-  let removeConsole: () => void;
   let dataRoot: string;
   let port: number;
   const problems: string[] = [];
@@ -56,9 +55,7 @@ describe('web console review', () => {
   const feedVersions = () => page.locator('.feed-item').evaluateAll((items) => items.map((i) => i.getAttribute('data-version')));
 
   beforeAll(async () => {
-    const built = await buildConsole();
-    consoleDir = built.dir;
-    removeConsole = built.remove;
+    consoleDir = builtConsole();
     dataRoot = mkdtempSync(path.join(tmpdir(), 'cairn-review-'));
     port = await freePort();
     h = await startHarness({ tokens: [ALICE], env: env() });
@@ -80,7 +77,6 @@ describe('web console review', () => {
   afterAll(async () => {
     await browser?.close();
     await h?.close();
-    removeConsole?.();
     rmSync(dataRoot, { recursive: true, force: true });
   });
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, buildConsole, launchBrowser } from '../support/browser.js';
+import { ARTIFACTS, builtConsole, launchBrowser } from '../support/browser.js';
 import { type Harness, type TestToken, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
 
@@ -31,7 +31,6 @@ describe('web console: paging, reviews, tags', () => {
   let browser: Browser;
   let page: Page;
   let consoleDir: string;
-  let removeConsole: () => void;
   const errors: string[] = [];
 
   const head = (ns: string): string => h.git(ns, 'rev-parse', 'main').trim();
@@ -68,10 +67,8 @@ describe('web console: paging, reviews, tags', () => {
   const hashes = (items: Locator) => items.evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-hash')));
 
   beforeAll(async () => {
-    const built = await buildConsole();
-    consoleDir = built.dir;
-    removeConsole = built.remove;
-    h = await startHarness({ tokens: [ALICE, BOB, CAROL], env: { CAIRN_CONSOLE_DIR: built.dir } });
+    consoleDir = builtConsole();
+    h = await startHarness({ tokens: [ALICE, BOB, CAROL], env: { CAIRN_CONSOLE_DIR: consoleDir } });
     await h.gql(CREATE_NAMESPACE, { name: LEGACY });
     const commits = Array.from({ length: IMPORTED }, (_, i) => ({
       author: { name: 'Grace Hopper', email: 'grace@example.com' },
@@ -112,7 +109,6 @@ describe('web console: paging, reviews, tags', () => {
   afterAll(async () => {
     await browser?.close();
     await h?.close();
-    removeConsole?.();
   });
 
   it('pages through versions with Load more, without a gap or a duplicate, also when a commit lands in between', async () => {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, buildConsole, launchBrowser } from '../support/browser.js';
+import { ARTIFACTS, builtConsole, launchBrowser } from '../support/browser.js';
 import { type Harness, type TestToken, startHarness } from '../support/harness.js';
 import { APPLY_CHANGES, CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
 
@@ -16,7 +16,7 @@ function treePaths(page: Page): Promise<(string | null)[]> {
 }
 
 /**
- * The web console in headless Chromium against a real Cairn serving a console built from source in beforeAll.
+ * The web console in headless Chromium against a real Cairn serving the console built from source once per run (build-sources.ts).
  * The tests run in order and share one history:
  *   v1 alice creates api.json and web.yaml, v2 bob scales api.json up, v3 alice adds worker.json, deletes web.yaml
  *   and reshapes api.json (replicas again); then, from the console's point of view: a live change by bob (v4), a
@@ -27,7 +27,6 @@ describe('web console', () => {
   let browser: Browser;
   let page: Page;
   let consoleDir: string;
-  let removeConsole: () => void;
   const versions: string[] = [];
 
   async function write(query: string, input: Record<string, unknown>, token: TestToken): Promise<string> {
@@ -40,10 +39,8 @@ describe('web console', () => {
   const open = (hash: string) => page.goto(`${h.url}/#${hash}`);
 
   beforeAll(async () => {
-    const built = await buildConsole();
-    consoleDir = built.dir;
-    removeConsole = built.remove;
-    h = await startHarness({ tokens: [ALICE, BOB], env: { CAIRN_CONSOLE_DIR: built.dir } });
+    consoleDir = builtConsole();
+    h = await startHarness({ tokens: [ALICE, BOB], env: { CAIRN_CONSOLE_DIR: consoleDir } });
     await h.gql(CREATE_NAMESPACE, { name: NS });
     versions.push(
       await write(
@@ -108,7 +105,6 @@ describe('web console', () => {
   afterAll(async () => {
     await browser?.close();
     await h?.close();
-    removeConsole?.();
   });
 
   it('refuses a bad token, then signs in with a good one', async () => {

@@ -1,19 +1,13 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
-import { build } from 'vite';
-
-const CONSOLE_CONFIG = new URL('../../src/console/vite.config.ts', import.meta.url).pathname;
+import { inject } from 'vitest';
 
 /** Debian's chromium (what .ci/run installs); CHROMIUM_PATH overrides it. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Builds the web console from source into a fresh temp directory: tests never depend on an earlier `npm run build`. */
-export async function buildConsole(): Promise<{ dir: string; remove(): void }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'cairn-console-'));
-  await build({ configFile: CONSOLE_CONFIG, logLevel: 'warn', build: { outDir: dir, emptyOutDir: true, sourcemap: false } });
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+/** The web console the slow tier built from source for this run (build-sources.ts): never an earlier `npm run build`. */
+export function builtConsole(): string {
+  return inject('builtConsole');
 }
 
 /** One headless Chromium per test file, sandbox off (containers), nothing reaching out to the network on its own. */

@@ -5,6 +5,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** The directory build-sources.ts bundled the server and the CLI into for this run. */
     builtSources: string;
+    /** The directory build-sources.ts built the web console into for this run. */
+    builtConsole: string;
   }
 }
 
