@@ -167,6 +167,8 @@ export class StallableSseClient {
   readonly ended: Promise<'complete' | 'aborted'>;
   private response: http.IncomingMessage | null = null;
   private completed = false;
+  /** Asked to stall before the response arrived: it is paused as soon as it does. */
+  private stalled = false;
 
   constructor(httpUrl: string, query: string, variables: Record<string, unknown>) {
     const request = http.request(`${httpUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' } });
@@ -175,6 +177,7 @@ export class StallableSseClient {
       request.on('response', (response) => {
         this.response = response;
         this.read(response);
+        if (this.stalled) response.pause();
         response.on('end', () => resolve(this.completed ? 'complete' : 'aborted'));
         response.on('error', () => resolve('aborted'));
       });
@@ -183,10 +186,12 @@ export class StallableSseClient {
   }
 
   stall(): void {
+    this.stalled = true;
     this.response?.pause();
   }
 
   resume(): void {
+    this.stalled = false;
     this.response?.resume();
   }
 
