@@ -69,6 +69,21 @@ async function eventsThrough(watcher: RunningCli, closing: string): Promise<Even
   return events(watcher);
 }
 
+/**
+ * Commits made with git itself in a clone of the namespace `feed`, to be pushed while the server is down: the clone
+ * and the commits are made beforehand, so the server is down only as long as a restart takes.
+ */
+function commitsWithGit(root: string, dataDir: string, texts: readonly string[]): { push: () => void } {
+  const clone = path.join(root, 'clone');
+  execFileSync('git', ['clone', '-q', path.join(dataDir, 'feed.git'), clone], { stdio: 'ignore' });
+  for (const [k, text] of texts.entries()) {
+    writeFileSync(path.join(clone, 'offline.json'), text);
+    execFileSync('git', ['-C', clone, 'add', '-A'], { env: { ...process.env, ...GIT_IDENTITY } });
+    execFileSync('git', ['-C', clone, 'commit', '-q', '-m', `offline ${k}`], { env: { ...process.env, ...GIT_IDENTITY } });
+  }
+  return { push: () => void execFileSync('git', ['-C', clone, 'push', '-q', 'origin', 'HEAD:main']) };
+}
+
 /** A data directory (removed by `cleanup`) and the environment of a server on a fixed port, so it can restart there. */
 async function serverHome(prefix: string, cleanup: (() => void | Promise<void>)[]): Promise<{ root: string; dataDir: string; env: Record<string, string> }> {
   const root = mkdtempSync(path.join(tmpdir(), prefix));
@@ -104,17 +119,11 @@ describe('cairn watch', () => {
       () => `before restart: ${watcher.lines.length} events; ${watcher.stderr}`,
     );
 
+    // While the server is down, two commits arrive through git itself: the restarted server must feed them too.
+    const offline = commitsWithGit(root, dataDir, ['{"k": 0}\n', '{"k": 1}\n']);
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
-    // While the server is down, two commits arrive through git itself: the restarted server must feed them too.
-    const clone = path.join(root, 'clone');
-    execFileSync('git', ['clone', '-q', path.join(dataDir, 'feed.git'), clone]);
-    for (let k = 0; k < 2; k += 1) {
-      writeFileSync(path.join(clone, 'offline.json'), `{"k": ${k}}\n`);
-      execFileSync('git', ['-C', clone, 'add', '-A'], { env: { ...process.env, ...GIT_IDENTITY } });
-      execFileSync('git', ['-C', clone, 'commit', '-q', '-m', `offline ${k}`], { env: { ...process.env, ...GIT_IDENTITY } });
-    }
-    execFileSync('git', ['-C', clone, 'push', '-q', 'origin', 'HEAD:main']);
+    offline.push();
 
     server = startServerProcess(env);
     await listeningUrl(server);
@@ -159,15 +168,11 @@ describe('cairn watch', () => {
       const watcher = new RunningCli(spawnCli(['--json', 'watch', 'feed', ...args], { url }));
       cleanup.push(() => void watcher.child.kill('SIGKILL'));
       await subscribed(url, watcher);
+      // A commit arrives while the server is down, before the watcher saw any event.
+      const offline = commitsWithGit(root, dataDir, ['{"offline": true}\n']);
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);
-      // A commit arrives while the server is down, before the watcher saw any event.
-      const clone = path.join(root, 'clone');
-      execFileSync('git', ['clone', '-q', path.join(dataDir, 'feed.git'), clone], { stdio: 'ignore' });
-      writeFileSync(path.join(clone, 'offline.json'), '{"offline": true}\n');
-      execFileSync('git', ['-C', clone, 'add', '-A'], { env: { ...process.env, ...GIT_IDENTITY } });
-      execFileSync('git', ['-C', clone, 'commit', '-q', '-m', 'offline'], { env: { ...process.env, ...GIT_IDENTITY } });
-      execFileSync('git', ['-C', clone, 'push', '-q', 'origin', 'HEAD:main']);
+      offline.push();
       server = startServerProcess(env);
       await listeningUrl(server);
       await put(url, 'live.json', { k: 1 });
@@ -196,14 +201,17 @@ describe('cairn watch', () => {
   );
 
   it('exits 6 when the feed cannot be reached at all, and 3 (not found) for a since the namespace does not have', async () => {
-    const port = await freePort();
-    const unreachable = await runCli(['--json', 'watch', 'feed', '--since', 'abc1234'], { url: `http://127.0.0.1:${port}` });
-    expect(unreachable.code).toBe(6);
-    expect(JSON.parse(unreachable.stdout)).toMatchObject({ error: { type: 'Unreachable', exitCode: 6 } });
     const h = await startHarness();
     cleanup.push(() => h.close());
     await h.gql(CREATE_NAMESPACE, { name: 'feed' });
-    const unknown = await runCli(['--json', 'watch', 'feed', '--since', 'abc1234'], { url: h.url });
+    // Asked for while the harness listens, so it cannot be the harness' port.
+    const port = await freePort();
+    const [unreachable, unknown] = await Promise.all([
+      runCli(['--json', 'watch', 'feed', '--since', 'abc1234'], { url: `http://127.0.0.1:${port}` }),
+      runCli(['--json', 'watch', 'feed', '--since', 'abc1234'], { url: h.url }),
+    ]);
+    expect(unreachable.code).toBe(6);
+    expect(JSON.parse(unreachable.stdout)).toMatchObject({ error: { type: 'Unreachable', exitCode: 6 } });
     expect(unknown.code).toBe(3);
     expect(JSON.parse(unknown.stdout)).toMatchObject({ error: { type: 'InvalidRef', exitCode: 3 } });
   });
@@ -255,9 +263,9 @@ describe('cairn watch', () => {
   it('backs off when connections are accepted and dropped at once, instead of reconnecting four times a second', async () => {
     // Stands for a proxy or a failing server: it acknowledges graphql-ws' connection_init, then closes the socket.
     const server = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => 'graphql-transport-ws' });
-    let connections = 0;
+    const connectedAt: number[] = [];
     server.on('connection', (socket) => {
-      connections += 1;
+      connectedAt.push(Date.now());
       socket.once('message', () => {
         socket.send(JSON.stringify({ type: 'connection_ack' }));
         setTimeout(() => socket.close(1011, 'dropped'), 10);
@@ -270,21 +278,20 @@ describe('cairn watch', () => {
     const watcher = new RunningCli(spawnCli(['watch', 'feed', '--since', '0'.repeat(40)], { url: `http://127.0.0.1:${port}` }));
     cleanup.push(() => void watcher.child.kill('SIGKILL'));
     await until(
-      () => connections >= 1,
-      10_000,
-      () => `never connected: ${watcher.stderr}`,
+      () => connectedAt.length >= 5,
+      20_000,
+      () => `${connectedAt.length} connections: ${watcher.stderr}`,
     );
-    const first = Date.now();
-    await new Promise((r) => setTimeout(r, 4_000));
-    const elapsed = Date.now() - first;
-    // 250, 500, 1000, 2000 ms apart: five connections in 4 s at most; without backoff there would be about sixteen.
-    expect(connections, `${connections} connections in ${elapsed} ms`).toBeLessThanOrEqual(5);
     // Doubling from 250 ms, each within ±20% (jitter, so watchers cut off together do not return together).
     const waits = [...watcher.stderr.matchAll(/closed 1011 dropped\); resuming after the start of the namespace in (\d+) ms/g)].map((m) => Number(m[1]));
     expect(waits.length).toBeGreaterThanOrEqual(4);
+    // As the stand-in saw them: each connection came no sooner than the wait before it (250, 500, 1000, 2000 ms; five
+    // connections in no less than 3 s, where without backoff there would be one every few milliseconds).
+    const gaps = connectedAt.slice(1, 5).map((at, i) => at - connectedAt[i]!);
     for (const [i, wait] of waits.slice(0, 4).entries()) {
       expect(wait).toBeGreaterThanOrEqual(250 * 2 ** i * 0.8);
       expect(wait).toBeLessThanOrEqual(250 * 2 ** i * 1.2);
+      expect(gaps[i], `connections ${gaps.join(', ')} ms apart`).toBeGreaterThanOrEqual(wait);
     }
     watcher.child.kill('SIGTERM');
     expect(await watcher.exited).toBe(0);
