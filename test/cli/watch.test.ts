@@ -99,58 +99,64 @@ describe('cairn watch', () => {
     for (const step of cleanup.reverse()) await step();
   });
 
-  it('resumes across a server restart with no gap and no duplicate, including commits made with git meanwhile', async () => {
-    const { root, dataDir, env } = await serverHome('cairn-cli-watch-', cleanup);
-    let server: ServerProcess = startServerProcess(env);
-    cleanup.push(() => void server.child.kill('SIGKILL'));
-    const url = await listeningUrl(server);
-    await gql(url, CREATE_NAMESPACE, { name: 'feed' });
-    const seed = (await gql(url, PUT, { input: { namespace: 'feed', path: 'seed.json', content: { seed: true }, expectedVersion: null } })).putConfig!.version!
-      .hash;
+  // Each test but the last has its own servers, data and watcher, and spends most of its time waiting (for a restart,
+  // a reconnection's backoff): they run side by side. The last one writes hundreds of large commits as fast as it can.
+  it.concurrent(
+    'resumes across a server restart with no gap and no duplicate, including commits made with git meanwhile',
+    async () => {
+      const { root, dataDir, env } = await serverHome('cairn-cli-watch-', cleanup);
+      let server: ServerProcess = startServerProcess(env);
+      cleanup.push(() => void server.child.kill('SIGKILL'));
+      const url = await listeningUrl(server);
+      await gql(url, CREATE_NAMESPACE, { name: 'feed' });
+      const seed = (await gql(url, PUT, { input: { namespace: 'feed', path: 'seed.json', content: { seed: true }, expectedVersion: null } })).putConfig!
+        .version!.hash;
 
-    const watcher = new RunningCli(spawnCli(['--json', 'watch', 'feed'], { url }));
-    cleanup.push(() => void watcher.child.kill('SIGKILL'));
-    // The watcher starts from the head it reads: wait until its subscription is live before writing.
-    await subscribed(url, watcher);
-    for (let k = 0; k < 3; k += 1) await put(url, 'live.json', { k });
-    await until(
-      () => watcher.lines.length >= 3,
-      15_000,
-      () => `before restart: ${watcher.lines.length} events; ${watcher.stderr}`,
-    );
+      const watcher = new RunningCli(spawnCli(['--json', 'watch', 'feed'], { url }));
+      cleanup.push(() => void watcher.child.kill('SIGKILL'));
+      // The watcher starts from the head it reads: wait until its subscription is live before writing.
+      await subscribed(url, watcher);
+      for (let k = 0; k < 3; k += 1) await put(url, 'live.json', { k });
+      await until(
+        () => watcher.lines.length >= 3,
+        15_000,
+        () => `before restart: ${watcher.lines.length} events; ${watcher.stderr}`,
+      );
 
-    // While the server is down, two commits arrive through git itself: the restarted server must feed them too.
-    const offline = commitsWithGit(root, dataDir, ['{"k": 0}\n', '{"k": 1}\n']);
-    server.child.kill('SIGTERM');
-    expect(await server.exited).toBe(0);
-    offline.push();
+      // While the server is down, two commits arrive through git itself: the restarted server must feed them too.
+      const offline = commitsWithGit(root, dataDir, ['{"k": 0}\n', '{"k": 1}\n']);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      offline.push();
 
-    server = startServerProcess(env);
-    await listeningUrl(server);
-    for (let k = 3; k < 6; k += 1) await put(url, 'live.json', { k });
+      server = startServerProcess(env);
+      await listeningUrl(server);
+      for (let k = 3; k < 6; k += 1) await put(url, 'live.json', { k });
 
-    const expected = execFileSync('git', ['--git-dir', path.join(dataDir, 'feed.git'), 'rev-list', '--reverse', `${seed}..main`], { encoding: 'utf8' })
-      .trim()
-      .split('\n');
-    expect(expected).toHaveLength(8);
-    await until(
-      () => watcher.lines.length >= expected.length,
-      20_000,
-      () => `after restart: ${watcher.lines.length}/${expected.length} events; ${watcher.stderr}`,
-    );
-    const closing = await put(url, 'closing.json', { closing: true });
-    const received = await eventsThrough(watcher, closing);
-    expect(received.map((e) => e.version)).toEqual([...expected, closing]);
-    expect(received.map((e) => e.sequence)).toEqual([...expected, closing].map((_, i) => i + 1));
-    expect(watcher.stderr).toMatch(/feed connection ended \(closed 1001 server shutting down\); resuming after [0-9a-f]{40}/);
+      const expected = execFileSync('git', ['--git-dir', path.join(dataDir, 'feed.git'), 'rev-list', '--reverse', `${seed}..main`], { encoding: 'utf8' })
+        .trim()
+        .split('\n');
+      expect(expected).toHaveLength(8);
+      await until(
+        () => watcher.lines.length >= expected.length,
+        20_000,
+        () => `after restart: ${watcher.lines.length}/${expected.length} events; ${watcher.stderr}`,
+      );
+      const closing = await put(url, 'closing.json', { closing: true });
+      const received = await eventsThrough(watcher, closing);
+      expect(received.map((e) => e.version)).toEqual([...expected, closing]);
+      expect(received.map((e) => e.sequence)).toEqual([...expected, closing].map((_, i) => i + 1));
+      expect(watcher.stderr).toMatch(/feed connection ended \(closed 1001 server shutting down\); resuming after [0-9a-f]{40}/);
 
-    watcher.child.kill('SIGTERM');
-    expect(await watcher.exited).toBe(0);
-    server.child.kill('SIGTERM');
-    await server.exited;
-  }, 60_000);
+      watcher.child.kill('SIGTERM');
+      expect(await watcher.exited).toBe(0);
+      server.child.kill('SIGTERM');
+      await server.exited;
+    },
+    60_000,
+  );
 
-  it.each([
+  it.concurrent.each([
     { name: 'an empty namespace, from its start', seeded: false, args: [] as string[] },
     { name: '--since HEAD, from the head it named then (not the head of the reconnection)', seeded: true, args: ['--since', 'HEAD'] },
   ])(
@@ -200,7 +206,7 @@ describe('cairn watch', () => {
     60_000,
   );
 
-  it('exits 6 when the feed cannot be reached at all, and 3 (not found) for a since the namespace does not have', async () => {
+  it.concurrent('exits 6 when the feed cannot be reached at all, and 3 (not found) for a since the namespace does not have', async () => {
     const h = await startHarness();
     cleanup.push(() => h.close());
     await h.gql(CREATE_NAMESPACE, { name: 'feed' });
@@ -216,6 +222,77 @@ describe('cairn watch', () => {
     expect(JSON.parse(unknown.stdout)).toMatchObject({ error: { type: 'InvalidRef', exitCode: 3 } });
   });
 
+  it.concurrent('backs off when connections are accepted and dropped at once, instead of reconnecting four times a second', async () => {
+    // Stands for a proxy or a failing server: it acknowledges graphql-ws' connection_init, then closes the socket.
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => 'graphql-transport-ws' });
+    const connectedAt: number[] = [];
+    server.on('connection', (socket) => {
+      connectedAt.push(Date.now());
+      socket.once('message', () => {
+        socket.send(JSON.stringify({ type: 'connection_ack' }));
+        setTimeout(() => socket.close(1011, 'dropped'), 10);
+      });
+    });
+    cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    // A since of forty zeros is not resolved over HTTP first: the stand-in speaks WebSocket only.
+    const watcher = new RunningCli(spawnCli(['watch', 'feed', '--since', '0'.repeat(40)], { url: `http://127.0.0.1:${port}` }));
+    cleanup.push(() => void watcher.child.kill('SIGKILL'));
+    await until(
+      () => connectedAt.length >= 5,
+      20_000,
+      () => `${connectedAt.length} connections: ${watcher.stderr}`,
+    );
+    // Doubling from 250 ms, each within ±20% (jitter, so watchers cut off together do not return together).
+    const waits = [...watcher.stderr.matchAll(/closed 1011 dropped\); resuming after the start of the namespace in (\d+) ms/g)].map((m) => Number(m[1]));
+    expect(waits.length).toBeGreaterThanOrEqual(4);
+    // As the stand-in saw them: each connection came no sooner than the wait before it (250, 500, 1000, 2000 ms; five
+    // connections in no less than 3 s, where without backoff there would be one every few milliseconds).
+    const gaps = connectedAt.slice(1, 5).map((at, i) => at - connectedAt[i]!);
+    for (const [i, wait] of waits.slice(0, 4).entries()) {
+      expect(wait).toBeGreaterThanOrEqual(250 * 2 ** i * 0.8);
+      expect(wait).toBeLessThanOrEqual(250 * 2 ** i * 1.2);
+      expect(gaps[i], `connections ${gaps.join(', ')} ms apart`).toBeGreaterThanOrEqual(wait);
+    }
+    watcher.child.kill('SIGTERM');
+    expect(await watcher.exited).toBe(0);
+  });
+
+  it.concurrent(
+    'resumes, rather than exits, when the slow-subscriber cut-off arrives as a GraphQL error (SLOW_SUBSCRIBER) instead of a 4413 close',
+    async () => {
+      // Stands for a server whose error payload overtook the close frame: one event, the error, then complete.
+      const server = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => 'graphql-transport-ws' });
+      const sinces: unknown[] = [];
+      server.on('connection', (socket) => {
+        socket.on('message', (data: Buffer) => {
+          const message = JSON.parse(data.toString()) as { type: string; id?: string; payload?: { variables?: { since?: unknown } } };
+          if (message.type === 'connection_init') socket.send(JSON.stringify({ type: 'connection_ack' }));
+          if (message.type !== 'subscribe') return;
+          sinces.push(message.payload?.variables?.since);
+          const version = String(sinces.length).repeat(40);
+          socket.send(JSON.stringify({ type: 'next', id: message.id, payload: { data: { changes: { version, sequence: sinces.length } } } }));
+          const error = { message: 'slow subscriber', extensions: { code: 'SLOW_SUBSCRIBER', resumeFrom: version } };
+          socket.send(JSON.stringify({ type: 'next', id: message.id, payload: { errors: [error] } }));
+          socket.send(JSON.stringify({ type: 'complete', id: message.id }));
+        });
+      });
+      cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      await new Promise((resolve) => server.once('listening', resolve));
+      const { port } = server.address() as AddressInfo;
+      const watcher = new RunningCli(spawnCli(['--json', 'watch', 'feed', '--since', '0'.repeat(40)], { url: `http://127.0.0.1:${port}` }));
+      cleanup.push(() => void watcher.child.kill('SIGKILL'));
+      await until(
+        () => sinces.length >= 2,
+        10_000,
+        () => `did not resume: ${watcher.stderr}`,
+      );
+      expect(sinces.slice(0, 2)).toEqual(['0'.repeat(40), '1'.repeat(40)]);
+      watcher.child.kill('SIGTERM');
+      expect(await watcher.exited).toBe(0);
+    },
+  );
   it('resumes after the server cuts it off as a slow subscriber (4413), with no gap and no duplicate', async () => {
     const h: Harness = await startHarness({ env: { CAIRN_FEED_MAX_BUFFERED_EVENTS: '20' } });
     cleanup.push(() => h.close());
@@ -259,73 +336,4 @@ describe('cairn watch', () => {
     watcher.child.kill('SIGTERM');
     expect(await watcher.exited).toBe(0);
   }, 60_000);
-
-  it('backs off when connections are accepted and dropped at once, instead of reconnecting four times a second', async () => {
-    // Stands for a proxy or a failing server: it acknowledges graphql-ws' connection_init, then closes the socket.
-    const server = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => 'graphql-transport-ws' });
-    const connectedAt: number[] = [];
-    server.on('connection', (socket) => {
-      connectedAt.push(Date.now());
-      socket.once('message', () => {
-        socket.send(JSON.stringify({ type: 'connection_ack' }));
-        setTimeout(() => socket.close(1011, 'dropped'), 10);
-      });
-    });
-    cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    await new Promise((resolve) => server.once('listening', resolve));
-    const { port } = server.address() as AddressInfo;
-    // A since of forty zeros is not resolved over HTTP first: the stand-in speaks WebSocket only.
-    const watcher = new RunningCli(spawnCli(['watch', 'feed', '--since', '0'.repeat(40)], { url: `http://127.0.0.1:${port}` }));
-    cleanup.push(() => void watcher.child.kill('SIGKILL'));
-    await until(
-      () => connectedAt.length >= 5,
-      20_000,
-      () => `${connectedAt.length} connections: ${watcher.stderr}`,
-    );
-    // Doubling from 250 ms, each within ±20% (jitter, so watchers cut off together do not return together).
-    const waits = [...watcher.stderr.matchAll(/closed 1011 dropped\); resuming after the start of the namespace in (\d+) ms/g)].map((m) => Number(m[1]));
-    expect(waits.length).toBeGreaterThanOrEqual(4);
-    // As the stand-in saw them: each connection came no sooner than the wait before it (250, 500, 1000, 2000 ms; five
-    // connections in no less than 3 s, where without backoff there would be one every few milliseconds).
-    const gaps = connectedAt.slice(1, 5).map((at, i) => at - connectedAt[i]!);
-    for (const [i, wait] of waits.slice(0, 4).entries()) {
-      expect(wait).toBeGreaterThanOrEqual(250 * 2 ** i * 0.8);
-      expect(wait).toBeLessThanOrEqual(250 * 2 ** i * 1.2);
-      expect(gaps[i], `connections ${gaps.join(', ')} ms apart`).toBeGreaterThanOrEqual(wait);
-    }
-    watcher.child.kill('SIGTERM');
-    expect(await watcher.exited).toBe(0);
-  });
-
-  it('resumes, rather than exits, when the slow-subscriber cut-off arrives as a GraphQL error (SLOW_SUBSCRIBER) instead of a 4413 close', async () => {
-    // Stands for a server whose error payload overtook the close frame: one event, the error, then complete.
-    const server = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => 'graphql-transport-ws' });
-    const sinces: unknown[] = [];
-    server.on('connection', (socket) => {
-      socket.on('message', (data: Buffer) => {
-        const message = JSON.parse(data.toString()) as { type: string; id?: string; payload?: { variables?: { since?: unknown } } };
-        if (message.type === 'connection_init') socket.send(JSON.stringify({ type: 'connection_ack' }));
-        if (message.type !== 'subscribe') return;
-        sinces.push(message.payload?.variables?.since);
-        const version = String(sinces.length).repeat(40);
-        socket.send(JSON.stringify({ type: 'next', id: message.id, payload: { data: { changes: { version, sequence: sinces.length } } } }));
-        const error = { message: 'slow subscriber', extensions: { code: 'SLOW_SUBSCRIBER', resumeFrom: version } };
-        socket.send(JSON.stringify({ type: 'next', id: message.id, payload: { errors: [error] } }));
-        socket.send(JSON.stringify({ type: 'complete', id: message.id }));
-      });
-    });
-    cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    await new Promise((resolve) => server.once('listening', resolve));
-    const { port } = server.address() as AddressInfo;
-    const watcher = new RunningCli(spawnCli(['--json', 'watch', 'feed', '--since', '0'.repeat(40)], { url: `http://127.0.0.1:${port}` }));
-    cleanup.push(() => void watcher.child.kill('SIGKILL'));
-    await until(
-      () => sinces.length >= 2,
-      10_000,
-      () => `did not resume: ${watcher.stderr}`,
-    );
-    expect(sinces.slice(0, 2)).toEqual(['0'.repeat(40), '1'.repeat(40)]);
-    watcher.child.kill('SIGTERM');
-    expect(await watcher.exited).toBe(0);
-  });
 });
