@@ -14,5 +14,6 @@ export const PROCESS_HELPERS = [
   'support/browser',
   'support/redis-server',
   'support/git-http-server',
+  'support/git-http-server-process',
   'cli/cli-process',
 ] as const;

@@ -9,6 +9,7 @@ import http from 'isomorphic-git/http/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gitCli } from '../support/git-cli.js';
 import { type GitHttpServer, startGitHttpServer } from '../support/git-http-server.js';
+import { startGitHttpServerProcess } from '../support/git-http-server-process.js';
 
 const AUTHOR = { name: 'Replica', email: 'replica@example.com', timestamp: 1_700_000_000, timezoneOffset: 0 };
 const MAIN = 'refs/heads/main';
@@ -359,6 +360,49 @@ describe('failure injection', () => {
     await other.close();
     expect(await listing).toMatchObject({ code: 'ECONNRESET' });
     expect(existsSync(other.root)).toBe(false);
+  });
+});
+
+describe('the server in a process of its own', () => {
+  it('serves git, applies failNext and pause before answering the call, logs every request, and removes its root on close', async () => {
+    const remote = await startGitHttpServerProcess();
+    try {
+      const url = remote.createRepository('p.git');
+      const gitdir = await bareRepository(path.join(work, 'process.git'));
+      const head = await commitFile(gitdir, '{"a":1}', []);
+      await git.push({ fs, http, gitdir, url, ref: 'main', remoteRef: 'main' });
+      expect(await remoteHead(path.join(remote.root, 'p.git'))).toBe(head);
+
+      await remote.failNext(Infinity, { status: 503 });
+      await expect(git.listServerRefs({ http, url })).rejects.toMatchObject({ code: 'HttpError', data: { statusCode: 503 } });
+      await expect(git.listServerRefs({ http, url })).rejects.toMatchObject({ code: 'HttpError', data: { statusCode: 503 } });
+      await remote.failNext(0);
+
+      await remote.pause();
+      let answered = false;
+      const listing = git.listServerRefs({ http, url, prefix: 'refs/heads/' }).then((refs) => {
+        answered = true;
+        return refs;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(answered).toBe(false);
+      await remote.resume();
+      expect(await listing).toEqual([{ ref: MAIN, oid: head }]);
+
+      await remote.settled();
+      expect(remote.log.map((r) => `${r.method} ${r.service} ${r.status}`)).toEqual([
+        'GET git-receive-pack 200',
+        'POST git-receive-pack 200',
+        'GET git-upload-pack 503',
+        'GET git-upload-pack 503',
+        // Protocol v2: the listing itself is a POST (ls-refs).
+        'GET git-upload-pack 200',
+        'POST git-upload-pack 200',
+      ]);
+    } finally {
+      await remote.close();
+    }
+    expect(existsSync(remote.root)).toBe(false);
   });
 });
 

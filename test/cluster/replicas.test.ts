@@ -4,7 +4,8 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gitCli } from '../support/git-cli.js';
-import { type GitHttpServer, type GitService, startGitHttpServer } from '../support/git-http-server.js';
+import type { GitService } from '../support/git-http-server.js';
+import { type GitHttpServerProcess, startGitHttpServerProcess } from '../support/git-http-server-process.js';
 import { type Harness, collect, startHarness } from '../support/harness.js';
 import { APPLY_CHANGES, CHANGES_SUBSCRIPTION, CREATE_NAMESPACE, HEAD, PUT_CONFIG, ROLLBACK, type WriteResult } from '../support/operations.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
@@ -22,7 +23,8 @@ interface ChangeData {
   changes: { version: string; parentVersion: string | null; namespace: string };
 }
 
-let remote: GitHttpServer;
+/** In its own process: the file sends it hundreds of requests, each a fork (see git-http-server-process.ts). */
+let remote: GitHttpServerProcess;
 let redis: RedisServer;
 /** The repository the replicas of the running describe block share (see useFreshRemote). */
 let remoteUrl: string;
@@ -86,8 +88,15 @@ async function cloneHead(h: Harness, namespace: string): Promise<string | null> 
   }
 }
 
+/** Where the remote's log ends now, with every request answered so far in it. */
+async function logMark(): Promise<number> {
+  await remote.settled();
+  return remote.log.length;
+}
+
 /** The services of the POSTs (the requests that do the work) the remote answered since log entry `mark`, in order. */
-function postsSince(mark: number): (GitService | null)[] {
+async function postsSince(mark: number): Promise<(GitService | null)[]> {
+  await remote.settled();
   return remote.log
     .slice(mark)
     .filter((r) => r.method === 'POST')
@@ -118,7 +127,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10
 }
 
 beforeAll(async () => {
-  [remote, redis] = await Promise.all([startGitHttpServer(), startRedisServer()]);
+  [remote, redis] = await Promise.all([startGitHttpServerProcess(), startRedisServer()]);
 });
 
 afterAll(async () => {
@@ -329,11 +338,11 @@ describe("without announcements or polling, every write meets the remote's compa
   it("a stale write on B: the remote refuses its push, B pulls, re-checks and answers VersionConflict naming A's commit", async () => {
     const winner = await put(a, ns, 'app.json', { limit: 2 }, base);
     expect(await cloneHead(b, ns)).toBe(base);
-    const mark = remote.log.length;
+    const mark = await logMark();
     const loser = await put(b, ns, 'app.json', { limit: 3 }, base);
     expect(loser).toMatchObject({ __typename: 'VersionConflict', currentVersion: winner.version?.hash });
     // One push, refused (the remote's branch did not move), then the pull that showed why.
-    const posts = postsSince(mark);
+    const posts = await postsSince(mark);
     expect(posts[0]).toBe('git-receive-pack');
     expect(posts.filter((s) => s === 'git-receive-pack')).toHaveLength(1);
     expect(posts.slice(1)).toContain('git-upload-pack');
@@ -344,10 +353,10 @@ describe("without announcements or polling, every write meets the remote's compa
   it("a write on B refused by the remote but touching another document is run again on A's commit and lands on top of it", async () => {
     const bHead = (await cloneHead(b, ns))!;
     const fromA = await put(a, ns, 'a-only.json', { x: 1 }, bHead);
-    const mark = remote.log.length;
+    const mark = await logMark();
     const onB = await put(b, ns, 'b-only.json', { y: 1 }, bHead);
     expect(onB.__typename).toBe('WritePayload');
-    const posts = postsSince(mark);
+    const posts = await postsSince(mark);
     expect(posts[0]).toBe('git-receive-pack');
     expect(posts.at(-1)).toBe('git-receive-pack');
     expect(posts.filter((s) => s === 'git-receive-pack')).toHaveLength(2);
@@ -360,10 +369,10 @@ describe("without announcements or polling, every write meets the remote's compa
   it('a write on B based on a version B has not pulled yet fetches it first, then pushes once', async () => {
     const fromA = await put(a, ns, 'other.json', { x: 1 }, (await headOf(a, ns))!);
     expect(await cloneHead(b, ns)).not.toBe(fromA.version?.hash);
-    const mark = remote.log.length;
+    const mark = await logMark();
     const onB = await put(b, ns, 'app.json', { limit: 4 }, fromA.version!.hash);
     expect(onB.__typename).toBe('WritePayload');
-    const posts = postsSince(mark);
+    const posts = await postsSince(mark);
     expect(posts[0]).toBe('git-upload-pack');
     expect(posts.filter((s) => s === 'git-receive-pack')).toHaveLength(1);
     expect(remoteHistory(ns).slice(-2)).toEqual([fromA.version?.hash, onB.version?.hash]);
@@ -489,7 +498,7 @@ describe('when the remote fails', () => {
     try {
       await h.gql(CREATE_NAMESPACE, { name: 'outage' });
       const first = await put(h, 'outage', 'a.json', { a: 1 }, null);
-      remote.failNext(1, { service: 'git-receive-pack', status: 503 });
+      await remote.failNext(1, { service: 'git-receive-pack', status: 503 });
       const failed = await put(h, 'outage', 'a.json', { a: 2 }, first.version!.hash);
       expect(failed.__typename).toBe('StorageFailure');
       expect(await headOf(h, 'outage')).toBe(first.version?.hash);
@@ -504,14 +513,14 @@ describe('when the remote fails', () => {
   it('creating a namespace while the remote is down is a StorageFailure, and works once it is back', async () => {
     const h = await replica();
     try {
-      remote.failNext(Infinity, { status: 503 });
+      await remote.failNext(Infinity, { status: 503 });
       const res = await h.gql<{ createNamespace: { __typename: string; message: string } }>(CREATE_NAMESPACE, { name: 'during-outage' });
       expect(res.data.createNamespace.__typename).toBe('StorageFailure');
       expect(res.data.createNamespace.message).toMatch(/remote/);
-      remote.failNext(0);
+      await remote.failNext(0);
       expect((await h.gql(CREATE_NAMESPACE, { name: 'during-outage' })).data).toMatchObject({ createNamespace: { name: 'during-outage' } });
     } finally {
-      remote.failNext(0);
+      await remote.failNext(0);
       await h.close();
     }
   });
@@ -521,7 +530,7 @@ describe('when the remote fails', () => {
     try {
       await h.gql(CREATE_NAMESPACE, { name: 'lost-answer' });
       const first = await put(h, 'lost-answer', 'a.json', { a: 1 }, null);
-      remote.failNext(1, { service: 'git-receive-pack', status: 502, afterBackend: true });
+      await remote.failNext(1, { service: 'git-receive-pack', status: 502, afterBackend: true });
       const failed = await put(h, 'lost-answer', 'a.json', { a: 2 }, first.version!.hash, 'retry-me-1');
       expect(failed.__typename).toBe('StorageFailure');
       expect(remoteHistory('lost-answer')).toHaveLength(2);

@@ -53,6 +53,8 @@ export interface GitHttpServerOptions {
   readonly auth?: { readonly username: string; readonly password: string };
   /** Port to listen on (127.0.0.1); a free one when absent. */
   readonly port?: number;
+  /** Told of each entry as it joins `log`. */
+  readonly onLogged?: (entry: GitHttpRequest) => void;
 }
 
 export type GitService = 'git-upload-pack' | 'git-receive-pack';
@@ -139,9 +141,11 @@ export async function startGitHttpServer(options: GitHttpServerOptions = {}): Pr
     const { pathInfo, query } = splitUrl(req.url ?? '/');
     const service = serviceOf(pathInfo, query);
     const contentEncoding = header(req, 'content-encoding') ?? null;
-    res.once('close', () =>
-      log.push({ method: req.method ?? '', path: pathInfo, service, contentEncoding, status: res.headersSent ? res.statusCode : 'reset' }),
-    );
+    res.once('close', () => {
+      const entry: GitHttpRequest = { method: req.method ?? '', path: pathInfo, service, contentEncoding, status: res.headersSent ? res.statusCode : 'reset' };
+      log.push(entry);
+      options.onLogged?.(entry);
+    });
     const rule = takeFailure(service, req.method);
     if (rule && !rule.afterBackend) return fail(req, res, rule);
     const user = authenticate(req, options.auth);
@@ -191,9 +195,7 @@ export async function startGitHttpServer(options: GitHttpServerOptions = {}): Pr
     },
     log,
     createRepository(name, { initialBranch = 'main' } = {}) {
-      if (!REPOSITORY_NAME.test(name) || name.split('/').includes('..')) throw new Error(`invalid repository name: ${name}`);
-      execFileSync('git', ['init', '--quiet', '--bare', `--initial-branch=${initialBranch}`, path.join(root, name)], { env: gitFreeEnv() });
-      return url + name;
+      return createServedRepository(root, url, name, initialBranch);
     },
     failNext(count, failureOptions = {}) {
       failure = { remaining: count, options: failureOptions };
@@ -214,6 +216,13 @@ export async function startGitHttpServer(options: GitHttpServerOptions = {}): Pr
       if (ownsRoot) rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** `git init --bare` of repository `name` under `root`, served at `url + name`. */
+export function createServedRepository(root: string, url: string, name: string, initialBranch = 'main'): string {
+  if (!REPOSITORY_NAME.test(name) || name.split('/').includes('..')) throw new Error(`invalid repository name: ${name}`);
+  execFileSync('git', ['init', '--quiet', '--bare', `--initial-branch=${initialBranch}`, path.join(root, name)], { env: gitFreeEnv() });
+  return url + name;
 }
 
 function fail(req: IncomingMessage, res: ServerResponse, rule: FailureOptions): void {
