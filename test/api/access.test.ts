@@ -128,10 +128,13 @@ describe('access control', () => {
   const head = async (ns: string): Promise<string> => (await git(ns, 'rev-parse', 'HEAD')).trim();
   const show = (ns: string, p: string): Promise<string> => git(ns, 'show', `HEAD:${p}`);
 
-  async function unchanged<T>(ns: string, attempt: () => Promise<T>): Promise<T> {
+  /** Runs `attempt` with the head it starts from, and checks with git that neither HEAD nor any other ref moved. */
+  async function unchanged<T>(ns: string, attempt: (current: string) => Promise<T>): Promise<T> {
     // HEAD and every ref, each with the commit it names, in one git call.
     const before = await git(ns, 'show-ref', '--head');
-    const result = await attempt();
+    const current = /^([0-9a-f]{40}) HEAD$/m.exec(before)?.[1];
+    expect(current, before).toBeDefined();
+    const result = await attempt(current!);
     expect(await git(ns, 'show-ref', '--head')).toBe(before);
     return result;
   }
@@ -148,8 +151,8 @@ describe('access control', () => {
   }
 
   /** Prepares what `op` needs in `ns`, then runs it as `token`; returns the typed result. */
-  type Guard = <T>(attempt: () => Promise<T>) => Promise<T>;
-  async function runWrite(op: WriteOp, ns: Ns, token: string, guard: Guard = (attempt) => attempt()): Promise<WriteResult & Typed & { tag: string }> {
+  type Guard = <T>(attempt: (current: string) => Promise<T>) => Promise<T>;
+  async function runWrite(op: WriteOp, ns: Ns, token: string, guard: Guard): Promise<WriteResult & Typed & { tag: string }> {
     counter += 1;
     const tag = `${op}-${counter}`;
     return { ...(await attemptWrite(op, ns, token, guard, tag)), tag };
@@ -158,10 +161,10 @@ describe('access control', () => {
   async function attemptWrite(op: WriteOp, ns: Ns, token: string, guard: Guard, tag: string): Promise<WriteResult & Typed> {
     switch (op) {
       case 'putConfig': {
-        const res = await guard(async () =>
+        const res = await guard((current) =>
           h.gql<{ putConfig: WriteResult & Typed }>(
             PUT_CONFIG,
-            { input: { namespace: ns, path: `put/${tag}.json`, content: { n: counter }, expectedVersion: await head(ns) } },
+            { input: { namespace: ns, path: `put/${tag}.json`, content: { n: counter }, expectedVersion: current } },
             token,
           ),
         );
@@ -169,13 +172,13 @@ describe('access control', () => {
         return res.data.putConfig;
       }
       case 'applyChanges': {
-        const res = await guard(async () =>
+        const res = await guard((current) =>
           h.gql<{ applyChanges: WriteResult & Typed }>(
             APPLY_CHANGES,
             {
               input: {
                 namespace: ns,
-                expectedVersion: await head(ns),
+                expectedVersion: current,
                 changes: [
                   { path: `apply/${tag}.json`, content: { n: counter } },
                   { path: `apply/${tag}.yaml`, text: `n: ${counter}\n` },
@@ -190,8 +193,8 @@ describe('access control', () => {
       }
       case 'deleteConfig': {
         await adminPut(ns, `del/${tag}.json`, { doomed: true });
-        const res = await guard(async () =>
-          h.gql<{ deleteConfig: WriteResult & Typed }>(DELETE, { input: { namespace: ns, path: `del/${tag}.json`, expectedVersion: await head(ns) } }, token),
+        const res = await guard((current) =>
+          h.gql<{ deleteConfig: WriteResult & Typed }>(DELETE, { input: { namespace: ns, path: `del/${tag}.json`, expectedVersion: current } }, token),
         );
         expect(res.errors).toBeUndefined();
         return res.data.deleteConfig;
@@ -199,10 +202,10 @@ describe('access control', () => {
       case 'rollback': {
         const first = await adminPut(ns, `rb/${tag}.json`, { v: 1 });
         await adminPut(ns, `rb/${tag}.json`, { v: 2 });
-        const res = await guard(async () =>
+        const res = await guard((current) =>
           h.gql<{ rollback: WriteResult & Typed }>(
             ROLLBACK,
-            { input: { namespace: ns, to: first, paths: [`rb/${tag}.json`], expectedVersion: await head(ns) } },
+            { input: { namespace: ns, to: first, paths: [`rb/${tag}.json`], expectedVersion: current } },
             token,
           ),
         );
@@ -212,8 +215,8 @@ describe('access control', () => {
       case 'revert': {
         await adminPut(ns, `rv/${tag}.json`, { v: 1 });
         const target = await adminPut(ns, `rv/${tag}.json`, { v: 2 });
-        const res = await guard(async () =>
-          h.gql<{ revert: WriteResult & Typed }>(REVERT, { input: { namespace: ns, version: target, expectedVersion: await head(ns) } }, token),
+        const res = await guard((current) =>
+          h.gql<{ revert: WriteResult & Typed }>(REVERT, { input: { namespace: ns, version: target, expectedVersion: current } }, token),
         );
         expect(res.errors).toBeUndefined();
         return res.data.revert;
@@ -261,7 +264,7 @@ describe('access control', () => {
         return;
       }
       expect(namespace.__typename).toBe('Namespace');
-      const gitLog = (await git(ns, 'log', '--format=%H')).trim().split('\n');
+      const gitLog = async (): Promise<string[]> => (await git(ns, 'log', '--format=%H')).trim().split('\n');
       switch (op) {
         case 'namespace':
           expect(namespace).toMatchObject({ name: ns, head: { hash: await head(ns) } });
@@ -275,10 +278,10 @@ describe('access control', () => {
           );
           break;
         case 'versions':
-          expect((namespace.versions as { edges: { node: { hash: string } }[] }).edges.map((e) => e.node.hash)).toEqual(gitLog);
+          expect((namespace.versions as { edges: { node: { hash: string } }[] }).edges.map((e) => e.node.hash)).toEqual(await gitLog());
           break;
         case 'audit':
-          expect((namespace.audit as { edges: { node: { version: { hash: string } } }[] }).edges.map((e) => e.node.version.hash)).toEqual(gitLog);
+          expect((namespace.audit as { edges: { node: { version: { hash: string } } }[] }).edges.map((e) => e.node.version.hash)).toEqual(await gitLog());
           break;
         case 'diff':
           expect((namespace.diff as { files: { path: string }[] }).files.map((f) => f.path)).toEqual(
@@ -296,7 +299,7 @@ describe('access control', () => {
         let before = '';
         const result = await runWrite(op, ns, TOKENS[role].token, async (attempt) => {
           before = await head(ns);
-          return attempt();
+          return attempt(before);
         });
         expect(result.__typename, JSON.stringify(result)).toBe('WritePayload');
         expect(result.status).toBe('COMMITTED');
@@ -429,8 +432,8 @@ describe('access control', () => {
 
     it.each(BAD_HEADERS)('%s: a mutation is HTTP 401 with UNAUTHENTICATED and commits nothing', async (_label, authorization) => {
       for (const ns of NAMESPACES) {
-        const res = await unchanged(ns, async () =>
-          send(authorization, PUT_CONFIG, { input: { namespace: ns, path: 'intruder.json', content: { pwned: true }, expectedVersion: await head(ns) } }),
+        const res = await unchanged(ns, (current) =>
+          send(authorization, PUT_CONFIG, { input: { namespace: ns, path: 'intruder.json', content: { pwned: true }, expectedVersion: current } }),
         );
         expect(res.status).toBe(401);
         const body = (await res.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
@@ -592,7 +595,7 @@ describe('access control', () => {
     });
 
     it('has no input field for the operator: sending one is a GraphQL validation error and commits nothing', async () => {
-      const res = await unchanged('team-a', async () =>
+      const res = await unchanged('team-a', (current) =>
         fetch(`${h.url}/graphql`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${EDITOR.token}` },
@@ -603,7 +606,7 @@ describe('access control', () => {
                 namespace: 'team-a',
                 path: 'op.json',
                 content: {},
-                expectedVersion: await head('team-a'),
+                expectedVersion: current,
                 operator: { name: 'Mallory', email: 'mallory@evil.example' },
               },
             },
