@@ -1,6 +1,7 @@
 import { type Connection, authorization, graphqlUrl } from './connection.js';
 import { CliError, type GraphQLErrorBody, graphqlError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
+import { type PostAnswer, postOverHttp } from './http-post.js';
 
 interface GraphQLResponse<T> {
   readonly data?: T | null;
@@ -22,19 +23,23 @@ export class HttpClient {
     return body.data;
   }
 
-  private async post(query: string, variables: Record<string, unknown>, signal: AbortSignal): Promise<Response> {
+  private async post(query: string, variables: Record<string, unknown>, signal: AbortSignal): Promise<PostAnswer> {
     const url = graphqlUrl(this.connection);
+    const headers = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...authorization(this.connection) };
+    const body = JSON.stringify({ query, variables });
     try {
-      return await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...authorization(this.connection) },
-        body: JSON.stringify({ query, variables }),
-        signal,
-      });
+      // Plain HTTP goes through node:http; HTTPS, and a redirect (which fetch follows as it always did), through fetch.
+      if (url.startsWith('http:')) {
+        const answer = await postOverHttp(url, headers, body, signal);
+        if (answer.location === undefined || answer.status < 300 || answer.status >= 400) return answer;
+      }
+      return await fetch(url, { method: 'POST', headers, body, signal });
     } catch (error) {
       if (signal.aborted) throw this.timedOut();
+      // fetch says why in its error's cause; node:http in the error itself.
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new CliError(`cannot reach ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, ExitCode.unreachable, 'Unreachable', { url });
+      const reason = cause?.code ?? cause?.message ?? (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new CliError(`cannot reach ${url}: ${reason}`, ExitCode.unreachable, 'Unreachable', { url });
     }
   }
 
@@ -49,7 +54,7 @@ export class HttpClient {
     );
   }
 
-  private async parse<T>(response: Response): Promise<GraphQLResponse<T>> {
+  private async parse<T>(response: PostAnswer): Promise<GraphQLResponse<T>> {
     if (response.status === 401) {
       const reason = this.connection.token ? 'the token was refused' : 'no token given (--token or CAIRN_TOKEN)';
       throw new CliError(`unauthenticated: ${reason}`, ExitCode.forbidden, 'Unauthenticated');
