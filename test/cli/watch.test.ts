@@ -293,6 +293,8 @@ describe('cairn watch', () => {
       expect(await watcher.exited).toBe(0);
     },
   );
+
+  // Alone, after the others: it writes hundreds of large commits as fast as it can.
   it('resumes after the server cuts it off as a slow subscriber (4413), with no gap and no duplicate', async () => {
     const h: Harness = await startHarness({ env: { CAIRN_FEED_MAX_BUFFERED_EVENTS: '20' } });
     cleanup.push(() => h.close());
