@@ -7,7 +7,7 @@ import { build } from 'esbuild';
  * What `npm run build` runs: the server, the CLI and the document parser's worker, each bundled with the packages it
  * uses into one directory (`dist/bin`). Node then reads a few files at start instead of resolving, reading and
  * compiling about 700 modules one by one: the server is ready in about 0.65 s instead of 1.15 s here, and every CLI
- * command starts as much faster. Type-checking is `npm run typecheck`'s job (in `npm test`); this only translates.
+ * command starts as much faster. Type-checking is `npm run lint:code`'s job (in `npm test`); this only translates.
  */
 const ENTRIES = {
   server: 'src/server/main.ts',
