@@ -1,6 +1,6 @@
 import { InvalidInputError } from './errors.js';
 
-export type CommitAction = 'create' | 'update' | 'delete' | 'rollback' | 'revert' | 'propose' | 'approve' | 'reject' | 'merge' | 'import';
+export type CommitAction = 'create' | 'update' | 'delete' | 'rollback' | 'revert' | 'propose' | 'approve' | 'reject' | 'merge' | 'import' | 'release';
 
 export interface CommitTrailers {
   action: CommitAction;
@@ -23,9 +23,13 @@ export interface CommitTrailers {
    * request-fingerprint.ts), so the same key sent with a different request is refused instead of replayed.
    */
   requestFingerprint?: string | null;
+  /** Release only: the environment whose branch the commit is on. */
+  environment?: string | null;
+  /** Release only: the version of main released (also the commit's second parent). */
+  releaseOf?: string | null;
 }
 
-const ACTIONS: readonly CommitAction[] = ['create', 'update', 'delete', 'rollback', 'revert', 'propose', 'approve', 'reject', 'merge', 'import'];
+const ACTIONS: readonly CommitAction[] = ['create', 'update', 'delete', 'rollback', 'revert', 'propose', 'approve', 'reject', 'merge', 'import', 'release'];
 const MAX_COMMENT_LENGTH = 4000;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -40,6 +44,8 @@ const TRAILER_KEYS = {
   approvedBy: 'Cairn-Approved-By',
   emergency: 'Cairn-Emergency',
   importedBy: 'Cairn-Imported-By',
+  environment: 'Cairn-Environment',
+  releaseOf: 'Cairn-Release-Of',
   requestFingerprint: 'Cairn-Request-Fingerprint',
 } as const satisfies Record<Exclude<keyof CommitTrailers, 'forced'>, string>;
 const FORCED_KEY = 'Cairn-Forced';
@@ -138,10 +144,14 @@ function parseTrailerBlock(block: readonly string[]): CommitTrailers | null {
     ...optionalField('emergency', field('emergency')),
     ...optionalField('importedBy', field('importedBy')),
     ...optionalField('requestFingerprint', field('requestFingerprint')),
+    ...optionalField('environment', field('environment')),
+    ...optionalField('releaseOf', field('releaseOf')),
   };
 }
 
-function optionalField(name: 'proposal' | 'approvedBy' | 'emergency' | 'importedBy' | 'requestFingerprint', value: string | null): Partial<CommitTrailers> {
+function optionalField(
+  name: 'proposal' | 'approvedBy' | 'emergency' | 'importedBy' | 'requestFingerprint' | 'environment' | 'releaseOf',
+  value: string | null): Partial<CommitTrailers> {
   return value === null ? {} : { [name]: value };
 }
 

@@ -19,11 +19,16 @@ import { type PathChange, diffTrees } from './tree-diff.js';
 import { type BlobAtPath, TreeReader } from './tree-reader.js';
 import { WriteLock } from './write-lock.js';
 
+/** A commit of a side branch as `branchLog` reads it: everything an IndexedCommit has but its place in main and its changes. */
+export type LoggedCommit = Omit<IndexedCommit, 'seq' | 'changes'>;
+
 export interface CommitRequest {
   /** The head the change was computed against; the ref only moves if it still points there. */
   readonly parent: string | null;
   /** New content per path (raw, or a blob already encoded by `encodeBlob`), or null to delete the path. */
   readonly files: ReadonlyMap<string, Uint8Array | EncodedObject | null>;
+  /** A second parent, the commit this one brings in (a release's version of main); the tree is still `parent`'s with `files` applied. */
+  readonly merged?: string | null;
   readonly author: Signature;
   readonly committer: Signature;
   readonly message: string;
@@ -347,7 +352,7 @@ export class GitRepository {
     const stored = {
       oid: commit.oid,
       tree: tree.oid,
-      parents: request.parent ? [request.parent] : [],
+      parents: parentsOf(request),
       author: request.author,
       committer: request.committer,
       message: request.message,
@@ -380,6 +385,21 @@ export class GitRepository {
     return commit.oid;
   }
 
+  /**
+   * The newest `limit` commits of a side branch, following first parents (an environment's releases), without their
+   * changes: each is one object read. Empty when the branch does not exist.
+   */
+  async branchLog(ref: string, limit: number): Promise<LoggedCommit[]> {
+    const log: LoggedCommit[] = [];
+    let oid = await this.readRef(ref);
+    while (oid && log.length < limit) {
+      const commit = await this.objects.readCommit(oid);
+      log.push({ ...commit, oid, ...parseCommitMessage(commit.message) });
+      oid = commit.parents[0] ?? null;
+    }
+    return log;
+  }
+
   /** Side branches whose ref starts with `prefix` (e.g. `refs/heads/proposals/`), by full ref name. */
   async branches(prefix: string): Promise<string[]> {
     return this.refs.list(prefix);
@@ -403,7 +423,7 @@ export class GitRepository {
     const tree = await buildTree(this.objects, parentTree, blobs as BlobChanges);
     const commit = this.objects.encodeCommit({
       tree: tree.oid,
-      parents: request.parent ? [request.parent] : [],
+      parents: parentsOf(request),
       author: request.author,
       committer: request.committer,
       message: request.message,
@@ -443,6 +463,10 @@ export class GitRepository {
   async treeOf(commitOid: string): Promise<string> {
     return this.index.get(commitOid)?.tree ?? (await this.objects.readCommit(commitOid)).tree;
   }
+}
+
+function parentsOf(request: CommitRequest): string[] {
+  return [request.parent, request.merged].filter((oid): oid is string => typeof oid === 'string');
 }
 
 /** Packs a pulling repository may gather before they are folded into one. */

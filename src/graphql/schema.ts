@@ -17,6 +17,7 @@ import './webhook.js';
 import './schema-validation.js';
 import './overlay.js';
 import './tag.js';
+import './environment.js';
 import './blame.js';
 import './proposal.js';
 import './viewer.js';

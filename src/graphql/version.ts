@@ -20,6 +20,10 @@ export const CommitActionEnum = builder.enumType('CommitAction', {
       value: 'import',
       description: 'A commit imported from another Git repository (importHistory): its original author and time, the importer in Cairn-Imported-By.',
     },
+    RELEASE: {
+      value: 'release',
+      description: "A release of a version of main to an environment, on the environment's branch (trailers Cairn-Environment, Cairn-Release-Of).",
+    },
   } as const,
 });
 

@@ -30,6 +30,8 @@ import { WebhookRegistry } from './webhooks/webhook-registry.js';
 import { WebhookSender } from './webhooks/webhook-sender.js';
 import { WebhookService } from './webhooks/webhook-service.js';
 import { WritePipeline, type WriteSettings } from './write-pipeline.js';
+import { EnvironmentService } from './environments.js';
+import { EnvironmentsCheck } from './environments-check.js';
 import { WriteTargets } from './write-targets.js';
 
 export interface WebhookSettings {
@@ -87,6 +89,7 @@ export interface Cairn {
   readonly webhooks: WebhookService;
   readonly overlays: OverlayService;
   readonly tags: TagService;
+  readonly environments: EnvironmentService;
   readonly blame: BlameService;
   /** Delivers webhooks; started and stopped by the server (with several replicas, by one of them only). */
   readonly webhookDispatcher: WebhookDispatcher;
@@ -107,6 +110,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
   pipeline.addCheck(new ApprovalCheck());
   pipeline.addCheck(new SchemaCheck());
   pipeline.addCheck(new OverlayCheck());
+  pipeline.addCheck(new EnvironmentsCheck());
   const proposalEvents = new ProposalEvents(access);
   const webhookSettings = deps.webhooks ?? DEFAULT_WEBHOOK_SETTINGS;
   const registry = new WebhookRegistry(deps.store, pipeline, deps.write.committer);
@@ -157,6 +161,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
     webhooks: new WebhookService(access, registry, deliveryLog, webhookDispatcher, guard, deps.write.clock),
     overlays: new OverlayService(access),
     tags: new TagService(access, deps.write.clock),
+    environments: new EnvironmentService(access, pipeline),
     blame: new BlameService(access, deps.blame ?? {}),
     webhookDispatcher,
     async drain() {

@@ -102,13 +102,15 @@ export class WritePipeline {
 
   private async commitOnce(context: WriteContext): Promise<WriteOutcome> {
     const { repo, keyed } = context;
-    const earlier = keyed ? repo.commitWithRequestId(keyed.id) : undefined;
+    const earlier = keyed ? await (context.target.earlier?.(repo, keyed.id) ?? repo.commitWithRequestId(keyed.id)) : undefined;
     if (earlier && keyed) {
       if (!sameRequest(earlier, keyed.fingerprint, context.actor)) throw new IdempotencyKeyReusedError(keyed.id, earlier.oid);
       return { kind: 'committed', version: viewOf(repo, earlier), files: this.storedDiffs(context, earlier), replayed: true };
     }
     const { base, plan, staged } = await this.stage(context);
-    if (staged.size === 0 && context.target.rules.unchanged === 'unchanged') return { kind: 'unchanged', version: base ? viewOf(repo, base) : null };
+    if (plan.settled || (staged.size === 0 && context.target.rules.unchanged === 'unchanged')) {
+      return { kind: 'unchanged', version: base ? viewOf(repo, base) : null };
+    }
     const forced = await this.runChecks(context, base, plan, staged, (finding) => {
       throw finding;
     });
@@ -143,7 +145,8 @@ export class WritePipeline {
     const base = await target.base(repo);
     const documents = new BaseDocuments(repo, base);
     const plan = await context.plan(repo, base, documents);
-    if (target.rules.expectedVersion) await checkExpected(repo, documents, options.expectedVersion, [...plan.files.keys()]);
+    if (target.rules.expectedVersion === 'documents') await checkExpected(repo, documents, options.expectedVersion, [...plan.files.keys()]);
+    if (target.rules.expectedVersion === 'base') await checkExpectedBase(repo, base, options.expectedVersion);
     const staged = await stageChanges(repo, documents, plan.files);
     if (staged.size === 0 && target.rules.unchanged === 'refuse') throw new InvalidInputError('the proposed change leaves every document as it is');
     if (target.rules.validateDocuments) await this.validate(staged);
@@ -208,9 +211,18 @@ export class WritePipeline {
       approvedBy: plan.approvedBy?.join(', ') ?? null,
       emergency: plan.emergency ? 'true' : null,
       importedBy: plan.author ? formatPerson(actor.operator) : null,
+      environment: plan.release?.environment ?? null,
+      releaseOf: plan.release?.version ?? null,
     });
     const parent = base?.oid ?? null;
-    const commit = { parent, files: stagedBlobs(staged), author: plan.author ?? sign(actor.operator), committer: sign(this.settings.committer), message };
+    const commit = {
+      parent,
+      merged: plan.release?.version ?? null,
+      files: stagedBlobs(staged),
+      author: plan.author ?? sign(actor.operator),
+      committer: sign(this.settings.committer),
+      message,
+    };
     return translatingGitFailures(context.target.land(context.repo, commit), { base: parent, paths: [...staged.keys()] });
   }
 
@@ -245,6 +257,13 @@ async function checkExpected(repo: GitRepository, documents: BaseDocuments, expe
   if (!base) throw new VersionConflictError(expected, head, paths);
   const changed = repo.changedSince(base.seq, paths);
   if (changed.length) throw new VersionConflictError(expected, head, changed);
+}
+
+/** The target's base must be the expected commit itself: null when there is none yet. */
+async function checkExpectedBase(repo: GitRepository, base: IndexedCommit | null, expected: string | null): Promise<void> {
+  const current = base?.oid ?? null;
+  const wanted = expected === null ? null : await repo.resolve(expected).catch(() => expected);
+  if (wanted !== current) throw new VersionConflictError(expected, current, []);
 }
 
 function fingerprintOf(namespace: string, actor: Actor, request: WriteRequest): string {

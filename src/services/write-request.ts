@@ -47,6 +47,10 @@ export interface WritePlan {
   readonly emergency?: boolean;
   /** An imported commit: its original author and time (the operator goes to Cairn-Imported-By instead). */
   readonly author?: Signature;
+  /** A release: the environment and the version of main it releases, which becomes the commit's second parent. */
+  readonly release?: { readonly environment: string; readonly version: string };
+  /** The target already holds what was asked (the version released there now): nothing is committed, UNCHANGED. */
+  readonly settled?: boolean;
 }
 
 /**

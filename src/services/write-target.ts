@@ -20,11 +20,17 @@ export interface WriteTarget {
   land(repo: GitRepository, commit: CommitRequest): Promise<IndexedCommit>;
   /** The refusal when other replicas kept winning the race to the shared remote. */
   contention(repo: GitRepository, expected: string | null): Error;
+  /** The commit a request id already made on this target; main's index answers when a target does not say. */
+  earlier?(repo: GitRepository, requestId: string): Promise<IndexedCommit | undefined>;
 }
 
 export interface TargetRules {
-  /** The caller's expected version is checked against main's history (documents changed since are a conflict). */
-  readonly expectedVersion: boolean;
+  /**
+   * How the caller's expected version is checked: 'documents', against main's history (documents changed since are
+   * a conflict); 'base', it must be the target's base itself (null: no base yet), as an environment's current
+   * release; 'none', not at all.
+   */
+  readonly expectedVersion: 'documents' | 'base' | 'none';
   /** New documents are parsed and must be valid JSON or YAML within the size limits. */
   readonly validateDocuments: boolean;
   /** Every registered WriteCheck runs (schema, overlays, approvals): what lands here is served configuration. */

@@ -3,6 +3,7 @@ import type { RepositoryStore } from '../git/repository-store.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import { MainTarget } from './targets/main-target.js';
 import { ProposalTarget } from './targets/proposal-target.js';
+import { ReleaseTarget } from './targets/release-target.js';
 import { ReviewTarget } from './targets/review-target.js';
 import { SystemTarget } from './targets/system-target.js';
 import type { WriteTarget } from './write-target.js';
@@ -27,6 +28,11 @@ export class WriteTargets {
   /** A review on an open change request's branch. */
   review(namespace: string, id: string): WriteTarget {
     return new ReviewTarget(this.access, namespace, id);
+  }
+
+  /** An environment's release branch. */
+  release(namespace: string, environment: string): WriteTarget {
+    return new ReleaseTarget(this.access, namespace, environment);
   }
 
   /** The system repository. */

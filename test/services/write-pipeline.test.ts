@@ -280,7 +280,7 @@ describe('the write pipeline', () => {
     /** What a release branch could be: one small class, and every stage of the pipeline applies to it. */
     class ReleaseTarget implements WriteTarget {
       readonly label = 'releases/prod';
-      readonly rules: TargetRules = { expectedVersion: false, validateDocuments: true, checks: true, unchanged: 'unchanged' };
+      readonly rules: TargetRules = { expectedVersion: 'none', validateDocuments: true, checks: true, unchanged: 'unchanged' };
       open(who: Actor): Promise<GitRepository> {
         return pipeline.targets.main('payments').open(who);
       }

@@ -9,7 +9,7 @@ import type { TargetRules, WriteTarget } from '../write-target.js';
 /** A namespace's main: the configuration it serves. Every stage applies; its commits feed the change feed and webhooks. */
 export class MainTarget implements WriteTarget {
   readonly label = 'main';
-  readonly rules: TargetRules = { expectedVersion: true, validateDocuments: true, checks: true, unchanged: 'unchanged' };
+  readonly rules: TargetRules = { expectedVersion: 'documents', validateDocuments: true, checks: true, unchanged: 'unchanged' };
 
   constructor(
     private readonly access: NamespaceAccess,

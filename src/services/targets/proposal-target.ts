@@ -12,7 +12,7 @@ import type { TargetRules, WriteTarget } from '../write-target.js';
  * merged (a merge is a write to main), since they judge what is served.
  */
 export class ProposalTarget implements WriteTarget {
-  readonly rules: TargetRules = { expectedVersion: true, validateDocuments: true, checks: false, unchanged: 'refuse' };
+  readonly rules: TargetRules = { expectedVersion: 'documents', validateDocuments: true, checks: false, unchanged: 'refuse' };
   readonly label: string;
 
   constructor(

@@ -12,7 +12,7 @@ import type { TargetRules, WriteTarget } from '../write-target.js';
  * so the namespace opens for viewers; the use case checks the reviewer.
  */
 export class ReviewTarget implements WriteTarget {
-  readonly rules: TargetRules = { expectedVersion: false, validateDocuments: false, checks: false, unchanged: 'commit' };
+  readonly rules: TargetRules = { expectedVersion: 'none', validateDocuments: false, checks: false, unchanged: 'commit' };
   readonly label: string;
   private readonly ref: string;
 

@@ -10,7 +10,7 @@ import type { TargetRules, WriteTarget } from '../write-target.js';
  */
 export class SystemTarget implements WriteTarget {
   readonly label = 'system';
-  readonly rules: TargetRules = { expectedVersion: false, validateDocuments: false, checks: false, unchanged: 'unchanged' };
+  readonly rules: TargetRules = { expectedVersion: 'none', validateDocuments: false, checks: false, unchanged: 'unchanged' };
 
   constructor(private readonly store: RepositoryStore) {}
 

@@ -1,0 +1,159 @@
+import type { EnvironmentView } from '../services/environments.js';
+import { type VersionView, relatedVersion } from '../services/version-view.js';
+import { builder } from './builder.js';
+import { READ_ERRORS, WRITE_ERRORS } from './errors.js';
+import { PersonRef } from './version.js';
+import { VersionRef } from './version-ref.js';
+import { WritePayloadRef } from './write-payload.js';
+
+const EXPECTED_RELEASE =
+  "The environment's current release (its `hash`), null or absent when it has none yet: refused with VersionConflict when another release came first.";
+
+export const ReleaseRef = builder.objectRef<VersionView>('Release').implement({
+  description:
+    "A release: a commit on the environment's branch whose tree is the released version's, with the previous release as first parent and the version as second.",
+  fields: (t) => ({
+    hash: t.string({ description: 'The release commit (pass it as expectedRelease for the next release).', resolve: (v) => v.commit.oid }),
+    environment: t.string({ resolve: (v) => v.commit.trailers?.environment ?? '' }),
+    version: t.field({
+      type: VersionRef,
+      nullable: true,
+      description: 'The version of main released (trailer Cairn-Release-Of); null for a commit made outside Cairn.',
+      resolve: (v) => relatedVersion(v, v.commit.trailers?.releaseOf),
+    }),
+    commit: t.field({ type: VersionRef, description: 'The release commit itself, with its diff from the previous release.', resolve: (v) => v }),
+    rollback: t.boolean({
+      description: 'A rollback: the release of a version this environment ran before (Cairn-Rollback-To).',
+      resolve: (v) => Boolean(v.commit.trailers?.rollbackTo),
+    }),
+    operator: t.field({ type: PersonRef, resolve: (v) => v.commit.author }),
+    time: t.field({ type: 'DateTime', resolve: (v) => new Date(v.commit.committer.timestamp * 1000) }),
+    comment: t.string({ resolve: (v) => v.commit.comment }),
+    requestId: t.string({ nullable: true, resolve: (v) => v.commit.trailers?.requestId ?? null }),
+  }),
+});
+
+export const EnvironmentRef = builder.objectRef<EnvironmentView>('Environment').implement({
+  description: "A stage configuration is released to (dev, staging, prod), defined in the namespace's `.cairn/environments.json`.",
+  fields: (t) => ({
+    name: t.string({ resolve: (e) => e.definition.name }),
+    description: t.string({ resolve: (e) => e.definition.description }),
+    promotesFrom: t.string({
+      nullable: true,
+      description: 'Versions reach this environment only after they were released to that one.',
+      resolve: (e) => e.definition.promotesFrom,
+    }),
+    branch: t.string({
+      description: 'The Git branch of its releases (`git log` it for the release history).',
+      resolve: (e) => `environments/${e.definition.name}`,
+    }),
+    release: t.field({
+      type: ReleaseRef,
+      nullable: true,
+      description: 'What the environment runs now; null before its first release.',
+      resolve: (e, _args, ctx) => ctx.cairn.environments.current(e),
+    }),
+    releases: t.field({
+      type: [ReleaseRef],
+      description: 'Its releases, newest first (at most 100).',
+      args: { first: t.arg.int({ required: false, defaultValue: 20 }) },
+      resolve: (e, args, ctx) => ctx.cairn.environments.releases(e, args.first ?? 20),
+    }),
+  }),
+});
+
+const DefineEnvironmentInput = builder.inputType('DefineEnvironmentInput', {
+  fields: (t) => ({
+    namespace: t.string({ required: true }),
+    name: t.string({ required: true, description: "1 to 32 lowercase letters, digits and '-', starting with a letter." }),
+    description: t.string({ required: false }),
+    promotesFrom: t.string({ required: false, description: 'Another environment this one takes its versions from.' }),
+    expectedVersion: t.string({ required: false, description: "Main's head you read the definitions at (the file's expected version)." }),
+    comment: t.string({ required: false }),
+    requestId: t.string({ required: false }),
+    dryRun: t.boolean({ required: false, defaultValue: false }),
+  }),
+});
+
+const ReleaseInput = builder.inputType('ReleaseInput', {
+  fields: (t) => ({
+    namespace: t.string({ required: true }),
+    environment: t.string({ required: true }),
+    version: t.string({ required: true, description: 'The version of main to release (hash, short hash, tag, HEAD~N).' }),
+    expectedRelease: t.string({ required: false, description: EXPECTED_RELEASE }),
+    comment: t.string({ required: false }),
+    requestId: t.string({ required: false }),
+    dryRun: t.boolean({ required: false, defaultValue: false, description: 'Answer the diff from the current release; commit nothing.' }),
+  }),
+});
+
+const RollbackEnvironmentInput = builder.inputType('RollbackEnvironmentInput', {
+  fields: (t) => ({
+    namespace: t.string({ required: true }),
+    environment: t.string({ required: true }),
+    to: t.string({ required: true, description: 'A version of main this environment ran before.' }),
+    expectedRelease: t.string({ required: false, description: EXPECTED_RELEASE }),
+    comment: t.string({ required: false }),
+    requestId: t.string({ required: false }),
+    dryRun: t.boolean({ required: false, defaultValue: false }),
+  }),
+});
+
+const PromoteInput = builder.inputType('PromoteInput', {
+  fields: (t) => ({
+    namespace: t.string({ required: true }),
+    from: t.string({ required: true, description: 'The environment whose current release is promoted.' }),
+    to: t.string({ required: true }),
+    expectedRelease: t.string({ required: false, description: `Of \`to\`. ${EXPECTED_RELEASE}` }),
+    comment: t.string({ required: false }),
+    requestId: t.string({ required: false }),
+    dryRun: t.boolean({ required: false, defaultValue: false, description: 'Answer the diff between the two environments; commit nothing.' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  environments: t.field({
+    type: [EnvironmentRef],
+    description: "A namespace's environments, in the order they are defined.",
+    args: { namespace: t.arg.string({ required: true }) },
+    errors: { types: READ_ERRORS },
+    resolve: (_root, args, ctx) => ctx.cairn.environments.list(ctx.actor, args.namespace),
+  }),
+  environment: t.field({
+    type: EnvironmentRef,
+    args: { namespace: t.arg.string({ required: true }), name: t.arg.string({ required: true }) },
+    errors: { types: READ_ERRORS },
+    resolve: (_root, args, ctx) => ctx.cairn.environments.get(ctx.actor, args.namespace, args.name),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  defineEnvironment: t.field({
+    type: WritePayloadRef,
+    description: 'Adds an environment or changes the one of that name: a commit to main (`.cairn/environments.json`). Admins.',
+    args: { input: t.arg({ type: DefineEnvironmentInput, required: true }) },
+    errors: { types: WRITE_ERRORS, directResult: true },
+    resolve: (_root, { input }, ctx) => ctx.cairn.environments.define(ctx.actor, { ...input, expectedVersion: input.expectedVersion ?? null }),
+  }),
+  release: t.field({
+    type: WritePayloadRef,
+    description: "Releases a version of main to an environment: a new commit on the environment's branch. Editors.",
+    args: { input: t.arg({ type: ReleaseInput, required: true }) },
+    errors: { types: WRITE_ERRORS, directResult: true },
+    resolve: (_root, { input }, ctx) => ctx.cairn.environments.release(ctx.actor, { ...input, expectedVersion: input.expectedRelease ?? null }),
+  }),
+  rollbackEnvironment: t.field({
+    type: WritePayloadRef,
+    description: 'Releases again a version the environment ran before: a new release commit, never a moved branch.',
+    args: { input: t.arg({ type: RollbackEnvironmentInput, required: true }) },
+    errors: { types: WRITE_ERRORS, directResult: true },
+    resolve: (_root, { input }, ctx) => ctx.cairn.environments.rollback(ctx.actor, { ...input, expectedVersion: input.expectedRelease ?? null }),
+  }),
+  promote: t.field({
+    type: WritePayloadRef,
+    description: 'Releases to `to` what `from` runs now. With dryRun, the diff between the two environments.',
+    args: { input: t.arg({ type: PromoteInput, required: true }) },
+    errors: { types: WRITE_ERRORS, directResult: true },
+    resolve: (_root, { input }, ctx) => ctx.cairn.environments.promote(ctx.actor, { ...input, expectedVersion: input.expectedRelease ?? null }),
+  }),
+}));

@@ -1,0 +1,240 @@
+import {
+  ENVIRONMENTS_PATH,
+  type EnvironmentDefinition,
+  formatEnvironments,
+  parseEnvironments,
+  releaseBranch,
+  validateEnvironmentName,
+  withEnvironment,
+} from '../domain/environment.js';
+import { InvalidInputError, NotFoundError } from '../domain/errors.js';
+import type { IndexedCommit } from '../git/commit-index.js';
+import type { GitRepository } from '../git/repository.js';
+import type { Actor } from './actor.js';
+import { parseStoredText } from './document-parser.js';
+import { giveWay } from './event-loop-turn.js';
+import type { NamespaceAccess } from './namespace-access.js';
+import type { NamespaceReader } from './namespace-reader.js';
+import { releaseLog } from './release-log.js';
+import { RELEASE_REPLAY_WINDOW } from './targets/release-target.js';
+import { type VersionView, versionOf } from './version-view.js';
+import type { WriteOutcome, WritePipeline } from './write-pipeline.js';
+import { type CommitOptions, type WritePlan, writeInputs } from './write-request.js';
+
+/** An environment as the API shows it: its definition at main's head, read on demand from its branch. */
+export interface EnvironmentView {
+  readonly namespace: NamespaceReader;
+  readonly repo: GitRepository;
+  readonly definition: EnvironmentDefinition;
+}
+
+export interface DefineEnvironmentRequest extends CommitOptions {
+  readonly namespace: string;
+  readonly name: string;
+  readonly description?: string | null;
+  readonly promotesFrom?: string | null;
+}
+
+/** `expectedVersion` is the environment's current release (its commit), null when it has none yet. */
+export interface ReleaseRequest extends CommitOptions {
+  readonly namespace: string;
+  readonly environment: string;
+  /** The version of main to release (hash, short hash, tag, HEAD~N). */
+  readonly version: string;
+}
+
+export interface EnvironmentRollbackRequest extends CommitOptions {
+  readonly namespace: string;
+  readonly environment: string;
+  /** A version this environment ran before. */
+  readonly to: string;
+}
+
+export interface PromoteRequest extends CommitOptions {
+  readonly namespace: string;
+  readonly from: string;
+  /** The environment released to; `expectedVersion` is its current release. */
+  readonly to: string;
+}
+
+/**
+ * Environments and their releases. An environment is defined in `.cairn/environments.json` on main; its releases
+ * are commits on its own branch (ReleaseTarget), each with the tree of the version of main it releases, the
+ * previous release as first parent and that version as second. Every release, rollback and promotion is a write
+ * through the one pipeline: idempotent on its request id, guarded by the expected current release, previewable.
+ */
+export class EnvironmentService {
+  constructor(
+    private readonly access: NamespaceAccess,
+    private readonly pipeline: WritePipeline,
+  ) {}
+
+  async list(actor: Actor, namespace: string): Promise<EnvironmentView[]> {
+    const repo = await this.access.open(actor, namespace, 'viewer');
+    return (await definitionsAt(repo, repo.head())).map((definition) => ({ namespace: repo, repo, definition }));
+  }
+
+  async get(actor: Actor, namespace: string, name: string): Promise<EnvironmentView> {
+    const found = (await this.list(actor, namespace)).find((e) => e.definition.name === validateEnvironmentName(name));
+    if (!found) throw new NotFoundError('environment', name);
+    return found;
+  }
+
+  /** Adds an environment, or changes the one of that name: a commit to main's `.cairn/environments.json`. */
+  define(actor: Actor, request: DefineEnvironmentRequest): Promise<WriteOutcome> {
+    const definition: EnvironmentDefinition = {
+      name: validateEnvironmentName(request.name),
+      description: request.description ?? '',
+      promotesFrom: request.promotesFrom ? validateEnvironmentName(request.promotesFrom) : null,
+    };
+    const options = { ...request, comment: request.comment || `define environment ${definition.name}` };
+    return this.pipeline.run(
+      actor,
+      options,
+      { operation: 'defineEnvironment', payload: [...writeInputs(request), definition] },
+      async (repo, head, documents) => {
+        const next = withEnvironment(await definitionsAt(repo, head), definition);
+        // The file is checked as it will be read: a promotesFrom naming nothing, or a loop, is refused here.
+        const text = formatEnvironments(parseEnvironments(JSON.parse(formatEnvironments(next))));
+        const files = new Map([[ENVIRONMENTS_PATH, text]]);
+        return { action: (await documents.exists(ENVIRONMENTS_PATH)) ? 'update' : 'create', files };
+      },
+      'admin',
+    );
+  }
+
+  release(actor: Actor, request: ReleaseRequest): Promise<WriteOutcome> {
+    const environment = validateEnvironmentName(request.environment);
+    return this.releaseTo(actor, request, environment, { operation: 'release', payload: [...writeInputs(request), environment, request.version] }, (repo) =>
+      this.releasable(repo, environment, request.version),
+    );
+  }
+
+  /** Releases a version this environment ran before: a new release commit (Cairn-Rollback-To), never a moved ref. */
+  rollback(actor: Actor, request: EnvironmentRollbackRequest): Promise<WriteOutcome> {
+    const environment = validateEnvironmentName(request.environment);
+    const payload = [...writeInputs(request), environment, request.to];
+    return this.releaseTo(actor, request, environment, { operation: 'rollbackEnvironment', payload }, async (repo) => {
+      const version = await mainVersion(repo, request.to);
+      if (!(await releasedTo(repo, environment, version))) {
+        throw new InvalidInputError(
+          `'${request.to}' was not released to ${environment} (among its last ${RELEASE_REPLAY_WINDOW} releases); release it instead`,
+        );
+      }
+      return { version, rollback: true };
+    });
+  }
+
+  /** Releases to `to` the version `from` runs now. */
+  promote(actor: Actor, request: PromoteRequest): Promise<WriteOutcome> {
+    const from = validateEnvironmentName(request.from);
+    const to = validateEnvironmentName(request.to);
+    if (from === to) throw new InvalidInputError('an environment cannot be promoted to itself');
+    return this.releaseTo(actor, request, to, { operation: 'promote', payload: [...writeInputs(request), from, to] }, async (repo) => {
+      const definitions = await definitionsAt(repo, repo.head());
+      definitionIn(definitions, from);
+      const target = definitionIn(definitions, to);
+      if (target.promotesFrom !== null && target.promotesFrom !== from) {
+        throw new InvalidInputError(`${to} takes its versions from ${target.promotesFrom}, not from ${from}`);
+      }
+      const running = await currentRelease(repo, from);
+      if (!running?.trailers?.releaseOf) throw new InvalidInputError(`${from} has no release to promote`);
+      return { version: running.trailers.releaseOf, rollback: false };
+    });
+  }
+
+  /** The environment's current release (a commit on its branch), or null before its first. */
+  async current(view: EnvironmentView): Promise<VersionView | null> {
+    const tip = await view.repo.readRef(releaseBranch(view.definition.name));
+    return tip ? versionOf(view.namespace, tip) : null;
+  }
+
+  /** The newest `first` releases, newest first. */
+  async releases(view: EnvironmentView, first: number): Promise<VersionView[]> {
+    if (!Number.isInteger(first) || first < 1 || first > RELEASE_REPLAY_WINDOW) throw new InvalidInputError(`first must be 1 to ${RELEASE_REPLAY_WINDOW}`);
+    const log = await releaseLog(view.repo, view.definition.name, first);
+    return Promise.all(log.map((c) => versionOf(view.namespace, c.oid)));
+  }
+
+  private releaseTo(
+    actor: Actor,
+    options: CommitOptions & { readonly namespace: string },
+    environment: string,
+    request: { operation: string; payload: unknown[] },
+    choose: (repo: GitRepository) => Promise<{ version: string; rollback: boolean }>,
+  ): Promise<WriteOutcome> {
+    return this.pipeline.write({
+      actor,
+      target: this.pipeline.targets.release(options.namespace, environment),
+      options,
+      request,
+      plan: async (repo, base) => {
+        definitionIn(await definitionsAt(repo, repo.head()), environment);
+        const { version, rollback } = await choose(repo);
+        return planRelease(repo, base, environment, version, rollback);
+      },
+    });
+  }
+
+  /** A version of main the environment may take: when it promotes from another, one released there. */
+  private async releasable(repo: GitRepository, environment: string, ref: string): Promise<{ version: string; rollback: boolean }> {
+    const version = await mainVersion(repo, ref);
+    const { promotesFrom } = definitionIn(await definitionsAt(repo, repo.head()), environment);
+    if (promotesFrom && !(await releasedTo(repo, promotesFrom, version))) {
+      throw new InvalidInputError(`${environment} takes its versions from ${promotesFrom}, and ${version.slice(0, 12)} was not released there`);
+    }
+    return { version, rollback: false };
+  }
+}
+
+/** The definitions in force at `commit` (none without the file). */
+async function definitionsAt(repo: GitRepository, commit: IndexedCommit | null): Promise<EnvironmentDefinition[]> {
+  if (!commit) return [];
+  const blob = await repo.blobAt(commit.oid, ENVIRONMENTS_PATH);
+  if (!blob) return [];
+  return parseEnvironments(await parseStoredText(ENVIRONMENTS_PATH, await repo.readText(blob), blob));
+}
+
+function definitionIn(definitions: readonly EnvironmentDefinition[], name: string): EnvironmentDefinition {
+  const found = definitions.find((d) => d.name === name);
+  if (!found) throw new NotFoundError('environment', name);
+  return found;
+}
+
+async function mainVersion(repo: GitRepository, ref: string): Promise<string> {
+  const oid = await repo.resolve(ref);
+  // A release serves what it names: only main's history has passed the checks that guard served configuration.
+  if (!repo.mainCommit(oid)) throw new InvalidInputError(`'${ref}' is not a version of main; only main's versions are released`);
+  return oid;
+}
+
+async function currentRelease(repo: GitRepository, environment: string): Promise<{ trailers: IndexedCommit['trailers'] } | null> {
+  return (await releaseLog(repo, environment, 1))[0] ?? null;
+}
+
+/** Whether `version` is among the environment's last releases. */
+async function releasedTo(repo: GitRepository, environment: string, version: string): Promise<boolean> {
+  return (await releaseLog(repo, environment, RELEASE_REPLAY_WINDOW)).some((c) => c.trailers?.releaseOf === version);
+}
+
+/**
+ * The release of `version` on top of `base` (the environment's current release): every file that differs between
+ * the two trees, documents and `.cairn/` alike, so the release's tree is the version's tree exactly.
+ */
+async function planRelease(repo: GitRepository, base: IndexedCommit | null, environment: string, version: string, rollback: boolean): Promise<WritePlan> {
+  const release = { environment, version };
+  if (base?.trailers?.releaseOf === version) return { action: 'release', files: new Map(), release, settled: true };
+  const files = new Map<string, string | null>();
+  for (const change of await repo.changesBetween(base?.tree ?? null, await repo.treeOf(version))) {
+    if (change.newOid === null) {
+      files.set(change.path, null);
+      continue;
+    }
+    const text = await repo.readText(change.newOid);
+    // The release commits text; a file that is not UTF-8 would come out different, and the tree with it.
+    if (repo.blobId(text) !== change.newOid) throw new InvalidInputError(`${change.path} at ${version.slice(0, 12)} is not UTF-8 text; it cannot be released`);
+    files.set(change.path, text);
+    await giveWay();
+  }
+  return { action: 'release', files, release, ...(rollback ? { rollbackTo: version } : {}) };
+}

@@ -1,0 +1,59 @@
+import { releaseBranch } from '../../domain/environment.js';
+import { InvalidInputError, VersionConflictError } from '../../domain/errors.js';
+import type { IndexedCommit } from '../../git/commit-index.js';
+import type { CommitRequest, GitRepository } from '../../git/repository.js';
+import type { Actor } from '../actor.js';
+import type { NamespaceAccess } from '../namespace-access.js';
+import { releaseLog } from '../release-log.js';
+import type { TargetRules, WriteTarget } from '../write-target.js';
+
+/**
+ * How far back a retried release finds the commit its request id already made: the releases an environment makes
+ * between a client's first try and its last retry are far fewer.
+ */
+export const RELEASE_REPLAY_WINDOW = 100;
+
+/**
+ * An environment's release branch, `refs/heads/environments/<name>`: each commit is a release, built on the
+ * environment's previous release, and moves the branch only from it. Its documents were validated and checked when
+ * they landed on main; the caller's expected version is the environment's current release itself.
+ */
+export class ReleaseTarget implements WriteTarget {
+  readonly rules: TargetRules = { expectedVersion: 'base', validateDocuments: false, checks: false, unchanged: 'commit' };
+  readonly label: string;
+  private readonly branch: string;
+
+  constructor(
+    private readonly access: NamespaceAccess,
+    private readonly namespace: string,
+    private readonly environment: string,
+  ) {
+    this.branch = releaseBranch(environment);
+    this.label = `environments/${environment}`;
+  }
+
+  async open(actor: Actor): Promise<GitRepository> {
+    const repo = await this.access.open(actor, this.namespace, 'editor');
+    // Replicas share main through the remote, not other branches (yet): a release made on one would exist there only.
+    if (repo.upstream) throw new InvalidInputError('environments are not available when replicas share a remote (CAIRN_REMOTE_URL)');
+    return repo;
+  }
+
+  async base(repo: GitRepository): Promise<IndexedCommit | null> {
+    const tip = await repo.readRef(this.branch);
+    return tip ? repo.describe(tip) : null;
+  }
+
+  async land(repo: GitRepository, commit: CommitRequest): Promise<IndexedCommit> {
+    return repo.describe(await repo.commitToBranch(this.branch, commit.parent, commit));
+  }
+
+  contention(_repo: GitRepository, expected: string | null): Error {
+    return new VersionConflictError(expected, null, []);
+  }
+
+  async earlier(repo: GitRepository, requestId: string): Promise<IndexedCommit | undefined> {
+    const made = (await releaseLog(repo, this.environment, RELEASE_REPLAY_WINDOW)).find((c) => c.trailers?.requestId === requestId);
+    return made ? repo.describe(made.oid) : undefined;
+  }
+}
