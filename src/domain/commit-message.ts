@@ -151,7 +151,8 @@ function parseTrailerBlock(block: readonly string[]): CommitTrailers | null {
 
 function optionalField(
   name: 'proposal' | 'approvedBy' | 'emergency' | 'importedBy' | 'requestFingerprint' | 'environment' | 'releaseOf',
-  value: string | null): Partial<CommitTrailers> {
+  value: string | null,
+): Partial<CommitTrailers> {
   return value === null ? {} : { [name]: value };
 }
 
