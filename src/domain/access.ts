@@ -1,5 +1,9 @@
-/** Who may do what, per namespace. Pure: the grants come from the tokens file, the check happens in services. */
-export type Role = 'viewer' | 'editor' | 'admin';
+/**
+ * Who may do what, per namespace. Pure: the grants come from the tokens file, the check happens in services.
+ * `agent` is the narrow role of a running service (or `cairn agent`): it reads its environment's desired state and
+ * reports what it applied, nothing else; every other role can read that state too.
+ */
+export type Role = 'agent' | 'viewer' | 'editor' | 'admin';
 
 /**
  * Namespace pattern → role. A pattern is an exact name, `*`, or a prefix ending in `*` (`team-*`). A Map, not an
@@ -13,7 +17,7 @@ export interface Operator {
   readonly grants: Grants;
 }
 
-const RANK: Record<Role, number> = { viewer: 1, editor: 2, admin: 3 };
+const RANK: Record<Role, number> = { agent: 0, viewer: 1, editor: 2, admin: 3 };
 
 /** The most specific grant wins: the exact name, then the longest prefix pattern, then `*`. */
 export function roleIn(grants: Grants, namespace: string): Role | null {
@@ -33,5 +37,5 @@ export function satisfies(role: Role | null, needed: Role): boolean {
 }
 
 export function isRole(value: unknown): value is Role {
-  return value === 'viewer' || value === 'editor' || value === 'admin';
+  return value === 'agent' || value === 'viewer' || value === 'editor' || value === 'admin';
 }

@@ -1,6 +1,7 @@
 import { InvalidInputError } from './errors.js';
 
-export type CommitAction = 'create' | 'update' | 'delete' | 'rollback' | 'revert' | 'propose' | 'approve' | 'reject' | 'merge' | 'import' | 'release';
+export type CommitAction =
+  'create' | 'update' | 'delete' | 'rollback' | 'revert' | 'propose' | 'approve' | 'reject' | 'merge' | 'import' | 'release' | 'rollout';
 
 export interface CommitTrailers {
   action: CommitAction;
@@ -27,9 +28,29 @@ export interface CommitTrailers {
   environment?: string | null;
   /** Release only: the version of main released (also the commit's second parent). */
   releaseOf?: string | null;
+  /** A release's progressive rollout strategy (rollout-strategy.ts's format). */
+  rollout?: string | null;
+  /** Rollout transitions: the step the rollout is at (0-based) and whether it runs, waits or is complete. */
+  rolloutStep?: string | null;
+  rolloutState?: string | null;
+  /** An automatic rollback: the instances whose failures set it off, comma-separated. */
+  rolloutFailed?: string | null;
 }
 
-const ACTIONS: readonly CommitAction[] = ['create', 'update', 'delete', 'rollback', 'revert', 'propose', 'approve', 'reject', 'merge', 'import', 'release'];
+const ACTIONS: readonly CommitAction[] = [
+  'create',
+  'update',
+  'delete',
+  'rollback',
+  'revert',
+  'propose',
+  'approve',
+  'reject',
+  'merge',
+  'import',
+  'release',
+  'rollout',
+];
 const MAX_COMMENT_LENGTH = 4000;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -46,6 +67,10 @@ const TRAILER_KEYS = {
   importedBy: 'Cairn-Imported-By',
   environment: 'Cairn-Environment',
   releaseOf: 'Cairn-Release-Of',
+  rollout: 'Cairn-Rollout',
+  rolloutStep: 'Cairn-Rollout-Step',
+  rolloutState: 'Cairn-Rollout-State',
+  rolloutFailed: 'Cairn-Rollout-Failed',
   requestFingerprint: 'Cairn-Request-Fingerprint',
 } as const satisfies Record<Exclude<keyof CommitTrailers, 'forced'>, string>;
 const FORCED_KEY = 'Cairn-Forced';
@@ -146,11 +171,15 @@ function parseTrailerBlock(block: readonly string[]): CommitTrailers | null {
     ...optionalField('requestFingerprint', field('requestFingerprint')),
     ...optionalField('environment', field('environment')),
     ...optionalField('releaseOf', field('releaseOf')),
+    ...optionalField('rollout', field('rollout')),
+    ...optionalField('rolloutStep', field('rolloutStep')),
+    ...optionalField('rolloutState', field('rolloutState')),
+    ...optionalField('rolloutFailed', field('rolloutFailed')),
   };
 }
 
 function optionalField(
-  name: 'proposal' | 'approvedBy' | 'emergency' | 'importedBy' | 'requestFingerprint' | 'environment' | 'releaseOf',
+  name: Exclude<keyof CommitTrailers, 'action' | 'operatorIp' | 'requestId' | 'rollbackTo' | 'reverts' | 'forced'>,
   value: string | null,
 ): Partial<CommitTrailers> {
   return value === null ? {} : { [name]: value };

@@ -1,5 +1,6 @@
 import { InvalidDocumentError, InvalidInputError } from './errors.js';
 import type { JsonValue } from './json-value.js';
+import { validateClusterName } from './overlay-path.js';
 
 /**
  * Where a namespace defines its environments: in its own repository, so defining or changing one is a commit with
@@ -18,6 +19,8 @@ export interface EnvironmentDefinition {
   readonly description: string;
   /** Versions reach this environment only from that one: released there first (`promote`, or a release checked against its history). */
   readonly promotesFrom: string | null;
+  /** The clusters its instances run in (each may have its overlays); empty: any cluster. */
+  readonly clusters: readonly string[];
 }
 
 /** The branch holding an environment's releases: `git log` on it is the environment's release history. */
@@ -54,6 +57,7 @@ export function formatEnvironments(definitions: readonly EnvironmentDefinition[]
     name: d.name,
     ...(d.description ? { description: d.description } : {}),
     ...(d.promotesFrom ? { promotesFrom: d.promotesFrom } : {}),
+    ...(d.clusters.length ? { clusters: d.clusters } : {}),
   }));
   return `${JSON.stringify({ environments }, null, 2)}\n`;
 }
@@ -67,14 +71,22 @@ export function withEnvironment(definitions: readonly EnvironmentDefinition[], d
 
 function parseDefinition(entry: JsonValue, where: string, fail: (detail: string) => never): EnvironmentDefinition {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return fail(`${where} must be an object`);
-  for (const key of Object.keys(entry)) if (!['name', 'description', 'promotesFrom'].includes(key)) fail(`${where}: unknown field '${key}'`);
-  const { name, description, promotesFrom } = entry;
+  for (const key of Object.keys(entry)) if (!['name', 'description', 'promotesFrom', 'clusters'].includes(key)) fail(`${where}: unknown field '${key}'`);
+  const { name, description, promotesFrom, clusters = [] } = entry;
   if (typeof name !== 'string' || !NAME.test(name)) return fail(`${where}.name must be 1 to 32 lowercase letters, digits and '-', starting with a letter`);
   if (description !== undefined && (typeof description !== 'string' || description.length > MAX_DESCRIPTION_LENGTH)) {
     fail(`${where}.description must be a string of at most ${MAX_DESCRIPTION_LENGTH} characters`);
   }
   if (promotesFrom !== undefined && promotesFrom !== null && typeof promotesFrom !== 'string') fail(`${where}.promotesFrom must be an environment name`);
-  return { name, description: typeof description === 'string' ? description : '', promotesFrom: typeof promotesFrom === 'string' ? promotesFrom : null };
+  if (!Array.isArray(clusters) || clusters.some((c) => typeof c !== 'string' || !isClusterName(c)) || new Set(clusters).size !== clusters.length) {
+    fail(`${where}.clusters must be distinct cluster names`);
+  }
+  return {
+    name,
+    description: typeof description === 'string' ? description : '',
+    promotesFrom: typeof promotesFrom === 'string' ? promotesFrom : null,
+    clusters: (clusters as string[]).slice(),
+  };
 }
 
 /** Unique names, `promotesFrom` naming another defined environment, and no chain of them looping back (linear: each environment is walked once). */
@@ -99,5 +111,14 @@ function checkReferences(definitions: readonly EnvironmentDefinition[], fail: (d
       current = current.promotesFrom ? byName.get(current.promotesFrom) : undefined;
     }
     for (const name of walk) settled.add(name);
+  }
+}
+
+function isClusterName(name: string): boolean {
+  try {
+    validateClusterName(name);
+    return true;
+  } catch {
+    return false;
   }
 }

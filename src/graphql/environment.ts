@@ -43,6 +43,7 @@ export const EnvironmentRef = builder.objectRef<EnvironmentView>('Environment').
       description: 'Versions reach this environment only after they were released to that one.',
       resolve: (e) => e.definition.promotesFrom,
     }),
+    clusters: t.stringList({ resolve: (e) => [...e.definition.clusters] }),
     branch: t.string({
       description: 'The Git branch of its releases (`git log` it for the release history).',
       resolve: (e) => `environments/${e.definition.name}`,
@@ -62,12 +63,31 @@ export const EnvironmentRef = builder.objectRef<EnvironmentView>('Environment').
   }),
 });
 
+export const LabelInput = builder.inputType('LabelInput', {
+  fields: (t) => ({ name: t.string({ required: true }), value: t.string({ required: true }) }),
+});
+
+export const RolloutStrategyInput = builder.inputType('RolloutStrategyInput', {
+  fields: (t) => ({
+    steps: t.intList({ required: false, description: 'Percentages of instances, increasing, ending at 100 (default [100]).' }),
+    bakeSeconds: t.int({ required: false, description: 'How long each step holds before the next (default 0).' }),
+    canary: t.field({
+      type: [LabelInput],
+      required: false,
+      description: 'Instances carrying all these labels take the release first, in a step of their own.',
+    }),
+    maxFailures: t.int({ required: false, description: 'Failed instances tolerated before the rollout rolls back by itself (default 0).' }),
+    maxFailureRatio: t.float({ required: false, description: 'Failed share (0 to 1) of the instances reached tolerated.' }),
+  }),
+});
+
 const DefineEnvironmentInput = builder.inputType('DefineEnvironmentInput', {
   fields: (t) => ({
     namespace: t.string({ required: true }),
     name: t.string({ required: true, description: "1 to 32 lowercase letters, digits and '-', starting with a letter." }),
     description: t.string({ required: false }),
     promotesFrom: t.string({ required: false, description: 'Another environment this one takes its versions from.' }),
+    clusters: t.stringList({ required: false, description: 'The clusters its instances run in; absent: any.' }),
     expectedVersion: t.string({ required: false, description: "Main's head you read the definitions at (the file's expected version)." }),
     comment: t.string({ required: false }),
     requestId: t.string({ required: false }),
@@ -80,6 +100,7 @@ const ReleaseInput = builder.inputType('ReleaseInput', {
     namespace: t.string({ required: true }),
     environment: t.string({ required: true }),
     version: t.string({ required: true, description: 'The version of main to release (hash, short hash, tag, HEAD~N).' }),
+    strategy: t.field({ type: RolloutStrategyInput, required: false, description: 'A progressive rollout; without one every instance takes it at once.' }),
     expectedRelease: t.string({ required: false, description: EXPECTED_RELEASE }),
     comment: t.string({ required: false }),
     requestId: t.string({ required: false }),

@@ -18,6 +18,7 @@ import './schema-validation.js';
 import './overlay.js';
 import './tag.js';
 import './environment.js';
+import './rollout.js';
 import './blame.js';
 import './proposal.js';
 import './viewer.js';

@@ -24,6 +24,11 @@ export const CommitActionEnum = builder.enumType('CommitAction', {
       value: 'release',
       description: "A release of a version of main to an environment, on the environment's branch (trailers Cairn-Environment, Cairn-Release-Of).",
     },
+    ROLLOUT: {
+      value: 'rollout',
+      description:
+        "A step of a release's progressive rollout, a pause or its completion, on the environment's branch (Cairn-Rollout-Step, Cairn-Rollout-State).",
+    },
   } as const,
 });
 

@@ -3,7 +3,12 @@ import { builder } from './builder.js';
 
 const RoleEnum = builder.enumType('Role', {
   description: 'What a token may do in a namespace: viewer reads, editor also writes, admin also administers.',
-  values: { VIEWER: { value: 'viewer' }, EDITOR: { value: 'editor' }, ADMIN: { value: 'admin' } } as const,
+  values: {
+    AGENT: { value: 'agent', description: "Reads its environment's desired state and reports what it applied; nothing else." },
+    VIEWER: { value: 'viewer' },
+    EDITOR: { value: 'editor' },
+    ADMIN: { value: 'admin' },
+  } as const,
 });
 
 interface GrantView {

@@ -109,6 +109,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       logger,
       write: { committer: settings.committer, maxDocumentBytes: settings.maxDocumentBytes, clock: options.clock ?? (() => new Date()) },
       webhooks: settings.webhooks,
+      rollouts: settings.rollouts,
       ...(redis ? { deliveryLog: new RedisDeliveryLog(redis.publish, settings.webhooks.logSize) } : {}),
       feed: { maxBufferedEvents: settings.feed.maxBufferedEvents, maxDocumentEventBytes: settings.feed.maxDocumentEventBytes },
       blame: settings.blame,
@@ -142,6 +143,8 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     if (!settings.webhookDelivery) logger.info('webhook delivery is off in this process (CAIRN_WEBHOOK_DELIVERY)');
     if (cluster) await cluster.runWebhooks(cairn.webhookDispatcher, settings.webhookDelivery);
     else if (settings.webhookDelivery) await cairn.webhookDispatcher.start();
+    // Environments are refused with replicas until release branches are replicated: nothing to drive there yet.
+    if (!cluster) await cairn.rolloutDriver.start();
     readiness.markReady();
     const consoleBuilt = existsSync(path.join(settings.consoleDir, 'index.html'));
     if (!consoleBuilt) logger.warn({ consoleDir: settings.consoleDir }, 'the web console is not built (npm run build): / answers 503');
@@ -164,6 +167,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         await ws.close();
         await cairn.webhookDispatcher.stop();
+        await cairn.rolloutDriver.stop();
         await cluster?.close();
         await cairn.drain();
         server.closeAllConnections();

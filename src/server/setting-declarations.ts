@@ -3,7 +3,7 @@ import { DEFAULT_MAX_DOCUMENT_BYTES } from '../domain/document-codec.js';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../domain/retry-schedule.js';
 import { parseAllowList } from '../domain/webhook-url.js';
 import { DEFAULT_MAX_BLAME_ENTRIES, DEFAULT_MAX_BLAME_VALUES } from '../services/blame.js';
-import { DEFAULT_WEBHOOK_SETTINGS } from '../services/cairn.js';
+import { DEFAULT_ROLLOUT_SETTINGS, DEFAULT_WEBHOOK_SETTINGS } from '../services/cairn.js';
 import { DEFAULT_FEED_OPTIONS } from '../services/change-feed.js';
 import { MAX_EVENT_DOCUMENT_BYTES } from '../services/change-event.js';
 import { DEFAULT_PARSE_THREADS } from '../services/document-parser.js';
@@ -59,6 +59,15 @@ export const SERVER_SETTINGS = z.object({
     'comma-separated CIDRs, addresses or host names exempt from the webhook SSRF guard (e.g. `127.0.0.1/32` for tests)',
   ),
   CAIRN_WEBHOOK_LOG_SIZE: atLeastOne(DEFAULT_WEBHOOK_SETTINGS.logSize).describe('delivery attempts kept per webhook'),
+  CAIRN_ROLLOUT_INTERVAL_MS: atLeastOne(DEFAULT_ROLLOUT_SETTINGS.intervalMs).describe(
+    'how often rollouts in progress are moved on: a step that has baked goes to the next, too many failures roll back',
+  ),
+  CAIRN_INSTANCE_TTL_SECONDS: atLeastOne(DEFAULT_ROLLOUT_SETTINGS.instanceTtlMs / 1000).describe(
+    'an instance that has not reported for this long is forgotten: it no longer shows nor counts in rollouts',
+  ),
+  CAIRN_MAX_INSTANCES: atLeastOne(DEFAULT_ROLLOUT_SETTINGS.maxInstances).describe(
+    'instances the server keeps the applied state of, every environment together; a new one past it is refused with `TooExpensive`',
+  ),
   CAIRN_WEBHOOK_DELIVERY: flag(true).describe(
     'whether this process delivers webhooks; replicas sharing Redis elect one deliverer among those with it on; without Redis, turn it on in exactly one replica',
   ),

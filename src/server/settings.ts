@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
-import type { WebhookSettings } from '../services/cairn.js';
+import type { RolloutSettings, WebhookSettings } from '../services/cairn.js';
 import { CLUSTER_SETTINGS, SERVER_SETTINGS } from './setting-declarations.js';
 import type { LimitSettings } from './use-limits.js';
 
@@ -50,6 +50,8 @@ export interface Settings {
   readonly webhooks: WebhookSettings;
   /** CAIRN_WEBHOOK_DELIVERY */
   readonly webhookDelivery: boolean;
+  /** CAIRN_ROLLOUT_INTERVAL_MS, CAIRN_INSTANCE_TTL_SECONDS, CAIRN_MAX_INSTANCES */
+  readonly rollouts: RolloutSettings;
   /** Running as one of several replicas; null: one process on its own data directory (the default). */
   readonly cluster: ClusterSettings | null;
   /** The change feed's slow-subscriber and event-size bounds. */
@@ -161,6 +163,7 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
       logSize: s.CAIRN_WEBHOOK_LOG_SIZE,
     },
     webhookDelivery: s.CAIRN_WEBHOOK_DELIVERY,
+    rollouts: { intervalMs: s.CAIRN_ROLLOUT_INTERVAL_MS, instanceTtlMs: s.CAIRN_INSTANCE_TTL_SECONDS * 1000, maxInstances: s.CAIRN_MAX_INSTANCES },
     cluster: readClusterSettings(env),
   };
 }

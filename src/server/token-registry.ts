@@ -61,7 +61,7 @@ function toEntry(raw: unknown, where: string): Entry {
   if (typeof roles !== 'object' || roles === null) throw new Error(`${where}.roles: expected namespace → role`);
   const grants = new Map<string, Role>();
   for (const [pattern, role] of Object.entries(roles)) {
-    if (!isRole(role)) throw new Error(`${where}.roles.${pattern}: role must be viewer, editor or admin`);
+    if (!isRole(role)) throw new Error(`${where}.roles.${pattern}: role must be agent, viewer, editor or admin`);
     grants.set(pattern, role);
   }
   return { digest, operator: { name, email, grants }, revoked: r.revoked === true };

@@ -32,6 +32,10 @@ import { WebhookService } from './webhooks/webhook-service.js';
 import { WritePipeline, type WriteSettings } from './write-pipeline.js';
 import { EnvironmentService } from './environments.js';
 import { EnvironmentsCheck } from './environments-check.js';
+import { InstanceRegistry } from './instance-registry.js';
+import { InstanceService } from './instances.js';
+import { RolloutDriver } from './rollout-driver.js';
+import { RolloutService } from './rollouts.js';
 import { WriteTargets } from './write-targets.js';
 
 export interface WebhookSettings {
@@ -64,6 +68,7 @@ export interface CairnDependencies {
   /** Blame's work bounds (CAIRN_MAX_BLAME_VALUES, CAIRN_MAX_BLAME_ENTRIES); the defaults otherwise. */
   readonly blame?: BlameOptions;
   readonly webhooks?: WebhookSettings;
+  readonly rollouts?: RolloutSettings;
   /** Where webhook delivery attempts are kept; a file per webhook in the system repository by default. */
   readonly deliveryLog?: DeliveryLog;
   /** Told of version conflicts and webhook deliveries (the server's metrics); nothing by default. */
@@ -90,12 +95,27 @@ export interface Cairn {
   readonly overlays: OverlayService;
   readonly tags: TagService;
   readonly environments: EnvironmentService;
+  readonly rollouts: RolloutService;
+  readonly instances: InstanceService;
+  readonly rolloutDriver: RolloutDriver;
   readonly blame: BlameService;
   /** Delivers webhooks; started and stopped by the server (with several replicas, by one of them only). */
   readonly webhookDispatcher: WebhookDispatcher;
   /** Waits for every queued write to finish (graceful shutdown). */
   drain(): Promise<void>;
 }
+
+/** Progressive rollouts and the instances' reports. */
+export interface RolloutSettings {
+  /** How often rollouts in progress are moved on. */
+  readonly intervalMs: number;
+  /** An instance silent for longer is forgotten. */
+  readonly instanceTtlMs: number;
+  /** Instances held at once, every environment together. */
+  readonly maxInstances: number;
+}
+
+export const DEFAULT_ROLLOUT_SETTINGS: RolloutSettings = { intervalMs: 1000, instanceTtlMs: 90_000, maxInstances: 100_000 };
 
 export function createCairn(deps: CairnDependencies): Cairn {
   const access = new NamespaceAccess(deps.store);
@@ -144,6 +164,12 @@ export function createCairn(deps: CairnDependencies): Cairn {
       },
     },
   });
+  const rolloutSettings = deps.rollouts ?? DEFAULT_ROLLOUT_SETTINGS;
+  const clock = (): number => deps.write.clock().getTime();
+  const instanceRegistry = new InstanceRegistry({ ttlMs: rolloutSettings.instanceTtlMs, maxInstances: rolloutSettings.maxInstances, clock });
+  // Rollout transitions and automatic rollbacks are Cairn's own decisions: its committer identity makes them.
+  const driver = { operator: { ...deps.write.committer, grants: new Map([['*', 'admin' as const]]) }, ip: '' };
+  const rollouts = new RolloutService(access, pipeline, instanceRegistry, driver, clock);
   return {
     namespaces: new NamespaceService(access),
     documents: new DocumentReader(access),
@@ -161,7 +187,10 @@ export function createCairn(deps: CairnDependencies): Cairn {
     webhooks: new WebhookService(access, registry, deliveryLog, webhookDispatcher, guard, deps.write.clock),
     overlays: new OverlayService(access),
     tags: new TagService(access, deps.write.clock),
-    environments: new EnvironmentService(access, pipeline),
+    environments: new EnvironmentService(access, pipeline, (namespace, environment) => rollouts.watch(namespace, environment)),
+    rollouts,
+    instances: new InstanceService(access, instanceRegistry, rollouts),
+    rolloutDriver: new RolloutDriver(rollouts, deps.store, rolloutSettings.intervalMs),
     blame: new BlameService(access, deps.blame ?? {}),
     webhookDispatcher,
     async drain() {

@@ -3,13 +3,14 @@ import {
   type EnvironmentDefinition,
   formatEnvironments,
   parseEnvironments,
-  releaseBranch,
   validateEnvironmentName,
   withEnvironment,
 } from '../domain/environment.js';
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
+import { validateClusterName } from '../domain/overlay-path.js';
 import type { IndexedCommit } from '../git/commit-index.js';
-import type { GitRepository } from '../git/repository.js';
+import type { GitRepository, LoggedCommit } from '../git/repository.js';
+import { type RolloutStrategy, type StrategyInput, formatStrategy, validateStrategy } from '../domain/rollout-strategy.js';
 import type { Actor } from './actor.js';
 import { parseStoredText } from './document-parser.js';
 import { giveWay } from './event-loop-turn.js';
@@ -33,6 +34,7 @@ export interface DefineEnvironmentRequest extends CommitOptions {
   readonly name: string;
   readonly description?: string | null;
   readonly promotesFrom?: string | null;
+  readonly clusters?: readonly string[] | null;
 }
 
 /** `expectedVersion` is the environment's current release (its commit), null when it has none yet. */
@@ -41,6 +43,8 @@ export interface ReleaseRequest extends CommitOptions {
   readonly environment: string;
   /** The version of main to release (hash, short hash, tag, HEAD~N). */
   readonly version: string;
+  /** A progressive rollout; without one every instance takes the release at once. */
+  readonly strategy?: StrategyInput | null;
 }
 
 export interface EnvironmentRollbackRequest extends CommitOptions {
@@ -67,6 +71,8 @@ export class EnvironmentService {
   constructor(
     private readonly access: NamespaceAccess,
     private readonly pipeline: WritePipeline,
+    /** Told of every release that starts a rollout, so that something moves it on. */
+    private readonly rolloutStarted: (namespace: string, environment: string) => void = () => undefined,
   ) {}
 
   async list(actor: Actor, namespace: string): Promise<EnvironmentView[]> {
@@ -86,6 +92,7 @@ export class EnvironmentService {
       name: validateEnvironmentName(request.name),
       description: request.description ?? '',
       promotesFrom: request.promotesFrom ? validateEnvironmentName(request.promotesFrom) : null,
+      clusters: (request.clusters ?? []).map(validateClusterName),
     };
     const options = { ...request, comment: request.comment || `define environment ${definition.name}` };
     return this.pipeline.run(
@@ -105,9 +112,14 @@ export class EnvironmentService {
 
   release(actor: Actor, request: ReleaseRequest): Promise<WriteOutcome> {
     const environment = validateEnvironmentName(request.environment);
-    return this.releaseTo(actor, request, environment, { operation: 'release', payload: [...writeInputs(request), environment, request.version] }, (repo) =>
-      this.releasable(repo, environment, request.version),
-    );
+    const strategy = request.strategy ? validateStrategy(request.strategy) : null;
+    const payload = [...writeInputs(request), environment, request.version, strategy ? formatStrategy(strategy) : null];
+    const outcome = this.releaseTo(actor, request, environment, { operation: 'release', payload }, async (repo) => ({
+      ...(await this.releasable(repo, environment, request.version)),
+      strategy,
+    }));
+    if (strategy) void outcome.then((o) => o.kind === 'committed' && this.rolloutStarted(request.namespace, environment)).catch(() => undefined);
+    return outcome;
   }
 
   /** Releases a version this environment ran before: a new release commit (Cairn-Rollback-To), never a moved ref. */
@@ -121,7 +133,7 @@ export class EnvironmentService {
           `'${request.to}' was not released to ${environment} (among its last ${RELEASE_REPLAY_WINDOW} releases); release it instead`,
         );
       }
-      return { version, rollback: true };
+      return { version, rollback: true, strategy: null };
     });
   }
 
@@ -139,20 +151,20 @@ export class EnvironmentService {
       }
       const running = await currentRelease(repo, from);
       if (!running?.trailers?.releaseOf) throw new InvalidInputError(`${from} has no release to promote`);
-      return { version: running.trailers.releaseOf, rollback: false };
+      return { version: running.trailers.releaseOf, rollback: false, strategy: null };
     });
   }
 
   /** The environment's current release (a commit on its branch), or null before its first. */
   async current(view: EnvironmentView): Promise<VersionView | null> {
-    const tip = await view.repo.readRef(releaseBranch(view.definition.name));
-    return tip ? versionOf(view.namespace, tip) : null;
+    const latest = await currentRelease(view.repo, view.definition.name);
+    return latest ? versionOf(view.namespace, latest.oid) : null;
   }
 
   /** The newest `first` releases, newest first. */
   async releases(view: EnvironmentView, first: number): Promise<VersionView[]> {
     if (!Number.isInteger(first) || first < 1 || first > RELEASE_REPLAY_WINDOW) throw new InvalidInputError(`first must be 1 to ${RELEASE_REPLAY_WINDOW}`);
-    const log = await releaseLog(view.repo, view.definition.name, first);
+    const log = (await releaseLog(view.repo, view.definition.name, RELEASE_REPLAY_WINDOW)).filter(isRelease).slice(0, first);
     return Promise.all(log.map((c) => versionOf(view.namespace, c.oid)));
   }
 
@@ -161,7 +173,7 @@ export class EnvironmentService {
     options: CommitOptions & { readonly namespace: string },
     environment: string,
     request: { operation: string; payload: unknown[] },
-    choose: (repo: GitRepository) => Promise<{ version: string; rollback: boolean }>,
+    choose: (repo: GitRepository) => Promise<ReleaseChoice>,
   ): Promise<WriteOutcome> {
     return this.pipeline.write({
       actor,
@@ -170,14 +182,13 @@ export class EnvironmentService {
       request,
       plan: async (repo, base) => {
         definitionIn(await definitionsAt(repo, repo.head()), environment);
-        const { version, rollback } = await choose(repo);
-        return planRelease(repo, base, environment, version, rollback);
+        return planRelease(repo, base, environment, await choose(repo));
       },
     });
   }
 
   /** A version of main the environment may take: when it promotes from another, one released there. */
-  private async releasable(repo: GitRepository, environment: string, ref: string): Promise<{ version: string; rollback: boolean }> {
+  private async releasable(repo: GitRepository, environment: string, ref: string): Promise<{ version: string; rollback: false }> {
     const version = await mainVersion(repo, ref);
     const { promotesFrom } = definitionIn(await definitionsAt(repo, repo.head()), environment);
     if (promotesFrom && !(await releasedTo(repo, promotesFrom, version))) {
@@ -187,15 +198,22 @@ export class EnvironmentService {
   }
 }
 
+/** What a release commits: the version, whether it rolls the environment back, and its rollout. */
+export interface ReleaseChoice {
+  readonly version: string;
+  readonly rollback: boolean;
+  readonly strategy?: RolloutStrategy | null;
+}
+
 /** The definitions in force at `commit` (none without the file). */
-async function definitionsAt(repo: GitRepository, commit: IndexedCommit | null): Promise<EnvironmentDefinition[]> {
+export async function definitionsAt(repo: GitRepository, commit: IndexedCommit | null): Promise<EnvironmentDefinition[]> {
   if (!commit) return [];
   const blob = await repo.blobAt(commit.oid, ENVIRONMENTS_PATH);
   if (!blob) return [];
   return parseEnvironments(await parseStoredText(ENVIRONMENTS_PATH, await repo.readText(blob), blob));
 }
 
-function definitionIn(definitions: readonly EnvironmentDefinition[], name: string): EnvironmentDefinition {
+export function definitionIn(definitions: readonly EnvironmentDefinition[], name: string): EnvironmentDefinition {
   const found = definitions.find((d) => d.name === name);
   if (!found) throw new NotFoundError('environment', name);
   return found;
@@ -208,22 +226,30 @@ async function mainVersion(repo: GitRepository, ref: string): Promise<string> {
   return oid;
 }
 
-async function currentRelease(repo: GitRepository, environment: string): Promise<{ trailers: IndexedCommit['trailers'] } | null> {
-  return (await releaseLog(repo, environment, 1))[0] ?? null;
+/** The newest release of the environment (not a rollout step of it). */
+export async function currentRelease(repo: GitRepository, environment: string): Promise<LoggedCommit | null> {
+  return (await releaseLog(repo, environment, RELEASE_REPLAY_WINDOW)).find(isRelease) ?? null;
+}
+
+function isRelease(commit: LoggedCommit): boolean {
+  return commit.trailers?.action === 'release';
 }
 
 /** Whether `version` is among the environment's last releases. */
 async function releasedTo(repo: GitRepository, environment: string, version: string): Promise<boolean> {
-  return (await releaseLog(repo, environment, RELEASE_REPLAY_WINDOW)).some((c) => c.trailers?.releaseOf === version);
+  return (await releaseLog(repo, environment, RELEASE_REPLAY_WINDOW)).some((c) => isRelease(c) && c.trailers?.releaseOf === version);
 }
 
 /**
  * The release of `version` on top of `base` (the environment's current release): every file that differs between
  * the two trees, documents and `.cairn/` alike, so the release's tree is the version's tree exactly.
  */
-async function planRelease(repo: GitRepository, base: IndexedCommit | null, environment: string, version: string, rollback: boolean): Promise<WritePlan> {
-  const release = { environment, version };
+export async function planRelease(repo: GitRepository, base: IndexedCommit | null, environment: string, choice: ReleaseChoice): Promise<WritePlan> {
+  const { version, rollback, strategy } = choice;
+  const release = { environment, version, ...(strategy ? { rollout: formatStrategy(strategy) } : {}) };
   if (base?.trailers?.releaseOf === version) return { action: 'release', files: new Map(), release, settled: true };
+  // A rollout keeps the instances it has not reached on what the environment ran: the first release has nothing to keep them on.
+  if (strategy && !base) throw new InvalidInputError(`the first release of ${environment} goes to every instance at once; give a strategy from the second on`);
   const files = new Map<string, string | null>();
   for (const change of await repo.changesBetween(base?.tree ?? null, await repo.treeOf(version))) {
     if (change.newOid === null) {

@@ -213,6 +213,10 @@ export class WritePipeline {
       importedBy: plan.author ? formatPerson(actor.operator) : null,
       environment: plan.release?.environment ?? null,
       releaseOf: plan.release?.version ?? null,
+      rollout: plan.release?.rollout ?? null,
+      rolloutStep: plan.release?.rolloutStep === undefined ? null : String(plan.release.rolloutStep),
+      rolloutState: plan.release?.rolloutState ?? null,
+      rolloutFailed: plan.release?.rolloutFailed?.join(', ') ?? null,
     });
     const parent = base?.oid ?? null;
     const commit = {

@@ -48,7 +48,15 @@ export interface WritePlan {
   /** An imported commit: its original author and time (the operator goes to Cairn-Imported-By instead). */
   readonly author?: Signature;
   /** A release: the environment and the version of main it releases, which becomes the commit's second parent. */
-  readonly release?: { readonly environment: string; readonly version: string };
+  readonly release?: {
+    readonly environment: string;
+    readonly version: string;
+    /** A release's rollout strategy, or a transition of the rollout it is in (rollout-state.ts). */
+    readonly rollout?: string;
+    readonly rolloutStep?: number;
+    readonly rolloutState?: string;
+    readonly rolloutFailed?: readonly string[];
+  };
   /** The target already holds what was asked (the version released there now): nothing is committed, UNCHANGED. */
   readonly settled?: boolean;
 }

@@ -11,12 +11,17 @@ import {
 describe('environment definitions', () => {
   it('reads what it writes, in the order defined, and replaces a definition in place', () => {
     const defined = withEnvironment(
-      withEnvironment(withEnvironment([], { name: 'dev', description: '', promotesFrom: null }), { name: 'prod', description: 'live', promotesFrom: 'dev' }),
-      { name: 'dev', description: 'first stop', promotesFrom: null },
+      withEnvironment(withEnvironment([], { name: 'dev', description: '', promotesFrom: null, clusters: [] }), {
+        name: 'prod',
+        description: 'live',
+        promotesFrom: 'dev',
+        clusters: ['eu-1', 'us-1'],
+      }),
+      { name: 'dev', description: 'first stop', promotesFrom: null, clusters: [] },
     );
     const text = formatEnvironments(defined);
     expect(text).toBe(
-      '{\n  "environments": [\n    {\n      "name": "dev",\n      "description": "first stop"\n    },\n    {\n      "name": "prod",\n      "description": "live",\n      "promotesFrom": "dev"\n    }\n  ]\n}\n',
+      '{\n  "environments": [\n    {\n      "name": "dev",\n      "description": "first stop"\n    },\n    {\n      "name": "prod",\n      "description": "live",\n      "promotesFrom": "dev",\n      "clusters": [\n        "eu-1",\n        "us-1"\n      ]\n    }\n  ]\n}\n',
     );
     expect(parseEnvironments(JSON.parse(text))).toEqual(defined);
     expect(parseEnvironments({})).toEqual([]);
@@ -30,6 +35,8 @@ describe('environment definitions', () => {
     [{ environments: [{ name: 'a', colour: 'red' }] }, "unknown field 'colour'"],
     [{ environments: [{ name: 'a' }, { name: 'a' }] }, 'defined twice'],
     [{ environments: [{ name: 'a', promotesFrom: 'a' }] }, 'cannot promote from itself'],
+    [{ environments: [{ name: 'a', clusters: ['eu-1', 'eu-1'] }] }, 'distinct cluster names'],
+    [{ environments: [{ name: 'a', clusters: ['EU'] }] }, 'distinct cluster names'],
     [{ environments: [{ name: 'a', promotesFrom: 'b' }] }, "'b', which is not defined"],
     [
       {

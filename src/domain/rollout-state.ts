@@ -1,0 +1,74 @@
+import type { CommitTrailers } from './commit-message.js';
+import { type RolloutStep, type RolloutStrategy, parseStrategy, rolloutSteps } from './rollout-strategy.js';
+
+export type RolloutPhase = 'progressing' | 'paused' | 'completed';
+
+/** A commit of an environment's branch as the rollout reads it. */
+export interface BranchEntry {
+  readonly oid: string;
+  /** Committer time, seconds. */
+  readonly time: number;
+  readonly trailers: CommitTrailers | null;
+}
+
+/** Where a release's rollout is, derived from the branch alone, so a restart or another server reads the same. */
+export interface RolloutState {
+  /** The release commit the rollout belongs to. */
+  readonly release: string;
+  /** The version of main it releases. */
+  readonly version: string;
+  /** The version the instances it has not reached keep: what the environment ran before. */
+  readonly stable: string | null;
+  readonly strategy: RolloutStrategy;
+  readonly steps: readonly RolloutStep[];
+  readonly stepIndex: number;
+  readonly phase: RolloutPhase;
+  /** When the current step (or pause) began, seconds: a step's bake counts from here. */
+  readonly since: number;
+  /** When the release was made, seconds: failures count from here. */
+  readonly startedAt: number;
+}
+
+/**
+ * The rollout the branch is in, from its entries (newest first) back past the release that started it, or null when
+ * the newest release has no strategy. The entry after that release is its first parent: what ran before.
+ */
+export function rolloutStateOf(entries: readonly BranchEntry[]): RolloutState | null {
+  const at = entries.findIndex((e) => e.trailers?.action === 'release');
+  const release = entries[at];
+  const previousRelease = entries[at + 1] ?? null;
+  const strategy = release?.trailers?.rollout ? parseStrategy(release.trailers.rollout) : null;
+  if (!release || !strategy || !release.trailers?.releaseOf) return null;
+  const steps = rolloutSteps(strategy);
+  const latest = entries.slice(0, at).find((e) => e.trailers?.action === 'rollout');
+  const stepIndex = latest ? Math.min(Number(latest.trailers?.rolloutStep ?? 0), steps.length - 1) : 0;
+  const phase = latest ? phaseOf(latest.trailers?.rolloutState) : 'progressing';
+  return {
+    release: release.oid,
+    version: release.trailers.releaseOf,
+    stable: previousRelease?.trailers?.releaseOf ?? null,
+    strategy,
+    steps,
+    stepIndex,
+    phase,
+    since: (latest ?? release).time,
+    startedAt: release.time,
+  };
+}
+
+function phaseOf(value: string | null | undefined): RolloutPhase {
+  return value === 'paused' || value === 'completed' ? value : 'progressing';
+}
+
+/** What comes after the current step once it has baked: the next step, or completion after the last. */
+export function nextTransition(state: RolloutState): { stepIndex: number; phase: RolloutPhase } {
+  return state.stepIndex + 1 < state.steps.length
+    ? { stepIndex: state.stepIndex + 1, phase: 'progressing' }
+    : { stepIndex: state.stepIndex, phase: 'completed' };
+}
+
+/** Whether the failures seen so far exceed what the strategy tolerates. */
+export function failuresExceeded(strategy: RolloutStrategy, failed: number, reached: number): boolean {
+  if (failed > strategy.maxFailures) return true;
+  return strategy.maxFailureRatio !== null && reached > 0 && failed / reached > strategy.maxFailureRatio;
+}

@@ -1,0 +1,153 @@
+import type { RolloutView } from '../services/rollouts.js';
+import type { DesiredState, InstanceView } from '../services/instances.js';
+import { builder } from './builder.js';
+import { EnvironmentRef, LabelInput } from './environment.js';
+import { READ_ERRORS, WRITE_ERRORS } from './errors.js';
+import { VersionRef } from './version-ref.js';
+import { WritePayloadRef } from './write-payload.js';
+
+const RolloutPhaseEnum = builder.enumType('RolloutPhase', {
+  values: {
+    PROGRESSING: { value: 'progressing', description: 'Steps advance as each one bakes.' },
+    PAUSED: { value: 'paused', description: 'Held at its step until resumed.' },
+    COMPLETED: { value: 'completed', description: 'Every instance takes the release.' },
+  } as const,
+});
+
+const InstanceStatusEnum = builder.enumType('InstanceStatus', {
+  values: { APPLIED: { value: 'APPLIED' }, FAILED: { value: 'FAILED' } } as const,
+});
+
+const LabelRef = builder.objectRef<{ name: string; value: string }>('Label').implement({
+  fields: (t) => ({ name: t.exposeString('name'), value: t.exposeString('value') }),
+});
+
+export const InstanceRef = builder.objectRef<InstanceView>('Instance').implement({
+  description: 'A running service (or agent) of an environment, as it last reported.',
+  fields: (t) => ({
+    id: t.string({ resolve: (i) => i.record.id }),
+    cluster: t.string({ resolve: (i) => i.record.cluster }),
+    labels: t.field({ type: [LabelRef], resolve: (i) => [...i.record.labels].map(([name, value]) => ({ name, value })) }),
+    desiredVersion: t.string({ nullable: true, description: 'What it should run now (its rollout step decides).', resolve: (i) => i.desired }),
+    appliedVersion: t.string({ nullable: true, description: 'What it last reported applying (or failing to).', resolve: (i) => i.record.version }),
+    status: t.field({ type: InstanceStatusEnum, nullable: true, resolve: (i) => i.record.status }),
+    message: t.string({ resolve: (i) => i.record.message }),
+    lastSeen: t.field({ type: 'DateTime', resolve: (i) => new Date(i.record.lastSeen) }),
+    converged: t.boolean({
+      description: 'It applied what it should run.',
+      resolve: (i) => i.record.status === 'APPLIED' && i.record.version === i.desired,
+    }),
+  }),
+});
+
+const RolloutRef = builder.objectRef<RolloutView>('Rollout').implement({
+  description: "The progressive rollout of an environment's newest release: its state comes from Git, its counts from the instances' reports.",
+  fields: (t) => ({
+    release: t.string({ description: 'The release commit.', resolve: (r) => r.state.release }),
+    version: t.string({ description: 'The version rolled out.', resolve: (r) => r.state.version }),
+    stable: t.string({ nullable: true, description: 'What the instances not reached yet keep running.', resolve: (r) => r.state.stable }),
+    phase: t.field({ type: RolloutPhaseEnum, resolve: (r) => r.state.phase }),
+    step: t.int({ description: 'The current step, from 1.', resolve: (r) => r.state.stepIndex + 1 }),
+    stepCount: t.int({ resolve: (r) => r.state.steps.length }),
+    canaryStep: t.boolean({ description: 'The current step reaches the canary instances only.', resolve: (r) => r.state.steps[r.state.stepIndex]!.canaryOnly }),
+    percent: t.int({ description: "The current step's share of instances (0 in the canary step).", resolve: (r) => r.state.steps[r.state.stepIndex]!.percent }),
+    bakeSecondsLeft: t.float({ nullable: true, description: 'Until the next step; null when paused or complete.', resolve: (r) => r.bakeLeft }),
+    steps: t.intList({ resolve: (r) => [...r.state.strategy.steps] }),
+    bakeSeconds: t.int({ resolve: (r) => r.state.strategy.bakeSeconds }),
+    canary: t.field({ type: [LabelRef], resolve: (r) => [...r.state.strategy.canary].map(([name, value]) => ({ name, value })) }),
+    maxFailures: t.int({ resolve: (r) => r.state.strategy.maxFailures }),
+    reached: t.int({ description: 'Instances the rollout gives the release now.', resolve: (r) => r.reached }),
+    failed: t.stringList({ description: 'Those of them that reported a failure of it.', resolve: (r) => [...r.failed] }),
+    healthy: t.int({
+      description: 'Those of them that applied it.',
+      resolve: (r) => r.instances.filter((i) => i.version === r.state.version && i.status === 'APPLIED').length,
+    }),
+  }),
+});
+
+const DesiredStateRef = builder.objectRef<DesiredState>('DesiredState').implement({
+  description: 'What one instance should run.',
+  fields: (t) => ({
+    environment: t.string({ resolve: (d) => d.environment }),
+    cluster: t.string({ resolve: (d) => d.cluster }),
+    version: t.field({ type: VersionRef, nullable: true, description: "null before the environment's first release.", resolve: (d) => d.version }),
+  }),
+});
+
+builder.objectFields(EnvironmentRef, (t) => ({
+  rollout: t.field({
+    type: RolloutRef,
+    nullable: true,
+    description: 'The rollout of its newest release; null when that release went to every instance at once.',
+    resolve: (e, _args, ctx) => ctx.cairn.rollouts.rollout(e.repo, e.repo.name, e.definition.name),
+  }),
+  instances: t.field({
+    type: [InstanceRef],
+    description: 'Its instances that reported within CAIRN_INSTANCE_TTL_SECONDS, by id.',
+    args: { cluster: t.arg.string({ required: false }), status: t.arg({ type: InstanceStatusEnum, required: false }) },
+    resolve: (e, args, ctx) => ctx.cairn.instances.list(e.repo, e.definition.name, args),
+  }),
+}));
+
+const InstanceInput = builder.inputType('InstanceInput', {
+  fields: (t) => ({
+    namespace: t.string({ required: true }),
+    environment: t.string({ required: true }),
+    id: t.string({ required: true, description: 'Stable across restarts of the instance: it decides its place in rollouts.' }),
+    cluster: t.string({ required: true }),
+    labels: t.field({ type: [LabelInput], required: false }),
+  }),
+});
+
+const InstanceReportInput = builder.inputType('InstanceReportInput', {
+  fields: (t) => ({
+    namespace: t.string({ required: true }),
+    environment: t.string({ required: true }),
+    id: t.string({ required: true }),
+    cluster: t.string({ required: true }),
+    labels: t.field({ type: [LabelInput], required: false }),
+    version: t.string({ required: false, description: 'The version applied (or failed); absent for a heartbeat before the first.' }),
+    status: t.field({ type: InstanceStatusEnum, required: false }),
+    message: t.string({ required: false }),
+  }),
+});
+
+const RolloutCommandInput = builder.inputType('RolloutCommandInput', {
+  fields: (t) => ({ namespace: t.string({ required: true }), environment: t.string({ required: true }), comment: t.string({ required: false }) }),
+});
+
+builder.queryFields((t) => ({
+  desiredState: t.field({
+    type: DesiredStateRef,
+    description: 'The version one instance should run (agents, and every other role).',
+    args: { input: t.arg({ type: InstanceInput, required: true }) },
+    errors: { types: READ_ERRORS },
+    resolve: (_root, { input }, ctx) => ctx.cairn.instances.desired(ctx.actor, input),
+  }),
+}));
+
+const command = (name: 'pause' | 'resume' | 'promote' | 'abort', description: string) =>
+  builder.mutationField(`${name}Rollout`, (t) =>
+    t.field({
+      type: WritePayloadRef,
+      description,
+      args: { input: t.arg({ type: RolloutCommandInput, required: true }) },
+      errors: { types: WRITE_ERRORS, directResult: true },
+      resolve: (_root, { input }, ctx) => ctx.cairn.rollouts.command(ctx.actor, name, input),
+    }),
+  );
+
+command('pause', 'Holds the rollout at its step (a commit on the release branch). Editors.');
+command('resume', 'Lets a paused rollout go on; its step bakes again from now.');
+command('promote', 'Takes the release to every instance now: the rollout completes.');
+command('abort', 'Rolls the environment back to what it ran before the release: a release of that version.');
+
+builder.mutationFields((t) => ({
+  reportInstance: t.field({
+    type: InstanceRef,
+    description: 'What an instance applied (and heartbeats): agents and editors. Failures count against the rollout in progress.',
+    args: { input: t.arg({ type: InstanceReportInput, required: true }) },
+    errors: { types: [...READ_ERRORS], directResult: true },
+    resolve: (_root, { input }, ctx) => ctx.cairn.instances.report(ctx.actor, input),
+  }),
+}));

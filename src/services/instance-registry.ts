@@ -1,0 +1,100 @@
+import { TooExpensiveError } from '../domain/errors.js';
+
+export type InstanceStatus = 'APPLIED' | 'FAILED';
+
+/** What an instance last reported: who it is, where it runs, what it applied and how that went. */
+export interface InstanceReport {
+  readonly namespace: string;
+  readonly environment: string;
+  readonly id: string;
+  readonly cluster: string;
+  readonly labels: ReadonlyMap<string, string>;
+  /** The version it applied (or failed to apply); null for a heartbeat before its first apply. */
+  readonly version: string | null;
+  readonly status: InstanceStatus | null;
+  readonly message: string;
+}
+
+export interface InstanceRecord extends InstanceReport {
+  /** Server time of its last report, ms. */
+  readonly lastSeen: number;
+  /** When it first reported FAILED for `version`, ms; null when it has not. */
+  readonly failedAt: number | null;
+}
+
+export interface InstanceRegistrySettings {
+  /** An instance silent for longer is forgotten: it no longer counts nor shows. */
+  readonly ttlMs: number;
+  /** Instances held at once, all environments together. */
+  readonly maxInstances: number;
+  readonly clock: () => number;
+}
+
+/**
+ * The applied state of every instance: operational data, not history, so it lives in memory (Git records only what
+ * the rollouts decide from it). Per environment, so reading one environment's instances never walks the others.
+ */
+export class InstanceRegistry {
+  private readonly byEnvironment = new Map<string, Map<string, InstanceRecord>>();
+  private readonly sweptAt = new Map<string, number>();
+  private size = 0;
+  private readonly listeners = new Set<(namespace: string, environment: string) => void>();
+
+  constructor(private readonly settings: InstanceRegistrySettings) {}
+
+  report(report: InstanceReport): InstanceRecord {
+    const key = keyOf(report.namespace, report.environment);
+    let instances = this.byEnvironment.get(key);
+    if (!instances) {
+      instances = new Map();
+      this.byEnvironment.set(key, instances);
+    }
+    this.expire(key, instances, false);
+    const previous = instances.get(report.id);
+    if (!previous && this.size >= this.settings.maxInstances) {
+      throw new TooExpensiveError('CAIRN_MAX_INSTANCES', `${this.settings.maxInstances} instances report already`);
+    }
+    const now = this.settings.clock();
+    const sameFailure = previous?.failedAt != null && previous.version === report.version;
+    const record: InstanceRecord = { ...report, lastSeen: now, failedAt: report.status === 'FAILED' ? (sameFailure ? previous.failedAt : now) : null };
+    if (!previous) this.size += 1;
+    instances.set(report.id, record);
+    for (const listener of this.listeners) listener(report.namespace, report.environment);
+    return record;
+  }
+
+  /** The environment's instances that reported within the TTL. */
+  list(namespace: string, environment: string): InstanceRecord[] {
+    const instances = this.byEnvironment.get(keyOf(namespace, environment));
+    if (!instances) return [];
+    this.expire(keyOf(namespace, environment), instances, true);
+    return [...instances.values()];
+  }
+
+  onReport(listener: (namespace: string, environment: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Forgets the instances past the TTL. A report sweeps at most once a second per environment, so 1,000 reports a
+   * second over 10,000 instances do not walk them all each time; a read always sweeps (it walks them anyway).
+   */
+  private expire(key: string, instances: Map<string, InstanceRecord>, always: boolean): void {
+    const now = this.settings.clock();
+    if (!always && now - (this.sweptAt.get(key) ?? 0) < SWEEP_INTERVAL_MS) return;
+    this.sweptAt.set(key, now);
+    const oldest = now - this.settings.ttlMs;
+    for (const [id, record] of instances) {
+      if (record.lastSeen >= oldest) continue;
+      instances.delete(id);
+      this.size -= 1;
+    }
+  }
+}
+
+const SWEEP_INTERVAL_MS = 1000;
+
+function keyOf(namespace: string, environment: string): string {
+  return `${namespace}\0${environment}`;
+}

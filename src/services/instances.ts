@@ -1,0 +1,130 @@
+import { roleIn, satisfies } from '../domain/access.js';
+import { type EnvironmentDefinition, validateEnvironmentName } from '../domain/environment.js';
+import { ForbiddenError, InvalidInputError } from '../domain/errors.js';
+import { validateClusterName } from '../domain/overlay-path.js';
+import type { InstanceIdentity } from '../domain/rollout-assignment.js';
+import type { GitRepository } from '../git/repository.js';
+import type { Actor } from './actor.js';
+import { definitionIn, definitionsAt } from './environments.js';
+import type { InstanceRecord, InstanceRegistry, InstanceStatus } from './instance-registry.js';
+import type { NamespaceAccess } from './namespace-access.js';
+import type { NamespaceReader } from './namespace-reader.js';
+import { releaseLog } from './release-log.js';
+import type { RolloutService } from './rollouts.js';
+import { RELEASE_REPLAY_WINDOW } from './targets/release-target.js';
+import { type VersionView, versionOf } from './version-view.js';
+
+export interface InstanceInput {
+  readonly namespace: string;
+  readonly environment: string;
+  readonly id: string;
+  readonly cluster: string;
+  readonly labels?: readonly { readonly name: string; readonly value: string }[] | null;
+}
+
+export interface InstanceReportRequest extends InstanceInput {
+  /** The version applied (or failed); null for a heartbeat before the first apply. */
+  readonly version?: string | null;
+  readonly status?: InstanceStatus | null;
+  readonly message?: string | null;
+}
+
+/** What an instance should run, as it asks for it. */
+export interface DesiredState {
+  readonly namespace: NamespaceReader;
+  readonly environment: string;
+  readonly cluster: string;
+  /** null before the environment's first release. */
+  readonly version: VersionView | null;
+}
+
+/** An instance as the API shows it: its last report beside the version it should run. */
+export interface InstanceView {
+  readonly record: InstanceRecord;
+  readonly desired: string | null;
+}
+
+const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const LABEL = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/;
+const MAX_LABELS = 32;
+const MAX_MESSAGE_LENGTH = 2000;
+
+/**
+ * The convergence loop's server side: instances ask for their desired version and report what they applied. Agents
+ * (role `agent`, see access.ts) may do exactly this; reporting also takes an editor, since a report can stop a rollout.
+ */
+export class InstanceService {
+  constructor(
+    private readonly access: NamespaceAccess,
+    private readonly registry: InstanceRegistry,
+    private readonly rollouts: RolloutService,
+  ) {}
+
+  async desired(actor: Actor, input: InstanceInput): Promise<DesiredState> {
+    const repo = await this.access.open(actor, input.namespace, 'agent');
+    const { identity, environment, cluster } = await checkedInstance(repo, input);
+    const version = await this.rollouts.desiredVersion(repo, environment, identity);
+    return { namespace: repo, environment, cluster, version: version ? await versionOf(repo, version) : null };
+  }
+
+  async report(actor: Actor, request: InstanceReportRequest): Promise<InstanceView> {
+    const repo = await this.access.open(actor, request.namespace, 'agent');
+    const role = roleIn(actor.operator.grants, repo.name);
+    if (role !== 'agent' && !satisfies(role, 'editor')) throw new ForbiddenError(repo.name, 'agent');
+    const { identity, environment, cluster } = await checkedInstance(repo, request);
+    const version = request.version ? await releasedVersion(repo, environment, request.version) : null;
+    if (request.status && !version) throw new InvalidInputError('a status reports on a version: give the version applied');
+    const message = request.message ?? '';
+    if (message.length > MAX_MESSAGE_LENGTH) throw new InvalidInputError(`the message is longer than ${MAX_MESSAGE_LENGTH} characters`);
+    const record = this.registry.report({
+      namespace: repo.name,
+      environment,
+      id: identity.id,
+      cluster,
+      labels: identity.labels,
+      version,
+      status: request.status ?? null,
+      message,
+    });
+    return { record, desired: await this.rollouts.desiredVersion(repo, environment, identity) };
+  }
+
+  /** The environment's instances (reported within the TTL), with what each should run. */
+  async list(repo: GitRepository, environment: string, filter: { cluster?: string | null; status?: InstanceStatus | null }): Promise<InstanceView[]> {
+    const records = this.registry
+      .list(repo.name, environment)
+      .filter((r) => (!filter.cluster || r.cluster === filter.cluster) && (!filter.status || r.status === filter.status));
+    const views: InstanceView[] = [];
+    for (const record of records) views.push({ record, desired: await this.rollouts.desiredVersion(repo, environment, record) });
+    return views.sort((a, b) => (a.record.id < b.record.id ? -1 : 1));
+  }
+}
+
+async function checkedInstance(
+  repo: GitRepository,
+  input: InstanceInput,
+): Promise<{ identity: InstanceIdentity; environment: string; cluster: string; definition: EnvironmentDefinition }> {
+  const environment = validateEnvironmentName(input.environment);
+  const definition = definitionIn(await definitionsAt(repo, repo.head()), environment);
+  const cluster = validateClusterName(input.cluster);
+  if (definition.clusters.length > 0 && !definition.clusters.includes(cluster)) {
+    throw new InvalidInputError(`cluster '${cluster}' is not one of ${environment}'s clusters (${definition.clusters.join(', ')})`);
+  }
+  if (!INSTANCE_ID.test(input.id)) throw new InvalidInputError(`instance id '${input.id}': 1 to 128 letters, digits, '.', '_', ':', '-'`);
+  const labels = new Map<string, string>();
+  for (const { name, value } of input.labels ?? []) {
+    if (!LABEL.test(name) || !LABEL.test(value))
+      throw new InvalidInputError(`label '${name}=${value}': names and values are 1 to 63 letters, digits, '.', '_', '/', '-'`);
+    labels.set(name, value);
+  }
+  if (labels.size > MAX_LABELS) throw new InvalidInputError(`at most ${MAX_LABELS} labels`);
+  return { identity: { id: input.id, labels }, environment, cluster, definition };
+}
+
+/** A version the environment was given: released there, or kept there by a rollout (what it ran before). */
+async function releasedVersion(repo: GitRepository, environment: string, ref: string): Promise<string> {
+  const oid = await repo.resolve(ref).catch(() => null);
+  const log = await releaseLog(repo, environment, RELEASE_REPLAY_WINDOW + 1);
+  if (oid && log.some((c) => c.trailers?.action === 'release' && c.trailers.releaseOf === oid)) return oid;
+  throw new InvalidInputError(`'${ref}' was never released to ${environment}`);
+}

@@ -1,0 +1,206 @@
+import { validateEnvironmentName } from '../domain/environment.js';
+import { InvalidInputError } from '../domain/errors.js';
+import { type InstanceIdentity, receivesRelease } from '../domain/rollout-assignment.js';
+import { type RolloutPhase, type RolloutState, failuresExceeded, nextTransition, rolloutStateOf } from '../domain/rollout-state.js';
+import type { GitRepository } from '../git/repository.js';
+import type { Actor } from './actor.js';
+import { currentRelease, definitionsAt, planRelease } from './environments.js';
+import type { InstanceRecord, InstanceRegistry } from './instance-registry.js';
+import type { NamespaceAccess } from './namespace-access.js';
+import { releaseLog } from './release-log.js';
+import { RELEASE_REPLAY_WINDOW } from './targets/release-target.js';
+import type { WriteOutcome, WritePipeline } from './write-pipeline.js';
+
+/** A rollout as the API shows it: its state, and the instances of its environment as they report. */
+export interface RolloutView {
+  readonly state: RolloutState;
+  readonly instances: readonly InstanceRecord[];
+  /** Seconds the current step has left to bake (0 once baked; null while paused or complete). */
+  readonly bakeLeft: number | null;
+  readonly reached: number;
+  readonly failed: readonly string[];
+}
+
+export type RolloutCommand = 'pause' | 'resume' | 'promote' | 'abort';
+
+export interface RolloutCommandRequest {
+  readonly namespace: string;
+  readonly environment: string;
+  readonly comment?: string | null;
+}
+
+/**
+ * Progressive rollouts. A release with a strategy starts one; its state lives in Git (the release and its rollout
+ * commits, see rollout-state.ts) and in the instances' reports, so a restart resumes it where it was. `tick` moves
+ * every rollout on: a step that has baked leads to the next, too many failures to an automatic rollback (a release
+ * of the version the environment ran before). Each transition is a write through the pipeline, expected to build
+ * on the commit it was decided from: a pause racing a step transition makes one of them a VersionConflict, never both.
+ */
+export class RolloutService {
+  /** Environments whose newest release may still be rolling out, `namespace\0environment`. */
+  private readonly active = new Set<string>();
+
+  constructor(
+    private readonly access: NamespaceAccess,
+    private readonly pipeline: WritePipeline,
+    private readonly instances: InstanceRegistry,
+    private readonly driver: Actor,
+    private readonly clock: () => number,
+  ) {}
+
+  /** Starts watching an environment (after a release with a strategy, or at start for one found rolling out). */
+  watch(namespace: string, environment: string): void {
+    this.active.add(`${namespace}\0${environment}`);
+  }
+
+  /** The rollout of the environment's newest release; null when it has none. */
+  async rollout(repo: GitRepository, namespace: string, environment: string): Promise<RolloutView | null> {
+    const state = await stateOf(repo, environment);
+    if (!state) return null;
+    const instances = this.instances.list(namespace, environment);
+    const reached = instances.filter((i) => desiredBy(state, i) === state.version);
+    const failed = reached.filter((i) => isFailureOf(state, i)).map((i) => i.id);
+    const bakeLeft = state.phase === 'progressing' ? Math.max(0, state.since + state.strategy.bakeSeconds - this.clock() / 1000) : null;
+    return { state, instances, bakeLeft, reached: reached.length, failed };
+  }
+
+  /** The version an instance should run: the environment's release, or during a rollout the one its step gives it. */
+  async desiredVersion(repo: GitRepository, environment: string, instance: InstanceIdentity): Promise<string | null> {
+    const state = await stateOf(repo, environment);
+    if (state && state.phase !== 'completed') return desiredBy(state, instance);
+    return (await currentRelease(repo, environment))?.trailers?.releaseOf ?? null;
+  }
+
+  async command(actor: Actor, command: RolloutCommand, request: RolloutCommandRequest): Promise<WriteOutcome> {
+    const environment = validateEnvironmentName(request.environment);
+    const repo = await this.access.open(actor, request.namespace, 'editor');
+    const view = await this.rollout(repo, request.namespace, environment);
+    if (!view || view.state.phase === 'completed') throw new InvalidInputError(`${environment} has no rollout in progress`);
+    const { state } = view;
+    if (command === 'abort') return this.rollBack(actor, repo, request.namespace, environment, state, [], request.comment || 'rollout aborted');
+    if (command === 'pause' && state.phase === 'paused') throw new InvalidInputError(`the rollout of ${environment} is paused already`);
+    if (command === 'resume' && state.phase !== 'paused') throw new InvalidInputError(`the rollout of ${environment} is not paused`);
+    const next =
+      command === 'promote'
+        ? { stepIndex: state.steps.length - 1, phase: 'completed' as const }
+        : { stepIndex: state.stepIndex, phase: command === 'pause' ? ('paused' as const) : ('progressing' as const) };
+    return this.transition(
+      actor,
+      request.namespace,
+      environment,
+      state,
+      repo,
+      next,
+      request.comment || `rollout ${command === 'promote' ? 'promoted to every instance' : `${command}d`}`,
+    );
+  }
+
+  /** Moves every watched rollout on; what cannot move now (a conflict with a person's command) is tried next tick. */
+  async tick(): Promise<void> {
+    for (const key of [...this.active]) {
+      const [namespace = '', environment = ''] = key.split('\0');
+      try {
+        if (!(await this.advance(namespace, environment))) this.active.delete(key);
+      } catch {
+        // A VersionConflict (someone paused meanwhile), a namespace gone: the next tick decides again.
+      }
+    }
+  }
+
+  /** Finds the rollouts in progress in these namespaces (at start: they survive restarts). */
+  async resumeWatching(namespaces: readonly string[]): Promise<void> {
+    for (const namespace of namespaces) {
+      const repo = await this.access.open(this.driver, namespace, 'viewer').catch(() => null);
+      if (!repo) continue;
+      for (const { name } of await definitionsAt(repo, repo.head()).catch(() => [])) {
+        const state = await stateOf(repo, name);
+        if (state && state.phase !== 'completed') this.watch(namespace, name);
+      }
+    }
+  }
+
+  /** One rollout's next move; false once it needs no more watching. */
+  private async advance(namespace: string, environment: string): Promise<boolean> {
+    const repo = await this.access.open(this.driver, namespace, 'editor');
+    const view = await this.rollout(repo, namespace, environment);
+    if (!view || view.state.phase === 'completed') return false;
+    const { state } = view;
+    if (failuresExceeded(state.strategy, view.failed.length, view.reached)) {
+      const why = `automatic rollback: ${view.failed.length} of ${view.reached} instances on ${state.version.slice(0, 12)} failed (at most ${state.strategy.maxFailures} tolerated)`;
+      await this.rollBack(this.driver, repo, namespace, environment, state, view.failed, why);
+      return false;
+    }
+    if (state.phase === 'paused' || view.bakeLeft === null || view.bakeLeft > 0) return true;
+    const next = nextTransition(state);
+    const step = state.steps[next.stepIndex]!;
+    const comment = next.phase === 'completed' ? 'rollout complete' : `rollout step ${next.stepIndex + 1}: ${step.canaryOnly ? 'canary' : `${step.percent}%`}`;
+    await this.transition(this.driver, namespace, environment, state, repo, next, comment);
+    return next.phase !== 'completed';
+  }
+
+  private async transition(
+    actor: Actor,
+    namespace: string,
+    environment: string,
+    state: RolloutState,
+    repo: GitRepository,
+    next: { stepIndex: number; phase: RolloutPhase },
+    comment: string,
+  ): Promise<WriteOutcome> {
+    const tip = (await releaseLog(repo, environment, 1))[0]?.oid ?? null;
+    const outcome = await this.pipeline.write({
+      actor,
+      target: this.pipeline.targets.release(namespace, environment),
+      options: { expectedVersion: tip, comment },
+      request: { operation: 'rollout', payload: [tip, next.stepIndex, next.phase] },
+      plan: () =>
+        Promise.resolve({
+          action: 'rollout',
+          files: new Map(),
+          release: { environment, version: state.version, rolloutStep: next.stepIndex, rolloutState: next.phase },
+        }),
+    });
+    if (next.phase !== 'completed') this.watch(namespace, environment);
+    return outcome;
+  }
+
+  /** Releases what the environment ran before the rollout: every instance goes back at once. */
+  private async rollBack(
+    actor: Actor,
+    repo: GitRepository,
+    namespace: string,
+    environment: string,
+    state: RolloutState,
+    failed: readonly string[],
+    comment: string,
+  ): Promise<WriteOutcome> {
+    const stable = state.stable;
+    if (!stable) throw new InvalidInputError(`${environment} ran nothing before this release: there is nothing to roll back to`);
+    const tip = (await releaseLog(repo, environment, 1))[0]?.oid ?? null;
+    return this.pipeline.write({
+      actor,
+      target: this.pipeline.targets.release(namespace, environment),
+      options: { expectedVersion: tip, comment },
+      request: { operation: 'rolloutRollback', payload: [state.release, failed] },
+      plan: async (repo, base) => {
+        const plan = await planRelease(repo, base, environment, { version: stable, rollback: true });
+        return { ...plan, release: { ...plan.release!, ...(failed.length ? { rolloutFailed: failed } : {}) } };
+      },
+    });
+  }
+}
+
+/** The rollout of the environment's newest release, from its branch. */
+async function stateOf(repo: GitRepository, environment: string): Promise<RolloutState | null> {
+  const log = await releaseLog(repo, environment, RELEASE_REPLAY_WINDOW);
+  return rolloutStateOf(log.map((c) => ({ oid: c.oid, time: c.committer.timestamp, trailers: c.trailers })));
+}
+
+function desiredBy(state: RolloutState, instance: InstanceIdentity): string | null {
+  return receivesRelease(instance, state.release, state.strategy, state.steps[state.stepIndex]!) ? state.version : state.stable;
+}
+
+/** A failure counts against the rollout when it is of the version rolled out, reported since the rollout began. */
+function isFailureOf(state: RolloutState, instance: InstanceRecord): boolean {
+  return instance.status === 'FAILED' && instance.version === state.version && (instance.failedAt ?? 0) >= state.startedAt * 1000;
+}
