@@ -1,7 +1,7 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 
-export type Role = 'VIEWER' | 'EDITOR' | 'ADMIN';
+export type Role = 'AGENT' | 'VIEWER' | 'EDITOR' | 'ADMIN';
 
 /** The signed-in operator, as the server authenticated them (the `viewer` query). */
 export interface Operator {
@@ -22,7 +22,7 @@ export function useOperator(): Operator | null {
   return useContext(OperatorContext);
 }
 
-const RANK: Record<Role, number> = { VIEWER: 1, EDITOR: 2, ADMIN: 3 };
+const RANK: Record<Role, number> = { AGENT: 0, VIEWER: 1, EDITOR: 2, ADMIN: 3 };
 
 export function hasRole(operator: Operator | null, needed: Role): boolean {
   return !!operator?.role && RANK[operator.role] >= RANK[needed];

@@ -59,7 +59,10 @@ export class RolloutService {
     if (!state) return null;
     const instances = this.instances.list(namespace, environment);
     const reached = instances.filter((i) => desiredBy(state, i) === state.version);
-    const failed = reached.filter((i) => isFailureOf(state, i)).map((i) => i.id);
+    const failed = reached
+      .filter((i) => isFailureOf(state, i))
+      .map((i) => i.id)
+      .sort();
     const bakeLeft = state.phase === 'progressing' ? Math.max(0, state.since + state.strategy.bakeSeconds - this.clock() / 1000) : null;
     return { state, instances, bakeLeft, reached: reached.length, failed };
   }
@@ -77,7 +80,7 @@ export class RolloutService {
     const view = await this.rollout(repo, request.namespace, environment);
     if (!view || view.state.phase === 'completed') throw new InvalidInputError(`${environment} has no rollout in progress`);
     const { state } = view;
-    if (command === 'abort') return this.rollBack(actor, repo, request.namespace, environment, state, [], request.comment || 'rollout aborted');
+    if (command === 'abort') return this.rollBack(actor, request.namespace, environment, state, [], request.comment || 'rollout aborted');
     if (command === 'pause' && state.phase === 'paused') throw new InvalidInputError(`the rollout of ${environment} is paused already`);
     if (command === 'resume' && state.phase !== 'paused') throw new InvalidInputError(`the rollout of ${environment} is not paused`);
     const next =
@@ -127,7 +130,7 @@ export class RolloutService {
     const { state } = view;
     if (failuresExceeded(state.strategy, view.failed.length, view.reached)) {
       const why = `automatic rollback: ${view.failed.length} of ${view.reached} instances on ${state.version.slice(0, 12)} failed (at most ${state.strategy.maxFailures} tolerated)`;
-      await this.rollBack(this.driver, repo, namespace, environment, state, view.failed, why);
+      await this.rollBack(this.driver, namespace, environment, state, view.failed, why);
       return false;
     }
     if (state.phase === 'paused' || view.bakeLeft === null || view.bakeLeft > 0) return true;
@@ -150,7 +153,7 @@ export class RolloutService {
     const tip = (await releaseLog(repo, environment, 1))[0]?.oid ?? null;
     const outcome = await this.pipeline.write({
       actor,
-      target: this.pipeline.targets.release(namespace, environment),
+      target: this.pipeline.targets.rolloutStep(namespace, environment),
       options: { expectedVersion: tip, comment },
       request: { operation: 'rollout', payload: [tip, next.stepIndex, next.phase] },
       plan: () =>
@@ -167,7 +170,6 @@ export class RolloutService {
   /** Releases what the environment ran before the rollout: every instance goes back at once. */
   private async rollBack(
     actor: Actor,
-    repo: GitRepository,
     namespace: string,
     environment: string,
     state: RolloutState,
@@ -176,11 +178,10 @@ export class RolloutService {
   ): Promise<WriteOutcome> {
     const stable = state.stable;
     if (!stable) throw new InvalidInputError(`${environment} ran nothing before this release: there is nothing to roll back to`);
-    const tip = (await releaseLog(repo, environment, 1))[0]?.oid ?? null;
     return this.pipeline.write({
       actor,
       target: this.pipeline.targets.release(namespace, environment),
-      options: { expectedVersion: tip, comment },
+      options: { expectedVersion: state.release, comment },
       request: { operation: 'rolloutRollback', payload: [state.release, failed] },
       plan: async (repo, base) => {
         const plan = await planRelease(repo, base, environment, { version: stable, rollback: true });

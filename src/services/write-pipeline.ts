@@ -146,7 +146,10 @@ export class WritePipeline {
     const documents = new BaseDocuments(repo, base);
     const plan = await context.plan(repo, base, documents);
     if (target.rules.expectedVersion === 'documents') await checkExpected(repo, documents, options.expectedVersion, [...plan.files.keys()]);
-    if (target.rules.expectedVersion === 'base') await checkExpectedBase(repo, base, options.expectedVersion);
+    if (target.rules.expectedVersion === 'base') {
+      const current = target.expectedBase ? await target.expectedBase(repo, base) : (base?.oid ?? null);
+      await checkExpectedBase(repo, current, options.expectedVersion);
+    }
     const staged = await stageChanges(repo, documents, plan.files);
     if (staged.size === 0 && target.rules.unchanged === 'refuse') throw new InvalidInputError('the proposed change leaves every document as it is');
     if (target.rules.validateDocuments) await this.validate(staged);
@@ -263,9 +266,8 @@ async function checkExpected(repo: GitRepository, documents: BaseDocuments, expe
   if (changed.length) throw new VersionConflictError(expected, head, changed);
 }
 
-/** The target's base must be the expected commit itself: null when there is none yet. */
-async function checkExpectedBase(repo: GitRepository, base: IndexedCommit | null, expected: string | null): Promise<void> {
-  const current = base?.oid ?? null;
+/** The expected version must name `current` (null: there is none yet). */
+async function checkExpectedBase(repo: GitRepository, current: string | null, expected: string | null): Promise<void> {
   const wanted = expected === null ? null : await repo.resolve(expected).catch(() => expected);
   if (wanted !== current) throw new VersionConflictError(expected, current, []);
 }

@@ -20,6 +20,11 @@ export interface WriteTarget {
   land(repo: GitRepository, commit: CommitRequest): Promise<IndexedCommit>;
   /** The refusal when other replicas kept winning the race to the shared remote. */
   contention(repo: GitRepository, expected: string | null): Error;
+  /**
+   * With rules.expectedVersion 'base': the commit the caller's expected version must name; the base itself when a
+   * target does not say (an environment's release is expected by its release, whatever rollout steps followed it).
+   */
+  expectedBase?(repo: GitRepository, base: IndexedCommit | null): Promise<string | null>;
   /** The commit a request id already made on this target; main's index answers when a target does not say. */
   earlier?(repo: GitRepository, requestId: string): Promise<IndexedCommit | undefined>;
 }

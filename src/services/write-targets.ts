@@ -30,9 +30,14 @@ export class WriteTargets {
     return new ReviewTarget(this.access, namespace, id);
   }
 
-  /** An environment's release branch. */
+  /** A release on an environment's branch. */
   release(namespace: string, environment: string): WriteTarget {
-    return new ReleaseTarget(this.access, namespace, environment);
+    return new ReleaseTarget(this.access, namespace, environment, 'release');
+  }
+
+  /** A step (pause, completion) of the rollout on an environment's branch. */
+  rolloutStep(namespace: string, environment: string): WriteTarget {
+    return new ReleaseTarget(this.access, namespace, environment, 'tip');
   }
 
   /** The system repository. */

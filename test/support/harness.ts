@@ -24,6 +24,8 @@ export interface Harness {
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GqlResponse<T>>;
   ws(token?: string | null): Client;
   git(namespace: string, ...args: string[]): string;
+  /** Stops the server (as a deploy would) and starts a new one on the same data and settings; `url` and `server` change. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,18 +68,25 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(tokensFile ? { CAIRN_TOKENS_FILE: tokensFile } : {}),
     ...options.env,
   });
-  const server = await startServer(settings, {
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    ...(options.faults ? { faults: options.faults } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
+  const start = (): Promise<RunningServer> =>
+    startServer(settings, {
+      logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+      ...(options.faults ? { faults: options.faults } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+  let server = await start();
   const defaultToken = options.tokens?.[0]?.token ?? null;
-  const post = options.transport === 'http' ? overHttp(server.url) : inProcess(server);
+  const transport = (running: RunningServer): Post => (options.transport === 'http' ? overHttp(running.url) : inProcess(running));
+  let post = transport(server);
   const clients: Client[] = [];
   return {
-    url: server.url,
+    get url() {
+      return server.url;
+    },
     dataDir,
-    server,
+    get server() {
+      return server;
+    },
     async gql(query, variables = {}, token = defaultToken) {
       const res = await post({
         method: 'POST',
@@ -104,6 +113,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         encoding: 'utf8',
         env: { ...process.env, ...GIT_IDENTITY },
       });
+    },
+    async restart() {
+      await server.close();
+      server = await start();
+      post = transport(server);
     },
     async close() {
       await Promise.all(clients.map((c) => c.dispose()));

@@ -3,7 +3,7 @@ export interface TestToken {
   readonly token: string;
   readonly name: string;
   readonly email: string;
-  readonly roles: Record<string, 'viewer' | 'editor' | 'admin'>;
+  readonly roles: Record<string, 'agent' | 'viewer' | 'editor' | 'admin'>;
   readonly revoked?: boolean;
 }
 

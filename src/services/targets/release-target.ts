@@ -14,9 +14,10 @@ import type { TargetRules, WriteTarget } from '../write-target.js';
 export const RELEASE_REPLAY_WINDOW = 100;
 
 /**
- * An environment's release branch, `refs/heads/environments/<name>`: each commit is a release, built on the
- * environment's previous release, and moves the branch only from it. Its documents were validated and checked when
- * they landed on main; the caller's expected version is the environment's current release itself.
+ * An environment's release branch, `refs/heads/environments/<name>`: each commit is a release (or a step of its
+ * rollout), built on the branch's tip, and moves the branch only from it. Its documents were validated and checked
+ * when they landed on main. A release is expected by the environment's current release, whatever rollout steps
+ * came after it; a rollout step is expected by the tip itself, so two steps decided on the same state never both land.
  */
 export class ReleaseTarget implements WriteTarget {
   readonly rules: TargetRules = { expectedVersion: 'base', validateDocuments: false, checks: false, unchanged: 'commit' };
@@ -27,6 +28,7 @@ export class ReleaseTarget implements WriteTarget {
     private readonly access: NamespaceAccess,
     private readonly namespace: string,
     private readonly environment: string,
+    private readonly expects: 'release' | 'tip',
   ) {
     this.branch = releaseBranch(environment);
     this.label = `environments/${environment}`;
@@ -50,6 +52,12 @@ export class ReleaseTarget implements WriteTarget {
 
   contention(_repo: GitRepository, expected: string | null): Error {
     return new VersionConflictError(expected, null, []);
+  }
+
+  async expectedBase(repo: GitRepository, base: IndexedCommit | null): Promise<string | null> {
+    if (this.expects === 'tip') return base?.oid ?? null;
+    const log = await releaseLog(repo, this.environment, RELEASE_REPLAY_WINDOW);
+    return log.find((c) => c.trailers?.action === 'release')?.oid ?? null;
   }
 
   async earlier(repo: GitRepository, requestId: string): Promise<IndexedCommit | undefined> {

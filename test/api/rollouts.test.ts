@@ -1,0 +1,283 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rolloutBucket } from '../../src/domain/rollout-assignment.js';
+import { DEFINE_ENVIRONMENT, RELEASE } from '../support/environment-operations.js';
+import { type Harness, startHarness } from '../support/harness.js';
+import { CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
+import {
+  ABORT_ROLLOUT,
+  DESIRED_STATE,
+  PAUSE_ROLLOUT,
+  PROMOTE_ROLLOUT,
+  REPORT_INSTANCE,
+  RESUME_ROLLOUT,
+  ROLLOUT,
+  type RolloutData,
+} from '../support/rollout-operations.js';
+import { ADMIN, EDITOR, type TestToken, VIEWER } from '../support/tokens.js';
+
+const AGENT: TestToken = { token: 'ag-agent-token', name: 'Shop Agent', email: 'agent@example.com', roles: { shop: 'agent' } };
+const INSTANCES = 50;
+const CANARIES = 5;
+
+interface Instance {
+  readonly id: string;
+  readonly cluster: string;
+  readonly labels: { name: string; value: string }[];
+}
+
+/** 50 instances over two clusters; the first five carry the canary label. */
+const instances: Instance[] = Array.from({ length: INSTANCES }, (_, i) => ({
+  id: `web-${String(i).padStart(2, '0')}`,
+  cluster: i % 2 === 0 ? 'eu-1' : 'us-1',
+  labels: [{ name: 'zone', value: i < CANARIES ? 'eu-1a' : 'eu-1b' }],
+}));
+
+describe('progressive rollout driven by 50 instances reporting over HTTP', () => {
+  let h: Harness;
+  let now = Date.parse('2026-12-02T08:00:00Z');
+  const v: string[] = [];
+
+  const gql = async <T>(query: string, variables: Record<string, unknown>, token: string): Promise<T> => {
+    const res = await h.gql<T>(query, variables, token);
+    expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+    return res.data;
+  };
+  const put = async (content: unknown): Promise<string> => {
+    now += 1000;
+    const res = await gql<{ putConfig: WriteResult }>(
+      PUT_CONFIG,
+      { input: { namespace: 'shop', path: 'app.json', content, expectedVersion: v.at(-1) ?? null } },
+      EDITOR.token,
+    );
+    v.push(res.putConfig.version!.hash);
+    return v.at(-1)!;
+  };
+  const state = async (): Promise<RolloutData> =>
+    (await gql<{ environment: { data: RolloutData } }>(ROLLOUT, { ns: 'shop', env: 'prod' }, VIEWER.token)).environment.data;
+  const release = async (input: Record<string, unknown>): Promise<WriteResult> =>
+    (await gql<{ release: WriteResult }>(RELEASE, { input: { namespace: 'shop', environment: 'prod', ...input } }, EDITOR.token)).release;
+  const currentRelease = async (): Promise<string> => (await state()).release!.hash;
+  const command = async (mutation: string, name: string): Promise<WriteResult> =>
+    (await gql<Record<string, WriteResult>>(mutation, { input: { namespace: 'shop', environment: 'prod' } }, EDITOR.token))[name]!;
+
+  /** Every instance asks what it should run, "applies" it and reports; `failing` report a failure instead. */
+  const converge = async (failing: ReadonlySet<string> = new Set()): Promise<Map<string, string | null>> => {
+    const desired = await Promise.all(
+      instances.map(async (instance) => {
+        const input = { namespace: 'shop', environment: 'prod', ...instance };
+        const answer = await gql<{ desiredState: { data: { version: { hash: string } | null } } }>(DESIRED_STATE, { input }, AGENT.token);
+        const version = answer.desiredState.data.version?.hash ?? null;
+        const status = failing.has(instance.id) ? 'FAILED' : 'APPLIED';
+        const reported = await gql<{ reportInstance: { __typename: string } }>(
+          REPORT_INSTANCE,
+          { input: { ...input, version, status, message: status === 'FAILED' ? 'health check failed' : '' } },
+          AGENT.token,
+        );
+        expect(reported.reportInstance.__typename).toBe('Instance');
+        return [instance.id, version] as const;
+      }),
+    );
+    return new Map(desired);
+  };
+  const onVersion = (desired: ReadonlyMap<string, string | null>, version: string): Set<string> =>
+    new Set([...desired].filter(([, d]) => d === version).map(([id]) => id));
+  const until = async <T>(probe: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> => {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const value = await probe();
+      if (done(value)) return value;
+      if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const git = (...args: string[]): string => h.git('shop', ...args).trim();
+
+  beforeAll(async () => {
+    h = await startHarness({
+      tokens: [ADMIN, EDITOR, VIEWER, AGENT],
+      clock: () => new Date(now),
+      transport: 'http',
+      env: { CAIRN_ROLLOUT_INTERVAL_MS: '20' },
+    });
+    await gql(CREATE_NAMESPACE, { name: 'shop' }, ADMIN.token);
+    for (let i = 1; i <= 4; i += 1) await put({ replicas: i });
+    const defined = await gql<{ defineEnvironment: WriteResult }>(
+      DEFINE_ENVIRONMENT,
+      { input: { namespace: 'shop', name: 'prod', clusters: ['eu-1', 'us-1'], expectedVersion: v.at(-1) } },
+      ADMIN.token,
+    );
+    expect(defined.defineEnvironment.status).toBe('COMMITTED');
+    expect((await release({ version: v[0], expectedRelease: null })).status).toBe('COMMITTED');
+  });
+
+  afterAll(() => h.close());
+
+  it('gives every instance the first release, and an agent may do nothing but ask and report', async () => {
+    const desired = await converge();
+    expect(onVersion(desired, v[0]!).size).toBe(INSTANCES);
+    const { instances: listed } = await state();
+    expect(listed).toHaveLength(INSTANCES);
+    expect(listed.every((i) => i.converged && i.appliedVersion === v[0])).toBe(true);
+    const write = await h.gql<{ putConfig: { __typename: string } }>(
+      PUT_CONFIG,
+      { input: { namespace: 'shop', path: 'x.json', content: {}, expectedVersion: v.at(-1) } },
+      AGENT.token,
+    );
+    expect(write.data.putConfig).toMatchObject({ __typename: 'Forbidden' });
+    const read = await h.gql<{ environment: { __typename: string } }>(ROLLOUT, { ns: 'shop', env: 'prod' }, AGENT.token);
+    expect(read.data.environment.__typename).toBe('Forbidden');
+    const released = await h.gql<{ release: { __typename: string } }>(
+      RELEASE,
+      { input: { namespace: 'shop', environment: 'prod', version: v[1] } },
+      AGENT.token,
+    );
+    expect(released.data.release.__typename).toBe('Forbidden');
+  });
+
+  it('canary, then 10% and 50% by a sticky hash, then everyone; a failure past the threshold rolls back by itself', async () => {
+    const stable = await currentRelease();
+    const strategy = { steps: [10, 50, 100], bakeSeconds: 60, canary: [{ name: 'zone', value: 'eu-1a' }], maxFailures: 1 };
+    const released = await release({ version: v[1], expectedRelease: stable, strategy, requestId: 'canary-v2' });
+    expect(released.status).toBe('COMMITTED');
+    const rolloutCommit = released.version!.hash;
+    expect(git('log', '-1', '--format=%(trailers:key=Cairn-Rollout,valueonly)', rolloutCommit)).toBe(
+      'steps=10,50,100 bake=60 canary=zone=eu-1a max-failures=1',
+    );
+
+    // Step 1: the canaries only.
+    let desired = await converge();
+    const canaries = new Set(instances.slice(0, CANARIES).map((i) => i.id));
+    expect(onVersion(desired, v[1]!)).toEqual(canaries);
+    expect((await state()).rollout).toMatchObject({
+      phase: 'PROGRESSING',
+      step: 1,
+      stepCount: 4,
+      canaryStep: true,
+      reached: CANARIES,
+      healthy: CANARIES,
+      failed: [],
+    });
+
+    // The bake holds the step until its time has passed, then the driver moves on by itself.
+    now += 59_000;
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await state()).rollout!.step).toBe(1);
+    now += 2_000;
+    await until(state, (s) => s.rollout?.step === 2, 'step 2');
+    desired = await converge();
+    const at10 = onVersion(desired, v[1]!);
+    const expected10 = new Set(instances.filter((i) => canaries.has(i.id) || rolloutBucket(i.id, rolloutCommit) < 1000).map((i) => i.id));
+    expect(at10).toEqual(expected10);
+    expect((await state()).rollout).toMatchObject({ step: 2, percent: 10, canaryStep: false, reached: at10.size, healthy: at10.size });
+
+    now += 61_000;
+    await until(state, (s) => s.rollout?.step === 3, 'step 3');
+    desired = await converge();
+    const at50 = onVersion(desired, v[1]!);
+    // Sticky and monotonic: every instance on the release at 10% still is at 50%.
+    for (const id of at10) expect(at50.has(id), id).toBe(true);
+    const nonCanary = [...at50].filter((id) => !canaries.has(id)).length;
+    expect(nonCanary).toBe(instances.filter((i) => !canaries.has(i.id) && rolloutBucket(i.id, rolloutCommit) < 5000).length);
+    // The split is near half: the hash of 45 ids under 50% (a binomial's 3 sigma is ±10).
+    expect(Math.abs(nonCanary - 22.5)).toBeLessThanOrEqual(10);
+
+    // Two instances on the release fail: more than maxFailures (1), so the rollout rolls back without anyone asking.
+    const failing = [...at50].filter((id) => !canaries.has(id)).slice(0, 2);
+    await converge(new Set(failing));
+    const rolledBack = await until(state, (s) => s.release?.rollback === true, 'automatic rollback');
+    expect(rolledBack.release!.version.hash).toBe(v[0]);
+    expect(rolledBack.rollout).toBeNull();
+    desired = await converge();
+    expect(onVersion(desired, v[0]!).size).toBe(INSTANCES);
+
+    // git log on the branch tells the whole story, trailers included.
+    const log = git(
+      'log',
+      '--first-parent',
+      '--format=%s|%(trailers:key=Cairn-Action,key=Cairn-Rollout-Step,key=Cairn-Rollout-State,valueonly,separator=%x2C)',
+      '-5',
+      'environments/prod',
+    );
+    expect(log.split('\n')).toEqual([
+      `automatic rollback: 2 of ${at50.size} instances on ${v[1]!.slice(0, 12)} failed (at most 1 tolerated)|release`,
+      'rollout step 3: 50%|rollout,2,progressing',
+      'rollout step 2: 10%|rollout,1,progressing',
+      'release via Cairn|release',
+      'release via Cairn|release',
+    ]);
+    const tip = git('rev-parse', 'environments/prod');
+    expect(git('log', '-1', '--format=%(trailers:key=Cairn-Rollout-Failed,valueonly)', tip)).toBe([...failing].sort().join(', '));
+    expect(git('log', '-1', '--format=%(trailers:key=Cairn-Rollback-To,valueonly)', tip)).toBe(v[0]);
+    expect(git('rev-parse', `${tip}^{tree}`)).toBe(git('rev-parse', `${v[0]}^{tree}`));
+    expect(() => h.git('shop', 'fsck', '--strict', '--no-progress')).not.toThrow();
+  });
+
+  it('pauses, resumes, survives a restart in the middle of a bake, and promotes to everyone at once', async () => {
+    const released = await release({ version: v[2], expectedRelease: await currentRelease(), strategy: { steps: [20, 100], bakeSeconds: 300 } });
+    expect(released.status).toBe('COMMITTED');
+    await converge();
+    expect((await command(PAUSE_ROLLOUT, 'pauseRollout')).version).toMatchObject({ action: 'ROLLOUT' });
+    expect((await command(PAUSE_ROLLOUT, 'pauseRollout')) as unknown).toMatchObject({ __typename: 'InvalidInput' });
+    now += 600_000;
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await state()).rollout).toMatchObject({ phase: 'PAUSED', step: 1, bakeSecondsLeft: null });
+
+    await command(RESUME_ROLLOUT, 'resumeRollout');
+    now += 100_000;
+    // A restart in the middle of the bake: the new server reads where the rollout is from Git and goes on from there.
+    await h.restart();
+    expect((await state()).rollout).toMatchObject({ phase: 'PROGRESSING', step: 1, bakeSecondsLeft: 200 });
+    now += 200_000;
+    await until(state, (s) => s.rollout?.step === 2, 'step 2 after the restart');
+
+    await command(PROMOTE_ROLLOUT, 'promoteRollout');
+    const promoted = await state();
+    expect(promoted.rollout).toMatchObject({ phase: 'COMPLETED' });
+    const desired = await converge();
+    expect(onVersion(desired, v[2]!).size).toBe(INSTANCES);
+    expect((await command(ABORT_ROLLOUT, 'abortRollout')) as unknown).toMatchObject({ __typename: 'InvalidInput' });
+  });
+
+  it('aborts a rollout: a release of what ran before, every instance back at once', async () => {
+    const released = await release({ version: v[3], expectedRelease: await currentRelease(), strategy: { steps: [50, 100], bakeSeconds: 60 } });
+    expect(released.status, JSON.stringify(released)).toBe('COMMITTED');
+    const aborted = await command(ABORT_ROLLOUT, 'abortRollout');
+    expect(aborted.status, JSON.stringify(aborted)).toBe('COMMITTED');
+    const after = await state();
+    expect(after.release).toMatchObject({ rollback: true, version: { hash: v[2] } });
+    expect(onVersion(await converge(), v[2]!).size).toBe(INSTANCES);
+  });
+
+  it('refuses bad strategies and reports with typed errors, committing nothing', async () => {
+    const refs = (): string => git('for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads/environments');
+    const before = refs();
+    const stable = await currentRelease();
+    for (const strategy of [
+      { steps: [0, 100] },
+      { steps: [10, 101] },
+      { steps: [50, 10, 100] },
+      { steps: [10, 50] },
+      { bakeSeconds: -1 },
+      { maxFailureRatio: 2 },
+    ]) {
+      expect(await release({ version: v[3], expectedRelease: stable, strategy }), JSON.stringify(strategy)).toMatchObject({ __typename: 'InvalidInput' });
+    }
+    const report = (input: Record<string, unknown>) =>
+      gql<{ reportInstance: { __typename: string } }>(
+        REPORT_INSTANCE,
+        { input: { namespace: 'shop', environment: 'prod', id: 'web-00', cluster: 'eu-1', ...input } },
+        AGENT.token,
+      );
+    const neverReleased = await put({ replicas: 99 });
+    expect((await report({ version: neverReleased, status: 'APPLIED' })).reportInstance.__typename).toBe('InvalidInput');
+    expect((await report({ cluster: 'ap-1' })).reportInstance.__typename).toBe('InvalidInput');
+    expect((await report({ environment: 'qa' })).reportInstance).toMatchObject({ __typename: 'NotFound' });
+    const viewer = await h.gql<{ reportInstance: { __typename: string } }>(
+      REPORT_INSTANCE,
+      { input: { namespace: 'shop', environment: 'prod', id: 'web-00', cluster: 'eu-1' } },
+      VIEWER.token,
+    );
+    expect(viewer.data.reportInstance.__typename).toBe('Forbidden');
+    expect(refs()).toBe(before);
+  });
+});
