@@ -11,6 +11,9 @@ import { registerNamespaces } from './commands/namespaces.js';
 import { registerPut } from './commands/put.js';
 import { registerRevert } from './commands/revert.js';
 import { registerRollback } from './commands/rollback.js';
+import { registerEnvironments } from './commands/environments.js';
+import { registerRelease } from './commands/release.js';
+import { registerRollout } from './commands/rollout.js';
 import { registerServe } from './commands/serve.js';
 import { registerWatch } from './commands/watch.js';
 import { CliError } from './errors.js';
@@ -39,6 +42,9 @@ function program(): Command {
     registerDiff,
     registerRollback,
     registerRevert,
+    registerEnvironments,
+    registerRelease,
+    registerRollout,
     registerAudit,
     registerWatch,
     registerImport,

@@ -78,3 +78,16 @@ export function unwrap<T>(result: Typed | null | undefined, success: string): T 
   if (result.__typename !== success) throw apiError(result);
   return result as unknown as T;
 }
+
+const ENVIRONMENT_FIELDS = `name description promotesFrom clusters
+  release { hash version { hash shortHash } rollback operator { name email } time }
+  rollout { version stable phase step stepCount canaryStep percent bakeSecondsLeft reached healthy failed }
+  instances { id converged status }`;
+
+export const ENVIRONMENTS = `query($ns: String!) { environments(namespace: $ns) { __typename ${ERRORS} ... on EnvironmentsSuccess { data { ${ENVIRONMENT_FIELDS} } } } }`;
+export const ENVIRONMENT = `query($ns: String!, $name: String!) { environment(namespace: $ns, name: $name) { __typename ${ERRORS} ... on EnvironmentSuccess { data { ${ENVIRONMENT_FIELDS} } } } }`;
+export const DEFINE_ENVIRONMENT = `mutation($input: DefineEnvironmentInput!) { defineEnvironment(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
+export const RELEASE = `mutation($input: ReleaseInput!) { release(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
+export const PROMOTE = `mutation($input: PromoteInput!) { promote(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
+export const ROLLOUT_COMMAND = (name: string): string =>
+  `mutation($input: RolloutCommandInput!) { ${name}Rollout(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
