@@ -9,12 +9,15 @@ import { graphqlClient } from './graphql-client.js';
 import { type Figure, gitTimer, meets, median, percentile, timeMedian } from './measure.js';
 import { benchImportExport } from './import-export.js';
 import { benchWorkBudgets } from './work-budgets.js';
+import { benchInstances } from './instances.js';
 import { startServerProcess } from './server-process.js';
 import { bundle } from '../scripts/bundle.js';
 
 const quick = process.argv.includes('--quick');
 /** Only the work-budget rows (issue 12), e.g. to compare two builds quickly. */
 const budgetsOnly = process.argv.includes('--budgets');
+/** Only the fleet rows (issue 14): instances reporting, desired versions, a step transition. */
+const instancesOnly = process.argv.includes('--instances');
 const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
 const RUNS = 25;
 const GIT_ENV = {
@@ -240,17 +243,23 @@ async function benchSubscribers(size: number, url: string, gql: Gql): Promise<vo
 const benchStarted = performance.now();
 console.log(`Cairn benchmark${quick ? ' (quick)' : ''}: medians over ${RUNS} runs; the git CLI figures include starting a git process.`);
 await bundle(path.resolve(import.meta.dirname, '..', 'dist', 'bin'));
-if (!budgetsOnly) {
+if (!budgetsOnly && !instancesOnly) {
   for (const size of sizes) await benchSize(size, size === sizes.at(-1));
   console.log('\nimport and export (the cairn CLI against a server process)');
   await benchImportExport(1_000, record);
 }
-console.log('\nwork budgets (a server process, heavy requests, /healthz probed every 20 ms)');
-await benchWorkBudgets(record);
+if (!budgetsOnly) {
+  console.log('\na fleet of instances (a server process; 10,000 instances reporting every 10 s during a rollout)');
+  await benchInstances(record);
+}
+if (!instancesOnly) {
+  console.log('\nwork budgets (a server process, heavy requests, /healthz probed every 20 ms)');
+  await benchWorkBudgets(record);
+}
 const seconds = Math.round((performance.now() - benchStarted) / 1000);
 console.log(`\nwhole run: ${seconds} s`);
 const out = { date: new Date().toISOString(), quick, seconds, node: process.version, cpus: (await import('node:os')).cpus().length, figures };
-const resultsFile = budgetsOnly ? 'results-budgets.json' : quick ? 'results-quick.json' : 'results.json';
+const resultsFile = budgetsOnly ? 'results-budgets.json' : instancesOnly ? 'results-instances.json' : quick ? 'results-quick.json' : 'results.json';
 writeFileSync(path.resolve(import.meta.dirname, resultsFile), `${JSON.stringify(out, null, 2)}\n`);
 console.log(`\n| versions | operation | Cairn | git CLI | ratio | target | |\n|---:|---|---:|---:|---:|---|---|`);
 for (const f of figures) {

@@ -15,7 +15,7 @@ export interface ServerProcess {
 }
 
 /** The built server (`dist/`), in its own process, so its start-up and memory are measured apart from the bench. */
-export async function startServerProcess(dataDir: string): Promise<ServerProcess> {
+export async function startServerProcess(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const port = await freePort();
   const started = performance.now();
   // The same V8 flag as `npm start` (package.json): size-optimized code and heap keep a
@@ -34,6 +34,7 @@ export async function startServerProcess(dataDir: string): Promise<ServerProcess
       CAIRN_GRAPHIQL: 'false',
       CAIRN_WS_MAX_CONNECTIONS_PER_IP: '0',
       CAIRN_WS_MAX_PENDING_CONNECTIONS: '2000',
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -16,8 +16,7 @@ import { parseStoredText } from './document-parser.js';
 import { giveWay } from './event-loop-turn.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import type { NamespaceReader } from './namespace-reader.js';
-import { releaseLog } from './release-log.js';
-import { RELEASE_REPLAY_WINDOW } from './targets/release-target.js';
+import { RELEASE_REPLAY_WINDOW, releaseLog } from './release-log.js';
 import { type VersionView, versionOf } from './version-view.js';
 import type { WriteOutcome, WritePipeline } from './write-pipeline.js';
 import { type CommitOptions, type WritePlan, writeInputs } from './write-request.js';
@@ -205,10 +204,26 @@ export interface ReleaseChoice {
   readonly strategy?: RolloutStrategy | null;
 }
 
+/**
+ * The definitions each repository had at the commit last asked for: instances ask about their environment a
+ * thousand times a second, and the head rarely moves between two of them.
+ */
+const definitionsCache = new WeakMap<GitRepository, { readonly commit: string; readonly definitions: Promise<EnvironmentDefinition[]> }>();
+
 /** The definitions in force at `commit` (none without the file). */
-export async function definitionsAt(repo: GitRepository, commit: IndexedCommit | null): Promise<EnvironmentDefinition[]> {
-  if (!commit) return [];
-  const blob = await repo.blobAt(commit.oid, ENVIRONMENTS_PATH);
+export function definitionsAt(repo: GitRepository, commit: IndexedCommit | null): Promise<EnvironmentDefinition[]> {
+  if (!commit) return Promise.resolve([]);
+  const cached = definitionsCache.get(repo);
+  if (cached?.commit === commit.oid) return cached.definitions;
+  const definitions = readDefinitions(repo, commit.oid);
+  definitionsCache.set(repo, { commit: commit.oid, definitions });
+  // A failed read (a file that does not parse, pushed with git) is not remembered: it is reported each time.
+  definitions.catch(() => definitionsCache.delete(repo));
+  return definitions;
+}
+
+async function readDefinitions(repo: GitRepository, commit: string): Promise<EnvironmentDefinition[]> {
+  const blob = await repo.blobAt(commit, ENVIRONMENTS_PATH);
   if (!blob) return [];
   return parseEnvironments(await parseStoredText(ENVIRONMENTS_PATH, await repo.readText(blob), blob));
 }

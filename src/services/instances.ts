@@ -9,9 +9,8 @@ import { definitionIn, definitionsAt } from './environments.js';
 import type { InstanceRecord, InstanceRegistry, InstanceStatus } from './instance-registry.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import type { NamespaceReader } from './namespace-reader.js';
-import { releaseLog } from './release-log.js';
+import { RELEASE_REPLAY_WINDOW, releaseLog } from './release-log.js';
 import type { RolloutService } from './rollouts.js';
-import { RELEASE_REPLAY_WINDOW } from './targets/release-target.js';
 import { type VersionView, versionOf } from './version-view.js';
 
 export interface InstanceInput {
@@ -63,7 +62,7 @@ export class InstanceService {
   async desired(actor: Actor, input: InstanceInput): Promise<DesiredState> {
     const repo = await this.access.open(actor, input.namespace, 'agent');
     const { identity, environment, cluster } = await checkedInstance(repo, input);
-    const version = await this.rollouts.desiredVersion(repo, environment, identity);
+    const version = (await this.rollouts.desiredVersions(repo, environment))(identity);
     return { namespace: repo, environment, cluster, version: version ? await versionOf(repo, version) : null };
   }
 
@@ -73,6 +72,7 @@ export class InstanceService {
     if (role !== 'agent' && !satisfies(role, 'editor')) throw new ForbiddenError(repo.name, 'agent');
     const { identity, environment, cluster } = await checkedInstance(repo, request);
     const version = request.version ? await releasedVersion(repo, environment, request.version) : null;
+    const desired = await this.rollouts.desiredVersions(repo, environment);
     if (request.status && !version) throw new InvalidInputError('a status reports on a version: give the version applied');
     const message = request.message ?? '';
     if (message.length > MAX_MESSAGE_LENGTH) throw new InvalidInputError(`the message is longer than ${MAX_MESSAGE_LENGTH} characters`);
@@ -86,7 +86,7 @@ export class InstanceService {
       status: request.status ?? null,
       message,
     });
-    return { record, desired: await this.rollouts.desiredVersion(repo, environment, identity) };
+    return { record, desired: desired(identity) };
   }
 
   /** The environment's instances (reported within the TTL), with what each should run. */
@@ -94,9 +94,8 @@ export class InstanceService {
     const records = this.registry
       .list(repo.name, environment)
       .filter((r) => (!filter.cluster || r.cluster === filter.cluster) && (!filter.status || r.status === filter.status));
-    const views: InstanceView[] = [];
-    for (const record of records) views.push({ record, desired: await this.rollouts.desiredVersion(repo, environment, record) });
-    return views.sort((a, b) => (a.record.id < b.record.id ? -1 : 1));
+    const desired = await this.rollouts.desiredVersions(repo, environment);
+    return records.map((record) => ({ record, desired: desired(record) })).sort((a, b) => (a.record.id < b.record.id ? -1 : 1));
   }
 }
 

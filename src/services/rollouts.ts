@@ -2,13 +2,12 @@ import { validateEnvironmentName } from '../domain/environment.js';
 import { InvalidInputError } from '../domain/errors.js';
 import { type InstanceIdentity, receivesRelease } from '../domain/rollout-assignment.js';
 import { type RolloutPhase, type RolloutState, failuresExceeded, nextTransition, rolloutStateOf } from '../domain/rollout-state.js';
-import type { GitRepository } from '../git/repository.js';
+import type { GitRepository, LoggedCommit } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import { currentRelease, definitionsAt, planRelease } from './environments.js';
 import type { InstanceRecord, InstanceRegistry } from './instance-registry.js';
 import type { NamespaceAccess } from './namespace-access.js';
-import { releaseLog } from './release-log.js';
-import { RELEASE_REPLAY_WINDOW } from './targets/release-target.js';
+import { RELEASE_REPLAY_WINDOW, releaseLog } from './release-log.js';
 import type { WriteOutcome, WritePipeline } from './write-pipeline.js';
 
 /** A rollout as the API shows it: its state, and the instances of its environment as they report. */
@@ -67,11 +66,15 @@ export class RolloutService {
     return { state, instances, bakeLeft, reached: reached.length, failed };
   }
 
-  /** The version an instance should run: the environment's release, or during a rollout the one its step gives it. */
-  async desiredVersion(repo: GitRepository, environment: string, instance: InstanceIdentity): Promise<string | null> {
+  /**
+   * What each instance of the environment should run: the environment's release, or during a rollout the version
+   * its step gives it. Read once, asked per instance (a list of thousands costs one read of the branch).
+   */
+  async desiredVersions(repo: GitRepository, environment: string): Promise<(instance: InstanceIdentity) => string | null> {
     const state = await stateOf(repo, environment);
-    if (state && state.phase !== 'completed') return desiredBy(state, instance);
-    return (await currentRelease(repo, environment))?.trailers?.releaseOf ?? null;
+    if (state && state.phase !== 'completed') return (instance) => desiredBy(state, instance);
+    const released = (await currentRelease(repo, environment))?.trailers?.releaseOf ?? null;
+    return () => released;
   }
 
   async command(actor: Actor, command: RolloutCommand, request: RolloutCommandRequest): Promise<WriteOutcome> {
@@ -191,10 +194,18 @@ export class RolloutService {
   }
 }
 
+/** States derived per log read (release-log.ts keeps the read while the branch has not moved). */
+const states = new WeakMap<readonly LoggedCommit[], RolloutState | null>();
+
 /** The rollout of the environment's newest release, from its branch. */
 async function stateOf(repo: GitRepository, environment: string): Promise<RolloutState | null> {
-  const log = await releaseLog(repo, environment, RELEASE_REPLAY_WINDOW);
-  return rolloutStateOf(log.map((c) => ({ oid: c.oid, time: c.committer.timestamp, trailers: c.trailers })));
+  const log = await releaseLog(repo, environment, RELEASE_REPLAY_WINDOW + 1);
+  let state = states.get(log);
+  if (state === undefined) {
+    state = rolloutStateOf(log.map((c) => ({ oid: c.oid, time: c.committer.timestamp, trailers: c.trailers })));
+    states.set(log, state);
+  }
+  return state;
 }
 
 function desiredBy(state: RolloutState, instance: InstanceIdentity): string | null {

@@ -4,14 +4,8 @@ import type { IndexedCommit } from '../../git/commit-index.js';
 import type { CommitRequest, GitRepository } from '../../git/repository.js';
 import type { Actor } from '../actor.js';
 import type { NamespaceAccess } from '../namespace-access.js';
-import { releaseLog } from '../release-log.js';
+import { RELEASE_REPLAY_WINDOW, forgetReleaseLog, releaseLog } from '../release-log.js';
 import type { TargetRules, WriteTarget } from '../write-target.js';
-
-/**
- * How far back a retried release finds the commit its request id already made: the releases an environment makes
- * between a client's first try and its last retry are far fewer.
- */
-export const RELEASE_REPLAY_WINDOW = 100;
 
 /**
  * An environment's release branch, `refs/heads/environments/<name>`: each commit is a release (or a step of its
@@ -47,7 +41,11 @@ export class ReleaseTarget implements WriteTarget {
   }
 
   async land(repo: GitRepository, commit: CommitRequest): Promise<IndexedCommit> {
-    return repo.describe(await repo.commitToBranch(this.branch, commit.parent, commit));
+    try {
+      return await repo.describe(await repo.commitToBranch(this.branch, commit.parent, commit));
+    } finally {
+      forgetReleaseLog(repo, this.environment);
+    }
   }
 
   contention(_repo: GitRepository, expected: string | null): Error {

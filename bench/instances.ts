@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Agent, request } from 'node:http';
+import type { Record } from './import-export.js';
+import { percentile } from './measure.js';
+import { startServerProcess } from './server-process.js';
+
+const INSTANCES = 10_000;
+const REPORTS_PER_SECOND = Number(process.env.BENCH_REPORTS_PER_SECOND ?? 1_000);
+const SECONDS = 10;
+const DESIRED_PER_SECOND = 100;
+
+const PUT = `mutation($input: PutConfigInput!) { putConfig(input: $input) { ... on WritePayload { version { hash } } } }`;
+const DEFINE = `mutation($input: DefineEnvironmentInput!) { defineEnvironment(input: $input) { ... on WritePayload { status } } }`;
+const RELEASE = `mutation($input: ReleaseInput!) { release(input: $input) { ... on WritePayload { version { hash } } } }`;
+const PROMOTE = `mutation($input: RolloutCommandInput!) { promoteRollout(input: $input) { ... on WritePayload { status } } }`;
+const REPORT = `mutation($input: InstanceReportInput!) { reportInstance(input: $input) { ... on Instance { desiredVersion } ... on Error { code } } }`;
+const DESIRED = `query($input: InstanceInput!) { desiredState(input: $input) { ... on DesiredStateSuccess { data { version { hash } } } ... on Error { code } } }`;
+const FLOOR = '{ __typename }';
+
+/**
+ * The convergence loop at fleet scale, against the built server in its own process: 10,000 instances each reporting
+ * every 10 s (1,000 reports a second, open loop: sent on schedule whatever the answers' pace) while 100 desired-state
+ * questions a second are asked, during a rollout (every answer hashes the instance into its step). Beside each
+ * figure, the same load's `{ __typename }`: what any GraphQL request over HTTP costs here, the floor.
+ */
+export async function benchInstances(record: Record): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cairn-bench-instances-'));
+  const server = await startServerProcess(dir, { CAIRN_MAX_INSTANCES: String(INSTANCES * 2) });
+  // Kept-alive sockets, as a fleet's agents hold theirs; node:http rather than fetch, whose per-request cost here
+  // would be the bench's own, not the server's.
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const gql = <T>(query: string, variables: object = {}): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const req = request(`${server.url}/graphql`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const body = JSON.parse(Buffer.concat(chunks).toString()) as { data?: T; errors?: unknown };
+          if (body.data) resolve(body.data);
+          else reject(new Error(`GraphQL error: ${JSON.stringify(body.errors)}`));
+        });
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ query, variables }));
+    });
+  try {
+    const versions: string[] = [];
+    for (let i = 1; i <= 2; i += 1) {
+      const input = { namespace: 'fleet', path: 'app.json', content: { replicas: i }, expectedVersion: versions.at(-1) ?? null };
+      if (i === 1) await gql(`mutation { createNamespace(input: { name: "fleet" }) { __typename } }`);
+      versions.push((await gql<{ putConfig: { version: { hash: string } } }>(PUT, { input })).putConfig.version.hash);
+    }
+    await gql(DEFINE, { input: { namespace: 'fleet', name: 'prod', expectedVersion: versions[1] } });
+    const first = await gql<{ release: { version: { hash: string } } }>(RELEASE, { input: { namespace: 'fleet', environment: 'prod', version: versions[0] } });
+    const strategy = { steps: [50, 100], bakeSeconds: 3600 };
+    await gql(RELEASE, { input: { namespace: 'fleet', environment: 'prod', version: versions[1], strategy, expectedRelease: first.release.version.hash } });
+
+    const instance = (i: number) => ({ namespace: 'fleet', environment: 'prod', id: `pod-${i}`, cluster: `c${i % 8}` });
+    const timed = async (query: string, variables: object): Promise<number> => {
+      const started = performance.now();
+      await gql(query, variables);
+      return performance.now() - started;
+    };
+    const reports: Promise<number>[] = [];
+    const desired: Promise<number>[] = [];
+    const floor: Promise<number>[] = [];
+    const began = performance.now();
+    for (let n = 0; n < REPORTS_PER_SECOND * SECONDS; n += 1) {
+      const due = began + (n * 1000) / REPORTS_PER_SECOND;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      const i = n % INSTANCES;
+      reports.push(timed(REPORT, { input: { ...instance(i), version: versions[0], status: 'APPLIED' } }));
+      if (n % (REPORTS_PER_SECOND / DESIRED_PER_SECOND) === 0) {
+        desired.push(timed(DESIRED, { input: instance((i * 7919) % INSTANCES) }));
+        floor.push(timed(FLOOR, {}));
+      }
+    }
+    const [reportMs, desiredMs, floorMs] = await Promise.all([Promise.all(reports), Promise.all(desired), Promise.all(floor)]);
+    const floorP99 = percentile(floorMs, 99);
+    record(
+      INSTANCES,
+      `instance report at ${REPORTS_PER_SECOND}/s (p99)`,
+      'ms',
+      percentile(reportMs, 99),
+      floorP99,
+      '{ __typename } under the same load',
+      '<= 20',
+    );
+    record(INSTANCES, `desired version, same load (p99)`, 'ms', percentile(desiredMs, 99), floorP99, '{ __typename } under the same load', '<= 5');
+
+    // A step transition: how long until the next question an instance asks sees it.
+    const transition = performance.now();
+    await gql(PROMOTE, { input: { namespace: 'fleet', environment: 'prod' } });
+    for (let i = 0; ; i += 1) {
+      const answer = await gql<{ desiredState: { data: { version: { hash: string } } } }>(DESIRED, { input: instance(i) });
+      if (answer.desiredState.data.version.hash === versions[1]) break;
+    }
+    record(INSTANCES, 'step transition → seen by the next poll', 'ms', performance.now() - transition, null, null, '<= 1000');
+  } finally {
+    agent.destroy();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
