@@ -236,4 +236,6 @@ export const PROPOSE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConf
 export const REVIEW_ERRORS = [...READ_ERRORS, StorageError, ProposalClosedError, ReviewNotAllowedError];
 export const MERGE_ERRORS = [...WRITE_ERRORS, ProposalRejectedError, ProposalConflictError, ProposalClosedError];
 export const WEBHOOK_ERRORS = [...READ_ERRORS, InvalidWebhookUrlError, StorageError];
+/** Reads of effective documents add an overlay that no longer applies (one committed outside Cairn). */
+export const OVERLAY_READ_ERRORS = [...READ_ERRORS, OverlayConflictError];
 export const TAG_ERRORS = [...READ_ERRORS, InvalidTagNameError, TagExistsError, ProtectedTagError, InvalidDocumentError, StorageError];

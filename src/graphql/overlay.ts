@@ -1,8 +1,7 @@
-import { OverlayConflictError } from '../domain/errors.js';
 import type { EffectiveConfig, FieldProvenance } from '../services/overlays.js';
 import { builder } from './builder.js';
 import { DiffRef } from './diff.js';
-import { READ_ERRORS } from './errors.js';
+import { OVERLAY_READ_ERRORS } from './errors.js';
 import { NamespaceRef } from './namespace.js';
 import { VersionRef } from './version-ref.js';
 
@@ -44,7 +43,6 @@ const EffectiveSideInput = builder.inputType('EffectiveSide', {
   }),
 });
 
-const OVERLAY_READ_ERRORS = [...READ_ERRORS, OverlayConflictError];
 
 builder.objectFields(NamespaceRef, (t) => ({
   effectiveConfig: t.field({

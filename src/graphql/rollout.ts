@@ -1,8 +1,9 @@
 import type { RolloutView } from '../services/rollouts.js';
-import type { DesiredState, InstanceView } from '../services/instances.js';
+import type { DesiredConfig, DesiredState, InstanceView } from '../services/instances.js';
+import type { EffectiveDocument } from '../services/overlays.js';
 import { builder } from './builder.js';
 import { EnvironmentRef, LabelInput } from './environment.js';
-import { READ_ERRORS, WRITE_ERRORS } from './errors.js';
+import { OVERLAY_READ_ERRORS, READ_ERRORS, WRITE_ERRORS } from './errors.js';
 import { VersionRef } from './version-ref.js';
 import { WritePayloadRef } from './write-payload.js';
 
@@ -74,6 +75,25 @@ const DesiredStateRef = builder.objectRef<DesiredState>('DesiredState').implemen
   }),
 });
 
+const EffectiveDocumentRef = builder.objectRef<EffectiveDocument>('EffectiveDocument').implement({
+  description: 'A document as one cluster runs it: the base with that cluster’s overlay applied.',
+  fields: (t) => ({
+    path: t.string({ resolve: (d) => d.path }),
+    content: t.field({ type: 'JSON', resolve: (d) => d.content }),
+    text: t.string({ description: "In the base's own format (JSON or YAML).", resolve: (d) => d.text }),
+  }),
+});
+
+const DesiredConfigRef = builder.objectRef<DesiredConfig>('DesiredConfig').implement({
+  description: 'What one instance should run, with every document as its cluster runs it.',
+  fields: (t) => ({
+    environment: t.string({ resolve: (d) => d.environment }),
+    cluster: t.string({ resolve: (d) => d.cluster }),
+    version: t.field({ type: VersionRef, nullable: true, resolve: (d) => d.version }),
+    documents: t.field({ type: [EffectiveDocumentRef], description: "Empty before the environment's first release.", resolve: (d) => [...d.documents] }),
+  }),
+});
+
 builder.objectFields(EnvironmentRef, (t) => ({
   rollout: t.field({
     type: RolloutRef,
@@ -119,10 +139,17 @@ const RolloutCommandInput = builder.inputType('RolloutCommandInput', {
 builder.queryFields((t) => ({
   desiredState: t.field({
     type: DesiredStateRef,
-    description: 'The version one instance should run (agents, and every other role).',
+    description: 'The version one instance should run (agents, and every other role): cheap, to poll.',
     args: { input: t.arg({ type: InstanceInput, required: true }) },
     errors: { types: READ_ERRORS },
     resolve: (_root, { input }, ctx) => ctx.cairn.instances.desired(ctx.actor, input),
+  }),
+  desiredConfig: t.field({
+    type: DesiredConfigRef,
+    description: 'The version one instance should run and its documents with its cluster’s overlays applied: to fetch when the version changes.',
+    args: { input: t.arg({ type: InstanceInput, required: true }) },
+    errors: { types: OVERLAY_READ_ERRORS },
+    resolve: (_root, { input }, ctx) => ctx.cairn.instances.desiredConfig(ctx.actor, ctx.blobs, input),
   }),
 }));
 

@@ -164,6 +164,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
       },
     },
   });
+  const overlays = new OverlayService(access);
   const rolloutSettings = deps.rollouts ?? DEFAULT_ROLLOUT_SETTINGS;
   const clock = (): number => deps.write.clock().getTime();
   const instanceRegistry = new InstanceRegistry({ ttlMs: rolloutSettings.instanceTtlMs, maxInstances: rolloutSettings.maxInstances, clock });
@@ -185,11 +186,11 @@ export function createCairn(deps: CairnDependencies): Cairn {
     feed,
     integrity: new IntegrityService(access),
     webhooks: new WebhookService(access, registry, deliveryLog, webhookDispatcher, guard, deps.write.clock),
-    overlays: new OverlayService(access),
+    overlays,
     tags: new TagService(access, deps.write.clock),
     environments: new EnvironmentService(access, pipeline, (namespace, environment) => rollouts.watch(namespace, environment)),
     rollouts,
-    instances: new InstanceService(access, instanceRegistry, rollouts),
+    instances: new InstanceService(access, instanceRegistry, rollouts, overlays),
     rolloutDriver: new RolloutDriver(rollouts, deps.store, rolloutSettings.intervalMs),
     blame: new BlameService(access, deps.blame ?? {}),
     webhookDispatcher,

@@ -9,6 +9,8 @@ import { definitionIn, definitionsAt } from './environments.js';
 import type { InstanceRecord, InstanceRegistry, InstanceStatus } from './instance-registry.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import type { NamespaceReader } from './namespace-reader.js';
+import type { BlobSource } from './blob-source.js';
+import type { EffectiveDocument, OverlayService } from './overlays.js';
 import { RELEASE_REPLAY_WINDOW, releaseLog } from './release-log.js';
 import type { RolloutService } from './rollouts.js';
 import { type VersionView, versionOf } from './version-view.js';
@@ -31,10 +33,15 @@ export interface InstanceReportRequest extends InstanceInput {
 /** What an instance should run, as it asks for it. */
 export interface DesiredState {
   readonly namespace: NamespaceReader;
+  readonly repo: GitRepository;
   readonly environment: string;
   readonly cluster: string;
   /** null before the environment's first release. */
   readonly version: VersionView | null;
+}
+
+export interface DesiredConfig extends DesiredState {
+  readonly documents: readonly EffectiveDocument[];
 }
 
 /** An instance as the API shows it: its last report beside the version it should run. */
@@ -57,13 +64,21 @@ export class InstanceService {
     private readonly access: NamespaceAccess,
     private readonly registry: InstanceRegistry,
     private readonly rollouts: RolloutService,
+    private readonly overlays: OverlayService,
   ) {}
 
   async desired(actor: Actor, input: InstanceInput): Promise<DesiredState> {
     const repo = await this.access.open(actor, input.namespace, 'agent');
     const { identity, environment, cluster } = await checkedInstance(repo, input);
     const version = (await this.rollouts.desiredVersions(repo, environment))(identity);
-    return { namespace: repo, environment, cluster, version: version ? await versionOf(repo, version) : null };
+    return { namespace: repo, repo, environment, cluster, version: version ? await versionOf(repo, version) : null };
+  }
+
+  /** The desired version and its documents as the instance's cluster runs them (overlays applied). */
+  async desiredConfig(actor: Actor, blobs: BlobSource, input: InstanceInput): Promise<DesiredConfig> {
+    const state = await this.desired(actor, input);
+    const documents = state.version ? await this.overlays.effectiveDocuments(state.repo, blobs, state.version.commit, state.cluster) : [];
+    return { ...state, documents };
   }
 
   async report(actor: Actor, request: InstanceReportRequest): Promise<InstanceView> {

@@ -54,9 +54,32 @@ interface Layers {
   readonly overlayPath: string | null;
 }
 
+/** A base document as one cluster runs it: its overlay applied, in the base's own format. */
+export interface EffectiveDocument {
+  readonly path: string;
+  readonly content: JsonValue;
+  readonly text: string;
+}
+
 /** Effective configurations: base documents with per-cluster RFC 6902 overlays, their provenance and diffs. */
 export class OverlayService {
   constructor(private readonly access: NamespaceAccess) {}
+
+  /**
+   * Every base document at `commit` with `cluster`'s overlay applied (Cairn's own `.cairn/` files and the overlays
+   * themselves left out): the configuration an instance of that cluster runs. Reads go through `blobs`, so the
+   * request's read budget bounds them; who may ask is the caller's decision (an agent asks for its environment).
+   */
+  async effectiveDocuments(repo: GitRepository, blobs: BlobSource, commit: IndexedCommit, cluster: string): Promise<EffectiveDocument[]> {
+    const documents: EffectiveDocument[] = [];
+    for (const { path } of await repo.filesIn(commit.tree)) {
+      if (path.startsWith('.cairn/') || !isBaseDocument(path)) continue;
+      const content = await effectiveAt(repo, blobs, path, cluster, commit);
+      if (content !== undefined) documents.push({ path, content, text: serializeDocument(documentFormatOf(path) ?? 'json', content) });
+      await giveWay();
+    }
+    return documents;
+  }
 
   async effectiveConfig(
     actor: Actor,
@@ -100,6 +123,16 @@ export class OverlayService {
     const side = (value: JsonValue | undefined) => (value === undefined ? null : { text: () => Promise.resolve(serializeDocument(format, value)), blob: null });
     const status = before === undefined ? 'added' : after === undefined ? 'deleted' : 'modified';
     return { from: a, to: b, files: [new DocumentDiff(basePath, status, side(before), side(after))] };
+  }
+}
+
+/** A document an overlay applies to: JSON or YAML, not itself inside an overlay folder. */
+function isBaseDocument(path: string): boolean {
+  try {
+    validateBasePath(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 

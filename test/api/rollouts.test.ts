@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rolloutBucket } from '../../src/domain/rollout-assignment.js';
 import { DEFINE_ENVIRONMENT, RELEASE } from '../support/environment-operations.js';
 import { type Harness, startHarness } from '../support/harness.js';
-import { CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
+import { APPLY_CHANGES, CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
 import {
   ABORT_ROLLOUT,
+  DESIRED_CONFIG,
   DESIRED_STATE,
   PAUSE_ROLLOUT,
   PROMOTE_ROLLOUT,
@@ -36,6 +37,7 @@ describe('progressive rollout driven by 50 instances reporting over HTTP', () =>
   let h: Harness;
   let now = Date.parse('2026-12-02T08:00:00Z');
   const v: string[] = [];
+  let head: string | null = null;
 
   const gql = async <T>(query: string, variables: Record<string, unknown>, token: string): Promise<T> => {
     const res = await h.gql<T>(query, variables, token);
@@ -46,11 +48,12 @@ describe('progressive rollout driven by 50 instances reporting over HTTP', () =>
     now += 1000;
     const res = await gql<{ putConfig: WriteResult }>(
       PUT_CONFIG,
-      { input: { namespace: 'shop', path: 'app.json', content, expectedVersion: v.at(-1) ?? null } },
+      { input: { namespace: 'shop', path: 'app.json', content, expectedVersion: head } },
       EDITOR.token,
     );
-    v.push(res.putConfig.version!.hash);
-    return v.at(-1)!;
+    head = res.putConfig.version!.hash;
+    v.push(head);
+    return head;
   };
   const state = async (): Promise<RolloutData> =>
     (await gql<{ environment: { data: RolloutData } }>(ROLLOUT, { ns: 'shop', env: 'prod' }, VIEWER.token)).environment.data;
@@ -100,6 +103,13 @@ describe('progressive rollout driven by 50 instances reporting over HTTP', () =>
       env: { CAIRN_ROLLOUT_INTERVAL_MS: '20' },
     });
     await gql(CREATE_NAMESPACE, { name: 'shop' }, ADMIN.token);
+    // eu-1 runs app.json with its own overlay: what its instances are given is the effective document.
+    const changes = [
+      { path: 'app.json', content: { replicas: 0 } },
+      { path: 'app.overlays/eu-1.patch.json', content: [{ op: 'add', path: '/region', value: 'eu' }] },
+    ];
+    const base = await gql<{ applyChanges: WriteResult }>(APPLY_CHANGES, { input: { namespace: 'shop', changes, expectedVersion: null } }, EDITOR.token);
+    head = base.applyChanges.version!.hash;
     for (let i = 1; i <= 4; i += 1) await put({ replicas: i });
     const defined = await gql<{ defineEnvironment: WriteResult }>(
       DEFINE_ENVIRONMENT,
@@ -115,6 +125,20 @@ describe('progressive rollout driven by 50 instances reporting over HTTP', () =>
   it('gives every instance the first release, and an agent may do nothing but ask and report', async () => {
     const desired = await converge();
     expect(onVersion(desired, v[0]!).size).toBe(INSTANCES);
+    // The documents as each cluster runs them: eu-1's overlay applied, us-1 the base, overlays themselves left out.
+    const config = async (cluster: string) =>
+      (
+        await gql<{ desiredConfig: { data: { version: { hash: string }; documents: { path: string; content: unknown; text: string }[] } } }>(
+          DESIRED_CONFIG,
+          { input: { namespace: 'shop', environment: 'prod', id: 'web-00', cluster } },
+          AGENT.token,
+        )
+      ).desiredConfig.data;
+    expect(await config('eu-1')).toEqual({
+      version: { hash: v[0] },
+      documents: [{ path: 'app.json', content: { replicas: 1, region: 'eu' }, text: '{\n  "replicas": 1,\n  "region": "eu"\n}\n' }],
+    });
+    expect((await config('us-1')).documents).toEqual([{ path: 'app.json', content: { replicas: 1 }, text: '{\n  "replicas": 1\n}\n' }]);
     const { instances: listed } = await state();
     expect(listed).toHaveLength(INSTANCES);
     expect(listed.every((i) => i.converged && i.appliedVersion === v[0])).toBe(true);

@@ -4,6 +4,9 @@ import { READ_ERROR_FIELDS } from './operations.js';
 export const DESIRED_STATE = `query($input: InstanceInput!) { desiredState(input: $input) {
   __typename ... on DesiredStateSuccess { data { environment cluster version { hash } } } ${READ_ERROR_FIELDS} } }`;
 
+export const DESIRED_CONFIG = `query($input: InstanceInput!) { desiredConfig(input: $input) {
+  __typename ... on DesiredConfigSuccess { data { version { hash } documents { path content text } } } ${READ_ERROR_FIELDS} } }`;
+
 export const REPORT_INSTANCE = `mutation($input: InstanceReportInput!) { reportInstance(input: $input) {
   __typename ... on Instance { id desiredVersion appliedVersion status converged } ${READ_ERROR_FIELDS} } }`;
 
