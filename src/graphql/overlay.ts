@@ -43,7 +43,6 @@ const EffectiveSideInput = builder.inputType('EffectiveSide', {
   }),
 });
 
-
 builder.objectFields(NamespaceRef, (t) => ({
   effectiveConfig: t.field({
     type: EffectiveConfigRef,

@@ -1,5 +1,5 @@
 import type { RolloutView } from '../services/rollouts.js';
-import type { DesiredConfig, DesiredState, InstanceView } from '../services/instances.js';
+import type { DesiredConfig, DesiredState, EnvironmentChange, InstanceView } from '../services/instances.js';
 import type { EffectiveDocument } from '../services/overlays.js';
 import { builder } from './builder.js';
 import { EnvironmentRef, LabelInput } from './environment.js';
@@ -168,6 +168,34 @@ command('pause', 'Holds the rollout at its step (a commit on the release branch)
 command('resume', 'Lets a paused rollout go on; its step bakes again from now.');
 command('promote', 'Takes the release to every instance now: the rollout completes.');
 command('abort', 'Rolls the environment back to what it ran before the release: a release of that version.');
+
+const EnvironmentEventKindEnum = builder.enumType('EnvironmentEventKind', {
+  values: {
+    RELEASE: { value: 'release', description: "A release on the environment's branch (a rollback and an automatic rollback included)." },
+    ROLLOUT: { value: 'rollout', description: 'A step of its rollout, a pause, a resume or its completion.' },
+    INSTANCE: { value: 'instance', description: 'An instance whose applied state changed: new, another version, status or cluster.' },
+  } as const,
+});
+
+const EnvironmentEventRef = builder.objectRef<EnvironmentChange>('EnvironmentEvent').implement({
+  fields: (t) => ({
+    kind: t.field({ type: EnvironmentEventKindEnum, resolve: (e) => e.kind }),
+    environment: t.string({ resolve: (e) => e.environment }),
+    commit: t.string({ nullable: true, description: 'The release or rollout commit; null for an instance event.', resolve: (e) => e.commit }),
+    instance: t.field({ type: InstanceRef, nullable: true, resolve: (e) => e.instance }),
+  }),
+});
+
+builder.subscriptionFields((t) => ({
+  environmentEvents: t.field({
+    type: EnvironmentEventRef,
+    description:
+      "Releases, rollout steps and instances' applied-state changes of one environment, live (agents too: a release reaches them before their next poll). Read the current state with `environment` when (re)subscribing: nothing is replayed.",
+    args: { namespace: t.arg.string({ required: true }), environment: t.arg.string({ required: true }) },
+    subscribe: (_root, args, ctx) => ctx.cairn.instances.subscribe(ctx.actor, args.namespace, args.environment),
+    resolve: (event) => event,
+  }),
+}));
 
 builder.mutationFields((t) => ({
   reportInstance: t.field({

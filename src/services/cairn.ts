@@ -32,6 +32,7 @@ import { WebhookService } from './webhooks/webhook-service.js';
 import { WritePipeline, type WriteSettings } from './write-pipeline.js';
 import { EnvironmentService } from './environments.js';
 import { EnvironmentsCheck } from './environments-check.js';
+import { EnvironmentEvents } from './environment-events.js';
 import { InstanceRegistry } from './instance-registry.js';
 import { InstanceService } from './instances.js';
 import { RolloutDriver } from './rollout-driver.js';
@@ -170,7 +171,11 @@ export function createCairn(deps: CairnDependencies): Cairn {
   const instanceRegistry = new InstanceRegistry({ ttlMs: rolloutSettings.instanceTtlMs, maxInstances: rolloutSettings.maxInstances, clock });
   // Rollout transitions and automatic rollbacks are Cairn's own decisions: its committer identity makes them.
   const driver = { operator: { ...deps.write.committer, grants: new Map([['*', 'admin' as const]]) }, ip: '' };
-  const rollouts = new RolloutService(access, pipeline, instanceRegistry, driver, clock);
+  const environmentEvents = new EnvironmentEvents();
+  instanceRegistry.onChange((instance) =>
+    environmentEvents.publish({ kind: 'instance', namespace: instance.namespace, environment: instance.environment, instance }),
+  );
+  const rollouts = new RolloutService(access, pipeline, instanceRegistry, driver, clock, environmentEvents);
   return {
     namespaces: new NamespaceService(access),
     documents: new DocumentReader(access),
@@ -188,9 +193,12 @@ export function createCairn(deps: CairnDependencies): Cairn {
     webhooks: new WebhookService(access, registry, deliveryLog, webhookDispatcher, guard, deps.write.clock),
     overlays,
     tags: new TagService(access, deps.write.clock),
-    environments: new EnvironmentService(access, pipeline, (namespace, environment) => rollouts.watch(namespace, environment)),
+    environments: new EnvironmentService(access, pipeline, (namespace, environment, commit, rollout) => {
+      environmentEvents.publish({ kind: 'release', namespace, environment, commit });
+      if (rollout) rollouts.watch(namespace, environment);
+    }),
     rollouts,
-    instances: new InstanceService(access, instanceRegistry, rollouts, overlays),
+    instances: new InstanceService(access, instanceRegistry, rollouts, overlays, environmentEvents),
     rolloutDriver: new RolloutDriver(rollouts, deps.store, rolloutSettings.intervalMs),
     blame: new BlameService(access, deps.blame ?? {}),
     webhookDispatcher,

@@ -70,8 +70,8 @@ export class EnvironmentService {
   constructor(
     private readonly access: NamespaceAccess,
     private readonly pipeline: WritePipeline,
-    /** Told of every release that starts a rollout, so that something moves it on. */
-    private readonly rolloutStarted: (namespace: string, environment: string) => void = () => undefined,
+    /** Told of every release committed (with whether it starts a rollout, which something must then move on). */
+    private readonly released: (namespace: string, environment: string, commit: string, rollout: boolean) => void = () => undefined,
   ) {}
 
   async list(actor: Actor, namespace: string): Promise<EnvironmentView[]> {
@@ -117,15 +117,14 @@ export class EnvironmentService {
       ...(await this.releasable(repo, environment, request.version)),
       strategy,
     }));
-    if (strategy) void outcome.then((o) => o.kind === 'committed' && this.rolloutStarted(request.namespace, environment)).catch(() => undefined);
-    return outcome;
+    return this.announced(outcome, request.namespace, environment, strategy !== null);
   }
 
   /** Releases a version this environment ran before: a new release commit (Cairn-Rollback-To), never a moved ref. */
   rollback(actor: Actor, request: EnvironmentRollbackRequest): Promise<WriteOutcome> {
     const environment = validateEnvironmentName(request.environment);
     const payload = [...writeInputs(request), environment, request.to];
-    return this.releaseTo(actor, request, environment, { operation: 'rollbackEnvironment', payload }, async (repo) => {
+    const outcome = this.releaseTo(actor, request, environment, { operation: 'rollbackEnvironment', payload }, async (repo) => {
       const version = await mainVersion(repo, request.to);
       if (!(await releasedTo(repo, environment, version))) {
         throw new InvalidInputError(
@@ -134,6 +133,7 @@ export class EnvironmentService {
       }
       return { version, rollback: true, strategy: null };
     });
+    return this.announced(outcome, request.namespace, environment, false);
   }
 
   /** Releases to `to` the version `from` runs now. */
@@ -141,7 +141,7 @@ export class EnvironmentService {
     const from = validateEnvironmentName(request.from);
     const to = validateEnvironmentName(request.to);
     if (from === to) throw new InvalidInputError('an environment cannot be promoted to itself');
-    return this.releaseTo(actor, request, to, { operation: 'promote', payload: [...writeInputs(request), from, to] }, async (repo) => {
+    const outcome = this.releaseTo(actor, request, to, { operation: 'promote', payload: [...writeInputs(request), from, to] }, async (repo) => {
       const definitions = await definitionsAt(repo, repo.head());
       definitionIn(definitions, from);
       const target = definitionIn(definitions, to);
@@ -152,6 +152,7 @@ export class EnvironmentService {
       if (!running?.trailers?.releaseOf) throw new InvalidInputError(`${from} has no release to promote`);
       return { version: running.trailers.releaseOf, rollback: false, strategy: null };
     });
+    return this.announced(outcome, request.namespace, to, false);
   }
 
   /** The environment's current release (a commit on its branch), or null before its first. */
@@ -165,6 +166,13 @@ export class EnvironmentService {
     if (!Number.isInteger(first) || first < 1 || first > RELEASE_REPLAY_WINDOW) throw new InvalidInputError(`first must be 1 to ${RELEASE_REPLAY_WINDOW}`);
     const log = (await releaseLog(view.repo, view.definition.name, RELEASE_REPLAY_WINDOW)).filter(isRelease).slice(0, first);
     return Promise.all(log.map((c) => versionOf(view.namespace, c.oid)));
+  }
+
+  /** Tells `released` of a release once it is committed (a replay was told already). */
+  private async announced(outcome: Promise<WriteOutcome>, namespace: string, environment: string, rollout: boolean): Promise<WriteOutcome> {
+    const done = await outcome;
+    if (done.kind === 'committed' && !done.replayed) this.released(namespace, environment, done.version.commit.oid, rollout);
+    return done;
   }
 
   private releaseTo(

@@ -38,7 +38,7 @@ export class InstanceRegistry {
   private readonly byEnvironment = new Map<string, Map<string, InstanceRecord>>();
   private readonly sweptAt = new Map<string, number>();
   private size = 0;
-  private readonly listeners = new Set<(namespace: string, environment: string) => void>();
+  private readonly listeners = new Set<(record: InstanceRecord) => void>();
 
   constructor(private readonly settings: InstanceRegistrySettings) {}
 
@@ -59,7 +59,8 @@ export class InstanceRegistry {
     const record: InstanceRecord = { ...report, lastSeen: now, failedAt: report.status === 'FAILED' ? (sameFailure ? previous.failedAt : now) : null };
     if (!previous) this.size += 1;
     instances.set(report.id, record);
-    for (const listener of this.listeners) listener(report.namespace, report.environment);
+    const changed = !previous || previous.version !== record.version || previous.status !== record.status || previous.cluster !== record.cluster;
+    if (changed) for (const listener of this.listeners) listener(record);
     return record;
   }
 
@@ -71,7 +72,8 @@ export class InstanceRegistry {
     return [...instances.values()];
   }
 
-  onReport(listener: (namespace: string, environment: string) => void): () => void {
+  /** Called with each instance whose applied state changed: new, another version, another status or cluster. */
+  onChange(listener: (record: InstanceRecord) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

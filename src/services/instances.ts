@@ -11,6 +11,7 @@ import type { NamespaceAccess } from './namespace-access.js';
 import type { NamespaceReader } from './namespace-reader.js';
 import type { BlobSource } from './blob-source.js';
 import type { EffectiveDocument, OverlayService } from './overlays.js';
+import type { EnvironmentEvents } from './environment-events.js';
 import { RELEASE_REPLAY_WINDOW, releaseLog } from './release-log.js';
 import type { RolloutService } from './rollouts.js';
 import { type VersionView, versionOf } from './version-view.js';
@@ -40,6 +41,14 @@ export interface DesiredState {
   readonly version: VersionView | null;
 }
 
+/** One event of an environment's subscription, as the API shows it. */
+export interface EnvironmentChange {
+  readonly kind: 'release' | 'rollout' | 'instance';
+  readonly environment: string;
+  readonly commit: string | null;
+  readonly instance: InstanceView | null;
+}
+
 export interface DesiredConfig extends DesiredState {
   readonly documents: readonly EffectiveDocument[];
 }
@@ -65,7 +74,35 @@ export class InstanceService {
     private readonly registry: InstanceRegistry,
     private readonly rollouts: RolloutService,
     private readonly overlays: OverlayService,
+    private readonly events: EnvironmentEvents,
   ) {}
+
+  /**
+   * Releases, rollout steps and instances whose applied state changed in one environment, live (agents may listen:
+   * a release reaches them without waiting for their next poll). Each instance comes with what it should run.
+   */
+  async subscribe(actor: Actor, namespace: string, environment: string): Promise<AsyncIterableIterator<EnvironmentChange>> {
+    const repo = await this.access.open(actor, namespace, 'agent');
+    const name = validateEnvironmentName(environment);
+    definitionIn(await definitionsAt(repo, repo.head()), name);
+    const events = this.events.subscribe(repo.name, name);
+    const iterator: AsyncIterableIterator<EnvironmentChange> = {
+      next: async () => {
+        const item = await events.next();
+        if (item.done) return item;
+        const event = item.value;
+        if (event.kind !== 'instance') return { done: false, value: { kind: event.kind, environment: name, commit: event.commit, instance: null } };
+        const desired = (await this.rollouts.desiredVersions(repo, name))(event.instance);
+        return { done: false, value: { kind: 'instance', environment: name, commit: null, instance: { record: event.instance, desired } } };
+      },
+      return: async () => {
+        await events.return?.();
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
 
   async desired(actor: Actor, input: InstanceInput): Promise<DesiredState> {
     const repo = await this.access.open(actor, input.namespace, 'agent');

@@ -5,6 +5,7 @@ import { type RolloutPhase, type RolloutState, failuresExceeded, nextTransition,
 import type { GitRepository, LoggedCommit } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import { currentRelease, definitionsAt, planRelease } from './environments.js';
+import type { EnvironmentEvents } from './environment-events.js';
 import type { InstanceRecord, InstanceRegistry } from './instance-registry.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import { RELEASE_REPLAY_WINDOW, releaseLog } from './release-log.js';
@@ -45,6 +46,7 @@ export class RolloutService {
     private readonly instances: InstanceRegistry,
     private readonly driver: Actor,
     private readonly clock: () => number,
+    private readonly events: EnvironmentEvents,
   ) {}
 
   /** Starts watching an environment (after a release with a strategy, or at start for one found rolling out). */
@@ -167,6 +169,7 @@ export class RolloutService {
         }),
     });
     if (next.phase !== 'completed') this.watch(namespace, environment);
+    if (outcome.kind === 'committed') this.events.publish({ kind: 'rollout', namespace, environment, commit: outcome.version.commit.oid });
     return outcome;
   }
 
@@ -181,7 +184,7 @@ export class RolloutService {
   ): Promise<WriteOutcome> {
     const stable = state.stable;
     if (!stable) throw new InvalidInputError(`${environment} ran nothing before this release: there is nothing to roll back to`);
-    return this.pipeline.write({
+    const outcome = await this.pipeline.write({
       actor,
       target: this.pipeline.targets.release(namespace, environment),
       options: { expectedVersion: state.release, comment },
@@ -191,6 +194,8 @@ export class RolloutService {
         return { ...plan, release: { ...plan.release!, ...(failed.length ? { rolloutFailed: failed } : {}) } };
       },
     });
+    if (outcome.kind === 'committed') this.events.publish({ kind: 'release', namespace, environment, commit: outcome.version.commit.oid });
+    return outcome;
   }
 }
 

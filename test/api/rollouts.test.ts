@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rolloutBucket } from '../../src/domain/rollout-assignment.js';
 import { DEFINE_ENVIRONMENT, RELEASE } from '../support/environment-operations.js';
-import { type Harness, startHarness } from '../support/harness.js';
+import { type Harness, collect, startHarness } from '../support/harness.js';
 import { APPLY_CHANGES, CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
 import {
   ABORT_ROLLOUT,
@@ -270,6 +270,30 @@ describe('progressive rollout driven by 50 instances reporting over HTTP', () =>
     const after = await state();
     expect(after.release).toMatchObject({ rollback: true, version: { hash: v[2] } });
     expect(onVersion(await converge(), v[2]!).size).toBe(INSTANCES);
+  });
+
+  it('pushes releases, rollout steps and instance changes to subscribers (an agent among them), not heartbeats', async () => {
+    const subscribed = collect<{ environmentEvents: { kind: string; commit: string | null; instance: { id: string; desiredVersion: string } | null } }>(
+      h.ws(AGENT.token),
+      `subscription { environmentEvents(namespace: "shop", environment: "prod") { kind commit instance { id desiredVersion } } }`,
+      {},
+      4,
+    );
+    // The subscription is live once the server answers it; a heartbeat that changes nothing is no event.
+    await new Promise((r) => setTimeout(r, 300));
+    const heartbeat = { namespace: 'shop', environment: 'prod', id: 'web-00', cluster: 'eu-1', version: v[2], status: 'APPLIED' };
+    await gql(REPORT_INSTANCE, { input: heartbeat }, AGENT.token);
+    const released = await release({ version: v[3], expectedRelease: await currentRelease(), strategy: { steps: [50, 100], bakeSeconds: 600 } });
+    const paused = await command(PAUSE_ROLLOUT, 'pauseRollout');
+    await gql(REPORT_INSTANCE, { input: { ...heartbeat, id: 'web-new', version: v[2] } }, AGENT.token);
+    const aborted = await command(ABORT_ROLLOUT, 'abortRollout');
+    const events = (await subscribed.done).map((e) => e.environmentEvents);
+    expect(events).toEqual([
+      { kind: 'RELEASE', commit: released.version!.hash, instance: null },
+      { kind: 'ROLLOUT', commit: paused.version!.hash, instance: null },
+      { kind: 'INSTANCE', commit: null, instance: { id: 'web-new', desiredVersion: expect.any(String) } },
+      { kind: 'RELEASE', commit: aborted.version!.hash, instance: null },
+    ]);
   });
 
   it('refuses bad strategies and reports with typed errors, committing nothing', async () => {
