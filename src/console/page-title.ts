@@ -6,6 +6,7 @@ const VIEW_TITLES: Record<Exclude<Route['view'], 'home' | 'documents'>, string> 
   audit: 'Audit log',
   rollback: 'Roll back',
   revert: 'Revert',
+  environments: 'Environments',
   proposals: 'Change requests',
 };
 const TAB_TITLES: Readonly<Record<string, string>> = { content: 'Content', blame: 'Blame', history: 'History', diff: 'Diff' };

@@ -673,3 +673,141 @@ export const POLICY = graphql(`
     }
   }
 `);
+
+export const ENVIRONMENTS = graphql(
+  `
+    query Environments($ns: String!) {
+      environments(namespace: $ns) {
+        __typename
+        ... on EnvironmentsSuccess {
+          data {
+            name
+            description
+            promotesFrom
+            release {
+              hash
+              rollback
+              time
+              operator {
+                name
+              }
+              version {
+                hash
+                shortHash
+              }
+            }
+            releases(first: 20) {
+              hash
+              version {
+                hash
+                shortHash
+              }
+            }
+            rollout {
+              phase
+              step
+              stepCount
+              canaryStep
+              percent
+              bakeSecondsLeft
+              reached
+              healthy
+              failed
+            }
+            instances {
+              id
+              cluster
+              desiredVersion
+              appliedVersion
+              status
+              converged
+            }
+          }
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR],
+);
+
+export const RELEASE = graphql(
+  `
+    mutation Release($input: ReleaseInput!) {
+      release(input: $input) {
+        __typename
+        ... on WritePayload {
+          ...WriteOutcome
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR, WRITE_OUTCOME],
+);
+
+export const PROMOTE = graphql(
+  `
+    mutation Promote($input: PromoteInput!) {
+      promote(input: $input) {
+        __typename
+        ... on WritePayload {
+          ...WriteOutcome
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR, WRITE_OUTCOME],
+);
+
+export const ROLLBACK_ENVIRONMENT = graphql(
+  `
+    mutation RollbackEnvironment($input: RollbackEnvironmentInput!) {
+      rollbackEnvironment(input: $input) {
+        __typename
+        ... on WritePayload {
+          ...WriteOutcome
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR, WRITE_OUTCOME],
+);
+
+export const PAUSE_ROLLOUT = graphql(
+  `
+    mutation PauseRollout($input: RolloutCommandInput!) {
+      pauseRollout(input: $input) {
+        __typename
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR],
+);
+
+export const RESUME_ROLLOUT = graphql(
+  `
+    mutation ResumeRollout($input: RolloutCommandInput!) {
+      resumeRollout(input: $input) {
+        __typename
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR],
+);
+
+export const ABORT_ROLLOUT = graphql(
+  `
+    mutation AbortRollout($input: RolloutCommandInput!) {
+      abortRollout(input: $input) {
+        __typename
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR],
+);

@@ -12,6 +12,7 @@ import { LiveFeed, useChangeFeed } from './live-feed.js';
 import { type Operator, OperatorContext, mayWrite } from './permissions.js';
 import { useSignedInOperator } from './signed-in-operator.js';
 import { AuditView } from './views/audit-view.js';
+import { EnvironmentsView } from './views/environments-view.js';
 import { DocumentView } from './views/document-view.js';
 import { NamespaceHome } from './views/namespace-home.js';
 import { ProposalsView } from './views/proposals-view.js';
@@ -143,6 +144,7 @@ function NavLinks({ ns, route, operator }: { ns: string; route: Route; operator:
       {mayWrite(operator) && link('Roll back', href(ns, 'rollback'), route.view === 'rollback')}
       {mayWrite(operator) && link('Revert', href(ns, 'revert'), route.view === 'revert')}
       {link('Change requests', href(ns, 'proposals'), route.view === 'proposals')}
+      {link('Environments', href(ns, 'environments'), route.view === 'environments')}
       {link('Audit log', href(ns, 'audit'), route.view === 'audit')}
     </div>
   );
@@ -164,6 +166,8 @@ function View({ api, route, revision }: { api: Api; route: Route; revision: numb
       return <ProposalsView key={route.ns} api={api} ns={route.ns} revision={revision} />;
     case 'audit':
       return <AuditView key={route.ns} api={api} ns={route.ns} revision={revision} />;
+    case 'environments':
+      return <EnvironmentsView key={route.ns} api={api} ns={route.ns} revision={revision} />;
     case 'rollback':
       return <RollbackView key={route.ns} api={api} ns={route.ns} params={route.params} revision={revision} />;
     case 'revert':
