@@ -1,5 +1,5 @@
 import type { HttpClient } from './http-client.js';
-import { ENVIRONMENT, unwrap } from './operations.js';
+import { ENVIRONMENT, ENVIRONMENT_RELEASE, unwrap } from './operations.js';
 
 /** An environment as the CLI reads it. */
 export interface EnvironmentState {
@@ -37,5 +37,8 @@ export async function readEnvironment(client: HttpClient, namespace: string, nam
 
 /** What a write to the environment expects: the release the caller names, else the one the server reports now. */
 export async function expectedRelease(client: HttpClient, namespace: string, name: string, given: string | undefined): Promise<string | null> {
-  return given ?? (await readEnvironment(client, namespace, name)).release?.hash ?? null;
+  if (given) return given;
+  // Only the release: the environment's instances (a fleet of them) are not needed for a hash.
+  const data = await client.request<{ environment: { __typename: string } }>(ENVIRONMENT_RELEASE, { ns: namespace, name });
+  return unwrap<{ data: { release: { hash: string } | null } }>(data.environment, 'EnvironmentSuccess').data.release?.hash ?? null;
 }

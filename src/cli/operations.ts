@@ -86,6 +86,7 @@ const ENVIRONMENT_FIELDS = `name description promotesFrom clusters
 
 export const ENVIRONMENTS = `query($ns: String!) { environments(namespace: $ns) { __typename ${ERRORS} ... on EnvironmentsSuccess { data { ${ENVIRONMENT_FIELDS} } } } }`;
 export const ENVIRONMENT = `query($ns: String!, $name: String!) { environment(namespace: $ns, name: $name) { __typename ${ERRORS} ... on EnvironmentSuccess { data { ${ENVIRONMENT_FIELDS} } } } }`;
+export const ENVIRONMENT_RELEASE = `query($ns: String!, $name: String!) { environment(namespace: $ns, name: $name) { __typename ${ERRORS} ... on EnvironmentSuccess { data { release { hash } } } } }`;
 export const DEFINE_ENVIRONMENT = `mutation($input: DefineEnvironmentInput!) { defineEnvironment(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
 export const RELEASE = `mutation($input: ReleaseInput!) { release(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
 export const PROMOTE = `mutation($input: PromoteInput!) { promote(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;

@@ -27,6 +27,10 @@ export interface RolloutState {
   readonly since: number;
   /** When the release was made, seconds: failures count from here. */
   readonly startedAt: number;
+  /** The branch's newest commit the state was read from: a transition decided on it must build on it. */
+  readonly tip: string;
+  /** Rollout commits since the release (steps, pauses, resumes). */
+  readonly transitions: number;
 }
 
 /**
@@ -40,8 +44,11 @@ export function rolloutStateOf(entries: readonly BranchEntry[]): RolloutState | 
   const strategy = release?.trailers?.rollout ? parseStrategy(release.trailers.rollout) : null;
   if (!release || !strategy || !release.trailers?.releaseOf) return null;
   const steps = rolloutSteps(strategy);
-  const latest = entries.slice(0, at).find((e) => e.trailers?.action === 'rollout');
-  const stepIndex = latest ? Math.min(Number(latest.trailers?.rolloutStep ?? 0), steps.length - 1) : 0;
+  const transitions = entries.slice(0, at).filter((e) => e.trailers?.action === 'rollout');
+  const latest = transitions[0];
+  const step = Number(latest?.trailers?.rolloutStep ?? 0);
+  // A step number Cairn did not write (a commit pushed with git) reads as the first step, never as NaN.
+  const stepIndex = Number.isInteger(step) && step >= 0 ? Math.min(step, steps.length - 1) : 0;
   const phase = latest ? phaseOf(latest.trailers?.rolloutState) : 'progressing';
   return {
     release: release.oid,
@@ -53,6 +60,8 @@ export function rolloutStateOf(entries: readonly BranchEntry[]): RolloutState | 
     phase,
     since: (latest ?? release).time,
     startedAt: release.time,
+    tip: entries[0]!.oid,
+    transitions: transitions.length,
   };
 }
 

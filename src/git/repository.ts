@@ -387,11 +387,12 @@ export class GitRepository {
 
   /**
    * The newest `limit` commits of a side branch, following first parents (an environment's releases), without their
-   * changes: each is one object read. Empty when the branch does not exist.
+   * changes: each is one object read. Empty when the branch does not exist. `from`: start at this commit (a tip
+   * read earlier, under the write lock) rather than where the branch points now.
    */
-  async branchLog(ref: string, limit: number): Promise<LoggedCommit[]> {
+  async branchLog(ref: string, limit: number, from?: string | null): Promise<LoggedCommit[]> {
     const log: LoggedCommit[] = [];
-    let oid = await this.readRef(ref);
+    let oid = from === undefined ? await this.readRef(ref) : from;
     while (oid && log.length < limit) {
       const commit = await this.objects.readCommit(oid);
       log.push({ ...commit, oid, ...parseCommitMessage(commit.message) });

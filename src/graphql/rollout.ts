@@ -4,7 +4,7 @@ import type { EffectiveDocument } from '../services/overlays.js';
 import { builder } from './builder.js';
 import { EnvironmentRef, LabelInput } from './environment.js';
 import { OVERLAY_READ_ERRORS, READ_ERRORS, WRITE_ERRORS } from './errors.js';
-import { VersionRef } from './version-ref.js';
+import type { VersionView } from '../services/version-view.js';
 import { WritePayloadRef } from './write-payload.js';
 
 const RolloutPhaseEnum = builder.enumType('RolloutPhase', {
@@ -66,12 +66,24 @@ const RolloutRef = builder.objectRef<RolloutView>('Rollout').implement({
   }),
 });
 
+/**
+ * The version an instance should run, as an agent may see it: which, and when it was made. Not a Version, whose
+ * parent and diff would let an agent walk main's whole history and read every document.
+ */
+const DesiredVersionRef = builder.objectRef<VersionView>('DesiredVersion').implement({
+  fields: (t) => ({
+    hash: t.string({ resolve: (v) => v.commit.oid }),
+    shortHash: t.string({ resolve: (v) => v.commit.oid.slice(0, 12) }),
+    time: t.field({ type: 'DateTime', resolve: (v) => new Date(v.commit.committer.timestamp * 1000) }),
+  }),
+});
+
 const DesiredStateRef = builder.objectRef<DesiredState>('DesiredState').implement({
   description: 'What one instance should run.',
   fields: (t) => ({
     environment: t.string({ resolve: (d) => d.environment }),
     cluster: t.string({ resolve: (d) => d.cluster }),
-    version: t.field({ type: VersionRef, nullable: true, description: "null before the environment's first release.", resolve: (d) => d.version }),
+    version: t.field({ type: DesiredVersionRef, nullable: true, description: "null before the environment's first release.", resolve: (d) => d.version }),
   }),
 });
 
@@ -89,7 +101,7 @@ const DesiredConfigRef = builder.objectRef<DesiredConfig>('DesiredConfig').imple
   fields: (t) => ({
     environment: t.string({ resolve: (d) => d.environment }),
     cluster: t.string({ resolve: (d) => d.cluster }),
-    version: t.field({ type: VersionRef, nullable: true, resolve: (d) => d.version }),
+    version: t.field({ type: DesiredVersionRef, nullable: true, resolve: (d) => d.version }),
     documents: t.field({ type: [EffectiveDocumentRef], description: "Empty before the environment's first release.", resolve: (d) => [...d.documents] }),
   }),
 });

@@ -175,7 +175,9 @@ export function createCairn(deps: CairnDependencies): Cairn {
   instanceRegistry.onChange((instance) =>
     environmentEvents.publish({ kind: 'instance', namespace: instance.namespace, environment: instance.environment, instance }),
   );
-  const rollouts = new RolloutService(access, pipeline, instanceRegistry, driver, clock, environmentEvents);
+  const rollouts = new RolloutService(access, pipeline, instanceRegistry, driver, clock, environmentEvents, (error, namespace, environment) =>
+    deps.logger.warn({ err: error, namespace, environment }, 'the rollout driver could not move a rollout on; it tries again next tick'),
+  );
   return {
     namespaces: new NamespaceService(access),
     documents: new DocumentReader(access),

@@ -17,26 +17,28 @@ export const MAX_BUFFERED_ENVIRONMENT_EVENTS = 10_000;
  * its own bounded queue.
  */
 export class EnvironmentEvents {
-  private readonly subscribers = new Map<string, Set<EventQueue<EnvironmentEvent>>>();
+  private readonly subscribers = new Map<string, Set<Subscriber>>();
 
   publish(event: EnvironmentEvent): void {
-    for (const queue of this.subscribers.get(keyOf(event.namespace, event.environment)) ?? []) queue.push(event);
+    for (const { queue, wants } of this.subscribers.get(keyOf(event.namespace, event.environment)) ?? []) if (wants(event)) queue.push(event);
   }
 
-  subscribe(namespace: string, environment: string): AsyncIterableIterator<EnvironmentEvent> {
+  /** `wants` says which events this subscriber is sent (an agent: no other instance's). */
+  subscribe(namespace: string, environment: string, wants: (event: EnvironmentEvent) => boolean): AsyncIterableIterator<EnvironmentEvent> {
     const key = keyOf(namespace, environment);
     const queue = new EventQueue<EnvironmentEvent>(
       MAX_BUFFERED_ENVIRONMENT_EVENTS,
       () => new SlowSubscriberError(MAX_BUFFERED_ENVIRONMENT_EVENTS, namespace, null),
     );
+    const subscriber: Subscriber = { queue, wants };
     let set = this.subscribers.get(key);
     if (!set) {
       set = new Set();
       this.subscribers.set(key, set);
     }
-    set.add(queue);
+    set.add(subscriber);
     const leave = (): void => {
-      set.delete(queue);
+      set.delete(subscriber);
       if (set.size === 0) this.subscribers.delete(key);
     };
     const iterator: AsyncIterableIterator<EnvironmentEvent> = {
@@ -49,6 +51,11 @@ export class EnvironmentEvents {
     };
     return iterator;
   }
+}
+
+interface Subscriber {
+  readonly queue: EventQueue<EnvironmentEvent>;
+  readonly wants: (event: EnvironmentEvent) => boolean;
 }
 
 function keyOf(namespace: string, environment: string): string {

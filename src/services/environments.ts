@@ -10,6 +10,7 @@ import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import { validateClusterName } from '../domain/overlay-path.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository, LoggedCommit } from '../git/repository.js';
+import { rolloutStateOf } from '../domain/rollout-state.js';
 import { type RolloutStrategy, type StrategyInput, formatStrategy, validateStrategy } from '../domain/rollout-strategy.js';
 import type { Actor } from './actor.js';
 import { parseStoredText } from './document-parser.js';
@@ -164,7 +165,7 @@ export class EnvironmentService {
   /** The newest `first` releases, newest first. */
   async releases(view: EnvironmentView, first: number): Promise<VersionView[]> {
     if (!Number.isInteger(first) || first < 1 || first > RELEASE_REPLAY_WINDOW) throw new InvalidInputError(`first must be 1 to ${RELEASE_REPLAY_WINDOW}`);
-    const log = (await releaseLog(view.repo, view.definition.name, RELEASE_REPLAY_WINDOW)).filter(isRelease).slice(0, first);
+    const log = (await releaseLog(view.repo, view.definition.name, Number.POSITIVE_INFINITY)).filter(isRelease).slice(0, first);
     return Promise.all(log.map((c) => versionOf(view.namespace, c.oid)));
   }
 
@@ -189,6 +190,12 @@ export class EnvironmentService {
       request,
       plan: async (repo, base) => {
         definitionIn(await definitionsAt(repo, repo.head()), environment);
+        // A release over a rollout in progress would move the instances it has not reached onto a version half-rolled.
+        const log = await releaseLog(repo, environment, Number.POSITIVE_INFINITY, base?.oid ?? null);
+        const rolling = rolloutStateOf(log.map((c) => ({ oid: c.oid, time: c.committer.timestamp, trailers: c.trailers })));
+        if (rolling && rolling.phase !== 'completed') {
+          throw new InvalidInputError(`the rollout of ${rolling.version.slice(0, 12)} to ${environment} is in progress: promote or abort it first`);
+        }
         return planRelease(repo, base, environment, await choose(repo));
       },
     });
@@ -251,7 +258,7 @@ async function mainVersion(repo: GitRepository, ref: string): Promise<string> {
 
 /** The newest release of the environment (not a rollout step of it). */
 export async function currentRelease(repo: GitRepository, environment: string): Promise<LoggedCommit | null> {
-  return (await releaseLog(repo, environment, RELEASE_REPLAY_WINDOW)).find(isRelease) ?? null;
+  return (await releaseLog(repo, environment, Number.POSITIVE_INFINITY)).find(isRelease) ?? null;
 }
 
 function isRelease(commit: LoggedCommit): boolean {
@@ -260,7 +267,7 @@ function isRelease(commit: LoggedCommit): boolean {
 
 /** Whether `version` is among the environment's last releases. */
 async function releasedTo(repo: GitRepository, environment: string, version: string): Promise<boolean> {
-  return (await releaseLog(repo, environment, RELEASE_REPLAY_WINDOW)).some((c) => isRelease(c) && c.trailers?.releaseOf === version);
+  return (await releaseLog(repo, environment, Number.POSITIVE_INFINITY)).some((c) => isRelease(c) && c.trailers?.releaseOf === version);
 }
 
 /**

@@ -55,8 +55,15 @@ export class InstanceRegistry {
       throw new TooExpensiveError('CAIRN_MAX_INSTANCES', `${this.settings.maxInstances} instances report already`);
     }
     const now = this.settings.clock();
-    const sameFailure = previous?.failedAt != null && previous.version === report.version;
-    const record: InstanceRecord = { ...report, lastSeen: now, failedAt: report.status === 'FAILED' ? (sameFailure ? previous.failedAt : now) : null };
+    // A heartbeat names no status: the last one for the same version stands (a failure is not cleared by silence).
+    const status = report.status ?? (previous && previous.version === report.version ? previous.status : null);
+    // Every failed report dates the failure anew: a rollout counts failures reported since it began.
+    const record: InstanceRecord = {
+      ...report,
+      status,
+      lastSeen: now,
+      failedAt: status === 'FAILED' ? (report.status ? now : (previous?.failedAt ?? now)) : null,
+    };
     if (!previous) this.size += 1;
     instances.set(report.id, record);
     const changed = !previous || previous.version !== record.version || previous.status !== record.status || previous.cluster !== record.cluster;

@@ -12,7 +12,7 @@ import type { NamespaceReader } from './namespace-reader.js';
 import type { BlobSource } from './blob-source.js';
 import type { EffectiveDocument, OverlayService } from './overlays.js';
 import type { EnvironmentEvents } from './environment-events.js';
-import { RELEASE_REPLAY_WINDOW, releaseLog } from './release-log.js';
+import { releaseLog } from './release-log.js';
 import type { RolloutService } from './rollouts.js';
 import { type VersionView, versionOf } from './version-view.js';
 
@@ -85,7 +85,9 @@ export class InstanceService {
     const repo = await this.access.open(actor, namespace, 'agent');
     const name = validateEnvironmentName(environment);
     definitionIn(await definitionsAt(repo, repo.head()), name);
-    const events = this.events.subscribe(repo.name, name);
+    // An agent hears of releases and steps; the other instances (their ids, messages, a fleet's worth) are not its business.
+    const agent = roleIn(actor.operator.grants, repo.name) === 'agent';
+    const events = this.events.subscribe(repo.name, name, agent ? (event) => event.kind !== 'instance' : () => true);
     const iterator: AsyncIterableIterator<EnvironmentChange> = {
       next: async () => {
         const item = await events.next();
@@ -175,7 +177,7 @@ async function checkedInstance(
 /** A version the environment was given: released there, or kept there by a rollout (what it ran before). */
 async function releasedVersion(repo: GitRepository, environment: string, ref: string): Promise<string> {
   const oid = await repo.resolve(ref).catch(() => null);
-  const log = await releaseLog(repo, environment, RELEASE_REPLAY_WINDOW + 1);
+  const log = await releaseLog(repo, environment, Number.POSITIVE_INFINITY);
   if (oid && log.some((c) => c.trailers?.action === 'release' && c.trailers.releaseOf === oid)) return oid;
   throw new InvalidInputError(`'${ref}' was never released to ${environment}`);
 }

@@ -7,7 +7,7 @@ import type { RolloutService } from './rollouts.js';
  */
 export class RolloutDriver {
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> = Promise.resolve();
+  private running: Promise<void> | null = null;
 
   constructor(
     private readonly rollouts: RolloutService,
@@ -18,8 +18,11 @@ export class RolloutDriver {
   async start(): Promise<void> {
     await this.rollouts.resumeWatching(await this.store.list());
     this.timer = setInterval(() => {
-      // One tick at a time: a slow one (a large rollback) is not overlapped by the next.
-      this.running = this.running.then(() => this.rollouts.tick());
+      // One tick at a time, and none queued behind a slow one (a large rollback): the next interval looks again.
+      if (this.running) return;
+      this.running = this.rollouts.tick().finally(() => {
+        this.running = null;
+      });
     }, this.intervalMs);
     this.timer.unref();
   }

@@ -1,5 +1,5 @@
 import { validateEnvironmentName } from '../domain/environment.js';
-import { InvalidInputError } from '../domain/errors.js';
+import { InvalidInputError, VersionConflictError } from '../domain/errors.js';
 import { type InstanceIdentity, receivesRelease } from '../domain/rollout-assignment.js';
 import { type RolloutPhase, type RolloutState, failuresExceeded, nextTransition, rolloutStateOf } from '../domain/rollout-state.js';
 import type { GitRepository, LoggedCommit } from '../git/repository.js';
@@ -8,7 +8,7 @@ import { currentRelease, definitionsAt, planRelease } from './environments.js';
 import type { EnvironmentEvents } from './environment-events.js';
 import type { InstanceRecord, InstanceRegistry } from './instance-registry.js';
 import type { NamespaceAccess } from './namespace-access.js';
-import { RELEASE_REPLAY_WINDOW, releaseLog } from './release-log.js';
+import { MAX_ROLLOUT_COMMITS, releaseLog } from './release-log.js';
 import type { WriteOutcome, WritePipeline } from './write-pipeline.js';
 
 /** A rollout as the API shows it: its state, and the instances of its environment as they report. */
@@ -37,8 +37,11 @@ export interface RolloutCommandRequest {
  * on the commit it was decided from: a pause racing a step transition makes one of them a VersionConflict, never both.
  */
 export class RolloutService {
-  /** Environments whose newest release may still be rolling out, `namespace\0environment`. */
-  private readonly active = new Set<string>();
+  /**
+   * Environments whose newest release may still be rolling out, `namespace\0environment`, each with a count that
+   * `watch` bumps: a tick that read a finished rollout stops watching only if no new one was started meanwhile.
+   */
+  private readonly active = new Map<string, number>();
 
   constructor(
     private readonly access: NamespaceAccess,
@@ -47,11 +50,14 @@ export class RolloutService {
     private readonly driver: Actor,
     private readonly clock: () => number,
     private readonly events: EnvironmentEvents,
+    /** What the driver could not do (a namespace gone, nothing to roll back to): logged, and tried again next tick. */
+    private readonly onError: (error: unknown, namespace: string, environment: string) => void = () => undefined,
   ) {}
 
   /** Starts watching an environment (after a release with a strategy, or at start for one found rolling out). */
   watch(namespace: string, environment: string): void {
-    this.active.add(`${namespace}\0${environment}`);
+    const key = `${namespace}\0${environment}`;
+    this.active.set(key, (this.active.get(key) ?? 0) + 1);
   }
 
   /** The rollout of the environment's newest release; null when it has none. */
@@ -88,6 +94,10 @@ export class RolloutService {
     if (command === 'abort') return this.rollBack(actor, request.namespace, environment, state, [], request.comment || 'rollout aborted');
     if (command === 'pause' && state.phase === 'paused') throw new InvalidInputError(`the rollout of ${environment} is paused already`);
     if (command === 'resume' && state.phase !== 'paused') throw new InvalidInputError(`the rollout of ${environment} is not paused`);
+    // Each pause and resume is a commit: the release must stay within reach of the branch's log (release-log.ts).
+    if (command === 'pause' && state.transitions + state.steps.length + 2 >= MAX_ROLLOUT_COMMITS) {
+      throw new InvalidInputError(`the rollout of ${environment} was paused too often: promote or abort it`);
+    }
     const next =
       command === 'promote'
         ? { stepIndex: state.steps.length - 1, phase: 'completed' as const }
@@ -97,7 +107,6 @@ export class RolloutService {
       request.namespace,
       environment,
       state,
-      repo,
       next,
       request.comment || `rollout ${command === 'promote' ? 'promoted to every instance' : `${command}d`}`,
     );
@@ -105,12 +114,13 @@ export class RolloutService {
 
   /** Moves every watched rollout on; what cannot move now (a conflict with a person's command) is tried next tick. */
   async tick(): Promise<void> {
-    for (const key of [...this.active]) {
+    for (const [key, generation] of [...this.active]) {
       const [namespace = '', environment = ''] = key.split('\0');
       try {
-        if (!(await this.advance(namespace, environment))) this.active.delete(key);
-      } catch {
-        // A VersionConflict (someone paused meanwhile), a namespace gone: the next tick decides again.
+        if (!(await this.advance(namespace, environment)) && this.active.get(key) === generation) this.active.delete(key);
+      } catch (error) {
+        // A VersionConflict is someone's pause or release landing first: the next tick decides again, from it.
+        if (!(error instanceof VersionConflictError)) this.onError(error, namespace, environment);
       }
     }
   }
@@ -142,7 +152,7 @@ export class RolloutService {
     const next = nextTransition(state);
     const step = state.steps[next.stepIndex]!;
     const comment = next.phase === 'completed' ? 'rollout complete' : `rollout step ${next.stepIndex + 1}: ${step.canaryOnly ? 'canary' : `${step.percent}%`}`;
-    await this.transition(this.driver, namespace, environment, state, repo, next, comment);
+    await this.transition(this.driver, namespace, environment, state, next, comment);
     return next.phase !== 'completed';
   }
 
@@ -151,11 +161,10 @@ export class RolloutService {
     namespace: string,
     environment: string,
     state: RolloutState,
-    repo: GitRepository,
     next: { stepIndex: number; phase: RolloutPhase },
     comment: string,
   ): Promise<WriteOutcome> {
-    const tip = (await releaseLog(repo, environment, 1))[0]?.oid ?? null;
+    const tip = state.tip;
     const outcome = await this.pipeline.write({
       actor,
       target: this.pipeline.targets.rolloutStep(namespace, environment),
@@ -204,7 +213,7 @@ const states = new WeakMap<readonly LoggedCommit[], RolloutState | null>();
 
 /** The rollout of the environment's newest release, from its branch. */
 async function stateOf(repo: GitRepository, environment: string): Promise<RolloutState | null> {
-  const log = await releaseLog(repo, environment, RELEASE_REPLAY_WINDOW + 1);
+  const log = await releaseLog(repo, environment, Number.POSITIVE_INFINITY);
   let state = states.get(log);
   if (state === undefined) {
     state = rolloutStateOf(log.map((c) => ({ oid: c.oid, time: c.committer.timestamp, trailers: c.trailers })));

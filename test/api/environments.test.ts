@@ -104,6 +104,13 @@ describe('environments and releases', () => {
       ADMIN.token,
     );
     expect(direct.data.putConfig.__typename).toBe('InvalidDocument');
+    // Editors may not change the definitions by writing the file either: they govern every release.
+    const editor = await h.gql<{ putConfig: WriteResult }>(
+      PUT_CONFIG,
+      { input: { namespace: 'svc', path: '.cairn/environments.json', content: { environments: [{ name: 'prod' }] }, expectedVersion: head } },
+      EDITOR.token,
+    );
+    expect(editor.data.putConfig).toMatchObject({ __typename: 'Forbidden', requiredRole: 'admin' });
     expect(git('rev-parse', 'main')).toBe(head);
   });
 

@@ -272,14 +272,31 @@ describe('progressive rollout driven by 50 instances reporting over HTTP', () =>
     expect(onVersion(await converge(), v[2]!).size).toBe(INSTANCES);
   });
 
-  it('pushes releases, rollout steps and instance changes to subscribers (an agent among them), not heartbeats', async () => {
-    const subscribed = collect<{ environmentEvents: { kind: string; commit: string | null; instance: { id: string; desiredVersion: string } | null } }>(
-      h.ws(AGENT.token),
-      `subscription { environmentEvents(namespace: "shop", environment: "prod") { kind commit instance { id desiredVersion } } }`,
-      {},
-      4,
-    );
-    // The subscription is live once the server answers it; a heartbeat that changes nothing is no event.
+  it('rolls back by itself on a failure in the canary step; refuses a release over a rollout in progress; replays its request id', async () => {
+    const stable = await currentRelease();
+    const strategy = { steps: [100], bakeSeconds: 600, canary: [{ name: 'zone', value: 'eu-1a' }] };
+    const released = await release({ version: v[1], expectedRelease: stable, strategy, requestId: 'canary-again' });
+    expect(released.status).toBe('COMMITTED');
+    const replayed = await release({ version: v[1], expectedRelease: stable, strategy, requestId: 'canary-again' });
+    expect(replayed).toMatchObject({ status: 'REPLAYED', version: { hash: released.version!.hash } });
+    const over = await release({ version: v[0], expectedRelease: released.version!.hash });
+    expect(over).toMatchObject({ __typename: 'InvalidInput', message: expect.stringContaining('in progress') });
+
+    // One canary fails (maxFailures 0): back to what ran before, before any other instance was given the release.
+    const desired = await converge(new Set(['web-03']));
+    expect(onVersion(desired, v[1]!)).toEqual(new Set(instances.slice(0, CANARIES).map((i) => i.id)));
+    const rolledBack = await until(state, (s) => s.release?.rollback === true, 'automatic rollback in the canary step');
+    expect(rolledBack.release!.version.hash).toBe(v[2]);
+    expect(git('log', '-1', '--format=%(trailers:key=Cairn-Rollout-Failed,valueonly)', 'environments/prod')).toBe('web-03');
+    expect(onVersion(await converge(), v[2]!).size).toBe(INSTANCES);
+  });
+
+  it('pushes releases, rollout steps and instance changes to subscribers, not heartbeats; an agent hears no other instance', async () => {
+    type Event = { environmentEvents: { kind: string; commit: string | null; instance: { id: string; desiredVersion: string } | null } };
+    const query = `subscription { environmentEvents(namespace: "shop", environment: "prod") { kind commit instance { id desiredVersion } } }`;
+    const viewer = collect<Event>(h.ws(VIEWER.token), query, {}, 4);
+    const agent = collect<Event>(h.ws(AGENT.token), query, {}, 3);
+    // The subscriptions are live once the server answers them; a heartbeat that changes nothing is no event.
     await new Promise((r) => setTimeout(r, 300));
     const heartbeat = { namespace: 'shop', environment: 'prod', id: 'web-00', cluster: 'eu-1', version: v[2], status: 'APPLIED' };
     await gql(REPORT_INSTANCE, { input: heartbeat }, AGENT.token);
@@ -287,13 +304,16 @@ describe('progressive rollout driven by 50 instances reporting over HTTP', () =>
     const paused = await command(PAUSE_ROLLOUT, 'pauseRollout');
     await gql(REPORT_INSTANCE, { input: { ...heartbeat, id: 'web-new', version: v[2] } }, AGENT.token);
     const aborted = await command(ABORT_ROLLOUT, 'abortRollout');
-    const events = (await subscribed.done).map((e) => e.environmentEvents);
-    expect(events).toEqual([
-      { kind: 'RELEASE', commit: released.version!.hash, instance: null },
-      { kind: 'ROLLOUT', commit: paused.version!.hash, instance: null },
+    const releaseEvent = { kind: 'RELEASE', commit: released.version!.hash, instance: null };
+    const pauseEvent = { kind: 'ROLLOUT', commit: paused.version!.hash, instance: null };
+    const abortEvent = { kind: 'RELEASE', commit: aborted.version!.hash, instance: null };
+    expect((await viewer.done).map((e) => e.environmentEvents)).toEqual([
+      releaseEvent,
+      pauseEvent,
       { kind: 'INSTANCE', commit: null, instance: { id: 'web-new', desiredVersion: expect.any(String) } },
-      { kind: 'RELEASE', commit: aborted.version!.hash, instance: null },
+      abortEvent,
     ]);
+    expect((await agent.done).map((e) => e.environmentEvents)).toEqual([releaseEvent, pauseEvent, abortEvent]);
   });
 
   it('refuses bad strategies and reports with typed errors, committing nothing', async () => {

@@ -4,7 +4,7 @@ import type { IndexedCommit } from '../../git/commit-index.js';
 import type { CommitRequest, GitRepository } from '../../git/repository.js';
 import type { Actor } from '../actor.js';
 import type { NamespaceAccess } from '../namespace-access.js';
-import { RELEASE_REPLAY_WINDOW, forgetReleaseLog, releaseLog } from '../release-log.js';
+import { forgetReleaseLog, releaseLog } from '../release-log.js';
 import type { TargetRules, WriteTarget } from '../write-target.js';
 
 /**
@@ -54,12 +54,14 @@ export class ReleaseTarget implements WriteTarget {
 
   async expectedBase(repo: GitRepository, base: IndexedCommit | null): Promise<string | null> {
     if (this.expects === 'tip') return base?.oid ?? null;
-    const log = await releaseLog(repo, this.environment, RELEASE_REPLAY_WINDOW);
+    const log = await releaseLog(repo, this.environment, Number.POSITIVE_INFINITY, base?.oid ?? null);
     return log.find((c) => c.trailers?.action === 'release')?.oid ?? null;
   }
 
   async earlier(repo: GitRepository, requestId: string): Promise<IndexedCommit | undefined> {
-    const made = (await releaseLog(repo, this.environment, RELEASE_REPLAY_WINDOW)).find((c) => c.trailers?.requestId === requestId);
+    // Under the write lock: from the branch's tip as it is now, not from a read that may predate the last release.
+    const tip = await repo.readRef(this.branch);
+    const made = (await releaseLog(repo, this.environment, Number.POSITIVE_INFINITY, tip)).find((c) => c.trailers?.requestId === requestId);
     return made ? repo.describe(made.oid) : undefined;
   }
 }
