@@ -38,8 +38,45 @@ export const InstanceRef = builder.objectRef<InstanceView>('Instance').implement
       description: 'It applied what it should run.',
       resolve: (i) => i.record.status === 'APPLIED' && i.record.version === i.desired,
     }),
+    drift: t.boolean({
+      description: 'It runs (applied) a version other than the one it should: lagging behind a release, or ahead of a rollback.',
+      resolve: (i) => i.record.status === 'APPLIED' && i.record.version !== i.desired,
+    }),
   }),
 });
+
+interface ClusterSummary {
+  readonly cluster: string;
+  readonly instances: number;
+  readonly converged: number;
+  readonly drifting: number;
+  readonly failed: number;
+}
+
+const ClusterSummaryRef = builder.objectRef<ClusterSummary>('ClusterSummary').implement({
+  fields: (t) => ({
+    cluster: t.exposeString('cluster'),
+    instances: t.exposeInt('instances'),
+    converged: t.exposeInt('converged', { description: 'Applied what they should run.' }),
+    drifting: t.exposeInt('drifting', { description: 'Applied another version than the one they should run.' }),
+    failed: t.exposeInt('failed', { description: 'Reported a failure.' }),
+    allConverged: t.boolean({ resolve: (c) => c.converged === c.instances }),
+  }),
+});
+
+/** One pass over the instances, whatever their number. */
+function summarize(instances: readonly InstanceView[]): ClusterSummary[] {
+  const byCluster = new Map<string, { instances: number; converged: number; drifting: number; failed: number }>();
+  for (const { record, desired } of instances) {
+    const row = byCluster.get(record.cluster) ?? { instances: 0, converged: 0, drifting: 0, failed: 0 };
+    row.instances += 1;
+    if (record.status === 'FAILED') row.failed += 1;
+    else if (record.status === 'APPLIED' && record.version === desired) row.converged += 1;
+    else if (record.status === 'APPLIED') row.drifting += 1;
+    byCluster.set(record.cluster, row);
+  }
+  return [...byCluster].map(([cluster, row]) => ({ cluster, ...row })).sort((a, b) => (a.cluster < b.cluster ? -1 : 1));
+}
 
 const RolloutRef = builder.objectRef<RolloutView>('Rollout').implement({
   description: "The progressive rollout of an environment's newest release: its state comes from Git, its counts from the instances' reports.",
@@ -112,6 +149,11 @@ builder.objectFields(EnvironmentRef, (t) => ({
     nullable: true,
     description: 'The rollout of its newest release; null when that release went to every instance at once.',
     resolve: (e, _args, ctx) => ctx.cairn.rollouts.rollout(e.repo, e.repo.name, e.definition.name),
+  }),
+  clusterSummary: t.field({
+    type: [ClusterSummaryRef],
+    description: 'Per cluster its instances report from: how many converged, drift (run another version) or failed.',
+    resolve: async (e, _args, ctx) => summarize(await ctx.cairn.instances.list(e.repo, e.definition.name, {})),
   }),
   instances: t.field({
     type: [InstanceRef],

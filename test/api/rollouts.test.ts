@@ -139,9 +139,13 @@ describe('progressive rollout driven by 50 instances reporting over HTTP', () =>
       documents: [{ path: 'app.json', content: { replicas: 1, region: 'eu' }, text: '{\n  "replicas": 1,\n  "region": "eu"\n}\n' }],
     });
     expect((await config('us-1')).documents).toEqual([{ path: 'app.json', content: { replicas: 1 }, text: '{\n  "replicas": 1\n}\n' }]);
-    const { instances: listed } = await state();
+    const { instances: listed, clusterSummary } = await state();
     expect(listed).toHaveLength(INSTANCES);
-    expect(listed.every((i) => i.converged && i.appliedVersion === v[0])).toBe(true);
+    expect(listed.every((i) => i.converged && !i.drift && i.appliedVersion === v[0])).toBe(true);
+    expect(clusterSummary).toEqual([
+      { cluster: 'eu-1', instances: 25, converged: 25, drifting: 0, failed: 0, allConverged: true },
+      { cluster: 'us-1', instances: 25, converged: 25, drifting: 0, failed: 0, allConverged: true },
+    ]);
     const write = await h.gql<{ putConfig: { __typename: string } }>(
       PUT_CONFIG,
       { input: { namespace: 'shop', path: 'x.json', content: {}, expectedVersion: v.at(-1) } },
@@ -187,9 +191,14 @@ describe('progressive rollout driven by 50 instances reporting over HTTP', () =>
     await new Promise((r) => setTimeout(r, 200));
     expect((await state()).rollout!.step).toBe(1);
     now += 2_000;
-    await until(state, (s) => s.rollout?.step === 2, 'step 2');
+    const step2 = await until(state, (s) => s.rollout?.step === 2, 'step 2');
+    // Before they poll, the instances the step reached still run the stable version: they drift, and say so.
+    const drifting = step2.instances.filter((i) => i.drift).map((i) => i.id);
+    expect(drifting.length).toBe(step2.clusterSummary.reduce((n, c) => n + c.drifting, 0));
+    expect(drifting.length).toBeGreaterThan(0);
     desired = await converge();
     const at10 = onVersion(desired, v[1]!);
+    expect(new Set(drifting)).toEqual(new Set([...at10].filter((id) => !canaries.has(id))));
     const expected10 = new Set(instances.filter((i) => canaries.has(i.id) || rolloutBucket(i.id, rolloutCommit) < 1000).map((i) => i.id));
     expect(at10).toEqual(expected10);
     expect((await state()).rollout).toMatchObject({ step: 2, percent: 10, canaryStep: false, reached: at10.size, healthy: at10.size });

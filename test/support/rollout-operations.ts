@@ -14,7 +14,8 @@ export const ROLLOUT = `query($ns: String!, $env: String!) { environment(namespa
   __typename ... on EnvironmentSuccess { data {
     release { hash version { hash } rollback }
     rollout { release version stable phase step stepCount canaryStep percent bakeSecondsLeft reached failed healthy }
-    instances { id cluster desiredVersion appliedVersion status converged }
+    instances { id cluster desiredVersion appliedVersion status converged drift }
+    clusterSummary { cluster instances converged drifting failed allConverged }
   } } ${READ_ERROR_FIELDS} } }`;
 
 const COMMAND_RESULT = `... on WritePayload { status version { hash action } } ... on Error { __typename code message }`;
@@ -39,5 +40,14 @@ export interface RolloutData {
     failed: string[];
     healthy: number;
   } | null;
-  instances: { id: string; cluster: string; desiredVersion: string | null; appliedVersion: string | null; status: string | null; converged: boolean }[];
+  instances: {
+    id: string;
+    cluster: string;
+    desiredVersion: string | null;
+    appliedVersion: string | null;
+    status: string | null;
+    converged: boolean;
+    drift: boolean;
+  }[];
+  clusterSummary: { cluster: string; instances: number; converged: number; drifting: number; failed: number; allConverged: boolean }[];
 }
