@@ -13,12 +13,18 @@ export const MAX_ENVIRONMENTS = 64;
 
 const NAME = /^[a-z][a-z0-9-]{0,31}$/;
 const MAX_DESCRIPTION_LENGTH = 500;
+const MAX_HEALTHY_SECONDS = 30 * 24 * 3600;
 
 export interface EnvironmentDefinition {
   readonly name: string;
   readonly description: string;
   /** Versions reach this environment only from that one: released there first (`promote`, or a release checked against its history). */
   readonly promotesFrom: string | null;
+  /**
+   * With `promotesFrom`: how long a version must have run there, its rollout complete and no instance reporting it
+   * failed, before this environment takes it (seconds; 0: as soon as it was released there).
+   */
+  readonly healthyForSeconds: number;
   /** The clusters its instances run in (each may have its overlays); empty: any cluster. */
   readonly clusters: readonly string[];
 }
@@ -57,6 +63,7 @@ export function formatEnvironments(definitions: readonly EnvironmentDefinition[]
     name: d.name,
     ...(d.description ? { description: d.description } : {}),
     ...(d.promotesFrom ? { promotesFrom: d.promotesFrom } : {}),
+    ...(d.healthyForSeconds ? { healthyForSeconds: d.healthyForSeconds } : {}),
     ...(d.clusters.length ? { clusters: d.clusters } : {}),
   }));
   return `${JSON.stringify({ environments }, null, 2)}\n`;
@@ -71,8 +78,14 @@ export function withEnvironment(definitions: readonly EnvironmentDefinition[], d
 
 function parseDefinition(entry: JsonValue, where: string, fail: (detail: string) => never): EnvironmentDefinition {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return fail(`${where} must be an object`);
-  for (const key of Object.keys(entry)) if (!['name', 'description', 'promotesFrom', 'clusters'].includes(key)) fail(`${where}: unknown field '${key}'`);
-  const { name, description, promotesFrom, clusters = [] } = entry;
+  for (const key of Object.keys(entry)) {
+    if (!['name', 'description', 'promotesFrom', 'healthyForSeconds', 'clusters'].includes(key)) fail(`${where}: unknown field '${key}'`);
+  }
+  const { name, description, promotesFrom, healthyForSeconds = 0, clusters = [] } = entry;
+  if (typeof healthyForSeconds !== 'number' || !Number.isInteger(healthyForSeconds) || healthyForSeconds < 0 || healthyForSeconds > MAX_HEALTHY_SECONDS) {
+    fail(`${where}.healthyForSeconds must be a whole number of seconds from 0 to ${MAX_HEALTHY_SECONDS}`);
+  }
+  if (healthyForSeconds && (promotesFrom === undefined || promotesFrom === null)) fail(`${where}.healthyForSeconds needs promotesFrom: healthy where?`);
   if (typeof name !== 'string' || !NAME.test(name)) return fail(`${where}.name must be 1 to 32 lowercase letters, digits and '-', starting with a letter`);
   if (description !== undefined && (typeof description !== 'string' || description.length > MAX_DESCRIPTION_LENGTH)) {
     fail(`${where}.description must be a string of at most ${MAX_DESCRIPTION_LENGTH} characters`);
@@ -85,6 +98,7 @@ function parseDefinition(entry: JsonValue, where: string, fail: (detail: string)
     name,
     description: typeof description === 'string' ? description : '',
     promotesFrom: typeof promotesFrom === 'string' ? promotesFrom : null,
+    healthyForSeconds: healthyForSeconds as number,
     clusters: (clusters as string[]).slice(),
   };
 }

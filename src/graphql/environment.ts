@@ -44,6 +44,7 @@ export const EnvironmentRef = builder.objectRef<EnvironmentView>('Environment').
       resolve: (e) => e.definition.promotesFrom,
     }),
     clusters: t.stringList({ resolve: (e) => [...e.definition.clusters] }),
+    healthyForSeconds: t.int({ resolve: (e) => e.definition.healthyForSeconds }),
     branch: t.string({
       description: 'The Git branch of its releases (`git log` it for the release history).',
       resolve: (e) => `environments/${e.definition.name}`,
@@ -88,6 +89,10 @@ const DefineEnvironmentInput = builder.inputType('DefineEnvironmentInput', {
     description: t.string({ required: false }),
     promotesFrom: t.string({ required: false, description: 'Another environment this one takes its versions from.' }),
     clusters: t.stringList({ required: false, description: 'The clusters its instances run in; absent: any.' }),
+    healthyForSeconds: t.int({
+      required: false,
+      description: 'With promotesFrom: how long a version must have run there (rollout complete, no instance failing it) before this one takes it.',
+    }),
     expectedVersion: t.string({ required: false, description: "Main's head you read the definitions at (the file's expected version)." }),
     comment: t.string({ required: false }),
     requestId: t.string({ required: false }),

@@ -195,10 +195,20 @@ export function createCairn(deps: CairnDependencies): Cairn {
     webhooks: new WebhookService(access, registry, deliveryLog, webhookDispatcher, guard, deps.write.clock),
     overlays,
     tags: new TagService(access, deps.write.clock),
-    environments: new EnvironmentService(access, pipeline, (namespace, environment, commit, rollout) => {
-      environmentEvents.publish({ kind: 'release', namespace, environment, commit });
-      if (rollout) rollouts.watch(namespace, environment);
-    }),
+    environments: new EnvironmentService(
+      access,
+      pipeline,
+      (namespace, environment, commit, rollout) => {
+        environmentEvents.publish({ kind: 'release', namespace, environment, commit });
+        if (rollout) rollouts.watch(namespace, environment);
+      },
+      (namespace, environment, version) =>
+        instanceRegistry
+          .list(namespace, environment)
+          .filter((i) => i.status === 'FAILED' && i.version === version)
+          .map((i) => i.id),
+      clock,
+    ),
     rollouts,
     instances: new InstanceService(access, instanceRegistry, rollouts, overlays, environmentEvents),
     rolloutDriver: new RolloutDriver(rollouts, deps.store, rolloutSettings.intervalMs),

@@ -35,6 +35,7 @@ export interface DefineEnvironmentRequest extends CommitOptions {
   readonly description?: string | null;
   readonly promotesFrom?: string | null;
   readonly clusters?: readonly string[] | null;
+  readonly healthyForSeconds?: number | null;
 }
 
 /** `expectedVersion` is the environment's current release (its commit), null when it has none yet. */
@@ -73,6 +74,9 @@ export class EnvironmentService {
     private readonly pipeline: WritePipeline,
     /** Told of every release committed (with whether it starts a rollout, which something must then move on). */
     private readonly released: (namespace: string, environment: string, commit: string, rollout: boolean) => void = () => undefined,
+    /** The instances of an environment that report a version failed, for the promotion's health check. */
+    private readonly failures: (namespace: string, environment: string, version: string) => string[] = () => [],
+    private readonly clock: () => number = Date.now,
   ) {}
 
   async list(actor: Actor, namespace: string): Promise<EnvironmentView[]> {
@@ -92,6 +96,7 @@ export class EnvironmentService {
       name: validateEnvironmentName(request.name),
       description: request.description ?? '',
       promotesFrom: request.promotesFrom ? validateEnvironmentName(request.promotesFrom) : null,
+      healthyForSeconds: request.healthyForSeconds ?? 0,
       clusters: (request.clusters ?? []).map(validateClusterName),
     };
     const options = { ...request, comment: request.comment || `define environment ${definition.name}` };
@@ -151,6 +156,7 @@ export class EnvironmentService {
       }
       const running = await currentRelease(repo, from);
       if (!running?.trailers?.releaseOf) throw new InvalidInputError(`${from} has no release to promote`);
+      if (target.promotesFrom === from) await this.checkHealthy(repo, target, running.trailers.releaseOf);
       return { version: running.trailers.releaseOf, rollback: false, strategy: null };
     });
     return this.announced(outcome, request.namespace, to, false);
@@ -204,11 +210,37 @@ export class EnvironmentService {
   /** A version of main the environment may take: when it promotes from another, one released there. */
   private async releasable(repo: GitRepository, environment: string, ref: string): Promise<{ version: string; rollback: false }> {
     const version = await mainVersion(repo, ref);
-    const { promotesFrom } = definitionIn(await definitionsAt(repo, repo.head()), environment);
+    const definition = definitionIn(await definitionsAt(repo, repo.head()), environment);
+    const { promotesFrom } = definition;
     if (promotesFrom && !(await releasedTo(repo, promotesFrom, version))) {
       throw new InvalidInputError(`${environment} takes its versions from ${promotesFrom}, and ${version.slice(0, 12)} was not released there`);
     }
+    await this.checkHealthy(repo, definition, version);
     return { version, rollback: false };
+  }
+
+  /**
+   * A version enters an environment with `healthyForSeconds` only once it has run in `promotesFrom` that long: it
+   * is the release there, its rollout complete, released long enough ago, and no instance there reports it failed.
+   */
+  private async checkHealthy(repo: GitRepository, definition: EnvironmentDefinition, version: string): Promise<void> {
+    const from = definition.promotesFrom;
+    if (!from || definition.healthyForSeconds === 0) return;
+    const short = version.slice(0, 12);
+    const log = await releaseLog(repo, from, Number.POSITIVE_INFINITY);
+    const release = log.find(isRelease);
+    if (release?.trailers?.releaseOf !== version)
+      throw new InvalidInputError(`${short} is not what ${from} runs now: ${definition.name} takes versions healthy there`);
+    const state = rolloutStateOf(log.map((c) => ({ oid: c.oid, time: c.committer.timestamp, trailers: c.trailers })));
+    if (state && state.phase !== 'completed') throw new InvalidInputError(`the rollout of ${short} to ${from} is not complete`);
+    const ranFor = Math.floor(this.clock() / 1000) - release.committer.timestamp;
+    if (ranFor < definition.healthyForSeconds) {
+      throw new InvalidInputError(
+        `${short} has run in ${from} for ${ranFor} s; ${definition.name} takes versions healthy there for ${definition.healthyForSeconds} s`,
+      );
+    }
+    const failed = this.failures(repo.name, from, version);
+    if (failed.length) throw new InvalidInputError(`${failed.length} instance(s) of ${from} report ${short} failed (${failed.slice(0, 5).join(', ')})`);
   }
 }
 

@@ -10,6 +10,7 @@ import {
   type ReleaseFields,
 } from '../support/environment-operations.js';
 import { CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
+import { REPORT_INSTANCE } from '../support/rollout-operations.js';
 import { ADMIN, EDITOR, VIEWER } from '../support/tokens.js';
 
 interface EnvironmentData {
@@ -211,5 +212,35 @@ describe('environments and releases', () => {
     const unknown = await h.gql<{ environment: { __typename: string } }>(ENVIRONMENT, { ns: 'svc', name: 'qa' }, VIEWER.token);
     expect(unknown.data.environment).toMatchObject({ __typename: 'NotFound' });
     expect(git('for-each-ref', '--format=%(refname) %(objectname)')).toBe(head);
+  });
+
+  it('takes into an environment with healthyForSeconds only a version that ran healthy that long where it comes from', async () => {
+    const defined = await write(
+      DEFINE_ENVIRONMENT,
+      'defineEnvironment',
+      { name: 'live', promotesFrom: 'prod', healthyForSeconds: 600, expectedVersion: git('rev-parse', 'main') },
+      ADMIN.token,
+    );
+    expect(defined.status).toBe('COMMITTED');
+    const prod = await environment('prod');
+    const version = prod.release!.version!.hash;
+    const young = await write(PROMOTE, 'promote', { from: 'prod', to: 'live' });
+    expect(young).toMatchObject({
+      __typename: 'InvalidInput',
+      message: expect.stringMatching(/has run in prod for \d+ s; live takes versions healthy there for 600 s/),
+    });
+
+    now += 601_000;
+    const input = { namespace: 'svc', environment: 'prod', id: 'api-1', cluster: 'eu-1', version, status: 'FAILED' };
+    expect((await h.gql<{ reportInstance: { __typename: string } }>(REPORT_INSTANCE, { input }, EDITOR.token)).data.reportInstance.__typename).toBe('Instance');
+    const failing = await write(PROMOTE, 'promote', { from: 'prod', to: 'live' });
+    expect(failing).toMatchObject({ __typename: 'InvalidInput', message: expect.stringContaining('api-1') });
+    // A direct release of that version is held to the same rule.
+    expect(await release({ environment: 'live', version })).toMatchObject({ __typename: 'InvalidInput' });
+
+    await h.gql(REPORT_INSTANCE, { input: { ...input, status: 'APPLIED' } }, EDITOR.token);
+    const promoted = await write(PROMOTE, 'promote', { from: 'prod', to: 'live' });
+    expect(promoted.status).toBe('COMMITTED');
+    expect(git('log', '-1', '--format=%(trailers:key=Cairn-Release-Of,valueonly)', 'environments/live')).toBe(version);
   });
 });

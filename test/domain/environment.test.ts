@@ -11,17 +11,18 @@ import {
 describe('environment definitions', () => {
   it('reads what it writes, in the order defined, and replaces a definition in place', () => {
     const defined = withEnvironment(
-      withEnvironment(withEnvironment([], { name: 'dev', description: '', promotesFrom: null, clusters: [] }), {
+      withEnvironment(withEnvironment([], { name: 'dev', description: '', promotesFrom: null, healthyForSeconds: 0, clusters: [] }), {
         name: 'prod',
         description: 'live',
         promotesFrom: 'dev',
+        healthyForSeconds: 600,
         clusters: ['eu-1', 'us-1'],
       }),
-      { name: 'dev', description: 'first stop', promotesFrom: null, clusters: [] },
+      { name: 'dev', description: 'first stop', promotesFrom: null, healthyForSeconds: 0, clusters: [] },
     );
     const text = formatEnvironments(defined);
     expect(text).toBe(
-      '{\n  "environments": [\n    {\n      "name": "dev",\n      "description": "first stop"\n    },\n    {\n      "name": "prod",\n      "description": "live",\n      "promotesFrom": "dev",\n      "clusters": [\n        "eu-1",\n        "us-1"\n      ]\n    }\n  ]\n}\n',
+      '{\n  "environments": [\n    {\n      "name": "dev",\n      "description": "first stop"\n    },\n    {\n      "name": "prod",\n      "description": "live",\n      "promotesFrom": "dev",\n      "healthyForSeconds": 600,\n      "clusters": [\n        "eu-1",\n        "us-1"\n      ]\n    }\n  ]\n}\n',
     );
     expect(parseEnvironments(JSON.parse(text))).toEqual(defined);
     expect(parseEnvironments({})).toEqual([]);
@@ -37,6 +38,8 @@ describe('environment definitions', () => {
     [{ environments: [{ name: 'a', promotesFrom: 'a' }] }, 'cannot promote from itself'],
     [{ environments: [{ name: 'a', clusters: ['eu-1', 'eu-1'] }] }, 'distinct cluster names'],
     [{ environments: [{ name: 'a', clusters: ['EU'] }] }, 'distinct cluster names'],
+    [{ environments: [{ name: 'a', healthyForSeconds: 60 }] }, 'needs promotesFrom'],
+    [{ environments: [{ name: 'a' }, { name: 'b', promotesFrom: 'a', healthyForSeconds: -1 }] }, 'whole number of seconds'],
     [{ environments: [{ name: 'a', promotesFrom: 'b' }] }, "'b', which is not defined"],
     [
       {

@@ -4,10 +4,12 @@ import type { EnvironmentState } from '../environment-state.js';
 import { DEFINE_ENVIRONMENT, ENVIRONMENTS, unwrap } from '../operations.js';
 import { shortTime } from '../output.js';
 import { type WritePayload, printWrite } from '../write-result.js';
+import { seconds } from './release.js';
 import { splitList } from './rollback.js';
 
 interface CreateOptions {
   readonly promotesFrom?: string;
+  readonly healthyFor?: string;
   readonly clusters?: string;
   readonly description?: string;
   readonly message?: string;
@@ -45,6 +47,7 @@ export function registerEnvironments(program: Command): void {
     .argument('<namespace>')
     .argument('<name>')
     .option('--promotes-from <environment>', 'it takes its versions only after that environment ran them')
+    .option('--healthy-for <duration>', 'with --promotes-from: how long a version must have run there healthy first (300, 30m, 2h)')
     .option('--clusters <a,b>', 'the clusters its instances run in (default: any)')
     .option('--description <text>')
     .option('-m, --message <comment>', 'why: the commit message')
@@ -54,6 +57,7 @@ export function registerEnvironments(program: Command): void {
         namespace,
         name,
         promotesFrom: options.promotesFrom ?? null,
+        healthyForSeconds: options.healthyFor ? seconds(options.healthyFor, '--healthy-for') : null,
         clusters: options.clusters ? splitList(options.clusters, '--clusters') : null,
         description: options.description ?? null,
         expectedVersion: 'HEAD',

@@ -89,7 +89,7 @@ function strategyOf(options: ReleaseOptions): Record<string, unknown> | null {
   if (!options.steps && !options.bake && !options.canary && !options.maxFailures) return null;
   return {
     steps: options.steps ? splitList(options.steps, '--steps').map((s) => wholeNumber(s, '--steps')) : null,
-    bakeSeconds: options.bake ? seconds(options.bake) : null,
+    bakeSeconds: options.bake ? seconds(options.bake, '--bake') : null,
     canary: options.canary ? splitList(options.canary, '--canary').map(label) : null,
     maxFailures: options.maxFailures ? wholeNumber(options.maxFailures, '--max-failures') : null,
   };
@@ -101,9 +101,9 @@ function wholeNumber(text: string, flag: string): number {
 }
 
 /** `300`, `30s`, `5m`, `1h` in seconds. */
-export function seconds(text: string): number {
+export function seconds(text: string, flag: string): number {
   const match = /^(\d+)([smh]?)$/.exec(text);
-  if (!match) throw usageError(`--bake: '${text}' is not a duration (300, 30s, 5m, 1h)`);
+  if (!match) throw usageError(`${flag}: '${text}' is not a duration (300, 30s, 5m, 1h)`);
   return Number(match[1]) * ({ '': 1, s: 1, m: 60, h: 3600 } as const)[match[2] as '' | 's' | 'm' | 'h'];
 }
 
