@@ -714,7 +714,11 @@ export const ENVIRONMENTS = graphql(
               healthy
               failed
             }
-            instances {
+            clusterSummary {
+              instances
+              converged
+            }
+            instances(first: 200) {
               id
               cluster
               desiredVersion

@@ -157,8 +157,13 @@ builder.objectFields(EnvironmentRef, (t) => ({
   }),
   instances: t.field({
     type: [InstanceRef],
-    description: 'Its instances that reported within CAIRN_INSTANCE_TTL_SECONDS, by id.',
-    args: { cluster: t.arg.string({ required: false }), status: t.arg({ type: InstanceStatusEnum, required: false }) },
+    description: 'Its instances that reported within CAIRN_INSTANCE_TTL_SECONDS, by id: `first` (at most 1,000) after the id `after`.',
+    args: {
+      cluster: t.arg.string({ required: false }),
+      status: t.arg({ type: InstanceStatusEnum, required: false }),
+      first: t.arg.int({ required: false, defaultValue: 100 }),
+      after: t.arg.string({ required: false, description: 'The last id of the previous page.' }),
+    },
     resolve: (e, args, ctx) => ctx.cairn.instances.list(e.repo, e.definition.name, args),
   }),
 }));

@@ -68,6 +68,9 @@ export const SERVER_SETTINGS = z.object({
   CAIRN_MAX_INSTANCES: atLeastOne(DEFAULT_ROLLOUT_SETTINGS.maxInstances).describe(
     'instances the server keeps the applied state of, every environment together; a new one past it is refused with `TooExpensive`',
   ),
+  CAIRN_MAX_INSTANCES_PER_NAMESPACE: atLeastOne(DEFAULT_ROLLOUT_SETTINGS.maxInstancesPerNamespace).describe(
+    "instances of one namespace the server keeps: one namespace's agents cannot take every other namespace's room; past it `TooExpensive`",
+  ),
   CAIRN_WEBHOOK_DELIVERY: flag(true).describe(
     'whether this process delivers webhooks; replicas sharing Redis elect one deliverer among those with it on; without Redis, turn it on in exactly one replica',
   ),

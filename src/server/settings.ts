@@ -50,7 +50,7 @@ export interface Settings {
   readonly webhooks: WebhookSettings;
   /** CAIRN_WEBHOOK_DELIVERY */
   readonly webhookDelivery: boolean;
-  /** CAIRN_ROLLOUT_INTERVAL_MS, CAIRN_INSTANCE_TTL_SECONDS, CAIRN_MAX_INSTANCES */
+  /** CAIRN_ROLLOUT_INTERVAL_MS, CAIRN_INSTANCE_TTL_SECONDS, CAIRN_MAX_INSTANCES, CAIRN_MAX_INSTANCES_PER_NAMESPACE */
   readonly rollouts: RolloutSettings;
   /** Running as one of several replicas; null: one process on its own data directory (the default). */
   readonly cluster: ClusterSettings | null;
@@ -163,7 +163,12 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
       logSize: s.CAIRN_WEBHOOK_LOG_SIZE,
     },
     webhookDelivery: s.CAIRN_WEBHOOK_DELIVERY,
-    rollouts: { intervalMs: s.CAIRN_ROLLOUT_INTERVAL_MS, instanceTtlMs: s.CAIRN_INSTANCE_TTL_SECONDS * 1000, maxInstances: s.CAIRN_MAX_INSTANCES },
+    rollouts: {
+      intervalMs: s.CAIRN_ROLLOUT_INTERVAL_MS,
+      instanceTtlMs: s.CAIRN_INSTANCE_TTL_SECONDS * 1000,
+      maxInstances: s.CAIRN_MAX_INSTANCES,
+      maxInstancesPerNamespace: s.CAIRN_MAX_INSTANCES_PER_NAMESPACE,
+    },
     cluster: readClusterSettings(env),
   };
 }

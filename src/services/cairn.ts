@@ -114,9 +114,11 @@ export interface RolloutSettings {
   readonly instanceTtlMs: number;
   /** Instances held at once, every environment together. */
   readonly maxInstances: number;
+  /** Instances of one namespace held at once. */
+  readonly maxInstancesPerNamespace: number;
 }
 
-export const DEFAULT_ROLLOUT_SETTINGS: RolloutSettings = { intervalMs: 1000, instanceTtlMs: 90_000, maxInstances: 100_000 };
+export const DEFAULT_ROLLOUT_SETTINGS: RolloutSettings = { intervalMs: 1000, instanceTtlMs: 90_000, maxInstances: 100_000, maxInstancesPerNamespace: 20_000 };
 
 export function createCairn(deps: CairnDependencies): Cairn {
   const access = new NamespaceAccess(deps.store);
@@ -168,7 +170,12 @@ export function createCairn(deps: CairnDependencies): Cairn {
   const overlays = new OverlayService(access);
   const rolloutSettings = deps.rollouts ?? DEFAULT_ROLLOUT_SETTINGS;
   const clock = (): number => deps.write.clock().getTime();
-  const instanceRegistry = new InstanceRegistry({ ttlMs: rolloutSettings.instanceTtlMs, maxInstances: rolloutSettings.maxInstances, clock });
+  const instanceRegistry = new InstanceRegistry({
+    ttlMs: rolloutSettings.instanceTtlMs,
+    maxInstances: rolloutSettings.maxInstances,
+    maxPerNamespace: rolloutSettings.maxInstancesPerNamespace,
+    clock,
+  });
   // Rollout transitions and automatic rollbacks are Cairn's own decisions: its committer identity makes them.
   const driver = { operator: { ...deps.write.committer, grants: new Map([['*', 'admin' as const]]) }, ip: '' };
   const environmentEvents = new EnvironmentEvents();

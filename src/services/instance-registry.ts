@@ -27,6 +27,8 @@ export interface InstanceRegistrySettings {
   readonly ttlMs: number;
   /** Instances held at once, all environments together. */
   readonly maxInstances: number;
+  /** Instances one namespace may have held at once: its agents cannot fill the server's room for everyone else. */
+  readonly maxPerNamespace: number;
   readonly clock: () => number;
 }
 
@@ -38,6 +40,7 @@ export class InstanceRegistry {
   private readonly byEnvironment = new Map<string, Map<string, InstanceRecord>>();
   private readonly sweptAt = new Map<string, number>();
   private size = 0;
+  private readonly perNamespace = new Map<string, number>();
   private readonly listeners = new Set<(record: InstanceRecord) => void>();
 
   constructor(private readonly settings: InstanceRegistrySettings) {}
@@ -54,6 +57,9 @@ export class InstanceRegistry {
     if (!previous && this.size >= this.settings.maxInstances) {
       throw new TooExpensiveError('CAIRN_MAX_INSTANCES', `${this.settings.maxInstances} instances report already`);
     }
+    if (!previous && (this.perNamespace.get(report.namespace) ?? 0) >= this.settings.maxPerNamespace) {
+      throw new TooExpensiveError('CAIRN_MAX_INSTANCES_PER_NAMESPACE', `${this.settings.maxPerNamespace} instances of ${report.namespace} report already`);
+    }
     const now = this.settings.clock();
     // A heartbeat names no status: the last one for the same version stands (a failure is not cleared by silence).
     const status = report.status ?? (previous && previous.version === report.version ? previous.status : null);
@@ -64,7 +70,7 @@ export class InstanceRegistry {
       lastSeen: now,
       failedAt: status === 'FAILED' ? (report.status ? now : (previous?.failedAt ?? now)) : null,
     };
-    if (!previous) this.size += 1;
+    if (!previous) this.count(report.namespace, 1);
     instances.set(report.id, record);
     const changed = !previous || previous.version !== record.version || previous.status !== record.status || previous.cluster !== record.cluster;
     if (changed) for (const listener of this.listeners) listener(record);
@@ -85,6 +91,13 @@ export class InstanceRegistry {
     return () => this.listeners.delete(listener);
   }
 
+  private count(namespace: string, delta: number): void {
+    this.size += delta;
+    const now = (this.perNamespace.get(namespace) ?? 0) + delta;
+    if (now === 0) this.perNamespace.delete(namespace);
+    else this.perNamespace.set(namespace, now);
+  }
+
   /**
    * Forgets the instances past the TTL. A report sweeps at most once a second per environment, so 1,000 reports a
    * second over 10,000 instances do not walk them all each time; a read always sweeps (it walks them anyway).
@@ -97,7 +110,7 @@ export class InstanceRegistry {
     for (const [id, record] of instances) {
       if (record.lastSeen >= oldest) continue;
       instances.delete(id);
-      this.size -= 1;
+      this.count(record.namespace, -1);
     }
   }
 }

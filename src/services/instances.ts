@@ -59,6 +59,17 @@ export interface InstanceView {
   readonly desired: string | null;
 }
 
+/** Instances one page of `Environment.instances` answers at most. */
+export const MAX_INSTANCES_PAGE = 1000;
+
+export interface InstanceFilter {
+  readonly cluster?: string | null;
+  readonly status?: InstanceStatus | null;
+  readonly first?: number | null;
+  /** The last id of the previous page. */
+  readonly after?: string | null;
+}
+
 const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/;
 const MAX_LABELS = 32;
@@ -144,12 +155,22 @@ export class InstanceService {
   }
 
   /** The environment's instances (reported within the TTL), with what each should run. */
-  async list(repo: GitRepository, environment: string, filter: { cluster?: string | null; status?: InstanceStatus | null }): Promise<InstanceView[]> {
+  /**
+   * The environment's instances (reported within the TTL) by id, with what each should run: `first` of them after
+   * the id `after`, or all of them when `first` is not given (the per-cluster summary counts every one).
+   */
+  async list(repo: GitRepository, environment: string, filter: InstanceFilter): Promise<InstanceView[]> {
+    const first = filter.first ?? null;
+    if (first !== null && (!Number.isInteger(first) || first < 1 || first > MAX_INSTANCES_PAGE))
+      throw new InvalidInputError(`first must be 1 to ${MAX_INSTANCES_PAGE}`);
+    const after = filter.after ?? null;
     const records = this.registry
       .list(repo.name, environment)
-      .filter((r) => (!filter.cluster || r.cluster === filter.cluster) && (!filter.status || r.status === filter.status));
+      .filter((r) => (!filter.cluster || r.cluster === filter.cluster) && (!filter.status || r.status === filter.status) && (after === null || r.id > after))
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+    const page = first === null ? records : records.slice(0, first);
     const desired = await this.rollouts.desiredVersions(repo, environment);
-    return records.map((record) => ({ record, desired: desired(record) })).sort((a, b) => (a.record.id < b.record.id ? -1 : 1));
+    return page.map((record) => ({ record, desired: desired(record) }));
   }
 }
 

@@ -142,6 +142,20 @@ describe('progressive rollout driven by 50 instances reporting over HTTP', () =>
     const { instances: listed, clusterSummary } = await state();
     expect(listed).toHaveLength(INSTANCES);
     expect(listed.every((i) => i.converged && !i.drift && i.appliedVersion === v[0])).toBe(true);
+    // Paged by id: pages of 20 cover the 50 with no gap and no duplicate.
+    const ids: string[] = [];
+    for (let after: string | null = null; ;) {
+      const page: { environment: { data: { instances: { id: string }[] } } } = await gql(
+        `query($after: String) { environment(namespace: "shop", name: "prod") { ... on EnvironmentSuccess { data { instances(first: 20, after: $after) { id } } } } }`,
+        { after },
+        VIEWER.token,
+      );
+      const got = page.environment.data.instances.map((i) => i.id);
+      ids.push(...got);
+      if (got.length < 20) break;
+      after = got.at(-1)!;
+    }
+    expect(ids).toEqual(instances.map((i) => i.id));
     expect(clusterSummary).toEqual([
       { cluster: 'eu-1', instances: 25, converged: 25, drifting: 0, failed: 0, allConverged: true },
       { cluster: 'us-1', instances: 25, converged: 25, drifting: 0, failed: 0, allConverged: true },

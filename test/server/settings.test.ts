@@ -45,7 +45,7 @@ describe('readSettings', () => {
         logSize: 1000,
       },
       webhookDelivery: true,
-      rollouts: { intervalMs: 1000, instanceTtlMs: 90_000, maxInstances: 100_000 },
+      rollouts: { intervalMs: 1000, instanceTtlMs: 90_000, maxInstances: 100_000, maxInstancesPerNamespace: 20_000 },
       cluster: null,
     });
   });

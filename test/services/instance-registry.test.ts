@@ -16,7 +16,7 @@ const at = (id: string, over: Partial<InstanceReport> = {}): InstanceReport => (
 describe('instance registry', () => {
   it('forgets an instance silent past the TTL, and counts it out of the cap', () => {
     let now = 1_000_000;
-    const registry = new InstanceRegistry({ ttlMs: 90_000, maxInstances: 2, clock: () => now });
+    const registry = new InstanceRegistry({ ttlMs: 90_000, maxInstances: 2, maxPerNamespace: 2, clock: () => now });
     registry.report(at('a'));
     registry.report(at('b'));
     expect(() => registry.report(at('c'))).toThrow(expect.objectContaining({ code: 'TOO_EXPENSIVE', limit: 'CAIRN_MAX_INSTANCES' }));
@@ -36,7 +36,7 @@ describe('instance registry', () => {
 
   it('keeps a failure through heartbeats that name no status, and dates every failed report anew', () => {
     let now = 5_000;
-    const registry = new InstanceRegistry({ ttlMs: 90_000, maxInstances: 10, clock: () => now });
+    const registry = new InstanceRegistry({ ttlMs: 90_000, maxInstances: 10, maxPerNamespace: 10, clock: () => now });
     registry.report(at('a', { status: 'FAILED' }));
     now += 1_000;
     expect(registry.report(at('a', { status: null }))).toMatchObject({ status: 'FAILED', failedAt: 5_000 });
@@ -47,7 +47,7 @@ describe('instance registry', () => {
   });
 
   it('tells listeners of changes only: a new instance, another version or status, not a heartbeat', () => {
-    const registry = new InstanceRegistry({ ttlMs: 90_000, maxInstances: 10, clock: () => 0 });
+    const registry = new InstanceRegistry({ ttlMs: 90_000, maxInstances: 10, maxPerNamespace: 10, clock: () => 0 });
     const seen: string[] = [];
     registry.onChange((r) => seen.push(`${r.id}:${r.version}:${r.status}`));
     registry.report(at('a'));
@@ -56,5 +56,14 @@ describe('instance registry', () => {
     registry.report(at('a', { version: 'v2' }));
     registry.report(at('a', { version: 'v2', status: 'FAILED' }));
     expect(seen).toEqual(['a:v1:APPLIED', 'a:v2:APPLIED', 'a:v2:FAILED']);
+  });
+
+  it("caps each namespace, so one namespace's agents leave room for the others", () => {
+    const registry = new InstanceRegistry({ ttlMs: 90_000, maxInstances: 3, maxPerNamespace: 2, clock: () => 0 });
+    registry.report(at('a'));
+    registry.report(at('b'));
+    expect(() => registry.report(at('c'))).toThrow(expect.objectContaining({ limit: 'CAIRN_MAX_INSTANCES_PER_NAMESPACE' }));
+    expect(registry.report(at('a', { namespace: 'billing' })).namespace).toBe('billing');
+    expect(() => registry.report(at('b', { namespace: 'billing' }))).toThrow(expect.objectContaining({ limit: 'CAIRN_MAX_INSTANCES' }));
   });
 });

@@ -81,7 +81,7 @@ function EnvironmentCard({ api, ns, env, onChanged }: { api: Api; ns: string; en
           onDone={onChanged}
         />
       )}
-      <InstancesTable instances={env.instances} />
+      <InstancesTable instances={env.instances} summary={env.clusterSummary ?? []} />
     </article>
   );
 }
@@ -138,8 +138,11 @@ function RolloutProgress({ api, ns, env, writer, onChanged }: { api: Api; ns: st
   );
 }
 
-function InstancesTable({ instances: all }: { instances: Environment['instances'] }) {
+/** The first 200 instances by id; the counts are of every instance (the per-cluster summary). */
+function InstancesTable({ instances: all, summary }: { instances: Environment['instances']; summary: NonNullable<Environment['clusterSummary']> }) {
   const instances = all ?? [];
+  const total = summary.reduce((n, c) => n + (c.instances ?? 0), 0);
+  const converged = summary.reduce((n, c) => n + (c.converged ?? 0), 0);
   const [status, setStatus] = useState('');
   const [cluster, setCluster] = useState('');
   const clusters = [...new Set(instances.map((i) => i.cluster ?? ''))].sort();
@@ -148,7 +151,7 @@ function InstancesTable({ instances: all }: { instances: Environment['instances'
   return (
     <div class="instances">
       <p class="small" data-testid="converged">
-        {instances.filter((i) => i.converged).length} of {instances.length} instances converged
+        {converged} of {total} instances converged{total > instances.length && ` (the first ${instances.length} shown)`}
         <select aria-label="Cluster" value={cluster} onChange={(e) => setCluster(e.currentTarget.value)}>
           <option value="">every cluster</option>
           {clusters.map((c) => (
