@@ -1,6 +1,7 @@
 import type { CommitAction } from '../domain/commit-message.js';
 import type { ChangeEvent, DocumentChangeEvent } from '../services/change-event.js';
 import { builder } from './builder.js';
+import { endingWithError } from './ending-with-error.js';
 import { ChangeStatusEnum, ValueChangeRef } from './diff.js';
 import { CommitActionEnum, PersonRef } from './version.js';
 
@@ -46,36 +47,6 @@ const ChangeEventRef = builder.objectRef<ChangeEvent>('ChangeEvent').implement({
     documents: t.field({ type: [DocumentChangeRef], resolve: (e) => [...e.documents] }),
   }),
 });
-
-/**
- * A failure after the stream started (a subscriber that fell too far behind, a storage error during a replay)
- * becomes the stream's last item and is thrown by the field's resolver: clients then get it as an ordinary GraphQL
- * error, typed and masked like any other (`next` with `errors`, then `complete`), over graphql-ws and SSE alike.
- * Thrown from the iterator instead, SSE would just abort the response and graphql-ws would send it unmasked.
- */
-function endingWithError(events: AsyncIterableIterator<ChangeEvent>): AsyncIterableIterator<ChangeEvent | Error> {
-  let ended = false;
-  const done = (): IteratorResult<ChangeEvent | Error> => ({ done: true, value: undefined });
-  // Not a generator: one that was never started ignores return(), and `events` would never be closed.
-  const iterator: AsyncIterableIterator<ChangeEvent | Error> = {
-    async next() {
-      if (ended) return done();
-      try {
-        return await events.next();
-      } catch (error) {
-        ended = true;
-        return { done: false, value: error instanceof Error ? error : new Error(String(error)) };
-      }
-    },
-    async return() {
-      ended = true;
-      await events.return?.();
-      return done();
-    },
-    [Symbol.asyncIterator]: () => iterator,
-  };
-  return iterator;
-}
 
 builder.subscriptionFields((t) => ({
   changes: t.field({

@@ -2,6 +2,7 @@ import type { RolloutView } from '../services/rollouts.js';
 import type { DesiredConfig, DesiredState, EnvironmentChange, InstanceView } from '../services/instances.js';
 import type { EffectiveDocument } from '../services/overlays.js';
 import { builder } from './builder.js';
+import { endingWithError } from './ending-with-error.js';
 import { EnvironmentRef, LabelInput } from './environment.js';
 import { OVERLAY_READ_ERRORS, READ_ERRORS, WRITE_ERRORS } from './errors.js';
 import type { VersionView } from '../services/version-view.js';
@@ -153,7 +154,7 @@ builder.objectFields(EnvironmentRef, (t) => ({
   clusterSummary: t.field({
     type: [ClusterSummaryRef],
     description: 'Per cluster its instances report from: how many converged, drift (run another version) or failed.',
-    resolve: async (e, _args, ctx) => summarize(await ctx.cairn.instances.list(e.repo, e.definition.name, {})),
+    resolve: async (e, _args, ctx) => summarize(await ctx.cairn.instances.all(e.repo, e.definition.name)),
   }),
   instances: t.field({
     type: [InstanceRef],
@@ -251,8 +252,11 @@ builder.subscriptionFields((t) => ({
     description:
       "Releases, rollout steps and instances' applied-state changes of one environment, live (agents too: a release reaches them before their next poll). Read the current state with `environment` when (re)subscribing: nothing is replayed.",
     args: { namespace: t.arg.string({ required: true }), environment: t.arg.string({ required: true }) },
-    subscribe: (_root, args, ctx) => ctx.cairn.instances.subscribe(ctx.actor, args.namespace, args.environment),
-    resolve: (event) => event,
+    subscribe: async (_root, args, ctx) => endingWithError(await ctx.cairn.instances.subscribe(ctx.actor, args.namespace, args.environment)),
+    resolve: (event) => {
+      if (event instanceof Error) throw event;
+      return event;
+    },
   }),
 }));
 

@@ -233,7 +233,8 @@ export class EnvironmentService {
       throw new InvalidInputError(`${short} is not what ${from} runs now: ${definition.name} takes versions healthy there`);
     const state = rolloutStateOf(log.map((c) => ({ oid: c.oid, time: c.committer.timestamp, trailers: c.trailers })));
     if (state && state.phase !== 'completed') throw new InvalidInputError(`the rollout of ${short} to ${from} is not complete`);
-    const ranFor = Math.floor(this.clock() / 1000) - release.committer.timestamp;
+    // Every instance has run it since the release, or since its rollout completed.
+    const ranFor = Math.floor(this.clock() / 1000) - (state ? state.since : release.committer.timestamp);
     if (ranFor < definition.healthyForSeconds) {
       throw new InvalidInputError(
         `${short} has run in ${from} for ${ranFor} s; ${definition.name} takes versions healthy there for ${definition.healthyForSeconds} s`,

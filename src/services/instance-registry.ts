@@ -41,6 +41,7 @@ export class InstanceRegistry {
   private readonly sweptAt = new Map<string, number>();
   private size = 0;
   private readonly perNamespace = new Map<string, number>();
+  private sweptEverywhereAt = Number.NEGATIVE_INFINITY;
   private readonly listeners = new Set<(record: InstanceRecord) => void>();
 
   constructor(private readonly settings: InstanceRegistrySettings) {}
@@ -54,6 +55,8 @@ export class InstanceRegistry {
     }
     this.expire(key, instances, false);
     const previous = instances.get(report.id);
+    // At a cap, the silent instances of other environments (one nobody reports to or lists any more) make room first.
+    if (!previous && this.atCap(report.namespace)) this.expireEverywhere();
     if (!previous && this.size >= this.settings.maxInstances) {
       throw new TooExpensiveError('CAIRN_MAX_INSTANCES', `${this.settings.maxInstances} instances report already`);
     }
@@ -89,6 +92,18 @@ export class InstanceRegistry {
   onChange(listener: (record: InstanceRecord) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  private atCap(namespace: string): boolean {
+    return this.size >= this.settings.maxInstances || (this.perNamespace.get(namespace) ?? 0) >= this.settings.maxPerNamespace;
+  }
+
+  /** Every environment's expired instances, at most once a second: a report refused at the cap costs no more than that. */
+  private expireEverywhere(): void {
+    const now = this.settings.clock();
+    if (now - this.sweptEverywhereAt < SWEEP_INTERVAL_MS) return;
+    this.sweptEverywhereAt = now;
+    for (const [key, instances] of this.byEnvironment) this.expire(key, instances, true);
   }
 
   private count(namespace: string, delta: number): void {

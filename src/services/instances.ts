@@ -59,8 +59,9 @@ export interface InstanceView {
   readonly desired: string | null;
 }
 
-/** Instances one page of `Environment.instances` answers at most. */
+/** Instances one page of `Environment.instances` answers at most, and unless `first` says. */
 export const MAX_INSTANCES_PAGE = 1000;
+const DEFAULT_INSTANCES_PAGE = 100;
 
 export interface InstanceFilter {
   readonly cluster?: string | null;
@@ -156,21 +157,25 @@ export class InstanceService {
 
   /** The environment's instances (reported within the TTL), with what each should run. */
   /**
-   * The environment's instances (reported within the TTL) by id, with what each should run: `first` of them after
-   * the id `after`, or all of them when `first` is not given (the per-cluster summary counts every one).
+   * The environment's instances (reported within the TTL) by id, with what each should run: `first` of them (100
+   * unless it says) after the id `after`.
    */
   async list(repo: GitRepository, environment: string, filter: InstanceFilter): Promise<InstanceView[]> {
-    const first = filter.first ?? null;
-    if (first !== null && (!Number.isInteger(first) || first < 1 || first > MAX_INSTANCES_PAGE))
-      throw new InvalidInputError(`first must be 1 to ${MAX_INSTANCES_PAGE}`);
+    const first = filter.first ?? DEFAULT_INSTANCES_PAGE;
+    if (!Number.isInteger(first) || first < 1 || first > MAX_INSTANCES_PAGE) throw new InvalidInputError(`first must be 1 to ${MAX_INSTANCES_PAGE}`);
     const after = filter.after ?? null;
     const records = this.registry
       .list(repo.name, environment)
       .filter((r) => (!filter.cluster || r.cluster === filter.cluster) && (!filter.status || r.status === filter.status) && (after === null || r.id > after))
       .sort((a, b) => (a.id < b.id ? -1 : 1));
-    const page = first === null ? records : records.slice(0, first);
     const desired = await this.rollouts.desiredVersions(repo, environment);
-    return page.map((record) => ({ record, desired: desired(record) }));
+    return records.slice(0, first).map((record) => ({ record, desired: desired(record) }));
+  }
+
+  /** Every instance of the environment, unordered, with what each should run: for counts (the per-cluster summary). */
+  async all(repo: GitRepository, environment: string): Promise<InstanceView[]> {
+    const desired = await this.rollouts.desiredVersions(repo, environment);
+    return this.registry.list(repo.name, environment).map((record) => ({ record, desired: desired(record) }));
   }
 }
 

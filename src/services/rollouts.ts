@@ -199,6 +199,9 @@ export class RolloutService {
       options: { expectedVersion: state.release, comment },
       request: { operation: 'rolloutRollback', payload: [state.release, failed] },
       plan: async (repo, base) => {
+        // Decided on a state read before the lock: a promotion (or another rollback) may have landed since.
+        const now = await stateOf(repo, environment, base?.oid ?? null);
+        if (!now || now.release !== state.release || now.phase === 'completed') throw new InvalidInputError(`${environment} has no rollout in progress`);
         const plan = await planRelease(repo, base, environment, { version: stable, rollback: true });
         return { ...plan, release: { ...plan.release!, ...(failed.length ? { rolloutFailed: failed } : {}) } };
       },
@@ -211,9 +214,9 @@ export class RolloutService {
 /** States derived per log read (release-log.ts keeps the read while the branch has not moved). */
 const states = new WeakMap<readonly LoggedCommit[], RolloutState | null>();
 
-/** The rollout of the environment's newest release, from its branch. */
-async function stateOf(repo: GitRepository, environment: string): Promise<RolloutState | null> {
-  const log = await releaseLog(repo, environment, Number.POSITIVE_INFINITY);
+/** The rollout of the environment's newest release, from its branch (from `tip` when a write holds it). */
+async function stateOf(repo: GitRepository, environment: string, tip?: string | null): Promise<RolloutState | null> {
+  const log = await releaseLog(repo, environment, Number.POSITIVE_INFINITY, tip);
   let state = states.get(log);
   if (state === undefined) {
     state = rolloutStateOf(log.map((c) => ({ oid: c.oid, time: c.committer.timestamp, trailers: c.trailers })));

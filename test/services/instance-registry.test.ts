@@ -66,4 +66,14 @@ describe('instance registry', () => {
     expect(registry.report(at('a', { namespace: 'billing' })).namespace).toBe('billing');
     expect(() => registry.report(at('b', { namespace: 'billing' }))).toThrow(expect.objectContaining({ limit: 'CAIRN_MAX_INSTANCES' }));
   });
+
+  it('makes room at the cap from the silent instances of every environment, not only the one reported to', () => {
+    let now = 0;
+    const registry = new InstanceRegistry({ ttlMs: 90_000, maxInstances: 100, maxPerNamespace: 2, clock: () => now });
+    registry.report(at('a', { environment: 'staging' }));
+    registry.report(at('b', { environment: 'staging' }));
+    now += 91_000;
+    // Nobody reports to staging nor lists it any more: its two instances expired all the same.
+    expect(registry.report(at('c')).id).toBe('c');
+  });
 });

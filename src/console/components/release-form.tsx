@@ -55,6 +55,12 @@ export function ReleaseForm({ api, ns, env, onDone }: { api: Api; ns: string; en
       setBusy(false);
     }
   };
+  // A preview stands for what it was computed from: any edit takes it away, so what is confirmed was previewed.
+  const edit = (set: (value: string) => void, value: string): void => {
+    set(value);
+    setPreview(null);
+    setOutcome(null);
+  };
   const ready = mode === 'release' ? version.trim() !== '' : mode === 'rollback' ? target !== '' : env.promotesFrom !== null;
   const label = mode === 'release' ? 'Release' : mode === 'promote' ? `Promote from ${env.promotesFrom}` : 'Roll back';
   return (
@@ -86,22 +92,22 @@ export function ReleaseForm({ api, ns, env, onDone }: { api: Api; ns: string; en
         <>
           <label class="field inline">
             <span>Version</span>
-            <input name="version" value={version} placeholder="hash, tag, HEAD" onInput={(e) => setVersion(e.currentTarget.value)} />
+            <input name="version" value={version} placeholder="hash, tag, HEAD" onInput={(e) => edit(setVersion, e.currentTarget.value)} />
           </label>
           <label class="field inline">
             <span>Steps (%)</span>
-            <input name="steps" value={steps} placeholder="10,50,100" onInput={(e) => setSteps(e.currentTarget.value)} />
+            <input name="steps" value={steps} placeholder="10,50,100" onInput={(e) => edit(setSteps, e.currentTarget.value)} />
           </label>
           <label class="field inline">
             <span>Bake (s)</span>
-            <input name="bake" value={bake} inputMode="numeric" placeholder="300" onInput={(e) => setBake(e.currentTarget.value)} />
+            <input name="bake" value={bake} inputMode="numeric" placeholder="300" onInput={(e) => edit(setBake, e.currentTarget.value)} />
           </label>
         </>
       )}
       {mode === 'rollback' && (
         <label class="field inline">
           <span>Back to</span>
-          <select name="to" value={target} onChange={(e) => setTarget(e.currentTarget.value)}>
+          <select name="to" value={target} onChange={(e) => edit(setTarget, e.currentTarget.value)}>
             <option value="">choose a version it ran</option>
             {env.earlier.map((v) => (
               <option key={v.hash} value={v.hash}>

@@ -6,7 +6,6 @@ import { formatTime } from '../format.js';
 import type { ResultOf } from '../graphql.js';
 import { mayWrite, useOperator } from '../permissions.js';
 import { ABORT_ROLLOUT, ENVIRONMENTS, PAUSE_ROLLOUT, RESUME_ROLLOUT } from '../queries.js';
-import { useLoad } from '../use-query.js';
 
 type Environments = Extract<NonNullable<ResultOf<typeof ENVIRONMENTS>['environments']>, { __typename: 'EnvironmentsSuccess' }>;
 type Environment = Environments['data'][number];
@@ -16,31 +15,48 @@ const REFRESH_MS = 1000;
 
 /** Each environment: what it runs, its rollout as it progresses, its instances, and (editors) what to release next. */
 export function EnvironmentsView({ api, ns, revision }: { api: Api; ns: string; revision: number }) {
-  const [tick, setTick] = useState(0);
+  const [data, setData] = useState<readonly Environment[] | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [nudge, setNudge] = useState(0);
   useEffect(() => {
-    const timer = setInterval(() => setTick((t) => t + 1), REFRESH_MS);
-    return () => clearInterval(timer);
-  }, []);
-  const loaded = useLoad(async () => {
-    const answer = (await api.request(ENVIRONMENTS, { ns })).environments;
-    if (answer?.__typename !== 'EnvironmentsSuccess') throw new Error(answer && 'message' in answer ? (answer.message ?? 'unavailable') : 'unavailable');
-    return answer.data;
-  }, [api, ns, revision, tick]);
-  const refresh = (): void => setTick((t) => t + 1);
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // The next question is asked once the last is answered (never two at once), more rarely while the tab is hidden;
+    // a failed one leaves what was shown (and the forms being filled in) on screen.
+    const poll = async (): Promise<void> => {
+      try {
+        const answer = (await api.request(ENVIRONMENTS, { ns })).environments;
+        if (answer?.__typename !== 'EnvironmentsSuccess') throw new Error(answer && 'message' in answer ? (answer.message ?? 'unavailable') : 'unavailable');
+        if (!stopped) {
+          setData(answer.data);
+          setProblem(null);
+        }
+      } catch (error) {
+        if (!stopped) setProblem((error as Error).message);
+      }
+      if (!stopped) timer = setTimeout(() => void poll(), document.hidden ? REFRESH_MS * 10 : REFRESH_MS);
+    };
+    void poll();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [api, ns, revision, nudge]);
+  const refresh = (): void => setNudge((n) => n + 1);
   return (
     <section>
       <header class="view-header">
         <h1>Environments</h1>
       </header>
-      {loaded.state === 'error' && (
+      {problem && (
         <p class="alert alert-error" role="alert">
-          {loaded.error.message}
+          {problem}
         </p>
       )}
-      {loaded.state === 'done' && loaded.data.length === 0 && (
-        <p class="muted">No environments yet: an admin defines them (defineEnvironment, or `cairn env create`).</p>
-      )}
-      {loaded.state === 'done' && loaded.data.map((env) => <EnvironmentCard key={env.name ?? ''} api={api} ns={ns} env={env} onChanged={refresh} />)}
+      {data?.length === 0 && <p class="muted">No environments yet: an admin defines them (defineEnvironment, or `cairn env create`).</p>}
+      {data?.map((env) => (
+        <EnvironmentCard key={env.name ?? ''} api={api} ns={ns} env={env} onChanged={refresh} />
+      ))}
     </section>
   );
 }
