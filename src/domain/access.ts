@@ -15,6 +15,16 @@ export interface Operator {
   readonly name: string;
   readonly email: string;
   readonly grants: Grants;
+  /**
+   * The environments this token may ask desired state of, report on and follow (the tokens file's `environments`):
+   * an agent's token, kept to the one environment it runs in. Absent: every environment its roles reach.
+   */
+  readonly environments?: readonly string[];
+}
+
+/** Whether the operator's token may act for instances of `environment`. */
+export function mayServeEnvironment(operator: Operator, environment: string): boolean {
+  return !operator.environments || operator.environments.includes(environment);
 }
 
 const RANK: Record<Role, number> = { agent: 0, viewer: 1, editor: 2, admin: 3 };

@@ -106,8 +106,10 @@ export class ForbiddenError extends CairnError {
   constructor(
     readonly namespace: string,
     readonly requiredRole: string,
+    /** Why else it is refused, when the role is there (a token scoped to other environments). */
+    reason?: string,
   ) {
-    super(`forbidden: this operation on '${namespace}' needs the ${requiredRole} role`);
+    super(reason ? `forbidden: ${reason}` : `forbidden: this operation on '${namespace}' needs the ${requiredRole} role`);
   }
 }
 

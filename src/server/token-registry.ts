@@ -64,7 +64,12 @@ function toEntry(raw: unknown, where: string): Entry {
     if (!isRole(role)) throw new Error(`${where}.roles.${pattern}: role must be agent, viewer, editor or admin`);
     grants.set(pattern, role);
   }
-  return { digest, operator: { name, email, grants }, revoked: r.revoked === true };
+  const environments = r.environments;
+  if (environments !== undefined && (!Array.isArray(environments) || environments.some((e) => typeof e !== 'string' || e === ''))) {
+    throw new Error(`${where}.environments: expected a list of environment names`);
+  }
+  const scope = environments === undefined ? {} : { environments: (environments as string[]).slice() };
+  return { digest, operator: { name, email, grants, ...scope }, revoked: r.revoked === true };
 }
 
 function requireString(value: unknown, where: string): string {

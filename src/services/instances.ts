@@ -1,4 +1,4 @@
-import { roleIn, satisfies } from '../domain/access.js';
+import { mayServeEnvironment, roleIn, satisfies } from '../domain/access.js';
 import { type EnvironmentDefinition, validateEnvironmentName } from '../domain/environment.js';
 import { ForbiddenError, InvalidInputError } from '../domain/errors.js';
 import { validateClusterName } from '../domain/overlay-path.js';
@@ -95,6 +95,7 @@ export class InstanceService {
    */
   async subscribe(actor: Actor, namespace: string, environment: string): Promise<AsyncIterableIterator<EnvironmentChange>> {
     const repo = await this.access.open(actor, namespace, 'agent');
+    checkScope(actor, repo.name, environment);
     const name = validateEnvironmentName(environment);
     definitionIn(await definitionsAt(repo, repo.head()), name);
     // An agent hears of releases and steps; the other instances (their ids, messages, a fleet's worth) are not its business.
@@ -120,6 +121,7 @@ export class InstanceService {
 
   async desired(actor: Actor, input: InstanceInput): Promise<DesiredState> {
     const repo = await this.access.open(actor, input.namespace, 'agent');
+    checkScope(actor, repo.name, input.environment);
     const { identity, environment, cluster } = await checkedInstance(repo, input);
     const version = (await this.rollouts.desiredVersions(repo, environment))(identity);
     return { namespace: repo, repo, environment, cluster, version: version ? await versionOf(repo, version) : null };
@@ -136,6 +138,7 @@ export class InstanceService {
     const repo = await this.access.open(actor, request.namespace, 'agent');
     const role = roleIn(actor.operator.grants, repo.name);
     if (role !== 'agent' && !satisfies(role, 'editor')) throw new ForbiddenError(repo.name, 'agent');
+    checkScope(actor, repo.name, request.environment);
     const { identity, environment, cluster } = await checkedInstance(repo, request);
     const version = request.version ? await releasedVersion(repo, environment, request.version) : null;
     const desired = await this.rollouts.desiredVersions(repo, environment);
@@ -177,6 +180,12 @@ export class InstanceService {
     const desired = await this.rollouts.desiredVersions(repo, environment);
     return this.registry.list(repo.name, environment).map((record) => ({ record, desired: desired(record) }));
   }
+}
+
+/** A token scoped to environments (an agent's) acts for instances of those only. */
+function checkScope(actor: Actor, namespace: string, environment: string): void {
+  if (!mayServeEnvironment(actor.operator, environment))
+    throw new ForbiddenError(namespace, 'agent', `this token serves ${actor.operator.environments?.join(', ')}, not ${environment}`);
 }
 
 async function checkedInstance(

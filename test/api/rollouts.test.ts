@@ -17,6 +17,8 @@ import {
 import { ADMIN, EDITOR, type TestToken, VIEWER } from '../support/tokens.js';
 
 const AGENT: TestToken = { token: 'ag-agent-token', name: 'Shop Agent', email: 'agent@example.com', roles: { shop: 'agent' } };
+/** An agent's token kept to another environment than prod. */
+const QA_AGENT: TestToken = { token: 'qa-agent-token', name: 'QA Agent', email: 'qa@example.com', roles: { shop: 'agent' }, environments: ['qa'] };
 const INSTANCES = 50;
 const CANARIES = 5;
 
@@ -97,7 +99,7 @@ describe('progressive rollout driven by 50 instances reporting over HTTP', () =>
 
   beforeAll(async () => {
     h = await startHarness({
-      tokens: [ADMIN, EDITOR, VIEWER, AGENT],
+      tokens: [ADMIN, EDITOR, VIEWER, AGENT, QA_AGENT],
       clock: () => new Date(now),
       transport: 'http',
       env: { CAIRN_ROLLOUT_INTERVAL_MS: '20' },
@@ -369,6 +371,12 @@ describe('progressive rollout driven by 50 instances reporting over HTTP', () =>
       VIEWER.token,
     );
     expect(viewer.data.reportInstance.__typename).toBe('Forbidden');
+    // A token scoped to qa acts for no instance of prod: neither asks, nor reports, nor follows.
+    const input = { namespace: 'shop', environment: 'prod', id: 'web-00', cluster: 'eu-1' };
+    const scopedAsk = await h.gql<{ desiredState: { __typename: string; message: string } }>(DESIRED_STATE, { input }, QA_AGENT.token);
+    expect(scopedAsk.data.desiredState).toMatchObject({ __typename: 'Forbidden', message: expect.stringContaining('serves qa, not prod') });
+    const scopedReport = await h.gql<{ reportInstance: { __typename: string } }>(REPORT_INSTANCE, { input }, QA_AGENT.token);
+    expect(scopedReport.data.reportInstance.__typename).toBe('Forbidden');
     expect(refs()).toBe(before);
   });
 });

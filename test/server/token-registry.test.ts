@@ -52,5 +52,12 @@ tokens:
     expect(() => TokenRegistry.parse('tokens:\n  - { name: Eve, email: e@x, token: long-enough-token, roles: { a: owner } }')).toThrow(/role/);
     expect(() => TokenRegistry.parse('tokens:\n  - { name: Eve, email: e@x, token: short }')).toThrow(/token/);
     expect(() => TokenRegistry.parse('users: []')).toThrow(/tokens/);
+    expect(() => TokenRegistry.parse('tokens:\n  - { name: Eve, email: e@x, token: long-enough-token, environments: prod }')).toThrow(/environments/);
+  });
+
+  it("reads an agent's token kept to some environments", () => {
+    const agents = TokenRegistry.parse('tokens:\n  - { name: Pod, email: pod@x, token: pod-agent-token, roles: { shop: agent }, environments: [prod] }');
+    const pod = agents.authenticate('Bearer pod-agent-token');
+    expect(pod.ok && pod.operator).toEqual({ name: 'Pod', email: 'pod@x', grants: new Map([['shop', 'agent']]), environments: ['prod'] });
   });
 });

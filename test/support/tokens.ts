@@ -5,6 +5,8 @@ export interface TestToken {
   readonly email: string;
   readonly roles: Record<string, 'agent' | 'viewer' | 'editor' | 'admin'>;
   readonly revoked?: boolean;
+  /** The environments the token may act for instances of (an agent's); absent: all. */
+  readonly environments?: readonly string[];
 }
 
 /**
