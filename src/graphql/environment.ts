@@ -1,6 +1,7 @@
 import type { EnvironmentView } from '../services/environments.js';
 import { type VersionView, relatedVersion } from '../services/version-view.js';
 import { builder } from './builder.js';
+import { AuditEntryRef } from './namespace.js';
 import { READ_ERRORS, WRITE_ERRORS } from './errors.js';
 import { PersonRef } from './version.js';
 import { VersionRef } from './version-ref.js';
@@ -138,6 +139,14 @@ const PromoteInput = builder.inputType('PromoteInput', {
 });
 
 builder.queryFields((t) => ({
+  releaseAudit: t.field({
+    type: [AuditEntryRef],
+    description:
+      "Delivery's audit log: every environment's releases, rollbacks and rollout steps (action RELEASE or ROLLOUT), newest first, with who, when, from where and why. Main's changes are in `namespace { audit }`.",
+    args: { namespace: t.arg.string({ required: true }), first: t.arg.int({ required: false, defaultValue: 50 }) },
+    errors: { types: READ_ERRORS },
+    resolve: (_root, args, ctx) => ctx.cairn.environments.releaseAudit(ctx.actor, args.namespace, args.first ?? 50),
+  }),
   environments: t.field({
     type: [EnvironmentRef],
     description: "A namespace's environments, in the order they are defined.",

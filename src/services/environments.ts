@@ -162,6 +162,19 @@ export class EnvironmentService {
     return this.announced(outcome, request.namespace, to, false);
   }
 
+  /**
+   * The audit trail of delivery: every environment's releases and rollout commits (steps, pauses, automatic
+   * rollbacks), newest first, `first` of them (at most 100). Each environment's log is read once; the merge is linear.
+   */
+  async releaseAudit(actor: Actor, namespace: string, first: number): Promise<VersionView[]> {
+    if (!Number.isInteger(first) || first < 1 || first > RELEASE_REPLAY_WINDOW) throw new InvalidInputError(`first must be 1 to ${RELEASE_REPLAY_WINDOW}`);
+    const repo = await this.access.open(actor, namespace, 'viewer');
+    const entries: LoggedCommit[] = [];
+    for (const { name } of await definitionsAt(repo, repo.head())) entries.push(...(await releaseLog(repo, name, first)));
+    entries.sort((a, b) => b.committer.timestamp - a.committer.timestamp || (a.oid < b.oid ? -1 : 1));
+    return Promise.all(entries.slice(0, first).map((c) => versionOf(repo, c.oid)));
+  }
+
   /** The environment's current release (a commit on its branch), or null before its first. */
   async current(view: EnvironmentView): Promise<VersionView | null> {
     const latest = await currentRelease(view.repo, view.definition.name);

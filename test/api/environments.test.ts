@@ -243,4 +243,26 @@ describe('environments and releases', () => {
     expect(promoted.status).toBe('COMMITTED');
     expect(git('log', '-1', '--format=%(trailers:key=Cairn-Release-Of,valueonly)', 'environments/live')).toBe(version);
   });
+
+  it("lists every environment's releases and rollbacks in delivery's audit log, as git logs them", async () => {
+    const res = await h.gql<{ releaseAudit: { data: { version: { hash: string }; action: string; operator: { email: string }; paths: string[] }[] } }>(
+      `query { releaseAudit(namespace: "svc", first: 50) { ... on ReleaseAuditSuccess { data { version { hash } action operator { email } paths } } } }`,
+      {},
+      VIEWER.token,
+    );
+    const expected = ['staging', 'prod', 'live']
+      .flatMap((env) =>
+        git('log', '--first-parent', '--format=%H %ct %(trailers:key=Cairn-Action,valueonly)', `environments/${env}`)
+          .split('\n')
+          .map((line) => line.split(' '))
+          .filter(([, , action]) => action === 'release' || action === 'rollout')
+          .map(([hash, time]) => ({ hash: hash!, time: Number(time) })),
+      )
+      .sort((a, b) => b.time - a.time || (a.hash < b.hash ? -1 : 1))
+      .map((e) => e.hash);
+    const entries = res.data.releaseAudit.data;
+    expect(entries.map((e) => e.version.hash)).toEqual(expected);
+    expect(entries.every((e) => e.action === 'RELEASE')).toBe(true);
+    expect(entries.find((e) => e.version.hash === expected.at(-1))?.operator.email).toBe(EDITOR.email);
+  });
 });
