@@ -231,6 +231,10 @@ command('abort', 'Rolls the environment back to what it ran before the release: 
 
 const EnvironmentEventKindEnum = builder.enumType('EnvironmentEventKind', {
   values: {
+    LIVE: {
+      value: 'live',
+      description: 'The first event of every subscription: it is live, so the state read from now on (`environment`) misses nothing that follows.',
+    },
     RELEASE: { value: 'release', description: "A release on the environment's branch (a rollback and an automatic rollback included)." },
     ROLLOUT: { value: 'rollout', description: 'A step of its rollout, a pause, a resume or its completion.' },
     INSTANCE: { value: 'instance', description: 'An instance whose applied state changed: new, another version, status or cluster.' },
@@ -250,7 +254,7 @@ builder.subscriptionFields((t) => ({
   environmentEvents: t.field({
     type: EnvironmentEventRef,
     description:
-      "Releases, rollout steps and instances' applied-state changes of one environment, live (agents too: a release reaches them before their next poll). Read the current state with `environment` when (re)subscribing: nothing is replayed.",
+      "Releases, rollout steps and instances' applied-state changes of one environment, live (agents too: a release reaches them before their next poll). Nothing is replayed: read the current state with `environment` once the first event (LIVE) arrived.",
     args: { namespace: t.arg.string({ required: true }), environment: t.arg.string({ required: true }) },
     subscribe: async (_root, args, ctx) => endingWithError(await ctx.cairn.instances.subscribe(ctx.actor, args.namespace, args.environment)),
     resolve: (event) => {

@@ -43,7 +43,7 @@ export interface DesiredState {
 
 /** One event of an environment's subscription, as the API shows it. */
 export interface EnvironmentChange {
-  readonly kind: 'release' | 'rollout' | 'instance';
+  readonly kind: 'live' | 'release' | 'rollout' | 'instance';
   readonly environment: string;
   readonly commit: string | null;
   readonly instance: InstanceView | null;
@@ -101,8 +101,14 @@ export class InstanceService {
     // An agent hears of releases and steps; the other instances (their ids, messages, a fleet's worth) are not its business.
     const agent = roleIn(actor.operator.grants, repo.name) === 'agent';
     const events = this.events.subscribe(repo.name, name, agent ? (event) => event.kind !== 'instance' : () => true);
+    // The first event says the subscription is live: state read from then on misses nothing that follows.
+    let announced = false;
     const iterator: AsyncIterableIterator<EnvironmentChange> = {
       next: async () => {
+        if (!announced) {
+          announced = true;
+          return { done: false, value: { kind: 'live', environment: name, commit: null, instance: null } };
+        }
         const item = await events.next();
         if (item.done) return item;
         const event = item.value;

@@ -319,10 +319,14 @@ describe('progressive rollout driven by 50 instances reporting over HTTP', () =>
   it('pushes releases, rollout steps and instance changes to subscribers, not heartbeats; an agent hears no other instance', async () => {
     type Event = { environmentEvents: { kind: string; commit: string | null; instance: { id: string; desiredVersion: string } | null } };
     const query = `subscription { environmentEvents(namespace: "shop", environment: "prod") { kind commit instance { id desiredVersion } } }`;
-    const viewer = collect<Event>(h.ws(VIEWER.token), query, {}, 4);
-    const agent = collect<Event>(h.ws(AGENT.token), query, {}, 3);
-    // The subscriptions are live once the server answers them; a heartbeat that changes nothing is no event.
-    await new Promise((r) => setTimeout(r, 300));
+    const viewer = collect<Event>(h.ws(VIEWER.token), query, {}, 5);
+    const agent = collect<Event>(h.ws(AGENT.token), query, {}, 4);
+    // Each subscription says when it is live; from then on nothing is missed. A heartbeat that changes nothing is no event.
+    await until(
+      () => Promise.resolve(viewer.received.length + agent.received.length),
+      (n) => n === 2,
+      'both subscriptions live',
+    );
     const heartbeat = { namespace: 'shop', environment: 'prod', id: 'web-00', cluster: 'eu-1', version: v[2], status: 'APPLIED' };
     await gql(REPORT_INSTANCE, { input: heartbeat }, AGENT.token);
     const released = await release({ version: v[3], expectedRelease: await currentRelease(), strategy: { steps: [50, 100], bakeSeconds: 600 } });
@@ -332,13 +336,15 @@ describe('progressive rollout driven by 50 instances reporting over HTTP', () =>
     const releaseEvent = { kind: 'RELEASE', commit: released.version!.hash, instance: null };
     const pauseEvent = { kind: 'ROLLOUT', commit: paused.version!.hash, instance: null };
     const abortEvent = { kind: 'RELEASE', commit: aborted.version!.hash, instance: null };
+    const live = { kind: 'LIVE', commit: null, instance: null };
     expect((await viewer.done).map((e) => e.environmentEvents)).toEqual([
+      live,
       releaseEvent,
       pauseEvent,
       { kind: 'INSTANCE', commit: null, instance: { id: 'web-new', desiredVersion: expect.any(String) } },
       abortEvent,
     ]);
-    expect((await agent.done).map((e) => e.environmentEvents)).toEqual([releaseEvent, pauseEvent, abortEvent]);
+    expect((await agent.done).map((e) => e.environmentEvents)).toEqual([live, releaseEvent, pauseEvent, abortEvent]);
   });
 
   it('refuses bad strategies and reports with typed errors, committing nothing', async () => {
