@@ -29,6 +29,8 @@ describe('web console: environments', () => {
   const report = (id: string, version: string) =>
     gql(REPORT_INSTANCE, { input: { namespace: 'shop', environment: 'prod', id, cluster: 'eu-1', version, status: 'APPLIED' } }, AGENT.token);
   const card = () => page.getByTestId('environment-prod');
+  /** The page asks again a second after each answer, and the server's rollout loop runs beside the suite: room for both. */
+  const WAIT = { timeout: 10_000 };
 
   beforeAll(async () => {
     h = await startHarness({
@@ -64,8 +66,8 @@ describe('web console: environments', () => {
 
   it('shows what each environment runs and its instances', async () => {
     await page.getByRole('link', { name: 'Environments' }).click();
-    await expect.poll(() => card().getByTestId('release').textContent()).toContain(`Runs ${v[0]!.slice(0, 12)}`);
-    await expect.poll(() => card().getByTestId('converged').textContent()).toContain('4 of 4 instances converged');
+    await expect.poll(() => card().getByTestId('release').textContent(), WAIT).toContain(`Runs ${v[0]!.slice(0, 12)}`);
+    await expect.poll(() => card().getByTestId('converged').textContent(), WAIT).toContain('4 of 4 instances converged');
     expect(await card().locator('tr[data-instance]').count()).toBe(4);
   });
 
@@ -77,22 +79,22 @@ describe('web console: environments', () => {
     await form.getByLabel('Bake (s)').fill('60');
     await form.getByRole('button', { name: 'Preview' }).click();
     const preview = form.getByTestId('release-preview');
-    await expect.poll(() => preview.locator('.file-diff').getAttribute('data-path')).toBe('app.json');
+    await expect.poll(() => preview.locator('.file-diff').getAttribute('data-path'), WAIT).toBe('app.json');
     // A preview commits nothing.
     expect(h.git('shop', 'rev-parse', 'environments/prod').trim()).toBe(before);
     await preview.getByRole('button', { name: 'Release' }).click();
-    await expect.poll(() => form.getByTestId('release-outcome').getAttribute('data-outcome')).toBe('WritePayload');
+    await expect.poll(() => form.getByTestId('release-outcome').getAttribute('data-outcome'), WAIT).toBe('WritePayload');
 
     const rollout = card().getByTestId('rollout');
-    await expect.poll(() => rollout.textContent()).toMatch(/step 1\/2 \(50%\), 60 s left/);
+    await expect.poll(() => rollout.textContent(), WAIT).toMatch(/step 1\/2 \(50%\), 60 s left/);
     // Time passes on the server's clock: the step bakes, and the page follows without a reload.
     now += 61_000;
-    await expect.poll(() => rollout.textContent()).toMatch(/step 2\/2 \(100%\)/);
+    await expect.poll(() => rollout.textContent(), WAIT).toMatch(/step 2\/2 \(100%\)/);
     for (let i = 0; i < 4; i += 1) await report(`web-${i}`, v[1]!);
-    await expect.poll(() => rollout.getByTestId('healthy').textContent()).toBe('4 healthy');
+    await expect.poll(() => rollout.getByTestId('healthy').textContent(), WAIT).toBe('4 healthy');
 
     await rollout.getByRole('button', { name: 'Abort' }).click();
-    await expect.poll(() => card().getByTestId('release').textContent()).toContain('rollback');
+    await expect.poll(() => card().getByTestId('release').textContent(), WAIT).toContain('rollback');
     expect(await card().getByTestId('rollout').count()).toBe(0);
     expect(h.git('shop', 'log', '-1', '--format=%s %(trailers:key=Cairn-Rollback-To,valueonly)', 'environments/prod').trim()).toBe(`rollout aborted ${v[0]}`);
     expect(errors).toEqual([]);
