@@ -1,4 +1,5 @@
 import type { CommitTrailers } from './commit-message.js';
+import { type InstanceIdentity, isCanary, rolloutBucket } from './rollout-assignment.js';
 import { type RolloutStep, type RolloutStrategy, parseStrategy, rolloutSteps } from './rollout-strategy.js';
 
 export type RolloutPhase = 'progressing' | 'paused' | 'completed';
@@ -31,6 +32,16 @@ export interface RolloutState {
   readonly tip: string;
   /** Rollout commits since the release (steps, pauses, resumes). */
   readonly transitions: number;
+  /** When each step reached so far began, seconds (the release's time for the first). */
+  readonly stepStartedAt: readonly number[];
+  /** When the version the others keep was released, seconds; null when there is none. */
+  readonly stableSince: number | null;
+}
+
+/** A version an instance should run, and since when it should: the lag of one that has not applied it counts from there. */
+export interface Desired {
+  readonly version: string;
+  readonly since: number;
 }
 
 /**
@@ -62,7 +73,28 @@ export function rolloutStateOf(entries: readonly BranchEntry[]): RolloutState | 
     startedAt: release.time,
     tip: entries[0]!.oid,
     transitions: transitions.length,
+    stepStartedAt: stepStarts(release.time, transitions),
+    stableSince: previousRelease?.time ?? null,
   };
+}
+
+/** The first commit at each step, oldest first (a pause and a resume stay in their step). */
+function stepStarts(releasedAt: number, transitions: readonly BranchEntry[]): number[] {
+  const starts = [releasedAt];
+  for (const entry of [...transitions].reverse()) {
+    const step = Number(entry.trailers?.rolloutStep ?? 0);
+    if (Number.isInteger(step) && step >= starts.length) for (let k = starts.length; k <= step; k += 1) starts[k] = entry.time;
+  }
+  return starts;
+}
+
+/** What the instance should run in this rollout, and since when: the first step that reached it, or the stable version's release. */
+export function desiredIn(state: RolloutState, instance: InstanceIdentity): Desired | null {
+  // One hash per instance, whatever the number of steps: canaries from the first step, the others by their bucket.
+  const bucket = isCanary(instance, state.strategy) ? -1 : rolloutBucket(instance.id, state.release);
+  const reachedAt = state.steps.findIndex((step, k) => k <= state.stepIndex && (bucket === -1 || (!step.canaryOnly && bucket < step.percent * 100)));
+  if (reachedAt !== -1) return { version: state.version, since: state.stepStartedAt[reachedAt] ?? state.startedAt };
+  return state.stable === null ? null : { version: state.stable, since: state.stableSince ?? state.startedAt };
 }
 
 function phaseOf(value: string | null | undefined): RolloutPhase {

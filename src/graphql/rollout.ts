@@ -39,6 +39,13 @@ export const InstanceRef = builder.objectRef<InstanceView>('Instance').implement
       description: 'It applied what it should run.',
       resolve: (i) => i.record.status === 'APPLIED' && i.record.version === i.desired,
     }),
+    lagSeconds: t.int({
+      nullable: true,
+      description:
+        'How long it has not run what it should: 0 once it applied it, else the seconds since that version became its own (its rollout step, or the release).',
+      resolve: (i, _args, ctx) =>
+        i.desiredSince === null ? null : i.record.status === 'APPLIED' && i.record.version === i.desired ? 0 : ctx.cairn.instances.lagSince(i.desiredSince),
+    }),
     drift: t.boolean({
       description: 'It runs (applied) a version other than the one it should: lagging behind a release, or ahead of a rollback.',
       resolve: (i) => i.record.status === 'APPLIED' && i.record.version !== i.desired,

@@ -217,7 +217,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
       clock,
     ),
     rollouts,
-    instances: new InstanceService(access, instanceRegistry, rollouts, overlays, environmentEvents),
+    instances: new InstanceService(access, instanceRegistry, rollouts, overlays, environmentEvents, clock),
     rolloutDriver: new RolloutDriver(rollouts, deps.store, rolloutSettings.intervalMs),
     blame: new BlameService(access, deps.blame ?? {}),
     webhookDispatcher,

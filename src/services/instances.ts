@@ -3,6 +3,7 @@ import { type EnvironmentDefinition, validateEnvironmentName } from '../domain/e
 import { ForbiddenError, InvalidInputError } from '../domain/errors.js';
 import { validateClusterName } from '../domain/overlay-path.js';
 import type { InstanceIdentity } from '../domain/rollout-assignment.js';
+import type { Desired } from '../domain/rollout-state.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import { definitionIn, definitionsAt } from './environments.js';
@@ -57,6 +58,12 @@ export interface DesiredConfig extends DesiredState {
 export interface InstanceView {
   readonly record: InstanceRecord;
   readonly desired: string | null;
+  /** Since when it should run `desired`, seconds; null without one. */
+  readonly desiredSince: number | null;
+}
+
+function viewOf(record: InstanceRecord, desired: Desired | null): InstanceView {
+  return { record, desired: desired?.version ?? null, desiredSince: desired?.since ?? null };
 }
 
 /** Instances one page of `Environment.instances` answers at most, and unless `first` says. */
@@ -87,6 +94,7 @@ export class InstanceService {
     private readonly rollouts: RolloutService,
     private readonly overlays: OverlayService,
     private readonly events: EnvironmentEvents,
+    private readonly clock: () => number = Date.now,
   ) {}
 
   /**
@@ -114,7 +122,7 @@ export class InstanceService {
         const event = item.value;
         if (event.kind !== 'instance') return { done: false, value: { kind: event.kind, environment: name, commit: event.commit, instance: null } };
         const desired = (await this.rollouts.desiredVersions(repo, name))(event.instance);
-        return { done: false, value: { kind: 'instance', environment: name, commit: null, instance: { record: event.instance, desired } } };
+        return { done: false, value: { kind: 'instance', environment: name, commit: null, instance: viewOf(event.instance, desired) } };
       },
       return: async () => {
         await events.return?.();
@@ -129,7 +137,7 @@ export class InstanceService {
     const repo = await this.access.open(actor, input.namespace, 'agent');
     checkScope(actor, repo.name, input.environment);
     const { identity, environment, cluster } = await checkedInstance(repo, input);
-    const version = (await this.rollouts.desiredVersions(repo, environment))(identity);
+    const version = (await this.rollouts.desiredVersions(repo, environment))(identity)?.version ?? null;
     return { namespace: repo, repo, environment, cluster, version: version ? await versionOf(repo, version) : null };
   }
 
@@ -161,7 +169,7 @@ export class InstanceService {
       status: request.status ?? null,
       message,
     });
-    return { record, desired: desired(identity) };
+    return viewOf(record, desired(identity));
   }
 
   /** The environment's instances (reported within the TTL), with what each should run. */
@@ -178,13 +186,18 @@ export class InstanceService {
       .filter((r) => (!filter.cluster || r.cluster === filter.cluster) && (!filter.status || r.status === filter.status) && (after === null || r.id > after))
       .sort((a, b) => (a.id < b.id ? -1 : 1));
     const desired = await this.rollouts.desiredVersions(repo, environment);
-    return records.slice(0, first).map((record) => ({ record, desired: desired(record) }));
+    return records.slice(0, first).map((record) => viewOf(record, desired(record)));
+  }
+
+  /** Seconds from `since` (seconds) to now, on the server's clock. */
+  lagSince(since: number): number {
+    return Math.max(0, Math.floor(this.clock() / 1000) - since);
   }
 
   /** Every instance of the environment, unordered, with what each should run: for counts (the per-cluster summary). */
   async all(repo: GitRepository, environment: string): Promise<InstanceView[]> {
     const desired = await this.rollouts.desiredVersions(repo, environment);
-    return this.registry.list(repo.name, environment).map((record) => ({ record, desired: desired(record) }));
+    return this.registry.list(repo.name, environment).map((record) => viewOf(record, desired(record)));
   }
 }
 

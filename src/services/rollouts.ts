@@ -1,7 +1,7 @@
 import { validateEnvironmentName } from '../domain/environment.js';
 import { InvalidInputError, VersionConflictError } from '../domain/errors.js';
-import { type InstanceIdentity, receivesRelease } from '../domain/rollout-assignment.js';
-import { type RolloutPhase, type RolloutState, failuresExceeded, nextTransition, rolloutStateOf } from '../domain/rollout-state.js';
+import type { InstanceIdentity } from '../domain/rollout-assignment.js';
+import { type Desired, type RolloutPhase, type RolloutState, desiredIn, failuresExceeded, nextTransition, rolloutStateOf } from '../domain/rollout-state.js';
 import type { GitRepository, LoggedCommit } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import { currentRelease, definitionsAt, planRelease } from './environments.js';
@@ -78,10 +78,12 @@ export class RolloutService {
    * What each instance of the environment should run: the environment's release, or during a rollout the version
    * its step gives it. Read once, asked per instance (a list of thousands costs one read of the branch).
    */
-  async desiredVersions(repo: GitRepository, environment: string): Promise<(instance: InstanceIdentity) => string | null> {
+  async desiredVersions(repo: GitRepository, environment: string): Promise<(instance: InstanceIdentity) => Desired | null> {
     const state = await stateOf(repo, environment);
-    if (state && state.phase !== 'completed') return (instance) => desiredBy(state, instance);
-    const released = (await currentRelease(repo, environment))?.trailers?.releaseOf ?? null;
+    // A completed rollout still says when each instance was reached: its lag counts from there.
+    if (state) return (instance) => desiredIn(state.phase === 'completed' ? { ...state, stepIndex: state.steps.length - 1 } : state, instance);
+    const release = await currentRelease(repo, environment);
+    const released = release?.trailers?.releaseOf ? { version: release.trailers.releaseOf, since: release.committer.timestamp } : null;
     return () => released;
   }
 
@@ -226,7 +228,7 @@ async function stateOf(repo: GitRepository, environment: string, tip?: string | 
 }
 
 function desiredBy(state: RolloutState, instance: InstanceIdentity): string | null {
-  return receivesRelease(instance, state.release, state.strategy, state.steps[state.stepIndex]!) ? state.version : state.stable;
+  return desiredIn(state, instance)?.version ?? null;
 }
 
 /** A failure counts against the rollout when it is of the version rolled out, reported since the rollout began. */

@@ -207,9 +207,14 @@ describe('progressive rollout driven by 50 instances reporting over HTTP', () =>
     await new Promise((r) => setTimeout(r, 200));
     expect((await state()).rollout!.step).toBe(1);
     now += 2_000;
-    const step2 = await until(state, (s) => s.rollout?.step === 2, 'step 2');
-    // Before they poll, the instances the step reached still run the stable version: they drift, and say so.
+    await until(state, (s) => s.rollout?.step === 2, 'step 2');
+    // Before they poll, the instances the step reached still run the stable version: they drift, and say so, lagging
+    // by the time since the step began (the server's clock moves 5 s on); the others lag by nothing.
+    now += 5_000;
+    const step2 = await state();
     const drifting = step2.instances.filter((i) => i.drift).map((i) => i.id);
+    expect(new Set(step2.instances.filter((i) => i.lagSeconds === 5).map((i) => i.id))).toEqual(new Set(drifting));
+    expect(step2.instances.filter((i) => !i.drift).every((i) => i.lagSeconds === 0)).toBe(true);
     expect(drifting.length).toBe(step2.clusterSummary.reduce((n, c) => n + c.drifting, 0));
     expect(drifting.length).toBeGreaterThan(0);
     desired = await converge();

@@ -14,7 +14,7 @@ export const ROLLOUT = `query($ns: String!, $env: String!) { environment(namespa
   __typename ... on EnvironmentSuccess { data {
     release { hash version { hash } rollback }
     rollout { release version stable phase step stepCount canaryStep percent bakeSecondsLeft reached failed healthy }
-    instances { id cluster desiredVersion appliedVersion status converged drift }
+    instances { id cluster desiredVersion appliedVersion status converged drift lagSeconds }
     clusterSummary { cluster instances converged drifting failed allConverged }
   } } ${READ_ERROR_FIELDS} } }`;
 
@@ -48,6 +48,7 @@ export interface RolloutData {
     status: string | null;
     converged: boolean;
     drift: boolean;
+    lagSeconds: number | null;
   }[];
   clusterSummary: { cluster: string; instances: number; converged: number; drifting: number; failed: number; allConverged: boolean }[];
 }
