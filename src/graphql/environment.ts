@@ -131,6 +131,10 @@ const PromoteInput = builder.inputType('PromoteInput', {
     namespace: t.string({ required: true }),
     from: t.string({ required: true, description: 'The environment whose current release is promoted.' }),
     to: t.string({ required: true }),
+    version: t.string({
+      required: false,
+      description: "The version of `from` you previewed (a preview's files are its diff): refused with VersionConflict if `from` runs another by now.",
+    }),
     expectedRelease: t.string({ required: false, description: `Of \`to\`. ${EXPECTED_RELEASE}` }),
     comment: t.string({ required: false }),
     requestId: t.string({ required: false }),

@@ -6,7 +6,7 @@ import {
   validateEnvironmentName,
   withEnvironment,
 } from '../domain/environment.js';
-import { InvalidInputError, NotFoundError } from '../domain/errors.js';
+import { InvalidInputError, NotFoundError, VersionConflictError } from '../domain/errors.js';
 import { validateClusterName } from '../domain/overlay-path.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository, LoggedCommit } from '../git/repository.js';
@@ -60,6 +60,8 @@ export interface PromoteRequest extends CommitOptions {
   readonly from: string;
   /** The environment released to; `expectedVersion` is its current release. */
   readonly to: string;
+  /** The version previewed: refused with VersionConflict if `from` runs another by now. */
+  readonly version?: string | null;
 }
 
 /**
@@ -147,18 +149,28 @@ export class EnvironmentService {
     const from = validateEnvironmentName(request.from);
     const to = validateEnvironmentName(request.to);
     if (from === to) throw new InvalidInputError('an environment cannot be promoted to itself');
-    const outcome = this.releaseTo(actor, request, to, { operation: 'promote', payload: [...writeInputs(request), from, to] }, async (repo) => {
-      const definitions = await definitionsAt(repo, repo.head());
-      definitionIn(definitions, from);
-      const target = definitionIn(definitions, to);
-      if (target.promotesFrom !== null && target.promotesFrom !== from) {
-        throw new InvalidInputError(`${to} takes its versions from ${target.promotesFrom}, not from ${from}`);
-      }
-      const running = await currentRelease(repo, from);
-      if (!running?.trailers?.releaseOf) throw new InvalidInputError(`${from} has no release to promote`);
-      if (target.promotesFrom === from) await this.checkHealthy(repo, target, running.trailers.releaseOf);
-      return { version: running.trailers.releaseOf, rollback: false, strategy: null };
-    });
+    const outcome = this.releaseTo(
+      actor,
+      request,
+      to,
+      { operation: 'promote', payload: [...writeInputs(request), from, to, request.version ?? null] },
+      async (repo) => {
+        const definitions = await definitionsAt(repo, repo.head());
+        definitionIn(definitions, from);
+        const target = definitionIn(definitions, to);
+        if (target.promotesFrom !== null && target.promotesFrom !== from) {
+          throw new InvalidInputError(`${to} takes its versions from ${target.promotesFrom}, not from ${from}`);
+        }
+        const running = await currentRelease(repo, from);
+        if (!running?.trailers?.releaseOf) throw new InvalidInputError(`${from} has no release to promote`);
+        // What was previewed is what is promoted: a release to `from` in between is a conflict, not a surprise.
+        if (request.version && (await repo.resolve(request.version).catch(() => request.version)) !== running.trailers.releaseOf) {
+          throw new VersionConflictError(request.version, running.trailers.releaseOf, []);
+        }
+        if (target.promotesFrom === from) await this.checkHealthy(repo, target, running.trailers.releaseOf);
+        return { version: running.trailers.releaseOf, rollback: false, strategy: null };
+      },
+    );
     return this.announced(outcome, request.namespace, to, false);
   }
 

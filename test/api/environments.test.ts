@@ -172,7 +172,10 @@ describe('environments and releases', () => {
     expect(preview.status).toBe('PREVIEW');
     expect(preview.files!.map((f) => f.path)).toEqual(['app.json', 'flags.yaml']);
     expect(() => git('rev-parse', '--verify', '--quiet', 'environments/prod')).toThrow();
-    const promoted = await write(PROMOTE, 'promote', { from: 'staging', to: 'prod', requestId: 'promote-1' });
+    // The version previewed is pinned: staging running another by now is a conflict, and nothing is released.
+    const moved = await write(PROMOTE, 'promote', { from: 'staging', to: 'prod', version: v[1] });
+    expect(moved).toMatchObject({ __typename: 'VersionConflict', expectedVersion: v[1], currentVersion: v[3] });
+    const promoted = await write(PROMOTE, 'promote', { from: 'staging', to: 'prod', version: v[3], requestId: 'promote-1' });
     expect(promoted.status).toBe('COMMITTED');
     expect((await environment('prod')).release).toMatchObject({ version: { hash: v[3] } });
     const itself = await write(PROMOTE, 'promote', { from: 'prod', to: 'prod' });

@@ -40,7 +40,8 @@ describe('cairn env, release, promote and rollout', () => {
     const preview = await cli(['promote', 'web', '--from', 'staging', '--to', 'prod', '--dry-run']);
     expect(preview.code).toBe(0);
     expect(preview.stdout).toMatch(/\+ app\.json/);
-    expect((await cli(['promote', 'web', '--from', 'staging', '--to', 'prod'])).code).toBe(0);
+    expect((await cli(['promote', 'web', '--from', 'staging', '--to', 'prod', '--version', v[1]!])).code).toBe(4);
+    expect((await cli(['promote', 'web', '--from', 'staging', '--to', 'prod', '--version', v[0]!.slice(0, 12)])).code).toBe(0);
 
     const listed = await cli(['--json', 'env', 'list', 'web'], VIEWER.token);
     expect(json<{ name: string; promotesFrom: string | null; clusters: string[]; release: { version: { hash: string } } }[]>(listed)).toMatchObject([

@@ -21,6 +21,7 @@ interface ReleaseOptions {
 interface PromoteOptions {
   readonly from: string;
   readonly to: string;
+  readonly version?: string;
   readonly dryRun?: boolean;
   readonly expect?: string;
   readonly message?: string;
@@ -65,6 +66,7 @@ export function registerRelease(program: Command): void {
     .argument('<namespace>')
     .requiredOption('--from <environment>')
     .requiredOption('--to <environment>')
+    .option('--version <version>', 'the version of --from you previewed: refused (exit 4) if --from runs another by now')
     .option('--dry-run', 'show the diff between the two environments; commit nothing')
     .option('--expect <release>', `of --to: ${EXPECT_HELP}`)
     .option('-m, --message <comment>', 'why: the commit message')
@@ -75,6 +77,7 @@ export function registerRelease(program: Command): void {
         namespace,
         from: options.from,
         to: options.to,
+        version: options.version ?? null,
         dryRun: options.dryRun === true,
         expectedRelease: await expectedRelease(client, namespace, options.to, options.expect),
         comment: options.message ?? null,

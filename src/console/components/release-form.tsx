@@ -10,6 +10,8 @@ type Mode = 'release' | 'promote' | 'rollback';
 export interface ReleaseTarget {
   readonly name: string;
   readonly promotesFrom: string | null;
+  /** The version `promotesFrom` runs, as the page last read it: a promotion previews and confirms that one. */
+  readonly promotesFromVersion: string | null;
   /** The environment's current release commit: what every write here expects. */
   readonly current: string | null;
   /** Versions it ran before, newest first, for a rollback. */
@@ -26,13 +28,15 @@ export function ReleaseForm({ api, ns, env, onDone }: { api: Api; ns: string; en
   const [steps, setSteps] = useState('');
   const [bake, setBake] = useState('');
   const [target, setTarget] = useState('');
-  const [preview, setPreview] = useState<{ result: Result; expected: string | null } | null>(null);
+  const [preview, setPreview] = useState<{ result: Result; expected: string | null; pinned: string | null } | null>(null);
   const [outcome, setOutcome] = useState<Result | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const send = async (dryRun: boolean, expected: string | null): Promise<Result | null> => {
+  const send = async (dryRun: boolean, expected: string | null, pinned: string | null): Promise<Result | null> => {
     const common = { namespace: ns, dryRun, expectedRelease: expected };
-    if (mode === 'promote') return (await api.request(PROMOTE, { input: { ...common, from: env.promotesFrom ?? '', to: env.name } })).promote ?? null;
+    if (mode === 'promote') {
+      return (await api.request(PROMOTE, { input: { ...common, from: env.promotesFrom ?? '', to: env.name, version: pinned } })).promote ?? null;
+    }
     if (mode === 'rollback')
       return (await api.request(ROLLBACK_ENVIRONMENT, { input: { ...common, environment: env.name, to: target } })).rollbackEnvironment ?? null;
     const strategy = steps.trim() ? { steps: steps.split(',').map((s) => Number(s.trim())), bakeSeconds: bake ? Number(bake) : 0 } : undefined;
@@ -41,9 +45,11 @@ export function ReleaseForm({ api, ns, env, onDone }: { api: Api; ns: string; en
   const run = async (dryRun: boolean): Promise<void> => {
     setBusy(true);
     try {
+      // The confirmation commits what the preview showed: the same expected release, the same version promoted.
       const expected = dryRun ? env.current : (preview?.expected ?? env.current);
-      const result = await send(dryRun, expected);
-      if (dryRun && result?.__typename === 'WritePayload') setPreview({ result, expected });
+      const pinned = dryRun ? env.promotesFromVersion : (preview?.pinned ?? env.promotesFromVersion);
+      const result = await send(dryRun, expected, pinned);
+      if (dryRun && result?.__typename === 'WritePayload') setPreview({ result, expected, pinned });
       else {
         setPreview(null);
         setOutcome(result);

@@ -55,13 +55,32 @@ export function EnvironmentsView({ api, ns, revision }: { api: Api; ns: string; 
       )}
       {data?.length === 0 && <p class="muted">No environments yet: an admin defines them (defineEnvironment, or `cairn env create`).</p>}
       {data?.map((env) => (
-        <EnvironmentCard key={env.name ?? ''} api={api} ns={ns} env={env} onChanged={refresh} />
+        <EnvironmentCard
+          key={env.name ?? ''}
+          api={api}
+          ns={ns}
+          env={env}
+          fromVersion={data.find((other) => other.name === env.promotesFrom)?.release?.version?.hash ?? null}
+          onChanged={refresh}
+        />
       ))}
     </section>
   );
 }
 
-function EnvironmentCard({ api, ns, env, onChanged }: { api: Api; ns: string; env: Environment; onChanged: () => void }) {
+function EnvironmentCard({
+  api,
+  ns,
+  env,
+  fromVersion,
+  onChanged,
+}: {
+  api: Api;
+  ns: string;
+  env: Environment;
+  fromVersion: string | null;
+  onChanged: () => void;
+}) {
   const writer = mayWrite(useOperator());
   const release = env.release;
   const running = release?.version?.hash ?? null;
@@ -93,7 +112,7 @@ function EnvironmentCard({ api, ns, env, onChanged }: { api: Api; ns: string; en
         <ReleaseForm
           api={api}
           ns={ns}
-          env={{ name: env.name ?? '', promotesFrom: env.promotesFrom ?? null, current: release?.hash ?? null, earlier }}
+          env={{ name: env.name ?? '', promotesFrom: env.promotesFrom ?? null, promotesFromVersion: fromVersion, current: release?.hash ?? null, earlier }}
           onDone={onChanged}
         />
       )}
