@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RolloutStep, RolloutStrategy } from './rollout-strategy.js';
+import type { RolloutStrategy } from './rollout-strategy.js';
 
 /** What the assignment knows of an instance: its id and labels, as it reported them. */
 export interface InstanceIdentity {
@@ -20,10 +20,4 @@ export function isCanary(instance: InstanceIdentity, strategy: RolloutStrategy):
   if (strategy.canary.size === 0) return false;
   for (const [name, value] of strategy.canary) if (instance.labels.get(name) !== value) return false;
   return true;
-}
-
-/** Whether the instance runs the release at this step: canaries from the first step on, then its bucket under the percentage. */
-export function receivesRelease(instance: InstanceIdentity, release: string, strategy: RolloutStrategy, step: RolloutStep): boolean {
-  if (isCanary(instance, strategy)) return true;
-  return !step.canaryOnly && rolloutBucket(instance.id, release) < step.percent * 100;
 }

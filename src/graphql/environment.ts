@@ -101,44 +101,45 @@ const DefineEnvironmentInput = builder.inputType('DefineEnvironmentInput', {
   }),
 });
 
+type InputFields = Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0];
+
+/** What every write to an environment's branch is asked with, beside what it releases. */
+function releaseOptions(t: InputFields, expected: string, dryRun: string) {
+  return {
+    namespace: t.string({ required: true }),
+    expectedRelease: t.string({ required: false, description: expected }),
+    comment: t.string({ required: false }),
+    requestId: t.string({ required: false }),
+    dryRun: t.boolean({ required: false, defaultValue: false, description: dryRun }),
+  };
+}
+
 const ReleaseInput = builder.inputType('ReleaseInput', {
   fields: (t) => ({
-    namespace: t.string({ required: true }),
+    ...releaseOptions(t, EXPECTED_RELEASE, 'Answer the diff from the current release; commit nothing.'),
     environment: t.string({ required: true }),
     version: t.string({ required: true, description: 'The version of main to release (hash, short hash, tag, HEAD~N).' }),
     strategy: t.field({ type: RolloutStrategyInput, required: false, description: 'A progressive rollout; without one every instance takes it at once.' }),
-    expectedRelease: t.string({ required: false, description: EXPECTED_RELEASE }),
-    comment: t.string({ required: false }),
-    requestId: t.string({ required: false }),
-    dryRun: t.boolean({ required: false, defaultValue: false, description: 'Answer the diff from the current release; commit nothing.' }),
   }),
 });
 
 const RollbackEnvironmentInput = builder.inputType('RollbackEnvironmentInput', {
   fields: (t) => ({
-    namespace: t.string({ required: true }),
+    ...releaseOptions(t, EXPECTED_RELEASE, 'Answer the diff from the current release; commit nothing.'),
     environment: t.string({ required: true }),
     to: t.string({ required: true, description: 'A version of main this environment ran before.' }),
-    expectedRelease: t.string({ required: false, description: EXPECTED_RELEASE }),
-    comment: t.string({ required: false }),
-    requestId: t.string({ required: false }),
-    dryRun: t.boolean({ required: false, defaultValue: false }),
   }),
 });
 
 const PromoteInput = builder.inputType('PromoteInput', {
   fields: (t) => ({
-    namespace: t.string({ required: true }),
+    ...releaseOptions(t, `Of \`to\`. ${EXPECTED_RELEASE}`, 'Answer the diff between the two environments; commit nothing.'),
     from: t.string({ required: true, description: 'The environment whose current release is promoted.' }),
     to: t.string({ required: true }),
     version: t.string({
       required: false,
       description: "The version of `from` you previewed (a preview's files are its diff): refused with VersionConflict if `from` runs another by now.",
     }),
-    expectedRelease: t.string({ required: false, description: `Of \`to\`. ${EXPECTED_RELEASE}` }),
-    comment: t.string({ required: false }),
-    requestId: t.string({ required: false }),
-    dryRun: t.boolean({ required: false, defaultValue: false, description: 'Answer the diff between the two environments; commit nothing.' }),
   }),
 });
 
@@ -179,20 +180,25 @@ builder.mutationFields((t) => ({
     description: "Releases a version of main to an environment: a new commit on the environment's branch. Editors.",
     args: { input: t.arg({ type: ReleaseInput, required: true }) },
     errors: { types: WRITE_ERRORS, directResult: true },
-    resolve: (_root, { input }, ctx) => ctx.cairn.environments.release(ctx.actor, { ...input, expectedVersion: input.expectedRelease ?? null }),
+    resolve: (_root, { input }, ctx) => ctx.cairn.environments.release(ctx.actor, expectingRelease(input)),
   }),
   rollbackEnvironment: t.field({
     type: WritePayloadRef,
     description: 'Releases again a version the environment ran before: a new release commit, never a moved branch.',
     args: { input: t.arg({ type: RollbackEnvironmentInput, required: true }) },
     errors: { types: WRITE_ERRORS, directResult: true },
-    resolve: (_root, { input }, ctx) => ctx.cairn.environments.rollback(ctx.actor, { ...input, expectedVersion: input.expectedRelease ?? null }),
+    resolve: (_root, { input }, ctx) => ctx.cairn.environments.rollback(ctx.actor, expectingRelease(input)),
   }),
   promote: t.field({
     type: WritePayloadRef,
     description: 'Releases to `to` what `from` runs now. With dryRun, the diff between the two environments.',
     args: { input: t.arg({ type: PromoteInput, required: true }) },
     errors: { types: WRITE_ERRORS, directResult: true },
-    resolve: (_root, { input }, ctx) => ctx.cairn.environments.promote(ctx.actor, { ...input, expectedVersion: input.expectedRelease ?? null }),
+    resolve: (_root, { input }, ctx) => ctx.cairn.environments.promote(ctx.actor, expectingRelease(input)),
   }),
 }));
+
+/** The API's expectedRelease is the pipeline's expected version on the release branch (absent: no release yet). */
+function expectingRelease<T extends { readonly expectedRelease?: string | null }>(input: T): T & { expectedVersion: string | null } {
+  return { ...input, expectedVersion: input.expectedRelease ?? null };
+}

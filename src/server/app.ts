@@ -144,7 +144,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     if (cluster) await cluster.runWebhooks(cairn.webhookDispatcher, settings.webhookDelivery);
     else if (settings.webhookDelivery) await cairn.webhookDispatcher.start();
     // Environments are refused with replicas until release branches are replicated: nothing to drive there yet.
-    if (!cluster) await cairn.rolloutDriver.start();
+    if (!cluster) cairn.rolloutDriver.start();
     readiness.markReady();
     const consoleBuilt = existsSync(path.join(settings.consoleDir, 'index.html'));
     if (!consoleBuilt) logger.warn({ consoleDir: settings.consoleDir }, 'the web console is not built (npm run build): / answers 503');

@@ -1,5 +1,5 @@
 import { mayServeEnvironment, roleIn, satisfies } from '../domain/access.js';
-import { type EnvironmentDefinition, validateEnvironmentName } from '../domain/environment.js';
+import { validateEnvironmentName } from '../domain/environment.js';
 import { ForbiddenError, InvalidInputError } from '../domain/errors.js';
 import { validateClusterName } from '../domain/overlay-path.js';
 import type { InstanceIdentity } from '../domain/rollout-assignment.js';
@@ -207,10 +207,7 @@ function checkScope(actor: Actor, namespace: string, environment: string): void 
     throw new ForbiddenError(namespace, 'agent', `this token serves ${actor.operator.environments?.join(', ')}, not ${environment}`);
 }
 
-async function checkedInstance(
-  repo: GitRepository,
-  input: InstanceInput,
-): Promise<{ identity: InstanceIdentity; environment: string; cluster: string; definition: EnvironmentDefinition }> {
+async function checkedInstance(repo: GitRepository, input: InstanceInput): Promise<{ identity: InstanceIdentity; environment: string; cluster: string }> {
   const environment = validateEnvironmentName(input.environment);
   const definition = definitionIn(await definitionsAt(repo, repo.head()), environment);
   const cluster = validateClusterName(input.cluster);
@@ -225,7 +222,7 @@ async function checkedInstance(
     labels.set(name, value);
   }
   if (labels.size > MAX_LABELS) throw new InvalidInputError(`at most ${MAX_LABELS} labels`);
-  return { identity: { id: input.id, labels }, environment, cluster, definition };
+  return { identity: { id: input.id, labels }, environment, cluster };
 }
 
 /** A version the environment was given: released there, or kept there by a rollout (what it ran before). */

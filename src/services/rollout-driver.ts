@@ -8,6 +8,7 @@ import type { RolloutService } from './rollouts.js';
 export class RolloutDriver {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  private resuming: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly rollouts: RolloutService,
@@ -15,8 +16,16 @@ export class RolloutDriver {
     private readonly intervalMs: number,
   ) {}
 
-  async start(): Promise<void> {
-    await this.rollouts.resumeWatching(await this.store.list());
+  /**
+   * Starts the clock at once; the rollouts a restart interrupted are found in the background (a read of each
+   * namespace's definitions), so a server with many namespaces is not kept from serving by it.
+   */
+  start(): void {
+    // resumeWatching reports each namespace's failure itself; a store that cannot even list is seen by every request.
+    this.resuming = this.store
+      .list()
+      .then((namespaces) => this.rollouts.resumeWatching(namespaces))
+      .catch(() => undefined);
     this.timer = setInterval(() => {
       // One tick at a time, and none queued behind a slow one (a large rollback): the next interval looks again.
       if (this.running) return;
@@ -30,6 +39,7 @@ export class RolloutDriver {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await this.resuming;
     await this.running;
   }
 }

@@ -130,11 +130,15 @@ export class RolloutService {
   /** Finds the rollouts in progress in these namespaces (at start: they survive restarts). */
   async resumeWatching(namespaces: readonly string[]): Promise<void> {
     for (const namespace of namespaces) {
-      const repo = await this.access.open(this.driver, namespace, 'viewer').catch(() => null);
-      if (!repo) continue;
-      for (const { name } of await definitionsAt(repo, repo.head()).catch(() => [])) {
-        const state = await stateOf(repo, name);
-        if (state && state.phase !== 'completed') this.watch(namespace, name);
+      try {
+        const repo = await this.access.open(this.driver, namespace, 'viewer');
+        for (const { name } of await definitionsAt(repo, repo.head())) {
+          const state = await stateOf(repo, name);
+          if (state && state.phase !== 'completed') this.watch(namespace, name);
+        }
+      } catch (error) {
+        // A namespace whose definitions do not read (pushed with git) keeps the others' rollouts going.
+        this.onError(error, namespace, '*');
       }
     }
   }

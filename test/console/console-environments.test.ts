@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtConsole, launchBrowser } from '../support/browser.js';
+import { builtConsole, launchBrowser, signIn } from '../support/browser.js';
 import { DEFINE_ENVIRONMENT, RELEASE } from '../support/environment-operations.js';
 import { type Harness, type TestToken, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
@@ -53,10 +53,7 @@ describe('web console: environments', () => {
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.setDefaultTimeout(8_000);
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(h.url);
-    await page.getByLabel('Access token').fill(ALICE.token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByLabel('Namespace').waitFor();
+    await signIn(page, h.url, ALICE.token);
   });
 
   afterAll(async () => {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, builtConsole, launchBrowser } from '../support/browser.js';
+import { ARTIFACTS, builtConsole, launchBrowser, signIn } from '../support/browser.js';
 import { type Harness, type TestToken, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
 
@@ -100,10 +100,7 @@ describe('web console: paging, reviews, tags', () => {
       if (/Content Security Policy/i.test(message.text())) errors.push(message.text());
     });
     mkdirSync(ARTIFACTS, { recursive: true });
-    await page.goto(h.url);
-    await page.getByLabel('Access token').fill(ALICE.token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByLabel('Namespace').waitFor();
+    await signIn(page, h.url, ALICE.token);
   });
 
   afterAll(async () => {
@@ -288,14 +285,11 @@ describe('web console: paging, reviews, tags', () => {
   it('shows who is signed in with their role in the namespace, and offers only what that role may do', async () => {
     const identity = (tab: Page) => tab.getByTestId('identity');
     const role = (tab: Page) => identity(tab).getByTestId('role');
-    const signIn = async (context: BrowserContext, token: TestToken): Promise<Page> => {
+    const signedIn = async (context: BrowserContext, token: TestToken): Promise<Page> => {
       const tab = await context.newPage();
       tab.setDefaultTimeout(8_000);
       tab.on('pageerror', (error) => errors.push(error.message));
-      await tab.goto(h.url);
-      await tab.getByLabel('Access token').fill(token.token);
-      await tab.getByRole('button', { name: 'Sign in' }).click();
-      await tab.getByLabel('Namespace').waitFor();
+      await signIn(tab, h.url, token.token);
       return tab;
     };
     const proposalIn = (tab: Page, id: string) => tab.locator(`.proposal[data-proposal="${id}"]`);
@@ -311,7 +305,7 @@ describe('web console: paging, reviews, tags', () => {
     const editors = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     try {
       // Carol reads every namespace: no write control anywhere, and a note saying why, not a dead button.
-      const carol = await signIn(viewers, CAROL);
+      const carol = await signedIn(viewers, CAROL);
       const sent: string[] = [];
       carol.on('request', (request) => {
         if (request.method() === 'POST' && request.url().endsWith('/graphql')) sent.push(request.postData() ?? '');
@@ -367,7 +361,7 @@ describe('web console: paging, reviews, tags', () => {
       await carol.screenshot({ path: path.join(ARTIFACTS, 'console-viewer.png') });
 
       // Bob edits every namespace: the write controls, and no note.
-      const bob = await signIn(editors, BOB);
+      const bob = await signedIn(editors, BOB);
       await bob.goto(`${h.url}/#/ns/${LEGACY}/versions`);
       await expect.poll(() => role(bob).textContent()).toBe('editor');
       expect(await identity(bob).textContent()).toBe(`${BOB.name}${BOB.email}editor`);

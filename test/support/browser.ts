@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type Page, chromium } from 'playwright-core';
 import { inject } from 'vitest';
 
 /** Debian's chromium (what .ci/run installs); CHROMIUM_PATH overrides it. */
@@ -22,3 +22,11 @@ export function launchBrowser(): Promise<Browser> {
 
 /** Where screenshots go (gitignored); kept for a human to look at after a run. */
 export const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname;
+
+/** Signs in through the console's form with `token` and waits for the namespace picker: where console tests start. */
+export async function signIn(page: Page, url: string, token: string): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel('Access token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('Namespace').waitFor();
+}
