@@ -31,8 +31,16 @@ export interface EnvironmentDefinition {
 
 /** The branch holding an environment's releases: `git log` on it is the environment's release history. */
 export function releaseBranch(environment: string): string {
-  return `refs/heads/environments/${environment}`;
+  return `${BRANCH_PREFIX}${environment}`;
 }
+
+/** The environment whose release branch `ref` is; null for any other ref. */
+export function environmentOfBranch(ref: string): string | null {
+  const name = ref.startsWith(BRANCH_PREFIX) ? ref.slice(BRANCH_PREFIX.length) : null;
+  return name !== null && NAME.test(name) ? name : null;
+}
+
+const BRANCH_PREFIX = 'refs/heads/environments/';
 
 export function validateEnvironmentName(name: string): string {
   if (!NAME.test(name)) throw new InvalidInputError(`'${name}' is not an environment name: 1 to 32 lowercase letters, digits and '-', starting with a letter`);

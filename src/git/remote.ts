@@ -77,6 +77,16 @@ export class GitRemote {
     return repository.startsWith('.') ? `refs/cairn/${repository.slice(1)}` : `refs/heads/${repository}`;
   }
 
+  /**
+   * Where a namespace's other refs (release branches, change requests, tags) live on the remote: under
+   * `refs/namespaces/<namespace>/`, git's own convention for one repository holding many (gitnamespaces(7)).
+   * `refs/heads/<namespace>` is main's branch, so it cannot also be a folder of refs. Null for internal
+   * repositories, whose only shared ref is their main.
+   */
+  sideRefPrefix(repository: string): string | null {
+    return repository.startsWith('.') ? null : `refs/namespaces/${repository}/`;
+  }
+
   /** Every namespace the remote holds, with its head. */
   async heads(): Promise<Map<string, string>> {
     const refs = await this.refs();
@@ -124,23 +134,37 @@ export class GitRemote {
 
   /**
    * Fetches the remote's `ref` into the repository at `gitdir` and returns its head (null: no such ref). `have`
-   * is the local head: the remote sends only what lies after it. One stateless upload-pack exchange; the pack is
-   * checked and indexed before it becomes visible, and flushed to disk when `fsync` is set, since a ref is about
-   * to point into it.
+   * is the local head: the remote sends only what lies after it.
    */
   async fetch(gitdir: string, ref: string, have: string | null, fsync: boolean): Promise<string | null> {
     const head = await this.head(ref);
-    if (head === null || head === have) return head;
+    if (head !== null && head !== have) await this.fetchObjects(gitdir, [head], have ? [have] : [], fsync);
+    return head;
+  }
+
+  /**
+   * Brings the commits `wants` (and what they reach) into the repository at `gitdir`; `haves` are commits it has,
+   * so the remote sends only what lies after them (none: a first clone, given more time). One stateless upload-pack
+   * exchange; the pack is checked and indexed before it becomes visible, and flushed to disk when `fsync` is set,
+   * since refs are about to point into it.
+   */
+  async fetchObjects(gitdir: string, wants: readonly string[], haves: readonly string[], fsync: boolean): Promise<void> {
+    const [first, ...others] = wants;
+    if (!first) return;
     const request = Buffer.concat([
-      pktLine(`want ${head} side-band-64k ofs-delta no-progress agent=cairn\n`),
+      pktLine(`want ${first} side-band-64k ofs-delta no-progress agent=cairn\n`),
+      ...others.map((oid) => pktLine(`want ${oid}\n`)),
       FLUSH,
-      ...(have ? [pktLine(`have ${have}\n`)] : []),
+      ...haves.map((oid) => pktLine(`have ${oid}\n`)),
       pktLine('done\n'),
     ]);
-    // A first clone may carry a whole history: it gets more time than one commit's worth.
-    const deadline = have === null ? this.settings.timeoutMs * 10 : this.settings.timeoutMs;
+    const deadline = haves.length === 0 ? this.settings.timeoutMs * 10 : this.settings.timeoutMs;
     await this.guard('fetch', async () => storePack(gitdir, packFromSideBand(await this.exchange('git-upload-pack', request, deadline)), fsync));
-    return head;
+  }
+
+  /** Every ref the remote advertises, by full name (peeled tags left out): one request. */
+  listRefs(): Promise<Map<string, string>> {
+    return this.refs();
   }
 
   /** The refs the remote advertises (peeled tags left out). */

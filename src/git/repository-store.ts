@@ -4,7 +4,7 @@ import git from 'isomorphic-git';
 import type { DurabilityOptions } from './durable-file.js';
 import type { HousekeepingOptions } from './housekeeping.js';
 import type { GitRemote } from './remote.js';
-import { type AppendListener, GitRepository } from './repository.js';
+import { type AppendListener, GitRepository, type RefMoveListener } from './repository.js';
 
 const SUFFIX = '.git';
 
@@ -23,6 +23,7 @@ export class RepositoryStore {
   /** The repositories whose opening finished (index loaded), for synchronous looks such as metrics. */
   private readonly loaded = new Map<string, GitRepository>();
   private readonly appendListeners: AppendListener[] = [];
+  private readonly refMoveListeners: RefMoveListener[] = [];
   private systemRepository: Promise<GitRepository> | null = null;
 
   constructor(
@@ -36,6 +37,11 @@ export class RepositoryStore {
   /** Tells `listener` of every commit appended to any repository, opened now or later. */
   onAppend(listener: AppendListener): void {
     this.appendListeners.push(listener);
+  }
+
+  /** Tells `listener` of every move of a shared side ref (a release branch, a change request, a tag) in any repository. */
+  onRefMove(listener: RefMoveListener): void {
+    this.refMoveListeners.push(listener);
   }
 
   async init(): Promise<void> {
@@ -147,8 +153,13 @@ export class RepositoryStore {
 
   private remember(name: string): Promise<GitRepository> {
     const upstream = this.remote ? { remote: this.remote, ref: this.remote.refOf(name) } : null;
-    const opening = GitRepository.open(name, this.gitdirOf(name), this.durability, this.housekeeping, upstream, (...args) => {
-      for (const listener of this.appendListeners) listener(...args);
+    const opening = GitRepository.open(name, this.gitdirOf(name), this.durability, this.housekeeping, upstream, {
+      onAppend: (...args) => {
+        for (const listener of this.appendListeners) listener(...args);
+      },
+      onRefMove: (...args) => {
+        for (const listener of this.refMoveListeners) listener(...args);
+      },
     });
     this.open.set(name, opening);
     opening.then(

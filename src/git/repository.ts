@@ -11,10 +11,10 @@ import type { EncodedObject, Signature } from './object-format.js';
 import { ObjectStore } from './object-store.js';
 import { INCOMING_PREFIX } from './pack-store.js';
 import { RefResolver } from './ref-resolver.js';
-import { type GitRemote, RemoteUnavailableError } from './remote.js';
+import { type GitRemote, RemoteMovedError, RemoteUnavailableError } from './remote.js';
 import { MAIN_REF, RefStore } from './ref-store.js';
 import { type BlobChanges, buildTree } from './tree-builder.js';
-import { type StoredTag, TagStore } from './tag-store.js';
+import { type StoredTag, TagExistsInRepositoryError, TagStore } from './tag-store.js';
 import { type PathChange, diffTrees } from './tree-diff.js';
 import { type BlobAtPath, TreeReader } from './tree-reader.js';
 import { WriteLock } from './write-lock.js';
@@ -44,6 +44,15 @@ export interface Upstream {
 export type AppendOrigin = 'commit' | 'sync';
 export type AppendListener = (repo: GitRepository, commits: readonly IndexedCommit[], origin: AppendOrigin) => void;
 
+/** A side ref (a release branch, a change request, a tag) moved to `oid`, or was deleted (null). */
+export type RefMoveListener = (repo: GitRepository, ref: string, oid: string | null, origin: AppendOrigin) => void;
+
+/** What a repository tells as it changes: main's new commits, and its other shared refs' moves. */
+export interface RepositoryListeners {
+  readonly onAppend: AppendListener;
+  readonly onRefMove: RefMoveListener;
+}
+
 export class DivergedHistoryError extends Error {
   constructor(name: string, local: string, remote: string) {
     super(`namespace ${name}: local main ${local} is not an ancestor of the remote's ${remote}; resolve by hand`);
@@ -66,8 +75,8 @@ export class GitRepository {
   private readonly pendingDurability: Promise<void>[] = [];
   /** The last housekeeping failure, for operators (the writes that triggered it succeeded). */
   lastRepackError: Error | null = null;
-  /** Told of every commit appended after opening, in order (the change feed, webhooks, other replicas). */
-  private appendListener: AppendListener | null = null;
+  /** Told of every commit appended after opening, in order (the change feed, webhooks, other replicas), and of side refs' moves. */
+  private listeners: RepositoryListeners | null = null;
 
   private constructor(
     readonly name: string,
@@ -90,7 +99,7 @@ export class GitRepository {
     durability: DurabilityOptions,
     housekeeping: HousekeepingOptions = { repackEvery: 0 },
     upstream: Upstream | null = null,
-    onAppend: AppendListener | null = null,
+    listeners: RepositoryListeners | null = null,
   ): Promise<GitRepository> {
     const repo = new GitRepository(name, gitdir, durability, housekeeping, upstream);
     await removeStaleFiles(gitdir);
@@ -98,7 +107,7 @@ export class GitRepository {
     const { rebuilt } = await repo.catchUp();
     if (saved.damaged && !rebuilt) await repo.indexFile.rewrite(repo.index.linesFrom(0));
     // History already on disk is not news; what the remote adds from here on is.
-    repo.appendListener = onAppend;
+    repo.listeners = listeners;
     if (upstream) {
       // An unreachable remote must not keep a replica from serving what it has: the next pull catches up.
       await repo
@@ -113,24 +122,31 @@ export class GitRepository {
   /** Catches the index up with the ref on disk (commits made by the git CLI, another process, a restart). */
   async syncIndex(): Promise<IndexedCommit[]> {
     const { appended } = await this.catchUp();
-    if (appended.length) this.appendListener?.(this, appended, 'sync');
+    if (appended.length) this.listeners?.onAppend(this, appended, 'sync');
     return appended;
   }
 
   /**
-   * Brings main up to the remote's branch: fetches it and moves main forward, then catches the index up. A local
-   * history the remote lacks entirely (a data directory older than the remote) is pushed instead. Without an
-   * upstream it only catches up with the disk. The caller holds `exclusive`.
+   * Brings main up to the remote's branch: fetches it and moves main forward, then catches the index up; the
+   * namespace's other shared refs (release branches, change requests, tags) come along in the same fetch and take
+   * the remote's values. A local history the remote lacks entirely (a data directory older than the remote) is
+   * pushed instead. Without an upstream it only catches up with the disk. The caller holds `exclusive`.
    */
   async pull(): Promise<IndexedCommit[]> {
     const upstream = this.upstream;
     if (!upstream) return this.syncIndex();
+    const advertised = await upstream.remote.listRefs();
+    const remoteHead = advertised.get(upstream.ref) ?? null;
     const local = await this.refs.read(MAIN_REF);
-    const remoteHead = await upstream.remote.fetch(this.gitdir, upstream.ref, local, this.durability.fsync);
+    const remoteSides = this.sideRefsIn(advertised);
+    const localSides = await this.sharedSideRefs();
+    const wanted = [...(remoteHead !== null && remoteHead !== local ? [remoteHead] : []), ...(await this.missing(remoteSides, localSides))];
+    const haves = [...new Set([...(local ? [local] : []), ...localSides.values()])];
+    await upstream.remote.fetchObjects(this.gitdir, [...new Set(wanted)], haves, this.durability.fsync);
+    if (wanted.length) await this.objects.packsChanged();
     if (remoteHead === null) {
       if (local !== null) await upstream.remote.pushHistory(this.gitdir, MAIN_REF, upstream.ref);
     } else if (remoteHead !== local) {
-      await this.objects.packsChanged();
       if (local === null || (await isAncestor(this.gitdir, local, remoteHead))) {
         await this.refs.compareAndSwap(MAIN_REF, local, remoteHead);
       } else if (await isAncestor(this.gitdir, remoteHead, local)) {
@@ -140,7 +156,75 @@ export class GitRepository {
         throw new DivergedHistoryError(this.name, local, remoteHead);
       }
     }
-    return this.syncIndex();
+    const appended = await this.syncIndex();
+    await this.followSideRefs(remoteSides, localSides, remoteHead === null);
+    return appended;
+  }
+
+  /**
+   * Side refs take the remote's values: it is where every replica moves them first. A branch only this clone has
+   * (made before the remote was shared) is pushed: Cairn never deletes branches. A tag only this clone has was
+   * deleted on another replica (tags are created on the remote first), unless the remote has never heard of this
+   * namespace (`adopting`: a data directory older than the remote), whose tags are pushed like its history.
+   */
+  private async followSideRefs(remote: ReadonlyMap<string, string>, local: ReadonlyMap<string, string>, adopting: boolean): Promise<void> {
+    for (const [ref, oid] of remote) {
+      const mine = local.get(ref) ?? null;
+      if (mine === oid) continue;
+      await this.refs.compareAndSwap(ref, mine, oid);
+      this.listeners?.onRefMove(this, ref, oid, 'sync');
+    }
+    for (const [ref, oid] of local) {
+      if (remote.has(ref)) continue;
+      if (ref.startsWith(TAG_PREFIX) && !adopting) {
+        await this.refs.remove(ref, oid);
+        this.listeners?.onRefMove(this, ref, null, 'sync');
+      } else {
+        await this.upstream!.remote.pushHistory(this.gitdir, ref, this.remoteRefOf(ref)!);
+      }
+    }
+  }
+
+  /** The remote's values of this namespace's shared side refs, by local ref name. */
+  private sideRefsIn(advertised: ReadonlyMap<string, string>): Map<string, string> {
+    const prefix = this.upstream?.remote.sideRefPrefix(this.name);
+    const sides = new Map<string, string>();
+    if (!prefix) return sides;
+    for (const [ref, oid] of advertised) {
+      const local = ref.startsWith(prefix) ? ref.slice(prefix.length) : null;
+      if (local && isSharedSideRef(local)) sides.set(local, oid);
+    }
+    return sides;
+  }
+
+  /** This clone's shared side refs (branches other than main, tags), by ref name. */
+  async sharedSideRefs(): Promise<Map<string, string>> {
+    if (!this.upstream?.remote.sideRefPrefix(this.name)) return new Map();
+    const names = [...(await this.refs.list('refs/heads/')), ...(await this.refs.list(TAG_PREFIX))].filter(isSharedSideRef);
+    const values = await Promise.all(names.map(async (ref) => [ref, await this.refs.read(ref)] as const));
+    return new Map(values.filter((entry): entry is readonly [string, string] => entry[1] !== null));
+  }
+
+  /** Remote side ref values whose objects this clone lacks. */
+  private async missing(remote: ReadonlyMap<string, string>, local: ReadonlyMap<string, string>): Promise<string[]> {
+    const differing = [...remote].filter(([ref, oid]) => local.get(ref) !== oid).map(([, oid]) => oid);
+    const absent = await Promise.all(differing.map(async (oid) => ((await this.objects.typeOf(oid)) === null ? oid : null)));
+    return absent.filter((oid): oid is string => oid !== null);
+  }
+
+  /** Where a side ref of this namespace lives on the remote; null when it is not shared. */
+  private remoteRefOf(ref: string): string | null {
+    const prefix = this.upstream?.remote.sideRefPrefix(this.name);
+    return prefix && isSharedSideRef(ref) ? `${prefix}${ref}` : null;
+  }
+
+  /**
+   * Moves a shared side ref on the remote first (objects sent along), from `expected` to `oid` (null: deletes it):
+   * the compare-and-swap between replicas, as for main. Nothing to do without an upstream.
+   */
+  private async share(ref: string, objects: readonly EncodedObject[], oid: string | null, expected: string | null): Promise<void> {
+    const remoteRef = this.remoteRefOf(ref);
+    if (this.upstream && remoteRef) await this.upstream.remote.push(remoteRef, objects, oid, expected);
   }
 
   private catchUp(): Promise<{ appended: IndexedCommit[]; rebuilt: boolean }> {
@@ -301,14 +385,30 @@ export class GitRepository {
     return this.tags.get(name);
   }
 
-  /** Writes an annotated tag of `commit`; a tag that exists is never moved (TagExistsInRepositoryError). */
-  createTag(name: string, commit: string, tagger: Signature, message: string): Promise<StoredTag> {
-    return this.tags.create(name, commit, tagger, message);
+  /**
+   * Writes an annotated tag of `commit`; a tag that exists is never moved (TagExistsInRepositoryError). With replicas
+   * it is created on the remote first, where a tag another replica created by that name wins. The caller holds `exclusive`.
+   */
+  async createTag(name: string, commit: string, tagger: Signature, message: string): Promise<StoredTag> {
+    const ref = `${TAG_PREFIX}${name}`;
+    const tag = await this.tags.create(name, commit, tagger, message, async (object) => {
+      try {
+        await this.share(ref, [object], object.oid, null);
+      } catch (error) {
+        const taken = error instanceof RemoteMovedError ? await this.upstream?.remote.head(this.remoteRefOf(ref)!) : null;
+        throw taken ? new TagExistsInRepositoryError(name, taken) : error;
+      }
+    });
+    this.listeners?.onRefMove(this, ref, tag.oid, 'commit');
+    return tag;
   }
 
-  /** Deletes the tag if it still points at `expected`. */
-  removeTag(name: string, expected: string): Promise<void> {
-    return this.tags.remove(name, expected);
+  /** Deletes the tag if it still points at `expected` (on the remote first, with replicas). The caller holds `exclusive`. */
+  async removeTag(name: string, expected: string): Promise<void> {
+    const ref = `${TAG_PREFIX}${name}`;
+    await this.share(ref, [], null, expected);
+    await this.tags.remove(name, expected);
+    this.listeners?.onRefMove(this, ref, null, 'commit');
   }
 
   /** Re-hashes every object reachable from every ref and checks the links between them. */
@@ -361,7 +461,7 @@ export class GitRepository {
     const indexed = this.index.append(stored, changes);
     if (this.index.size > sizeBefore) {
       void this.indexFile.append(this.index.linesFrom(sizeBefore)).catch(() => undefined);
-      this.appendListener?.(this, [indexed], 'commit');
+      this.listeners?.onAppend(this, [indexed], 'commit');
     }
     return indexed;
   }
@@ -377,11 +477,14 @@ export class GitRepository {
     const locked = await this.refs.lock(ref, commit.oid);
     try {
       await this.objects.writeAll([...objects, ...tree.objects, commit]);
+      // With replicas the branch moves on the remote first, as main does: a replica that lost the race learns it here.
+      await this.share(ref, [...objects, ...tree.objects, commit], commit.oid, expected);
     } catch (error) {
       locked.release();
       throw error;
     }
     this.pendingDurability.push((await locked.commit(expected)).durable);
+    this.listeners?.onRefMove(this, ref, commit.oid, 'commit');
     return commit.oid;
   }
 
@@ -464,6 +567,13 @@ export class GitRepository {
   async treeOf(commitOid: string): Promise<string> {
     return this.index.get(commitOid)?.tree ?? (await this.objects.readCommit(commitOid)).tree;
   }
+}
+
+const TAG_PREFIX = 'refs/tags/';
+
+/** The refs besides main that replicas share: branches (releases, change requests) and tags, not Cairn's own (webhook cursors). */
+function isSharedSideRef(ref: string): boolean {
+  return (ref.startsWith('refs/heads/') && ref !== MAIN_REF) || ref.startsWith(TAG_PREFIX);
 }
 
 function parentsOf(request: CommitRequest): string[] {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import git from 'isomorphic-git';
-import type { Signature } from './object-format.js';
+import type { EncodedObject, Signature } from './object-format.js';
 import type { ObjectStore } from './object-store.js';
 import { RefMovedError, type RefStore } from './ref-store.js';
 
@@ -73,7 +73,14 @@ export class TagStore {
    * Writes an annotated tag of `commit` and creates its ref. The lock is taken before the object is written
    * and the ref must not exist when it is renamed into place: a concurrent creation of the same name loses.
    */
-  async create(name: string, commit: string, tagger: Signature, message: string): Promise<StoredTag> {
+  async create(
+    name: string,
+    commit: string,
+    tagger: Signature,
+    message: string,
+    /** Runs once the object is written and before the ref is, under the ref's lock (replicas: the remote's ref moves first). */
+    beforeRef: (object: EncodedObject) => Promise<void> = () => Promise.resolve(),
+  ): Promise<StoredTag> {
     await this.refuseConflicts(name);
     const object = this.objects.encodeTag({ object: commit, type: 'commit', name, tagger, message });
     const ref = `${TAGS}${name}`;
@@ -83,6 +90,7 @@ export class TagStore {
       const current = await this.refs.read(ref);
       if (current) throw new TagExistsInRepositoryError(name, current);
       await this.objects.writeAll([object]);
+      await beforeRef(object);
       await (
         await update.commit(null)
       ).durable;

@@ -19,6 +19,7 @@ import { CairnMetrics } from './metrics.js';
 import { MetricsEndpoint } from './metrics-endpoint.js';
 import { Readiness } from './readiness.js';
 import { RedisDeliveryLog } from './redis-delivery-log.js';
+import { RedisInstanceSharing } from './redis-instance-sharing.js';
 import { TokenRegistry } from './token-registry.js';
 import { attachWebSocket } from './websocket.js';
 import { type CairnYoga, createCairnYoga } from './yoga.js';
@@ -103,6 +104,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     const redis = settings.cluster?.redisUrl
       ? await connectRedis(settings.cluster.redisUrl, logger, Math.max(200, Math.min(5_000, Math.floor(settings.cluster.webhookLeaseMs / 3))))
       : null;
+    const instanceSharing = redis ? new RedisInstanceSharing(redis, settings.rollouts.instanceTtlMs, logger) : null;
     const cairn = createCairn({
       store,
       events: options.events ?? new EventTarget(),
@@ -111,6 +113,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       webhooks: settings.webhooks,
       rollouts: settings.rollouts,
       ...(redis ? { deliveryLog: new RedisDeliveryLog(redis.publish, settings.webhooks.logSize) } : {}),
+      ...(instanceSharing ? { instanceSharing } : {}),
       feed: { maxBufferedEvents: settings.feed.maxBufferedEvents, maxDocumentEventBytes: settings.feed.maxDocumentEventBytes },
       blame: settings.blame,
       observer: metrics,
@@ -120,6 +123,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       if (repo.name === SYSTEM_REPOSITORY && origin === 'sync') void cairn.webhookDispatcher.reload();
     });
     const cluster: Cluster | null = settings.cluster && remote ? await joinCluster(settings.cluster, store, remote, redis, logger) : null;
+    await instanceSharing?.follow(cairn.instanceRegistry);
     const served = createCairnYoga({
       cairn,
       authenticator,
@@ -143,8 +147,8 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     if (!settings.webhookDelivery) logger.info('webhook delivery is off in this process (CAIRN_WEBHOOK_DELIVERY)');
     if (cluster) await cluster.runWebhooks(cairn.webhookDispatcher, settings.webhookDelivery);
     else if (settings.webhookDelivery) await cairn.webhookDispatcher.start();
-    // Environments are refused with replicas until release branches are replicated: nothing to drive there yet.
-    if (!cluster) cairn.rolloutDriver.start();
+    if (cluster) await cluster.runRollouts(cairn.rolloutDriver);
+    else cairn.rolloutDriver.start();
     readiness.markReady();
     const consoleBuilt = existsSync(path.join(settings.consoleDir, 'index.html'));
     if (!consoleBuilt) logger.warn({ consoleDir: settings.consoleDir }, 'the web console is not built (npm run build): / answers 503');
@@ -168,6 +172,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
         await ws.close();
         await cairn.webhookDispatcher.stop();
         await cairn.rolloutDriver.stop();
+        instanceSharing?.stop();
         await cluster?.close();
         await cairn.drain();
         server.closeAllConnections();

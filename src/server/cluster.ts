@@ -7,7 +7,9 @@ import { HEADS_TOPIC, ReplicaSync } from '../services/replica-sync.js';
 import type { WebhookDispatcher } from '../services/webhooks/webhook-dispatcher.js';
 import type { ClusterSettings } from './settings.js';
 import { REDELIVER_REPLY_TOPIC, REDELIVER_REQUEST_TOPIC, RedeliverForwarding } from './redeliver-forwarding.js';
-import { WebhookLeadership } from './webhook-leadership.js';
+import { ReplicaLease } from './replica-lease.js';
+import { INSTANCES_TOPIC } from './redis-instance-sharing.js';
+import type { RolloutDriver } from '../services/rollout-driver.js';
 
 export interface Cluster {
   readonly sync: ReplicaSync;
@@ -17,6 +19,12 @@ export interface Cluster {
    * delivery here (turn it on in one replica only).
    */
   runWebhooks(dispatcher: WebhookDispatcher, deliver: boolean): Promise<void>;
+  /**
+   * Rollouts among replicas: with Redis the holder of a lease drives them (after catching up with the remote, so
+   * it resumes from the last step any replica committed); without Redis every replica drives, and the release
+   * branch's compare-and-swap keeps a step from landing twice.
+   */
+  runRollouts(driver: RolloutDriver): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,8 +51,11 @@ export async function joinCluster(
     const head = commits.at(-1);
     if (head) sync.announce(repo, head.oid);
   });
+  store.onRefMove((repo, ref, oid) => sync.announceRef(repo, ref, oid));
   await sync.start();
-  let leadership: WebhookLeadership | null = null;
+  let leadership: ReplicaLease | null = null;
+  let rolloutLease: ReplicaLease | null = null;
+  let unleasedDriver: RolloutDriver | null = null;
   let forwarding: RedeliverForwarding | null = null;
   logger.info({ remote: remote.url, redis: Boolean(redis), replica: sync.replica, pollMs: settings.pollMs }, 'joined the replicas sharing the remote');
   return {
@@ -57,14 +68,34 @@ export async function joinCluster(
       forwarding = new RedeliverForwarding(bus, dispatcher, store, logger);
       forwarding.start();
       if (!deliver) return;
-      leadership = new WebhookLeadership(redis.publish, dispatcher, sync.replica, settings.webhookLeaseMs, logger);
+      const work = { what: 'delivers webhooks', start: () => dispatcher.start(), stop: () => dispatcher.stop() };
+      leadership = new ReplicaLease(redis.publish, WEBHOOK_LEASE_KEY, work, sync.replica, settings.webhookLeaseMs, logger);
       await leadership.start();
+    },
+    async runRollouts(driver) {
+      if (!redis) {
+        unleasedDriver = driver;
+        driver.start();
+        return;
+      }
+      const work = {
+        what: 'drives rollouts',
+        start: async () => {
+          await sync.catchUp();
+          driver.start();
+        },
+        stop: () => driver.stop(),
+      };
+      rolloutLease = new ReplicaLease(redis.publish, ROLLOUT_LEASE_KEY, work, sync.replica, settings.rolloutLeaseMs, logger);
+      await rolloutLease.start();
     },
     async close() {
       // Shutdown goes on whatever Redis says: writes still have to drain after this.
       try {
         forwarding?.stop();
         await leadership?.stop();
+        await rolloutLease?.stop();
+        await unleasedDriver?.stop();
         await sync.stop();
       } catch (error) {
         logger.warn({ err: error }, 'leaving the replicas did not go cleanly');
@@ -74,8 +105,11 @@ export async function joinCluster(
   };
 }
 
+export const WEBHOOK_LEASE_KEY = 'cairn:webhook-delivery';
+export const ROLLOUT_LEASE_KEY = 'cairn:rollout-driver';
+
 /** Every channel replicas talk on; subscribed once, when Redis is connected, and never dropped. */
-const TOPICS = [HEADS_TOPIC, REDELIVER_REQUEST_TOPIC, REDELIVER_REPLY_TOPIC];
+const TOPICS = [HEADS_TOPIC, REDELIVER_REQUEST_TOPIC, REDELIVER_REPLY_TOPIC, INSTANCES_TOPIC];
 
 /**
  * graphql-yoga's Redis event target, made safe to share a channel with strangers: a message that is not JSON

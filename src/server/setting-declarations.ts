@@ -125,6 +125,9 @@ export const CLUSTER_SETTINGS = z.object({
     'Redis carrying "namespace moved" announcements between replicas (needs `CAIRN_REMOTE_URL`); without it replicas follow by polling',
   ),
   CAIRN_WEBHOOK_LEASE_MS: atLeastOne(15_000).describe('with replicas and Redis, how long the delivering replica holds its lease (renewed every third of it)'),
+  CAIRN_ROLLOUT_LEASE_MS: atLeastOne(15_000).describe(
+    'with replicas and Redis, how long the replica driving rollouts holds its lease (renewed every third of it); a failed holder is replaced within it',
+  ),
 });
 
 /** In README's order. */

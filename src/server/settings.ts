@@ -89,6 +89,8 @@ export interface ClusterSettings {
   readonly redisUrl: string | null;
   /** CAIRN_WEBHOOK_LEASE_MS */
   readonly webhookLeaseMs: number;
+  /** CAIRN_ROLLOUT_LEASE_MS */
+  readonly rolloutLeaseMs: number;
 }
 
 export interface FeedSettings {
@@ -187,6 +189,7 @@ function readClusterSettings(env: Env): ClusterSettings | null {
     pollMs: c.CAIRN_REMOTE_POLL_MS,
     redisUrl: c.CAIRN_REDIS_URL,
     webhookLeaseMs: c.CAIRN_WEBHOOK_LEASE_MS,
+    rolloutLeaseMs: c.CAIRN_ROLLOUT_LEASE_MS,
   };
 }
 

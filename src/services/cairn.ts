@@ -35,8 +35,10 @@ import { EnvironmentsCheck } from './environments-check.js';
 import { EnvironmentEvents } from './environment-events.js';
 import { InstanceRegistry } from './instance-registry.js';
 import { InstanceService } from './instances.js';
+import { type InstanceSharing, UNSHARED } from './instance-sharing.js';
 import { RolloutDriver } from './rollout-driver.js';
 import { RolloutService } from './rollouts.js';
+import { followReplicatedReleases } from './replicated-releases.js';
 import { WriteTargets } from './write-targets.js';
 
 export interface WebhookSettings {
@@ -70,6 +72,8 @@ export interface CairnDependencies {
   readonly blame?: BlameOptions;
   readonly webhooks?: WebhookSettings;
   readonly rollouts?: RolloutSettings;
+  /** How instance reports reach other replicas; none by default (one server). */
+  readonly instanceSharing?: InstanceSharing;
   /** Where webhook delivery attempts are kept; a file per webhook in the system repository by default. */
   readonly deliveryLog?: DeliveryLog;
   /** Told of version conflicts and webhook deliveries (the server's metrics); nothing by default. */
@@ -99,6 +103,8 @@ export interface Cairn {
   readonly rollouts: RolloutService;
   readonly instances: InstanceService;
   readonly rolloutDriver: RolloutDriver;
+  /** Every instance's applied state, for the replicas' sharing to feed what other replicas were told. */
+  readonly instanceRegistry: InstanceRegistry;
   readonly blame: BlameService;
   /** Delivers webhooks; started and stopped by the server (with several replicas, by one of them only). */
   readonly webhookDispatcher: WebhookDispatcher;
@@ -185,6 +191,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
   const rollouts = new RolloutService(access, pipeline, instanceRegistry, driver, clock, environmentEvents, (error, namespace, environment) =>
     deps.logger.warn({ err: error, namespace, environment }, 'the rollout driver could not move a rollout on; it tries again next tick'),
   );
+  followReplicatedReleases(deps.store, environmentEvents, rollouts, deps.logger);
   return {
     namespaces: new NamespaceService(access),
     documents: new DocumentReader(access),
@@ -217,7 +224,8 @@ export function createCairn(deps: CairnDependencies): Cairn {
       clock,
     ),
     rollouts,
-    instances: new InstanceService(access, instanceRegistry, rollouts, overlays, environmentEvents, clock),
+    instances: new InstanceService(access, instanceRegistry, rollouts, overlays, environmentEvents, deps.instanceSharing ?? UNSHARED, clock),
+    instanceRegistry,
     rolloutDriver: new RolloutDriver(rollouts, deps.store, rolloutSettings.intervalMs),
     blame: new BlameService(access, deps.blame ?? {}),
     webhookDispatcher,

@@ -75,9 +75,35 @@ export class InstanceRegistry {
     };
     if (!previous) this.count(report.namespace, 1);
     instances.set(report.id, record);
+    this.told(previous, record);
+    return record;
+  }
+
+  /** Tells the listeners when the instance's applied state changed (a heartbeat that changes nothing is no news). */
+  private told(previous: InstanceRecord | undefined, record: InstanceRecord): void {
     const changed = !previous || previous.version !== record.version || previous.status !== record.status || previous.cluster !== record.cluster;
     if (changed) for (const listener of this.listeners) listener(record);
-    return record;
+  }
+
+  /**
+   * Takes a record another replica made of a report it received. Kept when it is newer than what this replica
+   * knows of the instance and still within the TTL; dropped when this replica's caps leave no room (the replica that
+   * took the report counted it against the same caps).
+   */
+  merge(record: InstanceRecord): void {
+    const key = keyOf(record.namespace, record.environment);
+    let instances = this.byEnvironment.get(key);
+    const previous = instances?.get(record.id);
+    if ((previous && previous.lastSeen >= record.lastSeen) || record.lastSeen < this.settings.clock() - this.settings.ttlMs) return;
+    if (!previous && this.atCap(record.namespace)) this.expireEverywhere();
+    if (!previous && this.atCap(record.namespace)) return;
+    if (!instances) {
+      instances = new Map();
+      this.byEnvironment.set(key, instances);
+    }
+    if (!previous) this.count(record.namespace, 1);
+    instances.set(record.id, record);
+    this.told(previous, record);
   }
 
   /** The environment's instances that reported within the TTL. */

@@ -8,6 +8,7 @@ import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import { definitionIn, definitionsAt } from './environments.js';
 import type { InstanceRecord, InstanceRegistry, InstanceStatus } from './instance-registry.js';
+import type { InstanceSharing } from './instance-sharing.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import type { NamespaceReader } from './namespace-reader.js';
 import type { BlobSource } from './blob-source.js';
@@ -94,6 +95,7 @@ export class InstanceService {
     private readonly rollouts: RolloutService,
     private readonly overlays: OverlayService,
     private readonly events: EnvironmentEvents,
+    private readonly sharing: InstanceSharing,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -169,10 +171,11 @@ export class InstanceService {
       status: request.status ?? null,
       message,
     });
+    // Answered once the other replicas can know it (when they can: sharing never fails a report, see InstanceSharing).
+    await this.sharing.share(record);
     return viewOf(record, desired(identity));
   }
 
-  /** The environment's instances (reported within the TTL), with what each should run. */
   /**
    * The environment's instances (reported within the TTL) by id, with what each should run: `first` of them (100
    * unless it says) after the id `after`.

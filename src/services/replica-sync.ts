@@ -11,8 +11,14 @@ export const HEADS_TOPIC = 'cairn:heads';
 export interface HeadAnnouncement {
   readonly replica: string;
   readonly namespace: string;
+  /** Main's new head, or with `ref` that ref's new value (DELETED: it was deleted). */
   readonly head: string;
+  /** A side ref that moved (a release branch, a change request, a tag); absent: main moved. */
+  readonly ref?: string;
 }
+
+/** The `head` of an announcement that a side ref was deleted. */
+const DELETED = '0'.repeat(40);
 
 export interface ReplicaSyncOptions {
   /** How often every namespace is compared with the remote, in case an announcement was lost; 0: never. */
@@ -48,10 +54,10 @@ export class ReplicaSync {
   /** Catches up with every namespace on the remote, then follows announcements and polls. */
   async start(): Promise<void> {
     this.bus.addEventListener(HEADS_TOPIC, this.listener);
-    await this.pollOnce();
+    await this.catchUp();
     if (this.options.pollMs > 0) {
       this.timer = setInterval(() => {
-        this.polling ??= this.pollOnce().finally(() => {
+        this.polling ??= this.catchUp().finally(() => {
           this.polling = null;
         });
       }, this.options.pollMs);
@@ -71,45 +77,80 @@ export class ReplicaSync {
     this.bus.dispatchEvent(new CustomEvent(HEADS_TOPIC, { detail }));
   }
 
+  /** Called when a side ref of this replica moved (on the remote already). */
+  announceRef(repo: GitRepository, ref: string, oid: string | null): void {
+    const detail: HeadAnnouncement = { replica: this.replica, namespace: repo.name, head: oid ?? DELETED, ref };
+    this.bus.dispatchEvent(new CustomEvent(HEADS_TOPIC, { detail }));
+  }
+
   private async onAnnouncement(announcement: HeadAnnouncement | null): Promise<void> {
     // Anything may be published on the channel: only a well-formed announcement of another replica counts.
     if (typeof announcement?.namespace !== 'string' || typeof announcement.head !== 'string' || announcement.replica === this.replica) return;
+    const ref = announcement.ref;
+    if (ref !== undefined && typeof ref !== 'string') return;
     try {
       const name = announcement.namespace === SYSTEM_REPOSITORY ? SYSTEM_REPOSITORY : validateNamespaceName(announcement.namespace);
-      await this.follow(name, announcement.head);
+      await this.follow(name, announcement.head, ref === undefined ? new Map() : new Map([[ref, announcement.head]]));
     } catch (error) {
       this.logger.warn({ err: error, namespace: announcement.namespace, head: announcement.head }, 'could not follow an announced head; the next poll retries');
     }
   }
 
-  /** Pulls `namespace` unless its head is already known here (many announcements, one pull each at most). */
-  async follow(namespace: string, head: string): Promise<void> {
+  /**
+   * Pulls `namespace` unless its head and the side refs' values in `sides` are known here already: many
+   * announcements, one pull each at most. `head` null: main is not in question. `complete`: `sides` is every
+   * side ref the remote has, so one only this replica has was deleted there.
+   */
+  async follow(namespace: string, head: string | null, sides: ReadonlyMap<string, string> = new Map(), complete = false): Promise<void> {
     // Found on the remote, not merely named in a message: a stranger's announcement creates nothing.
     const repo = await this.store.find(namespace);
-    if (!repo || repo.mainCommit(head)) return;
+    if (!repo) return;
+    const behind = async (): Promise<boolean> => {
+      if (head !== null && !repo.mainCommit(head)) return true;
+      if (sides.size === 0 && !complete) return false;
+      const local = await repo.sharedSideRefs();
+      if (complete && [...local.keys()].some((ref) => !sides.has(ref))) return true;
+      return [...sides].some(([ref, oid]) => (local.get(ref) ?? DELETED) !== oid);
+    };
+    if (!(await behind())) return;
     await repo.exclusive(async () => {
-      if (!repo.mainCommit(head)) await repo.pull();
+      if (await behind()) await repo.pull();
     });
   }
 
-  private async pollOnce(): Promise<void> {
-    let heads: Map<string, string>;
+  /** Compares every namespace (main and side refs) with the remote and pulls those that differ. */
+  async catchUp(): Promise<void> {
+    let refs: Map<string, string>;
     try {
-      heads = await this.remote.heads();
+      refs = await this.remote.listRefs();
     } catch (error) {
       this.logger.warn({ err: error }, 'could not list the remote; retrying at the next poll');
       return;
     }
-    const system = await this.remote.head(this.remote.refOf(SYSTEM_REPOSITORY)).catch(() => null);
-    if (system) heads.set(SYSTEM_REPOSITORY, system);
-    for (const [namespace, head] of heads) {
-      // Branches that are not namespaces (pushed there by hand) are none of Cairn's business.
-      if (!isNamespaceName(namespace) && namespace !== SYSTEM_REPOSITORY) continue;
+    for (const [namespace, state] of namespacesIn(this.remote, refs)) {
       try {
-        await this.follow(namespace, head);
+        await this.follow(namespace, state.head, state.sides, namespace !== SYSTEM_REPOSITORY);
       } catch (error) {
         this.logger.warn({ err: error, namespace }, 'could not follow a namespace of the remote');
       }
     }
   }
+}
+
+/** Each namespace on the remote (branches that are not namespaces, pushed by hand, are none of Cairn's business) with its main head and side refs. */
+function namespacesIn(remote: GitRemote, refs: ReadonlyMap<string, string>): Map<string, { head: string; sides: Map<string, string> }> {
+  const found = new Map<string, { head: string; sides: Map<string, string> }>();
+  for (const [ref, oid] of refs) {
+    if (ref.startsWith('refs/heads/') && isNamespaceName(ref.slice('refs/heads/'.length)))
+      found.set(ref.slice('refs/heads/'.length), { head: oid, sides: new Map() });
+  }
+  const system = refs.get(remote.refOf(SYSTEM_REPOSITORY));
+  if (system) found.set(SYSTEM_REPOSITORY, { head: system, sides: new Map() });
+  for (const [ref, oid] of refs) {
+    // Only what replicas share: branches and tags (see GitRepository.sharedSideRefs).
+    const match = /^refs\/namespaces\/([^/]+)\/(refs\/(?:heads|tags)\/.+)$/.exec(ref);
+    const namespace = match?.[1] ? found.get(match[1]) : undefined;
+    if (namespace && match?.[2]) namespace.sides.set(match[2], oid);
+  }
+  return found;
 }

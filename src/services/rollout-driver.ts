@@ -21,6 +21,7 @@ export class RolloutDriver {
    * namespace's definitions), so a server with many namespaces is not kept from serving by it.
    */
   start(): void {
+    if (this.timer) return;
     // resumeWatching reports each namespace's failure itself; a store that cannot even list is seen by every request.
     this.resuming = this.store
       .list()

@@ -2,6 +2,7 @@ import { InvalidInputError, InvalidTagNameError, NotFoundError, ProtectedTagErro
 import { matchesAny } from '../domain/namespace-policy.js';
 import { refNameProblem, validateTagName } from '../domain/ref-name.js';
 import { RefMovedError } from '../git/ref-store.js';
+import { RemoteMovedError } from '../git/remote.js';
 import type { GitRepository } from '../git/repository.js';
 import { type StoredTag, TagExistsInRepositoryError, TagPathConflictError } from '../git/tag-store.js';
 import type { Actor } from './actor.js';
@@ -49,7 +50,6 @@ export class TagService {
     const name = validateTagName(request.name);
     const message = normalizeMessage(request.message ?? '');
     const repo = await this.access.open(actor, request.namespace, 'editor');
-    refuseWithReplicas(repo);
     const target = await versionAt(repo, request.version);
     // Only main's history is released: a proposal's commit is not approved content.
     if (target.commit.seq < 0) throw new InvalidInputError(`'${request.version}' is not a version of main; only main's versions are tagged`);
@@ -58,7 +58,8 @@ export class TagService {
     if (existing) throw refusalToMove(patterns, name, existing.oid);
     const tagger = signer(this.clock())(actor.operator);
     try {
-      const tag = await repo.createTag(name, target.commit.oid, tagger, message);
+      // Under the write lock: a pull of the remote's tags in between would find this one on neither side.
+      const tag = await repo.exclusive(() => repo.createTag(name, target.commit.oid, tagger, message));
       return { namespace: repo, tag, protectedBy: coveringPattern(patterns, name) };
     } catch (error) {
       if (error instanceof TagExistsInRepositoryError) throw refusalToMove(patterns, name, error.actual);
@@ -72,15 +73,15 @@ export class TagService {
     const problem = refNameProblem(`refs/tags/${name}`);
     if (problem) throw new InvalidTagNameError(name, problem);
     const repo = await this.access.open(actor, namespace, 'admin');
-    refuseWithReplicas(repo);
     const tag = await repo.tag(name);
     if (!tag) throw new NotFoundError('tag', name);
     const protectedBy = coveringPattern(await protectedPatterns(repo), name);
     if (protectedBy) throw new ProtectedTagError(name, protectedBy);
     try {
-      await repo.removeTag(name, tag.oid);
+      await repo.exclusive(() => repo.removeTag(name, tag.oid));
     } catch (error) {
       if (error instanceof RefMovedError) throw new TagExistsError(name, error.actual ?? 'nothing');
+      if (error instanceof RemoteMovedError) throw new TagExistsError(name, 'another value on the shared remote');
       throw gitFailure(error);
     }
     return { namespace: repo, tag, protectedBy: null };
@@ -103,11 +104,6 @@ function coveringPattern(patterns: readonly string[], name: string): string | nu
 function refusalToMove(patterns: readonly string[], name: string, current: string): Error {
   const protectedBy = coveringPattern(patterns, name);
   return protectedBy ? new ProtectedTagError(name, protectedBy) : new TagExistsError(name, current);
-}
-
-/** Replicas share main through the remote but not tags (yet): a tag made on one replica would exist there only. */
-function refuseWithReplicas(repo: GitRepository): void {
-  if (repo.upstream) throw new InvalidInputError('tags are not available when replicas share a remote (CAIRN_REMOTE_URL)');
 }
 
 /** Git's own cleanup of `git tag -m`: no trailing blank lines, one final newline; an empty message stays empty. */

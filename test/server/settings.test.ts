@@ -157,6 +157,7 @@ describe('readSettings', () => {
       pollMs: 5000,
       redisUrl: null,
       webhookLeaseMs: 15_000,
+      rolloutLeaseMs: 15_000,
     });
     const env = {
       CAIRN_REMOTE_URL: 'https://git.internal/config.git',
@@ -166,6 +167,7 @@ describe('readSettings', () => {
       CAIRN_REMOTE_POLL_MS: '0',
       CAIRN_REDIS_URL: 'redis://127.0.0.1:6379',
       CAIRN_WEBHOOK_LEASE_MS: '3000',
+      CAIRN_ROLLOUT_LEASE_MS: '2000',
     };
     expect(readSettings(env).cluster).toEqual({
       remoteUrl: 'https://git.internal/config.git',
@@ -175,6 +177,7 @@ describe('readSettings', () => {
       pollMs: 0,
       redisUrl: 'redis://127.0.0.1:6379',
       webhookLeaseMs: 3000,
+      rolloutLeaseMs: 2000,
     });
     expect(() => readSettings({ CAIRN_REMOTE_URL: 'ftp://git.internal/config.git' })).toThrow("CAIRN_REMOTE_URL must be an http(s) URL, got 'ftp:'");
     expect(() => readSettings({ CAIRN_REMOTE_URL: 'git.internal' })).toThrow(TypeError);

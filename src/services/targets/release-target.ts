@@ -1,5 +1,5 @@
 import { releaseBranch } from '../../domain/environment.js';
-import { InvalidInputError, VersionConflictError } from '../../domain/errors.js';
+import { VersionConflictError } from '../../domain/errors.js';
 import type { IndexedCommit } from '../../git/commit-index.js';
 import type { CommitRequest, GitRepository } from '../../git/repository.js';
 import type { Actor } from '../actor.js';
@@ -28,11 +28,8 @@ export class ReleaseTarget implements WriteTarget {
     this.label = `environments/${environment}`;
   }
 
-  async open(actor: Actor): Promise<GitRepository> {
-    const repo = await this.access.open(actor, this.namespace, 'editor');
-    // Replicas share main through the remote, not other branches (yet): a release made on one would exist there only.
-    if (repo.upstream) throw new InvalidInputError('environments are not available when replicas share a remote (CAIRN_REMOTE_URL)');
-    return repo;
+  open(actor: Actor): Promise<GitRepository> {
+    return this.access.open(actor, this.namespace, 'editor');
   }
 
   async base(repo: GitRepository): Promise<IndexedCommit | null> {

@@ -1,22 +1,28 @@
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { WebhookDispatcher } from '../services/webhooks/webhook-dispatcher.js';
 
-const LEASE_KEY = 'cairn:webhook-delivery';
+/** Work that one replica at a time does: started when it takes the lease, stopped when it loses or gives it up. */
+export interface LeasedWork {
+  /** For logs: "delivers webhooks", "drives rollouts". */
+  readonly what: string;
+  start(): Promise<void> | void;
+  stop(): Promise<void>;
+}
 
 /** Extends the lease only if this replica still holds it (a paused process must not extend a lease it lost). */
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /**
- * One replica delivers webhooks at a time: the holder of a Redis lease, renewed every third of its length. A
- * holder that has not confirmed its lease for two thirds of it stops delivering, whether its renewal failed or is
- * still hanging, before the lease can pass to another replica; the next holder resumes from the cursors shared on
- * the remote. Only a process frozen longer than that (the watchdog cannot run) can overlap with the next holder:
- * receivers may then see an event twice, and the two senders' requests may interleave.
+ * One replica does `work` at a time: the holder of a Redis lease (`key`), renewed every third of its length. A
+ * holder that has not confirmed its lease for two thirds of it stops the work, whether its renewal failed or is
+ * still hanging, before the lease can pass to another replica; the next holder resumes from what is shared (Git,
+ * the remote). Only a process frozen longer than that (the watchdog cannot run) can overlap with the next holder:
+ * what the work does must then be safe twice (webhook receivers may see an event twice; two rollout steps decided
+ * on the same state cannot both land, each being a compare-and-swap of the release branch).
  */
-export class WebhookLeadership {
+export class ReplicaLease {
   private held = false;
   /** When the last renewal that succeeded was sent (monotonic clock). */
   private confirmedAt = 0;
@@ -25,7 +31,8 @@ export class WebhookLeadership {
 
   constructor(
     private readonly redis: Redis,
-    private readonly dispatcher: WebhookDispatcher,
+    private readonly key: string,
+    private readonly work: LeasedWork,
     private readonly replica: string,
     private readonly leaseMs: number,
     private readonly logger: Logger,
@@ -43,8 +50,8 @@ export class WebhookLeadership {
     await this.renewing;
     if (!this.held) return;
     this.held = false;
-    await this.dispatcher.stop();
-    await this.redis.eval(RELEASE, 1, LEASE_KEY, this.replica).catch(() => undefined);
+    await this.work.stop();
+    await this.redis.eval(RELEASE, 1, this.key, this.replica).catch(() => undefined);
   }
 
   /** The watchdog runs on every tick, apart from any Redis command still in flight. */
@@ -60,25 +67,27 @@ export class WebhookLeadership {
     const sentAt = performance.now();
     try {
       if (this.held) {
-        const renewed = await this.redis.eval(RENEW, 1, LEASE_KEY, this.replica, String(this.leaseMs));
+        const renewed = await this.redis.eval(RENEW, 1, this.key, this.replica, String(this.leaseMs));
         if (renewed === 1 && this.held) this.confirmedAt = sentAt;
         else if (renewed !== 1) this.resign('the lease passed to another replica');
-      } else if ((await this.redis.set(LEASE_KEY, this.replica, 'PX', this.leaseMs, 'NX')) === 'OK') {
+      } else if ((await this.redis.set(this.key, this.replica, 'PX', this.leaseMs, 'NX')) === 'OK') {
         this.held = true;
         this.confirmedAt = sentAt;
-        this.logger.info({ replica: this.replica }, 'this replica delivers webhooks');
+        this.logger.info({ replica: this.replica, lease: this.key }, `this replica ${this.work.what}`);
         // Not awaited: starting can wait on the remote, and renewals must go on meanwhile.
-        this.dispatcher.start().catch((error: unknown) => this.logger.error({ err: error }, 'webhook delivery could not start'));
+        Promise.resolve()
+          .then(() => this.work.start())
+          .catch((error: unknown) => this.logger.error({ err: error, lease: this.key }, `this replica could not start: it ${this.work.what}`));
       }
     } catch (error) {
-      this.logger.warn({ err: error }, 'could not reach Redis for the webhook delivery lease');
+      this.logger.warn({ err: error, lease: this.key }, 'could not reach Redis for a lease');
     }
   }
 
   private resign(reason: string): void {
     if (!this.held) return;
     this.held = false;
-    this.logger.warn({ replica: this.replica, reason }, 'this replica stops delivering webhooks');
-    this.dispatcher.stop().catch((error: unknown) => this.logger.error({ err: error }, 'webhook delivery did not stop cleanly'));
+    this.logger.warn({ replica: this.replica, lease: this.key, reason }, `this replica no longer ${this.work.what}`);
+    this.work.stop().catch((error: unknown) => this.logger.error({ err: error, lease: this.key }, 'leased work did not stop cleanly'));
   }
 }
