@@ -6,9 +6,14 @@ import type { JsonValue } from './json-value.js';
 /** Where a namespace keeps its policy: in its own repository, so every change to it is a reviewed, audited commit. */
 export const POLICY_PATH = '.cairn/policy.json';
 
-/** Changes to documents matching `paths` need `required` approvals from `approvers` (operator emails). */
+/**
+ * Changes to documents matching `paths`, and releases to `environments`, need `required` approvals from `approvers`
+ * (operator emails), through a change request.
+ */
 export interface ApprovalRule {
   readonly paths: readonly string[];
+  /** Environments whose releases (and promotions, and rollbacks) this rule governs. */
+  readonly environments: readonly string[];
   readonly required: number;
   readonly approvers: readonly string[];
 }
@@ -26,7 +31,7 @@ export const DEFAULT_POLICY: NamespacePolicy = { protectedTags: [], approvals: [
 
 /**
  * Reads `.cairn/policy.json`, e.g.
- * `{"protectedTags":["release/*"],"approvals":[{"paths":["prod/**"],"required":2,"approvers":["a@x","b@x"]}],"emergencyRollback":true}`.
+ * `{"protectedTags":["release/*"],"approvals":[{"paths":["prod/**"],"environments":["prod"],"required":2,"approvers":["a@x","b@x"]}],"emergencyRollback":true}`.
  * Every field is optional; anything else is refused with the path of the offending field.
  */
 export function parseNamespacePolicy(value: JsonValue): NamespacePolicy {
@@ -54,13 +59,15 @@ export function parseNamespacePolicy(value: JsonValue): NamespacePolicy {
 
 function approvalRule(rule: JsonValue, where: string, strings: (field: unknown, where: string) => string[], fail: (detail: string) => never): ApprovalRule {
   if (typeof rule !== 'object' || rule === null || Array.isArray(rule)) return fail(`${where} must be an object`);
-  const paths = strings(rule.paths, `${where}.paths`);
+  const paths = rule.paths === undefined ? [] : strings(rule.paths, `${where}.paths`);
+  const environments = rule.environments === undefined ? [] : strings(rule.environments, `${where}.environments`);
+  if (paths.length === 0 && environments.length === 0) fail(`${where} must name paths, environments or both`);
   const approvers = strings(rule.approvers, `${where}.approvers`);
   const required = rule.required;
   if (typeof required !== 'number' || !Number.isInteger(required) || required < 1 || required > approvers.length) {
     fail(`${where}.required must be an integer from 1 to the number of approvers`);
   }
-  return { paths, required: required as number, approvers };
+  return { paths, environments, required: required as number, approvers };
 }
 
 /** Compiled glob sets, by their patterns: compiling costs far more than matching, and policies rarely change. */

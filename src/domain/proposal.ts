@@ -36,6 +36,16 @@ export function coveringRules(policy: NamespacePolicy, paths: Iterable<string>):
   return list.some(isGovernanceFile) ? [...policy.approvals] : rulesFor(policy, list);
 }
 
+/** The rules a release to `environment` must satisfy (through a change request). */
+export function releaseRules(policy: NamespacePolicy, environment: string): ApprovalRule[] {
+  return policy.approvals.filter((rule) => rule.environments.includes(environment));
+}
+
+/** How an approval refusal names a release to `environment`, beside the paths of a change. */
+export function releaseSubject(environment: string): string {
+  return `environments/${environment}`;
+}
+
 /** Files that say what may be written (policy, schemas): never changed by an emergency rollback. */
 export function isGovernanceFile(path: string): boolean {
   return path === POLICY_PATH || path.startsWith('.cairn/');

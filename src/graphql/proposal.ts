@@ -2,7 +2,8 @@ import type { JsonValue } from '../domain/json-value.js';
 import type { ProposalState } from '../domain/proposal.js';
 import { storedDiff } from '../services/diff.js';
 import type { ProposalEvent } from '../services/proposal-events.js';
-import type { Proposal, Review } from '../services/proposal-log.js';
+import type { Proposal, ProposedRelease, Review } from '../services/proposal-log.js';
+import { RolloutStrategyInput } from './environment.js';
 import { type IndexedCommit, versionOf, viewOf } from '../services/version-view.js';
 import { builder } from './builder.js';
 import { FileDiffRef } from './diff.js';
@@ -32,6 +33,19 @@ const reviewsOf = (p: Proposal, verdict?: Review['verdict']) =>
   p.reviews.filter((r) => !verdict || r.verdict === verdict).map((review) => ({ proposal: p, review }));
 const version = (p: Proposal, commit: IndexedCommit | null) => (commit ? viewOf(p.namespace, commit) : null);
 
+const ProposedReleaseRef = builder.objectRef<{ proposal: Proposal; release: ProposedRelease }>('ProposedRelease').implement({
+  description: 'What a release proposal releases once approved and merged.',
+  fields: (t) => ({
+    environment: t.string({ resolve: (r) => r.release.environment }),
+    version: t.field({ type: VersionRef, description: 'The version of main it releases.', resolve: (r) => versionOf(r.proposal.namespace, r.release.version) }),
+    rollout: t.string({
+      nullable: true,
+      description: 'Its rollout strategy as the Cairn-Rollout trailer says it; null: every instance at once.',
+      resolve: (r) => r.release.rollout,
+    }),
+  }),
+});
+
 export const ProposalRef = builder.objectRef<Proposal>('Proposal').implement({
   description: 'A change request: a commit on refs/heads/proposals/<id>, reviewed by approvers, merged to main as one commit.',
   fields: (t) => ({
@@ -56,7 +70,18 @@ export const ProposalRef = builder.objectRef<Proposal>('Proposal').implement({
       description: 'The proposed change against its base.',
       resolve: (p, _args, ctx) => p.changes.map((c) => storedDiff(p.namespace, ctx.blobs, c)),
     }),
-    mergedVersion: t.field({ type: VersionRef, nullable: true, description: 'The commit of main that merged it.', resolve: (p) => version(p, p.merged) }),
+    mergedVersion: t.field({
+      type: VersionRef,
+      nullable: true,
+      description: "The commit that merged it: on main, or a release proposal's release on its environment's branch.",
+      resolve: (p) => version(p, p.merged),
+    }),
+    release: t.field({
+      type: ProposedReleaseRef,
+      nullable: true,
+      description: 'For a release proposal (proposeRelease): what it releases. Its diff is empty: it changes no document.',
+      resolve: (p) => (p.release ? { proposal: p, release: p.release } : null),
+    }),
   }),
 });
 
@@ -109,6 +134,16 @@ const ProposeChangeInput = builder.inputType('ProposeChangeInput', {
   }),
 });
 
+const ProposeReleaseInput = builder.inputType('ProposeReleaseInput', {
+  fields: (t) => ({
+    namespace: t.string({ required: true }),
+    environment: t.string({ required: true }),
+    version: t.string({ required: true, description: 'The version of main to release (hash, short hash, tag, HEAD~N).' }),
+    strategy: t.field({ type: RolloutStrategyInput, required: false, description: 'A progressive rollout; without one every instance takes it at once.' }),
+    comment: t.string({ required: false }),
+  }),
+});
+
 const ProposalActionInput = builder.inputType('ProposalActionInput', {
   fields: (t) => ({
     namespace: t.string({ required: true }),
@@ -130,6 +165,14 @@ builder.mutationFields((t) => ({
         input.changes.map((c) => ({ path: c.path, text: c.text, content: c.content === undefined ? undefined : (c.content as JsonValue), delete: c.delete })),
       ),
   }),
+  proposeRelease: t.field({
+    type: ProposalRef,
+    description:
+      'Proposes a release for review (environments a policy rule governs take releases only this way): a commit on proposals/<id> naming the environment, version and rollout. Approved, `mergeChange` releases it.',
+    args: { input: t.arg({ type: ProposeReleaseInput, required: true }) },
+    errors: { types: PROPOSE_ERRORS, directResult: true },
+    resolve: (_root, { input }, ctx) => ctx.cairn.proposals.proposeRelease(ctx.actor, input),
+  }),
   approveChange: t.field({
     type: ProposalRef,
     description: 'Records your approval as a commit on the proposal branch. Never by the author; only by an approver the policy names.',
@@ -146,7 +189,8 @@ builder.mutationFields((t) => ({
   }),
   mergeChange: t.field({
     type: WritePayloadRef,
-    description: "Commits the proposal's change to main as one commit once the policy's approvals are met.",
+    description:
+      "Commits the proposal's change to main as one commit once the policy's approvals are met; a release proposal is released to its environment instead.",
     args: { input: t.arg({ type: ProposalActionInput, required: true }) },
     errors: { types: MERGE_ERRORS, directResult: true },
     resolve: (_root, { input }, ctx) => ctx.cairn.proposals.merge(ctx.actor, input.namespace, input.proposal, input.comment),

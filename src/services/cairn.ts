@@ -192,6 +192,20 @@ export function createCairn(deps: CairnDependencies): Cairn {
     deps.logger.warn({ err: error, namespace, environment }, 'the rollout driver could not move a rollout on; it tries again next tick'),
   );
   followReplicatedReleases(deps.store, environmentEvents, rollouts, deps.logger);
+  const environments = new EnvironmentService(
+    access,
+    pipeline,
+    (namespace, environment, commit, rollout) => {
+      environmentEvents.publish({ kind: 'release', namespace, environment, commit });
+      if (rollout) rollouts.watch(namespace, environment);
+    },
+    (namespace, environment, version) =>
+      instanceRegistry
+        .list(namespace, environment)
+        .filter((i) => i.status === 'FAILED' && i.version === version)
+        .map((i) => i.id),
+    clock,
+  );
   return {
     namespaces: new NamespaceService(access),
     documents: new DocumentReader(access),
@@ -202,27 +216,14 @@ export function createCairn(deps: CairnDependencies): Cairn {
     rollbacks: new RollbackService(pipeline),
     reverts: new RevertService(pipeline),
     imports: new ImportHistoryService(pipeline, access),
-    proposals: new ProposalService(access, pipeline, deps.write.clock, proposalEvents),
+    proposals: new ProposalService(access, pipeline, deps.write.clock, proposalEvents, environments),
     proposalEvents,
     feed,
     integrity: new IntegrityService(access),
     webhooks: new WebhookService(access, registry, deliveryLog, webhookDispatcher, guard, deps.write.clock),
     overlays,
     tags: new TagService(access, deps.write.clock),
-    environments: new EnvironmentService(
-      access,
-      pipeline,
-      (namespace, environment, commit, rollout) => {
-        environmentEvents.publish({ kind: 'release', namespace, environment, commit });
-        if (rollout) rollouts.watch(namespace, environment);
-      },
-      (namespace, environment, version) =>
-        instanceRegistry
-          .list(namespace, environment)
-          .filter((i) => i.status === 'FAILED' && i.version === version)
-          .map((i) => i.id),
-      clock,
-    ),
+    environments,
     rollouts,
     instances: new InstanceService(access, instanceRegistry, rollouts, overlays, environmentEvents, deps.instanceSharing ?? UNSHARED, clock),
     instanceRegistry,

@@ -11,7 +11,12 @@ import { validateClusterName } from '../domain/overlay-path.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository, LoggedCommit } from '../git/repository.js';
 import { rolloutStateOf } from '../domain/rollout-state.js';
-import { type RolloutStrategy, type StrategyInput, formatStrategy, validateStrategy } from '../domain/rollout-strategy.js';
+import { type RolloutStrategy, type StrategyInput, formatStrategy, parseStrategy, validateStrategy } from '../domain/rollout-strategy.js';
+import { roleIn } from '../domain/access.js';
+import { evaluateApprovals, releaseRules, releaseSubject } from '../domain/proposal.js';
+import { ApprovalRequiredError, ProposalClosedError, ProposalRejectedError } from '../domain/proposal-errors.js';
+import { policyAt } from './namespace-policy.js';
+import { type Proposal, type ProposedRelease, readProposal } from './proposal-log.js';
 import type { Actor } from './actor.js';
 import { parseStoredText } from './document-parser.js';
 import { giveWay } from './event-loop-turn.js';
@@ -38,14 +43,18 @@ export interface DefineEnvironmentRequest extends CommitOptions {
   readonly healthyForSeconds?: number | null;
 }
 
-/** `expectedVersion` is the environment's current release (its commit), null when it has none yet. */
-export interface ReleaseRequest extends CommitOptions {
-  readonly namespace: string;
+/** A release as asked for: of which version, to which environment, how. */
+export interface ReleaseAsk {
   readonly environment: string;
   /** The version of main to release (hash, short hash, tag, HEAD~N). */
   readonly version: string;
   /** A progressive rollout; without one every instance takes the release at once. */
   readonly strategy?: StrategyInput | null;
+}
+
+/** `expectedVersion` is the environment's current release (its commit), null when it has none yet. */
+export interface ReleaseRequest extends CommitOptions, ReleaseAsk {
+  readonly namespace: string;
 }
 
 export interface EnvironmentRollbackRequest extends CommitOptions {
@@ -121,18 +130,63 @@ export class EnvironmentService {
     const environment = validateEnvironmentName(request.environment);
     const strategy = request.strategy ? validateStrategy(request.strategy) : null;
     const payload = [...writeInputs(request), environment, request.version, strategy ? formatStrategy(strategy) : null];
-    const outcome = this.releaseTo(actor, request, environment, { operation: 'release', payload }, async (repo) => ({
+    const outcome = this.releaseTo(actor, request, environment, { operation: 'release', payload }, DIRECT, async (repo) => ({
       ...(await this.releasable(repo, environment, request.version)),
       strategy,
     }));
     return this.announced(outcome, request.namespace, environment, strategy !== null);
   }
 
+  /**
+   * Checks a release as it would be made now (the environment, the version, its promotion order and health) for a
+   * change request proposing it: what the proposal's commit names.
+   */
+  async proposable(repo: GitRepository, request: ReleaseAsk): Promise<ProposedRelease> {
+    const environment = validateEnvironmentName(request.environment);
+    const strategy = request.strategy ? validateStrategy(request.strategy) : null;
+    const { version } = await this.releasable(repo, environment, request.version);
+    if (strategy && !(await currentRelease(repo, environment))) {
+      throw new InvalidInputError(`the first release of ${environment} goes to every instance at once; give a strategy from the second on`);
+    }
+    return { environment, version, rollout: strategy ? formatStrategy(strategy) : null };
+  }
+
+  /**
+   * The release an approved change request proposed, on the environment's current release. The approvals are
+   * checked inside the write lock against the policy at main's head, and the proposal's state with them: it is
+   * released once, and the release names the proposal and its approvers (Cairn-Proposal, Cairn-Approved-By).
+   */
+  async mergeRelease(actor: Actor, proposal: Proposal, comment?: string | null): Promise<WriteOutcome> {
+    const proposed = proposal.release;
+    if (!proposed) throw new InvalidInputError(`proposal ${proposal.id} proposes no release`);
+    const { environment } = proposed;
+    const strategy = proposed.rollout ? parseStrategy(proposed.rollout) : null;
+    const repo = await this.access.open(actor, proposal.namespace.name, 'editor');
+    const current = await currentRelease(repo, environment);
+    const options = {
+      namespace: proposal.namespace.name,
+      expectedVersion: current?.oid ?? null,
+      comment: comment || proposal.comment || `release proposal ${proposal.id}`,
+    };
+    const outcome = this.releaseTo(
+      actor,
+      options,
+      environment,
+      { operation: 'mergeRelease', payload: [proposal.id] },
+      { kind: 'proposal', id: proposal.id },
+      async (repo) => ({
+        ...(await this.releasable(repo, environment, proposed.version)),
+        strategy,
+      }),
+    );
+    return this.announced(outcome, options.namespace, environment, strategy !== null);
+  }
+
   /** Releases a version this environment ran before: a new release commit (Cairn-Rollback-To), never a moved ref. */
   rollback(actor: Actor, request: EnvironmentRollbackRequest): Promise<WriteOutcome> {
     const environment = validateEnvironmentName(request.environment);
     const payload = [...writeInputs(request), environment, request.to];
-    const outcome = this.releaseTo(actor, request, environment, { operation: 'rollbackEnvironment', payload }, async (repo) => {
+    const outcome = this.releaseTo(actor, request, environment, { operation: 'rollbackEnvironment', payload }, ROLLBACK, async (repo) => {
       const version = await mainVersion(repo, request.to);
       if (!(await releasedTo(repo, environment, version))) {
         throw new InvalidInputError(
@@ -154,6 +208,7 @@ export class EnvironmentService {
       request,
       to,
       { operation: 'promote', payload: [...writeInputs(request), from, to, request.version ?? null] },
+      DIRECT,
       async (repo) => {
         const definitions = await definitionsAt(repo, repo.head());
         definitionIn(definitions, from);
@@ -212,6 +267,7 @@ export class EnvironmentService {
     options: CommitOptions & { readonly namespace: string },
     environment: string,
     request: { operation: string; payload: unknown[] },
+    approval: ReleaseApproval,
     choose: (repo: GitRepository) => Promise<ReleaseChoice>,
   ): Promise<WriteOutcome> {
     return this.pipeline.write({
@@ -221,13 +277,14 @@ export class EnvironmentService {
       request,
       plan: async (repo, base) => {
         definitionIn(await definitionsAt(repo, repo.head()), environment);
+        const approved = await approvalFor(repo, actor, environment, approval);
         // A release over a rollout in progress would move the instances it has not reached onto a version half-rolled.
         const log = await releaseLog(repo, environment, Number.POSITIVE_INFINITY, base?.oid ?? null);
         const rolling = rolloutStateOf(log.map((c) => ({ oid: c.oid, time: c.committer.timestamp, trailers: c.trailers })));
         if (rolling && rolling.phase !== 'completed') {
           throw new InvalidInputError(`the rollout of ${rolling.version.slice(0, 12)} to ${environment} is in progress: promote or abort it first`);
         }
-        return planRelease(repo, base, environment, await choose(repo));
+        return { ...(await planRelease(repo, base, environment, await choose(repo))), ...approved };
       },
     });
   }
@@ -268,6 +325,42 @@ export class EnvironmentService {
     const failed = this.failures(repo.name, from, version);
     if (failed.length) throw new InvalidInputError(`${failed.length} instance(s) of ${from} report ${short} failed (${failed.slice(0, 5).join(', ')})`);
   }
+}
+
+/**
+ * How a release gets past the approval rules that govern its environment (policy `approvals[].environments`):
+ * `direct` does not (ApprovalRequired: propose it instead); `rollback` does as an admin's emergency rollback when
+ * the policy allows those; `proposal` does as the merge of an approved change request. Releases the rollout driver
+ * makes (steps, automatic rollbacks, aborts) go back to what was approved before and are never held up.
+ */
+type ReleaseApproval = { readonly kind: 'direct' | 'rollback' } | { readonly kind: 'proposal'; readonly id: string };
+const DIRECT: ReleaseApproval = { kind: 'direct' };
+const ROLLBACK: ReleaseApproval = { kind: 'rollback' };
+
+/** What a release's commit says of its approval, or ApprovalRequired. Runs in the write lock. */
+async function approvalFor(
+  repo: GitRepository,
+  actor: Actor,
+  environment: string,
+  approval: ReleaseApproval,
+): Promise<{ proposal?: string; approvedBy?: string[]; emergency?: boolean }> {
+  const policy = await policyAt(repo, repo.head()?.oid ?? null);
+  const rules = releaseRules(policy, environment);
+  const subject = [releaseSubject(environment)];
+  if (approval.kind === 'proposal') {
+    const proposal = await readProposal(repo, approval.id);
+    if (proposal.state === 'merged') throw new ProposalClosedError(approval.id, 'merged');
+    if (proposal.state === 'rejected') throw new ProposalRejectedError(approval.id);
+    const approvers = proposal.reviews.filter((r) => r.verdict === 'approve').map((r) => r.reviewer.email);
+    const { unmet, approvedBy } = evaluateApprovals(rules, proposal.author.email, approvers);
+    const first = unmet[0];
+    if (first) throw new ApprovalRequiredError(subject, first.rule.required, first.approvals, first.missingFrom);
+    return { proposal: approval.id, approvedBy };
+  }
+  const rule = rules[0];
+  if (!rule) return {};
+  if (approval.kind === 'rollback' && policy.emergencyRollback && roleIn(actor.operator.grants, repo.name) === 'admin') return { emergency: true };
+  throw new ApprovalRequiredError(subject, rule.required, 0, rule.approvers);
 }
 
 /** What a release commits: the version, whether it rolls the environment back, and its rollout. */

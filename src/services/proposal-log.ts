@@ -5,6 +5,7 @@ import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 import type { PathChange } from '../git/tree-diff.js';
 import type { NamespaceReader } from './namespace-reader.js';
+import { releaseLog } from './release-log.js';
 
 export interface Review {
   readonly verdict: 'approve' | 'reject';
@@ -12,6 +13,14 @@ export interface Review {
   readonly comment: string;
   /** The review's commit on the proposal branch. */
   readonly commit: IndexedCommit;
+}
+
+/** What a release proposal asks for: a version of main released to an environment, with its rollout if any. */
+export interface ProposedRelease {
+  readonly environment: string;
+  readonly version: string;
+  /** The rollout strategy as its trailer says it (rollout-strategy.ts); null: every instance at once. */
+  readonly rollout: string | null;
 }
 
 /** A change request as its branch and main tell it: nothing about a proposal is kept anywhere else. */
@@ -31,8 +40,10 @@ export interface Proposal {
   readonly changes: readonly PathChange[];
   readonly reviews: readonly Review[];
   readonly state: ProposalState;
-  /** The commit of main that merged it. */
+  /** The commit that merged it: on main, or for a release proposal on its environment's release branch. */
   readonly merged: IndexedCommit | null;
+  /** A proposed release instead of a change of documents (no changes then); null for a change. */
+  readonly release: ProposedRelease | null;
 }
 
 /** Reads proposal `id` of `repo` from `refs/heads/proposals/<id>`; NotFound if there is no such branch. */
@@ -52,16 +63,31 @@ export async function readProposal(repo: GitRepository, id: string): Promise<Pro
     commit = await repo.describe(parent);
   }
   const base = commit.parents[0] ?? null;
-  const changes = await repo.changesBetween(base ? await repo.treeOf(base) : null, commit.tree);
-  const merged = mergeOf(
-    repo,
-    id,
-    base,
-    changes.map((c) => c.path),
-  );
+  const release = releaseOf(commit);
+  const changes = release ? [] : await repo.changesBetween(base ? await repo.treeOf(base) : null, commit.tree);
+  const merged = release
+    ? await releaseMergeOf(repo, id, release.environment)
+    : mergeOf(
+        repo,
+        id,
+        base,
+        changes.map((c) => c.path),
+      );
   const rejected = reviews.some((r) => r.verdict === 'reject');
   const state: ProposalState = merged ? 'merged' : rejected ? 'rejected' : 'open';
-  return { namespace: repo, id, branch, tip, change: commit, base, author: commit.author, comment: commit.comment, changes, reviews, state, merged };
+  return { namespace: repo, id, branch, tip, change: commit, base, author: commit.author, comment: commit.comment, changes, reviews, state, merged, release };
+}
+
+/** A release proposal says what it releases in its trailers (Cairn-Environment, Cairn-Release-Of, Cairn-Rollout). */
+function releaseOf(change: IndexedCommit): ProposedRelease | null {
+  const { environment, releaseOf: version, rollout } = change.trailers ?? {};
+  return environment && version ? { environment, version, rollout: rollout ?? null } : null;
+}
+
+/** The release that merged a release proposal names it, on the environment's branch (among its recent releases). */
+async function releaseMergeOf(repo: GitRepository, id: string, environment: string): Promise<IndexedCommit | null> {
+  const made = (await releaseLog(repo, environment, Number.POSITIVE_INFINITY)).find((c) => c.trailers?.action === 'release' && c.trailers.proposal === id);
+  return made ? repo.describe(made.oid) : null;
 }
 
 /** Every proposal of `repo`, newest first. */

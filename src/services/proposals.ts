@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { roleIn, satisfies } from '../domain/access.js';
 import { defaultComment } from '../domain/commit-message.js';
-import { type ProposalState, approvalRefusal, coveringRules, evaluateApprovals, newProposalId, validateProposalId } from '../domain/proposal.js';
+import { type ProposalState, approvalRefusal, coveringRules, evaluateApprovals, newProposalId, releaseRules, validateProposalId } from '../domain/proposal.js';
 import { ApprovalRequiredError, ProposalClosedError, ProposalConflictError, ProposalRejectedError, ReviewNotAllowedError } from '../domain/proposal-errors.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
@@ -9,10 +9,22 @@ import type { Actor } from './actor.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import type { ProposalEvent, ProposalEvents } from './proposal-events.js';
 import { policyAt } from './namespace-policy.js';
-import { type Proposal, listProposals, readProposal } from './proposal-log.js';
+import { type Proposal, type ProposedRelease, listProposals, readProposal } from './proposal-log.js';
+import type { ReleaseAsk } from './environments.js';
 import { type DocumentWrite, planUpdate, prepare } from './update.js';
 import type { WriteOutcome, WritePipeline } from './write-pipeline.js';
 import type { WritePlan } from './write-request.js';
+
+/** What change requests need of environments (EnvironmentService): a release to propose, and to make once approved. */
+export interface ProposableReleases {
+  proposable(repo: GitRepository, request: ReleaseAsk): Promise<ProposedRelease>;
+  mergeRelease(actor: Actor, proposal: Proposal, comment?: string | null): Promise<WriteOutcome>;
+}
+
+export interface ProposeReleaseRequest extends ReleaseAsk {
+  readonly namespace: string;
+  readonly comment?: string | null;
+}
 
 export interface ProposeOptions {
   readonly namespace: string;
@@ -33,6 +45,7 @@ export class ProposalService {
     private readonly pipeline: WritePipeline,
     private readonly clock: () => Date,
     private readonly events: ProposalEvents,
+    private readonly releases: ProposableReleases,
   ) {}
 
   async propose(actor: Actor, options: ProposeOptions, writes: readonly DocumentWrite[]): Promise<Proposal> {
@@ -45,6 +58,28 @@ export class ProposalService {
       options: { expectedVersion: options.expectedVersion, comment: options.comment ?? '' },
       request: { operation: 'propose', payload: [] },
       plan: async (_repo, _base, documents) => ({ ...(await planUpdate(documents, files)), action: 'propose', proposal: id }),
+      landed: announced.landed,
+    });
+    return announced.proposal();
+  }
+
+  /**
+   * Proposes a release for review: a commit on `refs/heads/proposals/<id>` with main's tree whose trailers name the
+   * environment, the version and the rollout (Cairn-Environment, Cairn-Release-Of, Cairn-Rollout). It is checked as
+   * the release would be now; approved and merged, it is released (`mergeChange`).
+   */
+  async proposeRelease(actor: Actor, request: ProposeReleaseRequest): Promise<Proposal> {
+    const id = newProposalId(this.clock().getTime(), randomBytes(4).toString('hex'));
+    const announced = this.announcer(id, 'propose');
+    await this.pipeline.write({
+      actor,
+      target: this.pipeline.targets.releaseProposal(request.namespace, id),
+      options: { expectedVersion: null, comment: request.comment ?? '' },
+      request: { operation: 'proposeRelease', payload: [request.environment, request.version, request.strategy ?? null] },
+      plan: async (repo) => {
+        const { environment, version, rollout } = await this.releases.proposable(repo, request);
+        return { action: 'propose', files: new Map(), proposal: id, release: { environment, version, ...(rollout ? { rollout } : {}) } };
+      },
       landed: announced.landed,
     });
     return announced.proposal();
@@ -63,6 +98,12 @@ export class ProposalService {
     validateProposalId(id);
     const repo = await this.access.open(actor, namespace, 'editor');
     const proposal = await readProposal(repo, id);
+    if (proposal.release) {
+      const outcome = await this.releases.mergeRelease(actor, proposal, comment);
+      if (outcome.kind === 'committed' && !outcome.replayed)
+        this.events.publish({ namespace: repo.name, proposal: id, action: 'merge', version: outcome.version.commit.oid });
+      return outcome;
+    }
     // Planned inside the pipeline's write lock: the approvals checked are the ones in force when main moves.
     const options = { namespace, expectedVersion: proposal.base, comment: comment || mergeComment(proposal.comment, id) };
     return this.pipeline.write({
@@ -130,10 +171,13 @@ function mergeComment(proposed: string, id: string): string {
 async function planReview(repo: GitRepository, actor: Actor, id: string, verdict: 'approve' | 'reject'): Promise<WritePlan> {
   const proposal = await readProposal(repo, id);
   if (proposal.state !== 'open') throw new ProposalClosedError(id, proposal.state);
-  const rules = coveringRules(
-    await policyAt(repo),
-    proposal.changes.map((c) => c.path),
-  );
+  const policy = await policyAt(repo);
+  const rules = proposal.release
+    ? releaseRules(policy, proposal.release.environment)
+    : coveringRules(
+        policy,
+        proposal.changes.map((c) => c.path),
+      );
   const isEditor = satisfies(roleIn(actor.operator.grants, repo.name), 'editor');
   const refusal = approvalRefusal(rules, proposal.author.email, actor.operator.email, isEditor);
   if (refusal !== null && !(verdict === 'reject' && refusal === 'author')) throw new ReviewNotAllowedError(id, refusal);

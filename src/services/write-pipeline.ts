@@ -224,7 +224,8 @@ export class WritePipeline {
     const parent = base?.oid ?? null;
     const commit = {
       parent,
-      merged: plan.release?.version ?? null,
+      // A release (or a step of its rollout) brings in the version it releases; a proposal of one only names it.
+      merged: plan.action === 'propose' ? null : (plan.release?.version ?? null),
       files: stagedBlobs(staged),
       author: plan.author ?? sign(actor.operator),
       committer: sign(this.settings.committer),

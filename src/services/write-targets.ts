@@ -2,7 +2,7 @@ import type { Role } from '../domain/access.js';
 import type { RepositoryStore } from '../git/repository-store.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import { MainTarget } from './targets/main-target.js';
-import { ProposalTarget } from './targets/proposal-target.js';
+import { ProposalTarget, RELEASE_PROPOSAL } from './targets/proposal-target.js';
 import { ReleaseTarget } from './targets/release-target.js';
 import { ReviewTarget } from './targets/review-target.js';
 import { SystemTarget } from './targets/system-target.js';
@@ -23,6 +23,11 @@ export class WriteTargets {
   /** A new change request's branch. */
   proposal(namespace: string, id: string): WriteTarget {
     return new ProposalTarget(this.access, namespace, id);
+  }
+
+  /** A new change request proposing a release (its reviews and merge as for any change request). */
+  releaseProposal(namespace: string, id: string): WriteTarget {
+    return new ProposalTarget(this.access, namespace, id, RELEASE_PROPOSAL);
   }
 
   /** A review on an open change request's branch. */

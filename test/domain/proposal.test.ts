@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/domain/errors.js';
-import { approvalRefusal, coveringRules, evaluateApprovals, newProposalId, proposalBranch, validateProposalId } from '../../src/domain/proposal.js';
+import { parseNamespacePolicy } from '../../src/domain/namespace-policy.js';
+import {
+  approvalRefusal,
+  coveringRules,
+  evaluateApprovals,
+  newProposalId,
+  proposalBranch,
+  releaseRules,
+  validateProposalId,
+} from '../../src/domain/proposal.js';
 
-const PROD = { paths: ['prod/**'], required: 2, approvers: ['a@x', 'b@x', 'c@x'] };
-const DB = { paths: ['**/db.yaml'], required: 1, approvers: ['d@x'] };
+const PROD = { paths: ['prod/**'], environments: [], required: 2, approvers: ['a@x', 'b@x', 'c@x'] };
+const DB = { paths: ['**/db.yaml'], environments: [], required: 1, approvers: ['d@x'] };
 
 describe('proposal ids', () => {
   it('generates ids that name a branch, and refuses anything that could escape refs/heads/proposals/', () => {
@@ -55,5 +64,26 @@ describe('coveringRules', () => {
     expect(coveringRules(policy, ['dev/db.yaml', 'prod/x.json'])).toEqual([PROD, DB]);
     expect(coveringRules(policy, ['.cairn/policy.json'])).toEqual([PROD, DB]);
     expect(coveringRules({ ...policy, approvals: [] }, ['.cairn/policy.json'])).toEqual([]);
+  });
+});
+
+describe('rules governing releases', () => {
+  it('reads environments beside paths, needs one of the two, and finds the rules of an environment', () => {
+    const policy = parseNamespacePolicy({
+      approvals: [
+        { environments: ['prod'], required: 1, approvers: ['a@x'] },
+        { paths: ['prod/**'], environments: ['prod', 'eu-prod'], required: 2, approvers: ['a@x', 'b@x'] },
+        { paths: ['db/**'], required: 1, approvers: ['d@x'] },
+      ],
+    });
+    expect(releaseRules(policy, 'prod').map((r) => r.required)).toEqual([1, 2]);
+    expect(releaseRules(policy, 'eu-prod')).toHaveLength(1);
+    expect(releaseRules(policy, 'staging')).toEqual([]);
+    // An environment-only rule governs no document.
+    expect(coveringRules(policy, ['prod/app.json']).map((r) => r.required)).toEqual([2]);
+    expect(() => parseNamespacePolicy({ approvals: [{ required: 1, approvers: ['a@x'] }] })).toThrow('approvals[0] must name paths, environments or both');
+    expect(() => parseNamespacePolicy({ approvals: [{ environments: 'prod', required: 1, approvers: ['a@x'] }] })).toThrow(
+      'approvals[0].environments must be an array of non-empty strings',
+    );
   });
 });
