@@ -89,6 +89,8 @@ export const ENVIRONMENT = `query($ns: String!, $name: String!) { environment(na
 export const ENVIRONMENT_RELEASE = `query($ns: String!, $name: String!) { environment(namespace: $ns, name: $name) { __typename ${ERRORS} ... on EnvironmentSuccess { data { release { hash } } } } }`;
 export const DEFINE_ENVIRONMENT = `mutation($input: DefineEnvironmentInput!) { defineEnvironment(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
 export const RELEASE = `mutation($input: ReleaseInput!) { release(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
+export const PROPOSE_RELEASE = `mutation($input: ProposeReleaseInput!) { proposeRelease(input: $input) { __typename ${ERRORS}
+  ... on Proposal { id branch state release { environment rollout version { hash shortHash } } } } }`;
 export const PROMOTE = `mutation($input: PromoteInput!) { promote(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
 export const ROLLOUT_COMMAND = (name: string): string =>
   `mutation($input: RolloutCommandInput!) { ${name}Rollout(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;

@@ -448,6 +448,13 @@ export const PROPOSALS = graphql(
             mergedVersion {
               shortHash
             }
+            release {
+              environment
+              rollout
+              version {
+                shortHash
+              }
+            }
             reviews {
               verdict
               comment

@@ -85,4 +85,19 @@ describe('cairn env, release, promote and rollout', () => {
     expect((await cli(['release', 'web', v[2]!, '--env', 'staging', '--steps', '10,5'])).code).toBe(2);
     expect((await cli(['release', 'web', v[2]!, '--env', 'staging', '--bake', 'soon'])).code).toBe(2);
   });
+
+  it('proposes a release for review with --propose: a change request, nothing released until it is approved and merged', async () => {
+    const current = h.git('web', 'rev-parse', 'environments/staging').trim();
+    const asked = await cli(['--json', 'release', 'web', v[1]!.slice(0, 12), '--env', 'staging', '--propose', '--steps', '50,100', '-m', 'take v1 back']);
+    expect(asked.code, asked.stderr).toBe(0);
+    const proposal = JSON.parse(asked.stdout) as { id: string; branch: string; release: { environment: string; rollout: string; version: { hash: string } } };
+    expect(proposal.release).toMatchObject({ environment: 'staging', version: { hash: v[1] } });
+    expect(proposal.release.rollout).toContain('50,100');
+    expect(h.git('web', 'log', '-1', '--format=%(trailers:key=Cairn-Release-Of,valueonly)', proposal.branch).trim()).toBe(v[1]);
+    expect(h.git('web', 'rev-parse', 'environments/staging').trim()).toBe(current);
+    const text = await cli(['release', 'web', v[1]!, '--env', 'staging', '--propose']);
+    expect(text.stdout).toMatch(/^proposed \S+: release [0-9a-f]{7,} to staging to every instance at once, once approved and merged$/m);
+    expect((await cli(['release', 'web', v[1]!, '--env', 'staging', '--propose', '--dry-run'])).code).toBe(2);
+    expect((await cli(['release', 'web', v[1]!, '--env', 'nowhere', '--propose'])).code).toBe(3);
+  });
 });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { expectedRelease } from '../environment-state.js';
 import { usageError } from '../errors.js';
-import { PROMOTE, RELEASE, unwrap } from '../operations.js';
+import { PROMOTE, PROPOSE_RELEASE, RELEASE, unwrap } from '../operations.js';
 import { type WritePayload, printWrite } from '../write-result.js';
 import { splitList } from './rollback.js';
 
@@ -13,9 +13,16 @@ interface ReleaseOptions {
   readonly canary?: string;
   readonly maxFailures?: string;
   readonly dryRun?: boolean;
+  readonly propose?: boolean;
   readonly expect?: string;
   readonly message?: string;
   readonly requestId?: string;
+}
+
+interface ProposedRelease {
+  readonly id: string;
+  readonly branch: string;
+  readonly release: { readonly environment: string; readonly rollout: string | null; readonly version: { readonly shortHash: string } };
 }
 
 interface PromoteOptions {
@@ -42,11 +49,27 @@ export function registerRelease(program: Command): void {
     .option('--canary <label=value,…>', 'instances with these labels take it first, in a step of their own')
     .option('--max-failures <n>', 'failed instances tolerated before it rolls back by itself (default 0)')
     .option('--dry-run', 'show the diff from what the environment runs; commit nothing')
+    .option('--propose', 'open a change request for it instead (an environment the policy governs takes releases only this way)')
     .option('--expect <release>', EXPECT_HELP)
     .option('-m, --message <comment>', 'why: the commit message')
     .option('--request-id <id>', 'idempotency key')
     .action(async (namespace: string, version: string, options: ReleaseOptions, command: Command) => {
       const { client, out } = contextOf(command);
+      if (options.propose) {
+        if (options.dryRun || options.expect || options.requestId) throw usageError('--propose takes none of --dry-run, --expect, --request-id');
+        const proposal = { namespace, environment: options.env, version, strategy: strategyOf(options), comment: options.message ?? null };
+        const data = await client.request<{ proposeRelease: { __typename: string } }>(PROPOSE_RELEASE, { input: proposal });
+        const proposed = unwrap<ProposedRelease>(data.proposeRelease, 'Proposal');
+        if (out.json) out.data(proposed);
+        else {
+          const how = proposed.release.rollout ? `as a rollout (${proposed.release.rollout})` : 'to every instance at once';
+          out.line(
+            `proposed ${proposed.id}: release ${proposed.release.version.shortHash} to ${proposed.release.environment} ${how}, once approved and merged`,
+          );
+          out.line(`branch ${proposed.branch}`);
+        }
+        return;
+      }
       const input = {
         namespace,
         environment: options.env,

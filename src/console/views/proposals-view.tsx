@@ -59,6 +59,12 @@ export function ProposalsView({ api, ns, revision }: { api: Api; ns: string; rev
                   </>
                 )}
               </div>
+              {p.release && (
+                <p class="proposal-release">
+                  Releases <Hash value={p.release.version?.shortHash} /> to <strong>{p.release.environment}</strong>
+                  {p.release.rollout ? <span class="muted"> as a rollout ({p.release.rollout})</span> : <span class="muted"> to every instance at once</span>}
+                </p>
+              )}
               {(p.reviews ?? []).length > 0 && (
                 <ul class="reviews small">
                   {(p.reviews ?? []).map((r, i) => (
