@@ -3,7 +3,7 @@ import type { DesiredConfig, DesiredState, EnvironmentChange, InstanceView } fro
 import type { EffectiveDocument } from '../services/overlays.js';
 import { builder } from './builder.js';
 import { endingWithError } from './ending-with-error.js';
-import { EnvironmentRef, LabelInput } from './environment.js';
+import { EnvironmentRef, LabelInput, ReleaseRef } from './environment.js';
 import { OVERLAY_READ_ERRORS, READ_ERRORS, WRITE_ERRORS } from './errors.js';
 import type { VersionView } from '../services/version-view.js';
 import { WritePayloadRef } from './write-payload.js';
@@ -253,6 +253,12 @@ const EnvironmentEventRef = builder.objectRef<EnvironmentChange>('EnvironmentEve
     kind: t.field({ type: EnvironmentEventKindEnum, resolve: (e) => e.kind }),
     environment: t.string({ resolve: (e) => e.environment }),
     commit: t.string({ nullable: true, description: 'The release or rollout commit; null for an instance event.', resolve: (e) => e.commit }),
+    release: t.field({
+      type: ReleaseRef,
+      nullable: true,
+      description: 'The release or rollout commit whole (who, when, why, which version, its rollout); null for an instance event.',
+      resolve: (e, _args, ctx) => (e.commit ? ctx.cairn.environments.releaseCommit(ctx.actor, e.namespace, e.commit) : null),
+    }),
     instance: t.field({ type: InstanceRef, nullable: true, resolve: (e) => e.instance }),
   }),
 });
@@ -261,9 +267,19 @@ builder.subscriptionFields((t) => ({
   environmentEvents: t.field({
     type: EnvironmentEventRef,
     description:
-      "Releases, rollout steps and instances' applied-state changes of one environment, live (agents too: a release reaches them before their next poll). Nothing is replayed: read the current state with `environment` once the first event (LIVE) arrived.",
-    args: { namespace: t.arg.string({ required: true }), environment: t.arg.string({ required: true }) },
-    subscribe: async (_root, args, ctx) => endingWithError(await ctx.cairn.instances.subscribe(ctx.actor, args.namespace, args.environment)),
+      "Releases, rollout steps and instances' applied-state changes of one environment, live (agents too: a release reaches them before their next poll). " +
+      'Without `since` nothing is replayed: read the current state with `environment` once the first event (LIVE) arrived. ' +
+      "With `since`, every release and rollout commit after it on the environment's branch comes first (oldest first), then LIVE, then the rest: no gap, no repeat.",
+    args: {
+      namespace: t.arg.string({ required: true }),
+      environment: t.arg.string({ required: true }),
+      since: t.arg.string({
+        required: false,
+        description:
+          "A release or rollout commit of the environment (the last one you were told of), or forty zeros for every release from the first. INVALID_REF when it is not among the branch's recent commits.",
+      }),
+    },
+    subscribe: async (_root, args, ctx) => endingWithError(await ctx.cairn.instances.subscribe(ctx.actor, args.namespace, args.environment, args.since)),
     resolve: (event) => {
       if (event instanceof Error) throw event;
       return event;

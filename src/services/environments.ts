@@ -242,6 +242,12 @@ export class EnvironmentService {
     return Promise.all(entries.slice(0, first).map((c) => versionOf(repo, c.oid)));
   }
 
+  /** A commit of an environment's branch (a release or a rollout step), as a subscriber is told of it. */
+  async releaseCommit(actor: Actor, namespace: string, commit: string): Promise<VersionView> {
+    const repo = await this.access.open(actor, namespace, 'agent');
+    return versionOf(repo, commit);
+  }
+
   /** The environment's current release (a commit on its branch), or null before its first. */
   async current(view: EnvironmentView): Promise<VersionView | null> {
     const latest = await currentRelease(view.repo, view.definition.name);

@@ -4,7 +4,7 @@ import { ForbiddenError, InvalidInputError } from '../domain/errors.js';
 import { validateClusterName } from '../domain/overlay-path.js';
 import type { InstanceIdentity } from '../domain/rollout-assignment.js';
 import type { Desired } from '../domain/rollout-state.js';
-import type { GitRepository } from '../git/repository.js';
+import type { GitRepository, LoggedCommit } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import { definitionIn, definitionsAt } from './environments.js';
 import type { InstanceRecord, InstanceRegistry, InstanceStatus } from './instance-registry.js';
@@ -15,6 +15,7 @@ import type { BlobSource } from './blob-source.js';
 import type { EffectiveDocument, OverlayService } from './overlays.js';
 import type { EnvironmentEvents } from './environment-events.js';
 import { releaseLog } from './release-log.js';
+import { ReleaseCursor } from './release-cursor.js';
 import type { RolloutService } from './rollouts.js';
 import { type VersionView, versionOf } from './version-view.js';
 
@@ -46,6 +47,7 @@ export interface DesiredState {
 /** One event of an environment's subscription, as the API shows it. */
 export interface EnvironmentChange {
   readonly kind: 'live' | 'release' | 'rollout' | 'instance';
+  readonly namespace: string;
   readonly environment: string;
   readonly commit: string | null;
   readonly instance: InstanceView | null;
@@ -102,29 +104,50 @@ export class InstanceService {
   /**
    * Releases, rollout steps and instances whose applied state changed in one environment, live (agents may listen:
    * a release reaches them without waiting for their next poll). Each instance comes with what it should run.
+   * With `since` (a commit of the environment's branch, or forty zeros: before its first release), every release and
+   * rollout commit after it comes first, then LIVE, then the rest: releases and steps with no gap and no repeat.
    */
-  async subscribe(actor: Actor, namespace: string, environment: string): Promise<AsyncIterableIterator<EnvironmentChange>> {
+  async subscribe(actor: Actor, namespace: string, environment: string, since?: string | null): Promise<AsyncIterableIterator<EnvironmentChange>> {
     const repo = await this.access.open(actor, namespace, 'agent');
     checkScope(actor, repo.name, environment);
     const name = validateEnvironmentName(environment);
     definitionIn(await definitionsAt(repo, repo.head()), name);
     // An agent hears of releases and steps; the other instances (their ids, messages, a fleet's worth) are not its business.
     const agent = roleIn(actor.operator.grants, repo.name) === 'agent';
+    // Listening before the replay is read: a release landing in between is found by the cursor, never lost.
     const events = this.events.subscribe(repo.name, name, agent ? (event) => event.kind !== 'instance' : () => true);
+    const cursor = since ? await ReleaseCursor.at(repo, name, since) : null;
+    const branchChange = (commit: LoggedCommit): EnvironmentChange => ({
+      kind: commit.trailers?.action === 'rollout' ? 'rollout' : 'release',
+      namespace: repo.name,
+      environment: name,
+      commit: commit.oid,
+      instance: null,
+    });
     // The first event says the subscription is live: state read from then on misses nothing that follows.
-    let announced = false;
+    const queued: EnvironmentChange[] = [
+      ...(cursor ? (await cursor.next()).map(branchChange) : []),
+      { kind: 'live', namespace: repo.name, environment: name, commit: null, instance: null },
+    ];
     const iterator: AsyncIterableIterator<EnvironmentChange> = {
       next: async () => {
-        if (!announced) {
-          announced = true;
-          return { done: false, value: { kind: 'live', environment: name, commit: null, instance: null } };
+        for (;;) {
+          const first = queued.shift();
+          if (first) return { done: false, value: first };
+          const item = await events.next();
+          if (item.done) return item;
+          const event = item.value;
+          if (event.kind === 'instance') {
+            const desired = (await this.rollouts.desiredVersions(repo, name))(event.instance);
+            return {
+              done: false,
+              value: { kind: 'instance', namespace: repo.name, environment: name, commit: null, instance: viewOf(event.instance, desired) },
+            };
+          }
+          // Resumed subscribers read the branch itself from where they are; others hear the commit announced.
+          if (cursor) queued.push(...(await cursor.next()).map(branchChange));
+          else return { done: false, value: { kind: event.kind, namespace: repo.name, environment: name, commit: event.commit, instance: null } };
         }
-        const item = await events.next();
-        if (item.done) return item;
-        const event = item.value;
-        if (event.kind !== 'instance') return { done: false, value: { kind: event.kind, environment: name, commit: event.commit, instance: null } };
-        const desired = (await this.rollouts.desiredVersions(repo, name))(event.instance);
-        return { done: false, value: { kind: 'instance', environment: name, commit: null, instance: viewOf(event.instance, desired) } };
       },
       return: async () => {
         await events.return?.();

@@ -12,7 +12,8 @@ export const RELEASE_REPLAY_WINDOW = 100;
 /** Rollout commits one release may have: its steps (at most 21), its completion, and pauses and resumes. */
 export const MAX_ROLLOUT_COMMITS = 60;
 
-const LOG_LENGTH = RELEASE_REPLAY_WINDOW + MAX_ROLLOUT_COMMITS + 1;
+/** Commits one read of a release branch covers: a full read may not reach the first release. */
+export const LOG_LENGTH = RELEASE_REPLAY_WINDOW + MAX_ROLLOUT_COMMITS + 1;
 
 interface CachedLog {
   readonly tip: string | null;

@@ -352,6 +352,36 @@ describe('progressive rollout driven by 50 instances reporting over HTTP', () =>
     expect((await agent.done).map((e) => e.environmentEvents)).toEqual([live, releaseEvent, pauseEvent, abortEvent]);
   });
 
+  it('replays the branch after `since` (the release feed): every release and step after it, then LIVE, then the rest, with no gap or repeat', async () => {
+    type Event = {
+      environmentEvents: { kind: string; commit: string | null; release: { hash: string; comment: string; version: { hash: string } | null } | null };
+    };
+    const query = `subscription($since: String) { environmentEvents(namespace: "shop", environment: "prod", since: $since) {
+      kind commit release { hash comment version { hash } } } }`;
+    // The branch, oldest first, as git tells it: what a subscriber resuming from its first commit must be told.
+    const branch = (): string[] => git('rev-list', '--first-parent', '--reverse', 'environments/prod').split('\n');
+    const history = branch().filter((oid) => /^(release|rollout)$/.test(git('log', '-1', '--format=%(trailers:key=Cairn-Action,valueonly)', oid)));
+    const from = history[1]!;
+    const after = history.slice(2);
+    const resumed = collect<Event>(h.ws(VIEWER.token), query, { since: from }, after.length + 3);
+    await until(
+      () => Promise.resolve(resumed.received.length),
+      (n) => n === after.length + 1,
+      'the replay and LIVE',
+    );
+    const released = await release({ version: v[1], expectedRelease: await currentRelease(), strategy: { steps: [50, 100], bakeSeconds: 600 } });
+    const aborted = await command(ABORT_ROLLOUT, 'abortRollout');
+    const events = (await resumed.done).map((e) => e.environmentEvents);
+    expect(events.map((e) => e.commit)).toEqual([...after, null, released.version!.hash, aborted.version!.hash]);
+    expect(events.map((e) => e.kind).slice(after.length)).toEqual(['LIVE', 'RELEASE', 'RELEASE']);
+    expect(events.at(-2)!.release).toMatchObject({ hash: released.version!.hash, version: { hash: v[1] } });
+    // Forty zeros: every release from the first; a commit that is not the branch's is INVALID_REF.
+    const all = collect<Event>(h.ws(VIEWER.token), query, { since: '0'.repeat(40) }, history.length + 3);
+    expect((await all.done).map((e) => e.environmentEvents.commit)).toEqual([...history, released.version!.hash, aborted.version!.hash, null]);
+    const wrong = collect<Event>(h.ws(VIEWER.token), query, { since: v[0] }, 1);
+    await expect(wrong.done).rejects.toThrow('INVALID_REF');
+  });
+
   it('refuses bad strategies and reports with typed errors, committing nothing', async () => {
     const refs = (): string => git('for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads/environments');
     const before = refs();
