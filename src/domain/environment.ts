@@ -42,6 +42,10 @@ export function environmentOfBranch(ref: string): string | null {
 
 const BRANCH_PREFIX = 'refs/heads/environments/';
 
+export function isEnvironmentName(name: string): boolean {
+  return NAME.test(name);
+}
+
 export function validateEnvironmentName(name: string): string {
   if (!NAME.test(name)) throw new InvalidInputError(`'${name}' is not an environment name: 1 to 32 lowercase letters, digits and '-', starting with a letter`);
   return name;

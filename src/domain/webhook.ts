@@ -1,5 +1,6 @@
 import type { CommitAction } from './commit-message.js';
 import { isDocumentPath } from './document-path.js';
+import { isEnvironmentName } from './environment.js';
 import { InvalidInputError } from './errors.js';
 
 /** A webhook as stored in the system repository (`webhooks/<id>.json`), secrets included. */
@@ -11,6 +12,11 @@ export interface WebhookDefinition {
   readonly pathPrefix: string | null;
   /** Only commits with one of these actions are delivered; null: every action. */
   readonly actions: readonly CommitAction[] | null;
+  /**
+   * The environments whose releases and rollout steps are delivered too (`config.released` events), by name, or
+   * `*` for every environment; null: none.
+   */
+  readonly environments: readonly string[] | null;
   readonly enabled: boolean;
   /** Why it was disabled (by an admin, or by the endpoint answering 410 Gone). */
   readonly disabledReason: string | null;
@@ -60,6 +66,20 @@ export function webhookMatches(definition: Pick<WebhookDefinition, 'pathPrefix' 
   return !pathPrefix || commit.paths.some((p) => isDocumentPath(p) && p.startsWith(pathPrefix));
 }
 
+/** Every environment of the namespace, in a webhook's `environments`. */
+export const EVERY_ENVIRONMENT = '*';
+
+function isWebhookEnvironment(name: unknown): boolean {
+  return typeof name === 'string' && (name === EVERY_ENVIRONMENT || isEnvironmentName(name));
+}
+
+/** The environments a webhook takes releases of, checked and sorted; null when none. */
+export function validateWebhookEnvironments(names: readonly string[] | null | undefined): string[] | null {
+  if (!names?.length) return null;
+  for (const name of names) if (!isWebhookEnvironment(name)) throw new InvalidInputError(`'${name}' is not an environment name or '*'`);
+  return names.includes(EVERY_ENVIRONMENT) ? [EVERY_ENVIRONMENT] : [...new Set(names)].sort();
+}
+
 export function encodeWebhookDefinition(definition: WebhookDefinition): string {
   return `${JSON.stringify(definition, null, 2)}\n`;
 }
@@ -78,12 +98,16 @@ export function decodeWebhookDefinition(text: string): WebhookDefinition | null 
   const createdBy = v.createdBy as Record<string, unknown> | null | undefined;
   const actions = v.actions;
   const validActions = actions === null || (Array.isArray(actions) && actions.every((a) => ACTIONS.includes(a as CommitAction)));
+  // Definitions written before releases were delivered have no environments: none.
+  const environments = v.environments ?? null;
+  const validEnvironments = environments === null || (Array.isArray(environments) && environments.every(isWebhookEnvironment));
   const id = str('id');
   const namespace = str('namespace');
   const url = str('url');
   const secret = str('secret');
   const createdAt = str('createdAt');
-  if (!id || !isWebhookId(id) || !namespace || !url || !secret || !createdAt || typeof v.enabled !== 'boolean' || !validActions) return null;
+  if (!id || !isWebhookId(id) || !namespace || !url || !secret || !createdAt || typeof v.enabled !== 'boolean' || !validActions || !validEnvironments)
+    return null;
   if (typeof createdBy?.name !== 'string' || typeof createdBy.email !== 'string') return null;
   return {
     id,
@@ -91,6 +115,7 @@ export function decodeWebhookDefinition(text: string): WebhookDefinition | null 
     url,
     pathPrefix: str('pathPrefix'),
     actions: actions as CommitAction[] | null,
+    environments: environments as string[] | null,
     enabled: v.enabled,
     disabledReason: str('disabledReason'),
     secret,

@@ -1,3 +1,4 @@
+import { validateEnvironmentName } from '../domain/environment.js';
 import { validateWebhookId } from '../domain/webhook.js';
 import type { GitRepository } from './repository.js';
 
@@ -32,13 +33,16 @@ export async function moveWebhookCursor(repo: GitRepository, webhookId: string, 
   await shareCursor(repo, ref, next);
 }
 
+/** Removes the webhook's cursors, main's and every environment's, here and on the shared remote. */
 export async function removeWebhookCursor(repo: GitRepository, webhookId: string): Promise<void> {
-  const ref = webhookCursorRef(webhookId);
-  const current = await repo.readRef(ref);
-  if (current) await repo.removeRef(ref, current);
-  if (repo.upstream) {
-    const shared = await repo.upstream.remote.head(ref).catch(() => null);
-    if (shared) await repo.upstream.remote.push(ref, [], null, shared).catch(() => undefined);
+  const releases = await repo.branches(`${RELEASE_CURSORS}${validateWebhookId(webhookId)}/`);
+  for (const ref of [webhookCursorRef(webhookId), ...releases]) {
+    const current = await repo.readRef(ref);
+    if (current) await repo.removeRef(ref, current);
+    if (repo.upstream) {
+      const shared = await repo.upstream.remote.head(ref).catch(() => null);
+      if (shared) await repo.upstream.remote.push(ref, [], null, shared).catch(() => undefined);
+    }
   }
 }
 
@@ -65,4 +69,40 @@ function furtherAlong(repo: GitRepository, a: string | null, b: string | null): 
   const seqB = b ? (repo.mainCommit(b)?.seq ?? -1) : -1;
   if (seqA < 0 && seqB < 0) return a ?? b;
   return seqA >= seqB ? a : b;
+}
+
+/**
+ * How far a webhook delivered an environment's releases: `refs/cairn/webhook-releases/<id>/<environment>` points at
+ * the last commit of the environment's branch that was delivered. Shared with replicas like main's cursor.
+ */
+export function releaseCursorRef(webhookId: string, environment: string): string {
+  return `${RELEASE_CURSORS}${validateWebhookId(webhookId)}/${validateEnvironmentName(environment)}`;
+}
+
+const RELEASE_CURSORS = 'refs/cairn/webhook-releases/';
+
+/** Of two commits of a branch, the later one (null: neither is known to be on it). */
+export type LaterOf = (a: string | null, b: string | null) => string | null;
+
+/** The release cursor: this replica's, or the shared remote's when `later` says it is further along. */
+export async function readReleaseCursor(repo: GitRepository, webhookId: string, environment: string, later: LaterOf): Promise<string | null> {
+  const ref = releaseCursorRef(webhookId, environment);
+  const local = await repo.readRef(ref);
+  const shared = repo.upstream ? await repo.upstream.remote.head(ref).catch(() => null) : null;
+  return later(local, shared);
+}
+
+/** Moves the release cursor forward to `next`, here and (best effort, never backwards) on the shared remote. */
+export async function moveReleaseCursor(repo: GitRepository, webhookId: string, environment: string, next: string, later: LaterOf): Promise<void> {
+  const ref = releaseCursorRef(webhookId, environment);
+  const local = await repo.readRef(ref);
+  if (local !== next && later(local, next) === next) await repo.moveRef(ref, local, next);
+  if (!repo.upstream) return;
+  const remote = repo.upstream.remote;
+  try {
+    const shared = await remote.head(ref);
+    if (shared !== next && later(shared, next) === next) await remote.push(ref, [], next, shared);
+  } catch {
+    // Lagging is safe: a replica taking over may send an event again (at least once, never skipped).
+  }
 }

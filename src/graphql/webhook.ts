@@ -65,6 +65,11 @@ export const WebhookRef = builder.objectRef<WebhookView>('Webhook').implement({
     url: t.exposeString('url'),
     pathPrefix: t.exposeString('pathPrefix', { nullable: true }),
     actions: t.field({ type: [CommitActionEnum], nullable: true, resolve: (w) => (w.actions ? [...w.actions] : null) }),
+    environments: t.stringList({
+      nullable: true,
+      description: "The environments whose releases and rollout steps it delivers too ('*': all); null: none.",
+      resolve: (w) => (w.environments ? [...w.environments] : null),
+    }),
     enabled: t.exposeBoolean('enabled'),
     disabledReason: t.exposeString('disabledReason', { nullable: true }),
     createdAt: t.field({ type: 'DateTime', resolve: (w) => new Date(w.createdAt) }),
@@ -129,6 +134,8 @@ const RedeliverPayloadRef = builder.objectRef<RedeliverPayload>('RedeliverPayloa
 
 const pathPrefixDoc = 'Only commits changing a document under this prefix are delivered.';
 const actionsDoc = 'Only commits with one of these actions are delivered; empty or absent: all.';
+const environmentsDoc =
+  "Also deliver these environments' releases and rollout steps (type config.released), from now on; '*': every environment. Empty or absent: none.";
 
 const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
   fields: (t) => ({
@@ -136,18 +143,20 @@ const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
     url: t.string({ required: true, description: 'http(s); refused when it names or resolves to a loopback, private, link-local or metadata address.' }),
     pathPrefix: t.string({ required: false, description: pathPrefixDoc }),
     actions: t.field({ type: [CommitActionEnum], required: false, description: actionsDoc }),
+    environments: t.stringList({ required: false, description: environmentsDoc }),
     enabled: t.boolean({ required: false, defaultValue: true }),
     comment: t.string({ required: false, description: 'The message of the commit that records the webhook.' }),
   }),
 });
 
 const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
-  description: 'Absent fields are left as they are; pathPrefix or actions set to null are cleared.',
+  description: 'Absent fields are left as they are; pathPrefix, actions or environments set to null are cleared.',
   fields: (t) => ({
     id: t.string({ required: true }),
     url: t.string({ required: false }),
     pathPrefix: t.string({ required: false, description: pathPrefixDoc }),
     actions: t.field({ type: [CommitActionEnum], required: false, description: actionsDoc }),
+    environments: t.stringList({ required: false, description: environmentsDoc }),
     enabled: t.boolean({ required: false, description: 'Re-enabling resumes after the cursor: nothing committed meanwhile is skipped.' }),
     comment: t.string({ required: false }),
   }),

@@ -76,10 +76,10 @@ export class RedeliverForwarding {
     let reply: RedeliverReply;
     try {
       const repo = await this.store.find(request.namespace);
-      if (repo && !repo.mainCommit(request.version)) await repo.exclusive(() => repo.pull());
-      const commit = repo?.mainCommit(request.version);
-      if (!commit) throw new InvalidInputError(`version ${request.version} is not in namespace ${request.namespace}`);
-      reply = { id: request.id, outcome: await this.dispatcher.redeliver(request.webhookId, commit) };
+      if (!repo) throw new InvalidInputError(`namespace ${request.namespace} does not exist`);
+      // A commit made elsewhere and not pulled here yet (of main, or of a release branch) is pulled first.
+      if (!repo.mainCommit(request.version)) await repo.exclusive(() => repo.pull());
+      reply = { id: request.id, outcome: await this.dispatcher.redeliver(request.webhookId, request.version) };
     } catch (error) {
       if (!(error instanceof InvalidInputError)) this.logger.error({ err: error, webhook: request.webhookId }, 'forwarded redelivery failed');
       reply = { id: request.id, error: error instanceof InvalidInputError ? error.message : 'the delivering replica could not redeliver' };

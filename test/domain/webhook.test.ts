@@ -14,6 +14,7 @@ const definition: WebhookDefinition = {
   url: 'https://hooks.example.com/x',
   pathPrefix: 'services/',
   actions: ['update'],
+  environments: null,
   enabled: true,
   disabledReason: null,
   secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',

@@ -36,6 +36,7 @@ const definition = (id: string, url: string): WebhookDefinition => ({
   url,
   pathPrefix: null,
   actions: null,
+  environments: null,
   enabled: true,
   disabledReason: null,
   secret: 's3cret',

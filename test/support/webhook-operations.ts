@@ -1,7 +1,7 @@
 /** GraphQL documents of the webhook tests. */
 const ERRORS = `... on Error { __typename message code } ... on InvalidWebhookUrl { url reason } ... on Forbidden { namespace requiredRole }`;
 
-export const WEBHOOK_FIELDS = `id namespace url pathPrefix actions enabled disabledReason status deliveredVersion pendingVersions
+export const WEBHOOK_FIELDS = `id namespace url pathPrefix actions environments enabled disabledReason status deliveredVersion pendingVersions
   createdBy { name email }
   lastDelivery { eventId version attempt trigger statusCode latencyMs error outcome nextAttemptAt time }`;
 

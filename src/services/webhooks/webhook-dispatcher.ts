@@ -1,9 +1,11 @@
+import { environmentOfBranch } from '../../domain/environment.js';
 import { InvalidInputError } from '../../domain/errors.js';
-import { encodeWebhookDefinition } from '../../domain/webhook.js';
-import type { IndexedCommit } from '../../git/commit-index.js';
+import { type WebhookDefinition, encodeWebhookDefinition } from '../../domain/webhook.js';
 import type { ChangeEvent } from '../change-event.js';
 import { CHANGE_TOPIC } from '../change-feed.js';
 import type { Logger } from '../logger.js';
+import { MainStream } from './main-stream.js';
+import { ReleaseStream, webhookEnvironmentNames } from './release-stream.js';
 import type { WebhookRegistry } from './webhook-registry.js';
 import { type RedeliverOutcome, WebhookWorker, type WorkerContext } from './webhook-worker.js';
 
@@ -17,7 +19,8 @@ export interface WebhookDispatcher {
   stop(): Promise<void>;
   /** Re-reads the definitions and starts, updates or stops workers to match; resolves once they do. */
   reload(): Promise<void>;
-  redeliver(webhookId: string, commit: IndexedCommit): Promise<RedeliverOutcome>;
+  /** Sends event `version` again: a commit of main, or of an environment the webhook takes releases of. */
+  redeliver(webhookId: string, version: string): Promise<RedeliverOutcome>;
   /** Whether this process delivers webhooks now (replicas elect one). */
   readonly running: boolean;
   /** Where redeliveries go while this process does not deliver: the replica that does. */
@@ -41,7 +44,11 @@ interface Running {
   readonly encoded: string;
 }
 
-/** One worker per webhook in this process, woken by the change feed and by a periodic rescan. */
+/**
+ * One worker per webhook and stream in this process: main's commits, and the releases of each environment the
+ * webhook takes (`<id>` and `<id>/<environment>`), woken by the change feed, by release branches moving, and by a
+ * periodic rescan.
+ */
 export class LocalWebhookDispatcher implements WebhookDispatcher {
   private readonly workers = new Map<string, Running>();
   private reconciling: Promise<void> = Promise.resolve();
@@ -50,7 +57,15 @@ export class LocalWebhookDispatcher implements WebhookDispatcher {
   private unsubscribe: (() => void) | null = null;
   private forwarder: RedeliverForwarder | null = null;
 
-  constructor(private readonly options: DispatcherOptions) {}
+  constructor(private readonly options: DispatcherOptions) {
+    // Release branches moved by this process or pulled from another wake the workers delivering them.
+    options.worker.store.onRefMove((repo, ref) => {
+      const environment = environmentOfBranch(ref);
+      if (!environment || !this.started) return;
+      const label = `environments/${environment}`;
+      for (const { worker } of this.workers.values()) if (worker.namespace === repo.name && worker.stream.label === label) worker.commitArrived();
+    });
+  }
 
   get running(): boolean {
     return this.started;
@@ -101,13 +116,14 @@ export class LocalWebhookDispatcher implements WebhookDispatcher {
     return next;
   }
 
-  async redeliver(webhookId: string, commit: IndexedCommit): Promise<RedeliverOutcome> {
+  async redeliver(webhookId: string, version: string): Promise<RedeliverOutcome> {
     const definition = this.started || !this.forwarder ? null : await this.options.registry.get(webhookId);
-    if (definition && this.forwarder) return this.forwarder({ webhookId, namespace: definition.namespace, version: commit.oid });
+    if (definition && this.forwarder) return this.forwarder({ webhookId, namespace: definition.namespace, version });
     if (!this.workers.has(webhookId)) await this.reload();
-    const running = this.workers.get(webhookId);
-    if (!running) throw new InvalidInputError(`webhook ${webhookId} is not being delivered by this process`);
-    return running.worker.redeliver(commit);
+    const workers = [...this.workers].filter(([key]) => key === webhookId || key.startsWith(`${webhookId}/`)).map(([, { worker }]) => worker);
+    if (!workers.length) throw new InvalidInputError(`webhook ${webhookId} is not being delivered by this process`);
+    for (const worker of workers) if (await worker.owns(version)) return worker.redeliver(version);
+    throw new InvalidInputError(`${version} is not an event of webhook ${webhookId}: a commit of main, or of an environment it takes releases of`);
   }
 
   private async reconcile(): Promise<void> {
@@ -115,20 +131,40 @@ export class LocalWebhookDispatcher implements WebhookDispatcher {
     const definitions = await this.options.registry.all();
     const seen = new Set<string>();
     for (const definition of definitions) {
-      seen.add(definition.id);
       const encoded = encodeWebhookDefinition(definition);
-      const running = this.workers.get(definition.id);
-      if (!running) {
-        const worker = new WebhookWorker(definition, this.options.worker);
-        worker.start();
-        this.workers.set(definition.id, { worker, encoded });
-      } else if (running.encoded !== encoded) {
-        running.worker.update(definition);
-        this.workers.set(definition.id, { worker: running.worker, encoded });
+      const streams = [null, ...(await this.environmentsOf(definition))];
+      for (const environment of streams) {
+        const key = environment === null ? definition.id : `${definition.id}/${environment}`;
+        seen.add(key);
+        const running = this.workers.get(key);
+        if (!running) {
+          const { logger } = this.options.worker;
+          const stream = environment === null ? new MainStream(definition.id, logger) : new ReleaseStream(definition.id, environment, logger);
+          const worker = new WebhookWorker(definition, this.options.worker, stream);
+          worker.start();
+          this.workers.set(key, { worker, encoded });
+        } else if (running.encoded !== encoded) {
+          running.worker.update(definition);
+          this.workers.set(key, { worker: running.worker, encoded });
+        }
       }
     }
-    const removed = [...this.workers].filter(([id]) => !seen.has(id));
-    for (const [id] of removed) this.workers.delete(id);
+    const removed = [...this.workers].filter(([key]) => !seen.has(key));
+    for (const [key] of removed) this.workers.delete(key);
     await Promise.all(removed.map(([, { worker }]) => worker.stop()));
+  }
+
+  /** The environments a webhook takes releases of (see webhookEnvironmentNames). */
+  private async environmentsOf(definition: WebhookDefinition): Promise<string[]> {
+    if (!definition.environments) return [];
+    const repo = await this.options.worker.store.get(definition.namespace);
+    if (!repo) return [];
+    try {
+      return await webhookEnvironmentNames(repo, definition.environments);
+    } catch (error) {
+      // A definitions file that does not read (pushed with git) delivers no releases until it is fixed.
+      this.options.logger.warn({ err: error, webhook: definition.id }, 'could not read the environments of a webhook');
+      return [];
+    }
   }
 }

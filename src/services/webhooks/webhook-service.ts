@@ -4,10 +4,11 @@ import { validatePathPrefix } from '../../domain/document-path.js';
 import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
 import type { DeliveryAttempt } from '../../domain/webhook-delivery.js';
 import { formatSecret } from '../../domain/webhook-signature.js';
-import { type WebhookDefinition, validateWebhookId } from '../../domain/webhook.js';
-import type { IndexedCommit } from '../../git/commit-index.js';
+import { type WebhookDefinition, validateWebhookEnvironments, validateWebhookId } from '../../domain/webhook.js';
 import type { GitRepository } from '../../git/repository.js';
-import { readWebhookCursor, removeWebhookCursor } from '../../git/webhook-cursor.js';
+import { moveReleaseCursor, readWebhookCursor, removeWebhookCursor } from '../../git/webhook-cursor.js';
+import { releaseLog } from '../release-log.js';
+import { laterIn, webhookEnvironmentNames } from './release-stream.js';
 import type { Actor } from '../actor.js';
 import type { NamespaceAccess } from '../namespace-access.js';
 import type { Page, PageArgs } from '../pagination.js';
@@ -25,16 +26,19 @@ export interface WebhookInput {
   readonly url: string;
   readonly pathPrefix?: string | null;
   readonly actions?: readonly CommitAction[] | null;
+  /** Environments whose releases are delivered too (`*`: all); absent or empty: none. */
+  readonly environments?: readonly string[] | null;
   readonly enabled?: boolean | null;
   readonly comment?: string | null;
 }
 
-/** Absent (undefined) fields stay as they are; null clears pathPrefix and actions. */
+/** Absent (undefined) fields stay as they are; null clears pathPrefix, actions and environments. */
 export interface WebhookPatch {
   readonly id: string;
   readonly url?: string | null;
   readonly pathPrefix?: string | null;
   readonly actions?: readonly CommitAction[] | null;
+  readonly environments?: readonly string[] | null;
   readonly enabled?: boolean | null;
   readonly comment?: string | null;
 }
@@ -86,6 +90,7 @@ export class WebhookService {
     const repo = await this.access.open(actor, input.namespace, 'admin');
     const url = (await this.guard.checkResolving(input.url)).url.href;
     const pathPrefix = input.pathPrefix ? validatePathPrefix(input.pathPrefix) : null;
+    const environments = validateWebhookEnvironments(input.environments);
     await repo.syncIndex();
     const id = `wh_${randomBytes(12).toString('hex')}`;
     const secret = formatSecret(randomBytes(32));
@@ -97,6 +102,7 @@ export class WebhookService {
       url,
       pathPrefix,
       actions: normalizeActions(input.actions),
+      environments,
       enabled,
       disabledReason: enabled ? null : `created disabled by ${actor.operator.email}`,
       secret,
@@ -107,6 +113,8 @@ export class WebhookService {
       createdBy: { name: actor.operator.name, email: actor.operator.email },
       updatedAt: now,
     };
+    // Before the definition exists: a worker started by it finds its cursors where releases are now.
+    await this.startReleaseCursors(repo, id, environments, null);
     await this.registry.update(id, () => definition, this.change(actor, 'create', input.comment, `create webhook ${id} on ${repo.name}`));
     await this.dispatcher.reload();
     return { webhook: publicView(definition), secret };
@@ -116,6 +124,11 @@ export class WebhookService {
     const before = await this.authorized(actor, patch.id);
     const url = patch.url ? (await this.guard.checkResolving(patch.url)).url.href : undefined;
     const pathPrefix = patch.pathPrefix === undefined ? undefined : patch.pathPrefix ? validatePathPrefix(patch.pathPrefix) : null;
+    const environments = patch.environments === undefined ? undefined : validateWebhookEnvironments(patch.environments);
+    if (environments !== undefined) {
+      const repo = await this.access.open(actor, before.namespace, 'admin');
+      await this.startReleaseCursors(repo, before.id, environments, before.environments);
+    }
     const updated = await this.registry.update(
       before.id,
       (current) => {
@@ -127,6 +140,7 @@ export class WebhookService {
           url: url ?? current.url,
           pathPrefix: pathPrefix === undefined ? current.pathPrefix : pathPrefix,
           actions: patch.actions === undefined ? current.actions : normalizeActions(patch.actions),
+          environments: environments === undefined ? current.environments : environments,
           enabled,
           disabledReason,
           updatedAt: this.clock().toISOString(),
@@ -179,11 +193,11 @@ export class WebhookService {
     const definition = await this.authorized(actor, webhookId);
     if (!definition.enabled) throw new InvalidInputError(`webhook ${definition.id} is disabled: enable it first`);
     const repo = await this.access.open(actor, definition.namespace, 'admin');
-    const commit = await this.eventCommit(repo, eventId);
-    const outcome = await this.dispatcher.redeliver(definition.id, commit);
+    const version = await this.eventVersion(repo, eventId);
+    const outcome = await this.dispatcher.redeliver(definition.id, version);
     if (outcome === 'not-yet-due')
-      throw new InvalidInputError(`${commit.oid} is not delivered yet: webhooks deliver in commit order, it comes after the event being delivered`);
-    return { webhook: publicView(definition), version: commit.oid, outcome };
+      throw new InvalidInputError(`${version} is not delivered yet: webhooks deliver in commit order, it comes after the event being delivered`);
+    return { webhook: publicView(definition), version, outcome };
   }
 
   deliveries(webhook: WebhookView, args: PageArgs): Promise<Page<DeliveryAttempt>> {
@@ -217,15 +231,35 @@ export class WebhookService {
     return definition;
   }
 
-  /** `<namespace>:<hash>` (the webhook-id) or any version of the namespace; it must be on main. */
-  private async eventCommit(repo: GitRepository, eventId: string): Promise<IndexedCommit> {
+  /**
+   * `<namespace>:<hash>` (the webhook-id) or any version of the namespace: a commit of main, or of a release branch
+   * (the dispatcher finds which of the webhook's streams it belongs to).
+   */
+  private async eventVersion(repo: GitRepository, eventId: string): Promise<string> {
     const colon = eventId.lastIndexOf(':');
     if (colon >= 0 && eventId.slice(0, colon) !== repo.name) throw new InvalidInputError(`event ${eventId} is not from namespace ${repo.name}`);
     const ref = colon >= 0 ? eventId.slice(colon + 1) : eventId;
     await repo.syncIndex();
-    const commit = repo.mainCommit(await repo.resolve(ref));
-    if (!commit) throw new InvalidInputError(`${ref} is not on main: only main's commits are events`);
-    return commit;
+    return repo.resolve(ref);
+  }
+
+  /**
+   * A webhook takes an environment's releases from now on: its cursor is put at the environment's newest commit
+   * (one without releases yet is delivered from its first). Environments it took already keep their cursors.
+   */
+  private async startReleaseCursors(
+    repo: GitRepository,
+    webhookId: string,
+    environments: readonly string[] | null,
+    before: readonly string[] | null,
+  ): Promise<void> {
+    const names = await webhookEnvironmentNames(repo, environments);
+    const kept = new Set(await webhookEnvironmentNames(repo, before));
+    for (const name of names.filter((n) => !kept.has(n))) {
+      const log = await releaseLog(repo, name, Number.POSITIVE_INFINITY);
+      const tip = log[0];
+      if (tip) await moveReleaseCursor(repo, webhookId, name, tip.oid, laterIn(log));
+    }
   }
 
   private change(actor: Actor, action: CommitAction, comment: string | null | undefined, fallback: string): DefinitionChange {

@@ -1,16 +1,11 @@
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { retryDelay } from '../../domain/retry-schedule.js';
 import { type DeliveryAttempt, type DeliveryOutcome, type DeliveryTrigger, responseVerdict } from '../../domain/webhook-delivery.js';
 import { signatureHeader } from '../../domain/webhook-signature.js';
-import { type WebhookDefinition, webhookEventId, webhookMatches } from '../../domain/webhook.js';
-import type { IndexedCommit } from '../../git/commit-index.js';
-import { RefMovedError } from '../../git/ref-store.js';
+import { type WebhookDefinition, webhookEventId } from '../../domain/webhook.js';
 import type { GitRepository } from '../../git/repository.js';
 import type { RepositoryStore } from '../../git/repository-store.js';
-import { moveWebhookCursor, readWebhookCursor } from '../../git/webhook-cursor.js';
-import { createBlobSource } from '../blob-source.js';
-import { buildChangeEvent } from '../change-event.js';
 import type { Logger } from '../logger.js';
+import type { DeliveryStream } from './delivery-stream.js';
 import type { ServiceObserver } from '../service-observer.js';
 import type { DeliveryLog } from './delivery-log.js';
 import { Wakeup } from './wakeup.js';
@@ -42,7 +37,7 @@ export type RedeliverOutcome = 'restarted' | 'queued' | 'not-yet-due';
 
 /** The event the worker is delivering: the first commit after the cursor that the webhook's filter matches. */
 interface Pending {
-  readonly commit: IndexedCommit;
+  readonly oid: string;
   readonly attempt: number;
   /** Epoch ms before which the next attempt must not start. */
   readonly notBefore: number;
@@ -52,7 +47,7 @@ interface Pending {
   readonly delivered: boolean;
 }
 
-export const EVENT_TYPE = 'config.changed';
+export { EVENT_TYPE } from './main-stream.js';
 const USER_AGENT = 'Cairn-Webhooks/1';
 /** After an unexpected failure (the disk, a damaged repository), the loop pauses before trying again. */
 const ERROR_PAUSE_MS = 5000;
@@ -60,19 +55,17 @@ const ERROR_PAUSE_MS = 5000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * Delivers one webhook's events in commit order, one request at a time. The cursor ref and the commit index are
- * the truth: each round looks for the first matching commit after the cursor, so a missed notification, a restart
- * or a crash only delays a delivery. The cursor moves after a 2xx, never past an undelivered event: at least once,
+ * Delivers one webhook's events of one stream (main, or an environment's releases) in order, one request at a time.
+ * The stream's cursor ref and its branch are the truth: each round looks for the first matching commit after the
+ * cursor, so a missed notification, a restart or a crash only delays a delivery. The cursor moves after a 2xx, never past an undelivered event: at least once,
  * in order. A failed attempt is retried on the schedule; when it runs out the event is parked until a new commit
  * arrives, an admin redelivers it, or the webhook is changed.
  */
 export class WebhookWorker {
   private readonly wakeup = new Wakeup();
   private readonly stopping = new AbortController();
-  private readonly oneOffs: IndexedCommit[] = [];
+  private readonly oneOffs: string[] = [];
   private pending: Pending | null = null;
-  /** The cursor ref's value as last read or written (undefined: not read yet). */
-  private cursorRef: string | null | undefined = undefined;
   /** The newest log entry at start: a pending retry resumes where it was (attempt number and time). */
   private resumeFrom: DeliveryAttempt | null = null;
   private body: { oid: string; text: string } | null = null;
@@ -81,6 +74,7 @@ export class WebhookWorker {
   constructor(
     private definition: WebhookDefinition,
     private readonly ctx: WorkerContext,
+    readonly stream: DeliveryStream,
   ) {}
 
   get id(): string {
@@ -120,15 +114,19 @@ export class WebhookWorker {
     this.wakeup.wake();
   }
 
-  async redeliver(commit: IndexedCommit): Promise<RedeliverOutcome> {
-    if (this.pending?.commit.oid === commit.oid) {
-      this.pending = { commit, attempt: 1, notBefore: 0, parked: false, delivered: this.pending.delivered };
+  /** Whether `oid` is one of this worker's events (a commit of its stream). */
+  async owns(oid: string): Promise<boolean> {
+    return this.stream.owns(await this.repository(), oid);
+  }
+
+  async redeliver(oid: string): Promise<RedeliverOutcome> {
+    if (this.pending?.oid === oid) {
+      this.pending = { oid, attempt: 1, notBefore: 0, parked: false, delivered: this.pending.delivered };
       this.wakeup.wake();
       return 'restarted';
     }
-    const repo = await this.repository();
-    if (commit.seq > this.cursorSeq(repo, await this.readCursor(repo))) return 'not-yet-due';
-    this.oneOffs.push(commit);
+    if (!(await this.stream.passed(await this.repository(), this.definition, oid))) return 'not-yet-due';
+    this.oneOffs.push(oid);
     this.wakeup.wake();
     return 'queued';
   }
@@ -150,7 +148,10 @@ export class WebhookWorker {
         this.resumeFrom = await this.ctx.log.lastInOrder(this.definition.id);
         while (!this.stopped) await this.step(repo);
       } catch (error) {
-        this.ctx.logger.error({ err: error, webhook: this.definition.id }, 'webhook delivery failed unexpectedly; trying again shortly');
+        this.ctx.logger.error(
+          { err: error, webhook: this.definition.id, stream: this.stream.label },
+          'webhook delivery failed unexpectedly; trying again shortly',
+        );
         await this.wakeup.wait(ERROR_PAUSE_MS);
       }
     }
@@ -161,7 +162,7 @@ export class WebhookWorker {
     if (oneOff) return this.deliverOnce(repo, oneOff);
     if (!this.definition.enabled) return this.wakeup.wait();
     if (!this.pending) {
-      const next = await this.nextMatching(repo);
+      const next = await this.stream.next(repo, this.definition);
       if (!next) return this.wakeup.wait();
       this.pending = this.resumed(next);
     }
@@ -169,11 +170,11 @@ export class WebhookWorker {
   }
 
   /** A pending event starts as the log left it: a scheduled retry keeps its number and time, a parked one stays parked. */
-  private resumed(commit: IndexedCommit): Pending {
+  private resumed(oid: string): Pending {
     const last = this.resumeFrom;
     this.resumeFrom = null;
-    const fresh: Pending = { commit, attempt: 1, notBefore: 0, parked: false, delivered: false };
-    if (!last || last.version !== commit.oid) return fresh;
+    const fresh: Pending = { oid, attempt: 1, notBefore: 0, parked: false, delivered: false };
+    if (!last || last.version !== oid) return fresh;
     if (last.outcome === 'retrying') return { ...fresh, attempt: last.attempt + 1, notBefore: Date.parse(last.nextAttemptAt ?? '') || 0 };
     if (last.outcome === 'failed') return { ...fresh, parked: true };
     return fresh;
@@ -184,7 +185,7 @@ export class WebhookWorker {
     if (pending.parked) return this.wakeup.wait();
     const wait = pending.notBefore - this.ctx.clock();
     if (wait > 0) return this.wakeup.wait(Math.min(wait, MAX_TIMER_MS));
-    const { result, record } = await this.attempt(repo, pending.commit, pending.attempt, 'event');
+    const { result, record } = await this.attempt(repo, pending.oid, pending.attempt, 'event');
     if (result.aborted) return;
     const verdict = responseVerdict(result.statusCode);
     if (verdict === 'delivered') {
@@ -205,14 +206,14 @@ export class WebhookWorker {
   }
 
   private async delivered(repo: GitRepository, pending: Pending): Promise<void> {
-    if (this.pending?.commit.oid === pending.commit.oid) this.pending = { ...pending, delivered: true };
-    await this.moveCursor(repo, pending.commit);
-    if (this.pending?.commit.oid === pending.commit.oid) this.pending = null;
+    if (this.pending?.oid === pending.oid) this.pending = { ...pending, delivered: true };
+    await this.stream.delivered(repo, this.definition, pending.oid);
+    if (this.pending?.oid === pending.oid) this.pending = null;
   }
 
   /** An admin's redelivery of an event the cursor already passed: one attempt, logged, the cursor untouched. */
-  private async deliverOnce(repo: GitRepository, commit: IndexedCommit): Promise<void> {
-    const { result, record } = await this.attempt(repo, commit, 1, 'redeliver');
+  private async deliverOnce(repo: GitRepository, oid: string): Promise<void> {
+    const { result, record } = await this.attempt(repo, oid, 1, 'redeliver');
     if (result.aborted) return;
     const verdict = responseVerdict(result.statusCode);
     await record(verdict === 'delivered' ? 'delivered' : verdict === 'gone' ? 'disabled' : 'failed', null);
@@ -226,61 +227,16 @@ export class WebhookWorker {
     this.definition = { ...this.definition, enabled: false, disabledReason: reason };
   }
 
-  /** The first commit after the cursor the filter matches; when there is none, the cursor moves to the head. */
-  private async nextMatching(repo: GitRepository): Promise<IndexedCommit | null> {
-    await repo.syncIndex();
-    const from = this.cursorSeq(repo, await this.readCursor(repo));
-    for (let seq = from + 1; seq < repo.versionCount(); seq += 1) {
-      const commit = repo.mainCommitAt(seq);
-      if (commit && webhookMatches(this.definition, { action: commit.trailers?.action ?? null, paths: commit.changes.map((c) => c.path) })) return commit;
-      // Long runs of commits the filter skips are scanned without holding up everything else.
-      if (seq % 1000 === 999) await yieldToLoop();
-    }
-    const head = repo.head();
-    if (head && head.seq > from) await this.moveCursor(repo, head);
-    return null;
-  }
-
-  private async readCursor(repo: GitRepository): Promise<string | null> {
-    if (this.cursorRef === undefined) this.cursorRef = await readWebhookCursor(repo, this.definition.id);
-    return this.cursorRef;
-  }
-
-  /** The sequence number after which delivery continues (-1: from the first commit). */
-  private cursorSeq(repo: GitRepository, ref: string | null): number {
-    const oid = ref ?? this.definition.startAfter;
-    if (oid === null) return -1;
-    const commit = repo.mainCommit(oid);
-    if (commit) return commit.seq;
-    // Main was rewritten outside Cairn and no longer contains the cursor: there is no "after it" to deliver.
-    this.ctx.logger.warn({ webhook: this.definition.id, cursor: oid }, 'webhook cursor is not on main any more; continuing from the head');
-    return repo.head()?.seq ?? -1;
-  }
-
-  private async moveCursor(repo: GitRepository, commit: IndexedCommit): Promise<void> {
-    const current = await this.readCursor(repo);
-    if (this.cursorSeq(repo, current) >= commit.seq) return;
-    try {
-      await moveWebhookCursor(repo, this.definition.id, current, commit.oid);
-      this.cursorRef = commit.oid;
-    } catch (error) {
-      // Someone else moved it (a second dispatcher, an operator with git update-ref): re-read it next round.
-      if (!(error instanceof RefMovedError)) throw error;
-      this.cursorRef = undefined;
-      this.ctx.logger.warn({ webhook: this.definition.id, err: error }, 'webhook cursor moved by someone else');
-    }
-  }
-
-  /** One signed POST of `commit`; `record` then logs it with its outcome. */
+  /** One signed POST of the event `oid`; `record` then logs it with its outcome. */
   private async attempt(
     repo: GitRepository,
-    commit: IndexedCommit,
+    oid: string,
     attempt: number,
     trigger: DeliveryTrigger,
   ): Promise<{ result: AttemptResult; record: (outcome: DeliveryOutcome, nextAt: number | null) => Promise<void> }> {
     const definition = this.definition;
-    const eventId = webhookEventId(repo.name, commit.oid);
-    const body = await this.bodyOf(repo, commit);
+    const eventId = webhookEventId(repo.name, oid);
+    const body = await this.bodyOf(repo, oid);
     const started = this.ctx.clock();
     const timestamp = Math.floor(started / 1000);
     const secrets = [definition.secret];
@@ -301,7 +257,7 @@ export class WebhookWorker {
     const record = async (outcome: DeliveryOutcome, nextAt: number | null): Promise<void> => {
       const entry = {
         eventId,
-        version: commit.oid,
+        version: oid,
         attempt,
         trigger,
         at: new Date(started).toISOString(),
@@ -335,12 +291,11 @@ export class WebhookWorker {
     return { result, record };
   }
 
-  /** The request body, the same for every attempt: `{"type","timestamp","data"}` as Standard Webhooks suggests. */
-  private async bodyOf(repo: GitRepository, commit: IndexedCommit): Promise<string> {
-    if (this.body?.oid === commit.oid) return this.body.text;
-    const event = await buildChangeEvent(repo, commit, createBlobSource());
-    const text = JSON.stringify({ type: EVENT_TYPE, timestamp: event.time, data: event });
-    this.body = { oid: commit.oid, text };
+  /** The request body, built once for all the attempts of an event. */
+  private async bodyOf(repo: GitRepository, oid: string): Promise<string> {
+    if (this.body?.oid === oid) return this.body.text;
+    const text = await this.stream.body(repo, oid);
+    this.body = { oid, text };
     return text;
   }
 }
