@@ -15,12 +15,13 @@ export interface ServerProcess {
 }
 
 /** The built server (`dist/`), in its own process, so its start-up and memory are measured apart from the bench. */
-export async function startServerProcess(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+/** The V8 flags of `npm start` (package.json): size-optimized code and heap keep a 100k-version server under 200 MB. */
+export const NPM_START_FLAGS = ['--optimize-for-size'];
+
+export async function startServerProcess(dataDir: string, env: Record<string, string> = {}, nodeFlags?: readonly string[]): Promise<ServerProcess> {
   const port = await freePort();
   const started = performance.now();
-  // The same V8 flag as `npm start` (package.json): size-optimized code and heap keep a
-  // 100k-version server under 200 MB.
-  const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? ['--optimize-for-size'];
+  const flags = nodeFlags ?? process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? NPM_START_FLAGS;
   const child = spawn(process.execPath, [...flags, path.join(root, 'dist/bin/server.js')], {
     cwd: root,
     // The subscriber bench opens 1,000 WebSockets at once from this one address: no per-address cap, and room for

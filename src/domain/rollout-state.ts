@@ -89,9 +89,9 @@ function stepStarts(releasedAt: number, transitions: readonly BranchEntry[]): nu
 }
 
 /** What the instance should run in this rollout, and since when: the first step that reached it, or the stable version's release. */
-export function desiredIn(state: RolloutState, instance: InstanceIdentity): Desired | null {
+export function desiredIn(state: RolloutState, instance: InstanceIdentity, bucketOf: (id: string, release: string) => number = rolloutBucket): Desired | null {
   // One hash per instance, whatever the number of steps: canaries from the first step, the others by their bucket.
-  const bucket = isCanary(instance, state.strategy) ? -1 : rolloutBucket(instance.id, state.release);
+  const bucket = isCanary(instance, state.strategy) ? -1 : bucketOf(instance.id, state.release);
   const reachedAt = state.steps.findIndex((step, k) => k <= state.stepIndex && (bucket === -1 || (!step.canaryOnly && bucket < step.percent * 100)));
   if (reachedAt !== -1) return { version: state.version, since: state.stepStartedAt[reachedAt] ?? state.startedAt };
   return state.stable === null ? null : { version: state.stable, since: state.stableSince ?? state.startedAt };

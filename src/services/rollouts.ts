@@ -9,6 +9,7 @@ import type { EnvironmentEvents } from './environment-events.js';
 import type { InstanceRecord, InstanceRegistry } from './instance-registry.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import { MAX_ROLLOUT_COMMITS, releaseLog } from './release-log.js';
+import { RolloutBuckets } from './rollout-buckets.js';
 import type { WriteOutcome, WritePipeline } from './write-pipeline.js';
 
 /** A rollout as the API shows it: its state, and the instances of its environment as they report. */
@@ -81,7 +82,10 @@ export class RolloutService {
   async desiredVersions(repo: GitRepository, environment: string): Promise<(instance: InstanceIdentity) => Desired | null> {
     const state = await stateOf(repo, environment);
     // A completed rollout still says when each instance was reached: its lag counts from there.
-    if (state) return (instance) => desiredIn(state.phase === 'completed' ? { ...state, stepIndex: state.steps.length - 1 } : state, instance);
+    if (state) {
+      const asked = state.phase === 'completed' ? { ...state, stepIndex: state.steps.length - 1 } : state;
+      return (instance) => desiredIn(asked, instance, bucketOf);
+    }
     const release = await currentRelease(repo, environment);
     const released = release?.trailers?.releaseOf ? { version: release.trailers.releaseOf, since: release.committer.timestamp } : null;
     return () => released;
@@ -217,6 +221,9 @@ export class RolloutService {
   }
 }
 
+const buckets = new RolloutBuckets();
+const bucketOf = (id: string, release: string): number => buckets.of(id, release);
+
 /** States derived per log read (release-log.ts keeps the read while the branch has not moved). */
 const states = new WeakMap<readonly LoggedCommit[], RolloutState | null>();
 
@@ -232,7 +239,7 @@ async function stateOf(repo: GitRepository, environment: string, tip?: string | 
 }
 
 function desiredBy(state: RolloutState, instance: InstanceIdentity): string | null {
-  return desiredIn(state, instance)?.version ?? null;
+  return desiredIn(state, instance, bucketOf)?.version ?? null;
 }
 
 /** A failure counts against the rollout when it is of the version rolled out, reported since the rollout began. */
