@@ -1,4 +1,6 @@
+import type { ClusterDiff } from '../services/environment-diff.js';
 import type { EnvironmentView } from '../services/environments.js';
+import { FileDiffRef } from './diff.js';
 import { type VersionView, relatedVersion } from '../services/version-view.js';
 import { builder } from './builder.js';
 import { AuditEntryRef } from './namespace.js';
@@ -143,7 +145,23 @@ const PromoteInput = builder.inputType('PromoteInput', {
   }),
 });
 
+const ClusterDiffRef = builder.objectRef<ClusterDiff>('ClusterDiff').implement({
+  description: "What one cluster's instances would see change: each effective document (base and that cluster's overlay) that differs.",
+  fields: (t) => ({
+    cluster: t.string({ nullable: true, description: 'null: the base configuration, of an instance in no overlaid cluster.', resolve: (d) => d.cluster }),
+    files: t.field({ type: [FileDiffRef], resolve: (d) => [...d.files] }),
+  }),
+});
+
 builder.queryFields((t) => ({
+  environmentDiff: t.field({
+    type: [ClusterDiffRef],
+    description:
+      "The difference between what two environments run, as their instances run it: per cluster (the target's clusters, or every cluster an overlay names), the effective documents that differ between `from`'s release and `to`'s. What promote(from, to) would change.",
+    args: { namespace: t.arg.string({ required: true }), from: t.arg.string({ required: true }), to: t.arg.string({ required: true }) },
+    errors: { types: READ_ERRORS },
+    resolve: (_root, args, ctx) => ctx.cairn.environmentDiff.between(ctx.actor, ctx.blobs, args.namespace, args.from, args.to),
+  }),
   releaseAudit: t.field({
     type: [AuditEntryRef],
     description:

@@ -31,6 +31,7 @@ import { WebhookSender } from './webhooks/webhook-sender.js';
 import { WebhookService } from './webhooks/webhook-service.js';
 import { WritePipeline, type WriteSettings } from './write-pipeline.js';
 import { EnvironmentService } from './environments.js';
+import { EnvironmentDiff } from './environment-diff.js';
 import { EnvironmentsCheck } from './environments-check.js';
 import { EnvironmentEvents } from './environment-events.js';
 import { InstanceRegistry } from './instance-registry.js';
@@ -103,6 +104,7 @@ export interface Cairn {
   readonly rollouts: RolloutService;
   readonly instances: InstanceService;
   readonly rolloutDriver: RolloutDriver;
+  readonly environmentDiff: EnvironmentDiff;
   /** Every instance's applied state, for the replicas' sharing to feed what other replicas were told. */
   readonly instanceRegistry: InstanceRegistry;
   readonly blame: BlameService;
@@ -227,6 +229,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
     rollouts,
     instances: new InstanceService(access, instanceRegistry, rollouts, overlays, environmentEvents, deps.instanceSharing ?? UNSHARED, clock),
     instanceRegistry,
+    environmentDiff: new EnvironmentDiff(access, overlays),
     rolloutDriver: new RolloutDriver(rollouts, deps.store, rolloutSettings.intervalMs),
     blame: new BlameService(access, deps.blame ?? {}),
     webhookDispatcher,

@@ -67,10 +67,10 @@ export class OverlayService {
 
   /**
    * Every base document at `commit` with `cluster`'s overlay applied (Cairn's own `.cairn/` files and the overlays
-   * themselves left out): the configuration an instance of that cluster runs. Reads go through `blobs`, so the
+   * themselves left out): the configuration an instance of that cluster runs (null: of no cluster, the base). Reads go through `blobs`, so the
    * request's read budget bounds them; who may ask is the caller's decision (an agent asks for its environment).
    */
-  async effectiveDocuments(repo: GitRepository, blobs: BlobSource, commit: IndexedCommit, cluster: string): Promise<EffectiveDocument[]> {
+  async effectiveDocuments(repo: GitRepository, blobs: BlobSource, commit: IndexedCommit, cluster: string | null): Promise<EffectiveDocument[]> {
     const documents: EffectiveDocument[] = [];
     for (const { path } of await repo.filesIn(commit.tree)) {
       if (path.startsWith('.cairn/') || !isBaseDocument(path)) continue;
