@@ -145,7 +145,13 @@ export class GitRepository {
     await upstream.remote.fetchObjects(this.gitdir, [...new Set(wanted)], haves, this.durability.fsync);
     if (wanted.length) await this.objects.packsChanged();
     if (remoteHead === null) {
-      if (local !== null) await upstream.remote.pushHistory(this.gitdir, MAIN_REF, upstream.ref);
+      if (local !== null) {
+        // A data directory older than the remote: its side refs first, main last. Until main is there the remote
+        // has not heard of the namespace, so a pull interrupted half way pushes the rest instead of deleting it.
+        for (const [ref, oid] of localSides) if (remoteSides.get(ref) !== oid) await upstream.remote.pushHistory(this.gitdir, ref, this.remoteRefOf(ref)!);
+        await upstream.remote.pushHistory(this.gitdir, MAIN_REF, upstream.ref);
+      }
+      return this.syncIndex();
     } else if (remoteHead !== local) {
       if (local === null || (await isAncestor(this.gitdir, local, remoteHead))) {
         await this.refs.compareAndSwap(MAIN_REF, local, remoteHead);
@@ -157,26 +163,33 @@ export class GitRepository {
       }
     }
     const appended = await this.syncIndex();
-    await this.followSideRefs(remoteSides, localSides, remoteHead === null);
+    await this.followSideRefs(remoteSides, localSides);
     return appended;
   }
 
   /**
-   * Side refs take the remote's values: it is where every replica moves them first. A branch only this clone has
-   * (made before the remote was shared) is pushed: Cairn never deletes branches. A tag only this clone has was
-   * deleted on another replica (tags are created on the remote first), unless the remote has never heard of this
-   * namespace (`adopting`: a data directory older than the remote), whose tags are pushed like its history.
+   * Side refs take the remote's values: it is where every replica moves them first. A branch the remote has an
+   * older value of (a remote restored from a backup) gets this clone's back, as main does; a branch only this clone
+   * has (made before the remote was shared) is pushed: Cairn never deletes branches. A tag only this clone has was
+   * deleted on another replica: tags are created on the remote first.
    */
-  private async followSideRefs(remote: ReadonlyMap<string, string>, local: ReadonlyMap<string, string>, adopting: boolean): Promise<void> {
+  private async followSideRefs(remote: ReadonlyMap<string, string>, local: ReadonlyMap<string, string>): Promise<void> {
     for (const [ref, oid] of remote) {
       const mine = local.get(ref) ?? null;
       if (mine === oid) continue;
+      // The usual case, the remote ahead of this clone, is told first and in a few steps: the walk starts at its tip.
+      const behind =
+        mine !== null && ref.startsWith('refs/heads/') && !(await isAncestor(this.gitdir, mine, oid)) && (await isAncestor(this.gitdir, oid, mine));
+      if (behind) {
+        await this.upstream!.remote.pushHistory(this.gitdir, ref, this.remoteRefOf(ref)!);
+        continue;
+      }
       await this.refs.compareAndSwap(ref, mine, oid);
       this.listeners?.onRefMove(this, ref, oid, 'sync');
     }
     for (const [ref, oid] of local) {
       if (remote.has(ref)) continue;
-      if (ref.startsWith(TAG_PREFIX) && !adopting) {
+      if (ref.startsWith(TAG_PREFIX)) {
         await this.refs.remove(ref, oid);
         this.listeners?.onRefMove(this, ref, null, 'sync');
       } else {
@@ -483,7 +496,13 @@ export class GitRepository {
       locked.release();
       throw error;
     }
-    this.pendingDurability.push((await locked.commit(expected)).durable);
+    try {
+      this.pendingDurability.push((await locked.commit(expected)).durable);
+    } catch (error) {
+      if (!this.upstream) throw error;
+      // On the remote already: the next pull brings it here. The client must not hear "nothing was committed".
+      throw new RemoteUnavailableError(`the commit reached the shared remote but this replica could not record it (${(error as Error).message})`);
+    }
     this.listeners?.onRefMove(this, ref, commit.oid, 'commit');
     return commit.oid;
   }

@@ -84,16 +84,30 @@ const RELEASE_CURSORS = 'refs/cairn/webhook-releases/';
 /** Of two commits of a branch, the later one (null: neither is known to be on it). */
 export type LaterOf = (a: string | null, b: string | null) => string | null;
 
-/** The release cursor: this replica's, or the shared remote's when `later` says it is further along. */
+/**
+ * The release cursor: this replica's, or the shared remote's when `later` says it is further along. A remote that
+ * cannot be read is an error, never "no cursor", which would mean "from the environment's first release".
+ */
 export async function readReleaseCursor(repo: GitRepository, webhookId: string, environment: string, later: LaterOf): Promise<string | null> {
   const ref = releaseCursorRef(webhookId, environment);
   const local = await repo.readRef(ref);
-  const shared = repo.upstream ? await repo.upstream.remote.head(ref).catch(() => null) : null;
+  const shared = repo.upstream ? await repo.upstream.remote.head(ref) : null;
   return later(local, shared);
 }
 
-/** Moves the release cursor forward to `next`, here and (best effort, never backwards) on the shared remote. */
-export async function moveReleaseCursor(repo: GitRepository, webhookId: string, environment: string, next: string, later: LaterOf): Promise<void> {
+/**
+ * Moves the release cursor forward to `next`, here and (never backwards) on the shared remote. After a delivery the
+ * remote's copy is best effort (lagging only means an event may be sent again); placing it when a webhook takes an
+ * environment (`placing`) must reach the remote, since the replica that delivers may be another one.
+ */
+export async function moveReleaseCursor(
+  repo: GitRepository,
+  webhookId: string,
+  environment: string,
+  next: string,
+  later: LaterOf,
+  placing = false,
+): Promise<void> {
   const ref = releaseCursorRef(webhookId, environment);
   const local = await repo.readRef(ref);
   if (local !== next && later(local, next) === next) await repo.moveRef(ref, local, next);
@@ -102,7 +116,7 @@ export async function moveReleaseCursor(repo: GitRepository, webhookId: string, 
   try {
     const shared = await remote.head(ref);
     if (shared !== next && later(shared, next) === next) await remote.push(ref, [], next, shared);
-  } catch {
-    // Lagging is safe: a replica taking over may send an event again (at least once, never skipped).
+  } catch (error) {
+    if (placing) throw error;
   }
 }

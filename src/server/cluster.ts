@@ -82,7 +82,8 @@ export async function joinCluster(
         what: 'drives rollouts',
         start: async () => {
           await sync.catchUp();
-          driver.start();
+          // The lease may have been lost during the catch-up (and the driver stopped): then it does not start.
+          if (rolloutLease?.holding) driver.start();
         },
         stop: () => driver.stop(),
       };

@@ -38,6 +38,11 @@ export class ReplicaLease {
     private readonly logger: Logger,
   ) {}
 
+  /** Whether this replica holds the lease now (work that awaits before it starts looks again). */
+  get holding(): boolean {
+    return this.held;
+  }
+
   async start(): Promise<void> {
     await this.tick();
     this.timer = setInterval(() => void this.tick(), Math.max(10, Math.floor(this.leaseMs / 3)));

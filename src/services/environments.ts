@@ -22,7 +22,7 @@ import { parseStoredText } from './document-parser.js';
 import { giveWay } from './event-loop-turn.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import type { NamespaceReader } from './namespace-reader.js';
-import { RELEASE_REPLAY_WINDOW, releaseLog } from './release-log.js';
+import { LOG_LENGTH, RELEASE_REPLAY_WINDOW, releaseLog } from './release-log.js';
 import { type VersionView, versionOf } from './version-view.js';
 import type { WriteOutcome, WritePipeline } from './write-pipeline.js';
 import { type CommitOptions, type WritePlan, writeInputs } from './write-request.js';
@@ -356,6 +356,11 @@ async function approvalFor(
   if (approval.kind === 'proposal') {
     const proposal = await readProposal(repo, approval.id);
     if (proposal.state === 'merged') throw new ProposalClosedError(approval.id, 'merged');
+    // Its merge is looked for among the branch's newest commits: older than all of them, it may have been merged.
+    const log = await releaseLog(repo, environment, Number.POSITIVE_INFINITY);
+    if (log.length >= LOG_LENGTH && log.at(-1)!.committer.timestamp > proposal.change.committer.timestamp) {
+      throw new InvalidInputError(`proposal ${approval.id} is older than the ${LOG_LENGTH} newest commits of ${environment}: propose the release again`);
+    }
     if (proposal.state === 'rejected') throw new ProposalRejectedError(approval.id);
     const approvers = proposal.reviews.filter((r) => r.verdict === 'approve').map((r) => r.reviewer.email);
     const { unmet, approvedBy } = evaluateApprovals(rules, proposal.author.email, approvers);

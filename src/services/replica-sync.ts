@@ -90,7 +90,9 @@ export class ReplicaSync {
     if (ref !== undefined && typeof ref !== 'string') return;
     try {
       const name = announcement.namespace === SYSTEM_REPOSITORY ? SYSTEM_REPOSITORY : validateNamespaceName(announcement.namespace);
-      await this.follow(name, announcement.head, ref === undefined ? new Map() : new Map([[ref, announcement.head]]));
+      // A side ref's announcement says nothing of main: only that ref's value is compared.
+      if (ref === undefined) await this.follow(name, announcement.head);
+      else await this.follow(name, null, new Map([[ref, announcement.head]]));
     } catch (error) {
       this.logger.warn({ err: error, namespace: announcement.namespace, head: announcement.head }, 'could not follow an announced head; the next poll retries');
     }

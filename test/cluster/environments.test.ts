@@ -221,6 +221,38 @@ describe('environments, tags and change requests with replicas', () => {
   });
 });
 
+describe('side refs of a data directory older than the remote, and a remote restored from a backup', () => {
+  it('a standalone server that joins brings its tags, release branch and change requests; a release branch the remote lost is given back', async () => {
+    const alone = await startHarness();
+    const dataDir = alone.dataDir;
+    const v = await namespaceWithVersions(alone, 'joined', 2);
+    const first = await release(alone, 'joined', { version: v[0], expectedRelease: null });
+    const second = await release(alone, 'joined', { version: v[1], expectedRelease: first.version!.hash });
+    expect((await data<{ createTag: Tag }>(alone, CREATE_TAG, { input: { namespace: 'joined', name: 'ga', version: v[0] } })).createTag.__typename).toBe('Tag');
+    const proposed = await data<{ proposeChange: { id: string; branch: string } }>(alone, PROPOSE, {
+      input: { namespace: 'joined', expectedVersion: 'HEAD', changes: [{ path: 'app.json', content: { value: 7 } }] },
+    });
+    await alone.close({ keepData: true });
+    const joined = await startHarness({ env: { ...replicaEnv(), CAIRN_DATA_DIR: dataDir } });
+    try {
+      const prefix = 'refs/namespaces/joined/';
+      expect(remoteGit('rev-parse', `${prefix}refs/heads/environments/prod`)).toBe(second.version!.hash);
+      expect(remoteGit('cat-file', '-t', `${prefix}refs/tags/ga`)).toBe('tag');
+      expect(remoteGit('rev-parse', `${prefix}${proposed.proposeChange.branch}`)).toMatch(/^[0-9a-f]{40}$/);
+      // The remote is restored from a backup that predates the second release: the next look gives it back.
+      remoteGit('update-ref', `${prefix}refs/heads/environments/prod`, first.version!.hash);
+      await joined.server.cluster!.sync.catchUp();
+      expect(remoteGit('rev-parse', `${prefix}refs/heads/environments/prod`)).toBe(second.version!.hash);
+      const clone = path.join(dataDir, 'joined.git');
+      expect(execFileSync('git', ['--git-dir', clone, 'rev-parse', 'environments/prod'], { encoding: 'utf8' }).trim()).toBe(second.version!.hash);
+      expect(() => remoteGit('fsck', '--strict', '--no-progress')).not.toThrow();
+    } finally {
+      await joined.close();
+      rmSync(path.dirname(dataDir), { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the replica driving a rollout is killed mid-rollout', () => {
   it('the other replica takes the lease and goes on from the step the first one committed: no step skipped or repeated', async () => {
     const leaderDir = mkdtempSync(path.join(tmpdir(), 'cairn-rollout-leader-'));

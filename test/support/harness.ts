@@ -26,7 +26,8 @@ export interface Harness {
   git(namespace: string, ...args: string[]): string;
   /** Stops the server (as a deploy would) and starts a new one on the same data and settings; `url` and `server` change. */
   restart(): Promise<void>;
-  close(): Promise<void>;
+  /** Stops the server and removes its directory; `keepData` leaves the data directory for another server to open (its caller removes it). */
+  close(options?: { keepData?: boolean }): Promise<void>;
 }
 
 export interface GqlResponse<T> {
@@ -119,10 +120,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       server = await start();
       post = transport(server);
     },
-    async close() {
+    async close(options = {}) {
       await Promise.all(clients.map((c) => c.dispose()));
       await server.close();
-      rmSync(root, { recursive: true, force: true });
+      if (!options.keepData) rmSync(root, { recursive: true, force: true });
     },
   };
 }

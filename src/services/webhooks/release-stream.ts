@@ -44,6 +44,7 @@ export interface ReleaseEvent {
  */
 export class ReleaseStream implements DeliveryStream {
   readonly label: string;
+  private waitingOn: string | null = null;
 
   constructor(
     private readonly webhookId: string,
@@ -65,7 +66,12 @@ export class ReleaseStream implements DeliveryStream {
       this.logger.warn({ webhook: this.webhookId, environment: this.environment, cursor }, 'release cursor fell out of reach; releases before were skipped');
       return log.at(-1)?.oid ?? null;
     }
-    // A cursor another replica moved onto a commit this one has not pulled yet: the pull brings it.
+    // A cursor another replica moved onto a commit this one has not pulled yet (the pull brings it), or a branch
+    // moved by hand past it: said once per cursor, since delivery waits until the branch holds it again.
+    if (this.waitingOn !== cursor) {
+      this.waitingOn = cursor;
+      this.logger.warn({ webhook: this.webhookId, environment: this.environment, cursor }, 'release cursor is not on the branch; waiting');
+    }
     return null;
   }
 

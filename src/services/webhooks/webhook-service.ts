@@ -7,6 +7,7 @@ import { formatSecret } from '../../domain/webhook-signature.js';
 import { type WebhookDefinition, validateWebhookEnvironments, validateWebhookId } from '../../domain/webhook.js';
 import type { GitRepository } from '../../git/repository.js';
 import { moveReleaseCursor, readWebhookCursor, removeWebhookCursor } from '../../git/webhook-cursor.js';
+import { translatingGitFailures } from '../git-failure.js';
 import { releaseLog } from '../release-log.js';
 import { laterIn, webhookEnvironmentNames } from './release-stream.js';
 import type { Actor } from '../actor.js';
@@ -253,12 +254,14 @@ export class WebhookService {
     environments: readonly string[] | null,
     before: readonly string[] | null,
   ): Promise<void> {
-    const names = await webhookEnvironmentNames(repo, environments);
-    const kept = new Set(await webhookEnvironmentNames(repo, before));
+    const names = await webhookEnvironmentNames(repo, environments).catch((error: unknown) => {
+      throw new InvalidInputError(`the environments of ${repo.name} do not read (${(error as Error).message}): name them instead of '*'`);
+    });
+    const kept = new Set(await webhookEnvironmentNames(repo, before).catch(() => []));
     for (const name of names.filter((n) => !kept.has(n))) {
       const log = await releaseLog(repo, name, Number.POSITIVE_INFINITY);
       const tip = log[0];
-      if (tip) await moveReleaseCursor(repo, webhookId, name, tip.oid, laterIn(log));
+      if (tip) await translatingGitFailures(moveReleaseCursor(repo, webhookId, name, tip.oid, laterIn(log), true));
     }
   }
 
