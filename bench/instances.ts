@@ -27,13 +27,13 @@ const FLOOR = '{ __typename }';
  * figure, the same load's `{ __typename }`: what any GraphQL request over HTTP costs here, the floor.
  */
 export async function benchInstances(record: Record): Promise<void> {
-  // Twice: as `npm start` runs the server (size-optimized V8: half the memory), and with V8's defaults, what a
-  // server facing a fleet runs (README, "Instances and their applied state"): the GC's latency is the difference.
-  await benchFleet(record, NPM_START_FLAGS, '');
-  await benchFleet(record, [], ', V8 defaults');
+  // Twice: over GraphQL against the server as `npm start` runs it (size-optimized V8: half the memory), and as a
+  // server facing a fleet runs (README, "Performance"): V8's defaults, the agents on the HTTP API.
+  await benchFleet(record, NPM_START_FLAGS, 'graphql', '');
+  await benchFleet(record, [], 'agent-api', ', agent API, V8 defaults');
 }
 
-async function benchFleet(record: Record, nodeFlags: readonly string[], label: string): Promise<void> {
+async function benchFleet(record: Record, nodeFlags: readonly string[], transport: 'graphql' | 'agent-api', label: string): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cairn-bench-instances-'));
   const server = await startServerProcess(dir, { CAIRN_MAX_INSTANCES: String(INSTANCES * 2) }, nodeFlags);
   // Kept-alive sockets, as a fleet's agents hold theirs; node:http rather than fetch, whose per-request cost here
@@ -71,6 +71,33 @@ async function benchFleet(record: Record, nodeFlags: readonly string[], label: s
       await gql(query, variables);
       return performance.now() - started;
     };
+    /** One request to the agents' HTTP API (src/server/agent-api.ts): the same use cases as GraphQL's, without it. */
+    const timedHttp = (method: 'GET' | 'POST', path: string, body?: object): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const started = performance.now();
+        const req = request(`${server.url}${path}`, { method, agent, headers: body ? { 'content-type': 'application/json' } : {} }, (res) => {
+          res.resume();
+          res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`agent API: HTTP ${res.statusCode}`))));
+        });
+        req.on('error', reject);
+        req.end(body ? JSON.stringify(body) : undefined);
+      });
+    const fleetApi = {
+      graphql: {
+        report: (i: number) => timed(REPORT, { input: { ...instance(i), version: versions[0], status: 'APPLIED' } }),
+        desired: (i: number) => timed(DESIRED, { input: instance(i) }),
+      },
+      'agent-api': {
+        report: (i: number) =>
+          timedHttp('POST', '/api/v1/namespaces/fleet/environments/prod/reports', {
+            instance: `pod-${i}`,
+            cluster: `c${i % 8}`,
+            version: versions[0],
+            status: 'APPLIED',
+          }),
+        desired: (i: number) => timedHttp('GET', `/api/v1/namespaces/fleet/environments/prod/desired?instance=pod-${i}&cluster=c${i % 8}`),
+      },
+    }[transport];
     /** The fleet's load for `seconds`: open loop, each request sent on schedule whatever the answers' pace. */
     const drive = async (seconds: number): Promise<[number[], number[], number[]]> => {
       const reports: Promise<number>[] = [];
@@ -82,9 +109,9 @@ async function benchFleet(record: Record, nodeFlags: readonly string[], label: s
         const wait = due - performance.now();
         if (wait > 1) await new Promise((r) => setTimeout(r, wait));
         const i = n % INSTANCES;
-        reports.push(timed(REPORT, { input: { ...instance(i), version: versions[0], status: 'APPLIED' } }));
+        reports.push(fleetApi.report(i));
         if (n % (REPORTS_PER_SECOND / DESIRED_PER_SECOND) === 0) {
-          desired.push(timed(DESIRED, { input: instance((i * 7919) % INSTANCES) }));
+          desired.push(fleetApi.desired((i * 7919) % INSTANCES));
           floor.push(timed(FLOOR, {}));
         }
       }

@@ -20,6 +20,7 @@ import { MetricsEndpoint } from './metrics-endpoint.js';
 import { Readiness } from './readiness.js';
 import { RedisDeliveryLog } from './redis-delivery-log.js';
 import { RedisInstanceSharing } from './redis-instance-sharing.js';
+import { AgentApi } from './agent-api.js';
 import { TokenRegistry } from './token-registry.js';
 import { attachWebSocket } from './websocket.js';
 import { type CairnYoga, createCairnYoga } from './yoga.js';
@@ -77,6 +78,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     if (repo.name !== SYSTEM_REPOSITORY) metrics.commitsAppended(repo.name, commits, origin);
   });
   let yoga: CairnYoga | null = null;
+  let agentApi: AgentApi | null = null;
   const server = createServer(
     requestHandler({
       settings,
@@ -85,6 +87,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       endpoint: new MetricsEndpoint(metrics, settings.metrics.token),
       webConsole: consoleAssets(settings.consoleDir),
       yoga: () => yoga,
+      agentApi: () => agentApi,
     }),
   );
   closeIdleConnectionsAfterReading(server);
@@ -144,6 +147,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       limits: settings.websocket,
     });
     yoga = served;
+    agentApi = new AgentApi(cairn, authenticator, logger);
     if (!settings.webhookDelivery) logger.info('webhook delivery is off in this process (CAIRN_WEBHOOK_DELIVERY)');
     if (cluster) await cluster.runWebhooks(cairn.webhookDispatcher, settings.webhookDelivery);
     else if (settings.webhookDelivery) await cairn.webhookDispatcher.start();

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AgentApi } from './agent-api.js';
 import type { ConsoleAssets } from './console-assets.js';
 import type { CairnMetrics, HttpRoute } from './metrics.js';
 import type { MetricsEndpoint } from './metrics-endpoint.js';
@@ -16,6 +17,8 @@ export interface HandlerContext {
   readonly webConsole: ConsoleAssets;
   /** null until the server is ready. */
   readonly yoga: () => CairnYoga | null;
+  /** The agents' HTTP read API; null until the server is ready. */
+  readonly agentApi: () => AgentApi | null;
 }
 
 /** How long the rest of a refused body is read and dropped before the connection is closed anyway. */
@@ -31,6 +34,7 @@ export function requestHandler({
   endpoint,
   webConsole,
   yoga,
+  agentApi,
 }: HandlerContext): (req: IncomingMessage, res: ServerResponse) => void {
   const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
     const served = yoga();
@@ -46,8 +50,14 @@ export function requestHandler({
   };
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    let route = ROUTES[path] ?? 'other';
+    let route = ROUTES[path] ?? (AgentApi.owns(path) ? 'agent' : 'other');
     res.once('close', () => metrics.httpRequest(route, req.method, res.statusCode));
+    if (route === 'agent') {
+      const api = agentApi();
+      if (api) void api.handle(req, res);
+      else readiness.refuseRequest(res);
+      return;
+    }
     if (route === 'other' && webConsole.handle(req, res)) {
       route = 'console';
       return;
