@@ -1,4 +1,5 @@
 import fs, { promises as fsp } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import type { DurabilityOptions } from './durable-file.js';
@@ -104,7 +105,9 @@ export class RepositoryStore {
 
   private async createLocal(name: string): Promise<GitRepository | null> {
     const gitdir = this.gitdirOf(name);
-    const temp = path.join(this.dataDir, `.tmp-${name}-${process.pid}-${Date.now()}`);
+    // Its own temp directory: two creations in the same millisecond (an announcement and a request adopting the same
+    // namespace) must not init one directory and race to rename it.
+    const temp = path.join(this.dataDir, `.tmp-${name}-${process.pid}-${randomUUID()}`);
     await git.init({ fs, gitdir: temp, bare: true, defaultBranch: 'main' });
     try {
       await fsp.rename(temp, gitdir);
