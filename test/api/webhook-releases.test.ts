@@ -143,8 +143,13 @@ describe('webhooks of releases', () => {
   });
 
   it('redelivers a release event by its id; a commit of no stream of the webhook (a change request) is refused', async () => {
-    const before = releases.received.length;
     const tip = branch().at(-1)!;
+    // Delivered once the cursor moved past it (just after the receiver answered): then a redelivery is a one-off.
+    await eventually(
+      () => h.git('hooked', 'for-each-ref', '--format=%(objectname)', `refs/cairn/webhook-releases/${hook.id}/prod`).trim(),
+      (cursor) => cursor === tip,
+    );
+    const before = releases.received.length;
     const res = await data<{ redeliver: { __typename: string; redelivery: string; version: string } }>(REDELIVER, {
       webhookId: hook.id,
       eventId: `hooked:${tip}`,
