@@ -1,17 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { CairnError, InvalidInputError } from '../domain/errors.js';
+import { InvalidInputError } from '../domain/errors.js';
 import type { InstanceReportRequest } from '../services/instances.js';
 import type { Cairn } from '../services/cairn.js';
 import type { Authenticator } from './authenticator.js';
+import { answer, answerFailure } from './json-answer.js';
 
 const DESIRED = /^\/api\/v1\/namespaces\/([^/]+)\/environments\/([^/]+)\/desired$/;
 const REPORT = /^\/api\/v1\/namespaces\/([^/]+)\/environments\/([^/]+)\/reports$/;
 /** A report is a few hundred bytes; anything much larger is not one. */
 const MAX_REPORT_BYTES = 16 * 1024;
-
-/** HTTP statuses of the typed failures an agent can meet; any other CairnError is a bad request. */
-const STATUS: Readonly<Record<string, number>> = { NOT_FOUND: 404, FORBIDDEN: 403, INVALID_NAMESPACE: 404 };
 
 /**
  * The agents' path over plain HTTP: `GET /api/v1/namespaces/<ns>/environments/<env>/desired?instance=<id>&cluster=<c>[&label=k=v…]`
@@ -65,9 +63,7 @@ export class AgentApi {
       if (req.headers['if-none-match'] === etag) return answer(res, 304, null, { etag });
       answer(res, 200, { namespace: desired.repo.name, environment: desired.environment, cluster: desired.cluster, instance: input.id, version }, { etag });
     } catch (error) {
-      if (error instanceof CairnError) return answer(res, STATUS[error.code] ?? 400, { error: { code: error.code, message: error.message } });
-      this.logger.error({ err: error, path: url.pathname }, 'agent API request failed unexpectedly');
-      answer(res, 500, { error: { code: 'INTERNAL', message: 'unexpected error' } });
+      answerFailure(res, error, this.logger, url.pathname);
     }
   }
 }
@@ -105,12 +101,4 @@ async function reportOf(req: IncomingMessage): Promise<Omit<InstanceReportReques
 function labelOf(pair: string): { name: string; value: string } {
   const at = pair.indexOf('=');
   return at < 0 ? { name: pair, value: '' } : { name: pair.slice(0, at), value: pair.slice(at + 1) };
-}
-
-function answer(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (body === null) {
-    res.writeHead(status, headers).end();
-    return;
-  }
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-cache', ...headers }).end(JSON.stringify(body));
 }

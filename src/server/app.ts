@@ -21,6 +21,7 @@ import { Readiness } from './readiness.js';
 import { RedisDeliveryLog } from './redis-delivery-log.js';
 import { RedisInstanceSharing } from './redis-instance-sharing.js';
 import { AgentApi } from './agent-api.js';
+import { ConfigApi } from './config-api.js';
 import { TokenRegistry } from './token-registry.js';
 import { attachWebSocket } from './websocket.js';
 import { type CairnYoga, createCairnYoga } from './yoga.js';
@@ -79,6 +80,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   });
   let yoga: CairnYoga | null = null;
   let agentApi: AgentApi | null = null;
+  let configApi: ConfigApi | null = null;
   const server = createServer(
     requestHandler({
       settings,
@@ -88,6 +90,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       webConsole: consoleAssets(settings.consoleDir),
       yoga: () => yoga,
       agentApi: () => agentApi,
+      configApi: () => configApi,
     }),
   );
   closeIdleConnectionsAfterReading(server);
@@ -148,6 +151,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     });
     yoga = served;
     agentApi = new AgentApi(cairn, authenticator, logger);
+    configApi = new ConfigApi(cairn, authenticator, logger);
     if (!settings.webhookDelivery) logger.info('webhook delivery is off in this process (CAIRN_WEBHOOK_DELIVERY)');
     if (cluster) await cluster.runWebhooks(cairn.webhookDispatcher, settings.webhookDelivery);
     else if (settings.webhookDelivery) await cairn.webhookDispatcher.start();

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AgentApi } from './agent-api.js';
+import { ConfigApi } from './config-api.js';
 import type { ConsoleAssets } from './console-assets.js';
 import type { CairnMetrics, HttpRoute } from './metrics.js';
 import type { MetricsEndpoint } from './metrics-endpoint.js';
@@ -17,8 +18,9 @@ export interface HandlerContext {
   readonly webConsole: ConsoleAssets;
   /** null until the server is ready. */
   readonly yoga: () => CairnYoga | null;
-  /** The agents' HTTP read API; null until the server is ready. */
+  /** The agents' HTTP API and the plain HTTP read API; null until the server is ready. */
   readonly agentApi: () => AgentApi | null;
+  readonly configApi: () => ConfigApi | null;
 }
 
 /** How long the rest of a refused body is read and dropped before the connection is closed anyway. */
@@ -35,6 +37,7 @@ export function requestHandler({
   webConsole,
   yoga,
   agentApi,
+  configApi,
 }: HandlerContext): (req: IncomingMessage, res: ServerResponse) => void {
   const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
     const served = yoga();
@@ -50,10 +53,10 @@ export function requestHandler({
   };
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    let route = ROUTES[path] ?? (AgentApi.owns(path) ? 'agent' : 'other');
+    let route = ROUTES[path] ?? (AgentApi.owns(path) || ConfigApi.owns(path) ? 'api' : 'other');
     res.once('close', () => metrics.httpRequest(route, req.method, res.statusCode));
-    if (route === 'agent') {
-      const api = agentApi();
+    if (route === 'api') {
+      const api = ConfigApi.owns(path) ? configApi() : agentApi();
       if (api) void api.handle(req, res);
       else readiness.refuseRequest(res);
       return;

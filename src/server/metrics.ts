@@ -7,7 +7,7 @@ import { BoundedLabel } from './bounded-label.js';
 export type OperationType = 'query' | 'mutation' | 'subscription';
 /** How a subscription reached the server: graphql-ws, or an HTTP response stream (SSE). */
 export type SubscriptionTransport = 'ws' | 'sse';
-export type HttpRoute = 'graphql' | 'agent' | 'healthz' | 'readyz' | 'metrics' | 'console' | 'other';
+export type HttpRoute = 'graphql' | 'api' | 'healthz' | 'readyz' | 'metrics' | 'console' | 'other';
 
 /** Label values that are never GraphQL names (those cannot contain parentheses), so no client name collides. */
 export const ANONYMOUS_OPERATION = '(anonymous)';

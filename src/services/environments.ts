@@ -242,6 +242,14 @@ export class EnvironmentService {
     return Promise.all(entries.slice(0, first).map((c) => versionOf(repo, c.oid)));
   }
 
+  /** The version of main the environment's newest release released (the one rolling out, during a rollout); NotFound before its first. */
+  async releasedVersion(actor: Actor, namespace: string, environment: string): Promise<string> {
+    const view = await this.get(actor, namespace, environment);
+    const version = (await currentRelease(view.repo, view.definition.name))?.trailers?.releaseOf;
+    if (!version) throw new NotFoundError('environment', `${view.definition.name} has no release yet`);
+    return version;
+  }
+
   /** A commit of an environment's branch (a release or a rollout step), as a subscriber is told of it. */
   async releaseCommit(actor: Actor, namespace: string, commit: string): Promise<VersionView> {
     const repo = await this.access.open(actor, namespace, 'agent');

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFINE_ENVIRONMENT, RELEASE } from '../support/environment-operations.js';
+import { type Harness, startHarness } from '../support/harness.js';
+import { APPLY_CHANGES, CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
+import { ADMIN, EDITOR, type TestToken, VIEWER } from '../support/tokens.js';
+
+/** The plain HTTP read API over a real socket: documents as text or JSON, by version, environment and cluster. */
+
+const OUTSIDER: TestToken = { token: 'out-token', name: 'Outsider', email: 'out@example.com', roles: { elsewhere: 'viewer' } };
+
+describe('GET /v1/config/<namespace>/<path>', () => {
+  let h: Harness;
+  const v: string[] = [];
+
+  const get = (path: string, token: string | null = VIEWER.token, headers: Record<string, string> = {}): Promise<Response> =>
+    fetch(`${h.url}/v1/config/${path}`, { headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } });
+  const gql = async <T>(query: string, variables: Record<string, unknown>, token: string): Promise<T> => {
+    const res = await h.gql<T>(query, variables, token);
+    expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+    return res.data;
+  };
+
+  beforeAll(async () => {
+    h = await startHarness({ tokens: [ADMIN, EDITOR, VIEWER, OUTSIDER] });
+    await gql(CREATE_NAMESPACE, { name: 'shop' }, ADMIN.token);
+    const changes = [
+      { path: 'app.yaml', text: 'replicas: 1\nregion: any\n' },
+      { path: 'app.overlays/eu-1.patch.json', content: [{ op: 'replace', path: '/region', value: 'eu' }] },
+    ];
+    const base = await gql<{ applyChanges: WriteResult }>(APPLY_CHANGES, { input: { namespace: 'shop', changes, expectedVersion: null } }, EDITOR.token);
+    v.push(base.applyChanges.version!.hash);
+    const defined = await gql<{ defineEnvironment: WriteResult }>(
+      DEFINE_ENVIRONMENT,
+      { input: { namespace: 'shop', name: 'prod', expectedVersion: v[0] } },
+      ADMIN.token,
+    );
+    v.push(defined.defineEnvironment.version!.hash);
+    await gql(RELEASE, { input: { namespace: 'shop', environment: 'prod', version: v[1], expectedRelease: null } }, EDITOR.token);
+    const put = await gql<{ putConfig: WriteResult }>(
+      PUT_CONFIG,
+      { input: { namespace: 'shop', path: 'app.yaml', text: 'replicas: 3\nregion: any\n', expectedVersion: v[1] } },
+      EDITOR.token,
+    );
+    v.push(put.putConfig.version!.hash);
+  });
+
+  afterAll(() => h?.close());
+
+  it("answers main's head as text in the document's format, or as JSON, with the version as ETag; If-None-Match is 304", async () => {
+    const res = await get('shop/app.yaml');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/yaml; charset=utf-8');
+    expect(res.headers.get('etag')).toBe(`"${v[2]}"`);
+    expect(await res.text()).toBe('replicas: 3\nregion: any\n');
+    const json = await get('shop/app.yaml?format=json');
+    expect(json.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await json.json()).toEqual({ replicas: 3, region: 'any' });
+    expect((await get('shop/app.yaml', VIEWER.token, { 'if-none-match': `"${v[2]}"` })).status).toBe(304);
+  });
+
+  it('answers any version (at), what an environment released (env), and a cluster with its overlay (cluster)', async () => {
+    expect(await (await get(`shop/app.yaml?at=${v[0]}&format=json`)).json()).toEqual({ replicas: 1, region: 'any' });
+    // prod released v[1]: replicas 1, whatever main has since.
+    const prod = await get('shop/app.yaml?env=prod&format=json');
+    expect(prod.headers.get('etag')).toBe(`"${v[1]}"`);
+    expect(await prod.json()).toEqual({ replicas: 1, region: 'any' });
+    expect(await (await get('shop/app.yaml?env=prod&cluster=eu-1&format=json')).json()).toEqual({ replicas: 1, region: 'eu' });
+    expect(await (await get('shop/app.yaml?env=prod&cluster=eu-1&instance=web-1&format=json')).json()).toEqual({ replicas: 1, region: 'eu' });
+  });
+
+  it('answers failures as JSON with their HTTP status', async () => {
+    const error = async (res: Response): Promise<[number, string]> => [res.status, ((await res.json()) as { error: { code: string } }).error.code];
+    expect(await error(await get('shop/app.yaml', null))).toEqual([401, 'UNAUTHENTICATED']);
+    expect(await error(await get('shop/app.yaml', OUTSIDER.token))).toEqual([403, 'FORBIDDEN']);
+    expect(await error(await get('shop/missing.yaml'))).toEqual([404, 'NOT_FOUND']);
+    expect(await error(await get('nowhere/app.yaml'))).toEqual([404, 'NOT_FOUND']);
+    expect(await error(await get('shop/app.yaml?at=0123456789abcdef'))).toEqual([404, 'INVALID_REF']);
+    expect(await error(await get('shop/app.yaml?env=qa'))).toEqual([404, 'NOT_FOUND']);
+    expect(await error(await get('shop/app.yaml?format=toml'))).toEqual([400, 'INVALID_INPUT']);
+    expect(await error(await get('shop/app.yaml?at=HEAD&env=prod'))).toEqual([400, 'INVALID_INPUT']);
+    expect(await error(await get('shop'))).toEqual([400, 'INVALID_INPUT']);
+    const post = await fetch(`${h.url}/v1/config/shop/app.yaml`, { method: 'POST' });
+    expect(post.status).toBe(405);
+  });
+});
