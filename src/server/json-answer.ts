@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { CairnError } from '../domain/errors.js';
 
 /** HTTP statuses of the typed failures the plain HTTP APIs meet; any other CairnError is a bad request. */
-const STATUS: Readonly<Record<string, number>> = { NOT_FOUND: 404, FORBIDDEN: 403, INVALID_NAMESPACE: 404, INVALID_REF: 404 };
+const STATUS: Readonly<Record<string, number>> = { NOT_FOUND: 404, FORBIDDEN: 403, INVALID_NAMESPACE: 404, INVALID_REF: 404, TOO_EXPENSIVE: 503 };
 
 /** A JSON answer (null: no body, as for 304), never cached without asking again. */
 export function answer(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

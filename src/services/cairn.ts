@@ -32,6 +32,7 @@ import { WebhookService } from './webhooks/webhook-service.js';
 import { WritePipeline, type WriteSettings } from './write-pipeline.js';
 import { EnvironmentService } from './environments.js';
 import { EnvironmentDiff } from './environment-diff.js';
+import { NamespaceSignal } from './namespace-signal.js';
 import { EnvironmentsCheck } from './environments-check.js';
 import { EnvironmentEvents } from './environment-events.js';
 import { InstanceRegistry } from './instance-registry.js';
@@ -105,6 +106,8 @@ export interface Cairn {
   readonly instances: InstanceService;
   readonly rolloutDriver: RolloutDriver;
   readonly environmentDiff: EnvironmentDiff;
+  /** Wakes long-polls when a namespace changes. */
+  readonly namespaceSignal: NamespaceSignal;
   /** Every instance's applied state, for the replicas' sharing to feed what other replicas were told. */
   readonly instanceRegistry: InstanceRegistry;
   readonly blame: BlameService;
@@ -230,6 +233,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
     instances: new InstanceService(access, instanceRegistry, rollouts, overlays, environmentEvents, deps.instanceSharing ?? UNSHARED, clock),
     instanceRegistry,
     environmentDiff: new EnvironmentDiff(access, overlays),
+    namespaceSignal: new NamespaceSignal(deps.store),
     rolloutDriver: new RolloutDriver(rollouts, deps.store, rolloutSettings.intervalMs),
     blame: new BlameService(access, deps.blame ?? {}),
     webhookDispatcher,

@@ -68,6 +68,36 @@ describe('GET /v1/config/<namespace>/<path>', () => {
     expect(await (await get('shop/app.yaml?env=prod&cluster=eu-1&instance=web-1&format=json')).json()).toEqual({ replicas: 1, region: 'eu' });
   });
 
+  it('long-polls (?wait with If-None-Match): answered as soon as the document changes, not when another does; 304 when the wait ends', async () => {
+    const head = (await get('shop/app.yaml')).headers.get('etag')!;
+    // Nothing changes: 304 once the wait is over, with the same ETag.
+    const started = Date.now();
+    const idle = await get('shop/app.yaml?wait=300ms', VIEWER.token, { 'if-none-match': head });
+    expect(idle.status).toBe(304);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+    // A commit to another document wakes the poll, which goes on waiting; a commit to this one answers it.
+    const held = get('shop/app.yaml?wait=10s&format=json', VIEWER.token, { 'if-none-match': head });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const other = await gql<{ putConfig: WriteResult }>(
+      PUT_CONFIG,
+      { input: { namespace: 'shop', path: 'other.json', content: { x: 1 }, expectedVersion: null } },
+      EDITOR.token,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const changedAt = Date.now();
+    const changed = await gql<{ putConfig: WriteResult }>(
+      PUT_CONFIG,
+      { input: { namespace: 'shop', path: 'app.yaml', text: 'replicas: 5\nregion: any\n', expectedVersion: other.putConfig.version!.hash } },
+      EDITOR.token,
+    );
+    const answer = await held;
+    expect(Date.now() - changedAt).toBeLessThan(1000);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('etag')).toBe(`"${changed.putConfig.version!.hash}"`);
+    expect(await answer.json()).toEqual({ replicas: 5, region: 'any' });
+    expect(await (await get('shop/app.yaml?wait=forever')).json()).toMatchObject({ error: { code: 'INVALID_INPUT' } });
+  });
+
   it('answers failures as JSON with their HTTP status', async () => {
     const error = async (res: Response): Promise<[number, string]> => [res.status, ((await res.json()) as { error: { code: string } }).error.code];
     expect(await error(await get('shop/app.yaml', null))).toEqual([401, 'UNAUTHENTICATED']);
