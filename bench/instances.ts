@@ -89,13 +89,13 @@ async function benchFleet(record: Record, nodeFlags: readonly string[], transpor
       },
       'agent-api': {
         report: (i: number) =>
-          timedHttp('POST', '/api/v1/namespaces/fleet/environments/prod/reports', {
+          timedHttp('POST', '/v1/environments/fleet/prod/reports', {
             instance: `pod-${i}`,
             cluster: `c${i % 8}`,
             version: versions[0],
             status: 'APPLIED',
           }),
-        desired: (i: number) => timedHttp('GET', `/api/v1/namespaces/fleet/environments/prod/desired?instance=pod-${i}&cluster=c${i % 8}`),
+        desired: (i: number) => timedHttp('GET', `/v1/environments/fleet/prod/desired?instance=pod-${i}&cluster=c${i % 8}`),
       },
     }[transport];
     /** The fleet's load for `seconds`: open loop, each request sent on schedule whatever the answers' pace. */

@@ -6,13 +6,13 @@ import type { Cairn } from '../services/cairn.js';
 import type { Authenticator } from './authenticator.js';
 import { answer, answerFailure } from './json-answer.js';
 
-const DESIRED = /^\/api\/v1\/namespaces\/([^/]+)\/environments\/([^/]+)\/desired$/;
-const REPORT = /^\/api\/v1\/namespaces\/([^/]+)\/environments\/([^/]+)\/reports$/;
+const DESIRED = /^\/v1\/environments\/([^/]+)\/([^/]+)\/desired$/;
+const REPORT = /^\/v1\/environments\/([^/]+)\/([^/]+)\/reports$/;
 /** A report is a few hundred bytes; anything much larger is not one. */
 const MAX_REPORT_BYTES = 16 * 1024;
 
 /**
- * The agents' path over plain HTTP: `GET /api/v1/namespaces/<ns>/environments/<env>/desired?instance=<id>&cluster=<c>[&label=k=v…]`
+ * The agents' path over plain HTTP: `GET /v1/environments/<namespace>/<env>/desired?instance=<id>&cluster=<c>[&label=k=v…]`
  * answers the version the instance should run, `{"namespace","environment","cluster","instance","version"}`, with
  * the version as its ETag (`If-None-Match` answers 304). The same use case as GraphQL's `desiredState`, the same
  * tokens and scopes, without GraphQL's parsing, validation and execution: a fleet polls it a thousand times a second.
@@ -28,7 +28,7 @@ export class AgentApi {
 
   /** Whether `path` is one of this API's (the caller routes it here). */
   static owns(path: string): boolean {
-    return path.startsWith('/api/v1/');
+    return path.startsWith('/v1/environments/');
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -11,6 +11,7 @@ import type { Authenticator } from './authenticator.js';
 import { answer, answerFailure } from './json-answer.js';
 
 const PREFIX = '/v1/config/';
+const BUNDLE = '/v1/bundle/';
 /** The longest a long-poll is held (`?wait=`). */
 const MAX_WAIT_MS = 5 * 60_000;
 
@@ -31,7 +32,7 @@ export class ConfigApi {
   ) {}
 
   static owns(path: string): boolean {
-    return path.startsWith(PREFIX);
+    return path.startsWith(PREFIX) || path.startsWith(BUNDLE);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -42,6 +43,7 @@ export class ConfigApi {
     if (!authentication.ok) return answer(res, 401, { error: { code: 'UNAUTHENTICATED', message: `unauthenticated: ${authentication.reason} token` } });
     const actor: Actor = { operator: authentication.operator, ip: req.socket.remoteAddress ?? 'unknown' };
     try {
+      if (url.pathname.startsWith(BUNDLE)) return await this.bundle(req, res, actor, url);
       const [namespace = '', ...rest] = url.pathname.slice(PREFIX.length).split('/').map(decodeURIComponent);
       const path = rest.join('/');
       if (!namespace || !path) throw new InvalidInputError(`give a namespace and a document path: ${PREFIX}<namespace>/<path>`);
@@ -98,6 +100,24 @@ export class ConfigApi {
     if (!version) return false;
     const then = await this.cairn.overlays.effectiveConfig(actor, createBlobSource(), namespace, path, cluster, version).catch(() => null);
     return then !== null && JSON.stringify(then.content) === JSON.stringify(effective.content);
+  }
+
+  /**
+   * `GET /v1/bundle/<namespace>?prefix=services/api/`: every effective document under the prefix at one version (the
+   * same `at`, `env`, `instance` and `cluster` as a document), as `{"namespace","version","cluster","documents":{path:
+   * content}}`, with the version as ETag: what a reader needs to never mix two versions across documents.
+   */
+  private async bundle(req: IncomingMessage, res: ServerResponse, actor: Actor, url: URL): Promise<void> {
+    const namespace = decodeURIComponent(url.pathname.slice(BUNDLE.length));
+    if (!namespace || namespace.includes('/')) throw new InvalidInputError(`give a namespace: ${BUNDLE}<namespace>?prefix=<folder>/`);
+    const cluster = url.searchParams.get('cluster');
+    const at = await this.version(actor, namespace, url.searchParams);
+    const bundle = await this.cairn.overlays.effectiveBundle(actor, createBlobSource(), namespace, url.searchParams.get('prefix') ?? '', cluster, at);
+    const version = bundle.at.commit.oid;
+    const etag = `"${version}"`;
+    if (req.headers['if-none-match'] === etag) return answer(res, 304, null, { etag });
+    const documents = Object.fromEntries(bundle.documents.map((d) => [d.path, d.content]));
+    answer(res, 200, { namespace, version, cluster, documents }, { etag });
   }
 
   /** The version asked for: `at`, the environment's (or its instance's), or null for main's head. */

@@ -81,6 +81,25 @@ export class OverlayService {
     return documents;
   }
 
+  /**
+   * Every effective document under `prefix` at one version (`at`, else main's head) as `cluster`'s instances run
+   * them: a bundle, so that a reader never mixes two versions across documents.
+   */
+  async effectiveBundle(
+    actor: Actor,
+    blobs: BlobSource,
+    namespace: string,
+    prefix: string,
+    cluster: string | null,
+    at: string | null,
+  ): Promise<{ at: VersionView; documents: EffectiveDocument[] }> {
+    const repo = await this.access.open(actor, namespace, 'viewer');
+    const version = await versionAt(repo, at ?? 'HEAD');
+    if (version.commit.seq < 0) throw new InvalidInputError(`'${at ?? 'HEAD'}' is not a version of main; effective configs are read at versions of main`);
+    const documents = await this.effectiveDocuments(repo, blobs, version.commit, cluster === null ? null : validateClusterName(cluster));
+    return { at: version, documents: documents.filter((d) => d.path.startsWith(prefix)) };
+  }
+
   async effectiveConfig(
     actor: Actor,
     blobs: BlobSource,

@@ -10,14 +10,14 @@ import { ADMIN, EDITOR, type TestToken } from '../support/tokens.js';
 const AGENT: TestToken = { token: 'ag-api-agent', name: 'Api Agent', email: 'agent@example.com', roles: { shop: 'agent' }, environments: ['prod'] };
 const STRANGER: TestToken = { token: 'st-stranger', name: 'Stranger', email: 'stranger@example.com', roles: { other: 'agent' } };
 
-describe('GET /api/v1/namespaces/<ns>/environments/<env>/desired', () => {
+describe('GET /v1/environments/<ns>/<env>/desired', () => {
   let h: Harness;
   const v: string[] = [];
 
   const get = (path: string, token: string | null = AGENT.token, headers: Record<string, string> = {}): Promise<Response> =>
     fetch(`${h.url}${path}`, { headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } });
   const desired = (query: string, token?: string | null, headers?: Record<string, string>): Promise<Response> =>
-    get(`/api/v1/namespaces/shop/environments/prod/desired?${query}`, token, headers);
+    get(`/v1/environments/shop/prod/desired?${query}`, token, headers);
   const gql = async <T>(query: string, variables: Record<string, unknown>, token: string): Promise<T> => {
     const res = await h.gql<T>(query, variables, token);
     expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
@@ -76,7 +76,7 @@ describe('GET /api/v1/namespaces/<ns>/environments/<env>/desired', () => {
 
   it('takes reports (POST …/reports) as reportInstance does, answering what the instance should run', async () => {
     const report = (body: unknown, token: string = AGENT.token): Promise<Response> =>
-      fetch(`${h.url}/api/v1/namespaces/shop/environments/prod/reports`, {
+      fetch(`${h.url}/v1/environments/shop/prod/reports`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -103,7 +103,7 @@ describe('GET /api/v1/namespaces/<ns>/environments/<env>/desired', () => {
     expect(await error(await report({ instance: 'web-7', cluster: 'eu-1', version: 'f'.repeat(40), status: 'APPLIED' }))).toEqual([400, 'INVALID_INPUT']);
     expect(await error(await report({ instance: 'web-7', cluster: 'eu-1', version: v[0], status: 'BROKEN' }))).toEqual([400, 'INVALID_INPUT']);
     expect(await error(await report({ instance: 'web-7', cluster: 'eu-1', message: 'x'.repeat(20_000) }))).toEqual([400, 'INVALID_INPUT']);
-    expect((await get('/api/v1/namespaces/shop/environments/prod/reports')).status).toBe(405);
+    expect((await get('/v1/environments/shop/prod/reports')).status).toBe(405);
   });
 
   it('answers typed failures with their HTTP status', async () => {
@@ -113,9 +113,9 @@ describe('GET /api/v1/namespaces/<ns>/environments/<env>/desired', () => {
     expect(await error(await desired('instance=web-1&cluster=eu-1', STRANGER.token))).toEqual([403, 'FORBIDDEN']);
     expect(await error(await desired('instance=web-1&cluster=us-9'))).toEqual([400, 'INVALID_INPUT']);
     expect(await error(await desired('cluster=eu-1'))).toEqual([400, 'INVALID_INPUT']);
-    expect(await error(await get('/api/v1/namespaces/shop/environments/qa/desired?instance=web-1&cluster=eu-1'))).toEqual([403, 'FORBIDDEN']);
-    expect(await error(await get('/api/v1/namespaces/shop/environments/prod/undesired'))).toEqual([404, 'NOT_FOUND']);
-    const post = await fetch(`${h.url}/api/v1/namespaces/shop/environments/prod/desired?instance=web-1&cluster=eu-1`, { method: 'POST' });
+    expect(await error(await get('/v1/environments/shop/qa/desired?instance=web-1&cluster=eu-1'))).toEqual([403, 'FORBIDDEN']);
+    expect(await error(await get('/v1/environments/shop/prod/undesired'))).toEqual([404, 'NOT_FOUND']);
+    const post = await fetch(`${h.url}/v1/environments/shop/prod/desired?instance=web-1&cluster=eu-1`, { method: 'POST' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
     // An editor's token reads it too (for an environment it has no agent scope on).

@@ -98,6 +98,22 @@ describe('GET /v1/config/<namespace>/<path>', () => {
     expect(await (await get('shop/app.yaml?wait=forever')).json()).toMatchObject({ error: { code: 'INVALID_INPUT' } });
   });
 
+  it('answers a bundle: every document under a prefix at one version, as a cluster runs them', async () => {
+    const res = await fetch(`${h.url}/v1/bundle/shop?env=prod&cluster=eu-1`, { headers: { authorization: `Bearer ${VIEWER.token}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('etag')).toBe(`"${v[1]}"`);
+    // Overlays and Cairn's own files are not documents of the bundle.
+    expect(await res.json()).toEqual({ namespace: 'shop', version: v[1], cluster: 'eu-1', documents: { 'app.yaml': { replicas: 1, region: 'eu' } } });
+    const head = await fetch(`${h.url}/v1/bundle/shop?prefix=other`, { headers: { authorization: `Bearer ${VIEWER.token}` } });
+    expect(((await head.json()) as { documents: Record<string, unknown> }).documents).toEqual({ 'other.json': { x: 1 } });
+    const again = await fetch(`${h.url}/v1/bundle/shop?env=prod&cluster=eu-1`, {
+      headers: { authorization: `Bearer ${VIEWER.token}`, 'if-none-match': `"${v[1]}"` },
+    });
+    expect(again.status).toBe(304);
+    const bad = await fetch(`${h.url}/v1/bundle/shop?cluster=Not_A_Cluster`, { headers: { authorization: `Bearer ${VIEWER.token}` } });
+    expect(bad.status).toBe(400);
+  });
+
   it('answers failures as JSON with their HTTP status', async () => {
     const error = async (res: Response): Promise<[number, string]> => [res.status, ((await res.json()) as { error: { code: string } }).error.code];
     expect(await error(await get('shop/app.yaml', null))).toEqual([401, 'UNAUTHENTICATED']);
