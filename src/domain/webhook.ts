@@ -2,6 +2,7 @@ import type { CommitAction } from './commit-message.js';
 import { isDocumentPath } from './document-path.js';
 import { isEnvironmentName } from './environment.js';
 import { InvalidInputError } from './errors.js';
+import { untrustedJsonObject } from './untrusted-json.js';
 
 /** A webhook as stored in the system repository (`webhooks/<id>.json`), secrets included. */
 export interface WebhookDefinition {
@@ -86,14 +87,8 @@ export function encodeWebhookDefinition(definition: WebhookDefinition): string {
 
 /** The stored JSON, checked field by field; null when it is not a webhook definition (edited by hand, damaged). */
 export function decodeWebhookDefinition(text: string): WebhookDefinition | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const v = value as Record<string, unknown>;
+  const v = untrustedJsonObject(text);
+  if (!v) return null;
   const str = (key: string): string | null => (typeof v[key] === 'string' ? (v[key] as string) : null);
   const createdBy = v.createdBy as Record<string, unknown> | null | undefined;
   const actions = v.actions;

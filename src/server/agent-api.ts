@@ -4,7 +4,7 @@ import { InvalidInputError } from '../domain/errors.js';
 import type { InstanceReportRequest } from '../services/instances.js';
 import type { Cairn } from '../services/cairn.js';
 import type { Authenticator } from './authenticator.js';
-import { answer, answerFailure } from './json-answer.js';
+import { answer, answerFailure, authenticated } from './json-answer.js';
 
 const DESIRED = /^\/v1\/environments\/([^/]+)\/([^/]+)\/desired$/;
 const REPORT = /^\/v1\/environments\/([^/]+)\/([^/]+)\/reports$/;
@@ -40,9 +40,8 @@ export class AgentApi {
     if (!allowed.includes(req.method ?? '')) {
       return answer(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${allowed.join(' or ')} only` } }, { allow: allowed.join(', ') });
     }
-    const authentication = this.authenticator.authenticate(req.headers.authorization);
-    if (!authentication.ok) return answer(res, 401, { error: { code: 'UNAUTHENTICATED', message: `unauthenticated: ${authentication.reason} token` } });
-    const actor = { operator: authentication.operator, ip: req.socket.remoteAddress ?? 'unknown' };
+    const actor = authenticated(this.authenticator, req, res);
+    if (!actor) return;
     const [namespace, environment] = [decodeURIComponent(match[1]), decodeURIComponent(match[2])];
     try {
       if (report) {

@@ -8,7 +8,7 @@ import { createBlobSource } from '../services/blob-source.js';
 import type { Cairn } from '../services/cairn.js';
 import type { EffectiveConfig } from '../services/overlays.js';
 import type { Authenticator } from './authenticator.js';
-import { answer, answerFailure } from './json-answer.js';
+import { answer, answerFailure, authenticated } from './json-answer.js';
 
 const PREFIX = '/v1/config/';
 const BUNDLE = '/v1/bundle/';
@@ -39,9 +39,8 @@ export class ConfigApi {
     const url = new URL(req.url ?? '/', 'http://config.invalid');
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return answer(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'GET only' } }, { allow: 'GET, HEAD' });
-    const authentication = this.authenticator.authenticate(req.headers.authorization);
-    if (!authentication.ok) return answer(res, 401, { error: { code: 'UNAUTHENTICATED', message: `unauthenticated: ${authentication.reason} token` } });
-    const actor: Actor = { operator: authentication.operator, ip: req.socket.remoteAddress ?? 'unknown' };
+    const actor = authenticated(this.authenticator, req, res);
+    if (!actor) return;
     try {
       if (url.pathname.startsWith(BUNDLE)) return await this.bundle(req, res, actor, url);
       const [namespace = '', ...rest] = url.pathname.slice(PREFIX.length).split('/').map(decodeURIComponent);

@@ -1,4 +1,6 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Actor } from '../services/actor.js';
+import type { Authenticator } from './authenticator.js';
 import type { Logger } from 'pino';
 import { CairnError } from '../domain/errors.js';
 
@@ -12,6 +14,14 @@ export function answer(res: ServerResponse, status: number, body: unknown, heade
     return;
   }
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-cache', ...headers }).end(JSON.stringify(body));
+}
+
+/** The request's actor, by its bearer token as for GraphQL; null (401 answered) without a valid one. */
+export function authenticated(authenticator: Authenticator, req: IncomingMessage, res: ServerResponse): Actor | null {
+  const authentication = authenticator.authenticate(req.headers.authorization);
+  if (authentication.ok) return { operator: authentication.operator, ip: req.socket.remoteAddress ?? 'unknown' };
+  answer(res, 401, { error: { code: 'UNAUTHENTICATED', message: `unauthenticated: ${authentication.reason} token` } });
+  return null;
 }
 
 /** `{"error":{"code","message"}}` with the HTTP status of a typed failure; anything else is logged and masked. */

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { InstanceRecord, InstanceRegistry } from '../services/instance-registry.js';
 import type { InstanceSharing } from '../services/instance-sharing.js';
+import { untrustedJsonObject } from '../domain/untrusted-json.js';
 
 export const INSTANCES_TOPIC = 'cairn:instances';
 const KEY_PREFIX = 'cairn:instance:';
@@ -84,18 +85,12 @@ function recordOf(shared: SharedRecord): InstanceRecord {
 
 /** Anything may be published on the channel: only a well-formed record counts. */
 function parseRecord(text: string): SharedRecord | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const r = value as Record<string, unknown>;
+  const r = untrustedJsonObject(text);
+  if (!r) return null;
   const strings = ['namespace', 'environment', 'id', 'cluster', 'message', 'replica'].every((k) => typeof r[k] === 'string');
   const labels = Array.isArray(r.labels) && r.labels.every((l) => Array.isArray(l) && l.length === 2 && l.every((x) => typeof x === 'string'));
   const version = r.version === null || typeof r.version === 'string';
   const status = r.status === null || r.status === 'APPLIED' || r.status === 'FAILED';
   const times = typeof r.lastSeen === 'number' && (r.failedAt === null || typeof r.failedAt === 'number');
-  return strings && labels && version && status && times ? (value as SharedRecord) : null;
+  return strings && labels && version && status && times ? (r as unknown as SharedRecord) : null;
 }
