@@ -5,6 +5,7 @@ import type { InstanceReportRequest } from '../services/instances.js';
 import type { Cairn } from '../services/cairn.js';
 import type { Authenticator } from './authenticator.js';
 import { answer, answerFailure, authenticated } from './json-answer.js';
+import { labelOf } from './requested-version.js';
 
 const DESIRED = /^\/v1\/environments\/([^/]+)\/([^/]+)\/desired$/;
 const REPORT = /^\/v1\/environments\/([^/]+)\/([^/]+)\/reports$/;
@@ -95,9 +96,4 @@ async function reportOf(req: IncomingMessage): Promise<Omit<InstanceReportReques
     status,
     message: text('message'),
   };
-}
-
-function labelOf(pair: string): { name: string; value: string } {
-  const at = pair.indexOf('=');
-  return at < 0 ? { name: pair, value: '' } : { name: pair.slice(0, at), value: pair.slice(at + 1) };
 }

@@ -17,6 +17,7 @@ import type { NamespaceAccess } from './namespace-access.js';
 import { type VersionView, versionAt, viewOf } from './version-view.js';
 import { parseStoredText } from './document-parser.js';
 import { giveWay } from './event-loop-turn.js';
+import { BundleCache } from './bundle-cache.js';
 
 /** One field (leaf JSON pointer) of an effective document and where its value comes from. */
 export interface FieldProvenance {
@@ -50,6 +51,8 @@ export interface EffectiveSide {
 
 interface Layers {
   readonly base: JsonValue | undefined;
+  /** The base document as stored (its comments and layout), when there is one. */
+  readonly baseText: string | null;
   readonly overlay: JsonPatchOperation[] | null;
   readonly overlayPath: string | null;
 }
@@ -63,6 +66,8 @@ export interface EffectiveDocument {
 
 /** Effective configurations: base documents with per-cluster RFC 6902 overlays, their provenance and diffs. */
 export class OverlayService {
+  private readonly bundles = new BundleCache();
+
   constructor(private readonly access: NamespaceAccess) {}
 
   /**
@@ -70,12 +75,16 @@ export class OverlayService {
    * themselves left out): the configuration an instance of that cluster runs (null: of no cluster, the base). Reads go through `blobs`, so the
    * request's read budget bounds them; who may ask is the caller's decision (an agent asks for its environment).
    */
-  async effectiveDocuments(repo: GitRepository, blobs: BlobSource, commit: IndexedCommit, cluster: string | null): Promise<EffectiveDocument[]> {
+  async effectiveDocuments(repo: GitRepository, blobs: BlobSource, commit: IndexedCommit, cluster: string | null, prefix = ''): Promise<EffectiveDocument[]> {
     const documents: EffectiveDocument[] = [];
     for (const { path } of await repo.filesIn(commit.tree)) {
-      if (path.startsWith('.cairn/') || !isBaseDocument(path)) continue;
-      const content = await effectiveAt(repo, blobs, path, cluster, commit);
-      if (content !== undefined) documents.push({ path, content, text: serializeDocument(documentFormatOf(path) ?? 'json', content) });
+      if (path.startsWith('.cairn/') || !isBaseDocument(path) || !path.startsWith(prefix)) continue;
+      const layers = await readLayers(repo, blobs, path, cluster, commit);
+      if (layers.base === undefined) continue;
+      const content = effectiveValue(path, cluster, layers);
+      // Without an overlay the document is the base as stored: its comments and layout reach the instance too.
+      const text = layers.overlay === null && layers.baseText !== null ? layers.baseText : serializeDocument(documentFormatOf(path) ?? 'json', content);
+      documents.push({ path, content, text });
       await giveWay();
     }
     return documents;
@@ -92,12 +101,14 @@ export class OverlayService {
     prefix: string,
     cluster: string | null,
     at: string | null,
-  ): Promise<{ at: VersionView; documents: EffectiveDocument[] }> {
+  ): Promise<{ at: VersionView; documents: readonly EffectiveDocument[] }> {
     const repo = await this.access.open(actor, namespace, 'viewer');
     const version = await versionAt(repo, at ?? 'HEAD');
     if (version.commit.seq < 0) throw new InvalidInputError(`'${at ?? 'HEAD'}' is not a version of main; effective configs are read at versions of main`);
-    const documents = await this.effectiveDocuments(repo, blobs, version.commit, cluster === null ? null : validateClusterName(cluster));
-    return { at: version, documents: documents.filter((d) => d.path.startsWith(prefix)) };
+    const clusterName = cluster === null ? null : validateClusterName(cluster);
+    const key = [repo.name, version.commit.oid, clusterName ?? '', prefix].join('\0');
+    const documents = await this.bundles.get(key, () => this.effectiveDocuments(repo, blobs, version.commit, clusterName, prefix));
+    return { at: version, documents };
   }
 
   async effectiveConfig(
@@ -175,9 +186,10 @@ async function readLayers(repo: GitRepository, blobs: BlobSource, basePath: stri
   const [baseSide, overlaySide] = await Promise.all([read(basePath), read(overlayPath)]);
   const base = baseSide === null ? undefined : await parseStoredText(basePath, baseSide.text, baseSide.blob);
   const overlayText = overlaySide?.text ?? null;
-  if (overlayText === null || overlayPath === null) return { base, overlay: null, overlayPath };
+  const baseText = baseSide?.text ?? null;
+  if (overlayText === null || overlayPath === null) return { base, baseText, overlay: null, overlayPath };
   try {
-    return { base, overlay: parseOverlay(overlayPath, overlayText), overlayPath };
+    return { base, baseText, overlay: parseOverlay(overlayPath, overlayText), overlayPath };
   } catch (error) {
     // Only a commit made outside Cairn can store a malformed overlay.
     const reason = error instanceof Error ? error.message : String(error);
