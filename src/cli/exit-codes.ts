@@ -7,6 +7,7 @@ export const ExitCode = {
   conflict: 4,
   forbidden: 5,
   unreachable: 6,
+  checkFailed: 7,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -20,6 +21,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   4  conflict (VersionConflict, RevertConflict, OverlayConflict, NamespaceExists, IdempotencyKeyReused, ...)
   5  forbidden or unauthenticated (missing/unknown token, role too low, approval required)
   6  server unreachable, or not ready (starting or stopping): retry later
+  7  cairn agent --once: the version was written but --exec or --check failed (reported FAILED)
 
 Environment: CAIRN_URL (default http://127.0.0.1:4000), CAIRN_TOKEN (bearer token), NO_COLOR.`;
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { registerAgent } from './commands/agent.js';
 import { registerAudit } from './commands/audit.js';
 import { registerCreateNamespace } from './commands/create-namespace.js';
 import { registerDiff } from './commands/diff.js';
@@ -49,6 +50,7 @@ function program(): Command {
     registerWatch,
     registerImport,
     registerExport,
+    registerAgent,
   ]) {
     register(cli);
   }

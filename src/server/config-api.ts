@@ -6,11 +6,14 @@ import { InvalidInputError } from '../domain/errors.js';
 import type { Actor } from '../services/actor.js';
 import { createBlobSource } from '../services/blob-source.js';
 import type { Cairn } from '../services/cairn.js';
-import type { EffectiveConfig } from '../services/overlays.js';
+import type { EffectiveConfig, EffectiveDocument } from '../services/overlays.js';
+import type { VersionView } from '../services/version-view.js';
 import type { Authenticator } from './authenticator.js';
 import { answer, answerFailure, authenticated } from './json-answer.js';
 import { holdUntil, waitOf } from './long-poll.js';
-import { requestedVersion } from './requested-version.js';
+import { labelOf, requestedVersion } from './requested-version.js';
+
+type Bundle = { readonly at: VersionView; readonly documents: readonly EffectiveDocument[] };
 
 const PREFIX = '/v1/config/';
 const BUNDLE = '/v1/bundle/';
@@ -108,24 +111,39 @@ export class ConfigApi {
     const format = formatOf(url.searchParams.get('format'), 'text');
     const wait = waitOf(url.searchParams.get('wait'));
     const known = req.headers['if-none-match'];
-    const versionNow = async (): Promise<string> =>
-      this.cairn.namespaces.resolve(actor, namespace, (await requestedVersion(this.cairn, actor, namespace, url.searchParams)) ?? 'HEAD');
-    let at = await versionNow();
-    if (wait > 0 && known === `"${at}"`) {
-      const before = at;
+    const read = (): Promise<Bundle> => this.bundleNow(actor, namespace, url.searchParams);
+    let bundle = await read();
+    if (wait > 0 && known === `"${bundle.at.commit.oid}"`) {
+      const before = bundle.at.commit.oid;
+      // Asking again at each change is cheap: a version's bundle is computed once (BundleCache).
       const moved = await holdUntil(req, this.cairn.namespaceSignal, namespace, wait, async () => {
-        const now = await versionNow();
-        return now === before ? null : now;
+        const now = await read();
+        return now.at.commit.oid === before ? null : now;
       });
-      at = moved ?? at;
+      bundle = moved ?? bundle;
     }
-    const cluster = url.searchParams.get('cluster');
-    const bundle = await this.cairn.overlays.effectiveBundle(actor, createBlobSource(), namespace, url.searchParams.get('prefix') ?? '', cluster, at);
     const version = bundle.at.commit.oid;
     const etag = `"${version}"`;
     if (known === etag) return answer(res, 304, null, { etag });
     const documents = Object.fromEntries(bundle.documents.map((d) => [d.path, format === 'text' ? d.text : d.content]));
-    answer(res, 200, { namespace, version, cluster, documents }, { etag });
+    answer(res, 200, { namespace, version, cluster: url.searchParams.get('cluster'), documents }, { etag });
+  }
+
+  /**
+   * The bundle the query asks for now. An instance's (`env` with `instance`) is its desired version's, which an agent
+   * token may read; any other is a viewer's read.
+   */
+  private async bundleNow(actor: Actor, namespace: string, query: URLSearchParams): Promise<Bundle> {
+    const prefix = query.get('prefix') ?? '';
+    const cluster = query.get('cluster');
+    const environment = query.get('env');
+    const instance = query.get('instance');
+    if (environment !== null && instance !== null && query.get('at') === null) {
+      const labels = query.getAll('label').map(labelOf);
+      return this.cairn.instances.desiredBundle(actor, createBlobSource(), { namespace, environment, id: instance, cluster: cluster ?? '', labels }, prefix);
+    }
+    const at = await requestedVersion(this.cairn, actor, namespace, query);
+    return this.cairn.overlays.effectiveBundle(actor, createBlobSource(), namespace, prefix, cluster, at);
   }
 }
 

@@ -1,17 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { InvalidInputError, TooExpensiveError } from '../domain/errors.js';
 import type { NamespaceSignal } from '../services/namespace-signal.js';
-
-/** The longest a long-poll is held (`?wait=`). */
-export const MAX_WAIT_MS = 5 * 60_000;
+import { MAX_WAIT_MS, waitDurationOf } from '../domain/wait-duration.js';
 
 /** `?wait=30s` (or `500ms`, `2m`) in ms; 0 without one. */
 export function waitOf(text: string | null): number {
-  if (text === null) return 0;
-  const match = /^(\d+)(ms|s|m)$/.exec(text);
-  if (!match) throw new InvalidInputError(`wait '${text}': a duration such as 500ms, 30s or 2m`);
-  const ms = Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm'];
-  if (ms > MAX_WAIT_MS) throw new InvalidInputError(`wait is at most ${MAX_WAIT_MS / 60_000} minutes`);
+  const ms = waitDurationOf(text);
+  if (ms === null) throw new InvalidInputError(`wait '${text}': a duration such as 500ms, 30s or 2m, at most ${MAX_WAIT_MS / 60_000} minutes`);
   return ms;
 }
 

@@ -1,6 +1,6 @@
 import { mayServeEnvironment, roleIn, satisfies } from '../domain/access.js';
 import { validateEnvironmentName } from '../domain/environment.js';
-import { ForbiddenError, InvalidInputError } from '../domain/errors.js';
+import { ForbiddenError, InvalidInputError, NotFoundError } from '../domain/errors.js';
 import { validateClusterName } from '../domain/overlay-path.js';
 import type { InstanceIdentity } from '../domain/rollout-assignment.js';
 import type { Desired } from '../domain/rollout-state.js';
@@ -171,6 +171,21 @@ export class InstanceService {
     const state = await this.desired(actor, input);
     const documents = state.version ? await this.overlays.effectiveDocuments(state.repo, blobs, state.version.commit, state.cluster) : [];
     return { ...state, documents };
+  }
+
+  /**
+   * The documents under `prefix` of the version the instance should run, as its cluster runs them: what an agent
+   * writes to disk, one version for all of them.
+   */
+  async desiredBundle(
+    actor: Actor,
+    blobs: BlobSource,
+    input: InstanceInput,
+    prefix: string,
+  ): Promise<{ at: VersionView; documents: readonly EffectiveDocument[] }> {
+    const state = await this.desired(actor, input);
+    if (!state.version) throw new NotFoundError('environment', `${state.environment} has no release yet`);
+    return { at: state.version, documents: await this.overlays.bundleOf(state.repo, blobs, state.version.commit, state.cluster, prefix) };
   }
 
   async report(actor: Actor, request: InstanceReportRequest): Promise<InstanceView> {

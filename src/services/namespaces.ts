@@ -55,11 +55,6 @@ export class NamespaceService {
     return namespaceView(await this.access.open(actor, name, 'viewer'));
   }
 
-  /** The full version a reference (`HEAD`, a tag, a short hash) names now. */
-  async resolve(actor: Actor, name: string, ref: string): Promise<string> {
-    return (await this.access.open(actor, name, 'viewer')).resolve(ref);
-  }
-
   async create(actor: Actor, name: string): Promise<NamespaceView> {
     const valid = this.access.authorize(actor, name, 'admin');
     const repo = await this.access.store.create(valid).catch((error: unknown) => {

@@ -105,10 +105,17 @@ export class OverlayService {
     const repo = await this.access.open(actor, namespace, 'viewer');
     const version = await versionAt(repo, at ?? 'HEAD');
     if (version.commit.seq < 0) throw new InvalidInputError(`'${at ?? 'HEAD'}' is not a version of main; effective configs are read at versions of main`);
-    const clusterName = cluster === null ? null : validateClusterName(cluster);
-    const key = [repo.name, version.commit.oid, clusterName ?? '', prefix].join('\0');
-    const documents = await this.bundles.get(key, () => this.effectiveDocuments(repo, blobs, version.commit, clusterName, prefix));
+    const documents = await this.bundleOf(repo, blobs, version.commit, cluster === null ? null : validateClusterName(cluster), prefix);
     return { at: version, documents };
+  }
+
+  /**
+   * The effective documents under `prefix` at `commit` for `cluster`, from the bundle cache; whoever asks was let in
+   * by the caller (a viewer of the namespace, an agent for its desired version).
+   */
+  bundleOf(repo: GitRepository, blobs: BlobSource, commit: IndexedCommit, cluster: string | null, prefix: string): Promise<readonly EffectiveDocument[]> {
+    const key = [repo.name, commit.oid, cluster ?? '', prefix].join('\0');
+    return this.bundles.get(key, () => this.effectiveDocuments(repo, blobs, commit, cluster, prefix));
   }
 
   async effectiveConfig(

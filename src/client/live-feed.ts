@@ -1,0 +1,138 @@
+// The client entry alone: graphql-ws' main entry also loads its server, and with it the whole graphql package.
+import { createClient } from 'graphql-ws/client';
+import { Backoff, pause } from './backoff.js';
+import { type FollowTarget, baseUrl } from './target.js';
+
+/** What the feed tells its owner: look again now; whether it is connected (else the owner long-polls). */
+export interface FeedListener {
+  wake(): void;
+  connected(up: boolean): void;
+  note(text: string, fields?: Record<string, unknown>): void;
+}
+
+/** graphql-ws needs a WebSocket class: the browser's own, or the `ws` package in Node 20. */
+export type WebSocketClass = unknown;
+
+const ENVIRONMENT_EVENTS = `subscription CairnAgentEnvironment($ns: String!, $env: String!, $since: String) {
+  environmentEvents(namespace: $ns, environment: $env, since: $since) { kind commit }
+}`;
+const CHANGES = `subscription CairnAgentChanges($ns: String!, $prefix: String, $since: String) {
+  changes(namespace: $ns, pathPrefix: $prefix, since: $since) { version }
+}`;
+
+interface FeedEvent {
+  readonly environmentEvents?: { kind: string; commit: string | null };
+  readonly changes?: { version: string };
+}
+
+/** A connection that stayed up this long was worth having: the backoff starts again from its first step. */
+const HEALTHY_MS = 10_000;
+
+/**
+ * The live change feed as a wake-up signal: an environment's release and rollout commits (`environmentEvents`), or
+ * main's commits (`changes`) for a consumer without an environment. It resumes after any drop with `since` (the last
+ * commit it was told of), with backoff and jitter, and says whether it is connected: while it is not, the owner
+ * long-polls. What to run is never taken from the feed: a wake-up makes the owner ask the bundle again, so an event
+ * missed or repeated costs one request, never a wrong version.
+ */
+export class LiveFeed {
+  private since: string | null;
+  private readonly stopped = new AbortController();
+  private closeCurrent: (() => void) | null = null;
+
+  constructor(
+    private readonly target: FollowTarget,
+    private readonly webSocket: WebSocketClass,
+    private readonly listener: FeedListener,
+    since: string | null,
+  ) {
+    this.since = since;
+  }
+
+  /** Runs until stop(), reconnecting for ever: a consumer outlives any outage of the server. */
+  async run(): Promise<void> {
+    const backoff = new Backoff(250, 30_000);
+    while (!this.stopped.signal.aborted) {
+      const started = Date.now();
+      const ending = await this.once();
+      this.listener.connected(false);
+      if (this.stopped.signal.aborted) return;
+      if (Date.now() - started >= HEALTHY_MS) backoff.reset();
+      const wait = backoff.next();
+      this.listener.note('feed connection ended; resuming', { reason: ending, since: this.since, retryInMs: wait });
+      await pause(wait, this.stopped.signal);
+    }
+  }
+
+  stop(): void {
+    this.stopped.abort();
+    this.closeCurrent?.();
+  }
+
+  /** One connection, until it ends; resolves with why. */
+  private once(): Promise<string> {
+    const { target } = this;
+    const client = createClient({
+      url: `${baseUrl(target).replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: this.webSocket,
+      connectionParams: target.token ? { authorization: `Bearer ${target.token}` } : {},
+      retryAttempts: 0,
+      lazy: true,
+      keepAlive: 10_000,
+      on: {
+        // Main's feed has no LIVE event: once connected, whatever happened while it was not is looked at again.
+        connected: () => {
+          if (target.environment === null) this.live();
+        },
+      },
+    });
+    const query =
+      target.environment === null
+        ? { query: CHANGES, variables: { ns: target.namespace, prefix: target.prefix || null, since: this.since } }
+        : { query: ENVIRONMENT_EVENTS, variables: { ns: target.namespace, env: target.environment, since: this.since } };
+    return new Promise<string>((resolve) => {
+      const unsubscribe = client.subscribe<FeedEvent>(query, {
+        next: (value) => {
+          if (value.errors?.length) {
+            // A `since` the server no longer keeps (or never had): follow from now on; the bundle is asked anyway.
+            if (value.errors.some((e) => e.extensions?.code === 'INVALID_REF')) this.since = null;
+            resolve(value.errors.map((e) => e.message).join('; '));
+          } else if (value.data) this.deliver(value.data);
+        },
+        error: (error: unknown) => resolve(describe(error)),
+        complete: () => resolve('the server ended the subscription'),
+      });
+      this.closeCurrent = () => {
+        unsubscribe();
+        resolve('stopped');
+      };
+    }).finally(() => {
+      this.closeCurrent = null;
+      void client.dispose();
+    });
+  }
+
+  private deliver(event: FeedEvent): void {
+    const environment = event.environmentEvents;
+    if (environment) {
+      if (environment.kind === 'LIVE') return this.live();
+      if (environment.kind === 'INSTANCE') return;
+      if (environment.commit) this.since = environment.commit;
+    } else if (event.changes) this.since = event.changes.version;
+    this.listener.wake();
+  }
+
+  private live(): void {
+    this.listener.connected(true);
+    this.listener.wake();
+  }
+}
+
+function describe(error: unknown): string {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const close = error as { code: unknown; reason?: unknown };
+    return `closed ${String(close.code)}${close.reason ? ` ${String(close.reason)}` : ''}`;
+  }
+  if (Array.isArray(error)) return error.map((e: { message?: unknown }) => String(e.message)).join('; ');
+  return error instanceof Error ? error.message : 'connection error';
+}
