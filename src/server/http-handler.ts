@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AgentApi } from './agent-api.js';
+import { applyApiCors } from './api-cors.js';
 import { ConfigApi } from './config-api.js';
+import { OPENAPI_PATH, answerOpenApi } from './openapi.js';
 import type { ConsoleAssets } from './console-assets.js';
 import type { CairnMetrics, HttpRoute } from './metrics.js';
 import type { MetricsEndpoint } from './metrics-endpoint.js';
@@ -53,9 +55,11 @@ export function requestHandler({
   };
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    let route = ROUTES[path] ?? (AgentApi.owns(path) || ConfigApi.owns(path) ? 'api' : 'other');
+    let route = ROUTES[path] ?? (AgentApi.owns(path) || ConfigApi.owns(path) || path === OPENAPI_PATH ? 'api' : 'other');
     res.once('close', () => metrics.httpRequest(route, req.method, res.statusCode));
     if (route === 'api') {
+      if (applyApiCors(req, res, settings.corsOrigins)) return;
+      if (path === OPENAPI_PATH) return answerOpenApi(req, res);
       const api = ConfigApi.owns(path) ? configApi() : agentApi();
       if (api) void api.handle(req, res);
       else readiness.refuseRequest(res);

@@ -14,9 +14,10 @@ import type { RolloutService } from './rollouts.js';
 export function followReplicatedReleases(store: RepositoryStore, events: EnvironmentEvents, rollouts: RolloutService, logger: Logger): void {
   store.onRefMove((repo, ref, oid, origin) => {
     const environment = environmentOfBranch(ref);
-    if (origin !== 'sync' || environment === null) return;
+    if (environment === null) return;
+    // Whatever moved it, before anyone woken by the move reads the log (a long-poll waiting on a release).
     forgetReleaseLog(repo, environment);
-    if (oid === null) return;
+    if (origin !== 'sync' || oid === null) return;
     rollouts.watch(repo.name, environment);
     releaseLog(repo, environment, 1)
       .then(([newest]) => {
