@@ -5,7 +5,7 @@
  * the fast tier, so a new one lands there unless it is put in one of these; tiers.test.ts keeps processes and
  * browsers out of it.
  */
-export const SLOW_DIRECTORIES = ['test/cli', 'test/cluster', 'test/console', 'test/process', 'test/reliability'] as const;
+export const SLOW_DIRECTORIES = ['test/cli', 'test/client', 'test/cluster', 'test/console', 'test/process', 'test/reliability'] as const;
 
 /** Helpers that start a process or a browser: a fast test file imports none of them. */
 export const PROCESS_HELPERS = [
@@ -16,4 +16,5 @@ export const PROCESS_HELPERS = [
   'support/git-http-server',
   'support/git-http-server-process',
   'cli/cli-process',
+  'support/agent-process',
 ] as const;

@@ -26,6 +26,8 @@ export interface Harness {
   git(namespace: string, ...args: string[]): string;
   /** Stops the server (as a deploy would) and starts a new one on the same data and settings; `url` and `server` change. */
   restart(): Promise<void>;
+  /** Stops the server, data kept: Cairn is down until restart(). With a fixed CAIRN_PORT, `url` comes back the same. */
+  stop(): Promise<void>;
   /** Stops the server and removes its directory; `keepData` leaves the data directory for another server to open (its caller removes it). */
   close(options?: { keepData?: boolean }): Promise<void>;
 }
@@ -76,6 +78,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ...(options.clock ? { clock: options.clock } : {}),
     });
   let server = await start();
+  let stopped = false;
   const defaultToken = options.tokens?.[0]?.token ?? null;
   const transport = (running: RunningServer): Post => (options.transport === 'http' ? overHttp(running.url) : inProcess(running));
   let post = transport(server);
@@ -115,14 +118,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         env: { ...process.env, ...GIT_IDENTITY },
       });
     },
-    async restart() {
+    async stop() {
       await server.close();
+      stopped = true;
+    },
+    async restart() {
+      if (!stopped) await server.close();
       server = await start();
+      stopped = false;
       post = transport(server);
     },
     async close(options = {}) {
       await Promise.all(clients.map((c) => c.dispose()));
-      await server.close();
+      if (!stopped) await server.close();
       if (!options.keepData) rmSync(root, { recursive: true, force: true });
     },
   };
