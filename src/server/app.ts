@@ -20,6 +20,7 @@ import { MetricsEndpoint } from './metrics-endpoint.js';
 import { Readiness } from './readiness.js';
 import { RedisDeliveryLog } from './redis-delivery-log.js';
 import { RedisInstanceSharing } from './redis-instance-sharing.js';
+import { Etcd3Port } from './etcd3-port.js';
 import { AgentApi } from './agent-api.js';
 import { ConfigApi } from './config-api.js';
 import { TokenRegistry } from './token-registry.js';
@@ -123,6 +124,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       feed: { maxBufferedEvents: settings.feed.maxBufferedEvents, maxDocumentEventBytes: settings.feed.maxDocumentEventBytes },
       blame: settings.blame,
       observer: metrics,
+      ...(settings.etcd ? { etcd: { port: new Etcd3Port(settings.etcd, logger), settings: settings.etcd } } : {}),
     });
     // Webhook definitions changed on another replica reach this one by a pull of the system repository.
     store.onAppend((repo, _commits, origin) => {
@@ -157,6 +159,9 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     else if (settings.webhookDelivery) await cairn.webhookDispatcher.start();
     if (cluster) await cluster.runRollouts(cairn.rolloutDriver);
     else cairn.rolloutDriver.start();
+    if (settings.etcd)
+      logger.info({ endpoints: settings.etcd.endpoints, prefix: settings.etcd.root, drift: settings.etcd.policy }, 'publishing environments to etcd');
+    cairn.etcd?.start();
     readiness.markReady();
     const consoleBuilt = existsSync(path.join(settings.consoleDir, 'index.html'));
     if (!consoleBuilt) logger.warn({ consoleDir: settings.consoleDir }, 'the web console is not built (npm run build): / answers 503');
@@ -180,6 +185,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
         await ws.close();
         await cairn.webhookDispatcher.stop();
         await cairn.rolloutDriver.stop();
+        await cairn.etcd?.stop();
         instanceSharing?.stop();
         await cluster?.close();
         await cairn.drain();
