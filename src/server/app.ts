@@ -10,7 +10,8 @@ import { RepositoryStore, SYSTEM_REPOSITORY } from '../git/repository-store.js';
 import { type Cairn, createCairn } from '../services/cairn.js';
 import { closeDocumentParser, configureDocumentParser } from '../services/document-parser.js';
 import { type Authenticator, developmentAuthenticator, tokenAuthenticator } from './authenticator.js';
-import { type Settings, isLoopback } from './settings.js';
+import type { EtcdPort } from '../services/etcd-port.js';
+import { type EtcdSettings, type Settings, isLoopback } from './settings.js';
 import { consoleAssets } from './console-assets.js';
 import { type Cluster, connectRedis, createRemote, joinCluster } from './cluster.js';
 import { requestHandler } from './http-handler.js';
@@ -20,7 +21,6 @@ import { MetricsEndpoint } from './metrics-endpoint.js';
 import { Readiness } from './readiness.js';
 import { RedisDeliveryLog } from './redis-delivery-log.js';
 import { RedisInstanceSharing } from './redis-instance-sharing.js';
-import { Etcd3Port } from './etcd3-port.js';
 import { AgentApi } from './agent-api.js';
 import { ConfigApi } from './config-api.js';
 import { TokenRegistry } from './token-registry.js';
@@ -124,7 +124,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       feed: { maxBufferedEvents: settings.feed.maxBufferedEvents, maxDocumentEventBytes: settings.feed.maxDocumentEventBytes },
       blame: settings.blame,
       observer: metrics,
-      ...(settings.etcd ? { etcd: { port: new Etcd3Port(settings.etcd, logger), settings: settings.etcd } } : {}),
+      ...(settings.etcd ? { etcd: { port: await etcdPort(settings.etcd, logger), settings: settings.etcd } } : {}),
     });
     // Webhook definitions changed on another replica reach this one by a pull of the system repository.
     store.onAppend((repo, _commits, origin) => {
@@ -203,6 +203,12 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     await store.close().catch(() => undefined);
     throw error;
   }
+}
+
+/** The etcd client, loaded only when etcd is configured: gRPC and etcd's protocol definitions take time to load. */
+async function etcdPort(settings: EtcdSettings, logger: Logger): Promise<EtcdPort> {
+  const { Etcd3Port } = await import('./etcd3-port.js');
+  return new Etcd3Port(settings, logger);
 }
 
 /** Every namespace's commit index, loaded from its index file or rebuilt from Git. */

@@ -71,7 +71,8 @@ export class Etcd3Port implements EtcdPort {
         closed = true;
         // A watch still being created is cancelled as it comes; one never created is dropped with the client.
         const watcher = await Promise.race([created, new Promise<null>((resolve) => setTimeout(() => resolve(null), 100).unref())]);
-        await watcher?.cancel().catch(() => undefined);
+        // Cancelling asks etcd: with etcd down it would wait for it, and shutdown does not.
+        await Promise.race([watcher?.cancel().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
       },
     };
   }
