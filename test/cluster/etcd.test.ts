@@ -294,6 +294,56 @@ describe('publication and drift reports', () => {
   });
 });
 
+describe('progressive rollouts', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness({ env: serverEnv('/rolling/', { CAIRN_ROLLOUT_INTERVAL_MS: '50' }) });
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('etcd keeps what the instances not reached keep until the rollout completes, then takes the release', async () => {
+    const head = await namespaceWithOverlay(h, 'roll');
+    const first = await release(h, 'roll', head, null);
+    const prefix = '/rolling/roll/prod/';
+    await until(
+      'the first publication',
+      () => markAt(`${prefix}.version`),
+      (m) => m?.release === first,
+    );
+    const next = await write(h, 'roll', [{ path: 'app.json', content: { value: 2 } }], head);
+    const res = await data<{ release: WriteResult }>(h, RELEASE, {
+      input: { namespace: 'roll', environment: 'prod', version: next, expectedRelease: first, strategy: { steps: [50, 100], bakeSeconds: 3600 } },
+    });
+    expect(res.release.status).toBe('COMMITTED');
+    // The release moved the branch (queued at once); once its publication is done, etcd still holds the stable version, untouched.
+    await until(
+      'the rollout release to be looked at',
+      () => etcdState(h, 'roll'),
+      (st) => st.pending === 0,
+    );
+    const history = await historyOf(`${prefix}.version`);
+    expect(history.map((e) => (JSON.parse(e.value) as { version: string }).version)).toEqual([head]);
+    expect(JSON.parse((await etcdKeys(prefix)).get(`${prefix}_/app.json`)!.value)).toEqual({ value: 1 });
+    const promoted = await data<{ promoteRollout: WriteResult }>(
+      h,
+      `mutation($input: RolloutCommandInput!) { promoteRollout(input: $input) { ... on WritePayload { status version { hash } } } }`,
+      { input: { namespace: 'roll', environment: 'prod' } },
+    );
+    expect(promoted.promoteRollout.status).toBe('COMMITTED');
+    const done = await until(
+      'the completed rollout to be published',
+      () => markAt(`${prefix}.version`),
+      (m) => m?.version === next,
+    );
+    expect(done.release).toBe(promoted.promoteRollout.version!.hash);
+    expect(JSON.parse((await etcdKeys(prefix)).get(`${prefix}eu-1/app.json`)!.value)).toEqual({ value: 2 });
+  });
+});
+
 describe('capture', () => {
   let h: Harness;
 
