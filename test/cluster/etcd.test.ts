@@ -339,7 +339,7 @@ describe('progressive rollouts', () => {
       () => markAt(`${prefix}.version`),
       (m) => m?.version === next,
     );
-    expect(done.release).toBe(promoted.promoteRollout.version!.hash);
+    expect(done?.release).toBe(promoted.promoteRollout.version!.hash);
     expect(JSON.parse((await etcdKeys(prefix)).get(`${prefix}eu-1/app.json`)!.value)).toEqual({ value: 2 });
   });
 });
