@@ -18,9 +18,10 @@ const ENTRIES = {
 
 /**
  * Loaded from node_modules at run time, not bundled: piscina and pino start their own worker files by path (which a
- * bundle does not have), and GraphiQL's page (9 MB) is imported only when GraphiQL is served.
+ * bundle does not have), GraphiQL's page (9 MB) is imported only when GraphiQL is served, and etcd3 reads its gRPC
+ * definitions (`proto/rpc.proto`) from its own directory, only when CAIRN_ETCD_ENDPOINTS is set.
  */
-const EXTERNAL = ['piscina', 'pino', '@graphql-yoga/render-graphiql'];
+const EXTERNAL = ['piscina', 'pino', '@graphql-yoga/render-graphiql', 'etcd3'];
 
 /** Bundled CommonJS packages call `require` for Node's own modules; an ES module has none until it makes one. */
 const REQUIRE_SHIM = "import { createRequire as __cairnCreateRequire } from 'node:module'; const require = __cairnCreateRequire(import.meta.url);";

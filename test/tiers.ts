@@ -13,6 +13,7 @@ export const PROCESS_HELPERS = [
   'support/process-harness',
   'support/browser',
   'support/redis-server',
+  'support/etcd-server',
   'support/git-http-server',
   'support/git-http-server-process',
   'cli/cli-process',

@@ -1,7 +1,7 @@
 import { InvalidInputError } from './errors.js';
 
 export type CommitAction =
-  'create' | 'update' | 'delete' | 'rollback' | 'revert' | 'propose' | 'approve' | 'reject' | 'merge' | 'import' | 'release' | 'rollout';
+  'create' | 'update' | 'delete' | 'rollback' | 'revert' | 'propose' | 'approve' | 'reject' | 'merge' | 'import' | 'release' | 'rollout' | 'capture';
 
 export interface CommitTrailers {
   action: CommitAction;
@@ -35,6 +35,9 @@ export interface CommitTrailers {
   rolloutState?: string | null;
   /** An automatic rollback: the instances whose failures set it off, comma-separated. */
   rolloutFailed?: string | null;
+  /** Capture only: the etcd key edited outside Cairn, and the etcd revision of the edit captured. */
+  etcdKey?: string | null;
+  etcdRevision?: string | null;
 }
 
 const ACTIONS: readonly CommitAction[] = [
@@ -50,6 +53,7 @@ const ACTIONS: readonly CommitAction[] = [
   'import',
   'release',
   'rollout',
+  'capture',
 ];
 const MAX_COMMENT_LENGTH = 4000;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -71,6 +75,8 @@ const TRAILER_KEYS = {
   rolloutStep: 'Cairn-Rollout-Step',
   rolloutState: 'Cairn-Rollout-State',
   rolloutFailed: 'Cairn-Rollout-Failed',
+  etcdKey: 'Cairn-Etcd-Key',
+  etcdRevision: 'Cairn-Etcd-Revision',
   requestFingerprint: 'Cairn-Request-Fingerprint',
 } as const satisfies Record<Exclude<keyof CommitTrailers, 'forced'>, string>;
 const FORCED_KEY = 'Cairn-Forced';
@@ -175,6 +181,8 @@ function parseTrailerBlock(block: readonly string[]): CommitTrailers | null {
     ...optionalField('rolloutStep', field('rolloutStep')),
     ...optionalField('rolloutState', field('rolloutState')),
     ...optionalField('rolloutFailed', field('rolloutFailed')),
+    ...optionalField('etcdKey', field('etcdKey')),
+    ...optionalField('etcdRevision', field('etcdRevision')),
   };
 }
 

@@ -245,10 +245,15 @@ const EnvironmentEventKindEnum = builder.enumType('EnvironmentEventKind', {
     RELEASE: { value: 'release', description: "A release on the environment's branch (a rollback and an automatic rollback included)." },
     ROLLOUT: { value: 'rollout', description: 'A step of its rollout, a pause, a resume or its completion.' },
     INSTANCE: { value: 'instance', description: 'An instance whose applied state changed: new, another version, status or cluster.' },
+    DRIFT: {
+      value: 'drift',
+      description:
+        "A key of the environment's etcd prefix edited outside Cairn (detected), or what became of it (captured, restored, failed, resolved): see `drift`. Not sent to agents.",
+    },
   } as const,
 });
 
-const EnvironmentEventRef = builder.objectRef<EnvironmentChange>('EnvironmentEvent').implement({
+export const EnvironmentEventRef = builder.objectRef<EnvironmentChange>('EnvironmentEvent').implement({
   fields: (t) => ({
     kind: t.field({ type: EnvironmentEventKindEnum, resolve: (e) => e.kind }),
     environment: t.string({ resolve: (e) => e.environment }),
@@ -267,7 +272,7 @@ builder.subscriptionFields((t) => ({
   environmentEvents: t.field({
     type: EnvironmentEventRef,
     description:
-      "Releases, rollout steps and instances' applied-state changes of one environment, live (agents too: a release reaches them before their next poll). " +
+      "Releases, rollout steps, instances' applied-state changes and etcd drift of one environment, live (agents too: a release reaches them before their next poll). " +
       'Without `since` nothing is replayed: read the current state with `environment` once the first event (LIVE) arrived. ' +
       "With `since`, every release and rollout commit after it on the environment's branch comes first (oldest first), then LIVE, then the rest: no gap, no repeat.",
     args: {

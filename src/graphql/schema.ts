@@ -19,6 +19,7 @@ import './overlay.js';
 import './tag.js';
 import './environment.js';
 import './rollout.js';
+import './etcd.js';
 import './blame.js';
 import './proposal.js';
 import './viewer.js';

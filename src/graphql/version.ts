@@ -29,6 +29,10 @@ export const CommitActionEnum = builder.enumType('CommitAction', {
       description:
         "A step of a release's progressive rollout, a pause or its completion, on the environment's branch (Cairn-Rollout-Step, Cairn-Rollout-State).",
     },
+    CAPTURE: {
+      value: 'capture',
+      description: 'An edit made directly in etcd, captured into main (CAIRN_ETCD_DRIFT=capture; trailers Cairn-Etcd-Key, Cairn-Etcd-Revision).',
+    },
   } as const,
 });
 

@@ -10,7 +10,8 @@ import { RepositoryStore, SYSTEM_REPOSITORY } from '../git/repository-store.js';
 import { type Cairn, createCairn } from '../services/cairn.js';
 import { closeDocumentParser, configureDocumentParser } from '../services/document-parser.js';
 import { type Authenticator, developmentAuthenticator, tokenAuthenticator } from './authenticator.js';
-import { type Settings, isLoopback } from './settings.js';
+import type { EtcdPort } from '../services/etcd-port.js';
+import { type EtcdSettings, type Settings, isLoopback } from './settings.js';
 import { consoleAssets } from './console-assets.js';
 import { type Cluster, connectRedis, createRemote, joinCluster } from './cluster.js';
 import { requestHandler } from './http-handler.js';
@@ -123,6 +124,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       feed: { maxBufferedEvents: settings.feed.maxBufferedEvents, maxDocumentEventBytes: settings.feed.maxDocumentEventBytes },
       blame: settings.blame,
       observer: metrics,
+      ...(settings.etcd ? { etcd: { port: await etcdPort(settings.etcd, logger), settings: settings.etcd } } : {}),
     });
     // Webhook definitions changed on another replica reach this one by a pull of the system repository.
     store.onAppend((repo, _commits, origin) => {
@@ -157,6 +159,9 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     else if (settings.webhookDelivery) await cairn.webhookDispatcher.start();
     if (cluster) await cluster.runRollouts(cairn.rolloutDriver);
     else cairn.rolloutDriver.start();
+    if (settings.etcd)
+      logger.info({ endpoints: settings.etcd.endpoints, prefix: settings.etcd.root, drift: settings.etcd.policy }, 'publishing environments to etcd');
+    cairn.etcd?.start();
     readiness.markReady();
     const consoleBuilt = existsSync(path.join(settings.consoleDir, 'index.html'));
     if (!consoleBuilt) logger.warn({ consoleDir: settings.consoleDir }, 'the web console is not built (npm run build): / answers 503');
@@ -180,6 +185,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
         await ws.close();
         await cairn.webhookDispatcher.stop();
         await cairn.rolloutDriver.stop();
+        await cairn.etcd?.stop();
         instanceSharing?.stop();
         await cluster?.close();
         await cairn.drain();
@@ -197,6 +203,12 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     await store.close().catch(() => undefined);
     throw error;
   }
+}
+
+/** The etcd client, loaded only when etcd is configured: gRPC and etcd's protocol definitions take time to load. */
+async function etcdPort(settings: EtcdSettings, logger: Logger): Promise<EtcdPort> {
+  const { Etcd3Port } = await import('./etcd3-port.js');
+  return new Etcd3Port(settings, logger);
 }
 
 /** Every namespace's commit index, loaded from its index file or rebuilt from Git. */

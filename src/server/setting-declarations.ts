@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_DOCUMENT_BYTES } from '../domain/document-codec.js';
+import { parseDriftPolicy } from '../domain/etcd-drift.js';
+import { validateEtcdRoot } from '../domain/etcd-keys.js';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../domain/retry-schedule.js';
 import { parseAllowList } from '../domain/webhook-url.js';
 import { DEFAULT_MAX_BLAME_ENTRIES, DEFAULT_MAX_BLAME_VALUES } from '../services/blame.js';
@@ -130,5 +132,39 @@ export const CLUSTER_SETTINGS = z.object({
   ),
 });
 
+/** Read only when CAIRN_ETCD_ENDPOINTS is set: etcd as a delivery target (docs/etcd.md). */
+export const ETCD_SETTINGS = z.object({
+  CAIRN_ETCD_ENDPOINTS: list().describe(
+    "etcd endpoints, comma-separated URLs (`http://10.0.0.5:2379,http://10.0.0.6:2379`): every environment's released documents are published there and watched for edits (docs/etcd.md); unset: no etcd",
+  ),
+  CAIRN_ETCD_PREFIX: parsedBy(validateEtcdRoot, '/cairn/').describe(
+    'the etcd prefix Cairn owns: `<prefix><namespace>/<environment>/<cluster or _>/<path>` and `<prefix><namespace>/<environment>/.version`',
+  ),
+  CAIRN_ETCD_USERNAME: optionalText().describe("etcd user (etcd's own authentication), with `CAIRN_ETCD_PASSWORD`"),
+  CAIRN_ETCD_PASSWORD: optionalText().describe('password of `CAIRN_ETCD_USERNAME`'),
+  CAIRN_ETCD_TIMEOUT_MS: atLeastOne(5_000).describe('longest wait for one etcd request; past it the publication waits and is tried again, with backoff'),
+  CAIRN_ETCD_DRIFT: parsedBy(parseDriftPolicy, 'report').describe(
+    'what to do with an edit made in etcd under the prefix: `report` it (API and feed), `capture` it as a commit to main (action `capture`), or `restore` the released value',
+  ),
+  CAIRN_ETCD_OPERATOR: parsedBy(parseOperator, 'Cairn etcd capture <etcd-capture@localhost>').describe(
+    'the author of `capture` commits, `Name <email>` (an admin of every namespace, as the rollout driver is)',
+  ),
+  CAIRN_ETCD_MAX_KEYS: atLeastOne(10_000).describe(
+    "keys one environment may publish (documents × clusters, `_` included); an environment over it is not published, and it bounds each read of an environment's prefix (twice this many keys)",
+  ),
+  CAIRN_ETCD_MAX_TXN_OPS: atLeastOne(128).describe(
+    "operations one publication's transaction may carry (changed and deleted keys, plus the version key): etcd's own `--max-txn-ops` (default 128); a release over it is not published",
+  ),
+  CAIRN_ETCD_QUEUE: atLeastOne(100).describe(
+    'publications one environment may have waiting while etcd is unreachable; past it the oldest waiting are dropped (each publication carries the whole state)',
+  ),
+});
+
+function parseOperator(text: string): { name: string; email: string } {
+  const match = /^\s*(.*?)\s*<([^<>\s]+@[^<>\s]+)>\s*$/.exec(text);
+  if (!match?.[1]) throw new Error(`must read 'Name <email>', got '${text}'`);
+  return { name: match[1], email: match[2]! };
+}
+
 /** In README's order. */
-export const SETTING_DECLARATIONS = [SERVER_SETTINGS, CLUSTER_SETTINGS] as const;
+export const SETTING_DECLARATIONS = [SERVER_SETTINGS, CLUSTER_SETTINGS, ETCD_SETTINGS] as const;

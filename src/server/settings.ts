@@ -2,7 +2,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import type { RolloutSettings, WebhookSettings } from '../services/cairn.js';
-import { CLUSTER_SETTINGS, SERVER_SETTINGS } from './setting-declarations.js';
+import type { EtcdDeliverySettings } from '../services/etcd-delivery.js';
+import { CLUSTER_SETTINGS, ETCD_SETTINGS, SERVER_SETTINGS } from './setting-declarations.js';
 import type { LimitSettings } from './use-limits.js';
 
 /**
@@ -54,6 +55,8 @@ export interface Settings {
   readonly rollouts: RolloutSettings;
   /** Running as one of several replicas; null: one process on its own data directory (the default). */
   readonly cluster: ClusterSettings | null;
+  /** etcd as a delivery target; null: none (CAIRN_ETCD_ENDPOINTS unset). */
+  readonly etcd: EtcdSettings | null;
   /** The change feed's slow-subscriber and event-size bounds. */
   readonly feed: FeedSettings;
   /** Who may read /metrics, and how many operation names it keeps apart. */
@@ -91,6 +94,16 @@ export interface ClusterSettings {
   readonly webhookLeaseMs: number;
   /** CAIRN_ROLLOUT_LEASE_MS */
   readonly rolloutLeaseMs: number;
+}
+
+/** Read only when CAIRN_ETCD_ENDPOINTS is set. */
+export interface EtcdSettings extends EtcdDeliverySettings {
+  /** CAIRN_ETCD_ENDPOINTS */
+  readonly endpoints: readonly string[];
+  /** CAIRN_ETCD_USERNAME, CAIRN_ETCD_PASSWORD; null: no authentication. */
+  readonly auth: { readonly username: string; readonly password: string } | null;
+  /** CAIRN_ETCD_TIMEOUT_MS */
+  readonly timeoutMs: number;
 }
 
 export interface FeedSettings {
@@ -172,6 +185,30 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
       maxInstancesPerNamespace: s.CAIRN_MAX_INSTANCES_PER_NAMESPACE,
     },
     cluster: readClusterSettings(env),
+    etcd: readEtcdSettings(env),
+  };
+}
+
+function readEtcdSettings(env: Env): EtcdSettings | null {
+  if (!env.CAIRN_ETCD_ENDPOINTS?.trim()) return null;
+  const e = parsed(ETCD_SETTINGS, env);
+  if (e.CAIRN_ETCD_ENDPOINTS.length === 0) return null;
+  for (const endpoint of e.CAIRN_ETCD_ENDPOINTS) {
+    if (!/^https?:\/\/[^/]+\/?$/.test(endpoint)) throw new Error(`CAIRN_ETCD_ENDPOINTS must list http(s)://host:port URLs, got '${endpoint}'`);
+  }
+  if ((e.CAIRN_ETCD_USERNAME === null) !== (e.CAIRN_ETCD_PASSWORD === null)) {
+    throw new Error('CAIRN_ETCD_USERNAME and CAIRN_ETCD_PASSWORD go together');
+  }
+  return {
+    endpoints: e.CAIRN_ETCD_ENDPOINTS,
+    auth: e.CAIRN_ETCD_USERNAME !== null && e.CAIRN_ETCD_PASSWORD !== null ? { username: e.CAIRN_ETCD_USERNAME, password: e.CAIRN_ETCD_PASSWORD } : null,
+    timeoutMs: e.CAIRN_ETCD_TIMEOUT_MS,
+    root: e.CAIRN_ETCD_PREFIX,
+    policy: e.CAIRN_ETCD_DRIFT,
+    operator: e.CAIRN_ETCD_OPERATOR,
+    maxKeys: e.CAIRN_ETCD_MAX_KEYS,
+    maxTxnOps: e.CAIRN_ETCD_MAX_TXN_OPS,
+    queueLength: e.CAIRN_ETCD_QUEUE,
   };
 }
 

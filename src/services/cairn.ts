@@ -42,6 +42,8 @@ import { RolloutDriver } from './rollout-driver.js';
 import { RolloutService } from './rollouts.js';
 import { followReplicatedReleases } from './replicated-releases.js';
 import { WriteTargets } from './write-targets.js';
+import { EtcdDelivery, type EtcdDeliverySettings } from './etcd-delivery.js';
+import type { EtcdPort } from './etcd-port.js';
 
 export interface WebhookSettings {
   /** Delays before each retry, in ms. */
@@ -80,6 +82,8 @@ export interface CairnDependencies {
   readonly deliveryLog?: DeliveryLog;
   /** Told of version conflicts and webhook deliveries (the server's metrics); nothing by default. */
   readonly observer?: ServiceObserver;
+  /** etcd as a delivery target (CAIRN_ETCD_ENDPOINTS); none by default. */
+  readonly etcd?: { readonly port: EtcdPort; readonly settings: EtcdDeliverySettings };
 }
 
 /** The use cases, wired once per process. The GraphQL layer calls these and nothing below them. */
@@ -113,6 +117,8 @@ export interface Cairn {
   readonly blame: BlameService;
   /** Delivers webhooks; started and stopped by the server (with several replicas, by one of them only). */
   readonly webhookDispatcher: WebhookDispatcher;
+  /** Publishes environments to etcd and watches them there; null without CAIRN_ETCD_ENDPOINTS. Started by the server. */
+  readonly etcd: EtcdDelivery | null;
   /** Waits for every queued write to finish (graceful shutdown). */
   drain(): Promise<void>;
 }
@@ -237,6 +243,19 @@ export function createCairn(deps: CairnDependencies): Cairn {
     rolloutDriver: new RolloutDriver(rollouts, deps.store, rolloutSettings.intervalMs),
     blame: new BlameService(access, deps.blame ?? {}),
     webhookDispatcher,
+    etcd: deps.etcd
+      ? new EtcdDelivery({
+          port: deps.etcd.port,
+          store: deps.store,
+          overlays,
+          pipeline,
+          events: environmentEvents,
+          settings: deps.etcd.settings,
+          logger: deps.logger,
+          clock: deps.write.clock,
+          maxDocumentBytes: deps.write.maxDocumentBytes,
+        })
+      : null,
     async drain() {
       await Promise.all((await deps.store.opened()).map((repo) => repo.drain()));
       await feed.published();

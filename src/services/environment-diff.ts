@@ -52,7 +52,7 @@ async function releasedCommit(repo: GitRepository, environment: string): Promise
 }
 
 /** The clusters some overlay names in these commits: an environment not bound to clusters may run any of them. */
-async function overlaidClusters(repo: GitRepository, commits: readonly IndexedCommit[]): Promise<string[]> {
+export async function overlaidClusters(repo: GitRepository, commits: readonly IndexedCommit[]): Promise<string[]> {
   const clusters = new Set<string>();
   for (const commit of commits) {
     for (const { path } of await repo.filesIn(commit.tree)) {

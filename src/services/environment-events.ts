@@ -1,11 +1,16 @@
+import type { EtcdDrift } from '../domain/etcd-drift.js';
 import { EventQueue } from './event-queue.js';
 import { SlowSubscriberError } from './feed-errors.js';
 import type { InstanceRecord } from './instance-registry.js';
 
-/** Something that changed in an environment: a release or rollout step (a commit on its branch), or an instance's state. */
+/**
+ * Something that changed in an environment: a release or rollout step (a commit on its branch), an instance's state, or
+ * a key of its etcd prefix edited outside Cairn (and what became of that edit).
+ */
 export type EnvironmentEvent =
   | { readonly kind: 'release' | 'rollout'; readonly namespace: string; readonly environment: string; readonly commit: string }
-  | { readonly kind: 'instance'; readonly namespace: string; readonly environment: string; readonly instance: InstanceRecord };
+  | { readonly kind: 'instance'; readonly namespace: string; readonly environment: string; readonly instance: InstanceRecord }
+  | { readonly kind: 'drift'; readonly namespace: string; readonly environment: string; readonly drift: EtcdDrift };
 
 /** Events one subscriber may have undelivered before it is cut off; the state it missed is one query away. */
 export const MAX_BUFFERED_ENVIRONMENT_EVENTS = 10_000;

@@ -1,6 +1,7 @@
 import { mayServeEnvironment, roleIn, satisfies } from '../domain/access.js';
 import { validateEnvironmentName } from '../domain/environment.js';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../domain/errors.js';
+import type { EtcdDrift } from '../domain/etcd-drift.js';
 import { validateClusterName } from '../domain/overlay-path.js';
 import type { InstanceIdentity } from '../domain/rollout-assignment.js';
 import type { Desired } from '../domain/rollout-state.js';
@@ -46,11 +47,13 @@ export interface DesiredState {
 
 /** One event of an environment's subscription, as the API shows it. */
 export interface EnvironmentChange {
-  readonly kind: 'live' | 'release' | 'rollout' | 'instance';
+  readonly kind: 'live' | 'release' | 'rollout' | 'instance' | 'drift';
   readonly namespace: string;
   readonly environment: string;
   readonly commit: string | null;
   readonly instance: InstanceView | null;
+  /** A DRIFT event's key edited in etcd (see etcd-drift-watch.ts). */
+  readonly drift?: EtcdDrift | null;
 }
 
 export interface DesiredConfig extends DesiredState {
@@ -112,10 +115,11 @@ export class InstanceService {
     checkScope(actor, repo.name, environment);
     const name = validateEnvironmentName(environment);
     definitionIn(await definitionsAt(repo, repo.head()), name);
-    // An agent hears of releases and steps; the other instances (their ids, messages, a fleet's worth) are not its business.
+    // An agent hears of releases and steps; the other instances (their ids, messages, a fleet's worth) and etcd's drift
+    // (values edited by hand) are not its business.
     const agent = roleIn(actor.operator.grants, repo.name) === 'agent';
     // Listening before the replay is read: a release landing in between is found by the cursor, never lost.
-    const events = this.events.subscribe(repo.name, name, agent ? (event) => event.kind !== 'instance' : () => true);
+    const events = this.events.subscribe(repo.name, name, agent ? (event) => event.kind === 'release' || event.kind === 'rollout' : () => true);
     const cursor = since ? await ReleaseCursor.at(repo, name, since) : null;
     const branchChange = (commit: LoggedCommit): EnvironmentChange => ({
       kind: commit.trailers?.action === 'rollout' ? 'rollout' : 'release',
@@ -143,6 +147,9 @@ export class InstanceService {
               done: false,
               value: { kind: 'instance', namespace: repo.name, environment: name, commit: null, instance: viewOf(event.instance, desired) },
             };
+          }
+          if (event.kind === 'drift') {
+            return { done: false, value: { kind: 'drift', namespace: repo.name, environment: name, commit: null, instance: null, drift: event.drift } };
           }
           // Resumed subscribers read the branch itself from where they are; others hear the commit announced.
           if (cursor) queued.push(...(await cursor.next()).map(branchChange));

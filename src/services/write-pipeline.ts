@@ -220,6 +220,8 @@ export class WritePipeline {
       rolloutStep: plan.release?.rolloutStep === undefined ? null : String(plan.release.rolloutStep),
       rolloutState: plan.release?.rolloutState ?? null,
       rolloutFailed: plan.release?.rolloutFailed?.join(', ') ?? null,
+      etcdKey: plan.capture?.key ?? null,
+      etcdRevision: plan.capture ? String(plan.capture.revision) : null,
     });
     const parent = base?.oid ?? null;
     const commit = {

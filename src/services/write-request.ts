@@ -57,6 +57,8 @@ export interface WritePlan {
     readonly rolloutState?: string;
     readonly rolloutFailed?: readonly string[];
   };
+  /** A capture of an edit made in etcd outside Cairn: the key and the etcd revision of the edit (trailers). */
+  readonly capture?: { readonly key: string; readonly revision: number };
   /** The target already holds what was asked (the version released there now): nothing is committed, UNCHANGED. */
   readonly settled?: boolean;
 }

@@ -38,6 +38,7 @@ describe('readSettings', () => {
       websocket: { maxPayloadBytes: 1_048_576, maxConnectionsPerIp: 64, maxPendingConnections: 256, maxSubscriptions: 32 },
       shutdownDelayMs: 0,
       readyWaitMs: 30_000,
+      etcd: null,
       webhooks: {
         retrySchedule: [5000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
         timeoutMs: 15_000,
@@ -142,6 +143,40 @@ describe('readSettings', () => {
     expect(schedule.message).toBe("CAIRN_WEBHOOK_RETRY_SCHEDULE: 'soon' is not a delay like 500ms, 5s, 5m, 2h or 1d");
     expect(schedule.cause).toBeInstanceOf(Error);
     expect(refusal({ CAIRN_WEBHOOK_ALLOW: '127.0.0.1/32,not a host' }).message).toBe("CAIRN_WEBHOOK_ALLOW: not a CIDR, address or host name: 'not a host'");
+  });
+
+  it('etcd: its settings are read only with CAIRN_ETCD_ENDPOINTS, and checked', () => {
+    expect(readSettings({ CAIRN_ETCD_DRIFT: 'sometimes', CAIRN_ETCD_ENDPOINTS: '' }).etcd).toBeNull();
+    expect(readSettings({ CAIRN_ETCD_ENDPOINTS: 'http://10.0.0.5:2379, http://10.0.0.6:2379' }).etcd).toEqual({
+      endpoints: ['http://10.0.0.5:2379', 'http://10.0.0.6:2379'],
+      auth: null,
+      timeoutMs: 5000,
+      root: '/cairn/',
+      policy: 'report',
+      operator: { name: 'Cairn etcd capture', email: 'etcd-capture@localhost' },
+      maxKeys: 10_000,
+      maxTxnOps: 128,
+      queueLength: 100,
+    });
+    const env = {
+      CAIRN_ETCD_ENDPOINTS: 'https://etcd.internal:2379',
+      CAIRN_ETCD_PREFIX: '/config/',
+      CAIRN_ETCD_USERNAME: 'cairn',
+      CAIRN_ETCD_PASSWORD: 'secret',
+      CAIRN_ETCD_DRIFT: 'Capture',
+      CAIRN_ETCD_OPERATOR: 'Ops Robot <ops@example.com>',
+    };
+    expect(readSettings(env).etcd).toMatchObject({
+      root: '/config/',
+      auth: { username: 'cairn', password: 'secret' },
+      policy: 'capture',
+      operator: { name: 'Ops Robot', email: 'ops@example.com' },
+    });
+    expect(() => readSettings({ ...env, CAIRN_ETCD_DRIFT: 'sometimes' })).toThrow(/CAIRN_ETCD_DRIFT: must be one of report, capture, restore/);
+    expect(() => readSettings({ ...env, CAIRN_ETCD_PREFIX: 'cairn' })).toThrow(/CAIRN_ETCD_PREFIX/);
+    expect(() => readSettings({ ...env, CAIRN_ETCD_OPERATOR: 'nobody' })).toThrow(/CAIRN_ETCD_OPERATOR/);
+    expect(() => readSettings({ ...env, CAIRN_ETCD_PASSWORD: '' })).toThrow('CAIRN_ETCD_USERNAME and CAIRN_ETCD_PASSWORD go together');
+    expect(() => readSettings({ CAIRN_ETCD_ENDPOINTS: '10.0.0.5:2379' })).toThrow(/http\(s\):\/\/host:port/);
   });
 
   it('replicas: the remote and Redis settings are read only with CAIRN_REMOTE_URL, and Redis needs it', () => {
