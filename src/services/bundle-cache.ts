@@ -1,5 +1,4 @@
 import { LruCache } from '../git/lru-cache.js';
-import type { EffectiveDocument } from './overlays.js';
 
 /** Bundles kept: a fleet asks for a few (one per environment, cluster and prefix it runs) thousands of times. */
 const CAPACITY = 32;
@@ -11,10 +10,16 @@ const MAX_CACHED_BYTES = 4 * 1024 * 1024;
  * entry never goes stale. Requests that arrive while one is computed wait for it (a release wakes the whole fleet at
  * once; one computation serves it), and a failed computation is forgotten so the next request tries again.
  */
-export class BundleCache {
-  private readonly entries = new LruCache<string, Promise<readonly EffectiveDocument[]>>(CAPACITY);
+/** What the cache needs of a document: its size. */
+interface Sized {
+  readonly path: string;
+  readonly text: string;
+}
 
-  get(key: string, compute: () => Promise<readonly EffectiveDocument[]>): Promise<readonly EffectiveDocument[]> {
+export class BundleCache<D extends Sized> {
+  private readonly entries = new LruCache<string, Promise<readonly D[]>>(CAPACITY);
+
+  get(key: string, compute: () => Promise<readonly D[]>): Promise<readonly D[]> {
     const known = this.entries.get(key);
     if (known) return known;
     const computed = compute();
@@ -29,7 +34,7 @@ export class BundleCache {
   }
 }
 
-function bytesOf(documents: readonly EffectiveDocument[]): number {
+function bytesOf(documents: readonly Sized[]): number {
   let total = 0;
   for (const document of documents) total += document.text.length + document.path.length;
   return total;

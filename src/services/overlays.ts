@@ -66,7 +66,7 @@ export interface EffectiveDocument {
 
 /** Effective configurations: base documents with per-cluster RFC 6902 overlays, their provenance and diffs. */
 export class OverlayService {
-  private readonly bundles = new BundleCache();
+  private readonly bundles = new BundleCache<EffectiveDocument>();
 
   constructor(private readonly access: NamespaceAccess) {}
 
