@@ -203,7 +203,8 @@ describe('publication and drift reports', () => {
     expect((await etcdKeys(prefix, revision! - 1)).size).toBe(0);
     expect(JSON.parse(keys.get(`${prefix}.version`)!.value)).toMatchObject({ version: head, release: first });
     expect(JSON.parse(keys.get(`${prefix}_/app.json`)!.value)).toEqual({ value: 1 });
-    expect(keys.get(`${prefix}_/svc.yaml`)!.value).toBe('replicas: 2\nimage: api:1\n');
+    // A base document without an overlay is published as stored, its comment kept.
+    expect(keys.get(`${prefix}_/svc.yaml`)!.value).toBe('# replicas per zone\nreplicas: 2\nimage: api:1\n');
     expect(keys.get(`${prefix}eu-1/svc.yaml`)!.value).toBe('replicas: 5\nimage: api:1\n');
 
     // The next release writes what changed and the version key, again in one transaction; the rest keeps its revision.
