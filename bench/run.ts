@@ -10,6 +10,7 @@ import { type Figure, gitTimer, meets, median, percentile, timeMedian } from './
 import { benchImportExport } from './import-export.js';
 import { benchWorkBudgets } from './work-budgets.js';
 import { benchInstances } from './instances.js';
+import { benchDelivery } from './delivery.js';
 import { startServerProcess } from './server-process.js';
 import { bundle } from '../scripts/bundle.js';
 
@@ -18,6 +19,8 @@ const quick = process.argv.includes('--quick');
 const budgetsOnly = process.argv.includes('--budgets');
 /** Only the fleet rows (issue 14): instances reporting, desired versions, a step transition. */
 const instancesOnly = process.argv.includes('--instances');
+/** Only the delivery rows (issue 15): agents following releases, long-polls held, HTTP beside GraphQL reads. */
+const deliveryOnly = process.argv.includes('--delivery');
 const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
 const RUNS = 25;
 const GIT_ENV = {
@@ -243,23 +246,27 @@ async function benchSubscribers(size: number, url: string, gql: Gql): Promise<vo
 const benchStarted = performance.now();
 console.log(`Cairn benchmark${quick ? ' (quick)' : ''}: medians over ${RUNS} runs; the git CLI figures include starting a git process.`);
 await bundle(path.resolve(import.meta.dirname, '..', 'dist', 'bin'));
-if (!budgetsOnly && !instancesOnly) {
+if (!budgetsOnly && !instancesOnly && !deliveryOnly) {
   for (const size of sizes) await benchSize(size, size === sizes.at(-1));
   console.log('\nimport and export (the cairn CLI against a server process)');
   await benchImportExport(1_000, record);
 }
-if (!budgetsOnly) {
+if (!budgetsOnly && !deliveryOnly) {
   console.log('\na fleet of instances (a server process; 10,000 instances reporting every 10 s during a rollout)');
   await benchInstances(record);
 }
-if (!instancesOnly) {
+if (!budgetsOnly && !instancesOnly) {
+  console.log('\ndelivery (a server process; 1,000 agents following an environment, 5,000 long-polls)');
+  await benchDelivery(record);
+}
+if (!instancesOnly && !deliveryOnly) {
   console.log('\nwork budgets (a server process, heavy requests, /healthz probed every 20 ms)');
   await benchWorkBudgets(record);
 }
 const seconds = Math.round((performance.now() - benchStarted) / 1000);
 console.log(`\nwhole run: ${seconds} s`);
 const out = { date: new Date().toISOString(), quick, seconds, node: process.version, cpus: (await import('node:os')).cpus().length, figures };
-const resultsFile = budgetsOnly ? 'results-budgets.json' : instancesOnly ? 'results-instances.json' : quick ? 'results-quick.json' : 'results.json';
+const resultsFile = budgetsOnly ? 'results-budgets.json' : instancesOnly ? 'results-instances.json' : deliveryOnly ? 'results-delivery.json' : quick ? 'results-quick.json' : 'results.json';
 writeFileSync(path.resolve(import.meta.dirname, resultsFile), `${JSON.stringify(out, null, 2)}\n`);
 console.log(`\n| versions | operation | Cairn | git CLI | ratio | target | |\n|---:|---|---:|---:|---:|---|---|`);
 for (const f of figures) {

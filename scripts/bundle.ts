@@ -45,6 +45,18 @@ export async function bundle(outdir: string): Promise<void> {
   });
 }
 
+/**
+ * The client library as `cairn/client` resolves (package.json `exports`): `node.js` for Node (the `ws` package left
+ * to the application's node_modules), `browser.js` for bundlers and pages, self-contained.
+ */
+export async function bundleClient(outdir: string): Promise<void> {
+  rmSync(outdir, { recursive: true, force: true });
+  const common = { bundle: true, format: 'esm', sourcemap: true, logLevel: 'warning' } as const;
+  await build({ ...common, entryPoints: { node: 'src/client/node/index.ts' }, outdir, platform: 'node', target: 'node20', external: ['ws'] });
+  await build({ ...common, entryPoints: { browser: 'src/client/index.ts' }, outdir, platform: 'browser', target: 'es2022' });
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   await bundle(path.resolve(import.meta.dirname, '..', 'dist', 'bin'));
+  await bundleClient(path.resolve(import.meta.dirname, '..', 'dist', 'client'));
 }

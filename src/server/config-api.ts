@@ -25,7 +25,7 @@ const BUNDLE = '/v1/bundle/';
  * released (with `&instance=<id>` and its `&label=k=v`, what that instance runs during a rollout), else main's
  * head; with `?cluster=<c>` the cluster's overlay applied. `?wait=30s` with `If-None-Match` is a long-poll (Consul's
  * blocking query): held until the document's content there differs from the one that ETag names, then answered,
- * else 304 when the wait ends. The same tokens and roles as GraphQL; GET only. docs/http-api.md and
+ * else 304 when the wait ends. The same tokens and roles as GraphQL; GET only. docs/consuming.md and
  * /v1/openapi.json describe it whole.
  */
 export class ConfigApi {
