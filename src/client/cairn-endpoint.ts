@@ -45,12 +45,12 @@ export class CairnEndpoint {
   }
 
   /** Tells the server what this instance applied (also its heartbeat); answers the version it should run. */
-  async report(version: string | null, status: ReportStatus | null, message: string | null): Promise<string | null> {
+  async report(version: string | null, status: ReportStatus | null, message: string | null, signal?: AbortSignal): Promise<string | null> {
     const { target } = this;
     if (target.environment === null || target.instance === null) return null;
     const body = JSON.stringify({ instance: target.instance, cluster: target.cluster ?? '', labels: target.labels, version, status, message });
     const path = `/v1/environments/${encodeURIComponent(target.namespace)}/${encodeURIComponent(target.environment)}/reports`;
-    const res = await this.call(path, { method: 'POST', headers: { ...this.authorization(), 'content-type': 'application/json' }, body }, 0);
+    const res = await this.call(path, { method: 'POST', headers: { ...this.authorization(), 'content-type': 'application/json' }, body }, 0, signal);
     const answer = (await res.json()) as { desiredVersion?: unknown };
     return typeof answer.desiredVersion === 'string' ? answer.desiredVersion : null;
   }

@@ -34,6 +34,12 @@ export interface ConnectOptions {
   readonly log?: Log;
   readonly heartbeatMs?: number;
   readonly longPollMs?: number;
+  /**
+   * Whether to report what the instance applied (default true). A page shipped to browsers holds a token anyone can
+   * read: give it a viewer token of a namespace made for public flags and `reports: false` (agent tokens may report,
+   * and a report can halt a rollout).
+   */
+  readonly reports?: boolean;
 }
 
 /** What a watcher is told with each new value. */
@@ -91,6 +97,7 @@ export async function connectWith(
     webSocket: options.webSocket === undefined ? defaults.webSocket : options.webSocket,
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
     ...(options.longPollMs === undefined ? {} : { longPollMs: options.longPollMs }),
+    ...(options.reports === undefined ? {} : { reports: options.reports }),
   });
   config.follower = follower;
   if (!(await follower.fromCache())) await firstAnswer(follower, options.timeoutMs ?? 30_000);

@@ -29,6 +29,8 @@ export interface FollowerOptions<D> {
   readonly heartbeatMs?: number;
   /** How long one long-poll is held by the server while the feed is down. */
   readonly longPollMs?: number;
+  /** Whether to report applied state (default true; a browser holding a viewer token cannot). */
+  readonly reports?: boolean;
 }
 
 const DEFAULT_HEARTBEAT_MS = 30_000;
@@ -52,6 +54,8 @@ export class Follower<D> {
   private readonly retry = new Backoff(500, 30_000);
   private feed: LiveFeed | null = null;
   private readonly loops: Promise<void>[] = [];
+  /** False until follow(): a one-shot sync (`--once`) never starts another reconciliation by itself. */
+  private following = false;
 
   constructor(private readonly options: FollowerOptions<D>) {}
 
@@ -87,6 +91,7 @@ export class Follower<D> {
 
   /** Follows the server until stop(): the feed, the long-poll while the feed is down, the heartbeat. */
   follow(): void {
+    this.following = true;
     if (this.options.webSocket !== null) {
       this.feed = new LiveFeed(
         this.options.target,
@@ -107,7 +112,11 @@ export class Follower<D> {
   /** Look again now (a feed event, a report answering another desired version). */
   wake(): void {
     this.dirty = true;
-    this.running ??= this.drain().finally(() => (this.running = null));
+    this.running ??= this.drain().finally(() => {
+      this.running = null;
+      // A wake-up that came as the loop was ending is not lost.
+      if (this.dirty && !this.stopped.signal.aborted) this.wake();
+    });
   }
 
   async stop(): Promise<void> {
@@ -118,7 +127,8 @@ export class Follower<D> {
   }
 
   private setFeed(up: boolean): void {
-    if (up !== this.feedUp) this.options.log('info', up ? 'following the live feed' : 'live feed down: long-polling', {});
+    if (up === this.feedUp) return;
+    this.options.log('info', up ? 'following the live feed' : 'live feed down: long-polling', {});
     this.feedUp = up;
     this.feedChanged();
   }
@@ -142,9 +152,9 @@ export class Follower<D> {
   }
 
   private async reconcile(): Promise<void> {
-    const next = await this.options.endpoint.bundle<D>(this.options.format, this.current?.version ?? null);
+    const next = await this.options.endpoint.bundle<D>(this.options.format, this.current?.version ?? null, 0, this.stopped.signal);
     if (next === null || next.version === this.current?.version) {
-      if (this.current && this.lastOutcome) await this.report();
+      if (this.current && this.lastOutcome) await this.reportOrLog();
       return;
     }
     this.options.log('info', 'applying a new version', { version: next.version, from: this.current?.version ?? null });
@@ -155,13 +165,27 @@ export class Follower<D> {
       version: next.version,
       message: this.lastOutcome.message,
     });
-    await this.report();
+    await this.reportOrLog();
   }
 
-  /** Reports the current outcome; a server answering another desired version wakes the loop. */
-  private async report(): Promise<void> {
-    const desired = await this.options.endpoint.report(this.current?.version ?? null, this.lastOutcome?.status ?? null, this.lastOutcome?.message ?? null);
-    if (desired !== null && desired !== this.current?.version) this.wake();
+  /**
+   * Reports the current outcome; a server answering another desired version wakes the loop (once following). A
+   * report that fails is logged, not retried at once: what is applied stays applied, and the heartbeat reports again.
+   */
+  private async reportOrLog(): Promise<void> {
+    if (this.options.reports === false) return;
+    try {
+      const { current, lastOutcome } = this;
+      const desired = await this.options.endpoint.report(
+        current?.version ?? null,
+        lastOutcome?.status ?? null,
+        lastOutcome?.message ?? null,
+        this.stopped.signal,
+      );
+      if (this.following && desired !== null && desired !== this.current?.version) this.wake();
+    } catch (error) {
+      if (!this.stopped.signal.aborted) this.options.log('warn', 'report not delivered', { error: errorText(error) });
+    }
   }
 
   /**
@@ -203,7 +227,7 @@ export class Follower<D> {
     while (!this.stopped.signal.aborted) {
       await pause(every, this.stopped.signal);
       if (this.stopped.signal.aborted || !this.current) continue;
-      await this.report().catch((error: unknown) => this.options.log('warn', 'heartbeat not delivered', { error: errorText(error) }));
+      await this.reportOrLog();
     }
   }
 }

@@ -27,6 +27,17 @@ interface FeedEvent {
 
 /** A connection that stayed up this long was worth having: the backoff starts again from its first step. */
 const HEALTHY_MS = 10_000;
+/** How often the server is pinged, and how long its pong may take before the connection is taken as dead. */
+const PING_MS = 10_000;
+const PONG_TIMEOUT_MS = 5_000;
+/** graphql-ws's close code for "Request Timeout": a half-open connection (NAT expiry, a vanished host) is closed. */
+const PONG_TIMEOUT_CLOSE = 4408;
+
+/** What the feed needs of the WebSocket graphql-ws opened: closing it. */
+interface ClosableSocket {
+  readonly readyState: number;
+  close(code: number, reason: string): void;
+}
 
 /**
  * The live change feed as a wake-up signal: an environment's release and rollout commits (`environmentEvents`), or
@@ -72,14 +83,29 @@ export class LiveFeed {
   /** One connection, until it ends; resolves with why. */
   private once(): Promise<string> {
     const { target } = this;
+    let opened: ClosableSocket | null = null;
+    let pongTimer: ReturnType<typeof setTimeout> | undefined;
     const client = createClient({
       url: `${baseUrl(target).replace(/^http/, 'ws')}/graphql`,
       webSocketImpl: this.webSocket,
       connectionParams: target.token ? { authorization: `Bearer ${target.token}` } : {},
       retryAttempts: 0,
       lazy: true,
-      keepAlive: 10_000,
+      keepAlive: PING_MS,
       on: {
+        opened: (socket) => (opened = socket as ClosableSocket),
+        // graphql-ws pings but never gives up on a silent server: without this a half-open connection would stay
+        // "live" (and the long-poll parked) until TCP gave up, a quarter of an hour later.
+        ping: (received) => {
+          if (received) return;
+          clearTimeout(pongTimer);
+          pongTimer = setTimeout(() => {
+            if (opened?.readyState === 1) opened.close(PONG_TIMEOUT_CLOSE, 'no pong');
+          }, PONG_TIMEOUT_MS);
+        },
+        pong: (received) => {
+          if (received) clearTimeout(pongTimer);
+        },
         // Main's feed has no LIVE event: once connected, whatever happened while it was not is looked at again.
         connected: () => {
           if (target.environment === null) this.live();
@@ -107,6 +133,7 @@ export class LiveFeed {
         resolve('stopped');
       };
     }).finally(() => {
+      clearTimeout(pongTimer);
       this.closeCurrent = null;
       void client.dispose();
     });

@@ -6,6 +6,7 @@ import type { Cairn } from '../services/cairn.js';
 import type { Authenticator } from './authenticator.js';
 import { answer, answerFailure, authenticated } from './json-answer.js';
 import { labelOf } from './requested-version.js';
+import { decodedSegment } from './path-segment.js';
 
 const DESIRED = /^\/v1\/environments\/([^/]+)\/([^/]+)\/desired$/;
 const REPORT = /^\/v1\/environments\/([^/]+)\/([^/]+)\/reports$/;
@@ -43,8 +44,8 @@ export class AgentApi {
     }
     const actor = authenticated(this.authenticator, req, res);
     if (!actor) return;
-    const [namespace, environment] = [decodeURIComponent(match[1]), decodeURIComponent(match[2])];
     try {
+      const [namespace, environment] = [decodedSegment(match[1]), decodedSegment(match[2])];
       if (report) {
         const body = await reportOf(req);
         const view = await this.cairn.instances.report(actor, { namespace, environment, ...body });

@@ -11,6 +11,7 @@ import type { VersionView } from '../services/version-view.js';
 import type { Authenticator } from './authenticator.js';
 import { answer, answerFailure, authenticated } from './json-answer.js';
 import { holdUntil, waitOf } from './long-poll.js';
+import { decodedSegment } from './path-segment.js';
 import { labelOf, requestedVersion } from './requested-version.js';
 
 type Bundle = { readonly at: VersionView; readonly documents: readonly EffectiveDocument[] };
@@ -54,7 +55,7 @@ export class ConfigApi {
   }
 
   private async document(req: IncomingMessage, res: ServerResponse, actor: Actor, url: URL): Promise<void> {
-    const [namespace = '', ...rest] = url.pathname.slice(PREFIX.length).split('/').map(decodeURIComponent);
+    const [namespace = '', ...rest] = url.pathname.slice(PREFIX.length).split('/').map(decodedSegment);
     const path = rest.join('/');
     if (!namespace || !path) throw new InvalidInputError(`give a namespace and a document path: ${PREFIX}<namespace>/<path>`);
     const cluster = url.searchParams.get('cluster');
@@ -70,19 +71,21 @@ export class ConfigApi {
       );
     const known = req.headers['if-none-match'];
     const wait = waitOf(url.searchParams.get('wait'));
+    const since = this.cairn.namespaceSignal.generation(namespace);
     let effective = await read();
-    if (known === `"${effective.at.commit.oid}"` && wait > 0) {
+    const tag = (config: EffectiveConfig): string => `"${config.at.commit.oid}"`;
+    // An older ETag whose content is still the content now counts as current: a long-poll holds on it too.
+    const current = known !== undefined && (known === tag(effective) || (wait > 0 && (await this.sameAs(actor, namespace, path, cluster, known, effective))));
+    if (current && wait > 0) {
       const before = JSON.stringify(effective.content);
-      const changed = await holdUntil(req, this.cairn.namespaceSignal, namespace, wait, async () => {
+      const changed = await holdUntil(req, this.cairn.namespaceSignal, namespace, since, wait, async () => {
         const now = await read();
         return JSON.stringify(now.content) === before ? null : now;
       });
       effective = changed ?? (await read());
-    }
-    const etag = `"${effective.at.commit.oid}"`;
-    if (known === etag || (wait > 0 && known !== undefined && (await this.sameAs(actor, namespace, path, cluster, known, effective)))) {
-      return answer(res, 304, null, { etag });
-    }
+      if (!changed && JSON.stringify(effective.content) === before) return answer(res, 304, null, { etag: tag(effective) });
+    } else if (current) return answer(res, 304, null, { etag: tag(effective) });
+    const etag = tag(effective);
     const own = documentFormatOf(effective.path) ?? 'json';
     const text = format === 'json' ? `${JSON.stringify(effective.content)}\n` : serializeDocument(own, effective.content);
     const type = format === 'json' || own === 'json' ? 'application/json' : 'application/yaml';
@@ -106,21 +109,22 @@ export class ConfigApi {
    * the instance's rollout step), else 304 when the wait ends.
    */
   private async bundle(req: IncomingMessage, res: ServerResponse, actor: Actor, url: URL): Promise<void> {
-    const namespace = decodeURIComponent(url.pathname.slice(BUNDLE.length));
+    const namespace = decodedSegment(url.pathname.slice(BUNDLE.length));
     if (!namespace || namespace.includes('/')) throw new InvalidInputError(`give a namespace: ${BUNDLE}<namespace>?prefix=<folder>/`);
     const format = formatOf(url.searchParams.get('format'), 'text');
     const wait = waitOf(url.searchParams.get('wait'));
     const known = req.headers['if-none-match'];
     const read = (): Promise<Bundle> => this.bundleNow(actor, namespace, url.searchParams);
+    const since = this.cairn.namespaceSignal.generation(namespace);
     let bundle = await read();
     if (wait > 0 && known === `"${bundle.at.commit.oid}"`) {
       const before = bundle.at.commit.oid;
       // Asking again at each change is cheap: a version's bundle is computed once (BundleCache).
-      const moved = await holdUntil(req, this.cairn.namespaceSignal, namespace, wait, async () => {
+      const moved = await holdUntil(req, this.cairn.namespaceSignal, namespace, since, wait, async () => {
         const now = await read();
         return now.at.commit.oid === before ? null : now;
       });
-      bundle = moved ?? bundle;
+      bundle = moved ?? (await read());
     }
     const version = bundle.at.commit.oid;
     const etag = `"${version}"`;

@@ -19,6 +19,8 @@ export async function holdUntil<T>(
   req: IncomingMessage,
   signal: NamespaceSignal,
   namespace: string,
+  /** The namespace's generation before the caller read what `look` compares against: a change since is not missed. */
+  since: number,
   waitMs: number,
   look: () => Promise<T | null>,
 ): Promise<T | null> {
@@ -27,10 +29,12 @@ export async function holdUntil<T>(
   const leave = (): void => left.abort();
   req.socket.once('close', leave);
   try {
+    let seen = since;
     while (Date.now() < deadline && !left.signal.aborted) {
-      const woken = signal.next(namespace, deadline - Date.now(), left.signal);
+      const woken = signal.next(namespace, deadline - Date.now(), left.signal, seen);
       if (woken === null) throw new TooExpensiveError('long-polls', 'too many long-polls are held: ask again without wait');
       if (!(await woken)) return null;
+      seen = signal.generation(namespace);
       const found = await look();
       if (found !== null) return found;
     }

@@ -9,6 +9,8 @@ export const MAX_WAITERS = 20_000;
  */
 export class NamespaceSignal {
   private readonly waiting = new Map<string, Set<() => void>>();
+  /** Changes seen per namespace: a waiter that read before registering can tell it missed one. */
+  private readonly changes = new Map<string, number>();
   private count = 0;
 
   constructor(store: RepositoryStore) {
@@ -16,9 +18,18 @@ export class NamespaceSignal {
     store.onRefMove((repo) => this.wake(repo.name));
   }
 
-  /** Resolves true at the namespace's next change, false after `timeoutMs`; null when too many wait already. */
-  next(namespace: string, timeoutMs: number, aborted: AbortSignal): Promise<boolean> | null {
+  /** How many times the namespace changed so far: read it before reading what a wait compares against. */
+  generation(namespace: string): number {
+    return this.changes.get(namespace) ?? 0;
+  }
+
+  /**
+   * Resolves true at the namespace's next change after `since` (its generation), at once if one came already; false
+   * after `timeoutMs`; null when too many wait already.
+   */
+  next(namespace: string, timeoutMs: number, aborted: AbortSignal, since: number = this.generation(namespace)): Promise<boolean> | null {
     if (this.count >= MAX_WAITERS) return null;
+    if (this.generation(namespace) !== since) return Promise.resolve(true);
     return new Promise((resolve) => {
       let set = this.waiting.get(namespace);
       if (!set) {
@@ -43,6 +54,7 @@ export class NamespaceSignal {
   }
 
   private wake(namespace: string): void {
+    this.changes.set(namespace, this.generation(namespace) + 1);
     for (const waiter of [...(this.waiting.get(namespace) ?? [])]) waiter();
   }
 }

@@ -115,6 +115,8 @@ describe('GET /v1/environments/<ns>/<env>/desired', () => {
     expect(await error(await desired('cluster=eu-1'))).toEqual([400, 'INVALID_INPUT']);
     expect(await error(await get('/v1/environments/shop/qa/desired?instance=web-1&cluster=eu-1'))).toEqual([403, 'FORBIDDEN']);
     expect(await error(await get('/v1/environments/shop/prod/undesired'))).toEqual([404, 'NOT_FOUND']);
+    // Malformed percent-encoding is the client's error (it once rejected the handler's promise: an unhandled rejection).
+    expect(await error(await get('/v1/environments/%E0/prod/desired?instance=web-1&cluster=eu-1'))).toEqual([400, 'INVALID_INPUT']);
     const post = await fetch(`${h.url}/v1/environments/shop/prod/desired?instance=web-1&cluster=eu-1`, { method: 'POST' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');

@@ -203,6 +203,8 @@ describe('GET /v1/config/<namespace>/<path>', () => {
     expect(await error(await get('shop/app.yaml?format=toml'))).toEqual([400, 'INVALID_INPUT']);
     expect(await error(await get('shop/app.yaml?at=HEAD&env=prod'))).toEqual([400, 'INVALID_INPUT']);
     expect(await error(await get('shop'))).toEqual([400, 'INVALID_INPUT']);
+    expect(await error(await get('shop/%E0.yaml'))).toEqual([400, 'INVALID_INPUT']);
+    expect(await error(await fetch(`${h.url}/v1/bundle/%E0`, { headers: { authorization: `Bearer ${VIEWER.token}` } }))).toEqual([400, 'INVALID_INPUT']);
     const post = await fetch(`${h.url}/v1/config/shop/app.yaml`, { method: 'POST' });
     expect(post.status).toBe(405);
   });

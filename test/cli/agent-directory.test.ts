@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -65,8 +66,46 @@ describe('the agent directory', () => {
     expect(failed.message).toContain('--check exited 1: port 8080 refused');
     expect(failed.message).toContain(`reverted to ${V1}`);
     expect(readFileSync(path.join(dir, 'app.txt'), 'utf8')).toBe('healthy\n');
-    // A restart serves what is in service: the reverted copy, with the outcome recorded for it.
-    expect((await make().load())?.version).toBe(V1);
+    // A restart serves what is in service: the reverted copy, with the outcome recorded for it (its check ran again).
+    const restarted = make();
+    expect((await restarted.load())?.version).toBe(V1);
+    expect(JSON.parse(readFileSync(path.join(dir, '..data', '..cairn-outcome.json'), 'utf8'))).toEqual({ status: 'APPLIED', message: null });
+  });
+
+  it('checks again a version whose files did not change when what is in service failed; a restart finishes a check it did not see end', async () => {
+    const { dir, make } = applier({ check: 'grep -q healthy "$CAIRN_DIR/app.txt"' });
+    const agent = make();
+    expect((await agent.apply({ version: V1, documents: { 'app.txt': 'down\n' } }, false)).status).toBe('FAILED');
+    // V2 changes none of this agent's files, but V1 failed here: V2 is checked, not taken as applied.
+    expect((await agent.apply({ version: V2, documents: { 'app.txt': 'down\n' } }, false)).status).toBe('FAILED');
+    // The agent stopped between the swap and the end of --check (no outcome on disk): the restart runs it again.
+    writeFileSync(path.join(dir, '..data', 'app.txt'), 'healthy\n');
+    const state = JSON.parse(readFileSync(path.join(dir, '..data', '..cairn-state.json'), 'utf8')) as { files: Record<string, string> };
+    state.files['app.txt'] = createHash('sha256').update('healthy\n').digest('hex');
+    writeFileSync(path.join(dir, '..data', '..cairn-state.json'), JSON.stringify(state));
+    rmSync(path.join(dir, '..data', '..cairn-outcome.json'));
+    const restarted = make();
+    const cached = await restarted.load();
+    expect(cached?.version).toBe(V2);
+    expect(await restarted.apply(cached!, true)).toEqual({ status: 'APPLIED', message: null });
+    expect(JSON.parse(readFileSync(path.join(dir, '..data', '..cairn-outcome.json'), 'utf8'))).toEqual({ status: 'APPLIED', message: null });
+  });
+
+  it("fails a version that cannot be put in service without touching what is in service, and leaves others' files alone", async () => {
+    const { dir, make } = applier();
+    const agent = make();
+    await agent.apply({ version: V1, documents: { 'a.json': '1' } }, false);
+    const inService = readlinkSync(path.join(dir, '..data'));
+    writeFileSync(path.join(dir, 'b.json'), "not the agent's");
+    mkdirSync(path.join(dir, '..2024_01_01'));
+    const outcome = await agent.apply({ version: V2, documents: { 'a.json': '2', 'b.json': '2' } }, false);
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.message).toContain('is not the agent');
+    expect(readlinkSync(path.join(dir, '..data'))).toBe(inService);
+    expect(readdirSync(dir).filter((name) => name.startsWith('..2'))).toEqual(['..2024_01_01']);
+    await agent.apply({ version: V3, documents: { 'a.json': '3' } }, false);
+    expect(readdirSync(dir)).toContain('..2024_01_01');
+    expect(readFileSync(path.join(dir, 'b.json'), 'utf8')).toBe("not the agent's");
   });
 
   it('writes only the documents --paths selects, and asks the server for their common folder', async () => {
@@ -81,6 +120,7 @@ describe('the agent directory', () => {
 
   it('refuses a document path that would leave the version directory', async () => {
     const { make } = applier();
-    await expect(make().apply({ version: V1, documents: { '../escape.json': '{}' } }, false)).rejects.toThrow(/outside the version directory/);
+    const outcome = await make().apply({ version: V1, documents: { '../escape.json': '{}' } }, false);
+    expect(outcome).toMatchObject({ status: 'FAILED', message: expect.stringContaining('outside the version directory') });
   });
 });

@@ -41,7 +41,13 @@ describe('examples/client/watch-flags.mjs', () => {
       EDITOR.token,
     );
     await expect.poll(() => lines.length, { timeout: 15_000 }).toBe(2);
-    expect(lines[1]).toEqual({ event: 'changed', path: 'flags.json', version: put.data.putConfig.version!.hash, value: { checkout: true }, changes: ['flags.json'] });
+    expect(lines[1]).toEqual({
+      event: 'changed',
+      path: 'flags.json',
+      version: put.data.putConfig.version!.hash,
+      value: { checkout: true },
+      changes: ['flags.json'],
+    });
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });

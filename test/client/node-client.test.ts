@@ -102,7 +102,8 @@ describe('the client library in Node', () => {
   });
 
   it('calls watchers on each release that changes their document, across a server restart, resuming without a gap', async () => {
-    const config = await open({ instance: 'web-2' });
+    // No heartbeat within the test: only the feed (or the long-poll standing in for it) can bring the releases.
+    const config = await open({ instance: 'web-2', heartbeatMs: 600_000 });
     const seen: { value: unknown; version: string; changes: readonly string[] }[] = [];
     config.watch('web/ui.json', (value, info) => void seen.push({ value, ...info }));
     await until(() => config.live, 'the live feed');
@@ -116,6 +117,7 @@ describe('the client library in Node', () => {
     const three = await put(false);
     await release(three);
     await until(() => config.version === three, 'the release after the restart');
+    await until(() => config.live, 'the live feed again');
     expect(seen.map((s) => s.version)).toEqual([two, three]);
     expect(config.get('web/ui.json')).toEqual({ checkout: false });
   });

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { spawnCli } from '../cli/cli-process.js';
 
@@ -64,14 +64,23 @@ export interface DirectoryView {
   readonly documents: Record<string, string>;
 }
 
-/** Reads an agent's directory as a careful reader does (one resolution of `..data`); null before the first write. */
+/**
+ * Reads an agent's directory as a careful reader does (one resolution of `..data`); null before the first write. A
+ * version directory removed while it is read (the agent keeps two) is read again from the one in service.
+ */
 export function readAgentDirectory(dir: string): DirectoryView | null {
-  let folder: string;
-  try {
-    folder = realpathSync(path.join(dir, '..data'));
-  } catch {
-    return null;
+  for (;;) {
+    try {
+      return readOnce(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if (!existsSync(path.join(dir, '..data'))) return null;
+    }
   }
+}
+
+function readOnce(dir: string): DirectoryView {
+  const folder = realpathSync(path.join(dir, '..data'));
   const state = JSON.parse(readFileSync(path.join(folder, '..cairn-state.json'), 'utf8')) as { version: string; files: Record<string, string> };
   const documents: Record<string, string> = {};
   const walk = (relative: string): void => {

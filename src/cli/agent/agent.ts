@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 import type { Outcome } from '../../client/follower.js';
 import type { Snapshot, SnapshotCache } from '../../client/snapshot.js';
-import { ConfigDirectory } from './config-directory.js';
+import { ConfigDirectory, type OnDisk } from './config-directory.js';
 import { type CommandResult, describeFailure, runCommand } from './hook-command.js';
 import type { LocalServer } from './local-server.js';
 
@@ -42,27 +42,47 @@ export class AgentApplier implements SnapshotCache<string> {
   async load(): Promise<Snapshot<string> | null> {
     const found = await this.directory.load();
     if (!found) return null;
-    this.cachedOutcome = found.outcome;
+    this.onDisk = found;
     return found.snapshot;
   }
 
   /** Already on disk: apply() wrote it. */
   async save(): Promise<void> {}
 
-  private cachedOutcome: Outcome = { status: 'APPLIED', message: null };
+  private onDisk: OnDisk | null = null;
 
+  /**
+   * Makes `next` the version in service and says what that came to. A failure of the agent's own (a full disk, a
+   * file in the way) is FAILED with its reason, as a failing --check is: reported, not retried in a loop.
+   */
   async apply(next: Snapshot<string>, cached: boolean): Promise<Outcome> {
-    if (cached) {
-      this.local?.serve(next);
-      return this.cachedOutcome;
+    try {
+      return cached ? await this.resume(next) : await this.put(next);
+    } catch (error) {
+      const message = `cannot put ${next.version} in service: ${error instanceof Error ? error.message : String(error)}`;
+      this.log('error', message);
+      return { status: 'FAILED', message };
     }
+  }
+
+  /** The copy on disk at start: served at once; if the agent stopped before --exec and --check finished, run them. */
+  private async resume(next: Snapshot<string>): Promise<Outcome> {
+    this.local?.serve(next);
+    const onDisk = this.onDisk;
+    if (onDisk === null || onDisk.outcome.status !== 'PENDING') return (onDisk?.outcome as Outcome | undefined) ?? { status: 'APPLIED', message: null };
+    const outcome = await this.reload(next.version);
+    await this.directory.recordOutcome(onDisk.directory, outcome);
+    return outcome;
+  }
+
+  private async put(next: Snapshot<string>): Promise<Outcome> {
     const selected: Snapshot<string> = { version: next.version, documents: this.select(next.documents) };
     const previous = await this.directory.inService();
     const before = previous === null ? null : await this.directory.load();
-    const unchanged = before !== null && sameDocuments(before.snapshot.documents, selected.documents);
+    // A version that changes none of this agent's files needs no reload, unless what is in service did not apply.
+    const unchanged = before !== null && before.outcome.status === 'APPLIED' && sameDocuments(before.snapshot.documents, selected.documents);
     const written = await this.directory.write(selected);
     this.local?.serve(selected);
-    // A version that changes none of this agent's files needs no reload: it is applied as it stands.
     const outcome = unchanged ? { status: 'APPLIED' as const, message: null } : await this.reload(selected.version);
     await this.directory.recordOutcome(written, outcome);
     if (outcome.status === 'FAILED' && this.commands.revertOnFailure && previous !== null && before !== null) {
@@ -70,6 +90,7 @@ export class AgentApplier implements SnapshotCache<string> {
       this.local?.serve(before.snapshot);
       this.log('warn', 'reverted to the previous files', { version: before.snapshot.version, failed: selected.version });
       const again = await this.reload(before.snapshot.version);
+      await this.directory.recordOutcome(previous, again);
       await this.directory.prune(new Set([previous, written]));
       return {
         status: 'FAILED',

@@ -18,10 +18,18 @@ interface State {
   readonly files: Record<string, string>;
 }
 
+/** What applying a version directory came to; PENDING while --exec and --check have not finished. */
+export type OutcomeOnDisk = Outcome | { readonly status: 'PENDING'; readonly message: null };
+
+const PENDING: OutcomeOnDisk = { status: 'PENDING', message: null };
+
+/** A version directory's name: the version's first 12 digits and a random suffix (the same version may come again). */
+const VERSION_DIRECTORY = /^\.\.[0-9a-f]{12}_[0-9a-f]{8}$/;
+
 /** The copy on disk a restart starts from: the snapshot, and what applying it came to. */
 export interface OnDisk {
   readonly snapshot: Snapshot<string>;
-  readonly outcome: Outcome;
+  readonly outcome: OutcomeOnDisk;
   readonly directory: string;
 }
 
@@ -65,9 +73,10 @@ export class ConfigDirectory {
         if (sha256(text) !== hash) return null;
         documents[file] = text;
       }
+      // No outcome: the agent stopped before it wrote one; what it did not see finish is not taken as applied.
       const outcome = await readFile(path.join(folder, OUTCOME_FILE), 'utf8')
-        .then((text) => JSON.parse(text) as Outcome)
-        .catch((): Outcome => ({ status: 'APPLIED', message: null }));
+        .then((text) => JSON.parse(text) as OutcomeOnDisk)
+        .catch(() => PENDING);
       return { snapshot: { version: state.version, documents }, outcome, directory };
     } catch {
       return null;
@@ -76,23 +85,36 @@ export class ConfigDirectory {
 
   /** Writes `snapshot` into a new version directory and puts it in service; answers that directory's name. */
   async write(snapshot: Snapshot<string>): Promise<string> {
+    if (!/^[0-9a-f]{40}$/.test(snapshot.version)) throw new Error(`'${snapshot.version}' is not a version`);
     await mkdir(this.root, { recursive: true });
+    // Refused before anything is in service: a file of someone else's in the way of a top-level link.
+    for (const name of new Set(Object.keys(snapshot.documents).map((file) => safePath(file).split('/')[0]!))) await this.checkLinkable(name);
     const directory = `..${snapshot.version.slice(0, 12)}_${randomBytes(4).toString('hex')}`;
     const folder = path.join(this.root, directory);
-    const files: Record<string, string> = {};
-    for (const [file, text] of Object.entries(snapshot.documents)) {
-      const target = path.join(folder, safePath(file));
-      await mkdir(path.dirname(target), { recursive: true });
-      await durableWrite(target, text);
-      files[file] = sha256(text);
+    try {
+      const files: Record<string, string> = {};
+      for (const [file, text] of Object.entries(snapshot.documents)) {
+        const target = path.join(folder, safePath(file));
+        await mkdir(path.dirname(target), { recursive: true });
+        await durableWrite(target, text);
+        files[file] = sha256(text);
+      }
+      await durableWrite(
+        path.join(folder, STATE_FILE),
+        JSON.stringify({ selection: this.selection, version: snapshot.version, files } satisfies State, null, 2),
+      );
+      await durableWrite(path.join(folder, OUTCOME_FILE), JSON.stringify(PENDING));
+    } catch (error) {
+      // A version half written (a full disk) is not left behind, nor put in service.
+      await rm(folder, { recursive: true, force: true });
+      throw error;
     }
-    await durableWrite(path.join(folder, STATE_FILE), JSON.stringify({ selection: this.selection, version: snapshot.version, files } satisfies State, null, 2));
     await this.serve(directory);
     return directory;
   }
 
   /** Records what applying the version directory came to. */
-  async recordOutcome(directory: string, outcome: Outcome): Promise<void> {
+  async recordOutcome(directory: string, outcome: OutcomeOnDisk): Promise<void> {
     await durableWrite(path.join(this.root, directory, OUTCOME_FILE), JSON.stringify(outcome));
   }
 
@@ -115,12 +137,17 @@ export class ConfigDirectory {
     }
   }
 
-  /** Removes every version directory but those named. */
+  /** Removes every version directory but those named (only the agent's own: nothing else in --dir is touched). */
   async prune(keep: ReadonlySet<string>): Promise<void> {
     for (const name of await readdir(this.root)) {
-      if (!name.startsWith('..') || name === DATA_LINK || keep.has(name)) continue;
+      if (!VERSION_DIRECTORY.test(name) || keep.has(name)) continue;
       await rm(path.join(this.root, name), { recursive: true, force: true });
     }
+  }
+
+  private async checkLinkable(name: string): Promise<void> {
+    const found = await lstat(path.join(this.root, name)).catch(() => null);
+    if (found && !found.isSymbolicLink()) throw new Error(`${path.join(this.root, name)} exists and is not the agent's: move it out of --dir`);
   }
 
   private async link(name: string): Promise<void> {
@@ -128,7 +155,7 @@ export class ConfigDirectory {
     const wanted = path.join(DATA_LINK, name);
     const found = await lstat(at).catch(() => null);
     if (found?.isSymbolicLink() && (await readlink(at)) === wanted) return;
-    if (found && !found.isSymbolicLink()) throw new Error(`${at} exists and is not the agent's: move it out of --dir`);
+    await this.checkLinkable(name);
     const temporary = `${at}.cairn-link`;
     await rm(temporary, { force: true });
     await symlink(wanted, temporary);

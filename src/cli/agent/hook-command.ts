@@ -12,13 +12,18 @@ export interface CommandResult {
 /** Enough of a failing command's output to say why, small enough for a report (at most 16 KB whole). */
 const TAIL_BYTES = 2048;
 
+/** The agent's own credentials: a command's output tail is reported to Cairn, where every viewer reads it. */
+const WITHHELD = ['CAIRN_TOKEN'];
+
 /**
  * Runs `command` with `sh -c` (as consul-template and confd run theirs), with `env` added to the agent's
- * environment, killing it (and its process group) after `timeoutMs`.
+ * environment (its token withheld), killing it (and its process group) after `timeoutMs`. It is done when it exits:
+ * a daemon it started may keep its output open.
  */
 export function runCommand(command: string, env: Record<string, string>, timeoutMs: number): Promise<CommandResult> {
   return new Promise((resolve) => {
-    const child = spawn('sh', ['-c', command], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !WITHHELD.includes(name)));
+    const child = spawn('sh', ['-c', command], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = Buffer.alloc(0);
     const keep = (chunk: Buffer): void => {
       output = Buffer.concat([output, chunk]);
@@ -35,9 +40,14 @@ export function runCommand(command: string, env: Record<string, string>, timeout
       clearTimeout(timer);
       resolve({ exitCode: null, timedOut: false, tail: error.message });
     });
-    child.on('close', (code) => {
+    child.on('exit', (code) => {
       clearTimeout(timer);
-      resolve({ exitCode: code, timedOut, tail: output.toString('utf8') });
+      // What it wrote just before exiting may still be in the pipe: read for a moment more, not until a daemon closes it.
+      setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        resolve({ exitCode: code, timedOut, tail: output.toString('utf8') });
+      }, 20);
     });
   });
 }

@@ -25,7 +25,13 @@ export class LocalServer {
   private readonly waiting = new Set<() => void>();
 
   constructor(private readonly state: () => AgentState) {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = createServer((req, res) => {
+      // A request the agent cannot answer is that request's failure, never the agent's.
+      this.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) json(res, 500, { error: { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) } });
+        else res.destroy();
+      });
+    });
   }
 
   /** Listens on `host:port`; answers the address it got (port 0: any free port). */
@@ -63,14 +69,24 @@ export class LocalServer {
     if (wait > 0 && known !== undefined && known === etagOf(this.snapshot)) await this.changeOrTimeout(wait, req);
     const snapshot = this.snapshot;
     if (snapshot === null) return json(res, 503, { error: { code: 'NOT_READY', message: 'no configuration yet: the agent has not reached Cairn' } });
-    const file = decodeURIComponent(url.pathname.slice(1));
-    const text = snapshot.documents[file];
+    let file: string;
+    try {
+      file = decodeURIComponent(url.pathname.slice(1));
+    } catch {
+      return json(res, 400, { error: { code: 'INVALID_PATH', message: 'the path is not valid percent-encoding' } });
+    }
+    const text = Object.hasOwn(snapshot.documents, file) ? snapshot.documents[file] : undefined;
     if (text === undefined) return json(res, 404, { error: { code: 'NOT_FOUND', message: `no document '${file}' at ${snapshot.version}` } });
     const etag = `"${snapshot.version}"`;
     if (known === etag) return void res.writeHead(304, { etag }).end();
     const headers = { etag, 'cache-control': 'no-cache', 'x-cairn-version': snapshot.version };
     if (url.searchParams.get('format') === 'json') {
-      const value: unknown = file.endsWith('.json') ? JSON.parse(text) : parse(text);
+      let value: unknown;
+      try {
+        value = file.endsWith('.json') ? JSON.parse(text) : parse(text);
+      } catch {
+        return json(res, 422, { error: { code: 'INVALID_DOCUMENT', message: `${file} does not parse as ${file.endsWith('.json') ? 'JSON' : 'YAML'}` } });
+      }
       return void res.writeHead(200, { ...headers, 'content-type': 'application/json; charset=utf-8' }).end(`${JSON.stringify(value)}\n`);
     }
     const type = file.endsWith('.json') ? 'application/json' : 'application/yaml';

@@ -112,6 +112,7 @@ export function registerAgent(program: Command): void {
       const cached = await follower.fromCache();
       if (options.once) {
         const code = await once(follower, cached !== null, log);
+        await follower.stop();
         await local?.close();
         if (code !== ExitCode.ok) throw new CliError(`the agent did not apply a version (exit ${code})`, code, 'Agent');
         return;
