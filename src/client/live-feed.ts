@@ -14,7 +14,7 @@ export interface FeedListener {
 export type WebSocketClass = unknown;
 
 const ENVIRONMENT_EVENTS = `subscription CairnAgentEnvironment($ns: String!, $env: String!, $since: String) {
-  environmentEvents(namespace: $ns, environment: $env, since: $since) { kind commit }
+  environmentEvents(namespace: $ns, environment: $env, since: $since, kinds: [RELEASE, ROLLOUT]) { kind commit }
 }`;
 const CHANGES = `subscription CairnAgentChanges($ns: String!, $prefix: String, $since: String) {
   changes(namespace: $ns, pathPrefix: $prefix, since: $since) { version }

@@ -283,8 +283,15 @@ builder.subscriptionFields((t) => ({
         description:
           "A release or rollout commit of the environment (the last one you were told of), or forty zeros for every release from the first. INVALID_REF when it is not among the branch's recent commits.",
       }),
+      kinds: t.arg({
+        type: [EnvironmentEventKindEnum],
+        required: false,
+        description:
+          'Only events of these kinds (LIVE always comes; the replay after `since` is releases and rollout steps whatever is asked): an agent asks for RELEASE and ROLLOUT, and is not sent a fleet of instance reports.',
+      }),
     },
-    subscribe: async (_root, args, ctx) => endingWithError(await ctx.cairn.instances.subscribe(ctx.actor, args.namespace, args.environment, args.since)),
+    subscribe: async (_root, args, ctx) =>
+      endingWithError(await ctx.cairn.instances.subscribe(ctx.actor, args.namespace, args.environment, args.since, args.kinds)),
     resolve: (event) => {
       if (event instanceof Error) throw event;
       return event;

@@ -110,7 +110,13 @@ export class InstanceService {
    * With `since` (a commit of the environment's branch, or forty zeros: before its first release), every release and
    * rollout commit after it comes first, then LIVE, then the rest: releases and steps with no gap and no repeat.
    */
-  async subscribe(actor: Actor, namespace: string, environment: string, since?: string | null): Promise<AsyncIterableIterator<EnvironmentChange>> {
+  async subscribe(
+    actor: Actor,
+    namespace: string,
+    environment: string,
+    since?: string | null,
+    kinds?: readonly EnvironmentChange['kind'][] | null,
+  ): Promise<AsyncIterableIterator<EnvironmentChange>> {
     const repo = await this.access.open(actor, namespace, 'agent');
     checkScope(actor, repo.name, environment);
     const name = validateEnvironmentName(environment);
@@ -119,7 +125,11 @@ export class InstanceService {
     // (values edited by hand) are not its business.
     const agent = roleIn(actor.operator.grants, repo.name) === 'agent';
     // Listening before the replay is read: a release landing in between is found by the cursor, never lost.
-    const events = this.events.subscribe(repo.name, name, agent ? (event) => event.kind === 'release' || event.kind === 'rollout' : () => true);
+    // A subscriber that asked for some kinds (an agent run with an editor's token wants releases, not a fleet's
+    // reports) is not sent the others: each would cost it a resolution, times every subscriber.
+    const asked = (kind: string): boolean => !kinds || kinds.includes(kind as EnvironmentChange['kind']);
+    const allowed = (kind: string): boolean => !agent || kind === 'release' || kind === 'rollout';
+    const events = this.events.subscribe(repo.name, name, (event) => allowed(event.kind) && asked(event.kind));
     const cursor = since ? await ReleaseCursor.at(repo, name, since) : null;
     const branchChange = (commit: LoggedCommit): EnvironmentChange => ({
       kind: commit.trailers?.action === 'rollout' ? 'rollout' : 'release',

@@ -326,11 +326,14 @@ describe('progressive rollout driven by 50 instances reporting over HTTP', () =>
     const query = `subscription { environmentEvents(namespace: "shop", environment: "prod") { kind commit instance { id desiredVersion } } }`;
     const viewer = collect<Event>(h.ws(VIEWER.token), query, {}, 5);
     const agent = collect<Event>(h.ws(AGENT.token), query, {}, 4);
+    // An editor's token asking for releases and steps only (as `cairn agent` asks) hears no instance either.
+    const kinds = `subscription { environmentEvents(namespace: "shop", environment: "prod", kinds: [RELEASE, ROLLOUT]) { kind commit instance { id desiredVersion } } }`;
+    const asking = collect<Event>(h.ws(EDITOR.token), kinds, {}, 4);
     // Each subscription says when it is live; from then on nothing is missed. A heartbeat that changes nothing is no event.
     await until(
-      () => Promise.resolve(viewer.received.length + agent.received.length),
-      (n) => n === 2,
-      'both subscriptions live',
+      () => Promise.resolve(viewer.received.length + agent.received.length + asking.received.length),
+      (n) => n === 3,
+      'the subscriptions live',
     );
     const heartbeat = { namespace: 'shop', environment: 'prod', id: 'web-00', cluster: 'eu-1', version: v[2], status: 'APPLIED' };
     await gql(REPORT_INSTANCE, { input: heartbeat }, AGENT.token);
@@ -350,6 +353,7 @@ describe('progressive rollout driven by 50 instances reporting over HTTP', () =>
       abortEvent,
     ]);
     expect((await agent.done).map((e) => e.environmentEvents)).toEqual([live, releaseEvent, pauseEvent, abortEvent]);
+    expect((await asking.done).map((e) => e.environmentEvents)).toEqual([live, releaseEvent, pauseEvent, abortEvent]);
   });
 
   it('replays the branch after `since` (the release feed): every release and step after it, then LIVE, then the rest, with no gap or repeat', async () => {
