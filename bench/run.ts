@@ -266,7 +266,15 @@ if (!instancesOnly && !deliveryOnly) {
 const seconds = Math.round((performance.now() - benchStarted) / 1000);
 console.log(`\nwhole run: ${seconds} s`);
 const out = { date: new Date().toISOString(), quick, seconds, node: process.version, cpus: (await import('node:os')).cpus().length, figures };
-const resultsFile = budgetsOnly ? 'results-budgets.json' : instancesOnly ? 'results-instances.json' : deliveryOnly ? 'results-delivery.json' : quick ? 'results-quick.json' : 'results.json';
+const resultsFile = budgetsOnly
+  ? 'results-budgets.json'
+  : instancesOnly
+    ? 'results-instances.json'
+    : deliveryOnly
+      ? 'results-delivery.json'
+      : quick
+        ? 'results-quick.json'
+        : 'results.json';
 writeFileSync(path.resolve(import.meta.dirname, resultsFile), `${JSON.stringify(out, null, 2)}\n`);
 console.log(`\n| versions | operation | Cairn | git CLI | ratio | target | |\n|---:|---|---:|---:|---:|---|---|`);
 for (const f of figures) {

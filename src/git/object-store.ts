@@ -37,6 +37,9 @@ export class MissingObjectError extends Error {
   }
 }
 
+const BLOB_CACHE_ENTRIES = 256;
+const MAX_CACHED_BLOB_BYTES = 64 * 1024;
+
 /**
  * The object database of one bare repository. isomorphic-git writes the objects, after Node's crypto and zlib
  * hashed and deflated them (what makes a commit take milliseconds, see object-format.ts); ObjectReader reads them
@@ -48,6 +51,11 @@ export class ObjectStore {
   /** Parsed trees, including the ones this process just wrote: the next commit reads nothing from disk. */
   private readonly trees = new LruCache<string, readonly TreeEntry[]>(4_000);
   private readonly commits = new LruCache<string, StoredCommit>(5_000);
+  /**
+   * Small blobs just read (or being read): a commit wakes every long-poll and agent of its namespace at once, and
+   * each reads the same few documents. At most BLOB_CACHE_ENTRIES × MAX_CACHED_BLOB_BYTES (16 MiB) are kept.
+   */
+  private readonly blobs = new LruCache<string, Promise<Uint8Array>>(BLOB_CACHE_ENTRIES);
 
   constructor(
     readonly gitdir: string,
@@ -57,8 +65,19 @@ export class ObjectStore {
     this.reader = new ObjectReader(gitdir, this.fs);
   }
 
-  async readBlob(oid: string): Promise<Uint8Array> {
-    return this.readTyped(oid, 'blob');
+  /** A blob's bytes: shared with other readers of the same blob, so never to be modified. */
+  readBlob(oid: string): Promise<Uint8Array> {
+    const cached = this.blobs.get(oid);
+    if (cached) return cached;
+    const reading = this.readTyped(oid, 'blob');
+    this.blobs.set(oid, reading);
+    reading.then(
+      (content) => {
+        if (content.length > MAX_CACHED_BLOB_BYTES) this.blobs.delete(oid);
+      },
+      () => this.blobs.delete(oid),
+    );
+    return reading;
   }
 
   async readTree(oid: string): Promise<readonly TreeEntry[]> {
