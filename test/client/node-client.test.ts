@@ -6,6 +6,7 @@ import { type CairnConfig, CairnClientError, connect } from '../../src/client/no
 import { DEFINE_ENVIRONMENT, RELEASE } from '../support/environment-operations.js';
 import { freePort } from '../support/free-port.js';
 import { type Harness, startHarness } from '../support/harness.js';
+import { startNoWebSocketProxy } from '../support/no-websocket-proxy.js';
 import { APPLY_CHANGES, CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
 import { ROLLOUT, type RolloutData } from '../support/rollout-operations.js';
 import { ADMIN, EDITOR, type TestToken, VIEWER } from '../support/tokens.js';
@@ -122,9 +123,26 @@ describe('the client library in Node', () => {
     expect(config.get('web/ui.json')).toEqual({ checkout: false });
   });
 
+  it('falls back to long-polling when WebSockets are blocked, and still gets every release', async () => {
+    const proxy = await startNoWebSocketProxy(() => h.url);
+    try {
+      const config = await open({ url: proxy.url, instance: 'web-5', heartbeatMs: 600_000, longPollMs: 5_000 });
+      const seen: string[] = [];
+      config.watch('web/ui.json', (_value, info) => void seen.push(info.version));
+      const next = await put(config.get<{ checkout: boolean }>('web/ui.json')?.checkout !== true);
+      await release(next);
+      await until(() => seen.includes(next), 'the release through long-polls');
+      expect(config.live).toBe(false);
+      await config.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('starts from the file cache while the server is down, and refuses a bad token with a typed error', async () => {
     const config = await open({ instance: 'web-3' });
     const version = config.version;
+    const ui = config.get('web/ui.json');
     await config.close();
     expect(readdirSync(cacheDir).some((file) => file.includes('web-3'))).toBe(true);
     const url = h.url;
@@ -133,7 +151,7 @@ describe('the client library in Node', () => {
     opened.push(offline);
     expect(offline.fromCache).toBe(true);
     expect(offline.version).toBe(version);
-    expect(offline.get('web/ui.json')).toEqual({ checkout: false });
+    expect(offline.get('web/ui.json')).toEqual(ui);
     // A tampered cache is not used: with the server down too, connect fails after its timeout.
     const [file] = readdirSync(cacheDir).filter((f) => f.includes('web-3'));
     writeFileSync(path.join(cacheDir, file!), '{"sha256":"0","body":"{}"}');
