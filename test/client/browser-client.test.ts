@@ -5,11 +5,9 @@ import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../support/browser.js';
-import { DEFINE_ENVIRONMENT, RELEASE } from '../support/environment-operations.js';
+import { FlagsEnvironment } from '../support/flags-environment.js';
 import { freePort } from '../support/free-port.js';
 import { type Harness, startHarness } from '../support/harness.js';
-import { APPLY_CHANGES, CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
-import { ROLLOUT, type RolloutData } from '../support/rollout-operations.js';
 import { ADMIN, EDITOR, type TestToken } from '../support/tokens.js';
 
 /**
@@ -39,27 +37,10 @@ describe('the client library in a browser', () => {
   let origin = '';
   let browser: Browser;
   let page: Page;
-  let head = '';
+  let flags: FlagsEnvironment;
+  const put = (checkout: boolean): Promise<string> => flags.put(checkout);
+  const release = (version: string): Promise<void> => flags.release(version);
 
-  const gql = async <T>(query: string, variables: Record<string, unknown>, token = EDITOR.token): Promise<T> => {
-    const res = await h.gql<T>(query, variables, token);
-    expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
-    return res.data;
-  };
-  const put = async (checkout: boolean): Promise<string> => {
-    const data = await gql<{ putConfig: WriteResult }>(PUT_CONFIG, {
-      input: { namespace: 'flags', path: 'web/ui.json', content: { checkout }, expectedVersion: head },
-    });
-    head = data.putConfig.version!.hash;
-    return head;
-  };
-  const release = async (version: string): Promise<void> => {
-    const current =
-      (await gql<{ environment: { data: RolloutData } }>(ROLLOUT, { ns: 'flags', env: 'prod' }, ADMIN.token)).environment.data.release?.hash ?? null;
-    expect(
-      (await gql<{ release: WriteResult }>(RELEASE, { input: { namespace: 'flags', environment: 'prod', version, expectedRelease: current } })).release.status,
-    ).toBe('COMMITTED');
-  };
   const open = async (): Promise<{ version: string; fromCache: boolean; ui: unknown }> => {
     await page.goto(origin);
     await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
@@ -90,20 +71,7 @@ describe('the client library in a browser', () => {
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
     h = await startHarness({ tokens: [ADMIN, EDITOR, FRONTEND], transport: 'http', env: { CAIRN_PORT: String(await freePort()), CAIRN_CORS_ORIGINS: origin } });
-    await gql(CREATE_NAMESPACE, { name: 'flags' }, ADMIN.token);
-    head = (
-      await gql<{ applyChanges: WriteResult }>(APPLY_CHANGES, {
-        input: { namespace: 'flags', expectedVersion: null, changes: [{ path: 'web/ui.json', content: { checkout: false } }] },
-      })
-    ).applyChanges.version!.hash;
-    head = (
-      await gql<{ defineEnvironment: WriteResult }>(
-        DEFINE_ENVIRONMENT,
-        { input: { namespace: 'flags', name: 'prod', clusters: ['eu-1'], expectedVersion: head } },
-        ADMIN.token,
-      )
-    ).defineEnvironment.version!.hash;
-    await release(head);
+    flags = await FlagsEnvironment.create(h, [{ path: 'web/ui.json', content: { checkout: false } }]);
     browser = await launchBrowser();
     page = await browser.newPage();
   });
@@ -116,7 +84,7 @@ describe('the client library in a browser', () => {
 
   it('gets and watches flags from another origin, across a server restart, and starts from localStorage while Cairn is down', async () => {
     const first = await open();
-    expect(first).toEqual({ version: head, fromCache: false, ui: { checkout: false } });
+    expect(first).toEqual({ version: flags.head, fromCache: false, ui: { checkout: false } });
     await page.waitForFunction(() => (window as unknown as { cairn: { live: boolean } }).cairn.live);
 
     const two = await put(true);

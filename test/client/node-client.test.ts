@@ -3,12 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CairnConfig, CairnClientError, connect } from '../../src/client/node/index.js';
-import { DEFINE_ENVIRONMENT, RELEASE } from '../support/environment-operations.js';
+import { FlagsEnvironment } from '../support/flags-environment.js';
 import { freePort } from '../support/free-port.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { startNoWebSocketProxy } from '../support/no-websocket-proxy.js';
-import { APPLY_CHANGES, CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
-import { ROLLOUT, type RolloutData } from '../support/rollout-operations.js';
 import { ADMIN, EDITOR, type TestToken, VIEWER } from '../support/tokens.js';
 
 /** `cairn/client` in Node against a real server on a real socket: get, watch across a restart, the file cache, reports. */
@@ -19,26 +17,10 @@ describe('the client library in Node', () => {
   let h: Harness;
   const cacheDir = mkdtempSync(path.join(tmpdir(), 'cairn-client-cache-'));
   const opened: CairnConfig[] = [];
-  let head = '';
+  let flags: FlagsEnvironment;
+  const put = (checkout: boolean): Promise<string> => flags.put(checkout);
+  const release = (version: string): Promise<void> => flags.release(version);
 
-  const gql = async <T>(query: string, variables: Record<string, unknown>, token = EDITOR.token): Promise<T> => {
-    const res = await h.gql<T>(query, variables, token);
-    expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
-    return res.data;
-  };
-  const put = async (checkout: boolean): Promise<string> => {
-    const data = await gql<{ putConfig: WriteResult }>(PUT_CONFIG, {
-      input: { namespace: 'flags', path: 'web/ui.json', content: { checkout }, expectedVersion: head },
-    });
-    head = data.putConfig.version!.hash;
-    return head;
-  };
-  const release = async (version: string): Promise<void> => {
-    const current =
-      (await gql<{ environment: { data: RolloutData } }>(ROLLOUT, { ns: 'flags', env: 'prod' }, ADMIN.token)).environment.data.release?.hash ?? null;
-    const data = await gql<{ release: WriteResult }>(RELEASE, { input: { namespace: 'flags', environment: 'prod', version, expectedRelease: current } });
-    expect(data.release.status).toBe('COMMITTED');
-  };
   const open = async (options: Partial<Parameters<typeof connect>[0]> = {}): Promise<CairnConfig> => {
     const config = await connect({
       url: h.url,
@@ -64,22 +46,11 @@ describe('the client library in Node', () => {
 
   beforeAll(async () => {
     h = await startHarness({ tokens: [ADMIN, EDITOR, VIEWER, AGENT], transport: 'http', env: { CAIRN_PORT: String(await freePort()) } });
-    await gql(CREATE_NAMESPACE, { name: 'flags' }, ADMIN.token);
-    const changes = [
+    flags = await FlagsEnvironment.create(h, [
       { path: 'web/ui.json', content: { checkout: false } },
       { path: 'web/limits.yaml', text: 'rps: 10\n' },
       { path: 'web/limits.overlays/eu-1.patch.json', content: [{ op: 'replace', path: '/rps', value: 20 }] },
-    ];
-    head = (await gql<{ applyChanges: WriteResult }>(APPLY_CHANGES, { input: { namespace: 'flags', changes, expectedVersion: null } })).applyChanges.version!
-      .hash;
-    head = (
-      await gql<{ defineEnvironment: WriteResult }>(
-        DEFINE_ENVIRONMENT,
-        { input: { namespace: 'flags', name: 'prod', clusters: ['eu-1'], expectedVersion: head } },
-        ADMIN.token,
-      )
-    ).defineEnvironment.version!.hash;
-    await release(head);
+    ]);
   });
 
   afterAll(async () => {
@@ -96,7 +67,7 @@ describe('the client library in Node', () => {
     expect(config.get<{ rps: number }>('web/limits.yaml')?.rps).toBe(20);
     expect(config.get('web/none.json')).toBeUndefined();
     await until(async () => {
-      const state = (await gql<{ environment: { data: RolloutData } }>(ROLLOUT, { ns: 'flags', env: 'prod' }, ADMIN.token)).environment.data;
+      const state = await flags.state();
       return state.instances.some((i) => i.id === 'web-1' && i.status === 'APPLIED' && i.appliedVersion === config.version);
     }, 'the report');
     await config.close();

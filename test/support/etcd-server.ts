@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './free-port.js';
+import { superviseChild } from './supervised-process.js';
 
 /**
  * A real `etcd` (Debian's etcd-server package; `.ci/run` installs it) on free loopback ports, its data in a temp dir,
@@ -95,17 +95,7 @@ async function launch(client: number, peer: number, dir: string): Promise<Runnin
   ];
   const server = spawn('etcd', args, { stdio: 'ignore' });
   server.unref();
-  const watchdog = watch(server);
-  const killBoth = (): void => {
-    watchdog.kill('SIGKILL');
-    server.kill('SIGKILL');
-  };
-  process.once('exit', killBoth);
-  const stop = async (): Promise<void> => {
-    process.off('exit', killBoth);
-    watchdog.kill('SIGKILL');
-    await terminate(server);
-  };
+  const { stop } = superviseChild(server, 'etcd', null, STOP_TIMEOUT_MS);
   try {
     await waitUntilHealthy(server, clientUrl);
   } catch (error) {
@@ -113,15 +103,6 @@ async function launch(client: number, peer: number, dir: string): Promise<Runnin
     throw error;
   }
   return { stop };
-}
-
-/** A shell that waits for its stdin to close (the test process ended, however) and then kills the server. */
-function watch(server: ChildProcess): ChildProcess {
-  const script = 'read _ignored; kill -KILL "$1" 2>/dev/null';
-  const watchdog = spawn('sh', ['-c', script, 'etcd-watchdog', String(server.pid)], { stdio: ['pipe', 'ignore', 'ignore'] });
-  watchdog.unref();
-  (watchdog.stdin as Socket | null)?.unref();
-  return watchdog;
 }
 
 async function waitUntilHealthy(server: ChildProcess, url: string): Promise<void> {
@@ -135,13 +116,4 @@ async function waitUntilHealthy(server: ChildProcess, url: string): Promise<void
     if (Date.now() > deadline) throw new Error(`etcd did not become healthy on ${url} within ${READY_TIMEOUT_MS} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-async function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await exited;
-  clearTimeout(timer);
 }

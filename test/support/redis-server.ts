@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { type Socket, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './free-port.js';
+import { superviseChild } from './supervised-process.js';
 
 /**
  * A real `redis-server` (Debian's package; `.ci/run` installs it) on a free loopback port, without persistence, in
@@ -81,17 +82,7 @@ async function launch(port: number, dir: string): Promise<RunningRedis> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', logFile, '--daemonize', 'no'];
   const server = spawn('redis-server', args, { stdio: 'ignore' });
   server.unref();
-  const watchdog = watch(server, dir);
-  const killBoth = (): void => {
-    watchdog.kill('SIGKILL');
-    server.kill('SIGKILL');
-  };
-  process.once('exit', killBoth);
-  const stop = async (): Promise<void> => {
-    process.off('exit', killBoth);
-    watchdog.kill('SIGKILL');
-    await terminate(server);
-  };
+  const { stop } = superviseChild(server, 'redis', dir, STOP_TIMEOUT_MS);
   try {
     await waitUntilReady(server, port);
   } catch (error) {
@@ -107,14 +98,6 @@ async function launch(port: number, dir: string): Promise<RunningRedis> {
  * A shell that waits for its stdin to close — which happens when the test process ends, however it ends — and then
  * kills the server and removes its directory. Unreferenced, so it never keeps the test process alive.
  */
-function watch(server: ChildProcess, dir: string): ChildProcess {
-  const script = 'read _ignored; kill -KILL "$1" 2>/dev/null; rm -rf "$2"';
-  const watchdog = spawn('sh', ['-c', script, 'redis-watchdog', String(server.pid), dir], { stdio: ['pipe', 'ignore', 'ignore'] });
-  watchdog.unref();
-  (watchdog.stdin as Socket | null)?.unref();
-  return watchdog;
-}
-
 async function waitUntilReady(server: ChildProcess, port: number): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
@@ -147,13 +130,4 @@ function answersAs(port: number, pid: number | undefined): Promise<boolean> {
       if (match) done(Number(match[1]) === pid);
     });
   });
-}
-
-async function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await exited;
-  clearTimeout(timer);
 }
