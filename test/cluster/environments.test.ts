@@ -12,6 +12,7 @@ import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { REPORT_INSTANCE, ROLLOUT, type RolloutData } from '../support/rollout-operations.js';
 import { listeningUrl, startServerProcess } from '../support/server-process.js';
 import { CREATE_TAG, DELETE_TAG, TAGS, type Tag } from '../support/tag-operations.js';
+import { data, until } from '../support/until.js';
 
 /**
  * Environments with two replicas sharing a real git http-backend remote and a real redis-server: release branches,
@@ -34,22 +35,6 @@ function remoteGit(...args: string[]): string {
 
 function replicaEnv(extra: Record<string, string> = {}): Record<string, string> {
   return { CAIRN_REMOTE_URL: remoteUrl, CAIRN_REDIS_URL: redis.url, CAIRN_REMOTE_POLL_MS: '0', CAIRN_ROLLOUT_INTERVAL_MS: '50', ...extra };
-}
-
-async function until<T>(what: string, probe: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-async function data<T>(h: Harness, query: string, variables: Record<string, unknown>): Promise<T> {
-  const res = await h.gql<T>(query, variables);
-  expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
-  return res.data;
 }
 
 async function put(h: Harness, namespace: string, value: number, expectedVersion: string | null): Promise<string> {

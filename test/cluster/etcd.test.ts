@@ -5,6 +5,7 @@ import { type EtcdServer, startEtcdServer } from '../support/etcd-server.js';
 import { type GitHttpServer, startGitHttpServer } from '../support/git-http-server.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { APPLY_CHANGES, CREATE_NAMESPACE, type WriteResult } from '../support/operations.js';
+import { data, until } from '../support/until.js';
 
 /**
  * etcd as a delivery target, against a real etcd (Debian's etcd-server) and real Cairn servers: each release is
@@ -44,22 +45,6 @@ interface EtcdState {
   pending: number;
   lastError: string | null;
   drift: Drift[];
-}
-
-async function until<T>(what: string, probe: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-async function data<T>(h: Harness, query: string, variables: Record<string, unknown>): Promise<T> {
-  const res = await h.gql<T>(query, variables);
-  expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
-  return res.data;
 }
 
 async function write(h: Harness, namespace: string, changes: Record<string, unknown>[], expectedVersion: string | null): Promise<string> {
