@@ -10,6 +10,7 @@ import type { EffectiveConfig, EffectiveDocument } from '../services/overlays.js
 import type { VersionView } from '../services/version-view.js';
 import type { Authenticator } from './authenticator.js';
 import { answer, answerFailure, authenticated } from './json-answer.js';
+import { documentsJson } from './bundle-body.js';
 import { holdUntil, waitOf } from './long-poll.js';
 import { decodedSegment } from './path-segment.js';
 import { labelOf, requestedVersion } from './requested-version.js';
@@ -129,8 +130,9 @@ export class ConfigApi {
     const version = bundle.at.commit.oid;
     const etag = `"${version}"`;
     if (known === etag) return answer(res, 304, null, { etag });
-    const documents = Object.fromEntries(bundle.documents.map((d) => [d.path, format === 'text' ? d.text : d.content]));
-    answer(res, 200, { namespace, version, cluster: url.searchParams.get('cluster'), documents }, { etag });
+    const head = JSON.stringify({ namespace, version, cluster: url.searchParams.get('cluster') }).slice(0, -1);
+    const body = `${head},"documents":${documentsJson(bundle.documents, format === 'text' ? 'text' : 'content')}}`;
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache', etag }).end(body);
   }
 
   /**

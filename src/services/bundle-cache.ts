@@ -2,7 +2,10 @@ import { LruCache } from '../git/lru-cache.js';
 
 /** Bundles kept: a fleet asks for a few (one per environment, cluster and prefix it runs) thousands of times. */
 const CAPACITY = 32;
-/** A bundle larger than this is computed for each request rather than kept (at most CAPACITY × this in memory). */
+/**
+ * A bundle with more text than this is computed for each request rather than kept: at most CAPACITY × this of text
+ * in memory, and about as much again of parsed values and of serialized answers (server/bundle-body.ts).
+ */
 const MAX_CACHED_BYTES = 4 * 1024 * 1024;
 
 /**

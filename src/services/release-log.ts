@@ -24,6 +24,8 @@ interface CachedLog {
 
 interface EnvironmentCache {
   entry: CachedLog | null;
+  /** The read under way, shared by whoever asks meanwhile (a release wakes a fleet's long-polls at once). */
+  reading: { readonly generation: number; readonly log: Promise<readonly LoggedCommit[]> } | null;
   /** Bumped whenever Cairn moves the branch: a read that began before a move must not be kept. */
   generation: number;
 }
@@ -49,7 +51,7 @@ function cacheOf(repo: GitRepository, environment: string): EnvironmentCache {
   }
   let entry = perRepo.get(environment);
   if (!entry) {
-    entry = { entry: null, generation: 0 };
+    entry = { entry: null, reading: null, generation: 0 };
     perRepo.set(environment, entry);
   }
   return entry;
@@ -73,18 +75,30 @@ export async function releaseLog(repo: GitRepository, environment: string, limit
   const cached = state.entry;
   const fresh = tip === undefined ? cached && now - cached.checkedAt < RECHECK_MS : cached && cached.tip === tip;
   if (fresh && cached) return upTo(cached.log, limit);
+  if (tip !== undefined) return upTo(await readFrom(repo, environment, tip, cached), limit);
+  if (state.reading?.generation === state.generation) return upTo(await state.reading.log, limit);
   const generation = state.generation;
-  const current = tip === undefined ? await repo.readRef(releaseBranch(environment)) : tip;
-  let log: readonly LoggedCommit[];
-  if (cached?.tip === current) log = cached.log;
-  else {
-    const read = current ? await repo.branchLog(releaseBranch(environment), LOG_LENGTH, current) : [];
-    const end = read.findIndex((c) => !isBranchAction(c.trailers?.action) || c.trailers?.environment !== environment);
-    log = end === -1 ? read : read.slice(0, end);
-  }
-  // Kept only if nothing moved the branch meanwhile (a release landing during this read): else the next read reads.
-  if (state.generation === generation && tip === undefined) state.entry = { tip: current, log, checkedAt: now };
-  return upTo(log, limit);
+  const reading = (async () => {
+    const current = await repo.readRef(releaseBranch(environment));
+    const log = await readFrom(repo, environment, current, cached);
+    // Kept only if nothing moved the branch meanwhile (a release landing during this read): else the next read reads.
+    if (state.generation === generation) state.entry = { tip: current, log, checkedAt: now };
+    return log;
+  })();
+  state.reading = { generation, log: reading };
+  const done = (): void => {
+    if (state.reading?.log === reading) state.reading = null;
+  };
+  reading.then(done, done);
+  return upTo(await reading, limit);
+}
+
+/** The log from `current` (null: the branch has none), reusing `cached` when it was read at the same tip. */
+async function readFrom(repo: GitRepository, environment: string, current: string | null, cached: CachedLog | null): Promise<readonly LoggedCommit[]> {
+  if (cached?.tip === current) return cached.log;
+  const read = current ? await repo.branchLog(releaseBranch(environment), LOG_LENGTH, current) : [];
+  const end = read.findIndex((c) => !isBranchAction(c.trailers?.action) || c.trailers?.environment !== environment);
+  return end === -1 ? read : read.slice(0, end);
 }
 
 function upTo(log: readonly LoggedCommit[], limit: number): readonly LoggedCommit[] {
