@@ -145,7 +145,8 @@ export class FeedWatcher {
         },
       );
       this.dispose = unsubscribe;
-    }).finally(() => void client.dispose());
+      // Disposing a client whose connection never opened rejects with that connection's error, already told above.
+    }).finally(() => void Promise.resolve(client.dispose()).catch(() => undefined));
   }
 
   private deliver(event: FeedEvent): void {

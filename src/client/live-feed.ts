@@ -135,7 +135,8 @@ export class LiveFeed {
     }).finally(() => {
       clearTimeout(pongTimer);
       this.closeCurrent = null;
-      void client.dispose();
+      // Disposing a client whose connection never opened rejects with that connection's error: already told.
+      void Promise.resolve(client.dispose()).catch(() => undefined);
     });
   }
 

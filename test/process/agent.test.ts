@@ -121,6 +121,13 @@ describe('cairn agent', () => {
     const reported = (await state()).instances.find((i) => i.id === 'init-1');
     expect(reported).toMatchObject({ appliedVersion: released[0], status: 'APPLIED', converged: true });
 
+    // Without an environment it follows main's head (a viewer's read: nothing is reported).
+    const mainDir = path.join(root, 'once-main');
+    const main = startAgent(['--namespace', 'pay', '--dir', mainDir, '--once'], url, EDITOR.token);
+    expect(await main.exited).toBe(0);
+    expect(readAgentDirectory(mainDir)?.version).toBe(head);
+    expect(JSON.parse(readFileSync(path.join(mainDir, 'other/x.json'), 'utf8'))).toEqual({ x: 1 });
+
     const failing = agent('init-2', path.join(root, 'once-failing'), ['--once', '--check', 'echo "not healthy"; exit 3']);
     expect(await failing.exited).toBe(7);
     const failed = (await state()).instances.find((i) => i.id === 'init-2');
