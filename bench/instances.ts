@@ -28,7 +28,7 @@ const FLOOR = '{ __typename }';
  */
 export async function benchInstances(record: Record): Promise<void> {
   // Twice: over GraphQL against the server as `npm start` runs it (size-optimized V8: half the memory), and as a
-  // server facing a fleet runs (README, "Performance"): V8's defaults, the agents on the HTTP API.
+  // server facing a fleet runs (docs/performance.md, "Performance"): V8's defaults, the agents on the HTTP API.
   await benchFleet(record, NPM_START_FLAGS, 'graphql', '');
   await benchFleet(record, [], 'agent-api', ', agent API, V8 defaults');
 }

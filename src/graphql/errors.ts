@@ -182,7 +182,7 @@ errorType(ReviewNotAllowedError, {
 errorType(TooExpensiveError, {
   name: 'TooExpensive',
   description:
-    'The request would cost more than a documented limit allows (README, "Limits"); nothing was changed. Narrow it (a pointer, a path, fewer versions) or raise the limit.',
+    'The request would cost more than a documented limit allows (docs/operations.md, "Limits"); nothing was changed. Narrow it (a pointer, a path, fewer versions) or raise the limit.',
   fields: (t) => ({
     limit: t.exposeString('limit', { description: 'The setting or built-in bound that refused the request.' }),
     detail: t.exposeString('detail'),

@@ -114,7 +114,7 @@ export const SERVER_SETTINGS = z.object({
   LOG_LEVEL: text('info').describe('pino level; logs are JSON, one line per operation with its request id'),
 });
 
-/** Read only when CAIRN_REMOTE_URL is set: one of several replicas (README, "Running several replicas"). */
+/** Read only when CAIRN_REMOTE_URL is set: one of several replicas (docs/replicas.md, "Running several replicas"). */
 export const CLUSTER_SETTINGS = z.object({
   CAIRN_REMOTE_URL: httpUrl().describe('the shared Git repository (smart HTTP) replicas push to and pull from; see "Running several replicas"'),
   CAIRN_REMOTE_USERNAME: optionalText().describe('HTTP basic user name for the remote'),

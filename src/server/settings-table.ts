@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SETTING_DECLARATIONS } from './setting-declarations.js';
 
-/** README's configuration table lies between these two lines; `npm run docs:settings` rewrites what is between them. */
+/** docs/operations.md's configuration table lies between these two lines; `npm run docs:settings` rewrites what is between them. */
 export const TABLE_START = '<!-- settings: generated from src/server/setting-declarations.ts by `npm run docs:settings`; edit it there -->';
 export const TABLE_END = '<!-- end of settings -->';
 
@@ -15,7 +15,7 @@ export function settingsTable(): string {
 export function withSettingsTable(readme: string): string {
   const start = readme.indexOf(TABLE_START);
   const end = readme.indexOf(TABLE_END);
-  if (start < 0 || end < start) throw new Error(`README.md needs the lines ${TABLE_START} and ${TABLE_END}, in that order`);
+  if (start < 0 || end < start) throw new Error(`docs/operations.md needs the lines ${TABLE_START} and ${TABLE_END}, in that order`);
   return `${readme.slice(0, start + TABLE_START.length)}\n${settingsTable()}\n${readme.slice(end)}`;
 }
 

@@ -7,7 +7,7 @@ import { readSettings } from '../../src/server/settings.js';
 import { declaredDefault, withSettingsTable } from '../../src/server/settings-table.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const README = readFileSync(path.join(ROOT, 'docs', 'operations.md'), 'utf8');
 const DECLARED = new Map(SETTING_DECLARATIONS.flatMap((declarations) => Object.entries(declarations.shape)));
 
 describe('readSettings', () => {
@@ -222,7 +222,7 @@ describe('readSettings', () => {
 
 describe("README's settings", () => {
   it('the configuration table is the one the declarations make (npm run docs:settings writes it)', () => {
-    expect(README, 'README.md differs from the declarations: run npm run docs:settings').toBe(withSettingsTable(README));
+    expect(README, 'docs/operations.md differs from the declarations: run npm run docs:settings').toBe(withSettingsTable(README));
   });
 
   it('every CAIRN_ variable the server names is declared, and so documented', () => {
