@@ -28,10 +28,11 @@ export class ApprovalCheck implements WriteCheck {
     // arrives. A merge brings what an editor proposed: one touching Cairn's own files (policy, schemas) is merged by
     // an admin, since with no rule in force nobody else would have had to look at it.
     if (write.action === 'merge') {
-      if (governance && !admin) throw new ForbiddenError(write.repo.name, 'admin');
+      if (governance && !admin)
+        throw new ForbiddenError(write.repo.name, 'admin', governedBy(write.repo.name, [...write.files.keys()].filter(isGovernanceFile)));
       return;
     }
-    if (newPolicy !== undefined && !admin) throw new ForbiddenError(write.repo.name, 'admin');
+    if (newPolicy !== undefined && !admin) throw new ForbiddenError(write.repo.name, 'admin', governedBy(write.repo.name, [POLICY_PATH]));
     const policy = await policyAt(write.repo, write.head?.oid ?? null).catch((error: unknown) => {
       // A head policy that does not parse (pushed with git) can still be replaced, or removed, by an admin.
       if (admin && newPolicy !== undefined) return DEFAULT_POLICY;
@@ -50,6 +51,11 @@ export class ApprovalCheck implements WriteCheck {
     const covered = [...write.files.keys()].filter((p) => isGovernanceFile(p) || rules.some((r) => governedNames(p).some((name) => matchesAny(r.paths, name))));
     throw new ApprovalRequiredError(covered, rule.required, 0, rule.approvers);
   }
+}
+
+/** Why a write of Cairn's own files is refused: the policy (or a schema) decides later writes, so only an admin changes it. */
+function governedBy(namespace: string, files: readonly string[]): string {
+  return `this changes ${files.join(', ')}, which decide${files.length === 1 ? 's' : ''} what later writes to '${namespace}' need: only an admin of '${namespace}' may change ${files.length === 1 ? 'it' : 'them'} (a rollback or a merge across such a change too)`;
 }
 
 /**
