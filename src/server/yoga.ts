@@ -54,6 +54,21 @@ function isQuery(args: ExecutionArgs): boolean {
   return operations.length > 0 && chosen?.operation === 'query';
 }
 
+/** GraphiQL's first tab: what Cairn is and a first query to run, instead of a generic GraphQL welcome. */
+export const GRAPHIQL_WELCOME = `# Cairn: versioned configuration on Git, through GraphQL.
+#
+# Every write is a Git commit (who, when, from which IP, why: the commit's trailers). Writes take the version you
+# read (expectedVersion) and answer typed errors (VersionConflict, SchemaViolation, ApprovalRequired...) with a code.
+# With a tokens file, add the header {"authorization": "Bearer <token>"} below (Headers). Docs: the Docs panel here,
+# README.md and docs/ in the repository. Run this (Ctrl-Enter) to see the namespaces you may read:
+
+query Namespaces {
+  namespaces(first: 20) {
+    edges { node { name versionCount head { hash comment timestamp operator { name email } } } }
+  }
+}
+`;
+
 async function renderLocalGraphiQL(options: GraphiQLOptions): Promise<string> {
   const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
   return renderGraphiQL(options);
@@ -67,7 +82,7 @@ export function createCairnYoga(options: YogaOptions): CairnYoga {
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: options.graphiql ? { title: 'Cairn', subscriptionsProtocol: 'WS' } : false,
+    graphiql: options.graphiql ? { title: 'Cairn', subscriptionsProtocol: 'WS', defaultQuery: GRAPHIQL_WELCOME } : false,
     // yoga's own GraphiQL page loads its scripts from unpkg.com; this one carries them inline (about 9 MB, loaded
     // on first use only), so GraphiQL works offline and nothing is fetched from a CDN.
     renderGraphiQL: renderLocalGraphiQL,
