@@ -193,7 +193,8 @@ function optionalField(
   return value === null ? {} : { [name]: value };
 }
 
-function isCommitAction(value: string | undefined): value is CommitAction {
+/** Whether `value` names a commit action (`update`, `rollback`, …). */
+export function isCommitAction(value: string | undefined): value is CommitAction {
   return ACTIONS.some((action) => action === value);
 }
 

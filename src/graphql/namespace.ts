@@ -12,7 +12,7 @@ export const AS_OF_DOC = 'Read main as of this instant: its last commit at or be
 
 export const AuditFilterInput = builder.inputType('AuditFilter', {
   fields: (t) => ({
-    operator: t.string({ required: false, description: "The operator's name or email, case-insensitive." }),
+    operator: t.string({ required: false, description: "A part of the operator's name or email, case-insensitive: `ada` finds Ada Admin <ada@example.com>." }),
     action: t.field({ type: CommitActionEnum, required: false }),
     since: t.field({ type: 'DateTime', required: false }),
     until: t.field({ type: 'DateTime', required: false }),

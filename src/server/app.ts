@@ -23,6 +23,7 @@ import { RedisDeliveryLog } from './redis-delivery-log.js';
 import { RedisInstanceSharing } from './redis-instance-sharing.js';
 import { AgentApi } from './agent-api.js';
 import { ConfigApi } from './config-api.js';
+import { AuditExport } from './audit-export.js';
 import { TokenRegistry } from './token-registry.js';
 import { attachWebSocket } from './websocket.js';
 import { type CairnYoga, createCairnYoga } from './yoga.js';
@@ -82,6 +83,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   let yoga: CairnYoga | null = null;
   let agentApi: AgentApi | null = null;
   let configApi: ConfigApi | null = null;
+  let auditExport: AuditExport | null = null;
   const server = createServer(
     requestHandler({
       settings,
@@ -92,6 +94,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       yoga: () => yoga,
       agentApi: () => agentApi,
       configApi: () => configApi,
+      auditExport: () => auditExport,
     }),
   );
   closeIdleConnectionsAfterReading(server);
@@ -154,6 +157,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     yoga = served;
     agentApi = new AgentApi(cairn, authenticator, logger);
     configApi = new ConfigApi(cairn, authenticator, logger);
+    auditExport = new AuditExport(cairn, authenticator, logger);
     if (!settings.webhookDelivery) logger.info('webhook delivery is off in this process (CAIRN_WEBHOOK_DELIVERY)');
     if (cluster) await cluster.runWebhooks(cairn.webhookDispatcher, settings.webhookDelivery);
     else if (settings.webhookDelivery) await cairn.webhookDispatcher.start();

@@ -149,6 +149,27 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    '/v1/audit/{namespace}': {
+      get: {
+        summary: 'The audit log, newest first, as CSV or JSON Lines (at most 100,000 entries)',
+        parameters: [
+          path('namespace', 'The namespace.'),
+          query('format', 'jsonl (the default) or csv (RFC 4180, a header row, formulas defused).', { enum: ['jsonl', 'csv'] }),
+          query('operator', "A part of the operator's name or email, case-insensitive."),
+          query('action', 'A commit action: create, update, delete, rollback, revert, merge, import, release, ...'),
+          query('path', 'Only entries changing this document.'),
+          query('since', 'ISO 8601.', { type: 'string', format: 'date-time' }),
+          query('until', 'ISO 8601.', { type: 'string', format: 'date-time' }),
+        ],
+        responses: {
+          '200': {
+            description: 'One entry per line: version, time, action, operatorName, operatorEmail, operatorIp, comment, paths.',
+            content: { 'application/x-ndjson': { schema: { type: 'string' } }, 'text/csv': { schema: { type: 'string' } } },
+          },
+          ...COMMON_FAILURES,
+        },
+      },
+    },
     '/v1/environments/{namespace}/{environment}/desired': {
       get: {
         summary: 'The version an instance should run',

@@ -9,7 +9,7 @@ import { listProposals } from './proposal-log.js';
 import { type VersionView, viewOf } from './version-view.js';
 
 export interface AuditFilter extends VersionFilter {
-  /** Matches the operator's name or email, case-insensitively. */
+  /** A part of the operator's name or email, case-insensitively (`ada` finds Ada Admin <ada@example.com>). */
   readonly operator?: string | null;
   readonly action?: CommitAction | null;
   /** Only this version (any ref form). */
@@ -60,5 +60,5 @@ async function proposalEntries(repo: GitRepository, filter: AuditFilter, operato
 }
 
 function matchesOperator(commit: IndexedCommit, operator: string | null): boolean {
-  return operator === null || commit.author.name.toLowerCase() === operator || commit.author.email.toLowerCase() === operator;
+  return operator === null || commit.author.name.toLowerCase().includes(operator) || commit.author.email.toLowerCase().includes(operator);
 }

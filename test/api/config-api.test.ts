@@ -173,6 +173,7 @@ describe('GET /v1/config/<namespace>/<path>', () => {
     const document = (await spec.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths).sort()).toEqual([
+      '/v1/audit/{namespace}',
       '/v1/bundle/{namespace}',
       '/v1/config/{namespace}/{path}',
       '/v1/environments/{namespace}/{environment}/desired',

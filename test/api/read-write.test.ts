@@ -151,6 +151,9 @@ describe('reading and writing documents through GraphQL, checked with the git CL
       );
     expect(await run({ operator: 'ALICE@example.com' })).toEqual([...versions].reverse());
     expect(await run({ operator: 'bob@example.com' })).toEqual([]);
+    // A part of the name or the email is enough (the console's filter box).
+    expect(await run({ operator: 'lic' })).toEqual([...versions].reverse());
+    expect(await run({ operator: 'example.org' })).toEqual([]);
     expect(await run({ action: 'CREATE' })).toEqual([versions[1], versions[0]]);
     expect(await run({ path: 'flags.json' })).toEqual([versions[1]]);
     expect(await run({ version: versions[2]!.slice(0, 10) })).toEqual([versions[2]]);
