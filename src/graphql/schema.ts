@@ -18,6 +18,7 @@ import './schema-validation.js';
 import './overlay.js';
 import './tag.js';
 import './environment.js';
+import './comparison.js';
 import './rollout.js';
 import './etcd.js';
 import './blame.js';

@@ -32,6 +32,7 @@ import { WebhookService } from './webhooks/webhook-service.js';
 import { WritePipeline, type WriteSettings } from './write-pipeline.js';
 import { EnvironmentService } from './environments.js';
 import { EnvironmentDiff } from './environment-diff.js';
+import { ConfigComparison } from './config-comparison.js';
 import { NamespaceSignal } from './namespace-signal.js';
 import { EnvironmentsCheck } from './environments-check.js';
 import { EnvironmentEvents } from './environment-events.js';
@@ -110,6 +111,7 @@ export interface Cairn {
   readonly instances: InstanceService;
   readonly rolloutDriver: RolloutDriver;
   readonly environmentDiff: EnvironmentDiff;
+  readonly comparison: ConfigComparison;
   /** Wakes long-polls when a namespace changes. */
   readonly namespaceSignal: NamespaceSignal;
   /** Every instance's applied state, for the replicas' sharing to feed what other replicas were told. */
@@ -239,6 +241,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
     instances: new InstanceService(access, instanceRegistry, rollouts, overlays, environmentEvents, deps.instanceSharing ?? UNSHARED, clock),
     instanceRegistry,
     environmentDiff: new EnvironmentDiff(access, overlays),
+    comparison: new ConfigComparison(overlays, environments),
     namespaceSignal: new NamespaceSignal(deps.store),
     rolloutDriver: new RolloutDriver(rollouts, deps.store, rolloutSettings.intervalMs),
     blame: new BlameService(access, deps.blame ?? {}),

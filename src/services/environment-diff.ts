@@ -68,7 +68,7 @@ export async function overlaidClusters(repo: GitRepository, commits: readonly In
 }
 
 /** The documents whose text differs, by path, as diffs from `before` to `after`. */
-function differences(before: readonly EffectiveDocument[], after: readonly EffectiveDocument[]): DocumentDiff[] {
+export function differences(before: readonly EffectiveDocument[], after: readonly EffectiveDocument[]): DocumentDiff[] {
   const old = new Map(before.map((d) => [d.path, d.text]));
   const next = new Map(after.map((d) => [d.path, d.text]));
   const side = (text: string | undefined) => (text === undefined ? null : { text: () => Promise.resolve(text), blob: null });
