@@ -144,6 +144,16 @@ const ProposeReleaseInput = builder.inputType('ProposeReleaseInput', {
   }),
 });
 
+const ProposeRollbackInput = builder.inputType('ProposeRollbackInput', {
+  fields: (t) => ({
+    namespace: t.string({ required: true }),
+    to: t.string({ required: true, description: 'The version of main to roll back to (hash, short hash, tag, HEAD~N).' }),
+    paths: t.stringList({ required: false, description: 'Only these documents; every document when absent.' }),
+    expectedVersion: t.string({ required: false, description: "Main's head the rollback was previewed on; refused with VersionConflict when main moved." }),
+    comment: t.string({ required: false }),
+  }),
+});
+
 const ProposalActionInput = builder.inputType('ProposalActionInput', {
   fields: (t) => ({
     namespace: t.string({ required: true }),
@@ -164,6 +174,21 @@ builder.mutationFields((t) => ({
         { namespace: input.namespace, expectedVersion: input.expectedVersion ?? null, comment: input.comment },
         input.changes.map((c) => ({ path: c.path, text: c.text, content: c.content === undefined ? undefined : (c.content as JsonValue), delete: c.delete })),
       ),
+  }),
+  proposeRollback: t.field({
+    type: ProposalRef,
+    description:
+      "Proposes a rollback for review: the documents (all, or `paths`) as they were at `to`, on a new branch proposals/<id> from main's head. Paths a policy rule governs roll back only this way (but for an admin's emergency rollback when the policy allows it).",
+    args: { input: t.arg({ type: ProposeRollbackInput, required: true }) },
+    errors: { types: PROPOSE_ERRORS, directResult: true },
+    resolve: (_root, { input }, ctx) =>
+      ctx.cairn.proposals.proposeRollback(ctx.actor, {
+        namespace: input.namespace,
+        expectedVersion: input.expectedVersion ?? null,
+        comment: input.comment,
+        to: input.to,
+        paths: input.paths,
+      }),
   }),
   proposeRelease: t.field({
     type: ProposalRef,

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { roleIn, satisfies } from '../domain/access.js';
 import { defaultComment } from '../domain/commit-message.js';
+import { validateDocumentPath } from '../domain/document-path.js';
+import { InvalidInputError } from '../domain/errors.js';
 import { type ProposalState, approvalRefusal, coveringRules, evaluateApprovals, newProposalId, releaseRules, validateProposalId } from '../domain/proposal.js';
 import { ApprovalRequiredError, ProposalClosedError, ProposalConflictError, ProposalRejectedError, ReviewNotAllowedError } from '../domain/proposal-errors.js';
 import type { IndexedCommit } from '../git/commit-index.js';
@@ -12,6 +14,7 @@ import { policyAt } from './namespace-policy.js';
 import { type Proposal, type ProposedRelease, listProposals, readProposal } from './proposal-log.js';
 import type { ReleaseAsk } from './environments.js';
 import { type DocumentWrite, planUpdate, prepare } from './update.js';
+import { planRollback } from './rollback.js';
 import type { WriteOutcome, WritePipeline } from './write-pipeline.js';
 import type { WritePlan } from './write-request.js';
 
@@ -58,6 +61,31 @@ export class ProposalService {
       options: { expectedVersion: options.expectedVersion, comment: options.comment ?? '' },
       request: { operation: 'propose', payload: [] },
       plan: async (_repo, _base, documents) => ({ ...(await planUpdate(documents, files)), action: 'propose', proposal: id }),
+      landed: announced.landed,
+    });
+    return announced.proposal();
+  }
+
+  /**
+   * Proposes a rollback for review (paths a policy rule governs roll back only this way, but for an admin's emergency):
+   * the documents (all, or `paths`) as they were at `to`, on a new proposal branch from main's head. Approved and
+   * merged, main gets exactly that change.
+   */
+  async proposeRollback(actor: Actor, options: ProposeOptions & { readonly to: string; readonly paths?: readonly string[] | null }): Promise<Proposal> {
+    const paths = options.paths?.map(validateDocumentPath) ?? null;
+    if (paths && paths.length === 0) throw new InvalidInputError('paths is empty; omit it to roll back every document');
+    const id = newProposalId(this.clock().getTime(), randomBytes(4).toString('hex'));
+    const announced = this.announcer(id, 'propose');
+    await this.pipeline.write({
+      actor,
+      target: this.pipeline.targets.proposal(options.namespace, id),
+      options: { expectedVersion: options.expectedVersion, comment: options.comment ?? `roll back to ${options.to}` },
+      request: { operation: 'propose', payload: [] },
+      plan: async (repo, base, documents) => {
+        const rollback = await planRollback(repo, base, options.to, paths);
+        if (rollback.files.size === 0) throw new InvalidInputError(`the documents are already as they were at '${options.to}': nothing to propose`);
+        return { ...(await planUpdate(documents, rollback.files)), action: 'propose', proposal: id };
+      },
       landed: announced.landed,
     });
     return announced.proposal();

@@ -36,7 +36,8 @@ export class RollbackService {
   }
 }
 
-async function planRollback(repo: GitRepository, head: IndexedCommit | null, to: string, paths: string[] | null): Promise<WritePlan> {
+/** What rolling back to `to` changes on top of `head` (the chosen paths, or every document). */
+export async function planRollback(repo: GitRepository, head: IndexedCommit | null, to: string, paths: string[] | null): Promise<WritePlan> {
   const target = await repo.resolve(to);
   // Rolling back to a commit off main (a proposal's, say) would put unapproved content on main.
   if (!repo.mainCommit(target)) throw new InvalidInputError(`'${to}' is not a version of main; roll back to one of main's versions`);

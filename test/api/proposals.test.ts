@@ -36,6 +36,8 @@ const PUT_CONFIG = `mutation($input: PutConfigInput!) { putConfig(input: $input)
 const APPLY_CHANGES = `mutation($input: ApplyChangesInput!) { applyChanges(input: $input) { ${PAYLOAD_FIELDS} ${WRITE_ERRORS} } }`;
 const ROLLBACK = `mutation($input: RollbackInput!) { rollback(input: $input) { ${PAYLOAD_FIELDS} ${WRITE_ERRORS} } }`;
 const PROPOSE = `mutation($input: ProposeChangeInput!) { proposeChange(input: $input) { __typename ... on Proposal { ${PROPOSAL_FIELDS} } ${ERROR_FIELDS} } }`;
+const PROPOSE_ROLLBACK = `mutation($input: ProposeRollbackInput!) { proposeRollback(input: $input) { __typename ... on Proposal { ${PROPOSAL_FIELDS} } ${ERROR_FIELDS} } }`;
+const ROLLBACK_MUTATION = `mutation($input: RollbackInput!) { rollback(input: $input) { __typename } }`;
 const APPROVE = `mutation($input: ProposalActionInput!) { approveChange(input: $input) { __typename ... on Proposal { ${PROPOSAL_FIELDS} } ${REVIEW_ERRORS} } }`;
 const REJECT = `mutation($input: ProposalActionInput!) { rejectChange(input: $input) { __typename ... on Proposal { ${PROPOSAL_FIELDS} } ${REVIEW_ERRORS} } }`;
 const MERGE = `mutation($input: ProposalActionInput!) { mergeChange(input: $input) {
@@ -232,6 +234,47 @@ describe('change requests', () => {
     expect(read.data.namespace.proposal).toMatchObject({ state: 'MERGED', mergedVersion: { hash: version.hash } });
     expect(await merge(p.id)).toMatchObject({ __typename: 'ProposalClosed', state: 'MERGED' });
     expect(await approve(p.id, BOB.token)).toMatchObject({ __typename: 'ProposalClosed' });
+  });
+
+  it('proposes a rollback of governed paths (refused as a direct rollback): reviewed and merged, main is as it was', async () => {
+    await h.gql(CREATE_NAMESPACE, { name: 'rb' });
+    expect((await put('rb', 'prod/app.json', { replicas: 1 }, ADMIN.token, null)).status).toBe('COMMITTED');
+    expect((await put('rb', '.cairn/policy.json', policy(false), ADMIN.token, null)).status).toBe('COMMITTED');
+    const past = head('rb');
+    const p0 = await h.gql<{ proposeChange: Proposal }>(
+      PROPOSE,
+      { input: { namespace: 'rb', expectedVersion: past, changes: [{ path: 'prod/app.json', content: { replicas: 2 } }] } },
+      ALICE.token,
+    );
+    for (const token of [BOB.token, CAROL.token]) await h.gql(APPROVE, { input: { namespace: 'rb', proposal: p0.data.proposeChange.id, comment: '' } }, token);
+    await h.gql(MERGE, { input: { namespace: 'rb', proposal: p0.data.proposeChange.id, comment: '' } }, ALICE.token);
+    // A direct rollback of the governed path is refused, whoever asks (this policy allows no emergency).
+    const direct = await h.gql<{ rollback: Outcome }>(ROLLBACK_MUTATION, { input: { namespace: 'rb', to: past, expectedVersion: head('rb') } }, ADMIN.token);
+    expect(direct.data.rollback.__typename).toBe('ApprovalRequired');
+    const before = h.git('rb', 'show', `${past}:prod/app.json`);
+    expect(JSON.parse(before)).toEqual({ replicas: 1 });
+    const res = await h.gql<{ proposeRollback: Proposal }>(
+      PROPOSE_ROLLBACK,
+      { input: { namespace: 'rb', to: past, paths: ['prod/app.json'], expectedVersion: head('rb'), comment: 'replicas 2 broke prod' } },
+      ALICE.token,
+    );
+    const p = res.data.proposeRollback;
+    expect(p).toMatchObject({ __typename: 'Proposal', state: 'OPEN', comment: 'replicas 2 broke prod', diff: [{ path: 'prod/app.json', status: 'MODIFIED' }] });
+    expect(head('rb')).not.toBe(h.git('rb', 'rev-parse', `proposals/${p.id}`).trim());
+    for (const token of [BOB.token, CAROL.token]) {
+      const res2 = await h.gql<Record<string, Outcome>>(APPROVE, { input: { namespace: 'rb', proposal: p.id, comment: 'ok' } }, token);
+      expect(res2.data.approveChange!.__typename).toBe('Proposal');
+    }
+    const merged = await h.gql<Record<string, Outcome>>(MERGE, { input: { namespace: 'rb', proposal: p.id, comment: '' } }, ALICE.token);
+    expect(merged.data.mergeChange).toMatchObject({ __typename: 'WritePayload', status: 'COMMITTED' });
+    expect(h.git('rb', 'show', 'main:prod/app.json')).toBe(before);
+    // Nothing left to roll back: refused, nothing proposed.
+    const again = await h.gql<{ proposeRollback: Proposal }>(
+      PROPOSE_ROLLBACK,
+      { input: { namespace: 'rb', to: past, paths: ['prod/app.json'], expectedVersion: head('rb') } },
+      ALICE.token,
+    );
+    expect(again.data.proposeRollback).toMatchObject({ __typename: 'InvalidInput' });
   });
 
   it('serializes concurrent reviews and merges: both approvals land, exactly one merge commits', async () => {
