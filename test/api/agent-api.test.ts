@@ -4,6 +4,7 @@ import { type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
 import { DESIRED_STATE } from '../support/rollout-operations.js';
 import { ADMIN, EDITOR, type TestToken } from '../support/tokens.js';
+import { failureOf } from '../support/http-failure.js';
 
 /** The agents' HTTP read API, over a real socket: the desired version without GraphQL, with the same tokens and scopes. */
 
@@ -107,7 +108,7 @@ describe('GET /v1/environments/<ns>/<env>/desired', () => {
   });
 
   it('answers typed failures with their HTTP status', async () => {
-    const error = async (res: Response): Promise<[number, string]> => [res.status, ((await res.json()) as { error: { code: string } }).error.code];
+    const error = failureOf;
     expect(await error(await desired('instance=web-1&cluster=eu-1', null))).toEqual([401, 'UNAUTHENTICATED']);
     expect(await error(await desired('instance=web-1&cluster=eu-1', 'no-such-token'))).toEqual([401, 'UNAUTHENTICATED']);
     expect(await error(await desired('instance=web-1&cluster=eu-1', STRANGER.token))).toEqual([403, 'FORBIDDEN']);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
 import { ADMIN, EDITOR, type TestToken, VIEWER } from '../support/tokens.js';
+import { failureOf } from '../support/http-failure.js';
 
 /** GET /v1/audit/<namespace>: the audit log exported as CSV or JSON Lines, checked against `git log`. */
 
@@ -54,7 +55,7 @@ describe('GET /v1/audit/<namespace>', () => {
   });
 
   it('answers failures as JSON with their HTTP status', async () => {
-    const error = async (res: Response): Promise<[number, string]> => [res.status, ((await res.json()) as { error: { code: string } }).error.code];
+    const error = failureOf;
     expect(await error(await exportOf('shop', null))).toEqual([401, 'UNAUTHENTICATED']);
     expect(await error(await exportOf('shop', OUTSIDER.token))).toEqual([403, 'FORBIDDEN']);
     expect(await error(await exportOf('nowhere'))).toEqual([404, 'NOT_FOUND']);

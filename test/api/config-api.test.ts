@@ -3,6 +3,7 @@ import { DEFINE_ENVIRONMENT, RELEASE } from '../support/environment-operations.j
 import { type Harness, startHarness } from '../support/harness.js';
 import { APPLY_CHANGES, CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
 import { ADMIN, EDITOR, type TestToken, VIEWER } from '../support/tokens.js';
+import { failureOf } from '../support/http-failure.js';
 
 /** The plain HTTP read API over a real socket: documents as text or JSON, by version, environment and cluster. */
 
@@ -194,7 +195,7 @@ describe('GET /v1/config/<namespace>/<path>', () => {
   });
 
   it('answers failures as JSON with their HTTP status', async () => {
-    const error = async (res: Response): Promise<[number, string]> => [res.status, ((await res.json()) as { error: { code: string } }).error.code];
+    const error = failureOf;
     expect(await error(await get('shop/app.yaml', null))).toEqual([401, 'UNAUTHENTICATED']);
     expect(await error(await get('shop/app.yaml', OUTSIDER.token))).toEqual([403, 'FORBIDDEN']);
     expect(await error(await get('shop/missing.yaml'))).toEqual([404, 'NOT_FOUND']);
