@@ -135,6 +135,15 @@ describe('cairn delete, mv, put onto an existing document, get --cluster and dif
     expect(human.stdout).toContain('1 document(s) differ');
     expect(human.stdout).toContain('-{"replicas": 1}');
     expect(human.stdout).toContain('+{"replicas": 5}');
+    // Each side at a version of its own: the same namespace at the same version differs in nothing.
+    const staging = head('staging');
+    expect(json(await cli(['--json', 'diff', '--from-ns', 'staging', '--to-ns', 'staging', staging.slice(0, 12), 'HEAD'], VIEWER.token))).toMatchObject({
+      from: { hash: staging },
+      to: { hash: staging },
+      files: [],
+    });
+    expect((await cli(['diff', '--from-ns', 'staging', '--to-ns', 'prod', 'f'.repeat(40)], VIEWER.token)).code).toBe(3);
+    expect((await cli(['diff', '--from-ns', 'staging', '--to-ns', 'prod', 'HEAD', 'HEAD', 'HEAD'], VIEWER.token)).code).toBe(2);
     expect((await cli(['diff', '--from-ns', 'staging'], VIEWER.token)).code).toBe(2);
     expect((await cli(['diff', '--from-ns', 'staging', '--to-ns', 'nowhere'], VIEWER.token)).code).toBe(3);
     expect((await cli(['diff', '--from-ns', 'staging', '--to-ns', 'prod'], null)).code).toBe(5);

@@ -62,6 +62,10 @@ export function registerDiff(program: Command): void {
     .option('--path <path>', 'only this document')
     .option('--from-ns <namespace>', 'compare two namespaces: this one (at [from-version], default head) ...')
     .option('--to-ns <namespace>', '... against this one (at [to-version], default head); computed by the CLI from both sets of documents')
+    .addHelpText(
+      'after',
+      '\nTwo namespaces: the API compares versions of one namespace only, so the CLI reads every document of both (each at its\nversion) and compares them itself, reporting value changes and unified diffs as for two versions.',
+    )
     .action(async (first: string | undefined, second: string | undefined, third: string | undefined, options: DiffOptions, command: Command) => {
       const { client, out } = contextOf(command);
       if (options.fromNs !== undefined || options.toNs !== undefined) {
