@@ -72,9 +72,17 @@ function program(): Command {
   ]) {
     register(cli);
   }
-  // Subcommands inherit the exit override, so usage errors reach the handler below (exit 2), not process.exit(1).
-  for (const command of cli.commands) command.exitOverride().showHelpAfterError().addHelpText('after', `\n${EXIT_CODES_HELP}`);
+  // Subcommands (tag create as well as get) inherit the exit override, so usage errors reach the handler below
+  // (exit 2), not process.exit(1).
+  describeExits(cli.commands);
   return cli;
+}
+
+function describeExits(commands: readonly Command[]): void {
+  for (const command of commands) {
+    command.exitOverride().showHelpAfterError().addHelpText('after', `\n${EXIT_CODES_HELP}`);
+    describeExits(command.commands);
+  }
 }
 
 function exitCodeOf(error: unknown): number {

@@ -71,6 +71,9 @@ describe('cairn policy, tag and change requests against a real server', () => {
     expect(h.git('gov', 'rev-parse', 'v1^{commit}').trim()).toBe(base);
     expect((await cli(['tag', 'create', 'gov', 'v1'])).code).toBe(4);
     expect((await cli(['tag', 'create', 'gov', 'bad..name'])).code).toBe(2);
+    expect((await cli(['tag', 'create', 'gov'])).code).toBe(2);
+    // Subcommands' help lists the exit codes too.
+    expect((await cli(['tag', 'create', '--help'])).stdout).toContain('a target that already exists');
     expect((await cli(['tag', 'create', 'gov', 'v2'], VIEWER.token)).code).toBe(5);
     expect((await cli(['tag', 'create', 'gov', 'v2', 'f'.repeat(40)])).code).toBe(3);
     expect((await cli(['tag', 'create', 'gov', 'release/1'])).code).toBe(0);
