@@ -22,7 +22,8 @@ const WRITE_ERRORS = `${ERRORS}
 const REVERT_ERRORS = `${WRITE_ERRORS} ... on RevertConflict { revertedVersion conflicts { path pointers } }`;
 
 const VERSION = `hash shortHash timestamp authoredAt action comment operator { name email } importedBy { name email } operatorIp requestId`;
-const FILES = `files { path status changes { pointer op oldValue newValue } unified }`;
+const FILE_DIFF = `path status changes { pointer op oldValue newValue } unified`;
+const FILES = `files { ${FILE_DIFF} }`;
 const WRITE_PAYLOAD = `... on WritePayload { __typename status version { ${VERSION} } base { hash shortHash } ${FILES} validation { path pointer message } }`;
 
 export const NAMESPACE_HEAD = `query($ns: String!) { namespace(name: $ns) { __typename ${ERRORS} ... on Namespace { head { hash } } } }`;
@@ -117,7 +118,7 @@ const PROPOSE_ERRORS = `${ERRORS} ... on InvalidDocument { path detail line colu
   ... on StorageFailure { reason }`;
 const MERGE_ERRORS = `${WRITE_ERRORS} ${CLOSED} ... on ProposalConflict { proposal paths } ... on ProposalRejected { proposal }`;
 const PROPOSAL = `... on Proposal { id namespace branch state comment createdAt author { name email } base { hash shortHash } change { hash shortHash }
-  mergedVersion { hash shortHash } reviews { verdict comment time reviewer { name email } } ${FILES.replace('files', 'diff')}
+  mergedVersion { hash shortHash } reviews { verdict comment time reviewer { name email } } diff { ${FILE_DIFF} }
   release { environment rollout version { hash shortHash } } }`;
 export const PROPOSE_CHANGE = `mutation($input: ProposeChangeInput!) { proposeChange(input: $input) { __typename ${PROPOSE_ERRORS} ${PROPOSAL} } }`;
 export const PROPOSAL_QUERY = `query($ns: String!, $id: String!) { namespace(name: $ns) { __typename ${ERRORS}
