@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { generateRepository, gitdirFor } from './generate.js';
+import { documentPath, generateRepository, gitdirFor } from './generate.js';
 import { timeMedian } from './measure.js';
 import { startServerProcess } from './server-process.js';
 
@@ -25,6 +25,18 @@ export type Record = (
  * the same work natively: replaying a history into a new repository (fast-export | fast-import) and archiving a
  * version (git archive). Both sides include starting their processes.
  */
+/** The cost of starting the CLI: its help (no server), and one read end to end, beside node itself and git show. */
+async function benchStart(url: string, gitdir: string, size: number, record: Record): Promise<void> {
+  const node = (args: readonly string[]): Buffer => execFileSync(process.execPath, [...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const runs = RUNS * 4;
+  const helpMs = await timeMedian(runs, () => node([CLI, '--help']));
+  const nodeMs = await timeMedian(runs, () => node(['-e', '0']));
+  record(size, 'cairn --help (the CLI starting)', 'ms', helpMs, nodeMs, 'node -e 0', '<= 150');
+  const getMs = await timeMedian(runs, () => node([CLI, '--url', url, 'get', 'imported', documentPath(1)]));
+  const showMs = await timeMedian(runs, () => execFileSync('git', ['--git-dir', gitdir, 'show', `main:${documentPath(1)}`]));
+  record(size, 'cairn get, one document, end to end', 'ms', getMs, showMs, 'git show main:<path>', '<= 250');
+}
+
 export async function benchImportExport(size: number, record: Record): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cairn-bench-import-'));
   try {
@@ -56,6 +68,7 @@ export async function benchImportExport(size: number, record: Record): Promise<v
         1,
       );
       record(size, 'export a version to a tarball (200 documents)', 'ms', exportMs, archiveMs, 'git archive --format=tar', '<= 1000');
+      await benchStart(server.url, gitdir, size, record);
     } finally {
       await server.stop();
     }

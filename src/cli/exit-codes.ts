@@ -18,7 +18,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   2  usage error or invalid input (bad arguments, invalid path or document, schema violation,
      a malformed or ambiguous version reference, a request over a documented limit: TooExpensive)
   3  not found (a namespace, a version, or a document at the version read)
-  4  conflict (VersionConflict, RevertConflict, OverlayConflict, NamespaceExists, IdempotencyKeyReused, ...)
+  4  conflict (VersionConflict, RevertConflict, OverlayConflict, NamespaceExists, TagExists, ProtectedTag,
+     IdempotencyKeyReused, a change request already merged or rejected, a target that already exists, ...)
   5  forbidden or unauthenticated (missing/unknown token, role too low, approval required)
   6  server unreachable, or not ready (starting or stopping): retry later
   7  cairn agent --once: the version was written but --exec or --check failed (reported FAILED)

@@ -2,21 +2,30 @@
 import { Command, CommanderError } from 'commander';
 import { registerAgent } from './commands/agent.js';
 import { registerAudit } from './commands/audit.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerCreateNamespace } from './commands/create-namespace.js';
+import { registerDelete } from './commands/delete.js';
 import { registerDiff } from './commands/diff.js';
 import { registerExport } from './commands/export.js';
 import { registerGet } from './commands/get.js';
 import { registerHistory } from './commands/history.js';
 import { registerImport } from './commands/import.js';
+import { registerMove } from './commands/move.js';
 import { registerNamespaces } from './commands/namespaces.js';
+import { registerPolicy } from './commands/policy.js';
+import { registerPropose } from './commands/propose.js';
+import { registerProposalActions } from './commands/proposal-actions.js';
 import { registerPut } from './commands/put.js';
+import { registerReview } from './commands/review.js';
 import { registerRevert } from './commands/revert.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerEnvironments } from './commands/environments.js';
 import { registerRelease } from './commands/release.js';
 import { registerRollout } from './commands/rollout.js';
 import { registerServe } from './commands/serve.js';
+import { registerTag } from './commands/tag.js';
 import { registerWatch } from './commands/watch.js';
+import { registerWebhook } from './commands/webhook.js';
 import { CliError } from './errors.js';
 import { EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
 import { Output } from './output.js';
@@ -39,10 +48,17 @@ function program(): Command {
     registerCreateNamespace,
     registerGet,
     registerPut,
+    registerDelete,
+    registerMove,
     registerHistory,
     registerDiff,
     registerRollback,
     registerRevert,
+    registerTag,
+    registerPropose,
+    registerReview,
+    registerProposalActions,
+    registerPolicy,
     registerEnvironments,
     registerRelease,
     registerRollout,
@@ -51,12 +67,22 @@ function program(): Command {
     registerImport,
     registerExport,
     registerAgent,
+    registerWebhook,
+    registerCompletion,
   ]) {
     register(cli);
   }
-  // Subcommands inherit the exit override, so usage errors reach the handler below (exit 2), not process.exit(1).
-  for (const command of cli.commands) command.exitOverride().showHelpAfterError().addHelpText('after', `\n${EXIT_CODES_HELP}`);
+  // Subcommands (tag create as well as get) inherit the exit override, so usage errors reach the handler below
+  // (exit 2), not process.exit(1).
+  describeExits(cli.commands);
   return cli;
+}
+
+function describeExits(commands: readonly Command[]): void {
+  for (const command of commands) {
+    command.exitOverride().showHelpAfterError().addHelpText('after', `\n${EXIT_CODES_HELP}`);
+    describeExits(command.commands);
+  }
 }
 
 function exitCodeOf(error: unknown): number {

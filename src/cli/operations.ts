@@ -22,7 +22,8 @@ const WRITE_ERRORS = `${ERRORS}
 const REVERT_ERRORS = `${WRITE_ERRORS} ... on RevertConflict { revertedVersion conflicts { path pointers } }`;
 
 const VERSION = `hash shortHash timestamp authoredAt action comment operator { name email } importedBy { name email } operatorIp requestId`;
-const FILES = `files { path status changes { pointer op oldValue newValue } unified }`;
+const FILE_DIFF = `path status changes { pointer op oldValue newValue } unified`;
+const FILES = `files { ${FILE_DIFF} }`;
 const WRITE_PAYLOAD = `... on WritePayload { __typename status version { ${VERSION} } base { hash shortHash } ${FILES} validation { path pointer message } }`;
 
 export const NAMESPACE_HEAD = `query($ns: String!) { namespace(name: $ns) { __typename ${ERRORS} ... on Namespace { head { hash } } } }`;
@@ -94,3 +95,50 @@ export const PROPOSE_RELEASE = `mutation($input: ProposeReleaseInput!) { propose
 export const PROMOTE = `mutation($input: PromoteInput!) { promote(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
 export const ROLLOUT_COMMAND = (name: string): string =>
   `mutation($input: RolloutCommandInput!) { ${name}Rollout(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
+
+export const DELETE_CONFIG = `mutation($input: DeleteConfigInput!) { deleteConfig(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
+
+export const EFFECTIVE_CONFIG = `query($ns: String!, $path: String!, $cluster: String, $at: String) { namespace(name: $ns) { __typename ${ERRORS}
+  ... on Namespace { effectiveConfig(path: $path, cluster: $cluster, at: $at) { __typename ${ERRORS} ... on OverlayConflict { overlays { basePath cluster overlayPath reason } }
+    ... on EffectiveConfig { path cluster content overlayPath at { hash } } } } } }`;
+
+export const DOCUMENTS = `query($ns: String!, $at: String) { namespace(name: $ns) { __typename ${ERRORS}
+  ... on Namespace { configs(at: $at) { __typename ${ERRORS} ... on ConfigsSuccess { data { path text content at { hash shortHash } } } } } } }`;
+
+const TAG_ERRORS = `${ERRORS} ... on TagExists { name currentHash } ... on ProtectedTag { name pattern } ... on InvalidTagName { name reason } ... on StorageFailure { reason }`;
+const TAG = `... on Tag { name hash annotated message protectedBy time tagger { name email } target { hash shortHash } }`;
+export const TAGS = `query($ns: String!) { tags(namespace: $ns) { __typename ${TAG_ERRORS} ... on TagsSuccess { data { ${TAG} } } } }`;
+export const CREATE_TAG = `mutation($input: CreateTagInput!) { createTag(input: $input) { __typename ${TAG_ERRORS} ${TAG} } }`;
+export const DELETE_TAG = `mutation($input: DeleteTagInput!) { deleteTag(input: $input) { __typename ${TAG_ERRORS} ${TAG} } }`;
+
+/** Each proposal mutation's union has its own error members: a fragment on a type outside it is a validation error. */
+const CLOSED = `... on ProposalClosed { proposal state }`;
+const REVIEW_ERRORS = `${ERRORS} ${CLOSED} ... on ReviewNotAllowed { proposal reason } ... on StorageFailure { reason }`;
+const PROPOSE_ERRORS = `${ERRORS} ... on InvalidDocument { path detail line column } ... on VersionConflict { expectedVersion currentVersion paths }
+  ... on StorageFailure { reason }`;
+const MERGE_ERRORS = `${WRITE_ERRORS} ${CLOSED} ... on ProposalConflict { proposal paths } ... on ProposalRejected { proposal }`;
+const PROPOSAL = `... on Proposal { id namespace branch state comment createdAt author { name email } base { hash shortHash } change { hash shortHash }
+  mergedVersion { hash shortHash } reviews { verdict comment time reviewer { name email } } diff { ${FILE_DIFF} }
+  release { environment rollout version { hash shortHash } } }`;
+export const PROPOSE_CHANGE = `mutation($input: ProposeChangeInput!) { proposeChange(input: $input) { __typename ${PROPOSE_ERRORS} ${PROPOSAL} } }`;
+export const PROPOSAL_QUERY = `query($ns: String!, $id: String!) { namespace(name: $ns) { __typename ${ERRORS}
+  ... on Namespace { proposal(id: $id) { __typename ${ERRORS} ${PROPOSAL} } } } }`;
+export const PROPOSALS = `query($ns: String!, $state: ProposalState) { namespace(name: $ns) { __typename ${ERRORS}
+  ... on Namespace { proposals(state: $state) { __typename ${PROPOSAL} } } } }`;
+export const PROPOSAL_ACTION = (name: 'approveChange' | 'rejectChange'): string =>
+  `mutation($input: ProposalActionInput!) { ${name}(input: $input) { __typename ${REVIEW_ERRORS} ${PROPOSAL} } }`;
+export const MERGE_CHANGE = `mutation($input: ProposalActionInput!) { mergeChange(input: $input) { __typename ${WRITE_PAYLOAD} ${MERGE_ERRORS} } }`;
+
+const WEBHOOK_ERRORS = `${ERRORS} ... on InvalidWebhookUrl { url reason } ... on StorageFailure { reason }`;
+const WEBHOOK = `id namespace url enabled status disabledReason pathPrefix actions environments deliveredVersion pendingVersions createdAt previousSecretExpiresAt
+  lastDelivery { eventId outcome statusCode time }`;
+const DELIVERY = `eventId version attempt trigger outcome statusCode latencyMs error time nextAttemptAt`;
+export const WEBHOOKS = `query($ns: String!) { webhooks(namespace: $ns) { __typename ${WEBHOOK_ERRORS} ... on WebhooksSuccess { data { ${WEBHOOK} } } } }`;
+export const CREATE_WEBHOOK = `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { __typename ${WEBHOOK_ERRORS}
+  ... on WebhookSecretPayload { secret webhook { ${WEBHOOK} } } } }`;
+export const ROTATE_WEBHOOK_SECRET = `mutation($input: WebhookIdInput!) { rotateWebhookSecret(input: $input) { __typename ${WEBHOOK_ERRORS}
+  ... on WebhookSecretPayload { secret webhook { ${WEBHOOK} } } } }`;
+export const WEBHOOK_DELIVERIES = `query($id: String!, $first: Int, $after: String) { webhook(id: $id) { __typename ${WEBHOOK_ERRORS}
+  ... on Webhook { deliveries(first: $first, after: $after) { edges { node { ${DELIVERY} } } pageInfo { hasNextPage endCursor } } } } }`;
+export const REDELIVER = `mutation($input: RedeliverInput!) { redeliver(input: $input) { __typename ${WEBHOOK_ERRORS}
+  ... on RedeliverPayload { eventId version redelivery } } }`;

@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
+import { usageError } from '../errors.js';
+import type { HttpClient } from '../http-client.js';
 import { DIFF, unwrap } from '../operations.js';
+import type { Output } from '../output.js';
 import { type FileDiff, printFiles } from '../write-result.js';
 
 interface Diff {
@@ -9,23 +12,69 @@ interface Diff {
   readonly files: readonly FileDiff[];
 }
 
+interface DiffOptions {
+  readonly path?: string;
+  readonly fromNs?: string;
+  readonly toNs?: string;
+}
+
+async function diffVersions(client: HttpClient, out: Output, namespace: string, from: string, to: string | undefined, path: string | null): Promise<void> {
+  const data = await client.request<{ namespace: { __typename: string } }>(DIFF, { ns: namespace, from, to: to ?? null, path });
+  const diff = unwrap<Diff>(unwrap<{ diff: { __typename: string } }>(data.namespace, 'Namespace').diff, 'Diff');
+  if (out.json) {
+    out.data({ namespace, from: diff.from.hash, to: diff.to.hash, files: diff.files });
+    return;
+  }
+  out.line(out.bold(`${diff.from.shortHash}..${diff.to.shortHash}: ${diff.files.length} document(s) changed`));
+  printFiles(out, diff.files);
+}
+
+/** Two namespaces: [from] and [to] are then versions of each (default: their heads). */
+async function diffAcross(
+  client: HttpClient,
+  out: Output,
+  options: DiffOptions & { fromNs: string; toNs: string },
+  versions: (string | undefined)[],
+): Promise<void> {
+  // Computed here from both namespaces' documents (the API diffs versions of one namespace): loaded only for it.
+  const { diffNamespaces } = await import('../namespace-diff.js');
+  const [fromVersion, toVersion] = versions;
+  const from = { namespace: options.fromNs, version: fromVersion ?? null };
+  const to = { namespace: options.toNs, version: toVersion ?? null };
+  const diff = await diffNamespaces(client, from, to, options.path ?? null);
+  if (out.json) {
+    out.data(diff);
+    return;
+  }
+  const label = (side: typeof diff.from): string => `${side.namespace}@${side.shortHash ?? 'empty'}`;
+  out.line(out.bold(`${label(diff.from)}..${label(diff.to)}: ${diff.files.length} document(s) differ`));
+  printFiles(out, diff.files);
+}
+
 export function registerDiff(program: Command): void {
   program
     .command('diff')
-    .description('what changed between two versions: per document, the value changes and a unified diff')
-    .argument('<namespace>')
-    .argument('<from>', 'a version: hash, short hash, tag, HEAD~N')
+    .description('what changed between two versions (per document, the value changes and a unified diff), or what differs between two namespaces')
+    .usage('<namespace> <from> [to] [options]\n       cairn diff --from-ns <a> --to-ns <b> [from-version] [to-version] [options]')
+    .argument('[namespace]')
+    .argument('[from]', 'a version: hash, short hash, tag, HEAD~N')
     .argument('[to]', 'a version (default: head)')
     .option('--path <path>', 'only this document')
-    .action(async (namespace: string, from: string, to: string | undefined, options: { path?: string }, command: Command) => {
+    .option('--from-ns <namespace>', 'compare two namespaces: this one (at [from-version], default head) ...')
+    .option('--to-ns <namespace>', '... against this one (at [to-version], default head); computed by the CLI from both sets of documents')
+    .addHelpText(
+      'after',
+      '\nTwo namespaces: the API compares versions of one namespace only, so the CLI reads every document of both (each at its\nversion) and compares them itself, reporting value changes and unified diffs as for two versions.',
+    )
+    .action(async (first: string | undefined, second: string | undefined, third: string | undefined, options: DiffOptions, command: Command) => {
       const { client, out } = contextOf(command);
-      const data = await client.request<{ namespace: { __typename: string } }>(DIFF, { ns: namespace, from, to: to ?? null, path: options.path ?? null });
-      const diff = unwrap<Diff>(unwrap<{ diff: { __typename: string } }>(data.namespace, 'Namespace').diff, 'Diff');
-      if (out.json) {
-        out.data({ namespace, from: diff.from.hash, to: diff.to.hash, files: diff.files });
+      if (options.fromNs !== undefined || options.toNs !== undefined) {
+        if (options.fromNs === undefined || options.toNs === undefined) throw usageError('--from-ns and --to-ns go together');
+        if (third !== undefined) throw usageError('with --from-ns/--to-ns: at most [from-version] [to-version]');
+        await diffAcross(client, out, { ...options, fromNs: options.fromNs, toNs: options.toNs }, [first, second]);
         return;
       }
-      out.line(out.bold(`${diff.from.shortHash}..${diff.to.shortHash}: ${diff.files.length} document(s) changed`));
-      printFiles(out, diff.files);
+      if (first === undefined || second === undefined) throw usageError("missing required argument 'namespace' or 'from' (or use --from-ns/--to-ns)");
+      await diffVersions(client, out, first, second, third, options.path ?? null);
     });
 }

@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
-import { importDirectory } from '../directory-import.js';
 import { usageError } from '../errors.js';
-import { GitSource } from '../git-source.js';
-import { HistoryImporter } from '../history-import.js';
 import type { Output } from '../output.js';
 import { startProgress } from '../progress.js';
 import { printWrite } from '../write-result.js';
@@ -43,6 +40,8 @@ export function registerImport(program: Command): void {
       if ((dir === undefined) === (options.git === undefined)) throw usageError('give either a directory or --git <repo>');
       if (options.git !== undefined) {
         if (options.prune || options.message) throw usageError("--prune and --message apply to a directory import only; --git keeps each commit's own message");
+        // Each kind of import loads its own code when it runs: no other command pays for it at start.
+        const [{ HistoryImporter }, { GitSource }] = await Promise.all([import('../history-import.js'), import('../git-source.js')]);
         const importer = new HistoryImporter(client, namespace, new GitSource(options.git));
         const result = await importer.run(
           { ref: options.ref, batchSize: Math.min(500, parseLimit(options.batchSize, '--batch-size')), batchBytes: BATCH_BYTES },
@@ -61,6 +60,7 @@ export function registerImport(program: Command): void {
         );
         return;
       }
+      const { importDirectory } = await import('../directory-import.js');
       const result = await importDirectory(client, namespace, dir!, { comment: options.message ?? null, prune: options.prune === true });
       if (out.json) {
         out.data({ namespace, documents: result.documents, deleted: result.deleted, skipped: result.skipped, write: result.payload });

@@ -35,6 +35,16 @@ export async function readSource(file: string): Promise<string> {
   }
 }
 
+/**
+ * Without --expect a put creates: a conflict then means the document is already there. Said so, with the version to
+ * pass, rather than as a conflict with a version the user never named (the details stay for --json).
+ */
+function existingDocument(error: unknown, path: string): unknown {
+  if (!(error instanceof CliError) || error.type !== 'VersionConflict') return error;
+  const current = typeof error.details.currentVersion === 'string' ? error.details.currentVersion : '?';
+  return new CliError(`${path} already exists: pass --expect <version> (current: ${current})`, error.exitCode, error.type, error.details);
+}
+
 export function registerPut(program: Command): void {
   program
     .command('put')
@@ -53,6 +63,12 @@ export function registerPut(program: Command): void {
       const text = await readSource(file);
       const input = { namespace, path, text, expectedVersion: options.expect ?? null, comment: options.message ?? null, requestId: options.requestId ?? null };
       const data = await client.request<{ putConfig: { __typename: string } }>(PUT_CONFIG, { input });
-      printWrite(out, unwrap<WritePayload>(data.putConfig, 'WritePayload'));
+      let payload: WritePayload;
+      try {
+        payload = unwrap<WritePayload>(data.putConfig, 'WritePayload');
+      } catch (error) {
+        throw options.expect === undefined ? existingDocument(error, path) : error;
+      }
+      printWrite(out, payload);
     });
 }
