@@ -1,63 +1,37 @@
-import type { JsonValue } from '../domain/json-value.js';
-import { unifiedDiff } from '../domain/text-diff.js';
-import { diffValues } from '../domain/value-diff.js';
 import type { HttpClient } from './http-client.js';
-import { DOCUMENTS, unwrap } from './operations.js';
+import { COMPARE, unwrap } from './operations.js';
 import type { FileDiff } from './write-result.js';
 
-interface StoredDocument {
-  readonly path: string;
-  readonly text: string;
-  readonly content: JsonValue;
-  readonly at: { readonly hash: string; readonly shortHash: string };
-}
-
-/** One side of the comparison: a namespace at a version. */
+/** One side of the comparison: a namespace at a version (null: its head). */
 export interface NamespaceSide {
   readonly namespace: string;
   readonly version: string | null;
 }
 
 export interface NamespaceDiff {
-  readonly from: { readonly namespace: string; readonly hash: string | null; readonly shortHash: string | null };
-  readonly to: { readonly namespace: string; readonly hash: string | null; readonly shortHash: string | null };
+  readonly from: { readonly namespace: string; readonly hash: string; readonly shortHash: string };
+  readonly to: { readonly namespace: string; readonly hash: string; readonly shortHash: string };
   readonly files: FileDiff[];
 }
 
-async function documentsOf(client: HttpClient, side: NamespaceSide): Promise<Map<string, StoredDocument>> {
-  const data = await client.request<{ namespace: { __typename: string } }>(DOCUMENTS, { ns: side.namespace, at: side.version });
-  const configs = unwrap<{ configs: { __typename: string } }>(data.namespace, 'Namespace').configs;
-  return new Map(unwrap<{ data: StoredDocument[] }>(configs, 'ConfigsSuccess').data.map((d) => [d.path, d]));
-}
-
-function fileDiff(path: string, before: StoredDocument | undefined, after: StoredDocument | undefined): FileDiff | null {
-  if (before?.text === after?.text) return null;
-  const changes = diffValues(before?.content, after?.content).map((c) => ({
-    pointer: c.pointer,
-    op: c.op.toUpperCase(),
-    oldValue: c.oldValue ?? null,
-    newValue: c.newValue ?? null,
-  }));
-  return {
-    path,
-    status: before === undefined ? 'ADDED' : after === undefined ? 'DELETED' : 'MODIFIED',
-    changes,
-    unified: unifiedDiff(path, before?.text ?? null, after?.text ?? null),
-  };
-}
-
-function sideOf(namespace: string, documents: Map<string, StoredDocument>): NamespaceDiff['from'] {
-  const at = documents.values().next().value?.at ?? null;
-  return { namespace, hash: at?.hash ?? null, shortHash: at?.shortHash ?? null };
+interface Compared {
+  readonly left: { readonly hash: string; readonly shortHash: string };
+  readonly right: { readonly hash: string; readonly shortHash: string };
+  readonly files: FileDiff[];
 }
 
 /**
- * The API compares versions of one namespace only: two namespaces are compared here, from every document of each at
- * its version, the way the server's diff reports it (value changes in the same shape, a Git-style unified diff).
+ * Two namespaces, each at a version, compared by the server (`compareConfigs`): every document that differs, with
+ * its value changes and a unified diff, as `diff` shows two versions of one namespace. Documents are compared as
+ * instances without a cluster run them (the overlays and Cairn's own files are not documents of their own).
  */
 export async function diffNamespaces(client: HttpClient, from: NamespaceSide, to: NamespaceSide, pathFilter: string | null): Promise<NamespaceDiff> {
-  const [before, after] = await Promise.all([documentsOf(client, from), documentsOf(client, to)]);
-  const paths = [...new Set([...before.keys(), ...after.keys()])].filter((p) => pathFilter === null || p === pathFilter).sort();
-  const files = paths.map((p) => fileDiff(p, before.get(p), after.get(p))).filter((f): f is FileDiff => f !== null);
-  return { from: sideOf(from.namespace, before), to: sideOf(to.namespace, after), files };
+  const side = (s: NamespaceSide) => ({ namespace: s.namespace, at: s.version });
+  const data = await client.request<{ compareConfigs: { __typename: string } }>(COMPARE, { left: side(from), right: side(to), prefix: pathFilter });
+  const compared = unwrap<{ data: Compared }>(data.compareConfigs, 'CompareConfigsSuccess').data;
+  return {
+    from: { namespace: from.namespace, ...compared.left },
+    to: { namespace: to.namespace, ...compared.right },
+    files: compared.files.filter((f) => pathFilter === null || f.path === pathFilter),
+  };
 }

@@ -102,8 +102,8 @@ export const EFFECTIVE_CONFIG = `query($ns: String!, $path: String!, $cluster: S
   ... on Namespace { effectiveConfig(path: $path, cluster: $cluster, at: $at) { __typename ${ERRORS} ... on OverlayConflict { overlays { basePath cluster overlayPath reason } }
     ... on EffectiveConfig { path cluster content overlayPath at { hash } } } } } }`;
 
-export const DOCUMENTS = `query($ns: String!, $at: String) { namespace(name: $ns) { __typename ${ERRORS}
-  ... on Namespace { configs(at: $at) { __typename ${ERRORS} ... on ConfigsSuccess { data { path text content at { hash shortHash } } } } } } }`;
+export const COMPARE = `query($left: ConfigSideInput!, $right: ConfigSideInput!, $prefix: String) { compareConfigs(left: $left, right: $right, prefix: $prefix) {
+  __typename ${ERRORS} ... on CompareConfigsSuccess { data { left { hash shortHash } right { hash shortHash } ${FILES} } } } }`;
 
 const TAG_ERRORS = `${ERRORS} ... on TagExists { name currentHash } ... on ProtectedTag { name pattern } ... on InvalidTagName { name reason } ... on StorageFailure { reason }`;
 const TAG = `... on Tag { name hash annotated message protectedBy time tagger { name email } target { hash shortHash } }`;

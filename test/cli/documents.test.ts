@@ -119,7 +119,7 @@ describe('cairn delete, mv, put onto an existing document, get --cluster and dif
     expect((await cli(['get', 'docs', 'app.json', '--cluster'], VIEWER.token)).code).toBe(2);
   });
 
-  it('compares two namespaces, computed from both sets of documents', async () => {
+  it("compares two namespaces (the server's compareConfigs), each at its version", async () => {
     const compared = await cli(['--json', 'diff', '--from-ns', 'staging', '--to-ns', 'prod'], VIEWER.token);
     expect(compared.code, compared.stderr).toBe(0);
     expect(json(compared)).toMatchObject({

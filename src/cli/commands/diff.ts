@@ -36,7 +36,6 @@ async function diffAcross(
   options: DiffOptions & { fromNs: string; toNs: string },
   versions: (string | undefined)[],
 ): Promise<void> {
-  // Computed here from both namespaces' documents (the API diffs versions of one namespace): loaded only for it.
   const { diffNamespaces } = await import('../namespace-diff.js');
   const [fromVersion, toVersion] = versions;
   const from = { namespace: options.fromNs, version: fromVersion ?? null };
@@ -46,7 +45,7 @@ async function diffAcross(
     out.data(diff);
     return;
   }
-  const label = (side: typeof diff.from): string => `${side.namespace}@${side.shortHash ?? 'empty'}`;
+  const label = (side: typeof diff.from): string => `${side.namespace}@${side.shortHash}`;
   out.line(out.bold(`${label(diff.from)}..${label(diff.to)}: ${diff.files.length} document(s) differ`));
   printFiles(out, diff.files);
 }
@@ -61,10 +60,10 @@ export function registerDiff(program: Command): void {
     .argument('[to]', 'a version (default: head)')
     .option('--path <path>', 'only this document')
     .option('--from-ns <namespace>', 'compare two namespaces: this one (at [from-version], default head) ...')
-    .option('--to-ns <namespace>', '... against this one (at [to-version], default head); computed by the CLI from both sets of documents')
+    .option('--to-ns <namespace>', '... against this one (at [to-version], default head)')
     .addHelpText(
       'after',
-      '\nTwo namespaces: the API compares versions of one namespace only, so the CLI reads every document of both (each at its\nversion) and compares them itself, reporting value changes and unified diffs as for two versions.',
+      '\nTwo namespaces: the server compares them (compareConfigs), each at its version, as instances without a cluster run\nthem, reporting value changes and unified diffs as for two versions.',
     )
     .action(async (first: string | undefined, second: string | undefined, third: string | undefined, options: DiffOptions, command: Command) => {
       const { client, out } = contextOf(command);
