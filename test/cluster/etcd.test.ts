@@ -406,8 +406,11 @@ describe('capture', () => {
       () => etcdState(h, 'cap'),
       (s) => s.release === released && s.drift.every((d) => !d.key.endsWith('svc.yaml')),
     );
-    expect(feed.events.filter((e) => e.status === 'RESOLVED').map((e) => e.key)).toEqual(
-      expect.arrayContaining([`${prefix}_/svc.yaml`, `${prefix}eu-1/svc.yaml`]),
+    // The feed's events reach this client after the state query sees the release: wait for them, do not race them.
+    await until(
+      'the RESOLVED events in the feed',
+      () => feed.events.filter((e) => e.status === 'RESOLVED').map((e) => e.key),
+      (keys) => keys.includes(`${prefix}_/svc.yaml`) && keys.includes(`${prefix}eu-1/svc.yaml`),
     );
     expect(
       h

@@ -62,13 +62,15 @@ describe('unifiedDiff', () => {
     expect(patch).toContain('\\ No newline at end of file');
   });
 
-  it('gives a 1 MiB document whose every value changed a patch in well under a second', () => {
+  it('gives a 1 MiB document whose every value changed a patch, in linear time', () => {
     const before = document(11_900);
     const after = document(11_900, () => true);
     expect(before.length).toBeGreaterThan(1_000_000);
     const started = Date.now();
     const patch = unifiedDiff('big.json', before, after);
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // Not a timing target (those are npm run bench's): a bound quadratic work would blow by minutes (well under a
+    // second here idle), loose enough that a loaded machine (CI's two cores shared) does not fail it.
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(applyPatch(before, patch)).toBe(after);
   });
 });
