@@ -1,3 +1,4 @@
+import { MAX_AUDITED_NAMESPACES } from '../services/audit-across.js';
 import type { CommitAction } from '../domain/commit-message.js';
 import type { NamespaceView } from '../services/namespaces.js';
 import type { VersionView } from '../services/version-view.js';
@@ -34,6 +35,7 @@ export const AuditEntryRef = builder.objectRef<VersionView>('AuditEntry').implem
     comment: t.string({ resolve: (v) => v.commit.comment }),
     requestId: t.string({ nullable: true, resolve: (v) => v.commit.trailers?.requestId ?? null }),
     paths: t.stringList({ resolve: (v) => v.commit.changes.map((c) => c.path) }),
+    namespace: t.string({ description: 'The namespace the change was made in (the audit across namespaces mixes them).', resolve: (v) => v.namespace.name }),
   }),
 });
 
@@ -99,6 +101,13 @@ builder.queryFields((t) => ({
     type: NamespaceRef,
     description: 'Namespaces you may read, by name.',
     resolve: (_root, args, ctx) => ctx.cairn.namespaces.page(ctx.actor, args),
+  }),
+  audit: t.connection({
+    type: AuditEntryRef,
+    description: `The audit log of every namespace you may read, newest first (by time, then namespace name): at most ${MAX_AUDITED_NAMESPACES} namespaces; proposals and reviews are on each namespace's own audit.`,
+    args: { filter: t.arg({ type: AuditFilterInput, required: false }) },
+    resolve: (_root, args, ctx) =>
+      ctx.cairn.auditAcross.entries(ctx.actor, { ...args, ...args.filter, action: (args.filter?.action as CommitAction | null | undefined) ?? null }),
   }),
   namespace: t.field({
     type: NamespaceRef,

@@ -2,6 +2,7 @@ import { EMPTY_ALLOW_LIST, type WebhookAllowList } from '../domain/webhook-url.j
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../domain/retry-schedule.js';
 import type { RepositoryStore } from '../git/repository-store.js';
 import { AuditQuery } from './audit-query.js';
+import { AuditAcross } from './audit-across.js';
 import { type BlameOptions, BlameService } from './blame.js';
 import { ChangeFeed, type FeedOptions } from './change-feed.js';
 import { DiffService } from './diff.js';
@@ -93,6 +94,7 @@ export interface Cairn {
   readonly documents: DocumentReader;
   readonly history: History;
   readonly audit: AuditQuery;
+  readonly auditAcross: AuditAcross;
   readonly diffs: DiffService;
   readonly updates: UpdateService;
   readonly rollbacks: RollbackService;
@@ -187,6 +189,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
     },
   });
   const overlays = new OverlayService(access);
+  const audit = new AuditQuery(access);
   const rolloutSettings = deps.rollouts ?? DEFAULT_ROLLOUT_SETTINGS;
   const clock = (): number => deps.write.clock().getTime();
   const instanceRegistry = new InstanceRegistry({
@@ -223,7 +226,8 @@ export function createCairn(deps: CairnDependencies): Cairn {
     namespaces: new NamespaceService(access),
     documents: new DocumentReader(access),
     history: new History(access),
-    audit: new AuditQuery(access),
+    audit,
+    auditAcross: new AuditAcross(access, audit),
     diffs: new DiffService(access),
     updates: new UpdateService(pipeline),
     rollbacks: new RollbackService(pipeline),
