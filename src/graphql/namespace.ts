@@ -1,4 +1,5 @@
 import { MAX_AUDITED_NAMESPACES } from '../services/audit-across.js';
+import { subjectsOf } from '../domain/change-subject.js';
 import type { CommitAction } from '../domain/commit-message.js';
 import type { NamespaceView } from '../services/namespaces.js';
 import type { VersionView } from '../services/version-view.js';
@@ -11,7 +12,19 @@ import { VersionRef } from './version-ref.js';
 
 export const AS_OF_DOC = 'Read main as of this instant: its last commit at or before it (committer time). Not together with `at`.';
 
-export const AuditFilterInput = builder.inputType('AuditFilter', {
+export const ChangeSubjectEnum = builder.enumType('ChangeSubject', {
+  description: 'What kind of file a change touched: the files that govern the others, or the documents themselves.',
+  values: {
+    POLICY: { value: 'policy', description: 'The namespace policy (.cairn/policy.json): approvals, protected tags, emergency rollbacks.' },
+    ENVIRONMENT: { value: 'environment', description: 'The environment definitions (.cairn/environments.json).' },
+    SCHEMA: { value: 'schema', description: 'A JSON Schema or the schema index (.cairn/schemas/).' },
+    CAIRN: { value: 'cairn', description: "Another of Cairn's own files under .cairn/." },
+    OVERLAY: { value: 'overlay', description: "A cluster's overlay (x.overlays/<cluster>.patch.json)." },
+    DOCUMENT: { value: 'document', description: 'A configuration document.' },
+  } as const,
+});
+
+const AuditFilterInput = builder.inputType('AuditFilter', {
   fields: (t) => ({
     operator: t.string({ required: false, description: "A part of the operator's name or email, case-insensitive: `ada` finds Ada Admin <ada@example.com>." }),
     action: t.field({ type: CommitActionEnum, required: false }),
@@ -19,6 +32,11 @@ export const AuditFilterInput = builder.inputType('AuditFilter', {
     until: t.field({ type: 'DateTime', required: false }),
     path: t.string({ required: false }),
     version: t.string({ required: false, description: 'Only this version (hash, short hash, tag, HEAD~N).' }),
+    subject: t.field({
+      type: ChangeSubjectEnum,
+      required: false,
+      description: 'Only changes touching this kind of file (policy changes, environment definitions, ...).',
+    }),
   }),
 });
 
@@ -35,6 +53,11 @@ export const AuditEntryRef = builder.objectRef<VersionView>('AuditEntry').implem
     comment: t.string({ resolve: (v) => v.commit.comment }),
     requestId: t.string({ nullable: true, resolve: (v) => v.commit.trailers?.requestId ?? null }),
     paths: t.stringList({ resolve: (v) => v.commit.changes.map((c) => c.path) }),
+    subjects: t.field({
+      type: [ChangeSubjectEnum],
+      description: 'What the change touched: the policy, environment definitions, schemas, overlays, documents (governing files first).',
+      resolve: (v) => subjectsOf(v.commit.changes.map((c) => c.path)),
+    }),
     namespace: t.string({ description: 'The namespace the change was made in (the audit across namespaces mixes them).', resolve: (v) => v.namespace.name }),
   }),
 });

@@ -1,3 +1,4 @@
+import { type ChangeSubject, subjectsOf } from '../domain/change-subject.js';
 import type { CommitAction } from '../domain/commit-message.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
@@ -14,6 +15,8 @@ export interface AuditFilter extends VersionFilter {
   readonly action?: CommitAction | null;
   /** Only this version (any ref form). */
   readonly version?: string | null;
+  /** Only changes touching this kind of file: the policy, environments, schemas, overlays, documents. */
+  readonly subject?: ChangeSubject | null;
 }
 
 /** Actions recorded on proposal branches rather than on main (a merge is on main). */
@@ -30,7 +33,10 @@ export class AuditQuery {
     const only = filter.version ? (repo.mainCommit(await repo.resolve(filter.version))?.seq ?? -1) : null;
     return listVersions(repo, filter, {
       only,
-      matches: (commit) => matchesOperator(commit, operator) && (!filter.action || commit.trailers?.action === filter.action),
+      matches: (commit) =>
+        matchesOperator(commit, operator) &&
+        (!filter.action || commit.trailers?.action === filter.action) &&
+        (!filter.subject || subjectsOf(commit.changes.map((c) => c.path)).includes(filter.subject)),
     });
   }
 }
