@@ -20,7 +20,10 @@ const SERVICE_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   type: 'object',
   required: ['port'],
-  properties: { port: { type: 'integer', minimum: 1 }, replicas: { type: 'integer' } },
+  properties: {
+    port: { type: 'integer', minimum: 1, description: 'The port the service listens on' },
+    replicas: { type: 'integer', description: 'How many instances run' },
+  },
 };
 
 /**
@@ -120,6 +123,22 @@ describe('web console: editing', () => {
     expect(h.git(NS, 'rev-parse', 'main~1').trim()).toBe(before);
     expect(h.git(NS, 'log', '-1', '--format=%s%n%an', 'main').trim()).toBe('Move the API to 8081\nAlice Admin');
     expect(show(API)).toBe('# The public API\nport: 8081\nreplicas: 2\n');
+  });
+
+  it("completes the schema's property names and describes a property on hover", async () => {
+    await open(`/ns/${NS}/doc/${API}?tab=edit`);
+    await page.locator('.cm-content').waitFor();
+    await typeText('port: 8081\nre');
+    await page.keyboard.type('p');
+    const options = page.locator('.cm-tooltip-autocomplete li');
+    // port is there already: only replicas is offered, with its type.
+    await expect.poll(() => options.allTextContents()).toEqual(['replicasinteger']);
+    // CodeMirror ignores Enter for 75 ms after the list opens (interactionDelay), so a fast typist's newline stays one.
+    await page.waitForTimeout(150);
+    await page.keyboard.press('Enter');
+    await expect.poll(editorText).toBe('port: 8081\nreplicas: ');
+    await page.locator('.cm-line').first().getByText('port').hover();
+    await expect.poll(() => page.locator('.cm-schema-hover').textContent()).toBe('integer The port the service listens on');
   });
 
   it('proposes a change to a governed path instead of committing it', async () => {

@@ -4,7 +4,7 @@ import { json } from '@codemirror/lang-json';
 import { yaml } from '@codemirror/lang-yaml';
 import { bracketMatching, defaultHighlightStyle, foldGutter, indentOnInput, syntaxHighlighting } from '@codemirror/language';
 import { type Diagnostic, linter, lintGutter, lintKeymap } from '@codemirror/lint';
-import { EditorState } from '@codemirror/state';
+import { EditorState, type Extension } from '@codemirror/state';
 import { EditorView, highlightActiveLine, keymap, lineNumbers } from '@codemirror/view';
 import { useEffect, useRef } from 'preact/hooks';
 import type { Format } from '../document-lint.js';
@@ -22,6 +22,7 @@ const LOOK = EditorView.theme({
   '&.cm-focused': { outline: '2px solid var(--accent-soft)' },
   '.cm-scroller': { fontFamily: 'var(--mono)', lineHeight: '20px' },
   '.cm-gutters': { backgroundColor: '#fbfbfc', borderRight: '1px solid var(--border)' },
+  '.cm-schema-hover': { padding: '4px 8px', maxWidth: '420px', fontSize: '12px' },
 });
 
 /**
@@ -32,11 +33,14 @@ export function CodeEditor({
   text,
   format,
   check,
+  assist,
   onChange,
 }: {
   text: string;
   format: Format;
   check: (text: string) => Diagnostic[];
+  /** Completion and hover help for this document (from its schemas), set up once with the editor. */
+  assist: Extension[];
   onChange: (text: string) => void;
 }) {
   const host = useRef<HTMLDivElement>(null);
@@ -63,6 +67,7 @@ export function CodeEditor({
           highlightActiveLine(),
           syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
           format === 'JSON' ? json() : yaml(),
+          assist,
           linter((v) => latest.current.check(v.state.doc.toString()), { delay: LINT_DELAY_MS }),
           keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...lintKeymap, indentWithTab]),
           EditorView.lineWrapping,

@@ -3,6 +3,7 @@ import type { Api } from '../api.js';
 import { type Format, documentDiagnostics } from '../document-lint.js';
 import { type DocumentSchema, schemasFor } from '../document-schemas.js';
 import { governed } from '../policy-rules.js';
+import { schemaAssist } from '../schema-assist.js';
 import { EDITABLE_DOCUMENT, POLICY, PROPOSE_CHANGE, PUT_CONFIG } from '../queries.js';
 import { href } from '../route.js';
 import { useLoad } from '../use-query.js';
@@ -85,6 +86,7 @@ function EditSession({
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState<Saved | null>(null);
   const check = useMemo(() => (t: string) => documentDiagnostics(t, format, schemas), [format, schemas]);
+  const assist = useMemo(() => schemaAssist(format, schemas), [format, schemas]);
   const load = (next: string, base: string, baseText: string): void => {
     setDraft((d) => ({ text: next, base, baseText, generation: d.generation + 1 }));
     setText(next);
@@ -107,7 +109,7 @@ function EditSession({
   return (
     <div class="editor-panel">
       <SchemaNote schemas={schemas} />
-      <CodeEditor key={draft.generation} text={draft.text} format={format} check={check} onChange={setText} />
+      <CodeEditor key={draft.generation} text={draft.text} format={format} check={check} assist={assist} onChange={setText} />
       <form
         class="save-bar"
         onSubmit={(event) => {

@@ -19,10 +19,11 @@ import { useLoad } from '../use-query.js';
 type Tab = 'content' | 'edit' | 'blame' | 'history' | 'diff';
 const TABS: readonly [Tab, string][] = [
   ['content', 'Content'],
-  ['edit', 'Edit'],
   ['blame', 'Blame'],
   ['history', 'History'],
   ['diff', 'Diff'],
+  // Last: the reading tabs keep their places (and arrow-key order) for everyone, editors or not.
+  ['edit', 'Edit'],
 ];
 
 /** One document: its content at any version, its history, and a diff between any two of its versions. */
