@@ -64,6 +64,7 @@ function placed(doc: Document, text: string, unit: OutputUnit, file: string): Di
 function within(text: string, from: number, to: number): { from: number; to: number } {
   // Past the last character that shows (trailing newlines): the last one that does, where the eye looks.
   const start = Math.max(0, Math.min(from, text.trimEnd().length - 1));
+  if (start < from) return { from: start, to: start + 1 };
   return { from: start, to: Math.min(Math.max(to, start + 1), text.length) };
 }
 

@@ -188,10 +188,15 @@ describe('web console: editing', () => {
     const remove = page.getByRole('form', { name: 'Delete document' });
     expect(await remove.textContent()).toContain('Delete jobs/worker.yaml?');
     expect(h.git(NS, 'ls-tree', '-r', '--name-only', 'main')).toContain('jobs/worker.yaml');
+    await remove.getByLabel('Comment').fill('No more workers');
     await remove.getByRole('button', { name: 'Delete this document' }).click();
     await page.waitForURL(new RegExp(`#/ns/${NS}$`));
     expect(h.git(NS, 'ls-tree', '-r', '--name-only', 'main')).not.toContain('jobs/worker.yaml');
-    expect(h.git(NS, 'show', '--no-renames', '--name-status', '--format=', 'main').trim()).toBe('D\tjobs/worker.yaml');
+    expect(h.git(NS, 'show', '--no-renames', '--name-status', '--format=%s', 'main').trim().split('\n')).toEqual([
+      'No more workers',
+      '',
+      'D\tjobs/worker.yaml',
+    ]);
   });
 
   it('shows a conflict when someone saved meanwhile, value by value, and saves the merge', async () => {

@@ -92,9 +92,10 @@ function EditSession({
     setText(next);
     setSaved(null);
   };
-  const save = async (): Promise<void> => {
+  /** `asProposal`: the server said a rule governs the path where the console did not foresee it. */
+  const save = async (asProposal = proposes): Promise<void> => {
     setBusy(true);
-    const outcome = await (proposes ? propose(api, ns, path, text, draft.base, comment) : commit(api, ns, path, text, draft.base, comment));
+    const outcome = await (asProposal ? propose(api, ns, path, text, draft.base, comment) : commit(api, ns, path, text, draft.base, comment));
     setBusy(false);
     setSaved(outcome);
     // The next save is guarded by the version this one made.
@@ -133,7 +134,7 @@ function EditSession({
           An approval rule of this namespace's policy covers {path}: saving opens a change request for review instead of committing.
         </p>
       )}
-      {saved && <SavedView api={api} ns={ns} path={path} format={format} base={draft.base} saved={saved} onLoad={load} />}
+      {saved && <SavedView api={api} ns={ns} path={path} format={format} base={draft.base} saved={saved} onLoad={load} onPropose={() => void save(true)} />}
     </div>
   );
 }
@@ -155,6 +156,7 @@ function SavedView({
   base,
   saved,
   onLoad,
+  onPropose,
 }: {
   api: Api;
   ns: string;
@@ -163,10 +165,20 @@ function SavedView({
   base: string;
   saved: Saved;
   onLoad: (text: string, base: string, baseText: string) => void;
+  onPropose: () => void;
 }) {
   switch (saved.kind) {
     case 'result':
-      return <OutcomeView outcome={saved.result} />;
+      return (
+        <>
+          <OutcomeView outcome={saved.result} />
+          {saved.result.__typename === 'ApprovalRequired' && (
+            <button class="button primary" type="button" onClick={onPropose}>
+              Propose change instead
+            </button>
+          )}
+        </>
+      );
     case 'proposed':
       return (
         <p class="alert alert-ok" data-testid="proposed">
