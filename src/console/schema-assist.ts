@@ -1,6 +1,6 @@
 import { type Completion, type CompletionContext, type CompletionResult, autocompletion, completionKeymap } from '@codemirror/autocomplete';
 import type { Extension } from '@codemirror/state';
-import { type Tooltip, hoverTooltip, keymap } from '@codemirror/view';
+import { type EditorView, type Tooltip, hoverTooltip, keymap } from '@codemirror/view';
 import { type Node, isMap, isNode, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Format } from './document-lint.js';
 import type { DocumentSchema } from './document-schemas.js';
@@ -31,10 +31,18 @@ function complete(context: CompletionContext, format: Format, roots: readonly Sc
     Object.entries(properties(schemaAt(root, root, path))).flatMap(([name, sub]) =>
       keys.has(name)
         ? []
-        : [{ label: name, type: 'property', detail: typeOf(sub), info: describe(sub), apply: format === 'JSON' ? `"${name}": ` : `${name}: ` }],
+        : [{ label: name, type: 'property', detail: typeOf(sub), info: describe(sub), apply: format === 'JSON' ? applyJsonKey(`"${name}": `) : `${name}: ` }],
     ),
   );
   return options.length ? { from: word.from, options, validFor: /^"?[\w$-]*$/ } : null;
+}
+
+/** A JSON key replaces the closing quote the editor added after the one typed, if there is one. */
+function applyJsonKey(insert: string): (view: EditorView, completion: Completion, from: number, to: number) => void {
+  return (view, _completion, from, to) => {
+    const end = view.state.sliceDoc(to, to + 1) === '"' ? to + 1 : to;
+    view.dispatch({ changes: { from, to: end, insert }, selection: { anchor: from + insert.length } });
+  };
 }
 
 function hover(text: string, pos: number, roots: readonly SchemaObject[]): Tooltip | null {

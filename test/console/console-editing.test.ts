@@ -8,6 +8,7 @@ import { CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/opera
 
 const ALICE: TestToken = { token: 'alice-token', name: 'Alice Admin', email: 'alice@example.com', roles: { '*': 'admin' } };
 const BOB: TestToken = { token: 'bob-token', name: 'Bob Builder', email: 'bob@example.com', roles: { '*': 'editor' } };
+const CAROL: TestToken = { token: 'carol-token', name: 'Carol Checker', email: 'carol@example.com', roles: { '*': 'viewer' } };
 
 const NS = 'shop';
 /** Covered by service.schema.json (port: an integer, required). */
@@ -66,7 +67,7 @@ describe('web console: editing', () => {
   const editorText = async (): Promise<string> => (await page.locator('.cm-content .cm-line').allTextContents()).join('\n');
 
   beforeAll(async () => {
-    h = await startHarness({ tokens: [ALICE, BOB], env: { CAIRN_CONSOLE_DIR: builtConsole() } });
+    h = await startHarness({ tokens: [ALICE, BOB, CAROL], env: { CAIRN_CONSOLE_DIR: builtConsole() } });
     await h.gql(CREATE_NAMESPACE, { name: NS });
     await put('.cairn/schemas/service.schema.json', JSON.stringify(SERVICE_SCHEMA, null, 2), 'Services have a port', null, ALICE);
     await put('.cairn/schemas/index.json', JSON.stringify({ 'services/**': 'service.schema.json' }), 'Map the service schema', null, ALICE);
@@ -228,6 +229,26 @@ describe('web console: editing', () => {
     await page.getByTestId('committed').waitFor();
     expect(h.git(NS, 'rev-parse', 'main~1').trim()).toBe(theirs);
     expect(show(API)).toBe('# The public API\nport: 9090\nreplicas: 5\n');
+    expect(errors).toEqual([]);
+  });
+
+  it('offers a viewer no editing: no Edit tab, no new, rename or delete, and an edit link shows the content', async () => {
+    const viewer = await browser.newPage({ viewport: { width: 1024, height: 800 } });
+    try {
+      await signIn(viewer, h.url, CAROL.token);
+      await viewer.goto(`${h.url}/#/ns/${NS}/doc/${API}?tab=edit`);
+      await viewer.getByTestId('role').waitFor();
+      await expect
+        .poll(async () => (await viewer.getByRole('tab').allTextContents()).map((t) => t.replace(/\d+$/, '')))
+        .toEqual(['Content', 'Blame', 'History', 'Diff']);
+      await viewer.locator('pre.code').waitFor();
+      expect(await viewer.locator('.cm-content').count()).toBe(0);
+      for (const name of ['Rename / move', 'Delete']) expect(await viewer.getByRole('button', { name }).count()).toBe(0);
+      expect(await viewer.getByRole('link', { name: '+ New document' }).count()).toBe(0);
+    } finally {
+      await viewer.close();
+    }
+    // No page error and no Content-Security-Policy violation on the editor's page in the whole file.
     expect(errors).toEqual([]);
   });
 });

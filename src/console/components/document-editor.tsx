@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Api } from '../api.js';
 import { type Format, documentDiagnostics } from '../document-lint.js';
 import { type DocumentSchema, schemasFor } from '../document-schemas.js';
@@ -107,6 +107,7 @@ function EditSession({
     }
   };
   const changed = text !== draft.baseText;
+  useLeaveWarning(changed);
   return (
     <div class="editor-panel">
       <SchemaNote schemas={schemas} />
@@ -137,6 +138,16 @@ function EditSession({
       {saved && <SavedView api={api} ns={ns} path={path} format={format} base={draft.base} saved={saved} onLoad={load} onPropose={() => void save(true)} />}
     </div>
   );
+}
+
+/** Closing or reloading the tab with unsaved text asks first: the text lives only in this page. */
+function useLeaveWarning(unsaved: boolean): void {
+  useEffect(() => {
+    if (!unsaved) return;
+    const warn = (event: BeforeUnloadEvent): void => event.preventDefault();
+    addEventListener('beforeunload', warn);
+    return () => removeEventListener('beforeunload', warn);
+  }, [unsaved]);
 }
 
 function SchemaNote({ schemas }: { schemas: readonly DocumentSchema[] }) {
