@@ -841,6 +841,12 @@ export const EDITABLE_DOCUMENT = graphql(
                 hash
                 shortHash
               }
+              version {
+                comment
+                operator {
+                  name
+                }
+              }
             }
             ...ErrorFields
           }

@@ -213,6 +213,9 @@ describe('web console: editing', () => {
     const conflict = page.getByTestId('version-conflict');
     await conflict.waitFor();
     expect(head()).toBe(theirs);
+    expect(await conflict.locator('.alert').textContent()).toContain(
+      `Bob Builder saved this document while you edited it (“Bob moves the port”): it is now at ${theirs.slice(0, 7)}`,
+    );
     const rows = conflict.locator('table.three-way tbody tr');
     await expect.poll(() => rows.count()).toBe(2);
     expect(await rows.nth(0).textContent()).toBe('/port808180819090');

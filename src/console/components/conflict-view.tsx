@@ -39,9 +39,9 @@ export function ConflictView({
   return (
     <div class="conflict-view" data-testid="version-conflict">
       <p class="alert alert-error">
-        <strong>Someone saved this document while you edited it</strong> (now at <Hash value={head.hash.slice(0, 7)} />, you opened{' '}
-        <Hash value={base.slice(0, 7)} />
-        ). Nothing was committed and your text is still in the editor. Pick what to keep below, then save again.
+        <strong>{head.by ?? 'Someone'} saved this document while you edited it</strong>
+        {head.comment && <> (“{head.comment}”)</>}: it is now at <Hash value={head.hash.slice(0, 7)} />, you opened <Hash value={base.slice(0, 7)} />. Nothing
+        was committed and your text is still in the editor. Pick what to keep below, then save again.
       </p>
       <Values theirs={head} changes={threeWay(parsed(opened.text), parsed(yours), parsed(head.text))} format={format} onLoad={onLoad} />
       <div class="conflict-texts">
@@ -60,6 +60,9 @@ export function ConflictView({
 interface Read {
   readonly text: string;
   readonly hash: string;
+  /** Who made this version, and why. */
+  readonly by?: string | null;
+  readonly comment?: string | null;
 }
 
 async function documentAt(api: Api, ns: string, path: string, at: string | null): Promise<Read> {
@@ -67,7 +70,7 @@ async function documentAt(api: Api, ns: string, path: string, at: string | null)
   const config = data.namespace?.__typename === 'Namespace' ? data.namespace.config : null;
   // Deleted meanwhile: theirs is empty, and saving yours creates it again.
   if (config?.__typename !== 'ConfigDocument') return { text: '', hash: at ?? '' };
-  return { text: config.text ?? '', hash: config.at?.hash ?? '' };
+  return { text: config.text ?? '', hash: config.at?.hash ?? '', by: config.version?.operator?.name, comment: config.version?.comment };
 }
 
 function parsed(text: string): unknown {
