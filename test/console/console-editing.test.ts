@@ -117,6 +117,13 @@ describe('web console: editing', () => {
     await typeText('# The public API\nport: 8081\nreplicas: 2\n');
     await expect.poll(() => underlined.count()).toBe(0);
 
+    // A look at another tab keeps the unsaved text.
+    await page.getByRole('tab', { name: 'Blame' }).click();
+    await page.locator('table.blame').waitFor();
+    expect(await page.locator('.cm-content').isVisible()).toBe(false);
+    await page.getByRole('tab', { name: 'Edit' }).click();
+    expect(await editorText()).toBe('# The public API\nport: 8081\nreplicas: 2\n');
+
     const before = head();
     await page.getByLabel('Comment').fill('Move the API to 8081');
     await page.getByRole('button', { name: 'Save' }).click();

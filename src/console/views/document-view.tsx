@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'preact/hooks';
 import type { Api } from '../api.js';
 import { focusByArrows } from '../arrow-keys.js';
 import { ActionBadge, Hash, Time } from '../components/badges.js';
@@ -31,6 +32,11 @@ export function DocumentView({ api, ns, path, params, revision }: { api: Api; ns
   // Editing is for editors: others are not offered a tab the server would refuse to save.
   const tabs = mayWrite(useOperator()) ? TABS : TABS.filter(([t]) => t !== 'edit');
   const tab = (tabs.some(([t]) => t === params.get('tab')) ? params.get('tab') : 'content') as Tab;
+  // Once opened, the editor stays mounted (hidden on the other tabs): a look at Blame or Diff keeps unsaved text.
+  const [edited, setEdited] = useState(false);
+  useEffect(() => {
+    if (tab === 'edit') setEdited(true);
+  }, [tab]);
   const history = useVersionPages(api, ns, path, revision);
   const tags = useTags(api, ns, revision);
   const versions = history.items;
@@ -83,7 +89,11 @@ export function DocumentView({ api, ns, path, params, revision }: { api: Api; ns
       {tab === 'content' && (
         <ContentTab api={api} ns={ns} path={path} at={params.get('at')} versions={versions} revision={revision} onPick={(at) => go({ at })} />
       )}
-      {tab === 'edit' && <EditTab api={api} ns={ns} path={path} />}
+      {(edited || tab === 'edit') && (
+        <div hidden={tab !== 'edit'}>
+          <EditTab api={api} ns={ns} path={path} />
+        </div>
+      )}
       {tab === 'blame' && <BlameTab api={api} ns={ns} path={path} at={params.get('at')} versions={versions} revision={revision} onPick={(at) => go({ at })} />}
       {tab === 'history' && <HistoryTab ns={ns} path={path} history={history} tags={tags.byVersion} />}
       {tab === 'diff' && (
