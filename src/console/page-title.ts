@@ -8,8 +8,9 @@ const VIEW_TITLES: Record<Exclude<Route['view'], 'home' | 'documents'>, string> 
   revert: 'Revert',
   environments: 'Environments',
   proposals: 'Change requests',
+  new: 'New document',
 };
-const TAB_TITLES: Readonly<Record<string, string>> = { content: 'Content', blame: 'Blame', history: 'History', diff: 'Diff' };
+const TAB_TITLES: Readonly<Record<string, string>> = { content: 'Content', edit: 'Edit', blame: 'Blame', history: 'History', diff: 'Diff' };
 
 /** Where the console is, most specific first, as tabs, bookmarks and the browser's history list show it. */
 export function pageTitle(route: Route): string {

@@ -822,3 +822,199 @@ export const ABORT_ROLLOUT = graphql(
   `,
   [ERROR],
 );
+
+/** A document opened for editing: its text and the version it was read at, which guards the save. */
+export const EDITABLE_DOCUMENT = graphql(
+  `
+    query EditableDocument($ns: String!, $path: String!, $at: String) {
+      namespace(name: $ns) {
+        __typename
+        ... on Namespace {
+          config(path: $path, at: $at) {
+            __typename
+            ... on ConfigDocument {
+              path
+              format
+              text
+              content
+              at {
+                hash
+                shortHash
+              }
+              version {
+                comment
+                operator {
+                  name
+                }
+              }
+            }
+            ...ErrorFields
+          }
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR],
+);
+
+/** A parsed file of the namespace (the schema index, a schema): null content when it does not exist. */
+export const PARSED_FILE = graphql(`
+  query ParsedFile($ns: String!, $path: String!) {
+    namespace(name: $ns) {
+      __typename
+      ... on Namespace {
+        config(path: $path) {
+          __typename
+          ... on ConfigDocument {
+            content
+          }
+        }
+      }
+    }
+  }
+`);
+
+/** What a save, a creation, a rename or a deletion answers: the failures a console user can act on. */
+const EDIT_OUTCOME = graphql(`
+  fragment EditOutcome on WritePayload {
+    status
+    version {
+      hash
+      shortHash
+    }
+  }
+`);
+
+export const PUT_CONFIG = graphql(
+  `
+    mutation PutConfig($input: PutConfigInput!) {
+      putConfig(input: $input) {
+        __typename
+        ... on WritePayload {
+          ...EditOutcome
+        }
+        ... on VersionConflict {
+          currentVersion
+          paths
+        }
+        ... on SchemaViolation {
+          violations {
+            path
+            pointer
+            keyword
+            message
+            schema
+          }
+        }
+        ... on ApprovalRequired {
+          paths
+          missingFrom
+        }
+        ... on OverlayConflict {
+          overlays {
+            overlayPath
+            reason
+          }
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR, EDIT_OUTCOME],
+);
+
+export const APPLY_CHANGES = graphql(
+  `
+    mutation ApplyChanges($input: ApplyChangesInput!) {
+      applyChanges(input: $input) {
+        __typename
+        ... on WritePayload {
+          ...EditOutcome
+        }
+        ... on VersionConflict {
+          currentVersion
+          paths
+        }
+        ... on SchemaViolation {
+          violations {
+            path
+            pointer
+            keyword
+            message
+            schema
+          }
+        }
+        ... on ApprovalRequired {
+          paths
+          missingFrom
+        }
+        ... on OverlayConflict {
+          overlays {
+            overlayPath
+            reason
+          }
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR, EDIT_OUTCOME],
+);
+
+export const DELETE_CONFIG = graphql(
+  `
+    mutation DeleteConfig($input: DeleteConfigInput!) {
+      deleteConfig(input: $input) {
+        __typename
+        ... on WritePayload {
+          ...EditOutcome
+        }
+        ... on VersionConflict {
+          currentVersion
+          paths
+        }
+        ... on SchemaViolation {
+          violations {
+            path
+            pointer
+            keyword
+            message
+            schema
+          }
+        }
+        ... on ApprovalRequired {
+          paths
+          missingFrom
+        }
+        ... on OverlayConflict {
+          overlays {
+            overlayPath
+            reason
+          }
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR, EDIT_OUTCOME],
+);
+
+export const PROPOSE_CHANGE = graphql(
+  `
+    mutation ProposeChange($input: ProposeChangeInput!) {
+      proposeChange(input: $input) {
+        __typename
+        ... on Proposal {
+          id
+        }
+        ... on VersionConflict {
+          currentVersion
+          paths
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR],
+);

@@ -9,8 +9,8 @@ export type Route =
   | { readonly view: 'documents'; readonly ns: string; readonly path: string | null; readonly params: URLSearchParams }
   | { readonly view: NamespaceView; readonly ns: string; readonly params: URLSearchParams };
 
-type NamespaceView = 'versions' | 'audit' | 'rollback' | 'revert' | 'proposals' | 'environments';
-const NAMESPACE_VIEWS: readonly string[] = ['versions', 'audit', 'rollback', 'revert', 'proposals', 'environments'] satisfies NamespaceView[];
+type NamespaceView = 'versions' | 'audit' | 'rollback' | 'revert' | 'proposals' | 'environments' | 'new';
+const NAMESPACE_VIEWS: readonly string[] = ['versions', 'audit', 'rollback', 'revert', 'proposals', 'environments', 'new'] satisfies NamespaceView[];
 
 export function parseRoute(hash: string): Route {
   const [pathPart = '', query = ''] = hash.replace(/^#\/?/, '').split('?', 2);

@@ -15,6 +15,7 @@ import { AuditView } from './views/audit-view.js';
 import { EnvironmentsView } from './views/environments-view.js';
 import { DocumentView } from './views/document-view.js';
 import { NamespaceHome } from './views/namespace-home.js';
+import { NewDocumentView } from './views/new-document-view.js';
 import { ProposalsView } from './views/proposals-view.js';
 import { RevertView } from './views/revert-view.js';
 import { RollbackView } from './views/rollback-view.js';
@@ -88,6 +89,11 @@ export function Shell({ token, onSignOut }: { token: string; onSignOut: (reason:
           <>
             <nav class="sidebar">
               <NavLinks ns={ns} route={route} operator={operator} />
+              {mayWrite(operator) && (
+                <a class="button small new-document-link" href={href(ns, 'new')}>
+                  + New document
+                </a>
+              )}
               <DocumentTree api={api} ns={ns} revision={feed.revision} selected={route.view === 'documents' ? route.path : null} />
             </nav>
             <main class="content">
@@ -172,6 +178,8 @@ function View({ api, route, revision }: { api: Api; route: Route; revision: numb
       return <RollbackView key={route.ns} api={api} ns={route.ns} params={route.params} revision={revision} />;
     case 'revert':
       return <RevertView key={route.ns} api={api} ns={route.ns} params={route.params} revision={revision} />;
+    case 'new':
+      return <NewDocumentView key={route.ns} api={api} ns={route.ns} params={route.params} />;
   }
 }
 

@@ -1,9 +1,11 @@
 import type { ResultOf } from '../graphql.js';
-import type { REVERT, ROLLBACK } from '../queries.js';
+import type { PUT_CONFIG, REVERT, ROLLBACK } from '../queries.js';
 import { Hash } from './badges.js';
 import { FileDiffView } from './file-diff-view.js';
 
 export type Outcome = NonNullable<ResultOf<typeof ROLLBACK>['rollback']> | NonNullable<ResultOf<typeof REVERT>['revert']>;
+/** What an edit in the console answers (putConfig, applyChanges, deleteConfig select the same fields). */
+export type EditResult = NonNullable<ResultOf<typeof PUT_CONFIG>['putConfig']>;
 type Payload = Extract<Outcome, { __typename: 'WritePayload' }>;
 export type Preview = Payload & { base: { hash: string | null } | null };
 
@@ -57,7 +59,7 @@ function Validation({ items }: { items: readonly { path: string | null; pointer:
 }
 
 /** What came back when the write was not a preview: committed, nothing to do, or why it was refused. */
-export function OutcomeView({ outcome }: { outcome: Outcome }) {
+export function OutcomeView({ outcome }: { outcome: Outcome | EditResult }) {
   switch (outcome.__typename) {
     case 'WritePayload':
       if (outcome.status === 'UNCHANGED') return <p class="alert alert-info">Nothing to change: the documents already have this content.</p>;

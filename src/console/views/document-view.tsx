@@ -1,7 +1,9 @@
+import { useEffect, useState } from 'preact/hooks';
 import type { Api } from '../api.js';
 import { focusByArrows } from '../arrow-keys.js';
 import { ActionBadge, Hash, Time } from '../components/badges.js';
 import { CodeBlock } from '../components/code-block.js';
+import { DocumentActions } from '../components/document-actions.js';
 import { FileDiffView } from '../components/file-diff-view.js';
 import { BlameTable } from '../components/blame-table.js';
 import { Problem } from '../components/problem.js';
@@ -15,17 +17,26 @@ import { mayWrite, useOperator } from '../permissions.js';
 import { href, navigate } from '../route.js';
 import { useLoad } from '../use-query.js';
 
-type Tab = 'content' | 'blame' | 'history' | 'diff';
+type Tab = 'content' | 'edit' | 'blame' | 'history' | 'diff';
 const TABS: readonly [Tab, string][] = [
   ['content', 'Content'],
   ['blame', 'Blame'],
   ['history', 'History'],
   ['diff', 'Diff'],
+  // Last: the reading tabs keep their places (and arrow-key order) for everyone, editors or not.
+  ['edit', 'Edit'],
 ];
 
 /** One document: its content at any version, its history, and a diff between any two of its versions. */
 export function DocumentView({ api, ns, path, params, revision }: { api: Api; ns: string; path: string; params: URLSearchParams; revision: number }) {
-  const tab = (TABS.some(([t]) => t === params.get('tab')) ? params.get('tab') : 'content') as Tab;
+  // Editing is for editors: others are not offered a tab the server would refuse to save.
+  const tabs = mayWrite(useOperator()) ? TABS : TABS.filter(([t]) => t !== 'edit');
+  const tab = (tabs.some(([t]) => t === params.get('tab')) ? params.get('tab') : 'content') as Tab;
+  // Once opened, the editor stays mounted (hidden on the other tabs): a look at Blame or Diff keeps unsaved text.
+  const [edited, setEdited] = useState(false);
+  useEffect(() => {
+    if (tab === 'edit') setEdited(true);
+  }, [tab]);
   const history = useVersionPages(api, ns, path, revision);
   const tags = useTags(api, ns, revision);
   const versions = history.items;
@@ -41,6 +52,7 @@ export function DocumentView({ api, ns, path, params, revision }: { api: Api; ns
             {ns} / {path.split('/').slice(0, -1).join(' / ')}
           </p>
           <h1 class="document-title">{path.split('/').pop()}</h1>
+          <DocumentActions api={api} ns={ns} path={path} />
         </div>
         <div
           class="tabs"
@@ -51,7 +63,7 @@ export function DocumentView({ api, ns, path, params, revision }: { api: Api; ns
             if (reached) go({ tab: reached });
           }}
         >
-          {TABS.map(([id, label]) => (
+          {tabs.map(([id, label]) => (
             <button
               key={id}
               type="button"
@@ -77,12 +89,30 @@ export function DocumentView({ api, ns, path, params, revision }: { api: Api; ns
       {tab === 'content' && (
         <ContentTab api={api} ns={ns} path={path} at={params.get('at')} versions={versions} revision={revision} onPick={(at) => go({ at })} />
       )}
+      {(edited || tab === 'edit') && (
+        <div hidden={tab !== 'edit'}>
+          <EditTab api={api} ns={ns} path={path} />
+        </div>
+      )}
       {tab === 'blame' && <BlameTab api={api} ns={ns} path={path} at={params.get('at')} versions={versions} revision={revision} onPick={(at) => go({ at })} />}
       {tab === 'history' && <HistoryTab ns={ns} path={path} history={history} tags={tags.byVersion} />}
       {tab === 'diff' && (
         <DiffTab api={api} ns={ns} path={path} versions={versions} from={params.get('from')} to={params.get('to')} onPick={(from, to) => go({ from, to })} />
       )}
     </section>
+  );
+}
+
+/** The editor (CodeMirror, the schema validator) is loaded when first opened: reading needs none of it. */
+function EditTab({ api, ns, path }: { api: Api; ns: string; path: string }) {
+  const loaded = useLoad(() => import('../components/document-editor.js'), []);
+  if (loaded.state === 'loading') return <p class="muted">Loading the editor…</p>;
+  if (loaded.state === 'error') return <p class="alert alert-error">{loaded.error.message}</p>;
+  const { DocumentEditor } = loaded.data;
+  return (
+    <div class="panel">
+      <DocumentEditor api={api} ns={ns} path={path} />
+    </div>
   );
 }
 
