@@ -876,6 +876,39 @@ export const PARSED_FILE = graphql(`
 `);
 
 /** What a save, a creation, a rename or a deletion answers: the failures a console user can act on. */
+/** Why an edit was refused, as the editor shows it: the same fields for a put, an apply and a delete (four fragments, one per refusal). */
+const CONFLICT_REFUSAL = graphql(`
+  fragment ConflictRefusal on VersionConflict {
+    currentVersion
+    paths
+  }
+`);
+const VIOLATION_REFUSAL = graphql(`
+  fragment ViolationRefusal on SchemaViolation {
+    violations {
+      path
+      pointer
+      keyword
+      message
+      schema
+    }
+  }
+`);
+const APPROVAL_REFUSAL = graphql(`
+  fragment ApprovalRefusal on ApprovalRequired {
+    paths
+    missingFrom
+  }
+`);
+const OVERLAY_REFUSAL = graphql(`
+  fragment OverlayRefusal on OverlayConflict {
+    overlays {
+      overlayPath
+      reason
+    }
+  }
+`);
+
 const EDIT_OUTCOME = graphql(`
   fragment EditOutcome on WritePayload {
     status
@@ -894,34 +927,15 @@ export const PUT_CONFIG = graphql(
         ... on WritePayload {
           ...EditOutcome
         }
-        ... on VersionConflict {
-          currentVersion
-          paths
-        }
-        ... on SchemaViolation {
-          violations {
-            path
-            pointer
-            keyword
-            message
-            schema
-          }
-        }
-        ... on ApprovalRequired {
-          paths
-          missingFrom
-        }
-        ... on OverlayConflict {
-          overlays {
-            overlayPath
-            reason
-          }
-        }
+        ...ConflictRefusal
+        ...ViolationRefusal
+        ...ApprovalRefusal
+        ...OverlayRefusal
         ...ErrorFields
       }
     }
   `,
-  [ERROR, EDIT_OUTCOME],
+  [ERROR, EDIT_OUTCOME, CONFLICT_REFUSAL, VIOLATION_REFUSAL, APPROVAL_REFUSAL, OVERLAY_REFUSAL],
 );
 
 export const APPLY_CHANGES = graphql(
@@ -932,34 +946,15 @@ export const APPLY_CHANGES = graphql(
         ... on WritePayload {
           ...EditOutcome
         }
-        ... on VersionConflict {
-          currentVersion
-          paths
-        }
-        ... on SchemaViolation {
-          violations {
-            path
-            pointer
-            keyword
-            message
-            schema
-          }
-        }
-        ... on ApprovalRequired {
-          paths
-          missingFrom
-        }
-        ... on OverlayConflict {
-          overlays {
-            overlayPath
-            reason
-          }
-        }
+        ...ConflictRefusal
+        ...ViolationRefusal
+        ...ApprovalRefusal
+        ...OverlayRefusal
         ...ErrorFields
       }
     }
   `,
-  [ERROR, EDIT_OUTCOME],
+  [ERROR, EDIT_OUTCOME, CONFLICT_REFUSAL, VIOLATION_REFUSAL, APPROVAL_REFUSAL, OVERLAY_REFUSAL],
 );
 
 export const DELETE_CONFIG = graphql(
@@ -970,34 +965,15 @@ export const DELETE_CONFIG = graphql(
         ... on WritePayload {
           ...EditOutcome
         }
-        ... on VersionConflict {
-          currentVersion
-          paths
-        }
-        ... on SchemaViolation {
-          violations {
-            path
-            pointer
-            keyword
-            message
-            schema
-          }
-        }
-        ... on ApprovalRequired {
-          paths
-          missingFrom
-        }
-        ... on OverlayConflict {
-          overlays {
-            overlayPath
-            reason
-          }
-        }
+        ...ConflictRefusal
+        ...ViolationRefusal
+        ...ApprovalRefusal
+        ...OverlayRefusal
         ...ErrorFields
       }
     }
   `,
-  [ERROR, EDIT_OUTCOME],
+  [ERROR, EDIT_OUTCOME, CONFLICT_REFUSAL, VIOLATION_REFUSAL, APPROVAL_REFUSAL, OVERLAY_REFUSAL],
 );
 
 export const PROPOSE_CHANGE = graphql(
