@@ -92,6 +92,9 @@ export const DEFINE_ENVIRONMENT = `mutation($input: DefineEnvironmentInput!) { d
 export const RELEASE = `mutation($input: ReleaseInput!) { release(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
 export const PROPOSE_RELEASE = `mutation($input: ProposeReleaseInput!) { proposeRelease(input: $input) { __typename ${ERRORS}
   ... on Proposal { id branch state release { environment rollout version { hash shortHash } } } } }`;
+export const ROLLBACK_ENVIRONMENT = `mutation($input: RollbackEnvironmentInput!) { rollbackEnvironment(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
+export const ENVIRONMENT_DIFF = `query($ns: String!, $from: String!, $to: String!) { environmentDiff(namespace: $ns, from: $from, to: $to) {
+  __typename ${ERRORS} ... on EnvironmentDiffSuccess { data { cluster ${FILES} } } } }`;
 export const PROMOTE = `mutation($input: PromoteInput!) { promote(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
 export const ROLLOUT_COMMAND = (name: string): string =>
   `mutation($input: RolloutCommandInput!) { ${name}Rollout(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;

@@ -100,4 +100,38 @@ describe('cairn env, release, promote and rollout', () => {
     expect((await cli(['release', 'web', v[1]!, '--env', 'staging', '--propose', '--dry-run'])).code).toBe(2);
     expect((await cli(['release', 'web', v[1]!, '--env', 'nowhere', '--propose'])).code).toBe(3);
   });
+
+  it('compares two environments per cluster (env diff) and rolls one back to what it ran before (env rollback)', async () => {
+    // staging runs v[1] by now or later; prod runs v[0].
+    const staging = await cli(['--json', 'release', 'web', v[2]!, '--env', 'staging', '-m', 'three']);
+    expect(staging.code, staging.stderr).toBe(0);
+    const diff = await cli(['--json', 'env', 'diff', 'web', 'staging', 'prod'], VIEWER.token);
+    expect(diff.code, diff.stderr).toBe(0);
+    const clusters = json<{
+      clusters: { cluster: string | null; files: { path: string; changes: { pointer: string; oldValue: unknown; newValue: unknown }[] }[] }[];
+    }>(diff).clusters;
+    expect(clusters.map((c) => c.cluster)).toEqual([null, 'eu-1', 'us-1']);
+    expect(clusters[0]!.files).toMatchObject([{ path: 'app.json', changes: [{ pointer: '/replicas', oldValue: 1, newValue: 3 }] }]);
+    const text = await cli(['env', 'diff', 'web', 'staging', 'prod'], VIEWER.token);
+    expect(text.stdout).toMatch(/^base \(no cluster\): 1 document\(s\) differ$/m);
+    expect((await cli(['env', 'diff', 'web', 'staging', 'qa'], VIEWER.token)).code).toBe(3);
+
+    const before = h.git('web', 'rev-parse', 'environments/staging').trim();
+    const preview = await cli(['env', 'rollback', 'web', 'staging', '--to', v[0]!, '--dry-run']);
+    expect(preview.code, preview.stderr).toBe(0);
+    expect(preview.stdout).toMatch(/app\.json/);
+    expect(h.git('web', 'rev-parse', 'environments/staging').trim()).toBe(before);
+    const rolled = await cli(['--json', 'env', 'rollback', 'web', 'staging', '--to', v[0]!, '-m', 'three was wrong']);
+    expect(rolled.code, rolled.stderr).toBe(0);
+    const trailer = (key: string): string => h.git('web', 'log', '-1', `--format=%(trailers:key=${key},valueonly)`, 'environments/staging').trim();
+    expect([h.git('web', 'log', '-1', '--format=%s', 'environments/staging').trim(), trailer('Cairn-Rollback-To'), trailer('Cairn-Release-Of')]).toEqual([
+      'three was wrong',
+      v[0],
+      v[0],
+    ]);
+    expect((await cli(['env', 'rollback', 'web', 'staging', '--to', v[0]!], VIEWER.token)).code).toBe(5);
+    expect((await cli(['env', 'rollback', 'web', 'staging', '--to', v[0]!, '--expect', before])).code).toBe(4);
+    expect((await cli(['env', 'rollback', 'web', 'staging'])).code).toBe(2);
+    h.git('web', 'fsck', '--strict');
+  });
 });

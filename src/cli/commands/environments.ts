@@ -4,6 +4,7 @@ import type { EnvironmentState } from '../environment-state.js';
 import { DEFINE_ENVIRONMENT, ENVIRONMENTS, unwrap } from '../operations.js';
 import { shortTime } from '../output.js';
 import { type WritePayload, printWrite } from '../write-result.js';
+import { registerEnvironmentChanges } from './environment-changes.js';
 import { seconds } from './release.js';
 import { splitList } from './rollback.js';
 
@@ -66,6 +67,7 @@ export function registerEnvironments(program: Command): void {
       const data = await client.request<{ defineEnvironment: { __typename: string } }>(DEFINE_ENVIRONMENT, { input });
       printWrite(out, unwrap<WritePayload>(data.defineEnvironment, 'WritePayload'));
     });
+  registerEnvironmentChanges(env);
 }
 
 export function rolloutSummary(e: EnvironmentState): string {
