@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAgent } from './commands/agent.js';
 import { registerAudit } from './commands/audit.js';
+import { registerBlame } from './commands/blame.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerCreateNamespace } from './commands/create-namespace.js';
 import { registerDelete } from './commands/delete.js';
@@ -63,6 +64,7 @@ function program(): Command {
     registerRelease,
     registerRollout,
     registerAudit,
+    registerBlame,
     registerWatch,
     registerImport,
     registerExport,

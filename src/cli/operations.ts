@@ -92,6 +92,11 @@ export const DEFINE_ENVIRONMENT = `mutation($input: DefineEnvironmentInput!) { d
 export const RELEASE = `mutation($input: ReleaseInput!) { release(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
 export const PROPOSE_RELEASE = `mutation($input: ProposeReleaseInput!) { proposeRelease(input: $input) { __typename ${ERRORS}
   ... on Proposal { id branch state release { environment rollout version { hash shortHash } } } } }`;
+export const BLAME = `query($ns: String!, $path: String!, $at: String, $pointer: String) { namespace(name: $ns) { __typename ${ERRORS}
+  ... on Namespace { blame(path: $path, at: $at, pointer: $pointer) { __typename ${ERRORS}
+    ... on Blame { at { hash shortHash } entries { pointer value time action comment operator { name email } version { hash shortHash } } } } } } }`;
+export const VERIFY_INTEGRITY = `query($ns: String!) { verifyIntegrity(namespace: $ns) { __typename ${ERRORS}
+  ... on IntegrityReport { ok objectsChecked refsChecked problems { kind subject message } } } }`;
 export const ROLLBACK_ENVIRONMENT = `mutation($input: RollbackEnvironmentInput!) { rollbackEnvironment(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
 export const ENVIRONMENT_DIFF = `query($ns: String!, $from: String!, $to: String!) { environmentDiff(namespace: $ns, from: $from, to: $to) {
   __typename ${ERRORS} ... on EnvironmentDiffSuccess { data { cluster ${FILES} } } } }`;
