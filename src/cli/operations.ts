@@ -144,6 +144,8 @@ const DELIVERY = `eventId version attempt trigger outcome statusCode latencyMs e
 export const WEBHOOKS = `query($ns: String!) { webhooks(namespace: $ns) { __typename ${WEBHOOK_ERRORS} ... on WebhooksSuccess { data { ${WEBHOOK} } } } }`;
 export const CREATE_WEBHOOK = `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { __typename ${WEBHOOK_ERRORS}
   ... on WebhookSecretPayload { secret webhook { ${WEBHOOK} } } } }`;
+export const UPDATE_WEBHOOK = `mutation($input: UpdateWebhookInput!) { updateWebhook(input: $input) { __typename ${WEBHOOK_ERRORS} ... on Webhook { ${WEBHOOK} } } }`;
+export const DELETE_WEBHOOK = `mutation($input: WebhookIdInput!) { deleteWebhook(input: $input) { __typename ${WEBHOOK_ERRORS} ... on DeletedWebhook { id namespace url } } }`;
 export const ROTATE_WEBHOOK_SECRET = `mutation($input: WebhookIdInput!) { rotateWebhookSecret(input: $input) { __typename ${WEBHOOK_ERRORS}
   ... on WebhookSecretPayload { secret webhook { ${WEBHOOK} } } } }`;
 export const WEBHOOK_DELIVERIES = `query($id: String!, $first: Int, $after: String) { webhook(id: $id) { __typename ${WEBHOOK_ERRORS}

@@ -94,4 +94,28 @@ describe('cairn webhook create, list, rotate, deliveries and redeliver', () => {
     expect((await cli(['webhook', 'rotate', webhook.id], EDITOR.token)).code).toBe(5);
     expect((await cli(['webhook', 'rotate', UNKNOWN])).code).toBe(3);
   });
+
+  it('updates a webhook (what is not given stays) and deletes it; each a commit of the system repository', async () => {
+    const created = json<SecretJson>(await cli(['--json', 'webhook', 'create', 'hooked', receiver.url, '--path-prefix', 'a/']));
+    const id = created.webhook.id;
+    const updated = await cli(['--json', 'webhook', 'update', id, '--disable', '--actions', 'delete', '-m', 'quiet for now']);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(json(updated)).toMatchObject({ id, status: 'DISABLED', pathPrefix: 'a/', actions: ['DELETE'] });
+    const enabled = json<{ status: string; actions: string[] | null; pathPrefix: string | null }>(
+      await cli(['--json', 'webhook', 'update', id, '--enable', '--actions', '']),
+    );
+    expect(enabled).toMatchObject({ status: expect.not.stringMatching(/DISABLED/), pathPrefix: 'a/' });
+    expect(enabled.actions ?? []).toEqual([]);
+    expect((await cli(['webhook', 'update', id, '--enable', '--disable'])).code).toBe(2);
+    expect((await cli(['webhook', 'update', id, '--url', 'ftp://example.com'])).code).toBe(2);
+    expect((await cli(['webhook', 'update', id, '--disable'], EDITOR.token)).code).toBe(5);
+    expect((await cli(['webhook', 'update', UNKNOWN, '--disable'])).code).toBe(3);
+
+    expect((await cli(['webhook', 'delete', id], EDITOR.token)).code).toBe(5);
+    const deleted = await cli(['webhook', 'delete', id, '-m', 'not needed']);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toContain(`deleted webhook ${id} (hooked → ${receiver.url})`);
+    expect(json<{ id: string }[]>(await cli(['--json', 'webhook', 'list', 'hooked'])).map((w) => w.id)).not.toContain(id);
+    expect((await cli(['webhook', 'delete', id])).code).toBe(3);
+  });
 });

@@ -4,6 +4,7 @@ import { CREATE_WEBHOOK, REDELIVER, ROTATE_WEBHOOK_SECRET, WEBHOOKS, WEBHOOK_DEL
 import { type Output, shortTime } from '../output.js';
 import { type Connection, collectPages, parseLimit } from '../pages.js';
 import { splitList } from './rollback.js';
+import { registerWebhookChanges } from './webhook-changes.js';
 
 interface Webhook {
   readonly id: string;
@@ -164,5 +165,5 @@ function registerRedeliver(webhook: Command): void {
 
 export function registerWebhook(program: Command): void {
   const webhook = program.command('webhook').description('signed HTTP deliveries of the commits of a namespace (admins)');
-  for (const register of [registerCreate, registerList, registerRotate, registerDeliveries, registerRedeliver]) register(webhook);
+  for (const register of [registerCreate, registerList, registerRotate, registerDeliveries, registerRedeliver, registerWebhookChanges]) register(webhook);
 }
