@@ -97,6 +97,8 @@ export const BLAME = `query($ns: String!, $path: String!, $at: String, $pointer:
     ... on Blame { at { hash shortHash } entries { pointer value time action comment operator { name email } version { hash shortHash } } } } } } }`;
 export const VERIFY_INTEGRITY = `query($ns: String!) { verifyIntegrity(namespace: $ns) { __typename ${ERRORS}
   ... on IntegrityReport { ok objectsChecked refsChecked problems { kind subject message } } } }`;
+export const RELEASE_AUDIT = `query($ns: String!, $first: Int) { releaseAudit(namespace: $ns, first: $first) { __typename ${ERRORS}
+  ... on ReleaseAuditSuccess { data { version { hash shortHash } time action comment operator { email } } } } }`;
 export const ROLLBACK_ENVIRONMENT = `mutation($input: RollbackEnvironmentInput!) { rollbackEnvironment(input: $input) { __typename ${WRITE_PAYLOAD} ${WRITE_ERRORS} } }`;
 export const ENVIRONMENT_DIFF = `query($ns: String!, $from: String!, $to: String!) { environmentDiff(namespace: $ns, from: $from, to: $to) {
   __typename ${ERRORS} ... on EnvironmentDiffSuccess { data { cluster ${FILES} } } } }`;

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { expectedRelease } from '../environment-state.js';
-import { ENVIRONMENT_DIFF, ROLLBACK_ENVIRONMENT, unwrap } from '../operations.js';
+import { usageError } from '../errors.js';
+import { ENVIRONMENT_DIFF, RELEASE_AUDIT, ROLLBACK_ENVIRONMENT, unwrap } from '../operations.js';
+import { shortTime } from '../output.js';
 import { type FileDiff, type WritePayload, printFiles, printWrite } from '../write-result.js';
 
 interface RollbackOptions {
@@ -12,12 +14,23 @@ interface RollbackOptions {
   readonly requestId?: string;
 }
 
+interface ReleaseEntry {
+  readonly version: { readonly hash: string; readonly shortHash: string };
+  readonly time: string;
+  readonly action: string | null;
+  readonly comment: string;
+  readonly operator: { readonly email: string };
+}
+
 interface ClusterDiff {
   readonly cluster: string | null;
   readonly files: readonly FileDiff[];
 }
 
-/** `cairn env rollback` and `cairn env diff`: an environment back to what it ran before, and two environments compared. */
+/**
+ * `cairn env rollback`, `cairn env history` and `cairn env diff`: an environment back to what it ran before, the
+ * releases made, and two environments compared.
+ */
 export function registerEnvironmentChanges(env: Command): void {
   env
     .command('rollback')
@@ -42,6 +55,26 @@ export function registerEnvironmentChanges(env: Command): void {
       };
       const data = await client.request<{ rollbackEnvironment: { __typename: string } }>(ROLLBACK_ENVIRONMENT, { input });
       printWrite(out, unwrap<WritePayload>(data.rollbackEnvironment, 'WritePayload'));
+    });
+  env
+    .command('history')
+    .description("delivery's audit log: every environment's releases, rollbacks and rollout steps, newest first")
+    .argument('<namespace>')
+    .option('--limit <n>', 'how many (default 50, at most 161)', '50')
+    .action(async (namespace: string, options: { limit: string }, command: Command) => {
+      const { client, out } = contextOf(command);
+      const first = Number(options.limit);
+      if (!Number.isInteger(first) || first < 1) throw usageError(`--limit '${options.limit}': a positive whole number`);
+      const data = await client.request<{ releaseAudit: { __typename: string } }>(RELEASE_AUDIT, { ns: namespace, first });
+      const entries = unwrap<{ data: ReleaseEntry[] }>(data.releaseAudit, 'ReleaseAuditSuccess').data;
+      if (out.json) {
+        out.data(entries);
+        return;
+      }
+      out.table(
+        ['VERSION', 'TIME', 'ACTION', 'OPERATOR', 'COMMENT'],
+        entries.map((e) => [e.version.shortHash, shortTime(e.time), (e.action ?? '-').toLowerCase(), e.operator.email, e.comment.split('\n')[0] ?? '']),
+      );
     });
   env
     .command('diff')
