@@ -6,6 +6,8 @@ import type { FileDiff } from './write-result.js';
 export interface NamespaceSide {
   readonly namespace: string;
   readonly version: string | null;
+  /** As this cluster runs it (its overlays applied); null: the base documents. */
+  readonly cluster?: string | null;
 }
 
 export interface NamespaceDiff {
@@ -23,10 +25,10 @@ interface Compared {
 /**
  * Two namespaces, each at a version, compared by the server (`compareConfigs`): every document that differs, with
  * its value changes and a unified diff, as `diff` shows two versions of one namespace. Documents are compared as
- * instances without a cluster run them (the overlays and Cairn's own files are not documents of their own).
+ * each side's cluster runs them, the base without one (overlays and Cairn's own files are not documents of their own).
  */
 export async function diffNamespaces(client: HttpClient, from: NamespaceSide, to: NamespaceSide, pathFilter: string | null): Promise<NamespaceDiff> {
-  const side = (s: NamespaceSide) => ({ namespace: s.namespace, at: s.version });
+  const side = (s: NamespaceSide) => ({ namespace: s.namespace, at: s.version, cluster: s.cluster ?? null });
   const data = await client.request<{ compareConfigs: { __typename: string } }>(COMPARE, { left: side(from), right: side(to), prefix: pathFilter });
   const compared = unwrap<{ data: Compared }>(data.compareConfigs, 'CompareConfigsSuccess').data;
   return {

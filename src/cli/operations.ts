@@ -49,6 +49,10 @@ export const DIFF = `query($ns: String!, $from: String!, $to: String, $path: Str
   ... on Namespace { diff(from: $from, to: $to, path: $path) { __typename ${ERRORS}
     ... on Diff { from { hash shortHash } to { hash shortHash } ${FILES} } } } } }`;
 
+export const EFFECTIVE_DIFF = `query($ns: String!, $from: EffectiveSide!, $to: EffectiveSide!, $path: String!) { namespace(name: $ns) { __typename ${ERRORS}
+  ... on Namespace { effectiveDiff(from: $from, to: $to, path: $path) { __typename ${ERRORS}
+    ... on Diff { from { hash shortHash } to { hash shortHash } ${FILES} } } } } }`;
+
 export const AUDIT = `query($ns: String!, $filter: AuditFilter, $first: Int, $after: String) { namespace(name: $ns) { __typename ${ERRORS}
   ... on Namespace { audit(filter: $filter, first: $first, after: $after) {
     edges { node { version { hash shortHash } action time authoredAt operator { name email } importedBy { name email } operatorIp comment paths requestId } }

@@ -35,7 +35,7 @@ describe('cairn completion', () => {
     expect(complete(['cairn', '--url', 'http://x', 'webhook', ''])).toEqual(expect.arrayContaining(['create', 'list', 'rotate', 'deliveries', 'redeliver']));
     expect(complete(['cairn', 'tag', 'create', 'ns', '--m'])).toEqual(['--message']);
     expect(complete(['cairn', 'get', 'ns', 'a.json', '--c'])).toEqual(['--cluster']);
-    expect(complete(['cairn', 'diff', '--from-ns', 'a', '--to'])).toEqual(['--to-ns', '--token']);
+    expect(complete(['cairn', 'diff', '--from-ns', 'a', '--to'])).toEqual(['--to-cluster', '--to-ns', '--token']);
   });
 
   it('completes commands with their descriptions, and options, in zsh', async () => {

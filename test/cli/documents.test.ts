@@ -117,6 +117,11 @@ describe('cairn delete, mv, put onto an existing document, get --cluster and dif
     expect((await cli(['get', 'docs', 'nothing.json', '--cluster', 'eu-1'], VIEWER.token)).code).toBe(3);
     expect((await cli(['get', 'docs', 'app.json', '--cluster', 'eu-1'], null)).code).toBe(5);
     expect((await cli(['get', 'docs', 'app.json', '--cluster'], VIEWER.token)).code).toBe(2);
+    // Two clusters side by side at one version (effectiveDiff): eu-1's overlay is the difference.
+    const clusters = await cli(['--json', 'diff', 'docs', 'HEAD', 'HEAD', '--path', 'app.json', '--cluster', 'us-1', '--to-cluster', 'eu-1'], VIEWER.token);
+    expect(clusters.code, clusters.stderr).toBe(0);
+    expect(json(clusters)).toMatchObject({ files: [{ path: 'app.json', changes: [{ pointer: '/region', op: 'REPLACE', oldValue: 'any', newValue: 'eu' }] }] });
+    expect((await cli(['diff', 'docs', 'HEAD', '--cluster', 'eu-1'], VIEWER.token)).code).toBe(2);
   });
 
   it("compares two namespaces (the server's compareConfigs), each at its version", async () => {
