@@ -78,7 +78,8 @@ export function Shell({ token, onSignOut }: { token: string; onSignOut: (reason:
           <span class="spacer" />
           <Identity operator={operator} ns={ns} />
           {!token && <span class="muted small">Development server (no token)</span>}
-          <a class="button ghost small" href="/graphql" target="_blank" rel="noreferrer">
+          {/* rel=opener: the new tab gets a copy of this tab's sessionStorage, where the token is (GraphiQL starts signed in). */}
+          <a class="button ghost small" href="/graphql" target="_blank" rel="opener">
             GraphiQL
           </a>
           <button class="button ghost small" type="button" onClick={() => onSignOut(null)}>

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { type ExecutionArgs, Kind, type OperationDefinitionNode } from 'graphql';
+import { withConsoleToken } from './graphiql-page.js';
 import { type GraphiQLOptions, type Plugin, type YogaServerInstance, createGraphQLError, createYoga } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { CairnError } from '../domain/errors.js';
@@ -71,7 +72,7 @@ query Namespaces {
 
 async function renderLocalGraphiQL(options: GraphiQLOptions): Promise<string> {
   const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
-  return renderGraphiQL(options);
+  return withConsoleToken(renderGraphiQL(options), options);
 }
 
 export type CairnYoga = YogaServerInstance<ServerContext, GraphQLContext>;
