@@ -236,10 +236,18 @@ export class EnvironmentService {
   async releaseAudit(actor: Actor, namespace: string, first: number): Promise<VersionView[]> {
     if (!Number.isInteger(first) || first < 1 || first > RELEASE_REPLAY_WINDOW) throw new InvalidInputError(`first must be 1 to ${RELEASE_REPLAY_WINDOW}`);
     const repo = await this.access.open(actor, namespace, 'viewer');
-    const entries: LoggedCommit[] = [];
-    for (const { name } of await definitionsAt(repo, repo.head())) entries.push(...(await releaseLog(repo, name, first)));
-    entries.sort((a, b) => b.committer.timestamp - a.committer.timestamp || (a.oid < b.oid ? -1 : 1));
-    return Promise.all(entries.slice(0, first).map((c) => versionOf(repo, c.oid)));
+    // Each branch's own order (newest first) is kept within one second: commit times have a second's resolution.
+    const entries: { commit: LoggedCommit; environment: string; index: number }[] = [];
+    for (const { name } of await definitionsAt(repo, repo.head())) {
+      entries.push(...(await releaseLog(repo, name, first)).map((commit, index) => ({ commit, environment: name, index })));
+    }
+    entries.sort(
+      (a, b) =>
+        b.commit.committer.timestamp - a.commit.committer.timestamp ||
+        (a.environment < b.environment ? -1 : a.environment > b.environment ? 1 : 0) ||
+        a.index - b.index,
+    );
+    return Promise.all(entries.slice(0, first).map((e) => versionOf(repo, e.commit.oid)));
   }
 
   /** The version of main the environment's newest release released (the one rolling out, during a rollout); NotFound before its first. */

@@ -253,15 +253,16 @@ describe('environments and releases', () => {
       {},
       VIEWER.token,
     );
+    // Newest first; within one second by environment name, each branch in its own order (git log's, newest first).
     const expected = ['staging', 'prod', 'live']
       .flatMap((env) =>
         git('log', '--first-parent', '--format=%H %ct %(trailers:key=Cairn-Action,valueonly)', `environments/${env}`)
           .split('\n')
           .map((line) => line.split(' '))
           .filter(([, , action]) => action === 'release' || action === 'rollout')
-          .map(([hash, time]) => ({ hash: hash!, time: Number(time) })),
+          .map(([hash, time], index) => ({ hash: hash!, time: Number(time), env, index })),
       )
-      .sort((a, b) => b.time - a.time || (a.hash < b.hash ? -1 : 1))
+      .sort((a, b) => b.time - a.time || (a.env < b.env ? -1 : a.env > b.env ? 1 : 0) || a.index - b.index)
       .map((e) => e.hash);
     const entries = res.data.releaseAudit.data;
     expect(entries.map((e) => e.version.hash)).toEqual(expected);
