@@ -1,4 +1,4 @@
-import { MAX_AUDITED_NAMESPACES } from '../services/audit-across.js';
+import { MAX_AUDIT_ACROSS_PAGE, MAX_AUDITED_NAMESPACES } from '../services/audit-across.js';
 import { subjectsOf } from '../domain/change-subject.js';
 import type { CommitAction } from '../domain/commit-message.js';
 import type { NamespaceView } from '../services/namespaces.js';
@@ -127,7 +127,7 @@ builder.queryFields((t) => ({
   }),
   audit: t.connection({
     type: AuditEntryRef,
-    description: `The audit log of every namespace you may read, newest first (by time, then namespace name): at most ${MAX_AUDITED_NAMESPACES} namespaces; proposals and reviews are on each namespace's own audit.`,
+    description: `The audit log of every namespace you may read, newest first (by time, then namespace name): at most ${MAX_AUDITED_NAMESPACES} namespaces and ${MAX_AUDIT_ACROSS_PAGE} entries a page; proposals and reviews are on each namespace's own audit.`,
     args: { filter: t.arg({ type: AuditFilterInput, required: false }) },
     resolve: (_root, args, ctx) =>
       ctx.cairn.auditAcross.entries(ctx.actor, { ...args, ...args.filter, action: (args.filter?.action as CommitAction | null | undefined) ?? null }),

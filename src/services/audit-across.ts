@@ -8,6 +8,11 @@ import type { VersionView } from './version-view.js';
 
 /** Namespaces one page of the cross-namespace audit reads at most: past it, ask each namespace's own audit. */
 export const MAX_AUDITED_NAMESPACES = 1_000;
+/**
+ * Entries one page across namespaces holds at most: each namespace contributes up to a page, so a page's work is
+ * namespaces × this (100,000 entries at the caps), not namespaces × the 500 a single namespace's page may hold.
+ */
+export const MAX_AUDIT_ACROSS_PAGE = 100;
 
 /** Where a page ended: the last entry's time (seconds), namespace and sequence number. */
 interface Position {
@@ -34,6 +39,7 @@ export class AuditAcross {
     if (filter.action === 'propose' || filter.action === 'approve' || filter.action === 'reject')
       throw new InvalidInputError('proposals and reviews are on each namespace audit (action PROPOSE, APPROVE, REJECT), not across them');
     const size = pageSize(filter.first);
+    if (size > MAX_AUDIT_ACROSS_PAGE) throw new InvalidInputError(`first is at most ${MAX_AUDIT_ACROSS_PAGE} across namespaces`);
     const after = filter.after ? decodePosition(filter.after) : null;
     const names = await this.access.readable(actor);
     if (names.length > MAX_AUDITED_NAMESPACES) throw new TooExpensiveError('audited namespaces', `at most ${MAX_AUDITED_NAMESPACES} namespaces at once`);
