@@ -6,17 +6,34 @@ import { useEffect, useState } from 'preact/hooks';
  */
 export type Route =
   | { readonly view: 'home' }
+  | { readonly view: 'all-audit'; readonly params: URLSearchParams }
   | { readonly view: 'documents'; readonly ns: string; readonly path: string | null; readonly params: URLSearchParams }
   | { readonly view: NamespaceView; readonly ns: string; readonly params: URLSearchParams };
 
-type NamespaceView = 'versions' | 'audit' | 'rollback' | 'revert' | 'proposals' | 'environments' | 'new';
-const NAMESPACE_VIEWS: readonly string[] = ['versions', 'audit', 'rollback', 'revert', 'proposals', 'environments', 'new'] satisfies NamespaceView[];
+type NamespaceView = 'versions' | 'audit' | 'rollback' | 'revert' | 'proposals' | 'environments' | 'new' | 'compare' | 'webhooks' | 'policy' | 'schemas';
+const NAMESPACE_VIEWS: readonly string[] = [
+  'versions',
+  'audit',
+  'rollback',
+  'revert',
+  'proposals',
+  'environments',
+  'new',
+  'compare',
+  'webhooks',
+  'policy',
+  'schemas',
+] satisfies NamespaceView[];
+
+/** The audit log across every namespace one may read: not inside a namespace. */
+export const ALL_AUDIT = '#/audit';
 
 export function parseRoute(hash: string): Route {
   const [pathPart = '', query = ''] = hash.replace(/^#\/?/, '').split('?', 2);
   const segments = pathPart.split('/').filter(Boolean).map(decodeSegment);
   const params = new URLSearchParams(query);
   const [root, ns, view, ...rest] = segments;
+  if (root === 'audit' && !ns) return { view: 'all-audit', params };
   if (root !== 'ns' || !ns) return { view: 'home' };
   if (view && NAMESPACE_VIEWS.includes(view)) return { view: view as NamespaceView, ns, params };
   return { view: 'documents', ns, path: view === 'doc' && rest.length ? rest.join('/') : null, params };

@@ -6,20 +6,25 @@ import type { ResultOf } from './graphql.js';
 import { MAX_PAGE_SIZE, pageSize } from './page-size.js';
 import { NAMESPACES } from './queries.js';
 import { pageTitle, useTitle } from './page-title.js';
-import { type Route, href, navigate, redirectFromHome, useRoute } from './route.js';
+import { ALL_AUDIT, type Route, href, navigate, redirectFromHome, useRoute } from './route.js';
 import { useLoad } from './use-query.js';
 import { LiveFeed, useChangeFeed } from './live-feed.js';
-import { type Operator, OperatorContext, mayWrite } from './permissions.js';
+import { type Operator, OperatorContext, hasRole, mayWrite } from './permissions.js';
 import { useSignedInOperator } from './signed-in-operator.js';
+import { AllAuditView } from './views/all-audit-view.js';
 import { AuditView } from './views/audit-view.js';
+import { CompareView } from './views/compare-view.js';
 import { EnvironmentsView } from './views/environments-view.js';
 import { DocumentView } from './views/document-view.js';
 import { NamespaceHome } from './views/namespace-home.js';
 import { NewDocumentView } from './views/new-document-view.js';
+import { PolicyView } from './views/policy-view.js';
 import { ProposalsView } from './views/proposals-view.js';
 import { RevertView } from './views/revert-view.js';
 import { RollbackView } from './views/rollback-view.js';
+import { SchemasView } from './views/schemas-view.js';
 import { VersionsView } from './views/versions-view.js';
+import { WebhooksView } from './views/webhooks-view.js';
 
 /** How often the namespace list is read again: namespaces are created elsewhere, and no feed announces them. */
 const NAMESPACE_POLL_MS = 15_000;
@@ -50,7 +55,7 @@ export function Shell({ token, onSignOut }: { token: string; onSignOut: (reason:
   const known = useRef<string[]>([]);
   if (namespaces.state === 'done') known.current = namespaces.data;
   const names = known.current;
-  const ns = route.view === 'home' ? null : route.ns;
+  const ns = route.view === 'home' || route.view === 'all-audit' ? null : route.ns;
   useEffect(() => {
     const first = names[0];
     if (route.view === 'home' && first) redirectFromHome(href(first));
@@ -76,6 +81,9 @@ export function Shell({ token, onSignOut }: { token: string; onSignOut: (reason:
             </select>
           </label>
           <span class="spacer" />
+          <a class={`button ghost small${route.view === 'all-audit' ? ' active' : ''}`} href={ALL_AUDIT}>
+            All audit
+          </a>
           <Identity operator={operator} ns={ns} />
           {!token && <span class="muted small">Development server (no token)</span>}
           {/* rel=opener: the new tab gets a copy of this tab's sessionStorage, where the token is (GraphiQL starts signed in). */}
@@ -86,7 +94,11 @@ export function Shell({ token, onSignOut }: { token: string; onSignOut: (reason:
             Sign out
           </button>
         </header>
-        {ns ? (
+        {route.view === 'all-audit' ? (
+          <main class="content wide">
+            <AllAuditView api={api} params={route.params} />
+          </main>
+        ) : ns ? (
           <>
             <nav class="sidebar">
               <NavLinks ns={ns} route={route} operator={operator} />
@@ -153,6 +165,11 @@ function NavLinks({ ns, route, operator }: { ns: string; route: Route; operator:
       {link('Change requests', href(ns, 'proposals'), route.view === 'proposals')}
       {link('Environments', href(ns, 'environments'), route.view === 'environments')}
       {link('Audit log', href(ns, 'audit'), route.view === 'audit')}
+      {link('Compare', href(ns, 'compare'), route.view === 'compare')}
+      {link('Policy', href(ns, 'policy'), route.view === 'policy')}
+      {link('Schemas', href(ns, 'schemas'), route.view === 'schemas')}
+      {/* Webhooks are an admin's: the server refuses everyone else. */}
+      {hasRole(operator, 'ADMIN') && link('Webhooks', href(ns, 'webhooks'), route.view === 'webhooks')}
     </div>
   );
 }
@@ -160,6 +177,7 @@ function NavLinks({ ns, route, operator }: { ns: string; route: Route; operator:
 function View({ api, route, revision }: { api: Api; route: Route; revision: number }) {
   switch (route.view) {
     case 'home':
+    case 'all-audit':
       return null;
     case 'documents':
       return route.path ? (
@@ -181,6 +199,14 @@ function View({ api, route, revision }: { api: Api; route: Route; revision: numb
       return <RevertView key={route.ns} api={api} ns={route.ns} params={route.params} revision={revision} />;
     case 'new':
       return <NewDocumentView key={route.ns} api={api} ns={route.ns} params={route.params} />;
+    case 'compare':
+      return <CompareView key={route.ns} api={api} ns={route.ns} params={route.params} />;
+    case 'webhooks':
+      return <WebhooksView key={route.ns} api={api} ns={route.ns} params={route.params} />;
+    case 'policy':
+      return <PolicyView key={route.ns} api={api} ns={route.ns} revision={revision} />;
+    case 'schemas':
+      return <SchemasView key={route.ns} api={api} ns={route.ns} revision={revision} />;
   }
 }
 
