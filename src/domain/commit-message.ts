@@ -1,7 +1,22 @@
 import { InvalidInputError } from './errors.js';
 
 export type CommitAction =
-  'create' | 'update' | 'delete' | 'rollback' | 'revert' | 'propose' | 'approve' | 'reject' | 'merge' | 'import' | 'release' | 'rollout' | 'capture';
+  | 'create'
+  | 'update'
+  | 'delete'
+  | 'rollback'
+  | 'revert'
+  | 'propose'
+  | 'approve'
+  | 'reject'
+  | 'merge'
+  | 'import'
+  | 'release'
+  | 'rollout'
+  | 'capture'
+  | 'tag'
+  | 'untag'
+  | 'webhook';
 
 export interface CommitTrailers {
   action: CommitAction;
@@ -54,6 +69,9 @@ const ACTIONS: readonly CommitAction[] = [
   'release',
   'rollout',
   'capture',
+  'tag',
+  'untag',
+  'webhook',
 ];
 const MAX_COMMENT_LENGTH = 4000;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

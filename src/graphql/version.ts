@@ -33,6 +33,12 @@ export const CommitActionEnum = builder.enumType('CommitAction', {
       value: 'capture',
       description: 'An edit made directly in etcd, captured into main (CAIRN_ETCD_DRIFT=capture; trailers Cairn-Etcd-Key, Cairn-Etcd-Revision).',
     },
+    TAG: { value: 'tag', description: "A tag created: recorded on the namespace's admin log (branch admin-log, file tags/<name>.json)." },
+    UNTAG: { value: 'untag', description: "A tag deleted: recorded on the namespace's admin log (its tags/<name>.json removed)." },
+    WEBHOOK: {
+      value: 'webhook',
+      description: "A webhook created, changed, its secret rotated or deleted: recorded on the namespace's admin log (webhooks/<id>.json, never the secret).",
+    },
   } as const,
 });
 

@@ -1,3 +1,4 @@
+import { isAdminAction } from '../domain/admin-log.js';
 import { InvalidInputError, TooExpensiveError } from '../domain/errors.js';
 import type { Actor } from './actor.js';
 import type { AuditFilter, AuditQuery } from './audit-query.js';
@@ -38,6 +39,8 @@ export class AuditAcross {
     if (filter.version) throw new InvalidInputError('version names one namespace: ask that namespace its audit');
     if (filter.action === 'propose' || filter.action === 'approve' || filter.action === 'reject')
       throw new InvalidInputError('proposals and reviews are on each namespace audit (action PROPOSE, APPROVE, REJECT), not across them');
+    if (isAdminAction(filter.action))
+      throw new InvalidInputError('tag and webhook records are on each namespace audit (action TAG, UNTAG, WEBHOOK), not across them');
     const size = pageSize(filter.first);
     if (size > MAX_AUDIT_ACROSS_PAGE) throw new InvalidInputError(`first is at most ${MAX_AUDIT_ACROSS_PAGE} across namespaces`);
     const after = filter.after ? decodePosition(filter.after) : null;

@@ -1,8 +1,11 @@
+import { isAdminAction } from '../domain/admin-log.js';
 import { type ChangeSubject, subjectsOf } from '../domain/change-subject.js';
 import type { CommitAction } from '../domain/commit-message.js';
+import { InvalidInputError } from '../domain/errors.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
+import { adminLogEntries } from './admin-log.js';
 import { type VersionFilter, inTimeRange, listVersions } from './history.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import { type Page, descendingBelow, pageNewestFirst } from './pagination.js';
@@ -30,6 +33,10 @@ export class AuditQuery {
     const repo = await this.access.open(actor, namespace, 'viewer');
     const operator = filter.operator?.toLowerCase() ?? null;
     if (filter.action && BRANCH_ACTIONS.has(filter.action)) return proposalEntries(repo, filter, operator);
+    if (isAdminAction(filter.action)) {
+      if (filter.version) throw new InvalidInputError('tag and webhook records are not versions of main: filter them by time, path or operator');
+      return adminLogEntries(repo, { ...filter, action: filter.action }, (v) => matchesOperator(v.commit, operator));
+    }
     const only = filter.version ? (repo.mainCommit(await repo.resolve(filter.version))?.seq ?? -1) : null;
     return listVersions(repo, filter, {
       only,

@@ -1,6 +1,7 @@
 import { EMPTY_ALLOW_LIST, type WebhookAllowList } from '../domain/webhook-url.js';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../domain/retry-schedule.js';
 import type { RepositoryStore } from '../git/repository-store.js';
+import { AdminLog } from './admin-log.js';
 import { AuditQuery } from './audit-query.js';
 import { AuditAcross } from './audit-across.js';
 import { type BlameOptions, BlameService } from './blame.js';
@@ -190,6 +191,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
   });
   const overlays = new OverlayService(access);
   const audit = new AuditQuery(access);
+  const adminLog = new AdminLog(pipeline);
   const rolloutSettings = deps.rollouts ?? DEFAULT_ROLLOUT_SETTINGS;
   const clock = (): number => deps.write.clock().getTime();
   const instanceRegistry = new InstanceRegistry({
@@ -237,9 +239,9 @@ export function createCairn(deps: CairnDependencies): Cairn {
     proposalEvents,
     feed,
     integrity: new IntegrityService(access),
-    webhooks: new WebhookService(access, registry, deliveryLog, webhookDispatcher, guard, deps.write.clock),
+    webhooks: new WebhookService(access, registry, deliveryLog, webhookDispatcher, guard, deps.write.clock, adminLog),
     overlays,
-    tags: new TagService(access, deps.write.clock),
+    tags: new TagService(access, deps.write.clock, adminLog),
     environments,
     rollouts,
     instances: new InstanceService(access, instanceRegistry, rollouts, overlays, environmentEvents, deps.instanceSharing ?? UNSHARED, clock),

@@ -1,4 +1,5 @@
 import { InvalidInputError, InvalidTagNameError, NotFoundError, ProtectedTagError, TagExistsError } from '../domain/errors.js';
+import { tagRecordPath } from '../domain/admin-log.js';
 import { matchesAny } from '../domain/namespace-policy.js';
 import { refNameProblem, validateTagName } from '../domain/ref-name.js';
 import { RefMovedError } from '../git/ref-store.js';
@@ -6,6 +7,7 @@ import { RemoteMovedError } from '../git/remote.js';
 import type { GitRepository } from '../git/repository.js';
 import { type StoredTag, TagExistsInRepositoryError, TagPathConflictError } from '../git/tag-store.js';
 import type { Actor } from './actor.js';
+import { type AdminLog, recordAfter } from './admin-log.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import { policyAt } from './namespace-policy.js';
 import { gitFailure } from './git-failure.js';
@@ -38,6 +40,7 @@ export class TagService {
   constructor(
     private readonly access: NamespaceAccess,
     private readonly clock: () => Date,
+    private readonly adminLog: AdminLog,
   ) {}
 
   async list(actor: Actor, namespace: string): Promise<TagView[]> {
@@ -57,15 +60,24 @@ export class TagService {
     const existing = await repo.tag(name);
     if (existing) throw refusalToMove(patterns, name, existing.oid);
     const tagger = signer(this.clock())(actor.operator);
+    let tag: StoredTag;
     try {
       // Under the write lock: a pull of the remote's tags in between would find this one on neither side.
-      const tag = await repo.exclusive(() => repo.createTag(name, target.commit.oid, tagger, message));
-      return { namespace: repo, tag, protectedBy: coveringPattern(patterns, name) };
+      tag = await repo.exclusive(() => repo.createTag(name, target.commit.oid, tagger, message));
     } catch (error) {
       if (error instanceof TagExistsInRepositoryError) throw refusalToMove(patterns, name, error.actual);
       if (error instanceof TagPathConflictError) throw new InvalidTagNameError(name, `conflicts with the existing tag '${error.existing}'`);
       throw gitFailure(error);
     }
+    await recordAfter(`tag ${name}`, () =>
+      this.adminLog.record(actor, repo.name, 'editor', {
+        action: 'tag',
+        path: tagRecordPath(name),
+        content: tagRecord(target.commit.oid, message),
+        comment: `tag ${name} at ${target.commit.oid.slice(0, 12)}${message ? `: ${message.trim()}` : ''}`,
+      }),
+    );
+    return { namespace: repo, tag, protectedBy: coveringPattern(patterns, name) };
   }
 
   async delete(actor: Actor, namespace: string, name: string): Promise<TagView> {
@@ -84,6 +96,14 @@ export class TagService {
       if (error instanceof RemoteMovedError) throw new TagExistsError(name, 'another value on the shared remote');
       throw gitFailure(error);
     }
+    await recordAfter(`tag ${name}`, () =>
+      this.adminLog.record(actor, repo.name, 'admin', {
+        action: 'untag',
+        path: tagRecordPath(name),
+        content: null,
+        comment: `delete tag ${name} (it was at ${tag.target.slice(0, 12)})`,
+      }),
+    );
     return { namespace: repo, tag, protectedBy: null };
   }
 }
@@ -104,6 +124,11 @@ function coveringPattern(patterns: readonly string[], name: string): string | nu
 function refusalToMove(patterns: readonly string[], name: string, current: string): Error {
   const protectedBy = coveringPattern(patterns, name);
   return protectedBy ? new ProtectedTagError(name, protectedBy) : new TagExistsError(name, current);
+}
+
+/** What the admin log keeps of a tag: the version it names and its message. */
+function tagRecord(version: string, message: string): string {
+  return `${JSON.stringify({ version, message }, null, 2)}\n`;
 }
 
 /** Git's own cleanup of `git tag -m`: no trailing blank lines, one final newline; an empty message stays empty. */

@@ -1,6 +1,7 @@
 import type { Role } from '../domain/access.js';
 import type { RepositoryStore } from '../git/repository-store.js';
 import type { NamespaceAccess } from './namespace-access.js';
+import { AdminLogTarget } from './targets/admin-log-target.js';
 import { MainTarget } from './targets/main-target.js';
 import { ProposalTarget, RELEASE_PROPOSAL } from './targets/proposal-target.js';
 import { ReleaseTarget } from './targets/release-target.js';
@@ -43,6 +44,11 @@ export class WriteTargets {
   /** A step (pause, completion) of the rollout on an environment's branch. */
   rolloutStep(namespace: string, environment: string): WriteTarget {
     return new ReleaseTarget(this.access, namespace, environment, 'tip');
+  }
+
+  /** A namespace's admin log (tags, webhooks), written by whoever the change it records needed. */
+  adminLog(namespace: string, role: Role): WriteTarget {
+    return new AdminLogTarget(this.access, namespace, role);
   }
 
   /** The system repository. */

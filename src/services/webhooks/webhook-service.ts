@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { webhookRecordPath } from '../../domain/admin-log.js';
 import type { CommitAction } from '../../domain/commit-message.js';
 import { validatePathPrefix } from '../../domain/document-path.js';
 import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
@@ -11,6 +12,7 @@ import { translatingGitFailures } from '../git-failure.js';
 import { releaseLog } from '../release-log.js';
 import { laterIn, webhookEnvironmentNames } from './release-stream.js';
 import type { Actor } from '../actor.js';
+import { type AdminLog, recordAfter } from '../admin-log.js';
 import type { NamespaceAccess } from '../namespace-access.js';
 import type { Page, PageArgs } from '../pagination.js';
 import type { DeliveryLog } from './delivery-log.js';
@@ -76,6 +78,7 @@ export class WebhookService {
     private readonly dispatcher: WebhookDispatcher,
     private readonly guard: SsrfGuard,
     private readonly clock: () => Date,
+    private readonly adminLog: AdminLog,
   ) {}
 
   async list(actor: Actor, namespace: string): Promise<WebhookView[]> {
@@ -116,7 +119,9 @@ export class WebhookService {
     };
     // Before the definition exists: a worker started by it finds its cursors where releases are now.
     await this.startReleaseCursors(repo, id, environments, null);
-    await this.registry.update(id, () => definition, this.change(actor, 'create', input.comment, `create webhook ${id} on ${repo.name}`));
+    const change = this.change(actor, 'create', input.comment, `create webhook ${id} on ${repo.name}`);
+    await this.registry.update(id, () => definition, change);
+    await this.record(actor, definition.namespace, id, definition, change.comment);
     await this.dispatcher.reload();
     return { webhook: publicView(definition), secret };
   }
@@ -130,6 +135,7 @@ export class WebhookService {
       const repo = await this.access.open(actor, before.namespace, 'admin');
       await this.startReleaseCursors(repo, before.id, environments, before.environments);
     }
+    const change = this.change(actor, 'update', patch.comment, `update webhook ${before.id} on ${before.namespace}`);
     const updated = await this.registry.update(
       before.id,
       (current) => {
@@ -147,9 +153,10 @@ export class WebhookService {
           updatedAt: this.clock().toISOString(),
         };
       },
-      this.change(actor, 'update', patch.comment, `update webhook ${before.id} on ${before.namespace}`),
+      change,
     );
     if (!updated) throw new NotFoundError('webhook', before.id);
+    await this.record(actor, updated.namespace, updated.id, updated, change.comment);
     // Answered once the worker has the new definition: the next commit goes out with it.
     await this.dispatcher.reload();
     return publicView(updated);
@@ -158,7 +165,9 @@ export class WebhookService {
   /** Removes the definition, then (its worker stopped) its cursor ref and delivery log. */
   async delete(actor: Actor, id: string, comment?: string | null): Promise<WebhookView> {
     const before = await this.authorized(actor, id);
-    await this.registry.update(before.id, () => null, this.change(actor, 'delete', comment, `delete webhook ${before.id} on ${before.namespace}`));
+    const change = this.change(actor, 'delete', comment, `delete webhook ${before.id} on ${before.namespace}`);
+    await this.registry.update(before.id, () => null, change);
+    await this.record(actor, before.namespace, before.id, null, change.comment);
     await this.dispatcher.reload();
     const repo = await this.access.store.get(before.namespace);
     if (repo) await removeWebhookCursor(repo, before.id);
@@ -171,6 +180,7 @@ export class WebhookService {
     const before = await this.authorized(actor, id);
     const secret = formatSecret(randomBytes(32));
     const now = this.clock();
+    const change = this.change(actor, 'update', null, `rotate the secret of webhook ${before.id} on ${before.namespace}`);
     const updated = await this.registry.update(
       before.id,
       (current) => {
@@ -178,9 +188,10 @@ export class WebhookService {
         const previousSecretExpiresAt = new Date(now.getTime() + PREVIOUS_SECRET_GRACE_MS).toISOString();
         return { ...current, secret, previousSecret: current.secret, previousSecretExpiresAt, updatedAt: now.toISOString() };
       },
-      this.change(actor, 'update', null, `rotate the secret of webhook ${before.id} on ${before.namespace}`),
+      change,
     );
     if (!updated) throw new NotFoundError('webhook', before.id);
+    await this.record(actor, updated.namespace, updated.id, updated, change.comment);
     await this.dispatcher.reload();
     return { webhook: publicView(updated), secret };
   }
@@ -265,6 +276,21 @@ export class WebhookService {
     }
   }
 
+  /**
+   * The change on the namespace's admin log, after the definition (the system repository is where webhooks live;
+   * the log is where the namespace's people read who changed them). Never the secrets.
+   */
+  private async record(actor: Actor, namespace: string, id: string, definition: WebhookDefinition | null, comment: string): Promise<void> {
+    await recordAfter(`webhook ${id}`, () =>
+      this.adminLog.record(actor, namespace, 'admin', {
+        action: 'webhook',
+        path: webhookRecordPath(id),
+        content: definition ? webhookRecord(definition) : null,
+        comment,
+      }),
+    );
+  }
+
   private change(actor: Actor, action: CommitAction, comment: string | null | undefined, fallback: string): DefinitionChange {
     return { action, author: actor.operator, operatorIp: actor.ip, comment: comment?.trim() || fallback };
   }
@@ -277,4 +303,10 @@ export function publicView(definition: WebhookDefinition): WebhookView {
 
 function normalizeActions(actions: readonly CommitAction[] | null | undefined): CommitAction[] | null {
   return actions?.length ? [...new Set(actions)].sort() : null;
+}
+
+/** What the admin log keeps of a definition: what it delivers and where, not its secrets or cursors. */
+function webhookRecord(d: WebhookDefinition): string {
+  const { url, pathPrefix, actions, environments, enabled, disabledReason } = d;
+  return `${JSON.stringify({ url, pathPrefix, actions, environments, enabled, disabledReason }, null, 2)}\n`;
 }
