@@ -232,6 +232,36 @@ export const AUDIT = graphql(
   [ERROR],
 );
 
+/** The audit log across every namespace one may read (at most 100 entries a page). */
+export const AUDIT_ACROSS = graphql(`
+  query AuditAcross($filter: AuditFilter, $first: Int!, $after: String) {
+    audit(filter: $filter, first: $first, after: $after) {
+      pageInfo {
+        hasNextPage
+      }
+      edges {
+        cursor
+        node {
+          namespace
+          action
+          comment
+          time
+          operatorIp
+          paths
+          operator {
+            name
+            email
+          }
+          version {
+            hash
+            shortHash
+          }
+        }
+      }
+    }
+  }
+`);
+
 /** What a preview or a committed rollback/revert reports; the failures a console user can act on. */
 export const WRITE_OUTCOME = graphql(
   `
