@@ -183,11 +183,13 @@ describe('web console: audit, webhooks, policy, schemas', () => {
     expect(await page.content()).not.toContain(secret);
 
     // A write is delivered, signed with the secret shown.
-    const version = await put(SHOP, 'services/api.json', '{ "port": 8081 }\n', 'Move the API', BOB);
+    const version = await put(SHOP, 'services/web.json', '{ "port": 8081 }\n', 'The web front', BOB);
     const [first] = await receiver.waitFor(1);
     expect(first?.id).toBe(`${SHOP}:${version}`);
     expect(verifyStandardWebhook(secret, first!)).toBe(true);
-    await expect.poll(() => row.getByTestId('webhook-last-delivery').textContent()).toContain('delivered');
+    // The page reads its webhooks again every few seconds: deliveries are not in the live feed.
+    const polled = { timeout: 8_000 };
+    await expect.poll(() => row.getByTestId('webhook-last-delivery').textContent(), polled).toContain('delivered');
 
     await row.getByRole('button', { name: 'Rotate secret' }).click();
     await page.getByRole('button', { name: 'Rotate', exact: true }).click();
@@ -197,7 +199,7 @@ describe('web console: audit, webhooks, policy, schemas', () => {
 
     await row.getByRole('link', { name: 'Deliveries' }).click();
     const deliveries = page.getByTestId('webhook-deliveries');
-    await expect.poll(() => deliveries.locator('tr[data-outcome="DELIVERED"]').count()).toBe(1);
+    await expect.poll(() => deliveries.locator('tr[data-outcome="DELIVERED"]').count(), polled).toBe(1);
     expect(await deliveries.locator('tbody tr').first().textContent()).toContain('200');
     await deliveries.getByRole('button', { name: 'Redeliver' }).click();
     const [, again] = await receiver.waitFor(2);
@@ -205,7 +207,7 @@ describe('web console: audit, webhooks, policy, schemas', () => {
     expect(again?.body).toBe(first?.body);
     // Signed with the new secret (and, for 24 hours, the previous one too).
     expect(verifyStandardWebhook(rotated, again!)).toBe(true);
-    await expect.poll(() => deliveries.locator('tr[data-trigger="REDELIVER"]').count()).toBe(1);
+    await expect.poll(() => deliveries.locator('tr[data-trigger="REDELIVER"]').count(), polled).toBe(1);
     await page.screenshot({ path: path.join(ARTIFACTS, 'console-webhooks.png'), fullPage: true });
 
     // Deactivated, then deleted after a confirmation.
@@ -241,7 +243,7 @@ describe('web console: audit, webhooks, policy, schemas', () => {
     const card = page.locator('[data-schema=".cairn/schemas/service.schema.json"]');
     await card.waitFor();
     expect(await card.getByTestId('schema-globs').textContent()).toContain('services/**');
-    expect(await card.getByTestId('schema-documents').getByRole('link').allTextContents()).toEqual(['services/api.json']);
+    expect(await card.getByTestId('schema-documents').getByRole('link').allTextContents()).toEqual(['services/api.json', 'services/web.json']);
     expect(await card.locator('tr[data-property="port"]').textContent()).toBe('portintegerrequiredThe port the service listens on');
     expect(await card.locator('tr[data-property="replicas"]').textContent()).toBe('replicasintegeroptionalHow many instances run');
     expect(await card.getByRole('link', { name: 'Raw file' }).getAttribute('href')).toBe(`#/ns/${SHOP}/doc/.cairn/schemas/service.schema.json`);
