@@ -11,7 +11,9 @@ export interface PropertySummary {
 /** What `.cairn/schemas/index.json` maps to one schema file: the globs naming it. */
 export function globsFor(index: unknown, file: string, dir: string): string[] {
   if (typeof index !== 'object' || index === null || Array.isArray(index)) return [];
-  return Object.entries(index).flatMap(([glob, target]) => ((Array.isArray(target) ? target : [target]).some((name) => `${dir}${String(name)}` === file) ? [glob] : []));
+  return Object.entries(index).flatMap(([glob, target]) =>
+    (Array.isArray(target) ? target : [target]).some((name) => `${dir}${String(name)}` === file) ? [glob] : [],
+  );
 }
 
 /** The documents a schema covers now: validated documents (not Cairn's files, not overlays) matching one of its globs. */

@@ -39,14 +39,23 @@ describe('web console: audit, webhooks, policy, schemas', () => {
   const errors: string[] = [];
 
   const put = async (ns: string, file: string, text: string, comment: string, token: TestToken): Promise<string> => {
-    const res = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: ns, path: file, text, expectedVersion: null, comment } }, token.token);
+    const res = await h.gql<{ putConfig: WriteResult }>(
+      PUT_CONFIG,
+      { input: { namespace: ns, path: file, text, expectedVersion: null, comment } },
+      token.token,
+    );
     if (res.data.putConfig.status !== 'COMMITTED') throw new Error(`write failed: ${JSON.stringify(res)}`);
     return res.data.putConfig.version?.hash ?? '';
   };
   const open = async (hash: string): Promise<void> => {
     await page.goto(`${h.url}/#${hash}`);
   };
-  const log = (ns: string, ...args: string[]): string[] => h.git(ns, 'log', '--format=%H', ...args, 'main').trim().split('\n').filter(Boolean);
+  const log = (ns: string, ...args: string[]): string[] =>
+    h
+      .git(ns, 'log', '--format=%H', ...args, 'main')
+      .trim()
+      .split('\n')
+      .filter(Boolean);
   const rowHashes = (): Promise<string[]> => page.locator('table.audit tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-hash') ?? ''));
   const downloaded = async (button: string): Promise<{ name: string; text: string }> => {
     const [download]: [Download, void] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button, exact: true }).click()]);
@@ -56,7 +65,12 @@ describe('web console: audit, webhooks, policy, schemas', () => {
   beforeAll(async () => {
     h = await startHarness({
       tokens: [ALICE, BOB],
-      env: { CAIRN_CONSOLE_DIR: builtConsole(), CAIRN_WEBHOOK_ALLOW: '127.0.0.1/32', CAIRN_WEBHOOK_RETRY_SCHEDULE: '50ms,50ms', CAIRN_WEBHOOK_TIMEOUT_MS: '2000' },
+      env: {
+        CAIRN_CONSOLE_DIR: builtConsole(),
+        CAIRN_WEBHOOK_ALLOW: '127.0.0.1/32',
+        CAIRN_WEBHOOK_RETRY_SCHEDULE: '50ms,50ms',
+        CAIRN_WEBHOOK_TIMEOUT_MS: '2000',
+      },
     });
     await h.gql(CREATE_NAMESPACE, { name: SHOP }, ALICE.token);
     await h.gql(CREATE_NAMESPACE, { name: BILLING }, ALICE.token);

@@ -71,7 +71,13 @@ export function WebhookForm({
     >
       <label class="field grow">
         <span>Payload URL</span>
-        <input name="url" value={draft.url} placeholder="https://ci.example.com/hooks/cairn" autoComplete="off" onInput={(e) => setDraft({ ...draft, url: e.currentTarget.value })} />
+        <input
+          name="url"
+          value={draft.url}
+          placeholder="https://ci.example.com/hooks/cairn"
+          autoComplete="off"
+          onInput={(e) => setDraft({ ...draft, url: e.currentTarget.value })}
+        />
       </label>
       <div class="webhook-form-row">
         <label class="field">

@@ -28,7 +28,8 @@ async function parsed(api: Api, ns: string, path: string): Promise<unknown> {
 export function SchemasView({ api, ns, revision }: { api: Api; ns: string; revision: number }) {
   const loaded = useLoad(async (): Promise<SchemaCard[]> => {
     const namespace = (await api.request(DOCUMENTS, { ns })).namespace;
-    if (namespace?.__typename !== 'Namespace') throw new Error(namespace && 'message' in namespace ? (namespace.message ?? 'unavailable') : 'Namespace not found');
+    if (namespace?.__typename !== 'Namespace')
+      throw new Error(namespace && 'message' in namespace ? (namespace.message ?? 'unavailable') : 'Namespace not found');
     const configs = namespace.configs;
     if (configs?.__typename !== 'ConfigsSuccess') throw new Error(configs && 'message' in configs ? (configs.message ?? 'unavailable') : 'No documents');
     const paths = (configs.data ?? []).flatMap((d) => (d.path ? [d.path] : []));
@@ -45,8 +46,8 @@ export function SchemasView({ api, ns, revision }: { api: Api; ns: string; revis
         <div>
           <h1>Schemas</h1>
           <p class="muted small">
-            JSON Schemas in <code>{DIR}</code>; <a href={href(ns, { doc: INDEX })}>index.json</a> maps document paths to them, and every write of a
-            covered document is checked against them.
+            JSON Schemas in <code>{DIR}</code>; <a href={href(ns, { doc: INDEX })}>index.json</a> maps document paths to them, and every write of a covered
+            document is checked against them.
           </p>
         </div>
       </header>

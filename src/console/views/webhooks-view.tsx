@@ -57,10 +57,16 @@ export function WebhooksView({ api, ns, params }: { api: Api; ns: string; params
   const fail = (key: string, message: string | null): void => setErrors((e) => ({ ...e, [key]: message }));
 
   const create = async (draft: WebhookDraft): Promise<boolean> => {
-    const input = { namespace: ns, url: draft.url, pathPrefix: draft.pathPrefix || undefined, actions: [...draft.actions], environments: environmentsOf(draft) };
+    const input = {
+      namespace: ns,
+      url: draft.url,
+      pathPrefix: draft.pathPrefix || undefined,
+      actions: [...draft.actions],
+      environments: environmentsOf(draft),
+    };
     const result = (await api.request(CREATE_WEBHOOK, { input }).catch((e: Error) => ({ createWebhook: { __typename: 'Error', message: e.message } as const })))
       .createWebhook;
-    if (result?.__typename !== 'WebhookSecretPayload') return fail('create', refusal(result)), false;
+    if (result?.__typename !== 'WebhookSecretPayload') return (fail('create', refusal(result)), false);
     fail('create', null);
     setSecret({ id: result.webhook?.id ?? '', secret: result.secret ?? '', rotated: false });
     done();
@@ -78,7 +84,7 @@ export function WebhooksView({ api, ns, params }: { api: Api; ns: string; params
     };
     const result = (await api.request(UPDATE_WEBHOOK, { input }).catch((e: Error) => ({ updateWebhook: { __typename: 'Error', message: e.message } as const })))
       .updateWebhook;
-    if (result?.__typename !== 'Webhook') return fail(input.id, refusal(result)), false;
+    if (result?.__typename !== 'Webhook') return (fail(input.id, refusal(result)), false);
     fail(input.id, null);
     setEditing(null);
     done();
@@ -114,7 +120,14 @@ export function WebhooksView({ api, ns, params }: { api: Api; ns: string; params
       {secret && <SecretNotice secret={secret} onDone={() => setSecret(null)} />}
       <div class="panel">
         <h2 class="panel-title">New webhook</h2>
-        <WebhookForm initial={NEW_WEBHOOK} label="New webhook" submitLabel="Create webhook" withEnabled={false} error={errors.create ?? null} onSubmit={create} />
+        <WebhookForm
+          initial={NEW_WEBHOOK}
+          label="New webhook"
+          submitLabel="Create webhook"
+          withEnabled={false}
+          error={errors.create ?? null}
+          onSubmit={create}
+        />
       </div>
       <div class="panel">
         {hooks.state === 'loading' && <p class="muted small">Loading webhooks…</p>}
@@ -153,9 +166,7 @@ export function WebhooksView({ api, ns, params }: { api: Api; ns: string; params
       </div>
       {selected && (
         <div class="panel">
-          <h2 class="panel-title">
-            Deliveries of {hooks.state === 'done' ? (hooks.data.find((h) => h.id === selected)?.url ?? selected) : selected}
-          </h2>
+          <h2 class="panel-title">Deliveries of {hooks.state === 'done' ? (hooks.data.find((h) => h.id === selected)?.url ?? selected) : selected}</h2>
           <WebhookDeliveries api={api} id={selected} tick={tick + changed} />
         </div>
       )}
