@@ -168,6 +168,19 @@ describe('web console: audit, webhooks, policy, schemas', () => {
     await page.reload();
     await expect.poll(async () => (await rowHashes()).sort()).toEqual(bobs.sort());
 
+    // Paged (three entries a page here): each "Load more" appends the next page, none repeated, none skipped.
+    await page.goto(`${h.url}/?pageSize=3#/audit`);
+    await expect.poll(async () => (await rowHashes()).length).toBe(3);
+    const everything = [...log(SHOP), ...log(BILLING)];
+    for (const shown of [6, everything.length]) {
+      await page.getByRole('button', { name: 'Load more entries' }).click();
+      await expect.poll(async () => (await rowHashes()).length).toBe(shown);
+    }
+    expect((await rowHashes()).sort()).toEqual(everything.sort());
+    expect(await page.getByRole('button', { name: 'Load more entries' }).count()).toBe(0);
+
+    await page.goto(`${h.url}/#/audit?operator=bob%40`);
+    await expect.poll(async () => (await rowHashes()).sort()).toEqual(bobs.sort());
     const jsonl = await downloaded('JSON Lines');
     expect(jsonl.name).toMatch(/^all-namespaces-audit-\d{4}-\d{2}-\d{2}\.jsonl$/);
     const rows = jsonl.text

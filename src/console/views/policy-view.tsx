@@ -22,6 +22,7 @@ export function PolicyView({ api, ns, revision }: { api: Api; ns: string; revisi
     const config = namespace.config;
     const versions = history.namespace?.__typename === 'Namespace' ? history.namespace.versions : null;
     return {
+      exists: config?.__typename === 'ConfigDocument',
       policy: config?.__typename === 'ConfigDocument' ? policySummary(config.content) : null,
       last: versions?.edges?.[0]?.node ?? null,
     };
@@ -55,6 +56,10 @@ export function PolicyView({ api, ns, revision }: { api: Api; ns: string; revisi
           )}
           {loaded.data.policy ? (
             <PolicyRules policy={loaded.data.policy} />
+          ) : loaded.data.exists ? (
+            <p class="panel alert alert-error" data-testid="unreadable-policy">
+              {POLICY_PATH} is not a JSON object: the server refuses writes until it is fixed.
+            </p>
           ) : (
             <p class="panel" data-testid="no-policy">
               This namespace has no policy: nothing is enforced beyond roles. Every editor commits directly, no tag is protected, and rollbacks need no

@@ -175,7 +175,7 @@ export function WebhooksView({ api, ns, params }: { api: Api; ns: string; params
 }
 
 function SecretNotice({ secret, onDone }: { secret: ShownSecret; onDone: () => void }) {
-  const [copied, setCopied] = useState(false);
+  const [copied, setCopied] = useState<boolean | null>(null);
   return (
     <div class="alert alert-info webhook-secret" role="status" data-testid="webhook-secret-notice">
       <p>
@@ -184,17 +184,8 @@ function SecretNotice({ secret, onDone }: { secret: ShownSecret; onDone: () => v
       </p>
       <code data-testid="webhook-secret">{secret.secret}</code>
       <div class="confirm-actions">
-        <button
-          class="button small"
-          type="button"
-          onClick={() =>
-            void navigator.clipboard.writeText(secret.secret).then(
-              () => setCopied(true),
-              () => setCopied(false),
-            )
-          }
-        >
-          {copied ? 'Copied' : 'Copy'}
+        <button class="button small" type="button" onClick={() => void copy(secret.secret).then(setCopied)}>
+          {copied === null ? 'Copy' : copied ? 'Copied' : 'Not copied: select it'}
         </button>
         <button class="button ghost small" type="button" onClick={onDone}>
           I have stored it
@@ -202,6 +193,19 @@ function SecretNotice({ secret, onDone }: { secret: ShownSecret; onDone: () => v
       </div>
     </div>
   );
+}
+
+/**
+ * Copies to the clipboard, which browsers offer only to secure contexts (https, localhost): elsewhere the secret stays
+ * selectable on the page (user-select: all), and the button says nothing was copied.
+ */
+async function copy(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function WebhookRow({
