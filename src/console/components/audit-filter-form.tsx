@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Action, type Draft, EMPTY_DRAFT, SUBJECTS, draftOf, paramsOf } from '../audit-filters.js';
 
 /**
@@ -16,7 +16,17 @@ export function AuditFilterForm({
 }) {
   const query = params.toString();
   const [draft, setDraft] = useState<Draft>(() => draftOf(params));
-  useEffect(() => setDraft(draftOf(params)), [query]);
+  // The address this form just asked for: when it arrives, the form keeps what is typed meanwhile (a Clear, then new
+  // values typed before the address changed); any other address (back, forward, a link) replaces the form.
+  const asked = useRef<string | null>(null);
+  useEffect(() => {
+    if (query !== asked.current) setDraft(draftOf(params));
+    asked.current = null;
+  }, [query]);
+  const apply = (next: Record<string, string | undefined>): void => {
+    asked.current = new URLSearchParams(Object.entries(next).filter((e): e is [string, string] => !!e[1])).toString();
+    onApply(next);
+  };
   const set = (key: keyof Draft) => (e: { currentTarget: { value: string } }) => setDraft({ ...draft, [key]: e.currentTarget.value });
   return (
     <form
@@ -24,7 +34,7 @@ export function AuditFilterForm({
       aria-label="Audit filters"
       onSubmit={(event) => {
         event.preventDefault();
-        onApply(paramsOf(draft));
+        apply(paramsOf(draft));
       }}
     >
       <label class="field">
@@ -74,7 +84,7 @@ export function AuditFilterForm({
           type="button"
           onClick={() => {
             setDraft(EMPTY_DRAFT);
-            onApply({});
+            apply({});
           }}
         >
           Clear
