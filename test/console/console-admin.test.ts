@@ -134,6 +134,7 @@ describe('web console: audit, webhooks, policy, schemas', () => {
     const expected = log(SHOP, '--author=alice@example.com', '--', '.cairn/schemas');
     await expect.poll(rowHashes).toEqual(expected);
 
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-audit-filtered.png') });
     const csv = await downloaded('CSV');
     expect(csv.name).toMatch(/^shop-audit-\d{4}-\d{2}-\d{2}\.csv$/);
     const lines = csv.text.split('\r\n').filter(Boolean);
@@ -261,6 +262,7 @@ describe('web console: audit, webhooks, policy, schemas', () => {
     expect(last).toContain('Prod is reviewed');
     expect(await page.getByRole('link', { name: 'Edit the policy' }).getAttribute('href')).toBe(`#/ns/${SHOP}/doc/.cairn/policy.json?tab=edit`);
 
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-policy.png'), fullPage: true });
     await open(`/ns/${BILLING}/policy`);
     expect(await page.getByTestId('no-policy').textContent()).toContain('nothing is enforced');
   });

@@ -48,9 +48,13 @@ export function PolicyView({ api, ns, revision }: { api: Api; ns: string; revisi
         <>
           {loaded.data.last && (
             <div class="panel policy-change" data-testid="policy-last-change">
-              <span class="muted small">Last changed</span> <ActionBadge action={loaded.data.last.action} /> by{' '}
-              <span title={loaded.data.last.operator?.email ?? undefined}>{loaded.data.last.operator?.name}</span>, {formatTime(loaded.data.last.timestamp)}
-              {loaded.data.last.comment && <>: “{loaded.data.last.comment}”</>} <Hash value={loaded.data.last.shortHash} />{' '}
+              <span class="muted small">Last changed</span> <ActionBadge action={loaded.data.last.action} />
+              <span>
+                by <span title={loaded.data.last.operator?.email ?? undefined}>{loaded.data.last.operator?.name}</span>,{' '}
+                {formatTime(loaded.data.last.timestamp)}
+                {loaded.data.last.comment && <>: “{loaded.data.last.comment}”</>}
+              </span>
+              <Hash value={loaded.data.last.shortHash} />
               <a href={href(ns, { doc: POLICY_PATH }, { tab: 'history' })}>its history</a>
             </div>
           )}
