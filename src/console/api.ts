@@ -22,6 +22,8 @@ interface Response<T> {
 
 export interface Api {
   request<R, V>(document: TadaDocumentNode<R, V>, variables: V): Promise<R>;
+  /** A GET of one of the server's plain HTTP endpoints (an audit export) with the console's token. */
+  get(path: string): Promise<globalThis.Response>;
   /** The live change feed: one graphql-ws connection per signed-in session. */
   readonly sockets: Client;
   close(): void;
@@ -63,6 +65,14 @@ export function createApi(token: string, onUnauthenticated: (via: Refusal) => vo
       const first = body.errors?.[0];
       if (first || !body.data) throw new ApiError(first?.message ?? `HTTP ${response.status}`, first?.extensions?.code);
       return body.data;
+    },
+    async get(path) {
+      const response = await fetch(path, { headers: authorization(token) });
+      if (response.status === 401) {
+        onUnauthenticated('http');
+        throw new Unauthenticated('The server refused this token.');
+      }
+      return response;
     },
     close: () => void sockets.dispose(),
   };

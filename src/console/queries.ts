@@ -232,6 +232,36 @@ export const AUDIT = graphql(
   [ERROR],
 );
 
+/** The audit log across every namespace one may read (at most 100 entries a page). */
+export const AUDIT_ACROSS = graphql(`
+  query AuditAcross($filter: AuditFilter, $first: Int!, $after: String) {
+    audit(filter: $filter, first: $first, after: $after) {
+      pageInfo {
+        hasNextPage
+      }
+      edges {
+        cursor
+        node {
+          namespace
+          action
+          comment
+          time
+          operatorIp
+          paths
+          operator {
+            name
+            email
+          }
+          version {
+            hash
+            shortHash
+          }
+        }
+      }
+    }
+  }
+`);
+
 /** What a preview or a committed rollback/revert reports; the failures a console user can act on. */
 export const WRITE_OUTCOME = graphql(
   `
@@ -987,6 +1017,178 @@ export const PROPOSE_CHANGE = graphql(
         ... on VersionConflict {
           currentVersion
           paths
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR],
+);
+
+/** The refusals the webhook page shows: every error's message and code, and what was wrong with a URL. */
+const WEBHOOK_REFUSAL = graphql(`
+  fragment WebhookRefusal on InvalidWebhookUrl {
+    url
+    reason
+  }
+`);
+
+const WEBHOOK_FIELDS = graphql(`
+  fragment WebhookFields on Webhook {
+    id
+    url
+    pathPrefix
+    actions
+    environments
+    enabled
+    disabledReason
+    status
+    pendingVersions
+    previousSecretExpiresAt
+    createdAt
+    createdBy {
+      name
+      email
+    }
+    lastDelivery {
+      eventId
+      outcome
+      statusCode
+      attempt
+      time
+      error
+    }
+  }
+`);
+
+/** A namespace's webhooks (admins). */
+export const WEBHOOKS = graphql(
+  `
+    query Webhooks($ns: String!) {
+      webhooks(namespace: $ns) {
+        __typename
+        ... on WebhooksSuccess {
+          data {
+            ...WebhookFields
+          }
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR, WEBHOOK_FIELDS],
+);
+
+/** One webhook's delivery attempts, newest first. */
+export const WEBHOOK_DELIVERIES = graphql(
+  `
+    query WebhookDeliveries($id: String!, $first: Int!) {
+      webhook(id: $id) {
+        __typename
+        ... on Webhook {
+          id
+          deliveries(first: $first) {
+            edges {
+              cursor
+              node {
+                eventId
+                version
+                attempt
+                trigger
+                outcome
+                statusCode
+                latencyMs
+                error
+                nextAttemptAt
+                time
+              }
+            }
+          }
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR],
+);
+
+export const CREATE_WEBHOOK = graphql(
+  `
+    mutation CreateWebhook($input: CreateWebhookInput!) {
+      createWebhook(input: $input) {
+        __typename
+        ... on WebhookSecretPayload {
+          secret
+          webhook {
+            id
+          }
+        }
+        ...ErrorFields
+        ...WebhookRefusal
+      }
+    }
+  `,
+  [ERROR, WEBHOOK_REFUSAL],
+);
+
+export const UPDATE_WEBHOOK = graphql(
+  `
+    mutation UpdateWebhook($input: UpdateWebhookInput!) {
+      updateWebhook(input: $input) {
+        __typename
+        ... on Webhook {
+          id
+        }
+        ...ErrorFields
+        ...WebhookRefusal
+      }
+    }
+  `,
+  [ERROR, WEBHOOK_REFUSAL],
+);
+
+export const ROTATE_WEBHOOK_SECRET = graphql(
+  `
+    mutation RotateWebhookSecret($id: String!) {
+      rotateWebhookSecret(input: { id: $id }) {
+        __typename
+        ... on WebhookSecretPayload {
+          secret
+          webhook {
+            id
+            previousSecretExpiresAt
+          }
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR],
+);
+
+export const DELETE_WEBHOOK = graphql(
+  `
+    mutation DeleteWebhook($id: String!) {
+      deleteWebhook(input: { id: $id }) {
+        __typename
+        ... on DeletedWebhook {
+          id
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR],
+);
+
+export const REDELIVER = graphql(
+  `
+    mutation Redeliver($webhookId: String!, $eventId: String!) {
+      redeliver(input: { webhookId: $webhookId, eventId: $eventId }) {
+        __typename
+        ... on RedeliverPayload {
+          eventId
+          redelivery
         }
         ...ErrorFields
       }

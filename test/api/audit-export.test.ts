@@ -62,5 +62,45 @@ describe('GET /v1/audit/<namespace>', () => {
     expect(await error(await exportOf('shop?action=explode'))).toEqual([400, 'INVALID_INPUT']);
     expect(await error(await exportOf('shop?format=xml'))).toEqual([400, 'INVALID_INPUT']);
     expect(await error(await exportOf('shop?since=yesterday'))).toEqual([400, 'INVALID_INPUT']);
+    expect(await error(await exportOf('shop?subject=everything'))).toEqual([400, 'INVALID_INPUT']);
+  });
+
+  it('filters by what a change touched (subject), as the API does', async () => {
+    const res = await h.gql<{ putConfig: WriteResult }>(
+      PUT_CONFIG,
+      {
+        input: { namespace: 'shop', path: '.cairn/policy.json', content: { protectedTags: ['release/*'] }, expectedVersion: null, comment: 'Protect releases' },
+      },
+      ADMIN.token,
+    );
+    const rows = (await (await exportOf('shop?subject=policy')).text()).trim().split('\n');
+    expect(rows.map((line) => (JSON.parse(line) as { version: string }).version)).toEqual([res.data.putConfig.version!.hash]);
+  });
+
+  it('exports the audit of every namespace one may read at /v1/audit, namespace first, with the same filters', async () => {
+    await h.gql(CREATE_NAMESPACE, { name: 'depot' }, ADMIN.token);
+    await h.gql(PUT_CONFIG, { input: { namespace: 'depot', path: 'stock.json', content: { n: 1 }, expectedVersion: null, comment: 'Stock' } }, EDITOR.token);
+    const across = (query: string, token = VIEWER.token): Promise<Response> =>
+      fetch(`${h.url}/v1/audit${query}`, { headers: { authorization: `Bearer ${token}` } });
+
+    const res = await across('?format=csv&operator=ed@');
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="all-namespaces-audit.csv"');
+    const lines = (await res.text()).split('\r\n').filter(Boolean);
+    expect(lines[0]).toBe('namespace,version,time,action,operatorName,operatorEmail,operatorIp,comment,paths');
+    const expected = [
+      ...h.git('depot', 'log', '--author=ed@', '--format="depot","%H"').trim().split('\n'),
+      ...h.git('shop', 'log', '--author=ed@', '--format="shop","%H"').trim().split('\n'),
+    ];
+    expect(
+      lines
+        .slice(1)
+        .map((line) => line.split(',').slice(0, 2).join(','))
+        .sort(),
+    ).toEqual(expected.sort());
+
+    // Only the namespaces the token may read.
+    const outsider = await (await across('?format=jsonl', OUTSIDER.token)).text();
+    expect(outsider).toBe('');
+    expect(await failureOf(await across('?action=propose'))).toEqual([400, 'INVALID_INPUT']);
   });
 });
