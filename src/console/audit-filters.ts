@@ -10,9 +10,25 @@ export type AuditFilter = NonNullable<VariablesOf<typeof AUDIT>['filter']>;
 export type Action = NonNullable<AuditFilter['action']>;
 export type Subject = NonNullable<AuditFilter['subject']>;
 
-export const ACTIONS: readonly Action[] = ['CREATE', 'UPDATE', 'DELETE', 'ROLLBACK', 'REVERT', 'MERGE', 'PROPOSE', 'APPROVE', 'REJECT', 'IMPORT'];
-/** Proposals and reviews live on each namespace's proposal branches: the audit across namespaces refuses them. */
-export const ACROSS_ACTIONS: readonly Action[] = ACTIONS.filter((a) => a !== 'PROPOSE' && a !== 'APPROVE' && a !== 'REJECT');
+export const ACTIONS: readonly Action[] = [
+  'CREATE',
+  'UPDATE',
+  'DELETE',
+  'ROLLBACK',
+  'REVERT',
+  'MERGE',
+  'PROPOSE',
+  'APPROVE',
+  'REJECT',
+  'IMPORT',
+  'CAPTURE',
+  'TAG',
+  'UNTAG',
+  'WEBHOOK',
+];
+/** Read from each namespace's own branches (change requests, the admin log): the audit across namespaces refuses them. */
+const BRANCH_ACTIONS: ReadonlySet<Action> = new Set<Action>(['PROPOSE', 'APPROVE', 'REJECT', 'TAG', 'UNTAG', 'WEBHOOK']);
+export const ACROSS_ACTIONS: readonly Action[] = ACTIONS.filter((a) => !BRANCH_ACTIONS.has(a));
 
 export const SUBJECTS: readonly { readonly value: Subject; readonly label: string }[] = [
   { value: 'POLICY', label: 'Policy' },

@@ -322,7 +322,7 @@ describe('web console: paging, reviews, tags', () => {
       await items.first().getByRole('button', { name: 'Show changes' }).waitFor();
       for (const name of ['Add tag', 'Roll back to this', 'Revert'])
         expect(await carol.getByRole('button', { name }).or(carol.getByRole('link', { name })).count()).toBe(0);
-      expect(await carol.locator('.nav-links').textContent()).toBe('DocumentsVersionsChange requestsEnvironmentsAudit log');
+      expect(await carol.locator('.nav-links').textContent()).toBe('DocumentsVersionsChange requestsEnvironmentsAudit logComparePolicySchemas');
 
       // Followed from a link: the rollback view explains that even the preview is a dry run that takes an editor.
       const [, older] = log(LEGACY);
@@ -373,7 +373,7 @@ describe('web console: paging, reviews, tags', () => {
         'Revert',
         'Add tag',
       ]);
-      expect(await bob.locator('.nav-links').textContent()).toBe('DocumentsVersionsRoll backRevertChange requestsEnvironmentsAudit log');
+      expect(await bob.locator('.nav-links').textContent()).toBe('DocumentsVersionsRoll backRevertChange requestsEnvironmentsAudit logComparePolicySchemas');
       expect(await bob.getByTestId('read-only-note').count()).toBe(0);
 
       // His own proposal: Reject (withdraw) and Merge, no Approve. Alice's: Approve is offered, and the server,
