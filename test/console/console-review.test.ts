@@ -279,10 +279,11 @@ describe('web console review', () => {
     );
     // The main thread is never blocked for long, and no view takes many times the 3 s it takes on an idle machine.
     // The bound is wide: this runs beside the suite's heaviest files on two cores (3.7 s was seen there), and a
-    // timed test measures a machine's load as much as the console; a rendering gone quadratic still fails it.
+    // timed test measures a machine's load as much as the console (a 1.4 s task was seen under load); a rendering
+    // gone quadratic (tens of seconds) still fails it.
     for (const view of [diff, everything, content]) {
       expect(view.ms).toBeLessThan(8_000);
-      expect(view.longestTask).toBeLessThan(1_000);
+      expect(view.longestTask).toBeLessThan(2_000);
     }
   });
 
