@@ -69,12 +69,7 @@ export interface ConflictSides {
  * to the reverted version (the commit index lists them; each is read once). A version changed a value when the value
  * it left differs from the one the next older version left (the reverted version's, for the oldest).
  */
-export async function conflictDetail(
-  repo: GitRepository,
-  reverted: IndexedCommit,
-  sides: ConflictSides,
-  maxVersions: number,
-): Promise<DetailedConflict> {
+export async function conflictDetail(repo: GitRepository, reverted: IndexedCommit, sides: ConflictSides, maxVersions: number): Promise<DetailedConflict> {
   const history = repo.historyOf(sides.path);
   const later: number[] = [];
   for (let i = history.length - 1; i >= 0 && (history[i] ?? -1) > reverted.seq; i--) later.push(history[i] ?? -1);
@@ -98,7 +93,14 @@ export async function conflictDetail(
       const value = at(document.value);
       if (!deepEqual(value, previous) || (older === undefined && truncated)) changes.push({ version: viewOf(repo, document.commit), value: sideValue(value) });
     });
-    return { pointer, before: sideValue(at(sides.before)), after: sideValue(at(sides.after)), current: sideValue(at(sides.current)), later: changes, truncated };
+    return {
+      pointer,
+      before: sideValue(at(sides.before)),
+      after: sideValue(at(sides.after)),
+      current: sideValue(at(sides.current)),
+      later: changes,
+      truncated,
+    };
   });
   return { path: sides.path, pointers: sides.pointers, values };
 }
