@@ -313,6 +313,38 @@ export const REVERT = graphql(
           conflicts {
             path
             pointers
+            values {
+              pointer
+              truncated
+              before {
+                present
+                value
+              }
+              after {
+                present
+                value
+              }
+              current {
+                present
+                value
+              }
+              laterVersions {
+                version {
+                  hash
+                  shortHash
+                  comment
+                  timestamp
+                  operator {
+                    name
+                    email
+                  }
+                }
+                value {
+                  present
+                  value
+                }
+              }
+            }
           }
         }
         ... on VersionConflict {
