@@ -97,23 +97,30 @@ export function OverlayOpsEditor({
 }) {
   const overlayPath = overlayPathOf(basePath, cluster);
   const [reads, setReads] = useState(0);
+  // Kept here: a save reads the overlay again, which starts a new list of rows.
+  const [outcome, setOutcome] = useState<EditResult | null>(null);
   const loaded = useLoad(() => load(api, ns, basePath, overlayPath), [api, ns, basePath, overlayPath, reads]);
   if (loaded.state === 'loading') return <p class="muted">Reading the overlay…</p>;
   if (loaded.state === 'error') return <p class="alert alert-error">{loaded.error.message}</p>;
   return (
-    <Rows
-      key={`${overlayPath}@${loaded.data.version ?? ''}`}
-      api={api}
-      ns={ns}
-      overlayPath={overlayPath}
-      cluster={cluster}
-      loaded={loaded.data}
-      onSaved={() => {
-        setReads((n) => n + 1);
-        onSaved?.();
-      }}
-      onClose={onClose}
-    />
+    <>
+      <Rows
+        key={`${overlayPath}@${loaded.data.version ?? ''}`}
+        api={api}
+        ns={ns}
+        overlayPath={overlayPath}
+        cluster={cluster}
+        loaded={loaded.data}
+        onOutcome={(result) => {
+          setOutcome(result);
+          if (result.__typename !== 'WritePayload') return;
+          setReads((n) => n + 1);
+          onSaved?.();
+        }}
+        onClose={onClose}
+      />
+      {outcome && <OutcomeView outcome={outcome} />}
+    </>
   );
 }
 
@@ -123,7 +130,7 @@ function Rows({
   overlayPath,
   cluster,
   loaded,
-  onSaved,
+  onOutcome,
   onClose,
 }: {
   api: Api;
@@ -131,13 +138,12 @@ function Rows({
   overlayPath: string;
   cluster: string;
   loaded: Loaded;
-  onSaved: () => void;
+  onOutcome: (outcome: EditResult) => void;
   onClose?: (() => void) | undefined;
 }) {
   const [rows, setRows] = useState<Row[]>(loaded.rows);
   const [comment, setComment] = useState('');
   const [saving, setSaving] = useState(false);
-  const [outcome, setOutcome] = useState<EditResult | null>(null);
   useEffect(() => setRows(loaded.rows), [loaded]);
   const checked = rows.map(check);
   const wellFormed = checked.every((c) => c.problem === null);
@@ -156,10 +162,9 @@ function Rows({
       const content = checked.map((c) => c.operation);
       const input = { namespace: ns, path: overlayPath, content, expectedVersion: loaded.version, comment: comment.trim() || undefined };
       const result = (await api.request(PUT_CONFIG, { input })).putConfig;
-      setOutcome(result ?? null);
-      if (result?.__typename === 'WritePayload') onSaved();
+      onOutcome(result ?? { __typename: 'InvalidInput', code: 'CONSOLE', message: 'no answer' });
     } catch (error) {
-      setOutcome({ __typename: 'InvalidInput', code: 'CONSOLE', message: (error as Error).message });
+      onOutcome({ __typename: 'InvalidInput', code: 'CONSOLE', message: (error as Error).message });
     } finally {
       setSaving(false);
     }
@@ -283,7 +288,6 @@ function Rows({
           </button>
         )}
       </form>
-      {outcome && <OutcomeView outcome={outcome} />}
     </div>
   );
 }
