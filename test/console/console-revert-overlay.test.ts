@@ -6,6 +6,7 @@ import { ARTIFACTS, builtConsole, launchBrowser, signIn } from '../support/brows
 import { type Harness, type TestToken, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
 
+const ALICE: TestToken = { token: 'alice-token', name: 'Alice Admin', email: 'alice@example.com', roles: { '*': 'admin' } };
 const BOB: TestToken = { token: 'bob-token', name: 'Bob Builder', email: 'bob@example.com', roles: { '*': 'editor' } };
 const DANA: TestToken = { token: 'dana-token', name: 'Dana Deployer', email: 'dana@example.com', roles: { '*': 'editor' } };
 
@@ -36,8 +37,8 @@ describe('web console: revert conflicts and overlays', () => {
   const row = (pointer: string) => page.locator(`[data-testid="provenance"] tr[data-pointer="${pointer}"]`);
 
   beforeAll(async () => {
-    h = await startHarness({ tokens: [BOB, DANA], env: { CAIRN_CONSOLE_DIR: builtConsole() } });
-    await h.gql(CREATE_NAMESPACE, { name: NS }, BOB.token);
+    h = await startHarness({ tokens: [ALICE, BOB, DANA], env: { CAIRN_CONSOLE_DIR: builtConsole() } });
+    await h.gql(CREATE_NAMESPACE, { name: NS }, ALICE.token);
     v.push(await put(APP, { replicas: 1, region: 'eu', debug: false }, 'Start small', null));
     v.push(await put(APP, { replicas: 2, region: 'us', debug: true }, 'Scale up in us', v[0]!));
     v.push(await put(APP, { replicas: 3, region: 'us', debug: true }, 'Three replicas', v[1]!, DANA));
@@ -128,7 +129,7 @@ describe('web console: revert conflicts and overlays', () => {
     await expect.poll(() => editor.getByTestId('op-row').count()).toBe(2);
     await editor.getByLabel('Value of operation 0').fill('7');
     await editor.getByRole('button', { name: 'Add operation' }).click();
-    await editor.getByLabel('Operation 2').selectOption('add');
+    await editor.getByLabel('Operation 2', { exact: true }).selectOption('add');
     await editor.getByLabel('Path of operation 2').fill('region');
     await editor.getByLabel('Value of operation 2').fill('"eu-west"');
     await expect.poll(() => editor.getByRole('alert').textContent()).toContain('not a JSON pointer');

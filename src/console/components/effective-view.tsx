@@ -75,6 +75,7 @@ function EffectiveOfBase({
           <span>Cluster</span>
           <select
             name="cluster"
+            aria-label="Cluster"
             value={cluster ?? ''}
             onChange={(e) => {
               setEditing(false);
