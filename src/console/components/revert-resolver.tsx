@@ -164,6 +164,10 @@ function ValueChoices({
       <legend>
         <code>{path}</code> <code class="pointer">{readablePointer(pointer)}</code>
       </legend>
+      <p class="muted small">
+        The reverted version set it to <SideText side={value.after} />; {value.laterVersions?.length ?? 0} later version
+        {value.laterVersions?.length === 1 ? '' : 's'} changed it again. Choose what the revert commits:
+      </p>
       {option('before', <strong>Restore: as before the reverted version</strong>, value.before)}
       {option('current', <strong>Keep the head’s value</strong>, value.current)}
       {(value.laterVersions ?? []).map((later) => {
