@@ -127,3 +127,28 @@ describe('revert conflicts: the detail of each value, and a revert committed wit
     expect(JSON.parse(h.git('cfg', 'show', 'main:app.json'))).toEqual({ region: null, debug: false, keep: 'y' });
   });
 });
+
+describe('revert conflicts: the detail is bounded (CAIRN_MAX_REVERT_LATER_VERSIONS)', () => {
+  let h: Harness;
+  afterAll(() => h.close());
+
+  it('reads at most the newest later versions of a document and says the list was cut short; the conflict stays exact', async () => {
+    h = await startHarness({ tokens: [ADMIN], env: { CAIRN_MAX_REVERT_LATER_VERSIONS: '2' } });
+    await h.gql(CREATE_NAMESPACE, { name: 'cfg' });
+    const v: string[] = [];
+    for (const replicas of [1, 2, 3, 4, 5]) {
+      const res = await h.gql<{ putConfig: WriteResult }>(PUT_CONFIG, {
+        input: { namespace: 'cfg', path: 'app.json', content: { replicas }, expectedVersion: v.at(-1) ?? null },
+      });
+      v.push(res.data.putConfig.version!.hash);
+    }
+    const res = (await h.gql<{ revert: Detail }>(REVERT_DETAIL, { input: { namespace: 'cfg', version: v[1], expectedVersion: v[4] } })).data.revert;
+    expect(res.conflicts![0]!.pointers).toEqual(['/replicas']);
+    const [replicas] = res.conflicts![0]!.values;
+    expect(replicas!.truncated).toBe(true);
+    expect(replicas!.laterVersions.map((l) => [l.version.hash, l.value.value])).toEqual([
+      [v[4], 5],
+      [v[3], 4],
+    ]);
+  });
+});
