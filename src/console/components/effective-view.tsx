@@ -215,6 +215,7 @@ function EffectiveResult({ ns, path, answer }: { ns: string; path: string; answe
 
 /** An overlay document's own page: its operations, edited against its base. */
 function OverlayDocument({ api, ns, stem, cluster, revision }: { api: Api; ns: string; stem: string; cluster: string; revision: number }) {
+  const editor = mayWrite(useOperator());
   const base = useLoad(
     () => documentsUnder(api, ns, stem).then((paths) => paths.find((p) => /^\.(?:ya?ml|json)$/.test(p.slice(stem.length))) ?? null),
     [api, ns, stem, revision],
@@ -228,7 +229,11 @@ function OverlayDocument({ api, ns, stem, cluster, revision }: { api: Api; ns: s
         The overlay of cluster <strong>{cluster}</strong> on <a href={href(ns, { doc: base.data }, { tab: 'effective', cluster })}>{base.data}</a>: an RFC 6902
         patch, applied in order.
       </p>
-      <OverlayOpsEditor api={api} ns={ns} basePath={base.data} cluster={cluster} />
+      {editor ? (
+        <OverlayOpsEditor api={api} ns={ns} basePath={base.data} cluster={cluster} />
+      ) : (
+        <p class="muted small">Editing an overlay takes the editor role; its operations are under Content, their effect under the base's Effective tab.</p>
+      )}
     </div>
   );
 }

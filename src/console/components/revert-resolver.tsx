@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { Api } from '../api.js';
-import { readablePointer } from '../format.js';
+import { formatValue, readablePointer } from '../format.js';
 import { REVERT } from '../queries.js';
 import { href } from '../route.js';
 import { Hash, Time } from './badges.js';
@@ -216,5 +216,10 @@ function ValueChoices({
 function SideText({ side }: { side: Side | null }) {
   if (!side) return null;
   if (!side.present) return <span class="muted small">absent (removed)</span>;
-  return <code class="value">{JSON.stringify(side.value)}</code>;
+  // A whole document can be long: shortened here, in full on hover.
+  return (
+    <code class="value" title={JSON.stringify(side.value, null, 2)}>
+      {formatValue(side.value)}
+    </code>
+  );
 }
