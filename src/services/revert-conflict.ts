@@ -71,8 +71,9 @@ export interface ConflictSides {
  */
 export async function conflictDetail(repo: GitRepository, reverted: IndexedCommit, sides: ConflictSides, maxVersions: number): Promise<DetailedConflict> {
   const history = repo.historyOf(sides.path);
+  // One past the bound, to know whether the list is cut short.
   const later: number[] = [];
-  for (let i = history.length - 1; i >= 0 && (history[i] ?? -1) > reverted.seq; i--) later.push(history[i] ?? -1);
+  for (let i = history.length - 1; i >= 0 && (history[i] ?? -1) > reverted.seq && later.length <= maxVersions; i--) later.push(history[i] ?? -1);
   const read = later.slice(0, maxVersions);
   // What each read version left at the path, newest first; a deleted document leaves undefined.
   const documents: { commit: IndexedCommit; value: JsonValue | undefined }[] = [];
@@ -89,9 +90,10 @@ export async function conflictDetail(repo: GitRepository, reverted: IndexedCommi
     const changes: LaterValue[] = [];
     documents.forEach((document, i) => {
       const older = documents[i + 1];
-      const previous = older ? at(older.value) : truncated ? undefined : at(sides.after);
       const value = at(document.value);
-      if (!deepEqual(value, previous) || (older === undefined && truncated)) changes.push({ version: viewOf(repo, document.commit), value: sideValue(value) });
+      // The oldest version read, when the list is cut short, is listed: what it replaced was not read.
+      const changed = older ? !deepEqual(value, at(older.value)) : truncated || !deepEqual(value, at(sides.after));
+      if (changed) changes.push({ version: viewOf(repo, document.commit), value: sideValue(value) });
     });
     return {
       pointer,
