@@ -343,6 +343,38 @@ export const REVERT = graphql(
           conflicts {
             path
             pointers
+            values {
+              pointer
+              truncated
+              before {
+                present
+                value
+              }
+              after {
+                present
+                value
+              }
+              current {
+                present
+                value
+              }
+              laterVersions {
+                version {
+                  hash
+                  shortHash
+                  comment
+                  timestamp
+                  operator {
+                    name
+                    email
+                  }
+                }
+                value {
+                  present
+                  value
+                }
+              }
+            }
           }
         }
         ... on VersionConflict {
@@ -1017,6 +1049,82 @@ export const PROPOSE_CHANGE = graphql(
         ... on VersionConflict {
           currentVersion
           paths
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR],
+);
+
+/** The documents under a folder (a base document's overlays: `<stem>.overlays/`). */
+export const DOCUMENTS_UNDER = graphql(
+  `
+    query DocumentsUnder($ns: String!, $prefix: String!) {
+      namespace(name: $ns) {
+        __typename
+        ... on Namespace {
+          configs(prefix: $prefix) {
+            __typename
+            ... on ConfigsSuccess {
+              data {
+                path
+              }
+            }
+            ...ErrorFields
+          }
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR],
+);
+
+/** A document as one cluster runs it, and where each of its fields comes from. */
+export const EFFECTIVE_CONFIG = graphql(
+  `
+    query EffectiveConfig($ns: String!, $path: String!, $cluster: String) {
+      namespace(name: $ns) {
+        __typename
+        ... on Namespace {
+          effectiveConfig(path: $path, cluster: $cluster) {
+            __typename
+            ... on EffectiveConfig {
+              cluster
+              overlayPath
+              overlay
+              content
+              at {
+                hash
+                shortHash
+              }
+              fields {
+                pointer
+                value
+                layer
+                opIndex
+                version {
+                  hash
+                  shortHash
+                  comment
+                  timestamp
+                  operator {
+                    name
+                    email
+                  }
+                }
+              }
+            }
+            ... on OverlayConflict {
+              overlays {
+                overlayPath
+                opIndex
+                reason
+              }
+            }
+            ...ErrorFields
+          }
         }
         ...ErrorFields
       }

@@ -15,6 +15,14 @@ export interface DocumentSide {
 
 export type RevertOutcome = { kind: 'unchanged' } | { kind: 'write'; text: string } | { kind: 'delete' } | { kind: 'conflict'; pointers: string[] };
 
+/**
+ * The values an operator chose for conflicting pointers of one document: the JSON value, or undefined to remove it.
+ * The whole-document conflict ('') takes the whole document (undefined deletes it).
+ */
+export type Resolutions = ReadonlyMap<string, JsonValue | undefined>;
+
+const NO_RESOLUTIONS: Resolutions = new Map();
+
 const WHOLE_DOCUMENT_CONFLICT: RevertOutcome = { kind: 'conflict', pointers: [''] };
 
 /**
@@ -28,6 +36,20 @@ export function revertDocument(
   before: DocumentSide | null,
   after: DocumentSide | null,
   current: DocumentSide | null,
+  resolutions: Resolutions = NO_RESOLUTIONS,
+): RevertOutcome {
+  const whole = resolutions.has('') ? resolveWhole(format, resolutions.get(''), current) : null;
+  const outcome = revertUnresolved(path, format, before, after, current, resolutions);
+  return whole && outcome.kind === 'conflict' && outcome.pointers.length === 1 && outcome.pointers[0] === '' ? whole : outcome;
+}
+
+function revertUnresolved(
+  path: string,
+  format: DocumentFormat,
+  before: DocumentSide | null,
+  after: DocumentSide | null,
+  current: DocumentSide | null,
+  resolutions: Resolutions,
 ): RevertOutcome {
   if (deepEqual(current?.value, before?.value)) return { kind: 'unchanged' };
   if (current !== null && after !== null && current.text === after.text) {
@@ -36,7 +58,13 @@ export function revertDocument(
   if (before === null) return revertAddition(after, current);
   if (after === null) return current === null ? { kind: 'write', text: before.text } : WHOLE_DOCUMENT_CONFLICT;
   if (current === null) return WHOLE_DOCUMENT_CONFLICT;
-  return mergeInverse(path, format, before, after, current);
+  return mergeInverse(path, format, before, after, current, resolutions);
+}
+
+/** The operator's choice for the whole document, against what is there now. */
+function resolveWhole(format: DocumentFormat, value: JsonValue | undefined, current: DocumentSide | null): RevertOutcome {
+  if (value === undefined) return current === null ? { kind: 'unchanged' } : { kind: 'delete' };
+  return current !== null && deepEqual(current.value, value) ? { kind: 'unchanged' } : { kind: 'write', text: serializeDocument(format, value) };
 }
 
 /** The commit created the document: delete it, unless it has been changed since. */
@@ -45,14 +73,26 @@ function revertAddition(after: DocumentSide | null, current: DocumentSide | null
   return current !== null && deepEqual(current.value, after.value) ? { kind: 'delete' } : WHOLE_DOCUMENT_CONFLICT;
 }
 
-function mergeInverse(path: string, format: DocumentFormat, before: DocumentSide, after: DocumentSide, current: DocumentSide): RevertOutcome {
+function mergeInverse(
+  path: string,
+  format: DocumentFormat,
+  before: DocumentSide,
+  after: DocumentSide,
+  current: DocumentSide,
+  resolutions: Resolutions,
+): RevertOutcome {
   const conflicts = new Set<string>();
   const toApply: ValueChange[] = [];
+  const resolved: ValueChange[] = [];
   for (const change of diffValues(after.value, before.value)) {
     const now = getAtPointer(current.value, change.pointer);
     if (deepEqual(now, getAtPointer(after.value, change.pointer))) toApply.push(change);
-    else if (!deepEqual(now, getAtPointer(before.value, change.pointer))) conflicts.add(change.pointer);
+    else if (deepEqual(now, getAtPointer(before.value, change.pointer))) continue;
+    else if (resolutions.has(change.pointer)) resolved.push(...resolutionChange(change.pointer, now, resolutions.get(change.pointer)));
+    else conflicts.add(change.pointer);
   }
+  // The chosen values go last: the clean changes keep their array order, and a choice is made against the merge.
+  toApply.push(...resolved);
   let merged: JsonValue | undefined = cloneJson(current.value);
   for (const change of toApply) {
     const result = applyValueChange(merged, change);
@@ -63,6 +103,14 @@ function mergeInverse(path: string, format: DocumentFormat, before: DocumentSide
   if (merged === undefined) return { kind: 'delete' };
   if (deepEqual(merged, current.value)) return { kind: 'unchanged' };
   return { kind: 'write', text: renderMerged(path, format, current.text, toApply, merged) };
+}
+
+/** The change that puts the chosen value where the current one is (none when they already agree). */
+function resolutionChange(pointer: string, now: JsonValue | undefined, chosen: JsonValue | undefined): ValueChange[] {
+  if (deepEqual(now, chosen)) return [];
+  if (chosen === undefined) return [{ pointer, op: 'remove', oldValue: now }];
+  if (now === undefined) return [{ pointer, op: 'add', newValue: chosen }];
+  return [{ pointer, op: 'replace', oldValue: now, newValue: chosen }];
 }
 
 /** YAML keeps the current file's comments and layout when the edited text provably parses to the merge. */

@@ -24,7 +24,9 @@ import {
 } from '../domain/errors.js';
 import { SchemaViolationError } from '../domain/schema-violation.js';
 import { ApprovalRequiredError, ProposalClosedError, ProposalConflictError, ProposalRejectedError, ReviewNotAllowedError } from '../domain/proposal-errors.js';
+import { isDetailed } from '../services/revert-conflict.js';
 import { builder } from './builder.js';
+import { ConflictingValueRef } from './revert-conflict.js';
 
 /** Every expected failure is one of these types in a result union, with a stable code and a clear message. */
 const ErrorInterface = builder.interfaceRef<CairnError>('Error').implement({
@@ -59,7 +61,15 @@ export function errorType<Shape extends CairnError>(
 }
 
 const ValueConflictRef = builder.objectRef<ValueConflict>('ValueConflict').implement({
-  fields: (t) => ({ path: t.exposeString('path'), pointers: t.exposeStringList('pointers') }),
+  fields: (t) => ({
+    path: t.exposeString('path'),
+    pointers: t.exposeStringList('pointers'),
+    values: t.field({
+      type: [ConflictingValueRef],
+      description: 'Each conflicting value with its competing values (empty when the detail was not computed).',
+      resolve: (c) => (isDetailed(c) ? [...c.values] : []),
+    }),
+  }),
 });
 
 const BrokenOverlayRef = builder.objectRef<BrokenOverlay>('BrokenOverlay').implement({

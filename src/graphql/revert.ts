@@ -3,6 +3,16 @@ import { builder } from './builder.js';
 import { WRITE_ERRORS } from './errors.js';
 import { WritePayloadRef } from './write-payload.js';
 
+const RevertResolutionInput = builder.inputType('RevertResolution', {
+  description: 'The value to commit for one conflicting value of a revert (RevertConflict lists them and their competing values).',
+  fields: (t) => ({
+    path: t.string({ required: true }),
+    pointer: t.string({ required: true, description: "RFC 6901, as RevertConflict lists it ('' is the whole document)." }),
+    value: t.field({ type: 'JSON', required: false, description: 'The value to commit (JSON null is a value).' }),
+    remove: t.boolean({ required: false, defaultValue: false, description: 'Commit without this value (the whole document, for the pointer "").' }),
+  }),
+});
+
 const RevertInput = builder.inputType('RevertInput', {
   fields: (t) => ({
     namespace: t.string({ required: true }),
@@ -11,6 +21,12 @@ const RevertInput = builder.inputType('RevertInput', {
     expectedVersion: t.string({ required: true }),
     comment: t.string({ required: false }),
     requestId: t.string({ required: false }),
+    resolutions: t.field({
+      type: [RevertResolutionInput],
+      required: false,
+      description:
+        'Resolve a RevertConflict: a value for each conflicting value, committed with the revert in one commit. A resolution for a value not in conflict is InvalidInput.',
+    }),
     force: t.boolean({
       required: false,
       description: 'Commit despite checks that let a forced write pass (overlays it breaks); a write that needed it carries the trailer Cairn-Forced: true.',

@@ -126,6 +126,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       ...(instanceSharing ? { instanceSharing } : {}),
       feed: { maxBufferedEvents: settings.feed.maxBufferedEvents, maxDocumentEventBytes: settings.feed.maxDocumentEventBytes },
       blame: settings.blame,
+      revert: settings.revert,
       observer: metrics,
       ...(settings.etcd ? { etcd: { port: await etcdPort(settings.etcd, logger), settings: settings.etcd } } : {}),
     });

@@ -6,6 +6,7 @@ import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../domain/retry-sche
 import { parseAllowList } from '../domain/webhook-url.js';
 import { DEFAULT_MAX_BLAME_ENTRIES, DEFAULT_MAX_BLAME_VALUES } from '../services/blame.js';
 import { DEFAULT_ROLLOUT_SETTINGS, DEFAULT_WEBHOOK_SETTINGS } from '../services/cairn.js';
+import { DEFAULT_MAX_REVERT_LATER_VERSIONS } from '../services/revert-conflict.js';
 import { DEFAULT_FEED_OPTIONS } from '../services/change-feed.js';
 import { MAX_EVENT_DOCUMENT_BYTES } from '../services/change-event.js';
 import { DEFAULT_PARSE_THREADS } from '../services/document-parser.js';
@@ -35,6 +36,9 @@ export const SERVER_SETTINGS = z.object({
   ),
   CAIRN_MAX_BLAME_ENTRIES: atLeastOne(DEFAULT_MAX_BLAME_ENTRIES).describe(
     'leaf values one blame may answer; past it `TooExpensive` (blame a subtree with `pointer`)',
+  ),
+  CAIRN_MAX_REVERT_LATER_VERSIONS: atLeastOne(DEFAULT_MAX_REVERT_LATER_VERSIONS).describe(
+    "later versions of a document a revert's conflict detail reads (which versions changed each conflicting value); past it the detail lists the newest and says `truncated`",
   ),
   CAIRN_COMMITTER_NAME: text('Cairn').describe('committer name of every commit (the author is the operator)'),
   CAIRN_COMMITTER_EMAIL: text('cairn@localhost').describe('committer email of every commit'),

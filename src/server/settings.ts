@@ -31,6 +31,8 @@ export interface Settings {
   readonly maxReadBytes: number;
   /** CAIRN_MAX_BLAME_VALUES, CAIRN_MAX_BLAME_ENTRIES */
   readonly blame: { readonly maxValues: number; readonly maxEntries: number };
+  /** CAIRN_MAX_REVERT_LATER_VERSIONS */
+  readonly revert: { readonly maxLaterVersions: number };
   /** CAIRN_COMMITTER_NAME, CAIRN_COMMITTER_EMAIL: the committer of every commit (the author is the operator). */
   readonly committer: { readonly name: string; readonly email: string };
   /** CAIRN_REPACK_EVERY */
@@ -141,6 +143,7 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
     parseThreads: s.CAIRN_PARSE_THREADS,
     blame: { maxValues: s.CAIRN_MAX_BLAME_VALUES, maxEntries: s.CAIRN_MAX_BLAME_ENTRIES },
     maxReadBytes: s.CAIRN_MAX_READ_BYTES,
+    revert: { maxLaterVersions: s.CAIRN_MAX_REVERT_LATER_VERSIONS },
     committer: { name: s.CAIRN_COMMITTER_NAME, email: s.CAIRN_COMMITTER_EMAIL },
     repackEvery: s.CAIRN_REPACK_EVERY,
     consoleDir: s.CAIRN_CONSOLE_DIR === null ? defaultConsoleDir() : path.resolve(cwd, s.CAIRN_CONSOLE_DIR),

@@ -19,7 +19,7 @@ import { OverlayService } from './overlays.js';
 import { ApprovalCheck } from './approval-check.js';
 import { ProposalEvents } from './proposal-events.js';
 import { ProposalService } from './proposals.js';
-import { RevertService } from './revert.js';
+import { type RevertOptions, RevertService } from './revert.js';
 import { RollbackService } from './rollback.js';
 import { SchemaCheck } from './schema-check.js';
 import { NO_OBSERVER, type ServiceObserver } from './service-observer.js';
@@ -77,6 +77,8 @@ export interface CairnDependencies {
   readonly feed?: FeedOptions;
   /** Blame's work bounds (CAIRN_MAX_BLAME_VALUES, CAIRN_MAX_BLAME_ENTRIES); the defaults otherwise. */
   readonly blame?: BlameOptions;
+  /** The bound of a revert conflict's detail (CAIRN_MAX_REVERT_LATER_VERSIONS); the default otherwise. */
+  readonly revert?: RevertOptions;
   readonly webhooks?: WebhookSettings;
   readonly rollouts?: RolloutSettings;
   /** How instance reports reach other replicas; none by default (one server). */
@@ -233,7 +235,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
     diffs: new DiffService(access),
     updates: new UpdateService(pipeline),
     rollbacks: new RollbackService(pipeline),
-    reverts: new RevertService(pipeline),
+    reverts: new RevertService(pipeline, deps.revert ?? {}),
     imports: new ImportHistoryService(pipeline, access),
     proposals: new ProposalService(access, pipeline, deps.write.clock, proposalEvents, environments),
     proposalEvents,

@@ -250,7 +250,7 @@ describe('web console: editing', () => {
       await viewer.getByTestId('role').waitFor();
       await expect
         .poll(async () => (await viewer.getByRole('tab').allTextContents()).map((t) => t.replace(/\d+$/, '')))
-        .toEqual(['Content', 'Blame', 'History', 'Diff']);
+        .toEqual(['Content', 'Blame', 'History', 'Diff', 'Effective']);
       await viewer.locator('pre.code').waitFor();
       expect(await viewer.locator('.cm-content').count()).toBe(0);
       for (const name of ['Rename / move', 'Delete']) expect(await viewer.getByRole('button', { name }).count()).toBe(0);

@@ -213,3 +213,25 @@ describe('revertDocument: YAML layout', () => {
     expect(parseDocument('d.yaml', text)).toEqual({ base: { x: 1 }, use: { x: 2 } });
   });
 });
+
+describe('revertDocument: resolutions', () => {
+  it('commits the chosen value of each conflicting pointer, with the clean changes, keeping YAML comments', () => {
+    const before = yaml('a: 1 # one\nb: 1\nc: 1\n');
+    const after = yaml('a: 2 # one\nb: 2\nc: 2\n');
+    const current = yaml('a: 3 # one\nb: 2\nc: 3\n');
+    expect(revertDocument('d.yaml', 'yaml', before, after, current)).toEqual({ kind: 'conflict', pointers: ['/a', '/c'] });
+    const resolved = revertDocument('d.yaml', 'yaml', before, after, current, new Map<string, JsonValue | undefined>([['/a', 7]]));
+    expect(resolved).toEqual({ kind: 'conflict', pointers: ['/c'] });
+    const all = new Map<string, JsonValue | undefined>([
+      ['/a', 7],
+      ['/c', undefined],
+    ]);
+    expect(writtenText(revertDocument('d.yaml', 'yaml', before, after, current, all))).toBe('a: 7 # one\nb: 1\n');
+  });
+
+  it('takes the whole document for the whole-document conflict, or deletes it', () => {
+    const created = json({ a: 1 });
+    expect(writtenText(revertDocument('d.json', 'json', null, created, json({ a: 2 }), new Map([['', { a: 5 }]])))).toBe(serializeDocument('json', { a: 5 }));
+    expect(revertDocument('d.json', 'json', null, created, json({ a: 2 }), new Map([['', undefined]]))).toEqual({ kind: 'delete' });
+  });
+});

@@ -14,6 +14,8 @@ export interface UndoKind {
   /** Versions that make sense to pick (a rollback to the head changes nothing). */
   readonly pickable: (v: VersionInfo, index: number) => boolean;
   run(api: Api, input: { version: string; expectedVersion: string; dryRun: boolean; comment: string | undefined }): Promise<Outcome>;
+  /** What to show instead of a preview's refusal (a revert's conflicts to resolve); null: the refusal itself. */
+  readonly refusal?: (outcome: Outcome) => preact.ComponentChildren;
 }
 
 type Phase =
@@ -106,7 +108,12 @@ export function UndoFlow({
         <h2 class="panel-title">2. Preview</h2>
         {!picked && <p class="muted">Pick a version above to see what would change.</p>}
         {phase.step === 'previewing' && <p class="muted">Computing the preview…</p>}
-        {shown && (shown.__typename === 'WritePayload' && shown.status === 'PREVIEW' ? <PreviewView preview={shown} /> : <OutcomeView outcome={shown} />)}
+        {shown &&
+          (shown.__typename === 'WritePayload' && shown.status === 'PREVIEW' ? (
+            <PreviewView preview={shown} />
+          ) : (
+            (kind.refusal?.(shown) ?? <OutcomeView outcome={shown} />)
+          ))}
         {phase.step === 'done' && <OutcomeView outcome={phase.outcome} />}
         {phase.step === 'done' && !(phase.outcome.__typename === 'WritePayload' && phase.outcome.status === 'COMMITTED') && (
           <button class="button" type="button" onClick={() => void preview()}>

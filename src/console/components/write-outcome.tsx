@@ -71,7 +71,8 @@ export function OutcomeView({ outcome }: { outcome: Outcome | EditResult }) {
     case 'RevertConflict':
       return (
         <div class="alert alert-error" data-testid="conflict">
-          <strong>Conflict: later versions changed the same values.</strong> Nothing was committed. Roll back instead, or edit the values by hand.
+          <strong>Conflict: later versions changed the same values.</strong> Nothing was committed. Choose the value to keep for each one below and commit the
+          revert with them, or roll back instead.
           <ul class="conflicts">
             {(outcome.conflicts ?? []).map((c) => (
               <li key={c.path}>

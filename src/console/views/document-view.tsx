@@ -4,6 +4,7 @@ import { focusByArrows } from '../arrow-keys.js';
 import { ActionBadge, Hash, Time } from '../components/badges.js';
 import { CodeBlock } from '../components/code-block.js';
 import { DocumentActions } from '../components/document-actions.js';
+import { EffectiveTab } from '../components/effective-view.js';
 import { FileDiffView } from '../components/file-diff-view.js';
 import { BlameTable } from '../components/blame-table.js';
 import { Problem } from '../components/problem.js';
@@ -13,16 +14,18 @@ import { LoadMore } from '../components/load-more.js';
 import { useTags, useVersionPages } from '../components/version-list.js';
 import type { Pages } from '../use-pages.js';
 import { BLAME, DIFF, DOCUMENT } from '../queries.js';
+import { overlayOf } from '../overlay-paths.js';
 import { mayWrite, useOperator } from '../permissions.js';
 import { href, navigate } from '../route.js';
 import { useLoad } from '../use-query.js';
 
-type Tab = 'content' | 'edit' | 'blame' | 'history' | 'diff';
+type Tab = 'content' | 'edit' | 'blame' | 'history' | 'diff' | 'effective';
 const TABS: readonly [Tab, string][] = [
   ['content', 'Content'],
   ['blame', 'Blame'],
   ['history', 'History'],
   ['diff', 'Diff'],
+  ['effective', 'Effective'],
   // Last: the reading tabs keep their places (and arrow-key order) for everyone, editors or not.
   ['edit', 'Edit'],
 ];
@@ -31,7 +34,8 @@ const TABS: readonly [Tab, string][] = [
 export function DocumentView({ api, ns, path, params, revision }: { api: Api; ns: string; path: string; params: URLSearchParams; revision: number }) {
   // Editing is for editors: others are not offered a tab the server would refuse to save.
   const tabs = mayWrite(useOperator()) ? TABS : TABS.filter(([t]) => t !== 'edit');
-  const tab = (tabs.some(([t]) => t === params.get('tab')) ? params.get('tab') : 'content') as Tab;
+  // An overlay document opens on its operations (the Effective tab), other documents on their content.
+  const tab = (tabs.some(([t]) => t === params.get('tab')) ? params.get('tab') : overlayOf(path) ? 'effective' : 'content') as Tab;
   // Once opened, the editor stays mounted (hidden on the other tabs): a look at Blame or Diff keeps unsaved text.
   const [edited, setEdited] = useState(false);
   useEffect(() => {
@@ -95,6 +99,9 @@ export function DocumentView({ api, ns, path, params, revision }: { api: Api; ns
         </div>
       )}
       {tab === 'blame' && <BlameTab api={api} ns={ns} path={path} at={params.get('at')} versions={versions} revision={revision} onPick={(at) => go({ at })} />}
+      {tab === 'effective' && (
+        <EffectiveTab api={api} ns={ns} path={path} cluster={params.get('cluster')} onCluster={(cluster) => go({ cluster })} revision={revision} />
+      )}
       {tab === 'history' && <HistoryTab ns={ns} path={path} history={history} tags={tags.byVersion} />}
       {tab === 'diff' && (
         <DiffTab api={api} ns={ns} path={path} versions={versions} from={params.get('from')} to={params.get('to')} onPick={(from, to) => go({ from, to })} />

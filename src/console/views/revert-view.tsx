@@ -1,24 +1,39 @@
-import { useMemo } from 'preact/hooks';
+import { useMemo, useRef } from 'preact/hooks';
 import type { Api } from '../api.js';
 import { EditorsOnly } from '../components/read-only-note.js';
+import { RevertResolver } from '../components/revert-resolver.js';
 import { type UndoKind, PreviewNeedsEditor, UndoFlow } from '../components/undo-flow.js';
 import { REVERT } from '../queries.js';
 import { href, navigate } from '../route.js';
 
 /** Undo one version alone; refused with the conflicting values when later versions changed them too. */
 export function RevertView({ api, ns, params, revision }: { api: Api; ns: string; params: URLSearchParams; revision: number }) {
+  // The head the last preview was computed against: a resolved revert is committed against it, so a change made since
+  // the conflicts were shown is refused (VersionConflict) rather than resolved blind.
+  const previewedHead = useRef('');
   const kind = useMemo<UndoKind>(
     () => ({
       verb: 'Revert',
       pickLabel: 'Pick the version to undo',
       pickable: () => true,
       run: async (client, { version, expectedVersion, dryRun, comment }) => {
+        if (dryRun) previewedHead.current = expectedVersion;
         const result = await client.request(REVERT, { input: { namespace: ns, version, expectedVersion, dryRun, comment } });
         if (!result.revert) throw new Error('no answer');
         return result.revert;
       },
+      refusal: (outcome) =>
+        outcome.__typename === 'RevertConflict' ? (
+          <RevertResolver
+            key={`${outcome.revertedVersion}@${previewedHead.current}`}
+            api={api}
+            ns={ns}
+            conflict={outcome}
+            expectedVersion={previewedHead.current}
+          />
+        ) : null,
     }),
-    [ns],
+    [api, ns],
   );
   return (
     <section>
