@@ -36,6 +36,7 @@ export function UndoFlow({
   onPick,
   revision,
   options,
+  approvalRequired,
 }: {
   api: Api;
   ns: string;
@@ -44,6 +45,8 @@ export function UndoFlow({
   onPick: (hash: string) => void;
   revision: number;
   options?: preact.ComponentChildren;
+  /** Shown under a refusal for want of approval (the paths refused): what to do instead, e.g. propose it. */
+  approvalRequired?: (picked: string, paths: readonly string[]) => preact.ComponentChildren;
 }) {
   const versions = useVersionPages(api, ns, null, revision);
   const tags = useTags(api, ns, revision);
@@ -108,6 +111,7 @@ export function UndoFlow({
         {phase.step === 'previewing' && <p class="muted">Computing the preview…</p>}
         {shown && (shown.__typename === 'WritePayload' && shown.status === 'PREVIEW' ? <PreviewView preview={shown} /> : <OutcomeView outcome={shown} />)}
         {phase.step === 'done' && <OutcomeView outcome={phase.outcome} />}
+        {picked && approvalRequired && refusedPaths(phase) && approvalRequired(picked, refusedPaths(phase) ?? [])}
         {phase.step === 'done' && !(phase.outcome.__typename === 'WritePayload' && phase.outcome.status === 'COMMITTED') && (
           <button class="button" type="button" onClick={() => void preview()}>
             Preview again
@@ -144,6 +148,12 @@ export function UndoFlow({
       )}
     </div>
   );
+}
+
+/** The paths a preview or a confirmation was refused for, for want of an approved change request. */
+function refusedPaths(phase: Phase): readonly string[] | null {
+  const outcome = phase.step === 'preview' || phase.step === 'confirming' || phase.step === 'done' ? phase.outcome : null;
+  return outcome?.__typename === 'ApprovalRequired' ? (outcome.paths ?? []) : null;
 }
 
 /**
