@@ -32,7 +32,10 @@ export function stage(ns: string, change: StagedChange): void {
 }
 
 export function unstage(ns: string, path: string): void {
-  write(ns, readTray(ns).filter((c) => c.path !== path));
+  write(
+    ns,
+    readTray(ns).filter((c) => c.path !== path),
+  );
 }
 
 export function clearTray(ns: string): void {

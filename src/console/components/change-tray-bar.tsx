@@ -18,7 +18,12 @@ export function ChangeTrayBar({ api, ns }: { api: Api; ns: string }) {
     setBusy(true);
     setFailure(null);
     try {
-      const input = { namespace: ns, expectedVersion: trayBase(tray), comment: comment.trim() || undefined, changes: tray.map(({ path, text }) => ({ path, text })) };
+      const input = {
+        namespace: ns,
+        expectedVersion: trayBase(tray),
+        comment: comment.trim() || undefined,
+        changes: tray.map(({ path, text }) => ({ path, text })),
+      };
       const result = (await api.request(PROPOSE_CHANGE, { input })).proposeChange;
       if (result?.__typename === 'Proposal' && result.id) {
         clearTray(ns);
@@ -42,7 +47,10 @@ export function ChangeTrayBar({ api, ns }: { api: Api; ns: string }) {
       }}
     >
       <h2 class="panel-title">
-        Draft change request <span class="muted small">({tray.length} document{tray.length === 1 ? '' : 's'}, kept in this tab)</span>
+        Draft change request{' '}
+        <span class="muted small">
+          ({tray.length} document{tray.length === 1 ? '' : 's'}, kept in this tab)
+        </span>
       </h2>
       <ul class="change-tray-list">
         {tray.map((c) => (

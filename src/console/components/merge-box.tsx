@@ -53,7 +53,15 @@ export function MergeBox({
             {b.message}
           </p>
         ))}
-      <ProposalActions api={api} ns={ns} id={id} rights={rights} mergeable={mergeable} mergeReason={mergeable ? null : reasonOf(requirements)} onOutcome={onOutcome} />
+      <ProposalActions
+        api={api}
+        ns={ns}
+        id={id}
+        rights={rights}
+        mergeable={mergeable}
+        mergeReason={mergeable ? null : reasonOf(requirements)}
+        onOutcome={onOutcome}
+      />
     </div>
   );
 }
