@@ -4,7 +4,7 @@ import { type Format, documentDiagnostics } from '../document-lint.js';
 import { type DocumentSchema, schemasFor } from '../document-schemas.js';
 import { governed } from '../policy-rules.js';
 import { schemaAssist } from '../schema-assist.js';
-import { type StagedChange, readTray, stage, useTray } from '../change-tray.js';
+import { type StagedChange, readTray, stage, unstage, useTray } from '../change-tray.js';
 import { guardLeave } from '../leave-guard.js';
 import { EDITABLE_DOCUMENT, POLICY, PROPOSE_CHANGE, PUT_CONFIG } from '../queries.js';
 import { href, parseRoute } from '../route.js';
@@ -103,6 +103,8 @@ function EditSession({
     const outcome = await (asProposal ? propose(api, ns, path, text, draft.base, comment) : commit(api, ns, path, text, draft.base, comment));
     setBusy(false);
     setSaved(outcome);
+    // Saved or proposed on its own: a staged copy of this document would propose it again.
+    if (outcome.kind === 'proposed' || (outcome.kind === 'result' && outcome.result.__typename === 'WritePayload')) unstage(ns, path);
     // The next save is guarded by the version this one made.
     const result = outcome.kind === 'result' ? outcome.result : null;
     if (result?.__typename === 'WritePayload' && result.version?.hash) {
