@@ -160,6 +160,15 @@ describe('web console: change requests end to end', () => {
   });
 
   it('warns before unsaved text is left for another document, or the tab closed', async () => {
+    // Staged, then saved on its own: it leaves the draft change request.
+    await edit(DEV, '{ "debug": 1 }\n');
+    await page.getByRole('button', { name: 'Add to change request' }).click();
+    await page.locator('[data-staged]').waitFor();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByTestId('committed').waitFor();
+    expect(await page.locator('[data-staged]').count()).toBe(0);
+    expect(h.git(NS, 'show', `main:${DEV}`)).toBe('{ "debug": 1 }\n');
+
     await edit(DEV, '{ "debug": true }\n');
     const dialogs: string[] = [];
     page.once('dialog', (dialog) => {
