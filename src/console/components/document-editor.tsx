@@ -152,7 +152,8 @@ function EditSession({
       <ChangeTrayBar api={api} ns={ns} />
       {proposes && (
         <p class="muted small" data-testid="governed-note">
-          An approval rule of this namespace's policy covers {path}: saving opens a change request for review instead of committing.
+          An approval rule of this namespace's policy covers {path}: saving opens a change request for review instead of committing (or add it to the draft
+          change request, to propose it with other documents).
         </p>
       )}
       {saved && <SavedView api={api} ns={ns} path={path} format={format} base={draft.base} saved={saved} onLoad={load} onPropose={() => void save(true)} />}
