@@ -3,6 +3,7 @@ import { App } from './app.js';
 import './styles.css';
 import './admin.css';
 import './revert-overlay.css';
+import './governance.css';
 
 const root = document.getElementById('app');
 if (root) render(<App />, root);

@@ -526,6 +526,22 @@ export const PROPOSALS = graphql(
                 email
               }
             }
+            requirements {
+              mergeable
+              approvedBy
+              rules {
+                paths
+                environments
+                required
+                approvers
+                approvedBy
+                missing
+              }
+              blockers {
+                code
+                message
+              }
+            }
             diff {
               ...FileDiffFields
             }
@@ -1042,6 +1058,25 @@ export const PROPOSE_CHANGE = graphql(
   `
     mutation ProposeChange($input: ProposeChangeInput!) {
       proposeChange(input: $input) {
+        __typename
+        ... on Proposal {
+          id
+        }
+        ... on VersionConflict {
+          currentVersion
+          paths
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR],
+);
+
+export const PROPOSE_ROLLBACK = graphql(
+  `
+    mutation ProposeRollback($input: ProposeRollbackInput!) {
+      proposeRollback(input: $input) {
         __typename
         ... on Proposal {
           id

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { mayLeave } from './leave-guard.js';
 
 /**
  * Where the console is, kept in the URL hash (`#/ns/app/doc/services/api.json?tab=diff`): links and reloads work,
@@ -74,7 +75,16 @@ export function redirectFromHome(to: string): void {
 export function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(location.hash));
   useEffect(() => {
-    const update = (): void => setRoute(parseRoute(location.hash));
+    let shown = location.hash;
+    const update = (): void => {
+      // Unsaved text would be lost: the reader may stay, on the address they were on.
+      if (!mayLeave(location.hash)) {
+        history.replaceState(history.state, '', `${location.pathname}${location.search}${shown}`);
+        return;
+      }
+      shown = location.hash;
+      setRoute(parseRoute(location.hash));
+    };
     addEventListener('hashchange', update);
     return () => removeEventListener('hashchange', update);
   }, []);

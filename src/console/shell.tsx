@@ -188,7 +188,7 @@ function View({ api, route, revision }: { api: Api; route: Route; revision: numb
     case 'versions':
       return <VersionsView key={route.ns} api={api} ns={route.ns} revision={revision} />;
     case 'proposals':
-      return <ProposalsView key={route.ns} api={api} ns={route.ns} revision={revision} />;
+      return <ProposalsView key={route.ns} api={api} ns={route.ns} params={route.params} revision={revision} />;
     case 'audit':
       return <AuditView key={route.ns} api={api} ns={route.ns} revision={revision} />;
     case 'environments':

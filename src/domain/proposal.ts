@@ -66,6 +66,17 @@ export function approvalRefusal(rules: readonly ApprovalRule[], author: string, 
   return rules.some((rule) => rule.approvers.some((a) => same(a, reviewer))) ? null : 'not-approver';
 }
 
+/** Where a rule stands: who of its approvers approved, and how many approvals it still lacks. */
+export interface RuleApprovals {
+  readonly rule: ApprovalRule;
+  /** Its approvers who approved (as the policy spells them), never the author. */
+  readonly approvedBy: readonly string[];
+  /** Approvals still needed: 0 when the rule is met. */
+  readonly missing: number;
+  /** Its approvers who could still approve (neither the author nor one who already did). */
+  readonly missingFrom: readonly string[];
+}
+
 /** A rule not yet satisfied: how many approvals it needs, how many it has, who else could give one. */
 export interface UnmetRule {
   readonly rule: ApprovalRule;
@@ -75,16 +86,23 @@ export interface UnmetRule {
 
 /**
  * Every rule must have `required` distinct approvals from its own approvers, never counting the author's.
- * Returns the unmet rules (empty: the policy is met) and the approvers whose approvals count.
+ * Returns every rule's standing, the unmet rules (empty: the policy is met) and the approvers whose approvals count.
  */
-export function evaluateApprovals(rules: readonly ApprovalRule[], author: string, approvers: readonly string[]): { unmet: UnmetRule[]; approvedBy: string[] } {
+export function evaluateApprovals(
+  rules: readonly ApprovalRule[],
+  author: string,
+  approvers: readonly string[],
+): { rules: RuleApprovals[]; unmet: UnmetRule[]; approvedBy: string[] } {
   const counted = new Set<string>();
+  const standing: RuleApprovals[] = [];
   const unmet: UnmetRule[] = [];
   for (const rule of rules) {
     const eligible = rule.approvers.filter((a) => !same(a, author));
     const given = eligible.filter((a) => approvers.some((r) => same(r, a)));
     for (const a of given) counted.add(a.toLowerCase());
-    if (given.length < rule.required) unmet.push({ rule, approvals: given.length, missingFrom: eligible.filter((a) => !given.includes(a)) });
+    const missingFrom = eligible.filter((a) => !given.includes(a));
+    standing.push({ rule, approvedBy: given, missing: Math.max(0, rule.required - given.length), missingFrom });
+    if (given.length < rule.required) unmet.push({ rule, approvals: given.length, missingFrom });
   }
-  return { unmet, approvedBy: [...counted].sort() };
+  return { rules: standing, unmet, approvedBy: [...counted].sort() };
 }

@@ -1,5 +1,7 @@
+import type { CairnError } from '../domain/errors.js';
 import type { JsonValue } from '../domain/json-value.js';
-import type { ProposalState } from '../domain/proposal.js';
+import type { ProposalState, RuleApprovals } from '../domain/proposal.js';
+import type { MergeRequirements } from '../services/merge-requirements.js';
 import { storedDiff } from '../services/diff.js';
 import type { ProposalEvent } from '../services/proposal-events.js';
 import type { Proposal, ProposedRelease, Review } from '../services/proposal-log.js';
@@ -46,6 +48,42 @@ const ProposedReleaseRef = builder.objectRef<{ proposal: Proposal; release: Prop
   }),
 });
 
+const ApprovalRequirementRef = builder.objectRef<RuleApprovals>('ApprovalRequirement').implement({
+  description: 'One policy rule covering a change request (by its paths, or its release by environment), and how far its approvals are.',
+  fields: (t) => ({
+    paths: t.stringList({ description: "The rule's path patterns.", resolve: (r) => [...r.rule.paths] }),
+    environments: t.stringList({ description: "The rule's environments.", resolve: (r) => [...r.rule.environments] }),
+    required: t.int({ description: 'Approvals the rule needs, from distinct approvers other than the author.', resolve: (r) => r.rule.required }),
+    approvers: t.stringList({ description: 'The approvers the rule names (emails).', resolve: (r) => [...r.rule.approvers] }),
+    approvedBy: t.stringList({ description: 'Its approvers who approved.', resolve: (r) => [...r.approvedBy] }),
+    missing: t.int({ description: 'Approvals still needed (0: the rule is met).', resolve: (r) => r.missing }),
+    missingFrom: t.stringList({ description: 'Its approvers who could still approve (not the author).', resolve: (r) => [...r.missingFrom] }),
+  }),
+});
+
+const MergeBlockerRef = builder.objectRef<{ readonly error: CairnError }>('MergeBlocker').implement({
+  description: 'Why a change request cannot be merged now: the error mergeChange would answer with (its code and message).',
+  fields: (t) => ({
+    code: t.string({ resolve: (b) => b.error.code }),
+    message: t.string({ resolve: (b) => b.error.message }),
+  }),
+});
+
+const MergeRequirementsRef = builder.objectRef<MergeRequirements>('MergeRequirements').implement({
+  description:
+    "What merging a change request needs, decided by the same code mergeChange decides with, against the policy at main's head now. Merging still takes the editor role (and an admin for changes to .cairn/), and a release's own checks run when it is made.",
+  fields: (t) => ({
+    mergeable: t.boolean({ description: 'No blocker: mergeChange would go through the approval checks.', resolve: (r) => r.blockers.length === 0 }),
+    rules: t.field({ type: [ApprovalRequirementRef], description: 'Each policy rule covering the change, with who approved.', resolve: (r) => [...r.rules] }),
+    approvedBy: t.stringList({ description: "The approvals that count (the merge commit's Cairn-Approved-By).", resolve: (r) => [...r.approvedBy] }),
+    blockers: t.field({
+      type: [MergeBlockerRef],
+      description: 'What stands in the way, in the order mergeChange checks it.', // Wrapped: an Error returned as a field value would be taken for the resolver failing.
+      resolve: (r) => r.blockers.map((error) => ({ error })),
+    }),
+  }),
+});
+
 export const ProposalRef = builder.objectRef<Proposal>('Proposal').implement({
   description: 'A change request: a commit on refs/heads/proposals/<id>, reviewed by approvers, merged to main as one commit.',
   fields: (t) => ({
@@ -75,6 +113,11 @@ export const ProposalRef = builder.objectRef<Proposal>('Proposal').implement({
       nullable: true,
       description: "The commit that merged it: on main, or a release proposal's release on its environment's branch.",
       resolve: (p) => version(p, p.merged),
+    }),
+    requirements: t.field({
+      type: MergeRequirementsRef,
+      description: 'What merging needs now: the covering rules with who approved, and what blocks it (the merge box).',
+      resolve: (p, _args, ctx) => ctx.cairn.proposals.requirements(ctx.actor, p),
     }),
     release: t.field({
       type: ProposedReleaseRef,

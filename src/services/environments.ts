@@ -13,9 +13,10 @@ import type { GitRepository, LoggedCommit } from '../git/repository.js';
 import { rolloutStateOf } from '../domain/rollout-state.js';
 import { type RolloutStrategy, type StrategyInput, formatStrategy, parseStrategy, validateStrategy } from '../domain/rollout-strategy.js';
 import { roleIn } from '../domain/access.js';
-import { evaluateApprovals, releaseRules, releaseSubject } from '../domain/proposal.js';
-import { ApprovalRequiredError, ProposalClosedError, ProposalRejectedError } from '../domain/proposal-errors.js';
+import { releaseRules, releaseSubject } from '../domain/proposal.js';
+import { ApprovalRequiredError, ProposalClosedError } from '../domain/proposal-errors.js';
 import { policyAt } from './namespace-policy.js';
+import { enforceRequirements, releaseRequirements } from './merge-requirements.js';
 import { type Proposal, type ProposedRelease, readProposal } from './proposal-log.js';
 import type { Actor } from './actor.js';
 import { parseStoredText } from './document-parser.js';
@@ -377,11 +378,8 @@ async function approvalFor(
     if (log.length >= LOG_LENGTH && log.at(-1)!.committer.timestamp > proposal.change.committer.timestamp) {
       throw new InvalidInputError(`proposal ${approval.id} is older than the ${LOG_LENGTH} newest commits of ${environment}: propose the release again`);
     }
-    if (proposal.state === 'rejected') throw new ProposalRejectedError(approval.id);
-    const approvers = proposal.reviews.filter((r) => r.verdict === 'approve').map((r) => r.reviewer.email);
-    const { unmet, approvedBy } = evaluateApprovals(rules, proposal.author.email, approvers);
-    const first = unmet[0];
-    if (first) throw new ApprovalRequiredError(subject, first.rule.required, first.approvals, first.missingFrom);
+    // The same requirements the console's merge box shows: rejected, then the environment's rules.
+    const { approvedBy } = enforceRequirements(releaseRequirements(proposal, environment, policy));
     return { proposal: approval.id, approvedBy };
   }
   const rule = rules[0];

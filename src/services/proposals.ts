@@ -3,13 +3,14 @@ import { roleIn, satisfies } from '../domain/access.js';
 import { defaultComment } from '../domain/commit-message.js';
 import { validateDocumentPath } from '../domain/document-path.js';
 import { InvalidInputError } from '../domain/errors.js';
-import { type ProposalState, approvalRefusal, coveringRules, evaluateApprovals, newProposalId, releaseRules, validateProposalId } from '../domain/proposal.js';
-import { ApprovalRequiredError, ProposalClosedError, ProposalConflictError, ProposalRejectedError, ReviewNotAllowedError } from '../domain/proposal-errors.js';
+import { type ProposalState, approvalRefusal, coveringRules, newProposalId, releaseRules, validateProposalId } from '../domain/proposal.js';
+import { ProposalClosedError, ReviewNotAllowedError } from '../domain/proposal-errors.js';
 import type { IndexedCommit } from '../git/commit-index.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import type { ProposalEvent, ProposalEvents } from './proposal-events.js';
+import { type MergeRequirements, changeRequirements, enforceRequirements, releaseRequirements } from './merge-requirements.js';
 import { policyAt } from './namespace-policy.js';
 import { type Proposal, type ProposedRelease, listProposals, readProposal } from './proposal-log.js';
 import type { ReleaseAsk } from './environments.js';
@@ -149,6 +150,16 @@ export class ProposalService {
     return readProposal(repo, validateProposalId(id));
   }
 
+  /**
+   * What merging `proposal` needs now, decided as `merge` decides it (against the policy at main's head): the rules
+   * covering it with who approved, and what blocks it.
+   */
+  async requirements(actor: Actor, proposal: Proposal): Promise<MergeRequirements> {
+    const repo = await this.access.open(actor, proposal.namespace.name, 'viewer');
+    const policy = await policyAt(repo);
+    return proposal.release ? releaseRequirements(proposal, proposal.release.environment, policy) : changeRequirements(repo, proposal, policy);
+  }
+
   async list(actor: Actor, namespace: string, state: ProposalState | null): Promise<Proposal[]> {
     const repo = await this.access.open(actor, namespace, 'viewer');
     return (await listProposals(repo)).filter((p) => state === null || p.state === state);
@@ -218,17 +229,7 @@ async function planReview(repo: GitRepository, actor: Actor, id: string, verdict
  */
 async function planMerge(repo: GitRepository, head: IndexedCommit | null, id: string): Promise<WritePlan> {
   const proposal = await readProposal(repo, id);
-  if (proposal.state === 'merged') throw new ProposalClosedError(id, 'merged');
-  if (proposal.state === 'rejected') throw new ProposalRejectedError(id);
-  const paths = proposal.changes.map((c) => c.path);
-  const base = proposal.base ? repo.mainCommit(proposal.base) : null;
-  const conflicts = proposal.base && !base ? paths : repo.changedSince(base?.seq ?? -1, paths);
-  if (conflicts.length) throw new ProposalConflictError(id, conflicts);
-  const rules = coveringRules(await policyAt(repo, head?.oid ?? null), paths);
-  const approvers = proposal.reviews.filter((r) => r.verdict === 'approve').map((r) => r.reviewer.email);
-  const { unmet, approvedBy } = evaluateApprovals(rules, proposal.author.email, approvers);
-  const first = unmet[0];
-  if (first) throw new ApprovalRequiredError(paths, first.rule.required, first.approvals, first.missingFrom);
+  const { approvedBy } = enforceRequirements(changeRequirements(repo, proposal, await policyAt(repo, head?.oid ?? null)));
   const files = new Map<string, string | null>();
   for (const change of proposal.changes) {
     files.set(change.path, change.newOid === null ? null : await repo.readText(change.newOid));

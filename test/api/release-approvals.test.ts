@@ -24,6 +24,8 @@ const MERGE = `mutation($input: ProposalActionInput!) { mergeChange(input: $inpu
   ${PAYLOAD_FIELDS} ${ERROR_FIELDS} ${APPROVAL_FIELDS} ... on ProposalClosed { state } } }`;
 const PROPOSAL = `query($ns: String!, $id: String!) { namespace(name: $ns) { ... on Namespace { proposal(id: $id) {
   __typename ... on Proposal { ${PROPOSAL_FIELDS} } ${READ_ERROR_FIELDS} } } } }`;
+const REQUIREMENTS = `query($ns: String!, $id: String!) { namespace(name: $ns) { ... on Namespace { proposal(id: $id) { ... on Proposal {
+  requirements { mergeable approvedBy rules { environments required approvers approvedBy missing } blockers { code } } } } } } }`;
 const GOVERNED = `${APPROVAL_FIELDS} ... on Error { __typename code message }`;
 
 interface ProposalData {
@@ -171,8 +173,19 @@ describe('releases to a governed environment', () => {
     expect(await merge(proposal.id)).toMatchObject({ __typename: 'ApprovalRequired', paths: ['environments/prod'], missingFrom: [LEAD.email] });
     expect(await approve(proposal.id, EDITOR.token)).toMatchObject({ __typename: 'ReviewNotAllowed', reason: 'AUTHOR' });
     expect(await approve(proposal.id, OTHER.token)).toMatchObject({ __typename: 'ReviewNotAllowed', reason: 'NOT_APPROVER' });
+    // The merge box says the same as the merge: the environment's rule, waiting for the lead.
+    const requirements = async (): Promise<unknown> =>
+      (await gql<{ namespace: { proposal: { requirements: unknown } } }>(REQUIREMENTS, { ns: 'shop', id: proposal.id }, EDITOR.token)).namespace.proposal
+        .requirements;
+    expect(await requirements()).toEqual({
+      mergeable: false,
+      approvedBy: [],
+      rules: [{ environments: ['prod'], required: 1, approvers: [LEAD.email], approvedBy: [], missing: 1 }],
+      blockers: [{ code: 'APPROVAL_REQUIRED' }],
+    });
     expect(await approve(proposal.id, LEAD.token)).toMatchObject({ approvals: [{ reviewer: { email: LEAD.email } }] });
     expect(branchTip()).toBe(before);
+    expect(await requirements()).toMatchObject({ mergeable: true, approvedBy: [LEAD.email], rules: [{ approvedBy: [LEAD.email], missing: 0 }], blockers: [] });
 
     const merged = await merge(proposal.id);
     expect(merged).toMatchObject({ status: 'COMMITTED', version: { action: 'RELEASE', comment: 'ship replicas=1' } });

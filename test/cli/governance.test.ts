@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
@@ -133,5 +136,38 @@ describe('cairn policy, tag and change requests against a real server', () => {
     expect((await cli(['merge', 'gov', second.id], ALICE.token)).code).toBe(4);
     expect((await cli(['review', 'gov', '--state', 'rejected'], VIEWER.token)).stdout).toContain(`${second.id} rejected`);
     h.git('gov', 'fsck', '--strict');
+  });
+
+  it('proposes several documents in one change request (--also, --also-delete), merged as one commit', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cairn-propose-'));
+    writeFileSync(path.join(dir, 'db.json'), '{"pool": 9}\n');
+    const before = head();
+    expect((await cli(['propose', 'gov', 'prod/app.json', '-', '--also', 'prod/db.json', '--expect', before], ALICE.token, '{"replicas": 8}\n')).code).toBe(2);
+    expect((await cli(['propose', 'gov', 'prod/app.json', '-', '--also', 'prod/app.json=-', '--expect', before], ALICE.token, '{}\n')).code).toBe(2);
+    const proposed = await cli(
+      ['--json', 'propose', 'gov', 'prod/app.json', '-', '--also', `prod/db.json=${path.join(dir, 'db.json')}`, '--expect', before, '-m', 'app and db'],
+      ALICE.token,
+      '{"replicas": 8}\n',
+    );
+    expect(proposed.code, proposed.stderr).toBe(0);
+    const proposal = json<ProposalJson>(proposed);
+    expect(proposal.diff.map((d) => d.path).sort()).toEqual(['prod/app.json', 'prod/db.json']);
+    expect(h.git('gov', 'diff', '--name-only', 'main', proposal.branch).trim().split('\n')).toEqual(['prod/app.json', 'prod/db.json']);
+    expect((await cli(['approve', 'gov', proposal.id], BOB.token)).code).toBe(0);
+    expect((await cli(['merge', 'gov', proposal.id], ALICE.token)).code).toBe(0);
+    expect(h.git('gov', 'show', '--name-only', '--format=', 'main').trim().split('\n')).toEqual(['prod/app.json', 'prod/db.json']);
+    expect(h.git('gov', 'rev-parse', 'main~1').trim()).toBe(before);
+
+    const removed = await cli(
+      ['--json', 'propose', 'gov', 'prod/app.json', '-', '--also-delete', 'prod/db.json', '--expect', 'HEAD'],
+      ALICE.token,
+      '{"replicas": 9}\n',
+    );
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(
+      json<ProposalJson>(removed)
+        .diff.map((d) => `${d.path} ${d.status}`)
+        .sort(),
+    ).toEqual(['prod/app.json MODIFIED', 'prod/db.json DELETED']);
   });
 });

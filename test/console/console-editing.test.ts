@@ -85,6 +85,8 @@ describe('web console: editing', () => {
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.setDefaultTimeout(8_000);
     page.on('pageerror', (error) => errors.push(error.message));
+    // Tests move on from unsaved text on purpose: leave it (the warning itself is tested in console-governance).
+    page.on('dialog', (dialog) => void (dialog.message().includes('unsaved changes') ? dialog.accept() : dialog.dismiss()));
     page.on('console', (message) => {
       if (/Content Security Policy/i.test(message.text())) errors.push(`${message.text()} (${JSON.stringify(message.location())})`);
     });

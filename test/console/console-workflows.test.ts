@@ -225,13 +225,20 @@ describe('web console: paging, reviews, tags', () => {
     await proposal(first).waitFor();
     expect(await proposal(first).textContent()).toMatch(/open.*Scale prod to 3.*Bob Builder/);
 
-    expect(await (await act(first, 'Merge', 'ApprovalRequired')).textContent()).toMatch(
-      /needs 2 approvals.*\(0 so far\).*Still needed from: alice@example\.com, carol@example\.com/,
-    );
+    // The merge box says what merging needs, as the merge decides it: Merge waits, disabled, with the reason.
+    const box = (id: string) => proposal(id).getByTestId('merge-box');
+    const approvedBy = (id: string) =>
+      box(id)
+        .locator('[data-approver]')
+        .evaluateAll((items) => items.map((i) => `${i.getAttribute('data-approver')}:${i.getAttribute('data-approved')}`));
+    expect(await proposal(first).getByRole('button', { name: 'Merge', exact: true }).isDisabled()).toBe(true);
+    expect(await box(first).getByTestId('merge-reason').textContent()).toBe('Waiting for 2 more approvals.');
+    expect(await approvedBy(first)).toEqual([`${ALICE.email}:false`, `${CAROL.email}:false`]);
     await proposal(first).getByLabel('Review comment').fill('Looks right');
     await act(first, 'Approve', 'Proposal');
     await expect.poll(() => proposal(first).locator('.reviews').textContent()).toMatch(/approved Alice Admin.*Looks right/);
-    expect(await (await act(first, 'Merge', 'ApprovalRequired')).getByTestId('missing-approvers').textContent()).toBe(CAROL.email);
+    await expect.poll(() => box(first).getByTestId('merge-reason').textContent()).toBe('Waiting for 1 more approval.');
+    expect(await approvedBy(first)).toEqual([`${ALICE.email}:true`, `${CAROL.email}:false`]);
 
     // Carol approves elsewhere: her review shows up without a reload.
     const approved = await h.gql<{ approveChange: { __typename: string } }>(APPROVE, { input: { namespace: REVIEW, proposal: first } }, CAROL.token);
@@ -248,9 +255,9 @@ describe('web console: paging, reviews, tags', () => {
     );
     await page.locator('.feed-item').filter({ hasText: 'Scale prod to 3' }).waitFor();
 
-    const conflict = await act(second, 'Merge', 'ProposalConflict');
-    expect(await conflict.textContent()).toContain('main changed these documents since the proposal');
-    expect(await conflict.locator('li code').allTextContents()).toEqual([PROD]);
+    // Main changed its document since: the box names the conflict, and Merge waits.
+    await expect.poll(() => box(second).locator('[data-blocker="PROPOSAL_CONFLICT"]').textContent()).toContain(`conflicts with later changes to ${PROD}`);
+    expect(await proposal(second).getByRole('button', { name: 'Merge', exact: true }).isDisabled()).toBe(true);
 
     // The author is offered no Approve (the server would refuse it), but may reject to withdraw.
     const own = await propose({ replicas: 2 }, ALICE, 'My own change');
@@ -273,7 +280,11 @@ describe('web console: paging, reviews, tags', () => {
       h.git(REVIEW, 'update-ref', ref, commit, tip);
     };
     const stale = await propose({ replicas: 7 }, BOB, 'Stale one');
-    await proposal(stale).getByRole('button', { name: 'Merge' }).waitFor();
+    for (const approver of [ALICE, CAROL]) {
+      const ok = await h.gql<{ approveChange: { __typename: string } }>(APPROVE, { input: { namespace: REVIEW, proposal: stale } }, approver.token);
+      expect(ok.data.approveChange.__typename).toBe('Proposal');
+    }
+    await expect.poll(() => box(stale).getAttribute('data-mergeable')).toBe('true');
     rejectWithGit(stale);
     expect(await (await act(stale, 'Merge', 'ProposalRejected')).textContent()).toBe('This change request was rejected: it can no longer be merged.');
     const staler = await propose({ replicas: 8 }, BOB, 'Stale two');

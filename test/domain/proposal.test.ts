@@ -43,7 +43,11 @@ describe('evaluateApprovals', () => {
   it('needs N distinct approvals per rule, never counting the author', () => {
     expect(evaluateApprovals([PROD], 'a@x', ['a@x', 'b@x']).unmet).toEqual([{ rule: PROD, approvals: 1, missingFrom: ['c@x'] }]);
     expect(evaluateApprovals([PROD], 'a@x', ['b@x', 'B@x']).unmet[0]?.approvals).toBe(1);
-    expect(evaluateApprovals([PROD], 'a@x', ['c@x', 'b@x'])).toEqual({ unmet: [], approvedBy: ['b@x', 'c@x'] });
+    expect(evaluateApprovals([PROD], 'a@x', ['c@x', 'b@x'])).toMatchObject({
+      unmet: [],
+      approvedBy: ['b@x', 'c@x'],
+      rules: [{ rule: PROD, approvedBy: ['b@x', 'c@x'], missing: 0, missingFrom: [] }],
+    });
   });
 
   it('needs every covering rule met, each by its own approvers', () => {

@@ -9,7 +9,13 @@ interface ProposeOptions {
   readonly expect?: string;
   readonly delete?: boolean;
   readonly message?: string;
+  /** More documents of the same change request, as `<path>=<file>`. */
+  readonly also: readonly string[];
+  /** More documents the change request deletes. */
+  readonly alsoDelete: readonly string[];
 }
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 async function changeOf(path: string, file: string | undefined, options: ProposeOptions): Promise<Record<string, unknown>> {
   if (options.delete) {
@@ -18,6 +24,18 @@ async function changeOf(path: string, file: string | undefined, options: Propose
   }
   if (file === undefined) throw usageError('a <file> (or - for stdin) is needed, or --delete');
   return { path, text: await readSource(file) };
+}
+
+/** The documents --also and --also-delete add, in the order given. */
+async function moreChanges(options: ProposeOptions): Promise<Record<string, unknown>[]> {
+  const changes: Record<string, unknown>[] = [];
+  for (const pair of options.also) {
+    const at = pair.indexOf('=');
+    if (at <= 0 || at === pair.length - 1) throw usageError(`--also takes <path>=<file>, got '${pair}'`);
+    changes.push({ path: pair.slice(0, at), text: await readSource(pair.slice(at + 1)) });
+  }
+  for (const path of options.alsoDelete) changes.push({ path, delete: true });
+  return changes;
 }
 
 export function registerPropose(program: Command): void {
@@ -30,9 +48,16 @@ export function registerPropose(program: Command): void {
     .option('--delete', 'propose deleting the document instead')
     .option('--expect <version>', 'the version you read (omitted: the document must not exist yet)')
     .option('-m, --message <comment>', 'why: the description of the change request')
+    .option('--also <path=file>', 'another document of the same change request and its new content (- for stdin); repeatable', collect, [])
+    .option('--also-delete <path>', 'another document the same change request deletes; repeatable', collect, [])
     .action(async (namespace: string, path: string, file: string | undefined, options: ProposeOptions, command: Command) => {
       const { client, out } = contextOf(command);
-      const input = { namespace, changes: [await changeOf(path, file, options)], expectedVersion: options.expect ?? null, comment: options.message ?? null };
+      if ([file, ...options.also.map((a) => a.slice(a.indexOf('=') + 1))].filter((f) => f === '-').length > 1) throw usageError('stdin (-) can be read once');
+      const changes = [await changeOf(path, file, options), ...(await moreChanges(options))];
+      const paths = changes.map((c) => c.path);
+      const twice = paths.find((p, i) => paths.indexOf(p) !== i);
+      if (twice !== undefined) throw usageError(`${String(twice)} is named twice: one change per document`);
+      const input = { namespace, changes, expectedVersion: options.expect ?? null, comment: options.message ?? null };
       const data = await client.request<{ proposeChange: { __typename: string } }>(PROPOSE_CHANGE, { input });
       printProposal(out, unwrap<Proposal>(data.proposeChange, 'Proposal'));
     });

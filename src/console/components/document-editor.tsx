@@ -4,11 +4,14 @@ import { type Format, documentDiagnostics } from '../document-lint.js';
 import { type DocumentSchema, schemasFor } from '../document-schemas.js';
 import { governed } from '../policy-rules.js';
 import { schemaAssist } from '../schema-assist.js';
+import { type StagedChange, readTray, stage, unstage, useTray } from '../change-tray.js';
+import { guardLeave } from '../leave-guard.js';
 import { EDITABLE_DOCUMENT, POLICY, PROPOSE_CHANGE, PUT_CONFIG } from '../queries.js';
-import { href } from '../route.js';
+import { href, parseRoute } from '../route.js';
 import { useLoad } from '../use-query.js';
 import { Hash } from './badges.js';
 import { CodeEditor } from './code-editor.js';
+import { ChangeTrayBar } from './change-tray-bar.js';
 import { ConflictView } from './conflict-view.js';
 import { Problem } from './problem.js';
 import { type EditResult, OutcomeView } from './write-outcome.js';
@@ -44,6 +47,8 @@ export function DocumentEditor({ api, ns, path }: { api: Api; ns: string; path: 
   const { doc, schemas } = loaded.data;
   if (doc?.__typename !== 'ConfigDocument') return <Problem result={doc} />;
   const format: Format = doc.format === 'YAML' ? 'YAML' : 'JSON';
+  // Staged in the draft change request: the editor goes on from the staged text and its version.
+  const staged = readTray(ns).find((c) => c.path === path);
   return (
     <EditSession
       api={api}
@@ -52,7 +57,7 @@ export function DocumentEditor({ api, ns, path }: { api: Api; ns: string; path: 
       format={format}
       schemas={schemas}
       governed={loaded.data.governed}
-      opened={{ text: doc.text ?? '', base: doc.at?.hash ?? '', baseText: doc.text ?? '', generation: 0 }}
+      opened={{ text: staged?.text ?? doc.text ?? '', base: staged?.base ?? doc.at?.hash ?? '', baseText: doc.text ?? '', generation: 0 }}
     />
   );
 }
@@ -98,6 +103,8 @@ function EditSession({
     const outcome = await (asProposal ? propose(api, ns, path, text, draft.base, comment) : commit(api, ns, path, text, draft.base, comment));
     setBusy(false);
     setSaved(outcome);
+    // Saved or proposed on its own: a staged copy of this document would propose it again.
+    if (outcome.kind === 'proposed' || (outcome.kind === 'result' && outcome.result.__typename === 'WritePayload')) unstage(ns, path);
     // The next save is guarded by the version this one made.
     const result = outcome.kind === 'result' ? outcome.result : null;
     if (result?.__typename === 'WritePayload' && result.version?.hash) {
@@ -107,7 +114,10 @@ function EditSession({
     }
   };
   const changed = text !== draft.baseText;
-  useLeaveWarning(changed);
+  const staged = useTray(ns).find((c) => c.path === path);
+  // Staged text is kept in the tray: only text neither saved nor staged would be lost by leaving.
+  useLeaveWarning(ns, path, changed && text !== staged?.text);
+  const addToRequest = (): void => stage(ns, { path, text, base: draft.base } satisfies StagedChange);
   return (
     <div class="editor-panel">
       <SchemaNote schemas={schemas} />
@@ -126,13 +136,24 @@ function EditSession({
         <span class="muted small">
           Based on <Hash value={draft.base.slice(0, 7)} />
         </span>
+        <button class="button" type="button" disabled={busy || !changed || text === staged?.text} onClick={addToRequest}>
+          Add to change request
+        </button>
         <button class="button primary" type="submit" disabled={busy || !changed}>
           {proposes ? 'Propose change' : 'Save'}
         </button>
       </form>
+      {staged && (
+        <p class="muted small" data-testid="staged-note">
+          {text === staged.text ? 'This text is staged' : 'An earlier text of this document is staged'} in the draft change request below: it is proposed with
+          the other staged documents when you open the change request.
+        </p>
+      )}
+      <ChangeTrayBar api={api} ns={ns} />
       {proposes && (
         <p class="muted small" data-testid="governed-note">
-          An approval rule of this namespace's policy covers {path}: saving opens a change request for review instead of committing.
+          An approval rule of this namespace's policy covers {path}: saving opens a change request for review instead of committing (or add it to the draft
+          change request, to propose it with other documents).
         </p>
       )}
       {saved && <SavedView api={api} ns={ns} path={path} format={format} base={draft.base} saved={saved} onLoad={load} onPropose={() => void save(true)} />}
@@ -140,14 +161,24 @@ function EditSession({
   );
 }
 
-/** Closing or reloading the tab with unsaved text asks first: the text lives only in this page. */
-function useLeaveWarning(unsaved: boolean): void {
+/**
+ * Closing or reloading the tab, or going to another view or document, with unsaved text asks first: the text lives
+ * only in this page. The document's own tabs (diff, blame) keep the editor and its text.
+ */
+function useLeaveWarning(ns: string, path: string, unsaved: boolean): void {
   useEffect(() => {
     if (!unsaved) return;
     const warn = (event: BeforeUnloadEvent): void => event.preventDefault();
     addEventListener('beforeunload', warn);
-    return () => removeEventListener('beforeunload', warn);
-  }, [unsaved]);
+    const unguard = guardLeave((next) => {
+      const route = parseRoute(next);
+      return !(route.view === 'documents' && route.ns === ns && route.path === path);
+    });
+    return () => {
+      removeEventListener('beforeunload', warn);
+      unguard();
+    };
+  }, [ns, path, unsaved]);
 }
 
 function SchemaNote({ schemas }: { schemas: readonly DocumentSchema[] }) {

@@ -21,12 +21,17 @@ export function ProposalActions({
   ns,
   id,
   rights,
+  mergeable = true,
+  mergeReason = null,
   onOutcome,
 }: {
   api: Api;
   ns: string;
   id: string;
   rights: ReviewRights;
+  /** False: Merge is shown disabled, with `mergeReason` (the merge box's requirements are not met). */
+  mergeable?: boolean;
+  mergeReason?: string | null;
   onOutcome: (outcome: ProposalOutcome) => void;
 }) {
   const [comment, setComment] = useState('');
@@ -74,9 +79,14 @@ export function ProposalActions({
         </button>
       )}
       {rights.merge && (
-        <button class="button small primary" type="button" disabled={busy !== null} onClick={() => void run('merge')}>
+        <button class="button small primary" type="button" disabled={busy !== null || !mergeable} onClick={() => void run('merge')}>
           Merge
         </button>
+      )}
+      {rights.merge && !mergeable && mergeReason && (
+        <span class="muted small" data-testid="merge-reason">
+          {mergeReason}
+        </span>
       )}
     </form>
   );

@@ -38,6 +38,7 @@ export function UndoFlow({
   onPick,
   revision,
   options,
+  approvalRequired,
 }: {
   api: Api;
   ns: string;
@@ -46,6 +47,8 @@ export function UndoFlow({
   onPick: (hash: string) => void;
   revision: number;
   options?: preact.ComponentChildren;
+  /** Shown under a refusal for want of approval (the paths refused): what to do instead, e.g. propose it. */
+  approvalRequired?: (picked: string, paths: readonly string[]) => preact.ComponentChildren;
 }) {
   const versions = useVersionPages(api, ns, null, revision);
   const tags = useTags(api, ns, revision);
@@ -115,6 +118,7 @@ export function UndoFlow({
             (kind.refusal?.(shown) ?? <OutcomeView outcome={shown} />)
           ))}
         {phase.step === 'done' && <OutcomeView outcome={phase.outcome} />}
+        {picked && approvalRequired && refusedPaths(phase) && approvalRequired(picked, refusedPaths(phase) ?? [])}
         {phase.step === 'done' && !(phase.outcome.__typename === 'WritePayload' && phase.outcome.status === 'COMMITTED') && (
           <button class="button" type="button" onClick={() => void preview()}>
             Preview again
@@ -151,6 +155,12 @@ export function UndoFlow({
       )}
     </div>
   );
+}
+
+/** The paths a preview or a confirmation was refused for, for want of an approved change request. */
+function refusedPaths(phase: Phase): readonly string[] | null {
+  const outcome = phase.step === 'preview' || phase.step === 'confirming' || phase.step === 'done' ? phase.outcome : null;
+  return outcome?.__typename === 'ApprovalRequired' ? (outcome.paths ?? []) : null;
 }
 
 /**

@@ -2,24 +2,30 @@ import { useState } from 'preact/hooks';
 import type { Api } from '../api.js';
 import { Hash, Time } from '../components/badges.js';
 import { FileDiffView } from '../components/file-diff-view.js';
-import { type ProposalOutcome, ProposalActions, ProposalOutcomeView } from '../components/proposal-actions.js';
+import { ChangeTrayBar } from '../components/change-tray-bar.js';
+import { MergeBox } from '../components/merge-box.js';
+import { type ProposalOutcome, ProposalOutcomeView } from '../components/proposal-actions.js';
 import { ReadOnlyNote } from '../components/read-only-note.js';
 import { mayWrite, namedInPolicy, reviewRights, useOperator } from '../permissions.js';
 import { useProposalEvents } from '../proposal-events.js';
 import { POLICY, PROPOSALS } from '../queries.js';
+import { href } from '../route.js';
 import { useLoad } from '../use-query.js';
 
 /**
- * Change requests of the namespace (newest first): who proposed what, its reviews, its diff, and for open ones the
- * buttons to approve, reject or merge. Proposal events (and main's feed, for merges) reload the list live.
+ * Change requests of the namespace (newest first), or the one `?id=` names: who proposed what, its reviews, its
+ * diff, and for open ones the merge box (what merging needs, the review form, Merge). Proposal events (and main's
+ * feed, for merges) reload the list live.
  */
-export function ProposalsView({ api, ns, revision }: { api: Api; ns: string; revision: number }) {
+export function ProposalsView({ api, ns, params, revision }: { api: Api; ns: string; params?: URLSearchParams; revision: number }) {
+  const focus = params?.get('id') ?? null;
   const events = useProposalEvents(api, ns);
   const [outcomes, setOutcomes] = useState<ReadonlyMap<string, ProposalOutcome>>(new Map());
   const loaded = useLoad(() => api.request(PROPOSALS, { ns }), [api, ns, revision, events, outcomes]);
-  const [open, setOpen] = useState<string | null>(null);
+  const [open, setOpen] = useState<string | null>(focus);
   const namespace = loaded.state === 'done' ? loaded.data.namespace : null;
-  const proposals = namespace?.__typename === 'Namespace' ? (namespace.proposals ?? []) : [];
+  const listed = namespace?.__typename === 'Namespace' ? (namespace.proposals ?? []) : [];
+  const proposals = focus ? listed.filter((p) => p.id === focus) : listed;
   const operator = useOperator();
   const namedApprover = useNamedApprover(api, ns, revision);
   return (
@@ -29,7 +35,9 @@ export function ProposalsView({ api, ns, revision }: { api: Api; ns: string; rev
           <h1>Change requests</h1>
           <p class="muted">Changes proposed for review on their own branch; merged to main once approved.</p>
         </div>
+        {focus && <a href={href(ns, 'proposals')}>All change requests</a>}
       </header>
+      <ChangeTrayBar api={api} ns={ns} />
       <ReadOnlyNote ns={ns}>
         {namedApprover
           ? 'the namespace policy names you as an approver, so you may approve and reject change requests; merging takes the editor role.'
@@ -38,13 +46,15 @@ export function ProposalsView({ api, ns, revision }: { api: Api; ns: string; rev
       <div class="panel">
         {loaded.state === 'loading' && <p class="muted">Loading…</p>}
         {loaded.state === 'error' && <p class="alert alert-error">{loaded.error.message}</p>}
-        {loaded.state === 'done' && !proposals.length && <p class="muted">No change requests.</p>}
+        {loaded.state === 'done' && !proposals.length && <p class="muted">{focus ? `No change request ${focus}.` : 'No change requests.'}</p>}
         <ul class="proposals">
           {proposals.map((p) => (
             <li key={p.id} class="proposal" data-proposal={p.id}>
               <div class="proposal-head">
                 <span class={`badge proposal-${(p.state ?? '').toLowerCase()}`}>{p.state?.toLowerCase()}</span>
-                <strong>{p.comment || <span class="muted">no comment</span>}</strong>
+                <strong>
+                  <a href={href(ns, 'proposals', { id: p.id ?? undefined })}>{p.comment || <span class="muted">no comment</span>}</a>
+                </strong>
                 <span class="spacer" />
                 <button class="button small" type="button" aria-expanded={open === p.id} onClick={() => setOpen(open === p.id ? null : (p.id ?? null))}>
                   {open === p.id ? 'Hide diff' : 'Show diff'}
@@ -77,10 +87,12 @@ export function ProposalsView({ api, ns, revision }: { api: Api; ns: string; rev
                 </ul>
               )}
               {p.state === 'OPEN' && p.id && (
-                <ProposalActions
+                <MergeBox
                   api={api}
                   ns={ns}
                   id={p.id}
+                  author={p.author?.email ?? ''}
+                  requirements={p.requirements}
                   rights={reviewRights(operator, p.author?.email, namedApprover, approversOf(p.reviews))}
                   onOutcome={(o) => setOutcomes((m) => new Map(m).set(p.id ?? '', o))}
                 />

@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { Api } from '../api.js';
 import { EditorsOnly } from '../components/read-only-note.js';
+import { ProposeRollback } from '../components/propose-rollback.js';
 import { type UndoKind, PreviewNeedsEditor, UndoFlow } from '../components/undo-flow.js';
 import { ROLLBACK } from '../queries.js';
 import { href, navigate } from '../route.js';
@@ -45,6 +46,7 @@ export function RollbackView({ api, ns, params, revision }: { api: Api; ns: stri
           picked={params.get('to')}
           onPick={(hash) => go(hash, paths)}
           revision={revision}
+          approvalRequired={(to, refused) => <ProposeRollback api={api} ns={ns} to={to} paths={list} refused={refused} />}
           options={
             <form
               class="toolbar"

@@ -1,0 +1,83 @@
+import { useState } from 'preact/hooks';
+import type { Api } from '../api.js';
+import { clearTray, trayBase, unstage, useTray } from '../change-tray.js';
+import { PROPOSE_CHANGE } from '../queries.js';
+import { href, navigate } from '../route.js';
+
+/**
+ * The draft change request: the documents staged from the editor, each removable, and "Open change request", which
+ * proposes them all as one change request (one proposeChange) and goes to it. Nothing shows while the tray is empty.
+ */
+export function ChangeTrayBar({ api, ns }: { api: Api; ns: string }) {
+  const tray = useTray(ns);
+  const [comment, setComment] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<string | null>(null);
+  if (!tray.length) return null;
+  const open = async (): Promise<void> => {
+    setBusy(true);
+    setFailure(null);
+    try {
+      const input = {
+        namespace: ns,
+        expectedVersion: trayBase(tray),
+        comment: comment.trim() || undefined,
+        changes: tray.map(({ path, text }) => ({ path, text })),
+      };
+      const result = (await api.request(PROPOSE_CHANGE, { input })).proposeChange;
+      if (result?.__typename === 'Proposal' && result.id) {
+        clearTray(ns);
+        navigate(href(ns, 'proposals', { id: result.id }));
+      } else if (result?.__typename === 'VersionConflict') {
+        setFailure(`Main changed ${(result.paths ?? []).join(', ')} since you edited them: open them again, redo the edit and stage it again.`);
+      } else setFailure(result && result.__typename !== 'Proposal' ? (result.message ?? result.__typename) : 'The server answered nothing.');
+    } catch (error) {
+      setFailure((error as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      class="panel change-tray"
+      aria-label="Draft change request"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void open();
+      }}
+    >
+      <h2 class="panel-title">
+        Draft change request{' '}
+        <span class="muted small">
+          ({tray.length} document{tray.length === 1 ? '' : 's'}, kept in this tab)
+        </span>
+      </h2>
+      <ul class="change-tray-list">
+        {tray.map((c) => (
+          <li key={c.path} data-staged={c.path}>
+            <a href={href(ns, { doc: c.path }, { tab: 'edit' })}>
+              <code>{c.path}</code>
+            </a>
+            <button class="button small" type="button" aria-label={`Remove ${c.path} from the change request`} onClick={() => unstage(ns, c.path)}>
+              Remove
+            </button>
+          </li>
+        ))}
+      </ul>
+      <div class="toolbar">
+        <label class="field inline grow">
+          <span>Change request comment</span>
+          <input name="tray-comment" value={comment} placeholder="Why these changes" onInput={(e) => setComment(e.currentTarget.value)} />
+        </label>
+        <button class="button primary" type="submit" disabled={busy}>
+          Open change request
+        </button>
+      </div>
+      {failure && (
+        <p class="alert alert-error" role="alert">
+          {failure}
+        </p>
+      )}
+    </form>
+  );
+}
