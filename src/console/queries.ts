@@ -994,3 +994,88 @@ export const PROPOSE_CHANGE = graphql(
   `,
   [ERROR],
 );
+
+/** Whether the operator may create namespaces at all: the server requires admin for the new name (createNamespace). */
+export const VIEWER_GRANTS = graphql(`
+  query ViewerGrants {
+    viewer {
+      grants {
+        pattern
+        role
+      }
+    }
+  }
+`);
+
+export const CREATE_NAMESPACE = graphql(
+  `
+    mutation CreateNamespace($name: String!) {
+      createNamespace(input: { name: $name }) {
+        __typename
+        ... on Namespace {
+          name
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR],
+);
+
+/** Versions of main whose comment, operator or tag contains `search`, or whose hash starts with it (version pickers). */
+export const VERSION_SEARCH = graphql(
+  `
+    query VersionSearch($ns: String!, $search: String, $first: Int!, $after: String) {
+      namespace(name: $ns) {
+        __typename
+        ... on Namespace {
+          versions(search: $search, first: $first, after: $after) {
+            pageInfo {
+              hasNextPage
+              endCursor
+            }
+            edges {
+              node {
+                hash
+                shortHash
+                action
+                comment
+                timestamp
+                operator {
+                  name
+                  email
+                }
+              }
+            }
+          }
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR],
+);
+
+/** Two configurations side by side (compare page): each effective document that differs. */
+export const COMPARE_CONFIGS = graphql(
+  `
+    query CompareConfigs($left: ConfigSideInput!, $right: ConfigSideInput!, $prefix: String) {
+      compareConfigs(left: $left, right: $right, prefix: $prefix) {
+        __typename
+        ... on ConfigComparison {
+          left {
+            shortHash
+          }
+          right {
+            shortHash
+          }
+          files {
+            ...FileDiffFields
+          }
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR, FILE_DIFF],
+);
