@@ -1025,11 +1025,11 @@ export const CREATE_NAMESPACE = graphql(
 /** Versions of main whose comment, operator or tag contains `search`, or whose hash starts with it (version pickers). */
 export const VERSION_SEARCH = graphql(
   `
-    query VersionSearch($ns: String!, $search: String, $first: Int!, $after: String) {
+    query VersionSearch($ns: String!, $path: String, $search: String, $first: Int!, $after: String) {
       namespace(name: $ns) {
         __typename
         ... on Namespace {
-          versions(search: $search, first: $first, after: $after) {
+          versions(path: $path, search: $search, first: $first, after: $after) {
             pageInfo {
               hasNextPage
               endCursor

@@ -11,6 +11,7 @@ import { ReadOnlyNote } from '../components/read-only-note.js';
 import { Timeline, type VersionInfo } from '../components/timeline.js';
 import { LoadMore } from '../components/load-more.js';
 import { useTags, useVersionPages } from '../components/version-list.js';
+import { VersionPicker } from '../components/version-picker.js';
 import type { Pages } from '../use-pages.js';
 import { BLAME, DIFF, DOCUMENT } from '../queries.js';
 import { mayWrite, useOperator } from '../permissions.js';
@@ -286,9 +287,9 @@ function DiffTab({
   return (
     <div class="panel">
       <div class="toolbar">
-        <VersionSelect label="From" versions={versions} value={fromHash} onChange={(v) => onPick(v, toHash ?? undefined)} />
+        <VersionPicker api={api} ns={ns} path={path} label="From" value={fromHash} onChange={(v) => onPick(v, toHash ?? undefined)} />
         <span class="arrow">→</span>
-        <VersionSelect label="To" versions={versions} value={toHash} onChange={(v) => onPick(fromHash ?? undefined, v)} />
+        <VersionPicker api={api} ns={ns} path={path} label="To" value={toHash} onChange={(v) => onPick(fromHash ?? undefined, v)} />
       </div>
       {!fromHash && <p class="muted">This document has a single version: nothing to compare yet.</p>}
       {fromHash && loaded.state === 'loading' && <p class="muted">Computing the diff…</p>}
