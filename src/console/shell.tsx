@@ -113,7 +113,7 @@ export function Shell({ token, onSignOut }: { token: string; onSignOut: (reason:
             <main class="content">
               <View api={api} route={route} revision={feed.revision} />
             </main>
-            <LiveFeed feed={feed} ns={ns} />
+            <LiveFeed api={api} feed={feed} ns={ns} />
           </>
         ) : (
           <main class="content empty-state">
