@@ -1062,15 +1062,17 @@ export const COMPARE_CONFIGS = graphql(
     query CompareConfigs($left: ConfigSideInput!, $right: ConfigSideInput!, $prefix: String) {
       compareConfigs(left: $left, right: $right, prefix: $prefix) {
         __typename
-        ... on ConfigComparison {
-          left {
-            shortHash
-          }
-          right {
-            shortHash
-          }
-          files {
-            ...FileDiffFields
+        ... on CompareConfigsSuccess {
+          data {
+            left {
+              shortHash
+            }
+            right {
+              shortHash
+            }
+            files {
+              ...FileDiffFields
+            }
           }
         }
         ...ErrorFields
@@ -1078,4 +1080,22 @@ export const COMPARE_CONFIGS = graphql(
     }
   `,
   [ERROR, FILE_DIFF],
+);
+
+/** The names of a namespace's environments (compare page). */
+export const ENVIRONMENT_NAMES = graphql(
+  `
+    query EnvironmentNames($ns: String!) {
+      environments(namespace: $ns) {
+        __typename
+        ... on EnvironmentsSuccess {
+          data {
+            name
+          }
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR],
 );
