@@ -1099,3 +1099,39 @@ export const ENVIRONMENT_NAMES = graphql(
   `,
   [ERROR],
 );
+
+/** Uploaded files as one commit: the refusals that name a file (a parse error, schema violations) are selected to show per file. */
+export const UPLOAD_DOCUMENTS = graphql(
+  `
+    mutation UploadDocuments($input: ApplyChangesInput!) {
+      applyChanges(input: $input) {
+        __typename
+        ... on WritePayload {
+          version {
+            hash
+            shortHash
+          }
+        }
+        ... on InvalidDocument {
+          path
+          line
+          column
+          detail
+        }
+        ... on SchemaViolation {
+          violations {
+            path
+            pointer
+            message
+            schema
+          }
+        }
+        ... on VersionConflict {
+          paths
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR],
+);
