@@ -18,28 +18,28 @@ export function DiffTable({ unified }: { unified: string }) {
         </p>
       )}
       <div class="diff-scroll">
-      <table class="diff">
-        <colgroup>
-          <col class="diff-num" />
-          <col />
-          <col class="diff-num" />
-          <col />
-        </colgroup>
-        <tbody>
-          {shown.map((row, i) =>
-            row.kind === 'hunk' ? (
-              <tr key={i} class="diff-hunk">
-                <td colSpan={4}>{row.header}</td>
-              </tr>
-            ) : (
-              <tr key={i}>
-                <CellView cell={row.left} />
-                <CellView cell={row.right} />
-              </tr>
-            ),
-          )}
-        </tbody>
-      </table>
+        <table class="diff">
+          <colgroup>
+            <col class="diff-num" />
+            <col />
+            <col class="diff-num" />
+            <col />
+          </colgroup>
+          <tbody>
+            {shown.map((row, i) =>
+              row.kind === 'hunk' ? (
+                <tr key={i} class="diff-hunk">
+                  <td colSpan={4}>{row.header}</td>
+                </tr>
+              ) : (
+                <tr key={i}>
+                  <CellView cell={row.left} />
+                  <CellView cell={row.right} />
+                </tr>
+              ),
+            )}
+          </tbody>
+        </table>
       </div>
       <ShowAllButton hidden={hidden} noun="lines" onClick={showAll} />
     </>

@@ -93,7 +93,12 @@ export function NamespacePicker({
           setText(e.currentTarget.value);
           setFiltering(true);
           // A name typed in full is the one Enter opens, even when longer names contain it.
-          setActive(Math.max(0, names.filter((n) => n.toLowerCase().includes(typed)).findIndex((n) => n.toLowerCase() === typed)));
+          setActive(
+            Math.max(
+              0,
+              names.filter((n) => n.toLowerCase().includes(typed)).findIndex((n) => n.toLowerCase() === typed),
+            ),
+          );
           if (!open) {
             onOpen?.();
             setOpen(true);
@@ -103,23 +108,23 @@ export function NamespacePicker({
       />
       {open && (
         <div class="ns-dropdown">
-        <ul class="ns-listbox" id="ns-listbox" role="listbox" ref={list}>
-          {shown.map((name, i) => (
-            <li
-              key={name}
-              id={optionId(i)}
-              role="option"
-              aria-selected={i === activeIndex}
-              class={`ns-option${name === current ? ' current' : ''}`}
-              // mousedown, not click: the input keeps focus, so the list is not closed by focusout first.
-              onMouseDown={(e) => {
-                e.preventDefault();
-                pick(name);
-              }}
-            >
-              {name}
-            </li>
-          ))}
+          <ul class="ns-listbox" id="ns-listbox" role="listbox" ref={list}>
+            {shown.map((name, i) => (
+              <li
+                key={name}
+                id={optionId(i)}
+                role="option"
+                aria-selected={i === activeIndex}
+                class={`ns-option${name === current ? ' current' : ''}`}
+                // mousedown, not click: the input keeps focus, so the list is not closed by focusout first.
+                onMouseDown={(e) => {
+                  e.preventDefault();
+                  pick(name);
+                }}
+              >
+                {name}
+              </li>
+            ))}
           </ul>
           {!shown.length && <p class="ns-option-note muted small">No namespace contains “{text.trim()}”.</p>}
           {matches.length > shown.length && <p class="ns-option-note muted small">{matches.length - shown.length} more: type to narrow.</p>}
