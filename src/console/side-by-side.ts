@@ -75,7 +75,10 @@ function cell(line: number, parts: readonly [string, string, string], kind: Cell
  */
 export function onlyFinalNewline(rows: readonly Row[]): boolean {
   const changed = rows.filter((r): r is Extract<Row, { kind: 'pair' }> => r.kind === 'pair' && (r.left?.kind !== 'context' || r.right?.kind !== 'context'));
-  return changed.length > 0 && changed.every((r) => r.left && r.right && r.left.parts.join('') === r.right.parts.join('') && !!r.left.noNewline !== !!r.right.noNewline);
+  return (
+    changed.length > 0 &&
+    changed.every((r) => r.left && r.right && r.left.parts.join('') === r.right.parts.join('') && !!r.left.noNewline !== !!r.right.noNewline)
+  );
 }
 
 function whole(text: string | undefined): [string, string, string] | null {

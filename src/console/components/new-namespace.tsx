@@ -30,7 +30,11 @@ export function NewNamespaceForm({ api, onCreated, onCancel }: { api: Api; onCre
     try {
       const result = (await api.request(CREATE_NAMESPACE, { name: name.trim() })).createNamespace;
       if (result?.__typename === 'Namespace') onCreated(result.name ?? name.trim());
-      else setRefusal({ code: (result && 'code' in result ? result.code : null) ?? 'UNKNOWN', message: (result && 'message' in result ? result.message : null) ?? 'Refused' });
+      else
+        setRefusal({
+          code: (result && 'code' in result ? result.code : null) ?? 'UNKNOWN',
+          message: (result && 'message' in result ? result.message : null) ?? 'Refused',
+        });
     } catch (error) {
       setRefusal({ code: 'NETWORK', message: (error as Error).message });
     } finally {

@@ -68,7 +68,12 @@ export function UploadFiles({ api, ns, folder: initialFolder }: { api: Api; ns: 
     try {
       const answer = (
         await api.request(UPLOAD_DOCUMENTS, {
-          input: { namespace: ns, expectedVersion: null, comment: comment.trim() || undefined, changes: checked.map((u) => ({ path: u.path.trim(), text: u.text })) },
+          input: {
+            namespace: ns,
+            expectedVersion: null,
+            comment: comment.trim() || undefined,
+            changes: checked.map((u) => ({ path: u.path.trim(), text: u.text })),
+          },
         })
       ).applyChanges;
       applyAnswer(answer, checked);
@@ -82,7 +87,11 @@ export function UploadFiles({ api, ns, folder: initialFolder }: { api: Api; ns: 
     if (answer?.__typename === 'WritePayload') {
       setUploads([]);
       setComment('');
-      setMessage({ kind: 'ok', text: `Committed ${checked.length} document${checked.length === 1 ? '' : 's'} as one version`, hash: answer.version?.hash ?? undefined });
+      setMessage({
+        kind: 'ok',
+        text: `Committed ${checked.length} document${checked.length === 1 ? '' : 's'} as one version`,
+        hash: answer.version?.hash ?? undefined,
+      });
       return;
     }
     const problems = problemsByPath(answer);
@@ -94,7 +103,9 @@ export function UploadFiles({ api, ns, folder: initialFolder }: { api: Api; ns: 
   return (
     <section class="panel upload-files" aria-label="Upload files">
       <h2 class="panel-title">Upload files</h2>
-      <p class="muted small">JSON and YAML files become documents of {ns}, all in one commit. A file that does not parse or fails its schema is shown here, and nothing is committed.</p>
+      <p class="muted small">
+        JSON and YAML files become documents of {ns}, all in one commit. A file that does not parse or fails its schema is shown here, and nothing is committed.
+      </p>
       <div
         class={`drop-zone${dragging ? ' dragging' : ''}`}
         data-testid="drop-zone"
@@ -215,7 +226,8 @@ function problemsByPath(answer: Answer | null): Map<string, string> {
   const note = (path: string | null | undefined, text: string): void => {
     if (path) byPath.set(path, byPath.has(path) ? `${byPath.get(path)}; ${text}` : text);
   };
-  if (answer?.__typename === 'InvalidDocument') note(answer.path, `Does not parse: ${answer.detail ?? answer.message}${answer.line ? ` (line ${answer.line})` : ''}`);
+  if (answer?.__typename === 'InvalidDocument')
+    note(answer.path, `Does not parse: ${answer.detail ?? answer.message}${answer.line ? ` (line ${answer.line})` : ''}`);
   if (answer?.__typename === 'SchemaViolation') {
     for (const v of answer.violations ?? []) note(v.path, `${v.pointer || '/'}: ${v.message} (${v.schema})`);
   }

@@ -178,7 +178,8 @@ function VersionOption({ v, tags }: { v: Found; tags: readonly string[] }) {
 
 async function searchVersions(api: Api, ns: string, path: string | null, search: string): Promise<Found[]> {
   const namespace = (await api.request(VERSION_SEARCH, { ns, path, search: search || null, first: RESULTS, after: null })).namespace;
-  if (namespace?.__typename !== 'Namespace') throw new Error(namespace && 'message' in namespace ? (namespace.message ?? 'unavailable') : 'Namespace not found');
+  if (namespace?.__typename !== 'Namespace')
+    throw new Error(namespace && 'message' in namespace ? (namespace.message ?? 'unavailable') : 'Namespace not found');
   return (namespace.versions?.edges ?? []).flatMap((e) => (e?.node ? [e.node] : []));
 }
 

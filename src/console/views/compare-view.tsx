@@ -97,7 +97,9 @@ export function CompareView({ api, ns, params }: { api: Api; ns: string; params:
             {describe(left)} ({result.left?.shortHash ?? 'no version'}) → {describe(right)} ({result.right?.shortHash ?? 'no version'}):{' '}
             {result.files?.length ? `${result.files.length} document${result.files.length === 1 ? '' : 's'} differ.` : 'no effective document differs.'}
           </p>
-          {result.files?.map((file) => <FileDiffView key={file.path} file={file} />)}
+          {result.files?.map((file) => (
+            <FileDiffView key={file.path} file={file} />
+          ))}
         </div>
       )}
       {answer && answer.__typename !== 'CompareConfigsSuccess' && <Problem result={answer} />}
@@ -149,7 +151,14 @@ function SideForm({ api, title, which, side, onChange }: { api: Api; title: stri
         </label>
       </div>
       {kind === 'version' && side.namespace && (
-        <VersionPicker api={api} ns={side.namespace} label="Version" value={side.at || null} allowHead onChange={(hash) => onChange({ ...side, at: hash ?? '' })} />
+        <VersionPicker
+          api={api}
+          ns={side.namespace}
+          label="Version"
+          value={side.at || null}
+          allowHead
+          onChange={(hash) => onChange({ ...side, at: hash ?? '' })}
+        />
       )}
       {kind === 'environment' && (
         <label class="field">
@@ -165,7 +174,13 @@ function SideForm({ api, title, which, side, onChange }: { api: Api; title: stri
       )}
       <label class="field">
         Cluster (its overlays applied; empty: the base documents)
-        <input type="text" name={`${which}-cluster`} value={side.cluster} autocomplete="off" onChange={(e) => onChange({ ...side, cluster: e.currentTarget.value.trim() })} />
+        <input
+          type="text"
+          name={`${which}-cluster`}
+          value={side.cluster}
+          autocomplete="off"
+          onChange={(e) => onChange({ ...side, cluster: e.currentTarget.value.trim() })}
+        />
       </label>
     </fieldset>
   );
