@@ -50,6 +50,9 @@ describe('web console: browsing', () => {
     await h.gql(TAG, { input: { namespace: NS, name: 'release-7', version: versions.first } });
     await put(NS, 'eol.yaml', 'a: 1\nb: 2', 'No final newline');
     await put(NS, 'eol.yaml', 'a: 1\nb: 2\n', 'Add the final newline');
+    // Uploads under uploads/ are checked against a schema: port must be an integer.
+    await put(NS, '.cairn/schemas/upload.schema.json', JSON.stringify({ type: 'object', properties: { port: { type: 'integer' } } }), 'Upload schema');
+    await put(NS, '.cairn/schemas/index.json', JSON.stringify({ 'uploads/**': 'upload.schema.json' }), 'Map the upload schema');
     await put(STAGING, APP, `replicas: 1\ntimeout: 30\nmotto: ${MOTTO}\n`, 'Staging copy', ALICE, null);
 
     browser = await launchBrowser();
@@ -171,7 +174,7 @@ describe('web console: browsing', () => {
     await expect.poll(() => result.locator('.file-diff').count()).toBe(2);
   });
 
-  it('uploads two files as one commit, and commits nothing when one does not parse', async () => {
+  it('uploads two files as one commit, and commits nothing when one does not parse or fails its schema', async () => {
     await open(`/ns/${NS}/new?folder=uploads`);
     const upload = page.getByRole('region', { name: 'Upload files' });
     const before = count(NS);
@@ -197,6 +200,16 @@ describe('web console: browsing', () => {
     await expect.poll(() => upload.locator('.upload[data-file="bad.json"] [role=alert]').textContent()).toContain('Does not parse as JSON');
     expect(await upload.locator('.upload[data-file="c.json"] [role=alert]').count()).toBe(0);
     expect(await upload.getByTestId('upload-outcome').textContent()).toContain('Nothing was committed');
+    expect(count(NS)).toBe(before + 1);
+
+    // The server's schema check names the file that fails it; the other is not blamed, and nothing is committed.
+    await upload.getByRole('button', { name: 'Remove bad.json' }).click();
+    await upload
+      .getByLabel('Files to upload')
+      .setInputFiles([{ name: 'port.json', mimeType: 'application/json', buffer: Buffer.from('{ "port": "eighty" }\n') }]);
+    await upload.getByRole('button', { name: 'Commit 2 files' }).click();
+    await expect.poll(() => upload.locator('.upload[data-file="port.json"] [role=alert]').textContent()).toMatch(/\/port.*integer.*upload\.schema\.json/);
+    expect(await upload.locator('.upload[data-file="c.json"] [role=alert]').count()).toBe(0);
     expect(count(NS)).toBe(before + 1);
   });
 
