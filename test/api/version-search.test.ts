@@ -6,8 +6,8 @@ import { CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/opera
 const ALICE = { token: 'alice-token-123', name: 'Alice Admin', email: 'alice@example.com', roles: { '*': 'admin' as const } };
 const BOB = { token: 'bob-token-456', name: 'Bob Builder', email: 'bob@builders.test', roles: { '*': 'editor' as const } };
 
-const SEARCH = `query($ns: String!, $search: String, $first: Int) {
-  namespace(name: $ns) { ... on Namespace { versions(search: $search, first: $first) { pageInfo { hasNextPage } edges { node { hash comment } } } } }
+const SEARCH = `query($ns: String!, $search: String, $first: Int, $path: String) {
+  namespace(name: $ns) { ... on Namespace { versions(search: $search, first: $first, path: $path) { pageInfo { hasNextPage } edges { node { hash comment } } } } }
 }`;
 const TAG = `mutation($input: CreateTagInput!) { createTag(input: $input) { __typename } }`;
 
@@ -18,6 +18,7 @@ interface Found {
 describe('versions(search:) finds versions by comment, operator, tag and hash prefix', () => {
   let h: Harness;
   const hashes: string[] = [];
+  let otherHash = '';
 
   beforeAll(async () => {
     h = await startHarness({ tokens: [ALICE, BOB] });
@@ -27,6 +28,11 @@ describe('versions(search:) finds versions by comment, operator, tag and hash pr
       ['replicas: 2\n', 'Raise the Timeout for checkout', BOB.token],
       ['replicas: 3\n', 'scale up', ALICE.token],
     ];
+    const other = await h.gql<{ putConfig: WriteResult }>(
+      PUT_CONFIG,
+      { input: { namespace: 'shop', path: 'other.yaml', text: 'a: 1\n', expectedVersion: null, comment: 'scale the other one' } },
+      ALICE.token,
+    );
     for (const [text, comment, token] of steps) {
       const res = await h.gql<{ putConfig: WriteResult }>(
         PUT_CONFIG,
@@ -35,14 +41,15 @@ describe('versions(search:) finds versions by comment, operator, tag and hash pr
       );
       hashes.push(res.data.putConfig.version!.hash);
     }
+    otherHash = other.data.putConfig.version!.hash;
     const tagged = await h.gql<{ createTag: { __typename: string } }>(TAG, { input: { namespace: 'shop', name: 'release-7', version: hashes[0] } });
     expect(tagged.data.createTag.__typename).toBe('Tag');
   });
 
   afterAll(() => h.close());
 
-  const search = async (term: string): Promise<string[]> => {
-    const res = await h.gql<Found>(SEARCH, { ns: 'shop', search: term });
+  const search = async (term: string, path?: string): Promise<string[]> => {
+    const res = await h.gql<Found>(SEARCH, { ns: 'shop', search: term, path });
     expect(res.errors).toBeUndefined();
     return res.data.namespace.versions.edges.map((e) => e.node.hash);
   };
@@ -53,7 +60,7 @@ describe('versions(search:) finds versions by comment, operator, tag and hash pr
 
   it("matches the operator's name or email", async () => {
     expect(await search('builder')).toEqual([hashes[1]]);
-    expect(await search('alice@')).toEqual([hashes[2], hashes[0]]);
+    expect(await search('alice@')).toEqual([hashes[2], hashes[0], otherHash]);
   });
 
   it('matches a tag pointing at the version', async () => {
@@ -66,8 +73,13 @@ describe('versions(search:) finds versions by comment, operator, tag and hash pr
     expect(await search(hash.slice(10, 20))).toEqual([]);
   });
 
+  it("narrows to one document's versions with path", async () => {
+    expect(await search('scale')).toEqual([hashes[2], otherHash]);
+    expect(await search('scale', 'app.yaml')).toEqual([hashes[2]]);
+  });
+
   it('without a search lists every version', async () => {
-    expect(await search('')).toEqual([...hashes].reverse());
+    expect(await search('')).toEqual([...[...hashes].reverse(), otherHash]);
   });
 });
 
