@@ -126,6 +126,11 @@ describe('web console: browsing', () => {
       await from.press('Enter');
       await expect.poll(() => page.evaluate(() => new URLSearchParams(location.hash.split('?')[1]).get('from'))).toBe(expected);
     };
+    await from.click();
+    await from.fill('shop');
+    await page.locator('.version-listbox [role=option]').first().waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-version-picker.png') });
+    await from.press('Escape');
     await pickBy('checkout', versions.timeout!);
     // Closed, the picker names the version picked by its short hash and comment.
     expect(await from.inputValue()).toMatch(new RegExp(`^${versions.timeout!.slice(0, 7)}[0-9a-f]* · Raise the checkout timeout$`));
@@ -167,6 +172,7 @@ describe('web console: browsing', () => {
     const result = page.getByTestId('compare-result');
     await expect.poll(() => result.locator('.file-diff').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-path')))).toEqual([APP, 'eol.yaml']);
     expect(await result.locator(`.file-diff[data-path="${APP}"] .change[data-pointer="/replicas"]`).textContent()).toMatch(/4.*→.*1/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-compare.png') });
     const params = new URLSearchParams((await page.evaluate(() => location.hash)).split('?')[1]);
     expect([params.get('l'), params.get('r')]).toEqual([NS, STAGING]);
     // Reopened from the address, the same comparison.
@@ -203,6 +209,7 @@ describe('web console: browsing', () => {
     expect(count(NS)).toBe(before + 1);
 
     // The server's schema check names the file that fails it; the other is not blamed, and nothing is committed.
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-upload.png'), fullPage: true });
     await upload.getByRole('button', { name: 'Remove bad.json' }).click();
     await upload
       .getByLabel('Files to upload')
