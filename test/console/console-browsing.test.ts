@@ -158,6 +158,12 @@ describe('web console: browsing', () => {
     await expect.poll(() => change.textContent()).toMatch(/replicas.*1.*→.*3/);
     expect(await row.locator('.value-changes tr').count()).toBe(1);
 
+    // A document's history expands the same way.
+    await open(`/ns/${NS}/doc/${APP}?tab=history`);
+    const older = page.locator(`.timeline-item[data-hash="${versions.timeout}"]`);
+    await older.getByRole('button', { name: /Values changed/ }).click();
+    await expect.poll(() => older.locator('.value-changes tr[data-pointer="/timeout"]').textContent()).toMatch(/10.*→.*30/);
+
     await page.locator('[data-status="live"]').waitFor();
     const live = await put(NS, APP, `replicas: 4\ntimeout: 30\nmotto: ${MOTTO}\n`, 'Scale further');
     const entry = page.locator(`.feed-item[data-version="${live}"]`);

@@ -96,7 +96,7 @@ export function DocumentView({ api, ns, path, params, revision }: { api: Api; ns
         </div>
       )}
       {tab === 'blame' && <BlameTab api={api} ns={ns} path={path} at={params.get('at')} versions={versions} revision={revision} onPick={(at) => go({ at })} />}
-      {tab === 'history' && <HistoryTab ns={ns} path={path} history={history} tags={tags.byVersion} />}
+      {tab === 'history' && <HistoryTab api={api} ns={ns} path={path} history={history} tags={tags.byVersion} />}
       {tab === 'diff' && (
         <DiffTab api={api} ns={ns} path={path} versions={versions} from={params.get('from')} to={params.get('to')} onPick={(from, to) => go({ from, to })} />
       )}
@@ -223,7 +223,19 @@ function BlameTab({
   );
 }
 
-function HistoryTab({ ns, path, history, tags }: { ns: string; path: string; history: Pages<VersionInfo>; tags: ReadonlyMap<string, readonly string[]> }) {
+function HistoryTab({
+  api,
+  ns,
+  path,
+  history,
+  tags,
+}: {
+  api: Api;
+  ns: string;
+  path: string;
+  history: Pages<VersionInfo>;
+  tags: ReadonlyMap<string, readonly string[]>;
+}) {
   const versions = history.items;
   const writer = mayWrite(useOperator());
   return (
@@ -232,6 +244,7 @@ function HistoryTab({ ns, path, history, tags }: { ns: string; path: string; his
       <Timeline
         versions={versions}
         tags={tags}
+        expand={{ api, ns }}
         actions={(v, i) => {
           const older = versions[i + 1];
           return (
