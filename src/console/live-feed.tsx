@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from './api.js';
 import { ActionBadge, Hash, Time } from './components/badges.js';
+import { ValueChangesToggle } from './components/version-changes.js';
 import { CHANGES, HEAD } from './queries.js';
 import { type ResultOf, documentText } from './graphql.js';
 import { href } from './route.js';
@@ -135,7 +136,7 @@ async function readHead(api: Api, ns: string, cancelled: () => boolean, onRetry:
 
 const STATUS_LABEL: Record<Feed['status'], string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', failed: 'Disconnected' };
 
-export function LiveFeed({ feed, ns }: { feed: Feed; ns: string }) {
+export function LiveFeed({ api, feed, ns }: { api: Api; feed: Feed; ns: string }) {
   return (
     <aside class="feed" aria-label="Live feed">
       <div class="feed-header">
@@ -164,6 +165,7 @@ export function LiveFeed({ feed, ns }: { feed: Feed; ns: string }) {
                 </li>
               ))}
             </ul>
+            {event.version && <ValueChangesToggle api={api} ns={ns} hash={event.version} />}
           </li>
         ))}
       </ol>

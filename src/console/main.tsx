@@ -4,6 +4,7 @@ import './styles.css';
 import './admin.css';
 import './revert-overlay.css';
 import './governance.css';
+import './browse.css';
 
 const root = document.getElementById('app');
 if (root) render(<App />, root);

@@ -1339,3 +1339,144 @@ export const REDELIVER = graphql(
   `,
   [ERROR],
 );
+
+/** Whether the operator may create namespaces at all: the server requires admin for the new name (createNamespace). */
+export const VIEWER_GRANTS = graphql(`
+  query ViewerGrants {
+    viewer {
+      grants {
+        pattern
+        role
+      }
+    }
+  }
+`);
+
+export const CREATE_NAMESPACE = graphql(
+  `
+    mutation CreateNamespace($name: String!) {
+      createNamespace(input: { name: $name }) {
+        __typename
+        ... on Namespace {
+          name
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR],
+);
+
+/** Versions of main whose comment, operator or tag contains `search`, or whose hash starts with it (version pickers). */
+export const VERSION_SEARCH = graphql(
+  `
+    query VersionSearch($ns: String!, $path: String, $search: String, $first: Int!, $after: String) {
+      namespace(name: $ns) {
+        __typename
+        ... on Namespace {
+          versions(path: $path, search: $search, first: $first, after: $after) {
+            pageInfo {
+              hasNextPage
+              endCursor
+            }
+            edges {
+              node {
+                hash
+                shortHash
+                action
+                comment
+                timestamp
+                operator {
+                  name
+                  email
+                }
+              }
+            }
+          }
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR],
+);
+
+/** Two configurations side by side (compare page): each effective document that differs. */
+export const COMPARE_CONFIGS = graphql(
+  `
+    query CompareConfigs($left: ConfigSideInput!, $right: ConfigSideInput!, $prefix: String) {
+      compareConfigs(left: $left, right: $right, prefix: $prefix) {
+        __typename
+        ... on CompareConfigsSuccess {
+          data {
+            left {
+              shortHash
+            }
+            right {
+              shortHash
+            }
+            files {
+              ...FileDiffFields
+            }
+          }
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR, FILE_DIFF],
+);
+
+/** The names of a namespace's environments (compare page). */
+export const ENVIRONMENT_NAMES = graphql(
+  `
+    query EnvironmentNames($ns: String!) {
+      environments(namespace: $ns) {
+        __typename
+        ... on EnvironmentsSuccess {
+          data {
+            name
+          }
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR],
+);
+
+/** Uploaded files as one commit: the refusals that name a file (a parse error, schema violations) are selected to show per file. */
+export const UPLOAD_DOCUMENTS = graphql(
+  `
+    mutation UploadDocuments($input: ApplyChangesInput!) {
+      applyChanges(input: $input) {
+        __typename
+        ... on WritePayload {
+          version {
+            hash
+            shortHash
+          }
+        }
+        ... on InvalidDocument {
+          path
+          line
+          column
+          detail
+        }
+        ... on SchemaViolation {
+          violations {
+            path
+            pointer
+            message
+            schema
+          }
+        }
+        ... on VersionConflict {
+          paths
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR],
+);

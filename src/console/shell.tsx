@@ -2,6 +2,8 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { type Api, type Refusal, createApi } from './api.js';
 import { Logo } from './components/logo.js';
 import { DocumentTree } from './components/document-tree.js';
+import { NamespacePicker } from './components/namespace-picker.js';
+import { NewNamespaceButton, NewNamespaceForm, useMayCreateNamespaces } from './components/new-namespace.js';
 import type { ResultOf } from './graphql.js';
 import { MAX_PAGE_SIZE, pageSize } from './page-size.js';
 import { NAMESPACES } from './queries.js';
@@ -60,6 +62,11 @@ export function Shell({ token, onSignOut }: { token: string; onSignOut: (reason:
     const first = names[0];
     if (route.view === 'home' && first) redirectFromHome(href(first));
   }, [route.view, names.join(',')]);
+  const mayCreate = useMayCreateNamespaces(api);
+  const created = (name: string): void => {
+    reread();
+    navigate(href(name));
+  };
   const feed = useChangeFeed(api, ns);
   const operator = useSignedInOperator(api, ns);
   return (
@@ -69,17 +76,11 @@ export function Shell({ token, onSignOut }: { token: string; onSignOut: (reason:
           <a class="brand" href="#/">
             <Logo /> <span>Cairn</span>
           </a>
-          <label class="ns-picker">
+          <div class="ns-picker">
             <span class="muted">Namespace</span>
-            <select aria-label="Namespace" value={ns ?? ''} onFocus={reread} onChange={(e) => navigate(href(e.currentTarget.value))}>
-              {!ns && <option value="">Choose…</option>}
-              {names.map((name) => (
-                <option key={name} value={name}>
-                  {name}
-                </option>
-              ))}
-            </select>
-          </label>
+            <NamespacePicker names={names} current={ns} onOpen={reread} onPick={(name) => navigate(href(name))} />
+            {mayCreate && <NewNamespaceButton api={api} onCreated={created} />}
+          </div>
           <span class="spacer" />
           <a class={`button ghost small${route.view === 'all-audit' ? ' active' : ''}`} href={ALL_AUDIT}>
             All audit
@@ -112,13 +113,18 @@ export function Shell({ token, onSignOut }: { token: string; onSignOut: (reason:
             <main class="content">
               <View api={api} route={route} revision={feed.revision} />
             </main>
-            <LiveFeed feed={feed} ns={ns} />
+            <LiveFeed api={api} feed={feed} ns={ns} />
           </>
         ) : (
           <main class="content empty-state">
             {namespaces.state === 'loading' && <p>Loading namespaces…</p>}
             {namespaces.state === 'error' && <p class="alert alert-error">{namespaces.error.message}</p>}
-            {namespaces.state === 'done' && !names.length && <p>No namespaces yet. Create one through the API (createNamespace).</p>}
+            {namespaces.state === 'done' && !names.length && (
+              <div class="first-namespace">
+                <p>No namespaces yet.</p>
+                {mayCreate ? <NewNamespaceForm api={api} onCreated={created} /> : <p class="muted">An admin creates them (createNamespace).</p>}
+              </div>
+            )}
           </main>
         )}
       </div>

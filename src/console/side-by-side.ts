@@ -5,6 +5,13 @@ export interface Cell {
   /** [unchanged start, changed middle, unchanged end]: the middle is what the reader should see. */
   readonly parts: readonly [string, string, string];
   readonly kind: 'context' | 'removed' | 'added';
+  /** The last line of its text, with no newline after it (git's "\\ No newline at end of file"). */
+  readonly noNewline?: boolean;
+}
+
+interface Line {
+  readonly text: string;
+  readonly noNewline: boolean;
 }
 
 export type Row = { readonly kind: 'hunk'; readonly header: string } | { readonly kind: 'pair'; readonly left: Cell | null; readonly right: Cell | null };
@@ -16,43 +23,62 @@ export function sideBySide(unified: string): Row[] {
   const rows: Row[] = [];
   let oldLine = 0;
   let newLine = 0;
-  let removed: string[] = [];
-  let added: string[] = [];
+  let removed: Line[] = [];
+  let added: Line[] = [];
   const flush = (): void => {
     for (let i = 0; i < Math.max(removed.length, added.length); i++) {
       const before = removed[i];
       const after = added[i];
-      const [left, right] = before !== undefined && after !== undefined ? highlight(before, after) : [whole(before), whole(after)];
+      const [left, right] = before !== undefined && after !== undefined ? highlight(before.text, after.text) : [whole(before?.text), whole(after?.text)];
       rows.push({
         kind: 'pair',
-        left: left ? { line: ++oldLine, parts: left, kind: 'removed' } : null,
-        right: right ? { line: ++newLine, parts: right, kind: 'added' } : null,
+        left: left ? cell(++oldLine, left, 'removed', before?.noNewline) : null,
+        right: right ? cell(++newLine, right, 'added', after?.noNewline) : null,
       });
     }
     removed = [];
     added = [];
   };
-  for (const text of unified.split('\n')) {
+  const texts = unified.split('\n');
+  texts.forEach((text, i) => {
     const hunk = HUNK.exec(text);
+    // "\ No newline at end of file" is about the line just before it.
+    const noNewline = texts[i + 1]?.startsWith('\\') ?? false;
     if (hunk) {
       flush();
       oldLine = Number(hunk[1]) - 1;
       newLine = Number(hunk[2]) - 1;
       rows.push({ kind: 'hunk', header: text });
     } else if (text.startsWith('---') || text.startsWith('+++') || text.startsWith('\\') || text.startsWith('=====') || text.startsWith('Index:')) {
-      continue;
+      return;
     } else if (text.startsWith('-')) {
-      removed.push(text.slice(1));
+      removed.push({ text: text.slice(1), noNewline });
     } else if (text.startsWith('+')) {
-      added.push(text.slice(1));
+      added.push({ text: text.slice(1), noNewline });
     } else if (text.startsWith(' ')) {
       flush();
       const parts: [string, string, string] = [text.slice(1), '', ''];
-      rows.push({ kind: 'pair', left: { line: ++oldLine, parts, kind: 'context' }, right: { line: ++newLine, parts, kind: 'context' } });
+      rows.push({ kind: 'pair', left: cell(++oldLine, parts, 'context', noNewline), right: cell(++newLine, parts, 'context', noNewline) });
     }
-  }
+  });
   flush();
   return rows;
+}
+
+function cell(line: number, parts: readonly [string, string, string], kind: Cell['kind'], noNewline = false): Cell {
+  return noNewline ? { line, parts, kind, noNewline } : { line, parts, kind };
+}
+
+/**
+ * Whether the only change is the newline at the end of the text: every changed line pairs with one that reads the
+ * same, and only the newline after it differs (shown as such, not as an unexplained identical line).
+ */
+export function onlyFinalNewline(rows: readonly Row[]): boolean {
+  const changed = rows.filter((r): r is Extract<Row, { kind: 'pair' }> => r.kind === 'pair' && (r.left?.kind !== 'context' || r.right?.kind !== 'context'));
+  return (
+    changed.length > 0 &&
+    changed.every((r) => r.left && r.right && r.left.parts.join('') === r.right.parts.join('') && !!r.left.noNewline !== !!r.right.noNewline)
+  );
 }
 
 function whole(text: string | undefined): [string, string, string] | null {

@@ -1,4 +1,5 @@
 import { MAX_AUDIT_ACROSS_PAGE, MAX_AUDITED_NAMESPACES } from '../services/audit-across.js';
+import { MAX_SEARCHED_VERSIONS } from '../services/history.js';
 import { subjectsOf } from '../domain/change-subject.js';
 import type { CommitAction } from '../domain/commit-message.js';
 import type { NamespaceView } from '../services/namespaces.js';
@@ -95,6 +96,10 @@ export const NamespaceRef = builder.objectRef<NamespaceView>('Namespace').implem
         path: t.arg.string({ required: false }),
         since: t.arg({ type: 'DateTime', required: false }),
         until: t.arg({ type: 'DateTime', required: false }),
+        search: t.arg.string({
+          required: false,
+          description: `Only versions whose comment, operator name or email, or a tag on them contains this (case-insensitively), or whose hash starts with it. A page looks at most ${MAX_SEARCHED_VERSIONS} versions: it may come back short with hasNextPage, to continue from its endCursor.`,
+        }),
       },
       resolve: (r, args, ctx) => ctx.cairn.history.versions(ctx.actor, r.name, args),
     }),

@@ -10,7 +10,18 @@ export interface VersionFilter extends PageArgs {
   readonly path?: string | null;
   readonly since?: Date | null;
   readonly until?: Date | null;
+  /**
+   * Words found in the comment, the operator's name or email, a tag pointing at the version (case-insensitively),
+   * or the start of the hash: how a person finds "the version before the timeout change".
+   */
+  readonly search?: string | null;
 }
+
+/**
+ * Versions a search page looks at before it answers: a rare word must not walk 100k commits in one event-loop turn.
+ * A page that stops here is short, with hasNextPage and a cursor to look further back.
+ */
+export const MAX_SEARCHED_VERSIONS = 5_000;
 
 /** Main's versions, newest first, served from the commit index: no query walks Git. */
 export class History {
@@ -18,7 +29,10 @@ export class History {
 
   async versions(actor: Actor, namespace: string, filter: VersionFilter): Promise<Page<VersionView>> {
     const repo = await this.access.open(actor, namespace, 'viewer');
-    return listVersions(repo, filter);
+    const search = filter.search?.trim().toLowerCase();
+    if (!search) return listVersions(repo, filter);
+    const tagged = new Set((await repo.listTags()).filter((t) => t.name.toLowerCase().includes(search)).map((t) => t.target));
+    return listVersions(repo, filter, { matches: (commit) => tagged.has(commit.oid) || matchesSearch(commit, search), scanLimit: MAX_SEARCHED_VERSIONS });
   }
 
   async version(actor: Actor, namespace: string, ref: string): Promise<VersionView> {
@@ -32,11 +46,13 @@ export interface VersionSelection {
   readonly only?: number | null;
   /** A further condition on each commit (audit filters). */
   readonly matches?: (commit: IndexedCommit) => boolean;
+  /** At most this many candidates looked at (see pageNewestFirst). */
+  readonly scanLimit?: number;
 }
 
 export function listVersions(repo: NamespaceReader, filter: VersionFilter, selection: VersionSelection = {}): Page<VersionView> {
   const path = filter.path ? validateDocumentPath(filter.path) : null;
-  const { only = null, matches = () => true } = selection;
+  const { only = null, matches = () => true, scanLimit } = selection;
   const candidates = (below: number): Iterable<number> => {
     if (only !== null) return only >= 0 && only < below ? [only] : [];
     return path ? reversedBelow(repo.historyOf(path), below) : descendingBelow(repo.versionCount(), below);
@@ -49,6 +65,17 @@ export function listVersions(repo: NamespaceReader, filter: VersionFilter, selec
     },
     filter,
     (v) => inTimeRange(v.commit, filter.since, filter.until) && matches(v.commit),
+    scanLimit,
+  );
+}
+
+/** `search` is lower case and trimmed; a hash matches by its start only (a word is not a hash's middle). */
+function matchesSearch(commit: IndexedCommit, search: string): boolean {
+  return (
+    commit.oid.startsWith(search) ||
+    commit.comment.toLowerCase().includes(search) ||
+    commit.author.name.toLowerCase().includes(search) ||
+    commit.author.email.toLowerCase().includes(search)
   );
 }
 

@@ -42,13 +42,24 @@ export function pageNewestFirst<T>(
   load: (seq: number) => T | undefined,
   args: PageArgs,
   matches: (item: T) => boolean = () => true,
+  scanLimit = Infinity,
 ): Page<T> {
   const size = pageSize(args.first);
   refuseBackward(args);
   const before = args.after ? decodeCursor(args.after) : Infinity;
   const edges: { node: T; cursor: string }[] = [];
   let hasNextPage = false;
+  let scanned = 0;
+  let stoppedAt: number | null = null;
   for (const seq of candidatesBelow(before)) {
+    // A filter that rarely matches would otherwise walk all of history in one turn: the page ends short, and its
+    // cursor resumes below the last candidate looked at.
+    if (scanned === scanLimit) {
+      hasNextPage = true;
+      break;
+    }
+    scanned += 1;
+    stoppedAt = seq;
     const item = load(seq);
     if (item === undefined || !matches(item)) continue;
     if (edges.length === size) {
@@ -63,7 +74,7 @@ export function pageNewestFirst<T>(
       hasNextPage,
       hasPreviousPage: args.after !== null && args.after !== undefined,
       startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      endCursor: hasNextPage && edges.length < size && stoppedAt !== null ? encodeCursor(stoppedAt) : (edges.at(-1)?.cursor ?? null),
     },
   };
 }

@@ -168,9 +168,11 @@ describe('web console review', () => {
     expect(await page.locator('.feed .alert-error').textContent()).toContain('not found');
     await page.waitForTimeout(300);
     expect(await page.locator('[data-status]').getAttribute('data-status')).toBe('failed');
-    await page.getByLabel('Namespace', { exact: true }).selectOption(ALPHA);
+    await page.getByLabel('Namespace', { exact: true }).fill(ALPHA);
+    await page.getByLabel('Namespace', { exact: true }).press('Enter');
     await page.locator('.status-live').waitFor();
-    await page.getByLabel('Namespace', { exact: true }).selectOption(BETA);
+    await page.getByLabel('Namespace', { exact: true }).fill(BETA);
+    await page.getByLabel('Namespace', { exact: true }).press('Enter');
     await expect.poll(() => page.locator('.feed-empty').textContent()).toContain(BETA);
     // An empty namespace says so.
     expect(await page.locator('.tree-status').textContent()).toBe('No documents yet.');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { highlight, sideBySide } from '../../src/console/side-by-side.js';
+import { highlight, onlyFinalNewline, sideBySide } from '../../src/console/side-by-side.js';
 import { unifiedDiff } from '../../src/domain/text-diff.js';
 
 describe('side-by-side layout of a unified diff', () => {
@@ -38,5 +38,16 @@ describe('side-by-side layout of a unified diff', () => {
 
   it('gives nothing for identical texts', () => {
     expect(sideBySide(unifiedDiff('a.json', '{}\n', '{}\n'))).toEqual([]);
+  });
+
+  it('says when only the newline at the end of the text changed, on the side that lacks it', () => {
+    const added = sideBySide(unifiedDiff('a.yaml', 'a: 1\nb: 2', 'a: 1\nb: 2\n'));
+    const pair = added.find((r) => r.kind === 'pair' && r.left?.kind === 'removed');
+    expect(pair?.kind === 'pair' && [pair.left?.noNewline, pair.right?.noNewline ?? false]).toEqual([true, false]);
+    expect(onlyFinalNewline(added)).toBe(true);
+    expect(onlyFinalNewline(sideBySide(unifiedDiff('a.yaml', 'a: 1\nb: 2\n', 'a: 1\nb: 2')))).toBe(true);
+    // A real edit of the last line, newline or not, is not labelled as a newline change.
+    expect(onlyFinalNewline(sideBySide(unifiedDiff('a.yaml', 'a: 1\nb: 2', 'a: 1\nb: 3\n')))).toBe(false);
+    expect(onlyFinalNewline(sideBySide(unifiedDiff('a.yaml', 'a: 1\n', 'a: 2\n')))).toBe(false);
   });
 });

@@ -15,42 +15,47 @@ export interface BlameEntry {
 export function BlameTable({ entries }: { entries: readonly BlameEntry[] }) {
   if (!entries.length) return <p class="muted small">An empty document.</p>;
   return (
-    <table class="audit blame">
-      <thead>
-        <tr>
-          <th>Value</th>
-          <th />
-          <th>Set by</th>
-          <th>Why</th>
-          <th>Version</th>
-        </tr>
-      </thead>
-      <tbody>
-        {entries.map((entry) => (
-          <tr key={entry.pointer} data-pointer={entry.pointer}>
-            <td>
-              <code class="blame-pointer">{readablePointer(entry.pointer ?? '')}</code>
-            </td>
-            <td>
-              <code class="value">{formatValue(entry.value)}</code>
-            </td>
-            <td class="nowrap">
-              <span class="operator" title={entry.operator?.email ?? undefined}>
-                {entry.operator?.name}
-              </span>{' '}
-              <span class="muted small">
-                <Time iso={entry.time} />
-              </span>
-            </td>
-            <td>
-              <ActionBadge action={entry.action} /> {entry.comment}
-            </td>
-            <td>
-              <Hash value={entry.version?.shortHash} />
-            </td>
+    <div class="table-scroll">
+      <table class="audit blame">
+        <thead>
+          <tr>
+            <th>Value</th>
+            <th />
+            <th>Set by</th>
+            <th>Why</th>
+            <th>Version</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {entries.map((entry) => (
+            <tr key={entry.pointer} data-pointer={entry.pointer}>
+              <td>
+                <code class="blame-pointer">{readablePointer(entry.pointer ?? '')}</code>
+              </td>
+              <td class="blame-value">
+                {/* Long values break at spaces only; a word longer than the cell scrolls inside it. */}
+                <div class="blame-value-box">
+                  <code class="value">{formatValue(entry.value)}</code>
+                </div>
+              </td>
+              <td class="nowrap">
+                <span class="operator" title={entry.operator?.email ?? undefined}>
+                  {entry.operator?.name}
+                </span>{' '}
+                <span class="muted small">
+                  <Time iso={entry.time} />
+                </span>
+              </td>
+              <td>
+                <ActionBadge action={entry.action} /> {entry.comment}
+              </td>
+              <td>
+                <Hash value={entry.version?.shortHash} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -1,5 +1,5 @@
 import { useMemo } from 'preact/hooks';
-import { type Cell, sideBySide } from '../side-by-side.js';
+import { type Cell, onlyFinalNewline, sideBySide } from '../side-by-side.js';
 import { ShowAllButton, useShowAll } from './show-all.js';
 
 /** Rows rendered before "Show all": a long diff stays quick to open. */
@@ -12,28 +12,35 @@ export function DiffTable({ unified }: { unified: string }) {
   if (!rows.length) return <p class="muted small">The texts are identical.</p>;
   return (
     <>
-      <table class="diff">
-        <colgroup>
-          <col class="diff-num" />
-          <col />
-          <col class="diff-num" />
-          <col />
-        </colgroup>
-        <tbody>
-          {shown.map((row, i) =>
-            row.kind === 'hunk' ? (
-              <tr key={i} class="diff-hunk">
-                <td colSpan={4}>{row.header}</td>
-              </tr>
-            ) : (
-              <tr key={i}>
-                <CellView cell={row.left} />
-                <CellView cell={row.right} />
-              </tr>
-            ),
-          )}
-        </tbody>
-      </table>
+      {onlyFinalNewline(rows) && (
+        <p class="diff-newline-only small" data-testid="newline-only">
+          Only the newline at the end of the file changed.
+        </p>
+      )}
+      <div class="diff-scroll">
+        <table class="diff">
+          <colgroup>
+            <col class="diff-num" />
+            <col />
+            <col class="diff-num" />
+            <col />
+          </colgroup>
+          <tbody>
+            {shown.map((row, i) =>
+              row.kind === 'hunk' ? (
+                <tr key={i} class="diff-hunk">
+                  <td colSpan={4}>{row.header}</td>
+                </tr>
+              ) : (
+                <tr key={i}>
+                  <CellView cell={row.left} />
+                  <CellView cell={row.right} />
+                </tr>
+              ),
+            )}
+          </tbody>
+        </table>
+      </div>
       <ShowAllButton hidden={hidden} noun="lines" onClick={showAll} />
     </>
   );
@@ -57,6 +64,12 @@ function CellView({ cell }: { cell: Cell | null }) {
         {before}
         {changed && (cell.kind === 'context' ? changed : <mark class={`diff-word diff-word-${cell.kind}`}>{changed}</mark>)}
         {after}
+        {cell.noNewline && (
+          <span class="diff-no-newline" title="The text ends here, with no newline after this line">
+            {' '}
+            \ No newline at end of file
+          </span>
+        )}
       </td>
     </>
   );

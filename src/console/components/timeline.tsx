@@ -1,7 +1,9 @@
 import type { ComponentChildren } from 'preact';
+import type { Api } from '../api.js';
 import type { ResultOf } from '../graphql.js';
 import type { VERSION } from '../queries.js';
 import { ActionBadge, Hash, Time } from './badges.js';
+import { ValueChangesToggle } from './version-changes.js';
 
 export type VersionInfo = ResultOf<typeof VERSION>;
 
@@ -12,12 +14,15 @@ export function Timeline({
   selected,
   onSelect,
   tags,
+  expand,
 }: {
   versions: readonly VersionInfo[];
   actions?: (v: VersionInfo, index: number) => ComponentChildren;
   selected?: string | null;
   onSelect?: (v: VersionInfo) => void;
   tags?: ReadonlyMap<string, readonly string[]>;
+  /** Each row can open the values its version changed (read from the server when opened). */
+  expand?: { readonly api: Api; readonly ns: string };
 }) {
   if (!versions.length) return <p class="muted">No versions yet.</p>;
   return (
@@ -92,6 +97,7 @@ export function Timeline({
                 ))}
               </div>
             )}
+            {expand && v.hash && <ValueChangesToggle api={expand.api} ns={expand.ns} hash={v.hash} />}
             {actions && <div class="timeline-extra">{actions(v, i)}</div>}
           </div>
         </li>

@@ -5,6 +5,7 @@ import { href } from '../route.js';
 import { Timeline, type VersionInfo } from './timeline.js';
 import { LoadMore } from './load-more.js';
 import { useTags, useVersionPages } from './version-list.js';
+import { VersionPicker } from './version-picker.js';
 import { type Outcome, OutcomeView, PreviewView } from './write-outcome.js';
 
 /** How a rollback or a revert is asked for: the same steps, a different mutation. */
@@ -101,6 +102,7 @@ export function UndoFlow({
         {versions.state === 'error' && <p class="alert alert-error">{versions.error?.message}</p>}
         {versions.state === 'done' && (
           <div class="picker">
+            <VersionPicker api={api} ns={ns} label="Find a version" value={picked} onChange={(hash) => hash && onPick(hash)} />
             <Timeline versions={versions.items.filter(kind.pickable)} tags={tags.byVersion} selected={picked} onSelect={(v) => v.hash && onPick(v.hash)} />
             <LoadMore pages={versions} noun="versions" />
           </div>

@@ -12,6 +12,7 @@ import { ReadOnlyNote } from '../components/read-only-note.js';
 import { Timeline, type VersionInfo } from '../components/timeline.js';
 import { LoadMore } from '../components/load-more.js';
 import { useTags, useVersionPages } from '../components/version-list.js';
+import { VersionPicker } from '../components/version-picker.js';
 import type { Pages } from '../use-pages.js';
 import { BLAME, DIFF, DOCUMENT } from '../queries.js';
 import { overlayOf } from '../overlay-paths.js';
@@ -102,7 +103,7 @@ export function DocumentView({ api, ns, path, params, revision }: { api: Api; ns
       {tab === 'effective' && (
         <EffectiveTab api={api} ns={ns} path={path} cluster={params.get('cluster')} onCluster={(cluster) => go({ cluster })} revision={revision} />
       )}
-      {tab === 'history' && <HistoryTab ns={ns} path={path} history={history} tags={tags.byVersion} />}
+      {tab === 'history' && <HistoryTab api={api} ns={ns} path={path} history={history} tags={tags.byVersion} />}
       {tab === 'diff' && (
         <DiffTab api={api} ns={ns} path={path} versions={versions} from={params.get('from')} to={params.get('to')} onPick={(from, to) => go({ from, to })} />
       )}
@@ -229,7 +230,19 @@ function BlameTab({
   );
 }
 
-function HistoryTab({ ns, path, history, tags }: { ns: string; path: string; history: Pages<VersionInfo>; tags: ReadonlyMap<string, readonly string[]> }) {
+function HistoryTab({
+  api,
+  ns,
+  path,
+  history,
+  tags,
+}: {
+  api: Api;
+  ns: string;
+  path: string;
+  history: Pages<VersionInfo>;
+  tags: ReadonlyMap<string, readonly string[]>;
+}) {
   const versions = history.items;
   const writer = mayWrite(useOperator());
   return (
@@ -238,6 +251,7 @@ function HistoryTab({ ns, path, history, tags }: { ns: string; path: string; his
       <Timeline
         versions={versions}
         tags={tags}
+        expand={{ api, ns }}
         actions={(v, i) => {
           const older = versions[i + 1];
           return (
@@ -293,9 +307,9 @@ function DiffTab({
   return (
     <div class="panel">
       <div class="toolbar">
-        <VersionSelect label="From" versions={versions} value={fromHash} onChange={(v) => onPick(v, toHash ?? undefined)} />
+        <VersionPicker api={api} ns={ns} path={path} label="From" value={fromHash} onChange={(v) => onPick(v, toHash ?? undefined)} />
         <span class="arrow">→</span>
-        <VersionSelect label="To" versions={versions} value={toHash} onChange={(v) => onPick(fromHash ?? undefined, v)} />
+        <VersionPicker api={api} ns={ns} path={path} label="To" value={toHash} onChange={(v) => onPick(fromHash ?? undefined, v)} />
       </div>
       {!fromHash && <p class="muted">This document has a single version: nothing to compare yet.</p>}
       {fromHash && loaded.state === 'loading' && <p class="muted">Computing the diff…</p>}

@@ -6,6 +6,7 @@ import { formatTime } from '../format.js';
 import type { ResultOf } from '../graphql.js';
 import { mayWrite, useOperator } from '../permissions.js';
 import { ABORT_ROLLOUT, ENVIRONMENTS, PAUSE_ROLLOUT, RESUME_ROLLOUT } from '../queries.js';
+import { compareHref } from './compare-view.js';
 
 type Environments = Extract<NonNullable<ResultOf<typeof ENVIRONMENTS>['environments']>, { __typename: 'EnvironmentsSuccess' }>;
 type Environment = Environments['data'][number];
@@ -47,6 +48,18 @@ export function EnvironmentsView({ api, ns, revision }: { api: Api; ns: string; 
     <section>
       <header class="view-header">
         <h1>Environments</h1>
+        {data && data.length > 1 && (
+          <a
+            class="button small"
+            href={compareHref(
+              ns,
+              { namespace: ns, at: '', environment: data[0]?.name ?? '', cluster: '' },
+              { namespace: ns, at: '', environment: data[1]?.name ?? '', cluster: '' },
+            )}
+          >
+            Compare environments
+          </a>
+        )}
       </header>
       {problem && (
         <p class="alert alert-error" role="alert">

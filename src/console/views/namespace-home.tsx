@@ -21,7 +21,7 @@ export function NamespaceHome({ api, ns, revision }: { api: Api; ns: string; rev
         <h2 class="panel-title">Recent changes</h2>
         {loaded.state === 'loading' && <p class="muted">Loading…</p>}
         {loaded.state === 'error' && <p class="alert alert-error">{loaded.error?.message}</p>}
-        {loaded.state === 'done' && <Timeline versions={loaded.items} tags={tags.byVersion} />}
+        {loaded.state === 'done' && <Timeline versions={loaded.items} tags={tags.byVersion} expand={{ api, ns }} />}
       </div>
     </section>
   );

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { Api } from '../api.js';
 import { EditorsOnly } from '../components/read-only-note.js';
+import { UploadFiles } from '../components/upload-files.js';
 import { type EditResult, OutcomeView } from '../components/write-outcome.js';
 import type { Format } from '../document-lint.js';
 import { DOCUMENTS, EDITABLE_DOCUMENT, PUT_CONFIG } from '../queries.js';
@@ -24,6 +25,7 @@ export function NewDocumentView({ api, ns, params }: { api: Api; ns: string; par
       </header>
       <EditorsOnly ns={ns} why="creating documents needs the editor role.">
         <NewDocumentForm api={api} ns={ns} folder={params.get('folder') ?? ''} />
+        <UploadFiles api={api} ns={ns} folder={params.get('folder') ?? ''} />
       </EditorsOnly>
     </section>
   );
