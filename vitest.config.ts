@@ -15,6 +15,8 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // expect.poll waits for what a server or a browser does: its default second is a loaded machine's normal delay.
+    expect: { poll: { timeout: 10_000 } },
     pool: 'forks',
     // Vitest's default is one worker fewer than the cores: one on a 2-core machine. Most files wait on git, sockets
     // and timers as much as they compute, so two keep both cores busy.

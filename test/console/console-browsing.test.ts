@@ -262,6 +262,7 @@ describe('web console: browsing', () => {
       `/ns/${NS}/doc/${APP}?tab=history`,
       `/ns/${NS}/doc/${APP}?tab=diff&from=${versions.first}`,
       `/ns/${NS}/doc/${APP}?tab=edit`,
+      `/ns/${NS}/doc/${APP}?tab=effective&cluster=eu-1`,
       `/ns/${NS}/versions`,
       `/ns/${NS}/audit`,
       `/ns/${NS}/proposals`,
@@ -269,6 +270,10 @@ describe('web console: browsing', () => {
       `/ns/${NS}/compare?r=${STAGING}`,
       `/ns/${NS}/new`,
       `/ns/${NS}/rollback`,
+      `/ns/${NS}/revert`,
+      `/ns/${NS}/webhooks`,
+      `/ns/${NS}/policy`,
+      `/ns/${NS}/schemas`,
       `/audit`,
     ];
     const overflowing: string[] = [];

@@ -2,6 +2,7 @@ import type { Api } from '../api.js';
 import { FileDiffView } from '../components/file-diff-view.js';
 import { Problem } from '../components/problem.js';
 import { VersionPicker } from '../components/version-picker.js';
+import { DraftInput } from '../components/draft-input.js';
 import { COMPARE_CONFIGS, ENVIRONMENT_NAMES, NAMESPACES } from '../queries.js';
 import { href, navigate } from '../route.js';
 import { useLoad } from '../use-query.js';
@@ -85,7 +86,7 @@ export function CompareView({ api, ns, params }: { api: Api; ns: string; params:
       <div class="toolbar compare-prefix">
         <label class="field inline">
           <span>Only paths starting with</span>
-          <input type="text" name="prefix" value={prefix} placeholder="services/" onChange={(e) => go(left, right, e.currentTarget.value.trim())} />
+          <DraftInput type="text" name="prefix" value={prefix} placeholder="services/" onCommit={(p) => go(left, right, p)} />
         </label>
       </div>
       {!ready && <p class="muted">Choose a namespace for each side.</p>}
@@ -126,13 +127,13 @@ function SideForm({ api, title, which, side, onChange }: { api: Api; title: stri
       <legend class="panel-title">{title}</legend>
       <label class="field">
         Namespace
-        <input
+        <DraftInput
           type="text"
           name={`${which}-namespace`}
           list="compare-namespaces"
           value={side.namespace}
           autocomplete="off"
-          onChange={(e) => onChange({ namespace: e.currentTarget.value.trim(), at: '', environment: '', cluster: side.cluster })}
+          onCommit={(namespace) => onChange({ namespace, at: '', environment: '', cluster: side.cluster })}
         />
       </label>
       <div class="compare-kind" role="radiogroup" aria-label={`${title}: what to compare`}>
@@ -174,13 +175,7 @@ function SideForm({ api, title, which, side, onChange }: { api: Api; title: stri
       )}
       <label class="field">
         Cluster (its overlays applied; empty: the base documents)
-        <input
-          type="text"
-          name={`${which}-cluster`}
-          value={side.cluster}
-          autocomplete="off"
-          onChange={(e) => onChange({ ...side, cluster: e.currentTarget.value.trim() })}
-        />
+        <DraftInput type="text" name={`${which}-cluster`} value={side.cluster} autocomplete="off" onCommit={(cluster) => onChange({ ...side, cluster })} />
       </label>
     </fieldset>
   );
