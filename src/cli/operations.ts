@@ -139,7 +139,7 @@ export const PROPOSAL_QUERY = `query($ns: String!, $id: String!) { namespace(nam
   ... on Namespace { proposal(id: $id) { __typename ${ERRORS} ${PROPOSAL} } } } }`;
 export const PROPOSALS = `query($ns: String!, $state: ProposalState) { namespace(name: $ns) { __typename ${ERRORS}
   ... on Namespace { proposals(state: $state) { __typename ${PROPOSAL} } } } }`;
-export const PROPOSAL_ACTION = (name: 'approveChange' | 'rejectChange'): string =>
+export const PROPOSAL_ACTION = (name: 'approveChange' | 'rejectChange' | 'commentChange'): string =>
   `mutation($input: ProposalActionInput!) { ${name}(input: $input) { __typename ${REVIEW_ERRORS} ${PROPOSAL} } }`;
 export const MERGE_CHANGE = `mutation($input: ProposalActionInput!) { mergeChange(input: $input) { __typename ${WRITE_PAYLOAD} ${MERGE_ERRORS} } }`;
 

@@ -20,6 +20,7 @@ export const ACTIONS: readonly Action[] = [
   'PROPOSE',
   'APPROVE',
   'REJECT',
+  'COMMENT',
   'IMPORT',
   'CAPTURE',
   'TAG',
@@ -27,7 +28,7 @@ export const ACTIONS: readonly Action[] = [
   'WEBHOOK',
 ];
 /** Read from each namespace's own branches (change requests, the admin log): the audit across namespaces refuses them. */
-const BRANCH_ACTIONS: ReadonlySet<Action> = new Set<Action>(['PROPOSE', 'APPROVE', 'REJECT', 'TAG', 'UNTAG', 'WEBHOOK']);
+const BRANCH_ACTIONS: ReadonlySet<Action> = new Set<Action>(['PROPOSE', 'APPROVE', 'REJECT', 'COMMENT', 'TAG', 'UNTAG', 'WEBHOOK']);
 export const ACROSS_ACTIONS: readonly Action[] = ACTIONS.filter((a) => !BRANCH_ACTIONS.has(a));
 
 export const SUBJECTS: readonly { readonly value: Subject; readonly label: string }[] = [

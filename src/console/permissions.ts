@@ -36,6 +36,8 @@ export function mayWrite(operator: Operator | null): boolean {
 export interface ReviewRights {
   readonly approve: boolean;
   readonly reject: boolean;
+  /** A comment decides nothing: editors, the author and named approvers. */
+  readonly comment: boolean;
   readonly merge: boolean;
 }
 
@@ -54,12 +56,12 @@ export function reviewRights(
   namedApprover: boolean,
   approvers: readonly string[] = [],
 ): ReviewRights {
-  if (!operator || operator.role === undefined) return { approve: false, reject: false, merge: false };
+  if (!operator || operator.role === undefined) return { approve: false, reject: false, comment: false, merge: false };
   const editor = mayWrite(operator);
   const isAuthor = !!author && sameEmail(author, operator.email);
   const reviewer = editor || namedApprover;
   const approved = approvers.some((email) => sameEmail(email, operator.email));
-  return { approve: reviewer && !isAuthor && !approved, reject: reviewer || isAuthor, merge: editor };
+  return { approve: reviewer && !isAuthor && !approved, reject: reviewer || isAuthor, comment: reviewer || isAuthor, merge: editor };
 }
 
 /** Whether a namespace policy (the parsed `.cairn/policy.json`) names this email among the approvers of any rule. */

@@ -666,6 +666,30 @@ export const REJECT_CHANGE = graphql(
   [ERROR],
 );
 
+export const COMMENT_CHANGE = graphql(
+  `
+    mutation CommentChange($input: ProposalActionInput!) {
+      commentChange(input: $input) {
+        __typename
+        ... on Proposal {
+          id
+          state
+        }
+        ... on ReviewNotAllowed {
+          proposal
+          reason
+        }
+        ... on ProposalClosed {
+          proposal
+          state
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR],
+);
+
 export const MERGE_CHANGE = graphql(
   `
     mutation MergeChange($input: ProposalActionInput!) {

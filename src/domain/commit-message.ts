@@ -9,6 +9,7 @@ export type CommitAction =
   | 'propose'
   | 'approve'
   | 'reject'
+  | 'comment'
   | 'merge'
   | 'import'
   | 'release'
@@ -64,6 +65,7 @@ const ACTIONS: readonly CommitAction[] = [
   'propose',
   'approve',
   'reject',
+  'comment',
   'merge',
   'import',
   'release',

@@ -17,7 +17,11 @@ import { VersionRef } from './version-ref.js';
 import { WritePayloadRef } from './write-payload.js';
 
 const ReviewVerdictEnum = builder.enumType('ReviewVerdict', {
-  values: { APPROVE: { value: 'approve' }, REJECT: { value: 'reject' } } as const,
+  values: {
+    APPROVE: { value: 'approve' },
+    REJECT: { value: 'reject' },
+    COMMENT: { value: 'comment', description: 'A comment: it approves nothing.' },
+  } as const,
 });
 
 const ReviewRef = builder.objectRef<{ proposal: Proposal; review: Review }>('Review').implement({
@@ -102,7 +106,7 @@ export const ProposalRef = builder.objectRef<Proposal>('Proposal').implement({
     }),
     change: t.field({ type: VersionRef, description: 'The proposed commit (on the proposal branch).', resolve: (p) => viewOf(p.namespace, p.change) }),
     approvals: t.field({ type: [ReviewRef], resolve: (p) => reviewsOf(p, 'approve') }),
-    reviews: t.field({ type: [ReviewRef], description: 'Approvals and rejections, oldest first.', resolve: (p) => reviewsOf(p) }),
+    reviews: t.field({ type: [ReviewRef], description: 'Approvals, rejections and comments, oldest first.', resolve: (p) => reviewsOf(p) }),
     diff: t.field({
       type: [FileDiffRef],
       description: 'The proposed change against its base.',
@@ -255,6 +259,13 @@ builder.mutationFields((t) => ({
     errors: { types: REVIEW_ERRORS, directResult: true },
     resolve: (_root, { input }, ctx) => ctx.cairn.proposals.reject(ctx.actor, input.namespace, input.proposal, input.comment),
   }),
+  commentChange: t.field({
+    type: ProposalRef,
+    description: 'Comments on an open proposal (editors, its author, the approvers its rules name), as a commit on its branch: it counts for no approval rule.',
+    args: { input: t.arg({ type: ProposalActionInput, required: true }) },
+    errors: { types: REVIEW_ERRORS, directResult: true },
+    resolve: (_root, { input }, ctx) => ctx.cairn.proposals.comment(ctx.actor, input.namespace, input.proposal, input.comment),
+  }),
   mergeChange: t.field({
     type: WritePayloadRef,
     description:
@@ -266,7 +277,7 @@ builder.mutationFields((t) => ({
 }));
 
 const ProposalEventRef = builder.objectRef<ProposalEvent>('ProposalEvent').implement({
-  description: 'A change request was proposed, approved, rejected or merged.',
+  description: 'A change request was proposed, approved, rejected, commented on or merged.',
   fields: (t) => ({
     namespace: t.exposeString('namespace'),
     proposalId: t.exposeString('proposal'),

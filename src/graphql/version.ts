@@ -15,6 +15,7 @@ export const CommitActionEnum = builder.enumType('CommitAction', {
     PROPOSE: { value: 'propose', description: 'A change request opened on its proposal branch.' },
     APPROVE: { value: 'approve', description: 'A review approving a change request (on its proposal branch).' },
     REJECT: { value: 'reject', description: 'A review rejecting a change request (on its proposal branch).' },
+    COMMENT: { value: 'comment', description: 'A comment on a change request, with no verdict (on its proposal branch).' },
     MERGE: { value: 'merge', description: 'An approved change request committed to main.' },
     IMPORT: {
       value: 'import',

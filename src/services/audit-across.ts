@@ -37,8 +37,8 @@ export class AuditAcross {
   async entries(actor: Actor, filter: AuditFilter & PageArgs): Promise<Page<VersionView>> {
     refuseBackward(filter);
     if (filter.version) throw new InvalidInputError('version names one namespace: ask that namespace its audit');
-    if (filter.action === 'propose' || filter.action === 'approve' || filter.action === 'reject')
-      throw new InvalidInputError('proposals and reviews are on each namespace audit (action PROPOSE, APPROVE, REJECT), not across them');
+    if (filter.action === 'propose' || filter.action === 'approve' || filter.action === 'reject' || filter.action === 'comment')
+      throw new InvalidInputError('proposals and reviews are on each namespace audit (action PROPOSE, APPROVE, REJECT, COMMENT), not across them');
     if (isAdminAction(filter.action))
       throw new InvalidInputError('tag and webhook records are on each namespace audit (action TAG, UNTAG, WEBHOOK), not across them');
     const size = pageSize(filter.first);

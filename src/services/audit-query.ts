@@ -23,7 +23,7 @@ export interface AuditFilter extends VersionFilter {
 }
 
 /** Actions recorded on proposal branches rather than on main (a merge is on main). */
-const BRANCH_ACTIONS: ReadonlySet<CommitAction> = new Set(['propose', 'approve', 'reject']);
+const BRANCH_ACTIONS: ReadonlySet<CommitAction> = new Set(['propose', 'approve', 'reject', 'comment']);
 
 /** Who changed what, when, from where and why: read from the commit trailers through the index. */
 export class AuditQuery {

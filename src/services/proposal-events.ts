@@ -7,7 +7,7 @@ import type { NamespaceAccess } from './namespace-access.js';
 export interface ProposalEvent {
   readonly namespace: string;
   readonly proposal: string;
-  readonly action: Extract<CommitAction, 'propose' | 'approve' | 'reject' | 'merge'>;
+  readonly action: Extract<CommitAction, 'propose' | 'approve' | 'reject' | 'comment' | 'merge'>;
   /** The commit recording it: on the proposal branch, or on main for a merge. */
   readonly version: string;
 }

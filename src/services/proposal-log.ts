@@ -8,7 +8,7 @@ import type { NamespaceReader } from './namespace-reader.js';
 import { releaseLog } from './release-log.js';
 
 export interface Review {
-  readonly verdict: 'approve' | 'reject';
+  readonly verdict: ReviewVerdict;
   readonly reviewer: Signature;
   readonly comment: string;
   /** The review's commit on the proposal branch. */
@@ -46,6 +46,13 @@ export interface Proposal {
   readonly release: ProposedRelease | null;
 }
 
+/** A review on a proposal branch: a verdict, or a comment that decides nothing. */
+export type ReviewVerdict = 'approve' | 'reject' | 'comment';
+
+function isReviewVerdict(action: string | undefined): action is ReviewVerdict {
+  return action === 'approve' || action === 'reject' || action === 'comment';
+}
+
 /** Reads proposal `id` of `repo` from `refs/heads/proposals/<id>`; NotFound if there is no such branch. */
 export async function readProposal(repo: GitRepository, id: string): Promise<Proposal> {
   const branch = proposalBranch(id);
@@ -58,7 +65,7 @@ export async function readProposal(repo: GitRepository, id: string): Promise<Pro
   while (!(commit.trailers?.action === 'propose' && commit.trailers.proposal === id)) {
     const verdict = commit.trailers?.action;
     const parent = commit.parents[0];
-    if (!(verdict === 'approve' || verdict === 'reject') || commit.trailers?.proposal !== id || !parent) throw new NotFoundError('proposal', id);
+    if (!isReviewVerdict(verdict) || commit.trailers?.proposal !== id || !parent) throw new NotFoundError('proposal', id);
     reviews.unshift({ verdict, reviewer: commit.author, comment: commit.comment, commit });
     commit = await repo.describe(parent);
   }

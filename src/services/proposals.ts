@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { roleIn, satisfies } from '../domain/access.js';
 import { defaultComment } from '../domain/commit-message.js';
 import { validateDocumentPath } from '../domain/document-path.js';
-import { InvalidInputError } from '../domain/errors.js';
+import { ForbiddenError, InvalidInputError } from '../domain/errors.js';
 import { type ProposalState, approvalRefusal, coveringRules, newProposalId, releaseRules, validateProposalId } from '../domain/proposal.js';
 import { ProposalClosedError, ReviewNotAllowedError } from '../domain/proposal-errors.js';
 import type { IndexedCommit } from '../git/commit-index.js';
@@ -12,7 +12,7 @@ import type { NamespaceAccess } from './namespace-access.js';
 import type { ProposalEvent, ProposalEvents } from './proposal-events.js';
 import { type MergeRequirements, changeRequirements, enforceRequirements, releaseRequirements } from './merge-requirements.js';
 import { policyAt } from './namespace-policy.js';
-import { type Proposal, type ProposedRelease, listProposals, readProposal } from './proposal-log.js';
+import { type Proposal, type ProposedRelease, type ReviewVerdict, listProposals, readProposal } from './proposal-log.js';
 import type { ReleaseAsk } from './environments.js';
 import { type DocumentWrite, planUpdate, prepare } from './update.js';
 import { planRollback } from './rollback.js';
@@ -122,6 +122,12 @@ export class ProposalService {
     return this.review(actor, namespace, id, 'reject', comment);
   }
 
+  /** A comment with no verdict, by any editor, the author included: it counts for no rule. */
+  comment(actor: Actor, namespace: string, id: string, comment: string | null | undefined): Promise<Proposal> {
+    if (!comment?.trim()) throw new InvalidInputError('a comment needs some text');
+    return this.review(actor, namespace, id, 'comment', comment);
+  }
+
   /** Commits the proposal's change to main as one commit, once the policy at main's head is met. */
   async merge(actor: Actor, namespace: string, id: string, comment?: string | null): Promise<WriteOutcome> {
     validateProposalId(id);
@@ -165,7 +171,7 @@ export class ProposalService {
     return (await listProposals(repo)).filter((p) => state === null || p.state === state);
   }
 
-  private async review(actor: Actor, namespace: string, id: string, verdict: 'approve' | 'reject', comment?: string | null): Promise<Proposal> {
+  private async review(actor: Actor, namespace: string, id: string, verdict: ReviewVerdict, comment?: string | null): Promise<Proposal> {
     validateProposalId(id);
     const announced = this.announcer(id, verdict);
     await this.pipeline.write({
@@ -206,8 +212,8 @@ function mergeComment(proposed: string, id: string): string {
   return proposed && proposed !== defaultComment('propose') ? proposed : `merge proposal ${id}`;
 }
 
-/** A review is allowed to the approvers the policy names; the author may withdraw (reject) their own proposal. */
-async function planReview(repo: GitRepository, actor: Actor, id: string, verdict: 'approve' | 'reject'): Promise<WritePlan> {
+/** A verdict is allowed to the approvers the policy names; the author may withdraw (reject) their own proposal. */
+async function planReview(repo: GitRepository, actor: Actor, id: string, verdict: ReviewVerdict): Promise<WritePlan> {
   const proposal = await readProposal(repo, id);
   if (proposal.state !== 'open') throw new ProposalClosedError(id, proposal.state);
   const policy = await policyAt(repo);
@@ -219,6 +225,11 @@ async function planReview(repo: GitRepository, actor: Actor, id: string, verdict
       );
   const isEditor = satisfies(roleIn(actor.operator.grants, repo.name), 'editor');
   const refusal = approvalRefusal(rules, proposal.author.email, actor.operator.email, isEditor);
+  // A comment decides nothing: editors, the author and the approvers the policy names (who may be viewers) comment.
+  if (verdict === 'comment') {
+    if (isEditor || refusal === null || refusal === 'author') return { action: verdict, files: new Map(), proposal: id };
+    throw new ForbiddenError(repo.name, 'editor', `commenting on proposal ${id} takes the editor role, its authorship or being one of its approvers`);
+  }
   if (refusal !== null && !(verdict === 'reject' && refusal === 'author')) throw new ReviewNotAllowedError(id, refusal);
   return { action: verdict, files: new Map(), proposal: id };
 }

@@ -115,11 +115,16 @@ describe('cairn policy, tag and change requests against a real server', () => {
     expect((await cli(['review', 'gov', '--state', 'closed'], VIEWER.token)).code).toBe(2);
 
     expect((await cli(['merge', 'gov', proposal.id], ALICE.token)).code).toBe(5);
+    // A comment takes text, approves nothing, and is the author's to make too.
+    expect((await cli(['comment', 'gov', proposal.id], ALICE.token)).code).toBe(2);
+    const commented = await cli(['--json', 'comment', 'gov', proposal.id, '-m', 'for the sale'], ALICE.token);
+    expect(commented.code, commented.stderr).toBe(0);
+    expect(json<ProposalJson>(commented).reviews).toMatchObject([{ verdict: 'COMMENT', reviewer: { email: ALICE.email } }]);
     expect((await cli(['approve', 'gov', proposal.id], ALICE.token)).code).toBe(5);
     expect((await cli(['approve', 'gov', proposal.id], EDITOR.token)).code).toBe(5);
     const approved = await cli(['--json', 'approve', 'gov', proposal.id, '-m', 'lgtm'], BOB.token);
     expect(approved.code, approved.stderr).toBe(0);
-    expect(json<ProposalJson>(approved).reviews).toMatchObject([{ verdict: 'APPROVE', reviewer: { email: BOB.email } }]);
+    expect(json<ProposalJson>(approved).reviews).toMatchObject([{ verdict: 'COMMENT' }, { verdict: 'APPROVE', reviewer: { email: BOB.email } }]);
 
     const merged = await cli(['--json', 'merge', 'gov', proposal.id], ALICE.token);
     expect(merged.code, merged.stderr).toBe(0);

@@ -113,6 +113,13 @@ describe('web console: change requests end to end', () => {
     await page.getByRole('button', { name: 'Hide diff' }).waitFor();
     expect(await page.locator('.proposal .file-diff').count()).toBe(2);
     await box.screenshot({ path: path.join(ARTIFACTS, 'console-merge-box.png') });
+    // A comment is recorded on the branch and approves nothing.
+    expect(await box.getByRole('button', { name: 'Comment' }).isDisabled()).toBe(true);
+    await box.getByLabel('Review comment').fill('Needed for the sale');
+    await box.getByRole('button', { name: 'Comment' }).click();
+    await expect.poll(() => page.getByTestId('proposal-outcome').textContent()).toContain('Commented');
+    expect(h.git(NS, 'log', '-1', '--format=%s|%(trailers:key=Cairn-Action,valueonly)', `proposals/${id}`).trim()).toBe('Needed for the sale|comment');
+    expect(await box.getAttribute('data-mergeable')).toBe('false');
 
     // Bob, in his own browser context, previews the diff and approves from the page with a comment.
     const bob = await bobContext.newPage();

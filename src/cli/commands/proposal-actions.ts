@@ -4,7 +4,7 @@ import { MERGE_CHANGE, PROPOSAL_ACTION, unwrap } from '../operations.js';
 import { type Proposal, printProposal } from '../proposal.js';
 import { type WritePayload, printWrite } from '../write-result.js';
 
-type Verdict = 'approveChange' | 'rejectChange';
+type Verdict = 'approveChange' | 'rejectChange' | 'commentChange';
 
 const VERDICTS: readonly { readonly name: string; readonly mutation: Verdict; readonly description: string }[] = [
   {
@@ -13,6 +13,7 @@ const VERDICTS: readonly { readonly name: string; readonly mutation: Verdict; re
     description: 'approve a change request (an approver the policy names, never its author): a commit on its branch',
   },
   { name: 'reject', mutation: 'rejectChange', description: 'reject a change request for good (an approver, or its author withdrawing it)' },
+  { name: 'comment', mutation: 'commentChange', description: 'comment on a change request (-m, required): a commit on its branch that approves nothing' },
 ];
 
 interface ActionOptions {

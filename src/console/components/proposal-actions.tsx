@@ -2,12 +2,15 @@ import { useState } from 'preact/hooks';
 import type { Api } from '../api.js';
 import type { ResultOf } from '../graphql.js';
 import type { ReviewRights } from '../permissions.js';
-import { APPROVE_CHANGE, MERGE_CHANGE, REJECT_CHANGE } from '../queries.js';
+import { APPROVE_CHANGE, COMMENT_CHANGE, MERGE_CHANGE, REJECT_CHANGE } from '../queries.js';
 import { Hash } from './badges.js';
 
-type Reviewed = NonNullable<ResultOf<typeof APPROVE_CHANGE>['approveChange']> | NonNullable<ResultOf<typeof REJECT_CHANGE>['rejectChange']>;
+type Reviewed =
+  | NonNullable<ResultOf<typeof APPROVE_CHANGE>['approveChange']>
+  | NonNullable<ResultOf<typeof REJECT_CHANGE>['rejectChange']>
+  | NonNullable<ResultOf<typeof COMMENT_CHANGE>['commentChange']>;
 type Merged = NonNullable<ResultOf<typeof MERGE_CHANGE>['mergeChange']>;
-type Verb = 'approve' | 'reject' | 'merge';
+type Verb = 'approve' | 'reject' | 'comment' | 'merge';
 export type ProposalOutcome = { readonly verb: Verb; readonly result: Reviewed | Merged };
 
 /**
@@ -45,7 +48,9 @@ export function ProposalActions({
           ? (await api.request(APPROVE_CHANGE, { input })).approveChange
           : verb === 'reject'
             ? (await api.request(REJECT_CHANGE, { input })).rejectChange
-            : (await api.request(MERGE_CHANGE, { input })).mergeChange;
+            : verb === 'comment'
+              ? (await api.request(COMMENT_CHANGE, { input })).commentChange
+              : (await api.request(MERGE_CHANGE, { input })).mergeChange;
       if (result) onOutcome({ verb, result });
       if (result?.__typename === 'Proposal' || result?.__typename === 'WritePayload') setComment('');
     } catch (error) {
@@ -54,7 +59,7 @@ export function ProposalActions({
       setBusy(null);
     }
   };
-  if (!rights.approve && !rights.reject && !rights.merge) return null;
+  if (!rights.approve && !rights.reject && !rights.comment && !rights.merge) return null;
   return (
     <form
       class="toolbar proposal-actions"
@@ -78,6 +83,11 @@ export function ProposalActions({
           Reject
         </button>
       )}
+      {rights.comment && (
+        <button class="button small" type="button" disabled={busy !== null || !comment.trim()} onClick={() => void run('comment')}>
+          Comment
+        </button>
+      )}
       {rights.merge && (
         <button class="button small primary" type="button" disabled={busy !== null || !mergeable} onClick={() => void run('merge')}>
           Merge
@@ -92,6 +102,8 @@ export function ProposalActions({
   );
 }
 
+const VERB_DONE: Record<Verb, string> = { approve: 'Approved', reject: 'Rejected', comment: 'Commented', merge: 'Merged' };
+
 /** What an action answered, kept under the proposal after its state changes (merged, rejected). */
 export function ProposalOutcomeView({ outcome: { verb, result } }: { outcome: ProposalOutcome }) {
   const failure = (children: preact.ComponentChildren) => (
@@ -103,7 +115,7 @@ export function ProposalOutcomeView({ outcome: { verb, result } }: { outcome: Pr
     case 'Proposal':
       return (
         <p class="alert alert-ok small" role="status" data-testid="proposal-outcome" data-outcome="Proposal">
-          ✓ {verb === 'approve' ? 'Approved' : 'Rejected'}: recorded on the proposal branch.
+          ✓ {VERB_DONE[verb]}: recorded on the proposal branch.
         </p>
       );
     case 'WritePayload':

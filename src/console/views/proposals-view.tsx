@@ -79,7 +79,9 @@ export function ProposalsView({ api, ns, params, revision }: { api: Api; ns: str
                 <ul class="reviews small">
                   {(p.reviews ?? []).map((r, i) => (
                     <li key={i}>
-                      <span class={`badge review-${(r.verdict ?? '').toLowerCase()}`}>{r.verdict === 'APPROVE' ? 'approved' : 'rejected'}</span>{' '}
+                      <span class={`badge review-${(r.verdict ?? '').toLowerCase()}`}>
+                        {r.verdict === 'APPROVE' ? 'approved' : r.verdict === 'COMMENT' ? 'commented' : 'rejected'}
+                      </span>{' '}
                       {r.reviewer?.name} <Time iso={r.time} />
                       {r.comment && <span class="muted"> — {r.comment}</span>}
                     </li>
