@@ -1,9 +1,10 @@
 import type { Role } from '../domain/access.js';
 import { ADMIN_LOG_BRANCH, type AdminAction } from '../domain/admin-log.js';
-import { CairnError, InvalidInputError, StorageError } from '../domain/errors.js';
+import { InvalidInputError } from '../domain/errors.js';
 import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import { inTimeRange } from './history.js';
+import type { Logger } from './logger.js';
 import { type Page, pageSize, refuseBackward } from './pagination.js';
 import { type VersionView, viewOf } from './version-view.js';
 import type { WritePipeline } from './write-pipeline.js';
@@ -16,9 +17,13 @@ export const MAX_ADMIN_LOG_SCAN = 2_000;
 
 export interface AdminRecord {
   readonly action: AdminAction;
-  /** The file the record adds or changes (its new content), or removes (null). */
+  /** The file the record keeps for the tag or webhook. */
   readonly path: string;
-  readonly content: string | null;
+  /**
+   * What the file holds now, read inside the log's write lock: the state after the change (null once it is gone), so
+   * two changes recorded in the other order still leave the tree as things are, never a state that did not exist.
+   */
+  readonly content: (repo: GitRepository) => Promise<string | null>;
   readonly comment: string;
 }
 
@@ -38,30 +43,31 @@ export interface AdminLogFilter {
  * like every commit, read by the audit log when asked for those actions.
  */
 export class AdminLog {
-  constructor(private readonly pipeline: WritePipeline) {}
+  constructor(
+    private readonly pipeline: WritePipeline,
+    private readonly logger: Logger,
+  ) {}
 
-  /** Records a change already made; `role` is what the change itself needed, so recording asks no more of the actor. */
+  /**
+   * Records a change already made; `role` is what the change itself needed, so recording asks no more of the actor.
+   * The change stands whatever happens here (a webhook's new secret must reach its caller): a record that cannot be
+   * written is logged as an error with what it would have said, never reported as the change failing.
+   */
   async record(actor: Actor, namespace: string, role: Role, record: AdminRecord): Promise<void> {
-    await this.pipeline.write({
-      actor,
-      target: this.pipeline.targets.adminLog(namespace, role),
-      options: { expectedVersion: null, comment: record.comment },
-      request: { operation: `admin-log:${record.action}`, payload: [record.path] },
-      plan: () => Promise.resolve({ action: record.action, files: new Map([[record.path, record.content]]) }),
-    });
-  }
-}
-
-/**
- * Records a change that was already made (the tag or webhook exists now): a failure to record it must not read as
- * "nothing happened", so it says what was done and what was not.
- */
-export async function recordAfter(what: string, record: () => Promise<void>): Promise<void> {
-  try {
-    await record();
-  } catch (error) {
-    const reason = error instanceof CairnError || error instanceof Error ? error.message : String(error);
-    throw new StorageError('admin-log', `${what} was changed, but recording the change in the namespace's admin log failed (${reason})`);
+    try {
+      await this.pipeline.write({
+        actor,
+        target: this.pipeline.targets.adminLog(namespace, role),
+        options: { expectedVersion: null, comment: record.comment },
+        request: { operation: `admin-log:${record.action}`, payload: [record.path] },
+        plan: async (repo) => ({ action: record.action, files: new Map([[record.path, await record.content(repo)]]) }),
+      });
+    } catch (error) {
+      this.logger.error(
+        { err: error, namespace, action: record.action, path: record.path, operator: actor.operator.email, comment: record.comment },
+        "a tag or webhook change was made but could not be recorded on the namespace's admin log",
+      );
+    }
   }
 }
 

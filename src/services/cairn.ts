@@ -1,6 +1,7 @@
 import { EMPTY_ALLOW_LIST, type WebhookAllowList } from '../domain/webhook-url.js';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../domain/retry-schedule.js';
 import type { RepositoryStore } from '../git/repository-store.js';
+import type { Actor } from './actor.js';
 import { AdminLog } from './admin-log.js';
 import { AuditQuery } from './audit-query.js';
 import { AuditAcross } from './audit-across.js';
@@ -30,7 +31,7 @@ import { SsrfGuard } from './webhooks/ssrf-guard.js';
 import { LocalWebhookDispatcher, type WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { WebhookRegistry } from './webhooks/webhook-registry.js';
 import { WebhookSender } from './webhooks/webhook-sender.js';
-import { WebhookService } from './webhooks/webhook-service.js';
+import { WebhookService, recordWebhookChange } from './webhooks/webhook-service.js';
 import { WritePipeline, type WriteSettings } from './write-pipeline.js';
 import { EnvironmentService } from './environments.js';
 import { EnvironmentDiff } from './environment-diff.js';
@@ -161,6 +162,9 @@ export function createCairn(deps: CairnDependencies): Cairn {
   const proposalEvents = new ProposalEvents(access);
   const webhookSettings = deps.webhooks ?? DEFAULT_WEBHOOK_SETTINGS;
   const registry = new WebhookRegistry(deps.store, pipeline, deps.write.committer);
+  const adminLog = new AdminLog(pipeline, deps.logger);
+  // Cairn's own decisions (a webhook disabled because its endpoint answered 410): its committer identity makes them.
+  const cairnItself: Actor = { operator: { ...deps.write.committer, grants: new Map([['*', 'admin' as const]]) }, ip: '' };
   const deliveryLog = deps.deliveryLog ?? new FileDeliveryLog(deps.store, webhookSettings.logSize);
   const guard = new SsrfGuard(webhookSettings.allow);
   const webhookDispatcher = new LocalWebhookDispatcher({
@@ -178,7 +182,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
       random: Math.random,
       observer,
       disable: async (id, reason) => {
-        await registry.update(
+        const disabled = await registry.update(
           id,
           (current) => (current ? { ...current, enabled: false, disabledReason: reason, updatedAt: deps.write.clock().toISOString() } : null),
           {
@@ -188,12 +192,12 @@ export function createCairn(deps: CairnDependencies): Cairn {
             comment: `disable webhook ${id}: ${reason}`,
           },
         );
+        if (disabled) await recordWebhookChange(adminLog, registry, cairnItself, disabled.namespace, id, `disable webhook ${id}: ${reason}`);
       },
     },
   });
   const overlays = new OverlayService(access);
   const audit = new AuditQuery(access);
-  const adminLog = new AdminLog(pipeline);
   const rolloutSettings = deps.rollouts ?? DEFAULT_ROLLOUT_SETTINGS;
   const clock = (): number => deps.write.clock().getTime();
   const instanceRegistry = new InstanceRegistry({
@@ -203,7 +207,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
     clock,
   });
   // Rollout transitions and automatic rollbacks are Cairn's own decisions: its committer identity makes them.
-  const driver = { operator: { ...deps.write.committer, grants: new Map([['*', 'admin' as const]]) }, ip: '' };
+  const driver = cairnItself;
   const environmentEvents = new EnvironmentEvents();
   instanceRegistry.onChange((instance) =>
     environmentEvents.publish({ kind: 'instance', namespace: instance.namespace, environment: instance.environment, instance }),

@@ -7,7 +7,7 @@ import { RemoteMovedError } from '../git/remote.js';
 import type { GitRepository } from '../git/repository.js';
 import { type StoredTag, TagExistsInRepositoryError, TagPathConflictError } from '../git/tag-store.js';
 import type { Actor } from './actor.js';
-import { type AdminLog, recordAfter } from './admin-log.js';
+import type { AdminLog } from './admin-log.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import { policyAt } from './namespace-policy.js';
 import { gitFailure } from './git-failure.js';
@@ -69,14 +69,12 @@ export class TagService {
       if (error instanceof TagPathConflictError) throw new InvalidTagNameError(name, `conflicts with the existing tag '${error.existing}'`);
       throw gitFailure(error);
     }
-    await recordAfter(`tag ${name}`, () =>
-      this.adminLog.record(actor, repo.name, 'editor', {
-        action: 'tag',
-        path: tagRecordPath(name),
-        content: tagRecord(target.commit.oid, message),
-        comment: `tag ${name} at ${target.commit.oid.slice(0, 12)}${message ? `: ${message.trim()}` : ''}`,
-      }),
-    );
+    await this.adminLog.record(actor, repo.name, 'editor', {
+      action: 'tag',
+      path: tagRecordPath(name),
+      content: tagRecordNow(name),
+      comment: `tag ${name} at ${target.commit.oid.slice(0, 12)}${message ? `: ${message.trim()}` : ''}`,
+    });
     return { namespace: repo, tag, protectedBy: coveringPattern(patterns, name) };
   }
 
@@ -96,14 +94,12 @@ export class TagService {
       if (error instanceof RemoteMovedError) throw new TagExistsError(name, 'another value on the shared remote');
       throw gitFailure(error);
     }
-    await recordAfter(`tag ${name}`, () =>
-      this.adminLog.record(actor, repo.name, 'admin', {
-        action: 'untag',
-        path: tagRecordPath(name),
-        content: null,
-        comment: `delete tag ${name} (it was at ${tag.target.slice(0, 12)})`,
-      }),
-    );
+    await this.adminLog.record(actor, repo.name, 'admin', {
+      action: 'untag',
+      path: tagRecordPath(name),
+      content: tagRecordNow(name),
+      comment: `delete tag ${name} (it was at ${tag.target.slice(0, 12)})`,
+    });
     return { namespace: repo, tag, protectedBy: null };
   }
 }
@@ -126,9 +122,12 @@ function refusalToMove(patterns: readonly string[], name: string, current: strin
   return protectedBy ? new ProtectedTagError(name, protectedBy) : new TagExistsError(name, current);
 }
 
-/** What the admin log keeps of a tag: the version it names and its message. */
-function tagRecord(version: string, message: string): string {
-  return `${JSON.stringify({ version, message }, null, 2)}\n`;
+/** What the admin log keeps of a tag, as it is when recorded: the version it names and its message; null once deleted. */
+function tagRecordNow(name: string): (repo: GitRepository) => Promise<string | null> {
+  return async (repo) => {
+    const tag = await repo.tag(name);
+    return tag ? `${JSON.stringify({ version: tag.target, message: tag.message ?? '' }, null, 2)}\n` : null;
+  };
 }
 
 /** Git's own cleanup of `git tag -m`: no trailing blank lines, one final newline; an empty message stays empty. */

@@ -253,6 +253,13 @@ describe('webhooks', () => {
     expect(log).toContain('Cairn <cairn@localhost>');
     expect(log).toContain(`disable webhook ${id}`);
     expect(log).toContain('Cairn-Action: update');
+    // And on the namespace's admin log, as Cairn's own change, the record showing it disabled.
+    const recorded = await eventually(
+      () => Promise.resolve(h.git(ns, 'log', '-1', '--format=%an|%s', 'admin-log')),
+      (l) => l.includes('disable'),
+    );
+    expect(recorded).toContain(`Cairn|disable webhook ${id}`);
+    expect(JSON.parse(h.git(ns, 'show', `admin-log:webhooks/${id}.json`))).toMatchObject({ enabled: false, site: new URL(r.url).origin });
 
     const b = await put(ns, 'b.json', { b: 1 });
     await sleep(300);

@@ -12,7 +12,7 @@ import { translatingGitFailures } from '../git-failure.js';
 import { releaseLog } from '../release-log.js';
 import { laterIn, webhookEnvironmentNames } from './release-stream.js';
 import type { Actor } from '../actor.js';
-import { type AdminLog, recordAfter } from '../admin-log.js';
+import type { AdminLog } from '../admin-log.js';
 import type { NamespaceAccess } from '../namespace-access.js';
 import type { Page, PageArgs } from '../pagination.js';
 import type { DeliveryLog } from './delivery-log.js';
@@ -121,7 +121,7 @@ export class WebhookService {
     await this.startReleaseCursors(repo, id, environments, null);
     const change = this.change(actor, 'create', input.comment, `create webhook ${id} on ${repo.name}`);
     await this.registry.update(id, () => definition, change);
-    await this.record(actor, definition.namespace, id, definition, change.comment);
+    await this.record(actor, definition.namespace, id, change.comment);
     await this.dispatcher.reload();
     return { webhook: publicView(definition), secret };
   }
@@ -156,7 +156,7 @@ export class WebhookService {
       change,
     );
     if (!updated) throw new NotFoundError('webhook', before.id);
-    await this.record(actor, updated.namespace, updated.id, updated, change.comment);
+    await this.record(actor, updated.namespace, updated.id, change.comment);
     // Answered once the worker has the new definition: the next commit goes out with it.
     await this.dispatcher.reload();
     return publicView(updated);
@@ -167,7 +167,7 @@ export class WebhookService {
     const before = await this.authorized(actor, id);
     const change = this.change(actor, 'delete', comment, `delete webhook ${before.id} on ${before.namespace}`);
     await this.registry.update(before.id, () => null, change);
-    await this.record(actor, before.namespace, before.id, null, change.comment);
+    await this.record(actor, before.namespace, before.id, change.comment);
     await this.dispatcher.reload();
     const repo = await this.access.store.get(before.namespace);
     if (repo) await removeWebhookCursor(repo, before.id);
@@ -191,7 +191,7 @@ export class WebhookService {
       change,
     );
     if (!updated) throw new NotFoundError('webhook', before.id);
-    await this.record(actor, updated.namespace, updated.id, updated, change.comment);
+    await this.record(actor, updated.namespace, updated.id, change.comment);
     await this.dispatcher.reload();
     return { webhook: publicView(updated), secret };
   }
@@ -278,17 +278,10 @@ export class WebhookService {
 
   /**
    * The change on the namespace's admin log, after the definition (the system repository is where webhooks live;
-   * the log is where the namespace's people read who changed them). Never the secrets.
+   * the log is where the namespace's people read who changed them).
    */
-  private async record(actor: Actor, namespace: string, id: string, definition: WebhookDefinition | null, comment: string): Promise<void> {
-    await recordAfter(`webhook ${id}`, () =>
-      this.adminLog.record(actor, namespace, 'admin', {
-        action: 'webhook',
-        path: webhookRecordPath(id),
-        content: definition ? webhookRecord(definition) : null,
-        comment,
-      }),
-    );
+  private async record(actor: Actor, namespace: string, id: string, comment: string): Promise<void> {
+    await recordWebhookChange(this.adminLog, this.registry, actor, namespace, id, comment);
   }
 
   private change(actor: Actor, action: CommitAction, comment: string | null | undefined, fallback: string): DefinitionChange {
@@ -305,8 +298,31 @@ function normalizeActions(actions: readonly CommitAction[] | null | undefined): 
   return actions?.length ? [...new Set(actions)].sort() : null;
 }
 
-/** What the admin log keeps of a definition: what it delivers and where, not its secrets or cursors. */
+/** Records a webhook's change on its namespace's admin log, with the definition as it is when recorded. */
+export async function recordWebhookChange(
+  adminLog: AdminLog,
+  registry: WebhookRegistry,
+  actor: Actor,
+  namespace: string,
+  id: string,
+  comment: string,
+): Promise<void> {
+  await adminLog.record(actor, namespace, 'admin', {
+    action: 'webhook',
+    path: webhookRecordPath(id),
+    content: async () => {
+      const definition = await registry.get(id);
+      return definition ? webhookRecord(definition) : null;
+    },
+    comment,
+  });
+}
+
+/**
+ * What the admin log keeps of a definition: what it delivers and to which site. Viewers read the log, so never the
+ * secrets, nor the URL's path and query: many endpoints carry their credential there (a Slack webhook's path).
+ */
 function webhookRecord(d: WebhookDefinition): string {
-  const { url, pathPrefix, actions, environments, enabled, disabledReason } = d;
-  return `${JSON.stringify({ url, pathPrefix, actions, environments, enabled, disabledReason }, null, 2)}\n`;
+  const { pathPrefix, actions, environments, enabled, disabledReason } = d;
+  return `${JSON.stringify({ site: new URL(d.url).origin, pathPrefix, actions, environments, enabled, disabledReason }, null, 2)}\n`;
 }
