@@ -38,7 +38,7 @@ export const SERVER_SETTINGS = z.object({
     'leaf values one blame may answer; past it `TooExpensive` (blame a subtree with `pointer`)',
   ),
   CAIRN_MAX_REVERT_LATER_VERSIONS: atLeastOne(DEFAULT_MAX_REVERT_LATER_VERSIONS).describe(
-    "later versions of a document a revert's conflict detail reads (which versions changed each conflicting value); past it the detail lists the newest and says `truncated`",
+    "later versions a revert's conflict detail reads, all its documents together (which versions changed each conflicting value); past it the detail lists the newest and says `truncated`",
   ),
   CAIRN_COMMITTER_NAME: text('Cairn').describe('committer name of every commit (the author is the operator)'),
   CAIRN_COMMITTER_EMAIL: text('cairn@localhost').describe('committer email of every commit'),

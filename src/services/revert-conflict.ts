@@ -8,10 +8,11 @@ import { giveWay } from './event-loop-turn.js';
 import { type VersionView, viewOf } from './version-view.js';
 
 /**
- * Later versions of one document a conflict's detail reads (CAIRN_MAX_REVERT_LATER_VERSIONS). The detail is computed
- * inside the namespace's write lock, one parse of the document per later version: 100 versions of a 1 MiB document is
- * about a second of parsing (in slices, giving way between them), so a revert of a version thousands of commits old
- * never holds the lock for minutes. Past it the detail lists the newest ones and says it was cut short.
+ * Later versions a revert's conflict detail reads, all its documents together (CAIRN_MAX_REVERT_LATER_VERSIONS). The
+ * detail is computed inside the namespace's write lock, one parse of a document per later version: 100 versions of a
+ * 1 MiB document is about a second of parsing (in slices, giving way between them), so neither a revert of a version
+ * thousands of commits old nor one of a thousand documents holds the lock for minutes. Past it the detail lists the
+ * newest versions read and says it was cut short.
  */
 export const DEFAULT_MAX_REVERT_LATER_VERSIONS = 100;
 
@@ -69,12 +70,14 @@ export interface ConflictSides {
  * to the reverted version (the commit index lists them; each is read once). A version changed a value when the value
  * it left differs from the one the next older version left (the reverted version's, for the oldest).
  */
-export async function conflictDetail(repo: GitRepository, reverted: IndexedCommit, sides: ConflictSides, maxVersions: number): Promise<DetailedConflict> {
+export async function conflictDetail(repo: GitRepository, reverted: IndexedCommit, sides: ConflictSides, budget: { left: number }): Promise<DetailedConflict> {
+  const maxVersions = Math.max(0, budget.left);
   const history = repo.historyOf(sides.path);
   // One past the bound, to know whether the list is cut short.
   const later: number[] = [];
   for (let i = history.length - 1; i >= 0 && (history[i] ?? -1) > reverted.seq && later.length <= maxVersions; i--) later.push(history[i] ?? -1);
   const read = later.slice(0, maxVersions);
+  budget.left -= read.length;
   // What each read version left at the path, newest first; a deleted document leaves undefined.
   const documents: { commit: IndexedCommit; value: JsonValue | undefined }[] = [];
   for (const seq of read) {

@@ -67,6 +67,8 @@ async function planRevert(
   if (commit.seq < 0) throw new InvalidInputError(`'${version}' is not a version of main; only main's versions are reverted`);
   const files = new Map<string, string | null>();
   const conflicts: DetailedConflict[] = [];
+  // One budget for the whole revert: each document in conflict reads what the ones before it left.
+  const budget = { left: maxLaterVersions };
   const changes = commit.changes.filter((c) => isDocumentPath(c.path));
   const unknown = [...resolutions.keys()].find((path) => !changes.some((c) => c.path === path));
   if (unknown !== undefined) throw notInConflict(unknown, [...(resolutions.get(unknown)?.keys() ?? [])][0] ?? '');
@@ -85,7 +87,7 @@ async function planRevert(
     const outcome = chosen ? revertDocument(change.path, format, before, after, current, chosen) : plain;
     if (outcome.kind === 'conflict') {
       const sides = { path: change.path, pointers: conflicting, before: before?.value, after: after?.value, current: current?.value };
-      conflicts.push(await conflictDetail(repo, commit, sides, maxLaterVersions));
+      conflicts.push(await conflictDetail(repo, commit, sides, budget));
     } else if (outcome.kind === 'write') files.set(change.path, outcome.text);
     else if (outcome.kind === 'delete') files.set(change.path, null);
     await giveWay();

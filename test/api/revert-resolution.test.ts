@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../support/harness.js';
-import { CREATE_NAMESPACE, PAYLOAD_FIELDS, PUT_CONFIG, type WriteResult } from '../support/operations.js';
+import { APPLY_CHANGES, CREATE_NAMESPACE, PAYLOAD_FIELDS, PUT_CONFIG, type WriteResult } from '../support/operations.js';
 import { ADMIN } from '../support/tokens.js';
 
 const REVERT_DETAIL = `mutation($input: RevertInput!) { revert(input: $input) { __typename ${PAYLOAD_FIELDS}
@@ -150,5 +150,31 @@ describe('revert conflicts: the detail is bounded (CAIRN_MAX_REVERT_LATER_VERSIO
       [v[4], 5],
       [v[3], 4],
     ]);
+  });
+
+  it('shares the bound among the documents of one revert: a later document gets what the earlier ones left', async () => {
+    await h.gql(CREATE_NAMESPACE, { name: 'wide' });
+    const head = (): string => h.git('wide', 'rev-parse', 'main').trim();
+    const apply = async (a: number, b: number, expectedVersion: string | null): Promise<string> => {
+      const res = await h.gql<{ applyChanges: WriteResult }>(APPLY_CHANGES, {
+        input: {
+          namespace: 'wide',
+          expectedVersion,
+          changes: [
+            { path: 'a.json', content: { n: a } },
+            { path: 'b.json', content: { n: b } },
+          ],
+        },
+      });
+      return res.data.applyChanges.version!.hash;
+    };
+    await apply(0, 0, null);
+    const reverted = await apply(1, 1, head());
+    await apply(2, 2, head());
+    await apply(3, 3, head());
+    const res = (await h.gql<{ revert: Detail }>(REVERT_DETAIL, { input: { namespace: 'wide', version: reverted, expectedVersion: head() } })).data.revert;
+    const [a, b] = res.conflicts!.map((c) => c.values[0]!);
+    expect(a!.laterVersions).toHaveLength(2);
+    expect(b).toMatchObject({ truncated: true, laterVersions: [] });
   });
 });
