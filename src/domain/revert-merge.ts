@@ -1,7 +1,7 @@
 import { serializeDocument } from './document-codec.js';
 import type { DocumentFormat } from './document-path.js';
 import { cloneJson } from './json-clone.js';
-import { getAtPointer } from './json-pointer.js';
+import { decodePointer, encodePointer, getAtPointer } from './json-pointer.js';
 import { deepEqual, type JsonValue } from './json-value.js';
 import { applyValueChange } from './value-edit.js';
 import { diffValues, type ValueChange } from './value-diff.js';
@@ -40,7 +40,8 @@ export function revertDocument(
 ): RevertOutcome {
   const whole = resolutions.has('') ? resolveWhole(format, resolutions.get(''), current) : null;
   const outcome = revertUnresolved(path, format, before, after, current, resolutions);
-  return whole && outcome.kind === 'conflict' && outcome.pointers.length === 1 && outcome.pointers[0] === '' ? whole : outcome;
+  // The whole document chosen settles every conflict in it, whichever values they were.
+  return whole && outcome.kind === 'conflict' ? whole : outcome;
 }
 
 function revertUnresolved(
@@ -96,13 +97,47 @@ function mergeInverse(
   let merged: JsonValue | undefined = cloneJson(current.value);
   for (const change of toApply) {
     const result = applyValueChange(merged, change);
-    if (result.ok) merged = result.value;
+    if (result.ok) {
+      merged = result.value;
+      continue;
+    }
+    // A change that cannot apply here (its parent is gone) is a conflict, which a choice for that value settles.
+    const settled = resolutions.has(change.pointer) ? applyChoice(merged, change.pointer, resolutions.get(change.pointer)) : null;
+    if (settled) merged = settled.value;
     else conflicts.add(change.pointer);
   }
   if (conflicts.size > 0) return { kind: 'conflict', pointers: [...conflicts].sort() };
   if (merged === undefined) return { kind: 'delete' };
   if (deepEqual(merged, current.value)) return { kind: 'unchanged' };
   return { kind: 'write', text: renderMerged(path, format, current.text, toApply, merged) };
+}
+
+/**
+ * The chosen value put in place against the merge so far, creating the objects on its way that are missing (a value
+ * chosen under a parent later versions removed); null when even that cannot place it (an array in the way).
+ */
+function applyChoice(merged: JsonValue | undefined, pointer: string, chosen: JsonValue | undefined): { value: JsonValue | undefined } | null {
+  if (merged === undefined) return null;
+  const now = getAtPointer(merged, pointer);
+  let document: JsonValue | undefined = merged;
+  if (chosen !== undefined) {
+    const tokens = decodePointer(pointer);
+    for (let depth = 1; depth < tokens.length; depth++) {
+      const parent = encodePointer(tokens.slice(0, depth));
+      if (document === undefined) return null;
+      if (getAtPointer(document, parent) !== undefined) continue;
+      const created = applyValueChange(document, { pointer: parent, op: 'add', newValue: {} });
+      if (!created.ok) return null;
+      document = created.value;
+    }
+  }
+  let value = document;
+  for (const change of resolutionChange(pointer, now, chosen)) {
+    const result = applyValueChange(value, change);
+    if (!result.ok) return null;
+    value = result.value;
+  }
+  return { value };
 }
 
 /** The change that puts the chosen value where the current one is (none when they already agree). */

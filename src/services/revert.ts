@@ -82,7 +82,8 @@ async function planRevert(
     const plain = revertDocument(change.path, format, before, after, current);
     const chosen = resolutions.get(change.path);
     const conflicting = plain.kind === 'conflict' ? plain.pointers : [];
-    const stray = [...(chosen?.keys() ?? [])].find((pointer) => !conflicting.includes(pointer));
+    // The whole document ('') may settle any conflict of it; a single value only its own.
+    const stray = [...(chosen?.keys() ?? [])].find((pointer) => (pointer === '' ? plain.kind !== 'conflict' : !conflicting.includes(pointer)));
     if (stray !== undefined) throw notInConflict(change.path, stray);
     const outcome = chosen ? revertDocument(change.path, format, before, after, current, chosen) : plain;
     if (outcome.kind === 'conflict') {

@@ -234,4 +234,22 @@ describe('revertDocument: resolutions', () => {
     expect(writtenText(revertDocument('d.json', 'json', null, created, json({ a: 2 }), new Map([['', { a: 5 }]])))).toBe(serializeDocument('json', { a: 5 }));
     expect(revertDocument('d.json', 'json', null, created, json({ a: 2 }), new Map([['', undefined]]))).toEqual({ kind: 'delete' });
   });
+
+  it('places a chosen value under a parent later versions removed, creating the parent', () => {
+    const [before, after, current] = [json({ a: { b: 2 } }), json({ a: { b: 1 } }), json({ z: 1 })];
+    expect(revertDocument('d.json', 'json', before, after, current)).toEqual({ kind: 'conflict', pointers: ['/a/b'] });
+    expect(writtenText(revertDocument('d.json', 'json', before, after, current, new Map([['/a/b', 7]])))).toBe(
+      serializeDocument('json', { z: 1, a: { b: 7 } }),
+    );
+  });
+
+  it('settles with a choice a change that could not apply (its parent gone), and with the whole document any conflict', () => {
+    const [before, after, current] = [json({ a: { b: 1, c: 2 } }), json({ a: { b: 1 } }), json({ x: 2 })];
+    expect(revertDocument('d.json', 'json', before, after, current)).toEqual({ kind: 'conflict', pointers: ['/a/c'] });
+    expect(writtenText(revertDocument('d.json', 'json', before, after, current, new Map([['/a/c', 3]])))).toBe(
+      serializeDocument('json', { x: 2, a: { c: 3 } }),
+    );
+    expect(revertDocument('d.json', 'json', before, after, current, new Map([['/a/c', undefined]]))).toEqual({ kind: 'unchanged' });
+    expect(writtenText(revertDocument('d.json', 'json', before, after, current, new Map([['', { x: 9 }]])))).toBe(serializeDocument('json', { x: 9 }));
+  });
 });
