@@ -55,12 +55,17 @@ export function useTray(ns: string): StagedChange[] {
 }
 
 /**
- * The version the change request is proposed against: the base of the document staged first, the oldest one
- * opened, so that a change main made to any staged document since is refused (VersionConflict) rather than
- * silently overwritten.
+ * The version the change request is proposed against: the oldest of the staged documents' bases (`sequence` finds
+ * where each is in main's history), so that a change main made to any staged document since it was opened is
+ * refused (VersionConflict) rather than silently overwritten. Which document was staged first says nothing: one
+ * opened long ago may be staged last, and one staged first may be staged again from a newer version.
  */
-export function trayBase(tray: readonly StagedChange[]): string | null {
-  return tray[0]?.base || null;
+export function oldestBase(tray: readonly StagedChange[], sequenceOf: ReadonlyMap<string, number>): string | null {
+  let oldest: StagedChange | null = null;
+  for (const change of tray) {
+    if (!oldest || (sequenceOf.get(change.base) ?? -1) < (sequenceOf.get(oldest.base) ?? -1)) oldest = change;
+  }
+  return oldest?.base || null;
 }
 
 function write(ns: string, tray: readonly StagedChange[]): void {

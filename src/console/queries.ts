@@ -1504,3 +1504,26 @@ export const UPLOAD_DOCUMENTS = graphql(
   `,
   [ERROR],
 );
+
+/** Where a version is in main's history (the draft change request proposes against its oldest base). */
+export const VERSION_SEQUENCE = graphql(
+  `
+    query VersionSequence($ns: String!, $ref: String!) {
+      namespace(name: $ns) {
+        __typename
+        ... on Namespace {
+          version(ref: $ref) {
+            __typename
+            ... on Version {
+              hash
+              sequence
+            }
+            ...ErrorFields
+          }
+        }
+        ...ErrorFields
+      }
+    }
+  `,
+  [ERROR],
+);

@@ -1,3 +1,4 @@
+import { oldestBase } from '../../src/console/change-tray.js';
 import { describe, expect, it } from 'vitest';
 import { documentDiagnostics } from '../../src/console/document-lint.js';
 import { globMatcher } from '../../src/console/glob.js';
@@ -54,5 +55,36 @@ describe('the editor: three-way merge, globs, governed paths, diagnostics', () =
     // An unclosed bracket at the very end marks the last visible character, inside the text.
     const [end] = documentDiagnostics('port: [8080\n', 'YAML', []);
     expect([end?.from, end?.to]).toEqual([10, 11]);
+  });
+});
+
+describe('the draft change request base', () => {
+  it('is the oldest staged base by main sequence, not the first staged, and a base main lacks reads as the oldest', () => {
+    const tray = [
+      { path: 'a.json', text: '{}', base: 'h3' },
+      { path: 'b.json', text: '{}', base: 'h1' },
+      { path: 'c.json', text: '{}', base: 'h2' },
+    ];
+    expect(
+      oldestBase(
+        tray,
+        new Map([
+          ['h3', 3],
+          ['h1', 1],
+          ['h2', 2],
+        ]),
+      ),
+    ).toBe('h1');
+    expect(
+      oldestBase(
+        tray,
+        new Map([
+          ['h3', 3],
+          ['h2', 2],
+        ]),
+      ),
+    ).toBe('h1');
+    expect(oldestBase([tray[0]!], new Map())).toBe('h3');
+    expect(oldestBase([], new Map())).toBeNull();
   });
 });

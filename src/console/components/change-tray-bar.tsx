@@ -1,8 +1,22 @@
 import { useState } from 'preact/hooks';
 import type { Api } from '../api.js';
-import { clearTray, trayBase, unstage, useTray } from '../change-tray.js';
-import { PROPOSE_CHANGE } from '../queries.js';
+import { type StagedChange, clearTray, oldestBase, unstage, useTray } from '../change-tray.js';
+import { PROPOSE_CHANGE, VERSION_SEQUENCE } from '../queries.js';
 import { href, navigate } from '../route.js';
+
+/** Where each staged base is in main's history; a base main no longer has reads as the oldest (-1): refused, not lost. */
+async function sequences(api: Api, ns: string, tray: readonly StagedChange[]): Promise<Map<string, number>> {
+  const bases = [...new Set(tray.map((c) => c.base).filter(Boolean))];
+  if (bases.length < 2) return new Map();
+  const found = await Promise.all(
+    bases.map(async (ref) => {
+      const namespace = (await api.request(VERSION_SEQUENCE, { ns, ref })).namespace;
+      const version = namespace?.__typename === 'Namespace' ? namespace.version : null;
+      return [ref, version?.__typename === 'Version' ? (version.sequence ?? -1) : -1] as const;
+    }),
+  );
+  return new Map(found);
+}
 
 /**
  * The draft change request: the documents staged from the editor, each removable, and "Open change request", which
@@ -20,7 +34,7 @@ export function ChangeTrayBar({ api, ns }: { api: Api; ns: string }) {
     try {
       const input = {
         namespace: ns,
-        expectedVersion: trayBase(tray),
+        expectedVersion: oldestBase(tray, await sequences(api, ns, tray)),
         comment: comment.trim() || undefined,
         changes: tray.map(({ path, text }) => ({ path, text })),
       };
