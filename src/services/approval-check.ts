@@ -54,7 +54,7 @@ export class ApprovalCheck implements WriteCheck {
 }
 
 /** Why a write of Cairn's own files is refused: the policy (or a schema) decides later writes, so only an admin changes it. */
-function governedBy(namespace: string, files: readonly string[]): string {
+export function governedBy(namespace: string, files: readonly string[]): string {
   return `this changes ${files.join(', ')}, which decide${files.length === 1 ? 's' : ''} what later writes to '${namespace}' need: only an admin of '${namespace}' may change ${files.length === 1 ? 'it' : 'them'} (a rollback or a merge across such a change too)`;
 }
 

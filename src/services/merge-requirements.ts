@@ -1,8 +1,10 @@
-import type { CairnError } from '../domain/errors.js';
+import { type Grants, roleIn, satisfies } from '../domain/access.js';
+import { type CairnError, ForbiddenError } from '../domain/errors.js';
 import type { NamespacePolicy } from '../domain/namespace-policy.js';
-import { type RuleApprovals, coveringRules, evaluateApprovals, releaseRules, releaseSubject } from '../domain/proposal.js';
+import { type RuleApprovals, coveringRules, evaluateApprovals, isGovernanceFile, releaseRules, releaseSubject } from '../domain/proposal.js';
 import { ApprovalRequiredError, ProposalClosedError, ProposalConflictError, ProposalRejectedError } from '../domain/proposal-errors.js';
 import type { GitRepository } from '../git/repository.js';
+import { governedBy } from './approval-check.js';
 import type { Proposal } from './proposal-log.js';
 
 /**
@@ -38,6 +40,18 @@ export function releaseRequirements(proposal: Proposal, environment: string, pol
   const closed = closedBlockers(proposal);
   const requirements = withApprovals(proposal, releaseRules(policy, environment), [releaseSubject(environment)], []);
   return closed.length ? { ...requirements, blockers: closed } : requirements;
+}
+
+/**
+ * What the one asking would need to merge it themselves, as the merge checks it (the main target opens for editors,
+ * ApprovalCheck lets an admin alone merge a change of Cairn's own files): first in the box, since the merge checks
+ * them first. The merge's own plan does not repeat them: the pipeline does.
+ */
+export function roleBlockers(grants: Grants, namespace: string, proposal: Proposal): CairnError[] {
+  const role = roleIn(grants, namespace);
+  if (!satisfies(role, 'editor')) return [new ForbiddenError(namespace, 'editor')];
+  const governance = proposal.changes.map((c) => c.path).filter(isGovernanceFile);
+  return governance.length && role !== 'admin' ? [new ForbiddenError(namespace, 'admin', governedBy(namespace, governance))] : [];
 }
 
 /** The merge's own check: the first blocker is the merge's refusal; met, the approvers its commit names. */

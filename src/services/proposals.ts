@@ -10,7 +10,7 @@ import type { GitRepository } from '../git/repository.js';
 import type { Actor } from './actor.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import type { ProposalEvent, ProposalEvents } from './proposal-events.js';
-import { type MergeRequirements, changeRequirements, enforceRequirements, releaseRequirements } from './merge-requirements.js';
+import { type MergeRequirements, changeRequirements, enforceRequirements, releaseRequirements, roleBlockers } from './merge-requirements.js';
 import { policyAt } from './namespace-policy.js';
 import { type Proposal, type ProposedRelease, type ReviewVerdict, listProposals, readProposal } from './proposal-log.js';
 import type { ReleaseAsk } from './environments.js';
@@ -163,7 +163,9 @@ export class ProposalService {
   async requirements(actor: Actor, proposal: Proposal): Promise<MergeRequirements> {
     const repo = await this.access.open(actor, proposal.namespace.name, 'viewer');
     const policy = await policyAt(repo);
-    return proposal.release ? releaseRequirements(proposal, proposal.release.environment, policy) : changeRequirements(repo, proposal, policy);
+    const requirements = proposal.release ? releaseRequirements(proposal, proposal.release.environment, policy) : changeRequirements(repo, proposal, policy);
+    if (proposal.state !== 'open') return requirements;
+    return { ...requirements, blockers: [...roleBlockers(actor.operator.grants, repo.name, proposal), ...requirements.blockers] };
   }
 
   async list(actor: Actor, namespace: string, state: ProposalState | null): Promise<Proposal[]> {

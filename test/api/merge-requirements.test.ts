@@ -40,8 +40,8 @@ describe('merge requirements', () => {
     expect(res.data.proposeChange.__typename).toBe('Proposal');
     return res.data.proposeChange.id;
   };
-  const requirements = async (id: string): Promise<Requirements> =>
-    (await h.gql<{ namespace: { proposal: { requirements: Requirements } } }>(REQUIREMENTS, { ns: 'cfg', id }, BOB.token)).data.namespace.proposal.requirements;
+  const requirements = async (id: string, token = BOB.token): Promise<Requirements> =>
+    (await h.gql<{ namespace: { proposal: { requirements: Requirements } } }>(REQUIREMENTS, { ns: 'cfg', id }, token)).data.namespace.proposal.requirements;
   const act = async (mutation: string, field: string, id: string, token: string): Promise<Record<string, unknown>> =>
     (await h.gql<Record<string, Record<string, unknown>>>(mutation, { input: { namespace: 'cfg', proposal: id } }, token)).data[field]!;
 
@@ -100,5 +100,19 @@ describe('merge requirements', () => {
     expect(blocked.blockers.map((b) => b.code)).toEqual(['PROPOSAL_CONFLICT']);
     expect(blocked.blockers[0]!.message).toContain('dev/app.json');
     expect(await act(MERGE, 'mergeChange', id, ALICE.token)).toMatchObject({ __typename: 'ProposalConflict' });
+  });
+
+  it("says what the one asking needs to merge it: the editor role, and an admin for Cairn's own files, as the merge refuses", async () => {
+    const id = await propose([{ path: '.cairn/schemas/index.json', content: {} }]);
+    // Cairn's own files are under every rule: the approvals first, then only the role stands in the way.
+    expect((await requirements(id, CAROL.token)).blockers.map((b) => b.code)).toEqual(['FORBIDDEN', 'APPROVAL_REQUIRED']);
+    for (const reviewer of [BOB, CAROL]) expect((await act(APPROVE, 'approveChange', id, reviewer.token)).__typename).toBe('Proposal');
+    expect(await requirements(id, CAROL.token)).toMatchObject({ mergeable: false, blockers: [{ code: 'FORBIDDEN' }] });
+    const editor = await requirements(id, BOB.token);
+    expect(editor).toMatchObject({ mergeable: false, blockers: [{ code: 'FORBIDDEN' }] });
+    expect(editor.blockers[0]!.message).toContain('only an admin');
+    expect(await act(MERGE, 'mergeChange', id, BOB.token)).toMatchObject({ __typename: 'Forbidden' });
+    expect(await requirements(id, ADMIN.token)).toMatchObject({ mergeable: true, blockers: [] });
+    expect(await act(MERGE, 'mergeChange', id, ADMIN.token)).toMatchObject({ __typename: 'WritePayload', status: 'COMMITTED' });
   });
 });

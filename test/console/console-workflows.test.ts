@@ -361,14 +361,14 @@ describe('web console: paging, reviews, tags', () => {
       await carol.goto(`${h.url}/#/ns/${REVIEW}/proposals`);
       await expect.poll(() => note.textContent()).toContain('names you as an approver');
       await proposalIn(carol, reviewed).getByRole('button', { name: 'Approve' }).waitFor();
-      expect(await proposalIn(carol, reviewed).getByRole('button').allTextContents()).toEqual(['Show diff', 'Approve', 'Reject']);
+      expect(await proposalIn(carol, reviewed).getByRole('button').allTextContents()).toEqual(['Show diff', 'Approve', 'Reject', 'Comment']);
       await proposalIn(carol, reviewed).getByRole('button', { name: 'Approve' }).click();
       await expect.poll(() => proposalIn(carol, reviewed).getByTestId('proposal-outcome').getAttribute('data-outcome')).toBe('Proposal');
       // Her approval is recorded: it is not offered again (after a reload too), rejecting still is.
-      await expect.poll(() => proposalIn(carol, reviewed).getByRole('button').allTextContents()).toEqual(['Show diff', 'Reject']);
+      await expect.poll(() => proposalIn(carol, reviewed).getByRole('button').allTextContents()).toEqual(['Show diff', 'Reject', 'Comment']);
       await carol.reload();
       await proposalIn(carol, reviewed).getByRole('button', { name: 'Reject' }).waitFor();
-      expect(await proposalIn(carol, reviewed).getByRole('button').allTextContents()).toEqual(['Show diff', 'Reject']);
+      expect(await proposalIn(carol, reviewed).getByRole('button').allTextContents()).toEqual(['Show diff', 'Reject', 'Comment']);
       await carol.screenshot({ path: path.join(ARTIFACTS, 'console-viewer.png') });
 
       // Bob edits every namespace: the write controls, and no note.
@@ -391,8 +391,8 @@ describe('web console: paging, reviews, tags', () => {
       // which still decides, refuses it: the policy's rule for prod/** does not name Bob.
       await bob.goto(`${h.url}/#/ns/${REVIEW}/proposals`);
       await proposalIn(bob, byAlice).getByRole('button', { name: 'Approve' }).waitFor();
-      expect(await proposalIn(bob, reviewed).getByRole('button').allTextContents()).toEqual(['Show diff', 'Reject', 'Merge']);
-      expect(await proposalIn(bob, byAlice).getByRole('button').allTextContents()).toEqual(['Show diff', 'Approve', 'Reject', 'Merge']);
+      expect(await proposalIn(bob, reviewed).getByRole('button').allTextContents()).toEqual(['Show diff', 'Reject', 'Comment', 'Merge']);
+      expect(await proposalIn(bob, byAlice).getByRole('button').allTextContents()).toEqual(['Show diff', 'Approve', 'Reject', 'Comment', 'Merge']);
       await proposalIn(bob, byAlice).getByRole('button', { name: 'Approve' }).click();
       const refusal = proposalIn(bob, byAlice).getByTestId('proposal-outcome');
       await expect.poll(() => refusal.getAttribute('data-outcome')).toBe('ReviewNotAllowed');

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { Api } from '../api.js';
 import { type StagedChange, clearTray, oldestBase, unstage, useTray } from '../change-tray.js';
+import { leaveKeepingText } from '../leave-guard.js';
 import { PROPOSE_CHANGE, VERSION_SEQUENCE } from '../queries.js';
 import { href, navigate } from '../route.js';
 
@@ -41,7 +42,7 @@ export function ChangeTrayBar({ api, ns }: { api: Api; ns: string }) {
       const result = (await api.request(PROPOSE_CHANGE, { input })).proposeChange;
       if (result?.__typename === 'Proposal' && result.id) {
         clearTray(ns);
-        navigate(href(ns, 'proposals', { id: result.id }));
+        leaveKeepingText(href(ns, 'proposals', { id: result.id }), navigate);
       } else if (result?.__typename === 'VersionConflict') {
         setFailure(`Main changed ${(result.paths ?? []).join(', ')} since you edited them: open them again, redo the edit and stage it again.`);
       } else setFailure(result && result.__typename !== 'Proposal' ? (result.message ?? result.__typename) : 'The server answered nothing.');

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api.js';
 import { type Format, documentDiagnostics } from '../document-lint.js';
 import { type DocumentSchema, schemasFor } from '../document-schemas.js';
@@ -166,11 +166,17 @@ function EditSession({
  * only in this page. The document's own tabs (diff, blame) keep the editor and its text.
  */
 function useLeaveWarning(ns: string, path: string, unsaved: boolean): void {
+  // Read when the reader leaves, as the last render left it: an effect registered after the render that typed the
+  // text runs a frame later, and a move within that frame left unwarned.
+  const current = useRef(unsaved);
+  current.current = unsaved;
   useEffect(() => {
-    if (!unsaved) return;
-    const warn = (event: BeforeUnloadEvent): void => event.preventDefault();
+    const warn = (event: BeforeUnloadEvent): void => {
+      if (current.current) event.preventDefault();
+    };
     addEventListener('beforeunload', warn);
     const unguard = guardLeave((next) => {
+      if (!current.current) return false;
       const route = parseRoute(next);
       return !(route.view === 'documents' && route.ns === ns && route.path === path);
     });
@@ -178,7 +184,7 @@ function useLeaveWarning(ns: string, path: string, unsaved: boolean): void {
       removeEventListener('beforeunload', warn);
       unguard();
     };
-  }, [ns, path, unsaved]);
+  }, [ns, path]);
 }
 
 function SchemaNote({ schemas }: { schemas: readonly DocumentSchema[] }) {
