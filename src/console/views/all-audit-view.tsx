@@ -2,7 +2,7 @@ import type { Api } from '../api.js';
 import { ACROSS_ACTIONS, filterKey, filterOf } from '../audit-filters.js';
 import { AuditExport } from '../components/audit-export.js';
 import { AuditFilterForm } from '../components/audit-filter-form.js';
-import { ActionBadge, Hash } from '../components/badges.js';
+import { AuditEntryCells } from '../components/audit-entry-cells.js';
 import { LoadMore } from '../components/load-more.js';
 import { formatTime } from '../format.js';
 import type { ResultOf } from '../graphql.js';
@@ -79,20 +79,7 @@ export function AllAuditView({ api, params }: { api: Api; params: URLSearchParam
                     <span title={entry.operator?.email ?? undefined}>{entry.operator?.name}</span>
                     {entry.operatorIp && <div class="muted small">{entry.operatorIp}</div>}
                   </td>
-                  <td>
-                    <ActionBadge action={entry.action} />
-                  </td>
-                  <td>{entry.comment}</td>
-                  <td>
-                    {(entry.paths ?? []).map((p) => (
-                      <a key={p} class="path-chip" href={href(ns, { doc: p })}>
-                        {p}
-                      </a>
-                    ))}
-                  </td>
-                  <td>
-                    <Hash value={entry.version?.shortHash} />
-                  </td>
+                  <AuditEntryCells ns={ns} entry={entry} />
                 </tr>
               );
             })}

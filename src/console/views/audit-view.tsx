@@ -1,5 +1,5 @@
 import type { Api } from '../api.js';
-import { ActionBadge, Hash } from '../components/badges.js';
+import { AuditEntryCells } from '../components/audit-entry-cells.js';
 import { formatTime } from '../format.js';
 import type { ResultOf } from '../graphql.js';
 import { ACTIONS, filterKey, filterOf } from '../audit-filters.js';
@@ -77,20 +77,7 @@ export function AuditView({ api, ns, revision }: { api: Api; ns: string; revisio
                   )}
                   {entry.operatorIp && <div class="muted small">{entry.operatorIp}</div>}
                 </td>
-                <td>
-                  <ActionBadge action={entry.action} />
-                </td>
-                <td>{entry.comment}</td>
-                <td>
-                  {(entry.paths ?? []).map((p) => (
-                    <a key={p} class="path-chip" href={href(ns, { doc: p })}>
-                      {p}
-                    </a>
-                  ))}
-                </td>
-                <td>
-                  <Hash value={entry.version?.shortHash} />
-                </td>
+                <AuditEntryCells ns={ns} entry={entry} />
               </tr>
             ))}
           </tbody>
