@@ -21,6 +21,8 @@ export const SYSTEM_REPOSITORY = '.cairn';
  */
 export class RepositoryStore {
   private readonly open = new Map<string, Promise<GitRepository>>();
+  /** The last listing, and the data directory's mtime it was read at. */
+  private listed: { readonly changed: number; readonly names: readonly string[] } | null = null;
   /** The repositories whose opening finished (index loaded), for synchronous looks such as metrics. */
   private readonly loaded = new Map<string, GitRepository>();
   private readonly appendListeners: AppendListener[] = [];
@@ -51,11 +53,21 @@ export class RepositoryStore {
     await Promise.all(leftovers.map((n) => fsp.rm(path.join(this.dataDir, n), { recursive: true, force: true })));
   }
 
+  /**
+   * The namespaces, by name. Read from the data directory only when it changed: a repository appears (created here,
+   * by another replica's announcement, or by hand) or goes by an entry added or removed there, which moves the
+   * directory's mtime; otherwise a page of the namespace list costs one stat, not a read of the directory and a
+   * check of every repository in it.
+   */
   async list(): Promise<string[]> {
+    const changed = (await fsp.stat(this.dataDir)).mtimeMs;
+    if (this.listed?.changed === changed) return [...this.listed.names];
     const entries = await fsp.readdir(this.dataDir, { withFileTypes: true });
     const names = entries.filter((e) => e.isDirectory() && e.name.endsWith(SUFFIX) && !e.name.startsWith('.')).map((e) => e.name.slice(0, -SUFFIX.length));
     const valid = await Promise.all(names.map(async (n) => ((await this.exists(n)) ? n : null)));
-    return valid.filter((n): n is string => n !== null).sort();
+    const sorted = valid.filter((n): n is string => n !== null).sort();
+    this.listed = { changed, names: sorted };
+    return [...sorted];
   }
 
   async exists(name: string): Promise<boolean> {
@@ -111,6 +123,8 @@ export class RepositoryStore {
     await git.init({ fs, gitdir: temp, bare: true, defaultBranch: 'main' });
     try {
       await fsp.rename(temp, gitdir);
+      // Whatever the file system's mtime granularity: a namespace created here is listed at once.
+      this.listed = null;
     } catch (error) {
       await fsp.rm(temp, { recursive: true, force: true });
       const code = (error as NodeJS.ErrnoException).code;

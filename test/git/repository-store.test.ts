@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,6 +20,25 @@ describe('RepositoryStore', () => {
     const created = await Promise.all(Array.from({ length: 8 }, () => store.create('race')));
     expect(created.filter((repo) => repo !== null)).toHaveLength(1);
     expect(await store.list()).toEqual(['race']);
+    await store.close();
+  });
+
+  it('lists from memory until the data directory changes: a repository made by hand appears, one removed goes', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cairn-store-'));
+    dirs.push(dir);
+    const store = new RepositoryStore(dir, { fsync: false });
+    await store.init();
+    await store.create('alpha');
+    expect(await store.list()).toEqual(['alpha']);
+    // Inside a repository, not an entry of the data directory: the listing is not read again (alpha stays listed,
+    // though a read of the directory would now leave it out for its missing HEAD).
+    const stamp = statSync(dir).mtimeMs;
+    unlinkSync(path.join(dir, 'alpha.git', 'HEAD'));
+    expect(statSync(dir).mtimeMs).toBe(stamp);
+    expect(await store.list()).toEqual(['alpha']);
+    // A repository made with the git CLI adds an entry: the directory changed, it is read again.
+    execFileSync('git', ['init', '--quiet', '--bare', path.join(dir, 'beta.git')]);
+    expect(await store.list()).toEqual(['beta']);
     await store.close();
   });
 });
