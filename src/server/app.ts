@@ -97,7 +97,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       auditExport: () => auditExport,
     }),
   );
-  closeIdleConnectionsAfterReading(server);
+  closeIdleConnectionsAfterReading(server, settings.keepAliveMs);
   // An upgrade before ready waits like any request, then goes to the WebSocket server (attached by then).
   const deferUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     void readiness.whenReady(settings.readyWaitMs).then((ready) => (ready ? server.emit('upgrade', req, socket, head) : readiness.refuseUpgrade(socket)));

@@ -111,6 +111,9 @@ export const SERVER_SETTINGS = z.object({
   CAIRN_READY_WAIT_MS: count(30_000).describe(
     'how long a GraphQL request or WebSocket upgrade that arrives while the server starts waits for it to be ready before being answered 503 `NOT_READY`',
   ),
+  CAIRN_KEEP_ALIVE_MS: atLeastOne(65_000).describe(
+    'how long an idle keep-alive connection stays open; longer than the 60 s proxies and load balancers keep theirs (nginx, AWS ALB), so a client never sends a request on a connection the server is closing',
+  ),
   CAIRN_SHUTDOWN_DELAY_MS: count(0).describe(
     'on SIGTERM/SIGINT, how long `/readyz` answers 503 while everything is still served, so load balancers stop routing before connections are refused',
   ),

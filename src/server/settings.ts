@@ -69,6 +69,8 @@ export interface Settings {
   readonly shutdownDelayMs: number;
   /** CAIRN_READY_WAIT_MS */
   readonly readyWaitMs: number;
+  /** CAIRN_KEEP_ALIVE_MS */
+  readonly keepAliveMs: number;
 }
 
 export interface MetricsSettings {
@@ -174,6 +176,7 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
     },
     shutdownDelayMs: s.CAIRN_SHUTDOWN_DELAY_MS,
     readyWaitMs: s.CAIRN_READY_WAIT_MS,
+    keepAliveMs: s.CAIRN_KEEP_ALIVE_MS,
     webhooks: {
       retrySchedule: s.CAIRN_WEBHOOK_RETRY_SCHEDULE,
       timeoutMs: s.CAIRN_WEBHOOK_TIMEOUT_MS,

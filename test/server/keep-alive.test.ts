@@ -1,3 +1,4 @@
+import { Agent, request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../support/harness.js';
@@ -74,5 +75,55 @@ describe('keep-alive connections', () => {
     const started = performance.now();
     await new Promise<void>((resolve) => socket.once('close', () => resolve()));
     expect(performance.now() - started).toBeLessThan(KEEP_ALIVE_MS + NODE_KEEP_ALIVE_BUFFER_MS + 5_000);
+  });
+});
+
+/** One GET through `agent`: its status, its Keep-Alive header, and whether it went on a connection used before. */
+function get(agent: Agent, url: string): Promise<{ status: number; keepAlive: string | undefined; reused: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, keepAlive: res.headers['keep-alive']?.toString(), reused: req.reusedSocket }));
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+describe('keep-alive longer than the pools in front of the server', () => {
+  it('keeps idle connections 65 s by default (proxies keep theirs 60 s) and says so in Keep-Alive', async () => {
+    const h = await startHarness();
+    try {
+      expect(h.server.server.keepAliveTimeout).toBe(65_000);
+      expect(h.server.server.headersTimeout).toBeGreaterThan(65_000);
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      expect((await get(agent, `${h.url}/healthz`)).keepAlive).toBe('timeout=65');
+      agent.destroy();
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('serves a client that ignores the Keep-Alive hint (as proxies do) after 6.5 s idle on the same connection', async () => {
+    // Node's own default closed an idle connection after 5 s (plus its 1 s buffer): a proxy keeping its connections
+    // 60 s sent the next request on a closed one. The test is as long as that gap, once.
+    const h = await startHarness();
+    const { port } = new URL(h.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    try {
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      const first = responses(socket, 1);
+      socket.write(request('/healthz'));
+      expect((await first).closed).toBe(false);
+      await new Promise((resolve) => setTimeout(resolve, 6_500));
+      const second = responses(socket, 1);
+      socket.write(request('/healthz'));
+      const answer = await second;
+      expect(answer.closed, 'the server closed the idle connection').toBe(false);
+      expect(answer.text).toContain('HTTP/1.1 200');
+    } finally {
+      socket.destroy();
+      await h.close();
+    }
   });
 });

@@ -39,6 +39,7 @@ describe('readSettings', () => {
       websocket: { maxPayloadBytes: 1_048_576, maxConnectionsPerIp: 64, maxPendingConnections: 256, maxSubscriptions: 32 },
       shutdownDelayMs: 0,
       readyWaitMs: 30_000,
+      keepAliveMs: 65_000,
       etcd: null,
       webhooks: {
         retrySchedule: [5000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
@@ -72,6 +73,7 @@ describe('readSettings', () => {
         CAIRN_WEBHOOK_ALLOW: '127.0.0.1/32,hooks.internal',
         CAIRN_METRICS_TOKEN: 'secret',
         CAIRN_READY_WAIT_MS: '200',
+        CAIRN_KEEP_ALIVE_MS: '75000',
       },
       '/srv/cairn',
     );
@@ -91,6 +93,7 @@ describe('readSettings', () => {
       webhooks: { retrySchedule: [50, 2000], allow: parseAllowList(['127.0.0.1/32', 'hooks.internal']) },
       metrics: { token: 'secret' },
       readyWaitMs: 200,
+      keepAliveMs: 75_000,
     });
   });
 
