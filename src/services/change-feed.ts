@@ -16,6 +16,17 @@ import type { NamespaceAccess } from './namespace-access.js';
 
 export { CHANGE_TOPIC } from './feed-subscription.js';
 
+/**
+ * A commit reached main (detail: `{ namespace, version }`), for listeners that only need to know that (the webhook
+ * workers read what they deliver from Git): sent for every commit, costing nothing to build.
+ */
+export const COMMIT_TOPIC = 'cairn:commits';
+
+export interface CommitNotice {
+  readonly namespace: string;
+  readonly version: string;
+}
+
 export interface FeedFilter {
   readonly namespace?: string | null;
   /** Events with at least one document whose path starts with this prefix. */
@@ -47,6 +58,7 @@ export const DEFAULT_FEED_OPTIONS: FeedOptions = { maxBufferedEvents: 10_000, ma
 export class ChangeFeed {
   private readonly publishing = new Map<string, Promise<void>>();
   private readonly live = new Set<FeedSubscription>();
+  private built = 0;
 
   constructor(
     private readonly target: EventTarget,
@@ -76,6 +88,11 @@ export class ChangeFeed {
     return this.live.size;
   }
 
+  /** Change events built so far: one per commit while someone listens live, none while nobody does. */
+  get eventsBuilt(): number {
+    return this.built;
+  }
+
   /** Resolves when every event published so far was dispatched (graceful shutdown, tests). */
   async published(): Promise<void> {
     await Promise.all(this.publishing.values());
@@ -85,7 +102,13 @@ export class ChangeFeed {
     try {
       const commit = repo.mainCommit(commitOid);
       if (!commit) return;
+      this.target.dispatchEvent(new CustomEvent<CommitNotice>(COMMIT_TOPIC, { detail: { namespace: repo.name, version: commit.oid } }));
+      // Building an event reads and diffs every document the commit changed (seconds for a large YAML document): only
+      // for someone listening now. One who subscribes later replays from the index; one who was attaching meanwhile
+      // sees the gap in sequence numbers and replays it.
+      if (this.live.size === 0) return;
       const event = await buildChangeEvent(repo, commit, createBlobSource(), this.maxDocumentEventBytes);
+      this.built += 1;
       this.target.dispatchEvent(new CustomEvent(CHANGE_TOPIC, { detail: event }));
     } catch (error) {
       // Subscribers notice the missing sequence number with the next event and replay it from the index.

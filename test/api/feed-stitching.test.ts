@@ -67,6 +67,13 @@ describe('stitching the feed on sequence numbers', () => {
   };
 
   it('after a replay, live events the replay covered are dropped, and an event delivered twice is seen once', async () => {
+    // Events are built only while someone listens: a live subscriber first, so every commit's event is published.
+    const listening = recordWs(client, QUERY, { ns: 'stitch' });
+    await until(
+      () => server.cairn.feed.liveSubscriptions === 1,
+      5_000,
+      () => `${server.cairn.feed.liveSubscriptions} live`,
+    );
     const writer = new NamespaceWriter(h as Harness, 'stitch');
     const seed = await writer.put('a.json', { n: 0 });
     const versions: string[] = [];
@@ -79,7 +86,7 @@ describe('stitching the feed on sequence numbers', () => {
 
     const recording = recordWs(client, QUERY, { ns: 'stitch', since: seed });
     await until(
-      () => server.cairn.feed.liveSubscriptions === 1 && recording.events.length === 10,
+      () => server.cairn.feed.liveSubscriptions === 2 && recording.events.length === 10,
       5_000,
       () => `${recording.events.length} replayed`,
     );
@@ -99,6 +106,7 @@ describe('stitching the feed on sequence numbers', () => {
       () => JSON.stringify(recording.events.slice(-3)),
     );
     recording.stop();
+    listening.stop();
     expect(recording.events.map((e) => e.version)).toEqual([...versions, next, last]);
     expect(recording.events.map((e) => e.sequence)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
   });

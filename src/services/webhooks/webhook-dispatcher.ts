@@ -1,8 +1,7 @@
 import { environmentOfBranch } from '../../domain/environment.js';
 import { InvalidInputError } from '../../domain/errors.js';
 import { type WebhookDefinition, encodeWebhookDefinition } from '../../domain/webhook.js';
-import type { ChangeEvent } from '../change-event.js';
-import { CHANGE_TOPIC } from '../change-feed.js';
+import { COMMIT_TOPIC, type CommitNotice } from '../change-feed.js';
 import type { Logger } from '../logger.js';
 import { MainStream } from './main-stream.js';
 import { ReleaseStream, webhookEnvironmentNames } from './release-stream.js';
@@ -76,7 +75,7 @@ export class LocalWebhookDispatcher implements WebhookDispatcher {
   }
 
   private readonly onCommit = (event: Event): void => {
-    const namespace = (event as CustomEvent<ChangeEvent>).detail?.namespace;
+    const namespace = (event as CustomEvent<CommitNotice>).detail?.namespace;
     for (const { worker } of this.workers.values()) if (worker.namespace === namespace) worker.commitArrived();
   };
 
@@ -84,7 +83,7 @@ export class LocalWebhookDispatcher implements WebhookDispatcher {
     if (this.started) return;
     this.started = true;
     this.unsubscribe = this.options.registry.onChange(() => void this.reload());
-    this.options.events.addEventListener(CHANGE_TOPIC, this.onCommit);
+    this.options.events.addEventListener(COMMIT_TOPIC, this.onCommit);
     this.timer = setInterval(() => {
       // A failed reload is logged by reload(); the next rescan tries again.
       this.reload().then(
@@ -103,7 +102,7 @@ export class LocalWebhookDispatcher implements WebhookDispatcher {
     this.started = false;
     if (this.timer) clearInterval(this.timer);
     this.unsubscribe?.();
-    this.options.events.removeEventListener(CHANGE_TOPIC, this.onCommit);
+    this.options.events.removeEventListener(COMMIT_TOPIC, this.onCommit);
     await this.reconciling;
     const running = [...this.workers.values()];
     this.workers.clear();
