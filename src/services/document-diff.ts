@@ -1,11 +1,10 @@
 import { type DocumentFormat, documentFormatOf } from '../domain/document-path.js';
 import { type JsonPatchOperation, createJsonPatch } from '../domain/json-patch.js';
 import type { JsonValue } from '../domain/json-value.js';
-import { unifiedDiff } from '../domain/text-diff.js';
 import { type ValueChange, ValueDiffWalk } from '../domain/value-diff.js';
 import type { PathStatus } from '../git/tree-diff.js';
 import { InvalidDocumentError } from '../domain/errors.js';
-import { parseStoredText } from './document-parser.js';
+import { parseStoredText, unifiedDiffOf } from './document-parser.js';
 import { giveWay } from './event-loop-turn.js';
 
 /** Values compared between two checks of the time (giveWay yields only once its slice is used up). */
@@ -65,7 +64,7 @@ export class DocumentDiff {
 
   async unified(): Promise<string> {
     const [before, after] = await this.bothTexts();
-    return unifiedDiff(this.path, before, after);
+    return unifiedDiffOf(this.path, before, after);
   }
 
   private bothTexts(): Promise<[string | null, string | null]> {

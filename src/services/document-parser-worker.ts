@@ -1,5 +1,6 @@
 import { parseDocument, parseStoredDocument } from '../domain/document-codec.js';
 import type { JsonValue } from '../domain/json-value.js';
+import { unifiedDiff } from '../domain/text-diff.js';
 import { type TransferableError, toTransferable } from './transferable-error.js';
 
 /** What a parse on a worker thread answers: the value, or the typed failure as data (see transferable-error.ts). */
@@ -22,4 +23,15 @@ export function parse(task: ParseTask): ParseOutcome {
     if (transferable) return { ok: false, error: transferable };
     throw error;
   }
+}
+
+export interface UnifiedDiffTask {
+  readonly path: string;
+  readonly before: string | null;
+  readonly after: string | null;
+}
+
+/** Runs on a pool thread too: a line diff of large texts is up to a second of Myers' algorithm (see text-diff.ts). */
+export function unified(task: UnifiedDiffTask): string {
+  return unifiedDiff(task.path, task.before, task.after);
 }

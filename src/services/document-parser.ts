@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { documentFormatOf } from '../domain/document-path.js';
 import type { JsonValue } from '../domain/json-value.js';
-import { type ParseOutcome, type ParseTask, parse } from './document-parser-worker.js';
+import { type ParseOutcome, type ParseTask, type UnifiedDiffTask, parse, unified } from './document-parser-worker.js';
 import { ParsedDocumentCache } from './parsed-document-cache.js';
 import { fromTransferable } from './transferable-error.js';
 
@@ -72,6 +72,19 @@ async function run(task: ParseTask): Promise<JsonValue> {
   const outcome = onWorker(task) ? ((await workerPool().run(task, { name: 'parse' })) as ParseOutcome) : parse(task);
   if (!outcome.ok) throw fromTransferable(outcome.error);
   return outcome.value;
+}
+
+/**
+ * Texts (both sides together) above which a unified diff runs on a worker thread: below, Myers' algorithm takes
+ * milliseconds; a 1 MiB document with thousands of changed lines took about a second of the event loop.
+ */
+const INLINE_DIFF_CHARS = 64 * 1024;
+
+/** A Git-style unified diff of one document (text-diff.ts), off the event loop when the texts are large. */
+export async function unifiedDiffOf(path: string, before: string | null, after: string | null): Promise<string> {
+  const task: UnifiedDiffTask = { path, before, after };
+  const large = (before?.length ?? 0) + (after?.length ?? 0) > INLINE_DIFF_CHARS;
+  return threads > 0 && large ? ((await workerPool().run(task, { name: 'unified' })) as string) : unified(task);
 }
 
 function onWorker(task: ParseTask): boolean {
