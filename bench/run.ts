@@ -8,6 +8,7 @@ import { DOCUMENTS, documentPath, generateRepository, gitdirFor } from './genera
 import { graphqlClient } from './graphql-client.js';
 import { type Figure, gitTimer, meets, median, percentile, timeMedian } from './measure.js';
 import { benchImportExport } from './import-export.js';
+import { benchLargeDocuments } from './large-documents.js';
 import { benchWorkBudgets } from './work-budgets.js';
 import { benchInstances } from './instances.js';
 import { benchDelivery } from './delivery.js';
@@ -21,6 +22,8 @@ const budgetsOnly = process.argv.includes('--budgets');
 const instancesOnly = process.argv.includes('--instances');
 /** Only the delivery rows (issue 15): agents following releases, long-polls held, HTTP beside GraphQL reads. */
 const deliveryOnly = process.argv.includes('--delivery');
+/** Only the large-document rows (issue 17): 1 MiB JSON and YAML puts and parsed reads. */
+const documentsOnly = process.argv.includes('--documents');
 const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
 const RUNS = 25;
 const GIT_ENV = {
@@ -246,20 +249,24 @@ async function benchSubscribers(size: number, url: string, gql: Gql): Promise<vo
 const benchStarted = performance.now();
 console.log(`Cairn benchmark${quick ? ' (quick)' : ''}: medians over ${RUNS} runs; the git CLI figures include starting a git process.`);
 await bundle(path.resolve(import.meta.dirname, '..', 'dist', 'bin'));
-if (!budgetsOnly && !instancesOnly && !deliveryOnly) {
+if (!budgetsOnly && !instancesOnly && !deliveryOnly && !documentsOnly) {
   for (const size of sizes) await benchSize(size, size === sizes.at(-1));
   console.log('\nimport and export (the cairn CLI against a server process)');
   await benchImportExport(1_000, record);
 }
-if (!budgetsOnly && !deliveryOnly) {
+if (!budgetsOnly && !instancesOnly && !deliveryOnly) {
+  console.log('\ndocuments at the size limit (a server process; putConfig and parsed reads beside git)');
+  await benchLargeDocuments(quick ? 64 * 1024 : 1 << 20, record);
+}
+if (!budgetsOnly && !deliveryOnly && !documentsOnly) {
   console.log('\na fleet of instances (a server process; 10,000 instances reporting every 10 s during a rollout)');
   await benchInstances(record);
 }
-if (!budgetsOnly && !instancesOnly) {
+if (!budgetsOnly && !instancesOnly && !documentsOnly) {
   console.log('\ndelivery (a server process; 1,000 agents following an environment, 5,000 long-polls)');
   await benchDelivery(record);
 }
-if (!instancesOnly && !deliveryOnly) {
+if (!instancesOnly && !deliveryOnly && !documentsOnly) {
   console.log('\nwork budgets (a server process, heavy requests, /healthz probed every 20 ms)');
   await benchWorkBudgets(record);
 }
@@ -272,9 +279,11 @@ const resultsFile = budgetsOnly
     ? 'results-instances.json'
     : deliveryOnly
       ? 'results-delivery.json'
-      : quick
-        ? 'results-quick.json'
-        : 'results.json';
+      : documentsOnly
+        ? 'results-documents.json'
+        : quick
+          ? 'results-quick.json'
+          : 'results.json';
 writeFileSync(path.resolve(import.meta.dirname, resultsFile), `${JSON.stringify(out, null, 2)}\n`);
 console.log(`\n| versions | operation | Cairn | git CLI | ratio | target | |\n|---:|---|---:|---:|---:|---|---|`);
 for (const f of figures) {
