@@ -51,6 +51,11 @@ export interface CommitTrailers {
   rolloutState?: string | null;
   /** An automatic rollback: the instances whose failures set it off, comma-separated. */
   rolloutFailed?: string | null;
+  /**
+   * A revert whose conflicts the operator settled: the values chosen by hand, `path#pointer` each percent-encoded,
+   * comma-separated, so the audit tells them from what the revert itself restored.
+   */
+  resolved?: string | null;
   /** Capture only: the etcd key edited outside Cairn, and the etcd revision of the edit captured. */
   etcdKey?: string | null;
   etcdRevision?: string | null;
@@ -85,6 +90,7 @@ const TRAILER_KEYS = {
   requestId: 'Cairn-Request-Id',
   rollbackTo: 'Cairn-Rollback-To',
   reverts: 'Cairn-Reverts',
+  resolved: 'Cairn-Resolved',
   proposal: 'Cairn-Proposal',
   approvedBy: 'Cairn-Approved-By',
   emergency: 'Cairn-Emergency',
@@ -191,6 +197,7 @@ function parseTrailerBlock(block: readonly string[]): CommitTrailers | null {
     ...(fields.get(FORCED_KEY.toLowerCase()) === 'true' ? { forced: true } : {}),
     // The change-request trailers appear only on commits that carry them, so older commits parse as before.
     ...optionalField('proposal', field('proposal')),
+    ...optionalField('resolved', field('resolved')),
     ...optionalField('approvedBy', field('approvedBy')),
     ...optionalField('emergency', field('emergency')),
     ...optionalField('importedBy', field('importedBy')),

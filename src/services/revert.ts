@@ -94,7 +94,8 @@ async function planRevert(
     await giveWay();
   }
   if (conflicts.length) throw new DetailedRevertConflictError(commit.oid, conflicts);
-  return { action: 'revert', files, reverts: commit.oid };
+  const resolved = [...resolutions].flatMap(([path, chosen]) => [...chosen.keys()].map((pointer) => `${encodeURIComponent(path)}#${encodeURIComponent(pointer)}`));
+  return { action: 'revert', files, reverts: commit.oid, ...(resolved.length ? { resolved } : {}) };
 }
 
 function notInConflict(path: string, pointer: string): InvalidInputError {

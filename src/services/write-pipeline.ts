@@ -209,6 +209,7 @@ export class WritePipeline {
       requestFingerprint: keyed?.fingerprint ?? null,
       rollbackTo: plan.rollbackTo ?? null,
       reverts: plan.reverts ?? null,
+      resolved: plan.resolved?.length ? plan.resolved.join(', ') : null,
       forced,
       proposal: plan.proposal ?? null,
       approvedBy: plan.approvedBy?.join(', ') ?? null,

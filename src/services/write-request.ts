@@ -40,6 +40,8 @@ export interface WritePlan {
   readonly files: ReadonlyMap<string, string | null>;
   readonly rollbackTo?: string;
   readonly reverts?: string;
+  /** A revert's values chosen by hand (`path#pointer`, each percent-encoded): trailer Cairn-Resolved. */
+  readonly resolved?: readonly string[];
   /** A merge of this change request, let through by these approvers. */
   readonly proposal?: string;
   readonly approvedBy?: readonly string[];

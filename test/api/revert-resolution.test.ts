@@ -109,6 +109,8 @@ describe('revert conflicts: the detail of each value, and a revert committed wit
     const message = h.git('cfg', 'log', '-1', '--format=%B', 'main');
     expect(message).toContain('Cairn-Action: revert');
     expect(message).toContain(`Cairn-Reverts: ${v[1]}`);
+    // The values chosen by hand are named, so the audit tells them from what the revert restored.
+    expect(h.git('cfg', 'log', '-1', '--format=%(trailers:key=Cairn-Resolved,valueonly)', 'main').trim()).toBe('app.json#%2Freplicas, app.json#%2Fregion');
     // The clean change (debug) is undone, the chosen values are there, the later change nobody reverted stays.
     expect(JSON.parse(h.git('cfg', 'show', 'main:app.json'))).toEqual({ replicas: 3, region: 'mars', debug: false, keep: 'y' });
   });
