@@ -94,7 +94,9 @@ async function planRevert(
     await giveWay();
   }
   if (conflicts.length) throw new DetailedRevertConflictError(commit.oid, conflicts);
-  const resolved = [...resolutions].flatMap(([path, chosen]) => [...chosen.keys()].map((pointer) => `${encodeURIComponent(path)}#${encodeURIComponent(pointer)}`));
+  const resolved = [...resolutions].flatMap(([path, chosen]) =>
+    [...chosen.keys()].map((pointer) => `${encodeURIComponent(path)}#${encodeURIComponent(pointer)}`),
+  );
   return { action: 'revert', files, reverts: commit.oid, ...(resolved.length ? { resolved } : {}) };
 }
 
