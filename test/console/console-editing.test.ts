@@ -2,7 +2,7 @@ import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, builtConsole, launchBrowser, signIn } from '../support/browser.js';
+import { ARTIFACTS, builtConsole, launchBrowser, signIn, editorTextOf, pasteIntoEditor } from '../support/browser.js';
 import { type Harness, type TestToken, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
 
@@ -49,22 +49,8 @@ describe('web console: editing', () => {
   const open = async (hash: string): Promise<void> => {
     await page.goto(`${h.url}/#${hash}`);
   };
-  /**
-   * Replaces the editor's whole text with a paste, through CodeMirror's paste handler (Chromium's own insertText
-   * would edit the contenteditable DOM itself, with style attributes the console's CSP blocks, before CodeMirror
-   * redraws it).
-   */
-  const typeText = async (text: string): Promise<void> => {
-    const content = page.locator('.cm-content');
-    await content.click();
-    await page.keyboard.press('Control+A');
-    await content.evaluate((node, pasted) => {
-      const data = new DataTransfer();
-      data.setData('text/plain', pasted);
-      node.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
-    }, text);
-  };
-  const editorText = async (): Promise<string> => (await page.locator('.cm-content .cm-line').allTextContents()).join('\n');
+  const typeText = (text: string): Promise<void> => pasteIntoEditor(page, text);
+  const editorText = (): Promise<string> => editorTextOf(page);
 
   beforeAll(async () => {
     h = await startHarness({ tokens: [ALICE, BOB, CAROL], env: { CAIRN_CONSOLE_DIR: builtConsole() } });

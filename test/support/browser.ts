@@ -30,3 +30,24 @@ export async function signIn(page: Page, url: string, token: string): Promise<vo
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByLabel('Namespace').waitFor();
 }
+
+/**
+ * Replaces the CodeMirror editor's whole text with a paste, through CodeMirror's paste handler (Chromium's own
+ * insertText would edit the contenteditable DOM itself, with style attributes the console's CSP blocks, before
+ * CodeMirror redraws it).
+ */
+export async function pasteIntoEditor(page: Page, text: string): Promise<void> {
+  const content = page.locator('.cm-content');
+  await content.click();
+  await page.keyboard.press('Control+A');
+  await content.evaluate((node, pasted) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', pasted);
+    node.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, text);
+}
+
+/** The editor's text as CodeMirror shows it, one line per line. */
+export async function editorTextOf(page: Page): Promise<string> {
+  return (await page.locator('.cm-content .cm-line').allTextContents()).join('\n');
+}

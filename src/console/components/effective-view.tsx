@@ -11,29 +11,24 @@ import { Hash, Time } from './badges.js';
 import { CodeBlock } from './code-block.js';
 import { OverlayOpsEditor } from './overlay-ops-editor.js';
 
+interface EffectiveProps {
+  readonly api: Api;
+  readonly ns: string;
+  readonly path: string;
+  readonly cluster: string | null;
+  readonly onCluster: (cluster: string | undefined) => void;
+  readonly revision: number;
+}
+
 /**
  * A document as one cluster runs it: the base with the cluster's overlay applied, each field beside the layer that set
  * it (the base, or the overlay's operation) and the version that last set it there. On an overlay document, the
  * overlay itself as a list of operations.
  */
-export function EffectiveTab({
-  api,
-  ns,
-  path,
-  cluster,
-  onCluster,
-  revision,
-}: {
-  api: Api;
-  ns: string;
-  path: string;
-  cluster: string | null;
-  onCluster: (cluster: string | undefined) => void;
-  revision: number;
-}) {
-  const overlay = overlayOf(path);
-  if (overlay) return <OverlayDocument api={api} ns={ns} stem={overlay.stem} cluster={overlay.cluster} revision={revision} />;
-  return <EffectiveOfBase api={api} ns={ns} path={path} cluster={cluster} onCluster={onCluster} revision={revision} />;
+export function EffectiveTab(props: EffectiveProps) {
+  const overlay = overlayOf(props.path);
+  if (overlay) return <OverlayDocument api={props.api} ns={props.ns} stem={overlay.stem} cluster={overlay.cluster} revision={props.revision} />;
+  return <EffectiveOfBase {...props} />;
 }
 
 async function documentsUnder(api: Api, ns: string, prefix: string): Promise<string[]> {
@@ -43,21 +38,7 @@ async function documentsUnder(api: Api, ns: string, prefix: string): Promise<str
   return configs.data.map((d) => d.path ?? '');
 }
 
-function EffectiveOfBase({
-  api,
-  ns,
-  path,
-  cluster,
-  onCluster,
-  revision,
-}: {
-  api: Api;
-  ns: string;
-  path: string;
-  cluster: string | null;
-  onCluster: (cluster: string | undefined) => void;
-  revision: number;
-}) {
+function EffectiveOfBase({ api, ns, path, cluster, onCluster, revision }: EffectiveProps) {
   const [saved, setSaved] = useState(0);
   const [editing, setEditing] = useState(false);
   const [typed, setTyped] = useState('');
