@@ -7,6 +7,7 @@ import type { JsonValue } from './json-value.js';
 import { findJsonValueProblem } from './json-value-check.js';
 import { positionAt } from './text-position.js';
 import { prescanYaml } from './yaml-prescan.js';
+import { readPlainYaml } from './yaml-plain-reader.js';
 import { buildYamlValue } from './yaml-value-builder.js';
 
 /**
@@ -32,6 +33,12 @@ type ParsedYaml = Document.Parsed;
  * values written in it (see `yaml-expansion-limit.ts`).
  */
 export function parseYamlText(path: string, text: string, maxValues: number): JsonValue {
+  // Plain documents, almost all, take the fast reader; it holds no aliases, so no expansion limit applies to it.
+  return readPlainYaml(text) ?? parseYamlFully(path, text, maxValues);
+}
+
+/** The whole of what Cairn reads as YAML (anchors, aliases, merge keys, tags), and every refusal with its position. */
+export function parseYamlFully(path: string, text: string, maxValues: number): JsonValue {
   // Nesting and alias bombs are refused before the parser builds its syntax tree, which costs hundreds of bytes per token.
   const early = prescanYaml(text, { maxDepth: MAX_NESTING_DEPTH, maxValues }).problem;
   if (early !== null) {
