@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { documentFormatOf } from '../domain/document-path.js';
 import type { JsonValue } from '../domain/json-value.js';
-import { type ParseOutcome, type ParseTask, type UnifiedDiffTask, parse, unified } from './document-parser-worker.js';
-import { ParsedDocumentCache } from './parsed-document-cache.js';
+import { type ParseAsJsonOutcome, type ParseOutcome, type ParseTask, type UnifiedDiffTask, parse, unified } from './document-parser-worker.js';
+import { ParsedDocumentCache, type ParsedForm } from './parsed-document-cache.js';
 import { fromTransferable } from './transferable-error.js';
 
 export interface ParserSettings {
@@ -48,9 +48,18 @@ export async function closeDocumentParser(): Promise<void> {
 export async function parseNewDocument(path: string, text: string, maxBytes: number, blob: string | null): Promise<JsonValue> {
   const cached = blob ? parsed.get(path, blob, maxBytes) : undefined;
   if (cached !== undefined) return cached;
-  const value = await run({ path, text, maxBytes });
-  if (blob) parsed.set(path, blob, value, text.length, maxBytes);
-  return value;
+  const form = await run({ path, text, maxBytes });
+  if (blob) parsed.set(path, blob, form, text.length, maxBytes);
+  return valueOf(form);
+}
+
+/**
+ * The checks of `parseNewDocument` alone, for a write that needs no value yet: a large document's value stays the
+ * JSON text its worker sent until a later check or change event asks for it (most writes: never).
+ */
+export async function checkNewDocument(path: string, text: string, maxBytes: number, blob: string): Promise<void> {
+  if (parsed.has(path, blob, maxBytes)) return;
+  parsed.set(path, blob, await run({ path, text, maxBytes }), text.length, maxBytes);
 }
 
 /** The value of a stored document parsed before (by any request), without reading its text again; undefined if none. */
@@ -62,16 +71,24 @@ export function cachedDocument(path: string, blob: string): JsonValue | undefine
 export async function parseStoredText(path: string, text: string, blob: string | null): Promise<JsonValue> {
   const cached = blob ? parsed.get(path, blob) : undefined;
   if (cached !== undefined) return cached;
-  const value = await run({ path, text, maxBytes: null });
-  if (blob) parsed.set(path, blob, value, text.length);
-  return value;
+  const form = await run({ path, text, maxBytes: null });
+  if (blob) parsed.set(path, blob, form, text.length);
+  return valueOf(form);
 }
 
-async function run(task: ParseTask): Promise<JsonValue> {
-  // The same function the workers run: one code path whichever thread parses.
-  const outcome = onWorker(task) ? ((await workerPool().run(task, { name: 'parse' })) as ParseOutcome) : parse(task);
+async function run(task: ParseTask): Promise<ParsedForm> {
+  // The same parser the workers run: one code path whichever thread parses.
+  if (!onWorker(task)) return answer(parse(task));
+  return answer((await workerPool().run(task, { name: 'parseAsJson' })) as ParseAsJsonOutcome);
+}
+
+function answer(outcome: ParseOutcome | ParseAsJsonOutcome): ParsedForm {
   if (!outcome.ok) throw fromTransferable(outcome.error);
-  return outcome.value;
+  return 'json' in outcome ? { json: outcome.json } : { value: outcome.value };
+}
+
+function valueOf(form: ParsedForm): JsonValue {
+  return 'value' in form ? form.value : (JSON.parse(form.json) as JsonValue);
 }
 
 /**

@@ -3,6 +3,15 @@ import type { JsonValue } from '../domain/json-value.js';
 /** Text bytes of parsed documents kept: about ten times that in memory as values. */
 const MAX_TEXT_BYTES = 32 * 1024 * 1024;
 
+/** A parsed document: its value, or the JSON text a worker thread sent, turned into the value on first use. */
+export type ParsedForm = { readonly value: JsonValue } | { readonly json: string };
+
+interface Entry {
+  form: ParsedForm;
+  readonly bytes: number;
+  readonly checkedMaxBytes: number | null;
+}
+
 /**
  * Parsed stored documents by blob id, shared by every request: a blob never changes, and diffs of nearby versions (a
  * frontend paging through history, a feed replay, the checks of a write and its change event) parse the same
@@ -10,7 +19,7 @@ const MAX_TEXT_BYTES = 32 * 1024 * 1024;
  * documents cannot hold gigabytes; the least recently used go first.
  */
 export class ParsedDocumentCache {
-  private readonly entries = new Map<string, { readonly value: JsonValue; readonly bytes: number; readonly checkedMaxBytes: number | null }>();
+  private readonly entries = new Map<string, Entry>();
   private bytes = 0;
 
   /**
@@ -18,15 +27,18 @@ export class ParsedDocumentCache {
    * written under that size limit: a stored document may have come from outside Cairn, over the limits.
    */
   get(path: string, blob: string, checkedMaxBytes: number | null = null): JsonValue | undefined {
-    const key = keyOf(path, blob);
-    const entry = this.entries.get(key);
-    if (!entry || (checkedMaxBytes !== null && entry.checkedMaxBytes !== checkedMaxBytes)) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    return entry.value;
+    const entry = this.entry(path, blob, checkedMaxBytes);
+    if (entry === undefined) return undefined;
+    if ('json' in entry.form) entry.form = { value: JSON.parse(entry.form.json) as JsonValue };
+    return entry.form.value;
   }
 
-  set(path: string, blob: string, value: JsonValue, bytes: number, checkedMaxBytes: number | null = null): void {
+  /** Whether this blob was parsed (and checked under `checkedMaxBytes`), without building its value. */
+  has(path: string, blob: string, checkedMaxBytes: number | null = null): boolean {
+    return this.entry(path, blob, checkedMaxBytes) !== undefined;
+  }
+
+  set(path: string, blob: string, form: ParsedForm, bytes: number, checkedMaxBytes: number | null = null): void {
     if (bytes > MAX_TEXT_BYTES / 4) return;
     const key = keyOf(path, blob);
     const old = this.entries.get(key);
@@ -34,13 +46,22 @@ export class ParsedDocumentCache {
       this.bytes -= old.bytes;
       this.entries.delete(key);
     }
-    this.entries.set(key, { value, bytes, checkedMaxBytes: checkedMaxBytes ?? old?.checkedMaxBytes ?? null });
+    this.entries.set(key, { form, bytes, checkedMaxBytes: checkedMaxBytes ?? old?.checkedMaxBytes ?? null });
     this.bytes += bytes;
     for (const [oldest, entry] of this.entries) {
       if (this.bytes <= MAX_TEXT_BYTES) break;
       this.entries.delete(oldest);
       this.bytes -= entry.bytes;
     }
+  }
+
+  private entry(path: string, blob: string, checkedMaxBytes: number | null): Entry | undefined {
+    const key = keyOf(path, blob);
+    const entry = this.entries.get(key);
+    if (!entry || (checkedMaxBytes !== null && entry.checkedMaxBytes !== checkedMaxBytes)) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return entry;
   }
 }
 

@@ -9,7 +9,7 @@ import type { Actor } from './actor.js';
 import { BaseDocuments } from './base-documents.js';
 import { createBlobSource } from './blob-source.js';
 import { DocumentDiff } from './document-diff.js';
-import { parseNewDocument } from './document-parser.js';
+import { checkNewDocument } from './document-parser.js';
 import { giveWay } from './event-loop-turn.js';
 import { storedDiff } from './diff.js';
 import { translatingGitFailures } from './git-failure.js';
@@ -163,7 +163,7 @@ export class WritePipeline {
   private async validate(staged: ReadonlyMap<string, StagedChange>): Promise<void> {
     for (const [path, change] of staged) {
       if (change.text === null || change.blob === null) continue;
-      await parseNewDocument(path, change.text, this.settings.maxDocumentBytes, change.blob.oid);
+      await checkNewDocument(path, change.text, this.settings.maxDocumentBytes, change.blob.oid);
       await giveWay();
     }
   }
