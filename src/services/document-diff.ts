@@ -4,7 +4,7 @@ import type { JsonValue } from '../domain/json-value.js';
 import { type ValueChange, ValueDiffWalk } from '../domain/value-diff.js';
 import type { PathStatus } from '../git/tree-diff.js';
 import { InvalidDocumentError } from '../domain/errors.js';
-import { parseStoredText, unifiedDiffOf } from './document-parser.js';
+import { parseStoredText, patchOf, unifiedDiffOf } from './document-parser.js';
 import { giveWay } from './event-loop-turn.js';
 
 /** Values compared between two checks of the time (giveWay yields only once its slice is used up). */
@@ -58,8 +58,10 @@ export class DocumentDiff {
     return walk.changes;
   }
 
+  /** Large versions are compared on a worker thread: rfc6902's walk cannot be split into turns. */
   async patch(): Promise<JsonPatchOperation[]> {
-    return createJsonPatch(await this.oldValue(), await this.newValue());
+    const [before, after] = await this.bothTexts();
+    return patchOf({ path: this.path, before, after }, async () => createJsonPatch(await this.oldValue(), await this.newValue()));
   }
 
   async unified(): Promise<string> {

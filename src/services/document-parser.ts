@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { documentFormatOf } from '../domain/document-path.js';
 import type { JsonValue } from '../domain/json-value.js';
-import { type ParseAsJsonOutcome, type ParseOutcome, type ParseTask, type UnifiedDiffTask, parse, unified } from './document-parser-worker.js';
+import type { JsonPatchOperation } from '../domain/json-patch.js';
+import { type ParseAsJsonOutcome, type ParseOutcome, type ParseTask, type PatchTask, type UnifiedDiffTask, parse, unified } from './document-parser-worker.js';
 import { ParsedDocumentCache, type ParsedForm } from './parsed-document-cache.js';
 import { fromTransferable } from './transferable-error.js';
 
@@ -102,6 +103,16 @@ export async function unifiedDiffOf(path: string, before: string | null, after: 
   const task: UnifiedDiffTask = { path, before, after };
   const large = (before?.length ?? 0) + (after?.length ?? 0) > INLINE_DIFF_CHARS;
   return threads > 0 && large ? ((await workerPool().run(task, { name: 'unified' })) as string) : unified(task);
+}
+
+/**
+ * An RFC 6902 patch between two stored versions of a document, computed on a worker thread from their texts when
+ * they are large (see INLINE_DIFF_CHARS); `inline` computes it here from values the caller has (often cached).
+ */
+export async function patchOf(task: PatchTask, inline: () => Promise<JsonPatchOperation[]>): Promise<JsonPatchOperation[]> {
+  const large = (task.before?.length ?? 0) + (task.after?.length ?? 0) > INLINE_DIFF_CHARS;
+  if (threads === 0 || !large) return inline();
+  return JSON.parse((await workerPool().run(task, { name: 'patch' })) as string) as JsonPatchOperation[];
 }
 
 function onWorker(task: ParseTask): boolean {
