@@ -5,6 +5,8 @@ import type { NamespaceReader } from './namespace-reader.js';
 /** Reads document text by blob id. One per request, so the same blob is read and decoded once per request. */
 export interface BlobSource {
   text(namespace: NamespaceReader, oid: string): Promise<string>;
+  /** Counts text served without reading it (a value parsed before) against the request's budget, as if read. */
+  spend(bytes: number): void;
 }
 
 /** ignoreBOM keeps a leading byte-order mark: the text is served byte for byte as stored. */
@@ -30,6 +32,9 @@ export function createBlobSource(budget: WorkBudget | null = null): BlobSource {
     ),
   );
   return {
+    spend(bytes) {
+      budget?.spend(bytes);
+    },
     text(namespace, oid) {
       repos.set(namespace.name, namespace);
       return loader.load(`${namespace.name}\0${oid}`);

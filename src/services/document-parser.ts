@@ -68,6 +68,11 @@ export function cachedDocument(path: string, blob: string): JsonValue | undefine
   return parsed.get(path, blob);
 }
 
+/** `cachedDocument`, with the length of the text behind the value (what reading it would have cost). */
+export function cachedDocumentSized(path: string, blob: string): { readonly value: JsonValue; readonly bytes: number } | undefined {
+  return parsed.getSized(path, blob);
+}
+
 /** Parses a stored document (validated when it was written, or committed from outside: then it may be invalid). */
 export async function parseStoredText(path: string, text: string, blob: string | null): Promise<JsonValue> {
   const cached = blob ? parsed.get(path, blob) : undefined;

@@ -33,6 +33,13 @@ export class ParsedDocumentCache {
     return entry.form.value;
   }
 
+  /** The value with the length of the text it was parsed from. */
+  getSized(path: string, blob: string): { readonly value: JsonValue; readonly bytes: number } | undefined {
+    const entry = this.entry(path, blob, null);
+    if (entry === undefined) return undefined;
+    return { value: this.get(path, blob) as JsonValue, bytes: entry.bytes };
+  }
+
   /** Whether this blob was parsed (and checked under `checkedMaxBytes`), without building its value. */
   has(path: string, blob: string, checkedMaxBytes: number | null = null): boolean {
     return this.entry(path, blob, checkedMaxBytes) !== undefined;

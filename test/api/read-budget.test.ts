@@ -53,4 +53,13 @@ describe('the read budget of one request', () => {
     expect(new Set(codes)).toEqual(new Set(['TOO_EXPENSIVE']));
     expect(res.errors?.[0]?.message).toContain('CAIRN_MAX_READ_BYTES');
   });
+
+  it('charges values served from the shared cache of parsed documents as if their text were read', async () => {
+    for (let d = 0; d < 5; d += 1) expect((await h.gql(CONTENT, { path: `doc-${d}.json` })).errors).toBeUndefined();
+    const all = `query { namespace(name: "rb") { ... on Namespace { ${[0, 1, 2, 3, 4]
+      .map((d) => `d${d}: config(path: "doc-${d}.json") { ... on ConfigDocument { content } }`)
+      .join(' ')} } } }`;
+    const res = await h.gql(all);
+    expect(new Set((res.errors ?? []).map((e) => e.extensions?.code))).toEqual(new Set(['TOO_EXPENSIVE']));
+  });
 });
