@@ -256,7 +256,7 @@ if (!budgetsOnly && !instancesOnly && !deliveryOnly && !documentsOnly) {
 }
 if (!budgetsOnly && !instancesOnly && !deliveryOnly) {
   console.log('\ndocuments at the size limit (a server process; putConfig and parsed reads beside git)');
-  await benchLargeDocuments(quick ? 64 * 1024 : 1 << 20, record);
+  await benchLargeDocuments(quick ? [64 * 1024] : [1 << 20, 5 << 20], record);
 }
 if (!budgetsOnly && !deliveryOnly && !documentsOnly) {
   console.log('\na fleet of instances (a server process; 10,000 instances reporting every 10 s during a rollout)');
