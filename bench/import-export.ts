@@ -2,12 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DIST_BIN } from './dist.js';
 import { documentPath, generateRepository, gitdirFor } from './generate.js';
 import { timeMedian } from './measure.js';
 import { startServerProcess } from './server-process.js';
 
-const root = path.resolve(import.meta.dirname, '..');
-const CLI = path.join(root, 'dist/bin/cli.js');
+const CLI = path.join(DIST_BIN, 'cli.js');
 const RUNS = 5;
 
 export type Record = (

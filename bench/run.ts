@@ -14,6 +14,7 @@ import { benchInstances } from './instances.js';
 import { benchDelivery } from './delivery.js';
 import { startServerProcess } from './server-process.js';
 import { bundle } from '../scripts/bundle.js';
+import { BENCH_DIST, DIST_BIN } from './dist.js';
 
 const quick = process.argv.includes('--quick');
 /** Only the work-budget rows (issue 12), e.g. to compare two builds quickly. */
@@ -248,7 +249,8 @@ async function benchSubscribers(size: number, url: string, gql: Gql): Promise<vo
 
 const benchStarted = performance.now();
 console.log(`Cairn benchmark${quick ? ' (quick)' : ''}: medians over ${RUNS} runs; the git CLI figures include starting a git process.`);
-await bundle(path.resolve(import.meta.dirname, '..', 'dist', 'bin'));
+if (BENCH_DIST === null) await bundle(DIST_BIN);
+else console.log(`measuring the build in ${BENCH_DIST}`);
 if (!budgetsOnly && !instancesOnly && !deliveryOnly && !documentsOnly) {
   for (const size of sizes) await benchSize(size, size === sizes.at(-1));
   console.log('\nimport and export (the cairn CLI against a server process)');

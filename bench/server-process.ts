@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { DIST_BIN } from './dist.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../test/support/free-port.js';
@@ -22,7 +23,7 @@ export async function startServerProcess(dataDir: string, env: Record<string, st
   const port = await freePort();
   const started = performance.now();
   const flags = nodeFlags ?? process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? NPM_START_FLAGS;
-  const child = spawn(process.execPath, [...flags, path.join(root, 'dist/bin/server.js')], {
+  const child = spawn(process.execPath, [...flags, path.join(DIST_BIN, 'server.js')], {
     cwd: root,
     // The subscriber bench opens 1,000 WebSockets at once from this one address: no per-address cap, and room for
     // all of them to await connection_init together.
