@@ -74,7 +74,7 @@ export function serializeDocument(format: DocumentFormat, value: JsonValue): str
   return text.endsWith('\n') ? text : `${text}\n`;
 }
 
-function assertSerializable(value: JsonValue): void {
+export function assertSerializable(value: JsonValue): void {
   const problem = findJsonValueProblem(value, { maxDepth: MAX_NESTING_DEPTH, maxValues: Number.POSITIVE_INFINITY });
   if (problem === null) return;
   const where = problem.pointer.length <= MAX_POINTER_IN_MESSAGE ? ` (at "${problem.pointer}")` : '';

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { serializeDocument } from '../domain/document-codec.js';
+import { serializeOffLoop } from '../services/document-parser.js';
 import { documentFormatOf } from '../domain/document-path.js';
 import { InvalidInputError } from '../domain/errors.js';
 import type { Actor } from '../services/actor.js';
@@ -88,7 +88,7 @@ export class ConfigApi {
     } else if (current) return answer(res, 304, null, { etag: tag(effective) });
     const etag = tag(effective);
     const own = documentFormatOf(effective.path) ?? 'json';
-    const text = format === 'json' ? `${JSON.stringify(effective.content)}\n` : serializeDocument(own, effective.content);
+    const text = format === 'json' ? `${JSON.stringify(effective.content)}\n` : await serializeOffLoop(own, effective.content);
     const type = format === 'json' || own === 'json' ? 'application/json' : 'application/yaml';
     res.writeHead(200, { 'content-type': `${type}; charset=utf-8`, etag, 'cache-control': 'no-cache', 'x-cairn-version': effective.at.commit.oid }).end(text);
   }

@@ -1,4 +1,5 @@
-import { parseDocument, parseStoredDocument } from '../domain/document-codec.js';
+import { parseDocument, parseStoredDocument, serializeDocument } from '../domain/document-codec.js';
+import type { DocumentFormat } from '../domain/document-path.js';
 import type { JsonValue } from '../domain/json-value.js';
 import { InvalidDocumentError } from '../domain/errors.js';
 import { createJsonPatch } from '../domain/json-patch.js';
@@ -38,6 +39,17 @@ export function parse(task: ParseTask): ParseOutcome {
 export function parseAsJson(task: ParseTask): ParseAsJsonOutcome {
   const outcome = parse(task);
   return outcome.ok ? { ok: true, json: JSON.stringify(outcome.value) } : outcome;
+}
+
+export interface SerializeTask {
+  readonly format: DocumentFormat;
+  /** The value as JSON text: a string crosses to the worker as one copy, a structured clone is built per value. */
+  readonly json: string;
+}
+
+/** Runs on a pool thread: the `yaml` library writes a 1 MiB value in over half a second. */
+export function serialize(task: SerializeTask): string {
+  return serializeDocument(task.format, JSON.parse(task.json) as JsonValue);
 }
 
 export interface UnifiedDiffTask {

@@ -1,10 +1,20 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { documentFormatOf } from '../domain/document-path.js';
+import { assertSerializable, serializeDocument } from '../domain/document-codec.js';
+import { type DocumentFormat, documentFormatOf } from '../domain/document-path.js';
 import type { JsonValue } from '../domain/json-value.js';
 import type { JsonPatchOperation } from '../domain/json-patch.js';
-import { type ParseAsJsonOutcome, type ParseOutcome, type ParseTask, type PatchTask, type UnifiedDiffTask, parse, unified } from './document-parser-worker.js';
+import {
+  type ParseAsJsonOutcome,
+  type ParseOutcome,
+  type ParseTask,
+  type PatchTask,
+  type SerializeTask,
+  type UnifiedDiffTask,
+  parse,
+  unified,
+} from './document-parser-worker.js';
 import { ParsedDocumentCache, type ParsedForm } from './parsed-document-cache.js';
 import { fromTransferable } from './transferable-error.js';
 
@@ -118,6 +128,21 @@ export async function patchOf(task: PatchTask, inline: () => Promise<JsonPatchOp
   const large = (task.before?.length ?? 0) + (task.after?.length ?? 0) > INLINE_DIFF_CHARS;
   if (threads === 0 || !large) return inline();
   return JSON.parse((await workerPool().run(task, { name: 'patch' })) as string) as JsonPatchOperation[];
+}
+
+/** JSON text of a value below which writing it as YAML takes a few milliseconds: done here. */
+const INLINE_SERIALIZE_CHARS = 16 * 1024;
+
+/**
+ * A document's text from a value (serializeDocument), YAML of large values written on a worker thread: the checks run
+ * here first (a value too deep for JSON.stringify's recursion is refused before it is attempted).
+ */
+export async function serializeOffLoop(format: DocumentFormat, value: JsonValue): Promise<string> {
+  if (format === 'json' || threads === 0) return serializeDocument(format, value);
+  assertSerializable(value);
+  const json = JSON.stringify(value);
+  if (json.length <= INLINE_SERIALIZE_CHARS) return serializeDocument(format, value);
+  return (await workerPool().run({ format, json } satisfies SerializeTask, { name: 'serialize' })) as string;
 }
 
 function onWorker(task: ParseTask): boolean {

@@ -58,12 +58,16 @@ export class ImportHistoryService {
 
   async importBatch(actor: Actor, batch: ImportBatch): Promise<ImportResult> {
     const requestId = validateBatch(batch);
-    const prepared = batch.commits.map((commit, index) => ({
-      commit,
-      files: prepare(commit.changes),
-      author: signatureOf(commit),
-      requestId: commit.requestId ? validateRequestId(commit.requestId) : `${requestId}.${index}`,
-    }));
+    const prepared = [];
+    // In order, so that the first commit with bad input is the one reported.
+    for (const [index, commit] of batch.commits.entries()) {
+      prepared.push({
+        commit,
+        files: await prepare(commit.changes),
+        author: signatureOf(commit),
+        requestId: commit.requestId ? validateRequestId(commit.requestId) : `${requestId}.${index}`,
+      });
+    }
     const outcomes: WriteOutcome[] = [];
     let previous = batch.expectedVersion;
     for (const { commit, files, author, requestId: commitRequestId } of prepared) {

@@ -1,4 +1,3 @@
-import { serializeDocument } from '../domain/document-codec.js';
 import { documentFormatOf } from '../domain/document-path.js';
 import { InvalidInputError, NotFoundError, OverlayConflictError } from '../domain/errors.js';
 import type { JsonPatchOperation } from '../domain/json-patch.js';
@@ -15,7 +14,7 @@ import { DocumentDiff } from './document-diff.js';
 import type { VersionDiff } from './diff.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import { type VersionView, versionAt, viewOf } from './version-view.js';
-import { parseStoredText } from './document-parser.js';
+import { parseStoredText, serializeOffLoop } from './document-parser.js';
 import { giveWay } from './event-loop-turn.js';
 import { BundleCache } from './bundle-cache.js';
 
@@ -83,7 +82,7 @@ export class OverlayService {
       if (layers.base === undefined) continue;
       const content = effectiveValue(path, cluster, layers);
       // Without an overlay the document is the base as stored: its comments and layout reach the instance too.
-      const text = layers.overlay === null && layers.baseText !== null ? layers.baseText : serializeDocument(documentFormatOf(path) ?? 'json', content);
+      const text = layers.overlay === null && layers.baseText !== null ? layers.baseText : await serializeOffLoop(documentFormatOf(path) ?? 'json', content);
       documents.push({ path, content, text });
       await giveWay();
     }
@@ -157,7 +156,7 @@ export class OverlayService {
     if (before === undefined && after === undefined) throw new NotFoundError('document', basePath);
     if (before !== undefined && after !== undefined && deepEqual(before, after)) return { from: a, to: b, files: [] };
     const format = documentFormatOf(basePath) ?? 'json';
-    const side = (value: JsonValue | undefined) => (value === undefined ? null : { text: () => Promise.resolve(serializeDocument(format, value)), blob: null });
+    const side = (value: JsonValue | undefined) => (value === undefined ? null : { text: () => serializeOffLoop(format, value), blob: null });
     const status = before === undefined ? 'added' : after === undefined ? 'deleted' : 'modified';
     return { from: a, to: b, files: [new DocumentDiff(basePath, status, side(before), side(after))] };
   }

@@ -53,7 +53,7 @@ export class ProposalService {
   ) {}
 
   async propose(actor: Actor, options: ProposeOptions, writes: readonly DocumentWrite[]): Promise<Proposal> {
-    const files = prepare(writes);
+    const files = await prepare(writes);
     const id = newProposalId(this.clock().getTime(), randomBytes(4).toString('hex'));
     const announced = this.announcer(id, 'propose');
     await this.pipeline.write({

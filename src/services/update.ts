@@ -1,5 +1,5 @@
 import type { CommitAction } from '../domain/commit-message.js';
-import { serializeDocument } from '../domain/document-codec.js';
+import { serializeOffLoop } from './document-parser.js';
 import { documentFormatOf, validateDocumentPath } from '../domain/document-path.js';
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import type { JsonValue } from '../domain/json-value.js';
@@ -22,31 +22,31 @@ export const MAX_DOCUMENTS_PER_WRITE = 1000;
 export class UpdateService {
   constructor(private readonly pipeline: WritePipeline) {}
 
-  apply(actor: Actor, options: WriteOptions, writes: readonly DocumentWrite[]): Promise<WriteOutcome> {
-    const files = prepare(writes);
+  async apply(actor: Actor, options: WriteOptions, writes: readonly DocumentWrite[]): Promise<WriteOutcome> {
+    const files = await prepare(writes);
     const request = { operation: 'update', payload: [...writeInputs(options), [...files].sort(([a], [b]) => (a < b ? -1 : 1))] };
     return this.pipeline.run(actor, options, request, (_repo, _head, documents) => planUpdate(documents, files));
   }
 }
 
-export function prepare(writes: readonly DocumentWrite[]): Map<string, string | null> {
+export async function prepare(writes: readonly DocumentWrite[]): Promise<Map<string, string | null>> {
   if (writes.length === 0) throw new InvalidInputError('no documents to write');
   if (writes.length > MAX_DOCUMENTS_PER_WRITE) throw new InvalidInputError(`at most ${MAX_DOCUMENTS_PER_WRITE} documents per write`);
   const files = new Map<string, string | null>();
   for (const write of writes) {
     const path = validateDocumentPath(write.path);
     if (files.has(path)) throw new InvalidInputError(`'${path}' appears twice in one write`);
-    files.set(path, textOf(path, write));
+    files.set(path, await textOf(path, write));
   }
   return files;
 }
 
-function textOf(path: string, write: DocumentWrite): string | null {
+async function textOf(path: string, write: DocumentWrite): Promise<string | null> {
   const given = [write.text !== undefined && write.text !== null, write.content !== undefined, write.delete === true].filter(Boolean).length;
   if (given !== 1) throw new InvalidInputError(`'${path}': give exactly one of text, content or delete`);
   if (write.delete) return null;
   if (write.text !== undefined && write.text !== null) return write.text;
-  return serializeDocument(documentFormatOf(path) ?? 'json', write.content ?? null);
+  return serializeOffLoop(documentFormatOf(path) ?? 'json', write.content ?? null);
 }
 
 /** Deleting a document that does not exist is NotFound; the action says whether the write creates, deletes or updates. */

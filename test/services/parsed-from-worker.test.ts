@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { parseDocument } from '../../src/domain/document-codec.js';
-import { InvalidDocumentError } from '../../src/domain/errors.js';
-import { cachedDocument, checkNewDocument, closeDocumentParser, configureDocumentParser } from '../../src/services/document-parser.js';
+import { parseDocument, serializeDocument } from '../../src/domain/document-codec.js';
+import { InvalidDocumentError, InvalidInputError } from '../../src/domain/errors.js';
+import type { JsonValue } from '../../src/domain/json-value.js';
+import { cachedDocument, checkNewDocument, closeDocumentParser, configureDocumentParser, serializeOffLoop } from '../../src/services/document-parser.js';
 import { ParsedDocumentCache } from '../../src/services/parsed-document-cache.js';
 
 const bigYaml = (round: number): string =>
@@ -36,6 +37,29 @@ describe('documents parsed on a worker', () => {
     const refusal = await checkNewDocument('big.yaml', text, 1 << 20, 'b2').catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(InvalidDocumentError);
     expect(refusal).toMatchObject({ code: 'INVALID_DOCUMENT', line: 16_002 });
+  });
+});
+
+/** The `yaml` library writes a 1 MiB value in over half a second: large values are written on a worker. */
+describe('documents written from a value on a worker', () => {
+  afterAll(() => closeDocumentParser());
+
+  it('are the text serializeDocument writes, while the event loop keeps turning', async () => {
+    configureDocumentParser({ threads: 1 });
+    const value = parseDocument('big.yaml', bigYaml(3));
+    let turns = 0;
+    const ticking = setInterval(() => (turns += 1), 1);
+    const text = await serializeOffLoop('yaml', value);
+    clearInterval(ticking);
+    expect(text).toBe(serializeDocument('yaml', value));
+    expect(turns).toBeGreaterThan(5);
+  });
+
+  it('refuses a value too deep to store before writing it, as serializeDocument does', async () => {
+    configureDocumentParser({ threads: 1 });
+    let deep: JsonValue = 'leaf';
+    for (let i = 0; i < 20_000; i += 1) deep = [deep];
+    await expect(serializeOffLoop('yaml', { filler: 'x'.repeat(20_000), deep })).rejects.toBeInstanceOf(InvalidInputError);
   });
 });
 
