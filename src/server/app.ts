@@ -6,6 +6,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino, { type Logger } from 'pino';
 import type { FaultHook } from '../git/durable-file.js';
+import { cacheBudget } from '../git/cache-budget.js';
+import { packHandles } from '../git/pack-handles.js';
 import { RepositoryStore, SYSTEM_REPOSITORY } from '../git/repository-store.js';
 import { type Cairn, createCairn } from '../services/cairn.js';
 import { closeDocumentParser, configureDocumentParser } from '../services/document-parser.js';
@@ -64,6 +66,8 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   const authenticator = await chooseAuthenticator(settings, logger);
   const remote = settings.cluster ? createRemote(settings.cluster) : null;
   configureDocumentParser({ threads: settings.parseThreads });
+  packHandles.setLimit(settings.maxOpenPacks);
+  cacheBudget.setMaxBytes(settings.cacheBytes);
   const store = new RepositoryStore(
     settings.dataDir,
     { fsync: settings.fsync, ...(options.faults ? { faults: options.faults } : {}) },
