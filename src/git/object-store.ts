@@ -41,8 +41,9 @@ const MAX_CACHED_BLOB_BYTES = 64 * 1024;
 /** Rough bytes per cached tree entry and commit beyond their strings: objects, keys, the cache's own entry. */
 const TREE_ENTRY_BYTES = 160;
 const COMMIT_BYTES = 400;
-/** What a blob being read is counted at until its size is known. */
+/** What a blob being read is counted at until its size is known, and what a cached blob costs beyond its bytes. */
 const PENDING_BLOB_BYTES = 1024;
+const BLOB_OVERHEAD = 160;
 
 /**
  * The object database of one bare repository. isomorphic-git writes the objects, after Node's crypto and zlib
@@ -79,7 +80,7 @@ export class ObjectStore {
     reading.then(
       (content) => {
         if (content.length > MAX_CACHED_BLOB_BYTES) this.blobs.delete(oid);
-        else if (this.blobs.get(oid) === reading) this.blobs.set(oid, reading, content.length + TREE_ENTRY_BYTES);
+        else if (this.blobs.get(oid) === reading) this.blobs.set(oid, reading, content.length + BLOB_OVERHEAD);
       },
       () => this.blobs.delete(oid),
     );
