@@ -13,7 +13,7 @@ const RUNS = 5;
 export type Record = (
   size: number,
   operation: string,
-  unit: 'ms' | 'commits/s' | 'MB',
+  unit: 'ms' | 'commits/s' | 'MB' | 'fds',
   cairn: number,
   reference: number | null,
   referenceCommand: string | null,

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 export interface Figure {
   readonly size: number;
   readonly operation: string;
-  readonly unit: 'ms' | 'commits/s' | 'MB';
+  readonly unit: 'ms' | 'commits/s' | 'MB' | 'fds';
   readonly cairn: number;
   /** The same work done by the reference (the git CLI), when there is one. */
   readonly reference: number | null;

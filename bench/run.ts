@@ -12,6 +12,7 @@ import { benchLargeDocuments } from './large-documents.js';
 import { benchWorkBudgets } from './work-budgets.js';
 import { benchInstances } from './instances.js';
 import { benchDelivery } from './delivery.js';
+import { benchNamespaces } from './namespaces.js';
 import { startServerProcess } from './server-process.js';
 import { bundle } from '../scripts/bundle.js';
 import { BENCH_DIST, DIST_BIN } from './dist.js';
@@ -25,6 +26,8 @@ const instancesOnly = process.argv.includes('--instances');
 const deliveryOnly = process.argv.includes('--delivery');
 /** Only the large-document rows (issue 17): 1 MiB JSON and YAML puts and parsed reads. */
 const documentsOnly = process.argv.includes('--documents');
+/** Only the many-namespaces rows (issue 17): 1,000 namespaces (100 with --quick) started, restarted and read. */
+const namespacesOnly = process.argv.includes('--namespaces');
 const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
 const RUNS = 25;
 const GIT_ENV = {
@@ -252,23 +255,27 @@ console.log(`Cairn benchmark${quick ? ' (quick)' : ''}: medians over ${RUNS} run
 if (BENCH_DIST === null) await bundle(DIST_BIN);
 else console.log(`measuring the build in ${BENCH_DIST}`);
 if (!budgetsOnly && !instancesOnly && !deliveryOnly && !documentsOnly) {
+  console.log(`\nmany namespaces (a server process; ${quick ? 100 : 1000} namespaces of 100 commits)`);
+  await benchNamespaces(quick ? 100 : 1000, record);
+}
+if (!budgetsOnly && !instancesOnly && !deliveryOnly && !documentsOnly && !namespacesOnly) {
   for (const size of sizes) await benchSize(size, size === sizes.at(-1));
   console.log('\nimport and export (the cairn CLI against a server process)');
   await benchImportExport(1_000, record);
 }
-if (!budgetsOnly && !instancesOnly && !deliveryOnly) {
+if (!budgetsOnly && !instancesOnly && !deliveryOnly && !namespacesOnly) {
   console.log('\ndocuments at the size limit (a server process; putConfig and parsed reads beside git)');
   await benchLargeDocuments(quick ? [64 * 1024] : [1 << 20, 5 << 20], record);
 }
-if (!budgetsOnly && !deliveryOnly && !documentsOnly) {
+if (!budgetsOnly && !deliveryOnly && !documentsOnly && !namespacesOnly) {
   console.log('\na fleet of instances (a server process; 10,000 instances reporting every 10 s during a rollout)');
   await benchInstances(record);
 }
-if (!budgetsOnly && !instancesOnly && !documentsOnly) {
+if (!budgetsOnly && !instancesOnly && !documentsOnly && !namespacesOnly) {
   console.log('\ndelivery (a server process; 1,000 agents following an environment, 5,000 long-polls)');
   await benchDelivery(record);
 }
-if (!instancesOnly && !deliveryOnly && !documentsOnly) {
+if (!instancesOnly && !deliveryOnly && !documentsOnly && !namespacesOnly) {
   console.log('\nwork budgets (a server process, heavy requests, /healthz probed every 20 ms)');
   await benchWorkBudgets(record);
 }
@@ -283,9 +290,11 @@ const resultsFile = budgetsOnly
       ? 'results-delivery.json'
       : documentsOnly
         ? 'results-documents.json'
-        : quick
-          ? 'results-quick.json'
-          : 'results.json';
+        : namespacesOnly
+          ? 'results-namespaces.json'
+          : quick
+            ? 'results-quick.json'
+            : 'results.json';
 writeFileSync(path.resolve(import.meta.dirname, resultsFile), `${JSON.stringify(out, null, 2)}\n`);
 console.log(`\n| versions | operation | Cairn | git CLI | ratio | target | |\n|---:|---|---:|---:|---:|---|---|`);
 for (const f of figures) {

@@ -15,6 +15,7 @@ const GIT_WIRING = [
   'src/server/cluster.ts', // connects the store to the shared remote and the bus
   'src/server/redeliver-forwarding.ts', // finds (and pulls) the repository a forwarded redelivery names
   'src/server/metrics.ts', // counts the commits the store's append listener reports (its types only)
+  'src/server/setting-declarations.ts', // the defaults of the pack handles' and the cache budget's bounds
 ];
 
 /** Every source file under src/, by its path from the project root ('src/git/repository.ts'). */

@@ -1,6 +1,6 @@
 import { type CommitTrailers, parseCommitMessage } from '../domain/commit-message.js';
 import { type CommitRecord, decodeRecord, encodeRecord } from './index-file.js';
-import { LruCache } from './lru-cache.js';
+import { cacheBudget } from './cache-budget.js';
 import type { Signature } from './object-format.js';
 import type { ObjectStore, StoredCommit } from './object-store.js';
 import { type PathChange, diffTrees } from './tree-diff.js';
@@ -22,8 +22,9 @@ export interface IndexedCommit {
 }
 
 const BUILD_CONCURRENCY = 16;
-/** Decoded commits kept: a few pages of history and the audit scans between them. */
-const DECODED_CACHE = 1024;
+/** Rough bytes of a decoded commit beyond its message, and per path it changed. */
+const DECODED_BYTES = 600;
+const CHANGE_BYTES = 250;
 
 /**
  * Commit metadata of main, in memory, so that history, audit and per-document queries never walk Git.
@@ -38,7 +39,8 @@ export class CommitIndex {
   private readonly byOid = new Map<string, number>();
   private readonly byRequestId = new Map<string, number>();
   private readonly byPath = new Map<string, number[]>();
-  private readonly decoded = new LruCache<number, IndexedCommit>(DECODED_CACHE);
+  /** Recently decoded commits (a few pages of history, the audit scans between them), in the process's cache budget. */
+  private readonly decoded = cacheBudget.view<number, IndexedCommit>((c) => DECODED_BYTES + c.message.length * 2 + c.changes.length * CHANGE_BYTES);
   /**
    * Per sequence number, the earliest committer time (seconds) from there to the head. It never decreases, so
    * "the last commit at or before T" is a binary search even when imported history has times out of order.

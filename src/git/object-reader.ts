@@ -71,7 +71,7 @@ export class ObjectReader {
 
   private async readPacked(oid: string, packs: readonly PackFile[]): Promise<RawObject | null> {
     for (const pack of packs) {
-      const found = await pack.read(oid);
+      const found = await pack.read(oid).catch(missingPack);
       if (found) return found;
     }
     return null;
@@ -85,4 +85,13 @@ export class ObjectReader {
     })();
     return this.packs;
   }
+}
+
+/**
+ * A pack repacked away while its descriptor was closed (PackHandles keeps only so many open) cannot be reopened:
+ * a miss, so that the read looks again in the packs there are now.
+ */
+function missingPack(error: unknown): null {
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+  throw error;
 }

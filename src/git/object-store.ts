@@ -16,7 +16,7 @@ import {
 import { ObjectFs } from './object-fs.js';
 import { type ParsedTag, parseCommit, parseTag, parseTree } from './object-parse.js';
 import { ObjectReader } from './object-reader.js';
-import { LruCache } from './lru-cache.js';
+import { cacheBudget } from './cache-budget.js';
 
 export interface StoredCommit {
   readonly oid: string;
@@ -37,25 +37,31 @@ export class MissingObjectError extends Error {
   }
 }
 
-const BLOB_CACHE_ENTRIES = 256;
 const MAX_CACHED_BLOB_BYTES = 64 * 1024;
+/** Rough bytes per cached tree entry and commit beyond their strings: objects, keys, the cache's own entry. */
+const TREE_ENTRY_BYTES = 160;
+const COMMIT_BYTES = 400;
+/** What a blob being read is counted at until its size is known, and what a cached blob costs beyond its bytes. */
+const PENDING_BLOB_BYTES = 1024;
+const BLOB_OVERHEAD = 160;
 
 /**
  * The object database of one bare repository. isomorphic-git writes the objects, after Node's crypto and zlib
  * hashed and deflated them (what makes a commit take milliseconds, see object-format.ts); ObjectReader reads them
- * with native zlib and bounded caches. Objects are immutable, so no cache here ever goes stale.
+ * with native zlib and caches that draw on the process's cache budget (one bound, whatever the number of
+ * repositories). Objects are immutable, so no cache here ever goes stale.
  */
 export class ObjectStore {
   private readonly fs: ObjectFs;
   private readonly reader: ObjectReader;
   /** Parsed trees, including the ones this process just wrote: the next commit reads nothing from disk. */
-  private readonly trees = new LruCache<string, readonly TreeEntry[]>(4_000);
-  private readonly commits = new LruCache<string, StoredCommit>(5_000);
+  private readonly trees = cacheBudget.view<string, readonly TreeEntry[]>((entries) => weighTree(entries));
+  private readonly commits = cacheBudget.view<string, StoredCommit>((c) => COMMIT_BYTES + c.message.length);
   /**
    * Small blobs just read (or being read): a commit wakes every long-poll and agent of its namespace at once, and
-   * each reads the same few documents. At most BLOB_CACHE_ENTRIES × MAX_CACHED_BLOB_BYTES (16 MiB) are kept.
+   * each reads the same few documents. Blobs over MAX_CACHED_BLOB_BYTES are not kept.
    */
-  private readonly blobs = new LruCache<string, Promise<Uint8Array>>(BLOB_CACHE_ENTRIES);
+  private readonly blobs = cacheBudget.view<string, Promise<Uint8Array>>(() => PENDING_BLOB_BYTES);
 
   constructor(
     readonly gitdir: string,
@@ -74,6 +80,7 @@ export class ObjectStore {
     reading.then(
       (content) => {
         if (content.length > MAX_CACHED_BLOB_BYTES) this.blobs.delete(oid);
+        else if (this.blobs.get(oid) === reading) this.blobs.set(oid, reading, content.length + BLOB_OVERHEAD);
       },
       () => this.blobs.delete(oid),
     );
@@ -165,4 +172,10 @@ export class ObjectStore {
     if (!object || object.type !== expected) throw new MissingObjectError(oid, expected);
     return object.content;
   }
+}
+
+function weighTree(entries: readonly TreeEntry[]): number {
+  let bytes = 0;
+  for (const entry of entries) bytes += TREE_ENTRY_BYTES + entry.name.length;
+  return bytes;
 }

@@ -1,8 +1,9 @@
-import { promises as fsp, readSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { inflateSync } from 'node:zlib';
+import { type SharedCache, cacheBudget } from './cache-budget.js';
 import type { ObjectType } from './object-format.js';
-import { LruCache } from './lru-cache.js';
 import { PackIndex } from './pack-index.js';
+import { packHandles } from './pack-handles.js';
 
 export interface RawObject {
   readonly type: ObjectType;
@@ -12,27 +13,32 @@ export interface RawObject {
 const TYPES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
 const OFS_DELTA = 6;
 const REF_DELTA = 7;
+/** What a cached object costs beyond its content: the object, the buffer's header, the key. */
+const OBJECT_OVERHEAD = 160;
 
 /**
  * Reads objects from one pack: the index locates an object, one positioned read fetches its compressed bytes,
  * Node's zlib inflates them, deltas are applied against bases kept in a bounded cache. isomorphic-git's reader
  * holds the whole pack in memory, inflates with pako and caches every object it ever resolved without bound:
  * at 100k versions that was several seconds per history walk and hundreds of megabytes.
+ *
+ * The file itself is opened through the process's PackHandles (a bounded number open at once, whatever the
+ * number of repositories), and the bases draw on the process's cache budget.
  */
 export class PackFile {
+  private readonly bases: SharedCache<number, RawObject> = cacheBudget.view((o) => o.content.length + OBJECT_OVERHEAD);
+
   private constructor(
-    private readonly handle: fsp.FileHandle,
+    private readonly file: string,
     private readonly size: number,
     readonly index: PackIndex,
-    private readonly bases: LruCache<number, RawObject>,
     private readonly resolveExternal: (oid: string) => Promise<RawObject | null>,
   ) {}
 
-  static async open(packPath: string, resolveExternal: (oid: string) => Promise<RawObject | null>, cacheEntries = 2048): Promise<PackFile> {
+  static async open(packPath: string, resolveExternal: (oid: string) => Promise<RawObject | null>): Promise<PackFile> {
     const index = await PackIndex.load(packPath.replace(/\.pack$/, '.idx'));
-    const handle = await fsp.open(packPath, 'r');
-    const { size } = await handle.stat();
-    return new PackFile(handle, size, index, new LruCache(cacheEntries), resolveExternal);
+    const { size } = await fsp.stat(packPath);
+    return new PackFile(packPath, size, index, resolveExternal);
   }
 
   async read(oid: string): Promise<RawObject | null> {
@@ -40,8 +46,10 @@ export class PackFile {
     return offset < 0 ? null : this.readAt(offset);
   }
 
+  /** Closes the file if it is open (a later read would open it again). */
   close(): Promise<void> {
-    return this.handle.close();
+    packHandles.close(this.file);
+    return Promise.resolve();
   }
 
   private async readAt(offset: number): Promise<RawObject> {
@@ -51,7 +59,7 @@ export class PackFile {
     const bytes = Buffer.allocUnsafe(end - offset);
     // A synchronous positioned read: a delta chain is tens of small reads from the page cache, where a promise
     // round trip per read costs more than the read itself.
-    readSync(this.handle.fd, bytes, 0, bytes.length, offset);
+    packHandles.read(this.file, bytes, offset);
     let pos = 0;
     let byte = bytes[pos++] ?? 0;
     const kind = (byte >> 4) & 7;

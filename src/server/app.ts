@@ -6,6 +6,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino, { type Logger } from 'pino';
 import type { FaultHook } from '../git/durable-file.js';
+import { cacheBudget } from '../git/cache-budget.js';
+import { packHandles } from '../git/pack-handles.js';
 import { RepositoryStore, SYSTEM_REPOSITORY } from '../git/repository-store.js';
 import { type Cairn, createCairn } from '../services/cairn.js';
 import { closeDocumentParser, configureDocumentParser } from '../services/document-parser.js';
@@ -18,6 +20,7 @@ import { requestHandler } from './http-handler.js';
 import { closeIdleConnectionsAfterReading } from './keep-alive.js';
 import { CairnMetrics } from './metrics.js';
 import { MetricsEndpoint } from './metrics-endpoint.js';
+import { IndexWarmUp } from '../services/index-warm-up.js';
 import { Readiness } from './readiness.js';
 import { RedisDeliveryLog } from './redis-delivery-log.js';
 import { RedisInstanceSharing } from './redis-instance-sharing.js';
@@ -50,13 +53,14 @@ export interface StartOptions {
   readonly clock?: () => Date;
   /** Called once the server listens, before it is ready (startServer resolves only once it is ready). */
   readonly onListening?: (url: string) => void;
-  /** Test seam: awaited after listening and before the commit indexes load, to look at a server that is not ready. */
+  /** Test seam: awaited after listening and before the services start, to look at a server that is not ready. */
   readonly beforeLoading?: () => Promise<void>;
 }
 
 /**
  * Listens first, so that /healthz answers (the process is alive) and /readyz says why it is not ready yet; then
- * loads every commit index and wires the services; resolves once ready. GraphQL requests and WebSocket upgrades
+ * wires the services; resolves once ready. Namespaces are opened (their commit indexes loaded) on first use, and
+ * the rest in the background after that, so a thousand namespaces do not hold the start up. GraphQL requests and WebSocket upgrades
  * that arrive before wait for it (CAIRN_READY_WAIT_MS), then are served, or answered 503 NOT_READY (see Readiness).
  */
 export async function startServer(settings: Settings, options: StartOptions = {}): Promise<RunningServer> {
@@ -64,6 +68,8 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   const authenticator = await chooseAuthenticator(settings, logger);
   const remote = settings.cluster ? createRemote(settings.cluster) : null;
   configureDocumentParser({ threads: settings.parseThreads });
+  packHandles.setLimit(settings.maxOpenPacks);
+  cacheBudget.setMaxBytes(settings.cacheBytes);
   const store = new RepositoryStore(
     settings.dataDir,
     { fsync: settings.fsync, ...(options.faults ? { faults: options.faults } : {}) },
@@ -104,12 +110,11 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   };
   server.on('upgrade', deferUpgrade);
   const url = await listen(server, settings);
-  readiness.progress('loading commit indexes');
-  logger.info({ url }, `accepting connections on ${url}; /readyz answers 503 until the commit indexes are loaded`);
+  readiness.progress('starting services');
+  logger.info({ url }, `accepting connections on ${url}; /readyz answers 503 until the services are started`);
   options.onListening?.(url);
   try {
     await options.beforeLoading?.();
-    await loadIndexes(store, readiness, logger);
     if (settings.cluster) readiness.progress('joining the other replicas');
     const redis = settings.cluster?.redisUrl
       ? await connectRedis(settings.cluster.redisUrl, logger, Math.max(200, Math.min(5_000, Math.floor(settings.cluster.webhookLeaseMs / 3))))
@@ -168,6 +173,9 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       logger.info({ endpoints: settings.etcd.endpoints, prefix: settings.etcd.root, drift: settings.etcd.policy }, 'publishing environments to etcd');
     cairn.etcd?.start();
     readiness.markReady();
+    // Namespaces open on first use; the rest load in the background (see IndexWarmUp).
+    const warmUp = new IndexWarmUp(store, logger);
+    warmUp.start();
     const consoleBuilt = existsSync(path.join(settings.consoleDir, 'index.html'));
     if (!consoleBuilt) logger.warn({ consoleDir: settings.consoleDir }, 'the web console is not built (npm run build): / answers 503');
     logger.info(
@@ -193,6 +201,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
         await cairn.etcd?.stop();
         instanceSharing?.stop();
         await cluster?.close();
+        await warmUp.stop();
         await cairn.drain();
         server.closeAllConnections();
         await closed;
@@ -214,19 +223,6 @@ export async function startServer(settings: Settings, options: StartOptions = {}
 async function etcdPort(settings: EtcdSettings, logger: Logger): Promise<EtcdPort> {
   const { Etcd3Port } = await import('./etcd3-port.js');
   return new Etcd3Port(settings, logger);
-}
-
-/** Every namespace's commit index, loaded from its index file or rebuilt from Git. */
-async function loadIndexes(store: RepositoryStore, readiness: Readiness, logger: Logger): Promise<void> {
-  const namespaces = await store.list();
-  for (const [i, name] of namespaces.entries()) {
-    readiness.progress(`loading commit indexes: ${i} of ${namespaces.length} namespaces`);
-    // One namespace that cannot open (a history diverged from the remote's) must not keep the others down.
-    await store
-      .get(name)
-      .catch((error: unknown) => logger.error({ err: error, namespace: name }, 'namespace could not be opened; it is retried on its next use'));
-  }
-  logger.info({ namespaces: namespaces.length }, 'commit indexes loaded');
 }
 
 async function listen(server: Server, settings: Settings): Promise<string> {

@@ -107,7 +107,7 @@ export class CairnMetrics implements ServiceObserver {
     });
     const ready = new Gauge({
       name: 'cairn_ready',
-      help: '1 when /readyz answers 200 (commit indexes loaded, not shutting down), else 0.',
+      help: '1 when /readyz answers 200 (services started, not shutting down), else 0.',
       registers,
       collect() {
         ready.set(options.ready() ? 1 : 0);

@@ -8,7 +8,8 @@ const RETRY_AFTER_SECONDS = 1;
 
 /**
  * Whether this process should be sent traffic. It listens before it is ready (so `/healthz` shows it alive while
- * the commit indexes load), is ready once everything is loaded, and stops being ready as shutdown begins, so a
+ * it starts), is ready once its services are started (namespaces' commit indexes load on first use, see
+ * IndexWarmUp), and stops being ready as shutdown begins, so a
  * load balancer drains it before it stops accepting connections.
  *
  * Requests that arrive while it starts wait for it (up to CAIRN_READY_WAIT_MS) rather than being refused at once:

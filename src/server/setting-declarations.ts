@@ -10,6 +10,8 @@ import { DEFAULT_MAX_REVERT_LATER_VERSIONS } from '../services/revert-conflict.j
 import { DEFAULT_FEED_OPTIONS } from '../services/change-feed.js';
 import { MAX_EVENT_DOCUMENT_BYTES } from '../services/change-event.js';
 import { DEFAULT_PARSE_THREADS } from '../services/document-parser.js';
+import { DEFAULT_CACHE_BYTES } from '../git/cache-budget.js';
+import { DEFAULT_MAX_OPEN_PACKS } from '../git/pack-handles.js';
 import { atLeastOne, count, flag, httpUrl, list, optionalText, parsedBy, text } from './setting-values.js';
 
 /**
@@ -44,6 +46,12 @@ export const SERVER_SETTINGS = z.object({
   CAIRN_COMMITTER_EMAIL: text('cairn@localhost').describe('committer email of every commit'),
   CAIRN_REPACK_EVERY: count(0).describe(
     "pack loose objects with `git repack -d` every N commits of a namespace (`0`: never; needs the git CLI; runs in the namespace's write lock, never during a write)",
+  ),
+  CAIRN_MAX_OPEN_PACKS: atLeastOne(DEFAULT_MAX_OPEN_PACKS).describe(
+    'pack files open at once, all namespaces together (the least recently read is closed, and reopened when read again): file descriptors stay bounded whatever the number of namespaces',
+  ),
+  CAIRN_CACHE_MB: count(DEFAULT_CACHE_BYTES / (1024 * 1024)).describe(
+    'megabytes (estimated) of parsed Git objects and decoded history kept in memory, all namespaces together: one least-recently-used budget, whatever the number of namespaces',
   ),
   CAIRN_GRAPHIQL: flag(true).describe('serve GraphiQL to browsers at `/graphql`'),
   CAIRN_MAX_DEPTH: count(10).describe('deepest selection in one GraphQL operation (graphql-armor, like the four below; over HTTP and WebSocket alike)'),

@@ -2,8 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { formatCommitMessage } from '../../src/domain/commit-message.js';
+import { ObjectStore } from '../../src/git/object-store.js';
 import { GitRepository } from '../../src/git/repository.js';
 import { RepositoryStore } from '../../src/git/repository-store.js';
 
@@ -95,6 +96,21 @@ describe('the commit index agrees with git log', () => {
         .trim()
         .split('\n'),
     ).toHaveLength(24);
+  });
+
+  it('reuses the index file a crashed process wrote: a restart reads no commit from Git', async () => {
+    const repo = (await store.get('ns'))!;
+    for (let i = 0; i < 10; i += 1) await commit(repo, { [`d${i % 3}.json`]: `{"i":${i}}\n` });
+    await repo.indexPersisted();
+    // No close: the process died with the repository open. A new process opens it.
+    const reads = vi.spyOn(ObjectStore.prototype, 'readCommit');
+    try {
+      const restarted = await reopen();
+      expect(reads).not.toHaveBeenCalled();
+      expect(fromIndex(restarted)).toEqual(fromGit());
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it('after commits made with the git CLI while the server was stopped', async () => {

@@ -102,7 +102,7 @@ describe('readiness', () => {
     const { url, release, started } = await gated(await populated());
 
     expect(await get(`${url}/healthz`)).toEqual({ status: 200, body: { status: 'ok' } });
-    expect(await get(`${url}/readyz`)).toEqual({ status: 503, body: { status: 'starting', reason: 'loading commit indexes' } });
+    expect(await get(`${url}/readyz`)).toEqual({ status: 503, body: { status: 'starting', reason: 'starting services' } });
     const before = await scrape(url);
     expect(before.value('cairn_ready')).toBe(0);
     expect(before.has('cairn_index_commits', { namespace: 'big' })).toBe(false);
@@ -129,7 +129,7 @@ describe('readiness', () => {
     const early = await gql(url, '{ __typename }');
     expect(early.status).toBe(503);
     expect(early.headers.get('retry-after')).toBe('1');
-    expect(early.body.errors?.[0]?.extensions).toEqual({ code: 'NOT_READY', status: 'starting', reason: 'loading commit indexes' });
+    expect(early.body.errors?.[0]?.extensions).toEqual({ code: 'NOT_READY', status: 'starting', reason: 'starting services' });
     expect(early.body.errors?.[0]?.message).toMatch(/not ready yet/);
     expect(await upgradeStatus(url)).toBe(503);
     release();
