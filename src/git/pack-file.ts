@@ -1,7 +1,7 @@
 import { promises as fsp, readSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import type { ObjectType } from './object-format.js';
-import { LruCache } from './lru-cache.js';
+import { DeltaBaseCache } from './delta-base-cache.js';
 import { PackIndex } from './pack-index.js';
 
 export interface RawObject {
@@ -10,6 +10,12 @@ export interface RawObject {
 }
 
 const TYPES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
+/**
+ * The compressed bytes of one entry, read by every pack of the process one entry at a time: each is inflated out of
+ * it before the next read (entryAt is synchronous), so nothing kept points into it.
+ */
+let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+
 const OFS_DELTA = 6 as const;
 const REF_DELTA = 7 as const;
 
@@ -27,15 +33,15 @@ export class PackFile {
     private readonly handle: fsp.FileHandle,
     private readonly size: number,
     readonly index: PackIndex,
-    private readonly bases: LruCache<number, RawObject>,
+    private readonly bases: DeltaBaseCache,
     private readonly resolveExternal: (oid: string) => Promise<RawObject | null>,
   ) {}
 
-  static async open(packPath: string, resolveExternal: (oid: string) => Promise<RawObject | null>, cacheEntries = 2048): Promise<PackFile> {
+  static async open(packPath: string, resolveExternal: (oid: string) => Promise<RawObject | null>, cacheBytes?: number): Promise<PackFile> {
     const index = await PackIndex.load(packPath.replace(/\.pack$/, '.idx'));
     const handle = await fsp.open(packPath, 'r');
     const { size } = await handle.stat();
-    return new PackFile(handle, size, index, new LruCache(cacheEntries), resolveExternal);
+    return new PackFile(handle, size, index, new DeltaBaseCache(cacheBytes), resolveExternal);
   }
 
   async read(oid: string): Promise<RawObject | null> {
@@ -80,17 +86,16 @@ export class PackFile {
     let object = bottom;
     for (let i = deltas.length - 1; i >= 0; i -= 1) {
       const delta = deltas[i]!;
-      object = { type: object.type, content: applyDelta(object.content, inflateSync(delta.data)) };
+      object = { type: object.type, content: applyDelta(object.content, delta.delta) };
       this.bases.set(delta.offset, object);
     }
     return object;
   }
 
-  /** One positioned read of the entry at `offset`: a whole object is inflated, a delta's data is kept compressed. */
+  /** One positioned read of the entry at `offset`, inflated: a whole object, or a delta and where its base is. */
   private entryAt(offset: number): PackEntry {
     this.entriesRead += 1;
-    const end = this.index.endOf(offset, this.size);
-    const bytes = Buffer.allocUnsafe(end - offset);
+    const bytes = this.scratchFor(this.index.endOf(offset, this.size) - offset);
     // A synchronous positioned read: a delta chain is tens of small reads from the page cache, where a promise
     // round trip per read costs more than the read itself.
     readSync(this.handle.fd, bytes, 0, bytes.length, offset);
@@ -105,12 +110,17 @@ export class PackFile {
         byte = bytes[pos++] ?? 0;
         distance = (distance + 1) * 128 + (byte & 0x7f);
       }
-      return { kind, offset, baseOffset: offset - distance, data: bytes.subarray(pos) };
+      return { kind, offset, baseOffset: offset - distance, delta: inflateSync(bytes.subarray(pos)) };
     }
-    if (kind === REF_DELTA) return { kind, offset, baseOid: bytes.toString('hex', pos, pos + 20), data: bytes.subarray(pos + 20) };
+    if (kind === REF_DELTA) return { kind, offset, baseOid: bytes.toString('hex', pos, pos + 20), delta: inflateSync(bytes.subarray(pos + 20)) };
     const type = TYPES[kind];
     if (!type) throw new Error(`pack: unknown object type ${kind} at offset ${offset}`);
     return { kind: 'whole', offset, object: { type, content: compact(inflateSync(bytes.subarray(pos))) } };
+  }
+
+  private scratchFor(length: number): Buffer {
+    if (scratch.length < length) scratch = Buffer.allocUnsafeSlow(Math.max(length, scratch.length * 2));
+    return scratch.subarray(0, length);
   }
 }
 
@@ -118,15 +128,15 @@ interface OfsDeltaEntry {
   readonly kind: typeof OFS_DELTA;
   readonly offset: number;
   readonly baseOffset: number;
-  /** The compressed delta. */
-  readonly data: Buffer;
+  /** The inflated delta. */
+  readonly delta: Buffer;
 }
 
 interface RefDeltaEntry {
   readonly kind: typeof REF_DELTA;
   readonly offset: number;
   readonly baseOid: string;
-  readonly data: Buffer;
+  readonly delta: Buffer;
 }
 
 interface WholeEntry {

@@ -66,6 +66,20 @@ describe('PackFile', () => {
     }
   });
 
+  it('keeps the small objects of a diff-sized read: reading them again reads nothing from the pack', async () => {
+    const { pack, blobs } = importedPack(3000);
+    const file = await PackFile.open(pack, async () => null);
+    try {
+      await Promise.all([...blobs.keys()].map((oid) => file.read(oid)));
+      expect(file.entriesRead).toBe(blobs.size);
+      const again = await Promise.all([...blobs.keys()].map((oid) => file.read(oid)));
+      expect(again.map((o) => o?.content.toString())).toEqual([...blobs.values()]);
+      expect(file.entriesRead).toBe(blobs.size);
+    } finally {
+      await file.close();
+    }
+  });
+
   it('resolves ref deltas through their bases by id', async () => {
     const { gitdir, blobs } = importedPack(120);
     const pack = refDeltaPack(gitdir);
