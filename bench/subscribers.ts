@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { graphqlClient } from './graphql-client.js';
 import type { Record } from './import-export.js';
 import { percentile } from './measure.js';
-import { startServerProcess } from './server-process.js';
+import { NPM_START_FLAGS, startServerProcess } from './server-process.js';
 
 const ROUNDS = 10;
 const PUT = `mutation($input: PutConfigInput!) { putConfig(input: $input) { __typename ... on WritePayload { version { hash } } } }`;
@@ -39,7 +39,7 @@ async function subscribeAll(url: string, count: number): Promise<{ clients: Clie
  */
 export async function benchSubscribers(count: number, record: Record): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cairn-bench-subscribers-'));
-  const server = await startServerProcess(dir, {}, process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof-subs'] : undefined);
+  const server = await startServerProcess(dir, {}, process.env.BENCH_PROFILE ? [...NPM_START_FLAGS, '--cpu-prof', '--cpu-prof-dir=/tmp/prof-subs'] : undefined);
   try {
     const gql = graphqlClient(server.url);
     await gql(`mutation { createNamespace(input: { name: "subs" }) { __typename } }`);

@@ -6,7 +6,7 @@ import { gitdirFor } from './generate.js';
 import { graphqlClient } from './graphql-client.js';
 import type { Record } from './import-export.js';
 import { gitTimer, timeMedian } from './measure.js';
-import { startServerProcess } from './server-process.js';
+import { NPM_START_FLAGS, startServerProcess } from './server-process.js';
 
 const RUNS = 9;
 /** Commits after the first (which adds every document): enough for two versions 1,000 apart, several times over. */
@@ -57,7 +57,11 @@ export async function benchWideNamespace(documents: number, record: Record): Pro
   const gitdir = gitdirFor(dir, 'wide');
   try {
     generateWide(gitdir, documents);
-    const server = await startServerProcess(dir, {}, process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof-wide'] : undefined);
+    const server = await startServerProcess(
+      dir,
+      {},
+      process.env.BENCH_PROFILE ? [...NPM_START_FLAGS, '--cpu-prof', '--cpu-prof-dir=/tmp/prof-wide'] : undefined,
+    );
     try {
       const gql = graphqlClient(server.url);
       const git = gitTimer(gitdir);
