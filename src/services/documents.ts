@@ -37,7 +37,7 @@ export class DocumentReader {
     const tree = version.commit.tree;
     const valid = validatePathPrefix(prefix ?? '');
     const documents = await this.listings.list(tree, valid, () => repo.filesIn(tree, valid));
-    return documents.map((b) => ({ namespace: repo, path: b.path, format: documentFormatOf(b.path) ?? 'json', blob: b.oid, at: version }));
+    return documents.map((d) => ({ namespace: repo, path: d.path, format: d.format, blob: d.blob, at: version }));
   }
 }
 
