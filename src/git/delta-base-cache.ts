@@ -1,4 +1,10 @@
-import type { RawObject } from './pack-file.js';
+import type { ObjectType } from './object-format.js';
+
+/** An object as a pack or a loose file holds it: its type and inflated content. */
+export interface RawObject {
+  readonly type: ObjectType;
+  readonly content: Buffer;
+}
 
 /** Bytes of objects one pack keeps (Git's own core.deltaBaseCacheLimit is 96 MiB per process). */
 export const DELTA_BASE_CACHE_BYTES = 16 * 1024 * 1024;

@@ -1,13 +1,10 @@
 import { promises as fsp, readSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import type { ObjectType } from './object-format.js';
-import { DeltaBaseCache } from './delta-base-cache.js';
+import { DeltaBaseCache, type RawObject } from './delta-base-cache.js';
 import { PackIndex } from './pack-index.js';
 
-export interface RawObject {
-  readonly type: ObjectType;
-  readonly content: Buffer;
-}
+export type { RawObject } from './delta-base-cache.js';
 
 const TYPES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
 /**
