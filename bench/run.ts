@@ -2,32 +2,33 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { DOCUMENTS, documentPath, generateRepository, gitdirFor } from './generate.js';
 import { graphqlClient } from './graphql-client.js';
-import { type Figure, gitTimer, meets, median, percentile, timeMedian } from './measure.js';
+import { type Figure, gitTimer, meets, median, timeMedian } from './measure.js';
 import { benchImportExport } from './import-export.js';
 import { benchLargeDocuments } from './large-documents.js';
 import { benchWorkBudgets } from './work-budgets.js';
 import { benchInstances } from './instances.js';
 import { benchDelivery } from './delivery.js';
 import { benchNamespaces } from './namespaces.js';
+import { benchWideNamespace } from './wide-namespace.js';
+import { benchSubscribers } from './subscribers.js';
 import { startServerProcess } from './server-process.js';
 import { bundle } from '../scripts/bundle.js';
 import { BENCH_DIST, DIST_BIN } from './dist.js';
 
 const quick = process.argv.includes('--quick');
-/** Only the work-budget rows (issue 12), e.g. to compare two builds quickly. */
-const budgetsOnly = process.argv.includes('--budgets');
-/** Only the fleet rows (issue 14): instances reporting, desired versions, a step transition. */
-const instancesOnly = process.argv.includes('--instances');
-/** Only the delivery rows (issue 15): agents following releases, long-polls held, HTTP beside GraphQL reads. */
-const deliveryOnly = process.argv.includes('--delivery');
-/** Only the large-document rows (issue 17): 1 MiB JSON and YAML puts and parsed reads. */
-const documentsOnly = process.argv.includes('--documents');
-/** Only the many-namespaces rows (issue 17): 1,000 namespaces (100 with --quick) started, restarted and read. */
-const namespacesOnly = process.argv.includes('--namespaces');
+
+/**
+ * The parts of a run, each one flag: `npm run bench -- --documents --writers` runs those two alone (into
+ * `results-<part>.json` when one runs alone); no flag runs them all. `--scale` runs issue 17's axes together.
+ */
+const PARTS = ['versions', 'import', 'documents', 'instances', 'delivery', 'budgets', 'namespaces', 'wide', 'subscribers'] as const;
+type Part = (typeof PARTS)[number];
+const SCALE: readonly Part[] = ['import', 'documents', 'namespaces', 'wide', 'subscribers'];
+const chosen = new Set<Part>(PARTS.filter((part) => process.argv.includes(`--${part}`)));
+if (process.argv.includes('--scale')) for (const part of SCALE) chosen.add(part);
+const runs = (part: Part): boolean => chosen.size === 0 || chosen.has(part);
 const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
 const RUNS = 25;
 const GIT_ENV = {
@@ -70,7 +71,7 @@ function cursorAt(seq: number): string {
   return Buffer.from(`seq:${seq}`).toString('base64url');
 }
 
-async function benchSize(size: number, subscribers: boolean): Promise<void> {
+async function benchSize(size: number): Promise<void> {
   console.log(`\n${size.toLocaleString('en')} versions over ${DOCUMENTS} documents`);
   const dir = mkdtempSync(path.join(tmpdir(), `cairn-bench-${size}-`));
   const gitdir = gitdirFor(dir, 'bench');
@@ -161,7 +162,6 @@ async function benchSize(size: number, subscribers: boolean): Promise<void> {
       record(size, 'RSS while serving', 'MB', server.rssMb(), null, null, '<= 200');
 
       await benchWrites(size, gql, gitdir, dir, head);
-      if (subscribers) await benchSubscribers(size, server.url, gql);
     } finally {
       await server.stop();
     }
@@ -212,89 +212,48 @@ async function benchWrites(size: number, gql: Gql, gitdir: string, dir: string, 
   record(size, `guarded commits/s, ${clients} clients, one namespace`, 'commits/s', rate, 1000 / gitCommit, 'git commit, sequential', '>= 200');
 }
 
-async function benchSubscribers(size: number, url: string, gql: Gql): Promise<void> {
-  const count = 1000;
-  const arrivals: number[][] = [];
-  const clients = Array.from({ length: count }, () =>
-    createClient({ url: `${url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 }),
-  );
-  let connected = 0;
-  await new Promise<void>((resolve) => {
-    clients.forEach((client, i) => {
-      arrivals[i] = [];
-      client.on('connected', () => {
-        connected += 1;
-        if (connected === count) resolve();
-      });
-      client.subscribe(
-        { query: 'subscription { changes(namespace: "bench") { version } }' },
-        { next: () => arrivals[i]!.push(performance.now()), error: () => undefined, complete: () => undefined },
-      );
-    });
-  });
-  await new Promise((r) => setTimeout(r, 1500));
-  const head = await gql<{ namespace: { head: { hash: string } } }>('{ namespace(name: "bench") { ... on Namespace { head { hash } } } }');
-  let version = head.namespace.head.hash;
-  const latencies: number[] = [];
-  for (let round = 0; round < 10; round += 1) {
-    const sent = performance.now();
-    const res = await gql<{ putConfig: { version: { hash: string } } }>(PUT, {
-      input: { namespace: 'bench', path: documentPath(5), content: { round }, expectedVersion: version },
-    });
-    version = res.putConfig.version.hash;
-    const deadline = Date.now() + 10_000;
-    while (arrivals.some((a) => a.length <= round) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    for (const a of arrivals) latencies.push((a[round] ?? Infinity) - sent);
-  }
-  await Promise.all(clients.map((c) => c.dispose()));
-  record(size, `one change event to ${count} graphql-ws subscribers (p99)`, 'ms', percentile(latencies, 99), null, null, '<= 250');
-}
-
 const benchStarted = performance.now();
 console.log(`Cairn benchmark${quick ? ' (quick)' : ''}: medians over ${RUNS} runs; the git CLI figures include starting a git process.`);
 if (BENCH_DIST === null) await bundle(DIST_BIN);
 else console.log(`measuring the build in ${BENCH_DIST}`);
-if (!budgetsOnly && !instancesOnly && !deliveryOnly && !documentsOnly) {
-  console.log(`\nmany namespaces (a server process; ${quick ? 100 : 1000} namespaces of 100 commits)`);
-  await benchNamespaces(quick ? 100 : 1000, record);
-}
-if (!budgetsOnly && !instancesOnly && !deliveryOnly && !documentsOnly && !namespacesOnly) {
-  for (const size of sizes) await benchSize(size, size === sizes.at(-1));
+if (runs('versions')) for (const size of sizes) await benchSize(size);
+if (runs('import')) {
   console.log('\nimport and export (the cairn CLI against a server process)');
   await benchImportExport(1_000, record);
 }
-if (!budgetsOnly && !instancesOnly && !deliveryOnly && !namespacesOnly) {
-  console.log('\ndocuments at the size limit (a server process; putConfig and parsed reads beside git)');
+if (runs('documents')) {
+  console.log('\ndocuments at the size limit and beyond (a server process; putConfig and parsed reads beside git)');
   await benchLargeDocuments(quick ? [64 * 1024] : [1 << 20, 5 << 20], record);
 }
-if (!budgetsOnly && !deliveryOnly && !documentsOnly && !namespacesOnly) {
+if (runs('namespaces')) {
+  console.log(`\nmany namespaces (a server process; ${quick ? 100 : 1000} namespaces of 100 commits)`);
+  await benchNamespaces(quick ? 100 : 1000, record);
+}
+if (runs('wide')) {
+  console.log('\na wide namespace (a server process; 20,000 documents, 1,100 versions)');
+  await benchWideNamespace(20_000, record);
+}
+if (runs('subscribers')) {
+  console.log('\nsubscribers (a server process; graphql-ws clients of one namespace, one commit at a time)');
+  await benchSubscribers(quick ? 100 : 1_000, record);
+}
+if (runs('instances')) {
   console.log('\na fleet of instances (a server process; 10,000 instances reporting every 10 s during a rollout)');
   await benchInstances(record);
 }
-if (!budgetsOnly && !instancesOnly && !documentsOnly && !namespacesOnly) {
+if (runs('delivery')) {
   console.log('\ndelivery (a server process; 1,000 agents following an environment, 5,000 long-polls)');
   await benchDelivery(record);
 }
-if (!instancesOnly && !deliveryOnly && !documentsOnly && !namespacesOnly) {
+if (runs('budgets')) {
   console.log('\nwork budgets (a server process, heavy requests, /healthz probed every 20 ms)');
   await benchWorkBudgets(record);
 }
 const seconds = Math.round((performance.now() - benchStarted) / 1000);
 console.log(`\nwhole run: ${seconds} s`);
 const out = { date: new Date().toISOString(), quick, seconds, node: process.version, cpus: (await import('node:os')).cpus().length, figures };
-const resultsFile = budgetsOnly
-  ? 'results-budgets.json'
-  : instancesOnly
-    ? 'results-instances.json'
-    : deliveryOnly
-      ? 'results-delivery.json'
-      : documentsOnly
-        ? 'results-documents.json'
-        : namespacesOnly
-          ? 'results-namespaces.json'
-          : quick
-            ? 'results-quick.json'
-            : 'results.json';
+const alone = chosen.size === 1 ? [...chosen][0] : undefined;
+const resultsFile = alone ? `results-${alone}.json` : chosen.size > 1 ? `results-${[...chosen].join('-')}.json` : quick ? 'results-quick.json' : 'results.json';
 writeFileSync(path.resolve(import.meta.dirname, resultsFile), `${JSON.stringify(out, null, 2)}\n`);
 console.log(`\n| versions | operation | Cairn | git CLI | ratio | target | |\n|---:|---|---:|---:|---:|---|---|`);
 for (const f of figures) {

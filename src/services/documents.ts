@@ -1,6 +1,7 @@
-import { type DocumentFormat, documentFormatOf, isDocumentPath, validateDocumentPath, validatePathPrefix } from '../domain/document-path.js';
+import { type DocumentFormat, documentFormatOf, validateDocumentPath, validatePathPrefix } from '../domain/document-path.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { Actor } from './actor.js';
+import { DocumentListings } from './document-listing.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import type { NamespaceReader } from './namespace-reader.js';
 import { type VersionView, versionArgument, versionAt, viewOf } from './version-view.js';
@@ -16,6 +17,8 @@ export interface DocumentView {
 }
 
 export class DocumentReader {
+  readonly listings = new DocumentListings();
+
   constructor(private readonly access: NamespaceAccess) {}
 
   async get(actor: Actor, namespace: string, path: string, at?: string | null, asOf?: Date | null): Promise<DocumentView> {
@@ -31,10 +34,10 @@ export class DocumentReader {
     const repo = await this.access.open(actor, namespace, 'viewer');
     if (!repo.head() && !at && !asOf) return [];
     const version = await versionAt(repo, versionArgument(at, asOf));
-    const blobs = await repo.filesIn(version.commit.tree, validatePathPrefix(prefix ?? ''));
-    return blobs
-      .filter((b) => isDocumentPath(b.path))
-      .map((b) => ({ namespace: repo, path: b.path, format: documentFormatOf(b.path) ?? 'json', blob: b.oid, at: version }));
+    const tree = version.commit.tree;
+    const valid = validatePathPrefix(prefix ?? '');
+    const documents = await this.listings.list(tree, valid, () => repo.filesIn(tree, valid));
+    return documents.map((d) => ({ namespace: repo, path: d.path, format: d.format, blob: d.blob, at: version }));
   }
 }
 
