@@ -2,17 +2,18 @@ import fs, { type Dirent, promises as fsp } from 'node:fs';
 import git from 'isomorphic-git';
 import path from 'node:path';
 import { parseCommitMessage } from '../domain/commit-message.js';
+import { CommitBatch, type QueuedCommit } from './commit-batch.js';
 import { CommitIndex, type IndexedCommit } from './commit-index.js';
 import { type HousekeepingOptions, repack } from './housekeeping.js';
 import { IndexFile } from './index-file.js';
 import { type IntegrityReport, verifyIntegrity } from './integrity.js';
 import type { DurabilityOptions } from './durable-file.js';
 import type { EncodedObject, Signature } from './object-format.js';
-import { ObjectStore } from './object-store.js';
+import { ObjectStore, type StoredCommit } from './object-store.js';
 import { INCOMING_PREFIX } from './pack-store.js';
 import { RefResolver } from './ref-resolver.js';
 import { type GitRemote, RemoteMovedError, RemoteUnavailableError } from './remote.js';
-import { MAIN_REF, RefStore } from './ref-store.js';
+import { MAIN_REF, RefMovedError, RefStore } from './ref-store.js';
 import { type BlobChanges, buildTree } from './tree-builder.js';
 import { type StoredTag, TagExistsInRepositoryError, TagStore } from './tag-store.js';
 import { type PathChange, diffTrees } from './tree-diff.js';
@@ -73,6 +74,12 @@ export class GitRepository {
   private readonly indexFile: IndexFile;
   /** Directory fsyncs of ref moves made by the running task, awaited after the write lock is released. */
   private readonly pendingDurability: Promise<void>[] = [];
+  /** Group commit of main (null: each commit is written on its own, as with an upstream, where each is pushed). */
+  private readonly batch: CommitBatch | null;
+  /** Packs written by batches since the packs were last counted: many small packs slow every read. */
+  private packsWritten = 0;
+  /** Batch failures when the running task started: what it saw of a failed batch must not reach a side ref. */
+  private failuresAtTaskStart = 0;
   /** The last housekeeping failure, for operators (the writes that triggered it succeeded). */
   lastRepackError: Error | null = null;
   /** Told of every commit appended after opening, in order (the change feed, webhooks, other replicas), and of side refs' moves. */
@@ -91,6 +98,8 @@ export class GitRepository {
     this.resolver = new RefResolver(this.objects, this.refs, this.index);
     this.tags = new TagStore(gitdir, this.objects, this.refs);
     this.indexFile = new IndexFile(gitdir);
+    const maxBatch = housekeeping.maxCommitBatch ?? 0;
+    this.batch = maxBatch > 0 && !upstream ? new CommitBatch(maxBatch, { store: (b) => this.storeBatch(b), drop: (b) => this.dropBatch(b) }) : null;
   }
 
   static async open(
@@ -243,7 +252,12 @@ export class GitRepository {
   private catchUp(): Promise<{ appended: IndexedCommit[]; rebuilt: boolean }> {
     return this.indexLock.run(async () => {
       const sizeBefore = this.index.size;
-      const result = await this.index.catchUp(this.objects, await this.refs.read(MAIN_REF));
+      const known = this.index.head()?.oid;
+      const onDisk = await this.refs.read(MAIN_REF);
+      // While batched commits are on their way to the disk, main there is behind the index by design; a ref moved
+      // outside Cairn meanwhile fails the batch's compare-and-swap, and the next catch-up finds it.
+      if (this.batch?.busy || this.index.head()?.oid !== known) return { appended: [], rebuilt: false };
+      const result = await this.index.catchUp(this.objects, onDisk);
       if (result.rebuilt) void this.indexFile.rewrite(this.index.linesFrom(0)).catch(() => undefined);
       else if (result.appended.length) void this.indexFile.append(this.index.linesFrom(sizeBefore)).catch(() => undefined);
       return result;
@@ -255,6 +269,7 @@ export class GitRepository {
     let durable: Promise<unknown> = Promise.resolve();
     const done = this.lock.run(async () => {
       await this.syncIndex();
+      this.failuresAtTaskStart = this.batch?.failures ?? 0;
       const sizeBefore = this.index.size;
       try {
         const result = await task();
@@ -280,9 +295,11 @@ export class GitRepository {
   private async maybeRepack(sizeBefore: number): Promise<void> {
     const every = this.housekeeping.repackEvery;
     const crossed = every > 0 && Math.floor(this.index.size / every) !== Math.floor(sizeBefore / every);
-    const tooManyPacks = this.upstream !== null && (await countPacks(this.gitdir)) > MAX_PACKS;
+    const tooManyPacks = await this.tooManyPacks();
     if (!crossed && !tooManyPacks) return;
     try {
+      // git repacks what is on disk: the batches under way first.
+      await this.batch?.idle();
       await repack(this.gitdir, tooManyPacks);
       this.lastRepackError = null;
     } catch (error) {
@@ -292,8 +309,16 @@ export class GitRepository {
     }
   }
 
+  /** Pulls leave one pack per fetch, batches one per batch: counted once enough may have gathered. */
+  private async tooManyPacks(): Promise<boolean> {
+    if (this.upstream === null && this.packsWritten < MAX_PACKS) return false;
+    this.packsWritten = 0;
+    return (await countPacks(this.gitdir)) > MAX_PACKS;
+  }
+
   async drain(): Promise<void> {
     await this.lock.drain();
+    await this.batch?.idle();
     await this.indexFile.flushed();
   }
 
@@ -381,6 +406,7 @@ export class GitRepository {
   /** Moves a ref other than main from `expected` (null: absent) to `next`; RefMovedError if it moved meanwhile. */
   async moveRef(ref: string, expected: string | null, next: string): Promise<void> {
     if (ref === MAIN_REF) throw new Error('main moves by commit only');
+    await this.mainDurable();
     return this.refs.compareAndSwap(ref, expected, next);
   }
 
@@ -404,6 +430,7 @@ export class GitRepository {
    */
   async createTag(name: string, commit: string, tagger: Signature, message: string): Promise<StoredTag> {
     const ref = `${TAG_PREFIX}${name}`;
+    await this.mainDurable();
     const tag = await this.tags.create(name, commit, tagger, message, async (object) => {
       try {
         await this.share(ref, [object], object.oid, null);
@@ -434,6 +461,93 @@ export class GitRepository {
    * crash at any instant leaves a valid repository; the caller must hold `exclusive`.
    */
   async commit(request: CommitRequest): Promise<IndexedCommit> {
+    return this.batch ? this.commitBatched(this.batch, request) : this.commitAlone(request);
+  }
+
+  /**
+   * Group commit: the commit is made in memory (objects staged, index appended) so the next write builds on it at
+   * once, and queued; the caller's `exclusive` answers once its batch is durable (see CommitBatch). Listeners hear
+   * of it then, with the rest of its batch.
+   */
+  private async commitBatched(batch: CommitBatch, request: CommitRequest): Promise<IndexedCommit> {
+    this.expectHead(request.parent);
+    const { objects, tree, commit, parentTree } = await this.encode(request);
+    const changes = await diffTrees(this.objects, parentTree, tree.oid);
+    // A batch that failed meanwhile took the parent with it.
+    this.expectHead(request.parent);
+    const written = [...objects, ...tree.objects, commit];
+    this.objects.stage(written);
+    const indexed = this.index.append(this.storedCommit(request, commit.oid, tree.oid), changes);
+    this.pendingDurability.push(batch.add({ indexed, parent: request.parent, objects: written }));
+    return indexed;
+  }
+
+  private expectHead(parent: string | null): void {
+    const head = this.index.head()?.oid ?? null;
+    if (parent !== head) throw new RefMovedError(MAIN_REF, parent, head);
+  }
+
+  /**
+   * Writes one batch: its objects as one pack (a lone commit's as loose objects, as `commitAlone` would), then main
+   * moves once from the first commit's parent to the last commit. The index file and listeners learn of the batch
+   * only once it is durable.
+   */
+  private async storeBatch(batch: readonly QueuedCommit[]): Promise<void> {
+    const first = batch[0];
+    const last = batch.at(-1);
+    if (!first || !last) return;
+    const objects = uniqueObjects(batch.flatMap((c) => c.objects));
+    const locking = this.refs.lock(MAIN_REF, last.indexed.oid);
+    const writing = batch.length === 1 ? this.objects.writeAll(objects) : this.objects.writePack(objects);
+    const [locked, written] = await Promise.allSettled([locking, writing]);
+    if (locked.status === 'rejected') throw locked.reason;
+    if (written.status === 'rejected') {
+      locked.value.release();
+      throw written.reason;
+    }
+    if (batch.length > 1) this.packsWritten += 1;
+    await (
+      await locked.value.commit(first.parent)
+    ).durable;
+    this.objects.unstage(objects, false);
+    void this.indexFile.append(this.index.linesFrom(first.indexed.seq).slice(0, batch.length)).catch(() => undefined);
+    this.listeners?.onAppend(
+      this,
+      batch.map((c) => c.indexed),
+      'commit',
+    );
+  }
+
+  /** A failed batch, and what was queued on it, leave the index and the readable objects as the disk has them. */
+  private dropBatch(dropped: readonly QueuedCommit[]): void {
+    const first = dropped[0];
+    if (!first) return;
+    this.index.truncate(first.indexed.seq);
+    this.objects.unstage(
+      dropped.flatMap((c) => c.objects),
+      true,
+    );
+  }
+
+  /**
+   * Before a side ref moves (a branch, a tag, a cursor): main's batches under way are on disk, so the ref can never
+   * point at objects a crash would lose; and none failed since this task began, since what the task saw of main (a
+   * base, a released version) might be gone.
+   */
+  private async mainDurable(): Promise<void> {
+    if (!this.batch) return;
+    await this.batch.idle();
+    if (this.batch.failures !== this.failuresAtTaskStart) {
+      throw new RefMovedError(MAIN_REF, null, this.index.head()?.oid ?? null);
+    }
+  }
+
+  private storedCommit(request: CommitRequest, oid: string, tree: string): StoredCommit {
+    return { oid, tree, parents: parentsOf(request), author: request.author, committer: request.committer, message: request.message };
+  }
+
+  /** Writes one commit's objects and moves main, on its own (no group commit; with an upstream, pushed first). */
+  private async commitAlone(request: CommitRequest): Promise<IndexedCommit> {
     const { objects, tree, commit, parentTree } = await this.encode(request);
     const changes = await diffTrees(this.objects, parentTree, tree.oid);
     // The ref's lock file is created while the objects are written; the ref moves only once both are done.
@@ -462,16 +576,8 @@ export class GitRepository {
     } else {
       this.pendingDurability.push((await locked.value.commit(request.parent)).durable);
     }
-    const stored = {
-      oid: commit.oid,
-      tree: tree.oid,
-      parents: parentsOf(request),
-      author: request.author,
-      committer: request.committer,
-      message: request.message,
-    };
     const sizeBefore = this.index.size;
-    const indexed = this.index.append(stored, changes);
+    const indexed = this.index.append(this.storedCommit(request, commit.oid, tree.oid), changes);
     if (this.index.size > sizeBefore) {
       void this.indexFile.append(this.index.linesFrom(sizeBefore)).catch(() => undefined);
       this.listeners?.onAppend(this, [indexed], 'commit');
@@ -486,6 +592,7 @@ export class GitRepository {
    */
   async commitToBranch(ref: string, expected: string | null, request: CommitRequest): Promise<string> {
     if (ref === MAIN_REF || !ref.startsWith('refs/heads/')) throw new Error(`${ref} is not a side branch`);
+    await this.mainDurable();
     const { objects, tree, commit } = await this.encode(request);
     const locked = await this.refs.lock(ref, commit.oid);
     try {
@@ -593,6 +700,10 @@ const TAG_PREFIX = 'refs/tags/';
 /** The refs besides main that replicas share: branches (releases, change requests) and tags, not Cairn's own (webhook cursors). */
 function isSharedSideRef(ref: string): boolean {
   return (ref.startsWith('refs/heads/') && ref !== MAIN_REF) || ref.startsWith(TAG_PREFIX);
+}
+
+function uniqueObjects(objects: readonly EncodedObject[]): EncodedObject[] {
+  return [...new Map(objects.map((o) => [o.oid, o])).values()];
 }
 
 function parentsOf(request: CommitRequest): string[] {

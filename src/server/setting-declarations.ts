@@ -45,6 +45,9 @@ export const SERVER_SETTINGS = z.object({
   CAIRN_REPACK_EVERY: count(0).describe(
     "pack loose objects with `git repack -d` every N commits of a namespace (`0`: never; needs the git CLI; runs in the namespace's write lock, never during a write)",
   ),
+  CAIRN_MAX_COMMIT_BATCH: count(32).describe(
+    "group commit: most commits of one namespace's main written together (one pack, one ref move, one round of fsyncs) while the writes queued behind them are checked; each write is answered once its batch is on disk (`0`: each commit written on its own; namespaces replicated through a shared remote always are, each commit is pushed first)",
+  ),
   CAIRN_GRAPHIQL: flag(true).describe('serve GraphiQL to browsers at `/graphql`'),
   CAIRN_MAX_DEPTH: count(10).describe('deepest selection in one GraphQL operation (graphql-armor, like the four below; over HTTP and WebSocket alike)'),
   CAIRN_MAX_ALIASES: count(15).describe('aliases in one operation'),

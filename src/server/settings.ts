@@ -37,6 +37,8 @@ export interface Settings {
   readonly committer: { readonly name: string; readonly email: string };
   /** CAIRN_REPACK_EVERY */
   readonly repackEvery: number;
+  /** CAIRN_MAX_COMMIT_BATCH */
+  readonly maxCommitBatch: number;
   /** CAIRN_CONSOLE_DIR, resolved. */
   readonly consoleDir: string;
   /** CAIRN_GRAPHIQL */
@@ -148,6 +150,7 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
     revert: { maxLaterVersions: s.CAIRN_MAX_REVERT_LATER_VERSIONS },
     committer: { name: s.CAIRN_COMMITTER_NAME, email: s.CAIRN_COMMITTER_EMAIL },
     repackEvery: s.CAIRN_REPACK_EVERY,
+    maxCommitBatch: s.CAIRN_MAX_COMMIT_BATCH,
     consoleDir: s.CAIRN_CONSOLE_DIR === null ? defaultConsoleDir() : path.resolve(cwd, s.CAIRN_CONSOLE_DIR),
     graphiql: s.CAIRN_GRAPHIQL,
     limits: {
