@@ -12,6 +12,7 @@ import { benchLargeDocuments } from './large-documents.js';
 import { benchWorkBudgets } from './work-budgets.js';
 import { benchInstances } from './instances.js';
 import { benchDelivery } from './delivery.js';
+import { benchWriters } from './writers.js';
 import { startServerProcess } from './server-process.js';
 import { bundle } from '../scripts/bundle.js';
 
@@ -24,6 +25,8 @@ const instancesOnly = process.argv.includes('--instances');
 const deliveryOnly = process.argv.includes('--delivery');
 /** Only the large-document rows (issue 17): 1 MiB JSON and YAML puts and parsed reads. */
 const documentsOnly = process.argv.includes('--documents');
+/** Only the concurrent-writers rows (issue 17, group commit): 1/4/16/64 clients on one namespace. */
+const writersOnly = process.argv.includes('--writers');
 const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
 const RUNS = 25;
 const GIT_ENV = {
@@ -249,24 +252,28 @@ async function benchSubscribers(size: number, url: string, gql: Gql): Promise<vo
 const benchStarted = performance.now();
 console.log(`Cairn benchmark${quick ? ' (quick)' : ''}: medians over ${RUNS} runs; the git CLI figures include starting a git process.`);
 await bundle(path.resolve(import.meta.dirname, '..', 'dist', 'bin'));
-if (!budgetsOnly && !instancesOnly && !deliveryOnly && !documentsOnly) {
+if (writersOnly || (!budgetsOnly && !instancesOnly && !deliveryOnly && !documentsOnly)) {
+  console.log('\nconcurrent writers (a server process; guarded puts of distinct documents of one namespace)');
+  await benchWriters(quick, record);
+}
+if (!budgetsOnly && !instancesOnly && !deliveryOnly && !documentsOnly && !writersOnly) {
   for (const size of sizes) await benchSize(size, size === sizes.at(-1));
   console.log('\nimport and export (the cairn CLI against a server process)');
   await benchImportExport(1_000, record);
 }
-if (!budgetsOnly && !instancesOnly && !deliveryOnly) {
+if (!budgetsOnly && !instancesOnly && !deliveryOnly && !writersOnly) {
   console.log('\ndocuments at the size limit (a server process; putConfig and parsed reads beside git)');
   await benchLargeDocuments(quick ? 64 * 1024 : 1 << 20, record);
 }
-if (!budgetsOnly && !deliveryOnly && !documentsOnly) {
+if (!budgetsOnly && !deliveryOnly && !documentsOnly && !writersOnly) {
   console.log('\na fleet of instances (a server process; 10,000 instances reporting every 10 s during a rollout)');
   await benchInstances(record);
 }
-if (!budgetsOnly && !instancesOnly && !documentsOnly) {
+if (!budgetsOnly && !instancesOnly && !documentsOnly && !writersOnly) {
   console.log('\ndelivery (a server process; 1,000 agents following an environment, 5,000 long-polls)');
   await benchDelivery(record);
 }
-if (!instancesOnly && !deliveryOnly && !documentsOnly) {
+if (!instancesOnly && !deliveryOnly && !documentsOnly && !writersOnly) {
   console.log('\nwork budgets (a server process, heavy requests, /healthz probed every 20 ms)');
   await benchWorkBudgets(record);
 }
@@ -281,9 +288,11 @@ const resultsFile = budgetsOnly
       ? 'results-delivery.json'
       : documentsOnly
         ? 'results-documents.json'
-        : quick
-          ? 'results-quick.json'
-          : 'results.json';
+        : writersOnly
+          ? 'results-writers.json'
+          : quick
+            ? 'results-quick.json'
+            : 'results.json';
 writeFileSync(path.resolve(import.meta.dirname, resultsFile), `${JSON.stringify(out, null, 2)}\n`);
 console.log(`\n| versions | operation | Cairn | git CLI | ratio | target | |\n|---:|---|---:|---:|---:|---|---|`);
 for (const f of figures) {
