@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fs, { type Dirent, promises as fsp } from 'node:fs';
 import git from 'isomorphic-git';
 import path from 'node:path';
@@ -18,6 +19,7 @@ import { type BlobChanges, buildTree } from './tree-builder.js';
 import { type StoredTag, TagExistsInRepositoryError, TagStore } from './tag-store.js';
 import { type PathChange, diffTrees } from './tree-diff.js';
 import { type BlobAtPath, TreeReader } from './tree-reader.js';
+import { VisibleIndex } from './visible-index.js';
 import { WriteLock } from './write-lock.js';
 
 /** A commit of a side branch as `branchLog` reads it: everything an IndexedCommit has but its place in main and its changes. */
@@ -66,6 +68,10 @@ export class GitRepository {
   private readonly refs: RefStore;
   private readonly trees: TreeReader;
   private readonly index = new CommitIndex();
+  /** Main as readers see it: batched commits only once durable; the running write task sees them all. */
+  private readonly view = new VisibleIndex(this.index, () => this.visibleSize());
+  /** Main's commits on disk, while batches are under way (see `visibleSize`). */
+  private durableSize = 0;
   private readonly resolver: RefResolver;
   private readonly tags: TagStore;
   private readonly lock = new WriteLock();
@@ -95,7 +101,7 @@ export class GitRepository {
     this.objects = new ObjectStore(gitdir, durability);
     this.refs = new RefStore(gitdir, durability);
     this.trees = new TreeReader(this.objects);
-    this.resolver = new RefResolver(this.objects, this.refs, this.index);
+    this.resolver = new RefResolver(this.objects, this.refs, this.view);
     this.tags = new TagStore(gitdir, this.objects, this.refs);
     this.indexFile = new IndexFile(gitdir);
     const maxBatch = housekeeping.maxCommitBatch ?? 0;
@@ -267,18 +273,20 @@ export class GitRepository {
   /** Runs `task` with no other write of this namespace in between; the head it sees stays the head until it ends. */
   exclusive<T>(task: () => Promise<T>): Promise<T> {
     let durable: Promise<unknown> = Promise.resolve();
-    const done = this.lock.run(async () => {
-      await this.syncIndex();
-      this.failuresAtTaskStart = this.batch?.failures ?? 0;
-      const sizeBefore = this.index.size;
-      try {
-        const result = await task();
-        await this.maybeRepack(sizeBefore);
-        return result;
-      } finally {
-        durable = Promise.all(this.pendingDurability.splice(0));
-      }
-    });
+    const done = this.lock.run(() =>
+      writeTask.run(this, async () => {
+        await this.syncIndex();
+        this.failuresAtTaskStart = this.batch?.failures ?? 0;
+        const sizeBefore = this.index.size;
+        try {
+          const result = await task();
+          await this.maybeRepack(sizeBefore);
+          return result;
+        } finally {
+          durable = Promise.all(this.pendingDurability.splice(0));
+        }
+      }),
+    );
     // The next writer may start once the ref moved; this one answers only once the move is on disk. A crash in
     // between loses at most commits nobody was told about: a later commit's ref fsync also makes this one's durable.
     return done.then(async (result) => {
@@ -329,44 +337,49 @@ export class GitRepository {
   }
 
   head(): IndexedCommit | null {
-    return this.index.head();
+    return this.view.head();
+  }
+
+  /** Readers see main up to its last durable commit; the write task under way sees the commits queued before its own. */
+  private visibleSize(): number {
+    return this.batch?.busy && writeTask.getStore() !== this ? this.durableSize : this.index.size;
   }
 
   // What the layers above read, named for what they want; the stores behind them stay this class's business.
 
   /** Main's commit `oid`, or undefined when it is not one of main's (or not pulled yet, with replicas). */
   mainCommit(oid: string): IndexedCommit | undefined {
-    return this.index.get(oid);
+    return this.view.get(oid);
   }
 
   /** Main's commit at sequence number `seq` (the root is 0). */
   mainCommitAt(seq: number): IndexedCommit | undefined {
-    return this.index.at(seq);
+    return this.view.at(seq);
   }
 
   /** The number of commits on main, which is also the next commit's sequence number. */
   versionCount(): number {
-    return this.index.size;
+    return this.view.size;
   }
 
   /** Main's commit made by the write with this request id: a retried request is answered with it. */
   commitWithRequestId(requestId: string): IndexedCommit | undefined {
-    return this.index.withRequestId(requestId);
+    return this.view.withRequestId(requestId);
   }
 
   /** Sequence numbers of main's commits that changed `path`, oldest first. */
   historyOf(path: string): readonly number[] {
-    return this.index.historyOf(path);
+    return this.view.historyOf(path);
   }
 
   /** Main's last commit at or before `seq` that changed `path`. */
   lastChangeOf(path: string, seq: number): IndexedCommit | undefined {
-    return this.index.lastChangeOf(path, seq);
+    return this.view.lastChangeOf(path, seq);
   }
 
   /** Those of `paths` that a commit of main after `seq` changed. */
   changedSince(seq: number, paths: Iterable<string>): string[] {
-    return this.index.changedSince(seq, paths);
+    return this.view.changedSince(seq, paths);
   }
 
   /** The commit a user's reference names (hash, short hash, tag, HEAD, main, `@{time}`, `~N`, `^`); typed errors otherwise. */
@@ -477,8 +490,10 @@ export class GitRepository {
     this.expectHead(request.parent);
     const written = [...objects, ...tree.objects, commit];
     this.objects.stage(written);
+    if (!batch.busy) this.durableSize = this.index.size;
     const indexed = this.index.append(this.storedCommit(request, commit.oid, tree.oid), changes);
-    this.pendingDurability.push(batch.add({ indexed, parent: request.parent, objects: written }));
+    // The batch is written outside this task: what it tells listeners is what readers see.
+    this.pendingDurability.push(writeTask.exit(() => batch.add({ indexed, parent: request.parent, objects: written })));
     return indexed;
   }
 
@@ -509,6 +524,7 @@ export class GitRepository {
     await (
       await locked.value.commit(first.parent)
     ).durable;
+    this.durableSize = last.indexed.seq + 1;
     this.objects.unstage(objects, false);
     void this.indexFile.append(this.index.linesFrom(first.indexed.seq).slice(0, batch.length)).catch(() => undefined);
     this.listeners?.onAppend(
@@ -696,6 +712,9 @@ export class GitRepository {
 }
 
 const TAG_PREFIX = 'refs/tags/';
+
+/** The repository whose write task (`exclusive`) the code running now belongs to, if any. */
+const writeTask = new AsyncLocalStorage<GitRepository>();
 
 /** The refs besides main that replicas share: branches (releases, change requests) and tags, not Cairn's own (webhook cursors). */
 function isSharedSideRef(ref: string): boolean {

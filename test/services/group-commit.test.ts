@@ -25,6 +25,8 @@ describe('group commit', () => {
   let cairn: Cairn;
   let steps: { step: FileStep; file: string }[];
   let fail: ((step: FileStep, file: string) => boolean) | null;
+  /** Called at each file system step, as it happens (what a reader sees meanwhile). */
+  let during: ((step: FileStep, file: string) => void) | null;
   /** What listeners heard (the change feed, webhooks), with main as the disk had it when they heard it. */
   let heard: { oids: string[]; mainOnDisk: string }[];
 
@@ -32,9 +34,11 @@ describe('group commit', () => {
     root = mkdtempSync(path.join(tmpdir(), 'cairn-group-commit-'));
     steps = [];
     fail = null;
+    during = null;
     heard = [];
     const faults = (step: FileStep, file: string): void => {
       steps.push({ step, file });
+      during?.(step, file);
       if (fail?.(step, file)) throw Object.assign(new Error(`EIO: simulated ${step} failure on ${path.basename(file)}`), { code: 'EIO' });
     };
     store = new RepositoryStore(path.join(root, 'repos'), { fsync: true, faults }, { repackEvery: 0, maxCommitBatch: MAX_BATCH });
@@ -74,6 +78,14 @@ describe('group commit', () => {
   it('makes concurrent writes one commit each in a linear chain, with fewer ref moves and fsyncs than commits', async () => {
     const before = (await main()).length;
     steps = [];
+    // Readers see main as the disk has it while a batch is being written: the versions they are told of survive a crash.
+    const served = await store.get('payments');
+    const readerViews: { head: string | null; onDisk: string }[] = [];
+    during = (step, file) => {
+      if (step === 'create' && file.endsWith('.pack')) {
+        readerViews.push({ head: served?.head()?.oid ?? null, onDisk: readFileSync(path.join(gitdir(), 'refs', 'heads', 'main'), 'utf8').trim() });
+      }
+    };
     const writes = 48;
     const outcomes = await Promise.all(Array.from({ length: writes }, (_, i) => put(`clients/c${i}.json`, `{"client":${i}}\n`)));
     const versions = outcomes.map(versionOf);
@@ -92,6 +104,8 @@ describe('group commit', () => {
     expect(heard.flatMap((h) => h.oids)).toEqual(versions);
     for (const h of heard) expect(h.mainOnDisk).toBe(h.oids.at(-1));
     expect(heard.some((h) => h.oids.length > 1)).toBe(true);
+    expect(readerViews.length).toBeGreaterThan(0);
+    for (const view of readerViews) expect(view.head).toBe(view.onDisk);
     // The commit index agrees with git after a restart (index file written per durable batch).
     await store.close();
     const reopened = new RepositoryStore(path.join(root, 'repos'), { fsync: true }, { repackEvery: 0, maxCommitBatch: MAX_BATCH });
