@@ -33,6 +33,8 @@ export class CommitBatch {
   private writing: Promise<void> | null = null;
   /** Batches that failed so far: a task that saw commits of one of them must not build anything else on them. */
   failures = 0;
+  /** Batches written or failed so far: a read of main on disk is current only if none settled meanwhile. */
+  settled = 0;
 
   constructor(
     private readonly maxCommits: number,
@@ -70,6 +72,7 @@ export class CommitBatch {
         this.storage.drop(failed.map((w) => w.commit));
         for (const waiting of failed) waiting.reject(error);
       }
+      this.settled += 1;
     }
     this.writing = null;
   }

@@ -259,10 +259,14 @@ export class GitRepository {
     return this.indexLock.run(async () => {
       const sizeBefore = this.index.size;
       const known = this.index.head()?.oid;
-      const onDisk = await this.refs.read(MAIN_REF);
+      const settled = this.batch?.settled;
       // While batched commits are on their way to the disk, main there is behind the index by design; a ref moved
-      // outside Cairn meanwhile fails the batch's compare-and-swap, and the next catch-up finds it.
-      if (this.batch?.busy || this.index.head()?.oid !== known) return { appended: [], rebuilt: false };
+      // outside Cairn meanwhile fails the batch's compare-and-swap, and the next catch-up finds it. A batch that
+      // started and ended during the read makes the value read stale.
+      const unchanged = (): boolean => !this.batch?.busy && this.batch?.settled === settled && this.index.head()?.oid === known;
+      if (!unchanged()) return { appended: [], rebuilt: false };
+      const onDisk = await this.refs.read(MAIN_REF);
+      if (!unchanged()) return { appended: [], rebuilt: false };
       const result = await this.index.catchUp(this.objects, onDisk);
       if (result.rebuilt) void this.indexFile.rewrite(this.index.linesFrom(0)).catch(() => undefined);
       else if (result.appended.length) void this.indexFile.append(this.index.linesFrom(sizeBefore)).catch(() => undefined);
