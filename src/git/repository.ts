@@ -423,7 +423,6 @@ export class GitRepository {
   /** Moves a ref other than main from `expected` (null: absent) to `next`; RefMovedError if it moved meanwhile. */
   async moveRef(ref: string, expected: string | null, next: string): Promise<void> {
     if (ref === MAIN_REF) throw new Error('main moves by commit only');
-    await this.mainDurable();
     return this.refs.compareAndSwap(ref, expected, next);
   }
 
@@ -550,9 +549,10 @@ export class GitRepository {
   }
 
   /**
-   * Before a side ref moves (a branch, a tag, a cursor): main's batches under way are on disk, so the ref can never
-   * point at objects a crash would lose; and none failed since this task began, since what the task saw of main (a
-   * base, a released version) might be gone.
+   * Before a write task moves a side branch or creates a tag: main's batches under way are on disk, so the ref can
+   * never point at objects a crash would lose; and none failed since the task began, since what it saw of main (a
+   * base, a released version) might be gone. (Webhook cursors move outside write tasks, to commits already announced,
+   * so durable.)
    */
   private async mainDurable(): Promise<void> {
     if (!this.batch) return;
