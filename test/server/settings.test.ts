@@ -29,6 +29,7 @@ describe('readSettings', () => {
       maxReadBytes: 67_108_864,
       committer: { name: 'Cairn', email: 'cairn@localhost' },
       repackEvery: 0,
+      maxCommitBatch: 32,
       graphiql: true,
       limits: { maxDepth: 10, maxAliases: 15, maxCost: 5000, maxTokens: 2000, maxDirectives: 50, introspection: true, production: false },
       maxBatch: 10,
