@@ -13,6 +13,7 @@ import { benchDelivery } from './delivery.js';
 import { benchNamespaces } from './namespaces.js';
 import { benchWideNamespace } from './wide-namespace.js';
 import { benchSubscribers } from './subscribers.js';
+import { benchWriters } from './writers.js';
 import { startServerProcess } from './server-process.js';
 import { bundle } from '../scripts/bundle.js';
 import { BENCH_DIST, DIST_BIN } from './dist.js';
@@ -23,9 +24,9 @@ const quick = process.argv.includes('--quick');
  * The parts of a run, each one flag: `npm run bench -- --documents --writers` runs those two alone (into
  * `results-<part>.json` when one runs alone); no flag runs them all. `--scale` runs issue 17's axes together.
  */
-const PARTS = ['versions', 'import', 'documents', 'instances', 'delivery', 'budgets', 'namespaces', 'wide', 'subscribers'] as const;
+const PARTS = ['versions', 'import', 'documents', 'instances', 'delivery', 'budgets', 'namespaces', 'wide', 'subscribers', 'writers'] as const;
 type Part = (typeof PARTS)[number];
-const SCALE: readonly Part[] = ['import', 'documents', 'namespaces', 'wide', 'subscribers'];
+const SCALE: readonly Part[] = ['import', 'documents', 'namespaces', 'wide', 'subscribers', 'writers'];
 const chosen = new Set<Part>(PARTS.filter((part) => process.argv.includes(`--${part}`)));
 if (process.argv.includes('--scale')) for (const part of SCALE) chosen.add(part);
 const runs = (part: Part): boolean => chosen.size === 0 || chosen.has(part);
@@ -224,6 +225,10 @@ if (runs('import')) {
 if (runs('documents')) {
   console.log('\ndocuments at the size limit and beyond (a server process; putConfig and parsed reads beside git)');
   await benchLargeDocuments(quick ? [64 * 1024] : [1 << 20, 5 << 20], record);
+}
+if (runs('writers')) {
+  console.log('\nconcurrent writers (a server process; guarded puts of distinct documents of one namespace)');
+  await benchWriters(quick, record);
 }
 if (runs('namespaces')) {
   console.log(`\nmany namespaces (a server process; ${quick ? 100 : 1000} namespaces of 100 commits)`);

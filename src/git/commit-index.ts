@@ -202,6 +202,31 @@ export class CommitIndex {
     return { appended, rebuilt };
   }
 
+  /**
+   * Drops the commits from `size` on: a batch of commits that failed to reach the disk (group commit) leaves no
+   * trace, so the index stays what the ref on disk says.
+   */
+  truncate(size: number): void {
+    for (let seq = this.lines.length - 1; seq >= size; seq -= 1) {
+      const line = this.lines[seq];
+      const record = line === undefined ? null : decodeRecord(line);
+      if (!record) continue;
+      this.byOid.delete(record.commit.oid);
+      const requestId = parseCommitMessage(record.commit.message).trailers?.requestId;
+      if (requestId && this.byRequestId.get(requestId) === seq) this.byRequestId.delete(requestId);
+      for (const change of record.changes) {
+        const list = this.byPath.get(change.path);
+        while (list && (list.at(-1) ?? -1) >= size) list.pop();
+        if (list?.length === 0) this.byPath.delete(change.path);
+      }
+      this.decoded.delete(seq);
+    }
+    this.lines.length = Math.min(this.lines.length, size);
+    this.times.length = this.lines.length;
+    this.earliestFrom.length = this.lines.length;
+    this.timesOutOfOrder = true;
+  }
+
   private clear(): void {
     this.lines.length = 0;
     this.byOid.clear();

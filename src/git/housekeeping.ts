@@ -6,6 +6,11 @@ const run = promisify(execFile);
 export interface HousekeepingOptions {
   /** Pack loose objects after every this many commits of a namespace; 0 turns it off. @default 0 */
   readonly repackEvery: number;
+  /**
+   * Group commit: most commits of main one batch (one pack, one ref move, one round of fsyncs) may hold; 0 writes
+   * each commit on its own. Namespaces with an upstream always do: each commit is pushed first. @default 0
+   */
+  readonly maxCommitBatch?: number;
 }
 
 /**

@@ -56,6 +56,16 @@ export class ObjectReader {
     setTimeout(() => void close().catch(() => undefined), graceMs).unref();
   }
 
+  /** A pack this process just wrote joins the open ones (the others stay open: no re-listing, no re-reading their indexes). */
+  async addPack(packPath: string): Promise<void> {
+    const packs = this.packs;
+    if (!packs) return;
+    const added = await PackFile.open(packPath, (oid) => this.read(oid));
+    if (this.packs === packs) this.packs = packs.then((open) => [added, ...open]);
+    else await added.close();
+    this.fs.packsChanged();
+  }
+
   private async readLoose(oid: string): Promise<RawObject | null> {
     let file: Buffer;
     try {

@@ -17,6 +17,8 @@ import { ObjectFs } from './object-fs.js';
 import { type ParsedTag, parseCommit, parseTag, parseTree } from './object-parse.js';
 import { ObjectReader } from './object-reader.js';
 import { cacheBudget } from './cache-budget.js';
+import { encodeIndexedPack } from './pack-writer.js';
+import { storeIndexedPack } from './pack-store.js';
 
 export interface StoredCommit {
   readonly oid: string;
@@ -62,10 +64,15 @@ export class ObjectStore {
    * each reads the same few documents. Blobs over MAX_CACHED_BLOB_BYTES are not kept.
    */
   private readonly blobs = cacheBudget.view<string, Promise<Uint8Array>>(() => PENDING_BLOB_BYTES);
+  /**
+   * Objects of commits queued for the next batch write (group commit): the writes queued behind them build on them
+   * before they reach the disk, so they are read from here until their pack is stored.
+   */
+  private readonly staged = new Map<string, EncodedObject>();
 
   constructor(
     readonly gitdir: string,
-    durability: DurabilityOptions,
+    private readonly durability: DurabilityOptions,
   ) {
     this.fs = new ObjectFs(gitdir, durability);
     this.reader = new ObjectReader(gitdir, this.fs);
@@ -109,14 +116,14 @@ export class ObjectStore {
 
   /** An object as stored (type and content), past the parsed-tree and commit caches: integrity checks re-hash it. */
   rawObject(oid: string): Promise<{ type: ObjectType; content: Buffer } | null> {
-    return this.reader.read(oid);
+    return this.readAny(oid);
   }
 
   /** The type of an object, or null when the repository does not have it. */
   async typeOf(oid: string): Promise<ObjectType | null> {
     if (this.trees.get(oid)) return 'tree';
     if (this.commits.get(oid)) return 'commit';
-    return (await this.reader.read(oid))?.type ?? null;
+    return (await this.readAny(oid))?.type ?? null;
   }
 
   /** Full ids starting with `prefix` (two at most: enough to tell unique from ambiguous). */
@@ -167,8 +174,39 @@ export class ObjectStore {
     await this.fs.syncDirectories();
   }
 
+  /** Makes objects readable before they are written: the commits of a batch still being made durable. */
+  stage(objects: readonly EncodedObject[]): void {
+    for (const object of objects) this.staged.set(object.oid, object);
+  }
+
+  /** Forgets staged objects: stored in a pack now, or `dropped` with a failed batch (then no cache may answer for them). */
+  unstage(objects: readonly EncodedObject[], dropped: boolean): void {
+    for (const object of objects) {
+      this.staged.delete(object.oid);
+      if (!dropped) continue;
+      this.blobs.delete(object.oid);
+      this.trees.delete(object.oid);
+      this.commits.delete(object.oid);
+    }
+  }
+
+  /**
+   * Writes `objects` (unique ids) as one pack with its index, durably, and starts reading it: a batch of commits
+   * costs one round of fsyncs, where loose objects cost one per object.
+   */
+  async writePack(objects: readonly EncodedObject[]): Promise<void> {
+    const packPath = await storeIndexedPack(this.gitdir, encodeIndexedPack(objects), this.durability);
+    await this.reader.addPack(packPath);
+  }
+
+  private async readAny(oid: string): Promise<{ type: ObjectType; content: Buffer } | null> {
+    const staged = this.staged.get(oid);
+    if (staged) return { type: staged.type, content: Buffer.from(staged.content.buffer, staged.content.byteOffset, staged.content.byteLength) };
+    return this.reader.read(oid);
+  }
+
   private async readTyped(oid: string, expected: ObjectType): Promise<Buffer> {
-    const object = await this.reader.read(oid);
+    const object = await this.readAny(oid);
     if (!object || object.type !== expected) throw new MissingObjectError(oid, expected);
     return object.content;
   }

@@ -2,6 +2,7 @@ import { InvalidRefError } from '../domain/errors.js';
 import { parseInstant } from '../domain/instant.js';
 import { isValidRefName } from '../domain/ref-name.js';
 import type { CommitIndex } from './commit-index.js';
+import type { VisibleIndex } from './visible-index.js';
 import type { ObjectStore } from './object-store.js';
 import { MAIN_REF, type RefStore } from './ref-store.js';
 
@@ -19,7 +20,8 @@ export class RefResolver {
   constructor(
     private readonly objects: ObjectStore,
     private readonly refs: RefStore,
-    private readonly index: CommitIndex,
+    /** Main as the caller may see it (see VisibleIndex). */
+    private readonly index: Pick<CommitIndex | VisibleIndex, 'head' | 'get' | 'at' | 'lastAtOrBefore' | 'matchPrefix'>,
   ) {}
 
   async resolve(ref: string): Promise<string> {

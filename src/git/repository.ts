@@ -1,22 +1,25 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fs, { type Dirent, promises as fsp } from 'node:fs';
 import git from 'isomorphic-git';
 import path from 'node:path';
 import { parseCommitMessage } from '../domain/commit-message.js';
+import { CommitBatch, type QueuedCommit } from './commit-batch.js';
 import { CommitIndex, type IndexedCommit } from './commit-index.js';
 import { type HousekeepingOptions, repack } from './housekeeping.js';
 import { IndexFile } from './index-file.js';
 import { type IntegrityReport, verifyIntegrity } from './integrity.js';
 import type { DurabilityOptions } from './durable-file.js';
 import type { EncodedObject, Signature } from './object-format.js';
-import { ObjectStore } from './object-store.js';
+import { ObjectStore, type StoredCommit } from './object-store.js';
 import { INCOMING_PREFIX } from './pack-store.js';
 import { RefResolver } from './ref-resolver.js';
 import { type GitRemote, RemoteMovedError, RemoteUnavailableError } from './remote.js';
-import { MAIN_REF, RefStore } from './ref-store.js';
+import { MAIN_REF, RefMovedError, RefStore } from './ref-store.js';
 import { type BlobChanges, buildTree } from './tree-builder.js';
 import { type StoredTag, TagExistsInRepositoryError, TagStore } from './tag-store.js';
 import { type PathChange, diffTrees } from './tree-diff.js';
 import { type BlobAtPath, TreeReader } from './tree-reader.js';
+import { VisibleIndex } from './visible-index.js';
 import { WriteLock } from './write-lock.js';
 
 /** A commit of a side branch as `branchLog` reads it: everything an IndexedCommit has but its place in main and its changes. */
@@ -65,6 +68,10 @@ export class GitRepository {
   private readonly refs: RefStore;
   private readonly trees: TreeReader;
   private readonly index = new CommitIndex();
+  /** Main as readers see it: batched commits only once durable; the running write task sees them all. */
+  private readonly view = new VisibleIndex(this.index, () => this.visibleSize());
+  /** Main's commits on disk, while batches are under way (see `visibleSize`). */
+  private durableSize = 0;
   private readonly resolver: RefResolver;
   private readonly tags: TagStore;
   private readonly lock = new WriteLock();
@@ -73,6 +80,12 @@ export class GitRepository {
   private readonly indexFile: IndexFile;
   /** Directory fsyncs of ref moves made by the running task, awaited after the write lock is released. */
   private readonly pendingDurability: Promise<void>[] = [];
+  /** Group commit of main (null: each commit is written on its own, as with an upstream, where each is pushed). */
+  private readonly batch: CommitBatch | null;
+  /** Packs written by batches since the packs were last counted: many small packs slow every read. */
+  private packsWritten = 0;
+  /** Batch failures when the running task started: what it saw of a failed batch must not reach a side ref. */
+  private failuresAtTaskStart = 0;
   /** The last housekeeping failure, for operators (the writes that triggered it succeeded). */
   lastRepackError: Error | null = null;
   /** Told of every commit appended after opening, in order (the change feed, webhooks, other replicas), and of side refs' moves. */
@@ -88,9 +101,11 @@ export class GitRepository {
     this.objects = new ObjectStore(gitdir, durability);
     this.refs = new RefStore(gitdir, durability);
     this.trees = new TreeReader(this.objects);
-    this.resolver = new RefResolver(this.objects, this.refs, this.index);
+    this.resolver = new RefResolver(this.objects, this.refs, this.view);
     this.tags = new TagStore(gitdir, this.objects, this.refs);
     this.indexFile = new IndexFile(gitdir);
+    const maxBatch = housekeeping.maxCommitBatch ?? 0;
+    this.batch = maxBatch > 0 && !upstream ? new CommitBatch(maxBatch, { store: (b) => this.storeBatch(b), drop: (b) => this.dropBatch(b) }) : null;
   }
 
   static async open(
@@ -243,7 +258,16 @@ export class GitRepository {
   private catchUp(): Promise<{ appended: IndexedCommit[]; rebuilt: boolean }> {
     return this.indexLock.run(async () => {
       const sizeBefore = this.index.size;
-      const result = await this.index.catchUp(this.objects, await this.refs.read(MAIN_REF));
+      const known = this.index.head()?.oid;
+      const settled = this.batch?.settled;
+      // While batched commits are on their way to the disk, main there is behind the index by design; a ref moved
+      // outside Cairn meanwhile fails the batch's compare-and-swap, and the next catch-up finds it. A batch that
+      // started and ended during the read makes the value read stale.
+      const unchanged = (): boolean => !this.batch?.busy && this.batch?.settled === settled && this.index.head()?.oid === known;
+      if (!unchanged()) return { appended: [], rebuilt: false };
+      const onDisk = await this.refs.read(MAIN_REF);
+      if (!unchanged()) return { appended: [], rebuilt: false };
+      const result = await this.index.catchUp(this.objects, onDisk);
       if (result.rebuilt) void this.indexFile.rewrite(this.index.linesFrom(0)).catch(() => undefined);
       else if (result.appended.length) void this.indexFile.append(this.index.linesFrom(sizeBefore)).catch(() => undefined);
       return result;
@@ -253,17 +277,20 @@ export class GitRepository {
   /** Runs `task` with no other write of this namespace in between; the head it sees stays the head until it ends. */
   exclusive<T>(task: () => Promise<T>): Promise<T> {
     let durable: Promise<unknown> = Promise.resolve();
-    const done = this.lock.run(async () => {
-      await this.syncIndex();
-      const sizeBefore = this.index.size;
-      try {
-        const result = await task();
-        await this.maybeRepack(sizeBefore);
-        return result;
-      } finally {
-        durable = Promise.all(this.pendingDurability.splice(0));
-      }
-    });
+    const done = this.lock.run(() =>
+      writeTask.run(this, async () => {
+        await this.syncIndex();
+        this.failuresAtTaskStart = this.batch?.failures ?? 0;
+        const sizeBefore = this.index.size;
+        try {
+          const result = await task();
+          await this.maybeRepack(sizeBefore);
+          return result;
+        } finally {
+          durable = Promise.all(this.pendingDurability.splice(0));
+        }
+      }),
+    );
     // The next writer may start once the ref moved; this one answers only once the move is on disk. A crash in
     // between loses at most commits nobody was told about: a later commit's ref fsync also makes this one's durable.
     return done.then(async (result) => {
@@ -280,9 +307,11 @@ export class GitRepository {
   private async maybeRepack(sizeBefore: number): Promise<void> {
     const every = this.housekeeping.repackEvery;
     const crossed = every > 0 && Math.floor(this.index.size / every) !== Math.floor(sizeBefore / every);
-    const tooManyPacks = this.upstream !== null && (await countPacks(this.gitdir)) > MAX_PACKS;
+    const tooManyPacks = await this.tooManyPacks();
     if (!crossed && !tooManyPacks) return;
     try {
+      // git repacks what is on disk: the batches under way first.
+      await this.batch?.idle();
       await repack(this.gitdir, tooManyPacks);
       this.lastRepackError = null;
     } catch (error) {
@@ -292,8 +321,16 @@ export class GitRepository {
     }
   }
 
+  /** Pulls leave one pack per fetch, batches one per batch: counted once enough may have gathered. */
+  private async tooManyPacks(): Promise<boolean> {
+    if (this.upstream === null && this.packsWritten < MAX_PACKS) return false;
+    this.packsWritten = 0;
+    return (await countPacks(this.gitdir)) > MAX_PACKS;
+  }
+
   async drain(): Promise<void> {
     await this.lock.drain();
+    await this.batch?.idle();
     await this.indexFile.flushed();
   }
 
@@ -304,44 +341,49 @@ export class GitRepository {
   }
 
   head(): IndexedCommit | null {
-    return this.index.head();
+    return this.view.head();
+  }
+
+  /** Readers see main up to its last durable commit; the write task under way sees the commits queued before its own. */
+  private visibleSize(): number {
+    return this.batch?.busy && writeTask.getStore() !== this ? this.durableSize : this.index.size;
   }
 
   // What the layers above read, named for what they want; the stores behind them stay this class's business.
 
   /** Main's commit `oid`, or undefined when it is not one of main's (or not pulled yet, with replicas). */
   mainCommit(oid: string): IndexedCommit | undefined {
-    return this.index.get(oid);
+    return this.view.get(oid);
   }
 
   /** Main's commit at sequence number `seq` (the root is 0). */
   mainCommitAt(seq: number): IndexedCommit | undefined {
-    return this.index.at(seq);
+    return this.view.at(seq);
   }
 
   /** The number of commits on main, which is also the next commit's sequence number. */
   versionCount(): number {
-    return this.index.size;
+    return this.view.size;
   }
 
   /** Main's commit made by the write with this request id: a retried request is answered with it. */
   commitWithRequestId(requestId: string): IndexedCommit | undefined {
-    return this.index.withRequestId(requestId);
+    return this.view.withRequestId(requestId);
   }
 
   /** Sequence numbers of main's commits that changed `path`, oldest first. */
   historyOf(path: string): readonly number[] {
-    return this.index.historyOf(path);
+    return this.view.historyOf(path);
   }
 
   /** Main's last commit at or before `seq` that changed `path`. */
   lastChangeOf(path: string, seq: number): IndexedCommit | undefined {
-    return this.index.lastChangeOf(path, seq);
+    return this.view.lastChangeOf(path, seq);
   }
 
   /** Those of `paths` that a commit of main after `seq` changed. */
   changedSince(seq: number, paths: Iterable<string>): string[] {
-    return this.index.changedSince(seq, paths);
+    return this.view.changedSince(seq, paths);
   }
 
   /** The commit a user's reference names (hash, short hash, tag, HEAD, main, `@{time}`, `~N`, `^`); typed errors otherwise. */
@@ -404,6 +446,7 @@ export class GitRepository {
    */
   async createTag(name: string, commit: string, tagger: Signature, message: string): Promise<StoredTag> {
     const ref = `${TAG_PREFIX}${name}`;
+    await this.mainDurable();
     const tag = await this.tags.create(name, commit, tagger, message, async (object) => {
       try {
         await this.share(ref, [object], object.oid, null);
@@ -434,6 +477,97 @@ export class GitRepository {
    * crash at any instant leaves a valid repository; the caller must hold `exclusive`.
    */
   async commit(request: CommitRequest): Promise<IndexedCommit> {
+    return this.batch ? this.commitBatched(this.batch, request) : this.commitAlone(request);
+  }
+
+  /**
+   * Group commit: the commit is made in memory (objects staged, index appended) so the next write builds on it at
+   * once, and queued; the caller's `exclusive` answers once its batch is durable (see CommitBatch). Listeners hear
+   * of it then, with the rest of its batch.
+   */
+  private async commitBatched(batch: CommitBatch, request: CommitRequest): Promise<IndexedCommit> {
+    this.expectHead(request.parent);
+    const { objects, tree, commit, parentTree } = await this.encode(request);
+    const changes = await diffTrees(this.objects, parentTree, tree.oid);
+    // A batch that failed meanwhile took the parent with it.
+    this.expectHead(request.parent);
+    const written = [...objects, ...tree.objects, commit];
+    this.objects.stage(written);
+    if (!batch.busy) this.durableSize = this.index.size;
+    const indexed = this.index.append(this.storedCommit(request, commit.oid, tree.oid), changes);
+    // The batch is written outside this task: what it tells listeners is what readers see.
+    this.pendingDurability.push(writeTask.exit(() => batch.add({ indexed, parent: request.parent, objects: written })));
+    return indexed;
+  }
+
+  private expectHead(parent: string | null): void {
+    const head = this.index.head()?.oid ?? null;
+    if (parent !== head) throw new RefMovedError(MAIN_REF, parent, head);
+  }
+
+  /**
+   * Writes one batch: its objects as one pack (a lone commit's as loose objects, as `commitAlone` would), then main
+   * moves once from the first commit's parent to the last commit. The index file and listeners learn of the batch
+   * only once it is durable.
+   */
+  private async storeBatch(batch: readonly QueuedCommit[]): Promise<void> {
+    const first = batch[0];
+    const last = batch.at(-1);
+    if (!first || !last) return;
+    const objects = uniqueObjects(batch.flatMap((c) => c.objects));
+    const locking = this.refs.lock(MAIN_REF, last.indexed.oid);
+    const writing = batch.length === 1 ? this.objects.writeAll(objects) : this.objects.writePack(objects);
+    const [locked, written] = await Promise.allSettled([locking, writing]);
+    if (locked.status === 'rejected') throw locked.reason;
+    if (written.status === 'rejected') {
+      locked.value.release();
+      throw written.reason;
+    }
+    if (batch.length > 1) this.packsWritten += 1;
+    await (
+      await locked.value.commit(first.parent)
+    ).durable;
+    this.durableSize = last.indexed.seq + 1;
+    this.objects.unstage(objects, false);
+    void this.indexFile.append(this.index.linesFrom(first.indexed.seq).slice(0, batch.length)).catch(() => undefined);
+    this.listeners?.onAppend(
+      this,
+      batch.map((c) => c.indexed),
+      'commit',
+    );
+  }
+
+  /** A failed batch, and what was queued on it, leave the index and the readable objects as the disk has them. */
+  private dropBatch(dropped: readonly QueuedCommit[]): void {
+    const first = dropped[0];
+    if (!first) return;
+    this.index.truncate(first.indexed.seq);
+    this.objects.unstage(
+      dropped.flatMap((c) => c.objects),
+      true,
+    );
+  }
+
+  /**
+   * Before a write task moves a side branch or creates a tag: main's batches under way are on disk, so the ref can
+   * never point at objects a crash would lose; and none failed since the task began, since what it saw of main (a
+   * base, a released version) might be gone. (Webhook cursors move outside write tasks, to commits already announced,
+   * so durable.)
+   */
+  private async mainDurable(): Promise<void> {
+    if (!this.batch) return;
+    await this.batch.idle();
+    if (this.batch.failures !== this.failuresAtTaskStart) {
+      throw new RefMovedError(MAIN_REF, null, this.index.head()?.oid ?? null);
+    }
+  }
+
+  private storedCommit(request: CommitRequest, oid: string, tree: string): StoredCommit {
+    return { oid, tree, parents: parentsOf(request), author: request.author, committer: request.committer, message: request.message };
+  }
+
+  /** Writes one commit's objects and moves main, on its own (no group commit; with an upstream, pushed first). */
+  private async commitAlone(request: CommitRequest): Promise<IndexedCommit> {
     const { objects, tree, commit, parentTree } = await this.encode(request);
     const changes = await diffTrees(this.objects, parentTree, tree.oid);
     // The ref's lock file is created while the objects are written; the ref moves only once both are done.
@@ -462,16 +596,8 @@ export class GitRepository {
     } else {
       this.pendingDurability.push((await locked.value.commit(request.parent)).durable);
     }
-    const stored = {
-      oid: commit.oid,
-      tree: tree.oid,
-      parents: parentsOf(request),
-      author: request.author,
-      committer: request.committer,
-      message: request.message,
-    };
     const sizeBefore = this.index.size;
-    const indexed = this.index.append(stored, changes);
+    const indexed = this.index.append(this.storedCommit(request, commit.oid, tree.oid), changes);
     if (this.index.size > sizeBefore) {
       void this.indexFile.append(this.index.linesFrom(sizeBefore)).catch(() => undefined);
       this.listeners?.onAppend(this, [indexed], 'commit');
@@ -486,6 +612,7 @@ export class GitRepository {
    */
   async commitToBranch(ref: string, expected: string | null, request: CommitRequest): Promise<string> {
     if (ref === MAIN_REF || !ref.startsWith('refs/heads/')) throw new Error(`${ref} is not a side branch`);
+    await this.mainDurable();
     const { objects, tree, commit } = await this.encode(request);
     const locked = await this.refs.lock(ref, commit.oid);
     try {
@@ -590,9 +717,16 @@ export class GitRepository {
 
 const TAG_PREFIX = 'refs/tags/';
 
+/** The repository whose write task (`exclusive`) the code running now belongs to, if any. */
+const writeTask = new AsyncLocalStorage<GitRepository>();
+
 /** The refs besides main that replicas share: branches (releases, change requests) and tags, not Cairn's own (webhook cursors). */
 function isSharedSideRef(ref: string): boolean {
   return (ref.startsWith('refs/heads/') && ref !== MAIN_REF) || ref.startsWith(TAG_PREFIX);
+}
+
+function uniqueObjects(objects: readonly EncodedObject[]): EncodedObject[] {
+  return [...new Map(objects.map((o) => [o.oid, o])).values()];
 }
 
 function parentsOf(request: CommitRequest): string[] {

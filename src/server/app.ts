@@ -73,7 +73,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   const store = new RepositoryStore(
     settings.dataDir,
     { fsync: settings.fsync, ...(options.faults ? { faults: options.faults } : {}) },
-    { repackEvery: settings.repackEvery },
+    { repackEvery: settings.repackEvery, maxCommitBatch: settings.maxCommitBatch },
     remote,
   );
   await store.init();

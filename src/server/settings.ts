@@ -41,6 +41,8 @@ export interface Settings {
   readonly maxOpenPacks: number;
   /** CAIRN_CACHE_MB, in bytes */
   readonly cacheBytes: number;
+  /** CAIRN_MAX_COMMIT_BATCH */
+  readonly maxCommitBatch: number;
   /** CAIRN_CONSOLE_DIR, resolved. */
   readonly consoleDir: string;
   /** CAIRN_GRAPHIQL */
@@ -154,6 +156,7 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
     repackEvery: s.CAIRN_REPACK_EVERY,
     maxOpenPacks: s.CAIRN_MAX_OPEN_PACKS,
     cacheBytes: s.CAIRN_CACHE_MB * 1024 * 1024,
+    maxCommitBatch: s.CAIRN_MAX_COMMIT_BATCH,
     consoleDir: s.CAIRN_CONSOLE_DIR === null ? defaultConsoleDir() : path.resolve(cwd, s.CAIRN_CONSOLE_DIR),
     graphiql: s.CAIRN_GRAPHIQL,
     limits: {

@@ -12,7 +12,7 @@ import { DocumentDiff } from './document-diff.js';
 import { checkNewDocument } from './document-parser.js';
 import { giveWay } from './event-loop-turn.js';
 import { storedDiff } from './diff.js';
-import { translatingGitFailures } from './git-failure.js';
+import { gitFailure, translatingGitFailures } from './git-failure.js';
 import { NO_OBSERVER, type ServiceObserver } from './service-observer.js';
 import { signer } from './signature.js';
 import { withRemoteRetry } from './remote-retry.js';
@@ -96,7 +96,8 @@ export class WritePipeline {
     } catch (error) {
       // The metric counts lost updates on what is served: main (a stale change request is refused before it exists).
       if (error instanceof VersionConflictError && target.rules.checks) this.observer.versionConflict(repo.name);
-      throw error;
+      // A commit's batch that could not be made durable fails after `land`: translated here.
+      throw gitFailure(error, { base: options.expectedVersion, paths: [] });
     }
   }
 

@@ -9,8 +9,9 @@ import { CREATE_NAMESPACE, HEAD, PUT_CONFIG, type WriteResult } from '../support
 import { catFileBatch } from './git-batch.js';
 
 /**
- * Crash consistency of the built server (the bundle `npm start` runs; see build-sources.ts): 4 clients write their
- * own documents with `expectedVersion` while the server is killed with SIGKILL at a random instant, over and over.
+ * Crash consistency of the built server (the bundle `npm start` runs; see build-sources.ts): clients write their
+ * own documents with `expectedVersion` while the server is killed with SIGKILL at a random instant, over and over:
+ * 4 clients with each commit written on its own, then 16 with group commit (batches of commits in one pack).
  * After every kill the repository must be clean for `git fsck --strict`, every acknowledged write must be in main's
  * history with exactly the bytes written, main never moves backwards, and the next start must serve again with no
  * stale ref lock. CAIRN_CRASH_CYCLES (default 50) sets the number of kills, CAIRN_CRASH_SEED the PRNG seed.
@@ -18,11 +19,15 @@ import { catFileBatch } from './git-batch.js';
 const root = path.resolve(import.meta.dirname, '../..');
 const CYCLES = positiveInt('CAIRN_CRASH_CYCLES', 50);
 const SEED = positiveInt('CAIRN_CRASH_SEED', 0xc0ffee);
-const CLIENTS = 4;
+/** Each commit on its own (CAIRN_MAX_COMMIT_BATCH=0), and group commit with enough writers to fill batches. */
+const MODES = [
+  { name: 'one commit at a time', maxCommitBatch: '0', clients: 4, maxDelayMs: 300 },
+  // Killed later on average: 16 clients' first writes must get answered before some kills, for batches to be acknowledged.
+  { name: 'group commit', maxCommitBatch: '32', clients: 16, maxDelayMs: 1500 },
+];
 const NAMESPACE = 'crash';
 const MAIN = 'refs/heads/main';
 const MIN_DELAY_MS = 20;
-const MAX_DELAY_MS = 300;
 const REQUEST_TIMEOUT_MS = 10_000;
 
 function positiveInt(name: string, fallback: number): number {
@@ -87,7 +92,7 @@ interface Gql<T> {
   errors?: { message: string }[];
 }
 
-describe('kill -9 at any instant (built server process, real git)', () => {
+describe.each(MODES)('kill -9 at any instant (built server process, real git, $name)', ({ maxCommitBatch, clients: CLIENTS, maxDelayMs: MAX_DELAY_MS }) => {
   let workDir = '';
   let dataDir = '';
   let gitdir = '';
@@ -140,6 +145,9 @@ describe('kill -9 at any instant (built server process, real git)', () => {
         for (const f of readdirSync(path.join(objects, dir))) if (f.startsWith('tmp_')) found.push(`objects/${dir}/${f}`);
       }
     }
+    // A batch's pack is staged there before it is renamed into place.
+    const packs = path.join(objects, 'pack');
+    if (existsSync(packs)) for (const f of readdirSync(packs)) if (f.startsWith('incoming-')) found.push(`objects/pack/${f}/`);
     return found;
   };
 
@@ -154,6 +162,7 @@ describe('kill -9 at any instant (built server process, real git)', () => {
       CAIRN_PORT: String(port),
       CAIRN_TOKENS_FILE: '',
       CAIRN_FSYNC: 'true',
+      CAIRN_MAX_COMMIT_BATCH: maxCommitBatch,
       CAIRN_GRAPHIQL: 'false',
       LOG_LEVEL: 'warn',
     });
@@ -324,7 +333,7 @@ describe('kill -9 at any instant (built server process, real git)', () => {
 
         const leftover = leftovers();
         if (leftover.some((f) => f.endsWith('.lock'))) locksLeftByKill += 1;
-        tempsLeftByKill += leftover.filter((f) => f.includes('/tmp_')).length;
+        tempsLeftByKill += leftover.filter((f) => f.includes('/tmp_') || f.includes('/incoming-')).length;
 
         // 1. The repository is intact.
         const fsck = gitStatus('fsck', '--strict', '--no-progress');

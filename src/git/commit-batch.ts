@@ -1,0 +1,79 @@
+import type { IndexedCommit } from './commit-index.js';
+import type { EncodedObject } from './object-format.js';
+
+/** A commit of main made in memory (indexed, its objects staged), waiting for its batch to reach the disk. */
+export interface QueuedCommit {
+  readonly indexed: IndexedCommit;
+  /** The commit it builds on: for the first of a batch, what main must still point at on disk. */
+  readonly parent: string | null;
+  readonly objects: readonly EncodedObject[];
+}
+
+export interface BatchStorage {
+  /** Writes a batch's objects and moves main once, durably; throwing fails every commit of the batch. */
+  store(batch: readonly QueuedCommit[]): Promise<void>;
+  /** A batch failed: `dropped` (it and every commit queued after it, which build on it) never reached the disk. */
+  drop(dropped: readonly QueuedCommit[]): void;
+}
+
+interface Waiting {
+  readonly commit: QueuedCommit;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit for one namespace's main. Commits are made one at a time under the write lock, each on the one
+ * before, and queued here; while one batch is being written and fsynced, the writes behind it are evaluated and
+ * queue up, and they form the next batch as soon as the disk is free: batches grow with the load, no timer waits.
+ * A commit's promise settles once its batch is durable (or failed), which is when its writer may be answered.
+ */
+export class CommitBatch {
+  private readonly queue: Waiting[] = [];
+  private writing: Promise<void> | null = null;
+  /** Batches that failed so far: a task that saw commits of one of them must not build anything else on them. */
+  failures = 0;
+  /** Batches written or failed so far: a read of main on disk is current only if none settled meanwhile. */
+  settled = 0;
+
+  constructor(
+    private readonly maxCommits: number,
+    private readonly storage: BatchStorage,
+  ) {}
+
+  /** Commits queued or being written: main on disk is behind the index until this is false. */
+  get busy(): boolean {
+    return this.writing !== null;
+  }
+
+  /** Queues `commit`; resolves once it is durable, rejects if its batch (or one before it) failed. */
+  add(commit: QueuedCommit): Promise<void> {
+    const durable = new Promise<void>((resolve, reject) => this.queue.push({ commit, resolve, reject }));
+    this.writing ??= this.writeQueued();
+    return durable;
+  }
+
+  /** Resolves once every commit queued so far is durable or failed. */
+  async idle(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private async writeQueued(): Promise<void> {
+    // Let the task that queued the first commit finish its turn: the batch starts with what is queued by then.
+    await Promise.resolve();
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxCommits);
+      try {
+        await this.storage.store(batch.map((w) => w.commit));
+        for (const waiting of batch) waiting.resolve();
+      } catch (error) {
+        const failed = [...batch, ...this.queue.splice(0)];
+        this.failures += 1;
+        this.storage.drop(failed.map((w) => w.commit));
+        for (const waiting of failed) waiting.reject(error);
+      }
+      this.settled += 1;
+    }
+    this.writing = null;
+  }
+}
