@@ -26,7 +26,6 @@ export interface SourceChange {
 
 interface CommitHeader {
   readonly oid: string;
-  readonly parent: string | null;
   readonly author: { readonly name: string; readonly email: string };
   readonly authoredAt: Date;
   readonly timezoneOffset: number;
@@ -67,39 +66,61 @@ export class GitSource {
     }
   }
 
-  /** The first-parent chain of `ref`, oldest first. */
-  async commits(ref: string): Promise<CommitHeader[]> {
+  /** The commit `ref` names, and how many commits its first-parent chain has. */
+  async tip(ref: string): Promise<{ oid: string; length: number }> {
     const oid = (await this.git(['rev-parse', '--verify', '--end-of-options', `${ref}^{commit}`])).toString().trim();
-    const raw = (
-      await this.git(['log', '--first-parent', '--reverse', '-z', '--date=raw', '--format=%H%x00%P%x00%an%x00%ae%x00%ad%x00%B', oid, '--'])
-    ).toString('utf8');
-    const fields = raw.split('\0');
-    const headers: CommitHeader[] = [];
-    for (let i = 0; i + 6 <= fields.length; i += 6) {
-      const [hash, parents, name, email, date, message] = fields.slice(i, i + 6) as [string, string, string, string, string, string];
-      const [seconds, offset] = date.split(' ') as [string, string];
-      headers.push({
-        oid: hash.replace(/^\n/, ''),
-        parent: parents.split(' ').filter(Boolean)[0] ?? null,
-        author: { name, email },
-        authoredAt: new Date(Number(seconds) * 1000),
-        timezoneOffset: parseOffset(offset),
-        message,
-      });
-    }
-    return headers;
+    const length = Number((await this.git(['rev-list', '--first-parent', '--count', oid, '--'])).toString().trim());
+    return { oid, length };
   }
 
-  /** What a commit did to documents against its first parent; other paths are remembered as skipped. */
-  async changes(commit: CommitHeader): Promise<SourceChange[]> {
-    const args = commit.parent
-      ? ['diff-tree', '-r', '-z', '--no-renames', commit.parent, commit.oid]
-      : ['diff-tree', '-r', '-z', '--no-renames', '--root', '--no-commit-id', commit.oid];
-    const parts = (await this.git(args)).toString('utf8').split('\0');
+  /**
+   * The first-parent chain of commit `oid`, oldest first, each commit with what it did to documents against its first
+   * parent: one `git log --raw` for the whole history (a `git diff-tree` per commit spent most of an import starting
+   * processes). `--diff-merges=first-parent` diffs a merge against its first parent, as `diff-tree <parent> <oid>`
+   * did; the root commit is diffed against the empty tree.
+   */
+  async history(oid: string): Promise<{ commits: SourceCommit[]; sourceCommits: number }> {
+    const raw = (
+      await this.git([
+        'log',
+        '--first-parent',
+        '--reverse',
+        '-z',
+        '--raw',
+        '-r',
+        '--no-renames',
+        '--no-abbrev',
+        '--diff-merges=first-parent',
+        '--date=raw',
+        '--format=%H%x00%P%x00%an%x00%ae%x00%ad%x00%B',
+        oid,
+        '--',
+      ])
+    ).toString('utf8');
+    const tokens = raw.split('\0');
+    const commits: SourceCommit[] = [];
+    let sourceCommits = 0;
+    for (let i = 0; i + 6 <= tokens.length;) {
+      const header = headerOf(tokens.slice(i, i + 6) as [string, string, string, string, string, string]);
+      i += 6;
+      sourceCommits += 1;
+      const entries: [string, string][] = [];
+      // Raw entries (`:<modes> <blobs> <status>`, then the path) follow their commit; the next commit starts with its hash.
+      while (i + 1 < tokens.length && /^\n?:/.test(tokens[i]!)) {
+        entries.push([tokens[i]!.replace(/^\n/, ''), tokens[i + 1]!]);
+        i += 2;
+      }
+      const changes = this.documentChanges(entries);
+      if (changes.length > 0) commits.push({ ...header, changes });
+    }
+    return { commits, sourceCommits };
+  }
+
+  /** What raw diff entries did to documents; other paths are remembered as skipped. */
+  private documentChanges(entries: readonly (readonly [string, string])[]): SourceChange[] {
     const changes: SourceChange[] = [];
-    for (let i = 0; i + 1 < parts.length; i += 2) {
-      const meta = RAW_ENTRY.exec(parts[i] ?? '');
-      const path = parts[i + 1] ?? '';
+    for (const [entry, path] of entries) {
+      const meta = RAW_ENTRY.exec(entry);
       if (!meta) continue;
       const [, oldMode = '', mode = '', oldBlob = '', blob = ''] = meta;
       const wasDocument = REGULAR_FILE.test(oldMode);
@@ -137,6 +158,18 @@ export class GitSource {
     }
     return contents;
   }
+}
+
+/** A commit's fields as `git log --format=%H%x00%P%x00%an%x00%ae%x00%ad%x00%B` prints them. */
+function headerOf([hash, , name, email, date, message]: readonly [string, string, string, string, string, string]): CommitHeader {
+  const [seconds, offset] = date.split(' ') as [string, string];
+  return {
+    oid: hash.replace(/^\n/, ''),
+    author: { name, email },
+    authoredAt: new Date(Number(seconds) * 1000),
+    timezoneOffset: parseOffset(offset),
+    message,
+  };
 }
 
 /** "+0530" → 330, "-0800" → -480. */

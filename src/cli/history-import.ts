@@ -1,14 +1,11 @@
 import { CliError, usageError } from './errors.js';
-import type { GitSource, SourceChange, SourceCommit } from './git-source.js';
+import type { GitSource, SourceCommit } from './git-source.js';
 import type { HttpClient } from './http-client.js';
 import { namespaceForImport } from './namespace-state.js';
 import { IMPORT_HISTORY, unwrap } from './operations.js';
 import type { Progress } from './progress.js';
 
 export type ProgressFactory = (label: string, total: number) => Promise<Progress>;
-
-/** Parallel `git diff-tree` processes while reading the source history. */
-const DIFF_CONCURRENCY = 4;
 
 export interface HistoryImportOptions {
   readonly ref: string;
@@ -77,25 +74,17 @@ export class HistoryImporter {
     private readonly source: GitSource,
   ) {}
 
-  /** The source's first-parent commits that touch documents, with their changes; a few `git diff-tree` at a time. */
+  /** The source's first-parent commits that touch documents, with their changes, from one `git log`. */
   async plan(ref: string, progress: ProgressFactory): Promise<{ commits: SourceCommit[]; sourceCommits: number }> {
-    const headers = await this.source.commits(ref);
-    const bar = await progress('reading', headers.length);
-    const changes: SourceChange[][] = new Array<SourceChange[]>(headers.length);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      for (let i = next++; i < headers.length; i = next++) {
-        changes[i] = await this.source.changes(headers[i]!);
-        bar.advance(1);
-      }
-    };
+    const tip = await this.source.tip(ref);
+    const bar = await progress('reading', tip.length);
     try {
-      await Promise.all(Array.from({ length: DIFF_CONCURRENCY }, worker));
+      const history = await this.source.history(tip.oid);
+      bar.advance(history.sourceCommits);
+      return history;
     } finally {
       bar.stop();
     }
-    const commits = headers.flatMap((header, i) => (changes[i]!.length > 0 ? [{ ...header, changes: changes[i]! }] : []));
-    return { commits, sourceCommits: headers.length };
   }
 
   async run(options: HistoryImportOptions, progress: ProgressFactory): Promise<HistoryImport> {
