@@ -19,7 +19,17 @@ export interface EncodedObject {
 export function encodeObject(type: ObjectType, content: Uint8Array): EncodedObject {
   const wrapped = Buffer.concat([Buffer.from(`${type} ${content.byteLength}\0`), content]);
   const oid = createHash('sha1').update(wrapped).digest('hex');
-  return { type, oid, deflated: deflateSync(wrapped, { level: 1 }), content };
+  let deflated: Buffer | null = null;
+  // Deflated on first use: objects that go into a pack (a batch of imported commits) are deflated there instead.
+  return {
+    type,
+    oid,
+    get deflated(): Buffer {
+      deflated ??= deflateSync(wrapped, { level: 1 });
+      return deflated;
+    },
+    content,
+  };
 }
 
 /** The id a blob would have, without deflating it: enough to tell whether a write changes anything. */

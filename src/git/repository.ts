@@ -293,10 +293,18 @@ export class GitRepository {
     );
     // The next writer may start once the ref moved; this one answers only once the move is on disk. A crash in
     // between loses at most commits nobody was told about: a later commit's ref fsync also makes this one's durable.
-    return done.then(async (result) => {
-      await durable;
-      return result;
-    });
+    // A task that fails after committing (a history import refused at its second commit) keeps what it committed:
+    // its failure is answered once that is durable too, so a caller never sees less than what was acknowledged.
+    return done.then(
+      async (result) => {
+        await durable;
+        return result;
+      },
+      async (error: unknown) => {
+        await durable.catch(() => undefined);
+        throw error;
+      },
+    );
   }
 
   /**

@@ -58,7 +58,7 @@ export class ImportHistoryService {
 
   async importBatch(actor: Actor, batch: ImportBatch): Promise<ImportResult> {
     const requestId = validateBatch(batch);
-    const prepared = [];
+    const prepared: { commit: ImportedCommit; files: Map<string, string | null>; author: Signature; requestId: string }[] = [];
     // In order, so that the first commit with bad input is the one reported.
     for (const [index, commit] of batch.commits.entries()) {
       prepared.push({
@@ -68,27 +68,30 @@ export class ImportHistoryService {
         requestId: commit.requestId ? validateRequestId(commit.requestId) : `${requestId}.${index}`,
       });
     }
-    const outcomes: WriteOutcome[] = [];
-    let previous = batch.expectedVersion;
-    for (const { commit, files, author, requestId: commitRequestId } of prepared) {
-      const base = previous;
-      const settled = await this.unchangedAt(actor, batch.namespace, base, files, commitRequestId);
-      if (settled) {
-        outcomes.push(settled);
-        continue;
+    // One hold of the write lock and one write to disk for the whole batch; each commit still takes the pipeline.
+    return this.pipeline.targets.mainBatch(actor, batch.namespace, 'admin', async (target) => {
+      const outcomes: WriteOutcome[] = [];
+      let previous = batch.expectedVersion;
+      for (const { commit, files, author, requestId: commitRequestId } of prepared) {
+        const base = previous;
+        const settled = await this.unchangedAt(actor, batch.namespace, base, files, commitRequestId);
+        if (settled) {
+          outcomes.push(settled);
+          continue;
+        }
+        const outcome = await this.pipeline.write({
+          actor,
+          target,
+          options: { expectedVersion: base, comment: commit.message, requestId: commitRequestId },
+          // The base is left out: a resumed import sends a landed commit again on a later head, and it is the same commit.
+          request: { operation: 'import', payload: [author, commit.message, [...files].sort(([a], [b]) => (a < b ? -1 : 1))] },
+          plan: (repo, _head, documents) => planImport(repo, documents, base, files, author),
+        });
+        outcomes.push(outcome);
+        if (outcome.kind !== 'preview' && outcome.version) previous = outcome.version.commit.oid;
       }
-      const outcome = await this.pipeline.run(
-        actor,
-        { namespace: batch.namespace, expectedVersion: base, comment: commit.message, requestId: commitRequestId },
-        // The base is left out: a resumed import sends a landed commit again on a later head, and it is the same commit.
-        { operation: 'import', payload: [author, commit.message, [...files].sort(([a], [b]) => (a < b ? -1 : 1))] },
-        (repo, _head, documents) => planImport(repo, documents, base, files, author),
-        'admin',
-      );
-      outcomes.push(outcome);
-      if (outcome.kind !== 'preview' && outcome.version) previous = outcome.version.commit.oid;
-    }
-    return { outcomes };
+      return { outcomes };
+    });
   }
 
   /**

@@ -92,7 +92,8 @@ export class WritePipeline {
     }
     const giveUp = (): Error => target.contention(repo, options.expectedVersion);
     try {
-      return await repo.exclusive(() => withRemoteRetry(repo, () => this.commitOnce(context), giveUp));
+      const attempt = (): Promise<WriteOutcome> => withRemoteRetry(repo, () => this.commitOnce(context), giveUp);
+      return await (target.serialize ? target.serialize(repo, attempt) : repo.exclusive(attempt));
     } catch (error) {
       // The metric counts lost updates on what is served: main (a stale change request is refused before it exists).
       if (error instanceof VersionConflictError && target.rules.checks) this.observer.versionConflict(repo.name);

@@ -27,6 +27,11 @@ export interface WriteTarget {
   expectedBase?(repo: GitRepository, base: IndexedCommit | null): Promise<string | null>;
   /** The commit a request id already made on this target; main's index answers when a target does not say. */
   earlier?(repo: GitRepository, requestId: string): Promise<IndexedCommit | undefined>;
+  /**
+   * Runs a write with no other write of the repository in between: its write lock when a target does not say. A
+   * target whose writes all run inside one hold of the lock (a batch of imported commits) runs it as it is.
+   */
+  serialize?<T>(repo: GitRepository, write: () => Promise<T>): Promise<T>;
 }
 
 export interface TargetRules {

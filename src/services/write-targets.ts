@@ -1,7 +1,9 @@
 import type { Role } from '../domain/access.js';
 import type { RepositoryStore } from '../git/repository-store.js';
+import type { Actor } from './actor.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import { AdminLogTarget } from './targets/admin-log-target.js';
+import { MainBatchTarget } from './targets/main-batch-target.js';
 import { MainTarget } from './targets/main-target.js';
 import { ProposalTarget, RELEASE_PROPOSAL } from './targets/proposal-target.js';
 import { ReleaseTarget } from './targets/release-target.js';
@@ -19,6 +21,18 @@ export class WriteTargets {
   /** A namespace's main, opened for `role` (editor for edits, admin for imports and governed rollbacks). */
   main(namespace: string, role: Role = 'editor'): WriteTarget {
     return new MainTarget(this.access, namespace, role);
+  }
+
+  /**
+   * Runs `task` with a target on main whose writes all happen inside one hold of the namespace's write lock (a batch
+   * of a history import): each commit queues for group commit without waiting for the disk, so the batch lands in
+   * a few packs and main moves a few times, and the hold ends once every commit of it is durable. With an upstream
+   * (each commit pushed first) or group commit off, the commits are written one by one as usual.
+   */
+  async mainBatch<T>(actor: Actor, namespace: string, role: Role, task: (target: WriteTarget) => Promise<T>): Promise<T> {
+    const main = this.main(namespace, role);
+    const repo = await main.open(actor);
+    return repo.exclusive(() => task(new MainBatchTarget(main, (request) => repo.commit(request))));
   }
 
   /** A new change request's branch. */

@@ -155,4 +155,63 @@ describe('importHistory', () => {
     expect(again.commits?.map((c) => c.status)).toEqual(['REPLAYED', 'UNCHANGED', 'REPLAYED', 'COMMITTED']);
     expect(h.git('hist-same', 'log', '--format=%s').trim().split('\n')).toEqual(['four', 'three', 'one']);
   });
+
+  /** The batch's objects on disk: packs written, and loose objects (each a file, a rename and an fsync of its own). */
+  const objectFiles = (namespace: string): { packs: number; loose: number } => {
+    const counts = Object.fromEntries(
+      h
+        .git(namespace, 'count-objects', '-v')
+        .trim()
+        .split('\n')
+        .map((line) => line.split(': ') as [string, string]),
+    );
+    return { packs: Number(counts.packs), loose: Number(counts.count) };
+  };
+
+  it('writes a batch through group commit, mostly as packs (the first commit alone, loose), while every commit is its own in the index, the feed and git log', async () => {
+    await h.gql(CREATE_NAMESPACE, { name: 'hist-pack' });
+    const batchRun = async (input: Record<string, unknown>): Promise<Payload> =>
+      (await h.gql<{ importHistory: Payload }>(IMPORT, { input: { namespace: 'hist-pack', ...input } })).data.importHistory;
+    const feed = collect<{ changes: { action: string } }>(h.ws(), `subscription { changes(namespace: "hist-pack") { action } }`, {}, 20);
+    await new Promise((r) => setTimeout(r, 300));
+    const before = objectFiles('hist-pack');
+    const commits = Array.from({ length: 20 }, (_, i) =>
+      commit(`step ${i}`, [{ path: `dir-${i % 3}/doc-${i % 5}.yaml`, text: `step: ${i}\n` }], { requestId: `pack-${i}` }),
+    );
+    const result = await batchRun({ expectedVersion: null, requestId: 'pack', commits });
+    expect(result.commits?.map((c) => c.status)).toEqual(commits.map(() => 'COMMITTED'));
+    const after = objectFiles('hist-pack');
+    // One hold of the write lock: the commits queue while the ones before them are written, so only the first
+    // (a blob, two trees, the commit) goes alone, as loose objects.
+    expect(after.packs).toBeGreaterThan(before.packs);
+    expect(after.loose - before.loose).toBeLessThanOrEqual(4);
+    expect(h.git('hist-pack', 'log', '--reverse', '--format=%s').trim().split('\n')).toEqual(commits.map((_, i) => `step ${i}`));
+    expect(h.git('hist-pack', 'show', 'main:dir-1/doc-4.yaml')).toBe('step: 19\n');
+    expect(h.git('hist-pack', 'fsck', '--strict', '--no-progress')).toBe('');
+    expect((await feed.done).map((e) => e.changes.action)).toEqual(commits.map(() => 'IMPORT'));
+    const versions = await h.gql<{ namespace: { versions: { edges: unknown[] } } }>(
+      `{ namespace(name: "hist-pack") { ... on Namespace { versions(first: 50) { edges { node { hash } } } } } }`,
+    );
+    expect(versions.data.namespace.versions.edges).toHaveLength(20);
+    // Sent again, the batch replays from the index: nothing new is written.
+    const again = await batchRun({ expectedVersion: null, requestId: 'pack', commits });
+    expect(again.commits?.map((c) => c.status)).toEqual(commits.map(() => 'REPLAYED'));
+    expect(objectFiles('hist-pack')).toEqual(after);
+  });
+
+  it('refuses an invalid document in the middle of a batch: what came before it lands, durably, and nothing of it or after', async () => {
+    await h.gql(CREATE_NAMESPACE, { name: 'hist-mid' });
+    const commits = [
+      commit('one', [{ path: 'a.json', text: '{"a": 1}\n' }]),
+      commit('two', [{ path: 'b.json', text: '{"b": 2}\n' }]),
+      commit('broken', [{ path: 'c.json', text: '{"c": ' }]),
+      commit('four', [{ path: 'd.json', text: '{"d": 4}\n' }]),
+    ];
+    const result = (await h.gql<{ importHistory: Payload }>(IMPORT, { input: { namespace: 'hist-mid', expectedVersion: null, requestId: 'mid', commits } }))
+      .data.importHistory;
+    expect(result).toMatchObject({ __typename: 'InvalidDocument', path: 'c.json' });
+    expect(h.git('hist-mid', 'log', '--format=%s').trim().split('\n')).toEqual(['two', 'one']);
+    expect(h.git('hist-mid', 'ls-tree', '--name-only', 'main').trim().split('\n')).toEqual(['a.json', 'b.json']);
+    expect(h.git('hist-mid', 'fsck', '--strict', '--no-progress')).toBe('');
+  });
 });
