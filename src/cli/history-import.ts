@@ -95,9 +95,17 @@ export class HistoryImporter {
     let head = state.head;
     // Shrinks when the server refuses a batch as too large (its CAIRN_MAX_BODY_BYTES is not known here).
     let batchSize = options.batchSize;
+    // The next batch's blobs are read from the source while the server commits this one.
+    const prefetch = (start: number): Promise<{ inputs: ImportedCommitInput[] }> => {
+      const reading = start < commits.length ? this.batchFrom(commits, start, { ...options, batchSize }) : Promise.resolve({ inputs: [] });
+      reading.catch(() => undefined);
+      return reading;
+    };
+    let next = prefetch(0);
     try {
       for (let start = 0; start < commits.length;) {
-        const batch = await this.batchFrom(commits, start, { ...options, batchSize });
+        const batch = await next;
+        next = prefetch(start + batch.inputs.length);
         let statuses;
         try {
           statuses = await this.send(batch.inputs, head, `git-batch-${commits[start]!.oid}`);
@@ -106,6 +114,7 @@ export class HistoryImporter {
           // A 413 is answered before anything is read: nothing of the batch landed, so half of it is sent instead.
           if (batch.inputs.length > 1) {
             batchSize = Math.ceil(batch.inputs.length / 2);
+            next = prefetch(start);
             continue;
           }
           throw new CliError(`commit ${commits[start]!.oid} alone is larger than the server accepts (CAIRN_MAX_BODY_BYTES)`, error.exitCode, error.type);

@@ -34,7 +34,7 @@ export function registerImport(program: Command): void {
       'a local Git repository: every first-parent commit of --ref that touches a document, oldest first, with its author and time (admins)',
     )
     .option('--ref <ref>', 'with --git: the branch, tag or commit to import', 'HEAD')
-    .option('--batch-size <n>', 'with --git: commits per importHistory request', '100')
+    .option('--batch-size <n>', 'with --git: commits per importHistory request (at most 500)', '500')
     .action(async (namespace: string, dir: string | undefined, options: ImportOptions, command: Command) => {
       const { client, out } = contextOf(command);
       if ((dir === undefined) === (options.git === undefined)) throw usageError('give either a directory or --git <repo>');
