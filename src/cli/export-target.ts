@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { create as createTar } from 'tar';
+import { gzipSync } from 'node:zlib';
 import { usageError } from './errors.js';
 import type { Progress } from './progress.js';
+import { tarArchive } from './tar-archive.js';
 
 export interface ExportedDocument {
   readonly path: string;
@@ -32,15 +32,14 @@ async function ensureEmptyDirectory(dir: string): Promise<void> {
   });
 }
 
-/** Writes each document under `dir`, refusing any path that would land outside it; `mode` fixes the file mode. */
-async function writeDocuments(dir: string, documents: readonly ExportedDocument[], progress: Progress, mode?: number): Promise<void> {
+/** Writes each document under `dir`, refusing any path that would land outside it. */
+async function writeDocuments(dir: string, documents: readonly ExportedDocument[], progress: Progress): Promise<void> {
   const root = path.resolve(dir);
   for (const doc of documents) {
     const file = path.resolve(root, ...doc.path.split('/'));
     if (!file.startsWith(`${root}${path.sep}`)) throw usageError(`refusing to write '${doc.path}' outside the export directory`);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, doc.text, 'utf8');
-    if (mode !== undefined) await chmod(file, mode);
     progress.advance(1);
   }
 }
@@ -62,8 +61,9 @@ async function checkTarballTarget(target: string): Promise<void> {
 }
 
 /**
- * Documents to a directory, or to a tarball built from a temporary directory with tar: paths and content exactly
- * as stored, entries sorted, owner and times normalized (mtime = the version's time) so an export is reproducible.
+ * Documents to a directory, or to a tarball built in memory from their text (no staging directory to write and
+ * read back): paths and content exactly as stored, entries sorted, owner, modes and times normalized (mtime = the
+ * version's time) so an export is reproducible.
  */
 export async function writeExport(target: string, documents: readonly ExportedDocument[], mtime: Date, progress: Progress): Promise<TargetKind> {
   const kind = targetKind(target);
@@ -73,22 +73,32 @@ export async function writeExport(target: string, documents: readonly ExportedDo
     return kind;
   }
   await checkTarballTarget(target);
-  const staging = await mkdtemp(path.join(tmpdir(), 'cairn-export-'));
   // Built next to the target and renamed over it: a failed export never leaves a truncated tarball behind.
   const partial = path.join(path.dirname(path.resolve(target)), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.partial`);
   try {
-    // Modes fixed, not left to the umask: the same version gives the same tarball on every machine.
-    await writeDocuments(staging, documents, progress, 0o644);
-    const paths = documents.map((d) => d.path).sort();
-    await createTar({ cwd: staging, file: partial, gzip: kind === 'tar.gz', portable: true, mtime, noDirRecurse: true }, paths);
+    const files = [...documents]
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+      .map((doc) => {
+        checkRelative(doc.path);
+        return { path: doc.path, content: Buffer.from(doc.text, 'utf8') };
+      });
+    const tar = tarArchive(files, mtime);
+    progress.advance(documents.length);
+    await writeFile(partial, kind === 'tar.gz' ? gzipSync(tar) : tar, { mode: 0o644 });
     await rename(partial, target);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EROFS' || code === 'ENOSPC') throw usageError(`cannot write '${target}': ${code}`);
     throw error;
   } finally {
-    await rm(staging, { recursive: true, force: true });
     await rm(partial, { force: true });
   }
   return kind;
+}
+
+/** A path that would leave the directory the tarball is extracted in is refused, as for a directory export. */
+function checkRelative(file: string): void {
+  const root = path.resolve('/export');
+  const resolved = path.resolve(root, ...file.split('/'));
+  if (!resolved.startsWith(`${root}${path.sep}`)) throw usageError(`refusing to write '${file}' outside the export directory`);
 }

@@ -287,6 +287,12 @@ describe('cairn import and export', () => {
     writeFileSync(path.join(dir, 'nested/b.yaml'), 'b: 2\n');
     expect((await cli(['import', 'tarballs', dir])).code).toBe(0);
 
+    // The tarball is built in memory: no staging directory is written and read back, so none is needed.
+    const noTemp = path.join(root, 'no-temp.tar');
+    const withoutTemp = await runCli(['export', 'tarballs', noTemp], { url: h.url, token: ADMIN.token, env: { TMPDIR: path.join(root, 'no-such-tmp') } });
+    expect(withoutTemp.code, withoutTemp.stderr).toBe(0);
+    expect(execFileSync('tar', ['-tf', noTemp], { encoding: 'utf8' })).toBe('a.json\nnested/b.yaml\n');
+
     const relaxed = path.join(root, 'relaxed.tar');
     const strict = path.join(root, 'strict.tar');
     const exports = await Promise.all([
