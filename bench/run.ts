@@ -220,7 +220,7 @@ else console.log(`measuring the build in ${BENCH_DIST}`);
 if (runs('versions')) for (const size of sizes) await benchSize(size);
 if (runs('import')) {
   console.log('\nimport and export (the cairn CLI against a server process)');
-  await benchImportExport(1_000, record);
+  await benchImportExport(1_000, record, quick ? [] : [5_000]);
 }
 if (runs('documents')) {
   console.log('\ndocuments at the size limit and beyond (a server process; putConfig and parsed reads beside git)');
