@@ -68,7 +68,7 @@ function header(entry: { name: string; prefix: string; size: number; mtime: numb
   block.write('ustar\u000000', 257, 8, 'latin1');
   block.write(entry.prefix, 345, PREFIX_BYTES, 'utf8');
   let sum = 0;
-  for (const byte of block) sum += byte;
+  for (let i = 0; i < BLOCK; i += 1) sum += block[i]!;
   octal(block, 148, 7, sum);
   return block;
 }
