@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { crc32, deflateSync } from 'node:zlib';
-import type { EncodedObject, ObjectType } from './object-format.js';
+import { crc32 } from 'node:zlib';
+import { type EncodedObject, type ObjectType, deflateObject } from './object-format.js';
 
 const PACK_TYPE: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
 const INDEX_MAGIC = 0xff744f63;
@@ -38,7 +38,7 @@ function packEntries(objects: readonly EncodedObject[]): { pack: Buffer; entries
   const entries: PackEntry[] = [];
   let offset = header.length;
   for (const object of objects) {
-    const entry = Buffer.concat([entryHeader(PACK_TYPE[object.type], object.content.byteLength), deflateSync(object.content, { level: 1 })]);
+    const entry = Buffer.concat([entryHeader(PACK_TYPE[object.type], object.content.byteLength), deflateObject(object.content)]);
     entries.push({ oid: object.oid, offset, crc: crc32(entry) });
     parts.push(entry);
     offset += entry.length;
