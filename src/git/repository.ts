@@ -277,8 +277,11 @@ export class GitRepository {
   /** Runs `task` with no other write of this namespace in between; the head it sees stays the head until it ends. */
   exclusive<T>(task: () => Promise<T>): Promise<T> {
     let durable: Promise<unknown> = Promise.resolve();
+    // Only group commit needs to tell the write task from readers: AsyncLocalStorage costs every await of the
+    // process on Node 20 (promise hooks), so without batches it is not entered at all.
+    const inTask = <R>(work: () => Promise<R>): Promise<R> => (this.batch ? writeTask.run(this, work) : work());
     const done = this.lock.run(() =>
-      writeTask.run(this, async () => {
+      inTask(async () => {
         await this.syncIndex();
         this.failuresAtTaskStart = this.batch?.failures ?? 0;
         const sizeBefore = this.index.size;

@@ -115,6 +115,9 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   options.onListening?.(url);
   try {
     await options.beforeLoading?.();
+    // A replica's namespaces join the shared remote as they open (a history made before the remote existed is pushed,
+    // the others' commits pulled): a replica is ready once all of them have. Alone, each opens on first use.
+    if (settings.cluster) await joinEveryNamespace(store, readiness, logger);
     if (settings.cluster) readiness.progress('joining the other replicas');
     const redis = settings.cluster?.redisUrl
       ? await connectRedis(settings.cluster.redisUrl, logger, Math.max(200, Math.min(5_000, Math.floor(settings.cluster.webhookLeaseMs / 3))))
@@ -223,6 +226,18 @@ export async function startServer(settings: Settings, options: StartOptions = {}
 async function etcdPort(settings: EtcdSettings, logger: Logger): Promise<EtcdPort> {
   const { Etcd3Port } = await import('./etcd3-port.js');
   return new Etcd3Port(settings, logger);
+}
+
+/** Every namespace opened (its commit index loaded, and with a remote, its history shared), one at a time. */
+async function joinEveryNamespace(store: RepositoryStore, readiness: Readiness, logger: Logger): Promise<void> {
+  const namespaces = await store.list();
+  for (const [i, name] of namespaces.entries()) {
+    readiness.progress(`joining the shared remote: ${i} of ${namespaces.length} namespaces`);
+    // One namespace that cannot open (a history diverged from the remote's) must not keep the others down.
+    await store
+      .get(name)
+      .catch((error: unknown) => logger.error({ err: error, namespace: name }, 'namespace could not be opened; it is retried on its next use'));
+  }
 }
 
 async function listen(server: Server, settings: Settings): Promise<string> {

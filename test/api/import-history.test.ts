@@ -28,7 +28,10 @@ describe('importHistory', () => {
     (await h.gql<{ importHistory: Payload }>(IMPORT, { input: { namespace: 'hist', ...input } }, token)).data.importHistory;
 
   beforeAll(async () => {
-    h = await startHarness({ tokens: [ADMIN, EDITOR], env: { CAIRN_WEBHOOK_ALLOW: '127.0.0.1/32', CAIRN_WEBHOOK_DELIVERY: 'false' } });
+    h = await startHarness({
+      tokens: [ADMIN, EDITOR],
+      env: { CAIRN_WEBHOOK_ALLOW: '127.0.0.1/32', CAIRN_WEBHOOK_DELIVERY: 'false', CAIRN_MAX_COMMIT_BATCH: '32' },
+    });
     await h.gql(CREATE_NAMESPACE, { name: 'hist' });
   });
 
