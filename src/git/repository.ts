@@ -305,6 +305,10 @@ export class GitRepository {
       },
       async (error: unknown) => {
         await durable.catch(() => undefined);
+        // A refusal (a VersionConflict against a commit still being written) is answered once main on disk has what
+        // it was refused for: the client reading again sees the winner. Answered earlier, it read the old head again
+        // and was refused again, for as long as batches followed one another.
+        if (this.batch?.busy) await this.batch.idle();
         throw error;
       },
     );

@@ -3,11 +3,15 @@ import { type Harness, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, HEAD, PUT_CONFIG, type WriteResult } from '../support/operations.js';
 import { ADMIN } from '../support/tokens.js';
 
-describe('concurrent writers on one namespace', () => {
+/** Each commit written on its own, and with group commit (writes queued while a batch is written). */
+describe.each([
+  { mode: 'one commit at a time', batch: '0' },
+  { mode: 'group commit', batch: '32' },
+])('concurrent writers on one namespace ($mode)', ({ batch }) => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await startHarness({ tokens: [ADMIN] });
+    h = await startHarness({ tokens: [ADMIN], env: { CAIRN_MAX_COMMIT_BATCH: batch } });
     await h.gql(CREATE_NAMESPACE, { name: 'busy' });
   });
 

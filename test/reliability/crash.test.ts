@@ -11,8 +11,7 @@ import { catFileBatch } from './git-batch.js';
 /**
  * Crash consistency of the built server (the bundle `npm start` runs; see build-sources.ts): clients write their
  * own documents with `expectedVersion` while the server is killed with SIGKILL at a random instant, over and over:
- * 4 clients with each commit written on its own. (Group commit, CAIRN_MAX_COMMIT_BATCH, is off by default and not
- * run here yet: with 16 clients it failed this suite once in CI, see the notes of issue 17.)
+ * 4 clients with each commit written on its own.
  * After every kill the repository must be clean for `git fsck --strict`, every acknowledged write must be in main's
  * history with exactly the bytes written, main never moves backwards, and the next start must serve again with no
  * stale ref lock. CAIRN_CRASH_CYCLES (default 50) sets the number of kills, CAIRN_CRASH_SEED the PRNG seed.
@@ -21,7 +20,11 @@ const root = path.resolve(import.meta.dirname, '../..');
 const CYCLES = positiveInt('CAIRN_CRASH_CYCLES', 50);
 const SEED = positiveInt('CAIRN_CRASH_SEED', 0xc0ffee);
 /** Each commit on its own (CAIRN_MAX_COMMIT_BATCH=0), and group commit with enough writers to fill batches. */
-const MODES = [{ name: 'one commit at a time', maxCommitBatch: '0', clients: 4, maxDelayMs: 300 }];
+const MODES = [
+  { name: 'one commit at a time', maxCommitBatch: '0', clients: 4, maxDelayMs: 300 },
+  // Group commit (16 clients, maxCommitBatch 32, maxDelayMs 1500) is not run yet: it leaves packs git fsck cannot open
+  // after some kills (cycle 21 of seed 12648430), see the notes of issue 17. It is off by default until it passes.
+];
 const NAMESPACE = 'crash';
 const MAIN = 'refs/heads/main';
 const MIN_DELAY_MS = 20;
