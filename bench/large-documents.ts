@@ -6,16 +6,10 @@ import { graphqlClient } from './graphql-client.js';
 import type { Record } from './import-export.js';
 import { timeMedian } from './measure.js';
 import { cpuSeconds, eventLoopDelay } from './server-probes.js';
+import { GIT_ENV } from './git-env.js';
 import { type ServerProcess, startServerProcess } from './server-process.js';
 
 const RUNS = 5;
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-};
 const PUT = `mutation($input: PutConfigInput!) { putConfig(input: $input) { __typename ... on WritePayload { version { hash } } ... on Error { message } } }`;
 const CONTENT = `query($path: String!) { namespace(name: "docs") { ... on Namespace { config(path: $path) { ... on ConfigDocument { content } } } } }`;
 

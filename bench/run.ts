@@ -17,6 +17,7 @@ import { benchWriters } from './writers.js';
 import { startServerProcess } from './server-process.js';
 import { bundle } from '../scripts/bundle.js';
 import { BENCH_DIST, DIST_BIN } from './dist.js';
+import { GIT_ENV } from './git-env.js';
 
 const quick = process.argv.includes('--quick');
 
@@ -32,13 +33,6 @@ if (process.argv.includes('--scale')) for (const part of SCALE) chosen.add(part)
 const runs = (part: Part): boolean => chosen.size === 0 || chosen.has(part);
 const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
 const RUNS = 25;
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-};
 const figures: Figure[] = [];
 
 function record(

@@ -28,16 +28,13 @@ export class ParsedDocumentCache {
    */
   get(path: string, blob: string, checkedMaxBytes: number | null = null): JsonValue | undefined {
     const entry = this.entry(path, blob, checkedMaxBytes);
-    if (entry === undefined) return undefined;
-    if ('json' in entry.form) entry.form = { value: JSON.parse(entry.form.json) as JsonValue };
-    return entry.form.value;
+    return entry === undefined ? undefined : valueOf(entry);
   }
 
   /** The value with the length of the text it was parsed from. */
   getSized(path: string, blob: string): { readonly value: JsonValue; readonly bytes: number } | undefined {
     const entry = this.entry(path, blob, null);
-    if (entry === undefined) return undefined;
-    return { value: this.get(path, blob) as JsonValue, bytes: entry.bytes };
+    return entry === undefined ? undefined : { value: valueOf(entry), bytes: entry.bytes };
   }
 
   /** Whether this blob was parsed (and checked under `checkedMaxBytes`), without building its value. */
@@ -70,6 +67,12 @@ export class ParsedDocumentCache {
     this.entries.set(key, entry);
     return entry;
   }
+}
+
+/** The entry's value, built from a worker's JSON text the first time it is asked for. */
+function valueOf(entry: Entry): JsonValue {
+  if ('json' in entry.form) entry.form = { value: JSON.parse(entry.form.json) as JsonValue };
+  return entry.form.value;
 }
 
 /** The same blob under a .json and a .yaml name parses differently: the format is part of the key. */
