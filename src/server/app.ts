@@ -20,7 +20,7 @@ import { requestHandler } from './http-handler.js';
 import { closeIdleConnectionsAfterReading } from './keep-alive.js';
 import { CairnMetrics } from './metrics.js';
 import { MetricsEndpoint } from './metrics-endpoint.js';
-import { IndexWarmUp } from '../services/index-warm-up.js';
+import { IndexWarmUp, openEveryNamespace } from '../services/index-warm-up.js';
 import { Readiness } from './readiness.js';
 import { RedisDeliveryLog } from './redis-delivery-log.js';
 import { RedisInstanceSharing } from './redis-instance-sharing.js';
@@ -117,7 +117,12 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     await options.beforeLoading?.();
     // A replica's namespaces join the shared remote as they open (a history made before the remote existed is pushed,
     // the others' commits pulled): a replica is ready once all of them have. Alone, each opens on first use.
-    if (settings.cluster) await joinEveryNamespace(store, readiness, logger);
+    if (settings.cluster) {
+      await openEveryNamespace(store, logger, (index, count) => {
+        readiness.progress(`joining the shared remote: ${index} of ${count} namespaces`);
+        return true;
+      });
+    }
     if (settings.cluster) readiness.progress('joining the other replicas');
     const redis = settings.cluster?.redisUrl
       ? await connectRedis(settings.cluster.redisUrl, logger, Math.max(200, Math.min(5_000, Math.floor(settings.cluster.webhookLeaseMs / 3))))
@@ -226,18 +231,6 @@ export async function startServer(settings: Settings, options: StartOptions = {}
 async function etcdPort(settings: EtcdSettings, logger: Logger): Promise<EtcdPort> {
   const { Etcd3Port } = await import('./etcd3-port.js');
   return new Etcd3Port(settings, logger);
-}
-
-/** Every namespace opened (its commit index loaded, and with a remote, its history shared), one at a time. */
-async function joinEveryNamespace(store: RepositoryStore, readiness: Readiness, logger: Logger): Promise<void> {
-  const namespaces = await store.list();
-  for (const [i, name] of namespaces.entries()) {
-    readiness.progress(`joining the shared remote: ${i} of ${namespaces.length} namespaces`);
-    // One namespace that cannot open (a history diverged from the remote's) must not keep the others down.
-    await store
-      .get(name)
-      .catch((error: unknown) => logger.error({ err: error, namespace: name }, 'namespace could not be opened; it is retried on its next use'));
-  }
 }
 
 async function listen(server: Server, settings: Settings): Promise<string> {

@@ -28,15 +28,30 @@ export class IndexWarmUp {
   }
 
   private async run(): Promise<void> {
-    const namespaces = await this.store.list();
-    for (const name of namespaces) {
-      if (this.stopped) return;
-      // One namespace that cannot open (a history diverged from the remote's) must not keep the others from loading.
-      await this.store
-        .get(name)
-        .catch((error: unknown) => this.logger.error({ err: error, namespace: name }, 'namespace could not be opened; it is retried on its next use'));
+    const count = await openEveryNamespace(this.store, this.logger, async () => {
       await new Promise((resolve) => setImmediate(resolve));
-    }
-    this.logger.info({ namespaces: namespaces.length }, 'commit indexes loaded');
+      return !this.stopped;
+    });
+    this.logger.info({ namespaces: count }, 'commit indexes loaded');
   }
+}
+
+/**
+ * Opens the namespaces one at a time; `next` is asked before each (it may report progress or give way) and stops the
+ * walk by answering false. Answers how many there are.
+ */
+export async function openEveryNamespace(
+  store: RepositoryStore,
+  logger: Logger,
+  next: (index: number, count: number) => boolean | Promise<boolean>,
+): Promise<number> {
+  const namespaces = await store.list();
+  for (const [index, name] of namespaces.entries()) {
+    if (!(await next(index, namespaces.length))) break;
+    // One namespace that cannot open (a history diverged from the remote's) must not keep the others from loading.
+    await store
+      .get(name)
+      .catch((error: unknown) => logger.error({ err: error, namespace: name }, 'namespace could not be opened; it is retried on its next use'));
+  }
+  return namespaces.length;
 }
