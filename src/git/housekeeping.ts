@@ -1,7 +1,4 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { runGit } from './git-command.js';
 
 export interface HousekeepingOptions {
   /** Pack loose objects after every this many commits of a namespace; 0 turns it off. @default 0 */
@@ -20,5 +17,5 @@ export interface HousekeepingOptions {
  */
 export async function repack(gitdir: string, foldPacks = false): Promise<void> {
   // A replica gathers one small pack per pull: --geometric folds the small ones without rewriting the big one.
-  await run('git', ['--git-dir', gitdir, 'repack', ...(foldPacks ? ['--geometric=2'] : []), '-d', '-q'], { timeout: 300_000 });
+  await runGit(['--git-dir', gitdir, 'repack', ...(foldPacks ? ['--geometric=2'] : []), '-d', '-q'], { timeoutMs: 300_000 });
 }

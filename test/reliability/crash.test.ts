@@ -22,8 +22,7 @@ const SEED = positiveInt('CAIRN_CRASH_SEED', 0xc0ffee);
 /** Each commit on its own (CAIRN_MAX_COMMIT_BATCH=0), and group commit with enough writers to fill batches. */
 const MODES = [
   { name: 'one commit at a time', maxCommitBatch: '0', clients: 4, maxDelayMs: 300 },
-  // Group commit (16 clients, maxCommitBatch 32, maxDelayMs 1500) is not run yet: it leaves packs git fsck cannot open
-  // after some kills (cycle 21 of seed 12648430), see the notes of issue 17. It is off by default until it passes.
+  { name: 'group commit', maxCommitBatch: '32', clients: 16, maxDelayMs: 1500 },
 ];
 const NAMESPACE = 'crash';
 const MAIN = 'refs/heads/main';
