@@ -11,7 +11,7 @@ import { catFileBatch } from './git-batch.js';
 /**
  * Crash consistency of the built server (the bundle `npm start` runs; see build-sources.ts): clients write their
  * own documents with `expectedVersion` while the server is killed with SIGKILL at a random instant, over and over:
- * 4 clients with each commit written on its own.
+ * 4 clients with each commit written on its own, then 16 clients with group commit (batches of up to 32).
  * After every kill the repository must be clean for `git fsck --strict`, every acknowledged write must be in main's
  * history with exactly the bytes written, main never moves backwards, and the next start must serve again with no
  * stale ref lock. CAIRN_CRASH_CYCLES (default 50) sets the number of kills, CAIRN_CRASH_SEED the PRNG seed.
