@@ -3,6 +3,7 @@ import type { BlobSource } from '../services/blob-source.js';
 import type { Cairn } from '../services/cairn.js';
 import type { SlowSubscriberError } from '../services/feed-errors.js';
 import type { Logger } from '../services/logger.js';
+import type { ResponseSplices } from './response-splices.js';
 
 /** What every resolver gets: the use cases, who is asking, and per-request caches. */
 export interface GraphQLContext {
@@ -13,4 +14,6 @@ export interface GraphQLContext {
   readonly logger: Logger;
   /** Set by the transport of a subscription: disconnects a subscriber that fell too far behind, with the reason. */
   readonly onSlowSubscriber?: ((error: SlowSubscriberError) => void) | undefined;
+  /** Over HTTP: JSON texts the response writes as they are (large documents' content); none over a WebSocket. */
+  readonly splices?: ResponseSplices | undefined;
 }

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { CairnError } from '../domain/errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { schema } from '../graphql/schema.js';
+import { ResponseSplices } from '../graphql/response-splices.js';
 import type { Actor } from '../services/actor.js';
 import { WorkBudget } from '../domain/work-budget.js';
 import { createBlobSource } from '../services/blob-source.js';
@@ -19,6 +20,7 @@ import { disconnectSlowSseResponse } from './slow-subscriber.js';
 import { useBodyStructureLimit } from './use-body-structure-limit.js';
 import { type LimitSettings, useLimits } from './use-limits.js';
 import { useMetrics } from './use-metrics.js';
+import { useResponseSplices } from './use-response-splices.js';
 
 /** What the HTTP server (req/res) or the WebSocket server (actor, logger) hands to yoga per operation. */
 export interface ServerContext {
@@ -100,15 +102,18 @@ export function createCairnYoga(options: YogaOptions): CairnYoga {
       useBodyStructureLimit(),
       ...useLimits(options.limits),
       useGraphQlJit({}, { enableIf: isQuery }),
+      useResponseSplices(),
       useRequestLogging(),
       useMetrics(options.metrics),
     ],
-    context: ({ request, req, res, actor, logger: wsLogger, onSlowSubscriber }) => ({
+    context: ({ request, req, res, actor, logger: wsLogger, onSlowSubscriber, transport }) => ({
       cairn,
       blobs: createBlobSource(new WorkBudget('CAIRN_MAX_READ_BYTES', options.maxReadBytes, 'bytes of documents one request reads')),
       logger: wsLogger ?? logger.child({ requestId: requestIds.get(request) ?? requestIdFrom(request.headers.get('x-request-id')) }),
       actor: actor ?? authenticateHttp(authenticator, request, req),
       onSlowSubscriber: onSlowSubscriber ?? (res ? disconnectSlowSseResponse(res, options.slowSubscriberGraceMs) : undefined),
+      // graphql-ws writes its messages itself: over a WebSocket, values are built.
+      splices: transport === 'ws' ? undefined : new ResponseSplices(),
     }),
   });
 }

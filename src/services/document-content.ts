@@ -1,6 +1,7 @@
 import type { JsonValue } from '../domain/json-value.js';
 import type { BlobSource } from './blob-source.js';
-import { cachedDocumentSized, parseStoredText } from './document-parser.js';
+import { SerializedJson } from '../domain/serialized-json.js';
+import { cachedDocumentJson, cachedDocumentSized, parseStoredSerialized, parseStoredText } from './document-parser.js';
 import type { NamespaceReader } from './namespace-reader.js';
 
 export interface StoredDocument {
@@ -21,4 +22,22 @@ export async function readValue(blobs: BlobSource, doc: StoredDocument): Promise
   if (cached === undefined) return parseStoredText(doc.path, await readText(blobs, doc), doc.blob);
   blobs.spend(cached.bytes);
   return cached.value;
+}
+
+/**
+ * `readValue` for a reader that only writes the value out (a response): a document parsed on a worker comes as the
+ * JSON text the worker wrote, so its value is neither built nor serialized again.
+ */
+export async function readSerializable(blobs: BlobSource, doc: StoredDocument): Promise<JsonValue | SerializedJson> {
+  const cached = cachedDocumentJson(doc.path, doc.blob);
+  if (cached !== undefined) {
+    blobs.spend(cached.bytes);
+    return new SerializedJson(cached.json);
+  }
+  const sized = cachedDocumentSized(doc.path, doc.blob);
+  if (sized !== undefined) {
+    blobs.spend(sized.bytes);
+    return sized.value;
+  }
+  return parseStoredSerialized(doc.path, await readText(blobs, doc), doc.blob);
 }

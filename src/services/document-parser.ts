@@ -4,6 +4,7 @@ import { Piscina } from 'piscina';
 import { assertSerializable, serializeDocument } from '../domain/document-codec.js';
 import { type DocumentFormat, documentFormatOf } from '../domain/document-path.js';
 import type { JsonValue } from '../domain/json-value.js';
+import { SerializedJson } from '../domain/serialized-json.js';
 import type { JsonPatchOperation } from '../domain/json-patch.js';
 import {
   type ParseAsJsonOutcome,
@@ -81,6 +82,26 @@ export function cachedDocument(path: string, blob: string): JsonValue | undefine
 /** `cachedDocument`, with the length of the text behind the value (what reading it would have cost). */
 export function cachedDocumentSized(path: string, blob: string): { readonly value: JsonValue; readonly bytes: number } | undefined {
   return parsed.getSized(path, blob);
+}
+
+/** The JSON text a worker wrote for a stored document parsed before, with the length of its text; undefined if none. */
+export function cachedDocumentJson(path: string, blob: string): { readonly json: string; readonly bytes: number } | undefined {
+  return parsed.getJson(path, blob);
+}
+
+/** Whether the value of a parsed document was built (tests: a read served from JSON text builds none). */
+export function cachedValueBuilt(path: string, blob: string): boolean {
+  return parsed.holdsValue(path, blob);
+}
+
+/**
+ * `parseStoredText`, answering a large document as the JSON text its worker wrote: a reader that only passes the
+ * value on (a response) never builds it.
+ */
+export async function parseStoredSerialized(path: string, text: string, blob: string): Promise<JsonValue | SerializedJson> {
+  const form = await run({ path, text, maxBytes: null });
+  parsed.set(path, blob, form, text.length);
+  return 'json' in form ? new SerializedJson(form.json) : form.value;
 }
 
 /** Parses a stored document (validated when it was written, or committed from outside: then it may be invalid). */

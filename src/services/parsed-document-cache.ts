@@ -1,13 +1,19 @@
 import type { JsonValue } from '../domain/json-value.js';
 
-/** Text bytes of parsed documents kept: about ten times that in memory as values. */
+/** Text bytes of parsed documents kept: about ten times that in memory as values, plus a worker's JSON text. */
 const MAX_TEXT_BYTES = 32 * 1024 * 1024;
 
 /** A parsed document: its value, or the JSON text a worker thread sent, turned into the value on first use. */
 export type ParsedForm = { readonly value: JsonValue } | { readonly json: string };
 
+/** What is held of a document: its value once built, and the worker's JSON text, kept to be served as is. */
+interface Held {
+  value?: JsonValue;
+  readonly json?: string;
+}
+
 interface Entry {
-  form: ParsedForm;
+  held: Held;
   readonly bytes: number;
   readonly checkedMaxBytes: number | null;
 }
@@ -37,6 +43,18 @@ export class ParsedDocumentCache {
     return entry === undefined ? undefined : { value: valueOf(entry), bytes: entry.bytes };
   }
 
+  /** The JSON text a worker wrote for this blob (with the length of the text behind it), if it was parsed on one. */
+  getJson(path: string, blob: string): { readonly json: string; readonly bytes: number } | undefined {
+    const entry = this.entry(path, blob, null);
+    return entry?.held.json === undefined ? undefined : { json: entry.held.json, bytes: entry.bytes };
+  }
+
+  /** Whether the value of this blob was built (a read served from the JSON text alone builds none). */
+  holdsValue(path: string, blob: string): boolean {
+    const held = this.entries.get(keyOf(path, blob))?.held;
+    return held !== undefined && 'value' in held;
+  }
+
   /** Whether this blob was parsed (and checked under `checkedMaxBytes`), without building its value. */
   has(path: string, blob: string, checkedMaxBytes: number | null = null): boolean {
     return this.entry(path, blob, checkedMaxBytes) !== undefined;
@@ -50,7 +68,7 @@ export class ParsedDocumentCache {
       this.bytes -= old.bytes;
       this.entries.delete(key);
     }
-    this.entries.set(key, { form, bytes, checkedMaxBytes: checkedMaxBytes ?? old?.checkedMaxBytes ?? null });
+    this.entries.set(key, { held: { ...form }, bytes, checkedMaxBytes: checkedMaxBytes ?? old?.checkedMaxBytes ?? null });
     this.bytes += bytes;
     for (const [oldest, entry] of this.entries) {
       if (this.bytes <= MAX_TEXT_BYTES) break;
@@ -69,10 +87,10 @@ export class ParsedDocumentCache {
   }
 }
 
-/** The entry's value, built from a worker's JSON text the first time it is asked for. */
+/** The entry's value, built from a worker's JSON text the first time it is asked for (the text stays: see getJson). */
 function valueOf(entry: Entry): JsonValue {
-  if ('json' in entry.form) entry.form = { value: JSON.parse(entry.form.json) as JsonValue };
-  return entry.form.value;
+  if (!('value' in entry.held)) entry.held.value = JSON.parse(entry.held.json ?? 'null') as JsonValue;
+  return entry.held.value ?? null;
 }
 
 /** The same blob under a .json and a .yaml name parses differently: the format is part of the key. */

@@ -74,4 +74,17 @@ describe('ParsedDocumentCache', () => {
     expect(value).toEqual({ a: [1, 2] });
     expect(cache.get('a.yaml', 'x')).toBe(value);
   });
+
+  it("keeps a worker's JSON text beside the value built from it, and has none for a value parsed here", () => {
+    const cache = new ParsedDocumentCache();
+    cache.set('a.yaml', 'x', { json: '{"a":[1,2]}' }, 10);
+    expect(cache.holdsValue('a.yaml', 'x')).toBe(false);
+    expect(cache.get('a.yaml', 'x')).toEqual({ a: [1, 2] });
+    expect(cache.holdsValue('a.yaml', 'x')).toBe(true);
+    expect(cache.getJson('a.yaml', 'x')).toEqual({ json: '{"a":[1,2]}', bytes: 10 });
+    cache.set('b.yaml', 'y', { value: null }, 5);
+    expect(cache.getJson('b.yaml', 'y')).toBeUndefined();
+    expect(cache.holdsValue('b.yaml', 'y')).toBe(true);
+    expect(cache.get('b.yaml', 'y')).toBeNull();
+  });
 });
