@@ -41,8 +41,14 @@ const SMALL_OBJECT = 4096;
  * window up to 32 KiB inflates with the default settings, as git and every reader use.
  */
 export function deflateObject(data: Uint8Array): Buffer {
-  return data.byteLength <= SMALL_OBJECT ? deflateSync(data, { level: 1, windowBits: 12, memLevel: 2 }) : deflateSync(data, { level: 1 });
+  if (data.byteLength > SMALL_OBJECT) return deflateSync(data, { level: 1 });
+  // An output chunk the size of the result: zlib's 16 KiB default is allocated per call and held by the result it
+  // returns a slice of (a batch of small objects allocated, and a staged object kept, 16 KiB each).
+  return deflateSync(data, { level: 1, windowBits: 12, memLevel: 2, chunkSize: Math.max(64, data.byteLength + DEFLATE_SLACK) });
 }
+
+/** Deflate's worst case adds 5 bytes per stored block and 6 of header and checksum; more only costs another chunk. */
+const DEFLATE_SLACK = 64;
 
 /** The id a blob would have, without deflating it: enough to tell whether a write changes anything. */
 export function blobOid(content: Uint8Array): string {
