@@ -513,12 +513,17 @@ export class GitRepository {
     if (!this.batch || this.holding) return task();
     const release = this.batch.hold();
     this.holding = true;
+    heldTasks += 1;
     try {
       // The write task must see its own queued commits, readers must not: see `visibleSize`.
       return await writeTask.run(this, task);
     } finally {
       this.holding = false;
+      heldTasks -= 1;
       release();
+      // Group commit off (every namespace's: it is one setting), no other batch under way: nothing asks the write
+      // task's store any more, and its promise hooks would cost every await of the process from now on.
+      if (!this.groupCommit && heldTasks === 0) writeTask.disable();
     }
   }
 
@@ -761,6 +766,8 @@ const TAG_PREFIX = 'refs/tags/';
 
 /** The repository whose write task (`exclusive`) the code running now belongs to, if any. */
 const writeTask = new AsyncLocalStorage<GitRepository>();
+/** Tasks of `batchCommits` under way, all namespaces together. */
+let heldTasks = 0;
 
 /** The refs besides main that replicas share: branches (releases, change requests) and tags, not Cairn's own (webhook cursors). */
 function isSharedSideRef(ref: string): boolean {
