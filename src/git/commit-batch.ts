@@ -17,9 +17,18 @@ export interface BatchStorage {
 }
 
 interface Waiting {
+  /** Its place among every commit ever queued here: where a held group starts and ends. */
+  readonly seq: number;
   readonly commit: QueuedCommit;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
+}
+
+/** Commits queued between `hold()` and its release: one batch, written once released. */
+interface HeldGroup {
+  readonly from: number;
+  to: number | null;
+  readonly released: Promise<void>;
 }
 
 /**
@@ -31,6 +40,8 @@ interface Waiting {
 export class CommitBatch {
   private readonly queue: Waiting[] = [];
   private writing: Promise<void> | null = null;
+  private queued = 0;
+  private held: HeldGroup | null = null;
   /** Batches that failed so far: a task that saw commits of one of them must not build anything else on them. */
   failures = 0;
   /** Batches written or failed so far: a read of main on disk is current only if none settled meanwhile. */
@@ -48,9 +59,29 @@ export class CommitBatch {
 
   /** Queues `commit`; resolves once it is durable, rejects if its batch (or one before it) failed. */
   add(commit: QueuedCommit): Promise<void> {
-    const durable = new Promise<void>((resolve, reject) => this.queue.push({ commit, resolve, reject }));
+    const seq = this.queued++;
+    const durable = new Promise<void>((resolve, reject) => this.queue.push({ seq, commit, resolve, reject }));
     this.writing ??= this.writeQueued();
     return durable;
+  }
+
+  /**
+   * Gathers the commits queued from now until the returned release into one batch, however many (a batch of a history
+   * import, made inside one hold of the write lock): written once released, so it reaches the disk as one unit (one
+   * pack, one move of main). Commits queued before it are written first, as usual.
+   */
+  hold(): () => void {
+    if (this.held) throw new Error('commits are held already');
+    let release = (): void => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const group: HeldGroup = { from: this.queued, to: null, released };
+    this.held = group;
+    return () => {
+      group.to = this.queued;
+      // None of the group waits (it was empty, or failed with a batch before it): no writer will come to it.
+      if (!this.queue.some((w) => w.seq >= group.from)) this.held = null;
+      release();
+    };
   }
 
   /** Resolves once every commit queued so far is durable or failed. */
@@ -62,7 +93,7 @@ export class CommitBatch {
     // Let the task that queued the first commit finish its turn: the batch starts with what is queued by then.
     await Promise.resolve();
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxCommits);
+      const batch = this.queue.splice(0, await this.nextBatchSize());
       try {
         await this.storage.store(batch.map((w) => w.commit));
         for (const waiting of batch) waiting.resolve();
@@ -75,5 +106,16 @@ export class CommitBatch {
       this.settled += 1;
     }
     this.writing = null;
+  }
+
+  /** How many of the queue's first commits the next batch takes: those before a held group, or the whole group once released. */
+  private async nextBatchSize(): Promise<number> {
+    const group = this.held;
+    const first = this.queue[0]?.seq ?? this.queued;
+    if (!group) return this.maxCommits;
+    if (first < group.from) return Math.min(this.maxCommits, group.from - first);
+    await group.released;
+    this.held = null;
+    return (group.to ?? this.queued) - first;
   }
 }

@@ -131,9 +131,12 @@ export class CommitIndex {
 
   /** Adds the next commit of main; a commit already indexed is returned as it is (concurrent catch-ups). */
   append(commit: StoredCommit, changes: readonly PathChange[]): IndexedCommit {
+    const existing = this.get(commit.oid);
+    if (existing) return existing;
+    // Made from what is at hand rather than decoded back from the line just encoded: a commit costs one encoding.
     const seq = this.appendEncoded(encodeRecord({ commit, changes }), { commit, changes });
-    const indexed = this.at(seq);
-    if (!indexed) throw new Error(`commit index: ${commit.oid} vanished`);
+    const indexed = toIndexed({ commit, changes }, seq);
+    this.decoded.set(seq, indexed);
     return indexed;
   }
 

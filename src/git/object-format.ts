@@ -41,8 +41,14 @@ const SMALL_OBJECT = 4096;
  * window up to 32 KiB inflates with the default settings, as git and every reader use.
  */
 export function deflateObject(data: Uint8Array): Buffer {
-  return data.byteLength <= SMALL_OBJECT ? deflateSync(data, { level: 1, windowBits: 12, memLevel: 2 }) : deflateSync(data, { level: 1 });
+  if (data.byteLength > SMALL_OBJECT) return deflateSync(data, { level: 1 });
+  // An output chunk the size of the result: zlib's 16 KiB default is allocated per call and held by the result it
+  // returns a slice of (a batch of small objects allocated, and a staged object kept, 16 KiB each).
+  return deflateSync(data, { level: 1, windowBits: 12, memLevel: 2, chunkSize: Math.max(64, data.byteLength + DEFLATE_SLACK) });
 }
+
+/** Deflate's worst case adds 5 bytes per stored block and 6 of header and checksum; more only costs another chunk. */
+const DEFLATE_SLACK = 64;
 
 /** The id a blob would have, without deflating it: enough to tell whether a write changes anything. */
 export function blobOid(content: Uint8Array): string {
@@ -63,13 +69,36 @@ export function isTreeMode(mode: string): boolean {
 }
 
 /** Git orders tree entries by name bytes, comparing a subtree's name as if it ended with '/'. */
-function sortKey(entry: TreeEntry): Buffer {
-  return Buffer.from(isTreeMode(entry.mode) ? `${entry.name}/` : entry.name);
+function sortKey(entry: TreeEntry): string {
+  return isTreeMode(entry.mode) ? `${entry.name}/` : entry.name;
 }
 
+/**
+ * Entries in git's order. Each key is made once, not per comparison (a commit re-encodes the trees on its paths, of
+ * hundreds of entries each); ASCII keys compare as strings, which is byte order, others as their UTF-8 bytes.
+ */
+function sortedEntries(entries: readonly TreeEntry[]): TreeEntry[] {
+  const keyed = entries.map((entry) => ({ entry, key: sortKey(entry) }));
+  if (keyed.every((k) => Buffer.byteLength(k.key) === k.key.length)) keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  else {
+    const bytes = new Map(keyed.map((k) => [k, Buffer.from(k.key)]));
+    keyed.sort((a, b) => Buffer.compare(bytes.get(a) ?? Buffer.alloc(0), bytes.get(b) ?? Buffer.alloc(0)));
+  }
+  return keyed.map((k) => k.entry);
+}
+
+/** `<mode> <name>\0<20-byte id>` per entry, written into one buffer. */
 export function encodeTree(entries: readonly TreeEntry[]): Buffer {
-  const sorted = [...entries].sort((a, b) => Buffer.compare(sortKey(a), sortKey(b)));
-  return Buffer.concat(sorted.flatMap((e) => [Buffer.from(`${isTreeMode(e.mode) ? TREE_MODE : e.mode} ${e.name}\0`), Buffer.from(e.oid, 'hex')]));
+  const sorted = sortedEntries(entries);
+  const heads = sorted.map((e) => `${isTreeMode(e.mode) ? TREE_MODE : e.mode} ${e.name}\0`);
+  const out = Buffer.allocUnsafe(heads.reduce((n, head) => n + Buffer.byteLength(head) + 20, 0));
+  let offset = 0;
+  sorted.forEach((entry, i) => {
+    offset += out.write(heads[i] ?? '', offset, 'utf8');
+    offset += out.write(entry.oid, offset, 'hex');
+  });
+  if (offset !== out.length) throw new Error('a tree entry has a malformed object id');
+  return out;
 }
 
 export interface Signature {

@@ -80,8 +80,12 @@ export class GitRepository {
   private readonly indexFile: IndexFile;
   /** Directory fsyncs of ref moves made by the running task, awaited after the write lock is released. */
   private readonly pendingDurability: Promise<void>[] = [];
-  /** Group commit of main (null: each commit is written on its own, as with an upstream, where each is pushed). */
+  /** Main's batches of commits (null with an upstream, where each commit is pushed on its own). */
   private readonly batch: CommitBatch | null;
+  /** Group commit is on: every commit of main goes through `batch`; otherwise only those of `batchCommits`. */
+  private readonly groupCommit: boolean;
+  /** A task of `batchCommits` is under way: its commits go through `batch` whatever `groupCommit` says. */
+  private holding = false;
   /** Packs written by batches since the packs were last counted: many small packs slow every read. */
   private packsWritten = 0;
   /** Batch failures when the running task started: what it saw of a failed batch must not reach a side ref. */
@@ -105,7 +109,8 @@ export class GitRepository {
     this.tags = new TagStore(gitdir, this.objects, this.refs);
     this.indexFile = new IndexFile(gitdir);
     const maxBatch = housekeeping.maxCommitBatch ?? 0;
-    this.batch = maxBatch > 0 && !upstream ? new CommitBatch(maxBatch, { store: (b) => this.storeBatch(b), drop: (b) => this.dropBatch(b) }) : null;
+    this.groupCommit = maxBatch > 0 && !upstream;
+    this.batch = upstream ? null : new CommitBatch(Math.max(1, maxBatch), { store: (b) => this.storeBatch(b), drop: (b) => this.dropBatch(b) });
   }
 
   static async open(
@@ -279,9 +284,11 @@ export class GitRepository {
     let durable: Promise<unknown> = Promise.resolve();
     // Only group commit needs to tell the write task from readers: AsyncLocalStorage costs every await of the
     // process on Node 20 (promise hooks), so without batches it is not entered at all.
-    const inTask = <R>(work: () => Promise<R>): Promise<R> => (this.batch ? writeTask.run(this, work) : work());
+    const inTask = <R>(work: () => Promise<R>): Promise<R> => (this.groupCommit ? writeTask.run(this, work) : work());
     const done = this.lock.run(() =>
       inTask(async () => {
+        // Without group commit only a batch of `batchCommits` is written after its task: main on disk catches up first.
+        if (!this.groupCommit) await this.batch?.idle();
         await this.syncIndex();
         this.failuresAtTaskStart = this.batch?.failures ?? 0;
         const sizeBefore = this.index.size;
@@ -492,7 +499,32 @@ export class GitRepository {
    * crash at any instant leaves a valid repository; the caller must hold `exclusive`.
    */
   async commit(request: CommitRequest): Promise<IndexedCommit> {
-    return this.batch ? this.commitBatched(this.batch, request) : this.commitAlone(request);
+    return this.batch && (this.groupCommit || this.holding) ? this.commitBatched(this.batch, request) : this.commitAlone(request);
+  }
+
+  /**
+   * Runs `task` (inside `exclusive`) with main's commits gathered into one batch, whatever group commit's setting: a
+   * batch of a history import. Each commit is made as usual (through `commit`, so the next builds on it and finds its
+   * request id) and read from memory; once `task` ends (or fails: what it committed is kept) they reach the disk as
+   * one pack and main moves once, and the task's `exclusive` answers once that is durable. Readers see none of them
+   * before. With an upstream each commit is pushed on its own, as always.
+   */
+  async batchCommits<T>(task: () => Promise<T>): Promise<T> {
+    if (!this.batch || this.holding) return task();
+    const release = this.batch.hold();
+    this.holding = true;
+    heldTasks += 1;
+    try {
+      // The write task must see its own queued commits, readers must not: see `visibleSize`.
+      return await writeTask.run(this, task);
+    } finally {
+      this.holding = false;
+      heldTasks -= 1;
+      release();
+      // Group commit off (every namespace's: it is one setting), no other batch under way: nothing asks the write
+      // task's store any more, and its promise hooks would cost every await of the process from now on.
+      if (!this.groupCommit && heldTasks === 0) writeTask.disable();
+    }
   }
 
   /**
@@ -734,6 +766,8 @@ const TAG_PREFIX = 'refs/tags/';
 
 /** The repository whose write task (`exclusive`) the code running now belongs to, if any. */
 const writeTask = new AsyncLocalStorage<GitRepository>();
+/** Tasks of `batchCommits` under way, all namespaces together. */
+let heldTasks = 0;
 
 /** The refs besides main that replicas share: branches (releases, change requests) and tags, not Cairn's own (webhook cursors). */
 function isSharedSideRef(ref: string): boolean {

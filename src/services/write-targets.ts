@@ -25,14 +25,14 @@ export class WriteTargets {
 
   /**
    * Runs `task` with a target on main whose writes all happen inside one hold of the namespace's write lock (a batch
-   * of a history import): each commit queues for group commit without waiting for the disk, so the batch lands in
-   * a few packs and main moves a few times, and the hold ends once every commit of it is durable. With an upstream
-   * (each commit pushed first) or group commit off, the commits are written one by one as usual.
+   * of a history import): each commit is made in memory without waiting for the disk, and once `task` ends the batch
+   * lands as one unit (one pack, main moves once; see GitRepository.batchCommits), whatever group commit's setting;
+   * the hold answers once it is durable. With an upstream (each commit pushed first) they are written one by one.
    */
   async mainBatch<T>(actor: Actor, namespace: string, role: Role, task: (target: WriteTarget) => Promise<T>): Promise<T> {
     const main = this.main(namespace, role);
     const repo = await main.open(actor);
-    return repo.exclusive(() => task(new MainBatchTarget(main, (request) => repo.commit(request))));
+    return repo.exclusive(() => repo.batchCommits(() => task(new MainBatchTarget(main, (request) => repo.commit(request)))));
   }
 
   /** A new change request's branch. */

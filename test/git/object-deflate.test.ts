@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { deflateObject, encodeObject } from '../../src/git/object-format.js';
@@ -12,5 +13,17 @@ describe('deflateObject', () => {
     expect(inflateSync(deflateObject(small)).equals(small)).toBe(true);
     expect(inflateSync(deflateObject(large)).equals(large)).toBe(true);
     expect(inflateSync(encodeObject('blob', small).deflated).toString()).toBe(`blob ${small.length}\0${small.toString()}`);
+  });
+
+  it('holds no more memory than the deflated bytes need, for any small object, compressible or not', () => {
+    for (const size of [0, 1, 63, 64, 500, 4000, 4096]) {
+      for (const data of [Buffer.alloc(size, 'a'), randomBytes(size)]) {
+        const deflated = deflateObject(data);
+        expect(inflateSync(deflated).equals(data)).toBe(true);
+        // zlib's default output chunk (16 KiB) stayed allocated behind a small result; a small chunk comes from
+        // Node's shared buffer pool, a larger one is about the result's size.
+        expect(deflated.buffer.byteLength).toBeLessThanOrEqual(Math.max(Buffer.poolSize, size + 1024));
+      }
+    }
   });
 });

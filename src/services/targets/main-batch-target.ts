@@ -6,7 +6,7 @@ import type { TargetRules, WriteTarget } from '../write-target.js';
 /**
  * Main, for writes made one after another inside one hold of the write lock (a batch of imported commits, see
  * WriteTargets.mainBatch): every rule and stage is main's; only landing differs, each commit joining the batch
- * that GitRepository.batchCommits writes to disk at once.
+ * that GitRepository.batchCommits writes to disk at once (the batch holds the write lock throughout).
  */
 export class MainBatchTarget implements WriteTarget {
   readonly label = 'main';
