@@ -19,6 +19,7 @@ import { disconnectSlowSseResponse } from './slow-subscriber.js';
 import { useBodyStructureLimit } from './use-body-structure-limit.js';
 import { type LimitSettings, useLimits } from './use-limits.js';
 import { useMetrics } from './use-metrics.js';
+import { useSharedEventResults } from './use-shared-event-results.js';
 
 /** What the HTTP server (req/res) or the WebSocket server (actor, logger) hands to yoga per operation. */
 export interface ServerContext {
@@ -102,6 +103,7 @@ export function createCairnYoga(options: YogaOptions): CairnYoga {
       useGraphQlJit({}, { enableIf: isQuery }),
       useRequestLogging(),
       useMetrics(options.metrics),
+      useSharedEventResults(options.metrics),
     ],
     context: ({ request, req, res, actor, logger: wsLogger, onSlowSubscriber }) => ({
       cairn,
