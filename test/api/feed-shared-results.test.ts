@@ -1,8 +1,10 @@
+import { setImmediate } from 'node:timers';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scrape } from '../server/exposition.js';
 import { type Recording, recordWs, until } from '../support/feed-clients.js';
 import { type Harness, type TestToken, startHarness } from '../support/harness.js';
+import { DEVELOPMENT_OPERATOR } from '../../src/server/authenticator.js';
 import { CREATE_NAMESPACE, PUT_CONFIG, type WriteResult } from '../support/operations.js';
 
 const ADMIN: TestToken = { token: 'shared-admin-token', name: 'Ada Admin', email: 'ada@example.com', roles: { '*': 'admin' } };
@@ -78,6 +80,31 @@ describe('change events: one execution shared by the subscribers of an operation
     expect((await executions()) - before).toBe(2);
     for (const r of [seesAll, seesOpen]) r.stop();
     await Promise.all([admin.dispose(), outsider.dispose()]);
+  });
+
+  it('hands an event to many subscriptions a slice at a time, giving the event loop turns in between, in commit order', async () => {
+    const actor = { operator: { ...DEVELOPMENT_OPERATOR, grants: new Map([['*', 'admin' as const]]) }, ip: '127.0.0.1' };
+    const count = 120;
+    const feeds = await Promise.all(Array.from({ length: count }, () => h.server.cairn.feed.subscribe(actor, { namespace: 'open' })));
+    const received: string[][] = feeds.map(() => []);
+    const reading = feeds.map(async (feed, i) => {
+      for (let n = 0; n < 2; n += 1) received[i]!.push((await feed.next()).value.version);
+    });
+    const delivered = (): number => received.filter((r) => r.length > 0).length;
+    // What other work sees of the fan-out: a task that runs once per turn of the event loop.
+    const seenBetweenTurns: number[] = [];
+    const watching = (async () => {
+      while (delivered() < count) {
+        seenBetweenTurns.push(delivered());
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    const first = await put('open', 10);
+    const second = await put('open', 11);
+    await Promise.all([...reading, watching]);
+    expect(seenBetweenTurns.some((n) => n > 0 && n < count)).toBe(true);
+    for (const r of received) expect(r).toEqual([first, second]);
+    await Promise.all(feeds.map((feed) => feed.return?.()));
   });
 
   it('negotiates no compression: the same message is not deflated once per subscriber', async () => {
