@@ -28,6 +28,10 @@ class SubscriberClients {
     });
   }
 
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   command(command: ClientsCommand): void {
     this.child.send(command);
   }
@@ -108,6 +112,7 @@ export async function benchSubscribers(count: number, record: Record): Promise<v
     const fromSending: number[] = [];
     const lastFromAnswer: number[] = [];
     const cpuBefore = cpuSeconds(server.child.pid!);
+    const clientsCpuBefore = cpuSeconds(clients.pid);
     const roundsFrom = process.hrtime.bigint() / 1000n;
     for (let round = 0; round < ROUNDS; round += 1) {
       const sent = epochNow();
@@ -128,8 +133,11 @@ export async function benchSubscribers(count: number, record: Record): Promise<v
     // The window to read in the server's profile (microseconds of the monotonic clock, as in .cpuprofile files).
     if (process.env.BENCH_PROFILE) console.log(`  rounds between ${roundsFrom} and ${process.hrtime.bigint() / 1000n} µs`);
     const cpuPerCommit = ((cpuSeconds(server.child.pid!) - cpuBefore) / ROUNDS) * 1000;
+    const clientsCpuPerCommit = ((cpuSeconds(clients.pid) - clientsCpuBefore) / ROUNDS) * 1000;
     const label = `${count.toLocaleString('en')} graphql-ws subscribers`;
     const putAlone = median(alone);
+    // The clients share the machine: when they need as much CPU per event as the server, they bound the figures too.
+    console.log(`  (the ${count.toLocaleString('en')} clients' process: CPU ${clientsCpuPerCommit.toFixed(1)} ms per event received by all)`);
     console.log(`  (putConfig alone, nobody subscribed: p50 ${putAlone.toFixed(1)} ms, server CPU ${cpuPerPutAlone.toFixed(1)} ms per put)`);
     record(count, `commit to delivery, ${label} (p50)`, 'ms', percentile(fromAnswer, 50), null, null, '<= 100');
     record(count, `commit to delivery, ${label} (p99)`, 'ms', percentile(fromAnswer, 99), null, null, '<= 100');
