@@ -84,14 +84,15 @@ function isAsyncIterable(value: unknown): value is AsyncIterableIterator<unknown
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
+function settled(result: MaybePromise<ExecutionResult>): MaybePromise<IteratorResult<ExecutionResult>> {
+  return result instanceof Promise ? result.then((value) => ({ done: false, value })) : { done: false, value: result };
+}
+
 /** Each source event mapped to its result; closing the results closes the source (the subscriber's feed). */
 function mapEvents(source: AsyncIterableIterator<unknown>, map: (event: unknown) => MaybePromise<ExecutionResult>): AsyncIterableIterator<ExecutionResult> {
   const iterator: AsyncIterableIterator<ExecutionResult> = {
-    async next() {
-      const item = await source.next();
-      if (item.done) return { done: true, value: undefined };
-      return { done: false, value: await map(item.value) };
-    },
+    // Without an async function's own promise and awaits: this runs once per subscriber and event.
+    next: () => source.next().then((item) => (item.done ? { done: true, value: undefined } : settled(map(item.value)))),
     async return() {
       await source.return?.();
       return { done: true, value: undefined };
