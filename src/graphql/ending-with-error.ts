@@ -9,16 +9,15 @@ export function endingWithError<T>(events: AsyncIterableIterator<T>): AsyncItera
   const done = (): IteratorResult<T | Error> => ({ done: true, value: undefined });
   // Not a generator: one that was never started ignores return(), and `events` would never be closed.
   const iterator: AsyncIterableIterator<T | Error> = {
-    async next() {
-      if (ended) return done();
-      try {
-        return await events.next();
-      } catch (error) {
+    // A plain promise chain, not an async function with its own promise: this runs once per subscriber and event.
+    next() {
+      if (ended) return Promise.resolve(done());
+      return events.next().catch((error: unknown): IteratorResult<T | Error> => {
         ended = true;
         // The stream ends here: nobody calls return() after a stream that completed, so the source is closed now.
         void events.return?.();
         return { done: false, value: error instanceof Error ? error : new Error(String(error)) };
-      }
+      });
     },
     async return() {
       ended = true;

@@ -41,6 +41,7 @@ export class CairnMetrics implements ServiceObserver {
   private readonly deliveries: Counter<'namespace' | 'status' | 'outcome'>;
   private readonly deliverySeconds: Histogram<'outcome'>;
   private readonly httpRequests: Counter<'route' | 'method' | 'status'>;
+  private readonly eventExecutions: Counter;
 
   constructor(options: MetricsOptions) {
     const registers = [this.registry];
@@ -95,6 +96,11 @@ export class CairnMetrics implements ServiceObserver {
       labelNames: ['route', 'method', 'status'],
       registers,
     });
+    this.eventExecutions = new Counter({
+      name: 'cairn_graphql_subscription_event_executions_total',
+      help: 'Change events executed against a subscription operation: once per event and distinct operation (query text, operation name, variables), however many subscribers share it.',
+      registers,
+    });
     const indexCommits = new Gauge({
       name: 'cairn_index_commits',
       help: "Commits in each namespace's commit index (main's first-parent history), read at scrape time.",
@@ -124,6 +130,10 @@ export class CairnMetrics implements ServiceObserver {
   operation(operation: string, type: OperationType, outcome: string, seconds?: number): void {
     this.operations.inc({ operation, type, outcome });
     if (seconds !== undefined) this.operationSeconds.observe({ operation, type }, seconds);
+  }
+
+  eventExecuted(): void {
+    this.eventExecutions.inc();
   }
 
   subscriptionOpened(transport: SubscriptionTransport): void {

@@ -86,6 +86,9 @@ export function attachWebSocket(
     closeTimeout: options.slowSubscriberGraceMs,
     // ws reads each frame's length first and closes with 1009 when the message (all its fragments) would pass it.
     maxPayload: limits.maxPayloadBytes,
+    // One change event goes to every subscriber: deflating the same message once per socket would cost more CPU
+    // than the whole fan-out (ws's default, said here so that it stays so).
+    perMessageDeflate: false,
     verifyClient: admitUpgrade(allowedOrigins, connections, logger),
   };
   const wss = new WebSocketServer(serverOptions);

@@ -21,6 +21,7 @@ import { useBodyStructureLimit } from './use-body-structure-limit.js';
 import { type LimitSettings, useLimits } from './use-limits.js';
 import { useMetrics } from './use-metrics.js';
 import { useResponseSplices } from './use-response-splices.js';
+import { useSharedEventResults } from './use-shared-event-results.js';
 
 /** What the HTTP server (req/res) or the WebSocket server (actor, logger) hands to yoga per operation. */
 export interface ServerContext {
@@ -105,6 +106,7 @@ export function createCairnYoga(options: YogaOptions): CairnYoga {
       useResponseSplices(),
       useRequestLogging(),
       useMetrics(options.metrics),
+      useSharedEventResults(options.metrics),
     ],
     context: ({ request, req, res, actor, logger: wsLogger, onSlowSubscriber, transport }) => ({
       cairn,

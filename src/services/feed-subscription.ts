@@ -32,12 +32,11 @@ export interface FeedStart {
 export const BEFORE_FIRST_COMMIT: FeedStart = { oid: NULL_VERSION, seq: -1 };
 
 export interface SubscriptionSettings {
-  readonly target: EventTarget;
   readonly access: NamespaceAccess;
   readonly logger: Logger;
   readonly maxBufferedEvents: number;
   readonly maxDocumentEventBytes: number;
-  /** Subscriptions whose listener is attached (live), shared by the feed to count them. */
+  /** Subscriptions receiving live events (see receive()): the feed hands each event to every one of them. */
   readonly live: Set<FeedSubscription>;
   /** Called once, as soon as the buffer overflows (the subscriber may not read again soon): the transport disconnects. */
   readonly onOverflow?: ((error: SlowSubscriberError) => void) | undefined;
@@ -157,15 +156,15 @@ export class FeedSubscription implements AsyncIterableIterator<ChangeEvent> {
     return event;
   }
 
-  private readonly listener = (e: Event): void => {
-    const event = (e as CustomEvent<ChangeEvent>).detail;
+  /** A live event, handed over by the feed (in commit order per namespace, to every live subscription). */
+  receive(event: ChangeEvent): void {
     if (!this.inScope(event.namespace)) return;
     const expected = this.expected.get(event.namespace);
     if (expected !== undefined && event.sequence < expected) return;
     if (expected !== undefined && event.sequence > expected) this.queue.push({ gap: true, namespace: event.namespace, from: expected, to: event.sequence });
     this.expected.set(event.namespace, event.sequence + 1);
     if (this.scope.filter.acceptsEvent(event)) this.queue.push(event);
-  };
+  }
 
   /** Access is checked on every event: a token's roles are read per event, not once at subscription. */
   private inScope(namespace: string): boolean {
@@ -176,12 +175,10 @@ export class FeedSubscription implements AsyncIterableIterator<ChangeEvent> {
   /** `next`: the first sequence of the scoped namespace not yet delivered, when known. */
   private attach(next: number | undefined): void {
     if (this.scope.repo && next !== undefined) this.expected.set(this.scope.repo.name, next);
-    this.settings.target.addEventListener(CHANGE_TOPIC, this.listener);
     this.settings.live.add(this);
   }
 
   private detach(): void {
-    this.settings.target.removeEventListener(CHANGE_TOPIC, this.listener);
     this.settings.live.delete(this);
   }
 
