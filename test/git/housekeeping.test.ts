@@ -97,4 +97,39 @@ describe('housekeeping', () => {
     },
     30_000,
   );
+
+  it("folds the batches' packs in the background: the write that asks for it does not wait for git", async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'cairn-fold-'));
+    const store = new RepositoryStore(path.join(root, 'repos'), { fsync: false }, { repackEvery: 0, maxCommitBatch: 32 });
+    await store.init();
+    const repo = (await store.create('ns'))!;
+    const packDir = path.join(root, 'repos', 'ns.git', 'objects', 'pack');
+    const packs = (): number => readdirSync(packDir).filter((f) => f.endsWith('.pack')).length;
+    let i = 0;
+    const commitTwice = (): Promise<void> =>
+      repo.exclusive(() =>
+        repo.batchCommits(async () => {
+          for (let k = 0; k < 2; k += 1, i += 1) {
+            const sig = { name: 'Ann', email: 'ann@example.com', timestamp: 1_700_000_000 + i, timezoneOffset: 0 };
+            await repo.commit({
+              parent: repo.head()?.oid ?? null,
+              files: new Map([[`docs/${i}.json`, Buffer.from(`{"i":${i}}\n`)]]),
+              author: sig,
+              committer: sig,
+              message: formatCommitMessage(`c${i}`, { action: 'update', operatorIp: null, requestId: null, rollbackTo: null, reverts: null }),
+            });
+          }
+        }),
+      );
+    // Each task's two commits are one batch, one pack; the 17th pack is one too many.
+    for (let batch = 0; batch < 17; batch += 1) await commitTwice();
+    // The fold was asked for by the last write: git has not even started when it answers.
+    expect(packs()).toBe(17);
+    await repo.drain();
+    expect(repo.lastRepackError).toBeNull();
+    expect(packs()).toBeLessThan(17);
+    execFileSync('git', ['--git-dir', path.join(root, 'repos', 'ns.git'), 'fsck', '--strict'], { stdio: 'pipe' });
+    expect(execFileSync('git', ['--git-dir', path.join(root, 'repos', 'ns.git'), 'rev-list', '--count', 'main'], { encoding: 'utf8' }).trim()).toBe('34');
+    await store.close();
+  });
 });
