@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtEntry } from '../support/built-sources.js';
-import { freePort } from '../support/free-port.js';
+import { freePort, listensOn } from '../support/free-port.js';
 import { CREATE_NAMESPACE, HEAD, PUT_CONFIG, type WriteResult } from '../support/operations.js';
 import { catFileBatch } from './git-batch.js';
 
@@ -181,6 +181,7 @@ describe.each(MODES)('kill -9 at any instant (built server process, real git, $n
     const deadline = Date.now() + 20_000;
     // The server listens before its services are started: /readyz says when it is ready.
     for (;;) {
+      if (child.exitCode !== null && output.some((line) => line.includes('EADDRINUSE'))) return start();
       if (child.exitCode !== null || child.signalCode !== null)
         throw new Error(`server exited during start (${child.exitCode ?? child.signalCode}):\n${output.join('\n')}`);
       if (Date.now() > deadline) throw new Error(`server not ready after 20 s:\n${output.join('\n')}`);
@@ -190,6 +191,12 @@ describe.each(MODES)('kill -9 at any instant (built server process, real git, $n
       );
       if (body && (body as { status?: string }).status === 'ready') break;
       await sleep(5);
+    }
+    if (!listensOn(child.pid ?? 0, port)) {
+      // Another test's server took the port before this one could: its answers are not this server's.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+      return start();
     }
     return { url, child, output, exited, killedByUs: false };
   }

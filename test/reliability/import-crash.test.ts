@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { builtEntry } from '../support/built-sources.js';
-import { freePort } from '../support/free-port.js';
+import { freePort, listensOn } from '../support/free-port.js';
 import { CREATE_NAMESPACE } from '../support/operations.js';
 
 /**
@@ -86,10 +86,19 @@ describe.each(['0', '8'])('an import killed with SIGKILL at any instant (CAIRN_M
         (r) => r.ok,
         () => false,
       );
-      if (ready) return { url, child };
+      if (ready && listensOn(child.pid ?? 0, port)) return { url, child };
+      // Another test's server took the port before this one could: start again on another.
+      if (ready) return retryElsewhere(child);
       await new Promise((r) => setTimeout(r, 10));
     }
     throw new Error('server not ready after 20 s');
+  }
+
+  async function retryElsewhere(child: ChildProcess): Promise<{ url: string; child: ChildProcess }> {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    return start();
   }
 
   async function gql<T>(url: string, query: string, variables: Record<string, unknown>): Promise<T> {
