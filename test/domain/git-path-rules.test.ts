@@ -220,3 +220,23 @@ describe('validateDocumentPath refuses the paths of issue 12, finding 5', () => 
     for (const path of ['.gitignore/a.yaml', '.mailmap:x.json', 'conf/.gitignore.yaml']) expect(validateDocumentPath(path)).toBe(path);
   });
 });
+
+describe('gitPathSegmentProblem on plain segments', () => {
+  // Its shortcut: printable ASCII without `\` or `~`, not starting with a dot, is none of the special names.
+  const plain = /^[\x20-\x5b\x5d-\x7d]+$/;
+  const alphabet = ['.', 'g', 'G', 'i', 't', 'm', 'o', '~', '1', '7', ' ', ':', '\\', 'a', '\u200c'];
+
+  it('agrees with the full rules on every segment of up to four characters over the letters that matter', () => {
+    let checked = 0;
+    const visit = (segment: string): void => {
+      if (segment.length > 0) {
+        const special = Object.values(gitSpecialNames(new TextEncoder().encode(segment))).some(Boolean);
+        if (plain.test(segment) && !segment.startsWith('.')) expect(special, JSON.stringify(segment)).toBe(false);
+        checked += 1;
+      }
+      if (segment.length < 4) for (const c of alphabet) visit(segment + c);
+    };
+    visit('');
+    expect(checked).toBeGreaterThan(50_000);
+  });
+});
