@@ -88,8 +88,6 @@ export class GitRepository {
   private holding = false;
   /** Packs written by batches since the packs were last counted: many small packs slow every read. */
   private packsWritten = 0;
-  /** The fold of packs under way in the background, if any: one `git repack` at a time. */
-  private folding: Promise<void> | null = null;
   /** Batch failures when the running task started: what it saw of a failed batch must not reach a side ref. */
   private failuresAtTaskStart = 0;
   /** The last housekeeping failure, for operators (the writes that triggered it succeeded). */
@@ -324,30 +322,21 @@ export class GitRepository {
   }
 
   /**
-   * Packs loose objects when the task crossed a multiple of `repackEvery` commits, in the write lock (never during
-   * a write). Folds the packs pulls and batches leave behind (one per fetch or batch) once MAX_PACKS gathered
-   * (every read searches each pack's index) outside it: a fold takes a git process and tens of
-   * milliseconds, and group commit at a few hundred commits a second gathers 16 packs within a second, so writers
-   * waited for it every second. git folds only the packs there when it starts; packs written meanwhile stay as they
-   * are, and readers find a folded object again once they refresh their packs. A failure is not the write's.
+   * Packs loose objects when the task crossed a multiple of `repackEvery` commits, and folds the packs pulls and
+   * batches leave behind (one per fetch or batch) once MAX_PACKS gathered: every read searches each pack's index.
+   * In the write lock: git packs the loose objects too, and its prune of packed ones removes emptied fan-out
+   * directories under a concurrent loose write (tried in the background: writes failed with ENOENT). A failure is
+   * not the write's.
    */
   private async maybeRepack(sizeBefore: number): Promise<void> {
     const every = this.housekeeping.repackEvery;
     const crossed = every > 0 && Math.floor(this.index.size / every) !== Math.floor(sizeBefore / every);
     const tooManyPacks = await this.tooManyPacks();
-    if (crossed) {
-      await this.folding;
+    if (!crossed && !tooManyPacks) return;
+    try {
       // git repacks what is on disk: the batches under way first.
       await this.batch?.idle();
-      await this.housekeep(tooManyPacks);
-    } else if (tooManyPacks) {
-      this.folding ??= this.housekeep(true).finally(() => (this.folding = null));
-    }
-  }
-
-  private async housekeep(foldPacks: boolean): Promise<void> {
-    try {
-      await repack(this.gitdir, foldPacks);
+      await repack(this.gitdir, tooManyPacks);
       this.lastRepackError = null;
     } catch (error) {
       this.lastRepackError = error instanceof Error ? error : new Error(String(error));
@@ -366,7 +355,6 @@ export class GitRepository {
   async drain(): Promise<void> {
     await this.lock.drain();
     await this.batch?.idle();
-    await this.folding;
     await this.indexFile.flushed();
   }
 
