@@ -1,12 +1,11 @@
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtEntry } from '../support/built-sources.js';
-import { freePort, listensOn } from '../support/free-port.js';
 import { CREATE_NAMESPACE, HEAD, PUT_CONFIG, type WriteResult } from '../support/operations.js';
 import { catFileBatch } from './git-batch.js';
+import { startKillableServer } from './killable-server.js';
 
 /**
  * Crash consistency of the built server (the bundle `npm start` runs; see build-sources.ts): clients write their
@@ -16,7 +15,6 @@ import { catFileBatch } from './git-batch.js';
  * history with exactly the bytes written, main never moves backwards, and the next start must serve again with no
  * stale ref lock. CAIRN_CRASH_CYCLES (default 50) sets the number of kills, CAIRN_CRASH_SEED the PRNG seed.
  */
-const root = path.resolve(import.meta.dirname, '../..');
 const CYCLES = positiveInt('CAIRN_CRASH_CYCLES', 50);
 const SEED = positiveInt('CAIRN_CRASH_SEED', 0xc0ffee);
 /** Each commit on its own (CAIRN_MAX_COMMIT_BATCH=0), and group commit with enough writers to fill batches. */
@@ -151,54 +149,8 @@ describe.each(MODES)('kill -9 at any instant (built server process, real git, $n
   };
 
   async function start(): Promise<Server> {
-    const port = await freePort();
-    // Nothing from the caller's environment may change the server's settings (tokens, repack, fsync...).
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CAIRN_') && k !== 'LOG_LEVEL') env[k] = v;
-    Object.assign(env, {
-      CAIRN_DATA_DIR: dataDir,
-      CAIRN_HOST: '127.0.0.1',
-      CAIRN_PORT: String(port),
-      CAIRN_TOKENS_FILE: '',
-      CAIRN_FSYNC: 'true',
-      CAIRN_MAX_COMMIT_BATCH: maxCommitBatch,
-      CAIRN_GRAPHIQL: 'false',
-      LOG_LEVEL: 'warn',
-    });
-    const child = spawn(process.execPath, [builtEntry('src/server/main')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    const output: string[] = [];
-    const collect = (chunk: Buffer): void => {
-      output.push(...chunk.toString().split('\n').filter(Boolean));
-      if (output.length > 200) output.splice(0, output.length - 200);
-    };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.once('exit', (code, signal) => resolve({ code, signal })),
-    );
-    const url = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 20_000;
-    // The server listens before its services are started: /readyz says when it is ready.
-    for (;;) {
-      if (child.exitCode !== null && output.some((line) => line.includes('EADDRINUSE'))) return start();
-      if (child.exitCode !== null || child.signalCode !== null)
-        throw new Error(`server exited during start (${child.exitCode ?? child.signalCode}):\n${output.join('\n')}`);
-      if (Date.now() > deadline) throw new Error(`server not ready after 20 s:\n${output.join('\n')}`);
-      const body = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1000) }).then(
-        (r) => (r.ok ? r.json() : null),
-        () => null,
-      );
-      if (body && (body as { status?: string }).status === 'ready') break;
-      await sleep(5);
-    }
-    if (!listensOn(child.pid ?? 0, port)) {
-      // Another test's server took the port before this one could: its answers are not this server's.
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-      return start();
-    }
-    return { url, child, output, exited, killedByUs: false };
+    const server = await startKillableServer(dataDir, { CAIRN_MAX_COMMIT_BATCH: maxCommitBatch }, children);
+    return { ...server, killedByUs: false };
   }
 
   async function gql<T>(server: Server, query: string, variables: Record<string, unknown>): Promise<Gql<T>> {

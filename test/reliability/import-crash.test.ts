@@ -1,11 +1,10 @@
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { builtEntry } from '../support/built-sources.js';
-import { freePort, listensOn } from '../support/free-port.js';
 import { CREATE_NAMESPACE } from '../support/operations.js';
+import { type KillableServer, startKillableServer } from './killable-server.js';
 
 /**
  * A history import killed with SIGKILL at a random instant, over and over, with group commit off and on: each batch
@@ -16,7 +15,6 @@ import { CREATE_NAMESPACE } from '../support/operations.js';
 const CYCLES = Number(process.env.CAIRN_IMPORT_CRASH_CYCLES ?? 6);
 const BATCH = 40;
 const NAMESPACE = 'imported';
-const root = path.resolve(import.meta.dirname, '../..');
 
 const IMPORT = `mutation($input: ImportHistoryInput!) { importHistory(input: $input) { __typename
   ... on ImportHistoryPayload { commits { status version { hash } } } ... on Error { message } } }`;
@@ -64,42 +62,7 @@ describe.each(['0', '8'])('an import killed with SIGKILL at any instant (CAIRN_M
     return r.status === 0 ? r.stdout.trim() : null;
   };
 
-  async function start(): Promise<{ url: string; child: ChildProcess }> {
-    const port = await freePort();
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CAIRN_') && k !== 'LOG_LEVEL') env[k] = v;
-    Object.assign(env, {
-      CAIRN_DATA_DIR: dataDir,
-      CAIRN_HOST: '127.0.0.1',
-      CAIRN_PORT: String(port),
-      CAIRN_TOKENS_FILE: '',
-      CAIRN_FSYNC: 'true',
-      CAIRN_MAX_COMMIT_BATCH: maxCommitBatch,
-      CAIRN_GRAPHIQL: 'false',
-      LOG_LEVEL: 'warn',
-    });
-    const child = spawn(process.execPath, [builtEntry('src/server/main')], { cwd: root, env, stdio: 'ignore' });
-    children.push(child);
-    const url = `http://127.0.0.1:${port}`;
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
-      const ready = await fetch(`${url}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ready && listensOn(child.pid ?? 0, port)) return { url, child };
-      // Another test's server took the port before this one could: start again on another.
-      if (ready) return retryElsewhere(child);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    throw new Error('server not ready after 20 s');
-  }
-
-  async function retryElsewhere(child: ChildProcess): Promise<{ url: string; child: ChildProcess }> {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-    return start();
-  }
+  const start = (): Promise<KillableServer> => startKillableServer(dataDir, { CAIRN_MAX_COMMIT_BATCH: maxCommitBatch }, children);
 
   async function gql<T>(url: string, query: string, variables: Record<string, unknown>): Promise<T> {
     const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
