@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CREATE_NAMESPACE } from '../support/operations.js';
 import { type KillableServer, startKillableServer } from './killable-server.js';
+import { prng } from './seeded-random.js';
 
 /**
  * A history import killed with SIGKILL at a random instant, over and over, with group commit off and on: each batch
@@ -21,18 +22,6 @@ const IMPORT = `mutation($input: ImportHistoryInput!) { importHistory(input: $in
 
 interface ImportAnswer {
   importHistory: { __typename: string; commits?: { status: string; version: { hash: string } | null }[]; message?: string };
-}
-
-/** mulberry32: the kill instants repeat from run to run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Source commit `n` of the history being imported: its request id is its identity, as `git-<hash>` is for the CLI. */
