@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FileSteps } from '../support/file-steps.js';
 import { StorageError, VersionConflictError } from '../../src/domain/errors.js';
-import type { FileStep } from '../../src/git/durable-file.js';
 import { RepositoryStore } from '../../src/git/repository-store.js';
 import type { Actor } from '../../src/services/actor.js';
 import { type Cairn, createCairn } from '../../src/services/cairn.js';
@@ -23,25 +23,15 @@ describe('group commit', () => {
   let root: string;
   let store: RepositoryStore;
   let cairn: Cairn;
-  let steps: { step: FileStep; file: string }[];
-  let fail: ((step: FileStep, file: string) => boolean) | null;
-  /** Called at each file system step, as it happens (what a reader sees meanwhile). */
-  let during: ((step: FileStep, file: string) => void) | null;
+  let files: FileSteps;
   /** What listeners heard (the change feed, webhooks), with main as the disk had it when they heard it. */
   let heard: { oids: string[]; mainOnDisk: string }[];
 
   beforeEach(async () => {
     root = mkdtempSync(path.join(tmpdir(), 'cairn-group-commit-'));
-    steps = [];
-    fail = null;
-    during = null;
+    files = new FileSteps();
     heard = [];
-    const faults = (step: FileStep, file: string): void => {
-      steps.push({ step, file });
-      during?.(step, file);
-      if (fail?.(step, file)) throw Object.assign(new Error(`EIO: simulated ${step} failure on ${path.basename(file)}`), { code: 'EIO' });
-    };
-    store = new RepositoryStore(path.join(root, 'repos'), { fsync: true, faults }, { repackEvery: 0, maxCommitBatch: MAX_BATCH });
+    store = new RepositoryStore(path.join(root, 'repos'), { fsync: true, faults: files.faults }, { repackEvery: 0, maxCommitBatch: MAX_BATCH });
     await store.init();
     cairn = createCairn({
       store,
@@ -70,18 +60,18 @@ describe('group commit', () => {
     if (outcome.kind !== 'committed') throw new Error(`expected a commit, got ${outcome.kind}`);
     return outcome.version.commit.oid;
   };
-  const mainMoves = (): number => steps.filter((s) => s.step === 'rename' && s.file.endsWith(path.join('refs', 'heads', 'main'))).length;
-  const fsyncs = (): number => steps.filter((s) => s.step === 'fsync').length;
+  const mainMoves = (): number => files.steps.filter((s) => s.step === 'rename' && s.file.endsWith(path.join('refs', 'heads', 'main'))).length;
+  const fsyncs = (): number => files.steps.filter((s) => s.step === 'fsync').length;
   /** Main's commits, newest first (none before the first write). */
   const main = async (): Promise<string[]> => (await git('rev-list', '--first-parent', '--all')).split('\n').filter(Boolean);
 
   it('makes concurrent writes one commit each in a linear chain, with fewer ref moves and fsyncs than commits', async () => {
     const before = (await main()).length;
-    steps = [];
+    files.steps = [];
     // Readers see main as the disk has it while a batch is being written: the versions they are told of survive a crash.
     const served = await store.get('payments');
     const readerViews: { head: string | null; onDisk: string }[] = [];
-    during = (step, file) => {
+    files.during = (step, file) => {
       if (step === 'create' && file.endsWith('.pack')) {
         readerViews.push({ head: served?.head()?.oid ?? null, onDisk: readFileSync(path.join(gitdir(), 'refs', 'heads', 'main'), 'utf8').trim() });
       }
@@ -140,9 +130,9 @@ describe('group commit', () => {
     heard = [];
     // Every batch of more than one commit is one pack: its creation fails, as on a full or broken disk.
     let packsRefused = 0;
-    fail = (step, file) => step === 'create' && file.endsWith('.pack') && ++packsRefused > 0;
+    files.fail = (step, file) => step === 'create' && file.endsWith('.pack') && ++packsRefused > 0;
     const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => put(`failing/c${i}.json`, `{"client":${i}}\n`)));
-    fail = null;
+    files.fail = null;
 
     expect(packsRefused).toBeGreaterThan(0);
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');

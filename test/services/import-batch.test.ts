@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { FileStep } from '../../src/git/durable-file.js';
+import { FileSteps } from '../support/file-steps.js';
 import { RepositoryStore } from '../../src/git/repository-store.js';
 import type { Actor } from '../../src/services/actor.js';
 import { type Cairn, createCairn } from '../../src/services/cairn.js';
@@ -32,23 +32,14 @@ describe.each([0, 8])('a history import batch with CAIRN_MAX_COMMIT_BATCH=%i', (
   let root: string;
   let store: RepositoryStore;
   let cairn: Cairn;
-  let steps: { step: FileStep; file: string }[];
-  let during: ((step: FileStep, file: string) => void) | null;
-  let fail: ((step: FileStep, file: string) => boolean) | null;
+  let files: FileSteps;
   let heard: string[][];
 
   beforeEach(async () => {
     root = mkdtempSync(path.join(tmpdir(), 'cairn-import-batch-'));
-    steps = [];
-    during = null;
-    fail = null;
+    files = new FileSteps();
     heard = [];
-    const faults = (step: FileStep, file: string): void => {
-      steps.push({ step, file });
-      during?.(step, file);
-      if (fail?.(step, file)) throw Object.assign(new Error(`EIO: simulated ${step} failure on ${path.basename(file)}`), { code: 'EIO' });
-    };
-    store = new RepositoryStore(path.join(root, 'repos'), { fsync: true, faults }, { repackEvery: 0, maxCommitBatch });
+    store = new RepositoryStore(path.join(root, 'repos'), { fsync: true, faults: files.faults }, { repackEvery: 0, maxCommitBatch });
     await store.init();
     cairn = createCairn({
       store,
@@ -73,7 +64,7 @@ describe.each([0, 8])('a history import batch with CAIRN_MAX_COMMIT_BATCH=%i', (
   const gitdir = (): string => path.join(root, 'repos', 'history.git');
   const git = async (...args: string[]): Promise<string> => (await gitCli(gitdir(), ...args)).trim();
   const mainOnDisk = (): string => readFileSync(path.join(gitdir(), 'refs', 'heads', 'main'), 'utf8').trim();
-  const mainMoves = (): number => steps.filter((s) => s.step === 'rename' && s.file.endsWith(path.join('refs', 'heads', 'main'))).length;
+  const mainMoves = (): number => files.steps.filter((s) => s.step === 'rename' && s.file.endsWith(path.join('refs', 'heads', 'main'))).length;
   const packs = (): number => readdirSync(path.join(gitdir(), 'objects', 'pack')).filter((f) => f.endsWith('.pack')).length;
   const looseObjects = (): number =>
     readdirSync(path.join(gitdir(), 'objects'))
@@ -88,10 +79,10 @@ describe.each([0, 8])('a history import batch with CAIRN_MAX_COMMIT_BATCH=%i', (
     const repo = await store.get('history');
     // Readers see main as the disk has it while the batch is written: a version they are told of survives a crash.
     const readerViews: { head: string | null; onDisk: string }[] = [];
-    during = (step, file) => {
+    files.during = (step, file) => {
       if (step === 'create' && file.endsWith('.pack')) readerViews.push({ head: repo?.head()?.oid ?? null, onDisk: mainOnDisk() });
     };
-    steps = [];
+    files.steps = [];
     const commits = Array.from({ length: COMMITS }, (_, i) => imported(i));
     const { outcomes } = await cairn.imports.importBatch(ANN, { namespace: 'history', expectedVersion: head, requestId: 'batch', commits });
 
@@ -100,7 +91,7 @@ describe.each([0, 8])('a history import batch with CAIRN_MAX_COMMIT_BATCH=%i', (
     expect(packs()).toBe(packsBefore + 1);
     expect(looseObjects()).toBe(looseBefore);
     // One round: the pack, its index, their directory, the ref and its directory; loose objects cost one per object.
-    expect(steps.filter((s) => s.step === 'fsync').length).toBeLessThan(10);
+    expect(files.steps.filter((s) => s.step === 'fsync').length).toBeLessThan(10);
     expect(readerViews).toEqual([{ head, onDisk: head }]);
     expect(mainOnDisk()).toBe(versions.at(-1));
     expect((await git('rev-list', '--reverse', 'main')).split('\n').slice(-COMMITS)).toEqual(versions);
@@ -113,7 +104,7 @@ describe.each([0, 8])('a history import batch with CAIRN_MAX_COMMIT_BATCH=%i', (
     expect(repo?.head()?.oid).toBe(versions.at(-1));
 
     // Sent again, the batch replays from the index: nothing is written.
-    steps = [];
+    files.steps = [];
     const again = await cairn.imports.importBatch(ANN, { namespace: 'history', expectedVersion: head, requestId: 'batch', commits });
     expect(again.outcomes.map((o) => o.kind === 'committed' && o.replayed)).toEqual(commits.map(() => true));
     expect(mainMoves()).toBe(0);
@@ -130,7 +121,7 @@ describe.each([0, 8])('a history import batch with CAIRN_MAX_COMMIT_BATCH=%i', (
 
   it('keeps the commits before a refused one, landed together, and a write after the batch builds on them', async () => {
     const head = await git('rev-parse', 'main');
-    steps = [];
+    files.steps = [];
     const commits = [imported(0), imported(1), imported(2, '{"broken": '), imported(3)];
     await expect(cairn.imports.importBatch(ANN, { namespace: 'history', expectedVersion: head, requestId: 'mid', commits })).rejects.toThrow();
     expect(mainMoves()).toBe(1);
@@ -144,10 +135,10 @@ describe.each([0, 8])('a history import batch with CAIRN_MAX_COMMIT_BATCH=%i', (
 
   it('fails the batch as a whole when its pack cannot be written: nothing of it is served, announced or on disk', async () => {
     const head = await git('rev-parse', 'main');
-    fail = (step, file) => step === 'create' && file.endsWith('.pack');
+    files.fail = (step, file) => step === 'create' && file.endsWith('.pack');
     const commits = Array.from({ length: 5 }, (_, i) => imported(i));
     await expect(cairn.imports.importBatch(ANN, { namespace: 'history', expectedVersion: head, requestId: 'eio', commits })).rejects.toThrow(/EIO/);
-    fail = null;
+    files.fail = null;
     expect(await git('rev-parse', 'main')).toBe(head);
     expect(heard).toEqual([]);
     const repo = await store.get('history');
