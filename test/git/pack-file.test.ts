@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cacheBudget } from '../../src/git/cache-budget.js';
 import { PackFile } from '../../src/git/pack-file.js';
 
 const dirs: string[] = [];
@@ -75,6 +76,35 @@ describe('PackFile', () => {
       const again = await Promise.all([...blobs.keys()].map((oid) => file.read(oid)));
       expect(again.map((o) => o?.content.toString())).toEqual([...blobs.values()]);
       expect(file.entriesRead).toBe(blobs.size);
+    } finally {
+      await file.close();
+    }
+  });
+
+  it('keeps a one-off read of a deep object cheap in the cache: the object and every eighth base, not the whole chain', async () => {
+    const { pack, gitdir, blobs } = importedPack(200);
+    const verify = execFileSync('git', ['--git-dir', gitdir, 'verify-pack', '-v', pack.replace(/\.pack$/, '.idx')], { encoding: 'utf8' });
+    const depthOf = new Map<string, number>();
+    for (const line of verify.split('\n')) {
+      const [oid, type, , , , depth] = line.split(/\s+/);
+      if (oid && type === 'blob' && blobs.has(oid)) depthOf.set(oid, Number(depth ?? 0));
+    }
+    const [deepest, depth] = [...depthOf].reduce((a, b) => (b[1] > a[1] ? b : a));
+    expect(depth).toBeGreaterThanOrEqual(40);
+    const file = await PackFile.open(pack, async () => null);
+    try {
+      const before = cacheBudget.size;
+      expect((await file.read(deepest))?.content.toString()).toBe(blobs.get(deepest));
+      expect(file.entriesRead).toBe(depth + 1);
+      // The whole object at the bottom, every eighth step, and the object read at the top (50 deep: 1 + 6 + 1).
+      expect(cacheBudget.size - before).toBe(1 + Math.floor(depth / 8) + (depth % 8 === 0 ? 0 : 1));
+      // Any other object of the walked chain is at most 7 uncached steps above a kept one.
+      for (const [oid, d] of depthOf) {
+        if (d > depth) continue;
+        const read = file.entriesRead;
+        expect((await file.read(oid))?.content.toString()).toBe(blobs.get(oid));
+        expect(file.entriesRead - read).toBeLessThan(8);
+      }
     } finally {
       await file.close();
     }
