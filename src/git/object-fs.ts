@@ -3,6 +3,12 @@ import path from 'node:path';
 import { type DurabilityOptions, fsyncDirectory, tempNameFor, writeThenRename } from './durable-file.js';
 
 const LOOSE_OBJECT = /[/\\]objects[/\\][0-9a-f]{2}[/\\][0-9a-f]{38}$/;
+/** Tries at writing a loose object whose fan-out directory a concurrent packer keeps removing. */
+const DIRECTORY_ATTEMPTS = 3;
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
 
 /** Thrown without a stack: isomorphic-git probes for loose objects that are usually packed, thousands of times. */
 const missing = Object.assign(Object.create(Error.prototype) as Error, { code: 'ENOENT', message: 'ENOENT: no such loose object' });
@@ -29,7 +35,23 @@ export class ObjectFs {
   async syncDirectories(): Promise<void> {
     const dirs = [...this.unsyncedDirs];
     this.unsyncedDirs.clear();
-    if (this.durability.fsync) await Promise.all(dirs.map((dir) => fsyncDirectory(dir, this.durability.faults)));
+    if (!this.durability.fsync) return;
+    await Promise.all(
+      dirs.map((dir) =>
+        fsyncDirectory(dir, this.durability.faults).catch((error: unknown) => {
+          // Removed by a packer since (see writeFile): only emptied directories go, their objects are in a pack.
+          if (!isMissing(error)) throw error;
+          this.knownDirs.delete(dir);
+        }),
+      ),
+    );
+  }
+
+  private ensureDirectory(dir: string): void {
+    if (this.knownDirs.has(dir)) return;
+    // A new objects/xx directory is itself an entry of objects/: that entry must reach the disk too.
+    if (mkdirSync(dir, { recursive: true }) !== undefined) this.unsyncedDirs.add(path.dirname(dir));
+    this.knownDirs.add(dir);
   }
 
   /** Forget the cached pack listing (after `git gc`/`repack`, or when an object was not found). */
@@ -59,12 +81,19 @@ export class ObjectFs {
     writeFile: async (file: string, data: Uint8Array | string, options?: unknown): Promise<void> => {
       if (!LOOSE_OBJECT.test(file)) return fsp.writeFile(file, data, options as undefined);
       const dir = path.dirname(file);
-      if (!this.knownDirs.has(dir)) {
-        // A new objects/xx directory is itself an entry of objects/: that entry must reach the disk too.
-        if (mkdirSync(dir, { recursive: true }) !== undefined) this.unsyncedDirs.add(path.dirname(dir));
-        this.knownDirs.add(dir);
+      for (let attempt = 1; ; attempt += 1) {
+        this.ensureDirectory(dir);
+        try {
+          await writeThenRename(tempNameFor(file), file, data, this.durability, false);
+          break;
+        } catch (error) {
+          // `git gc` or `git repack` run beside Cairn packs loose objects and removes the fan-out directories it
+          // emptied (prune-packed), which this cache still took for present: make the directory again, as git's
+          // own writers do.
+          if (!isMissing(error) || attempt === DIRECTORY_ATTEMPTS) throw error;
+          this.knownDirs.delete(dir);
+        }
       }
-      await writeThenRename(tempNameFor(file), file, data, this.durability, false);
       this.unsyncedDirs.add(dir);
     },
     mkdir: fsp.mkdir,

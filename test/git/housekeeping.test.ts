@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatCommitMessage } from '../../src/domain/commit-message.js';
 import { RepositoryStore } from '../../src/git/repository-store.js';
+import { FileSteps } from '../support/file-steps.js';
 
 describe('housekeeping', () => {
   let root: string;
@@ -43,6 +45,65 @@ describe('housekeeping', () => {
     execFileSync('git', ['--git-dir', gitdir, 'fsck', '--strict']);
   });
 
+  describe("beside an operator's git gc", () => {
+    const setUp = async () => {
+      root = mkdtempSync(path.join(tmpdir(), 'cairn-gc-'));
+      const steps = new FileSteps();
+      const store = new RepositoryStore(path.join(root, 'repos'), { fsync: true, faults: steps.faults }, { repackEvery: 0 });
+      await store.init();
+      const repo = (await store.create('ns'))!;
+      const gitdir = path.join(root, 'repos', 'ns.git');
+      const put = (i: number, text: string) =>
+        repo.exclusive(async () => {
+          const sig = { name: 'Ann', email: 'ann@example.com', timestamp: 1_700_000_000 + i, timezoneOffset: 0 };
+          return repo.commit({
+            parent: repo.head()?.oid ?? null,
+            files: new Map([['doc.json', Buffer.from(text)]]),
+            author: sig,
+            committer: sig,
+            message: formatCommitMessage(`c${i}`, { action: 'update', operatorIp: null, requestId: null, rollbackTo: null, reverts: null }),
+          });
+        });
+      return { steps, gitdir, put };
+    };
+
+    it('makes the fan-out directories a gc removed again, and syncs their entries in objects/', async () => {
+      const { steps, gitdir, put } = await setUp();
+      await put(0, '{"v":0}\n');
+      const fanOut = path.join(gitdir, 'objects', blobId('{"v":0}\n').slice(0, 2));
+      execFileSync('git', ['--git-dir', gitdir, 'gc', '--quiet', '--prune=now']);
+      expect(existsSync(fanOut)).toBe(false);
+      // A new document whose blob goes to the directory the first one used.
+      let n = 1;
+      while (path.join(gitdir, 'objects', blobId(`{"v":${n}}\n`).slice(0, 2)) !== fanOut) n += 1;
+      steps.steps = [];
+      const commit = await put(1, `{"v":${n}}\n`);
+      expect(execFileSync('git', ['--git-dir', gitdir, 'show', `${commit.oid}:doc.json`], { encoding: 'utf8' })).toBe(`{"v":${n}}\n`);
+      // Made again, the directory is a new entry of objects/: objects/ is synced before the ref moves.
+      const synced = steps.steps.filter((s) => s.step === 'fsync').map((s) => s.file);
+      expect(synced).toContain(path.join(gitdir, 'objects'));
+      execFileSync('git', ['--git-dir', gitdir, 'fsck', '--strict']);
+    });
+
+    it('commits when a packer removes a directory between the object and its fsync', async () => {
+      const { steps, gitdir, put } = await setUp();
+      await put(0, '{"v":0}\n');
+      const blob = blobId('{"v":1}\n');
+      const fanOut = path.join(gitdir, 'objects', blob.slice(0, 2));
+      // What a concurrent `git repack` + `git prune-packed` does: the loose objects go into a pack, their emptied directory goes.
+      steps.during = (step, file) => {
+        if (step !== 'fsync' || file !== fanOut) return;
+        const loose = readdirSync(fanOut).map((name) => `${path.basename(fanOut)}${name}\n`);
+        execFileSync('git', ['--git-dir', gitdir, 'pack-objects', '-q', path.join(gitdir, 'objects', 'pack', 'pack')], { input: loose.join('') });
+        execFileSync('git', ['--git-dir', gitdir, 'prune-packed']);
+      };
+      const commit = await put(1, '{"v":1}\n');
+      expect(existsSync(fanOut)).toBe(false);
+      expect(execFileSync('git', ['--git-dir', gitdir, 'show', `${commit.oid}:doc.json`], { encoding: 'utf8' })).toBe('{"v":1}\n');
+      execFileSync('git', ['--git-dir', gitdir, 'fsck', '--strict']);
+    });
+  });
+
   it("folds the batches' packs once 16 gathered", async () => {
     root = mkdtempSync(path.join(tmpdir(), 'cairn-fold-'));
     const store = new RepositoryStore(path.join(root, 'repos'), { fsync: false }, { repackEvery: 0, maxCommitBatch: 32 });
@@ -76,3 +137,9 @@ describe('housekeeping', () => {
     await store.close();
   });
 });
+
+function blobId(text: string): string {
+  return createHash('sha1')
+    .update(`blob ${Buffer.byteLength(text)}\0${text}`)
+    .digest('hex');
+}
