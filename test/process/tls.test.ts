@@ -7,7 +7,7 @@ import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { connect } from '../../src/client/node/index.js';
-import { runCli } from '../cli/cli-process.js';
+import { RunningCli, runCli, spawnCli } from '../cli/cli-process.js';
 import { CREATE_NAMESPACE, PUT_CONFIG } from '../support/operations.js';
 import { type ServerProcess, listeningUrl, startServerProcess } from '../support/server-process.js';
 import { type IssuedCertificate, TestCertificateAuthority } from '../support/test-certificates.js';
@@ -102,20 +102,30 @@ describe('TLS', () => {
     }
   });
 
-  it('the CLI and the agent reach it with NODE_EXTRA_CA_CERTS, and refuse it without', async () => {
+  it('the CLI (get, watch over WSS) and the agent reach it with NODE_EXTRA_CA_CERTS, and refuse it without', async () => {
     const trusted = { url, env: { NODE_EXTRA_CA_CERTS: ca.caFile } };
-    const got = await runCli(['get', 'shop', 'api.json'], trusted);
+    const agentDir = path.join(dir, 'agent');
+    // Side by side: each CLI process takes a second to load. cairn watch reads the feed over WSS from the namespace's start.
+    const watcher = new RunningCli(spawnCli(['--json', 'watch', 'shop', '--since', '0'.repeat(40)], trusted));
+    const [got, refused, agent] = await Promise.all([
+      runCli(['get', 'shop', 'api.json'], trusted),
+      runCli(['get', 'shop', 'api.json'], { url }),
+      runCli(['agent', '--namespace', 'shop', '--dir', agentDir, '--once'], trusted),
+    ]);
     expect(got.stderr).toBe('');
     expect(JSON.parse(got.stdout)).toEqual({ replicas: 2 });
-    const refused = await runCli(['get', 'shop', 'api.json'], { url });
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
     expect(refused.stderr).toContain('NODE_EXTRA_CA_CERTS');
-
-    const agentDir = path.join(dir, 'agent');
-    const agent = await runCli(['agent', '--namespace', 'shop', '--dir', agentDir, '--once'], trusted);
     expect(agent.code, agent.stderr).toBe(0);
     expect(JSON.parse(readFileSync(path.join(agentDir, 'api.json'), 'utf8'))).toEqual({ replicas: 2 });
+    try {
+      await expect.poll(() => watcher.lines.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+      expect(watcher.lines.map((line) => (JSON.parse(line) as { action: string }).action).slice(0, 2)).toEqual(['CREATE', 'CREATE']);
+    } finally {
+      watcher.child.kill('SIGTERM');
+      await watcher.exited;
+    }
   });
 
   it('the client library follows it with a `ca` option, live over WSS', async () => {
