@@ -18,4 +18,5 @@ export const PROCESS_HELPERS = [
   'support/git-http-server-process',
   'cli/cli-process',
   'support/agent-process',
+  'support/test-certificates',
 ] as const;

@@ -8,6 +8,10 @@ interface GraphQLResponse<T> {
   readonly errors?: readonly GraphQLErrorBody[];
 }
 
+/** Node's codes for a server certificate it does not trust (a private CA's, a self-signed one). */
+const untrusted = (reason: string): boolean => /CERT|SIGNATURE|ISSUER/.test(reason);
+const UNTRUSTED_HINT = '; a certificate of a private CA is trusted with NODE_EXTRA_CA_CERTS=<CA file in PEM>';
+
 /** GraphQL over HTTP: one POST per operation; transport and protocol failures become CliErrors with their exit code. */
 export class HttpClient {
   constructor(readonly connection: Connection) {}
@@ -39,7 +43,7 @@ export class HttpClient {
       // fetch says why in its error's cause; node:http in the error itself.
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       const reason = cause?.code ?? cause?.message ?? (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      throw new CliError(`cannot reach ${url}: ${reason}`, ExitCode.unreachable, 'Unreachable', { url });
+      throw new CliError(`cannot reach ${url}: ${reason}${untrusted(reason) ? UNTRUSTED_HINT : ''}`, ExitCode.unreachable, 'Unreachable', { url });
     }
   }
 

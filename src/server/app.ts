@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type IncomingMessage, type Server, createServer } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import path from 'node:path';
@@ -28,6 +28,7 @@ import { AgentApi } from './agent-api.js';
 import { ConfigApi } from './config-api.js';
 import { AuditExport } from './audit-export.js';
 import { TokenRegistry } from './token-registry.js';
+import { checkTransportSecurity, createCairnServer } from './tls-server.js';
 import { attachWebSocket } from './websocket.js';
 import { type CairnYoga, createCairnYoga } from './yoga.js';
 
@@ -66,6 +67,7 @@ export interface StartOptions {
 export async function startServer(settings: Settings, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: settings.logLevel });
   const authenticator = await chooseAuthenticator(settings, logger);
+  checkTransportSecurity(settings);
   const remote = settings.cluster ? createRemote(settings.cluster) : null;
   configureDocumentParser({ threads: settings.parseThreads });
   packHandles.setLimit(settings.maxOpenPacks);
@@ -90,7 +92,8 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   let agentApi: AgentApi | null = null;
   let configApi: ConfigApi | null = null;
   let auditExport: AuditExport | null = null;
-  const server = createServer(
+  const listener = await createCairnServer(
+    settings.tls,
     requestHandler({
       settings,
       readiness,
@@ -102,14 +105,19 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       configApi: () => configApi,
       auditExport: () => auditExport,
     }),
-  );
+    logger,
+  ).catch(async (error: unknown) => {
+    await store.close().catch(() => undefined);
+    throw error;
+  });
+  const { server } = listener;
   closeIdleConnectionsAfterReading(server, settings.keepAliveMs);
   // An upgrade before ready waits like any request, then goes to the WebSocket server (attached by then).
   const deferUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     void readiness.whenReady(settings.readyWaitMs).then((ready) => (ready ? server.emit('upgrade', req, socket, head) : readiness.refuseUpgrade(socket)));
   };
   server.on('upgrade', deferUpgrade);
-  const url = await listen(server, settings);
+  const url = await listen(server, settings, listener.scheme);
   readiness.progress('starting services');
   logger.info({ url }, `accepting connections on ${url}; /readyz answers 503 until the services are started`);
   options.onListening?.(url);
@@ -212,6 +220,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
         await warmUp.stop();
         await cairn.drain();
         server.closeAllConnections();
+        listener.stop();
         await closed;
         await store.close();
         await closeDocumentParser();
@@ -220,6 +229,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   } catch (error) {
     // Startup failed after listening: stop listening, so the caller is left with nothing running.
     readiness.markStopping();
+    listener.stop();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await store.close().catch(() => undefined);
@@ -233,14 +243,14 @@ async function etcdPort(settings: EtcdSettings, logger: Logger): Promise<EtcdPor
   return new Etcd3Port(settings, logger);
 }
 
-async function listen(server: Server, settings: Settings): Promise<string> {
+async function listen(server: Server, settings: Settings, scheme: 'http' | 'https'): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(settings.port, settings.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
-  return `http://${host}:${port}`;
+  return `${scheme}://${host}:${port}`;
 }
 
 async function chooseAuthenticator(settings: Settings, logger: Logger): Promise<Authenticator> {

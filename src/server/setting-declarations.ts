@@ -22,9 +22,19 @@ import { atLeastOne, count, flag, httpUrl, list, optionalText, parsedBy, text } 
  */
 export const SERVER_SETTINGS = z.object({
   CAIRN_DATA_DIR: text('repos').describe('where namespace repositories live (`<name>.git`, bare)'),
-  CAIRN_HOST: text('127.0.0.1').describe('listen address (non-loopback needs a tokens file)'),
+  CAIRN_HOST: text('127.0.0.1').describe('listen address (non-loopback needs a tokens file, and TLS or `CAIRN_TLS_TERMINATED_BY_PROXY`)'),
   CAIRN_PORT: count(4000).describe('listen port (`0`: any free port)'),
   CAIRN_TOKENS_FILE: optionalText().describe('bearer tokens and roles (see above); without it, a local development identity on loopback only'),
+  CAIRN_TLS_CERT: optionalText().describe(
+    'PEM certificate (chain) file: with `CAIRN_TLS_KEY`, Cairn serves HTTPS and WSS on `CAIRN_PORT` and sends HSTS; both files are reloaded when they change (docs/security.md, "TLS")',
+  ),
+  CAIRN_TLS_KEY: optionalText().describe('PEM private key file of `CAIRN_TLS_CERT`'),
+  CAIRN_TLS_RELOAD_MS: atLeastOne(5_000).describe(
+    'how often the certificate and key files are checked for a change; a new pair that does not load (or whose key does not match) is logged and the old pair kept',
+  ),
+  CAIRN_TLS_TERMINATED_BY_PROXY: flag(false).describe(
+    'a proxy in front terminates TLS: lets Cairn listen on a non-loopback `CAIRN_HOST` over plain HTTP (without it, and without `CAIRN_TLS_CERT`, Cairn refuses to)',
+  ),
   CAIRN_FSYNC: flag(true).describe('fsync objects, ref and directories before acknowledging a write'),
   CAIRN_MAX_DOCUMENT_BYTES: count(DEFAULT_MAX_DOCUMENT_BYTES).describe('largest document accepted'),
   CAIRN_PARSE_THREADS: count(DEFAULT_PARSE_THREADS)

@@ -19,6 +19,10 @@ export interface Settings {
   readonly port: number;
   /** CAIRN_TOKENS_FILE, resolved; null: a local development identity on loopback only. */
   readonly tokensFile: string | null;
+  /** CAIRN_TLS_CERT, CAIRN_TLS_KEY (resolved), CAIRN_TLS_RELOAD_MS; null: plain HTTP. */
+  readonly tls: TlsSettings | null;
+  /** CAIRN_TLS_TERMINATED_BY_PROXY */
+  readonly tlsTerminatedByProxy: boolean;
   /** LOG_LEVEL */
   readonly logLevel: string;
   /** CAIRN_FSYNC */
@@ -77,6 +81,12 @@ export interface Settings {
   readonly readyWaitMs: number;
   /** CAIRN_KEEP_ALIVE_MS */
   readonly keepAliveMs: number;
+}
+
+export interface TlsSettings {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly reloadMs: number;
 }
 
 export interface MetricsSettings {
@@ -145,6 +155,8 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
     host: s.CAIRN_HOST,
     port: s.CAIRN_PORT,
     tokensFile: s.CAIRN_TOKENS_FILE === null ? null : path.resolve(cwd, s.CAIRN_TOKENS_FILE),
+    tls: readTlsSettings(s.CAIRN_TLS_CERT, s.CAIRN_TLS_KEY, s.CAIRN_TLS_RELOAD_MS, cwd),
+    tlsTerminatedByProxy: s.CAIRN_TLS_TERMINATED_BY_PROXY,
     logLevel: s.LOG_LEVEL,
     fsync: s.CAIRN_FSYNC,
     maxDocumentBytes: s.CAIRN_MAX_DOCUMENT_BYTES,
@@ -202,6 +214,12 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
     cluster: readClusterSettings(env),
     etcd: readEtcdSettings(env),
   };
+}
+
+function readTlsSettings(certFile: string | null, keyFile: string | null, reloadMs: number, cwd: string): TlsSettings | null {
+  if (certFile === null && keyFile === null) return null;
+  if (certFile === null || keyFile === null) throw new Error('CAIRN_TLS_CERT and CAIRN_TLS_KEY go together');
+  return { certFile: path.resolve(cwd, certFile), keyFile: path.resolve(cwd, keyFile), reloadMs };
 }
 
 function readEtcdSettings(env: Env): EtcdSettings | null {

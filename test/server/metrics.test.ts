@@ -207,7 +207,7 @@ describe('/metrics', () => {
     .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
   it.skipIf(!external)('without a token, refuses clients that are not on loopback', async () => {
     const tokens = [{ token: 'a-long-test-token', name: 'T', email: 't@example.com', roles: { '*': 'admin' as const } }];
-    const h = await startHarness({ tokens, env: { CAIRN_HOST: '0.0.0.0' } });
+    const h = await startHarness({ tokens, env: { CAIRN_HOST: '0.0.0.0', CAIRN_TLS_TERMINATED_BY_PROXY: 'true' } });
     open.push(h);
     const port = new URL(h.url).port;
     const remote = await fetch(`http://${external}:${port}/metrics`);

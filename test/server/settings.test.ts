@@ -21,6 +21,8 @@ describe('readSettings', () => {
       host: '127.0.0.1',
       port: 4000,
       tokensFile: null,
+      tls: null,
+      tlsTerminatedByProxy: false,
       logLevel: 'info',
       fsync: true,
       maxDocumentBytes: 1_048_576,
@@ -186,6 +188,18 @@ describe('readSettings', () => {
     expect(() => readSettings({ ...env, CAIRN_ETCD_OPERATOR: 'nobody' })).toThrow(/CAIRN_ETCD_OPERATOR/);
     expect(() => readSettings({ ...env, CAIRN_ETCD_PASSWORD: '' })).toThrow('CAIRN_ETCD_USERNAME and CAIRN_ETCD_PASSWORD go together');
     expect(() => readSettings({ CAIRN_ETCD_ENDPOINTS: '10.0.0.5:2379' })).toThrow(/http\(s\):\/\/host:port/);
+  });
+
+  it('TLS: the certificate and key go together, resolved against the working directory', () => {
+    expect(
+      readSettings({ CAIRN_TLS_CERT: 'tls/cert.pem', CAIRN_TLS_KEY: '/etc/cairn/key.pem', CAIRN_TLS_TERMINATED_BY_PROXY: 'yes' }, '/srv/cairn'),
+    ).toMatchObject({
+      tls: { certFile: '/srv/cairn/tls/cert.pem', keyFile: '/etc/cairn/key.pem', reloadMs: 5000 },
+      tlsTerminatedByProxy: true,
+    });
+    expect(() => readSettings({ CAIRN_TLS_CERT: 'cert.pem' })).toThrow('CAIRN_TLS_CERT and CAIRN_TLS_KEY go together');
+    expect(() => readSettings({ CAIRN_TLS_KEY: 'key.pem', CAIRN_TLS_CERT: '' })).toThrow('CAIRN_TLS_CERT and CAIRN_TLS_KEY go together');
+    expect(() => readSettings({ CAIRN_TLS_CERT: 'c', CAIRN_TLS_KEY: 'k', CAIRN_TLS_RELOAD_MS: '0' })).toThrow(/CAIRN_TLS_RELOAD_MS/);
   });
 
   it('replicas: the remote and Redis settings are read only with CAIRN_REMOTE_URL, and Redis needs it', () => {
