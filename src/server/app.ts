@@ -27,6 +27,8 @@ import { RedisInstanceSharing } from './redis-instance-sharing.js';
 import { AgentApi } from './agent-api.js';
 import { ConfigApi } from './config-api.js';
 import { AuditExport } from './audit-export.js';
+import { BackupApi } from './backup-api.js';
+import { BackupService } from '../services/backup.js';
 import { TokenRegistry } from './token-registry.js';
 import { attachWebSocket } from './websocket.js';
 import { type CairnYoga, createCairnYoga } from './yoga.js';
@@ -90,6 +92,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   let agentApi: AgentApi | null = null;
   let configApi: ConfigApi | null = null;
   let auditExport: AuditExport | null = null;
+  let backupApi: BackupApi | null = null;
   const server = createServer(
     requestHandler({
       settings,
@@ -101,6 +104,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       agentApi: () => agentApi,
       configApi: () => configApi,
       auditExport: () => auditExport,
+      backupApi: () => backupApi,
     }),
   );
   closeIdleConnectionsAfterReading(server, settings.keepAliveMs);
@@ -172,6 +176,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     agentApi = new AgentApi(cairn, authenticator, logger);
     configApi = new ConfigApi(cairn, authenticator, logger);
     auditExport = new AuditExport(cairn, authenticator, logger);
+    backupApi = new BackupApi(new BackupService(store), authenticator, logger);
     if (!settings.webhookDelivery) logger.info('webhook delivery is off in this process (CAIRN_WEBHOOK_DELIVERY)');
     if (cluster) await cluster.runWebhooks(cairn.webhookDispatcher, settings.webhookDelivery);
     else if (settings.webhookDelivery) await cairn.webhookDispatcher.start();
