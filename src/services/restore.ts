@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { type BackedUpRepository, type BackupManifest, MANIFEST_FILE, SYSTEM_REPOSITORY_NAME, parseBackupManifest } from '../domain/backup-manifest.js';
+import { InvalidInputError } from '../domain/errors.js';
 import { BackupDamagedError, DataDirNotEmptyError } from '../domain/restore-errors.js';
 import { bundleRefs } from '../git/repository-bundle.js';
 import { RepositoryStore, SYSTEM_REPOSITORY } from '../git/repository-store.js';
@@ -65,8 +66,9 @@ async function readManifest(backupDir: string): Promise<string> {
   try {
     return await fsp.readFile(path.join(backupDir, MANIFEST_FILE), 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new BackupDamagedError(MANIFEST_FILE, `${backupDir} has no ${MANIFEST_FILE} (not a backup, or one that did not finish)`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw new InvalidInputError(`${backupDir} has no ${MANIFEST_FILE}: not a backup, or one that did not finish (nothing was written)`);
     throw error;
   }
 }
