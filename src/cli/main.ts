@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAgent } from './commands/agent.js';
 import { registerAudit } from './commands/audit.js';
+import { registerBackup } from './commands/backup.js';
 import { registerBlame } from './commands/blame.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerCreateNamespace } from './commands/create-namespace.js';
@@ -17,6 +18,7 @@ import { registerPolicy } from './commands/policy.js';
 import { registerPropose } from './commands/propose.js';
 import { registerProposalActions } from './commands/proposal-actions.js';
 import { registerPut } from './commands/put.js';
+import { registerRestore } from './commands/restore.js';
 import { registerReview } from './commands/review.js';
 import { registerRevert } from './commands/revert.js';
 import { registerRollback } from './commands/rollback.js';
@@ -70,6 +72,8 @@ function program(): Command {
     registerExport,
     registerAgent,
     registerWebhook,
+    registerBackup,
+    registerRestore,
     registerCompletion,
   ]) {
     register(cli);

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -20,6 +20,12 @@ export async function runGit(args: readonly string[], options: GitCommandOptions
   const [file, ...rest] = [...prefix, 'git', ...args];
   const { stdout } = await run(file!, rest, { timeout: options.timeoutMs, encoding: 'utf8' });
   return stdout;
+}
+
+/** The git CLI as a child whose stdin and stdout are streams (a pack written as it is made), dying with the server as `runGit`'s does. */
+export function spawnGit(args: readonly string[]): ChildProcessWithoutNullStreams {
+  const [file, ...rest] = [...dieWithParent(), 'git', ...args];
+  return spawn(file!, rest, { stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 let prefixFound: readonly string[] | undefined;

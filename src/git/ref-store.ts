@@ -66,8 +66,10 @@ export class RefStore {
   async list(prefix: string): Promise<string[]> {
     const dir = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
     const names = await git.listRefs({ fs, gitdir: this.gitdir, filepath: dir });
+    // packed-refs (after `git pack-refs` or `git gc`) carries each annotated tag's peeled value as `<tag>^{}`, which
+    // isomorphic-git lists like a ref: it is no ref.
     return names
-      .filter((name) => !name.endsWith('.lock'))
+      .filter((name) => !name.endsWith('.lock') && !name.endsWith('^{}'))
       .map((name) => `${dir}/${name}`)
       .sort();
   }

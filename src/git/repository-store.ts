@@ -2,9 +2,10 @@ import fs, { promises as fsp } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import git from 'isomorphic-git';
-import type { DurabilityOptions } from './durable-file.js';
+import { type DurabilityOptions, fsyncDirectory } from './durable-file.js';
 import type { HousekeepingOptions } from './housekeeping.js';
 import type { GitRemote } from './remote.js';
+import { type RefSnapshot, restoreBundle } from './repository-bundle.js';
 import { type AppendListener, GitRepository, type RefMoveListener } from './repository.js';
 
 const SUFFIX = '.git';
@@ -132,6 +133,27 @@ export class RepositoryStore {
       throw error;
     }
     return this.remember(name);
+  }
+
+  /**
+   * Recreates the repository `name` (a namespace, or SYSTEM_REPOSITORY) from a backup's bundle with exactly `refs`,
+   * in a temp directory renamed into place: it appears whole or not at all, and one that exists is never touched.
+   * Only Git's own files are written; the commit index and other caches are rebuilt when a server opens it.
+   */
+  async restore(name: string, bundleFile: string, refs: RefSnapshot): Promise<void> {
+    const gitdir = this.gitdirOf(name);
+    if (await this.exists(name)) throw new Error(`repository ${name} exists already: a restore never overwrites one`);
+    const temp = path.join(this.dataDir, `.tmp-restore-${process.pid}-${randomUUID()}`);
+    try {
+      await git.init({ fs, gitdir: temp, bare: true, defaultBranch: 'main' });
+      await restoreBundle(temp, bundleFile, refs);
+      await fsp.rename(temp, gitdir);
+    } catch (error) {
+      await fsp.rm(temp, { recursive: true, force: true });
+      throw error;
+    }
+    if (this.durability.fsync) await fsyncDirectory(this.dataDir, this.durability.faults);
+    this.listed = null;
   }
 
   /** Closes every open repository once its queued writes are done (shutdown). */

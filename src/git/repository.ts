@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import fs, { type Dirent, promises as fsp } from 'node:fs';
 import git from 'isomorphic-git';
 import path from 'node:path';
+import type { Writable } from 'node:stream';
 import { parseCommitMessage } from '../domain/commit-message.js';
 import { CommitBatch, type QueuedCommit } from './commit-batch.js';
 import { CommitIndex, type IndexedCommit } from './commit-index.js';
@@ -13,6 +14,7 @@ import type { EncodedObject, Signature } from './object-format.js';
 import { ObjectStore, type StoredCommit } from './object-store.js';
 import { INCOMING_PREFIX } from './pack-store.js';
 import { RefResolver } from './ref-resolver.js';
+import { type RefSnapshot, writeBundle } from './repository-bundle.js';
 import { type GitRemote, RemoteMovedError, RemoteUnavailableError } from './remote.js';
 import { MAIN_REF, RefMovedError, RefStore } from './ref-store.js';
 import { type BlobChanges, buildTree } from './tree-builder.js';
@@ -489,6 +491,25 @@ export class GitRepository {
     await this.share(ref, [], null, expected);
     await this.tags.remove(name, expected);
     this.listeners?.onRefMove(this, ref, null, 'commit');
+  }
+
+  /**
+   * Every ref of the repository (main, release branches, change requests, tags, Cairn's own such as webhook cursors)
+   * as one consistent state: read in the write lock once main's batches are on disk, so no write of this namespace
+   * is half way. A backup bundles exactly these values (`writeBundle`).
+   */
+  refSnapshot(): Promise<RefSnapshot> {
+    return this.exclusive(async () => {
+      await this.batch?.idle();
+      const names = await this.refs.list('refs/');
+      const values = await Promise.all(names.map(async (ref) => [ref, await this.refs.read(ref)] as const));
+      return new Map(values.filter((entry): entry is readonly [string, string] => entry[1] !== null));
+    });
+  }
+
+  /** Writes a Git bundle of `refs` (a `refSnapshot`) and every object they reach to `out`, outside the write lock. */
+  writeBundle(refs: RefSnapshot, out: Writable): Promise<void> {
+    return writeBundle(this.gitdir, refs, out);
   }
 
   /** Re-hashes every object reachable from every ref and checks the links between them. */

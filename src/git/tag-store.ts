@@ -51,9 +51,10 @@ export class TagStore {
   ) {}
 
   async names(): Promise<string[]> {
-    // isomorphic-git lists loose and packed refs alike; a lock file left by a writer is not a tag.
+    // isomorphic-git lists loose and packed refs alike; a lock file left by a writer is not a tag, nor is the peeled
+    // value packed-refs keeps of an annotated tag (`v1^{}`, after `git pack-refs` or `git gc`).
     const names = await git.listRefs({ fs, gitdir: this.gitdir, filepath: 'refs/tags' });
-    return names.filter((n) => !n.endsWith('.lock')).sort();
+    return names.filter((n) => !n.endsWith('.lock') && !n.endsWith('^{}')).sort();
   }
 
   async list(): Promise<StoredTag[]> {

@@ -27,6 +27,8 @@ import { RedisInstanceSharing } from './redis-instance-sharing.js';
 import { AgentApi } from './agent-api.js';
 import { ConfigApi } from './config-api.js';
 import { AuditExport } from './audit-export.js';
+import { BackupApi } from './backup-api.js';
+import { BackupService } from '../services/backup.js';
 import { TokenRegistry } from './token-registry.js';
 import { checkTransportSecurity, createCairnServer } from './tls-server.js';
 import { attachWebSocket } from './websocket.js';
@@ -92,6 +94,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   let agentApi: AgentApi | null = null;
   let configApi: ConfigApi | null = null;
   let auditExport: AuditExport | null = null;
+  let backupApi: BackupApi | null = null;
   const listener = await createCairnServer(
     settings.tls,
     requestHandler({
@@ -104,6 +107,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       agentApi: () => agentApi,
       configApi: () => configApi,
       auditExport: () => auditExport,
+      backupApi: () => backupApi,
     }),
     logger,
   ).catch(async (error: unknown) => {
@@ -180,6 +184,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     agentApi = new AgentApi(cairn, authenticator, logger);
     configApi = new ConfigApi(cairn, authenticator, logger);
     auditExport = new AuditExport(cairn, authenticator, logger);
+    backupApi = new BackupApi(new BackupService(store), authenticator, logger);
     if (!settings.webhookDelivery) logger.info('webhook delivery is off in this process (CAIRN_WEBHOOK_DELIVERY)');
     if (cluster) await cluster.runWebhooks(cairn.webhookDispatcher, settings.webhookDelivery);
     else if (settings.webhookDelivery) await cairn.webhookDispatcher.start();

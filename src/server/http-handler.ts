@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AgentApi } from './agent-api.js';
 import { applyApiCors } from './api-cors.js';
 import { AuditExport } from './audit-export.js';
+import { BackupApi } from './backup-api.js';
 import { ConfigApi } from './config-api.js';
 import { OPENAPI_PATH, answerOpenApi } from './openapi.js';
 import type { ConsoleAssets } from './console-assets.js';
@@ -25,6 +26,8 @@ export interface HandlerContext {
   readonly agentApi: () => AgentApi | null;
   readonly configApi: () => ConfigApi | null;
   readonly auditExport: () => AuditExport | null;
+  /** `cairn backup`'s bundles; null until the server is ready. */
+  readonly backupApi: () => BackupApi | null;
 }
 
 /** How long the rest of a refused body is read and dropped before the connection is closed anyway. */
@@ -43,6 +46,7 @@ export function requestHandler({
   agentApi,
   configApi,
   auditExport,
+  backupApi,
 }: HandlerContext): (req: IncomingMessage, res: ServerResponse) => void {
   const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
     const served = yoga();
@@ -58,12 +62,14 @@ export function requestHandler({
   };
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    let route = ROUTES[path] ?? (AgentApi.owns(path) || ConfigApi.owns(path) || AuditExport.owns(path) || path === OPENAPI_PATH ? 'api' : 'other');
+    let route =
+      ROUTES[path] ??
+      (AgentApi.owns(path) || ConfigApi.owns(path) || AuditExport.owns(path) || BackupApi.owns(path) || path === OPENAPI_PATH ? 'api' : 'other');
     res.once('close', () => metrics.httpRequest(route, req.method, res.statusCode));
     if (route === 'api') {
       if (applyApiCors(req, res, settings.corsOrigins)) return;
       if (path === OPENAPI_PATH) return answerOpenApi(req, res);
-      const api = ConfigApi.owns(path) ? configApi() : AuditExport.owns(path) ? auditExport() : agentApi();
+      const api = ConfigApi.owns(path) ? configApi() : AuditExport.owns(path) ? auditExport() : BackupApi.owns(path) ? backupApi() : agentApi();
       if (api) void api.handle(req, res);
       else readiness.refuseRequest(res);
       return;

@@ -170,6 +170,31 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    '/v1/backup': {
+      get: {
+        summary: 'The repositories a backup holds (cairn backup; admin of *)',
+        responses: {
+          '200': {
+            description: 'Every namespace by name, then .cairn (the system repository) when there is one.',
+            content: json({ type: 'object', required: ['repositories'], properties: { repositories: { type: 'array', items: { type: 'string' } } } }),
+          },
+          ...COMMON_FAILURES,
+        },
+      },
+    },
+    '/v1/backup/{repository}': {
+      get: {
+        summary: 'One repository as a Git bundle of one consistent snapshot of its refs (cairn backup; admin of *)',
+        parameters: [path('repository', 'A namespace, or .cairn for the system repository.')],
+        responses: {
+          '200': {
+            description: 'A v2 Git bundle: `git bundle verify` and `git clone` read it.',
+            content: { 'application/x-git-bundle': { schema: { type: 'string' } } },
+          },
+          ...COMMON_FAILURES,
+        },
+      },
+    },
     '/v1/environments/{namespace}/{environment}/desired': {
       get: {
         summary: 'The version an instance should run',

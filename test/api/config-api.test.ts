@@ -175,6 +175,8 @@ describe('GET /v1/config/<namespace>/<path>', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths).sort()).toEqual([
       '/v1/audit/{namespace}',
+      '/v1/backup',
+      '/v1/backup/{repository}',
       '/v1/bundle/{namespace}',
       '/v1/config/{namespace}/{path}',
       '/v1/environments/{namespace}/{environment}/desired',
