@@ -159,7 +159,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
         if (repo.name === SYSTEM_REPOSITORY) void refresh();
       });
       await refresh();
-      liveTokens.watchFile();
+      if (settings.tokensWatch) liveTokens.watchFile();
     }
     const cluster: Cluster | null = settings.cluster && remote ? await joinCluster(settings.cluster, store, remote, redis, logger) : null;
     await instanceSharing?.follow(cairn.instanceRegistry);

@@ -25,6 +25,7 @@ export const SERVER_SETTINGS = z.object({
   CAIRN_HOST: text('127.0.0.1').describe('listen address (non-loopback needs a tokens file)'),
   CAIRN_PORT: count(4000).describe('listen port (`0`: any free port)'),
   CAIRN_TOKENS_FILE: optionalText().describe('bearer tokens and roles (see above); without it, a local development identity on loopback only'),
+  CAIRN_TOKENS_WATCH: flag(true).describe('read the tokens file again as soon as it changes (SIGHUP reloads it either way)'),
   CAIRN_FSYNC: flag(true).describe('fsync objects, ref and directories before acknowledging a write'),
   CAIRN_MAX_DOCUMENT_BYTES: count(DEFAULT_MAX_DOCUMENT_BYTES).describe('largest document accepted'),
   CAIRN_PARSE_THREADS: count(DEFAULT_PARSE_THREADS)
