@@ -157,6 +157,40 @@ describe('service tokens managed in the API', () => {
     expect(notTheirs.data.revokeServiceToken).toMatchObject({ __typename: 'NotFound', code: 'NOT_FOUND' });
   });
 
+  it('ends a live SSE subscription when its token is revoked; a WebSocket one closes with 4403', async () => {
+    const sse = await create({ name: 'sse reader', grants: [{ pattern: '*', role: 'VIEWER' }] });
+    const res = await fetch(`${h.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${sse.secret}` },
+      body: JSON.stringify({ query: 'subscription { changes { version } }' }),
+    });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const ended = (async () => {
+      try {
+        while (!(await reader.read()).done);
+      } catch {
+        // A destroyed response reads as an error: ended all the same.
+      }
+      return 'ended';
+    })();
+    const ws = await create({ name: 'ws reader', grants: [{ pattern: '*', role: 'VIEWER' }] });
+    const client = h.ws(ws.secret);
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      client.on('closed', (event) => resolve(event as { code: number; reason: string })),
+    );
+    const connected = new Promise<void>((resolve) => client.on('connected', () => resolve()));
+    client.subscribe({ query: 'subscription { changes { version } }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+    await connected;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await Promise.race([ended, new Promise((r) => setTimeout(() => r('open'), 100))])).toBe('open');
+
+    await h.gql(REVOKE, { input: { id: sse.token?.id } });
+    expect(await ended).toBe('ended');
+    await h.gql(REVOKE, { input: { id: ws.token?.id } });
+    expect(await closed).toMatchObject({ code: 4403, reason: 'token revoked' });
+  });
+
   it('refuses bad input with INVALID_INPUT and commits nothing', async () => {
     const before = systemHead();
     const bad: Record<string, unknown>[] = [
