@@ -17,7 +17,7 @@ export interface GrantView {
 }
 
 export const GrantRef = builder.objectRef<GrantView>('Grant').implement({
-  description: 'One line of the tokens file: a namespace pattern (exact name, `*`, or a prefix ending in `*`) and its role.',
+  description: 'A namespace pattern (exact name, `*`, or a prefix ending in `*`) and its role: a line of the tokens file, or a grant of a service token.',
   fields: (t) => ({
     pattern: t.exposeString('pattern'),
     role: t.field({ type: RoleEnum, resolve: (g) => g.role }),
