@@ -27,6 +27,7 @@ import { registerRelease } from './commands/release.js';
 import { registerRollout } from './commands/rollout.js';
 import { registerServe } from './commands/serve.js';
 import { registerTag } from './commands/tag.js';
+import { registerToken } from './commands/token.js';
 import { registerWatch } from './commands/watch.js';
 import { registerWebhook } from './commands/webhook.js';
 import { CliError } from './errors.js';
@@ -74,6 +75,7 @@ function program(): Command {
     registerWebhook,
     registerBackup,
     registerRestore,
+    registerToken,
     registerCompletion,
   ]) {
     register(cli);

@@ -9,7 +9,7 @@ export abstract class CairnError extends Error {
 export class NotFoundError extends CairnError {
   readonly code = 'NOT_FOUND';
   constructor(
-    readonly kind: 'namespace' | 'document' | 'version' | 'webhook' | 'tag' | 'proposal' | 'environment',
+    readonly kind: 'namespace' | 'document' | 'version' | 'webhook' | 'tag' | 'proposal' | 'environment' | 'service token',
     readonly key: string,
   ) {
     super(`${kind} '${key}' not found`);

@@ -24,6 +24,7 @@ import './etcd.js';
 import './blame.js';
 import './proposal.js';
 import './viewer.js';
+import './service-token.js';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

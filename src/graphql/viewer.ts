@@ -1,7 +1,7 @@
 import { type Operator, type Role, roleIn } from '../domain/access.js';
 import { builder } from './builder.js';
 
-const RoleEnum = builder.enumType('Role', {
+export const RoleEnum = builder.enumType('Role', {
   description: 'What a token may do in a namespace: viewer reads, editor also writes, admin also administers.',
   values: {
     AGENT: { value: 'agent', description: "Reads its environment's desired state and reports what it applied; nothing else." },
@@ -11,13 +11,13 @@ const RoleEnum = builder.enumType('Role', {
   } as const,
 });
 
-interface GrantView {
+export interface GrantView {
   readonly pattern: string;
   readonly role: Role;
 }
 
-const GrantRef = builder.objectRef<GrantView>('Grant').implement({
-  description: 'One line of the tokens file: a namespace pattern (exact name, `*`, or a prefix ending in `*`) and its role.',
+export const GrantRef = builder.objectRef<GrantView>('Grant').implement({
+  description: 'A namespace pattern (exact name, `*`, or a prefix ending in `*`) and its role: a line of the tokens file, or a grant of a service token.',
   fields: (t) => ({
     pattern: t.exposeString('pattern'),
     role: t.field({ type: RoleEnum, resolve: (g) => g.role }),

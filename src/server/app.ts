@@ -29,8 +29,8 @@ import { ConfigApi } from './config-api.js';
 import { AuditExport } from './audit-export.js';
 import { BackupApi } from './backup-api.js';
 import { BackupService } from '../services/backup.js';
-import { TokenRegistry } from './token-registry.js';
 import { checkTransportSecurity, createCairnServer } from './tls-server.js';
+import { LiveTokens } from './live-tokens.js';
 import { attachWebSocket } from './websocket.js';
 import { type CairnYoga, createCairnYoga } from './yoga.js';
 
@@ -42,6 +42,8 @@ export interface RunningServer {
   readonly cluster: Cluster | null;
   /** The GraphQL server the HTTP and WebSocket servers hand operations to: tests send it requests in process with `yoga.fetch`. */
   readonly yoga: CairnYoga;
+  /** Reads the tokens file again (SIGHUP); false when it does not read and the previous tokens stay (the error is logged). */
+  reloadTokens(): Promise<boolean>;
   /** Stops being ready, waits CAIRN_SHUTDOWN_DELAY_MS, stops accepting, finishes in-flight writes, closes subscriptions. */
   close(): Promise<void>;
 }
@@ -68,8 +70,9 @@ export interface StartOptions {
  */
 export async function startServer(settings: Settings, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: settings.logLevel });
-  const authenticator = await chooseAuthenticator(settings, logger);
-  checkTransportSecurity(settings);
+  // The tokens file, with the service tokens of the system repository added once the services are up.
+  const liveTokens = settings.tokensFile ? await LiveTokens.open(settings.tokensFile, logger) : null;
+  const authenticator = secureAuthenticator(settings, logger, liveTokens);
   const remote = settings.cluster ? createRemote(settings.cluster) : null;
   configureDocumentParser({ threads: settings.parseThreads });
   packHandles.setLimit(settings.maxOpenPacks);
@@ -159,6 +162,16 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     store.onAppend((repo, _commits, origin) => {
       if (repo.name === SYSTEM_REPOSITORY && origin === 'sync') void cairn.webhookDispatcher.reload();
     });
+    if (liveTokens) {
+      // Made here, or pulled from another replica: either moves the system repository.
+      const refresh = liveTokens.followServiceTokens(() => cairn.serviceTokens.records());
+      cairn.serviceTokens.onChange(refresh);
+      store.onAppend((repo) => {
+        if (repo.name === SYSTEM_REPOSITORY) void refresh();
+      });
+      await refresh();
+      if (settings.tokensWatch) liveTokens.watchFile();
+    }
     const cluster: Cluster | null = settings.cluster && remote ? await joinCluster(settings.cluster, store, remote, redis, logger) : null;
     await instanceSharing?.follow(cairn.instanceRegistry);
     const served = createCairnYoga({
@@ -209,8 +222,10 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       server,
       cluster,
       yoga: served,
+      reloadTokens: () => liveTokens?.reloadFile() ?? Promise.resolve(true),
       async close() {
         readiness.markStopping();
+        liveTokens?.close();
         if (settings.shutdownDelayMs > 0) {
           logger.info({ ms: settings.shutdownDelayMs }, 'not ready any more: still serving for CAIRN_SHUTDOWN_DELAY_MS');
           await sleep(settings.shutdownDelayMs);
@@ -235,6 +250,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     // Startup failed after listening: stop listening, so the caller is left with nothing running.
     readiness.markStopping();
     listener.stop();
+    liveTokens?.close();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await store.close().catch(() => undefined);
@@ -258,10 +274,22 @@ async function listen(server: Server, settings: Settings, scheme: 'http' | 'http
   return `${scheme}://${host}:${port}`;
 }
 
-async function chooseAuthenticator(settings: Settings, logger: Logger): Promise<Authenticator> {
-  if (settings.tokensFile) {
-    logger.info({ tokensFile: settings.tokensFile }, 'bearer tokens from CAIRN_TOKENS_FILE');
-    return tokenAuthenticator(await TokenRegistry.load(settings.tokensFile));
+/** The authenticator, once the address and TLS settings allow it (the tokens file's watch is closed if they do not). */
+function secureAuthenticator(settings: Settings, logger: Logger, liveTokens: LiveTokens | null): Authenticator {
+  try {
+    const authenticator = chooseAuthenticator(settings, logger, liveTokens);
+    checkTransportSecurity(settings);
+    return authenticator;
+  } catch (error) {
+    liveTokens?.close();
+    throw error;
+  }
+}
+
+function chooseAuthenticator(settings: Settings, logger: Logger, liveTokens: LiveTokens | null): Authenticator {
+  if (liveTokens) {
+    logger.info({ tokensFile: settings.tokensFile }, 'bearer tokens from CAIRN_TOKENS_FILE (reloaded on change and SIGHUP) and service tokens');
+    return tokenAuthenticator(liveTokens);
   }
   if (!isLoopback(settings.host)) {
     throw new Error(`CAIRN_HOST=${settings.host} needs CAIRN_TOKENS_FILE: without it Cairn runs with a development identity and only on loopback`);

@@ -22,6 +22,11 @@ try {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Reloads the tokens file (it is also watched); without a handler SIGHUP would end the process.
+  process.on('SIGHUP', () => {
+    logger.info({ signal: 'SIGHUP' }, 'reloading the tokens file');
+    void running.reloadTokens();
+  });
 } catch (error) {
   logger.fatal({ err: error }, 'Cairn could not start');
   process.exit(1);

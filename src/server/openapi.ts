@@ -33,7 +33,7 @@ const ETAG = { ETag: { description: 'The version, quoted.', schema: { type: 'str
 const COMMON_FAILURES = {
   '304': { description: 'Not modified: the version (or, for a document long-poll, its content) is still the one If-None-Match names.', headers: ETAG },
   '400': failure('Invalid input (a malformed path, version or wait).'),
-  '401': failure('No bearer token, or an unknown or revoked one.'),
+  '401': failure('No bearer token, or an unknown, revoked or expired one.'),
   '403': failure("The token's role does not reach this namespace or environment."),
   '404': failure('No such namespace, document, version or environment (or no release yet).'),
   '503': failure('Not ready, or too many long-polls held: ask again.'),

@@ -35,6 +35,7 @@ export const SERVER_SETTINGS = z.object({
   CAIRN_TLS_TERMINATED_BY_PROXY: flag(false).describe(
     'a proxy in front terminates TLS: lets Cairn listen on a non-loopback `CAIRN_HOST` over plain HTTP (without it, and without `CAIRN_TLS_CERT`, Cairn refuses to)',
   ),
+  CAIRN_TOKENS_WATCH: flag(true).describe('read the tokens file again as soon as it changes (SIGHUP reloads it either way)'),
   CAIRN_FSYNC: flag(true).describe('fsync objects, ref and directories before acknowledging a write'),
   CAIRN_MAX_DOCUMENT_BYTES: count(DEFAULT_MAX_DOCUMENT_BYTES).describe('largest document accepted'),
   CAIRN_PARSE_THREADS: count(DEFAULT_PARSE_THREADS)

@@ -23,6 +23,8 @@ export interface Settings {
   readonly tls: TlsSettings | null;
   /** CAIRN_TLS_TERMINATED_BY_PROXY */
   readonly tlsTerminatedByProxy: boolean;
+  /** CAIRN_TOKENS_WATCH: reload the tokens file when it changes (SIGHUP reloads it either way). */
+  readonly tokensWatch: boolean;
   /** LOG_LEVEL */
   readonly logLevel: string;
   /** CAIRN_FSYNC */
@@ -157,6 +159,7 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
     tokensFile: s.CAIRN_TOKENS_FILE === null ? null : path.resolve(cwd, s.CAIRN_TOKENS_FILE),
     tls: readTlsSettings(s.CAIRN_TLS_CERT, s.CAIRN_TLS_KEY, s.CAIRN_TLS_RELOAD_MS, cwd),
     tlsTerminatedByProxy: s.CAIRN_TLS_TERMINATED_BY_PROXY,
+    tokensWatch: s.CAIRN_TOKENS_WATCH,
     logLevel: s.LOG_LEVEL,
     fsync: s.CAIRN_FSYNC,
     maxDocumentBytes: s.CAIRN_MAX_DOCUMENT_BYTES,

@@ -9,6 +9,7 @@ import type { Authenticator } from './authenticator.js';
 import { clientAddressKey } from './client-address.js';
 import { reportClientProtocolErrors } from './client-protocol-errors.js';
 import { ConnectionQuota } from './connection-quota.js';
+import { LiveCredentials } from './live-credentials.js';
 import { PendingConnections } from './pending-connections.js';
 import { requestIdFrom } from './request-id.js';
 import type { WebSocketSettings } from './settings.js';
@@ -92,15 +93,23 @@ export function attachWebSocket(
     verifyClient: admitUpgrade(allowedOrigins, connections, logger),
   };
   const wss = new WebSocketServer(serverOptions);
+  // A token revoked, expired or changed while its subscriptions run closes them (see LiveCredentials).
+  const live = new LiveCredentials(authenticator);
   const disposable = useServer<Record<string, unknown>, ConnectionExtra>(
     {
       connectionInitWaitTimeout: 5_000,
       onConnect: (ctx) => {
         pending.initialised(ctx.extra.socket);
         const fromParams = typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : null;
-        const result = authenticator.authenticate(fromParams ?? ctx.extra.request.headers.authorization);
+        const credential = fromParams ?? ctx.extra.request.headers.authorization;
+        const result = authenticator.authenticate(credential);
         if (!result.ok) return false;
         ctx.extra.actor = { operator: result.operator, ip: ctx.extra.request.socket.remoteAddress ?? 'unknown' };
+        const socket = ctx.extra.socket;
+        socket.once(
+          'close',
+          live.track(credential, result.operator, (code, reason) => socket.close(code, reason)),
+        );
         return true;
       },
       execute: (args) => (args as EnvelopedArgs).rootValue.execute(args) as never,
@@ -167,6 +176,7 @@ export function attachWebSocket(
   });
   return {
     async close() {
+      live.dispose();
       for (const client of wss.clients) client.close(1001, 'server shutting down');
       // A client that stopped reading never answers the close frame: shutdown does not wait the whole grace for it.
       const stalled = setTimeout(() => {

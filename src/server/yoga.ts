@@ -14,6 +14,7 @@ import { createBlobSource } from '../services/blob-source.js';
 import type { Cairn } from '../services/cairn.js';
 import type { SlowSubscriberError } from '../services/feed-errors.js';
 import type { Authenticator } from './authenticator.js';
+import { LiveCredentials } from './live-credentials.js';
 import type { CairnMetrics } from './metrics.js';
 import { requestIdFrom } from './request-id.js';
 import { disconnectSlowSseResponse } from './slow-subscriber.js';
@@ -82,6 +83,8 @@ export type CairnYoga = YogaServerInstance<ServerContext, GraphQLContext>;
 
 export function createCairnYoga(options: YogaOptions): CairnYoga {
   const { cairn, authenticator, logger } = options;
+  // Subscriptions over SSE end when their token is revoked or expires, as WebSocket ones do (see LiveCredentials).
+  const live = new LiveCredentials(authenticator);
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -112,7 +115,7 @@ export function createCairnYoga(options: YogaOptions): CairnYoga {
       cairn,
       blobs: createBlobSource(new WorkBudget('CAIRN_MAX_READ_BYTES', options.maxReadBytes, 'bytes of documents one request reads')),
       logger: wsLogger ?? logger.child({ requestId: requestIds.get(request) ?? requestIdFrom(request.headers.get('x-request-id')) }),
-      actor: actor ?? authenticateHttp(authenticator, request, req),
+      actor: actor ?? authenticateHttp(authenticator, request, req, res, live),
       onSlowSubscriber: onSlowSubscriber ?? (res ? disconnectSlowSseResponse(res, options.slowSubscriberGraceMs) : undefined),
       // graphql-ws writes its messages itself: over a WebSocket, values are built.
       splices: transport === 'ws' ? undefined : new ResponseSplices(),
@@ -120,13 +123,26 @@ export function createCairnYoga(options: YogaOptions): CairnYoga {
   });
 }
 
-function authenticateHttp(authenticator: Authenticator, request: Request, req: IncomingMessage | undefined): Actor {
-  const result = authenticator.authenticate(request.headers.get('authorization'));
+function authenticateHttp(
+  authenticator: Authenticator,
+  request: Request,
+  req: IncomingMessage | undefined,
+  res: ServerResponse | undefined,
+  live: LiveCredentials,
+): Actor {
+  const credential = request.headers.get('authorization');
+  const result = authenticator.authenticate(credential);
   if (!result.ok) {
     throw createGraphQLError(`unauthenticated: ${result.reason} token`, {
       extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } },
     });
   }
+  // Only an event stream lives long enough to outlast its token; it is cut off (the client reconnects and is refused).
+  if (res && request.headers.get('accept')?.includes('text/event-stream'))
+    res.once(
+      'close',
+      live.track(credential, result.operator, () => res.destroy()),
+    );
   return { operator: result.operator, ip: req?.socket.remoteAddress ?? 'unknown' };
 }
 

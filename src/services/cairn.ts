@@ -48,6 +48,8 @@ import { followReplicatedReleases } from './replicated-releases.js';
 import { WriteTargets } from './write-targets.js';
 import { EtcdDelivery, type EtcdDeliverySettings } from './etcd-delivery.js';
 import type { EtcdPort } from './etcd-port.js';
+import { ServiceTokenRegistry } from './service-tokens/service-token-registry.js';
+import { ServiceTokenService } from './service-tokens/service-token-service.js';
 
 export interface WebhookSettings {
   /** Delays before each retry, in ms. */
@@ -110,6 +112,8 @@ export interface Cairn {
   readonly feed: ChangeFeed;
   readonly integrity: IntegrityService;
   readonly webhooks: WebhookService;
+  /** Bearer tokens made by admins, kept as digests in the system repository. */
+  readonly serviceTokens: ServiceTokenService;
   readonly overlays: OverlayService;
   readonly tags: TagService;
   readonly environments: EnvironmentService;
@@ -246,6 +250,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
     feed,
     integrity: new IntegrityService(access),
     webhooks: new WebhookService(access, registry, deliveryLog, webhookDispatcher, guard, deps.write.clock, adminLog),
+    serviceTokens: new ServiceTokenService(new ServiceTokenRegistry(deps.store, pipeline), deps.write.clock),
     overlays,
     tags: new TagService(access, deps.write.clock, adminLog),
     environments,

@@ -23,6 +23,7 @@ describe('readSettings', () => {
       tokensFile: null,
       tls: null,
       tlsTerminatedByProxy: false,
+      tokensWatch: true,
       logLevel: 'info',
       fsync: true,
       maxDocumentBytes: 1_048_576,

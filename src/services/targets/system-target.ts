@@ -5,7 +5,7 @@ import type { RepositoryStore } from '../../git/repository-store.js';
 import type { TargetRules, WriteTarget } from '../write-target.js';
 
 /**
- * The system repository (`.cairn.git`): Cairn's own records, such as webhook definitions. It has no namespace and no
+ * The system repository (`.cairn.git`): Cairn's own records, such as webhook definitions and service tokens. It has no namespace and no
  * served documents, so no role opens it: the use case authorizes against the namespace a record belongs to.
  */
 export class SystemTarget implements WriteTarget {
@@ -27,6 +27,9 @@ export class SystemTarget implements WriteTarget {
   }
 
   contention(): Error {
-    return new StorageError('contention', 'other replicas kept changing webhook definitions at the same time; nothing was committed, try again');
+    return new StorageError(
+      'contention',
+      'other replicas kept changing webhook definitions or service tokens at the same time; nothing was committed, try again',
+    );
   }
 }
