@@ -11,7 +11,8 @@ import { packHandles } from '../git/pack-handles.js';
 import { RepositoryStore, SYSTEM_REPOSITORY } from '../git/repository-store.js';
 import { type Cairn, createCairn } from '../services/cairn.js';
 import { closeDocumentParser, configureDocumentParser } from '../services/document-parser.js';
-import { type Authenticator, developmentAuthenticator, tokenAuthenticator } from './authenticator.js';
+import { type Authenticator, bearerAuthenticator, developmentAuthenticator, tokenAuthenticator } from './authenticator.js';
+import { JwtAuthenticator } from './jwt-authenticator.js';
 import type { EtcdPort } from '../services/etcd-port.js';
 import { type EtcdSettings, type Settings, isLoopback } from './settings.js';
 import { consoleAssets } from './console-assets.js';
@@ -65,7 +66,7 @@ export interface StartOptions {
  */
 export async function startServer(settings: Settings, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: settings.logLevel });
-  const authenticator = await chooseAuthenticator(settings, logger);
+  const authenticator = await chooseAuthenticator(settings, logger, options.clock);
   const remote = settings.cluster ? createRemote(settings.cluster) : null;
   configureDocumentParser({ threads: settings.parseThreads });
   packHandles.setLimit(settings.maxOpenPacks);
@@ -243,7 +244,15 @@ async function listen(server: Server, settings: Settings): Promise<string> {
   return `http://${host}:${port}`;
 }
 
-async function chooseAuthenticator(settings: Settings, logger: Logger): Promise<Authenticator> {
+async function chooseAuthenticator(settings: Settings, logger: Logger, clock?: () => Date): Promise<Authenticator> {
+  if (settings.oidc) {
+    const jwt = await JwtAuthenticator.create(settings.oidc, logger, clock);
+    logger.info(
+      { issuer: settings.oidc.issuer, audiences: settings.oidc.audiences, groupsMapped: jwt.groupsMapped, tokensFile: settings.tokensFile },
+      'single sign-on: bearer JWTs from CAIRN_OIDC_ISSUER',
+    );
+    return bearerAuthenticator(jwt, settings.tokensFile ? await TokenRegistry.load(settings.tokensFile) : null);
+  }
   if (settings.tokensFile) {
     logger.info({ tokensFile: settings.tokensFile }, 'bearer tokens from CAIRN_TOKENS_FILE');
     return tokenAuthenticator(await TokenRegistry.load(settings.tokensFile));

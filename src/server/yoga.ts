@@ -108,11 +108,11 @@ export function createCairnYoga(options: YogaOptions): CairnYoga {
       useMetrics(options.metrics),
       useSharedEventResults(options.metrics),
     ],
-    context: ({ request, req, res, actor, logger: wsLogger, onSlowSubscriber, transport }) => ({
+    context: async ({ request, req, res, actor, logger: wsLogger, onSlowSubscriber, transport }) => ({
       cairn,
       blobs: createBlobSource(new WorkBudget('CAIRN_MAX_READ_BYTES', options.maxReadBytes, 'bytes of documents one request reads')),
       logger: wsLogger ?? logger.child({ requestId: requestIds.get(request) ?? requestIdFrom(request.headers.get('x-request-id')) }),
-      actor: actor ?? authenticateHttp(authenticator, request, req),
+      actor: actor ?? (await authenticateHttp(authenticator, request, req)),
       onSlowSubscriber: onSlowSubscriber ?? (res ? disconnectSlowSseResponse(res, options.slowSubscriberGraceMs) : undefined),
       // graphql-ws writes its messages itself: over a WebSocket, values are built.
       splices: transport === 'ws' ? undefined : new ResponseSplices(),
@@ -120,8 +120,8 @@ export function createCairnYoga(options: YogaOptions): CairnYoga {
   });
 }
 
-function authenticateHttp(authenticator: Authenticator, request: Request, req: IncomingMessage | undefined): Actor {
-  const result = authenticator.authenticate(request.headers.get('authorization'));
+async function authenticateHttp(authenticator: Authenticator, request: Request, req: IncomingMessage | undefined): Promise<Actor> {
+  const result = await authenticator.authenticate(request.headers.get('authorization'));
   if (!result.ok) {
     throw createGraphQLError(`unauthenticated: ${result.reason} token`, {
       extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } },
