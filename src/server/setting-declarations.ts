@@ -22,7 +22,7 @@ import { atLeastOne, count, flag, httpUrl, list, optionalText, parsedBy, text } 
  */
 export const SERVER_SETTINGS = z.object({
   CAIRN_DATA_DIR: text('repos').describe('where namespace repositories live (`<name>.git`, bare)'),
-  CAIRN_HOST: text('127.0.0.1').describe('listen address (non-loopback needs a tokens file)'),
+  CAIRN_HOST: text('127.0.0.1').describe('listen address (non-loopback needs a tokens file or single sign-on)'),
   CAIRN_PORT: count(4000).describe('listen port (`0`: any free port)'),
   CAIRN_TOKENS_FILE: optionalText().describe('bearer tokens and roles (see above); without it, a local development identity on loopback only'),
   CAIRN_FSYNC: flag(true).describe('fsync objects, ref and directories before acknowledging a write'),
