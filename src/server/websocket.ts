@@ -9,7 +9,7 @@ import type { Authenticator } from './authenticator.js';
 import { clientAddressKey } from './client-address.js';
 import { reportClientProtocolErrors } from './client-protocol-errors.js';
 import { ConnectionQuota } from './connection-quota.js';
-import { closeWhenExpired } from './expiring-connection.js';
+import { EXPIRED_CLOSE_CODE, endWhenExpired } from './expiring-connection.js';
 import { PendingConnections } from './pending-connections.js';
 import { requestIdFrom } from './request-id.js';
 import type { WebSocketSettings } from './settings.js';
@@ -102,7 +102,8 @@ export function attachWebSocket(
         const fromParams = typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : null;
         const result = await authenticator.authenticate(fromParams ?? ctx.extra.request.headers.authorization);
         if (!result.ok) return false;
-        if ('expiresAt' in result) closeWhenExpired(ctx.extra.socket, result.expiresAt);
+        const { socket } = ctx.extra;
+        if ('expiresAt' in result) endWhenExpired(socket, result.expiresAt, () => socket.close(EXPIRED_CLOSE_CODE, 'token expired'));
         ctx.extra.actor = { operator: result.operator, ip: ctx.extra.request.socket.remoteAddress ?? 'unknown' };
         return true;
       },

@@ -14,6 +14,7 @@ import { createBlobSource } from '../services/blob-source.js';
 import type { Cairn } from '../services/cairn.js';
 import type { SlowSubscriberError } from '../services/feed-errors.js';
 import type { Authenticator } from './authenticator.js';
+import { endWhenExpired } from './expiring-connection.js';
 import type { CairnMetrics } from './metrics.js';
 import { requestIdFrom } from './request-id.js';
 import { disconnectSlowSseResponse } from './slow-subscriber.js';
@@ -112,7 +113,7 @@ export function createCairnYoga(options: YogaOptions): CairnYoga {
       cairn,
       blobs: createBlobSource(new WorkBudget('CAIRN_MAX_READ_BYTES', options.maxReadBytes, 'bytes of documents one request reads')),
       logger: wsLogger ?? logger.child({ requestId: requestIds.get(request) ?? requestIdFrom(request.headers.get('x-request-id')) }),
-      actor: actor ?? (await authenticateHttp(authenticator, request, req)),
+      actor: actor ?? (await authenticateHttp(authenticator, request, req, res)),
       onSlowSubscriber: onSlowSubscriber ?? (res ? disconnectSlowSseResponse(res, options.slowSubscriberGraceMs) : undefined),
       // graphql-ws writes its messages itself: over a WebSocket, values are built.
       splices: transport === 'ws' ? undefined : new ResponseSplices(),
@@ -120,13 +121,20 @@ export function createCairnYoga(options: YogaOptions): CairnYoga {
   });
 }
 
-async function authenticateHttp(authenticator: Authenticator, request: Request, req: IncomingMessage | undefined): Promise<Actor> {
+async function authenticateHttp(
+  authenticator: Authenticator,
+  request: Request,
+  req: IncomingMessage | undefined,
+  res: ServerResponse | undefined,
+): Promise<Actor> {
   const result = await authenticator.authenticate(request.headers.get('authorization'));
   if (!result.ok) {
     throw createGraphQLError(`unauthenticated: ${result.reason} token`, {
       extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } },
     });
   }
+  // An event stream (SSE subscription) lives long enough to outlast a single sign-on token: it is cut off then.
+  if (res && 'expiresAt' in result && request.headers.get('accept')?.includes('text/event-stream')) endWhenExpired(res, result.expiresAt, () => res.destroy());
   return { operator: result.operator, ip: req?.socket.remoteAddress ?? 'unknown' };
 }
 

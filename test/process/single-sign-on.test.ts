@@ -308,6 +308,29 @@ describe('over real sockets', () => {
     await ended;
     expect(Date.now() - started).toBeLessThan(5_000);
   });
+
+  it('an SSE subscription is cut off when its token stops being accepted', async () => {
+    const token = await signed(provider.signingKey, { exp: Math.floor(Date.now() / 1000) - 28 });
+    presented.add(token);
+    const started = Date.now();
+    const res = await fetch(`${h.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: 'subscription { changes(namespace: "team-a-app") { version } }' }),
+    });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const ended = (async (): Promise<string> => {
+      try {
+        while (!(await reader.read()).done);
+        return 'ended';
+      } catch {
+        return 'cut off';
+      }
+    })();
+    expect(['ended', 'cut off']).toContain(await ended);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
 });
 
 describe('a provider whose keys cannot be had', () => {
