@@ -97,7 +97,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       readiness,
       metrics,
       endpoint: new MetricsEndpoint(metrics, settings.metrics.token),
-      webConsole: consoleAssets(settings.consoleDir),
+      webConsole: consoleAssets(settings.consoleDir, settings.oidc?.console ? { issuer: settings.oidc.issuer, ...settings.oidc.console } : null),
       yoga: () => yoga,
       agentApi: () => agentApi,
       configApi: () => configApi,

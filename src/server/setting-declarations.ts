@@ -197,6 +197,12 @@ export const OIDC_SETTINGS = z.object({
   CAIRN_OIDC_JWKS_COOLDOWN_MS: count(30_000).describe(
     'after the keys were fetched, how long a token with an unknown `kid` waits before it may fetch them again',
   ),
+  CAIRN_OIDC_CONSOLE_CLIENT_ID: optionalText().describe(
+    "the web console's client at the provider (public, authorization code with PKCE, redirect URI `<Cairn's URL>/`): the console then offers single sign-on; add it to `CAIRN_OIDC_AUDIENCE` (the console sends the ID token)",
+  ),
+  CAIRN_OIDC_CONSOLE_SCOPES: text('openid profile email').describe(
+    'scopes the console asks for (add the one that brings the groups claim, if the provider has one)',
+  ),
   CAIRN_OIDC_MAX_TOKEN_BYTES: atLeastOne(8_192).describe('longest JWT accepted; a longer one is refused before it is parsed'),
 });
 

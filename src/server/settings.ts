@@ -138,6 +138,8 @@ export interface OidcSettings {
   readonly jwksCooldownMs: number;
   /** CAIRN_OIDC_MAX_TOKEN_BYTES */
   readonly maxTokenBytes: number;
+  /** CAIRN_OIDC_CONSOLE_CLIENT_ID, CAIRN_OIDC_CONSOLE_SCOPES; null: the console offers token sign-in only. */
+  readonly console: { readonly clientId: string; readonly scopes: string } | null;
 }
 
 export interface FeedSettings {
@@ -271,6 +273,7 @@ function readOidcSettings(env: Env, cwd: string): OidcSettings | null {
     jwksTimeoutMs: o.CAIRN_OIDC_JWKS_TIMEOUT_MS,
     jwksCooldownMs: o.CAIRN_OIDC_JWKS_COOLDOWN_MS,
     maxTokenBytes: o.CAIRN_OIDC_MAX_TOKEN_BYTES,
+    console: o.CAIRN_OIDC_CONSOLE_CLIENT_ID === null ? null : { clientId: o.CAIRN_OIDC_CONSOLE_CLIENT_ID, scopes: o.CAIRN_OIDC_CONSOLE_SCOPES },
   };
 }
 

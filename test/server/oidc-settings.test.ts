@@ -21,6 +21,7 @@ describe('single sign-on settings', () => {
       jwksTimeoutMs: 5000,
       jwksCooldownMs: 30000,
       maxTokenBytes: 8192,
+      console: null,
     });
   });
 

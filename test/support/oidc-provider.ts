@@ -25,6 +25,12 @@ export interface TestProvider {
   token(client: string, resource?: string): Promise<string>;
   /** What the next tokens of `client` will carry, beside the standard claims. */
   setClaims(client: string, claims: Record<string, unknown>): void;
+  /**
+   * A public client for a browser (authorization code with PKCE, the provider's own login and consent pages, which
+   * take any login and password): people signing in as `login` get `setAccount`'s claims in their ID token.
+   */
+  addBrowserClient(clientId: string, redirectUri: string): void;
+  setAccount(login: string, claims: Record<string, unknown>): void;
   /** A new signing key (new `kid`); the old one stays in the provider's key set, as providers do while old tokens live. */
   rotate(): Promise<void>;
   close(): Promise<void>;
@@ -42,6 +48,8 @@ export async function newSigningKey(): Promise<SigningKey> {
 export async function startTestProvider(options: { clients: readonly string[]; keys?: SigningKey[] }): Promise<TestProvider> {
   const keys = options.keys ? [...options.keys] : [await newSigningKey()];
   const claims = new Map<string, Record<string, unknown>>();
+  const accounts = new Map<string, Record<string, unknown>>();
+  const browserClients: { client_id: string; redirect_uris: string[] }[] = [];
   let provider: Provider | null = null;
   const server = createServer((req, res) => {
     if (provider) provider.callback()(req, res);
@@ -51,18 +59,31 @@ export async function startTestProvider(options: { clients: readonly string[]; k
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const build = (): Provider =>
     new Provider(issuer, {
-      clients: options.clients.map((id) => ({
-        client_id: id,
-        client_secret: CLIENT_SECRET,
-        grant_types: ['client_credentials'],
-        redirect_uris: [],
-        response_types: [],
-      })),
+      clients: [
+        ...options.clients.map((id) => ({
+          client_id: id,
+          client_secret: CLIENT_SECRET,
+          grant_types: ['client_credentials'],
+          redirect_uris: [] as string[],
+          response_types: [] as string[],
+        })),
+        ...browserClients.map((client) => ({
+          ...client,
+          token_endpoint_auth_method: 'none',
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+        })),
+      ],
+      findAccount: (_ctx: unknown, sub: string) => ({ accountId: sub, claims: () => ({ sub, ...accounts.get(sub) }) }),
+      claims: { openid: ['sub'], email: ['email'], profile: ['name'], groups: ['groups'] },
+      // Name, email and groups in the ID token itself (the console sends it), not only at the userinfo endpoint.
+      conformIdTokenClaims: false,
+      clientBasedCORS: () => true,
       jwks: { keys: keys.map((key) => key.privateJwk) },
       cookies: { keys: ['test-cookie-key-not-a-secret'] },
       ttl: { ClientCredentials: 600 },
       features: {
-        devInteractions: { enabled: false },
+        devInteractions: { enabled: browserClients.length > 0 },
         clientCredentials: { enabled: true },
         resourceIndicators: {
           enabled: true,
@@ -100,6 +121,13 @@ export async function startTestProvider(options: { clients: readonly string[]; k
     },
     setClaims(client, values) {
       claims.set(client, values);
+    },
+    addBrowserClient(clientId, redirectUri) {
+      browserClients.push({ client_id: clientId, redirect_uris: [redirectUri] });
+      provider = build();
+    },
+    setAccount(login, values) {
+      accounts.set(login, values);
     },
     async rotate() {
       keys.unshift(await newSigningKey());
