@@ -81,7 +81,7 @@ export async function startTestProvider(options: { clients: readonly string[]; k
       clientBasedCORS: () => true,
       jwks: { keys: keys.map((key) => key.privateJwk) },
       cookies: { keys: ['test-cookie-key-not-a-secret'] },
-      ttl: { ClientCredentials: 600 },
+      ttl: { ClientCredentials: 600, AccessToken: 600, IdToken: 3600, Interaction: 600, Session: 3600, Grant: 3600 },
       features: {
         devInteractions: { enabled: browserClients.length > 0 },
         clientCredentials: { enabled: true },
