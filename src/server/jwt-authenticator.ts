@@ -29,10 +29,10 @@ const UNSAFE_IDENTITY = /[<>\n\r\0]/;
 class DeadlineExceeded extends Error {}
 
 /**
- * Bearer JWTs from an OpenID Connect provider (the single sign-on settings): signature by the provider's keys (fetched, cached,
- * fetched again for an unknown `kid`), issuer, audience, `exp` (required) and `nbf` within the clock skew; then
- * the name and email claims become the operator recorded in Git, and the groups claim its roles per namespace.
- * Nothing of the token is logged.
+ * Bearer JWTs from an OpenID Connect provider (the single sign-on settings): signature by the provider's keys
+ * (fetched, cached, fetched again for an unknown `kid`), issuer, audience, `exp` (required) and `nbf` within the
+ * clock skew; then the name and email claims become the operator recorded in Git, and the groups claim its roles
+ * per namespace. Nothing of the token is logged.
  */
 export class JwtAuthenticator {
   private constructor(
