@@ -1,15 +1,29 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { Unauthenticated, createApi } from './api.js';
 import { Logo } from './components/logo.js';
 import { useTitle } from './page-title.js';
 import { NAMESPACES } from './queries.js';
+import { type SignOnSettings, beginSignOn, signOnSettings } from './sign-on.js';
 
 /** A token is tried against the server before it is kept; a development server takes no token at all. */
 export function SignIn({ notice, onSignedIn }: { notice: string | null; onSignedIn: (token: string) => void }) {
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | null>(notice);
   const [busy, setBusy] = useState(false);
+  const [signOn, setSignOn] = useState<SignOnSettings | null>(null);
   useTitle('Sign in · Cairn');
+  useEffect(() => {
+    void signOnSettings().then(setSignOn);
+  }, []);
+  const leaveForProvider = async (settings: SignOnSettings): Promise<void> => {
+    setBusy(true);
+    try {
+      await beginSignOn(settings);
+    } catch (failure) {
+      setError(`Could not reach the identity provider: ${(failure as Error).message}`);
+      setBusy(false);
+    }
+  };
   const attempt = async (candidate: string): Promise<void> => {
     setBusy(true);
     setError(null);
@@ -46,6 +60,11 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
             <p class="muted">Versioned configuration, on Git</p>
           </div>
         </div>
+        {signOn && (
+          <button class="button primary" type="button" disabled={busy} onClick={() => void leaveForProvider(signOn)}>
+            Sign in with single sign-on
+          </button>
+        )}
         <label for="token">Access token</label>
         <input
           id="token"

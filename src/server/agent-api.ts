@@ -42,7 +42,7 @@ export class AgentApi {
     if (!allowed.includes(req.method ?? '')) {
       return answer(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${allowed.join(' or ')} only` } }, { allow: allowed.join(', ') });
     }
-    const actor = authenticated(this.authenticator, req, res);
+    const actor = await authenticated(this.authenticator, req, res);
     if (!actor) return;
     try {
       const [namespace, environment] = [decodedSegment(match[1]), decodedSegment(match[2])];

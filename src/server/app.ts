@@ -11,7 +11,8 @@ import { packHandles } from '../git/pack-handles.js';
 import { RepositoryStore, SYSTEM_REPOSITORY } from '../git/repository-store.js';
 import { type Cairn, createCairn } from '../services/cairn.js';
 import { closeDocumentParser, configureDocumentParser } from '../services/document-parser.js';
-import { type Authenticator, developmentAuthenticator, tokenAuthenticator } from './authenticator.js';
+import { type Authenticator, bearerAuthenticator, developmentAuthenticator, tokenAuthenticator } from './authenticator.js';
+import { JwtAuthenticator } from './jwt-authenticator.js';
 import type { EtcdPort } from '../services/etcd-port.js';
 import { type EtcdSettings, type Settings, isLoopback } from './settings.js';
 import { consoleAssets } from './console-assets.js';
@@ -72,7 +73,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   const logger = options.logger ?? pino({ level: settings.logLevel });
   // The tokens file, with the service tokens of the system repository added once the services are up.
   const liveTokens = settings.tokensFile ? await LiveTokens.open(settings.tokensFile, logger) : null;
-  const authenticator = secureAuthenticator(settings, logger, liveTokens);
+  const authenticator = await secureAuthenticator(settings, logger, liveTokens, options.clock);
   const remote = settings.cluster ? createRemote(settings.cluster) : null;
   configureDocumentParser({ threads: settings.parseThreads });
   packHandles.setLimit(settings.maxOpenPacks);
@@ -105,7 +106,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       readiness,
       metrics,
       endpoint: new MetricsEndpoint(metrics, settings.metrics.token),
-      webConsole: consoleAssets(settings.consoleDir),
+      webConsole: consoleAssets(settings.consoleDir, settings.oidc?.console ? { issuer: settings.oidc.issuer, ...settings.oidc.console } : null),
       yoga: () => yoga,
       agentApi: () => agentApi,
       configApi: () => configApi,
@@ -275,9 +276,9 @@ async function listen(server: Server, settings: Settings, scheme: 'http' | 'http
 }
 
 /** The authenticator, once the address and TLS settings allow it (the tokens file's watch is closed if they do not). */
-function secureAuthenticator(settings: Settings, logger: Logger, liveTokens: LiveTokens | null): Authenticator {
+async function secureAuthenticator(settings: Settings, logger: Logger, liveTokens: LiveTokens | null, clock?: () => Date): Promise<Authenticator> {
   try {
-    const authenticator = chooseAuthenticator(settings, logger, liveTokens);
+    const authenticator = await chooseAuthenticator(settings, logger, liveTokens, clock);
     checkTransportSecurity(settings);
     return authenticator;
   } catch (error) {
@@ -286,7 +287,15 @@ function secureAuthenticator(settings: Settings, logger: Logger, liveTokens: Liv
   }
 }
 
-function chooseAuthenticator(settings: Settings, logger: Logger, liveTokens: LiveTokens | null): Authenticator {
+async function chooseAuthenticator(settings: Settings, logger: Logger, liveTokens: LiveTokens | null, clock?: () => Date): Promise<Authenticator> {
+  if (settings.oidc) {
+    const jwt = await JwtAuthenticator.create(settings.oidc, logger, clock);
+    logger.info(
+      { issuer: settings.oidc.issuer, audiences: settings.oidc.audiences, groupsMapped: jwt.groupsMapped, tokensFile: settings.tokensFile },
+      'single sign-on: bearer JWTs from CAIRN_OIDC_ISSUER',
+    );
+    return bearerAuthenticator(jwt, liveTokens);
+  }
   if (liveTokens) {
     logger.info({ tokensFile: settings.tokensFile }, 'bearer tokens from CAIRN_TOKENS_FILE (reloaded on change and SIGHUP) and service tokens');
     return tokenAuthenticator(liveTokens);

@@ -50,7 +50,7 @@ export class AuditExport {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://audit.invalid');
     if (req.method !== 'GET') return answer(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'GET only' } }, { allow: 'GET' });
-    const actor = authenticated(this.authenticator, req, res);
+    const actor = await authenticated(this.authenticator, req, res);
     if (!actor) return;
     try {
       const namespace = url.pathname === ACROSS || url.pathname === PREFIX ? null : decodedSegment(url.pathname.slice(PREFIX.length));

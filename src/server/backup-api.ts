@@ -28,7 +28,7 @@ export class BackupApi {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://backup.invalid');
     if (req.method !== 'GET') return answer(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'GET only' } }, { allow: 'GET' });
-    const actor = authenticated(this.authenticator, req, res);
+    const actor = await authenticated(this.authenticator, req, res);
     if (!actor) return;
     try {
       const name = url.pathname === LIST || url.pathname === PREFIX ? null : decodedSegment(url.pathname.slice(PREFIX.length));

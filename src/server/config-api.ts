@@ -45,7 +45,7 @@ export class ConfigApi {
     const url = new URL(req.url ?? '/', 'http://config.invalid');
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return answer(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'GET only' } }, { allow: 'GET, HEAD' });
-    const actor = authenticated(this.authenticator, req, res);
+    const actor = await authenticated(this.authenticator, req, res);
     if (!actor) return;
     try {
       if (url.pathname.startsWith(BUNDLE)) return await this.bundle(req, res, actor, url);

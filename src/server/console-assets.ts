@@ -20,6 +20,16 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 const HASHED_PREFIX = '/assets/';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
+/** What the console needs to sign in with the identity provider (authorization code with PKCE). */
+export interface ConsoleSignOn {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly scopes: string;
+}
+
+/** The console reads its single sign-on settings here (`null`: none). Not a file: it is answered from memory. */
+export const SIGN_ON_PATH = '/sign-on.json';
+
 export interface ConsoleAssets {
   /** Answers GET/HEAD for the console's paths (`/`, `/index.html`, `/assets/…`, top-level files); false: not ours. */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
@@ -29,14 +39,22 @@ export interface ConsoleAssets {
  * The web console, served from its build directory (CAIRN_CONSOLE_DIR). The console routes on the URL hash, so the
  * only page is index.html. Everything else Cairn serves (/graphql, /healthz, …) never reaches this handler.
  */
-export function consoleAssets(directory: string): ConsoleAssets {
+export function consoleAssets(directory: string, signOn: ConsoleSignOn | null = null): ConsoleAssets {
   const root = path.resolve(directory);
+  // The console fetches the provider's discovery document and exchanges the code at its token endpoint.
+  const provider = signOn ? new URL(signOn.issuer).origin : null;
   return {
     handle(req, res) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return false;
       const pathname = pathnameOf(req.url);
+      if (pathname === SIGN_ON_PATH) {
+        const body = JSON.stringify(signOn);
+        res.writeHead(200, { ...securityHeaders(req, provider), 'content-type': CONTENT_TYPES['.json']!, 'cache-control': 'no-cache' });
+        res.end(req.method === 'HEAD' ? undefined : body);
+        return true;
+      }
       if (pathname === null || !isConsolePath(pathname)) return false;
-      void serve(root, pathname, req, res).catch(() => {
+      void serve(root, pathname, req, res, provider).catch(() => {
         if (!res.headersSent) sendPage(res, 500, 'Console unavailable', 'The console could not be read from disk.', req);
         else res.destroy();
       });
@@ -59,7 +77,7 @@ function isConsolePath(pathname: string): boolean {
   return /^\/[\w.-]+\.[a-z0-9]+$/i.test(pathname) && path.extname(pathname).toLowerCase() in CONTENT_TYPES;
 }
 
-async function serve(root: string, pathname: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serve(root: string, pathname: string, req: IncomingMessage, res: ServerResponse, provider: string | null): Promise<void> {
   const index = path.join(root, 'index.html');
   if (!(await isFile(index))) {
     sendPage(
@@ -79,7 +97,7 @@ async function serve(root: string, pathname: string, req: IncomingMessage, res: 
   }
   const body = await readFile(file);
   res.writeHead(200, {
-    ...securityHeaders(req),
+    ...securityHeaders(req, provider),
     'content-type': type,
     'content-length': body.length,
     'cache-control': pathname.startsWith(HASHED_PREFIX) ? IMMUTABLE : 'no-cache',
@@ -118,7 +136,7 @@ async function isFile(file: string): Promise<boolean> {
  * Only the console's own scripts, styles and images; its only connections are to this server's /graphql, over
  * HTTP and WebSocket (named with the request's host: older browsers do not count ws: as 'self').
  */
-function contentSecurityPolicy(req: IncomingMessage): string {
+function contentSecurityPolicy(req: IncomingMessage, provider: string | null): string {
   const host = req.headers.host;
   const sockets = host && /^[\w.:[\]-]+$/.test(host) ? ` ws://${host} wss://${host}` : '';
   return [
@@ -127,7 +145,7 @@ function contentSecurityPolicy(req: IncomingMessage): string {
     "style-src 'self'",
     "img-src 'self' data:",
     "font-src 'self'",
-    `connect-src 'self'${sockets}`,
+    `connect-src 'self'${sockets}${provider ? ` ${provider}` : ''}`,
     "manifest-src 'self'",
     "base-uri 'none'",
     "form-action 'none'",
@@ -135,9 +153,9 @@ function contentSecurityPolicy(req: IncomingMessage): string {
   ].join('; ');
 }
 
-function securityHeaders(req: IncomingMessage): Record<string, string> {
+function securityHeaders(req: IncomingMessage, provider: string | null = null): Record<string, string> {
   return {
-    'content-security-policy': contentSecurityPolicy(req),
+    'content-security-policy': contentSecurityPolicy(req, provider),
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
     'x-frame-options': 'DENY',

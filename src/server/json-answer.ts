@@ -17,8 +17,8 @@ export function answer(res: ServerResponse, status: number, body: unknown, heade
 }
 
 /** The request's actor, by its bearer token as for GraphQL; null (401 answered) without a valid one. */
-export function authenticated(authenticator: Authenticator, req: IncomingMessage, res: ServerResponse): Actor | null {
-  const authentication = authenticator.authenticate(req.headers.authorization);
+export async function authenticated(authenticator: Authenticator, req: IncomingMessage, res: ServerResponse): Promise<Actor | null> {
+  const authentication = await authenticator.authenticate(req.headers.authorization);
   if (authentication.ok) return { operator: authentication.operator, ip: req.socket.remoteAddress ?? 'unknown' };
   answer(res, 401, { error: { code: 'UNAUTHENTICATED', message: `unauthenticated: ${authentication.reason} token` } });
   return null;

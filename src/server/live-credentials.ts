@@ -26,7 +26,7 @@ export class LiveCredentials {
   private readonly stop: (() => void) | null;
 
   constructor(private readonly authenticator: Authenticator) {
-    this.stop = authenticator.onCredentialsChange?.(() => this.recheck()) ?? null;
+    this.stop = authenticator.onCredentialsChange?.(() => void this.recheck()) ?? null;
   }
 
   /** Follows a connection until the returned function is called (when it closes). */
@@ -36,9 +36,10 @@ export class LiveCredentials {
     return () => this.held.delete(entry);
   }
 
-  recheck(): void {
-    for (const entry of this.held) {
-      const result = this.authenticator.authenticate(entry.credential);
+  async recheck(): Promise<void> {
+    for (const entry of [...this.held]) {
+      const result = await this.authenticator.authenticate(entry.credential);
+      if (!this.held.has(entry)) continue;
       if (result.ok && sameOperator(result.operator, entry.operator)) continue;
       this.held.delete(entry);
       if (result.ok) entry.close(CREDENTIALS_CHANGED, 'credentials changed: reconnect');

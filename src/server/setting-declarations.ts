@@ -22,7 +22,7 @@ import { atLeastOne, count, flag, httpUrl, list, optionalText, parsedBy, text } 
  */
 export const SERVER_SETTINGS = z.object({
   CAIRN_DATA_DIR: text('repos').describe('where namespace repositories live (`<name>.git`, bare)'),
-  CAIRN_HOST: text('127.0.0.1').describe('listen address (non-loopback needs a tokens file, and TLS or `CAIRN_TLS_TERMINATED_BY_PROXY`)'),
+  CAIRN_HOST: text('127.0.0.1').describe('listen address (non-loopback needs a tokens file or single sign-on, and TLS or `CAIRN_TLS_TERMINATED_BY_PROXY`)'),
   CAIRN_PORT: count(4000).describe('listen port (`0`: any free port)'),
   CAIRN_TOKENS_FILE: optionalText().describe('bearer tokens and roles (see above); without it, a local development identity on loopback only'),
   CAIRN_TLS_CERT: optionalText().describe(
@@ -189,6 +189,34 @@ export const ETCD_SETTINGS = z.object({
   ),
 });
 
+/** Read only when CAIRN_OIDC_ISSUER is set: single sign-on with an OpenID Connect provider (docs/sso.md). */
+export const OIDC_SETTINGS = z.object({
+  CAIRN_OIDC_ISSUER: optionalText().describe(
+    "the OpenID Connect provider's issuer URL, exactly as its tokens' `iss` says: bearer tokens that are JWTs are verified against its keys (docs/sso.md); unset: no single sign-on",
+  ),
+  CAIRN_OIDC_AUDIENCE: list().describe("audiences Cairn accepts in a token's `aud`, comma-separated (needed with `CAIRN_OIDC_ISSUER`)"),
+  CAIRN_OIDC_JWKS_URI: optionalText().describe("where the provider's signing keys are; unset: the `jwks_uri` of the issuer's discovery document"),
+  CAIRN_OIDC_ROLES: optionalText().describe('groups → roles per namespace, YAML or JSON (`platform-admins: {"*": admin}`; docs/sso.md)'),
+  CAIRN_OIDC_ROLES_FILE: optionalText().describe('the same mapping read from a file (one of the two)'),
+  CAIRN_OIDC_GROUPS_CLAIM: text('groups').describe("the claim holding the token's groups (a list of names)"),
+  CAIRN_OIDC_NAME_CLAIM: text('name').describe("the claim giving the commit author's name (a token without it is recorded by its `sub`)"),
+  CAIRN_OIDC_EMAIL_CLAIM: text('email').describe("the claim giving the commit author's email (a token without it is refused)"),
+  CAIRN_OIDC_CLOCK_SKEW_SECONDS: count(30).describe('leeway on `exp` and `nbf` for clocks that disagree, at most 300'),
+  CAIRN_OIDC_JWKS_TIMEOUT_MS: atLeastOne(5_000).describe(
+    "longest wait for the provider's keys (or discovery document); past it the request is refused as unauthenticated, and tried again by the next one",
+  ),
+  CAIRN_OIDC_JWKS_COOLDOWN_MS: count(30_000).describe(
+    'after the keys were fetched, how long a token with an unknown `kid` waits before it may fetch them again',
+  ),
+  CAIRN_OIDC_CONSOLE_CLIENT_ID: optionalText().describe(
+    "the web console's client at the provider (public, authorization code with PKCE, redirect URI `<Cairn's URL>/`): the console then offers single sign-on; add it to `CAIRN_OIDC_AUDIENCE` (the console sends the ID token)",
+  ),
+  CAIRN_OIDC_CONSOLE_SCOPES: text('openid profile email').describe(
+    'scopes the console asks for (add the one that brings the groups claim, if the provider has one)',
+  ),
+  CAIRN_OIDC_MAX_TOKEN_BYTES: atLeastOne(8_192).describe('longest JWT accepted; a longer one is refused before it is parsed'),
+});
+
 function parseOperator(text: string): { name: string; email: string } {
   const match = /^\s*(.*?)\s*<([^<>\s]+@[^<>\s]+)>\s*$/.exec(text);
   if (!match?.[1]) throw new Error(`must read 'Name <email>', got '${text}'`);
@@ -196,4 +224,4 @@ function parseOperator(text: string): { name: string; email: string } {
 }
 
 /** In README's order. */
-export const SETTING_DECLARATIONS = [SERVER_SETTINGS, CLUSTER_SETTINGS, ETCD_SETTINGS] as const;
+export const SETTING_DECLARATIONS = [SERVER_SETTINGS, CLUSTER_SETTINGS, ETCD_SETTINGS, OIDC_SETTINGS] as const;

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import type { RolloutSettings, WebhookSettings } from '../services/cairn.js';
 import type { EtcdDeliverySettings } from '../services/etcd-delivery.js';
-import { CLUSTER_SETTINGS, ETCD_SETTINGS, SERVER_SETTINGS } from './setting-declarations.js';
+import { CLUSTER_SETTINGS, ETCD_SETTINGS, OIDC_SETTINGS, SERVER_SETTINGS } from './setting-declarations.js';
 import type { LimitSettings } from './use-limits.js';
 
 /**
@@ -71,6 +71,8 @@ export interface Settings {
   readonly cluster: ClusterSettings | null;
   /** etcd as a delivery target; null: none (CAIRN_ETCD_ENDPOINTS unset). */
   readonly etcd: EtcdSettings | null;
+  /** Single sign-on; null: none (CAIRN_OIDC_ISSUER unset). */
+  readonly oidc: OidcSettings | null;
   /** The change feed's slow-subscriber and event-size bounds. */
   readonly feed: FeedSettings;
   /** Who may read /metrics, and how many operation names it keeps apart. */
@@ -126,6 +128,30 @@ export interface EtcdSettings extends EtcdDeliverySettings {
   readonly auth: { readonly username: string; readonly password: string } | null;
   /** CAIRN_ETCD_TIMEOUT_MS */
   readonly timeoutMs: number;
+}
+
+/** Read only when CAIRN_OIDC_ISSUER is set. */
+export interface OidcSettings {
+  /** CAIRN_OIDC_ISSUER */
+  readonly issuer: string;
+  /** CAIRN_OIDC_AUDIENCE */
+  readonly audiences: readonly string[];
+  /** CAIRN_OIDC_JWKS_URI; null: from the discovery document. */
+  readonly jwksUri: string | null;
+  /** CAIRN_OIDC_ROLES, or CAIRN_OIDC_ROLES_FILE resolved: where the group → roles mapping is. */
+  readonly roles: { readonly text: string } | { readonly file: string } | null;
+  /** CAIRN_OIDC_GROUPS_CLAIM, CAIRN_OIDC_NAME_CLAIM, CAIRN_OIDC_EMAIL_CLAIM */
+  readonly claims: { readonly groups: string; readonly name: string; readonly email: string };
+  /** CAIRN_OIDC_CLOCK_SKEW_SECONDS */
+  readonly clockSkewSeconds: number;
+  /** CAIRN_OIDC_JWKS_TIMEOUT_MS */
+  readonly jwksTimeoutMs: number;
+  /** CAIRN_OIDC_JWKS_COOLDOWN_MS */
+  readonly jwksCooldownMs: number;
+  /** CAIRN_OIDC_MAX_TOKEN_BYTES */
+  readonly maxTokenBytes: number;
+  /** CAIRN_OIDC_CONSOLE_CLIENT_ID, CAIRN_OIDC_CONSOLE_SCOPES; null: the console offers token sign-in only. */
+  readonly console: { readonly clientId: string; readonly scopes: string } | null;
 }
 
 export interface FeedSettings {
@@ -216,6 +242,53 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
     },
     cluster: readClusterSettings(env),
     etcd: readEtcdSettings(env),
+    oidc: readOidcSettings(env, cwd),
+  };
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** The most clock disagreement CAIRN_OIDC_CLOCK_SKEW_SECONDS may forgive: more would keep expired tokens alive. */
+const MAX_CLOCK_SKEW_SECONDS = 300;
+
+function readOidcSettings(env: Env, cwd: string): OidcSettings | null {
+  if (!env.CAIRN_OIDC_ISSUER?.trim()) return null;
+  const o = parsed(OIDC_SETTINGS, env);
+  const issuer = o.CAIRN_OIDC_ISSUER ?? '';
+  const jwksUri = o.CAIRN_OIDC_JWKS_URI;
+  for (const [name, url] of [
+    ['CAIRN_OIDC_ISSUER', issuer],
+    ['CAIRN_OIDC_JWKS_URI', jwksUri],
+  ] as const) {
+    if (url !== null && !isHttpUrl(url)) throw new Error(`${name} must be an http(s) URL, got '${url}'`);
+  }
+  if (o.CAIRN_OIDC_AUDIENCE.length === 0) throw new Error('CAIRN_OIDC_ISSUER needs CAIRN_OIDC_AUDIENCE: a token made for another service must not be accepted');
+  if (o.CAIRN_OIDC_ROLES !== null && o.CAIRN_OIDC_ROLES_FILE !== null) throw new Error('CAIRN_OIDC_ROLES and CAIRN_OIDC_ROLES_FILE: set one of the two');
+  if (o.CAIRN_OIDC_CLOCK_SKEW_SECONDS > MAX_CLOCK_SKEW_SECONDS) {
+    throw new Error(`CAIRN_OIDC_CLOCK_SKEW_SECONDS must be at most ${MAX_CLOCK_SKEW_SECONDS}, got ${o.CAIRN_OIDC_CLOCK_SKEW_SECONDS}`);
+  }
+  return {
+    issuer,
+    audiences: o.CAIRN_OIDC_AUDIENCE,
+    jwksUri,
+    roles:
+      o.CAIRN_OIDC_ROLES !== null
+        ? { text: o.CAIRN_OIDC_ROLES }
+        : o.CAIRN_OIDC_ROLES_FILE !== null
+          ? { file: path.resolve(cwd, o.CAIRN_OIDC_ROLES_FILE) }
+          : null,
+    claims: { groups: o.CAIRN_OIDC_GROUPS_CLAIM, name: o.CAIRN_OIDC_NAME_CLAIM, email: o.CAIRN_OIDC_EMAIL_CLAIM },
+    clockSkewSeconds: o.CAIRN_OIDC_CLOCK_SKEW_SECONDS,
+    jwksTimeoutMs: o.CAIRN_OIDC_JWKS_TIMEOUT_MS,
+    jwksCooldownMs: o.CAIRN_OIDC_JWKS_COOLDOWN_MS,
+    maxTokenBytes: o.CAIRN_OIDC_MAX_TOKEN_BYTES,
+    console: o.CAIRN_OIDC_CONSOLE_CLIENT_ID === null ? null : { clientId: o.CAIRN_OIDC_CONSOLE_CLIENT_ID, scopes: o.CAIRN_OIDC_CONSOLE_SCOPES },
   };
 }
 

@@ -9,6 +9,7 @@ import type { Authenticator } from './authenticator.js';
 import { clientAddressKey } from './client-address.js';
 import { reportClientProtocolErrors } from './client-protocol-errors.js';
 import { ConnectionQuota } from './connection-quota.js';
+import { EXPIRED_CLOSE_CODE, endWhenExpired } from './expiring-connection.js';
 import { LiveCredentials } from './live-credentials.js';
 import { PendingConnections } from './pending-connections.js';
 import { requestIdFrom } from './request-id.js';
@@ -54,7 +55,8 @@ type EnvelopedArgs = ExecutionArgs & { rootValue: { execute: (a: ExecutionArgs) 
 
 /**
  * graphql-ws on the same port and path as HTTP. The token is read once at connection_init (connectionParams
- * `authorization`, or the upgrade request's header); an unknown token closes the socket with 4403.
+ * `authorization`, or the upgrade request's header); an unknown token closes the socket with 4403, and so does a
+ * single sign-on token's expiry.
  *
  * What one client may hold is bounded: a message's size (1009 past it), its open sockets per address (429 at the
  * upgrade), the sockets server-wide still awaiting connection_init (the oldest closed with 1013), and the operations
@@ -98,14 +100,15 @@ export function attachWebSocket(
   const disposable = useServer<Record<string, unknown>, ConnectionExtra>(
     {
       connectionInitWaitTimeout: 5_000,
-      onConnect: (ctx) => {
+      onConnect: async (ctx) => {
         pending.initialised(ctx.extra.socket);
         const fromParams = typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : null;
         const credential = fromParams ?? ctx.extra.request.headers.authorization;
-        const result = authenticator.authenticate(credential);
+        const result = await authenticator.authenticate(credential);
         if (!result.ok) return false;
+        const { socket } = ctx.extra;
+        if ('expiresAt' in result) endWhenExpired(socket, result.expiresAt, () => socket.close(EXPIRED_CLOSE_CODE, 'token expired'));
         ctx.extra.actor = { operator: result.operator, ip: ctx.extra.request.socket.remoteAddress ?? 'unknown' };
-        const socket = ctx.extra.socket;
         socket.once(
           'close',
           live.track(credential, result.operator, (code, reason) => socket.close(code, reason)),

@@ -14,6 +14,7 @@ import { createBlobSource } from '../services/blob-source.js';
 import type { Cairn } from '../services/cairn.js';
 import type { SlowSubscriberError } from '../services/feed-errors.js';
 import type { Authenticator } from './authenticator.js';
+import { endWhenExpired } from './expiring-connection.js';
 import { LiveCredentials } from './live-credentials.js';
 import type { CairnMetrics } from './metrics.js';
 import { requestIdFrom } from './request-id.js';
@@ -111,11 +112,11 @@ export function createCairnYoga(options: YogaOptions): CairnYoga {
       useMetrics(options.metrics),
       useSharedEventResults(options.metrics),
     ],
-    context: ({ request, req, res, actor, logger: wsLogger, onSlowSubscriber, transport }) => ({
+    context: async ({ request, req, res, actor, logger: wsLogger, onSlowSubscriber, transport }) => ({
       cairn,
       blobs: createBlobSource(new WorkBudget('CAIRN_MAX_READ_BYTES', options.maxReadBytes, 'bytes of documents one request reads')),
       logger: wsLogger ?? logger.child({ requestId: requestIds.get(request) ?? requestIdFrom(request.headers.get('x-request-id')) }),
-      actor: actor ?? authenticateHttp(authenticator, request, req, res, live),
+      actor: actor ?? (await authenticateHttp(authenticator, request, req, res, live)),
       onSlowSubscriber: onSlowSubscriber ?? (res ? disconnectSlowSseResponse(res, options.slowSubscriberGraceMs) : undefined),
       // graphql-ws writes its messages itself: over a WebSocket, values are built.
       splices: transport === 'ws' ? undefined : new ResponseSplices(),
@@ -123,26 +124,26 @@ export function createCairnYoga(options: YogaOptions): CairnYoga {
   });
 }
 
-function authenticateHttp(
+async function authenticateHttp(
   authenticator: Authenticator,
   request: Request,
   req: IncomingMessage | undefined,
   res: ServerResponse | undefined,
   live: LiveCredentials,
-): Actor {
+): Promise<Actor> {
   const credential = request.headers.get('authorization');
-  const result = authenticator.authenticate(credential);
+  const result = await authenticator.authenticate(credential);
   if (!result.ok) {
     throw createGraphQLError(`unauthenticated: ${result.reason} token`, {
       extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } },
     });
   }
   // Only an event stream lives long enough to outlast its token; it is cut off (the client reconnects and is refused).
-  if (res && request.headers.get('accept')?.includes('text/event-stream'))
-    res.once(
-      'close',
-      live.track(credential, result.operator, () => res.destroy()),
-    );
+  if (res && request.headers.get('accept')?.includes('text/event-stream')) {
+    res.once('close', live.track(credential, result.operator, () => res.destroy()));
+    // A single sign-on token's expiry is no credentials change the tokens announce: it is timed on its own.
+    if ('expiresAt' in result) endWhenExpired(res, result.expiresAt, () => res.destroy());
+  }
   return { operator: result.operator, ip: req?.socket.remoteAddress ?? 'unknown' };
 }
 

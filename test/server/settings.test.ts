@@ -47,6 +47,7 @@ describe('readSettings', () => {
       readyWaitMs: 30_000,
       keepAliveMs: 65_000,
       etcd: null,
+      oidc: null,
       webhooks: {
         retrySchedule: [5000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
         timeoutMs: 15_000,

@@ -5,7 +5,7 @@ import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Client, createClient } from 'graphql-ws';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import WebSocket from 'ws';
 import type { FaultHook } from '../../src/git/durable-file.js';
 import { type RunningServer, startServer } from '../../src/server/app.js';
@@ -51,6 +51,8 @@ export interface HarnessOptions {
   readonly env?: Record<string, string>;
   readonly faults?: FaultHook;
   readonly clock?: () => Date;
+  /** The server's logger; silent (or TEST_LOG_LEVEL) by default. */
+  readonly logger?: Logger;
   /** `in-process` unless the test is about what the HTTP server does before yoga. */
   readonly transport?: GqlTransport;
 }
@@ -73,7 +75,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const start = (): Promise<RunningServer> =>
     startServer(settings, {
-      logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+      logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
       ...(options.faults ? { faults: options.faults } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     });
