@@ -140,7 +140,10 @@ async function authenticateHttp(
   }
   // Only an event stream lives long enough to outlast its token; it is cut off (the client reconnects and is refused).
   if (res && request.headers.get('accept')?.includes('text/event-stream')) {
-    res.once('close', live.track(credential, result.operator, () => res.destroy()));
+    res.once(
+      'close',
+      live.track(credential, result.operator, () => res.destroy()),
+    );
     // A single sign-on token's expiry is no credentials change the tokens announce: it is timed on its own.
     if ('expiresAt' in result) endWhenExpired(res, result.expiresAt, () => res.destroy());
   }
