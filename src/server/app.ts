@@ -27,6 +27,7 @@ import { RedisInstanceSharing } from './redis-instance-sharing.js';
 import { AgentApi } from './agent-api.js';
 import { ConfigApi } from './config-api.js';
 import { AuditExport } from './audit-export.js';
+import { loadSecretCipher } from './secrets-key.js';
 import { TokenRegistry } from './token-registry.js';
 import { attachWebSocket } from './websocket.js';
 import { type CairnYoga, createCairnYoga } from './yoga.js';
@@ -66,6 +67,8 @@ export interface StartOptions {
 export async function startServer(settings: Settings, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: settings.logLevel });
   const authenticator = await chooseAuthenticator(settings, logger);
+  // Before listening: a secrets key that cannot be loaded stops the start (see secrets-key.ts).
+  const secrets = await loadSecretCipher(settings.secrets);
   const remote = settings.cluster ? createRemote(settings.cluster) : null;
   configureDocumentParser({ threads: settings.parseThreads });
   packHandles.setLimit(settings.maxOpenPacks);
@@ -132,7 +135,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       store,
       events: options.events ?? new EventTarget(),
       logger,
-      write: { committer: settings.committer, maxDocumentBytes: settings.maxDocumentBytes, clock: options.clock ?? (() => new Date()) },
+      write: { committer: settings.committer, maxDocumentBytes: settings.maxDocumentBytes, clock: options.clock ?? (() => new Date()), secrets },
       webhooks: settings.webhooks,
       rollouts: settings.rollouts,
       ...(redis ? { deliveryLog: new RedisDeliveryLog(redis.publish, settings.webhooks.logSize) } : {}),

@@ -25,6 +25,12 @@ export const SERVER_SETTINGS = z.object({
   CAIRN_HOST: text('127.0.0.1').describe('listen address (non-loopback needs a tokens file)'),
   CAIRN_PORT: count(4000).describe('listen port (`0`: any free port)'),
   CAIRN_TOKENS_FILE: optionalText().describe('bearer tokens and roles (see above); without it, a local development identity on loopback only'),
+  CAIRN_SECRETS_KEY_FILE: optionalText().describe(
+    'age identity file (`age-keygen` format) that encrypts and decrypts the values namespace policies mark secret (see Secrets); missing or unreadable: the server refuses to start; unset: writes of secret values are refused',
+  ),
+  CAIRN_SECRETS_RECIPIENTS: list().describe(
+    'further age recipients (`age1...`, comma-separated) every secret value is also encrypted to, e.g. an offline recovery key',
+  ),
   CAIRN_FSYNC: flag(true).describe('fsync objects, ref and directories before acknowledging a write'),
   CAIRN_MAX_DOCUMENT_BYTES: count(DEFAULT_MAX_DOCUMENT_BYTES).describe('largest document accepted'),
   CAIRN_PARSE_THREADS: count(DEFAULT_PARSE_THREADS)

@@ -19,6 +19,8 @@ export interface Settings {
   readonly port: number;
   /** CAIRN_TOKENS_FILE, resolved; null: a local development identity on loopback only. */
   readonly tokensFile: string | null;
+  /** CAIRN_SECRETS_KEY_FILE (resolved; null: none) and CAIRN_SECRETS_RECIPIENTS. */
+  readonly secrets: { readonly keyFile: string | null; readonly recipients: readonly string[] };
   /** LOG_LEVEL */
   readonly logLevel: string;
   /** CAIRN_FSYNC */
@@ -145,6 +147,7 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
     host: s.CAIRN_HOST,
     port: s.CAIRN_PORT,
     tokensFile: s.CAIRN_TOKENS_FILE === null ? null : path.resolve(cwd, s.CAIRN_TOKENS_FILE),
+    secrets: { keyFile: s.CAIRN_SECRETS_KEY_FILE === null ? null : path.resolve(cwd, s.CAIRN_SECRETS_KEY_FILE), recipients: s.CAIRN_SECRETS_RECIPIENTS },
     logLevel: s.LOG_LEVEL,
     fsync: s.CAIRN_FSYNC,
     maxDocumentBytes: s.CAIRN_MAX_DOCUMENT_BYTES,

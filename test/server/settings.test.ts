@@ -21,6 +21,7 @@ describe('readSettings', () => {
       host: '127.0.0.1',
       port: 4000,
       tokensFile: null,
+      secrets: { keyFile: null, recipients: [] },
       logLevel: 'info',
       fsync: true,
       maxDocumentBytes: 1_048_576,

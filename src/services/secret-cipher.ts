@@ -1,0 +1,30 @@
+import { Decrypter, Encrypter, armor, identityToRecipient } from 'age-encryption';
+import type { JsonValue } from '../domain/json-value.js';
+
+/** Encrypts one value for the server's recipients and decrypts what its identity can. */
+export interface SecretCipher {
+  /** The value's JSON, age-encrypted and armored (a fresh, randomized ciphertext each time). */
+  seal(value: JsonValue): Promise<string>;
+  /** The value inside `sealed`; rejects when it is not an age file this identity opens or not JSON inside. */
+  open(sealed: string): Promise<JsonValue>;
+}
+
+/**
+ * A cipher with the age `identity` (`AGE-SECRET-KEY-1...`): values are encrypted to its own recipient and to
+ * `extraRecipients` (`age1...`), so that whoever holds one of their keys can decrypt a stored value with `age -d`.
+ */
+export async function ageCipher(identity: string, extraRecipients: readonly string[] = []): Promise<SecretCipher> {
+  const recipients = [await identityToRecipient(identity), ...extraRecipients];
+  const decrypter = new Decrypter();
+  decrypter.addIdentity(identity);
+  return {
+    async seal(value) {
+      const encrypter = new Encrypter();
+      for (const recipient of recipients) encrypter.addRecipient(recipient);
+      return armor.encode(await encrypter.encrypt(JSON.stringify(value)));
+    },
+    async open(sealed) {
+      return JSON.parse(await decrypter.decrypt(armor.decode(sealed), 'text')) as JsonValue;
+    },
+  };
+}

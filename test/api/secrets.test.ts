@@ -1,0 +1,208 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { generateX25519Identity } from 'age-encryption';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '../../src/server/app.js';
+import { readSettings } from '../../src/server/settings.js';
+import { ageCipher } from '../../src/services/secret-cipher.js';
+import { type Harness, startHarness } from '../support/harness.js';
+import { CREATE_NAMESPACE, ERROR_FIELDS } from '../support/operations.js';
+
+const POLICY = { secrets: ['services/*/db.yaml#/password', '**/credentials/**', 'app.json#/missing'] };
+const PUT = `mutation($input: PutConfigInput!) { putConfig(input: $input) { __typename ... on WritePayload { status version { hash } } ${ERROR_FIELDS} ... on SecretError { path pointer } } }`;
+const PLAINTEXT = 'hunter2-plaintext';
+
+interface PutResult {
+  __typename: string;
+  status?: string;
+  code?: string;
+  path?: string;
+  pointer?: string;
+}
+
+/** An identity file as `age-keygen` writes it. */
+async function keyFile(dir: string, name: string): Promise<{ file: string; identity: string }> {
+  const identity = await generateX25519Identity();
+  const file = path.join(dir, name);
+  writeFileSync(file, `# created: 2026-12-07T10:00:00Z\n# public key: (see identity)\n${identity}\n`);
+  return { file, identity };
+}
+
+describe('secret values are encrypted in Git', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cairn-secrets-'));
+  let h: Harness;
+  let identity: string;
+  const head = (ns: string): string => h.git(ns, 'rev-parse', 'HEAD').trim();
+  const put = async (ns: string, p: string, body: { content?: unknown; text?: string }): Promise<PutResult> => {
+    let expectedVersion: string | null = null;
+    try {
+      h.git(ns, 'rev-parse', '--verify', '-q', `HEAD:${p}`);
+      expectedVersion = head(ns);
+    } catch {
+      // a new document
+    }
+    const res = await h.gql<{ putConfig: PutResult }>(PUT, { input: { namespace: ns, path: p, expectedVersion, ...body } });
+    expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+    return res.data.putConfig;
+  };
+  /** Every object of the repository, every version: what `git log -p` shows of all of them. */
+  const history = (ns: string): string => h.git(ns, 'log', '-p', '--all');
+
+  beforeAll(async () => {
+    const key = await keyFile(dir, 'key.txt');
+    identity = key.identity;
+    h = await startHarness({ env: { CAIRN_SECRETS_KEY_FILE: key.file } });
+    await h.gql(CREATE_NAMESPACE, { name: 'shop' });
+    expect((await put('shop', '.cairn/policy.json', { content: POLICY })).status).toBe('COMMITTED');
+  });
+  afterAll(async () => {
+    await h.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores a secret pointer encrypted, keeping structure, keys, comments and other values readable', async () => {
+    const text = `# the api's database\nhost: db.internal\nport: 5432\npassword: ${PLAINTEXT}  # rotated yearly\n`;
+    expect((await put('shop', 'services/api/db.yaml', { text })).status).toBe('COMMITTED');
+    const stored = h.git('shop', 'show', 'HEAD:services/api/db.yaml');
+    expect(stored).toContain("# the api's database\nhost: db.internal\nport: 5432\n");
+    expect(stored).toContain('-----BEGIN AGE ENCRYPTED FILE-----');
+    expect(stored).not.toContain(PLAINTEXT);
+    const sealed = (await import('yaml')).parse(stored) as { password: string };
+    expect(await (await ageCipher(identity)).open(sealed.password)).toBe(PLAINTEXT);
+    expect(history('shop')).not.toContain(PLAINTEXT);
+    h.git('shop', 'fsck', '--strict');
+  });
+
+  it('encrypts every value of a document under a secret glob, each keeping its type', async () => {
+    const content = { user: 'svc', token: PLAINTEXT, retries: 3, tls: true, nested: { list: [PLAINTEXT, null] }, empty: {} };
+    expect((await put('shop', 'prod/credentials/api.json', { content })).status).toBe('COMMITTED');
+    const stored = JSON.parse(h.git('shop', 'show', 'HEAD:prod/credentials/api.json')) as Record<string, unknown>;
+    expect(Object.keys(stored)).toEqual(Object.keys(content));
+    expect(stored.empty).toEqual({});
+    const cipher = await ageCipher(identity);
+    const nested = stored.nested as { list: string[] };
+    expect(await cipher.open(stored.retries as string)).toBe(3);
+    expect(await cipher.open(stored.tls as string)).toBe(true);
+    expect(await cipher.open(nested.list[1] as string)).toBe(null);
+    expect(history('shop')).not.toContain(PLAINTEXT);
+  });
+
+  it('keeps the stored ciphertext when a write brings the same value, in plaintext, encrypted or redacted', async () => {
+    const before = head('shop');
+    const stored = h.git('shop', 'show', 'HEAD:prod/credentials/api.json');
+    const same = { user: 'svc', token: PLAINTEXT, retries: 3, tls: true, nested: { list: [PLAINTEXT, null] }, empty: {} };
+    expect((await put('shop', 'prod/credentials/api.json', { content: same })).status).toBe('UNCHANGED');
+    expect((await put('shop', 'prod/credentials/api.json', { text: stored })).status).toBe('UNCHANGED');
+    const redacted = { ...JSON.parse(stored), token: '[secret]' } as Record<string, unknown>;
+    expect((await put('shop', 'prod/credentials/api.json', { content: redacted })).status).toBe('UNCHANGED');
+    expect(head('shop')).toBe(before);
+    // A changed value is encrypted anew; the others keep their ciphertext.
+    expect((await put('shop', 'prod/credentials/api.json', { content: { ...same, token: 'rotated-value' } })).status).toBe('COMMITTED');
+    const after = JSON.parse(h.git('shop', 'show', 'HEAD:prod/credentials/api.json')) as Record<string, unknown>;
+    expect(after.user).toBe(JSON.parse(stored).user);
+    expect(after.token).not.toBe(JSON.parse(stored).token);
+    expect(history('shop')).not.toContain('rotated-value');
+  });
+
+  it("encrypts the values an overlay sets for its base's secrets, and only those", async () => {
+    const patch = [
+      { op: 'replace', path: '/password', value: `${PLAINTEXT}-eu` },
+      { op: 'replace', path: '/host', value: 'eu.db.internal' },
+    ];
+    expect((await put('shop', 'services/api/db.overlays/eu.patch.json', { content: patch })).status).toBe('COMMITTED');
+    const stored = JSON.parse(h.git('shop', 'show', 'HEAD:services/api/db.overlays/eu.patch.json')) as { op: string; path: string; value: string }[];
+    expect(stored.map((o) => [o.op, o.path])).toEqual([
+      ['replace', '/password'],
+      ['replace', '/host'],
+    ]);
+    expect(stored[1]?.value).toBe('eu.db.internal');
+    expect(await (await ageCipher(identity)).open(stored[0]?.value as string)).toBe(`${PLAINTEXT}-eu`);
+    expect(history('shop')).not.toContain(`${PLAINTEXT}-eu`);
+  });
+
+  it('refuses a value encrypted to another key, and the redaction marker where nothing is stored: nothing committed', async () => {
+    const before = head('shop');
+    const foreign = await (await ageCipher(await generateX25519Identity())).seal('x');
+    const unreadable = await put('shop', 'prod/credentials/new.json', { content: { a: foreign } });
+    expect(unreadable).toMatchObject({ __typename: 'SecretError', code: 'SECRET_UNREADABLE', path: 'prod/credentials/new.json', pointer: '/a' });
+    const unknown = await put('shop', 'prod/credentials/new.json', { content: { a: '[secret]' } });
+    expect(unknown).toMatchObject({ __typename: 'SecretError', code: 'SECRET_REDACTED_UNKNOWN', pointer: '/a' });
+    expect(head('shop')).toBe(before);
+  });
+
+  it('leaves a document alone when its secret pointer names nothing in it, and non-secret documents as written', async () => {
+    const text = '{"present": "visible-value"}\n';
+    expect((await put('shop', 'app.json', { text })).status).toBe('COMMITTED');
+    expect(h.git('shop', 'show', 'HEAD:app.json')).toBe(text);
+    const yaml = 'password: not-a-secret-here\n';
+    expect((await put('shop', 'services/api/other.yaml', { text: yaml })).status).toBe('COMMITTED');
+    expect(h.git('shop', 'show', 'HEAD:services/api/other.yaml')).toBe(yaml);
+  });
+
+  it('encrypts in the same write a secret its policy change introduces', async () => {
+    const res = await h.gql<{ applyChanges: PutResult }>(
+      `mutation($input: ApplyChangesInput!) { applyChanges(input: $input) { __typename ... on WritePayload { status } ${ERROR_FIELDS} } }`,
+      {
+        input: {
+          namespace: 'shop',
+          expectedVersion: head('shop'),
+          changes: [
+            { path: '.cairn/policy.json', content: { secrets: [...POLICY.secrets, 'flags.json#/apiKey'] } },
+            { path: 'flags.json', content: { apiKey: `${PLAINTEXT}-flags`, on: true } },
+          ],
+        },
+      },
+    );
+    expect(res.data.applyChanges.status).toBe('COMMITTED');
+    expect(JSON.parse(h.git('shop', 'show', 'HEAD:flags.json'))).toMatchObject({ on: true });
+    expect(history('shop')).not.toContain(`${PLAINTEXT}-flags`);
+  });
+});
+
+describe('without a secrets key', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('refuses a secret value (SECRETS_KEY_MISSING) rather than storing it, and still takes other writes', async () => {
+    await h.gql(CREATE_NAMESPACE, { name: 'bare' });
+    const write = (p: string, content: unknown, expectedVersion: string | null = null) =>
+      h.gql<{ putConfig: PutResult }>(PUT, { input: { namespace: 'bare', path: p, content, expectedVersion } });
+    expect((await write('.cairn/policy.json', POLICY)).data.putConfig.status).toBe('COMMITTED');
+    const before = h.git('bare', 'rev-parse', 'HEAD').trim();
+    const refused = (await write('prod/credentials/a.json', { token: PLAINTEXT })).data.putConfig;
+    expect(refused).toMatchObject({ __typename: 'SecretError', code: 'SECRETS_KEY_MISSING', path: 'prod/credentials/a.json', pointer: '/token' });
+    expect(h.git('bare', 'rev-parse', 'HEAD').trim()).toBe(before);
+    expect(h.git('bare', 'log', '-p', '--all')).not.toContain(PLAINTEXT);
+    expect((await write('app.json', { open: 1 })).data.putConfig.status).toBe('COMMITTED');
+  });
+});
+
+describe('a secrets key that cannot be loaded', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cairn-secrets-start-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const start = (env: Record<string, string>) =>
+    startServer(readSettings({ CAIRN_DATA_DIR: path.join(dir, 'repos'), CAIRN_PORT: '0', CAIRN_FSYNC: 'false', ...env }), {
+      logger: pino({ level: 'silent' }),
+    });
+
+  it('stops the start with an error naming the setting and the file, never its content', async () => {
+    await expect(start({ CAIRN_SECRETS_KEY_FILE: path.join(dir, 'absent.txt') })).rejects.toThrow(/CAIRN_SECRETS_KEY_FILE: cannot read .*absent\.txt.*ENOENT/);
+    writeFileSync(path.join(dir, 'garbage.txt'), 'AGE-SECRET-KEY-1NOTAKEY\n');
+    const garbage = start({ CAIRN_SECRETS_KEY_FILE: path.join(dir, 'garbage.txt') });
+    await expect(garbage).rejects.toThrow(/does not hold a valid age identity/);
+    await expect(garbage).rejects.not.toThrow(/NOTAKEY/);
+    writeFileSync(path.join(dir, 'empty.txt'), '# nothing\n');
+    await expect(start({ CAIRN_SECRETS_KEY_FILE: path.join(dir, 'empty.txt') })).rejects.toThrow(/exactly one age identity/);
+    const good = await keyFile(dir, 'good.txt');
+    await expect(start({ CAIRN_SECRETS_KEY_FILE: good.file, CAIRN_SECRETS_RECIPIENTS: 'age1bogus' })).rejects.toThrow(/CAIRN_SECRETS_RECIPIENTS/);
+    expect(execFileSync('ls', [dir]).toString()).not.toContain('repos-partial');
+  });
+});
