@@ -33,6 +33,7 @@ import { WebhookRegistry } from './webhooks/webhook-registry.js';
 import { WebhookSender } from './webhooks/webhook-sender.js';
 import { WebhookService, recordWebhookChange } from './webhooks/webhook-service.js';
 import { WritePipeline, type WriteSettings } from './write-pipeline.js';
+import { SecretReveal } from './secret-reveal.js';
 import { EnvironmentService } from './environments.js';
 import { EnvironmentDiff } from './environment-diff.js';
 import { ConfigComparison } from './config-comparison.js';
@@ -123,6 +124,8 @@ export interface Cairn {
   /** Every instance's applied state, for the replicas' sharing to feed what other replicas were told. */
   readonly instanceRegistry: InstanceRegistry;
   readonly blame: BlameService;
+  /** What each reader sees of secret values: plaintext with the secrets permission, else "[secret]" (docs/secrets.md). */
+  readonly secrets: SecretReveal;
   /** Delivers webhooks; started and stopped by the server (with several replicas, by one of them only). */
   readonly webhookDispatcher: WebhookDispatcher;
   /** Publishes environments to etcd and watches them there; null without CAIRN_ETCD_ENDPOINTS. Started by the server. */
@@ -231,6 +234,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
     clock,
   );
   return {
+    secrets: new SecretReveal(deps.write.secrets ?? null),
     namespaces: new NamespaceService(access),
     documents: new DocumentReader(access),
     history: new History(access),

@@ -128,12 +128,12 @@ async function baseValue(repo: GitRepository, base: BaseDocuments, path: string)
   }
 }
 
-/** YAML edited in place (comments and layout kept) when that says exactly the sealed value, else serialized. */
-function editedText(path: string, text: string, value: JsonValue, changes: readonly ValueChange[]): string {
+/** YAML edited in place (comments and layout kept) when that says exactly the edited value, else serialized. */
+export function editedText(path: string, text: string, value: JsonValue, changes: readonly ValueChange[]): string {
   let after: JsonValue | undefined = structuredClone(value);
   for (const change of changes) {
     const result = applyValueChange(after, change);
-    if (!result.ok) throw new Error(`sealing '${path}' could not replace a value it found`);
+    if (!result.ok) throw new Error(`'${path}': a value found in the document could not be replaced`);
     after = result.value;
   }
   const sealed = after ?? null;

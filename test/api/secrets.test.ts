@@ -8,8 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../src/server/app.js';
 import { readSettings } from '../../src/server/settings.js';
 import { ageCipher } from '../../src/services/secret-cipher.js';
-import { type Harness, startHarness } from '../support/harness.js';
+import { type Harness, type TestToken, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, ERROR_FIELDS } from '../support/operations.js';
+import { DEFINE_ENVIRONMENT, RELEASE } from '../support/environment-operations.js';
+import { ADMIN, EDITOR, VIEWER } from '../support/tokens.js';
 
 const POLICY = { secrets: ['services/*/db.yaml#/password', '**/credentials/**', 'app.json#/missing'] };
 const PUT = `mutation($input: PutConfigInput!) { putConfig(input: $input) { __typename ... on WritePayload { status version { hash } } ${ERROR_FIELDS} ... on SecretError { path pointer } } }`;
@@ -206,3 +208,121 @@ describe('a secrets key that cannot be loaded', () => {
     expect(execFileSync('ls', [dir]).toString()).not.toContain('repos-partial');
   });
 });
+
+describe('reads of secret values', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cairn-secrets-read-'));
+  const AGENT: TestToken = { token: 'ag-agent-token', name: 'Agent', email: 'agent@example.com', roles: { '*': 'agent' } };
+  const READ = `query($path: String!) { namespace(name: "vault") { ... on Namespace { config(path: $path) { __typename ... on ConfigDocument { content text } ... on Error { code message } } } } }`;
+  let h: Harness;
+  const read = async (p: string, token: string) => {
+    const res = await h.gql<{ namespace: { config: { content: Record<string, unknown>; text: string } } }>(READ, { path: p }, token);
+    return { document: res.data?.namespace?.config, errors: res.errors };
+  };
+  const head = (): string => h.git('vault', 'rev-parse', 'HEAD').trim();
+  const put = async (p: string, body: { content?: unknown; text?: string }, token: string, expectedVersion: string | null): Promise<PutResult> =>
+    (await h.gql<{ putConfig: PutResult }>(PUT, { input: { namespace: 'vault', path: p, expectedVersion, ...body } }, token)).data.putConfig;
+  const http = async (route: string, token: string): Promise<{ status: number; body: string }> => {
+    const res = await fetch(`${h.url}${route}`, { headers: { authorization: `Bearer ${token}` } });
+    return { status: res.status, body: await res.text() };
+  };
+
+  beforeAll(async () => {
+    const key = await keyFile(dir, 'key.txt');
+    h = await startHarness({ tokens: [ADMIN, EDITOR, VIEWER, AGENT], env: { CAIRN_SECRETS_KEY_FILE: key.file } });
+    await h.gql(CREATE_NAMESPACE, { name: 'vault' }, ADMIN.token);
+    expect((await put('.cairn/policy.json', { content: POLICY }, ADMIN.token, null)).status).toBe('COMMITTED');
+    const text = `host: db.internal # primary\npassword: ${PLAINTEXT}\n`;
+    expect((await put('services/api/db.yaml', { text }, ADMIN.token, null)).status).toBe('COMMITTED');
+  });
+  afterAll(async () => {
+    await h.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows viewers and editors "[secret]" in content and text, never the plaintext or the ciphertext; admins the plaintext', async () => {
+    for (const token of [VIEWER.token, EDITOR.token]) {
+      const { document } = await read('services/api/db.yaml', token);
+      expect(document?.content).toEqual({ host: 'db.internal', password: '[secret]' });
+      expect(document?.text).toMatch(/^host: db.internal # primary\npassword: /);
+      expect((await import('yaml')).parse(document?.text ?? '')).toEqual({ host: 'db.internal', password: '[secret]' });
+      expect(document?.text).not.toContain('AGE ENCRYPTED');
+    }
+    const { document } = await read('services/api/db.yaml', ADMIN.token);
+    expect(document?.content).toEqual({ host: 'db.internal', password: PLAINTEXT });
+    expect((await import('yaml')).parse(document?.text ?? '')).toEqual({ host: 'db.internal', password: PLAINTEXT });
+    expect(document?.text).toContain('# primary');
+  });
+
+  it('lets an editor write back the redacted text it read: the secret keeps its stored ciphertext', async () => {
+    const before = h.git('vault', 'show', 'HEAD:services/api/db.yaml');
+    const sealed = before.split('\n').find((line) => line.startsWith('password:'));
+    const { document } = await read('services/api/db.yaml', EDITOR.token);
+    const edited = (document?.text ?? '').replace('db.internal', 'db2.internal');
+    expect((await put('services/api/db.yaml', { text: edited }, EDITOR.token, head())).status).toBe('COMMITTED');
+    const after = h.git('vault', 'show', 'HEAD:services/api/db.yaml');
+    expect(after).toContain('host: db2.internal # primary');
+    expect(after.split('\n').find((line) => line.startsWith('password:'))).toBe(sealed);
+    expect((await read('services/api/db.yaml', ADMIN.token)).document?.content).toEqual({ host: 'db2.internal', password: PLAINTEXT });
+  });
+
+  it('redacts the HTTP read API for viewers and decrypts it for admins and for the agent of a release (document and bundle)', async () => {
+    const viewer = await http('/v1/config/vault/services/api/db.yaml', VIEWER.token);
+    expect(viewer.status).toBe(200);
+    expect(viewer.body).toContain('[secret]');
+    expect(viewer.body).not.toContain(PLAINTEXT);
+    expect(viewer.body).not.toContain('AGE ENCRYPTED');
+    const admin = await http('/v1/config/vault/services/api/db.yaml?format=json', ADMIN.token);
+    expect(JSON.parse(admin.body)).toEqual({ host: 'db2.internal', password: PLAINTEXT });
+    for (const format of ['text', 'json']) {
+      const bundle = await http(`/v1/bundle/vault?prefix=services/&format=${format}`, VIEWER.token);
+      expect(bundle.status).toBe(200);
+      expect(bundle.body).toContain('[secret]');
+      expect(bundle.body).not.toContain(PLAINTEXT);
+      expect(bundle.body).not.toContain('AGE ENCRYPTED');
+      const full = await http(`/v1/bundle/vault?prefix=services/&format=${format}`, ADMIN.token);
+      expect(full.body).toContain(PLAINTEXT);
+    }
+    // An agent reads the plaintext of the release its instance runs.
+    const defined = await h.gql(DEFINE_ENVIRONMENT, { input: { namespace: 'vault', name: 'prod', clusters: ['eu-1'], expectedVersion: head() } }, ADMIN.token);
+    expect(defined.errors).toBeUndefined();
+    const released = await h.gql<{ release: { status: string } }>(
+      RELEASE,
+      { input: { namespace: 'vault', environment: 'prod', version: head(), expectedRelease: null } },
+      ADMIN.token,
+    );
+    expect(released.data.release.status).toBe('COMMITTED');
+    const desired = await http('/v1/bundle/vault?env=prod&instance=web-1&cluster=eu-1&prefix=services/&format=text', AGENT.token);
+    expect(desired.status).toBe(200);
+    expect(desired.body).toContain(PLAINTEXT);
+    expect(desired.body).not.toContain('AGE ENCRYPTED');
+  });
+
+  it('answers SECRET_UNREADABLE to a reader with the permission when a stored value does not decrypt; others still see "[secret]"', async () => {
+    const foreign = await (await ageCipher(await generateX25519Identity())).seal('x');
+    commitOutside(path.join(h.dataDir, 'vault.git'), 'prod/credentials/bad.json', `${JSON.stringify({ token: foreign })}\n`);
+    // A write through Cairn catches its index up with the commit made outside.
+    expect((await put('app.json', { content: { any: 1 } }, ADMIN.token, null)).status).toBe('COMMITTED');
+    const admin = await read('prod/credentials/bad.json', ADMIN.token);
+    expect(admin.errors?.[0]?.extensions?.code).toBe('SECRET_UNREADABLE');
+    expect(JSON.stringify(admin)).not.toContain('AGE ENCRYPTED');
+    expect((await read('prod/credentials/bad.json', VIEWER.token)).document?.content).toEqual({ token: '[secret]' });
+  });
+});
+
+/** A commit made with git plumbing, as a push from outside Cairn would land. */
+function commitOutside(gitDir: string, file: string, text: string): void {
+  const git = (args: string[], input?: string, env: Record<string, string> = {}): string =>
+    execFileSync('git', ['--git-dir', gitDir, ...args], {
+      encoding: 'utf8',
+      input,
+      env: { ...process.env, GIT_AUTHOR_NAME: 'o', GIT_AUTHOR_EMAIL: 'o@x', GIT_COMMITTER_NAME: 'o', GIT_COMMITTER_EMAIL: 'o@x', ...env },
+    }).trim();
+  const index = { GIT_INDEX_FILE: path.join(gitDir, 'outside-index') };
+  const blob = git(['hash-object', '-w', '--stdin'], text);
+  git(['read-tree', 'HEAD'], undefined, index);
+  git(['update-index', '--add', '--cacheinfo', `100644,${blob},${file}`], undefined, index);
+  const tree = git(['write-tree'], undefined, index);
+  const commit = git(['commit-tree', tree, '-p', 'HEAD', '-m', 'outside'], undefined, index);
+  git(['update-ref', 'HEAD', commit]);
+  rmSync(index.GIT_INDEX_FILE, { force: true });
+}
