@@ -11,6 +11,7 @@ import { ageCipher } from '../../src/services/secret-cipher.js';
 import { type Harness, type TestToken, startHarness } from '../support/harness.js';
 import { CREATE_NAMESPACE, ERROR_FIELDS } from '../support/operations.js';
 import { DEFINE_ENVIRONMENT, RELEASE } from '../support/environment-operations.js';
+import { recordWs, until } from '../support/feed-clients.js';
 import { ADMIN, EDITOR, VIEWER } from '../support/tokens.js';
 
 const POLICY = { secrets: ['services/*/db.yaml#/password', '**/credentials/**', 'app.json#/missing'] };
@@ -326,3 +327,80 @@ function commitOutside(gitDir: string, file: string, text: string): void {
   git(['update-ref', 'HEAD', commit]);
   rmSync(index.GIT_INDEX_FILE, { force: true });
 }
+
+describe('diffs, blame and the change feed of secret values', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cairn-secrets-diff-'));
+  const FILES = 'files { path changes { pointer op oldValue newValue } patch unified oldText newText oldContent newContent }';
+  const WRITE = `mutation($input: PutConfigInput!) { putConfig(input: $input) { __typename ... on WritePayload { status version { hash } ${FILES} } ${ERROR_FIELDS} } }`;
+  const DIFF = `query($from: String!, $to: String) { namespace(name: "ledger") { ... on Namespace { diff(from: $from, to: $to) { ... on Diff { ${FILES} } } } } }`;
+  const BLAME = `query { namespace(name: "ledger") { ... on Namespace { blame(path: "services/api/db.yaml") { ... on Blame { entries { pointer value } } } } } }`;
+  const FEED = `subscription($since: String) { changes(namespace: "ledger", since: $since) { version documents { path changes { pointer op oldValue newValue } patch oldContent newContent } } }`;
+  let h: Harness;
+  const versions: string[] = [];
+  const write = async (text: string) => {
+    const res = await h.gql<{ putConfig: { status: string; version: { hash: string } } }>(
+      WRITE,
+      { input: { namespace: 'ledger', path: 'services/api/db.yaml', text, expectedVersion: versions.at(-1) ?? null } },
+      ADMIN.token,
+    );
+    expect(res.errors).toBeUndefined();
+    versions.push(res.data.putConfig.version.hash);
+    return res;
+  };
+  /** Nothing a reader got holds the plaintext, the ciphertext, or the armor. */
+  const clean = (answer: unknown): void => {
+    const text = JSON.stringify(answer);
+    for (const hidden of [PLAINTEXT, 'rotated-secret', 'AGE ENCRYPTED', 'YWdlLWVuY3J5cHRpb24']) expect(text).not.toContain(hidden);
+  };
+
+  beforeAll(async () => {
+    const key = await keyFile(dir, 'key.txt');
+    h = await startHarness({ tokens: [ADMIN, VIEWER], env: { CAIRN_SECRETS_KEY_FILE: key.file } });
+    await h.gql(CREATE_NAMESPACE, { name: 'ledger' }, ADMIN.token);
+    const policy = await h.gql<{ putConfig: { version: { hash: string } } }>(
+      WRITE,
+      { input: { namespace: 'ledger', path: '.cairn/policy.json', content: POLICY, expectedVersion: null } },
+      ADMIN.token,
+    );
+    versions.push(policy.data.putConfig.version.hash);
+  });
+  afterAll(async () => {
+    await h.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says "[secret]" → "[secret]" for a changed secret in the write result, the version diff and blame, to admins too', async () => {
+    clean(await write(`host: a\npassword: ${PLAINTEXT}\n`));
+    const rotated = await write(`host: b\npassword: rotated-secret\n`);
+    clean(rotated);
+    const file = (rotated.data.putConfig as unknown as { files: { changes: unknown[]; newContent: unknown }[] }).files[0];
+    expect(file?.changes).toEqual(
+      expect.arrayContaining([
+        { pointer: '/host', op: 'REPLACE', oldValue: 'a', newValue: 'b' },
+        { pointer: '/password', op: 'REPLACE', oldValue: '[secret]', newValue: '[secret]' },
+      ]),
+    );
+    expect(file?.newContent).toEqual({ host: 'b', password: '[secret]' });
+    for (const token of [ADMIN.token, VIEWER.token]) {
+      const diff = await h.gql(DIFF, { from: versions[1], to: versions[2] }, token);
+      expect(diff.errors).toBeUndefined();
+      clean(diff);
+      expect(JSON.stringify(diff)).toContain('[secret]');
+      const blame = await h.gql<{ namespace: { blame: { entries: { pointer: string; value: unknown }[] } } }>(BLAME, {}, token);
+      expect(blame.data.namespace.blame.entries).toContainEqual({ pointer: '/password', value: '[secret]' });
+      clean(blame);
+    }
+  });
+
+  it('carries "[secret]" in change-feed events (the events webhooks deliver)', async () => {
+    const recording = recordWs(h.ws(VIEWER.token), FEED, { since: versions[0] });
+    await until(
+      () => recording.events.length >= 2,
+      10_000,
+      () => JSON.stringify(recording),
+    );
+    recording.stop();
+    clean(recording.events);
+    expect(recording.events[1]?.documents?.[0]?.newContent).toEqual({ host: 'b', password: '[secret]' });
+  });
+});
