@@ -164,7 +164,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
   pipeline.addCheck(new EnvironmentsCheck());
   const proposalEvents = new ProposalEvents(access);
   const webhookSettings = deps.webhooks ?? DEFAULT_WEBHOOK_SETTINGS;
-  const registry = new WebhookRegistry(deps.store, pipeline, deps.write.committer);
+  const registry = new WebhookRegistry(deps.store, pipeline, deps.write.committer, deps.write.secrets ?? null);
   const adminLog = new AdminLog(pipeline, deps.logger);
   // Cairn's own decisions (a webhook disabled because its endpoint answered 410): its committer identity makes them.
   const cairnItself: Actor = { operator: { ...deps.write.committer, grants: new Map([['*', 'admin' as const]]) }, ip: '' };

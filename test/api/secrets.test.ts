@@ -13,6 +13,8 @@ import { CREATE_NAMESPACE, ERROR_FIELDS } from '../support/operations.js';
 import { DEFINE_ENVIRONMENT, RELEASE } from '../support/environment-operations.js';
 import { recordWs, until } from '../support/feed-clients.js';
 import { ADMIN, EDITOR, VIEWER } from '../support/tokens.js';
+import { CREATE_WEBHOOK, ROTATE_SECRET } from '../support/webhook-operations.js';
+import { type Receiver, startReceiver, verifyStandardWebhook } from '../support/webhook-receiver.js';
 
 const POLICY = { secrets: ['services/*/db.yaml#/password', '**/credentials/**', 'app.json#/missing'] };
 const PUT = `mutation($input: PutConfigInput!) { putConfig(input: $input) { __typename ... on WritePayload { status version { hash } } ${ERROR_FIELDS} ... on SecretError { path pointer } } }`;
@@ -402,5 +404,45 @@ describe('diffs, blame and the change feed of secret values', () => {
     recording.stop();
     clean(recording.events);
     expect(recording.events[1]?.documents?.[0]?.newContent).toEqual({ host: 'b', password: '[secret]' });
+  });
+});
+
+describe('webhook signing secrets', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cairn-secrets-hooks-'));
+  let h: Harness;
+  let receiver: Receiver;
+  const system = (): string => execFileSync('git', ['--git-dir', path.join(h.dataDir, '.cairn.git'), 'log', '-p', '--all'], { encoding: 'utf8' });
+
+  beforeAll(async () => {
+    const key = await keyFile(dir, 'key.txt');
+    receiver = await startReceiver();
+    h = await startHarness({ env: { CAIRN_SECRETS_KEY_FILE: key.file, CAIRN_WEBHOOK_ALLOW: '127.0.0.1/32', CAIRN_WEBHOOK_RETRY_SCHEDULE: '50ms' } });
+    await h.gql(CREATE_NAMESPACE, { name: 'hooks' });
+  });
+  afterAll(async () => {
+    await h.close();
+    await receiver.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('are stored encrypted in the system repository, across rotation, and still sign deliveries', async () => {
+    const created = await h.gql<{ createWebhook: { secret: string; webhook: { id: string } } }>(CREATE_WEBHOOK, {
+      input: { namespace: 'hooks', url: `${receiver.url}/hook` },
+    });
+    const { secret, webhook } = created.data.createWebhook;
+    expect(secret).toBeTruthy();
+    expect(system()).toContain('AGE ENCRYPTED');
+    expect(system()).not.toContain(secret);
+    const rotated = await h.gql<{ rotateWebhookSecret: { secret: string } }>(ROTATE_SECRET, { id: webhook.id });
+    const next = rotated.data.rotateWebhookSecret.secret;
+    expect(next).toBeTruthy();
+    const history = system();
+    expect(history).not.toContain(secret);
+    expect(history).not.toContain(next);
+    const put = await h.gql<{ putConfig: PutResult }>(PUT, { input: { namespace: 'hooks', path: 'app.json', content: { a: 1 }, expectedVersion: null } });
+    expect(put.data.putConfig.status).toBe('COMMITTED');
+    const [delivery] = await receiver.waitFor(1);
+    expect(delivery && verifyStandardWebhook(next, delivery)).toBe(true);
+    expect(delivery && verifyStandardWebhook(secret, delivery)).toBe(true); // the previous secret signs too, until it expires
   });
 });
