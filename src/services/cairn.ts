@@ -159,7 +159,8 @@ export function createCairn(deps: CairnDependencies): Cairn {
   const pipeline = new WritePipeline(new WriteTargets(access, deps.store), deps.write, observer);
   // Authorization first: an unapproved write hears ApprovalRequired, and costs no schema validation.
   pipeline.addCheck(new ApprovalCheck());
-  pipeline.addCheck(new SchemaCheck());
+  const secrets = new SecretReveal(deps.write.secrets ?? null);
+  pipeline.addCheck(new SchemaCheck(undefined, secrets));
   pipeline.addCheck(new OverlayCheck());
   pipeline.addCheck(new EnvironmentsCheck());
   const proposalEvents = new ProposalEvents(access);
@@ -234,7 +235,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
     clock,
   );
   return {
-    secrets: new SecretReveal(deps.write.secrets ?? null),
+    secrets,
     namespaces: new NamespaceService(access),
     documents: new DocumentReader(access),
     history: new History(access),

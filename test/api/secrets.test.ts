@@ -128,6 +128,29 @@ describe('secret values are encrypted in Git', () => {
     expect(history('shop')).not.toContain(`${PLAINTEXT}-eu`);
   });
 
+  it('validates secret values against the schema in plaintext, and names no value in a violation', async () => {
+    const schema = { type: 'object', properties: { pin: { type: 'integer', maximum: 9999 }, user: { type: 'string' } }, required: ['pin'] };
+    const res = await h.gql<{ applyChanges: PutResult & { violations?: { pointer: string; message: string }[] } }>(
+      `mutation($input: ApplyChangesInput!) { applyChanges(input: $input) { __typename ... on WritePayload { status } ... on SchemaViolation { violations { pointer message } } ${ERROR_FIELDS} } }`,
+      {
+        input: {
+          namespace: 'shop',
+          expectedVersion: head('shop'),
+          changes: [
+            { path: '.cairn/schemas/pin.schema.json', content: schema },
+            { path: '.cairn/schemas/index.json', content: { 'vault/credentials/*.json': 'pin.schema.json' } },
+            { path: 'vault/credentials/pin.json', content: { pin: 1234, user: 'svc' } },
+          ],
+        },
+      },
+    );
+    expect(res.data.applyChanges.status).toBe('COMMITTED');
+    const refused = await put('shop', 'vault/credentials/pin.json', { content: { pin: 123456, user: 'svc' } });
+    expect(refused.__typename).toBe('SchemaViolation');
+    expect(JSON.stringify(refused)).not.toContain('123456');
+    expect(history('shop')).not.toContain('123456');
+  });
+
   it('refuses a value encrypted to another key, and the redaction marker where nothing is stored: nothing committed', async () => {
     const before = head('shop');
     const foreign = await (await ageCipher(await generateX25519Identity())).seal('x');
