@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Decrypter, Encrypter, armor, identityToRecipient } from 'age-encryption';
 import type { JsonValue } from '../domain/json-value.js';
 
@@ -7,6 +8,8 @@ export interface SecretCipher {
   seal(value: JsonValue): Promise<string>;
   /** The value inside `sealed`; rejects when it is not an age file this identity opens or not JSON inside. */
   open(sealed: string): Promise<JsonValue>;
+  /** A key derived from the identity for keyed digests of requests that may hold secrets (never the identity itself). */
+  readonly digestKey: Uint8Array;
 }
 
 /**
@@ -17,7 +20,9 @@ export async function ageCipher(identity: string, extraRecipients: readonly stri
   const recipients = [await identityToRecipient(identity), ...extraRecipients];
   const decrypter = new Decrypter();
   decrypter.addIdentity(identity);
+  const digestKey = createHash('sha256').update('cairn request fingerprint\0').update(identity).digest();
   return {
+    digestKey,
     async seal(value) {
       const encrypter = new Encrypter();
       for (const recipient of recipients) encrypter.addRecipient(recipient);

@@ -91,7 +91,9 @@ export class WritePipeline {
   async write(call: WriteCall): Promise<WriteOutcome> {
     const { actor, target, options, request, plan } = call;
     const repo = await target.open(actor);
-    const keyed = options.requestId ? { id: validateRequestId(options.requestId), fingerprint: fingerprintOf(repo.name, actor, request) } : null;
+    const keyed = options.requestId
+      ? { id: validateRequestId(options.requestId), fingerprint: fingerprintOf(repo.name, actor, request, this.settings.secrets?.digestKey ?? null) }
+      : null;
     const context: WriteContext = { actor, target, repo, options, keyed, plan, landed: call.landed ?? null, blobs: createBlobSource() };
     if (options.dryRun) {
       await repo.syncIndex();
@@ -288,8 +290,9 @@ async function checkExpectedBase(repo: GitRepository, current: string | null, ex
   if (wanted !== current) throw new VersionConflictError(expected, current, []);
 }
 
-function fingerprintOf(namespace: string, actor: Actor, request: WriteRequest): string {
-  return requestFingerprint({ namespace, operator: actor.operator.email, operation: request.operation, payload: request.payload });
+/** Keyed with the secrets key when there is one: the payload may hold secret values (request-fingerprint.ts). */
+function fingerprintOf(namespace: string, actor: Actor, request: WriteRequest, key: Uint8Array | null): string {
+  return requestFingerprint({ namespace, operator: actor.operator.email, operation: request.operation, payload: request.payload }, key);
 }
 
 /**

@@ -151,6 +151,17 @@ describe('secret values are encrypted in Git', () => {
     expect(history('shop')).not.toContain('123456');
   });
 
+  it('keys the request fingerprint of an idempotent write, so history holds no plain hash of its secrets; the retry replays', async () => {
+    const input = { namespace: 'shop', path: 'prod/credentials/pin-code.json', content: { pin: '0042' }, expectedVersion: null, requestId: 'req-secret-1' };
+    const first = await h.gql<{ putConfig: PutResult }>(PUT, { input });
+    expect(first.data.putConfig.status).toBe('COMMITTED');
+    const trailer = /Cairn-Request-Fingerprint: (\S+)/.exec(h.git('shop', 'log', '-1', '--format=%B'))?.[1] ?? '';
+    expect(trailer).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
+    const again = await h.gql<{ putConfig: PutResult }>(PUT, { input });
+    expect(again.data.putConfig.status).toBe('REPLAYED');
+    expect((again.data.putConfig as { version?: { hash: string } }).version?.hash).toBe(head('shop'));
+  });
+
   it('refuses a value encrypted to another key, and the redaction marker where nothing is stored: nothing committed', async () => {
     const before = head('shop');
     const foreign = await (await ageCipher(await generateX25519Identity())).seal('x');
