@@ -9,7 +9,7 @@ export interface SecretsKeySettings {
 
 /**
  * The cipher for secret values, from CAIRN_SECRETS_KEY_FILE (an `age-keygen` file: comments and one
- * `AGE-SECRET-KEY-1...` line); null when the setting is unset. A file that is missing, unreadable or holds no
+ * `AGE-SECRET-KEY-1...` line, or several: the first encrypts, all decrypt); null when the setting is unset. A file that is missing, unreadable or holds no
  * usable identity, or a recipient that is not one, stops the start: a server that cannot decrypt would otherwise
  * run as if the namespace had no secrets. Errors name the file, never its content.
  */
@@ -26,11 +26,12 @@ export async function loadSecretCipher(settings: SecretsKeySettings): Promise<Se
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line.startsWith('AGE-SECRET-KEY-'));
-  if (identities.length !== 1)
-    throw new Error(`CAIRN_SECRETS_KEY_FILE: '${file}' must hold exactly one age identity (AGE-SECRET-KEY-1...), as age-keygen writes`);
+  if (identities.length === 0) throw new Error(`CAIRN_SECRETS_KEY_FILE: '${file}' holds no age identity (AGE-SECRET-KEY-1...), as age-keygen writes`);
   let cipher: SecretCipher;
   try {
-    cipher = await ageCipher(identities[0] as string, settings.recipients);
+    // The first identity encrypts; each one decrypts (a new key first, the old one after it, during a rotation).
+    cipher = await ageCipher(identities, settings.recipients);
+    for (const identity of identities) await ageCipher(identity);
   } catch {
     throw new Error(`CAIRN_SECRETS_KEY_FILE: '${file}' does not hold a valid age identity`);
   }

@@ -34,6 +34,7 @@ import { WebhookSender } from './webhooks/webhook-sender.js';
 import { WebhookService, recordWebhookChange } from './webhooks/webhook-service.js';
 import { WritePipeline, type WriteSettings } from './write-pipeline.js';
 import { SecretReveal } from './secret-reveal.js';
+import { SecretRotation } from './secret-rotation.js';
 import { EnvironmentService } from './environments.js';
 import { EnvironmentDiff } from './environment-diff.js';
 import { ConfigComparison } from './config-comparison.js';
@@ -126,6 +127,8 @@ export interface Cairn {
   readonly blame: BlameService;
   /** What each reader sees of secret values: plaintext with the secrets permission, else "[secret]" (docs/secrets.md). */
   readonly secrets: SecretReveal;
+  /** Re-encrypts a namespace's secret values to the current recipients, in one commit (admins). */
+  readonly secretRotation: SecretRotation;
   /** Delivers webhooks; started and stopped by the server (with several replicas, by one of them only). */
   readonly webhookDispatcher: WebhookDispatcher;
   /** Publishes environments to etcd and watches them there; null without CAIRN_ETCD_ENDPOINTS. Started by the server. */
@@ -236,6 +239,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
   );
   return {
     secrets,
+    secretRotation: new SecretRotation(pipeline, deps.write.secrets ?? null),
     namespaces: new NamespaceService(access),
     documents: new DocumentReader(access),
     history: new History(access),

@@ -13,13 +13,17 @@ export interface SecretCipher {
 }
 
 /**
- * A cipher with the age `identity` (`AGE-SECRET-KEY-1...`): values are encrypted to its own recipient and to
- * `extraRecipients` (`age1...`), so that whoever holds one of their keys can decrypt a stored value with `age -d`.
+ * A cipher with the age `identities` (`AGE-SECRET-KEY-1...`): values are encrypted to the first one's recipient and
+ * to `extraRecipients` (`age1...`), so that whoever holds one of their keys can decrypt a stored value with
+ * `age -d`; every identity decrypts (the old one, kept after a new one while values are re-encrypted).
  */
-export async function ageCipher(identity: string, extraRecipients: readonly string[] = []): Promise<SecretCipher> {
+export async function ageCipher(identities: string | readonly string[], extraRecipients: readonly string[] = []): Promise<SecretCipher> {
+  const all = typeof identities === 'string' ? [identities] : identities;
+  const identity = all[0];
+  if (identity === undefined) throw new Error('an age cipher needs an identity');
   const recipients = [await identityToRecipient(identity), ...extraRecipients];
   const decrypter = new Decrypter();
-  decrypter.addIdentity(identity);
+  for (const each of all) decrypter.addIdentity(each);
   const digestKey = createHash('sha256').update('cairn request fingerprint\0').update(identity).digest();
   return {
     digestKey,

@@ -1,7 +1,7 @@
 import { parseStoredDocument } from '../domain/document-codec.js';
 import type { JsonPatchOperation } from '../domain/json-patch.js';
 import type { JsonValue } from '../domain/json-value.js';
-import { REDACTED, SEALED_PREFIX, isSealed } from '../domain/secret-marker.js';
+import { REDACTED, SEALED_PREFIX, sealedLeaves } from '../domain/secret-marker.js';
 import { redactChanges, redactPatch, redactSealed } from '../domain/secret-redaction.js';
 import type { ValueChange } from '../domain/value-diff.js';
 import type { DocumentDiff } from './document-diff.js';
@@ -59,16 +59,8 @@ export function redactText(path: string, text: string | null): string | null {
   } catch {
     return REDACTED;
   }
-  const changes = sealedPointers(value).map(([pointer, sealed]): ValueChange => ({ pointer, op: 'replace', oldValue: sealed, newValue: REDACTED }));
+  const changes = sealedLeaves(value).map(([pointer, sealed]): ValueChange => ({ pointer, op: 'replace', oldValue: sealed, newValue: REDACTED }));
   return changes.length === 0 ? text : editedText(path, text, value, changes);
-}
-
-function sealedPointers(value: JsonValue, at = '', found: [string, string][] = []): [string, string][] {
-  if (isSealed(value)) found.push([at, value]);
-  else if (Array.isArray(value)) value.forEach((item, i) => sealedPointers(item, `${at}/${i}`, found));
-  else if (typeof value === 'object' && value !== null)
-    for (const [key, item] of Object.entries(value)) sealedPointers(item, `${at}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`, found);
-  return found;
 }
 
 function once<T>(make: () => Promise<T>): () => Promise<T> {

@@ -1,8 +1,7 @@
 import { roleIn } from '../domain/access.js';
-import { encodePointer } from '../domain/json-pointer.js';
-import { isJsonObject, type JsonValue } from '../domain/json-value.js';
+import type { JsonValue } from '../domain/json-value.js';
 import { SecretError } from '../domain/secret-errors.js';
-import { REDACTED, SEALED_PREFIX, isSealed } from '../domain/secret-marker.js';
+import { REDACTED, SEALED_PREFIX, sealedLeaves } from '../domain/secret-marker.js';
 import type { ValueChange } from '../domain/value-diff.js';
 import { applyValueChange } from '../domain/value-edit.js';
 import type { Actor } from './actor.js';
@@ -76,24 +75,4 @@ export class SecretReveal {
       throw new SecretError('SECRET_UNREADABLE', path, pointer);
     }
   }
-}
-
-/** Every encrypted leaf of `value` with its pointer (`at` is the walk's stack: nothing is allocated per value). */
-function sealedLeaves(value: JsonValue, at: string[] = [], found: [string, string][] = []): [string, string][] {
-  if (isSealed(value)) found.push([encodePointer(at), value]);
-  else if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i += 1) {
-      at.push(String(i));
-      sealedLeaves(value[i] ?? null, at, found);
-      at.pop();
-    }
-  } else if (isJsonObject(value)) {
-    for (const key in value) {
-      if (!Object.hasOwn(value, key)) continue;
-      at.push(key);
-      sealedLeaves(value[key] ?? null, at, found);
-      at.pop();
-    }
-  }
-  return found;
 }
