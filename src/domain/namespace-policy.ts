@@ -2,6 +2,7 @@ import picomatch from 'picomatch';
 import { InvalidDocumentError } from './errors.js';
 import { baseCandidatesOf, overlayLocationOf } from './overlay-path.js';
 import type { JsonValue } from './json-value.js';
+import { parseSecretRule, type SecretRule } from './secret-paths.js';
 
 /** Where a namespace keeps its policy: in its own repository, so every change to it is a reviewed, audited commit. */
 export const POLICY_PATH = '.cairn/policy.json';
@@ -25,9 +26,11 @@ export interface NamespacePolicy {
   readonly approvals: readonly ApprovalRule[];
   /** Admins may roll back without approval; such rollbacks are recorded as emergency rollbacks. */
   readonly emergencyRollback: boolean;
+  /** Values stored encrypted (docs/secrets.md): `glob` or `glob#/json/pointer`. */
+  readonly secrets: readonly SecretRule[];
 }
 
-export const DEFAULT_POLICY: NamespacePolicy = { protectedTags: [], approvals: [], emergencyRollback: false };
+export const DEFAULT_POLICY: NamespacePolicy = { protectedTags: [], approvals: [], emergencyRollback: false, secrets: [] };
 
 /**
  * Reads `.cairn/policy.json`, e.g.
@@ -39,7 +42,7 @@ export function parseNamespacePolicy(value: JsonValue): NamespacePolicy {
     throw new InvalidDocumentError(POLICY_PATH, detail);
   };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('the policy must be a JSON object');
-  const known = new Set(['protectedTags', 'approvals', 'emergencyRollback']);
+  const known = new Set(['protectedTags', 'approvals', 'emergencyRollback', 'secrets']);
   for (const key of Object.keys(value)) if (!known.has(key)) fail(`unknown field '${key}'`);
   const strings = (field: unknown, where: string): string[] => {
     if (!Array.isArray(field) || field.some((s) => typeof s !== 'string' || s.length === 0)) return fail(`${where} must be an array of non-empty strings`);
@@ -54,7 +57,11 @@ export function parseNamespacePolicy(value: JsonValue): NamespacePolicy {
         : fail('approvals must be an array');
   const emergencyRollback = value.emergencyRollback ?? false;
   if (typeof emergencyRollback !== 'boolean') fail('emergencyRollback must be true or false');
-  return { protectedTags, approvals, emergencyRollback: emergencyRollback as boolean };
+  const secrets = (value.secrets === undefined ? [] : strings(value.secrets, 'secrets')).map((spec) => {
+    const rule = parseSecretRule(spec);
+    return typeof rule === 'string' ? fail(`secrets: ${rule}`) : rule;
+  });
+  return { protectedTags, approvals, emergencyRollback: emergencyRollback as boolean, secrets };
 }
 
 function approvalRule(rule: JsonValue, where: string, strings: (field: unknown, where: string) => string[], fail: (detail: string) => never): ApprovalRule {
@@ -94,6 +101,15 @@ export function matchesAny(patterns: readonly string[], name: string): boolean {
 export function rulesFor(policy: NamespacePolicy, paths: Iterable<string>): ApprovalRule[] {
   const names = [...paths].flatMap(governedNames);
   return policy.approvals.filter((rule) => names.some((p) => matchesAny(rule.paths, p)));
+}
+
+/**
+ * The secret rules that cover the document at `path`: its own and, for an overlay, its base's (whose pointers then
+ * name values of the base that the overlay's operations may set: see overlaySecretPointers).
+ */
+export function secretRulesFor(policy: NamespacePolicy, path: string): SecretRule[] {
+  const names = governedNames(path);
+  return policy.secrets.filter((rule) => names.some((name) => matchesAny([rule.glob], name)));
 }
 
 /** A path, and for an overlay the base documents it may apply to. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 /**
  * What an idempotency key is bound to, after the IETF httpapi Idempotency-Key draft: the namespace, the operator, the
@@ -18,8 +18,13 @@ export interface RequestIdentity {
   readonly payload: readonly unknown[];
 }
 
-/** `sha256:<hex>` of the request's canonical serialization; recorded as the Cairn-Request-Fingerprint trailer. */
-export function requestFingerprint(request: RequestIdentity): string {
+/**
+ * `sha256:<hex>` of the request's canonical serialization; recorded as the Cairn-Request-Fingerprint trailer. With
+ * `key` (the server's secrets key, docs/secrets.md) it is `hmac-sha256:<hex>`: the payload may carry secret values,
+ * and a plain hash of it in the history would let anyone holding the repository test guesses of a secret.
+ */
+export function requestFingerprint(request: RequestIdentity, key: Uint8Array | null = null): string {
   const canonical = JSON.stringify([request.namespace, request.operator.toLowerCase(), request.operation, request.payload]);
+  if (key) return `hmac-sha256:${createHmac('sha256', key).update(canonical).digest('hex')}`;
   return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
 }

@@ -1,4 +1,5 @@
 import { InvalidDocumentError } from '../domain/errors.js';
+import { redactSealed } from '../domain/secret-redaction.js';
 import type { BlameEntry, BlameView } from '../services/blame.js';
 import { builder } from './builder.js';
 import { ConfigDocumentRef } from './config-document.js';
@@ -11,7 +12,7 @@ const BlameEntryRef = builder.objectRef<BlameEntry>('BlameEntry').implement({
   description: 'A leaf value (scalar, or empty object or array) and the version that last set it.',
   fields: (t) => ({
     pointer: t.exposeString('pointer', { description: 'RFC 6901 JSON pointer.' }),
-    value: t.field({ type: 'JSON', resolve: (e) => e.value }),
+    value: t.field({ type: 'JSON', description: 'A secret value is "[secret]", for every reader.', resolve: (e) => redactSealed(e.value) }),
     version: t.field({ type: VersionRef, resolve: (e) => e.version }),
     operator: t.field({ type: PersonRef, resolve: (e) => e.version.commit.author }),
     time: t.field({ type: 'DateTime', resolve: (e) => new Date(e.version.commit.committer.timestamp * 1000) }),

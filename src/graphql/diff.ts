@@ -1,6 +1,7 @@
 import type { ValueChange } from '../domain/value-diff.js';
 import type { DocumentDiff } from '../services/document-diff.js';
 import type { VersionDiff } from '../services/diff.js';
+import { shownDiff } from '../services/secret-diff.js';
 import { builder } from './builder.js';
 import { VersionRef } from './version-ref.js';
 
@@ -31,13 +32,13 @@ export const FileDiffRef = builder.objectRef<DocumentDiff>('FileDiff').implement
     path: t.exposeString('path'),
     status: t.field({ type: ChangeStatusEnum, resolve: (d) => d.status }),
     format: t.field({ type: FormatEnum, resolve: (d) => d.format }),
-    changes: t.field({ type: [ValueChangeRef], description: 'Structured value changes.', resolve: (d) => d.changes() }),
-    patch: t.field({ type: 'JSON', description: 'The RFC 6902 JSON Patch from the old document to the new one.', resolve: (d) => d.patch() }),
-    unified: t.string({ description: 'A unified text diff of the stored text.', resolve: (d) => d.unified() }),
-    oldText: t.string({ nullable: true, resolve: (d) => d.oldText() }),
-    newText: t.string({ nullable: true, resolve: (d) => d.newText() }),
-    oldContent: t.field({ type: 'JSON', nullable: true, resolve: async (d) => (await d.oldValue()) ?? null }),
-    newContent: t.field({ type: 'JSON', nullable: true, resolve: async (d) => (await d.newValue()) ?? null }),
+    changes: t.field({ type: [ValueChangeRef], description: 'Structured value changes.', resolve: (d) => shownDiff(d).changes() }),
+    patch: t.field({ type: 'JSON', description: 'The RFC 6902 JSON Patch from the old document to the new one.', resolve: (d) => shownDiff(d).patch() }),
+    unified: t.string({ description: 'A unified text diff of the stored text (secret values shown as "[secret]").', resolve: (d) => shownDiff(d).unified() }),
+    oldText: t.string({ nullable: true, resolve: (d) => shownDiff(d).oldText() }),
+    newText: t.string({ nullable: true, resolve: (d) => shownDiff(d).newText() }),
+    oldContent: t.field({ type: 'JSON', nullable: true, resolve: async (d) => (await shownDiff(d).oldValue()) ?? null }),
+    newContent: t.field({ type: 'JSON', nullable: true, resolve: async (d) => (await shownDiff(d).newValue()) ?? null }),
   }),
 });
 

@@ -23,6 +23,7 @@ import {
   VersionConflictError,
 } from '../domain/errors.js';
 import { SchemaViolationError } from '../domain/schema-violation.js';
+import { SecretError } from '../domain/secret-errors.js';
 import { ApprovalRequiredError, ProposalClosedError, ProposalConflictError, ProposalRejectedError, ReviewNotAllowedError } from '../domain/proposal-errors.js';
 import { isDetailed } from '../services/revert-conflict.js';
 import { builder } from './builder.js';
@@ -230,6 +231,13 @@ errorType(ProtectedTagError, {
   fields: (t) => ({ name: t.exposeString('tag'), pattern: t.exposeString('pattern') }),
 });
 
+errorType(SecretError, {
+  name: 'SecretError',
+  description:
+    'A value the namespace policy marks secret could not be written or read: no secrets key on the server (SECRETS_KEY_MISSING), a value that does not decrypt with it (SECRET_UNREADABLE), or the redaction marker where no secret is stored (SECRET_REDACTED_UNKNOWN). Nothing was changed.',
+  fields: (t) => ({ path: t.exposeString('path'), pointer: t.exposeString('pointer') }),
+});
+
 /** Error sets per kind of field, so each union lists exactly what can happen there. */
 export const READ_ERRORS = [NotFoundError, ForbiddenError, InvalidNamespaceError, InvalidPathError, InvalidRefError, InvalidInputError, TooExpensiveError];
 export const WRITE_ERRORS = [
@@ -241,8 +249,9 @@ export const WRITE_ERRORS = [
   OverlayConflictError,
   ApprovalRequiredError,
   IdempotencyKeyReusedError,
+  SecretError,
 ];
-export const PROPOSE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError, StorageError];
+export const PROPOSE_ERRORS = [...READ_ERRORS, InvalidDocumentError, VersionConflictError, StorageError, SecretError];
 export const REVIEW_ERRORS = [...READ_ERRORS, StorageError, ProposalClosedError, ReviewNotAllowedError];
 export const MERGE_ERRORS = [...WRITE_ERRORS, ProposalRejectedError, ProposalConflictError, ProposalClosedError];
 export const WEBHOOK_ERRORS = [...READ_ERRORS, InvalidWebhookUrlError, StorageError];

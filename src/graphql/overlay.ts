@@ -1,15 +1,21 @@
+import type { JsonValue } from '../domain/json-value.js';
 import type { EffectiveConfig, FieldProvenance } from '../services/overlays.js';
 import { builder } from './builder.js';
 import { DiffRef } from './diff.js';
 import { OVERLAY_READ_ERRORS } from './errors.js';
 import { NamespaceRef } from './namespace.js';
+import { revealedValue } from './secret-view.js';
 import { VersionRef } from './version-ref.js';
 
 const FieldProvenanceRef = builder.objectRef<FieldProvenance>('FieldProvenance').implement({
   description: 'One field (leaf JSON pointer) of an effective document, and the layer and version that last set it.',
   fields: (t) => ({
     pointer: t.exposeString('pointer'),
-    value: t.field({ type: 'JSON', nullable: true, resolve: (f) => f.value }),
+    value: t.field({
+      type: 'JSON',
+      nullable: true,
+      resolve: (f, _a, ctx) => revealedValue(ctx, f.version.namespace.name, f.pointer, f.value),
+    }),
     layer: t.exposeString('layer', { description: '"BASE", or the cluster whose overlay set this field.' }),
     opIndex: t.exposeInt('opIndex', { nullable: true, description: 'The overlay operation that set it (from 0); null for base fields.' }),
     version: t.field({
@@ -30,8 +36,17 @@ const EffectiveConfigRef = builder.objectRef<EffectiveConfig>('EffectiveConfig')
       nullable: true,
       description: 'null when the cluster has no overlay at this version: the effective document is the base.',
     }),
-    overlay: t.field({ type: 'JSON', nullable: true, description: 'The overlay patch applied.', resolve: (e) => (e.overlay ? [...e.overlay] : null) }),
-    content: t.field({ type: 'JSON', description: 'The merged document.', resolve: (e) => e.content }),
+    overlay: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'The overlay patch applied.',
+      resolve: (e, _a, ctx) => (e.overlay ? revealedValue(ctx, e.at.namespace.name, e.overlayPath ?? e.path, [...e.overlay] as unknown as JsonValue) : null),
+    }),
+    content: t.field({
+      type: 'JSON',
+      description: 'The merged document.',
+      resolve: (e, _a, ctx) => revealedValue(ctx, e.at.namespace.name, e.path, e.content),
+    }),
     fields: t.field({ type: [FieldProvenanceRef], description: 'Every leaf of the merged document with its provenance.', resolve: (e) => e.provenance() }),
   }),
 });

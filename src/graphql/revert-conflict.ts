@@ -1,3 +1,4 @@
+import { redactSealed } from '../domain/secret-redaction.js';
 import type { ConflictingValue, LaterValue, SideValue } from '../services/revert-conflict.js';
 import { builder } from './builder.js';
 import { VersionRef } from './version-ref.js';
@@ -6,7 +7,7 @@ const SideValueRef = builder.objectRef<SideValue>('RevertSideValue').implement({
   description: 'A value as one version has it.',
   fields: (t) => ({
     present: t.exposeBoolean('present', { description: 'false when the pointer does not exist there (value is then null).' }),
-    value: t.field({ type: 'JSON', nullable: true, resolve: (s) => s.value }),
+    value: t.field({ type: 'JSON', nullable: true, description: 'A secret value is "[secret]".', resolve: (s) => redactSealed(s.value ?? null) }),
   }),
 });
 

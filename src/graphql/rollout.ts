@@ -2,6 +2,7 @@ import type { RolloutView } from '../services/rollouts.js';
 import type { DesiredConfig, DesiredState, EnvironmentChange, InstanceView } from '../services/instances.js';
 import type { EffectiveDocument } from '../services/overlays.js';
 import { builder } from './builder.js';
+import { revealedDocument } from './secret-view.js';
 import { endingWithError } from './ending-with-error.js';
 import { EnvironmentRef, LabelInput, ReleaseRef } from './environment.js';
 import { OVERLAY_READ_ERRORS, READ_ERRORS, WRITE_ERRORS } from './errors.js';
@@ -147,7 +148,11 @@ const DesiredConfigRef = builder.objectRef<DesiredConfig>('DesiredConfig').imple
     environment: t.string({ resolve: (d) => d.environment }),
     cluster: t.string({ resolve: (d) => d.cluster }),
     version: t.field({ type: DesiredVersionRef, nullable: true, resolve: (d) => d.version }),
-    documents: t.field({ type: [EffectiveDocumentRef], description: "Empty before the environment's first release.", resolve: (d) => [...d.documents] }),
+    documents: t.field({
+      type: [EffectiveDocumentRef],
+      description: "Empty before the environment's first release.",
+      resolve: (d, _a, ctx) => Promise.all(d.documents.map((doc) => revealedDocument(ctx, d.repo.name, doc))),
+    }),
   }),
 });
 

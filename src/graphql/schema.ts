@@ -22,6 +22,7 @@ import './comparison.js';
 import './rollout.js';
 import './etcd.js';
 import './blame.js';
+import './secret-rotation.js';
 import './proposal.js';
 import './viewer.js';
 import './service-token.js';

@@ -32,6 +32,7 @@ import { BackupApi } from './backup-api.js';
 import { BackupService } from '../services/backup.js';
 import { checkTransportSecurity, createCairnServer } from './tls-server.js';
 import { LiveTokens } from './live-tokens.js';
+import { loadSecretCipher } from './secrets-key.js';
 import { attachWebSocket } from './websocket.js';
 import { type CairnYoga, createCairnYoga } from './yoga.js';
 
@@ -74,6 +75,8 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   // The tokens file, with the service tokens of the system repository added once the services are up.
   const liveTokens = settings.tokensFile ? await LiveTokens.open(settings.tokensFile, logger) : null;
   const authenticator = await secureAuthenticator(settings, logger, liveTokens, options.clock);
+  // Before listening: a secrets key that cannot be loaded stops the start (see secrets-key.ts).
+  const secrets = await loadSecretCipher(settings.secrets);
   const remote = settings.cluster ? createRemote(settings.cluster) : null;
   configureDocumentParser({ threads: settings.parseThreads });
   packHandles.setLimit(settings.maxOpenPacks);
@@ -148,7 +151,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       store,
       events: options.events ?? new EventTarget(),
       logger,
-      write: { committer: settings.committer, maxDocumentBytes: settings.maxDocumentBytes, clock: options.clock ?? (() => new Date()) },
+      write: { committer: settings.committer, maxDocumentBytes: settings.maxDocumentBytes, clock: options.clock ?? (() => new Date()), secrets },
       webhooks: settings.webhooks,
       rollouts: settings.rollouts,
       ...(redis ? { deliveryLog: new RedisDeliveryLog(redis.publish, settings.webhooks.logSize) } : {}),

@@ -88,7 +88,8 @@ export class ConfigApi {
     } else if (current) return answer(res, 304, null, { etag: tag(effective) });
     const etag = tag(effective);
     const own = documentFormatOf(effective.path) ?? 'json';
-    const text = format === 'json' ? `${JSON.stringify(effective.content)}\n` : await serializeOffLoop(own, effective.content);
+    const content = await this.cairn.secrets.value(effective.path, effective.content, this.cairn.secrets.mayRead(actor, namespace));
+    const text = format === 'json' ? `${JSON.stringify(content)}\n` : await serializeOffLoop(own, content);
     const type = format === 'json' || own === 'json' ? 'application/json' : 'application/yaml';
     res.writeHead(200, { 'content-type': `${type}; charset=utf-8`, etag, 'cache-control': 'no-cache', 'x-cairn-version': effective.at.commit.oid }).end(text);
   }
@@ -131,8 +132,16 @@ export class ConfigApi {
     const etag = `"${version}"`;
     if (known === etag) return answer(res, 304, null, { etag });
     const head = JSON.stringify({ namespace, version, cluster: url.searchParams.get('cluster') }).slice(0, -1);
-    const body = `${head},"documents":${documentsJson(bundle.documents, format === 'text' ? 'text' : 'content')}}`;
+    const body = `${head},"documents":${await this.documentsFor(actor, namespace, bundle.documents, format === 'text' ? 'text' : 'content')}}`;
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache', etag }).end(body);
+  }
+
+  /** A bundle's documents as this reader may see their secrets; serialized once per bundle when they hold none. */
+  private async documentsFor(actor: Actor, namespace: string, documents: readonly EffectiveDocument[], field: 'text' | 'content'): Promise<string> {
+    const plaintext = this.cairn.secrets.mayRead(actor, namespace);
+    const shown = await Promise.all(documents.map((doc) => this.cairn.secrets.document(doc, plaintext)));
+    if (shown.every((doc, i) => doc === documents[i])) return documentsJson(documents, field);
+    return JSON.stringify(Object.fromEntries(shown.map((d) => [d.path, d[field]])));
   }
 
   /**

@@ -36,6 +36,12 @@ export const SERVER_SETTINGS = z.object({
     'a proxy in front terminates TLS: lets Cairn listen on a non-loopback `CAIRN_HOST` over plain HTTP (without it, and without `CAIRN_TLS_CERT`, Cairn refuses to)',
   ),
   CAIRN_TOKENS_WATCH: flag(true).describe('read the tokens file again as soon as it changes (SIGHUP reloads it either way)'),
+  CAIRN_SECRETS_KEY_FILE: optionalText().describe(
+    'age identity file (`age-keygen` format) that encrypts and decrypts the values namespace policies mark secret (see Secrets); missing or unreadable: the server refuses to start; unset: writes of secret values are refused',
+  ),
+  CAIRN_SECRETS_RECIPIENTS: list().describe(
+    'further age recipients (`age1...`, comma-separated) every secret value is also encrypted to, e.g. an offline recovery key',
+  ),
   CAIRN_FSYNC: flag(true).describe('fsync objects, ref and directories before acknowledging a write'),
   CAIRN_MAX_DOCUMENT_BYTES: count(DEFAULT_MAX_DOCUMENT_BYTES).describe('largest document accepted'),
   CAIRN_PARSE_THREADS: count(DEFAULT_PARSE_THREADS)

@@ -25,6 +25,8 @@ export interface Settings {
   readonly tlsTerminatedByProxy: boolean;
   /** CAIRN_TOKENS_WATCH: reload the tokens file when it changes (SIGHUP reloads it either way). */
   readonly tokensWatch: boolean;
+  /** CAIRN_SECRETS_KEY_FILE (resolved; null: none) and CAIRN_SECRETS_RECIPIENTS. */
+  readonly secrets: { readonly keyFile: string | null; readonly recipients: readonly string[] };
   /** LOG_LEVEL */
   readonly logLevel: string;
   /** CAIRN_FSYNC */
@@ -186,6 +188,7 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Setti
     tls: readTlsSettings(s.CAIRN_TLS_CERT, s.CAIRN_TLS_KEY, s.CAIRN_TLS_RELOAD_MS, cwd),
     tlsTerminatedByProxy: s.CAIRN_TLS_TERMINATED_BY_PROXY,
     tokensWatch: s.CAIRN_TOKENS_WATCH,
+    secrets: { keyFile: s.CAIRN_SECRETS_KEY_FILE === null ? null : path.resolve(cwd, s.CAIRN_SECRETS_KEY_FILE), recipients: s.CAIRN_SECRETS_RECIPIENTS },
     logLevel: s.LOG_LEVEL,
     fsync: s.CAIRN_FSYNC,
     maxDocumentBytes: s.CAIRN_MAX_DOCUMENT_BYTES,

@@ -33,6 +33,8 @@ import { WebhookRegistry } from './webhooks/webhook-registry.js';
 import { WebhookSender } from './webhooks/webhook-sender.js';
 import { WebhookService, recordWebhookChange } from './webhooks/webhook-service.js';
 import { WritePipeline, type WriteSettings } from './write-pipeline.js';
+import { SecretReveal } from './secret-reveal.js';
+import { SecretRotation } from './secret-rotation.js';
 import { EnvironmentService } from './environments.js';
 import { EnvironmentDiff } from './environment-diff.js';
 import { ConfigComparison } from './config-comparison.js';
@@ -127,6 +129,10 @@ export interface Cairn {
   /** Every instance's applied state, for the replicas' sharing to feed what other replicas were told. */
   readonly instanceRegistry: InstanceRegistry;
   readonly blame: BlameService;
+  /** What each reader sees of secret values: plaintext with the secrets permission, else "[secret]" (docs/secrets.md). */
+  readonly secrets: SecretReveal;
+  /** Re-encrypts a namespace's secret values to the current recipients, in one commit (admins). */
+  readonly secretRotation: SecretRotation;
   /** Delivers webhooks; started and stopped by the server (with several replicas, by one of them only). */
   readonly webhookDispatcher: WebhookDispatcher;
   /** Publishes environments to etcd and watches them there; null without CAIRN_ETCD_ENDPOINTS. Started by the server. */
@@ -160,12 +166,13 @@ export function createCairn(deps: CairnDependencies): Cairn {
   const pipeline = new WritePipeline(new WriteTargets(access, deps.store), deps.write, observer);
   // Authorization first: an unapproved write hears ApprovalRequired, and costs no schema validation.
   pipeline.addCheck(new ApprovalCheck());
-  pipeline.addCheck(new SchemaCheck());
+  const secrets = new SecretReveal(deps.write.secrets ?? null);
+  pipeline.addCheck(new SchemaCheck(undefined, secrets));
   pipeline.addCheck(new OverlayCheck());
   pipeline.addCheck(new EnvironmentsCheck());
   const proposalEvents = new ProposalEvents(access);
   const webhookSettings = deps.webhooks ?? DEFAULT_WEBHOOK_SETTINGS;
-  const registry = new WebhookRegistry(deps.store, pipeline, deps.write.committer);
+  const registry = new WebhookRegistry(deps.store, pipeline, deps.write.committer, deps.write.secrets ?? null);
   const adminLog = new AdminLog(pipeline, deps.logger);
   // Cairn's own decisions (a webhook disabled because its endpoint answered 410): its committer identity makes them.
   const cairnItself: Actor = { operator: { ...deps.write.committer, grants: new Map([['*', 'admin' as const]]) }, ip: '' };
@@ -235,6 +242,8 @@ export function createCairn(deps: CairnDependencies): Cairn {
     clock,
   );
   return {
+    secrets,
+    secretRotation: new SecretRotation(pipeline, deps.write.secrets ?? null),
     namespaces: new NamespaceService(access),
     documents: new DocumentReader(access),
     history: new History(access),

@@ -1,4 +1,5 @@
 import type { CommitAction } from '../domain/commit-message.js';
+import { shownDiff } from './secret-diff.js';
 import { isDocumentPath } from '../domain/document-path.js';
 import type { JsonPatchOperation } from '../domain/json-patch.js';
 import type { JsonValue } from '../domain/json-value.js';
@@ -82,7 +83,9 @@ const CHEAP_REFUSAL_FACTOR = 2;
 async function documentEvent(diff: DocumentDiff, maxBytes: number): Promise<DocumentChangeEvent> {
   const [oldText, newText] = await Promise.all([diff.oldText(), diff.newText()]);
   if ((oldText?.length ?? 0) + (newText?.length ?? 0) > CHEAP_REFUSAL_FACTOR * maxBytes) return tooLarge(diff);
-  const [changes, patch, oldContent, newContent] = await Promise.all([diff.changes(), diff.patch(), diff.oldValue(), diff.newValue()]);
+  // Events reach every subscriber and webhook: secret values are "[secret]" in them (secret-diff.ts).
+  const shown = shownDiff(diff);
+  const [changes, patch, oldContent, newContent] = await Promise.all([shown.changes(), shown.patch(), shown.oldValue(), shown.newValue()]);
   const payload = { changes, patch, oldContent: oldContent ?? null, newContent: newContent ?? null };
   if (jsonBytes(payload) <= maxBytes) return { path: diff.path, status: diff.status, ...payload, tooLarge: false };
   return tooLarge(diff);

@@ -12,6 +12,7 @@ import {
 import { type SchemaViolation, SchemaViolationError, violationsOf } from '../domain/schema-violation.js';
 import { LruCache } from '../git/lru-cache.js';
 import { parseStoredText } from './document-parser.js';
+import type { SecretReveal } from './secret-reveal.js';
 import { giveWay } from './event-loop-turn.js';
 import type { PendingWrite, WriteCheck } from './write-check.js';
 
@@ -27,8 +28,15 @@ const COMPILED_SCHEMAS = 512;
 export class SchemaCheck implements WriteCheck {
   private readonly compiled = new LruCache<string, DocumentValidator>(COMPILED_SCHEMAS);
 
-  /** `compile` is the schema compiler; a test passes a counting wrapper around the real one. */
-  constructor(private readonly compile: typeof compileSchema = compileSchema) {}
+  /**
+   * `compile` is the schema compiler; a test passes a counting wrapper around the real one. `secrets` decrypts
+   * secret values before validation: a schema describes the configuration as it is served, not its stored form
+   * (violations name pointers and schema keywords, never values).
+   */
+  constructor(
+    private readonly compile: typeof compileSchema = compileSchema,
+    private readonly secrets: SecretReveal | null = null,
+  ) {}
 
   async check(write: PendingWrite): Promise<void> {
     const tree = new ResultingTree(write);
@@ -43,7 +51,8 @@ export class SchemaCheck implements WriteCheck {
     for (const path of await this.targets(write, tree, mapping, changedSchemas)) {
       const text = await tree.text(path);
       if (text === null) continue;
-      const value = await parseStoredText(path, text, tree.blobOid(text));
+      const stored = await parseStoredText(path, text, tree.blobOid(text));
+      const value = this.secrets ? await this.secrets.value(path, stored, true) : stored;
       for (const schema of schemasFor(mapping, path)) violations.push(...violationsOf(path, schema, (await this.validator(tree, schema))(value)));
       // A changed schema revalidates every document it covers: thousands, for a broad one.
       await giveWay();

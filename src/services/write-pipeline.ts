@@ -14,6 +14,8 @@ import { giveWay } from './event-loop-turn.js';
 import { storedDiff } from './diff.js';
 import { gitFailure, translatingGitFailures } from './git-failure.js';
 import { NO_OBSERVER, type ServiceObserver } from './service-observer.js';
+import type { SecretCipher } from './secret-cipher.js';
+import { SecretSealing } from './secret-sealing.js';
 import { signer } from './signature.js';
 import { withRemoteRetry } from './remote-retry.js';
 import { type StagedChange, stageChanges, stagedBlobs, stagedTexts } from './staged-changes.js';
@@ -39,6 +41,8 @@ export interface WriteSettings {
   readonly committer: { readonly name: string; readonly email: string };
   readonly maxDocumentBytes: number;
   readonly clock: () => Date;
+  /** Encrypts the values namespace policies mark secret (CAIRN_SECRETS_KEY_FILE); none: such writes are refused. */
+  readonly secrets?: SecretCipher | null;
 }
 
 /** Everything a write is: who asks, where it lands, how it is asked and what it commits. */
@@ -64,12 +68,15 @@ export interface WriteCall {
  */
 export class WritePipeline {
   private readonly checks: WriteCheck[] = [];
+  private readonly sealing: SecretSealing;
 
   constructor(
     readonly targets: WriteTargets,
     private readonly settings: WriteSettings,
     private readonly observer: ServiceObserver = NO_OBSERVER,
-  ) {}
+  ) {
+    this.sealing = new SecretSealing(settings.secrets ?? null, settings.maxDocumentBytes);
+  }
 
   /** Adds a rule every write must pass before it is committed (and every preview is checked against). */
   addCheck(check: WriteCheck): void {
@@ -84,7 +91,9 @@ export class WritePipeline {
   async write(call: WriteCall): Promise<WriteOutcome> {
     const { actor, target, options, request, plan } = call;
     const repo = await target.open(actor);
-    const keyed = options.requestId ? { id: validateRequestId(options.requestId), fingerprint: fingerprintOf(repo.name, actor, request) } : null;
+    const keyed = options.requestId
+      ? { id: validateRequestId(options.requestId), fingerprint: fingerprintOf(repo.name, actor, request, this.settings.secrets?.digestKey ?? null) }
+      : null;
     const context: WriteContext = { actor, target, repo, options, keyed, plan, landed: call.landed ?? null, blobs: createBlobSource() };
     if (options.dryRun) {
       await repo.syncIndex();
@@ -138,7 +147,8 @@ export class WritePipeline {
 
   /**
    * Plans the write against the target's base, checks the expected version (before the no-op shortcut: a stale write
-   * that happens to match the head is still a lost update), keeps the documents that change and validates them.
+   * that happens to match the head is still a lost update), encrypts secret values, keeps the documents that change
+   * and validates them.
    */
   private async stage(
     context: WriteContext,
@@ -152,7 +162,9 @@ export class WritePipeline {
       const current = target.expectedBase ? await target.expectedBase(repo, base) : (base?.oid ?? null);
       await checkExpectedBase(repo, current, options.expectedVersion);
     }
-    const staged = await stageChanges(repo, documents, plan.files);
+    // Secrets are encrypted before anything is hashed: no blob of this write ever holds one in plaintext.
+    const files = target.rules.validateDocuments ? await this.sealing.seal(repo, documents, plan.files) : plan.files;
+    const staged = await stageChanges(repo, documents, files);
     if (staged.size === 0 && target.rules.unchanged === 'refuse') throw new InvalidInputError('the proposed change leaves every document as it is');
     if (target.rules.validateDocuments) await this.validate(staged);
     return { base, documents, plan, staged };
@@ -278,8 +290,9 @@ async function checkExpectedBase(repo: GitRepository, current: string | null, ex
   if (wanted !== current) throw new VersionConflictError(expected, current, []);
 }
 
-function fingerprintOf(namespace: string, actor: Actor, request: WriteRequest): string {
-  return requestFingerprint({ namespace, operator: actor.operator.email, operation: request.operation, payload: request.payload });
+/** Keyed with the secrets key when there is one: the payload may hold secret values (request-fingerprint.ts). */
+function fingerprintOf(namespace: string, actor: Actor, request: WriteRequest, key: Uint8Array | null): string {
+  return requestFingerprint({ namespace, operator: actor.operator.email, operation: request.operation, payload: request.payload }, key);
 }
 
 /**

@@ -60,7 +60,7 @@ describe('evaluateApprovals', () => {
 });
 
 describe('coveringRules', () => {
-  const policy = { protectedTags: [], approvals: [PROD, DB], emergencyRollback: false };
+  const policy = { protectedTags: [], approvals: [PROD, DB], emergencyRollback: false, secrets: [] };
 
   it('gives the rules whose globs match, and every rule for a change to the policy itself', () => {
     expect(coveringRules(policy, ['dev/a.json'])).toEqual([]);

@@ -24,6 +24,7 @@ describe('readSettings', () => {
       tls: null,
       tlsTerminatedByProxy: false,
       tokensWatch: true,
+      secrets: { keyFile: null, recipients: [] },
       logLevel: 'info',
       fsync: true,
       maxDocumentBytes: 1_048_576,

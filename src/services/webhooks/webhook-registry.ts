@@ -2,7 +2,9 @@ import type { CommitAction } from '../../domain/commit-message.js';
 import { type WebhookDefinition, decodeWebhookDefinition, encodeWebhookDefinition } from '../../domain/webhook.js';
 import type { GitRepository } from '../../git/repository.js';
 import type { RepositoryStore } from '../../git/repository-store.js';
+import { isSealed } from '../../domain/secret-marker.js';
 import type { Actor } from '../actor.js';
+import type { SecretCipher } from '../secret-cipher.js';
 import type { WritePipeline } from '../write-pipeline.js';
 
 export interface Person {
@@ -34,6 +36,8 @@ export class WebhookRegistry {
     private readonly store: RepositoryStore,
     private readonly pipeline: WritePipeline,
     private readonly committer: Person,
+    /** With CAIRN_SECRETS_KEY_FILE, signing secrets are stored age-encrypted (docs/secrets.md); else as they are. */
+    private readonly secrets: SecretCipher | null = null,
   ) {}
 
   async all(): Promise<WebhookDefinition[]> {
@@ -63,13 +67,44 @@ export class WebhookRegistry {
       plan: async (repo) => {
         const current = (await this.read(repo)).definitions.get(id) ?? null;
         result = change(current);
-        const text = result === current ? undefined : result === null ? null : encodeWebhookDefinition(result);
+        const text = result === current ? undefined : result === null ? null : encodeWebhookDefinition(await this.sealed(result));
         return { action: how.action, files: new Map(text === undefined ? [] : [[`${DIRECTORY}${id}.json`, text]]) };
       },
     });
     this.loaded = null;
     for (const listener of this.listeners) listener();
     return result;
+  }
+
+  /** The definition as committed: its signing secrets encrypted when the server has a secrets key. */
+  private async sealed(definition: WebhookDefinition): Promise<WebhookDefinition> {
+    const cipher = this.secrets;
+    if (!cipher) return definition;
+    const seal = (secret: string): Promise<string> => (isSealed(secret) ? Promise.resolve(secret) : cipher.seal(secret));
+    return {
+      ...definition,
+      secret: await seal(definition.secret),
+      previousSecret: definition.previousSecret === null ? null : await seal(definition.previousSecret),
+    };
+  }
+
+  /**
+   * The definition as delivered: its secrets decrypted. Without the key (or with another one) an encrypted secret
+   * stays as stored: deliveries signed with it fail the receiver's check rather than go out unsigned.
+   */
+  private async opened(definition: WebhookDefinition): Promise<WebhookDefinition> {
+    const cipher = this.secrets;
+    if (!cipher || (!isSealed(definition.secret) && !isSealed(definition.previousSecret ?? ''))) return definition;
+    const open = async (secret: string): Promise<string> => {
+      if (!isSealed(secret)) return secret;
+      const value = await cipher.open(secret).catch(() => null);
+      return typeof value === 'string' ? value : secret;
+    };
+    return {
+      ...definition,
+      secret: await open(definition.secret),
+      previousSecret: definition.previousSecret === null ? null : await open(definition.previousSecret),
+    };
   }
 
   /** The commit's author: the operator, or Cairn itself (its committer identity, no address) when nobody asked. */
@@ -99,7 +134,7 @@ export class WebhookRegistry {
     if (head) {
       for (const blob of await repo.filesIn(head.tree, DIRECTORY)) {
         const definition = decodeWebhookDefinition(await repo.readText(blob.oid));
-        if (definition && blob.path === `${DIRECTORY}${definition.id}.json`) definitions.set(definition.id, definition);
+        if (definition && blob.path === `${DIRECTORY}${definition.id}.json`) definitions.set(definition.id, await this.opened(definition));
       }
     }
     this.loaded = { head: head?.oid ?? null, definitions };
