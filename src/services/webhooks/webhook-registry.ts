@@ -1,10 +1,10 @@
 import type { CommitAction } from '../../domain/commit-message.js';
 import { type WebhookDefinition, decodeWebhookDefinition, encodeWebhookDefinition } from '../../domain/webhook.js';
-import type { GitRepository } from '../../git/repository.js';
 import type { RepositoryStore } from '../../git/repository-store.js';
 import { isSealed } from '../../domain/secret-marker.js';
 import type { Actor } from '../actor.js';
 import type { SecretCipher } from '../secret-cipher.js';
+import { SystemRecords } from '../system-records.js';
 import type { WritePipeline } from '../write-pipeline.js';
 
 export interface Person {
@@ -21,31 +21,37 @@ export interface DefinitionChange {
   readonly comment: string;
 }
 
-const DIRECTORY = 'webhooks/';
-
 /**
- * Webhook definitions, one JSON file per webhook (`webhooks/<id>.json`) in the system repository. Every change
- * is a commit with the operator as author and Cairn trailers, so `git log` of `.cairn.git` is their audit trail.
- * Reads come from memory, reloaded whenever the system repository's head moved (another process, the git CLI).
+ * Webhook definitions, one JSON file per webhook (`webhooks/<id>.json`) in the system repository (SystemRecords):
+ * every change is a commit with the operator as author and Cairn trailers.
  */
 export class WebhookRegistry {
-  private loaded: { head: string | null; definitions: ReadonlyMap<string, WebhookDefinition> } | null = null;
-  private readonly listeners = new Set<() => void>();
+  private readonly records: SystemRecords<WebhookDefinition>;
 
   constructor(
-    private readonly store: RepositoryStore,
-    private readonly pipeline: WritePipeline,
+    store: RepositoryStore,
+    pipeline: WritePipeline,
     private readonly committer: Person,
     /** With CAIRN_SECRETS_KEY_FILE, signing secrets are stored age-encrypted (docs/secrets.md); else as they are. */
     private readonly secrets: SecretCipher | null = null,
-  ) {}
+  ) {
+    this.records = new SystemRecords(store, pipeline, {
+      directory: 'webhooks/',
+      operation: 'webhook',
+      encode: async (definition) => encodeWebhookDefinition(await this.sealed(definition)),
+      decode: async (text) => {
+        const definition = decodeWebhookDefinition(text);
+        return definition && this.opened(definition);
+      },
+    });
+  }
 
   async all(): Promise<WebhookDefinition[]> {
-    return [...(await this.definitions()).values()];
+    return [...(await this.records.all()).values()];
   }
 
   async get(id: string): Promise<WebhookDefinition | null> {
-    return (await this.definitions()).get(id) ?? null;
+    return (await this.records.all()).get(id) ?? null;
   }
 
   async forNamespace(namespace: string): Promise<WebhookDefinition[]> {
@@ -57,23 +63,13 @@ export class WebhookRegistry {
    * definition (null if none) and returns the new one (null deletes it). Nothing is committed when it returns
    * the same object. Resolves with the stored result.
    */
-  async update(id: string, change: (current: WebhookDefinition | null) => WebhookDefinition | null, how: DefinitionChange): Promise<WebhookDefinition | null> {
-    let result: WebhookDefinition | null = null;
-    await this.pipeline.write({
-      actor: this.actorOf(how),
-      target: this.pipeline.targets.system(),
-      options: { expectedVersion: null, comment: how.comment },
-      request: { operation: 'webhook', payload: [id] },
-      plan: async (repo) => {
-        const current = (await this.read(repo)).definitions.get(id) ?? null;
-        result = change(current);
-        const text = result === current ? undefined : result === null ? null : encodeWebhookDefinition(await this.sealed(result));
-        return { action: how.action, files: new Map(text === undefined ? [] : [[`${DIRECTORY}${id}.json`, text]]) };
-      },
-    });
-    this.loaded = null;
-    for (const listener of this.listeners) listener();
-    return result;
+  update(id: string, change: (current: WebhookDefinition | null) => WebhookDefinition | null, how: DefinitionChange): Promise<WebhookDefinition | null> {
+    return this.records.update(id, change, { action: how.action, actor: this.actorOf(how), comment: how.comment });
+  }
+
+  /** Called after every change made through this registry (the dispatcher reconciles its workers). */
+  onChange(listener: () => void): () => void {
+    return this.records.onChange(listener);
   }
 
   /** The definition as committed: its signing secrets encrypted when the server has a secrets key. */
@@ -111,33 +107,5 @@ export class WebhookRegistry {
   private actorOf(how: DefinitionChange): Actor {
     const who = how.author ?? this.committer;
     return { operator: { name: who.name, email: who.email, grants: new Map() }, ip: how.operatorIp ?? '' };
-  }
-
-  /** Called after every change made through this registry (the dispatcher reconciles its workers). */
-  onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private async definitions(): Promise<ReadonlyMap<string, WebhookDefinition>> {
-    // Reading never creates the system repository: only the first webhook does.
-    const repo = await this.store.systemIfExists();
-    if (!repo) return new Map();
-    await repo.syncIndex();
-    return (await this.read(repo)).definitions;
-  }
-
-  private async read(repo: GitRepository): Promise<{ head: string | null; definitions: ReadonlyMap<string, WebhookDefinition> }> {
-    const head = repo.head();
-    if (this.loaded && this.loaded.head === (head?.oid ?? null)) return this.loaded;
-    const definitions = new Map<string, WebhookDefinition>();
-    if (head) {
-      for (const blob of await repo.filesIn(head.tree, DIRECTORY)) {
-        const definition = decodeWebhookDefinition(await repo.readText(blob.oid));
-        if (definition && blob.path === `${DIRECTORY}${definition.id}.json`) definitions.set(definition.id, await this.opened(definition));
-      }
-    }
-    this.loaded = { head: head?.oid ?? null, definitions };
-    return this.loaded;
   }
 }
