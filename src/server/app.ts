@@ -162,6 +162,8 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       observer: metrics,
       ...(settings.etcd ? { etcd: { port: await etcdPort(settings.etcd, logger), settings: settings.etcd } } : {}),
     });
+    // A key file of another key than the secrets' stops the start here, before any secret read or write.
+    await cairn.secretsKey?.confirm();
     // Webhook definitions changed on another replica reach this one by a pull of the system repository.
     store.onAppend((repo, _commits, origin) => {
       if (repo.name === SYSTEM_REPOSITORY && origin === 'sync') void cairn.webhookDispatcher.reload();

@@ -34,6 +34,7 @@ import { WebhookSender } from './webhooks/webhook-sender.js';
 import { WebhookService, recordWebhookChange } from './webhooks/webhook-service.js';
 import { WritePipeline, type WriteSettings } from './write-pipeline.js';
 import { SecretReveal } from './secret-reveal.js';
+import { SecretsKeyRecord } from './secrets-key-record.js';
 import { SecretRotation } from './secret-rotation.js';
 import { EnvironmentService } from './environments.js';
 import { EnvironmentDiff } from './environment-diff.js';
@@ -133,6 +134,8 @@ export interface Cairn {
   readonly secrets: SecretReveal;
   /** Re-encrypts a namespace's secret values to the current recipients, in one commit (admins). */
   readonly secretRotation: SecretRotation;
+  /** With a secrets key: the record of which key secret values are encrypted to, confirmed before ready. */
+  readonly secretsKey: SecretsKeyRecord | null;
   /** Delivers webhooks; started and stopped by the server (with several replicas, by one of them only). */
   readonly webhookDispatcher: WebhookDispatcher;
   /** Publishes environments to etcd and watches them there; null without CAIRN_ETCD_ENDPOINTS. Started by the server. */
@@ -244,6 +247,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
   return {
     secrets,
     secretRotation: new SecretRotation(pipeline, deps.write.secrets ?? null),
+    secretsKey: deps.write.secrets ? new SecretsKeyRecord(deps.store, pipeline, deps.write.secrets, cairnItself) : null,
     namespaces: new NamespaceService(access),
     documents: new DocumentReader(access),
     history: new History(access),

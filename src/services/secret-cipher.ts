@@ -10,6 +10,10 @@ export interface SecretCipher {
   open(sealed: string): Promise<JsonValue>;
   /** A key derived from the identity for keyed digests of requests that may hold secrets (never the identity itself). */
   readonly digestKey: Uint8Array;
+  /** The recipient (`age1...`) of the identity that encrypts. */
+  readonly recipient: string;
+  /** The recipients of every identity it decrypts with. */
+  readonly opens: readonly string[];
 }
 
 /**
@@ -21,12 +25,15 @@ export async function ageCipher(identities: string | readonly string[], extraRec
   const all = typeof identities === 'string' ? [identities] : identities;
   const identity = all[0];
   if (identity === undefined) throw new Error('an age cipher needs an identity');
-  const recipients = [await identityToRecipient(identity), ...extraRecipients];
+  const opens = await Promise.all(all.map((each) => identityToRecipient(each)));
+  const recipients = [opens[0] ?? '', ...extraRecipients];
   const decrypter = new Decrypter();
   for (const each of all) decrypter.addIdentity(each);
   const digestKey = createHash('sha256').update('cairn request fingerprint\0').update(identity).digest();
   return {
     digestKey,
+    recipient: opens[0] ?? '',
+    opens,
     async seal(value) {
       const encrypter = new Encrypter();
       for (const recipient of recipients) encrypter.addRecipient(recipient);

@@ -244,6 +244,32 @@ describe('a secrets key that cannot be loaded', () => {
     await expect(start({ CAIRN_SECRETS_KEY_FILE: good.file, CAIRN_SECRETS_RECIPIENTS: 'age1bogus' })).rejects.toThrow(/CAIRN_SECRETS_RECIPIENTS/);
     expect(execFileSync('ls', [dir]).toString()).not.toContain('repos-partial');
   });
+
+  it('refuses a key file without the key secret values are encrypted to, naming it; a rotation (new key first, old after) starts', async () => {
+    const data = path.join(dir, 'keyed');
+    const startWith = (file: string) =>
+      startServer(readSettings({ CAIRN_DATA_DIR: data, CAIRN_PORT: '0', CAIRN_FSYNC: 'false', CAIRN_SECRETS_KEY_FILE: file }), {
+        logger: pino({ level: 'silent' }),
+      });
+    const recorded = (): string => execFileSync('git', ['--git-dir', path.join(data, '.cairn.git'), 'show', 'HEAD:secrets/current.json'], { encoding: 'utf8' });
+    const first = await keyFile(dir, 'first.txt');
+    const other = await keyFile(dir, 'other.txt');
+    const firstRecipient = (await ageCipher(first.identity)).recipient;
+    const otherRecipient = (await ageCipher(other.identity)).recipient;
+    await (await startWith(first.file)).close();
+    expect(recorded()).toContain(firstRecipient);
+    const wrong = startWith(other.file);
+    await expect(wrong).rejects.toThrow(`CAIRN_SECRETS_KEY_FILE holds no identity of ${firstRecipient}`);
+    await expect(wrong).rejects.not.toThrow(other.identity);
+    writeFileSync(path.join(dir, 'rotation.txt'), `${other.identity}\n${first.identity}\n`);
+    await (await startWith(path.join(dir, 'rotation.txt'))).close();
+    expect(recorded()).toContain(otherRecipient);
+    // The new key alone now starts; the first one alone no longer does.
+    await (await startWith(other.file)).close();
+    await expect(startWith(first.file)).rejects.toThrow(`holds no identity of ${otherRecipient}`);
+    const log = execFileSync('git', ['--git-dir', path.join(data, '.cairn.git'), 'log', '--format=%an %s', '--', 'secrets/current.json'], { encoding: 'utf8' });
+    expect(log.trim().split('\n')).toHaveLength(2);
+  });
 });
 
 describe('reads of secret values', () => {
