@@ -252,7 +252,16 @@ const seconds = Math.round((performance.now() - benchStarted) / 1000);
 console.log(`\nwhole run: ${seconds} s`);
 const out = { date: new Date().toISOString(), quick, seconds, node: process.version, cpus: (await import('node:os')).cpus().length, figures };
 const alone = chosen.size === 1 ? [...chosen][0] : undefined;
-const resultsFile = alone ? `results-${alone}.json` : chosen.size > 1 ? `results-${[...chosen].join('-')}.json` : quick ? 'results-quick.json' : 'results.json';
+const scaleRun = process.argv.includes('--scale') && chosen.size === SCALE.length;
+const resultsFile = alone
+  ? `results-${alone}.json`
+  : scaleRun
+    ? 'results-scale.json'
+    : chosen.size > 1
+      ? `results-${[...chosen].join('-')}.json`
+      : quick
+        ? 'results-quick.json'
+        : 'results.json';
 writeFileSync(path.resolve(import.meta.dirname, resultsFile), `${JSON.stringify(out, null, 2)}\n`);
 console.log(`\n| versions | operation | Cairn | git CLI | ratio | target | |\n|---:|---|---:|---:|---:|---|---|`);
 for (const f of figures) {
