@@ -73,7 +73,8 @@ export interface StartOptions {
 export async function startServer(settings: Settings, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: settings.logLevel });
   // The tokens file, with the service tokens of the system repository added once the services are up.
-  const liveTokens = settings.tokensFile ? await LiveTokens.open(settings.tokensFile, logger) : null;
+  // Single sign-on alone has service tokens too (an agent has no provider's token): no file, the service tokens only.
+  const liveTokens = settings.tokensFile || settings.oidc ? await LiveTokens.open(settings.tokensFile ?? null, logger) : null;
   const authenticator = await secureAuthenticator(settings, logger, liveTokens, options.clock);
   // Before listening: a secrets key that cannot be loaded stops the start (see secrets-key.ts).
   const secrets = await loadSecretCipher(settings.secrets);

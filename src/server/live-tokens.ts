@@ -30,7 +30,8 @@ export class LiveTokens {
   private reloading: Promise<boolean> = Promise.resolve(true);
 
   private constructor(
-    private readonly file: string,
+    /** null: no tokens file (single sign-on alone), only the service tokens. */
+    private readonly file: string | null,
     private fileRegistry: TokenRegistry,
     text: string,
     private readonly logger: Logger,
@@ -40,10 +41,13 @@ export class LiveTokens {
     this.fileDigest = digestOf(text);
   }
 
-  /** Reads the file once; a bad file at start is an error (the server refuses to start). */
-  static async open(file: string, logger: Logger, clock: () => number = Date.now): Promise<LiveTokens> {
-    const text = await fsp.readFile(file, 'utf8');
-    return new LiveTokens(file, TokenRegistry.parse(text, file), text, logger, clock);
+  /**
+   * Reads the file once; a bad file at start is an error (the server refuses to start). Without a file (single
+   * sign-on alone) it holds the service tokens only.
+   */
+  static async open(file: string | null, logger: Logger, clock: () => number = Date.now): Promise<LiveTokens> {
+    const text = file === null ? 'tokens: []' : await fsp.readFile(file, 'utf8');
+    return new LiveTokens(file, TokenRegistry.parse(text, file ?? 'no tokens file'), text, logger, clock);
   }
 
   authenticate(header: string | null | undefined): Authentication {
@@ -57,7 +61,7 @@ export class LiveTokens {
 
   /** Follows the file's directory, so that a file replaced by a rename (editors, Kubernetes' ConfigMap swap) is seen. */
   watchFile(): void {
-    if (this.watcher) return;
+    if (this.watcher || this.file === null) return;
     try {
       this.watcher = watch(path.dirname(this.file), { persistent: false }, () => this.scheduleReload());
       this.watcher.on('error', (error) => this.logger.warn({ err: error, tokensFile: this.file }, 'watching the tokens file failed; SIGHUP still reloads it'));
@@ -113,6 +117,7 @@ export class LiveTokens {
   }
 
   private async readFile(): Promise<boolean> {
+    if (this.file === null) return true;
     let text: string;
     try {
       text = await fsp.readFile(this.file, 'utf8');

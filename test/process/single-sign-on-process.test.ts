@@ -60,7 +60,20 @@ describe('the server process with single sign-on only', () => {
     // Without a tokens file and with single sign-on on, there is no development identity.
     expect((await gql(CREATE_NAMESPACE, { name: 'intruder' }, null)).status).toBe(401);
     expect((await gql(CREATE_NAMESPACE, { name: 'intruder' }, 'some-long-opaque-token')).status).toBe(401);
+    // Agents have no provider's token: an admin signed in through the provider makes them a service token.
+    const created = await gql<{ createServiceToken: { secret?: string } }>(
+      `mutation($input: CreateServiceTokenInput!) { createServiceToken(input: $input) { ... on ServiceTokenSecretPayload { secret } } }`,
+      { input: { name: 'deploy-bot', grants: [{ pattern: 'ops-config', role: 'EDITOR' }] } },
+      token,
+    );
+    const secret = created.data?.createServiceToken.secret ?? '';
+    expect(secret).toMatch(/^cairn_/);
+    const byBot = await gql<{ putConfig: WriteResult }>(PUT_CONFIG, { input: { namespace: 'ops-config', path: 'b.json', content: { b: 1 } } }, secret);
+    expect(byBot.data?.putConfig.status).toBe('COMMITTED');
+    const botLog = execFileSync('git', ['--git-dir', path.join(dir, 'ops-config.git'), 'log', '-1', '--format=%an'], { encoding: 'utf8' });
+    expect(botLog.trim()).toBe('deploy-bot');
     const lines = server.lines.join('\n');
+    expect(lines).not.toContain(secret);
     expect(lines).toContain('single sign-on');
     expect(lines).not.toContain('development mode');
     expect(lines).not.toContain(token);
