@@ -287,6 +287,7 @@ export function createCairn(deps: CairnDependencies): Cairn {
           logger: deps.logger,
           clock: deps.write.clock,
           maxDocumentBytes: deps.write.maxDocumentBytes,
+          secrets: deps.write.secrets ? secrets : null,
         })
       : null,
     async drain() {

@@ -9,6 +9,7 @@ import { overlaidClusters } from './environment-diff.js';
 import { definitionsAt } from './environments.js';
 import { giveWay } from './event-loop-turn.js';
 import type { OverlayService } from './overlays.js';
+import type { SecretReveal } from './secret-reveal.js';
 
 /** One key an environment publishes: a document as one cluster (null: `_`, the base) runs it. */
 export interface PublishedDocument {
@@ -51,6 +52,11 @@ export class EtcdContents {
     private readonly root: string,
     /** CAIRN_ETCD_MAX_KEYS: the keys one environment may publish. */
     private readonly maxKeys: number,
+    /**
+     * etcd is where services read their configuration, as an environment's agent does: secret values go there
+     * decrypted (docs/secrets.md), and the drift watch compares etcd with the same plaintext.
+     */
+    private readonly secrets: SecretReveal | null = null,
   ) {}
 
   async documents(repo: GitRepository, environment: string, version: string): Promise<ReadonlyMap<string, PublishedDocument>> {
@@ -84,7 +90,8 @@ export class EtcdContents {
     const blobs = createBlobSource();
     const documents = new Map<string, PublishedDocument>();
     for (const cluster of [null, ...clusters]) {
-      for (const document of await this.overlays.effectiveDocuments(repo, blobs, commit, cluster)) {
+      for (const effective of await this.overlays.effectiveDocuments(repo, blobs, commit, cluster)) {
+        const document = this.secrets ? await this.secrets.document(effective, true) : effective;
         const key = documentKeyOf(this.root, repo.name, environment, cluster, document.path);
         documents.set(key, { key, cluster, path: document.path, text: document.text, content: document.content });
         if (documents.size > this.maxKeys) {

@@ -13,6 +13,7 @@ import { definitionsAt } from './environments.js';
 import { giveWay } from './event-loop-turn.js';
 import type { Logger } from './logger.js';
 import type { OverlayService } from './overlays.js';
+import type { SecretReveal } from './secret-reveal.js';
 import type { WritePipeline } from './write-pipeline.js';
 
 /** The etcd settings (ETCD_SETTINGS in setting-declarations.ts; docs/etcd.md). */
@@ -36,6 +37,8 @@ export interface EtcdDeliveryDependencies {
   readonly logger: Logger;
   readonly clock: () => Date;
   readonly maxDocumentBytes: number;
+  /** Decrypts secret values for etcd; null without a secrets key. */
+  readonly secrets: SecretReveal | null;
 }
 
 /** An environment's etcd delivery as the API shows it. */
@@ -64,7 +67,7 @@ export class EtcdDelivery {
 
   constructor(private readonly deps: EtcdDeliveryDependencies) {
     const { port, store, settings, logger } = deps;
-    const contents = new EtcdContents(deps.overlays, settings.root, settings.maxKeys);
+    const contents = new EtcdContents(deps.overlays, settings.root, settings.maxKeys, deps.secrets);
     const actor: Actor = { operator: { ...settings.operator, grants: new Map([['*', 'admin' as const]]) }, ip: '' };
     const capture = new EtcdCapture(deps.pipeline, actor, deps.maxDocumentBytes);
     const clock = (): number => deps.clock().getTime();

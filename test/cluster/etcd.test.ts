@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { generateX25519Identity } from 'age-encryption';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFINE_ENVIRONMENT, RELEASE } from '../support/environment-operations.js';
@@ -277,6 +281,45 @@ describe('publication and drift reports', () => {
     );
     expect(after.drift.map((d) => d.key)).not.toContain(key);
     feed.stop();
+  });
+});
+
+describe('secret values', () => {
+  let h: Harness;
+  const dir = mkdtempSync(path.join(tmpdir(), 'cairn-etcd-secrets-'));
+
+  beforeAll(async () => {
+    writeFileSync(path.join(dir, 'key.txt'), `${await generateX25519Identity()}\n`);
+    h = await startHarness({ env: serverEnv('/sealed/', { CAIRN_ETCD_DRIFT: 'report', CAIRN_SECRETS_KEY_FILE: path.join(dir, 'key.txt') }) });
+  });
+
+  afterAll(async () => {
+    await h?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('are published decrypted, as the agent reads them (etcd is where services read), and are no drift', async () => {
+    await data(h, CREATE_NAMESPACE, { name: 'vault' });
+    const policy = await write(h, 'vault', [{ path: '.cairn/policy.json', content: { secrets: ['db.json#/password'] } }], null);
+    const head = await write(h, 'vault', [{ path: 'db.json', content: { host: 'db', password: 'hunter2-etcd' } }], policy);
+    expect(h.git('vault', 'show', 'HEAD:db.json')).not.toContain('hunter2-etcd');
+    const defined = await data<{ defineEnvironment: WriteResult }>(h, DEFINE_ENVIRONMENT, {
+      input: { namespace: 'vault', name: 'prod', expectedVersion: head },
+    });
+    const released = await release(h, 'vault', defined.defineEnvironment.version!.hash, null);
+    const prefix = '/sealed/vault/prod/';
+    const keys = await until(
+      'the publication',
+      () => etcdKeys(prefix),
+      (k) => k.has(`${prefix}.version`),
+    );
+    expect(JSON.parse(keys.get(`${prefix}_/db.json`)!.value)).toEqual({ host: 'db', password: 'hunter2-etcd' });
+    const state = await until(
+      'the drift check of the release',
+      () => etcdState(h, 'vault'),
+      (s) => s.release === released,
+    );
+    expect(state.drift).toEqual([]);
   });
 });
 
