@@ -1,6 +1,7 @@
 import type { EtcdDrift } from '../domain/etcd-drift.js';
 import type { EtcdEnvironmentState } from '../services/etcd-delivery.js';
 import { builder } from './builder.js';
+import type { GraphQLContext } from './context.js';
 import { EnvironmentRef } from './environment.js';
 import { EnvironmentEventRef } from './rollout.js';
 
@@ -16,6 +17,11 @@ const EtcdDriftStatusEnum = builder.enumType('EtcdDriftStatus', {
     },
   } as const,
 });
+
+/** etcd holds secret values decrypted (as an agent reads them): with secrets on, its values go to their readers only. */
+function mayShowEtcdValues(ctx: GraphQLContext, drift: EtcdDrift): boolean {
+  return !ctx.cairn.secrets.active || ctx.cairn.secrets.mayRead(ctx.actor, drift.namespace);
+}
 
 const EtcdDriftRef = builder.objectRef<EtcdDrift>('EtcdDrift').implement({
   description: "A key of an environment's etcd prefix whose value is not the one Cairn published there: an edit made in etcd directly.",
@@ -37,10 +43,15 @@ const EtcdDriftRef = builder.objectRef<EtcdDrift>('EtcdDrift').implement({
     }),
     releasedValue: t.string({
       nullable: true,
-      description: 'What the release published there; null for a key added in etcd.',
-      resolve: (d) => d.releasedValue,
+      description:
+        'What the release published there; null for a key added in etcd. With a secrets key on the server, only readers of secrets (admins, agents) see it: etcd holds secret values decrypted.',
+      resolve: (d, _args, ctx) => (mayShowEtcdValues(ctx, d) ? d.releasedValue : null),
     }),
-    foundValue: t.string({ nullable: true, description: 'What etcd holds; null when the key was deleted.', resolve: (d) => d.foundValue }),
+    foundValue: t.string({
+      nullable: true,
+      description: 'What etcd holds; null when the key was deleted. Shown as `releasedValue` is.',
+      resolve: (d, _args, ctx) => (mayShowEtcdValues(ctx, d) ? d.foundValue : null),
+    }),
     status: t.field({ type: EtcdDriftStatusEnum, resolve: (d) => d.status }),
     capturedVersion: t.string({ nullable: true, description: 'The capture commit on main (status CAPTURED).', resolve: (d) => d.capturedVersion }),
     message: t.string({ nullable: true, description: 'Why the capture or restore was refused (status FAILED).', resolve: (d) => d.message }),

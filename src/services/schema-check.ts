@@ -1,4 +1,7 @@
 import { isDocumentPath } from '../domain/document-path.js';
+import { getAtPointer } from '../domain/json-pointer.js';
+import type { JsonValue } from '../domain/json-value.js';
+import { REDACTED } from '../domain/secret-marker.js';
 import { type DocumentValidator, compileSchema } from '../domain/schema-compiler.js';
 import {
   SCHEMAS_DIR,
@@ -52,8 +55,14 @@ export class SchemaCheck implements WriteCheck {
       const text = await tree.text(path);
       if (text === null) continue;
       const stored = await parseStoredText(path, text, tree.blobOid(text));
-      const value = this.secrets ? await this.secrets.value(path, stored, true) : stored;
-      for (const schema of schemasFor(mapping, path)) violations.push(...violationsOf(path, schema, (await this.validator(tree, schema))(value)));
+      // A writer without the secrets permission is checked against what it may read: with the plaintext, a schema
+      // it writes (a pattern, an if/then) would answer whether a guess is the secret.
+      const plaintext = this.secrets ? this.secrets.mayRead(write.actor, write.repo.name) : true;
+      const value = this.secrets ? await this.secrets.value(path, stored, plaintext) : stored;
+      for (const schema of schemasFor(mapping, path)) {
+        const found = violationsOf(path, schema, (await this.validator(tree, schema))(value));
+        violations.push(...(plaintext ? found : found.filter((v) => !atRedactedValue(value, v.pointer))));
+      }
       // A changed schema revalidates every document it covers: thousands, for a broad one.
       await giveWay();
     }
@@ -114,4 +123,9 @@ class ResultingTree {
   blobOid(text: string): string {
     return this.write.repo.blobId(text);
   }
+}
+
+/** Whether `pointer` names a redacted secret of `value` (its own type or pattern is not the writer's to see). */
+function atRedactedValue(value: JsonValue, pointer: string): boolean {
+  return getAtPointer(value, pointer) === REDACTED;
 }

@@ -13,6 +13,15 @@ import { editedText } from './secret-sealing.js';
  * secrets permission, else the redaction marker "[secret]" in place of each, never the ciphertext. A value is
  * secret when it is stored encrypted, whatever the policy says today (a rule removed later does not expose it).
  */
+/**
+ * The secrets permission: an admin of the namespace, and an agent (the narrow role of a running service, which needs
+ * the values to run). Viewers and editors see "[secret]".
+ */
+export function maySeeSecrets(actor: Actor, namespace: string): boolean {
+  const role = roleIn(actor.operator.grants, namespace);
+  return role === 'admin' || role === 'agent';
+}
+
 export class SecretReveal {
   /** Parsed documents known to hold no encrypted value: cached values are shared, so each is walked once. */
   private readonly clean = new WeakSet<object>();
@@ -24,8 +33,12 @@ export class SecretReveal {
    * needs the values to run). Viewers and editors see "[secret]".
    */
   mayRead(actor: Actor, namespace: string): boolean {
-    const role = roleIn(actor.operator.grants, namespace);
-    return role === 'admin' || role === 'agent';
+    return maySeeSecrets(actor, namespace);
+  }
+
+  /** Whether the server holds a secrets key, so that secret values may exist. */
+  get active(): boolean {
+    return this.cipher !== null;
   }
 
   /** `value` with each encrypted value decrypted or redacted; the same object when it holds none (cached values stay shared). */

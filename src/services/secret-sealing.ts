@@ -31,7 +31,16 @@ export class SecretSealing {
     private readonly maxDocumentBytes: number,
   ) {}
 
-  async seal(repo: GitRepository, base: BaseDocuments, files: ReadonlyMap<string, string | null>): Promise<ReadonlyMap<string, string | null>> {
+  /**
+   * `mayKeep`: the writer has the secrets permission. Only then does a plaintext equal to the stored value keep its
+   * ciphertext: for anyone else "unchanged" against "changed" would tell whether a guessed value is the secret.
+   */
+  async seal(
+    repo: GitRepository,
+    base: BaseDocuments,
+    files: ReadonlyMap<string, string | null>,
+    mayKeep: boolean,
+  ): Promise<ReadonlyMap<string, string | null>> {
     const policy = await this.policyFor(repo, base, files);
     if (policy.secrets.length === 0) return files;
     let sealed: Map<string, string | null> | null = null;
@@ -39,7 +48,7 @@ export class SecretSealing {
       if (text === null) continue;
       const rules = secretRulesFor(policy, path);
       if (rules.length === 0) continue;
-      const next = await this.sealDocument(repo, base, path, text, rules);
+      const next = await this.sealDocument(repo, base, path, text, rules, mayKeep);
       if (next === text) continue;
       sealed ??= new Map(files);
       sealed.set(path, next);
@@ -59,7 +68,14 @@ export class SecretSealing {
     return next ? { ...current, secrets: [...current.secrets, ...next.secrets] } : current;
   }
 
-  private async sealDocument(repo: GitRepository, base: BaseDocuments, path: string, text: string, rules: readonly SecretRule[]): Promise<string> {
+  private async sealDocument(
+    repo: GitRepository,
+    base: BaseDocuments,
+    path: string,
+    text: string,
+    rules: readonly SecretRule[],
+    mayKeep: boolean,
+  ): Promise<string> {
     let value: JsonValue;
     try {
       value = parseDocument(path, text, this.maxDocumentBytes);
@@ -74,14 +90,21 @@ export class SecretSealing {
     const changes: ValueChange[] = [];
     for (const pointer of pointers) {
       const leaf = getAtPointer(value, pointer) ?? null;
-      const stored = await sealedLeaf(cipher, path, pointer, leaf, before === undefined ? undefined : getAtPointer(before, pointer));
+      const stored = await sealedLeaf(cipher, path, pointer, leaf, before === undefined ? undefined : getAtPointer(before, pointer), mayKeep);
       if (stored !== leaf) changes.push({ pointer, op: 'replace', oldValue: leaf, newValue: stored });
     }
     return changes.length === 0 ? text : editedText(path, text, value, changes);
   }
 }
 
-async function sealedLeaf(cipher: SecretCipher, path: string, pointer: string, leaf: JsonValue, stored: JsonValue | undefined): Promise<string> {
+async function sealedLeaf(
+  cipher: SecretCipher,
+  path: string,
+  pointer: string,
+  leaf: JsonValue,
+  stored: JsonValue | undefined,
+  mayKeep: boolean,
+): Promise<string> {
   if (leaf === REDACTED) {
     if (isSealed(stored)) return stored;
     throw new SecretError('SECRET_REDACTED_UNKNOWN', path, pointer);
@@ -92,7 +115,7 @@ async function sealedLeaf(cipher: SecretCipher, path: string, pointer: string, l
     });
     return leaf;
   }
-  if (isSealed(stored)) {
+  if (mayKeep && isSealed(stored)) {
     const same = await cipher.open(stored).then(
       (old) => deepEqual(old, leaf),
       () => false,

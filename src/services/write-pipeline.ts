@@ -15,6 +15,7 @@ import { storedDiff } from './diff.js';
 import { gitFailure, translatingGitFailures } from './git-failure.js';
 import { NO_OBSERVER, type ServiceObserver } from './service-observer.js';
 import type { SecretCipher } from './secret-cipher.js';
+import { maySeeSecrets } from './secret-reveal.js';
 import { SecretSealing } from './secret-sealing.js';
 import { signer } from './signature.js';
 import { withRemoteRetry } from './remote-retry.js';
@@ -163,7 +164,7 @@ export class WritePipeline {
       await checkExpectedBase(repo, current, options.expectedVersion);
     }
     // Secrets are encrypted before anything is hashed: no blob of this write ever holds one in plaintext.
-    const files = target.rules.validateDocuments ? await this.sealing.seal(repo, documents, plan.files) : plan.files;
+    const files = target.rules.validateDocuments ? await this.sealing.seal(repo, documents, plan.files, maySeeSecrets(context.actor, repo.name)) : plan.files;
     const staged = await stageChanges(repo, documents, files);
     if (staged.size === 0 && target.rules.unchanged === 'refuse') throw new InvalidInputError('the proposed change leaves every document as it is');
     if (target.rules.validateDocuments) await this.validate(staged);

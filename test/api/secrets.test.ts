@@ -328,6 +328,27 @@ describe('reads of secret values', () => {
     expect((await read('services/api/db.yaml', ADMIN.token)).document?.content).toEqual({ host: 'db2.internal', password: PLAINTEXT });
   });
 
+  it('gives an editor no way to test a guess: the right plaintext is encrypted again, and schemas see "[secret]"', async () => {
+    const before = h.git('vault', 'show', 'HEAD:services/api/db.yaml');
+    const host = (await read('services/api/db.yaml', ADMIN.token)).document?.content.host as string;
+    // The right guess commits, as a wrong one would: "unchanged" would have told them apart.
+    const guess = await put('services/api/db.yaml', { text: `host: ${host} # primary\npassword: ${PLAINTEXT}\n` }, EDITOR.token, head());
+    expect(guess.status).toBe('COMMITTED');
+    expect(h.git('vault', 'show', 'HEAD:services/api/db.yaml')).not.toBe(before);
+    expect((await read('services/api/db.yaml', ADMIN.token)).document?.content).toEqual({ host, password: PLAINTEXT });
+    // A schema whose verdict hangs on the secret (a pattern, an if/then) judges what the editor may read: "[secret]".
+    const schema = {
+      type: 'object',
+      properties: { password: { type: 'string', pattern: '^zzz' } },
+      if: { properties: { password: { pattern: '^hunter2' } } },
+      then: { required: ['nope'] },
+    };
+    expect((await put('.cairn/schemas/db.json', { content: schema }, EDITOR.token, head())).status).toBe('COMMITTED');
+    const mapped = await put('.cairn/schemas/index.json', { content: { 'services/*/db.yaml': 'db.json' } }, EDITOR.token, head());
+    expect(mapped.status).toBe('COMMITTED');
+    expect(h.git('vault', 'log', '-p', '--all')).not.toContain(PLAINTEXT);
+  });
+
   it('redacts the HTTP read API for viewers and decrypts it for admins and for the agent of a release (document and bundle)', async () => {
     const viewer = await http('/v1/config/vault/services/api/db.yaml', VIEWER.token);
     expect(viewer.status).toBe(200);

@@ -9,6 +9,7 @@ import { type EtcdServer, startEtcdServer } from '../support/etcd-server.js';
 import { type GitHttpServer, startGitHttpServer } from '../support/git-http-server.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { APPLY_CHANGES, CREATE_NAMESPACE, type WriteResult } from '../support/operations.js';
+import { ADMIN, VIEWER } from '../support/tokens.js';
 import { data, until } from '../support/until.js';
 
 /**
@@ -290,7 +291,10 @@ describe('secret values', () => {
 
   beforeAll(async () => {
     writeFileSync(path.join(dir, 'key.txt'), `${await generateX25519Identity()}\n`);
-    h = await startHarness({ env: serverEnv('/sealed/', { CAIRN_ETCD_DRIFT: 'report', CAIRN_SECRETS_KEY_FILE: path.join(dir, 'key.txt') }) });
+    h = await startHarness({
+      tokens: [ADMIN, VIEWER],
+      env: serverEnv('/sealed/', { CAIRN_ETCD_DRIFT: 'report', CAIRN_SECRETS_KEY_FILE: path.join(dir, 'key.txt') }),
+    });
   });
 
   afterAll(async () => {
@@ -320,6 +324,19 @@ describe('secret values', () => {
       (s) => s.release === released,
     );
     expect(state.drift).toEqual([]);
+
+    // A hand edit in etcd is drift; its values (the plaintext etcd holds) go to readers of secrets only.
+    await client.put(`${prefix}_/db.json`).value('{"host": "db", "password": "edited-in-etcd"}');
+    const drifted = await until(
+      'the drift report',
+      () => etcdState(h, 'vault'),
+      (s) => s.drift.length > 0,
+    );
+    expect(drifted.drift[0]).toMatchObject({ path: 'db.json', foundValue: '{"host": "db", "password": "edited-in-etcd"}' });
+    expect(drifted.drift[0]?.releasedValue).toContain('hunter2-etcd');
+    const seen = await h.gql<{ environment: { data: { etcd: EtcdState } } }>(ENVIRONMENT_ETCD, { ns: 'vault', env: 'prod' }, VIEWER.token);
+    expect(seen.data.environment.data.etcd.drift[0]).toMatchObject({ path: 'db.json', releasedValue: null, foundValue: null });
+    expect(JSON.stringify(seen)).not.toContain('hunter2-etcd');
   });
 });
 
