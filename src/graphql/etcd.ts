@@ -54,7 +54,11 @@ const EtcdDriftRef = builder.objectRef<EtcdDrift>('EtcdDrift').implement({
     }),
     status: t.field({ type: EtcdDriftStatusEnum, resolve: (d) => d.status }),
     capturedVersion: t.string({ nullable: true, description: 'The capture commit on main (status CAPTURED).', resolve: (d) => d.capturedVersion }),
-    message: t.string({ nullable: true, description: 'Why the capture or restore was refused (status FAILED).', resolve: (d) => d.message }),
+    message: t.string({
+      nullable: true,
+      description: 'Why the capture or restore was refused (status FAILED); shown as `releasedValue` is (a refusal may quote the value).',
+      resolve: (d, _args, ctx) => (mayShowEtcdValues(ctx, d) ? d.message : null),
+    }),
     detectedAt: t.field({ type: 'DateTime', resolve: (d) => new Date(d.detectedAt) }),
   }),
 });
