@@ -34,8 +34,14 @@ interface HeldGroup {
 /**
  * Group commit for one namespace's main. Commits are made one at a time under the write lock, each on the one
  * before, and queued here; while one batch is being written and fsynced, the writes behind it are evaluated and
- * queue up, and they form the next batch as soon as the disk is free: batches grow with the load, no timer waits.
+ * queue up, and they form the next batch as soon as the disk is free: batches grow with the load.
  * A commit's promise settles once its batch is durable (or failed), which is when its writer may be answered.
+ *
+ * Writers that wait for their answer before writing again would otherwise settle into two groups taking turns
+ * (3 and 1 of 4 clients, 13 and 3 of 16: bench/writers.ts), each waiting for the other's fsyncs as well as its own.
+ * So a batch starts once as many commits are queued as the last one held plus those queued behind it (the writers
+ * just answered come back), or after as long as the last batch took to store: a separate batch for the late ones
+ * would have cost them that much anyway. One writer never waits: one commit is all it expects.
  */
 export class CommitBatch {
   private readonly queue: Waiting[] = [];
@@ -46,6 +52,12 @@ export class CommitBatch {
   failures = 0;
   /** Batches written or failed so far: a read of main on disk is current only if none settled meanwhile. */
   settled = 0;
+  /** Commits the next batch gathers before it starts (see the class's comment). */
+  private expected = 1;
+  /** How long the last batch took to store: the longest the next one waits to gather `expected`. */
+  private lastStoreMs = 0;
+  /** Starts the batch being gathered, once `expected` commits are queued. */
+  private gathered: (() => void) | null = null;
 
   constructor(
     private readonly maxCommits: number,
@@ -61,6 +73,7 @@ export class CommitBatch {
   add(commit: QueuedCommit): Promise<void> {
     const seq = this.queued++;
     const durable = new Promise<void>((resolve, reject) => this.queue.push({ seq, commit, resolve, reject }));
+    if (this.queue.length >= this.expected) this.gathered?.();
     this.writing ??= this.writeQueued();
     return durable;
   }
@@ -93,7 +106,9 @@ export class CommitBatch {
     // Let the task that queued the first commit finish its turn: the batch starts with what is queued by then.
     await Promise.resolve();
     while (this.queue.length > 0) {
+      await this.gather();
       const batch = this.queue.splice(0, await this.nextBatchSize());
+      const started = performance.now();
       try {
         await this.storage.store(batch.map((w) => w.commit));
         for (const waiting of batch) waiting.resolve();
@@ -104,8 +119,25 @@ export class CommitBatch {
         for (const waiting of failed) waiting.reject(error);
       }
       this.settled += 1;
+      this.lastStoreMs = performance.now() - started;
+      this.expected = Math.min(this.maxCommits, batch.length + this.queue.length);
     }
     this.writing = null;
+  }
+
+  /** Resolves once `expected` commits are queued, or the last batch's store time passed (see the class's comment). */
+  private gather(): Promise<void> {
+    // A held group is written whole once released: nothing to gather.
+    if (this.queue.length >= this.expected || this.held) return Promise.resolve();
+    return new Promise((resolve) => {
+      const start = (): void => {
+        clearTimeout(timer);
+        this.gathered = null;
+        resolve();
+      };
+      const timer = setTimeout(start, this.lastStoreMs);
+      this.gathered = start;
+    });
   }
 
   /** How many of the queue's first commits the next batch takes: those before a held group, or the whole group once released. */
