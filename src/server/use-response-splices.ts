@@ -1,30 +1,36 @@
 import type { Plugin } from 'graphql-yoga';
+import { ResponseSplices } from '../graphql/response-splices.js';
 import type { GraphQLContext } from '../graphql/context.js';
-
-/** yoga writes a result with its `stringify` when it has one (graphql-jit sets it): see jsonStringifyResultWithoutInternals. */
-interface Stringifiable {
-  stringify?: (result: unknown) => string;
-}
 
 /**
  * Lets a query or mutation over HTTP write large documents' content from their JSON text (ResponseSplices): enabled
- * once the operation is executed (not subscribed: a stream's events are written elsewhere), and its result's
- * serializer replaces the placeholders.
+ * once the operation is executed (not subscribed: a stream's events are written elsewhere), and the response yoga
+ * wrote, placeholders and all, is written again as bytes with the texts in place.
  */
 export function useResponseSplices(): Plugin<GraphQLContext> {
+  const executed = new WeakMap<Request, ResponseSplices[]>();
   return {
     onExecute({ args }) {
-      const splices = args.contextValue.splices;
-      if (!splices) return;
+      const { splices, request } = args.contextValue;
+      if (!splices || !request) return;
       splices.enabled = true;
-      return {
-        onExecuteDone({ result }) {
-          if (Symbol.asyncIterator in result || !splices.used) return;
-          const written = result as Stringifiable;
-          const stringify = written.stringify ?? ((r: unknown) => JSON.stringify(r));
-          written.stringify = (r) => splices.write(r, stringify);
-        },
-      };
+      const operations = executed.get(request);
+      if (operations) operations.push(splices);
+      else executed.set(request, [splices]);
+    },
+    async onResponse({ request, response, setResponse, fetchAPI }) {
+      const operations = executed.get(request);
+      if (!operations?.some((o) => o.used)) return;
+      const body = ResponseSplices.body(await response.text(), operations);
+      const headers = new fetchAPI.Headers(response.headers);
+      headers.delete('content-length');
+      setResponse(
+        new fetchAPI.Response(new Uint8Array(body.buffer, body.byteOffset, body.byteLength), {
+          status: response.status,
+          statusText: response.statusText,
+          headers,
+        }),
+      );
     },
   };
 }

@@ -23,6 +23,9 @@ function bigYaml(variant: number): string {
   ).join('');
 }
 
+/** Large, and ASCII only: its JSON text is written as it is, byte for byte. */
+const ASCII_JSON = `${JSON.stringify(Object.fromEntries(Array.from({ length: 2_000 }, (_, i) => [`key-${i}`, { name: `service ${i}`, on: i % 2 === 0 }])), null, 1)}\n`;
+
 interface Read {
   namespace: { config: { blob: string; content: unknown } };
 }
@@ -48,6 +51,7 @@ describe('content served from its JSON text', () => {
     for (const [path, body] of [
       ['big.yaml', text],
       ['small.json', '{"small": true}\n'],
+      ['ascii.json', ASCII_JSON],
     ] as const) {
       head = await put(path, body, head);
     }
@@ -79,6 +83,25 @@ describe('content served from its JSON text', () => {
     const [small, big] = (await res.json()) as { data: Read }[];
     expect(small!.data.namespace.config.content).toEqual({ small: true });
     expect(big!.data.namespace.config.content).toEqual(value);
+  });
+
+  it('splices a document into each operation of a batch that reads one, with the length of what it sends', async () => {
+    const res = await fetch(`${h.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        { query: READ, variables: { path: 'big.yaml' } },
+        { query: READ, variables: { path: 'ascii.json' } },
+        { query: READ, variables: { path: 'big.yaml' } },
+      ]),
+    });
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(res.headers.get('content-type')).toMatch(/^application\/(graphql-response\+)?json; charset=utf-8$/);
+    expect(Number(res.headers.get('content-length'))).toBe(bytes.length);
+    const [first, ascii, again] = JSON.parse(bytes.toString('utf8')) as { data: Read }[];
+    expect(first!.data.namespace.config.content).toEqual(value);
+    expect(ascii!.data.namespace.config.content).toEqual(JSON.parse(ASCII_JSON));
+    expect(again!.data.namespace.config.content).toEqual(value);
   });
 
   it('builds the value over a WebSocket, where graphql-ws writes the message', async () => {
