@@ -44,7 +44,7 @@ export class ResponseSplices {
    * placeholder replaced by its JSON text. Built as bytes: replacing into a string of a megabyte and encoding it
    * for the socket took a dozen milliseconds of the event loop per read.
    */
-  static body(written: string, operations: readonly ResponseSplices[]): Buffer {
+  static body(written: string, operations: readonly ResponseSplices[]): Uint8Array<ArrayBuffer> {
     const byId = new Map(operations.map((o) => [o.id, o]));
     const parts: Buffer[] = [];
     let from = 0;
@@ -54,7 +54,13 @@ export class ResponseSplices {
       from = match.index + match[0].length;
     }
     parts.push(Buffer.from(written.slice(from), 'utf8'));
-    return Buffer.concat(parts);
+    const body = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+    let offset = 0;
+    for (const part of parts) {
+      body.set(part, offset);
+      offset += part.length;
+    }
+    return body;
   }
 }
 

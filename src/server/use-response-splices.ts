@@ -25,7 +25,7 @@ export function useResponseSplices(): Plugin<GraphQLContext> {
       const headers = new fetchAPI.Headers(response.headers);
       headers.delete('content-length');
       setResponse(
-        new fetchAPI.Response(new Uint8Array(body.buffer, body.byteOffset, body.byteLength), {
+        new fetchAPI.Response(body, {
           status: response.status,
           statusText: response.statusText,
           headers,
