@@ -1,23 +1,6 @@
-import type { Signature, TreeEntry } from './object-format.js';
+import type { Signature } from './object-format.js';
 
 /** Parsing of Git's object formats: the inverse of object-format.ts. */
-
-export function parseTree(content: Buffer): TreeEntry[] {
-  const entries: TreeEntry[] = [];
-  let pos = 0;
-  while (pos < content.length) {
-    const space = content.indexOf(0x20, pos);
-    const nul = content.indexOf(0, space);
-    if (space < 0 || nul < 0 || nul + 21 > content.length) throw new Error('malformed tree object');
-    entries.push({
-      mode: content.toString('latin1', pos, space),
-      name: content.toString('utf8', space + 1, nul),
-      oid: content.toString('hex', nul + 1, nul + 21),
-    });
-    pos = nul + 21;
-  }
-  return entries;
-}
 
 export interface ParsedCommit {
   readonly tree: string;

@@ -14,7 +14,8 @@ import {
   encodeTree,
 } from './object-format.js';
 import { ObjectFs } from './object-fs.js';
-import { type ParsedTag, parseCommit, parseTag, parseTree } from './object-parse.js';
+import { type ParsedTag, parseCommit, parseTag } from './object-parse.js';
+import { Tree } from './tree.js';
 import { ObjectReader } from './object-reader.js';
 import { cacheBudget } from './cache-budget.js';
 import { encodeIndexedPack } from './pack-writer.js';
@@ -40,8 +41,7 @@ export class MissingObjectError extends Error {
 }
 
 const MAX_CACHED_BLOB_BYTES = 64 * 1024;
-/** Rough bytes per cached tree entry and commit beyond their strings: objects, keys, the cache's own entry. */
-const TREE_ENTRY_BYTES = 160;
+/** Rough bytes per cached commit beyond its strings: objects, keys, the cache's own entry. */
 const COMMIT_BYTES = 400;
 /** What a blob being read is counted at until its size is known, and what a cached blob costs beyond its bytes. */
 const PENDING_BLOB_BYTES = 1024;
@@ -57,7 +57,7 @@ export class ObjectStore {
   private readonly fs: ObjectFs;
   private readonly reader: ObjectReader;
   /** Parsed trees, including the ones this process just wrote: the next commit reads nothing from disk. */
-  private readonly trees = cacheBudget.view<string, readonly TreeEntry[]>((entries) => weighTree(entries));
+  private readonly trees = cacheBudget.view<string, Tree>((tree) => tree.weight);
   private readonly commits = cacheBudget.view<string, StoredCommit>((c) => COMMIT_BYTES + c.message.length);
   /**
    * Small blobs just read (or being read): a commit wakes every long-poll and agent of its namespace at once, and
@@ -94,12 +94,12 @@ export class ObjectStore {
     return reading;
   }
 
-  async readTree(oid: string): Promise<readonly TreeEntry[]> {
+  async readTree(oid: string): Promise<Tree> {
     const cached = this.trees.get(oid);
     if (cached) return cached;
-    const entries = parseTree(await this.readTyped(oid, 'tree'));
-    this.trees.set(oid, entries);
-    return entries;
+    const tree = Tree.parse(await this.readTyped(oid, 'tree'));
+    this.trees.set(oid, tree);
+    return tree;
   }
 
   async readCommit(oid: string): Promise<StoredCommit> {
@@ -150,8 +150,9 @@ export class ObjectStore {
   }
 
   encodeTree(entries: readonly TreeEntry[]): EncodedObject {
-    const encoded = encodeObject('tree', encodeTree(entries));
-    this.trees.set(encoded.oid, [...entries]);
+    const content = encodeTree(entries);
+    const encoded = encodeObject('tree', content);
+    this.trees.set(encoded.oid, Tree.parse(content));
     return encoded;
   }
 
@@ -210,10 +211,4 @@ export class ObjectStore {
     if (!object || object.type !== expected) throw new MissingObjectError(oid, expected);
     return object.content;
   }
-}
-
-function weighTree(entries: readonly TreeEntry[]): number {
-  let bytes = 0;
-  for (const entry of entries) bytes += TREE_ENTRY_BYTES + entry.name.length;
-  return bytes;
 }

@@ -30,7 +30,7 @@ export async function buildTree(objects: ObjectStore, baseTree: string | null, c
 }
 
 async function rebuild(objects: ObjectStore, treeOid: string | null, changes: BlobChanges): Promise<BuiltTree> {
-  const entries = new Map<string, TreeEntry>((treeOid ? await objects.readTree(treeOid) : []).map((e) => [e.name, e]));
+  const entries = new Map<string, TreeEntry>((treeOid ? (await objects.readTree(treeOid)).entries() : []).map((e) => [e.name, e]));
   const byChild = groupByFirstSegment(changes);
   const written: EncodedObject[] = [];
   await Promise.all(

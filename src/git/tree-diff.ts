@@ -1,5 +1,6 @@
 import type { ObjectStore } from './object-store.js';
 import { type TreeEntry, isTreeMode } from './object-format.js';
+import { Tree } from './tree.js';
 
 export type PathStatus = 'added' | 'modified' | 'deleted';
 
@@ -20,13 +21,13 @@ export async function diffTrees(objects: ObjectStore, oldTree: string | null, ne
   return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-async function entriesOf(objects: ObjectStore, oid: string | null): Promise<readonly TreeEntry[]> {
-  return oid ? objects.readTree(oid) : [];
+async function treeOf(objects: ObjectStore, oid: string | null): Promise<Tree> {
+  return oid ? objects.readTree(oid) : Tree.EMPTY;
 }
 
 async function walk(objects: ObjectStore, oldTree: string | null, newTree: string | null, base: string, out: PathChange[]): Promise<void> {
   if (oldTree === newTree) return;
-  const [before, after] = await Promise.all([entriesOf(objects, oldTree), entriesOf(objects, newTree)]);
+  const [before, after] = await Promise.all([treeOf(objects, oldTree), treeOf(objects, newTree)]);
   const nested: Promise<void>[] = [];
   const compare = (a: TreeEntry | undefined, b: TreeEntry | undefined): void => {
     if (a && b && a.oid === b.oid && a.mode === b.mode) return;
@@ -41,36 +42,39 @@ async function walk(objects: ObjectStore, oldTree: string | null, newTree: strin
       out.push({ path, status, oldOid: aBlob, newOid: bBlob });
     }
   };
-  if (inNameOrder(before) && inNameOrder(after)) mergeByName(before, after, compare);
-  else pairByName(before, after, compare);
+  if (before.inNameOrder() && after.inNameOrder()) mergeByName(before, after, compare);
+  else pairByName(before.entries(), after.entries(), compare);
   await Promise.all(nested);
 }
 
 /**
- * Both lists in name order, as git writes trees (and Cairn does): one pass pairs the entries of the same name. A
- * name that is a file on one side and a folder on the other is one pair, as in `pairByName`.
+ * Both trees in name order, as git writes trees (and Cairn does): one pass pairs the entries of the same name, and
+ * an entry the same on both sides (most of a wide tree) is skipped as bytes, never decoded. A name that is a file on
+ * one side and a folder on the other is one pair, as in `pairByName`.
  */
-function mergeByName(before: readonly TreeEntry[], after: readonly TreeEntry[], visit: (a: TreeEntry | undefined, b: TreeEntry | undefined) => void): void {
+function mergeByName(before: Tree, after: Tree, visit: (a: TreeEntry | undefined, b: TreeEntry | undefined) => void): void {
   let i = 0;
   let j = 0;
   while (i < before.length || j < after.length) {
-    const a = before[i];
-    const b = after[j];
-    if (a && b && a.name === b.name) {
-      visit(a, b);
+    const order = i === before.length ? 1 : j === after.length ? -1 : before.compareNames(i, after, j);
+    if (order === 0) {
+      if (!before.sameEntry(i, after, j)) visit(before.entry(i), after.entry(j));
       i += 1;
       j += 1;
-    } else if (b === undefined || (a !== undefined && a.name < b.name)) {
-      visit(a, undefined);
+    } else if (order < 0) {
+      visit(before.entry(i), undefined);
       i += 1;
     } else {
-      visit(undefined, b);
+      visit(undefined, after.entry(j));
       j += 1;
     }
   }
 }
 
-/** Trees written out of order by some other tool: entries paired through a map (what every diff did before). */
+/**
+ * Trees written out of order by some other tool (git's own order compares a folder's name as if it ended in "/",
+ * which differs from plain byte order where one name is a prefix of another): entries paired through a map.
+ */
 function pairByName(before: readonly TreeEntry[], after: readonly TreeEntry[], visit: (a: TreeEntry | undefined, b: TreeEntry | undefined) => void): void {
   const old = new Map(before.map((e) => [e.name, e]));
   for (const b of after) {
@@ -78,13 +82,4 @@ function pairByName(before: readonly TreeEntry[], after: readonly TreeEntry[], v
     old.delete(b.name);
   }
   for (const a of old.values()) visit(a, undefined);
-}
-
-/**
- * Strictly increasing names (JavaScript's order, which mergeByName compares with): git's own order (a folder's name
- * compared as if it ended in "/") differs from it only where one name is a prefix of another, which this catches.
- */
-function inNameOrder(entries: readonly TreeEntry[]): boolean {
-  for (let k = 1; k < entries.length; k += 1) if (!((entries[k - 1]?.name ?? '') < (entries[k]?.name ?? ''))) return false;
-  return true;
 }

@@ -14,7 +14,7 @@ export class TreeReader {
     const segments = filePath.split('/');
     let current = treeOid;
     for (let i = 0; i < segments.length; i += 1) {
-      const entry = (await this.objects.readTree(current)).find((e) => e.name === segments[i]);
+      const entry = (await this.objects.readTree(current)).find(segments[i] ?? '');
       if (!entry) return null;
       if (i === segments.length - 1) return entry;
       if (!isTreeMode(entry.mode)) return null;
@@ -39,7 +39,7 @@ export class TreeReader {
   }
 
   private async collect(treeOid: string, base: string, prefix: string, out: BlobAtPath[]): Promise<void> {
-    const entries = await this.objects.readTree(treeOid);
+    const entries = (await this.objects.readTree(treeOid)).entries();
     await Promise.all(
       entries.map(async (entry) => {
         const full = `${base}${entry.name}`;
