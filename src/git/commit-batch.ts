@@ -16,6 +16,9 @@ export interface BatchStorage {
   drop(dropped: readonly QueuedCommit[]): void;
 }
 
+/** The longest a batch waits to gather the writers of the last one, however long that one took to store. */
+const MAX_GATHER_MS = 50;
+
 interface Waiting {
   /** Its place among every commit ever queued here: where a held group starts and ends. */
   readonly seq: number;
@@ -40,8 +43,10 @@ interface HeldGroup {
  * Writers that wait for their answer before writing again would otherwise settle into two groups taking turns
  * (3 and 1 of 4 clients, 13 and 3 of 16: bench/writers.ts), each waiting for the other's fsyncs as well as its own.
  * So a batch starts once as many commits are queued as the last one held plus those queued behind it (the writers
- * just answered come back), or after as long as the last batch took to store: a separate batch for the late ones
- * would have cost them that much anyway. One writer never waits: one commit is all it expects.
+ * just answered come back), or once as long as the last batch took to store has passed since it ended (at most
+ * MAX_GATHER_MS): a separate batch for the late ones would have cost them that much anyway. One writer never waits
+ * (one commit is all it expects), nor does the first writer after a quiet spell, nor a task waiting in `idle()`.
+ * A history import's group and a failed batch teach nothing about the writers: after them, nothing is expected.
  */
 export class CommitBatch {
   private readonly queue: Waiting[] = [];
@@ -54,10 +59,12 @@ export class CommitBatch {
   settled = 0;
   /** Commits the next batch gathers before it starts (see the class's comment). */
   private expected = 1;
-  /** How long the last batch took to store: the longest the next one waits to gather `expected`. */
-  private lastStoreMs = 0;
+  /** Until when the next batch may wait to gather `expected`: the last batch's end plus its store time. */
+  private gatherUntil = 0;
   /** Starts the batch being gathered, once `expected` commits are queued. */
   private gathered: (() => void) | null = null;
+  /** Tasks waiting in `idle()`: they hold the write lock, so no commit will join a batch being gathered. */
+  private idlers = 0;
 
   constructor(
     private readonly maxCommits: number,
@@ -99,7 +106,13 @@ export class CommitBatch {
 
   /** Resolves once every commit queued so far is durable or failed. */
   async idle(): Promise<void> {
-    while (this.writing) await this.writing;
+    this.idlers += 1;
+    try {
+      this.gathered?.();
+      while (this.writing) await this.writing;
+    } finally {
+      this.idlers -= 1;
+    }
   }
 
   private async writeQueued(): Promise<void> {
@@ -107,47 +120,52 @@ export class CommitBatch {
     await Promise.resolve();
     while (this.queue.length > 0) {
       await this.gather();
-      const batch = this.queue.splice(0, await this.nextBatchSize());
+      const { size, held } = await this.nextBatch();
+      const batch = this.queue.splice(0, size);
       const started = performance.now();
+      let stored = true;
       try {
         await this.storage.store(batch.map((w) => w.commit));
         for (const waiting of batch) waiting.resolve();
       } catch (error) {
+        stored = false;
         const failed = [...batch, ...this.queue.splice(0)];
         this.failures += 1;
         this.storage.drop(failed.map((w) => w.commit));
         for (const waiting of failed) waiting.reject(error);
       }
       this.settled += 1;
-      this.lastStoreMs = performance.now() - started;
-      this.expected = Math.min(this.maxCommits, batch.length + this.queue.length);
+      const ended = performance.now();
+      this.expected = stored && !held ? Math.min(this.maxCommits, batch.length + this.queue.length) : 1;
+      this.gatherUntil = ended + Math.min(ended - started, MAX_GATHER_MS);
     }
     this.writing = null;
   }
 
-  /** Resolves once `expected` commits are queued, or the last batch's store time passed (see the class's comment). */
+  /** Resolves once `expected` commits are queued, or at `gatherUntil` (see the class's comment). */
   private gather(): Promise<void> {
+    const wait = this.gatherUntil - performance.now();
     // A held group is written whole once released: nothing to gather.
-    if (this.queue.length >= this.expected || this.held) return Promise.resolve();
+    if (this.queue.length >= this.expected || this.held || this.idlers > 0 || wait <= 0) return Promise.resolve();
     return new Promise((resolve) => {
       const start = (): void => {
         clearTimeout(timer);
         this.gathered = null;
         resolve();
       };
-      const timer = setTimeout(start, this.lastStoreMs);
+      const timer = setTimeout(start, wait);
       this.gathered = start;
     });
   }
 
-  /** How many of the queue's first commits the next batch takes: those before a held group, or the whole group once released. */
-  private async nextBatchSize(): Promise<number> {
+  /** The queue's first commits the next batch takes: those before a held group, or the whole group once released. */
+  private async nextBatch(): Promise<{ size: number; held: boolean }> {
     const group = this.held;
     const first = this.queue[0]?.seq ?? this.queued;
-    if (!group) return this.maxCommits;
-    if (first < group.from) return Math.min(this.maxCommits, group.from - first);
+    if (!group) return { size: this.maxCommits, held: false };
+    if (first < group.from) return { size: Math.min(this.maxCommits, group.from - first), held: false };
     await group.released;
     this.held = null;
-    return (group.to ?? this.queued) - first;
+    return { size: (group.to ?? this.queued) - first, held: true };
   }
 }

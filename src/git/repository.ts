@@ -92,13 +92,6 @@ export class GitRepository {
   private packsWritten = 0;
   /** Batch failures when the running task started: what it saw of a failed batch must not reach a side ref. */
   private failuresAtTaskStart = 0;
-  /**
-   * The packs batches and pulls leave behind (one per batch or fetch), folded once MAX_PACKS gathered: every read
-   * searches each pack's index. Outside the write lock, so writers never wait for git: a geometric repack reads only
-   * packs (which a concurrent write never changes, it adds its own), writes the folded one before removing those it
-   * holds, and readers look again when an object moved (as they do for a pull).
-   */
-  private folding: Promise<void> | null = null;
   /** The last housekeeping failure, for operators (the writes that triggered it succeeded). */
   lastRepackError: Error | null = null;
   /** Told of every commit appended after opening, in order (the change feed, webhooks, other replicas), and of side refs' moves. */
@@ -331,27 +324,21 @@ export class GitRepository {
   }
 
   /**
-   * Packs loose objects when the task crossed a multiple of `repackEvery` commits: in the write lock, since git packs
-   * the loose objects too, and its prune of packed ones removes emptied fan-out directories under a concurrent loose
-   * write. A failure is not the write's.
+   * Packs loose objects when the task crossed a multiple of `repackEvery` commits, and folds the packs pulls and
+   * batches leave behind (one per fetch or batch) once MAX_PACKS gathered: every read searches each pack's index.
+   * In the write lock: git packs the loose objects too, and its prune of packed ones removes emptied fan-out
+   * directories under a concurrent loose write (tried in the background: writes failed with ENOENT). A failure is
+   * not the write's.
    */
   private async maybeRepack(sizeBefore: number): Promise<void> {
     const every = this.housekeeping.repackEvery;
     const crossed = every > 0 && Math.floor(this.index.size / every) !== Math.floor(sizeBefore / every);
-    if (crossed) {
-      // One git repack at a time: a fold under way would lose the packs this one reads.
-      await this.folding;
+    const tooManyPacks = await this.tooManyPacks();
+    if (!crossed && !tooManyPacks) return;
+    try {
       // git repacks what is on disk: the batches under way first.
       await this.batch?.idle();
-      await this.housekeep(() => repack(this.gitdir));
-    } else if (this.folding === null && (await this.tooManyPacks())) {
-      this.folding = this.housekeep(() => repack(this.gitdir, true)).finally(() => (this.folding = null));
-    }
-  }
-
-  private async housekeep(packing: () => Promise<void>): Promise<void> {
-    try {
-      await packing();
+      await repack(this.gitdir, tooManyPacks);
       this.lastRepackError = null;
     } catch (error) {
       this.lastRepackError = error instanceof Error ? error : new Error(String(error));
@@ -370,7 +357,6 @@ export class GitRepository {
   async drain(): Promise<void> {
     await this.lock.drain();
     await this.batch?.idle();
-    await this.folding;
     await this.indexFile.flushed();
   }
 
