@@ -43,9 +43,10 @@ interface HeldGroup {
  * Writers that wait for their answer before writing again would otherwise settle into two groups taking turns
  * (3 and 1 of 4 clients, 13 and 3 of 16: bench/writers.ts), each waiting for the other's fsyncs as well as its own.
  * So a batch starts once as many commits are queued as the last one held plus those queued behind it (the writers
- * just answered come back), or once as long as the last batch took to store has passed since it ended (at most
- * MAX_GATHER_MS): a separate batch for the late ones would have cost them that much anyway. One writer never waits
- * (one commit is all it expects), nor does the first writer after a quiet spell, nor a task waiting in `idle()`.
+ * just answered come back), or once as long as the last batch took to store (at most MAX_GATHER_MS) has passed
+ * since the first came: a separate batch for the late ones would have cost them that much anyway. One writer never
+ * waits (one commit is all it expects), nor does the first writer after a quiet spell (one coming more than a store
+ * time after the last batch ended), nor a task waiting in `idle()`.
  * A history import's group and a failed batch teach nothing about the writers: after them, nothing is expected.
  */
 export class CommitBatch {
@@ -59,8 +60,10 @@ export class CommitBatch {
   settled = 0;
   /** Commits the next batch gathers before it starts (see the class's comment). */
   private expected = 1;
-  /** Until when the next batch may wait to gather `expected`: the last batch's end plus its store time. */
-  private gatherUntil = 0;
+  /** When the last batch was stored (or failed). */
+  private endedAt = 0;
+  /** How long it took to store, at most MAX_GATHER_MS: how long the next batch may wait to gather `expected`. */
+  private windowMs = 0;
   /** Starts the batch being gathered, once `expected` commits are queued. */
   private gathered: (() => void) | null = null;
   /** Tasks waiting in `idle()`: they hold the write lock, so no commit will join a batch being gathered. */
@@ -137,23 +140,27 @@ export class CommitBatch {
       this.settled += 1;
       const ended = performance.now();
       this.expected = stored && !held ? Math.min(this.maxCommits, batch.length + this.queue.length) : 1;
-      this.gatherUntil = ended + Math.min(ended - started, MAX_GATHER_MS);
+      this.endedAt = ended;
+      this.windowMs = Math.min(ended - started, MAX_GATHER_MS);
     }
     this.writing = null;
   }
 
-  /** Resolves once `expected` commits are queued, or at `gatherUntil` (see the class's comment). */
+  /**
+   * Resolves once `expected` commits are queued, or a store time after the first came (see the class's comment).
+   * A first commit more than a store time after the last batch ended is no writer of it coming back: it starts.
+   */
   private gather(): Promise<void> {
-    const wait = this.gatherUntil - performance.now();
+    const quiet = performance.now() > this.endedAt + this.windowMs;
     // A held group is written whole once released: nothing to gather.
-    if (this.queue.length >= this.expected || this.held || this.idlers > 0 || wait <= 0) return Promise.resolve();
+    if (this.queue.length >= this.expected || this.held || this.idlers > 0 || quiet) return Promise.resolve();
     return new Promise((resolve) => {
       const start = (): void => {
         clearTimeout(timer);
         this.gathered = null;
         resolve();
       };
-      const timer = setTimeout(start, wait);
+      const timer = setTimeout(start, this.windowMs);
       this.gathered = start;
     });
   }

@@ -58,11 +58,12 @@ export class ObjectReader {
 
   /** A pack this process just wrote joins the open ones (the others stay open: no re-listing, no re-reading their indexes). */
   async addPack(packPath: string): Promise<void> {
-    const packs = this.packs;
-    if (!packs) return;
+    if (!this.packs) return;
     const added = await PackFile.open(packPath, (oid) => this.read(oid));
-    if (this.packs === packs) this.packs = packs.then((open) => [added, ...open]);
-    else await added.close();
+    const current = this.packs;
+    // Chained on the list as it is now: another pack added meanwhile (a fold beside a batch) stays; a list read again
+    // meanwhile may hold this one already.
+    if (current) this.packs = current.then((open) => (open.some((p) => p.path === packPath) ? open : [added, ...open]));
     this.fs.packsChanged();
   }
 
@@ -87,13 +88,23 @@ export class ObjectReader {
     return null;
   }
 
+  /**
+   * The packs there are, opened once per listing. A pack listed but removed before it was opened (a fold or git's
+   * repack finishing) is left out; a listing that failed is not kept, the next read lists again.
+   */
   private openPacks(): Promise<PackFile[]> {
-    this.packs ??= (async () => {
+    if (this.packs) return this.packs;
+    const listing = (async () => {
       const dir = path.join(this.gitdir, 'objects', 'pack');
       const names = (await this.fs.promises.readdir(dir)).filter((n) => n.endsWith('.pack'));
-      return Promise.all(names.map((n) => PackFile.open(path.join(dir, n), (oid) => this.read(oid))));
+      const opened = await Promise.all(names.map((n) => PackFile.open(path.join(dir, n), (oid) => this.read(oid)).catch(missingPack)));
+      return opened.filter((pack): pack is PackFile => pack !== null);
     })();
-    return this.packs;
+    this.packs = listing;
+    listing.catch(() => {
+      if (this.packs === listing) this.packs = null;
+    });
+    return listing;
   }
 }
 

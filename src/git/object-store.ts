@@ -1,5 +1,7 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
 import git from 'isomorphic-git';
-import type { DurabilityOptions } from './durable-file.js';
+import { type DurabilityOptions, fsyncDirectory } from './durable-file.js';
 import {
   type CommitContent,
   type EncodedObject,
@@ -19,6 +21,7 @@ import { Tree } from './tree.js';
 import { ObjectReader } from './object-reader.js';
 import { cacheBudget } from './cache-budget.js';
 import { encodeIndexedPack } from './pack-writer.js';
+import { foldPacks } from './pack-fold.js';
 import { storeIndexedPack } from './pack-store.js';
 
 export interface StoredCommit {
@@ -195,9 +198,35 @@ export class ObjectStore {
    * Writes `objects` (unique ids) as one pack with its index, durably, and starts reading it: a batch of commits
    * costs one round of fsyncs, where loose objects cost one per object.
    */
-  async writePack(objects: readonly EncodedObject[]): Promise<void> {
+  async writePack(objects: readonly EncodedObject[]): Promise<string> {
     const packPath = await storeIndexedPack(this.gitdir, encodeIndexedPack(objects), this.durability);
     await this.reader.addPack(packPath);
+    return packPath;
+  }
+
+  /**
+   * Folds packs `writePack` wrote into one (pack-fold.ts) and removes them once it is durable; readers still in them
+   * look again when an object moved. False when they cannot be folded here (one is gone, or holds deltas): git's
+   * repack folds them then.
+   */
+  async foldPacks(packPaths: readonly string[]): Promise<boolean> {
+    const folded = await foldPacks(packPaths).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw error;
+    });
+    if (!folded) return false;
+    await this.reader.addPack(await storeIndexedPack(this.gitdir, folded, this.durability));
+    try {
+      // The .pack first: readers list packs by their .pack file, so none finds one without its index.
+      for (const packPath of packPaths) {
+        await fsp.rm(packPath, { force: true });
+        await fsp.rm(packPath.replace(/\.pack$/, '.idx'), { force: true });
+      }
+      if (this.durability.fsync) await fsyncDirectory(path.join(this.gitdir, 'objects', 'pack'), this.durability.faults);
+    } finally {
+      await this.reader.refreshPacks();
+    }
+    return true;
   }
 
   private async readAny(oid: string): Promise<{ type: ObjectType; content: Buffer } | null> {

@@ -43,7 +43,7 @@ export class PackFile {
   private readonly bases: SharedCache<number, RawObject> = cacheBudget.view((o) => o.content.length + OBJECT_OVERHEAD);
 
   private constructor(
-    private readonly file: string,
+    readonly path: string,
     private readonly size: number,
     readonly index: PackIndex,
     private readonly resolveExternal: (oid: string) => Promise<RawObject | null>,
@@ -62,7 +62,7 @@ export class PackFile {
 
   /** Closes the file if it is open (a later read would open it again). */
   close(): Promise<void> {
-    packHandles.close(this.file);
+    packHandles.close(this.path);
     return Promise.resolve();
   }
 
@@ -116,7 +116,7 @@ export class PackFile {
     const bytes = this.scratchFor(this.index.endOf(offset, this.size) - offset);
     // A synchronous positioned read: a delta chain is tens of small reads from the page cache, where a promise
     // round trip per read costs more than the read itself.
-    packHandles.read(this.file, bytes, offset);
+    packHandles.read(this.path, bytes, offset);
     let pos = 0;
     let byte = bytes[pos++] ?? 0;
     const kind = (byte >> 4) & 7;

@@ -47,6 +47,11 @@ export class PackIndex {
     return found;
   }
 
+  /** Every object's id and offset, in the order of the ids. */
+  *entries(): Generator<{ readonly oid: string; readonly offset: number }> {
+    for (let i = 0; i < this.count; i += 1) yield { oid: this.oidAt(i), offset: this.offsetAt(i) };
+  }
+
   /** The end of the object that starts at `offset` (the next object's start, or the pack's trailer). */
   endOf(offset: number, packSize: number): number {
     let lo = 0;

@@ -23,7 +23,7 @@ export function encodeIndexedPack(objects: readonly EncodedObject[]): { pack: Bu
   return { pack, index: encodeIndex(entries, checksum), name: checksum.toString('hex') };
 }
 
-interface PackEntry {
+export interface PackEntry {
   readonly oid: string;
   readonly offset: number;
   readonly crc: number;
@@ -48,7 +48,7 @@ function packEntries(objects: readonly EncodedObject[]): { pack: Buffer; entries
 }
 
 /** Fan-out table, sorted ids, CRC32s, offsets (large ones in a second table), the pack's checksum, its own. */
-function encodeIndex(unsorted: readonly PackEntry[], packChecksum: Buffer): Buffer {
+export function encodeIndex(unsorted: readonly PackEntry[], packChecksum: Buffer): Buffer {
   const entries = [...unsorted].sort((a, b) => (a.oid < b.oid ? -1 : a.oid > b.oid ? 1 : 0));
   const header = Buffer.alloc(8 + 256 * 4);
   header.writeUInt32BE(INDEX_MAGIC, 0);

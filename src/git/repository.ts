@@ -90,6 +90,10 @@ export class GitRepository {
   private holding = false;
   /** Packs written by batches since the packs were last counted: many small packs slow every read. */
   private packsWritten = 0;
+  /** The packs of batches not folded yet (see foldBatchPacks). */
+  private batchPacks: string[] = [];
+  /** A fold of batches' packs under way (see foldBatchPacks). */
+  private folding: Promise<void> | null = null;
   /** Batch failures when the running task started: what it saw of a failed batch must not reach a side ref. */
   private failuresAtTaskStart = 0;
   /** The last housekeeping failure, for operators (the writes that triggered it succeeded). */
@@ -326,25 +330,52 @@ export class GitRepository {
   /**
    * Packs loose objects when the task crossed a multiple of `repackEvery` commits, and folds the packs pulls and
    * batches leave behind (one per fetch or batch) once MAX_PACKS gathered: every read searches each pack's index.
-   * In the write lock: git packs the loose objects too, and its prune of packed ones removes emptied fan-out
-   * directories under a concurrent loose write (tried in the background: writes failed with ENOENT). A failure is
-   * not the write's.
+   * Batches' packs are folded by this process (`foldBatchPacks`); git folds what is left once MAX_PACKS packs remain
+   * anyway (a pull's, the folds'). git runs in the write lock: it packs the loose objects too, and its prune of
+   * packed ones removes emptied fan-out directories under a concurrent loose write (tried in the background:
+   * writes failed with ENOENT), and it deletes packs a batch being written may not have opened yet. A failure is not
+   * the write's.
    */
   private async maybeRepack(sizeBefore: number): Promise<void> {
     const every = this.housekeeping.repackEvery;
     const crossed = every > 0 && Math.floor(this.index.size / every) !== Math.floor(sizeBefore / every);
+    this.foldBatchPacks();
     const tooManyPacks = await this.tooManyPacks();
     if (!crossed && !tooManyPacks) return;
     try {
-      // git repacks what is on disk: the batches under way first.
+      // One packer at a time; and git repacks what is on disk: the batches under way first.
+      await this.folding;
       await this.batch?.idle();
       await repack(this.gitdir, tooManyPacks);
       this.lastRepackError = null;
     } catch (error) {
       this.lastRepackError = error instanceof Error ? error : new Error(String(error));
     } finally {
+      // git folded the batches' packs too (or removed them as redundant).
+      this.batchPacks = [];
       await this.objects.packsChanged();
     }
+  }
+
+  /**
+   * Folds the batches' packs into one once MAX_PACKS gathered (ObjectStore.foldPacks: entries copied as stored, no
+   * git process), in the background: writers do not wait for it. It touches nothing a write could be using: only
+   * packs already written, durable and open (listed once `writePack` returned), never loose objects; batches
+   * written meanwhile add packs of their own; the folded pack is durable before the old ones go.
+   */
+  private foldBatchPacks(): void {
+    if (this.folding || this.batchPacks.length < MAX_PACKS) return;
+    const packs = this.batchPacks.splice(0);
+    // They become one: what git's fold counts (see tooManyPacks) is the folded pack, so the folds' packs too
+    // are folded once MAX_PACKS of them gathered.
+    this.packsWritten = Math.max(0, this.packsWritten - (packs.length - 1));
+    this.folding = this.objects
+      .foldPacks(packs)
+      .then(
+        () => undefined,
+        (error: unknown) => void (this.lastRepackError = error instanceof Error ? error : new Error(String(error))),
+      )
+      .finally(() => (this.folding = null));
   }
 
   /** Pulls leave one pack per fetch, batches one per batch: counted once enough may have gathered. */
@@ -357,6 +388,7 @@ export class GitRepository {
   async drain(): Promise<void> {
     await this.lock.drain();
     await this.batch?.idle();
+    await this.folding;
     await this.indexFile.flushed();
   }
 
@@ -586,14 +618,17 @@ export class GitRepository {
     if (!first || !last) return;
     const objects = uniqueObjects(batch.flatMap((c) => c.objects));
     const locking = this.refs.lock(MAIN_REF, last.indexed.oid);
-    const writing = batch.length === 1 ? this.objects.writeAll(objects) : this.objects.writePack(objects);
+    const writing = batch.length === 1 ? this.objects.writeAll(objects).then(() => null) : this.objects.writePack(objects);
     const [locked, written] = await Promise.allSettled([locking, writing]);
     if (locked.status === 'rejected') throw locked.reason;
     if (written.status === 'rejected') {
       locked.value.release();
       throw written.reason;
     }
-    if (batch.length > 1) this.packsWritten += 1;
+    if (written.value !== null) {
+      this.packsWritten += 1;
+      this.batchPacks.push(written.value);
+    }
     await (
       await locked.value.commit(first.parent)
     ).durable;
