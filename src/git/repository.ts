@@ -88,12 +88,16 @@ export class GitRepository {
   private readonly groupCommit: boolean;
   /** A task of `batchCommits` is under way: its commits go through `batch` whatever `groupCommit` says. */
   private holding = false;
-  /** Packs written by batches since the packs were last counted: many small packs slow every read. */
+  /**
+   * Packs for git to fold, made since the packs were last counted: one per fold of ours, or the batches' packs a
+   * fold of ours could not take (many small packs slow every read).
+   */
   private packsWritten = 0;
   /** The packs of batches not folded yet (see foldBatchPacks). */
   private batchPacks: string[] = [];
-  /** A fold of batches' packs under way (see foldBatchPacks). */
+  /** A fold of batches' packs under way (see foldBatchPacks), and how many packs it folds. */
   private folding: Promise<void> | null = null;
+  private packsFolding = 0;
   /** Batch failures when the running task started: what it saw of a failed batch must not reach a side ref. */
   private failuresAtTaskStart = 0;
   /** The last housekeeping failure, for operators (the writes that triggered it succeeded). */
@@ -366,23 +370,29 @@ export class GitRepository {
   private foldBatchPacks(): void {
     if (this.folding || this.batchPacks.length < MAX_PACKS) return;
     const packs = this.batchPacks.splice(0);
-    // They become one: what git's fold counts (see tooManyPacks) is the folded pack, so the folds' packs too
-    // are folded once MAX_PACKS of them gathered.
-    this.packsWritten = Math.max(0, this.packsWritten - (packs.length - 1));
+    this.packsFolding = packs.length;
+    // The folded pack is git's to fold with the others once MAX_PACKS gathered; packs we could not fold are too.
     this.folding = this.objects
       .foldPacks(packs)
       .then(
-        () => undefined,
-        (error: unknown) => void (this.lastRepackError = error instanceof Error ? error : new Error(String(error))),
+        (folded) => void (this.packsWritten += folded ? 1 : packs.length),
+        (error: unknown) => {
+          this.packsWritten += packs.length;
+          this.lastRepackError = error instanceof Error ? error : new Error(String(error));
+        },
       )
-      .finally(() => (this.folding = null));
+      .finally(() => {
+        this.folding = null;
+        this.packsFolding = 0;
+      });
   }
 
-  /** Pulls leave one pack per fetch, batches one per batch: counted once enough may have gathered. */
+  /** Pulls leave one pack per fetch, our folds one each: counted once enough may have gathered. */
   private async tooManyPacks(): Promise<boolean> {
     if (this.upstream === null && this.packsWritten < MAX_PACKS) return false;
     this.packsWritten = 0;
-    return (await countPacks(this.gitdir)) >= MAX_PACKS;
+    // Batches' packs waiting for a fold of ours (or in one) are not git's to fold.
+    return (await countPacks(this.gitdir)) - this.batchPacks.length - this.packsFolding >= MAX_PACKS;
   }
 
   async drain(): Promise<void> {
@@ -625,10 +635,7 @@ export class GitRepository {
       locked.value.release();
       throw written.reason;
     }
-    if (written.value !== null) {
-      this.packsWritten += 1;
-      this.batchPacks.push(written.value);
-    }
+    if (written.value !== null) this.batchPacks.push(written.value);
     await (
       await locked.value.commit(first.parent)
     ).durable;

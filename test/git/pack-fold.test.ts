@@ -82,12 +82,21 @@ describe('folding batch packs', () => {
     await reopened.close();
   });
 
+  it("leaves the batches' packs to its own folds: git does not take them first", async () => {
+    const files = new FileSteps();
+    const { store } = await batches(40, files, false, true);
+    // Two folds (after the 16th and 32nd batches) and the 8 batches since; git's fold would have left one or two.
+    expect(packs()).toHaveLength(10);
+    expect(files.steps.filter((s) => s.step === 'create' && s.file.endsWith('.pack'))).toHaveLength(42);
+    await store.close();
+  });
+
   it("has git fold the folds' packs once 16 of them gathered, so packs never pile up", async () => {
-    const { store, repo } = await batches(16 * 17 + 2, new FileSteps(), false, true);
+    const { store, repo } = await batches(16 * 18, new FileSteps(), false, true);
     expect(repo.lastRepackError).toBeNull();
     expect(packs().length).toBeLessThan(17);
     git('fsck', '--strict', '--no-dangling');
-    expect(git('rev-list', '--count', 'main')).toBe(String(2 * (16 * 17 + 2)));
+    expect(git('rev-list', '--count', 'main')).toBe(String(2 * 16 * 18));
     await store.close();
   });
 
