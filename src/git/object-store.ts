@@ -205,17 +205,18 @@ export class ObjectStore {
   }
 
   /**
-   * Folds packs `writePack` wrote into one (pack-fold.ts) and removes them once it is durable; readers still in them
-   * look again when an object moved. False when they cannot be folded here (one is gone, or holds deltas): git's
-   * repack folds them then.
+   * Folds packs `writePack` (or this) wrote into one (pack-fold.ts) and removes them once it is durable; readers still
+   * in them look again when an object moved. Null when they cannot be folded here (one is gone, or holds deltas):
+   * git's repack folds them then.
    */
-  async foldPacks(packPaths: readonly string[]): Promise<boolean> {
+  async foldPacks(packPaths: readonly string[]): Promise<{ readonly path: string; readonly bytes: number } | null> {
     const folded = await foldPacks(packPaths).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return null;
       throw error;
     });
-    if (!folded) return false;
-    await this.reader.addPack(await storeIndexedPack(this.gitdir, folded, this.durability));
+    if (!folded) return null;
+    const packPath = await storeIndexedPack(this.gitdir, folded, this.durability);
+    await this.reader.addPack(packPath);
     try {
       // The .pack first: readers list packs by their .pack file, so none finds one without its index.
       for (const packPath of packPaths) {
@@ -226,7 +227,7 @@ export class ObjectStore {
     } finally {
       await this.reader.refreshPacks();
     }
-    return true;
+    return { path: packPath, bytes: folded.pack.length };
   }
 
   private async readAny(oid: string): Promise<{ type: ObjectType; content: Buffer } | null> {

@@ -95,6 +95,8 @@ export class GitRepository {
   private packsWritten = 0;
   /** The packs of batches not folded yet (see foldBatchPacks). */
   private batchPacks: string[] = [];
+  /** The packs our folds made, oldest first, with their sizes (see foldGeometrically). */
+  private foldedPacks: { readonly path: string; readonly bytes: number }[] = [];
   /** A fold of batches' packs under way (see foldBatchPacks), and how many packs it folds. */
   private folding: Promise<void> | null = null;
   private packsFolding = 0;
@@ -355,8 +357,9 @@ export class GitRepository {
     } catch (error) {
       this.lastRepackError = error instanceof Error ? error : new Error(String(error));
     } finally {
-      // git folded the batches' packs too (or removed them as redundant).
+      // git folded the batches' packs and ours too (or removed them as redundant).
       this.batchPacks = [];
+      this.foldedPacks = [];
       await this.objects.packsChanged();
     }
   }
@@ -371,28 +374,45 @@ export class GitRepository {
     if (this.folding || this.batchPacks.length < MAX_PACKS) return;
     const packs = this.batchPacks.splice(0);
     this.packsFolding = packs.length;
-    // The folded pack is git's to fold with the others once MAX_PACKS gathered; packs we could not fold are too.
-    this.folding = this.objects
-      .foldPacks(packs)
-      .then(
-        (folded) => void (this.packsWritten += folded ? 1 : packs.length),
-        (error: unknown) => {
-          this.packsWritten += packs.length;
-          this.lastRepackError = error instanceof Error ? error : new Error(String(error));
-        },
-      )
+    this.folding = this.foldGeometrically(packs)
+      .catch((error: unknown) => {
+        this.packsWritten += packs.length;
+        this.lastRepackError = error instanceof Error ? error : new Error(String(error));
+      })
       .finally(() => {
         this.folding = null;
         this.packsFolding = 0;
       });
   }
 
+  /**
+   * Folds `packs`, then merges our folded packs as git's `--geometric=2` would: while the newest is at least half the
+   * size of the one before, the two become one. They stay few (logarithmic in the history), each byte is copied a
+   * logarithmic number of times, and git never has to fold them in the write lock (it took most of a second on a
+   * busy namespace). Packs we cannot fold are git's, counted for its fold; so is one fold in MAX_PACKS, so that git
+   * still looks at what else gathered (a restart forgets which packs were ours).
+   */
+  private async foldGeometrically(packs: readonly string[]): Promise<void> {
+    const folded = await this.objects.foldPacks(packs);
+    this.packsWritten += folded ? 1 : packs.length;
+    if (!folded) return;
+    this.foldedPacks.push(folded);
+    for (;;) {
+      const newer = this.foldedPacks.at(-1);
+      const older = this.foldedPacks.at(-2);
+      if (!newer || !older || newer.bytes * 2 < older.bytes) return;
+      const merged = await this.objects.foldPacks([older.path, newer.path]);
+      if (!merged) return;
+      this.foldedPacks.splice(-2, 2, merged);
+    }
+  }
+
   /** Pulls leave one pack per fetch, our folds one each: counted once enough may have gathered. */
   private async tooManyPacks(): Promise<boolean> {
     if (this.upstream === null && this.packsWritten < MAX_PACKS) return false;
     this.packsWritten = 0;
-    // Batches' packs waiting for a fold of ours (or in one) are not git's to fold.
-    return (await countPacks(this.gitdir)) - this.batchPacks.length - this.packsFolding >= MAX_PACKS;
+    // Batches' packs waiting for a fold of ours (or in one), and the packs our folds made, are not git's to fold.
+    return (await countPacks(this.gitdir)) - this.batchPacks.length - this.packsFolding - this.foldedPacks.length >= MAX_PACKS;
   }
 
   async drain(): Promise<void> {

@@ -85,16 +85,18 @@ describe('folding batch packs', () => {
   it("leaves the batches' packs to its own folds: git does not take them first", async () => {
     const files = new FileSteps();
     const { store } = await batches(40, files, false, true);
-    // Two folds (after the 16th and 32nd batches) and the 8 batches since; git's fold would have left one or two.
-    expect(packs()).toHaveLength(10);
-    expect(files.steps.filter((s) => s.step === 'create' && s.file.endsWith('.pack'))).toHaveLength(42);
+    // Two folds (after the 16th and 32nd batches), merged into one (the second is as large as the first), and the
+    // 8 batches since; git's fold would have left one or two.
+    expect(packs()).toHaveLength(9);
+    expect(files.steps.filter((s) => s.step === 'create' && s.file.endsWith('.pack'))).toHaveLength(40 + 2 + 1);
     await store.close();
   });
 
-  it("has git fold the folds' packs once 16 of them gathered, so packs never pile up", async () => {
+  it("keeps its folds' packs few, merging them geometrically: packs never pile up", async () => {
     const { store, repo } = await batches(16 * 18, new FileSteps(), false, true);
     expect(repo.lastRepackError).toBeNull();
-    expect(packs().length).toBeLessThan(17);
+    // At most the 16 batches' packs waiting for a fold, and a logarithmic number of folded ones (18 folds here).
+    expect(packs().length).toBeLessThanOrEqual(16 + Math.ceil(Math.log2(18)));
     git('fsck', '--strict', '--no-dangling');
     expect(git('rev-list', '--count', 'main')).toBe(String(2 * 16 * 18));
     await store.close();
