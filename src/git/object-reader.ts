@@ -63,7 +63,14 @@ export class ObjectReader {
     const current = this.packs;
     // Chained on the list as it is now: another pack added meanwhile (a fold beside a batch) stays; a list read again
     // meanwhile may hold this one already.
-    if (current) this.packs = current.then((open) => (open.some((p) => p.path === packPath) ? open : [added, ...open]));
+    if (current) {
+      const packs = current.then((open) => (open.some((p) => p.path === packPath) ? open : [added, ...open]));
+      this.packs = packs;
+      // A listing that failed is not kept (see openPacks), nor left unhandled.
+      packs.catch(() => {
+        if (this.packs === packs) this.packs = null;
+      });
+    }
     this.fs.packsChanged();
   }
 
