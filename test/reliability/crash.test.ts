@@ -14,9 +14,9 @@ import { prng } from './seeded-random.js';
  * 4 clients with each commit written on its own, then 16 clients with group commit (batches of up to 32).
  * After every kill the repository must be clean for `git fsck --strict`, every acknowledged write must be in main's
  * history with exactly the bytes written, main never moves backwards, and the next start must serve again with no
- * stale ref lock. CAIRN_CRASH_CYCLES (default 50) sets the number of kills, CAIRN_CRASH_SEED the PRNG seed.
+ * stale ref lock. CAIRN_CRASH_CYCLES (default 30 per mode; CI's time budget) sets the number of kills, CAIRN_CRASH_SEED the PRNG seed.
  */
-const CYCLES = positiveInt('CAIRN_CRASH_CYCLES', 50);
+const CYCLES = positiveInt('CAIRN_CRASH_CYCLES', 30);
 const SEED = positiveInt('CAIRN_CRASH_SEED', 0xc0ffee);
 /** Each commit on its own (CAIRN_MAX_COMMIT_BATCH=0), and group commit with enough writers to fill batches. */
 const MODES = [
