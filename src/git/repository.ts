@@ -401,6 +401,12 @@ export class GitRepository {
       const newer = this.foldedPacks.at(-1);
       const older = this.foldedPacks.at(-2);
       if (!newer || !older || newer.bytes * 2 < older.bytes) return;
+      if (older.bytes > MAX_MERGED_PACK_BYTES) {
+        // Too large to copy on the event loop again: git's to fold from now on.
+        this.foldedPacks.splice(-2, 1);
+        this.packsWritten += 1;
+        continue;
+      }
       const merged = await this.objects.foldPacks([older.path, newer.path]);
       if (!merged) return;
       this.foldedPacks.splice(-2, 2, merged);
@@ -869,6 +875,11 @@ function parentsOf(request: CommitRequest): string[] {
 
 /** Packs a pulling repository may gather before they are folded into one. */
 const MAX_PACKS = 16;
+/**
+ * The largest folded pack merged again by this process: a merge is copied and hashed on the event loop, so its
+ * size is bounded; larger ones are git's to fold, counted with the others (see foldGeometrically).
+ */
+const MAX_MERGED_PACK_BYTES = 16 * 1024 * 1024;
 
 async function countPacks(gitdir: string): Promise<number> {
   return (await readdirSafe(path.join(gitdir, 'objects', 'pack'))).filter((f) => f.endsWith('.pack')).length;
