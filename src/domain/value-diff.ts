@@ -52,44 +52,52 @@ export class ValueDiffWalk {
     }
   }
 
-  /** Compares up to `units` values; true once every change is in `changes`. */
+  /** Compares about `units` values (a container's children count as they are looked at); true once every change is in `changes`. */
   step(units: number): boolean {
-    for (let done = 0; done < units; done += 1) {
+    for (let done = 0; done < units;) {
       const task = this.tasks.pop();
       if (task === undefined) return true;
-      if (task.compare) this.compare(task.place, task.oldValue, task.newValue);
-      else this.changes.push(task.change);
+      done += task.compare ? this.compare(task.place, task.oldValue, task.newValue) : 1;
+      if (!task.compare) this.changes.push(task.change);
     }
     return this.tasks.length === 0;
   }
 
-  private compare(place: Place | null, oldValue: JsonValue, newValue: JsonValue): void {
-    if (Array.isArray(oldValue) && Array.isArray(newValue)) this.expandArrays(place, oldValue, newValue);
-    else if (isJsonObject(oldValue) && isJsonObject(newValue)) this.expandObjects(place, oldValue, newValue);
-    else if (!deepEqual(oldValue, newValue)) this.changes.push({ pointer: pointerOf(place), op: 'replace', oldValue, newValue });
+  /** How many values it looked at. */
+  private compare(place: Place | null, oldValue: JsonValue, newValue: JsonValue): number {
+    if (Array.isArray(oldValue) && Array.isArray(newValue)) return this.expandArrays(place, oldValue, newValue);
+    if (isJsonObject(oldValue) && isJsonObject(newValue)) return this.expandObjects(place, oldValue, newValue);
+    if (!deepEqual(oldValue, newValue)) this.changes.push({ pointer: pointerOf(place), op: 'replace', oldValue, newValue });
+    return 1;
   }
 
   /** Old keys in order (removed, or compared), then added keys: pushed in reverse, so they pop in that order. */
-  private expandObjects(place: Place | null, oldValue: Readonly<Record<string, JsonValue>>, newValue: Readonly<Record<string, JsonValue>>): void {
+  private expandObjects(place: Place | null, oldValue: Readonly<Record<string, JsonValue>>, newValue: Readonly<Record<string, JsonValue>>): number {
     const ordered: Task[] = [];
-    for (const [key, oldChild] of Object.entries(oldValue)) {
-      const child = { parent: place, key };
+    const oldKeys = Object.keys(oldValue);
+    for (const key of oldKeys) {
+      const oldChild = oldValue[key]!;
       const newChild = Object.hasOwn(newValue, key) ? newValue[key] : undefined;
+      // Most values of two versions are the same scalars: they need no task (nor place) to find nothing changed.
+      if (oldChild === newChild) continue;
+      const child = { parent: place, key };
       ordered.push(
         newChild === undefined
           ? { compare: false, change: { pointer: pointerOf(child), op: 'remove', oldValue: oldChild } }
           : { compare: true, place: child, oldValue: oldChild, newValue: newChild },
       );
     }
-    for (const [key, newChild] of Object.entries(newValue)) {
+    const newKeys = Object.keys(newValue);
+    for (const key of newKeys) {
       if (!Object.hasOwn(oldValue, key))
-        ordered.push({ compare: false, change: { pointer: pointerOf({ parent: place, key }), op: 'add', newValue: newChild } });
+        ordered.push({ compare: false, change: { pointer: pointerOf({ parent: place, key }), op: 'add', newValue: newValue[key]! } });
     }
     for (let i = ordered.length - 1; i >= 0; i -= 1) this.tasks.push(ordered[i]!);
+    return 1 + oldKeys.length + newKeys.length;
   }
 
   /** Common indexes compared in order, then additions ascending, then removals descending. */
-  private expandArrays(place: Place | null, oldValue: readonly JsonValue[], newValue: readonly JsonValue[]): void {
+  private expandArrays(place: Place | null, oldValue: readonly JsonValue[], newValue: readonly JsonValue[]): number {
     const common = Math.min(oldValue.length, newValue.length);
     for (let index = common; index < oldValue.length; index += 1) {
       this.tasks.push({ compare: false, change: { pointer: pointerOf({ parent: place, key: index }), op: 'remove', oldValue: oldValue[index]! } });
@@ -98,8 +106,11 @@ export class ValueDiffWalk {
       this.tasks.push({ compare: false, change: { pointer: pointerOf({ parent: place, key: index }), op: 'add', newValue: newValue[index]! } });
     }
     for (let index = common - 1; index >= 0; index -= 1) {
-      this.tasks.push({ compare: true, place: { parent: place, key: index }, oldValue: oldValue[index]!, newValue: newValue[index] ?? null });
+      const oldItem = oldValue[index]!;
+      const newItem = newValue[index] ?? null;
+      if (oldItem !== newItem) this.tasks.push({ compare: true, place: { parent: place, key: index }, oldValue: oldItem, newValue: newItem });
     }
+    return 1 + Math.max(oldValue.length, newValue.length);
   }
 }
 

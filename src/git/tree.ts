@@ -85,9 +85,20 @@ export class Tree {
     return this.bytes.compare(other.bytes, other.nameStart(j), other.nameEnd(j), this.nameStart(i), this.nameEnd(i));
   }
 
-  /** Whether entry i here and entry j of `other` are the same: mode, name and id, byte for byte. */
+  /**
+   * Whether entry i here and entry j of `other` are the same: mode, name and id, byte for byte. Compared here, from
+   * the id's end (where two versions of an entry differ first), rather than by Buffer.compare: a native call per
+   * entry cost more than the forty-odd bytes it compares (a wide diff pairs 20,000 entries).
+   */
   sameEntry(i: number, other: Tree, j: number): boolean {
-    return this.bytes.compare(other.bytes, other.starts[j], other.starts[j + 1], this.starts[i], this.starts[i + 1]) === 0;
+    const start = this.starts[i] ?? 0;
+    const otherStart = other.starts[j] ?? 0;
+    const length = (this.starts[i + 1] ?? 0) - start;
+    if ((other.starts[j + 1] ?? 0) - otherStart !== length) return false;
+    const bytes = this.bytes;
+    const otherBytes = other.bytes;
+    for (let k = length - 1; k >= 0; k -= 1) if (bytes[start + k] !== otherBytes[otherStart + k]) return false;
+    return true;
   }
 
   /** Names strictly increasing as bytes, so two trees pair their entries in one pass (see tree-diff.ts). */

@@ -2,7 +2,8 @@ import { isDocumentPath, validatePathPrefix } from '../domain/document-path.js';
 import type { PathChange } from '../git/tree-diff.js';
 import type { Actor } from './actor.js';
 import type { BlobSource } from './blob-source.js';
-import { DocumentDiff } from './document-diff.js';
+import { type DiffSide, DocumentDiff } from './document-diff.js';
+import { readValue } from './document-content.js';
 import type { NamespaceAccess } from './namespace-access.js';
 import type { NamespaceReader } from './namespace-reader.js';
 import { type VersionView, versionAt } from './version-view.js';
@@ -28,7 +29,8 @@ export class DiffService {
 }
 
 export function storedDiff(namespace: NamespaceReader, blobs: BlobSource, change: PathChange): DocumentDiff {
-  const side = (oid: string | null) => (oid ? { text: () => blobs.text(namespace, oid), blob: oid } : null);
+  const side = (oid: string | null): DiffSide | null =>
+    oid ? { text: () => blobs.text(namespace, oid), blob: oid, value: () => readValue(blobs, { namespace, path: change.path, blob: oid }) } : null;
   return new DocumentDiff(change.path, change.status, side(change.oldOid), side(change.newOid));
 }
 

@@ -82,13 +82,26 @@ describe('the value diff walk', () => {
   });
 
   it('walks a 200,000-value document without recursion, in bounded steps', () => {
-    let deep: JsonValue = 0;
-    for (let i = 0; i < 200; i += 1) deep = { next: deep };
-    const wide = Array.from({ length: 200_000 }, (_, i) => i);
-    const walk = new ValueDiffWalk({ wide, deep }, { wide: wide.map((n) => (n === 123_456 ? -1 : n)), deep });
+    // Two chains of the same shape but distinct objects: a walk that recursed would go 20,000 frames deep.
+    const chain = (): JsonValue => {
+      let deep: JsonValue = 0;
+      for (let i = 0; i < 20_000; i += 1) deep = { next: deep };
+      return deep;
+    };
+    const wide = Array.from({ length: 200_000 }, (_, i) => ({ n: i }));
+    const walk = new ValueDiffWalk({ wide, deep: chain() }, { wide: wide.map(({ n }) => ({ n: n === 123_456 ? -1 : n })), deep: chain() });
     let steps = 0;
     while (!walk.step(10_000)) steps += 1;
-    expect(steps).toBeGreaterThanOrEqual(20);
-    expect(walk.changes).toEqual([{ pointer: '/wide/123456', op: 'replace', oldValue: 123_456, newValue: -1 }]);
+    expect(steps).toBeGreaterThanOrEqual(40);
+    expect(walk.changes).toEqual([{ pointer: '/wide/123456/n', op: 'replace', oldValue: 123_456, newValue: -1 }]);
+  });
+
+  it('counts the scalars of a container it skips as compared: a step stays about its units of work', () => {
+    const scalars = Array.from({ length: 200_000 }, (_, i) => i);
+    const walk = new ValueDiffWalk({ a: scalars, b: scalars.map((n) => n) }, { a: scalars.map((n) => n), b: [...scalars, 1] });
+    // The first array alone is 200,000 values looked at, though it changed none: the step ends there.
+    expect(walk.step(100_000)).toBe(false);
+    while (!walk.step(100_000));
+    expect(walk.changes).toEqual([{ pointer: '/b/200000', op: 'add', newValue: 1 }]);
   });
 });
