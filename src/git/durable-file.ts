@@ -41,6 +41,21 @@ export async function fsyncDirectory(dir: string, faults?: FaultHook): Promise<v
   }
 }
 
+/** One write(2) of at most `length` bytes of `data` from `offset`: how many it wrote. */
+export type WriteStep = (fd: number, data: Uint8Array, offset: number, length: number) => number;
+
+/**
+ * All of `data`, however many writes it takes: one write(2) may write less than asked (Linux stops at 2 GiB less a
+ * page, so a pack that large was cut short without an error).
+ */
+export function writeFully(fd: number, data: Uint8Array, write: WriteStep = writeSync): void {
+  for (let offset = 0; offset < data.length;) {
+    const written = write(fd, data, offset, data.length - offset);
+    if (written <= 0) throw new Error(`write made no progress at byte ${offset} of ${data.length}`);
+    offset += written;
+  }
+}
+
 /**
  * Writes `data` to a new file at `file` (failing if it exists) and, with `sync`, waits until it is on disk. On any
  * failure the file is removed again: a half-written lock or temp file must not outlive the write that made it.
@@ -51,7 +66,7 @@ export async function writeNewFile(file: string, data: Uint8Array | string, sync
   const fd = await openAsync(file, 'wx', mode);
   try {
     faults?.('write', file);
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    writeFully(fd, typeof data === 'string' ? Buffer.from(data) : data);
     if (sync) {
       faults?.('fsync', file);
       await fsyncAsync(fd);

@@ -889,11 +889,18 @@ async function isAncestor(gitdir: string, ancestor: string, oid: string): Promis
   return git.isDescendent({ fs, gitdir, oid, ancestor, depth: -1 });
 }
 
-/** Lock and temp files left by a crash would block the next write or waste space; nothing else holds them. */
+/** Lock, temp and orphan index files left by a crash would block the next write or waste space; nothing else holds them. */
 async function removeStaleFiles(gitdir: string): Promise<void> {
   const stale = await refLocks(path.join(gitdir, 'refs'));
   const packDir = path.join(gitdir, 'objects', 'pack');
-  for (const dir of await readdirSafe(packDir)) if (dir.startsWith(INCOMING_PREFIX)) stale.push(path.join(packDir, dir));
+  const packFiles = await readdirSafe(packDir);
+  const packs = new Set(packFiles.filter((f) => f.endsWith('.pack')));
+  for (const file of packFiles) {
+    if (file.startsWith(INCOMING_PREFIX)) stale.push(path.join(packDir, file));
+    // An index whose pack is gone: a crash between the two renames of a new pack (index first), or between the two
+    // removals of a folded one (pack first). Git writes a pack before its index, so none of git's is ever like this.
+    if (file.endsWith('.idx') && !packs.has(`${file.slice(0, -'.idx'.length)}.pack`)) stale.push(path.join(packDir, file));
+  }
   const objectsDir = path.join(gitdir, 'objects');
   for (const dir of await readdirSafe(objectsDir)) {
     if (!/^[0-9a-f]{2}$/.test(dir)) continue;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -112,6 +112,24 @@ describe('folding batch packs', () => {
     await reopened.init();
     const repo = (await reopened.get('ns'))!;
     expect(Buffer.from(await repo.readBlob(blob)).toString()).toBe(git('cat-file', '-p', blob) + '\n');
+    await reopened.close();
+  });
+
+  it("removes at start an index whose pack is gone (a crash between a pack's two renames or removals)", async () => {
+    const { store } = await batches(3);
+    await store.close();
+    const packDir = path.join(gitdirOf(), 'objects', 'pack');
+    const [kept] = packs();
+    const orphan = path.join(packDir, `pack-${'1'.repeat(40)}.idx`);
+    copyFileSync(kept!.replace(/\.pack$/, '.idx'), orphan);
+    expect(git('count-objects', '-v')).toMatch(/^garbage: 1$/m);
+    const reopened = new RepositoryStore(path.join(root, 'repos'), { fsync: true }, { repackEvery: 0, maxCommitBatch: 32 });
+    await reopened.init();
+    await reopened.get('ns');
+    expect(existsSync(orphan)).toBe(false);
+    expect(existsSync(kept!.replace(/\.pack$/, '.idx'))).toBe(true);
+    expect(git('count-objects', '-v')).toMatch(/^garbage: 0$/m);
+    git('fsck', '--strict', '--no-dangling');
     await reopened.close();
   });
 

@@ -133,7 +133,12 @@ describe.each(MODES)('kill -9 at any instant (built server process, real git, $n
     }
     // A batch's pack is staged there before it is renamed into place.
     const packs = path.join(objects, 'pack');
-    if (existsSync(packs)) for (const f of readdirSync(packs)) if (f.startsWith('incoming-')) found.push(`objects/pack/${f}/`);
+    if (existsSync(packs)) {
+      const files = readdirSync(packs);
+      for (const f of files) if (f.startsWith('incoming-')) found.push(`objects/pack/${f}/`);
+      // A pack's index is renamed into place before the pack: a kill in between leaves the index alone.
+      for (const f of files) if (f.endsWith('.idx') && !files.includes(f.replace(/\.idx$/, '.pack'))) found.push(`objects/pack/${f}`);
+    }
     return found;
   };
 
