@@ -8,6 +8,11 @@ export interface HousekeepingOptions {
    * each commit on its own. Namespaces with an upstream always do: each commit is pushed first. @default 0
    */
   readonly maxCommitBatch?: number;
+  /**
+   * The most pack bytes Cairn folds (or merges) itself, on the event loop; more are left to `git repack` in its own
+   * process. Not a setting: tests lower it. @default 16 MiB
+   */
+  readonly maxFoldBytes?: number;
 }
 
 /**

@@ -50,6 +50,12 @@ const COMMIT_BYTES = 400;
 const PENDING_BLOB_BYTES = 1024;
 const BLOB_OVERHEAD = 160;
 
+/** A pack this process wrote (a batch's, or a fold's), with the size of its .pack file. */
+export interface StoredPack {
+  readonly path: string;
+  readonly bytes: number;
+}
+
 /**
  * The object database of one bare repository. isomorphic-git writes the objects, after Node's crypto and zlib
  * hashed and deflated them (what makes a commit take milliseconds, see object-format.ts); ObjectReader reads them
@@ -198,10 +204,11 @@ export class ObjectStore {
    * Writes `objects` (unique ids) as one pack with its index, durably, and starts reading it: a batch of commits
    * costs one round of fsyncs, where loose objects cost one per object.
    */
-  async writePack(objects: readonly EncodedObject[]): Promise<string> {
-    const packPath = await storeIndexedPack(this.gitdir, encodeIndexedPack(objects), this.durability);
+  async writePack(objects: readonly EncodedObject[]): Promise<StoredPack> {
+    const encoded = encodeIndexedPack(objects);
+    const packPath = await storeIndexedPack(this.gitdir, encoded, this.durability);
     await this.reader.addPack(packPath);
-    return packPath;
+    return { path: packPath, bytes: encoded.pack.length };
   }
 
   /**
@@ -209,7 +216,7 @@ export class ObjectStore {
    * in them look again when an object moved. Null when they cannot be folded here (one is gone, or holds deltas):
    * git's repack folds them then.
    */
-  async foldPacks(packPaths: readonly string[]): Promise<{ readonly path: string; readonly bytes: number } | null> {
+  async foldPacks(packPaths: readonly string[]): Promise<StoredPack | null> {
     const folded = await foldPacks(packPaths).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return null;
       throw error;

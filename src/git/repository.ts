@@ -11,7 +11,7 @@ import { IndexFile } from './index-file.js';
 import { type IntegrityReport, verifyIntegrity } from './integrity.js';
 import type { DurabilityOptions } from './durable-file.js';
 import type { EncodedObject, Signature } from './object-format.js';
-import { ObjectStore, type StoredCommit } from './object-store.js';
+import { ObjectStore, type StoredCommit, type StoredPack } from './object-store.js';
 import { INCOMING_PREFIX } from './pack-store.js';
 import { RefResolver } from './ref-resolver.js';
 import { type RefSnapshot, writeBundle } from './repository-bundle.js';
@@ -94,9 +94,9 @@ export class GitRepository {
    */
   private packsWritten = 0;
   /** The packs of batches not folded yet (see foldBatchPacks). */
-  private batchPacks: string[] = [];
+  private batchPacks: StoredPack[] = [];
   /** The packs our folds made, oldest first, with their sizes (see foldGeometrically). */
-  private foldedPacks: { readonly path: string; readonly bytes: number }[] = [];
+  private foldedPacks: StoredPack[] = [];
   /** A fold of batches' packs under way (see foldBatchPacks), and how many packs it folds. */
   private folding: Promise<void> | null = null;
   private packsFolding = 0;
@@ -370,11 +370,20 @@ export class GitRepository {
    * packs already written, durable and open (listed once `writePack` returned), never loose objects; batches
    * written meanwhile add packs of their own; the folded pack is durable before the old ones go.
    */
+  private get maxFoldBytes(): number {
+    return this.housekeeping.maxFoldBytes ?? MAX_FOLD_BYTES;
+  }
+
   private foldBatchPacks(): void {
     if (this.folding || this.batchPacks.length < MAX_PACKS) return;
     const packs = this.batchPacks.splice(0);
+    if (packs.reduce((sum, pack) => sum + pack.bytes, 0) > this.maxFoldBytes) {
+      // Too much to copy and hash on the event loop (batches of large documents): git's to fold, in its own process.
+      this.packsWritten += packs.length;
+      return;
+    }
     this.packsFolding = packs.length;
-    this.folding = this.foldGeometrically(packs)
+    this.folding = this.foldGeometrically(packs.map((pack) => pack.path))
       .catch((error: unknown) => {
         this.packsWritten += packs.length;
         this.lastRepackError = error instanceof Error ? error : new Error(String(error));
@@ -401,8 +410,8 @@ export class GitRepository {
       const newer = this.foldedPacks.at(-1);
       const older = this.foldedPacks.at(-2);
       if (!newer || !older || newer.bytes * 2 < older.bytes) return;
-      if (older.bytes > MAX_MERGED_PACK_BYTES) {
-        // Too large to copy on the event loop again: git's to fold from now on.
+      if (older.bytes + newer.bytes > this.maxFoldBytes) {
+        // Too large to copy on the event loop again (see MAX_FOLD_BYTES): git's to fold from now on.
         this.foldedPacks.splice(-2, 1);
         this.packsWritten += 1;
         continue;
@@ -876,10 +885,10 @@ function parentsOf(request: CommitRequest): string[] {
 /** Packs a pulling repository may gather before they are folded into one. */
 const MAX_PACKS = 16;
 /**
- * The largest folded pack merged again by this process: a merge is copied and hashed on the event loop, so its
- * size is bounded; larger ones are git's to fold, counted with the others (see foldGeometrically).
+ * The most pack bytes one fold or merge of this process takes (HousekeepingOptions.maxFoldBytes): a fold is copied
+ * and hashed on the event loop, so its size is bounded; larger ones are git's to fold, counted with the others.
  */
-const MAX_MERGED_PACK_BYTES = 16 * 1024 * 1024;
+const MAX_FOLD_BYTES = 16 * 1024 * 1024;
 
 async function countPacks(gitdir: string): Promise<number> {
   return (await readdirSafe(path.join(gitdir, 'objects', 'pack'))).filter((f) => f.endsWith('.pack')).length;

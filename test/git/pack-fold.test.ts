@@ -25,9 +25,19 @@ describe('folding batch packs', () => {
       .map((f) => path.join(gitdirOf(), 'objects', 'pack', f));
 
   /** `tasks` write tasks of two commits each (one batch, one pack each); documents alternate between two texts. */
-  async function batches(tasks: number, files = new FileSteps(), fsync = true, drainEach = false): Promise<{ store: RepositoryStore; repo: GitRepository }> {
+  async function batches(
+    tasks: number,
+    files = new FileSteps(),
+    fsync = true,
+    drainEach = false,
+    maxFoldBytes?: number,
+  ): Promise<{ store: RepositoryStore; repo: GitRepository }> {
     root = mkdtempSync(path.join(tmpdir(), 'cairn-pack-fold-'));
-    const store = new RepositoryStore(path.join(root, 'repos'), { fsync, faults: files.faults }, { repackEvery: 0, maxCommitBatch: 32 });
+    const store = new RepositoryStore(
+      path.join(root, 'repos'),
+      { fsync, faults: files.faults },
+      { repackEvery: 0, maxCommitBatch: 32, ...(maxFoldBytes === undefined ? {} : { maxFoldBytes }) },
+    );
     await store.init();
     const repo = (await store.create('ns'))!;
     let i = 0;
@@ -89,6 +99,20 @@ describe('folding batch packs', () => {
     // 8 batches since; git's fold would have left one or two.
     expect(packs()).toHaveLength(9);
     expect(files.steps.filter((s) => s.step === 'create' && s.file.endsWith('.pack'))).toHaveLength(40 + 2 + 1);
+    await store.close();
+  });
+
+  it('leaves to git batch packs too large to fold on the event loop, and git folds them', async () => {
+    const files = new FileSteps();
+    // Each batch's pack is a few hundred bytes: sixteen of them are over this bound.
+    const { store, repo } = await batches(34, files, false, true, 2_000);
+    expect(repo.lastRepackError).toBeNull();
+    // Only the batches' own packs were written by Cairn: no fold of ours.
+    expect(files.steps.filter((s) => s.step === 'create' && s.file.endsWith('.pack'))).toHaveLength(34);
+    // git's repack (--geometric, in the write lock) took them at the 17th and 34th tasks, which found 16 waiting.
+    expect(packs().length).toBeLessThanOrEqual(3);
+    git('fsck', '--strict', '--no-dangling');
+    expect(git('rev-list', '--count', 'main')).toBe('68');
     await store.close();
   });
 
