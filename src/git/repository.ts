@@ -84,8 +84,10 @@ export class GitRepository {
   private readonly pendingDurability: Promise<void>[] = [];
   /** Main's batches of commits (null with an upstream, where each commit is pushed on its own). */
   private readonly batch: CommitBatch | null;
-  /** Group commit is on: every commit of main goes through `batch`; otherwise only those of `batchCommits`. */
+  /** Group commit is on: commits of main go through `batch` while writers queue (see `exclusive`). */
   private readonly groupCommit: boolean;
+  /** The running write task batches its commits (group commit engaged for it: see `exclusive`). */
+  private batching = false;
   /** A task of `batchCommits` is under way: its commits go through `batch` whatever `groupCommit` says. */
   private holding = false;
   /**
@@ -294,13 +296,18 @@ export class GitRepository {
   /** Runs `task` with no other write of this namespace in between; the head it sees stays the head until it ends. */
   exclusive<T>(task: () => Promise<T>): Promise<T> {
     let durable: Promise<unknown> = Promise.resolve();
-    // Only group commit needs to tell the write task from readers: AsyncLocalStorage costs every await of the
-    // process on Node 20 (promise hooks), so without batches it is not entered at all.
-    const inTask = <R>(work: () => Promise<R>): Promise<R> => (this.groupCommit ? writeTask.run(this, work) : work());
+    // Group commit engages while writers queue here (or a batch of theirs is still being written): a lone writer's
+    // commit is written on its own. Only batches need to tell the write task from readers, and AsyncLocalStorage
+    // costs every await of the process on Node 20 (promise hooks): it is entered only by a batching task.
+    const inTask = <R>(work: () => Promise<R>): Promise<R> => {
+      this.batching = this.groupCommit && (this.lock.waiting > 0 || (this.batch?.busy ?? false));
+      return this.batching ? inWriteTask(this, work) : work();
+    };
     const done = this.lock.run(() =>
       inTask(async () => {
-        // Without group commit only a batch of `batchCommits` is written after its task: main on disk catches up first.
-        if (!this.groupCommit) await this.batch?.idle();
+        // Committing alone: a batch of `batchCommits`, or of writers gone now, is written after its task: main on
+        // disk catches up first.
+        if (!this.batching) await this.batch?.idle();
         await this.syncIndex();
         this.failuresAtTaskStart = this.batch?.failures ?? 0;
         const sizeBefore = this.index.size;
@@ -599,7 +606,7 @@ export class GitRepository {
    * crash at any instant leaves a valid repository; the caller must hold `exclusive`.
    */
   async commit(request: CommitRequest): Promise<IndexedCommit> {
-    return this.batch && (this.groupCommit || this.holding) ? this.commitBatched(this.batch, request) : this.commitAlone(request);
+    return this.batch && (this.batching || this.holding) ? this.commitBatched(this.batch, request) : this.commitAlone(request);
   }
 
   /**
@@ -613,17 +620,12 @@ export class GitRepository {
     if (!this.batch || this.holding) return task();
     const release = this.batch.hold();
     this.holding = true;
-    heldTasks += 1;
     try {
       // The write task must see its own queued commits, readers must not: see `visibleSize`.
-      return await writeTask.run(this, task);
+      return await inWriteTask(this, task);
     } finally {
       this.holding = false;
-      heldTasks -= 1;
       release();
-      // Group commit off (every namespace's: it is one setting), no other batch under way: nothing asks the write
-      // task's store any more, and its promise hooks would cost every await of the process from now on.
-      if (!this.groupCommit && heldTasks === 0) writeTask.disable();
     }
   }
 
@@ -864,10 +866,30 @@ export class GitRepository {
 
 const TAG_PREFIX = 'refs/tags/';
 
-/** The repository whose write task (`exclusive`) the code running now belongs to, if any. */
+/** The repository whose batching write task (`exclusive`, `batchCommits`) the code running now belongs to, if any. */
 const writeTask = new AsyncLocalStorage<GitRepository>();
-/** Tasks of `batchCommits` under way, all namespaces together. */
-let heldTasks = 0;
+/** Batching write tasks under way, all namespaces together (see inWriteTask). */
+let batchingTasks = 0;
+
+/**
+ * Runs a batching write task of `repo` as its write task: it sees its own queued commits, readers do not (see
+ * `visibleSize`). Once no batching task is under way anywhere, the store is disabled again: nothing asks it (a
+ * reader finds no store either way), and its promise hooks would cost every await of the process from then on.
+ */
+async function inWriteTask<R>(repo: GitRepository, work: () => Promise<R>): Promise<R> {
+  batchingTasks += 1;
+  try {
+    return await writeTask.run(repo, work);
+  } finally {
+    batchingTasks -= 1;
+    if (batchingTasks === 0) writeTask.disable();
+  }
+}
+
+/** Batching write tasks under way in this process (0: AsyncLocalStorage's promise hooks are off). */
+export function batchingWriteTasks(): number {
+  return batchingTasks;
+}
 
 /** The refs besides main that replicas share: branches (releases, change requests) and tags, not Cairn's own (webhook cursors). */
 function isSharedSideRef(ref: string): boolean {

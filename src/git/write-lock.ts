@@ -17,6 +17,11 @@ export class WriteLock {
     return result;
   }
 
+  /** Tasks queued behind the running one (inside a task: the writers waiting for it). */
+  get waiting(): number {
+    return Math.max(0, this.pending - 1);
+  }
+
   /** Resolves once every write queued so far has settled (graceful shutdown). */
   async drain(): Promise<void> {
     while (this.pending > 0) await this.tail;

@@ -35,7 +35,7 @@ describe('readSettings', () => {
       repackEvery: 0,
       maxOpenPacks: 128,
       cacheBytes: 67_108_864,
-      maxCommitBatch: 0,
+      maxCommitBatch: 32,
       graphiql: true,
       limits: { maxDepth: 10, maxAliases: 15, maxCost: 5000, maxTokens: 2000, maxDirectives: 50, introspection: true, production: false },
       maxBatch: 10,

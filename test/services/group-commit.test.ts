@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileSteps } from '../support/file-steps.js';
 import { StorageError, VersionConflictError } from '../../src/domain/errors.js';
 import { RepositoryStore } from '../../src/git/repository-store.js';
+import { batchingWriteTasks } from '../../src/git/repository.js';
 import type { Actor } from '../../src/services/actor.js';
 import { type Cairn, createCairn } from '../../src/services/cairn.js';
 import type { WriteOutcome } from '../../src/services/write-pipeline.js';
@@ -103,6 +104,39 @@ describe('group commit', () => {
     expect(repo?.versionCount()).toBe(before + writes);
     expect(repo?.head()?.oid).toBe(versions.at(-1));
     await reopened.close();
+  });
+
+  it('engages only while writers queue: a lone writer commits on its own, and the write tasks leave no promise hooks on', async () => {
+    const packs = (): number => files.steps.filter((s) => s.step === 'create' && s.file.endsWith('.pack')).length;
+    const batching: number[] = [];
+    files.during = () => {
+      batching.push(batchingWriteTasks());
+    };
+    files.steps = [];
+    let version: string | null = null;
+    for (let i = 0; i < 5; i += 1) version = versionOf(await put('alone.json', `{"v":${i}}\n`, version));
+    // Each write alone: its own ref move, loose objects (no pack), outside any batching task.
+    expect(mainMoves()).toBe(5);
+    expect(packs()).toBe(0);
+    expect(batching.every((n) => n === 0)).toBe(true);
+
+    batching.length = 0;
+    files.steps = [];
+    const outcomes = await Promise.all(Array.from({ length: 16 }, (_, i) => put(`queued/q${i}.json`, `{"q":${i}}\n`)));
+    expect(outcomes.map((o) => o.kind)).toEqual(Array(16).fill('committed'));
+    expect(mainMoves()).toBeLessThan(16);
+    expect(packs()).toBeGreaterThan(0);
+    expect(Math.max(...batching)).toBeGreaterThan(0);
+    expect(batchingWriteTasks()).toBe(0);
+
+    // The queue gone, the next writer is alone again.
+    files.steps = [];
+    batching.length = 0;
+    await put('alone.json', '{"v":"last"}\n', versionOf(outcomes.at(-1)!));
+    expect(mainMoves()).toBe(1);
+    expect(packs()).toBe(0);
+    expect(batching.every((n) => n === 0)).toBe(true);
+    await git('fsck', '--strict', '--no-progress');
   });
 
   it('refuses a stale expected version in the middle of a batch alone, and checks the writes after it against the ones before', async () => {
