@@ -79,6 +79,11 @@ export class CommitBatch {
     return this.writing !== null;
   }
 
+  /** A batch is being written, or one ended less than `ms` ago: writers are still coming and going here. */
+  activeWithin(ms: number): boolean {
+    return this.writing !== null || (this.settled > 0 && performance.now() - this.endedAt < ms);
+  }
+
   /** Queues `commit`; resolves once it is durable, rejects if its batch (or one before it) failed. */
   add(commit: QueuedCommit): Promise<void> {
     const seq = this.queued++;

@@ -296,11 +296,13 @@ export class GitRepository {
   /** Runs `task` with no other write of this namespace in between; the head it sees stays the head until it ends. */
   exclusive<T>(task: () => Promise<T>): Promise<T> {
     let durable: Promise<unknown> = Promise.resolve();
-    // Group commit engages while writers queue here (or a batch of theirs is still being written): a lone writer's
-    // commit is written on its own. Only batches need to tell the write task from readers, and AsyncLocalStorage
-    // costs every await of the process on Node 20 (promise hooks): it is entered only by a batching task.
+    // Group commit engages while writers queue here, and stays engaged while their batches follow one another: a
+    // lone writer's commit is written on its own. (Closed-loop writers answered together come back one by one: the
+    // first, finding nobody waiting, would hold the lock through a commit's fsyncs of its own while the rest queue.)
+    // Only batches need to tell the write task from readers, and AsyncLocalStorage costs every await of the process
+    // on Node 20 (promise hooks): it is entered only by a batching task.
     const inTask = <R>(work: () => Promise<R>): Promise<R> => {
-      this.batching = this.groupCommit && (this.lock.waiting > 0 || (this.batch?.busy ?? false));
+      this.batching = this.groupCommit && (this.lock.waiting > 0 || (this.batch?.activeWithin(BATCHES_ENGAGED_MS) ?? false));
       return this.batching ? inWriteTask(this, work) : work();
     };
     const done = this.lock.run(() =>
@@ -903,6 +905,9 @@ function uniqueObjects(objects: readonly EncodedObject[]): EncodedObject[] {
 function parentsOf(request: CommitRequest): string[] {
   return [request.parent, request.merged].filter((oid): oid is string => typeof oid === 'string');
 }
+
+/** How long group commit stays engaged after a batch ended (see `exclusive`): well over a writer's round trip. */
+const BATCHES_ENGAGED_MS = 1000;
 
 /** Packs a pulling repository may gather before they are folded into one. */
 const MAX_PACKS = 16;

@@ -129,7 +129,8 @@ describe('group commit', () => {
     expect(Math.max(...batching)).toBeGreaterThan(0);
     expect(batchingWriteTasks()).toBe(0);
 
-    // The queue gone, the next writer is alone again.
+    // The queue gone (and its batches over for a second: BATCHES_ENGAGED_MS), the next writer is alone again.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     files.steps = [];
     batching.length = 0;
     await put('alone.json', '{"v":"last"}\n', versionOf(outcomes.at(-1)!));
