@@ -58,6 +58,12 @@ export class CommitBatch {
   failures = 0;
   /** Batches written or failed so far: a read of main on disk is current only if none settled meanwhile. */
   settled = 0;
+  /** Why the last batch that failed did: what a task that saw its commits is answered with (see `settledThrough`). */
+  lastFailure: unknown = null;
+  /** Commits (in queue order) settled so far, written or failed: every one before this count. */
+  private settledCount = 0;
+  /** Tasks waiting for the commits before their count to settle (see `settledThrough`). */
+  private readonly settling: { readonly count: number; readonly resolve: () => void }[] = [];
   /** Commits the next batch gathers before it starts (see the class's comment). */
   private expected = 1;
   /** When the last batch was stored (or failed). */
@@ -82,6 +88,26 @@ export class CommitBatch {
   /** A batch is being written, or one ended less than `ms` ago: writers are still coming and going here. */
   activeWithin(ms: number): boolean {
     return this.writing !== null || (this.settled > 0 && performance.now() - this.endedAt < ms);
+  }
+
+  /** Commits queued here so far, all batches together: the count `settledThrough` takes. */
+  get queuedCount(): number {
+    return this.queued;
+  }
+
+  /** A history import's group was let go but not taken by a batch yet: another cannot be held before it is. */
+  get heldGroupPending(): boolean {
+    return this.held !== null;
+  }
+
+  /**
+   * Resolves once the first `count` commits queued here have settled, written or failed (never rejects: whether
+   * one failed is told by `failures`). A write task that saw queued commits and committed nothing of its own (its
+   * content was already there, or its request id was) answers only then: what it answered with must be on disk.
+   */
+  settledThrough(count: number): Promise<void> {
+    if (count <= this.settledCount) return Promise.resolve();
+    return new Promise((resolve) => this.settling.push({ count, resolve }));
   }
 
   /** Queues `commit`; resolves once it is durable, rejects if its batch (or one before it) failed. */
@@ -135,12 +161,15 @@ export class CommitBatch {
       try {
         await this.storage.store(batch.map((w) => w.commit));
         for (const waiting of batch) waiting.resolve();
+        this.settleThrough((batch.at(-1)?.seq ?? -1) + 1);
       } catch (error) {
         stored = false;
         const failed = [...batch, ...this.queue.splice(0)];
         this.failures += 1;
+        this.lastFailure = error;
         this.storage.drop(failed.map((w) => w.commit));
         for (const waiting of failed) waiting.reject(error);
+        this.settleThrough(this.queued);
       }
       this.settled += 1;
       const ended = performance.now();
@@ -149,6 +178,16 @@ export class CommitBatch {
       this.windowMs = Math.min(ended - started, MAX_GATHER_MS);
     }
     this.writing = null;
+  }
+
+  private settleThrough(count: number): void {
+    this.settledCount = Math.max(this.settledCount, count);
+    for (let i = this.settling.length - 1; i >= 0; i -= 1) {
+      const waiter = this.settling[i]!;
+      if (waiter.count > this.settledCount) continue;
+      this.settling.splice(i, 1);
+      waiter.resolve();
+    }
   }
 
   /**

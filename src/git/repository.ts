@@ -318,7 +318,10 @@ export class GitRepository {
           await this.maybeRepack(sizeBefore);
           return result;
         } finally {
-          durable = Promise.all(this.pendingDurability.splice(0));
+          const own = Promise.all(this.pendingDurability.splice(0));
+          // What the task saw is what it answers with: its own commits, and main's queued before them (a write that
+          // found its content, or its request id, in a commit still being written answers with that commit).
+          durable = this.batch ? Promise.all([own, seenOnDisk(this.batch, this.batch.queuedCount, this.failuresAtTaskStart)]) : own;
         }
       }),
     );
@@ -332,11 +335,10 @@ export class GitRepository {
         return result;
       },
       async (error: unknown) => {
-        await durable.catch(() => undefined);
         // A refusal (a VersionConflict against a commit still being written) is answered once main on disk has what
         // it was refused for: the client reading again sees the winner. Answered earlier, it read the old head again
         // and was refused again, for as long as batches followed one another.
-        if (this.batch?.busy) await this.batch.idle();
+        await durable.catch(() => undefined);
         throw error;
       },
     );
@@ -620,6 +622,9 @@ export class GitRepository {
    */
   async batchCommits<T>(task: () => Promise<T>): Promise<T> {
     if (!this.batch || this.holding) return task();
+    // The last import's group, let go while a batch before it was still being written, is not taken yet: one group
+    // is held at a time (back-to-back imports on a namespace whose writers keep group commit engaged).
+    if (this.batch.heldGroupPending) await this.batch.idle();
     const release = this.batch.hold();
     this.holding = true;
     try {
@@ -705,7 +710,7 @@ export class GitRepository {
    * base, a released version) might be gone. (Webhook cursors move outside write tasks, to commits already announced,
    * so durable.)
    */
-  private async mainDurable(): Promise<void> {
+  async mainDurable(): Promise<void> {
     if (!this.batch) return;
     await this.batch.idle();
     if (this.batch.failures !== this.failuresAtTaskStart) {
@@ -886,6 +891,12 @@ async function inWriteTask<R>(repo: GitRepository, work: () => Promise<R>): Prom
     batchingTasks -= 1;
     if (batchingTasks === 0) writeTask.disable();
   }
+}
+
+/** Resolves once the first `count` commits queued on `batch` settled; rejects if a batch failed since `failuresAtStart`. */
+async function seenOnDisk(batch: CommitBatch, count: number, failuresAtStart: number): Promise<void> {
+  await batch.settledThrough(count);
+  if (batch.failures !== failuresAtStart) throw batch.lastFailure;
 }
 
 /** Batching write tasks under way in this process (0: AsyncLocalStorage's promise hooks are off). */

@@ -7,6 +7,11 @@ export interface BlobSource {
   text(namespace: NamespaceReader, oid: string): Promise<string>;
   /** Counts text served without reading it (a value parsed before) against the request's budget, as if read. */
   spend(bytes: number): void;
+  /**
+   * Counts a blob whose value was parsed before as the read of it would be: once per request, and not again if its
+   * text is read too (a diff's side: its value for the changes, its text for the patch).
+   */
+  chargeAsRead(namespace: NamespaceReader, oid: string, bytes: number): void;
 }
 
 /** ignoreBOM keeps a leading byte-order mark: the text is served byte for byte as stored. */
@@ -19,6 +24,13 @@ const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
  */
 export function createBlobSource(budget: WorkBudget | null = null): BlobSource {
   const repos = new Map<string, NamespaceReader>();
+  /** Blobs this request was charged for as read. */
+  const charged = new Set<string>();
+  const chargeOnce = (key: string, bytes: number): void => {
+    if (charged.has(key)) return;
+    charged.add(key);
+    budget?.spend(bytes);
+  };
   const loader = new DataLoader<string, string>(async (keys) =>
     Promise.all(
       keys.map(async (key) => {
@@ -26,7 +38,7 @@ export function createBlobSource(budget: WorkBudget | null = null): BlobSource {
         const repo = repos.get(key.slice(0, split));
         if (!repo) throw new Error(`blob source: unknown repository for ${key}`);
         const bytes = await repo.readBlob(key.slice(split + 1));
-        budget?.spend(bytes.length);
+        chargeOnce(key, bytes.length);
         return decoder.decode(bytes);
       }),
     ),
@@ -34,6 +46,9 @@ export function createBlobSource(budget: WorkBudget | null = null): BlobSource {
   return {
     spend(bytes) {
       budget?.spend(bytes);
+    },
+    chargeAsRead(namespace, oid, bytes) {
+      chargeOnce(`${namespace.name}\0${oid}`, bytes);
     },
     text(namespace, oid) {
       repos.set(namespace.name, namespace);

@@ -30,7 +30,7 @@ export class DiffService {
 
 export function storedDiff(namespace: NamespaceReader, blobs: BlobSource, change: PathChange): DocumentDiff {
   const side = (oid: string | null): DiffSide | null =>
-    oid ? { text: () => blobs.text(namespace, oid), blob: oid, value: () => readValue(blobs, { namespace, path: change.path, blob: oid }) } : null;
+    oid ? { text: () => blobs.text(namespace, oid), blob: oid, value: () => readValue(blobs, { namespace, path: change.path, blob: oid }, true) } : null;
   return new DocumentDiff(change.path, change.status, side(change.oldOid), side(change.newOid));
 }
 

@@ -14,13 +14,17 @@ export function readText(blobs: BlobSource, doc: StoredDocument): Promise<string
   return blobs.text(doc.namespace, doc.blob);
 }
 
-/** Parses what is stored; a document committed from outside Cairn may be invalid, which is an InvalidDocumentError. */
-export async function readValue(blobs: BlobSource, doc: StoredDocument): Promise<JsonValue> {
+/**
+ * Parses what is stored; a document committed from outside Cairn may be invalid, which is an InvalidDocumentError.
+ * `asRead`: charged as its read would be, once per request (a diff's side), rather than once per value served.
+ */
+export async function readValue(blobs: BlobSource, doc: StoredDocument, asRead = false): Promise<JsonValue> {
   // A value parsed before needs no text: reading and decoding 1 MiB again was most of a cached read's time. The
   // request's budget is charged all the same: serving the value costs per byte too.
   const cached = cachedDocumentSized(doc.path, doc.blob);
   if (cached === undefined) return parseStoredText(doc.path, await readText(blobs, doc), doc.blob);
-  blobs.spend(cached.bytes);
+  if (asRead) blobs.chargeAsRead(doc.namespace, doc.blob, cached.bytes);
+  else blobs.spend(cached.bytes);
   return cached.value;
 }
 

@@ -31,6 +31,8 @@ export interface DiffSide {
 export class DocumentDiff {
   readonly format: DocumentFormat;
   private texts?: Promise<[string | null, string | null]>;
+  /** Each side's value, asked once: changes, patch and content share it (and the request's budget is charged once). */
+  private readonly values = new Map<DiffSide, Promise<JsonValue | undefined>>();
 
   constructor(
     readonly path: string,
@@ -81,8 +83,14 @@ export class DocumentDiff {
   }
 
   /** Stored documents were validated on the way in; one committed from outside may not parse and then has no values. */
-  private async valueOf(side: DiffSide | null, text: () => Promise<string | null>): Promise<JsonValue | undefined> {
-    if (!side) return undefined;
+  private valueOf(side: DiffSide | null, text: () => Promise<string | null>): Promise<JsonValue | undefined> {
+    if (!side) return Promise.resolve(undefined);
+    let value = this.values.get(side);
+    if (!value) this.values.set(side, (value = this.parse(side, text)));
+    return value;
+  }
+
+  private async parse(side: DiffSide, text: () => Promise<string | null>): Promise<JsonValue | undefined> {
     try {
       if (side.value) return await side.value();
       const source = await text();

@@ -127,7 +127,11 @@ export class WritePipeline {
       throw finding;
     });
     const commit = await this.land(context, base, plan, staged, forced);
-    await context.landed?.(repo, commit);
+    if (context.landed) {
+      // What it announces must be there for whoever reads it: with group commit, the commit may still be queued.
+      await repo.mainDurable();
+      await context.landed(repo, commit);
+    }
     return { kind: 'committed', version: viewOf(repo, commit), files: this.storedDiffs(context, commit), replayed: false };
   }
 

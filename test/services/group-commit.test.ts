@@ -6,7 +6,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileSteps } from '../support/file-steps.js';
 import { StorageError, VersionConflictError } from '../../src/domain/errors.js';
 import { RepositoryStore } from '../../src/git/repository-store.js';
-import { batchingWriteTasks } from '../../src/git/repository.js';
 import type { Actor } from '../../src/services/actor.js';
 import { type Cairn, createCairn } from '../../src/services/cairn.js';
 import type { WriteOutcome } from '../../src/services/write-pipeline.js';
@@ -106,38 +105,32 @@ describe('group commit', () => {
     await reopened.close();
   });
 
-  it('engages only while writers queue: a lone writer commits on its own, and the write tasks leave no promise hooks on', async () => {
-    const packs = (): number => files.steps.filter((s) => s.step === 'create' && s.file.endsWith('.pack')).length;
-    const batching: number[] = [];
-    files.during = () => {
-      batching.push(batchingWriteTasks());
+  it("announces a change request's merge only once the merge is on disk, though writers keep batches going", async () => {
+    const base = versionOf(await put('api.json', '{"replicas":1}\n'));
+    const proposal = await cairn.proposals.propose(ANN, { namespace: 'payments', expectedVersion: base, comment: 'more' }, [
+      { path: 'api.json', text: '{"replicas":3}\n' },
+    ]);
+    const announced: { version: string; mainOnDisk: string }[] = [];
+    const publish = cairn.proposalEvents.publish.bind(cairn.proposalEvents);
+    cairn.proposalEvents.publish = (event) => {
+      if (event.action === 'merge')
+        announced.push({ version: event.version, mainOnDisk: readFileSync(path.join(gitdir(), 'refs', 'heads', 'main'), 'utf8').trim() });
+      publish(event);
     };
-    files.steps = [];
-    let version: string | null = null;
-    for (let i = 0; i < 5; i += 1) version = versionOf(await put('alone.json', `{"v":${i}}\n`, version));
-    // Each write alone: its own ref move, loose objects (no pack), outside any batching task.
-    expect(mainMoves()).toBe(5);
-    expect(packs()).toBe(0);
-    expect(batching.every((n) => n === 0)).toBe(true);
-
-    batching.length = 0;
-    files.steps = [];
-    const outcomes = await Promise.all(Array.from({ length: 16 }, (_, i) => put(`queued/q${i}.json`, `{"q":${i}}\n`)));
-    expect(outcomes.map((o) => o.kind)).toEqual(Array(16).fill('committed'));
-    expect(mainMoves()).toBeLessThan(16);
-    expect(packs()).toBeGreaterThan(0);
-    expect(Math.max(...batching)).toBeGreaterThan(0);
-    expect(batchingWriteTasks()).toBe(0);
-
-    // The queue gone (and its batches over for a second: BATCHES_ENGAGED_MS), the next writer is alone again.
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    files.steps = [];
-    batching.length = 0;
-    await put('alone.json', '{"v":"last"}\n', versionOf(outcomes.at(-1)!));
-    expect(mainMoves()).toBe(1);
-    expect(packs()).toBe(0);
-    expect(batching.every((n) => n === 0)).toBe(true);
-    await git('fsck', '--strict', '--no-progress');
+    // Writers queued before and after the merge: it is made inside a batching task, its commit queued.
+    const writes = Array.from({ length: 8 }, (_, i) => put(`busy/b${i}.json`, `{"b":${i}}\n`));
+    const merged = cairn.proposals.merge(ANN, 'payments', proposal.id);
+    const more = Array.from({ length: 8 }, (_, i) => put(`busy/a${i}.json`, `{"a":${i}}\n`));
+    await Promise.all([...writes, merged, ...more]);
+    expect(announced).toHaveLength(1);
+    expect(announced[0]!.version).toBe(versionOf(await merged));
+    // main on disk had the merge (or a later commit on it) when the event went out.
+    expect(
+      await git('merge-base', '--is-ancestor', announced[0]!.version, announced[0]!.mainOnDisk).then(
+        () => true,
+        () => false,
+      ),
+    ).toBe(true);
   });
 
   it('refuses a stale expected version in the middle of a batch alone, and checks the writes after it against the ones before', async () => {

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatCommitMessage } from '../../src/domain/commit-message.js';
 import { RepositoryStore } from '../../src/git/repository-store.js';
 import type { GitRepository } from '../../src/git/repository.js';
+import { WorkBudget } from '../../src/domain/work-budget.js';
 import { createBlobSource } from '../../src/services/blob-source.js';
 import { storedDiff } from '../../src/services/diff.js';
 import type { NamespaceReader } from '../../src/services/namespace-reader.js';
@@ -71,5 +72,21 @@ describe('a stored diff', () => {
     expect(again.reads()).toBe(0);
     expect(await diffs[1]!.oldText()).toBe('y: 1\n');
     expect(again.reads()).toBe(2);
+  });
+
+  it("charges the request's budget once per side, however many representations are asked", async () => {
+    const before = await commit({ 'a.json': '{"x":1}' });
+    const after = await commit({ 'a.json': '{"x":2,"y":3}' });
+    const [change] = await repo.changesBetween(before.tree, after.tree);
+    const sizes = 7 + 13;
+    for (const round of ['first, reading the blobs', 'again, from the values parsed before']) {
+      const budget = new WorkBudget('CAIRN_MAX_READ_BYTES', 1_000_000, 'bytes read');
+      const diff = storedDiff(repo, createBlobSource(budget), change!);
+      await diff.changes();
+      await diff.patch();
+      await diff.oldValue();
+      await diff.newValue();
+      expect(budget.spent, round).toBe(sizes);
+    }
   });
 });
