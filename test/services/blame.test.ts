@@ -1,41 +1,31 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatCommitMessage } from '../../src/domain/commit-message.js';
 import { TooExpensiveError } from '../../src/domain/errors.js';
-import { RepositoryStore } from '../../src/git/repository-store.js';
-import type { GitRepository } from '../../src/git/repository.js';
 import type { Actor } from '../../src/services/actor.js';
 import { BlameService, DEFAULT_MAX_BLAME_ENTRIES, DEFAULT_MAX_BLAME_VALUES, MAX_BLAME_VALUES_SETTING } from '../../src/services/blame.js';
 import { createBlobSource } from '../../src/services/blob-source.js';
 import { NamespaceAccess } from '../../src/services/namespace-access.js';
 import { versionAt } from '../../src/services/version-view.js';
+import { tempNamespace } from '../support/temp-namespace.js';
 
 const VIEWER: Actor = { operator: { name: 'Vic', email: 'vic@example.com', grants: new Map([['ns', 'viewer' as const]]) }, ip: '127.0.0.1' };
 
 describe('blame service', () => {
-  let root: string;
-  let store: RepositoryStore;
-  let repo: GitRepository;
-
-  beforeEach(async () => {
-    root = mkdtempSync(path.join(tmpdir(), 'cairn-blame-'));
-    store = new RepositoryStore(path.join(root, 'repos'), { fsync: false });
-    await store.init();
-    repo = (await store.create('ns'))!;
-  });
-  afterEach(async () => {
-    await store.close();
-    rmSync(root, { recursive: true, force: true });
-  });
+  const temp = tempNamespace('cairn-blame-');
 
   const commit = (text: string): Promise<unknown> =>
-    repo.exclusive(async () => {
+    temp.repo.exclusive(async () => {
       const sig = { name: 'Ann', email: 'ann@example.com', timestamp: 1_700_000_000, timezoneOffset: 0 };
       const message = formatCommitMessage('edit', { action: 'update', operatorIp: null, requestId: null, rollbackTo: null, reverts: null });
-      return repo.commit({ parent: repo.head()?.oid ?? null, files: new Map([['list.json', Buffer.from(text)]]), author: sig, committer: sig, message });
+      return temp.repo.commit({
+        parent: temp.repo.head()?.oid ?? null,
+        files: new Map([['list.json', Buffer.from(text)]]),
+        author: sig,
+        committer: sig,
+        message,
+      });
     });
 
   /** 1,000 numbers, then 20 versions each changing one: every version is read, and each keeps nearly every leaf pending. */
@@ -49,7 +39,7 @@ describe('blame service', () => {
   };
 
   const blame = (maxValues?: number, pointer?: string) =>
-    new BlameService(new NamespaceAccess(store), maxValues === undefined ? {} : { maxValues }).blame(VIEWER, createBlobSource(), 'ns', {
+    new BlameService(new NamespaceAccess(temp.store), maxValues === undefined ? {} : { maxValues }).blame(VIEWER, createBlobSource(), 'ns', {
       path: 'list.json',
       pointer: pointer ?? null,
     });
@@ -58,7 +48,7 @@ describe('blame service', () => {
     await writeHistory();
     const answered = await blame(200_000);
     expect(answered.entries).toHaveLength(1000);
-    const log = execFileSync('git', ['--git-dir', path.join(root, 'repos', 'ns.git'), 'rev-list', '--reverse', 'main'], { encoding: 'utf8' })
+    const log = execFileSync('git', ['--git-dir', path.join(temp.root, 'repos', 'ns.git'), 'rev-list', '--reverse', 'main'], { encoding: 'utf8' })
       .trim()
       .split('\n');
     expect(answered.entries.slice(0, 22).map((e) => log.indexOf(e.version.commit.oid))).toEqual([0, ...Array.from({ length: 20 }, (_, k) => k + 1), 0]);
@@ -73,12 +63,12 @@ describe('blame service', () => {
 
   it('holds a blame of a document already read (ConfigDocument.blame) to the same limit', async () => {
     await writeHistory();
-    const service = new BlameService(new NamespaceAccess(store), { maxValues: 20_000 });
-    const at = await versionAt(repo, 'HEAD');
-    await expect(service.blameAt(repo, createBlobSource(), 'list.json', at, '')).rejects.toBeInstanceOf(TooExpensiveError);
+    const service = new BlameService(new NamespaceAccess(temp.store), { maxValues: 20_000 });
+    const at = await versionAt(temp.repo, 'HEAD');
+    await expect(service.blameAt(temp.repo, createBlobSource(), 'list.json', at, '')).rejects.toBeInstanceOf(TooExpensiveError);
     // A pointer narrows the leaves, not the documents read: /1 was set by the second version, so all 21 are read.
-    await expect(service.blameAt(repo, createBlobSource(), 'list.json', at, '/1')).rejects.toBeInstanceOf(TooExpensiveError);
-    expect((await service.blameAt(repo, createBlobSource(), 'list.json', at, '/20')).entries).toHaveLength(1);
+    await expect(service.blameAt(temp.repo, createBlobSource(), 'list.json', at, '/1')).rejects.toBeInstanceOf(TooExpensiveError);
+    expect((await service.blameAt(temp.repo, createBlobSource(), 'list.json', at, '/20')).entries).toHaveLength(1);
   });
 
   it('refuses a document too big to blame before walking any of its history', async () => {
@@ -92,7 +82,7 @@ describe('blame service', () => {
     await expect(blame()).rejects.toMatchObject({ code: 'TOO_EXPENSIVE', limit: 'CAIRN_MAX_BLAME_ENTRIES' });
     expect((await blame(undefined, '/small')).entries.map((e) => e.pointer)).toEqual(['/small/0', '/small/1', '/small/2']);
     expect((await blame(undefined, '/big')).entries).toHaveLength(DEFAULT_MAX_BLAME_ENTRIES);
-    const service = new BlameService(new NamespaceAccess(store), { maxEntries: 2 });
+    const service = new BlameService(new NamespaceAccess(temp.store), { maxEntries: 2 });
     await expect(service.blame(VIEWER, createBlobSource(), 'ns', { path: 'list.json', pointer: '/small' })).rejects.toMatchObject({
       limit: 'CAIRN_MAX_BLAME_ENTRIES',
     });

@@ -1,42 +1,28 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { formatCommitMessage } from '../../src/domain/commit-message.js';
-import { RepositoryStore } from '../../src/git/repository-store.js';
-import type { GitRepository } from '../../src/git/repository.js';
 import type { Actor } from '../../src/services/actor.js';
 import { DocumentReader } from '../../src/services/documents.js';
 import { NamespaceAccess } from '../../src/services/namespace-access.js';
+import { tempNamespace } from '../support/temp-namespace.js';
 
 const VIEWER: Actor = { operator: { name: 'Vic', email: 'vic@example.com', grants: new Map([['ns', 'viewer' as const]]) }, ip: '127.0.0.1' };
 const STRANGER: Actor = { operator: { name: 'Sam', email: 'sam@example.com', grants: new Map() }, ip: '127.0.0.1' };
 
 describe('document listings', () => {
-  let root: string;
-  let store: RepositoryStore;
-  let repo: GitRepository;
+  const temp = tempNamespace('cairn-listing-');
   let reader: DocumentReader;
 
-  beforeEach(async () => {
-    root = mkdtempSync(path.join(tmpdir(), 'cairn-listing-'));
-    store = new RepositoryStore(path.join(root, 'repos'), { fsync: false });
-    await store.init();
-    repo = (await store.create('ns'))!;
-    reader = new DocumentReader(new NamespaceAccess(store));
-  });
-  afterEach(async () => {
-    await store.close();
-    rmSync(root, { recursive: true, force: true });
+  beforeEach(() => {
+    reader = new DocumentReader(new NamespaceAccess(temp.store));
   });
 
   const commit = (files: Map<string, string>): Promise<unknown> =>
-    repo.exclusive(async () => {
+    temp.repo.exclusive(async () => {
       const sig = { name: 'Ann', email: 'ann@example.com', timestamp: 1_700_000_000, timezoneOffset: 0 };
       const message = formatCommitMessage('edit', { action: 'update', operatorIp: null, requestId: null, rollbackTo: null, reverts: null });
       const bytes = new Map([...files].map(([p, t]) => [p, Buffer.from(t)]));
-      return repo.commit({ parent: repo.head()?.oid ?? null, files: bytes, author: sig, committer: sig, message });
+      return temp.repo.commit({ parent: temp.repo.head()?.oid ?? null, files: bytes, author: sig, committer: sig, message });
     });
 
   it('checks the paths of a tree once however often it is listed, and lists what git ls-tree lists', async () => {
@@ -46,7 +32,7 @@ describe('document listings', () => {
     const first = await reader.list(VIEWER, 'ns', null);
     const again = await reader.list(VIEWER, 'ns', null);
     expect(reader.listings.pathsChecked).toBe(51);
-    const listed = execFileSync('git', ['--git-dir', repo.gitdir, 'ls-tree', '-r', 'main'], { encoding: 'utf8' })
+    const listed = execFileSync('git', ['--git-dir', temp.repo.gitdir, 'ls-tree', '-r', 'main'], { encoding: 'utf8' })
       .trim()
       .split('\n')
       .map((line) => line.split(/\s+/))

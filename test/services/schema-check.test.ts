@@ -1,56 +1,42 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { formatCommitMessage } from '../../src/domain/commit-message.js';
 import type { CairnError } from '../../src/domain/errors.js';
 import { compileSchema } from '../../src/domain/schema-compiler.js';
 import { SchemaViolationError } from '../../src/domain/schema-violation.js';
-import { RepositoryStore } from '../../src/git/repository-store.js';
-import type { GitRepository } from '../../src/git/repository.js';
 import { SchemaCheck } from '../../src/services/schema-check.js';
 import type { PendingWrite } from '../../src/services/write-check.js';
+import { tempNamespace } from '../support/temp-namespace.js';
 
 const SCHEMA = JSON.stringify({ type: 'object', properties: { replicas: { type: 'integer' } } });
 
 describe('schema check', () => {
-  let root: string;
-  let store: RepositoryStore;
-  let repo: GitRepository;
+  const temp = tempNamespace('cairn-schema-check-');
   let compiled: string[];
   let check: SchemaCheck;
 
-  beforeEach(async () => {
-    root = mkdtempSync(path.join(tmpdir(), 'cairn-schema-check-'));
-    store = new RepositoryStore(path.join(root, 'repos'), { fsync: false });
-    await store.init();
-    repo = (await store.create('ns'))!;
+  beforeEach(() => {
     compiled = [];
     check = new SchemaCheck((schemaPath, schema) => {
       compiled.push(schemaPath);
       return compileSchema(schemaPath, schema);
     });
   });
-  afterEach(async () => {
-    await store.close();
-    rmSync(root, { recursive: true, force: true });
-  });
 
   const commit = (files: Record<string, string>): Promise<unknown> =>
-    repo.exclusive(async () => {
+    temp.repo.exclusive(async () => {
       const sig = { name: 'Ann', email: 'ann@example.com', timestamp: 1_700_000_000, timezoneOffset: 0 };
       const message = formatCommitMessage('seed', { action: 'update', operatorIp: null, requestId: null, rollbackTo: null, reverts: null });
       const blobs = new Map(Object.entries(files).map(([p, text]) => [p, Buffer.from(text)] as const));
-      return repo.commit({ parent: repo.head()?.oid ?? null, files: blobs, author: sig, committer: sig, message });
+      return temp.repo.commit({ parent: temp.repo.head()?.oid ?? null, files: blobs, author: sig, committer: sig, message });
     });
 
   /** Runs the check the way the pipeline does for a preview, returning what it reported. */
   const preview = async (files: Record<string, string | null>): Promise<CairnError[]> => {
     const findings: CairnError[] = [];
     const write: PendingWrite = {
-      repo,
+      repo: temp.repo,
       actor: { operator: { name: 'Ann', email: 'ann@example.com', grants: new Map([['ns', 'editor']]) }, ip: '127.0.0.1' },
-      head: repo.head(),
+      head: temp.repo.head(),
       action: 'update',
       files: new Map(Object.entries(files)),
       force: false,
