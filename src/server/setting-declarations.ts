@@ -71,7 +71,7 @@ export const SERVER_SETTINGS = z.object({
     'megabytes (estimated) of parsed Git objects and decoded history kept in memory, all namespaces together: one least-recently-used budget, whatever the number of namespaces',
   ),
   CAIRN_MAX_COMMIT_BATCH: count(32).describe(
-    "group commit: most commits of one namespace's main written together (one pack, one ref move, one round of fsyncs) while the writes queued behind them are checked; each write is answered once its batch is on disk. It engages only while writers queue on the namespace: a lone writer's commit is written on its own, and Node's promise hooks that batches need (they cost every await of the process) are off between bursts (`0`: each commit always written on its own; namespaces replicated through a shared remote always are, each commit is pushed first)",
+    "group commit: most commits of one namespace's main written together (one pack, one ref move, one round of fsyncs) while the writes queued behind them are checked; each write is answered once its batch is on disk. It engages only while writers queue on the namespace (and for a second after its last batch): a lone writer's commit is written on its own, and Node's promise hooks that batches need (they cost every await of the process) are off between bursts (`0`: each commit always written on its own; namespaces replicated through a shared remote always are, each commit is pushed first)",
   ),
   CAIRN_GRAPHIQL: flag(true).describe('serve GraphiQL to browsers at `/graphql`'),
   CAIRN_MAX_DEPTH: count(10).describe('deepest selection in one GraphQL operation (graphql-armor, like the four below; over HTTP and WebSocket alike)'),
