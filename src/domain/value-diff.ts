@@ -57,8 +57,12 @@ export class ValueDiffWalk {
     for (let done = 0; done < units;) {
       const task = this.tasks.pop();
       if (task === undefined) return true;
-      done += task.compare ? this.compare(task.place, task.oldValue, task.newValue) : 1;
-      if (!task.compare) this.changes.push(task.change);
+      if (task.compare) {
+        done += this.compare(task.place, task.oldValue, task.newValue);
+      } else {
+        this.changes.push(task.change);
+        done += 1;
+      }
     }
     return this.tasks.length === 0;
   }

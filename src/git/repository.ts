@@ -375,16 +375,18 @@ export class GitRepository {
     }
   }
 
-  /**
-   * Folds the batches' packs into one once MAX_PACKS gathered (ObjectStore.foldPacks: entries copied as stored, no
-   * git process), in the background: writers do not wait for it. It touches nothing a write could be using: only
-   * packs already written, durable and open (listed once `writePack` returned), never loose objects; batches
-   * written meanwhile add packs of their own; the folded pack is durable before the old ones go.
-   */
+  /** The most pack bytes one fold or merge of ours takes (see MAX_FOLD_BYTES). */
   private get maxFoldBytes(): number {
     return this.housekeeping.maxFoldBytes ?? MAX_FOLD_BYTES;
   }
 
+  /**
+   * Folds the batches' packs into one once MAX_PACKS gathered (ObjectStore.foldPacks: entries copied as stored, no
+   * git process), in the background: writers do not wait for it. It touches nothing a write could be using: only
+   * packs already written, durable and open (listed once `writePack` returned), never loose objects; batches
+   * written meanwhile add packs of their own; the folded pack is durable before the old ones go. Packs over
+   * `maxFoldBytes` together are left to git's repack.
+   */
   private foldBatchPacks(): void {
     if (this.folding || this.batchPacks.length < MAX_PACKS) return;
     const packs = this.batchPacks.splice(0);
